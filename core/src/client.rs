@@ -1,0 +1,415 @@
+//! The public facade: one [`LoyaltyClient`] opened on a data directory with an injected clock,
+//! and its sub-APIs [`PointsApi`], [`WalletApi`], [`ReceiptsApi`]. Every error is an [`ApiError`].
+
+use crate::clock::Clock;
+use crate::error::{ApiError, ApiResult, InputError};
+use crate::points::{
+    self, Balance, EntryStatus, ExpiringPoints, LedgerEntry, NewEntry, ProgrammeRules, TierStatus,
+};
+use crate::receipts::{validate_gtin, Receipt, ReceiptError};
+use crate::store::Store;
+use crate::wallet::{OutboxItem, RedemptionOutcome, Voucher, WalletError};
+use chrono::{DateTime, Utc};
+use std::path::Path;
+use std::sync::Arc;
+
+struct Inner {
+    store: Store,
+    clock: Arc<dyn Clock>,
+    rules: ProgrammeRules,
+}
+
+impl Inner {
+    fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+}
+
+/// The loyalty core of one shopper on one device.
+#[derive(Clone)]
+pub struct LoyaltyClient {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for LoyaltyClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoyaltyClient").finish_non_exhaustive()
+    }
+}
+
+impl LoyaltyClient {
+    /// Opens (or creates) the shopper's data in `data_dir`.
+    pub fn open(
+        data_dir: impl AsRef<Path>,
+        rules: ProgrammeRules,
+        clock: Arc<dyn Clock>,
+    ) -> ApiResult<Self> {
+        rules.validate()?;
+        let store = Store::open(data_dir.as_ref())?;
+        Ok(Self {
+            inner: Arc::new(Inner {
+                store,
+                clock,
+                rules,
+            }),
+        })
+    }
+
+    pub fn points(&self) -> PointsApi {
+        PointsApi {
+            inner: self.inner.clone(),
+        }
+    }
+
+    pub fn wallet(&self) -> WalletApi {
+        WalletApi {
+            inner: self.inner.clone(),
+        }
+    }
+
+    pub fn receipts(&self) -> ReceiptsApi {
+        ReceiptsApi {
+            inner: self.inner.clone(),
+        }
+    }
+
+    pub fn rules(&self) -> &ProgrammeRules {
+        &self.inner.rules
+    }
+
+    /// Writes everything to disk now (call when the app goes to the background).
+    pub fn flush(&self) -> ApiResult<()> {
+        Ok(self.inner.store.flush()?)
+    }
+
+    /// Flushes and closes the database; every later call returns [`ApiError::Closed`].
+    pub fn close(&self) -> ApiResult<()> {
+        Ok(self.inner.store.close()?)
+    }
+
+    /// The underlying store, for tools and tests.
+    pub fn store(&self) -> &Store {
+        &self.inner.store
+    }
+}
+
+/// Points: the ledger, balance, expiry and tiers.
+#[derive(Clone)]
+pub struct PointsApi {
+    inner: Arc<Inner>,
+}
+
+impl PointsApi {
+    pub fn balance(&self) -> ApiResult<Balance> {
+        Ok(self.inner.store.balance()?)
+    }
+
+    /// Records points earned. `pending`: earned offline, awaiting the server.
+    pub fn earn(
+        &self,
+        points: i64,
+        reference: Option<String>,
+        description: Option<String>,
+        pending: bool,
+    ) -> ApiResult<LedgerEntry> {
+        self.append(NewEntry::earn(points, pending), reference, description)
+    }
+
+    /// Records points spent; fails with a conflict when not enough points are available.
+    pub fn redeem(
+        &self,
+        points: i64,
+        reference: Option<String>,
+        description: Option<String>,
+        pending: bool,
+    ) -> ApiResult<LedgerEntry> {
+        if points <= 0 {
+            return Err(InputError::new("points spent must be positive").into());
+        }
+        self.append(NewEntry::redeem(points, pending), reference, description)
+    }
+
+    /// A correction by the retailer, either sign.
+    pub fn adjust(&self, points: i64, description: Option<String>) -> ApiResult<LedgerEntry> {
+        self.append(NewEntry::adjust(points), None, description)
+    }
+
+    fn append(
+        &self,
+        mut entry: NewEntry,
+        reference: Option<String>,
+        description: Option<String>,
+    ) -> ApiResult<LedgerEntry> {
+        entry.reference = reference;
+        entry.description = description;
+        let mut written = self
+            .inner
+            .store
+            .append_entries(std::slice::from_ref(&entry), self.inner.now())?;
+        written.pop().ok_or_else(|| ApiError::Internal {
+            reason: "an append wrote nothing".into(),
+        })
+    }
+
+    /// Appends the entry that undoes a confirmed entry (e.g. a returned purchase).
+    pub fn reverse(&self, seq: u64) -> ApiResult<LedgerEntry> {
+        Ok(self.inner.store.reverse_entry(seq, self.inner.now())?)
+    }
+
+    /// The server confirmed (`true`) or rejected (`false`) a pending entry.
+    pub fn settle(&self, seq: u64, confirmed: bool) -> ApiResult<LedgerEntry> {
+        let verdict = if confirmed {
+            EntryStatus::Confirmed
+        } else {
+            EntryStatus::Rejected
+        };
+        Ok(self.inner.store.settle_entry(seq, verdict)?)
+    }
+
+    pub fn entry(&self, seq: u64) -> ApiResult<LedgerEntry> {
+        self.inner
+            .store
+            .ledger_entry(seq)?
+            .ok_or_else(|| points::PointsError::EntryNotFound.into())
+    }
+
+    /// The whole ledger, oldest first.
+    pub fn entries(&self) -> ApiResult<Vec<LedgerEntry>> {
+        Ok(self.inner.store.ledger_entries()?)
+    }
+
+    /// The newest `limit` entries, newest first.
+    pub fn recent(&self, limit: u32) -> ApiResult<Vec<LedgerEntry>> {
+        Ok(self.inner.store.recent_entries(limit as usize)?)
+    }
+
+    /// Writes the expiry entries due now (oldest points first). Idempotent.
+    pub fn expire_due(&self) -> ApiResult<Vec<LedgerEntry>> {
+        let now = self.inner.now();
+        let rules = &self.inner.rules;
+        Ok(self
+            .inner
+            .store
+            .append_derived(now, |entries| points::due_expiries(entries, rules, now))?)
+    }
+
+    /// Points that will expire within `days`, soonest first.
+    pub fn expiring_within(&self, days: u32) -> ApiResult<Vec<ExpiringPoints>> {
+        let entries = self.inner.store.ledger_entries()?;
+        Ok(points::expiring_within(
+            &entries,
+            &self.inner.rules,
+            self.inner.now(),
+            days,
+        ))
+    }
+
+    pub fn tier(&self) -> ApiResult<TierStatus> {
+        let entries = self.inner.store.ledger_entries()?;
+        Ok(points::tier_status(
+            &entries,
+            &self.inner.rules,
+            self.inner.now(),
+        ))
+    }
+
+    /// Recomputes the balance from the ledger; an error if the materialised one disagrees.
+    pub fn verify(&self) -> ApiResult<Balance> {
+        Ok(self.inner.store.verify_balance()?)
+    }
+}
+
+/// The wallet: vouchers and offline redemption.
+#[derive(Clone)]
+pub struct WalletApi {
+    inner: Arc<Inner>,
+}
+
+/// A redemption started on the device: show `code` at the till.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Redemption {
+    pub voucher: Voucher,
+    pub outbox_item: OutboxItem,
+}
+
+impl WalletApi {
+    /// As the shopper sees it now (an available voucher past its window reads as expired).
+    fn seen(&self, mut v: Voucher, now: DateTime<Utc>) -> Voucher {
+        v.state = v.state_at(now);
+        v
+    }
+
+    /// Adds a voucher or updates it with the retailer's newer version.
+    pub fn add(&self, voucher: Voucher) -> ApiResult<Voucher> {
+        let v = self.inner.store.upsert_voucher(&voucher)?;
+        Ok(self.seen(v, self.inner.now()))
+    }
+
+    pub fn get(&self, id: &str) -> ApiResult<Voucher> {
+        let v = self
+            .inner
+            .store
+            .voucher(id)?
+            .ok_or(ApiError::from(WalletError::NotFound))?;
+        Ok(self.seen(v, self.inner.now()))
+    }
+
+    /// Every voucher, in any state.
+    pub fn all(&self) -> ApiResult<Vec<Voucher>> {
+        let now = self.inner.now();
+        Ok(self
+            .inner
+            .store
+            .vouchers()?
+            .into_iter()
+            .map(|v| self.seen(v, now))
+            .collect())
+    }
+
+    /// Vouchers that can be shown at the till now, soonest expiry first.
+    pub fn usable_now(&self) -> ApiResult<Vec<Voucher>> {
+        Ok(self.inner.store.usable_vouchers(self.inner.now())?)
+    }
+
+    /// Available vouchers whose window ends within `days`, soonest first.
+    pub fn expiring_within(&self, days: u32) -> ApiResult<Vec<Voucher>> {
+        Ok(self
+            .inner
+            .store
+            .vouchers_expiring_within(self.inner.now(), days)?)
+    }
+
+    /// Starts redeeming offline: the voucher moves to Redeeming and the redemption is queued
+    /// with an idempotency key for the server.
+    pub fn begin_redemption(&self, id: &str) -> ApiResult<Redemption> {
+        let (voucher, outbox_item) = self.inner.store.begin_redemption(id, self.inner.now())?;
+        Ok(Redemption {
+            voucher,
+            outbox_item,
+        })
+    }
+
+    /// Applies the server's answer to a redemption in progress.
+    pub fn complete_redemption(&self, id: &str, outcome: RedemptionOutcome) -> ApiResult<Voucher> {
+        let now = self.inner.now();
+        let v = self.inner.store.complete_redemption(id, outcome, now)?;
+        Ok(self.seen(v, now))
+    }
+
+    /// The retailer withdrew an unused voucher.
+    pub fn revoke(&self, id: &str) -> ApiResult<Voucher> {
+        let now = self.inner.now();
+        let v = self.inner.store.revoke_voucher(id, now)?;
+        Ok(self.seen(v, now))
+    }
+
+    /// Redemptions waiting for the server, oldest first.
+    pub fn pending_redemptions(&self) -> ApiResult<Vec<OutboxItem>> {
+        Ok(self.inner.store.outbox()?)
+    }
+}
+
+/// Digital receipts: purchase history and proof of purchase.
+#[derive(Clone)]
+pub struct ReceiptsApi {
+    inner: Arc<Inner>,
+}
+
+/// An item still under warranty.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WarrantyItem {
+    pub receipt_id: String,
+    pub gtin: String,
+    pub name: String,
+    pub purchased_at: DateTime<Utc>,
+    pub warranty_until: DateTime<Utc>,
+}
+
+impl ReceiptsApi {
+    /// Stores a receipt; `false` when the same receipt was already stored.
+    pub fn add(&self, receipt: Receipt) -> ApiResult<bool> {
+        Ok(self.inner.store.add_receipt(&receipt)?)
+    }
+
+    pub fn get(&self, id: &str) -> ApiResult<Receipt> {
+        self.inner
+            .store
+            .receipt(id)?
+            .ok_or_else(|| ReceiptError::NotFound.into())
+    }
+
+    /// Every receipt, oldest first.
+    pub fn all(&self) -> ApiResult<Vec<Receipt>> {
+        Ok(self.inner.store.receipts()?)
+    }
+
+    /// Receipts purchased from `from` (inclusive) to `to` (exclusive), oldest first.
+    pub fn between(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> ApiResult<Vec<Receipt>> {
+        if to < from {
+            return Err(InputError::new("the period must not end before it starts").into());
+        }
+        Ok(self.inner.store.receipts_between(from, to)?)
+    }
+
+    /// Receipts with a line of this GTIN, oldest first.
+    pub fn with_gtin(&self, gtin: &str) -> ApiResult<Vec<Receipt>> {
+        validate_gtin(gtin)?;
+        Ok(self.inner.store.receipts_with_gtin(gtin)?)
+    }
+
+    /// Receipts with a line in this category (case-insensitive), oldest first.
+    pub fn in_category(&self, category: &str) -> ApiResult<Vec<Receipt>> {
+        if category.trim().is_empty() {
+            return Err(InputError::new("category must not be empty").into());
+        }
+        Ok(self.inner.store.receipts_in_category(category)?)
+    }
+
+    /// Last moment the items of a receipt can be returned.
+    pub fn return_until(&self, id: &str) -> ApiResult<DateTime<Utc>> {
+        Ok(self
+            .get(id)?
+            .return_until(self.inner.rules.return_window_days))
+    }
+
+    /// Receipts whose return window is still open, oldest first.
+    pub fn open_for_return(&self) -> ApiResult<Vec<Receipt>> {
+        let now = self.inner.now();
+        let days = self.inner.rules.return_window_days;
+        Ok(self
+            .inner
+            .store
+            .receipts()?
+            .into_iter()
+            .filter(|r| r.return_until(days) > now && r.purchased_at <= now)
+            .collect())
+    }
+
+    /// Items whose warranty still runs, soonest end first.
+    pub fn active_warranties(&self) -> ApiResult<Vec<WarrantyItem>> {
+        let now = self.inner.now();
+        let mut out: Vec<WarrantyItem> = self
+            .inner
+            .store
+            .receipts()?
+            .into_iter()
+            .flat_map(|r| {
+                r.lines
+                    .iter()
+                    .filter_map(|l| {
+                        l.warranty_until(r.purchased_at).map(|until| WarrantyItem {
+                            receipt_id: r.id.clone(),
+                            gtin: l.gtin.clone(),
+                            name: l.name.clone(),
+                            purchased_at: r.purchased_at,
+                            warranty_until: until,
+                        })
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .filter(|w| w.warranty_until > now)
+            .collect();
+        out.sort_by_key(|w| w.warranty_until);
+        Ok(out)
+    }
+}

@@ -1,0 +1,23 @@
+//! Loyalty Core: the whole loyalty domain for a retailer's customer app, with no FFI.
+//!
+//! Layers (data flows downward only):
+//! - [`client`]: the public facade, one [`LoyaltyClient`] with sub-APIs `points()`, `wallet()`,
+//!   `receipts()`.
+//! - domain modules [`points`], [`wallet`], [`receipts`]: pure logic over data and a `now`.
+//! - [`store`]: the sled database (typed trees, schema version and migrations, transactions, flush).
+//!
+//! Time is injected through [`Clock`]; money is integer minor units; points are integers.
+
+pub mod client;
+pub mod clock;
+pub mod error;
+pub mod money;
+pub mod points;
+pub mod receipts;
+pub mod store;
+pub mod wallet;
+
+pub use client::{LoyaltyClient, PointsApi, ReceiptsApi, WalletApi};
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use error::{ApiError, ApiResult};
+pub use money::Money;

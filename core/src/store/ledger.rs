@@ -1,0 +1,172 @@
+//! Points ledger persistence: entries by sequence number and the materialised balance, changed
+//! together in one transaction.
+
+use super::schema::{KEY_BALANCE, KEY_LEDGER_NEXT};
+use super::{abort, get, tx_get, tx_get_u64, tx_put, values, Store, StoreError, Tree, TxResult};
+use crate::points::{
+    check_spend, reversal_of, Balance, EntryKind, EntryStatus, LedgerEntry, NewEntry, PointsError,
+};
+use chrono::{DateTime, Utc};
+use sled::transaction::TransactionalTree;
+
+impl Store {
+    /// Appends entries in order, in one transaction. A debit that the available balance cannot
+    /// cover (spending more than one has) fails the whole batch; expiries and reversals are the
+    /// programme's own bookkeeping and always apply.
+    pub fn append_entries(
+        &self,
+        new: &[NewEntry],
+        now: DateTime<Utc>,
+    ) -> Result<Vec<LedgerEntry>, StoreError> {
+        let _w = self.writer();
+        self.append_locked(new, now)
+    }
+
+    /// [`Store::append_entries`] for a caller that holds the writer lock.
+    fn append_locked(
+        &self,
+        new: &[NewEntry],
+        now: DateTime<Utc>,
+    ) -> Result<Vec<LedgerEntry>, StoreError> {
+        for n in new {
+            n.validate()?;
+        }
+        self.transact(&[Tree::Meta, Tree::Ledger], |t| {
+            let (meta, ledger) = (&t[0], &t[1]);
+            let mut balance = read_balance(meta)?;
+            let mut next = tx_get_u64(meta, KEY_LEDGER_NEXT)?.max(1);
+            let mut written = Vec::with_capacity(new.len());
+            for n in new {
+                if n.kind == EntryKind::Redeem {
+                    check_spend(&balance, -n.points).or_else(abort)?;
+                }
+                let entry = append_one(ledger, &mut balance, next, n, now)?;
+                next += 1;
+                written.push(entry);
+            }
+            meta.insert(KEY_LEDGER_NEXT, &next.to_be_bytes())?;
+            tx_put(meta, KEY_BALANCE, &balance)?;
+            Ok(written)
+        })
+    }
+
+    /// The server's verdict on a pending entry.
+    pub fn settle_entry(&self, seq: u64, verdict: EntryStatus) -> Result<LedgerEntry, StoreError> {
+        if verdict == EntryStatus::Pending {
+            return Err(crate::error::InputError::new("a verdict is confirmed or rejected").into());
+        }
+        let _w = self.writer();
+        self.transact(&[Tree::Meta, Tree::Ledger], |t| {
+            let (meta, ledger) = (&t[0], &t[1]);
+            let Some(mut entry) = tx_get::<LedgerEntry>(ledger, &seq.to_be_bytes())? else {
+                return abort(PointsError::EntryNotFound);
+            };
+            if entry.status != EntryStatus::Pending {
+                return abort(PointsError::NotPending);
+            }
+            let mut balance = read_balance(meta)?;
+            balance.apply(entry.points, entry.status, -1);
+            balance.apply(entry.points, verdict, 1);
+            entry.status = verdict;
+            tx_put(ledger, &seq.to_be_bytes(), &entry)?;
+            tx_put(meta, KEY_BALANCE, &balance)?;
+            Ok(entry)
+        })
+    }
+
+    /// Appends the entry that undoes `seq` and marks `seq` as reversed, in one transaction.
+    pub fn reverse_entry(&self, seq: u64, now: DateTime<Utc>) -> Result<LedgerEntry, StoreError> {
+        let _w = self.writer();
+        self.transact(&[Tree::Meta, Tree::Ledger], |t| {
+            let (meta, ledger) = (&t[0], &t[1]);
+            let Some(mut original) = tx_get::<LedgerEntry>(ledger, &seq.to_be_bytes())? else {
+                return abort(PointsError::EntryNotFound);
+            };
+            let reversal = reversal_of(&original).or_else(abort)?;
+            let mut balance = read_balance(meta)?;
+            let next = tx_get_u64(meta, KEY_LEDGER_NEXT)?.max(1);
+            let entry = append_one(ledger, &mut balance, next, &reversal, now)?;
+            original.reversed_by = Some(entry.seq);
+            tx_put(ledger, &seq.to_be_bytes(), &original)?;
+            meta.insert(KEY_LEDGER_NEXT, &(next + 1).to_be_bytes())?;
+            tx_put(meta, KEY_BALANCE, &balance)?;
+            Ok(entry)
+        })
+    }
+
+    /// Computes entries from the whole ledger and appends them, with no write in between (e.g.
+    /// the expiries due now).
+    pub fn append_derived(
+        &self,
+        now: DateTime<Utc>,
+        derive: impl FnOnce(&[LedgerEntry]) -> Vec<NewEntry>,
+    ) -> Result<Vec<LedgerEntry>, StoreError> {
+        let _w = self.writer();
+        let entries = self.ledger_entries()?;
+        let new = derive(&entries);
+        if new.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.append_locked(&new, now)
+    }
+
+    pub fn balance(&self) -> Result<Balance, StoreError> {
+        self.with(|o| Ok(get(o.tree(Tree::Meta), KEY_BALANCE)?.unwrap_or_default()))
+    }
+
+    pub fn ledger_entry(&self, seq: u64) -> Result<Option<LedgerEntry>, StoreError> {
+        self.with(|o| get(o.tree(Tree::Ledger), &seq.to_be_bytes()))
+    }
+
+    /// The whole ledger, oldest first.
+    pub fn ledger_entries(&self) -> Result<Vec<LedgerEntry>, StoreError> {
+        self.with(|o| values(o.tree(Tree::Ledger).iter()))
+    }
+
+    /// The newest `limit` entries, newest first.
+    pub fn recent_entries(&self, limit: usize) -> Result<Vec<LedgerEntry>, StoreError> {
+        self.with(|o| values(o.tree(Tree::Ledger).iter().rev().take(limit)))
+    }
+
+    /// Recomputes the balance from the ledger and compares it with the materialised one.
+    pub fn verify_balance(&self) -> Result<Balance, StoreError> {
+        let (stored, computed) = self.with(|o| {
+            let stored: Balance = get(o.tree(Tree::Meta), KEY_BALANCE)?.unwrap_or_default();
+            let entries: Vec<LedgerEntry> = values(o.tree(Tree::Ledger).iter())?;
+            Ok((stored, Balance::from_entries(&entries)))
+        })?;
+        if stored == computed {
+            Ok(stored)
+        } else {
+            Err(PointsError::Inconsistent { stored, computed }.into())
+        }
+    }
+}
+
+fn read_balance(meta: &TransactionalTree) -> TxResult<Balance> {
+    Ok(tx_get(meta, KEY_BALANCE)?.unwrap_or_default())
+}
+
+fn append_one(
+    ledger: &TransactionalTree,
+    balance: &mut Balance,
+    seq: u64,
+    n: &NewEntry,
+    now: DateTime<Utc>,
+) -> TxResult<LedgerEntry> {
+    let entry = LedgerEntry {
+        seq,
+        kind: n.kind,
+        points: n.points,
+        status: n.status,
+        at: now,
+        reference: n.reference.clone(),
+        description: n.description.clone(),
+        reverses: n.reverses,
+        reversed_by: None,
+    };
+    balance.apply(entry.points, entry.status, 1);
+    balance.entries += 1;
+    tx_put(ledger, &seq.to_be_bytes(), &entry)?;
+    Ok(entry)
+}

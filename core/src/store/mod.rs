@@ -1,0 +1,463 @@
+//! The durable store: one struct owns the sled database.
+//!
+//! - Named trees ([`Tree`]), typed serde records (JSON, so a record stays readable and a new field
+//!   with a default needs no migration).
+//! - A `meta` tree with a format marker and the schema version; one migration step per version
+//!   ([`schema`]).
+//! - Every multi-key change is one sled transaction, and the database is flushed before a write
+//!   returns success.
+//! - A corrupt or foreign database is reported at open as [`StoreError::Corrupt`] /
+//!   [`StoreError::Foreign`]; nothing is overwritten.
+//! - After [`Store::close`] every call returns [`StoreError::Closed`].
+
+mod ledger;
+mod receipts;
+pub mod schema;
+mod vouchers;
+
+use crate::error::InputError;
+use crate::points::PointsError;
+use crate::receipts::ReceiptError;
+use crate::wallet::WalletError;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use sled::transaction::{ConflictableTransactionError, TransactionError, TransactionalTree};
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard, RwLock};
+
+/// File name of the database directory inside the app's data directory.
+pub const DB_DIR_NAME: &str = "loyalty-core.db";
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("store is closed")]
+    Closed,
+    #[error("{0}")]
+    Corrupt(String),
+    #[error("{0}")]
+    Foreign(String),
+    #[error("schema version {found} is newer than supported {supported}")]
+    TooNew { found: u32, supported: u32 },
+    #[error("{0}")]
+    Io(String),
+    #[error("{0}")]
+    Decode(String),
+    #[error("{0}")]
+    Encode(String),
+    #[error(transparent)]
+    Input(#[from] InputError),
+    #[error(transparent)]
+    Points(#[from] PointsError),
+    #[error(transparent)]
+    Wallet(#[from] WalletError),
+    #[error(transparent)]
+    Receipt(#[from] ReceiptError),
+}
+
+impl From<sled::Error> for StoreError {
+    fn from(e: sled::Error) -> Self {
+        match e {
+            sled::Error::Io(io) => StoreError::Io(format!("database I/O failed: {}", io.kind())),
+            sled::Error::Corruption { .. } => {
+                StoreError::Corrupt("the database file is corrupt".into())
+            }
+            sled::Error::Unsupported(_) => {
+                StoreError::Corrupt("the database uses an unsupported format".into())
+            }
+            sled::Error::CollectionNotFound(_) => {
+                StoreError::Corrupt("a database table is missing".into())
+            }
+            sled::Error::ReportableBug(_) => {
+                StoreError::Corrupt("the database engine hit an internal error".into())
+            }
+        }
+    }
+}
+
+impl From<TransactionError<StoreError>> for StoreError {
+    fn from(e: TransactionError<StoreError>) -> Self {
+        match e {
+            TransactionError::Abort(e) => e,
+            TransactionError::Storage(e) => e.into(),
+        }
+    }
+}
+
+/// Result type inside a sled transaction closure.
+pub(crate) type TxResult<T> = Result<T, ConflictableTransactionError<StoreError>>;
+
+/// Abort a transaction with an error of ours.
+pub(crate) fn abort<T>(e: impl Into<StoreError>) -> TxResult<T> {
+    Err(ConflictableTransactionError::Abort(e.into()))
+}
+
+/// The named trees. Their names are part of the on-disk format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tree {
+    /// Format marker, schema version, counters, the materialised balance.
+    Meta,
+    /// Ledger entries by sequence number.
+    Ledger,
+    /// Vouchers by id.
+    Vouchers,
+    /// Index (since v2): `valid_until ++ id` for every voucher stored as available.
+    VoucherUsable,
+    /// Offline work waiting for the server, by sequence number.
+    Outbox,
+    /// Receipts by id.
+    Receipts,
+    /// Index (since v2): `purchased_at ++ id`.
+    ReceiptsByTime,
+    /// Index (since v2): `gtin ++ 0 ++ purchased_at ++ id`.
+    ReceiptsByGtin,
+}
+
+impl Tree {
+    pub const ALL: [Tree; 8] = [
+        Tree::Meta,
+        Tree::Ledger,
+        Tree::Vouchers,
+        Tree::VoucherUsable,
+        Tree::Outbox,
+        Tree::Receipts,
+        Tree::ReceiptsByTime,
+        Tree::ReceiptsByGtin,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Tree::Meta => "meta",
+            Tree::Ledger => "ledger",
+            Tree::Vouchers => "vouchers",
+            Tree::VoucherUsable => "voucher_usable",
+            Tree::Outbox => "outbox",
+            Tree::Receipts => "receipts",
+            Tree::ReceiptsByTime => "receipts_by_time",
+            Tree::ReceiptsByGtin => "receipts_by_gtin",
+        }
+    }
+
+    fn index(self) -> usize {
+        self as usize
+    }
+}
+
+pub(crate) struct Open {
+    db: sled::Db,
+    trees: Vec<sled::Tree>,
+}
+
+impl Open {
+    pub(crate) fn tree(&self, t: Tree) -> &sled::Tree {
+        &self.trees[t.index()]
+    }
+}
+
+/// The one owner of the sled database.
+pub struct Store {
+    path: PathBuf,
+    sidecar: PathBuf,
+    state: RwLock<Option<Open>>,
+    /// Single writer: every read-check-write sequence holds it, so transactions never race.
+    writer: Mutex<()>,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").finish_non_exhaustive()
+    }
+}
+
+impl Store {
+    /// Opens (or creates) the database in `data_dir`, migrating it to the current schema.
+    pub fn open(data_dir: &Path) -> Result<Store, StoreError> {
+        std::fs::create_dir_all(data_dir).map_err(|e| {
+            StoreError::Io(format!("cannot create the data directory: {}", e.kind()))
+        })?;
+        let path = data_dir.join(DB_DIR_NAME);
+        if path.exists() && !path.is_dir() {
+            return Err(StoreError::Foreign(
+                "the data directory holds a file that is not a Loyalty Core database".into(),
+            ));
+        }
+        let sidecar = data_dir.join(WATERMARK_FILE_NAME);
+        let known = Watermark::read(&sidecar)?;
+        let db = open_sled(&path)?;
+        let open = schema::prepare(db, known.is_some())?;
+        let now = Watermark::of(&open)?;
+        if let Some(known) = known {
+            if !now.covers(&known) {
+                return Err(StoreError::Corrupt(
+                    "the database lost records it had confirmed as written".into(),
+                ));
+            }
+        }
+        now.write(&sidecar)?;
+        Ok(Store {
+            sidecar,
+            path,
+            state: RwLock::new(Some(open)),
+            writer: Mutex::new(()),
+        })
+    }
+
+    /// Moves a damaged database (and its watermark) aside, into a sibling directory named
+    /// `loyalty-core.db.damaged-<unix seconds>`, so a fresh one can be opened and refilled from
+    /// the server while the damaged one stays available for support. Returns where it went.
+    pub fn quarantine(data_dir: &Path) -> Result<PathBuf, StoreError> {
+        let io = |e: std::io::Error| {
+            StoreError::Io(format!(
+                "cannot move the damaged database aside: {}",
+                e.kind()
+            ))
+        };
+        let stamp = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0);
+        let mut target = data_dir.join(format!("{DB_DIR_NAME}.damaged-{stamp}"));
+        let mut n = 1;
+        while target.exists() {
+            target = data_dir.join(format!("{DB_DIR_NAME}.damaged-{stamp}-{n}"));
+            n += 1;
+        }
+        let db = data_dir.join(DB_DIR_NAME);
+        if db.exists() {
+            std::fs::rename(&db, &target).map_err(io)?;
+        } else {
+            std::fs::create_dir_all(&target).map_err(io)?;
+        }
+        let mark = data_dir.join(WATERMARK_FILE_NAME);
+        if mark.exists() {
+            std::fs::rename(&mark, target.join(WATERMARK_FILE_NAME)).map_err(io)?;
+        }
+        Ok(target)
+    }
+
+    /// Where the database lives.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Flushes and closes. Later calls return [`StoreError::Closed`]. Closing twice is harmless.
+    pub fn close(&self) -> Result<(), StoreError> {
+        let _w = self.writer();
+        let mut state = self.state.write().unwrap_or_else(|e| e.into_inner());
+        if let Some(open) = state.take() {
+            open.db.flush()?;
+            Watermark::of(&open)?.write(&self.sidecar)?;
+        }
+        Ok(())
+    }
+
+    pub fn is_closed(&self) -> bool {
+        self.state
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .is_none()
+    }
+
+    /// Writes everything to disk now (e.g. when the app goes to the background).
+    pub fn flush(&self) -> Result<(), StoreError> {
+        self.with(|o| {
+            o.db.flush()?;
+            Ok(())
+        })
+    }
+
+    pub(crate) fn writer(&self) -> MutexGuard<'_, ()> {
+        self.writer.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub(crate) fn with<R>(
+        &self,
+        f: impl FnOnce(&Open) -> Result<R, StoreError>,
+    ) -> Result<R, StoreError> {
+        let state = self.state.read().unwrap_or_else(|e| e.into_inner());
+        match state.as_ref() {
+            Some(open) => f(open),
+            None => Err(StoreError::Closed),
+        }
+    }
+
+    /// Runs `f` as one sled transaction over `trees` (in that order), then flushes before
+    /// returning. The caller holds [`Store::writer`] when it read state outside the transaction.
+    pub(crate) fn transact<R>(
+        &self,
+        trees: &[Tree],
+        f: impl Fn(&[TransactionalTree]) -> TxResult<R>,
+    ) -> Result<R, StoreError> {
+        self.with(|o| transact_open(o, trees, f))
+    }
+}
+
+pub(crate) fn transact_open<R>(
+    o: &Open,
+    trees: &[Tree],
+    f: impl Fn(&[TransactionalTree]) -> TxResult<R>,
+) -> Result<R, StoreError> {
+    use sled::Transactional;
+    let handles: Vec<sled::Tree> = trees.iter().map(|t| o.tree(*t).clone()).collect();
+    let out = handles[..].transaction(|view: &Vec<TransactionalTree>| f(view))?;
+    o.db.flush()?;
+    Ok(out)
+}
+
+/// File beside the database recording that it exists and how far its counters had come at the
+/// last open or close. sled 0.34 silently starts empty (or from an older point) when its log is
+/// damaged; comparing with this file turns that into a reported corruption instead of data loss.
+pub const WATERMARK_FILE_NAME: &str = "loyalty-core.watermark.json";
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+struct Watermark {
+    format: String,
+    ledger_next: u64,
+    outbox_next: u64,
+    vouchers: u64,
+    receipts: u64,
+}
+
+impl Watermark {
+    fn of(o: &Open) -> Result<Self, StoreError> {
+        let meta = o.tree(Tree::Meta);
+        let counter = |k: &[u8]| -> Result<u64, StoreError> {
+            Ok(meta.get(k)?.map(|v| be_u64(&v)).unwrap_or(0))
+        };
+        Ok(Self {
+            format: String::from_utf8_lossy(schema::FORMAT_MARKER).into_owned(),
+            ledger_next: counter(schema::KEY_LEDGER_NEXT)?,
+            outbox_next: counter(schema::KEY_OUTBOX_NEXT)?,
+            vouchers: o.tree(Tree::Vouchers).len() as u64,
+            receipts: o.tree(Tree::Receipts).len() as u64,
+        })
+    }
+
+    /// Every counter only grows: a database behind its watermark lost writes.
+    fn covers(&self, older: &Self) -> bool {
+        self.ledger_next >= older.ledger_next
+            && self.outbox_next >= older.outbox_next
+            && self.vouchers >= older.vouchers
+            && self.receipts >= older.receipts
+    }
+
+    fn read(path: &Path) -> Result<Option<Self>, StoreError> {
+        match std::fs::read(path) {
+            Ok(bytes) => serde_json::from_slice(&bytes)
+                .map(Some)
+                .map_err(|_| StoreError::Corrupt("the database watermark file is damaged".into())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(StoreError::Io(format!(
+                "cannot read the database watermark: {}",
+                e.kind()
+            ))),
+        }
+    }
+
+    /// Written to a temporary file, synced and renamed over the old one.
+    fn write(&self, path: &Path) -> Result<(), StoreError> {
+        use std::io::Write;
+        let io = |e: std::io::Error| {
+            StoreError::Io(format!("cannot write the database watermark: {}", e.kind()))
+        };
+        let tmp = path.with_extension("json.tmp");
+        let mut f = std::fs::File::create(&tmp).map_err(io)?;
+        f.write_all(&encode(self)?).map_err(io)?;
+        f.sync_all().map_err(io)?;
+        std::fs::rename(&tmp, path).map_err(io)?;
+        if let Some(dir) = path.parent() {
+            if let Ok(d) = std::fs::File::open(dir) {
+                let _ = d.sync_all();
+            }
+        }
+        Ok(())
+    }
+}
+
+fn open_sled(path: &Path) -> Result<sled::Db, StoreError> {
+    let config = sled::Config::new().path(path);
+    // sled 0.34 may panic on some damaged files instead of returning an error. Never let that
+    // escape: report the database as corrupt.
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || config.open()));
+    match result {
+        Ok(Ok(db)) => Ok(db),
+        Ok(Err(sled::Error::Io(e))) if e.kind() == std::io::ErrorKind::WouldBlock => Err(
+            StoreError::Io("the database is in use by another process".into()),
+        ),
+        Ok(Err(e)) => Err(match StoreError::from(e) {
+            StoreError::Io(reason) => {
+                StoreError::Corrupt(format!("the database cannot be read ({reason})"))
+            }
+            other => other,
+        }),
+        Err(_) => Err(StoreError::Corrupt("the database file is corrupt".into())),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Typed records and keys
+
+pub(crate) fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>, StoreError> {
+    serde_json::to_vec(value)
+        .map_err(|e| StoreError::Encode(format!("cannot encode a record: {e}")))
+}
+
+pub(crate) fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, StoreError> {
+    serde_json::from_slice(bytes)
+        .map_err(|_| StoreError::Decode("a stored record cannot be read".into()))
+}
+
+pub(crate) fn get<T: DeserializeOwned>(
+    tree: &sled::Tree,
+    key: &[u8],
+) -> Result<Option<T>, StoreError> {
+    tree.get(key)?.map(|v| decode(&v)).transpose()
+}
+
+pub(crate) fn values<T: DeserializeOwned>(
+    iter: impl Iterator<Item = sled::Result<(sled::IVec, sled::IVec)>>,
+) -> Result<Vec<T>, StoreError> {
+    iter.map(|kv| {
+        let (_, v) = kv?;
+        decode(&v)
+    })
+    .collect()
+}
+
+pub(crate) fn tx_get<T: DeserializeOwned>(
+    t: &TransactionalTree,
+    key: &[u8],
+) -> TxResult<Option<T>> {
+    match t.get(key)? {
+        Some(v) => decode(&v).map(Some).or_else(abort),
+        None => Ok(None),
+    }
+}
+
+pub(crate) fn tx_put<T: Serialize>(t: &TransactionalTree, key: &[u8], value: &T) -> TxResult<()> {
+    let bytes = encode(value).or_else(abort)?;
+    t.insert(key, bytes)?;
+    Ok(())
+}
+
+pub(crate) fn tx_get_u64(t: &TransactionalTree, key: &[u8]) -> TxResult<u64> {
+    Ok(t.get(key)?.map(|v| be_u64(&v)).unwrap_or(0))
+}
+
+pub(crate) fn be_u64(bytes: &[u8]) -> u64 {
+    let mut b = [0u8; 8];
+    let n = bytes.len().min(8);
+    b[8 - n..].copy_from_slice(&bytes[bytes.len() - n..]);
+    u64::from_be_bytes(b)
+}
+
+/// A timestamp as an order-preserving 8-byte key.
+pub(crate) fn time_key(t: chrono::DateTime<chrono::Utc>) -> [u8; 8] {
+    ((t.timestamp_millis() as u64) ^ (1 << 63)).to_be_bytes()
+}
+
+pub(crate) fn concat(parts: &[&[u8]]) -> Vec<u8> {
+    parts.concat()
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,178 @@
+//! On-disk format: the format marker, the schema version and one migration step per version.
+//!
+//! - Version 1: trees `meta`, `ledger`, `vouchers`, `outbox`, `receipts`; counters in `meta`.
+//! - Version 2: the materialised balance in `meta`, and the indexes `voucher_usable`,
+//!   `receipts_by_time`, `receipts_by_gtin`. The step from 1 builds them from the records.
+//!
+//! Every step is idempotent (indexes are cleared and rebuilt), and the new version is written
+//! only after the step's data is flushed, so a crash mid-migration repeats the step on next open.
+
+use super::{decode, encode, values, Open, StoreError, Tree};
+use crate::points::{Balance, LedgerEntry};
+use crate::receipts::Receipt;
+use crate::wallet::{Voucher, VoucherState};
+
+pub const FORMAT_MARKER: &[u8] = b"loyalty-core";
+pub const CURRENT_VERSION: u32 = 2;
+
+pub(crate) const KEY_FORMAT: &[u8] = b"format";
+pub(crate) const KEY_VERSION: &[u8] = b"schema_version";
+pub(crate) const KEY_BALANCE: &[u8] = b"balance";
+pub(crate) const KEY_LEDGER_NEXT: &[u8] = b"ledger_next";
+pub(crate) const KEY_OUTBOX_NEXT: &[u8] = b"outbox_next";
+
+/// Checks the database is ours, initialises a fresh one, migrates an old one.
+///
+/// `expected`: the watermark says a database was created here before; an empty one then means
+/// its contents were lost, which is reported, not papered over with a fresh database.
+pub(crate) fn prepare(db: sled::Db, expected: bool) -> Result<Open, StoreError> {
+    let existing: Vec<Vec<u8>> = db.tree_names().into_iter().map(|n| n.to_vec()).collect();
+    let ours = |n: &[u8]| Tree::ALL.iter().any(|t| t.name().as_bytes() == n);
+    let default_name: &[u8] = b"__sled__default";
+    let has_meta = existing
+        .iter()
+        .any(|n| n.as_slice() == Tree::Meta.name().as_bytes());
+    let marker = if has_meta {
+        db.open_tree(Tree::Meta.name())?.get(KEY_FORMAT)?
+    } else {
+        None
+    };
+    match &marker {
+        Some(m) if m.as_ref() == FORMAT_MARKER => {}
+        Some(_) => return Err(foreign()),
+        None => {
+            let anything_else = existing
+                .iter()
+                .any(|n| n.as_slice() != default_name && !ours(n))
+                || !db.is_empty();
+            if anything_else {
+                return Err(foreign());
+            }
+        }
+    }
+    let trees = Tree::ALL
+        .iter()
+        .map(|t| db.open_tree(t.name()))
+        .collect::<Result<Vec<_>, _>>()?;
+    let open = Open { db, trees };
+    let meta = open.tree(Tree::Meta);
+    if marker.is_none() && expected {
+        return Err(StoreError::Corrupt(
+            "the database lost its contents (it reads as empty)".into(),
+        ));
+    }
+    if marker.is_none() {
+        // A new database (or one whose creation was cut off before the marker was written):
+        // start at the current version. The marker goes last.
+        let data_present = Tree::ALL[1..].iter().any(|t| !open.tree(*t).is_empty());
+        if data_present {
+            return Err(foreign());
+        }
+        meta.clear()?;
+        meta.insert(KEY_BALANCE, encode(&Balance::default())?)?;
+        meta.insert(KEY_VERSION, &CURRENT_VERSION.to_be_bytes())?;
+        open.db.flush()?;
+        meta.insert(KEY_FORMAT, FORMAT_MARKER)?;
+        open.db.flush()?;
+        return Ok(open);
+    }
+    let mut version = read_version(meta)?;
+    if version > CURRENT_VERSION {
+        return Err(StoreError::TooNew {
+            found: version,
+            supported: CURRENT_VERSION,
+        });
+    }
+    while version < CURRENT_VERSION {
+        match version {
+            1 => migrate_1_to_2(&open)?,
+            v => {
+                return Err(StoreError::Corrupt(format!(
+                    "unknown database schema version {v}"
+                )))
+            }
+        }
+        open.db.flush()?;
+        version += 1;
+        meta.insert(KEY_VERSION, &version.to_be_bytes())?;
+        open.db.flush()?;
+    }
+    Ok(open)
+}
+
+fn foreign() -> StoreError {
+    StoreError::Foreign("the data directory holds a database that is not Loyalty Core's".into())
+}
+
+pub(crate) fn read_version(meta: &sled::Tree) -> Result<u32, StoreError> {
+    match meta.get(KEY_VERSION)? {
+        Some(v) if v.len() == 4 => Ok(u32::from_be_bytes([v[0], v[1], v[2], v[3]])),
+        _ => Err(StoreError::Corrupt(
+            "the database has no readable schema version".into(),
+        )),
+    }
+}
+
+/// Version 1 → 2: materialise the balance and build the indexes from the records.
+fn migrate_1_to_2(open: &Open) -> Result<(), StoreError> {
+    let entries: Vec<LedgerEntry> = values(open.tree(Tree::Ledger).iter())?;
+    let balance = Balance::from_entries(&entries);
+    open.tree(Tree::Meta)
+        .insert(KEY_BALANCE, encode(&balance)?)?;
+
+    let usable = open.tree(Tree::VoucherUsable);
+    usable.clear()?;
+    for v in values::<Voucher>(open.tree(Tree::Vouchers).iter())? {
+        if v.state == VoucherState::Available {
+            usable.insert(super::vouchers::usable_key(&v), &[])?;
+        }
+    }
+
+    let by_time = open.tree(Tree::ReceiptsByTime);
+    let by_gtin = open.tree(Tree::ReceiptsByGtin);
+    by_time.clear()?;
+    by_gtin.clear()?;
+    for kv in open.tree(Tree::Receipts).iter() {
+        let (_, bytes) = kv?;
+        let r: Receipt = decode(&bytes)?;
+        by_time.insert(super::receipts::time_index_key(&r), &[])?;
+        for key in super::receipts::gtin_index_keys(&r) {
+            by_gtin.insert(key, &[])?;
+        }
+    }
+    Ok(())
+}
+
+/// Writes a database exactly as version 1 of Loyalty Core laid it out (no materialised balance,
+/// no indexes). Used by the migration tests.
+#[doc(hidden)]
+pub fn write_v1_database(
+    data_dir: &std::path::Path,
+    entries: &[LedgerEntry],
+    vouchers: &[Voucher],
+    receipts: &[Receipt],
+) -> Result<(), StoreError> {
+    let db = sled::Config::new()
+        .path(data_dir.join(super::DB_DIR_NAME))
+        .open()?;
+    let meta = db.open_tree("meta")?;
+    meta.insert(KEY_FORMAT, FORMAT_MARKER)?;
+    meta.insert(KEY_VERSION, &1u32.to_be_bytes())?;
+    meta.insert(KEY_LEDGER_NEXT, &(entries.len() as u64 + 1).to_be_bytes())?;
+    meta.insert(KEY_OUTBOX_NEXT, &1u64.to_be_bytes())?;
+    let ledger = db.open_tree("ledger")?;
+    for e in entries {
+        ledger.insert(e.seq.to_be_bytes(), encode(e)?)?;
+    }
+    let vt = db.open_tree("vouchers")?;
+    for v in vouchers {
+        vt.insert(v.id.as_bytes(), encode(v)?)?;
+    }
+    db.open_tree("outbox")?;
+    let rt = db.open_tree("receipts")?;
+    for r in receipts {
+        rt.insert(r.id.as_bytes(), encode(r)?)?;
+    }
+    db.flush()?;
+    Ok(())
+}

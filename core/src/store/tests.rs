@@ -1,0 +1,453 @@
+//! Store tests on a real sled database on disk.
+
+use super::*;
+use crate::money::Money;
+use crate::points::{Balance, EntryKind, EntryStatus, LedgerEntry, NewEntry};
+use crate::receipts::{LineItem, Receipt, ReceiptSource};
+use crate::wallet::{RedemptionOutcome, Voucher, VoucherKind, VoucherState};
+use chrono::{DateTime, Duration, TimeZone, Utc};
+
+fn t0() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 3, 1, 9, 0, 0).unwrap()
+}
+
+fn voucher(id: &str, from: DateTime<Utc>, days: i64) -> Voucher {
+    Voucher {
+        id: id.into(),
+        kind: VoucherKind::PercentOff {
+            percent: 10,
+            max_discount: None,
+        },
+        title: "10% off".into(),
+        description: None,
+        code: format!("CODE-{id}"),
+        valid_from: from,
+        valid_until: from + Duration::days(days),
+        state: VoucherState::Available,
+        signature: None,
+    }
+}
+
+fn receipt(id: &str, at: DateTime<Utc>, gtins: &[(&str, &str)]) -> Receipt {
+    Receipt {
+        id: id.into(),
+        store_name: "Store 12".into(),
+        purchased_at: at,
+        lines: gtins
+            .iter()
+            .map(|(g, cat)| LineItem {
+                gtin: g.to_string(),
+                name: "Item".into(),
+                quantity: 1,
+                unit_price: Money::new(199, "EUR").unwrap(),
+                category: cat.to_string(),
+                lot: None,
+                warranty_months: None,
+            })
+            .collect(),
+        source: ReceiptSource::Till,
+        return_window_days: None,
+    }
+}
+
+const DOG_FOOD: &str = "4006381333931";
+const SALT: &str = "96385074";
+
+#[test]
+fn ledger_survives_reopen_with_materialised_balance() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let s = Store::open(dir.path()).unwrap();
+        s.append_entries(
+            &[NewEntry::earn(100, false), NewEntry::earn(50, true)],
+            t0(),
+        )
+        .unwrap();
+        s.append_entries(&[NewEntry::redeem(30, false)], t0())
+            .unwrap();
+        s.close().unwrap();
+    }
+    let s = Store::open(dir.path()).unwrap();
+    let entries = s.ledger_entries().unwrap();
+    assert_eq!(entries.iter().map(|e| e.seq).collect::<Vec<_>>(), [1, 2, 3]);
+    let b = s.verify_balance().unwrap();
+    assert_eq!(b.confirmed, 70);
+    assert_eq!(b.pending_credit, 50);
+    assert_eq!(b.entries, 3);
+    assert_eq!(s.recent_entries(1).unwrap()[0].seq, 3);
+}
+
+#[test]
+fn a_debit_that_does_not_fit_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Store::open(dir.path()).unwrap();
+    s.append_entries(&[NewEntry::earn(100, false)], t0())
+        .unwrap();
+    let err = s
+        .append_entries(
+            &[NewEntry::earn(10, false), NewEntry::redeem(500, false)],
+            t0(),
+        )
+        .unwrap_err();
+    assert!(matches!(
+        err,
+        StoreError::Points(crate::points::PointsError::Insufficient { .. })
+    ));
+    assert_eq!(s.ledger_entries().unwrap().len(), 1);
+    assert_eq!(s.verify_balance().unwrap().confirmed, 100);
+    // Invalid entries are refused before any write.
+    assert!(matches!(
+        s.append_entries(&[NewEntry::earn(-5, false)], t0()),
+        Err(StoreError::Input(_))
+    ));
+}
+
+#[test]
+fn settle_and_reverse() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Store::open(dir.path()).unwrap();
+    let e = s.append_entries(&[NewEntry::earn(80, true)], t0()).unwrap()[0].clone();
+    assert_eq!(s.balance().unwrap().available(), 0);
+    let settled = s.settle_entry(e.seq, EntryStatus::Confirmed).unwrap();
+    assert_eq!(settled.status, EntryStatus::Confirmed);
+    assert_eq!(s.balance().unwrap().confirmed, 80);
+    assert!(matches!(
+        s.settle_entry(e.seq, EntryStatus::Rejected),
+        Err(StoreError::Points(crate::points::PointsError::NotPending))
+    ));
+    let rev = s.reverse_entry(e.seq, t0()).unwrap();
+    assert_eq!(rev.kind, EntryKind::Reverse);
+    assert_eq!(rev.points, -80);
+    assert_eq!(rev.reverses, Some(e.seq));
+    assert_eq!(
+        s.ledger_entry(e.seq).unwrap().unwrap().reversed_by,
+        Some(rev.seq)
+    );
+    assert!(matches!(
+        s.reverse_entry(e.seq, t0()),
+        Err(StoreError::Points(
+            crate::points::PointsError::AlreadyReversed
+        ))
+    ));
+    assert!(matches!(
+        s.reverse_entry(999, t0()),
+        Err(StoreError::Points(
+            crate::points::PointsError::EntryNotFound
+        ))
+    ));
+    let p = s.append_entries(&[NewEntry::earn(20, true)], t0()).unwrap()[0].clone();
+    s.settle_entry(p.seq, EntryStatus::Rejected).unwrap();
+    let b = s.verify_balance().unwrap();
+    assert_eq!((b.confirmed, b.pending_credit), (0, 0));
+}
+
+#[test]
+fn wallet_redemption_and_outbox_move_together() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Store::open(dir.path()).unwrap();
+    s.upsert_voucher(&voucher("a", t0(), 30)).unwrap();
+    s.upsert_voucher(&voucher("b", t0(), 5)).unwrap();
+    s.upsert_voucher(&voucher("later", t0() + Duration::days(10), 30))
+        .unwrap();
+    let usable: Vec<String> = s
+        .usable_vouchers(t0())
+        .unwrap()
+        .into_iter()
+        .map(|v| v.id)
+        .collect();
+    assert_eq!(usable, ["b", "a"]);
+    let soon: Vec<String> = s
+        .vouchers_expiring_within(t0(), 7)
+        .unwrap()
+        .into_iter()
+        .map(|v| v.id)
+        .collect();
+    assert_eq!(soon, ["b"]);
+
+    let (v, item) = s.begin_redemption("a", t0()).unwrap();
+    assert!(matches!(v.state, VoucherState::Redeeming { .. }));
+    assert_eq!(s.outbox().unwrap(), vec![item.clone()]);
+    assert_eq!(s.usable_vouchers(t0()).unwrap().len(), 1);
+    // The retailer's update does not undo a redemption the server has not answered.
+    s.upsert_voucher(&voucher("a", t0(), 30)).unwrap();
+    assert!(matches!(
+        s.voucher("a").unwrap().unwrap().state,
+        VoucherState::Redeeming { .. }
+    ));
+
+    let v = s
+        .complete_redemption("a", RedemptionOutcome::Rejected, t0())
+        .unwrap();
+    assert_eq!(v.state, VoucherState::Available);
+    assert!(s.outbox().unwrap().is_empty());
+    assert_eq!(s.usable_vouchers(t0()).unwrap().len(), 2);
+
+    s.begin_redemption("a", t0()).unwrap();
+    let v = s
+        .complete_redemption("a", RedemptionOutcome::Accepted, t0())
+        .unwrap();
+    assert_eq!(v.state, VoucherState::Redeemed { at: t0() });
+    assert!(s.outbox().unwrap().is_empty());
+    assert!(matches!(
+        s.begin_redemption("a", t0()),
+        Err(StoreError::Wallet(
+            crate::wallet::WalletError::AlreadyRedeemed
+        ))
+    ));
+    assert!(matches!(
+        s.begin_redemption("nope", t0()),
+        Err(StoreError::Wallet(crate::wallet::WalletError::NotFound))
+    ));
+    assert!(matches!(
+        s.begin_redemption("b", t0() + Duration::days(6)),
+        Err(StoreError::Wallet(crate::wallet::WalletError::Expired))
+    ));
+    s.revoke_voucher("b", t0()).unwrap();
+    assert_eq!(
+        s.usable_vouchers(t0()).unwrap().len(),
+        0,
+        "revoked and redeemed vouchers leave the usable index"
+    );
+}
+
+#[test]
+fn receipts_by_period_gtin_and_category() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Store::open(dir.path()).unwrap();
+    let r1 = receipt("r1", t0(), &[(DOG_FOOD, "Pet food")]);
+    let r2 = receipt(
+        "r2",
+        t0() + Duration::days(30),
+        &[(DOG_FOOD, "Pet food"), (SALT, "Garden")],
+    );
+    let r3 = receipt("r3", t0() + Duration::days(60), &[(SALT, "Garden")]);
+    for r in [&r3, &r1, &r2] {
+        assert!(s.add_receipt(r).unwrap());
+    }
+    assert!(
+        !s.add_receipt(&r1).unwrap(),
+        "the same receipt twice is harmless"
+    );
+    let mut changed = r1.clone();
+    changed.store_name = "Other".into();
+    assert!(matches!(
+        s.add_receipt(&changed),
+        Err(StoreError::Receipt(
+            crate::receipts::ReceiptError::Duplicate
+        ))
+    ));
+    let ids = |rs: Vec<Receipt>| rs.into_iter().map(|r| r.id).collect::<Vec<_>>();
+    assert_eq!(ids(s.receipts().unwrap()), ["r1", "r2", "r3"]);
+    assert_eq!(
+        ids(s.receipts_between(t0(), t0() + Duration::days(30)).unwrap()),
+        ["r1"]
+    );
+    assert_eq!(ids(s.receipts_with_gtin(DOG_FOOD).unwrap()), ["r1", "r2"]);
+    assert_eq!(ids(s.receipts_with_gtin(SALT).unwrap()), ["r2", "r3"]);
+    assert_eq!(ids(s.receipts_in_category("garden").unwrap()), ["r2", "r3"]);
+    assert_eq!(s.receipt_count().unwrap(), 3);
+}
+
+#[test]
+fn migrates_a_version_1_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let entries: Vec<LedgerEntry> = (1..=3)
+        .map(|seq| LedgerEntry {
+            seq,
+            kind: EntryKind::Earn,
+            points: 10 * seq as i64,
+            status: if seq == 3 {
+                EntryStatus::Pending
+            } else {
+                EntryStatus::Confirmed
+            },
+            at: t0(),
+            reference: None,
+            description: None,
+            reverses: None,
+            reversed_by: None,
+        })
+        .collect();
+    let mut redeemed = voucher("used", t0(), 30);
+    redeemed.state = VoucherState::Redeemed { at: t0() };
+    schema::write_v1_database(
+        dir.path(),
+        &entries,
+        &[voucher("ok", t0(), 30), redeemed],
+        &[receipt("r1", t0(), &[(DOG_FOOD, "Pet food")])],
+    )
+    .unwrap();
+
+    let s = Store::open(dir.path()).unwrap();
+    let version = s
+        .with(|o| schema::read_version(o.tree(Tree::Meta)))
+        .unwrap();
+    assert_eq!(version, schema::CURRENT_VERSION);
+    assert_eq!(
+        s.verify_balance().unwrap(),
+        Balance {
+            confirmed: 30,
+            pending_credit: 30,
+            pending_debit: 0,
+            entries: 3
+        }
+    );
+    let usable: Vec<String> = s
+        .usable_vouchers(t0())
+        .unwrap()
+        .into_iter()
+        .map(|v| v.id)
+        .collect();
+    assert_eq!(usable, ["ok"]);
+    assert_eq!(s.receipts_with_gtin(DOG_FOOD).unwrap().len(), 1);
+    // The next entry continues the v1 sequence.
+    let e = s.append_entries(&[NewEntry::earn(1, false)], t0()).unwrap();
+    assert_eq!(e[0].seq, 4);
+    s.close().unwrap();
+    // Reopening a migrated database runs no step again.
+    let s = Store::open(dir.path()).unwrap();
+    assert_eq!(s.ledger_entries().unwrap().len(), 4);
+}
+
+#[test]
+fn a_newer_schema_is_refused_not_downgraded() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let s = Store::open(dir.path()).unwrap();
+        s.with(|o| {
+            o.tree(Tree::Meta)
+                .insert(schema::KEY_VERSION, &99u32.to_be_bytes())?;
+            Ok(())
+        })
+        .unwrap();
+        s.close().unwrap();
+    }
+    assert!(matches!(
+        Store::open(dir.path()),
+        Err(StoreError::TooNew { found: 99, .. })
+    ));
+}
+
+#[test]
+fn a_corrupt_database_is_reported_never_replaced_by_an_empty_one() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let s = Store::open(dir.path()).unwrap();
+        s.append_entries(&[NewEntry::earn(100, false)], t0())
+            .unwrap();
+        s.close().unwrap();
+    }
+    // Damage every byte of sled's log. sled 0.34 itself then starts an empty database.
+    let db_file = dir.path().join(DB_DIR_NAME).join("db");
+    let mut bytes = std::fs::read(&db_file).unwrap();
+    for b in bytes.iter_mut() {
+        *b ^= 0x5a;
+    }
+    std::fs::write(&db_file, &bytes).unwrap();
+    for _ in 0..2 {
+        let err = Store::open(dir.path()).unwrap_err();
+        assert!(matches!(err, StoreError::Corrupt(_)), "{err:?}");
+    }
+    // The app moves the damaged database aside (kept for support) and starts again.
+    let kept = Store::quarantine(dir.path()).unwrap();
+    assert!(kept.join("db").exists());
+    let fresh = Store::open(dir.path()).unwrap();
+    assert_eq!(fresh.balance().unwrap(), Balance::default());
+}
+
+#[test]
+fn losing_confirmed_writes_is_detected() {
+    let dir = tempfile::tempdir().unwrap();
+    let copy = tempfile::tempdir().unwrap();
+    {
+        let s = Store::open(dir.path()).unwrap();
+        s.append_entries(&[NewEntry::earn(100, false)], t0())
+            .unwrap();
+        s.close().unwrap();
+    }
+    // Keep the database as it was, write more, then put the old database back (a rollback).
+    let copy_db = copy.path().join(DB_DIR_NAME);
+    std::fs::create_dir_all(&copy_db).unwrap();
+    for f in ["conf", "db"] {
+        std::fs::copy(dir.path().join(DB_DIR_NAME).join(f), copy_db.join(f)).unwrap();
+    }
+    {
+        let s = Store::open(dir.path()).unwrap();
+        s.append_entries(&[NewEntry::earn(5, false)], t0()).unwrap();
+        s.close().unwrap();
+    }
+    std::fs::remove_dir_all(dir.path().join(DB_DIR_NAME)).unwrap();
+    std::fs::rename(&copy_db, dir.path().join(DB_DIR_NAME)).unwrap();
+    let err = Store::open(dir.path()).unwrap_err();
+    assert!(matches!(err, StoreError::Corrupt(_)), "{err:?}");
+}
+
+#[test]
+fn a_garbage_conf_file_is_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join(DB_DIR_NAME);
+    std::fs::create_dir_all(&db).unwrap();
+    std::fs::write(
+        db.join("conf"),
+        b"\x00\x01garbage that is not a sled config",
+    )
+    .unwrap();
+    std::fs::write(db.join("db"), b"SQLite format 3\x00 and then some pages").unwrap();
+    let err = Store::open(dir.path()).unwrap_err();
+    assert!(matches!(err, StoreError::Corrupt(_)), "{err:?}");
+}
+
+#[test]
+fn a_foreign_database_or_file_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let db = sled::open(dir.path().join(DB_DIR_NAME)).unwrap();
+        db.open_tree("someone_elses")
+            .unwrap()
+            .insert("k", "v")
+            .unwrap();
+        db.flush().unwrap();
+    }
+    assert!(matches!(
+        Store::open(dir.path()),
+        Err(StoreError::Foreign(_))
+    ));
+
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join(DB_DIR_NAME), b"a file, not a database").unwrap();
+    assert!(matches!(
+        Store::open(dir.path()),
+        Err(StoreError::Foreign(_))
+    ));
+}
+
+#[test]
+fn creation_cut_off_before_the_marker_starts_fresh() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let db = sled::open(dir.path().join(DB_DIR_NAME)).unwrap();
+        db.open_tree("meta").unwrap();
+        db.open_tree("ledger").unwrap();
+        db.flush().unwrap();
+    }
+    let s = Store::open(dir.path()).unwrap();
+    assert_eq!(s.balance().unwrap(), Balance::default());
+}
+
+#[test]
+fn closed_store_answers_closed() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Store::open(dir.path()).unwrap();
+    s.close().unwrap();
+    s.close().unwrap();
+    assert!(s.is_closed());
+    assert!(matches!(s.balance(), Err(StoreError::Closed)));
+    assert!(matches!(
+        s.append_entries(&[NewEntry::earn(1, false)], t0()),
+        Err(StoreError::Closed)
+    ));
+    assert!(matches!(s.outbox(), Err(StoreError::Closed)));
+    // The database is released: it opens again.
+    let again = Store::open(dir.path()).unwrap();
+    assert_eq!(again.balance().unwrap().entries, 0);
+}
