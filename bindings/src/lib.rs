@@ -1,4 +1,17 @@
-//! uniffi facade of Loyalty Core.
+//! uniffi facade of Loyalty Core for Kotlin and Swift.
+//!
+//! Only mirror records, the public error and thin object wrappers live here; every rule lives in
+//! `loyalty-core`. Times cross the boundary as `SystemTime` (Kotlin `java.time.Instant`, Swift
+//! `Date`); money as integer minor units; points as integers.
+
+mod client;
+mod error;
+mod types;
+
+pub use client::{Clock, LoyaltyClient, Points, Receipts, Wallet};
+pub use error::LoyaltyError;
+pub use types::*;
+
 uniffi::setup_scaffolding!();
 
 /// Version of the Loyalty Core library, for diagnostics screens.

@@ -1,0 +1,325 @@
+//! The exported objects: `LoyaltyClient` and its sub-APIs `Points`, `Wallet`, `Receipts`, and
+//! the `Clock` the app may inject.
+
+use crate::error::Result;
+use crate::types::*;
+use loyalty_core as core;
+use std::sync::Arc;
+use std::time::SystemTime;
+
+/// A source of the current time, implemented by the app (tests, a server-synchronised clock).
+///
+/// Called on the thread that calls into the core, often while the core holds its store lock:
+/// the implementation must return quickly and must not call back into Loyalty Core.
+#[uniffi::export(with_foreign)]
+pub trait Clock: Send + Sync {
+    fn now(&self) -> SystemTime;
+}
+
+/// Adapts a foreign clock to the core's. A time the core cannot represent falls back to the
+/// system clock rather than failing every call.
+struct ForeignClock(Arc<dyn Clock>);
+
+impl core::Clock for ForeignClock {
+    fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        utc(self.0.now()).unwrap_or_else(|_| chrono::Utc::now())
+    }
+}
+
+/// The loyalty core of one shopper on one device. Open one per data directory and keep it for
+/// the app's lifetime; call `shutdown()` when done.
+#[derive(uniffi::Object)]
+pub struct LoyaltyClient {
+    inner: core::LoyaltyClient,
+}
+
+#[uniffi::export]
+impl LoyaltyClient {
+    /// Opens (or creates) the shopper's data in `data_dir`. `clock`: `null` for the system clock.
+    #[uniffi::constructor]
+    pub fn open(
+        data_dir: String,
+        rules: ProgrammeRules,
+        clock: Option<Arc<dyn Clock>>,
+    ) -> Result<Arc<Self>> {
+        if data_dir.trim().is_empty() {
+            return Err(crate::error::invalid("data directory must not be empty"));
+        }
+        let clock: Arc<dyn core::Clock> = match clock {
+            Some(c) => Arc::new(ForeignClock(c)),
+            None => Arc::new(core::SystemClock),
+        };
+        let inner = core::LoyaltyClient::open(&data_dir, rules.into(), clock)?;
+        Ok(Arc::new(Self { inner }))
+    }
+
+    pub fn points(&self) -> Arc<Points> {
+        Arc::new(Points {
+            api: self.inner.points(),
+        })
+    }
+
+    pub fn wallet(&self) -> Arc<Wallet> {
+        Arc::new(Wallet {
+            api: self.inner.wallet(),
+        })
+    }
+
+    pub fn receipts(&self) -> Arc<Receipts> {
+        Arc::new(Receipts {
+            api: self.inner.receipts(),
+        })
+    }
+
+    /// The programme rules this client runs with.
+    pub fn rules(&self) -> ProgrammeRules {
+        self.inner.rules().clone().into()
+    }
+
+    /// Writes everything to disk now: call when the app goes to the background.
+    pub fn flush(&self) -> Result<()> {
+        Ok(self.inner.flush()?)
+    }
+
+    /// Flushes and closes the database; every later call fails with `Closed`.
+    pub fn shutdown(&self) -> Result<()> {
+        Ok(self.inner.close()?)
+    }
+}
+
+/// Moves a damaged database in `data_dir` aside (kept for support) so a fresh one can be opened.
+/// Returns the directory it was moved to.
+#[uniffi::export]
+pub fn quarantine_database(data_dir: String) -> Result<String> {
+    let path = core::store::Store::quarantine(std::path::Path::new(&data_dir))
+        .map_err(core::ApiError::from)?;
+    Ok(path.to_string_lossy().into_owned())
+}
+
+/// Points: ledger, balance, expiry and tier.
+#[derive(uniffi::Object)]
+pub struct Points {
+    api: core::PointsApi,
+}
+
+#[uniffi::export]
+impl Points {
+    pub fn balance(&self) -> Result<Balance> {
+        Ok(self.api.balance()?.into())
+    }
+
+    /// Points earned; `pending` when recorded offline, awaiting the server.
+    pub fn earn(
+        &self,
+        points: i64,
+        reference: Option<String>,
+        description: Option<String>,
+        pending: bool,
+    ) -> Result<LedgerEntry> {
+        Ok(self
+            .api
+            .earn(points, reference, description, pending)?
+            .into())
+    }
+
+    /// Points spent (`points` > 0); fails with `Conflict` when not enough are available.
+    pub fn redeem(
+        &self,
+        points: i64,
+        reference: Option<String>,
+        description: Option<String>,
+        pending: bool,
+    ) -> Result<LedgerEntry> {
+        Ok(self
+            .api
+            .redeem(points, reference, description, pending)?
+            .into())
+    }
+
+    /// A correction by the retailer, either sign.
+    pub fn adjust(&self, points: i64, description: Option<String>) -> Result<LedgerEntry> {
+        Ok(self.api.adjust(points, description)?.into())
+    }
+
+    /// Undoes a confirmed entry with a new entry.
+    pub fn reverse(&self, seq: u64) -> Result<LedgerEntry> {
+        Ok(self.api.reverse(seq)?.into())
+    }
+
+    /// The server confirmed (`true`) or rejected (`false`) a pending entry.
+    pub fn settle(&self, seq: u64, confirmed: bool) -> Result<LedgerEntry> {
+        Ok(self.api.settle(seq, confirmed)?.into())
+    }
+
+    pub fn entry(&self, seq: u64) -> Result<LedgerEntry> {
+        Ok(self.api.entry(seq)?.into())
+    }
+
+    /// The whole ledger, oldest first.
+    pub fn entries(&self) -> Result<Vec<LedgerEntry>> {
+        Ok(self.api.entries()?.into_iter().map(Into::into).collect())
+    }
+
+    /// The newest `limit` entries, newest first.
+    pub fn recent(&self, limit: u32) -> Result<Vec<LedgerEntry>> {
+        Ok(self
+            .api
+            .recent(limit)?
+            .into_iter()
+            .map(Into::into)
+            .collect())
+    }
+
+    /// Writes the expiry entries due now; returns them (empty when nothing is due).
+    pub fn expire_due(&self) -> Result<Vec<LedgerEntry>> {
+        Ok(self.api.expire_due()?.into_iter().map(Into::into).collect())
+    }
+
+    /// Points expiring within `days`, soonest first.
+    pub fn expiring_within(&self, days: u32) -> Result<Vec<ExpiringPoints>> {
+        Ok(self
+            .api
+            .expiring_within(days)?
+            .into_iter()
+            .map(Into::into)
+            .collect())
+    }
+
+    pub fn tier(&self) -> Result<TierStatus> {
+        Ok(self.api.tier()?.into())
+    }
+
+    /// Recomputes the balance from the ledger; `DatabaseCorrupt` if they disagree.
+    pub fn verify(&self) -> Result<Balance> {
+        Ok(self.api.verify()?.into())
+    }
+}
+
+/// The wallet: vouchers and their offline redemption.
+#[derive(uniffi::Object)]
+pub struct Wallet {
+    api: core::WalletApi,
+}
+
+#[uniffi::export]
+impl Wallet {
+    /// Adds a voucher or updates it with the retailer's newer version.
+    pub fn add(&self, voucher: Voucher) -> Result<Voucher> {
+        Ok(self.api.add(voucher.try_into()?)?.into())
+    }
+
+    pub fn get(&self, id: String) -> Result<Voucher> {
+        Ok(self.api.get(&id)?.into())
+    }
+
+    /// Every voucher in any state (past its window reads as `Expired`).
+    pub fn all(&self) -> Result<Vec<Voucher>> {
+        Ok(self.api.all()?.into_iter().map(Into::into).collect())
+    }
+
+    /// Vouchers that can be shown at the till now, soonest expiry first.
+    pub fn usable_now(&self) -> Result<Vec<Voucher>> {
+        Ok(self.api.usable_now()?.into_iter().map(Into::into).collect())
+    }
+
+    /// Available vouchers whose window ends within `days`, soonest first.
+    pub fn expiring_within(&self, days: u32) -> Result<Vec<Voucher>> {
+        Ok(self
+            .api
+            .expiring_within(days)?
+            .into_iter()
+            .map(Into::into)
+            .collect())
+    }
+
+    /// Starts redeeming offline; the redemption is queued for the server.
+    pub fn begin_redemption(&self, id: String) -> Result<Redemption> {
+        let r = self.api.begin_redemption(&id)?;
+        Ok(Redemption {
+            voucher: r.voucher.into(),
+            outbox_item: r.outbox_item.into(),
+        })
+    }
+
+    /// Applies the server's answer to a redemption in progress.
+    pub fn complete_redemption(&self, id: String, outcome: RedemptionOutcome) -> Result<Voucher> {
+        Ok(self.api.complete_redemption(&id, outcome.into())?.into())
+    }
+
+    /// The retailer withdrew an unused voucher.
+    pub fn revoke(&self, id: String) -> Result<Voucher> {
+        Ok(self.api.revoke(&id)?.into())
+    }
+
+    /// Redemptions waiting for the server, oldest first.
+    pub fn pending_redemptions(&self) -> Result<Vec<OutboxItem>> {
+        Ok(self
+            .api
+            .pending_redemptions()?
+            .into_iter()
+            .map(Into::into)
+            .collect())
+    }
+}
+
+/// Digital receipts.
+#[derive(uniffi::Object)]
+pub struct Receipts {
+    api: core::ReceiptsApi,
+}
+
+fn receipts_out(rs: Vec<core::receipts::Receipt>) -> Vec<Receipt> {
+    rs.into_iter().map(Into::into).collect()
+}
+
+#[uniffi::export]
+impl Receipts {
+    /// Stores a receipt; `false` when the same receipt was already stored.
+    pub fn add(&self, receipt: Receipt) -> Result<bool> {
+        Ok(self.api.add(receipt.try_into()?)?)
+    }
+
+    pub fn get(&self, id: String) -> Result<Receipt> {
+        Ok(self.api.get(&id)?.into())
+    }
+
+    /// Every receipt, oldest first.
+    pub fn all(&self) -> Result<Vec<Receipt>> {
+        Ok(receipts_out(self.api.all()?))
+    }
+
+    /// Receipts purchased from `from` (inclusive) to `to` (exclusive).
+    pub fn between(&self, from: SystemTime, to: SystemTime) -> Result<Vec<Receipt>> {
+        Ok(receipts_out(self.api.between(utc(from)?, utc(to)?)?))
+    }
+
+    /// Receipts with a line of this GTIN.
+    pub fn with_gtin(&self, gtin: String) -> Result<Vec<Receipt>> {
+        Ok(receipts_out(self.api.with_gtin(&gtin)?))
+    }
+
+    /// Receipts with a line in this category (case-insensitive).
+    pub fn in_category(&self, category: String) -> Result<Vec<Receipt>> {
+        Ok(receipts_out(self.api.in_category(&category)?))
+    }
+
+    /// Last moment the receipt's items can be returned.
+    pub fn return_until(&self, id: String) -> Result<SystemTime> {
+        Ok(st(self.api.return_until(&id)?))
+    }
+
+    /// Receipts whose return window is open now.
+    pub fn open_for_return(&self) -> Result<Vec<Receipt>> {
+        Ok(receipts_out(self.api.open_for_return()?))
+    }
+
+    /// Items whose warranty still runs, soonest end first.
+    pub fn active_warranties(&self) -> Result<Vec<WarrantyItem>> {
+        Ok(self
+            .api
+            .active_warranties()?
+            .into_iter()
+            .map(Into::into)
+            .collect())
+    }
+}

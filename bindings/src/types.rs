@@ -1,0 +1,637 @@
+//! Mirror records of the core's domain types, and their conversions. Conversions from foreign
+//! values are fallible (a time out of range is an error, never a panic).
+
+use crate::error::{invalid, LoyaltyError, Result};
+use chrono::{DateTime, Utc};
+use loyalty_core::{money, points, receipts, wallet};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+// ---------------------------------------------------------------------------------------------
+// Time
+
+/// A foreign time as UTC, or an error when it is outside the representable range.
+pub(crate) fn utc(t: SystemTime) -> Result<DateTime<Utc>> {
+    let (secs, nanos) = match t.duration_since(UNIX_EPOCH) {
+        Ok(d) => (i64::try_from(d.as_secs()).ok(), d.subsec_nanos()),
+        Err(before) => {
+            let d = before.duration();
+            let secs = i64::try_from(d.as_secs()).ok().map(|s| -s);
+            match (secs, d.subsec_nanos()) {
+                (Some(s), 0) => (Some(s), 0),
+                (Some(s), n) => (s.checked_sub(1), 1_000_000_000 - n),
+                (None, _) => (None, 0),
+            }
+        }
+    };
+    secs.and_then(|s| DateTime::from_timestamp(s, nanos))
+        .ok_or_else(|| invalid("time is outside the supported range"))
+}
+
+pub(crate) fn st(t: DateTime<Utc>) -> SystemTime {
+    SystemTime::from(t)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Money
+
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct Money {
+    /// Amount in minor units (cents).
+    pub amount_minor: i64,
+    /// ISO 4217 code, e.g. "EUR".
+    pub currency: String,
+}
+
+impl From<money::Money> for Money {
+    fn from(m: money::Money) -> Self {
+        Self {
+            amount_minor: m.amount_minor,
+            currency: m.currency,
+        }
+    }
+}
+
+impl From<Money> for money::Money {
+    fn from(m: Money) -> Self {
+        Self {
+            amount_minor: m.amount_minor,
+            currency: m.currency,
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Programme rules
+
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct TierRule {
+    pub name: String,
+    pub min_points: i64,
+}
+
+/// The loyalty programme's rules (configuration). See `defaultProgrammeRules` and
+/// `programmeRulesFromJson`.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct ProgrammeRules {
+    /// Points expire this many months after they were earned, oldest first; `null`: never.
+    pub points_expiry_months: Option<u32>,
+    /// Rolling window for tier qualification, in months.
+    pub tier_window_months: u32,
+    /// Tiers in ascending order of `min_points`; the first starts at 0.
+    pub tiers: Vec<TierRule>,
+    /// Default return window of a receipt, in days.
+    pub return_window_days: u32,
+}
+
+impl From<points::ProgrammeRules> for ProgrammeRules {
+    fn from(r: points::ProgrammeRules) -> Self {
+        Self {
+            points_expiry_months: r.points_expiry_months,
+            tier_window_months: r.tier_window_months,
+            tiers: r
+                .tiers
+                .into_iter()
+                .map(|t| TierRule {
+                    name: t.name,
+                    min_points: t.min_points,
+                })
+                .collect(),
+            return_window_days: r.return_window_days,
+        }
+    }
+}
+
+impl From<ProgrammeRules> for points::ProgrammeRules {
+    fn from(r: ProgrammeRules) -> Self {
+        Self {
+            points_expiry_months: r.points_expiry_months,
+            tier_window_months: r.tier_window_months,
+            tiers: r
+                .tiers
+                .into_iter()
+                .map(|t| points::TierRule {
+                    name: t.name,
+                    min_points: t.min_points,
+                })
+                .collect(),
+            return_window_days: r.return_window_days,
+        }
+    }
+}
+
+/// The rules a new programme starts from: points live 24 months; Member, Silver (1000) and Gold
+/// (5000) over 12 months; 30-day returns.
+#[uniffi::export]
+pub fn default_programme_rules() -> ProgrammeRules {
+    points::ProgrammeRules::default().into()
+}
+
+/// Parses and validates programme rules from their JSON form.
+#[uniffi::export]
+pub fn programme_rules_from_json(json: String) -> Result<ProgrammeRules> {
+    Ok(points::ProgrammeRules::from_json(&json)?.into())
+}
+
+/// The JSON form of programme rules (validated first).
+#[uniffi::export]
+pub fn programme_rules_to_json(rules: ProgrammeRules) -> Result<String> {
+    let rules: points::ProgrammeRules = rules.into();
+    rules.validate()?;
+    Ok(rules.to_json())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Points
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum EntryKind {
+    Earn,
+    Redeem,
+    Adjust,
+    Expire,
+    Reverse,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum EntryStatus {
+    Pending,
+    Confirmed,
+    Rejected,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct LedgerEntry {
+    pub seq: u64,
+    pub kind: EntryKind,
+    /// Signed: credits positive, debits negative.
+    pub points: i64,
+    pub status: EntryStatus,
+    pub at: SystemTime,
+    pub reference: Option<String>,
+    pub description: Option<String>,
+    pub reverses: Option<u64>,
+    pub reversed_by: Option<u64>,
+}
+
+impl From<points::LedgerEntry> for LedgerEntry {
+    fn from(e: points::LedgerEntry) -> Self {
+        Self {
+            seq: e.seq,
+            kind: match e.kind {
+                points::EntryKind::Earn => EntryKind::Earn,
+                points::EntryKind::Redeem => EntryKind::Redeem,
+                points::EntryKind::Adjust => EntryKind::Adjust,
+                points::EntryKind::Expire => EntryKind::Expire,
+                points::EntryKind::Reverse => EntryKind::Reverse,
+            },
+            points: e.points,
+            status: match e.status {
+                points::EntryStatus::Pending => EntryStatus::Pending,
+                points::EntryStatus::Confirmed => EntryStatus::Confirmed,
+                points::EntryStatus::Rejected => EntryStatus::Rejected,
+            },
+            at: st(e.at),
+            reference: e.reference,
+            description: e.description,
+            reverses: e.reverses,
+            reversed_by: e.reversed_by,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct Balance {
+    /// Confirmed by the server.
+    pub confirmed: i64,
+    /// Earned offline, awaiting the server (>= 0).
+    pub pending_credit: i64,
+    /// Spent offline, awaiting the server (<= 0).
+    pub pending_debit: i64,
+    /// What can be spent now.
+    pub available: i64,
+    /// What the balance will be once the server agrees with everything pending.
+    pub projected: i64,
+    /// Number of ledger entries.
+    pub entries: u64,
+}
+
+impl From<points::Balance> for Balance {
+    fn from(b: points::Balance) -> Self {
+        Self {
+            confirmed: b.confirmed,
+            pending_credit: b.pending_credit,
+            pending_debit: b.pending_debit,
+            available: b.available(),
+            projected: b.projected(),
+            entries: b.entries,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct ExpiringPoints {
+    /// The earning the points came from.
+    pub lot_seq: u64,
+    pub points: i64,
+    pub expires_at: SystemTime,
+}
+
+impl From<points::ExpiringPoints> for ExpiringPoints {
+    fn from(e: points::ExpiringPoints) -> Self {
+        Self {
+            lot_seq: e.lot_seq,
+            points: e.points,
+            expires_at: st(e.expires_at),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct TierStatus {
+    pub tier: String,
+    pub qualifying_points: i64,
+    pub window_start: SystemTime,
+    pub next_tier: Option<String>,
+    pub points_to_next_tier: Option<i64>,
+}
+
+impl From<points::TierStatus> for TierStatus {
+    fn from(t: points::TierStatus) -> Self {
+        Self {
+            tier: t.tier,
+            qualifying_points: t.qualifying_points,
+            window_start: st(t.window_start),
+            next_tier: t.next_tier,
+            points_to_next_tier: t.points_to_next_tier,
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Wallet
+
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
+pub enum VoucherKind {
+    AmountOff {
+        amount: Money,
+        min_spend: Option<Money>,
+    },
+    PercentOff {
+        percent: u32,
+        max_discount: Option<Money>,
+    },
+    FreeProduct {
+        gtin: String,
+        product_name: String,
+    },
+    PointsMultiplier {
+        multiplier: u32,
+    },
+    EventInvitation {
+        event_name: String,
+        location: String,
+        starts_at: SystemTime,
+        ends_at: SystemTime,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
+pub enum VoucherState {
+    Available,
+    Redeeming {
+        idempotency_key: String,
+        since: SystemTime,
+    },
+    Redeemed {
+        at: SystemTime,
+    },
+    Expired,
+    Revoked,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct Voucher {
+    pub id: String,
+    pub kind: VoucherKind,
+    pub title: String,
+    pub description: Option<String>,
+    /// The code shown at the till.
+    pub code: String,
+    pub valid_from: SystemTime,
+    pub valid_until: SystemTime,
+    pub state: VoucherState,
+    /// The retailer's signature, when issued by the server.
+    pub signature: Option<String>,
+}
+
+impl From<wallet::Voucher> for Voucher {
+    fn from(v: wallet::Voucher) -> Self {
+        Self {
+            id: v.id,
+            kind: match v.kind {
+                wallet::VoucherKind::AmountOff { amount, min_spend } => VoucherKind::AmountOff {
+                    amount: amount.into(),
+                    min_spend: min_spend.map(Into::into),
+                },
+                wallet::VoucherKind::PercentOff {
+                    percent,
+                    max_discount,
+                } => VoucherKind::PercentOff {
+                    percent,
+                    max_discount: max_discount.map(Into::into),
+                },
+                wallet::VoucherKind::FreeProduct { gtin, product_name } => {
+                    VoucherKind::FreeProduct { gtin, product_name }
+                }
+                wallet::VoucherKind::PointsMultiplier { multiplier } => {
+                    VoucherKind::PointsMultiplier { multiplier }
+                }
+                wallet::VoucherKind::EventInvitation {
+                    event_name,
+                    location,
+                    starts_at,
+                    ends_at,
+                } => VoucherKind::EventInvitation {
+                    event_name,
+                    location,
+                    starts_at: st(starts_at),
+                    ends_at: st(ends_at),
+                },
+            },
+            title: v.title,
+            description: v.description,
+            code: v.code,
+            valid_from: st(v.valid_from),
+            valid_until: st(v.valid_until),
+            state: match v.state {
+                wallet::VoucherState::Available => VoucherState::Available,
+                wallet::VoucherState::Redeeming {
+                    idempotency_key,
+                    since,
+                } => VoucherState::Redeeming {
+                    idempotency_key,
+                    since: st(since),
+                },
+                wallet::VoucherState::Redeemed { at } => VoucherState::Redeemed { at: st(at) },
+                wallet::VoucherState::Expired => VoucherState::Expired,
+                wallet::VoucherState::Revoked => VoucherState::Revoked,
+            },
+            signature: v.signature,
+        }
+    }
+}
+
+impl TryFrom<Voucher> for wallet::Voucher {
+    type Error = LoyaltyError;
+
+    fn try_from(v: Voucher) -> Result<Self> {
+        Ok(Self {
+            id: v.id,
+            kind: match v.kind {
+                VoucherKind::AmountOff { amount, min_spend } => wallet::VoucherKind::AmountOff {
+                    amount: amount.into(),
+                    min_spend: min_spend.map(Into::into),
+                },
+                VoucherKind::PercentOff {
+                    percent,
+                    max_discount,
+                } => wallet::VoucherKind::PercentOff {
+                    percent,
+                    max_discount: max_discount.map(Into::into),
+                },
+                VoucherKind::FreeProduct { gtin, product_name } => {
+                    wallet::VoucherKind::FreeProduct { gtin, product_name }
+                }
+                VoucherKind::PointsMultiplier { multiplier } => {
+                    wallet::VoucherKind::PointsMultiplier { multiplier }
+                }
+                VoucherKind::EventInvitation {
+                    event_name,
+                    location,
+                    starts_at,
+                    ends_at,
+                } => wallet::VoucherKind::EventInvitation {
+                    event_name,
+                    location,
+                    starts_at: utc(starts_at)?,
+                    ends_at: utc(ends_at)?,
+                },
+            },
+            title: v.title,
+            description: v.description,
+            code: v.code,
+            valid_from: utc(v.valid_from)?,
+            valid_until: utc(v.valid_until)?,
+            state: match v.state {
+                VoucherState::Available => wallet::VoucherState::Available,
+                VoucherState::Redeeming {
+                    idempotency_key,
+                    since,
+                } => wallet::VoucherState::Redeeming {
+                    idempotency_key,
+                    since: utc(since)?,
+                },
+                VoucherState::Redeemed { at } => wallet::VoucherState::Redeemed { at: utc(at)? },
+                VoucherState::Expired => wallet::VoucherState::Expired,
+                VoucherState::Revoked => wallet::VoucherState::Revoked,
+            },
+            signature: v.signature,
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
+pub enum OutboxOperation {
+    RedeemVoucher { voucher_id: String },
+}
+
+/// Offline work waiting for the server.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct OutboxItem {
+    pub seq: u64,
+    pub idempotency_key: String,
+    pub operation: OutboxOperation,
+    pub created_at: SystemTime,
+    pub attempts: u32,
+}
+
+impl From<wallet::OutboxItem> for OutboxItem {
+    fn from(i: wallet::OutboxItem) -> Self {
+        Self {
+            seq: i.seq,
+            idempotency_key: i.idempotency_key,
+            operation: match i.operation {
+                wallet::OutboxOperation::RedeemVoucher { voucher_id } => {
+                    OutboxOperation::RedeemVoucher { voucher_id }
+                }
+            },
+            created_at: st(i.created_at),
+            attempts: i.attempts,
+        }
+    }
+}
+
+/// A redemption started on the device: show `voucher.code` at the till.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct Redemption {
+    pub voucher: Voucher,
+    pub outbox_item: OutboxItem,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum RedemptionOutcome {
+    /// The server accepted the redemption.
+    Accepted,
+    /// The server refused it; the voucher is available again.
+    Rejected,
+    /// Another device of the household redeemed it first.
+    AlreadyRedeemed,
+}
+
+impl From<RedemptionOutcome> for wallet::RedemptionOutcome {
+    fn from(o: RedemptionOutcome) -> Self {
+        match o {
+            RedemptionOutcome::Accepted => Self::Accepted,
+            RedemptionOutcome::Rejected => Self::Rejected,
+            RedemptionOutcome::AlreadyRedeemed => Self::AlreadyRedeemed,
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Receipts
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum ReceiptSource {
+    Server,
+    Till,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct LineItem {
+    pub gtin: String,
+    pub name: String,
+    /// Units bought, > 0.
+    pub quantity: i64,
+    pub unit_price: Money,
+    pub category: String,
+    pub lot: Option<String>,
+    pub warranty_months: Option<u32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct Receipt {
+    pub id: String,
+    pub store_name: String,
+    pub purchased_at: SystemTime,
+    pub lines: Vec<LineItem>,
+    pub source: ReceiptSource,
+    /// Overrides the programme's return window, in days.
+    pub return_window_days: Option<u32>,
+}
+
+/// Sum of a receipt's lines (quantity × unit price), in the receipt's currency.
+#[uniffi::export]
+pub fn receipt_total(receipt: Receipt) -> Result<Money> {
+    let r = receipts::Receipt::try_from(receipt)?;
+    r.validate()?;
+    Ok(r.total().into())
+}
+
+impl From<receipts::Receipt> for Receipt {
+    fn from(r: receipts::Receipt) -> Self {
+        Self {
+            id: r.id,
+            store_name: r.store_name,
+            purchased_at: st(r.purchased_at),
+            lines: r
+                .lines
+                .into_iter()
+                .map(|l| LineItem {
+                    gtin: l.gtin,
+                    name: l.name,
+                    quantity: l.quantity,
+                    unit_price: l.unit_price.into(),
+                    category: l.category,
+                    lot: l.lot,
+                    warranty_months: l.warranty_months,
+                })
+                .collect(),
+            source: match r.source {
+                receipts::ReceiptSource::Server => ReceiptSource::Server,
+                receipts::ReceiptSource::Till => ReceiptSource::Till,
+            },
+            return_window_days: r.return_window_days,
+        }
+    }
+}
+
+impl TryFrom<Receipt> for receipts::Receipt {
+    type Error = LoyaltyError;
+
+    fn try_from(r: Receipt) -> Result<Self> {
+        Ok(Self {
+            id: r.id,
+            store_name: r.store_name,
+            purchased_at: utc(r.purchased_at)?,
+            lines: r
+                .lines
+                .into_iter()
+                .map(|l| receipts::LineItem {
+                    gtin: l.gtin,
+                    name: l.name,
+                    quantity: l.quantity,
+                    unit_price: l.unit_price.into(),
+                    category: l.category,
+                    lot: l.lot,
+                    warranty_months: l.warranty_months,
+                })
+                .collect(),
+            source: match r.source {
+                ReceiptSource::Server => receipts::ReceiptSource::Server,
+                ReceiptSource::Till => receipts::ReceiptSource::Till,
+            },
+            return_window_days: r.return_window_days,
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct WarrantyItem {
+    pub receipt_id: String,
+    pub gtin: String,
+    pub name: String,
+    pub purchased_at: SystemTime,
+    pub warranty_until: SystemTime,
+}
+
+impl From<loyalty_core::client::WarrantyItem> for WarrantyItem {
+    fn from(w: loyalty_core::client::WarrantyItem) -> Self {
+        Self {
+            receipt_id: w.receipt_id,
+            gtin: w.gtin,
+            name: w.name,
+            purchased_at: st(w.purchased_at),
+            warranty_until: st(w.warranty_until),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn times_convert_both_ways_and_out_of_range_is_an_error() {
+        let t = UNIX_EPOCH + Duration::from_millis(1_767_225_600_123);
+        assert_eq!(st(utc(t).unwrap()), t);
+        let before = UNIX_EPOCH - Duration::from_nanos(1_500_000_000);
+        let u = utc(before).unwrap();
+        assert_eq!(u.timestamp(), -2);
+        assert_eq!(u.timestamp_subsec_nanos(), 500_000_000);
+        assert_eq!(st(u), before);
+        let far = UNIX_EPOCH + Duration::from_secs(u64::MAX / 2);
+        assert!(matches!(utc(far), Err(LoyaltyError::InvalidInput { .. })));
+    }
+}
