@@ -373,7 +373,54 @@ impl Watermark {
     }
 }
 
+/// sled 0.34 writes a snapshot at every open as `snap.<lsn>.generating` and renames it when
+/// complete, but when it looks for the newest snapshot it does not skip `.generating` files
+/// (spacejam/sled#1527). A kill during that write leaves a partial file that makes every later
+/// open fail as corrupt although no data is damaged. Such a file is never valid (the previous
+/// snapshot stays until the rename), so it is removed before opening — only while holding the
+/// database's file lock, so a snapshot another live process is writing is never touched.
+fn remove_unfinished_snapshots(path: &Path) -> Result<(), StoreError> {
+    let lock_file = match std::fs::OpenOptions::new()
+        .write(true)
+        .open(path.join("db"))
+    {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => {
+            return Err(StoreError::Io(format!(
+                "cannot open the database file: {}",
+                e.kind()
+            )))
+        }
+    };
+    if lock_file.try_lock().is_err() {
+        return Err(StoreError::Io(
+            "the database is in use by another process".into(),
+        ));
+    }
+    let entries = match std::fs::read_dir(path) {
+        Ok(entries) => entries,
+        Err(_) => return Ok(()),
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with("snap.") && name.ends_with(".generating") {
+            std::fs::remove_file(entry.path()).map_err(|e| {
+                StoreError::Io(format!(
+                    "cannot remove an unfinished snapshot: {}",
+                    e.kind()
+                ))
+            })?;
+        }
+    }
+    // Dropping the file releases the lock; sled takes its own right after.
+    drop(lock_file);
+    Ok(())
+}
+
 fn open_sled(path: &Path) -> Result<sled::Db, StoreError> {
+    remove_unfinished_snapshots(path)?;
     let config = sled::Config::new().path(path);
     // sled 0.34 may panic on some damaged files instead of returning an error. Never let that
     // escape: report the database as corrupt.

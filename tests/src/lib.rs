@@ -1,0 +1,3 @@
+//! Shared code of the cross-crate end-to-end tests.
+
+pub mod crash;
