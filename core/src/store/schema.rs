@@ -25,7 +25,11 @@ pub(crate) const KEY_OUTBOX_NEXT: &[u8] = b"outbox_next";
 ///
 /// `expected`: the watermark says a database was created here before; an empty one then means
 /// its contents were lost, which is reported, not papered over with a fresh database.
-pub(crate) fn prepare(db: sled::Db, expected: bool) -> Result<Open, StoreError> {
+pub(crate) fn prepare(
+    db: sled::Db,
+    log: std::fs::File,
+    expected: bool,
+) -> Result<Open, StoreError> {
     let existing: Vec<Vec<u8>> = db.tree_names().into_iter().map(|n| n.to_vec()).collect();
     let ours = |n: &[u8]| Tree::ALL.iter().any(|t| t.name().as_bytes() == n);
     let default_name: &[u8] = b"__sled__default";
@@ -54,7 +58,7 @@ pub(crate) fn prepare(db: sled::Db, expected: bool) -> Result<Open, StoreError> 
         .iter()
         .map(|t| db.open_tree(t.name()))
         .collect::<Result<Vec<_>, _>>()?;
-    let open = Open { db, trees };
+    let open = Open { db, trees, log };
     let meta = open.tree(Tree::Meta);
     if marker.is_none() && expected {
         return Err(StoreError::Corrupt(
@@ -71,9 +75,9 @@ pub(crate) fn prepare(db: sled::Db, expected: bool) -> Result<Open, StoreError> 
         meta.clear()?;
         meta.insert(KEY_BALANCE, encode(&Balance::default())?)?;
         meta.insert(KEY_VERSION, &CURRENT_VERSION.to_be_bytes())?;
-        open.db.flush()?;
+        open.flush()?;
         meta.insert(KEY_FORMAT, FORMAT_MARKER)?;
-        open.db.flush()?;
+        open.flush()?;
         return Ok(open);
     }
     let mut version = read_version(meta)?;
@@ -92,10 +96,10 @@ pub(crate) fn prepare(db: sled::Db, expected: bool) -> Result<Open, StoreError> 
                 )))
             }
         }
-        open.db.flush()?;
+        open.flush()?;
         version += 1;
         meta.insert(KEY_VERSION, &version.to_be_bytes())?;
-        open.db.flush()?;
+        open.flush()?;
     }
     Ok(open)
 }
