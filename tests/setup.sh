@@ -4,9 +4,12 @@
 #
 #   Debian:  clang (Swift C header / modulemap checks), binutils (nm, same check),
 #            libjna-java (JNA 5.13 for the Kotlin tests),
+#            zbar-tools (zbarimg) and librsvg2-bin (rsvg-convert) for the decoder checks,
+#            libqrencode-dev (the anchor of the card_vs_qrencode benchmark),
 #            plus a JRE, npm and python3-venv only when the machine lacks java / npm / a venv-capable python3.
 #   npm:     kotlin-compiler (kotlinc, kotlin-stdlib.jar, kotlinx-coroutines-core-jvm.jar) -> .tools/npm/
-#   PyPI:    tree-sitter + tree-sitter-swift in .tools/venv/ (parse-only check of the generated Swift)
+#   PyPI:    tree-sitter + tree-sitter-swift in .tools/venv/ (parse-only check of the generated Swift),
+#            zxing-cpp + pillow in the same venv (independent decoder of the rendered codes)
 #
 # Writes .tools/env.sh with the paths the other test scripts use. Only package registries are used.
 set -euo pipefail
@@ -16,6 +19,8 @@ TOOLS="$ROOT/.tools"
 KOTLIN_VERSION="2.4.20"
 TREE_SITTER_VERSION="0.26.1"
 TREE_SITTER_SWIFT_VERSION="0.7.4"
+ZXING_CPP_VERSION="3.1.1"
+PILLOW_VERSION="12.3.0"
 export DEBIAN_FRONTEND=noninteractive
 
 log() { printf '[setup] %s\n' "$*"; }
@@ -31,7 +36,7 @@ cargo clippy --version >/dev/null 2>&1 || die "clippy missing: rustup component 
 # --- Debian packages ---------------------------------------------------------------------------------
 deb_installed() { [ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null)" = "install ok installed" ]; }
 
-want=(clang binutils libjna-java)
+want=(clang binutils libjna-java zbar-tools librsvg2-bin libqrencode-dev)
 command -v java >/dev/null 2>&1 || want+=(default-jre-headless)
 command -v npm >/dev/null 2>&1 || want+=(npm)
 if ! command -v python3 >/dev/null 2>&1; then
@@ -54,6 +59,9 @@ else
 fi
 command -v clang >/dev/null || die "clang not on PATH after install"
 command -v java >/dev/null || die "java not on PATH after install"
+command -v zbarimg >/dev/null || die "zbarimg not on PATH after install (zbar-tools)"
+command -v rsvg-convert >/dev/null || die "rsvg-convert not on PATH after install (librsvg2-bin)"
+[ -f /usr/include/qrencode.h ] || die "/usr/include/qrencode.h missing (libqrencode-dev)"
 
 JNA_JAR=/usr/share/java/jna.jar
 [ -f "$JNA_JAR" ] || die "$JNA_JAR missing (libjna-java)"
@@ -120,14 +128,32 @@ else
     log "tree-sitter $TREE_SITTER_VERSION + tree-sitter-swift $TREE_SITTER_SWIFT_VERSION present"
 fi
 
+# --- zxing-cpp + pillow (decoder checks) -----------------------------------------------------------
+if ! "$VENV/bin/python" - "$ZXING_CPP_VERSION" "$PILLOW_VERSION" >/dev/null 2>&1 <<'EOF'
+import sys
+from importlib.metadata import version
+assert version("zxing-cpp") == sys.argv[1] and version("pillow") == sys.argv[2]
+import zxingcpp
+from PIL import Image
+zxingcpp.read_barcodes(Image.new("L", (8, 8), 255))
+EOF
+then
+    log "pip install zxing-cpp==$ZXING_CPP_VERSION pillow==$PILLOW_VERSION -> .tools/venv"
+    "$VENV/bin/pip" install --quiet --disable-pip-version-check \
+        "zxing-cpp==$ZXING_CPP_VERSION" "pillow==$PILLOW_VERSION" </dev/null
+else
+    log "zxing-cpp $ZXING_CPP_VERSION + pillow $PILLOW_VERSION present"
+fi
+
 # --- paths for the other scripts -----------------------------------------------------------------------
 cat >"$TOOLS/env.sh.tmp" <<EOF
-# Written by tests/setup.sh; sourced by tests/kotlin/run.sh and tests/swift/check.sh.
+# Written by tests/setup.sh; sourced by tests/kotlin/run.sh, tests/swift/check.sh, tests/decode/run.sh.
 KOTLINC="$KOTLINC"
 KOTLIN_STDLIB="$KOTLIN_STDLIB"
 COROUTINES_JAR="$COROUTINES_JAR"
 JNA_JAR="$JNA_JAR"
 TS_PYTHON="$VENV/bin/python"
+DECODE_PYTHON="$VENV/bin/python"
 EOF
 mv "$TOOLS/env.sh.tmp" "$TOOLS/env.sh"
 log "ok ($(java -version 2>&1 | head -n1); $(clang --version | head -n1))"

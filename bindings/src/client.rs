@@ -1,6 +1,7 @@
 //! The exported objects: `LoyaltyClient` and its sub-APIs `Points`, `Wallet`, `Receipts`, and
 //! the `Clock` the app may inject.
 
+use crate::card::{Card, ForeignSecrets, SecretStore};
 use crate::error::Result;
 use crate::types::*;
 use loyalty_core as core;
@@ -36,11 +37,13 @@ pub struct LoyaltyClient {
 #[uniffi::export]
 impl LoyaltyClient {
     /// Opens (or creates) the shopper's data in `data_dir`. `clock`: `null` for the system clock.
+    /// `secrets`: the platform keystore for the card secret (`null`: no card can be enrolled).
     #[uniffi::constructor]
     pub fn open(
         data_dir: String,
         rules: ProgrammeRules,
         clock: Option<Arc<dyn Clock>>,
+        secrets: Option<Arc<dyn SecretStore>>,
     ) -> Result<Arc<Self>> {
         if data_dir.trim().is_empty() {
             return Err(crate::error::invalid("data directory must not be empty"));
@@ -49,8 +52,16 @@ impl LoyaltyClient {
             Some(c) => Arc::new(ForeignClock(c)),
             None => Arc::new(core::SystemClock),
         };
-        let inner = core::LoyaltyClient::open(&data_dir, rules.into(), clock)?;
+        let secrets =
+            secrets.map(|s| Arc::new(ForeignSecrets(s)) as Arc<dyn core::secrets::SecretStore>);
+        let inner = core::LoyaltyClient::open(&data_dir, rules.into(), clock, secrets)?;
         Ok(Arc::new(Self { inner }))
+    }
+
+    pub fn card(&self) -> Arc<Card> {
+        Arc::new(Card {
+            api: self.inner.card(),
+        })
     }
 
     pub fn points(&self) -> Arc<Points> {

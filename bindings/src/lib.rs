@@ -4,10 +4,12 @@
 //! `loyalty-core`. Times cross the boundary as `SystemTime` (Kotlin `java.time.Instant`, Swift
 //! `Date`); money as integer minor units; points as integers.
 
+mod card;
 mod client;
 mod error;
 mod types;
 
+pub use card::*;
 pub use client::{Clock, LoyaltyClient, Points, Receipts, Wallet};
 pub use error::LoyaltyError;
 pub use types::*;

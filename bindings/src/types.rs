@@ -295,6 +295,78 @@ pub enum VoucherKind {
     },
 }
 
+impl From<wallet::VoucherKind> for VoucherKind {
+    fn from(k: wallet::VoucherKind) -> Self {
+        match k {
+            wallet::VoucherKind::AmountOff { amount, min_spend } => VoucherKind::AmountOff {
+                amount: amount.into(),
+                min_spend: min_spend.map(Into::into),
+            },
+            wallet::VoucherKind::PercentOff {
+                percent,
+                max_discount,
+            } => VoucherKind::PercentOff {
+                percent,
+                max_discount: max_discount.map(Into::into),
+            },
+            wallet::VoucherKind::FreeProduct { gtin, product_name } => {
+                VoucherKind::FreeProduct { gtin, product_name }
+            }
+            wallet::VoucherKind::PointsMultiplier { multiplier } => {
+                VoucherKind::PointsMultiplier { multiplier }
+            }
+            wallet::VoucherKind::EventInvitation {
+                event_name,
+                location,
+                starts_at,
+                ends_at,
+            } => VoucherKind::EventInvitation {
+                event_name,
+                location,
+                starts_at: st(starts_at),
+                ends_at: st(ends_at),
+            },
+        }
+    }
+}
+
+impl TryFrom<VoucherKind> for wallet::VoucherKind {
+    type Error = LoyaltyError;
+
+    fn try_from(k: VoucherKind) -> Result<Self> {
+        Ok(match k {
+            VoucherKind::AmountOff { amount, min_spend } => wallet::VoucherKind::AmountOff {
+                amount: amount.into(),
+                min_spend: min_spend.map(Into::into),
+            },
+            VoucherKind::PercentOff {
+                percent,
+                max_discount,
+            } => wallet::VoucherKind::PercentOff {
+                percent,
+                max_discount: max_discount.map(Into::into),
+            },
+            VoucherKind::FreeProduct { gtin, product_name } => {
+                wallet::VoucherKind::FreeProduct { gtin, product_name }
+            }
+            VoucherKind::PointsMultiplier { multiplier } => {
+                wallet::VoucherKind::PointsMultiplier { multiplier }
+            }
+            VoucherKind::EventInvitation {
+                event_name,
+                location,
+                starts_at,
+                ends_at,
+            } => wallet::VoucherKind::EventInvitation {
+                event_name,
+                location,
+                starts_at: utc(starts_at)?,
+                ends_at: utc(ends_at)?,
+            },
+        })
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
 pub enum VoucherState {
     Available,
@@ -328,36 +400,7 @@ impl From<wallet::Voucher> for Voucher {
     fn from(v: wallet::Voucher) -> Self {
         Self {
             id: v.id,
-            kind: match v.kind {
-                wallet::VoucherKind::AmountOff { amount, min_spend } => VoucherKind::AmountOff {
-                    amount: amount.into(),
-                    min_spend: min_spend.map(Into::into),
-                },
-                wallet::VoucherKind::PercentOff {
-                    percent,
-                    max_discount,
-                } => VoucherKind::PercentOff {
-                    percent,
-                    max_discount: max_discount.map(Into::into),
-                },
-                wallet::VoucherKind::FreeProduct { gtin, product_name } => {
-                    VoucherKind::FreeProduct { gtin, product_name }
-                }
-                wallet::VoucherKind::PointsMultiplier { multiplier } => {
-                    VoucherKind::PointsMultiplier { multiplier }
-                }
-                wallet::VoucherKind::EventInvitation {
-                    event_name,
-                    location,
-                    starts_at,
-                    ends_at,
-                } => VoucherKind::EventInvitation {
-                    event_name,
-                    location,
-                    starts_at: st(starts_at),
-                    ends_at: st(ends_at),
-                },
-            },
+            kind: v.kind.into(),
             title: v.title,
             description: v.description,
             code: v.code,
@@ -387,36 +430,7 @@ impl TryFrom<Voucher> for wallet::Voucher {
     fn try_from(v: Voucher) -> Result<Self> {
         Ok(Self {
             id: v.id,
-            kind: match v.kind {
-                VoucherKind::AmountOff { amount, min_spend } => wallet::VoucherKind::AmountOff {
-                    amount: amount.into(),
-                    min_spend: min_spend.map(Into::into),
-                },
-                VoucherKind::PercentOff {
-                    percent,
-                    max_discount,
-                } => wallet::VoucherKind::PercentOff {
-                    percent,
-                    max_discount: max_discount.map(Into::into),
-                },
-                VoucherKind::FreeProduct { gtin, product_name } => {
-                    wallet::VoucherKind::FreeProduct { gtin, product_name }
-                }
-                VoucherKind::PointsMultiplier { multiplier } => {
-                    wallet::VoucherKind::PointsMultiplier { multiplier }
-                }
-                VoucherKind::EventInvitation {
-                    event_name,
-                    location,
-                    starts_at,
-                    ends_at,
-                } => wallet::VoucherKind::EventInvitation {
-                    event_name,
-                    location,
-                    starts_at: utc(starts_at)?,
-                    ends_at: utc(ends_at)?,
-                },
-            },
+            kind: v.kind.try_into()?,
             title: v.title,
             description: v.description,
             code: v.code,

@@ -1,12 +1,15 @@
 //! The public facade: one [`LoyaltyClient`] opened on a data directory with an injected clock,
 //! and its sub-APIs [`PointsApi`], [`WalletApi`], [`ReceiptsApi`]. Every error is an [`ApiError`].
 
+use crate::card::{self, ImportedCard, MemberCard, RotatingCode, TotpParams};
 use crate::clock::Clock;
 use crate::error::{ApiError, ApiResult, InputError};
 use crate::points::{
     self, Balance, EntryStatus, ExpiringPoints, LedgerEntry, NewEntry, ProgrammeRules, TierStatus,
 };
 use crate::receipts::{validate_gtin, Receipt, ReceiptError};
+use crate::render::{self, BarcodeMatrix, EcLevel, RenderOptions, Symbology};
+use crate::secrets::{SecretStore, SecretStoreError};
 use crate::store::Store;
 use crate::wallet::{OutboxItem, RedemptionOutcome, Voucher, WalletError};
 use chrono::{DateTime, Utc};
@@ -17,6 +20,7 @@ struct Inner {
     store: Store,
     clock: Arc<dyn Clock>,
     rules: ProgrammeRules,
+    secrets: Option<Arc<dyn SecretStore>>,
 }
 
 impl Inner {
@@ -38,11 +42,13 @@ impl std::fmt::Debug for LoyaltyClient {
 }
 
 impl LoyaltyClient {
-    /// Opens (or creates) the shopper's data in `data_dir`.
+    /// Opens (or creates) the shopper's data in `data_dir`. `secrets` holds the card secret
+    /// (the platform keystore); without one, card enrolment is refused.
     pub fn open(
         data_dir: impl AsRef<Path>,
         rules: ProgrammeRules,
         clock: Arc<dyn Clock>,
+        secrets: Option<Arc<dyn SecretStore>>,
     ) -> ApiResult<Self> {
         rules.validate()?;
         let store = Store::open(data_dir.as_ref())?;
@@ -51,8 +57,15 @@ impl LoyaltyClient {
                 store,
                 clock,
                 rules,
+                secrets,
             }),
         })
+    }
+
+    pub fn card(&self) -> CardApi {
+        CardApi {
+            inner: self.inner.clone(),
+        }
     }
 
     pub fn points(&self) -> PointsApi {
@@ -411,5 +424,167 @@ impl ReceiptsApi {
             .collect();
         out.sort_by_key(|w| w.warranty_until);
         Ok(out)
+    }
+}
+
+/// The card at the till: the member card's static and rotating codes, and imported cards.
+#[derive(Clone)]
+pub struct CardApi {
+    inner: Arc<Inner>,
+}
+
+/// Where the member card's TOTP secret lives in the app's secret store.
+pub const CARD_SECRET_KEY: &str = "loyalty-core.card.totp-secret";
+
+/// Everything the till screen draws: the current code, its module matrix and an SVG.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TillCard {
+    pub code: RotatingCode,
+    pub matrix: BarcodeMatrix,
+    pub svg: String,
+}
+
+fn secret_store_failed(_: SecretStoreError) -> ApiError {
+    // The app's own reason may name its keystore entries; keep it out of the error.
+    ApiError::Storage {
+        reason: "secure storage failed".into(),
+    }
+}
+
+impl CardApi {
+    fn secrets(&self) -> ApiResult<&Arc<dyn SecretStore>> {
+        self.inner
+            .secrets
+            .as_ref()
+            .ok_or_else(|| ApiError::InvalidInput {
+                reason: "no secure storage was given to the client: the card secret needs one"
+                    .into(),
+            })
+    }
+
+    /// Stores the member card issued at enrolment: its secret in the secret store, the rest in
+    /// the database. Replaces an earlier card.
+    pub fn enrol(
+        &self,
+        card_number: &str,
+        secret: &[u8],
+        params: TotpParams,
+    ) -> ApiResult<MemberCard> {
+        let card = MemberCard {
+            card_number: card_number.to_string(),
+            params,
+            enrolled_at: self.inner.now(),
+        };
+        card.validate()?;
+        card::validate_secret(secret)?;
+        self.secrets()?
+            .put(CARD_SECRET_KEY, secret)
+            .map_err(secret_store_failed)?;
+        self.inner.store.set_member_card(&card)?;
+        Ok(card)
+    }
+
+    /// The member card, if one is enrolled.
+    pub fn member_card(&self) -> ApiResult<Option<MemberCard>> {
+        Ok(self.inner.store.member_card()?)
+    }
+
+    fn enrolled(&self) -> ApiResult<(MemberCard, Vec<u8>)> {
+        let card = self.inner.store.member_card()?.ok_or(ApiError::NotFound {
+            reason: "no member card is enrolled".into(),
+        })?;
+        let secret = self
+            .secrets()?
+            .get(CARD_SECRET_KEY)
+            .map_err(secret_store_failed)?
+            .ok_or(ApiError::NotFound {
+                reason: "the card secret is missing from secure storage: enrol the card again"
+                    .into(),
+            })?;
+        Ok((card, secret))
+    }
+
+    /// The rotating code now: constant for one TOTP period, `valid_until` says when to redraw.
+    pub fn rotating_code(&self) -> ApiResult<RotatingCode> {
+        let (card, secret) = self.enrolled()?;
+        Ok(card::rotating_code(
+            &card.card_number,
+            &secret,
+            &card.params,
+            self.inner.now(),
+        )?)
+    }
+
+    /// The card for the till in one call: the rotating code, its QR module matrix (for native
+    /// drawing) and an SVG of it.
+    pub fn till_card(&self, ec: EcLevel, options: &RenderOptions) -> ApiResult<TillCard> {
+        let code = self.rotating_code()?;
+        let matrix = render::encode(&code.payload, Symbology::QrCode, ec)?;
+        let svg = render::to_svg(&matrix, options);
+        Ok(TillCard { code, matrix, svg })
+    }
+
+    /// The static code (the card number) in a symbology, for tills that cannot verify
+    /// rotating codes.
+    pub fn static_code(&self, symbology: Symbology, ec: EcLevel) -> ApiResult<BarcodeMatrix> {
+        let card = self.inner.store.member_card()?.ok_or(ApiError::NotFound {
+            reason: "no member card is enrolled".into(),
+        })?;
+        Ok(render::encode(
+            &card::static_code(&card.card_number)?,
+            symbology,
+            ec,
+        )?)
+    }
+
+    /// The member card as a Google Wallet `rotatingBarcode` (JSON), for the retailer's pass.
+    pub fn google_rotating_barcode(&self) -> ApiResult<String> {
+        let (card, secret) = self.enrolled()?;
+        Ok(
+            card::GoogleRotatingBarcode::for_card(&card.card_number, &secret, &card.params)?
+                .to_json()?,
+        )
+    }
+
+    /// Removes the member card and its secret.
+    pub fn forget(&self) -> ApiResult<()> {
+        self.inner.store.remove_member_card()?;
+        if let Some(secrets) = &self.inner.secrets {
+            secrets
+                .delete(CARD_SECRET_KEY)
+                .map_err(secret_store_failed)?;
+        }
+        Ok(())
+    }
+
+    /// Adds a third-party card or replaces the one with the same id.
+    pub fn add_imported(&self, card: ImportedCard) -> ApiResult<ImportedCard> {
+        self.inner.store.put_imported_card(&card)?;
+        Ok(card)
+    }
+
+    /// Imported cards, by id.
+    pub fn imported(&self) -> ApiResult<Vec<ImportedCard>> {
+        Ok(self.inner.store.imported_cards()?)
+    }
+
+    /// Removes an imported card; `false` when there was none with this id.
+    pub fn remove_imported(&self, id: &str) -> ApiResult<bool> {
+        Ok(self.inner.store.remove_imported_card(id)?)
+    }
+
+    /// An imported card's barcode in its own symbology.
+    pub fn imported_code(&self, id: &str, ec: EcLevel) -> ApiResult<BarcodeMatrix> {
+        let card = self
+            .inner
+            .store
+            .imported_card(id)?
+            .ok_or(ApiError::NotFound {
+                reason: "imported card not found".into(),
+            })?;
+        let symbology = card.symbology.ok_or(ApiError::InvalidInput {
+            reason: "this card has no barcode".into(),
+        })?;
+        Ok(render::encode(card.barcode_text(), symbology, ec)?)
     }
 }

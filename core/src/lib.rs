@@ -8,12 +8,15 @@
 //!
 //! Time is injected through [`Clock`]; money is integer minor units; points are integers.
 
+pub mod card;
 pub mod client;
 pub mod clock;
 pub mod error;
 pub mod money;
 pub mod points;
 pub mod receipts;
+pub mod render;
+pub mod secrets;
 pub mod store;
 pub mod wallet;
 

@@ -781,20 +781,21 @@ fn check_run(
 
     // 3. Reopen in this process.
     let clock = Arc::new(ManualClock::new(t0()));
-    let client = LoyaltyClient::open(data, ProgrammeRules::default(), clock).map_err(|e| {
-        let mut files: Vec<String> = std::fs::read_dir(data.join(DB_DIR_NAME))
-            .map(|d| {
-                d.filter_map(|e| e.ok())
-                    .map(|e| e.file_name().to_string_lossy().into_owned())
-                    .collect()
-            })
-            .unwrap_or_default();
-        files.sort();
-        format!(
-            "reopening the store after the kill failed: {e}\n  \
+    let client =
+        LoyaltyClient::open(data, ProgrammeRules::default(), clock, None).map_err(|e| {
+            let mut files: Vec<String> = std::fs::read_dir(data.join(DB_DIR_NAME))
+                .map(|d| {
+                    d.filter_map(|e| e.ok())
+                        .map(|e| e.file_name().to_string_lossy().into_owned())
+                        .collect()
+                })
+                .unwrap_or_default();
+            files.sort();
+            format!(
+                "reopening the store after the kill failed: {e}\n  \
              files in the database directory: {files:?}"
-        )
-    })?;
+            )
+        })?;
     let result = check_store(model, stats, run, &client, in_flight);
     client
         .close()
@@ -1089,7 +1090,8 @@ fn a_snapshot_cut_off_by_a_kill_does_not_brick_the_store() {
     for leftover in [&b""[..], &b"cut off mid-write"[..]] {
         let tmp = tempfile::tempdir().expect("temporary directory");
         let clock = Arc::new(ManualClock::new(t0()));
-        let open = || LoyaltyClient::open(tmp.path(), ProgrammeRules::default(), clock.clone());
+        let open =
+            || LoyaltyClient::open(tmp.path(), ProgrammeRules::default(), clock.clone(), None);
         let client = open().expect("open a new store");
         let entry = client
             .points()

@@ -10,6 +10,7 @@
 //!   [`StoreError::Foreign`]; nothing is overwritten.
 //! - After [`Store::close`] every call returns [`StoreError::Closed`].
 
+mod cards;
 mod ledger;
 mod receipts;
 pub mod schema;
@@ -110,10 +111,12 @@ pub enum Tree {
     ReceiptsByTime,
     /// Index (since v2): `gtin ++ 0 ++ purchased_at ++ id`.
     ReceiptsByGtin,
+    /// Imported third-party cards by id (a new, empty tree needs no migration).
+    Cards,
 }
 
 impl Tree {
-    pub const ALL: [Tree; 8] = [
+    pub const ALL: [Tree; 9] = [
         Tree::Meta,
         Tree::Ledger,
         Tree::Vouchers,
@@ -122,6 +125,7 @@ impl Tree {
         Tree::Receipts,
         Tree::ReceiptsByTime,
         Tree::ReceiptsByGtin,
+        Tree::Cards,
     ];
 
     pub fn name(self) -> &'static str {
@@ -134,6 +138,7 @@ impl Tree {
             Tree::Receipts => "receipts",
             Tree::ReceiptsByTime => "receipts_by_time",
             Tree::ReceiptsByGtin => "receipts_by_gtin",
+            Tree::Cards => "cards",
         }
     }
 

@@ -49,7 +49,7 @@ private fun withClient(
 ) {
     val dir = tempDir()
     try {
-        LoyaltyClient.open(dir.toString(), rules, clock).use { client ->
+        LoyaltyClient.open(dir.toString(), rules, clock, null).use { client ->
             body(client, clock)
             client.shutdown()
         }
@@ -74,10 +74,10 @@ fun rulesTests() {
         assertTrue(e.reason.contains("ascending"), e.reason)
         val dir = tempDir()
         assertThrows<LoyaltyException.InvalidInput> {
-            LoyaltyClient.open(dir.toString(), descending, null)
+            LoyaltyClient.open(dir.toString(), descending, null, null)
         }
         assertThrows<LoyaltyException.InvalidInput> {
-            LoyaltyClient.open("  ", defaultProgrammeRules(), null)
+            LoyaltyClient.open("  ", defaultProgrammeRules(), null, null)
         }
     }
     test("rules() returns what the client was opened with") {
@@ -304,7 +304,7 @@ fun lifecycleTests() {
     test("data survives shutdown and reopen; a shut-down client answers Closed") {
         val dir = tempDir()
         val clock = TestClock(T0)
-        LoyaltyClient.open(dir.toString(), defaultProgrammeRules(), clock).use { client ->
+        LoyaltyClient.open(dir.toString(), defaultProgrammeRules(), clock, null).use { client ->
             client.points().earn(250, null, null, false)
             client.wallet().add(voucher("a"))
             client.wallet().beginRedemption("a")
@@ -316,7 +316,7 @@ fun lifecycleTests() {
             assertThrows<LoyaltyException.Closed> { client.wallet().all() }
             assertThrows<LoyaltyException.Closed> { client.flush() }
         }
-        LoyaltyClient.open(dir.toString(), defaultProgrammeRules(), null).use { client ->
+        LoyaltyClient.open(dir.toString(), defaultProgrammeRules(), null, null).use { client ->
             assertEquals(250L, client.points().verify().confirmed)
             assertEquals(1, client.wallet().pendingRedemptions().size)
             assertEquals(1, client.receipts().all().size)
@@ -326,7 +326,7 @@ fun lifecycleTests() {
     }
     test("a corrupt database is DatabaseCorrupt, then moved aside and replaced") {
         val dir = tempDir()
-        LoyaltyClient.open(dir.toString(), defaultProgrammeRules(), TestClock(T0)).use { client ->
+        LoyaltyClient.open(dir.toString(), defaultProgrammeRules(), TestClock(T0), null).use { client ->
             client.points().earn(100, null, null, false)
             client.shutdown()
         }
@@ -335,12 +335,12 @@ fun lifecycleTests() {
         for (i in bytes.indices) bytes[i] = (bytes[i].toInt() xor 0x5a).toByte()
         Files.write(db, bytes)
         val e = assertThrows<LoyaltyException.DatabaseCorrupt> {
-            LoyaltyClient.open(dir.toString(), defaultProgrammeRules(), null)
+            LoyaltyClient.open(dir.toString(), defaultProgrammeRules(), null, null)
         }
         assertFalse(e.reason.contains(dir.toString()), "no paths or personal data in reasons")
         val kept = quarantineDatabase(dir.toString())
         assertTrue(Files.exists(Path.of(kept).resolve("db")), "damaged database kept at $kept")
-        LoyaltyClient.open(dir.toString(), defaultProgrammeRules(), null).use { client ->
+        LoyaltyClient.open(dir.toString(), defaultProgrammeRules(), null, null).use { client ->
             assertEquals(0uL, client.points().balance().entries)
             client.shutdown()
         }
@@ -351,7 +351,7 @@ fun lifecycleTests() {
         val file = dir.resolve("loyalty-core.db")
         Files.writeString(file, "not a database")
         assertThrows<LoyaltyException.DatabaseCorrupt> {
-            LoyaltyClient.open(dir.toString(), defaultProgrammeRules(), null)
+            LoyaltyClient.open(dir.toString(), defaultProgrammeRules(), null, null)
         }
         assertEquals("not a database", Files.readString(file))
         dir.toFile().deleteRecursively()

@@ -8,5 +8,6 @@ fun main() {
     walletTests()
     receiptsTests()
     lifecycleTests()
+    cardTests()
     finish()
 }

@@ -61,7 +61,7 @@ fn main() -> ExitCode {
         return ExitCode::from(2);
     };
     let clock = Arc::new(ManualClock::new(start));
-    let client = match LoyaltyClient::open(&dir, ProgrammeRules::default(), clock.clone()) {
+    let client = match LoyaltyClient::open(&dir, ProgrammeRules::default(), clock.clone(), None) {
         Ok(c) => c,
         Err(e) => {
             emit(&Line::Fatal(format!("open failed: {e}")));
