@@ -1,9 +1,10 @@
 //! Loyalty Core: the whole loyalty domain for a retailer's customer app, with no FFI.
 //!
 //! Layers (data flows downward only):
-//! - [`client`]: the public facade, one [`LoyaltyClient`] with sub-APIs `points()`, `wallet()`,
-//!   `receipts()`.
-//! - domain modules [`points`], [`wallet`], [`receipts`]: pure logic over data and a `now`.
+//! - [`client`]: the public facade, one [`LoyaltyClient`] with sub-APIs `card()`, `points()`,
+//!   `wallet()`, `receipts()`.
+//! - domain modules [`card`], [`render`], [`points`], [`wallet`], [`receipts`]: pure logic over
+//!   data and a `now`; [`secrets`]: the app's keystore behind a trait.
 //! - [`store`]: the sled database (typed trees, schema version and migrations, transactions, flush).
 //!
 //! Time is injected through [`Clock`]; money is integer minor units; points are integers.
@@ -15,6 +16,7 @@ pub mod error;
 pub mod money;
 pub mod points;
 pub mod receipts;
+pub mod reminders;
 pub mod render;
 pub mod secrets;
 pub mod store;

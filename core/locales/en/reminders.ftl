@@ -1,0 +1,153 @@
+## Loyalty Core reminders — English. English is the fallback for every other language and for
+## any message a translation lacks.
+## Numbers ($days, $count, ...) are integers and select CLDR plural forms. $date, $time, $temp,
+## $lots, $products, $instructions and names arrive already formatted by the engine.
+
+## Dates
+
+month-1 = January
+month-2 = February
+month-3 = March
+month-4 = April
+month-5 = May
+month-6 = June
+month-7 = July
+month-8 = August
+month-9 = September
+month-10 = October
+month-11 = November
+month-12 = December
+date-day-month = { $day } { $month }
+date-day-month-year = { $day } { $month } { $year }
+
+## Replenishment
+
+replenishment-title = Running low on { $product }?
+replenishment-body =
+    { $days_left ->
+        [0] Your { $product } is probably running out today.
+        [1] Your { $product } will probably run out tomorrow.
+       *[other] Your { $product } will probably run out in { $days_left } days.
+    } Add it to your shopping list?
+replenishment-reason =
+    You bought { $product } { $count } times recently, and one lasts you about { $interval ->
+        [one] { $interval } day
+       *[other] { $interval } days
+    }. Your last purchase was on { $date } ({ $quantity ->
+        [one] { $quantity } unit
+       *[other] { $quantity } units
+    }).
+
+## Seasonal
+
+seasonal-title = Time for { $product } again?
+seasonal-body = Last year you bought { $product } around this time. Need it again?
+seasonal-body-frost = Frost is forecast (down to { $temp } °C). Last year you bought { $product } around this time.
+seasonal-body-cold = Cold weather is forecast (down to { $temp } °C). Last year you bought { $product } around this time.
+seasonal-body-warm = Warm weather is forecast (up to { $temp } °C). Last year you bought { $product } around this time.
+seasonal-reason = Last year you bought { $product } on { $date }, and you have not bought it yet this season.
+forecast-min = The forecast minimum is { $temp } °C.
+forecast-max = The forecast maximum is { $temp } °C.
+
+## Recall (safety)
+
+recall-title = Product recall: { $product }
+recall-body = A product you bought on { $date } is being recalled: { $product }. { $instructions }
+recall-body-possible = A product you bought on { $date } may be affected by a recall: { $product }, lot { $lots }. Check the lot number on the package. { $instructions }
+recall-reason-lot = You bought { $product } (lot { $lot }) at { $store } on { $date }, within the recall. Only shoppers who bought an affected product get this alert; the match was made on your phone.
+recall-reason = You bought { $product } at { $store } on { $date }, within the recall period. Only shoppers who bought an affected product get this alert; the match was made on your phone.
+recall-reason-unknown-lot = You bought { $product } at { $store } on { $date }, within the recall period; your receipt does not show the lot. Only shoppers who may have an affected product get this alert; the match was made on your phone.
+
+## Recipes
+
+recipe-title = Recipe idea: { $recipe }
+recipe-body = You already have { $matched } of the { $total } ingredients.
+recipe-reason = Suggested because you recently bought { $products } ({ $matched } of { $total } ingredients).
+
+## Post-purchase content
+
+post-purchase-reason = You bought { $product } on { $date }.
+
+## Vouchers
+
+voucher-expiry-title =
+    { $days ->
+        [0] Your voucher expires today
+        [1] Your voucher expires tomorrow
+       *[other] Your voucher expires in { $days } days
+    }
+voucher-expiry-body = Use “{ $voucher }” by { $date }: show it at the till or use it online.
+voucher-expiry-reason = The voucher “{ $voucher }” in your wallet is valid until { $date } and has not been used yet.
+
+## Tier progress
+
+tier-progress-title =
+    { $points ->
+        [one] Only { $points } point to { $tier }
+       *[other] Only { $points } points to { $tier }
+    }
+tier-progress-body =
+    Earn { $points ->
+        [one] { $points } more point
+       *[other] { $points } more points
+    } to move up from { $current } to { $tier }.
+tier-progress-reason =
+    You have collected { $qualifying ->
+        [one] { $qualifying } qualifying point
+       *[other] { $qualifying } qualifying points
+    } since { $date } as a { $current } member.
+
+## Lifecycle
+
+welcome-title = Welcome to the loyalty programme!
+welcome-body = Show your card at the till to collect points, and find your vouchers in the wallet.
+welcome-reason = You joined the loyalty programme on { $date }.
+second-purchase-title = Thanks for your first visit
+second-purchase-body =
+    Your first purchase was { $days ->
+        [one] { $days } day
+       *[other] { $days } days
+    } ago. See what is on offer this week.
+second-purchase-reason = You made your first purchase with your card on { $date }.
+win-back-title = We miss you
+win-back-body =
+    Your last visit was { $days ->
+        [one] { $days } day
+       *[other] { $days } days
+    } ago. See what is new.
+win-back-reason = Your last purchase with your card was on { $date }.
+survey-title = How did we do?
+survey-body = Tell us about your visit to { $store } on { $date }. It takes a minute.
+survey-reason = You recently made your second purchase with us, on { $date }.
+
+## Member events
+
+event-title = You are invited: { $event }
+event-body =
+    { $event } on { $date } at { $time }, { $location }. { $days ->
+        [0] It is today!
+        [1] It is tomorrow!
+       *[other] See you in { $days } days!
+    }
+event-body-no-location =
+    { $event } on { $date } at { $time }. { $days ->
+        [0] It is today!
+        [1] It is tomorrow!
+       *[other] See you in { $days } days!
+    }
+event-reason-tier =
+    You are invited as a { $tier } member who shopped with us { $count ->
+        [one] once
+       *[other] { $count } times
+    } in the last { $days } days.
+event-reason =
+    You are invited because you shopped with us { $count ->
+        [one] once
+       *[other] { $count } times
+    } in the last { $days } days.
+event-voucher-reason = You have an invitation to { $event } in your wallet.
+
+## Push messages
+
+push-reason-marketing = You get this because you agreed to receive offers and news from us.
+push-reason-service = You get this service message because you are a member of our loyalty programme.

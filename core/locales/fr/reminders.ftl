@@ -1,0 +1,158 @@
+## Loyalty Core rappels — français. Un message absent d'ici est affiché en anglais.
+
+## Dates
+
+month-1 = janvier
+month-2 = février
+month-3 = mars
+month-4 = avril
+month-5 = mai
+month-6 = juin
+month-7 = juillet
+month-8 = août
+month-9 = septembre
+month-10 = octobre
+month-11 = novembre
+month-12 = décembre
+date-day-month =
+    { $day ->
+        [1] 1er
+       *[other] { $day }
+    } { $month }
+date-day-month-year =
+    { $day ->
+        [1] 1er
+       *[other] { $day }
+    } { $month } { $year }
+
+## Réassort
+
+replenishment-title = Bientôt à court de { $product } ?
+replenishment-body =
+    { $days_left ->
+        [0] Vous serez probablement à court de { $product } aujourd'hui.
+        [1] Vous serez probablement à court de { $product } demain.
+       *[other] Vous serez probablement à court de { $product } dans { $days_left } jours.
+    } L'ajouter à votre liste de courses ?
+replenishment-reason =
+    Vous avez acheté { $product } { $count } fois récemment, et une unité vous dure environ { $interval ->
+        [one] { $interval } jour
+       *[other] { $interval } jours
+    }. Votre dernier achat date du { $date } ({ $quantity ->
+        [one] { $quantity } unité
+       *[other] { $quantity } unités
+    }).
+
+## Saison
+
+seasonal-title = C'est à nouveau le moment pour { $product } ?
+seasonal-body = L'an dernier, vous avez acheté { $product } à cette période. En avez-vous à nouveau besoin ?
+seasonal-body-frost = Du gel est annoncé (jusqu'à { $temp } °C). L'an dernier, vous avez acheté { $product } à cette période.
+seasonal-body-cold = Du froid est annoncé (jusqu'à { $temp } °C). L'an dernier, vous avez acheté { $product } à cette période.
+seasonal-body-warm = De la chaleur est annoncée (jusqu'à { $temp } °C). L'an dernier, vous avez acheté { $product } à cette période.
+seasonal-reason = L'an dernier, vous avez acheté { $product } le { $date }, et pas encore cette saison.
+forecast-min = La température minimale prévue est de { $temp } °C.
+forecast-max = La température maximale prévue est de { $temp } °C.
+
+## Rappel de produit (sécurité)
+
+recall-title = Rappel de produit : { $product }
+recall-body = Un produit que vous avez acheté le { $date } fait l'objet d'un rappel : { $product }. { $instructions }
+recall-body-possible = Un produit que vous avez acheté le { $date } est peut-être concerné par un rappel : { $product }, lot { $lots }. Vérifiez le numéro de lot sur l'emballage. { $instructions }
+recall-reason-lot = Vous avez acheté { $product } (lot { $lot }) chez { $store } le { $date }, dans le cadre du rappel. Seuls les clients ayant acheté un produit concerné reçoivent cette alerte ; la vérification a été faite sur votre téléphone.
+recall-reason = Vous avez acheté { $product } chez { $store } le { $date }, pendant la période du rappel. Seuls les clients ayant acheté un produit concerné reçoivent cette alerte ; la vérification a été faite sur votre téléphone.
+recall-reason-unknown-lot = Vous avez acheté { $product } chez { $store } le { $date }, pendant la période du rappel ; votre ticket n'indique pas le lot. Seuls les clients pouvant avoir un produit concerné reçoivent cette alerte ; la vérification a été faite sur votre téléphone.
+
+## Recettes
+
+recipe-title = Idée recette : { $recipe }
+recipe-body = Vous avez déjà { $matched } des { $total } ingrédients.
+recipe-reason = Proposé parce que vous avez récemment acheté { $products } ({ $matched } des { $total } ingrédients).
+
+## Après l'achat
+
+post-purchase-reason = Vous avez acheté { $product } le { $date }.
+
+## Bons
+
+voucher-expiry-title =
+    { $days ->
+        [0] Votre bon expire aujourd'hui
+        [1] Votre bon expire demain
+       *[other] Votre bon expire dans { $days } jours
+    }
+voucher-expiry-body = Utilisez « { $voucher } » au plus tard le { $date } : présentez-le en caisse ou utilisez-le en ligne.
+voucher-expiry-reason = Le bon « { $voucher } » de votre portefeuille est valable jusqu'au { $date } et n'a pas encore été utilisé.
+
+## Statut
+
+tier-progress-title =
+    { $points ->
+        [one] Plus que { $points } point avant { $tier }
+       *[other] Plus que { $points } points avant { $tier }
+    }
+tier-progress-body =
+    Gagnez encore { $points ->
+        [one] { $points } point
+       *[other] { $points } points
+    } pour passer de { $current } à { $tier }.
+tier-progress-reason =
+    Vous avez cumulé { $qualifying ->
+        [one] { $qualifying } point qualifiant
+       *[other] { $qualifying } points qualifiants
+    } depuis le { $date } en tant que membre { $current }.
+
+## Cycle de vie
+
+welcome-title = Bienvenue dans notre programme de fidélité !
+welcome-body = Présentez votre carte en caisse pour cumuler des points, et retrouvez vos bons dans votre portefeuille.
+welcome-reason = Vous avez rejoint notre programme de fidélité le { $date }.
+second-purchase-title = Merci pour votre première visite
+second-purchase-body =
+    Votre premier achat date d'il y a { $days ->
+        [one] { $days } jour
+       *[other] { $days } jours
+    }. Découvrez les offres de la semaine.
+second-purchase-reason = Vous avez fait votre premier achat avec votre carte le { $date }.
+win-back-title = Vous nous manquez
+win-back-body =
+    Votre dernière visite date d'il y a { $days ->
+        [one] { $days } jour
+       *[other] { $days } jours
+    }. Découvrez les nouveautés.
+win-back-reason = Votre dernier achat avec votre carte date du { $date }.
+survey-title = Votre avis compte
+survey-body = Parlez-nous de votre visite à { $store } le { $date }. Cela ne prend qu'une minute.
+survey-reason = Vous avez récemment fait votre deuxième achat chez nous, le { $date }.
+
+## Événements membres
+
+event-title = Vous êtes invité : { $event }
+event-body =
+    { $event } le { $date } à { $time }, { $location }. { $days ->
+        [0] C'est aujourd'hui !
+        [1] C'est demain !
+       *[other] Rendez-vous dans { $days } jours !
+    }
+event-body-no-location =
+    { $event } le { $date } à { $time }. { $days ->
+        [0] C'est aujourd'hui !
+        [1] C'est demain !
+       *[other] Rendez-vous dans { $days } jours !
+    }
+event-reason-tier =
+    Vous êtes invité en tant que membre { $tier } ayant fait { $count ->
+        [one] { $count } achat
+       *[other] { $count } achats
+    } chez nous au cours des { $days } derniers jours.
+event-reason =
+    Vous êtes invité car vous avez fait { $count ->
+        [one] { $count } achat
+       *[other] { $count } achats
+    } chez nous au cours des { $days } derniers jours.
+event-voucher-reason = Votre portefeuille contient une invitation à { $event }.
+
+## Messages push
+
+push-reason-marketing = Vous recevez ce message car vous avez accepté de recevoir nos offres et actualités.
+push-reason-service = Vous recevez ce message de service car vous êtes membre de notre programme de fidélité.

@@ -1,0 +1,151 @@
+## Loyalty Core herinneringen — Nederlands. Ontbreekt hier een bericht, dan wordt het Engels
+## getoond.
+
+## Datums
+
+month-1 = januari
+month-2 = februari
+month-3 = maart
+month-4 = april
+month-5 = mei
+month-6 = juni
+month-7 = juli
+month-8 = augustus
+month-9 = september
+month-10 = oktober
+month-11 = november
+month-12 = december
+date-day-month = { $day } { $month }
+date-day-month-year = { $day } { $month } { $year }
+
+## Aanvullen
+
+replenishment-title = Bijna op: { $product }?
+replenishment-body =
+    { $days_left ->
+        [0] Je { $product } is waarschijnlijk vandaag op.
+        [1] Je { $product } is waarschijnlijk morgen op.
+       *[other] Je { $product } is waarschijnlijk over { $days_left } dagen op.
+    } Zet je het op je boodschappenlijst?
+replenishment-reason =
+    Je kocht { $product } de laatste tijd { $count } keer, en één stuk gaat ongeveer { $interval ->
+        [one] { $interval } dag
+       *[other] { $interval } dagen
+    } mee. Je laatste aankoop was op { $date } ({ $quantity ->
+        [one] { $quantity } stuk
+       *[other] { $quantity } stuks
+    }).
+
+## Seizoen
+
+seasonal-title = Weer tijd voor { $product }?
+seasonal-body = Vorig jaar kocht je rond deze tijd { $product }. Heb je het weer nodig?
+seasonal-body-frost = Er wordt vorst verwacht (tot { $temp } °C). Vorig jaar kocht je rond deze tijd { $product }.
+seasonal-body-cold = Er wordt koud weer verwacht (tot { $temp } °C). Vorig jaar kocht je rond deze tijd { $product }.
+seasonal-body-warm = Er wordt warm weer verwacht (tot { $temp } °C). Vorig jaar kocht je rond deze tijd { $product }.
+seasonal-reason = Vorig jaar kocht je { $product } op { $date }, en dit seizoen nog niet.
+forecast-min = De voorspelde minimumtemperatuur is { $temp } °C.
+forecast-max = De voorspelde maximumtemperatuur is { $temp } °C.
+
+## Terugroepactie (veiligheid)
+
+recall-title = Terugroepactie: { $product }
+recall-body = Een product dat je op { $date } kocht, wordt teruggeroepen: { $product }. { $instructions }
+recall-body-possible = Een product dat je op { $date } kocht, valt mogelijk onder een terugroepactie: { $product }, lot { $lots }. Controleer het lotnummer op de verpakking. { $instructions }
+recall-reason-lot = Je kocht { $product } (lot { $lot }) bij { $store } op { $date }, binnen de terugroepactie. Alleen klanten die een getroffen product kochten, krijgen dit bericht; de vergelijking gebeurde op je telefoon.
+recall-reason = Je kocht { $product } bij { $store } op { $date }, binnen de periode van de terugroepactie. Alleen klanten die een getroffen product kochten, krijgen dit bericht; de vergelijking gebeurde op je telefoon.
+recall-reason-unknown-lot = Je kocht { $product } bij { $store } op { $date }, binnen de periode van de terugroepactie; op je kassabon staat het lotnummer niet. Alleen klanten die mogelijk een getroffen product hebben, krijgen dit bericht; de vergelijking gebeurde op je telefoon.
+
+## Recepten
+
+recipe-title = Receptidee: { $recipe }
+recipe-body = Je hebt al { $matched } van de { $total } ingrediënten in huis.
+recipe-reason = Voorgesteld omdat je onlangs { $products } kocht ({ $matched } van de { $total } ingrediënten).
+
+## Na de aankoop
+
+post-purchase-reason = Je kocht { $product } op { $date }.
+
+## Waardebonnen
+
+voucher-expiry-title =
+    { $days ->
+        [0] Je waardebon verloopt vandaag
+        [1] Je waardebon verloopt morgen
+       *[other] Je waardebon verloopt over { $days } dagen
+    }
+voucher-expiry-body = Gebruik „{ $voucher }” uiterlijk op { $date }: toon hem aan de kassa of gebruik hem online.
+voucher-expiry-reason = De waardebon „{ $voucher }” in je portemonnee is geldig tot { $date } en is nog niet gebruikt.
+
+## Status
+
+tier-progress-title =
+    { $points ->
+        [one] Nog maar { $points } punt tot { $tier }
+       *[other] Nog maar { $points } punten tot { $tier }
+    }
+tier-progress-body =
+    Spaar nog { $points ->
+        [one] { $points } punt
+       *[other] { $points } punten
+    } om van { $current } naar { $tier } te gaan.
+tier-progress-reason =
+    Je spaarde sinds { $date } { $qualifying ->
+        [one] { $qualifying } punt
+       *[other] { $qualifying } punten
+    } die meetellen, als { $current }-lid.
+
+## Levenscyclus
+
+welcome-title = Welkom bij ons klantenprogramma!
+welcome-body = Toon je kaart aan de kassa om punten te sparen, en vind je waardebonnen in je portemonnee.
+welcome-reason = Je werd lid van ons klantenprogramma op { $date }.
+second-purchase-title = Bedankt voor je eerste bezoek
+second-purchase-body =
+    Je eerste aankoop was { $days ->
+        [one] { $days } dag
+       *[other] { $days } dagen
+    } geleden. Bekijk de aanbiedingen van deze week.
+second-purchase-reason = Je deed je eerste aankoop met je kaart op { $date }.
+win-back-title = We missen je
+win-back-body =
+    Je laatste bezoek was { $days ->
+        [one] { $days } dag
+       *[other] { $days } dagen
+    } geleden. Kijk wat er nieuw is.
+win-back-reason = Je laatste aankoop met je kaart was op { $date }.
+survey-title = Hoe was je bezoek?
+survey-body = Vertel ons over je bezoek aan { $store } op { $date }. Het duurt maar een minuut.
+survey-reason = Je deed onlangs je tweede aankoop bij ons, op { $date }.
+
+## Ledenevenementen
+
+event-title = Je bent uitgenodigd: { $event }
+event-body =
+    { $event } op { $date } om { $time }, { $location }. { $days ->
+        [0] Het is vandaag!
+        [1] Het is morgen!
+       *[other] Tot over { $days } dagen!
+    }
+event-body-no-location =
+    { $event } op { $date } om { $time }. { $days ->
+        [0] Het is vandaag!
+        [1] Het is morgen!
+       *[other] Tot over { $days } dagen!
+    }
+event-reason-tier =
+    Je bent uitgenodigd als { $tier }-lid dat de afgelopen { $days } dagen { $count ->
+        [one] één keer
+       *[other] { $count } keer
+    } bij ons winkelde.
+event-reason =
+    Je bent uitgenodigd omdat je de afgelopen { $days } dagen { $count ->
+        [one] één keer
+       *[other] { $count } keer
+    } bij ons winkelde.
+event-voucher-reason = Er zit een uitnodiging voor { $event } in je portemonnee.
+
+## Pushberichten
+
+push-reason-marketing = Je krijgt dit omdat je ingestemd hebt met aanbiedingen en nieuws van ons.
+push-reason-service = Je krijgt dit servicebericht omdat je lid bent van ons klantenprogramma.
