@@ -3,6 +3,7 @@
 
 use crate::card::{Card, ForeignSecrets, SecretStore};
 use crate::error::Result;
+use crate::reminders::Reminders;
 use crate::types::*;
 use loyalty_core as core;
 use std::sync::Arc;
@@ -56,6 +57,12 @@ impl LoyaltyClient {
             secrets.map(|s| Arc::new(ForeignSecrets(s)) as Arc<dyn core::secrets::SecretStore>);
         let inner = core::LoyaltyClient::open(&data_dir, rules.into(), clock, secrets)?;
         Ok(Arc::new(Self { inner }))
+    }
+
+    pub fn reminders(&self) -> Arc<Reminders> {
+        Arc::new(Reminders {
+            api: self.inner.reminders(),
+        })
     }
 
     pub fn card(&self) -> Arc<Card> {

@@ -7,11 +7,13 @@
 mod card;
 mod client;
 mod error;
+mod reminders;
 mod types;
 
 pub use card::*;
 pub use client::{Clock, LoyaltyClient, Points, Receipts, Wallet};
 pub use error::LoyaltyError;
+pub use reminders::*;
 pub use types::*;
 
 uniffi::setup_scaffolding!();

@@ -13,6 +13,8 @@
 mod cards;
 mod ledger;
 mod receipts;
+mod reminders;
+pub use reminders::ReminderKey;
 pub mod schema;
 mod vouchers;
 
@@ -113,10 +115,12 @@ pub enum Tree {
     ReceiptsByGtin,
     /// Imported third-party cards by id (a new, empty tree needs no migration).
     Cards,
+    /// Reminder rules, catalogue, settings, context, feedback, delivered history, pushes.
+    Reminders,
 }
 
 impl Tree {
-    pub const ALL: [Tree; 9] = [
+    pub const ALL: [Tree; 10] = [
         Tree::Meta,
         Tree::Ledger,
         Tree::Vouchers,
@@ -126,6 +130,7 @@ impl Tree {
         Tree::ReceiptsByTime,
         Tree::ReceiptsByGtin,
         Tree::Cards,
+        Tree::Reminders,
     ];
 
     pub fn name(self) -> &'static str {
@@ -139,6 +144,7 @@ impl Tree {
             Tree::ReceiptsByTime => "receipts_by_time",
             Tree::ReceiptsByGtin => "receipts_by_gtin",
             Tree::Cards => "cards",
+            Tree::Reminders => "reminders",
         }
     }
 

@@ -9,5 +9,6 @@ fun main() {
     receiptsTests()
     lifecycleTests()
     cardTests()
+    remindersTests()
     finish()
 }

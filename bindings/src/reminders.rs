@@ -1,0 +1,367 @@
+//! Reminders through the bindings: settings, context, feedback, the plan of local
+//! notifications and incoming pushes.
+
+use crate::error::Result;
+use crate::types::{st, utc};
+use loyalty_core as core;
+use loyalty_core::reminders as engine;
+use std::collections::HashMap;
+use std::time::SystemTime;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum NotificationCategory {
+    /// Product recalls that concern the shopper.
+    Safety,
+    /// About what the shopper has or did (voucher expiry, set-up tips, welcome).
+    Service,
+    /// Invitations to buy (replenishment, seasonal, recipes, win-back, events).
+    Marketing,
+}
+
+impl From<engine::Category> for NotificationCategory {
+    fn from(c: engine::Category) -> Self {
+        match c {
+            engine::Category::Safety => Self::Safety,
+            engine::Category::Service => Self::Service,
+            engine::Category::Marketing => Self::Marketing,
+        }
+    }
+}
+
+impl From<NotificationCategory> for engine::Category {
+    fn from(c: NotificationCategory) -> Self {
+        match c {
+            NotificationCategory::Safety => Self::Safety,
+            NotificationCategory::Service => Self::Service,
+            NotificationCategory::Marketing => Self::Marketing,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum ReminderKind {
+    Replenishment,
+    Seasonal,
+    Recall,
+    Recipe,
+    PostPurchase,
+    VoucherExpiry,
+    TierProgress,
+    Welcome,
+    SecondPurchase,
+    WinBack,
+    Survey,
+    EventInvitation,
+    Push,
+}
+
+macro_rules! kind_map {
+    ($($v:ident),*) => {
+        impl From<engine::ReminderKind> for ReminderKind {
+            fn from(k: engine::ReminderKind) -> Self { match k { $(engine::ReminderKind::$v => Self::$v),* } }
+        }
+        impl From<ReminderKind> for engine::ReminderKind {
+            fn from(k: ReminderKind) -> Self { match k { $(ReminderKind::$v => Self::$v),* } }
+        }
+    };
+}
+kind_map!(
+    Replenishment,
+    Seasonal,
+    Recall,
+    Recipe,
+    PostPurchase,
+    VoucherExpiry,
+    TierProgress,
+    Welcome,
+    SecondPurchase,
+    WinBack,
+    Survey,
+    EventInvitation,
+    Push
+);
+
+/// A local notification for the native layer to schedule.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct PlannedNotification {
+    /// Stable: the same reminder keeps its id from plan to plan.
+    pub id: String,
+    pub at: SystemTime,
+    pub title: String,
+    pub body: String,
+    pub deep_link: String,
+    pub category: NotificationCategory,
+    pub kind: ReminderKind,
+    pub rule_id: String,
+    /// "Why you got this", in the shopper's language.
+    pub reason: String,
+}
+
+impl From<engine::PlannedNotification> for PlannedNotification {
+    fn from(n: engine::PlannedNotification) -> Self {
+        Self {
+            id: n.id,
+            at: st(n.at),
+            title: n.title,
+            body: n.body,
+            deep_link: n.deep_link,
+            category: n.category.into(),
+            kind: n.kind.into(),
+            rule_id: n.rule_id,
+            reason: n.reason,
+        }
+    }
+}
+
+impl TryFrom<PlannedNotification> for engine::PlannedNotification {
+    type Error = crate::error::LoyaltyError;
+
+    fn try_from(n: PlannedNotification) -> Result<Self> {
+        Ok(Self {
+            id: n.id,
+            at: utc(n.at)?,
+            title: n.title,
+            body: n.body,
+            deep_link: n.deep_link,
+            category: n.category.into(),
+            kind: n.kind.into(),
+            rule_id: n.rule_id,
+            reason: n.reason,
+        })
+    }
+}
+
+/// The notifications to schedule (replacing earlier ones), sorted by time.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct ReminderPlan {
+    pub items: Vec<PlannedNotification>,
+    /// How many reminders the policy held back (consent, caps, quiet hours, feedback).
+    pub suppressed: u32,
+    /// Plan again no later than this.
+    pub recompute_at: SystemTime,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Record)]
+pub struct Consent {
+    pub marketing: bool,
+    pub service: bool,
+    pub safety: bool,
+}
+
+/// Local quiet hours, minutes after midnight; may span midnight (22:00–08:00).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Record)]
+pub struct QuietHours {
+    pub start_minute: u16,
+    pub end_minute: u16,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Record)]
+pub struct CapLimit {
+    pub per_day: Option<u32>,
+    pub per_week: Option<u32>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Record)]
+pub struct Caps {
+    pub total: CapLimit,
+    pub marketing: CapLimit,
+    pub service: CapLimit,
+}
+
+/// The shopper's notification preferences.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct ReminderSettings {
+    /// BCP 47 tag ("nl-BE"); texts exist in nl, fr and en (the fallback).
+    pub language: String,
+    pub consent: Consent,
+    pub quiet_hours: Option<QuietHours>,
+    pub caps: Caps,
+    /// How far ahead a plan reaches (1–90 days).
+    pub horizon_days: u32,
+}
+
+fn cap_out(c: engine::CapLimit) -> CapLimit {
+    CapLimit {
+        per_day: c.per_day,
+        per_week: c.per_week,
+    }
+}
+
+fn cap_in(c: CapLimit) -> engine::CapLimit {
+    engine::CapLimit {
+        per_day: c.per_day,
+        per_week: c.per_week,
+    }
+}
+
+impl From<engine::Settings> for ReminderSettings {
+    fn from(s: engine::Settings) -> Self {
+        Self {
+            language: s.language,
+            consent: Consent {
+                marketing: s.consent.marketing,
+                service: s.consent.service,
+                safety: s.consent.safety,
+            },
+            quiet_hours: s.quiet_hours.map(|q| QuietHours {
+                start_minute: q.start_minute,
+                end_minute: q.end_minute,
+            }),
+            caps: Caps {
+                total: cap_out(s.caps.total),
+                marketing: cap_out(s.caps.marketing),
+                service: cap_out(s.caps.service),
+            },
+            horizon_days: s.horizon_days,
+        }
+    }
+}
+
+impl From<ReminderSettings> for engine::Settings {
+    fn from(s: ReminderSettings) -> Self {
+        Self {
+            language: s.language,
+            consent: engine::Consent {
+                marketing: s.consent.marketing,
+                service: s.consent.service,
+                safety: s.consent.safety,
+            },
+            quiet_hours: s.quiet_hours.map(|q| engine::QuietHours {
+                start_minute: q.start_minute,
+                end_minute: q.end_minute,
+            }),
+            caps: engine::Caps {
+                total: cap_in(s.caps.total),
+                marketing: cap_in(s.caps.marketing),
+                service: cap_in(s.caps.service),
+            },
+            horizon_days: s.horizon_days,
+        }
+    }
+}
+
+/// What the app knows of the shopper's situation.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct ReminderContext {
+    /// The device's current UTC offset (plan again when it changes: travel, DST).
+    pub local_utc_offset_minutes: i32,
+    /// Forecast minimum temperature in tenths of °C (e.g. -15 = -1.5 °C).
+    pub forecast_min_temp_c_tenths: Option<i32>,
+    pub forecast_max_temp_c_tenths: Option<i32>,
+    /// Other signals rules can gate on.
+    pub signals: HashMap<String, i64>,
+}
+
+impl From<engine::Context> for ReminderContext {
+    fn from(c: engine::Context) -> Self {
+        Self {
+            local_utc_offset_minutes: c.local_utc_offset_minutes,
+            forecast_min_temp_c_tenths: c.forecast_min_temp_c_tenths,
+            forecast_max_temp_c_tenths: c.forecast_max_temp_c_tenths,
+            signals: c.signals.into_iter().collect(),
+        }
+    }
+}
+
+impl From<ReminderContext> for engine::Context {
+    fn from(c: ReminderContext) -> Self {
+        Self {
+            local_utc_offset_minutes: c.local_utc_offset_minutes,
+            forecast_min_temp_c_tenths: c.forecast_min_temp_c_tenths,
+            forecast_max_temp_c_tenths: c.forecast_max_temp_c_tenths,
+            signals: c.signals.into_iter().collect(),
+        }
+    }
+}
+
+/// What became of an incoming push message.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
+pub enum PushOutcome {
+    /// Schedule (or show now) this notification.
+    Show { notification: PlannedNotification },
+    /// The policy holds it back (`reason`: no consent, capped, quiet hours made it stale, ...).
+    Suppressed { reason: String },
+    /// Nothing to show (a recall that does not concern this shopper, an expired message).
+    NotShown,
+}
+
+/// Reminders: the plan of local notifications and what shapes it.
+#[derive(uniffi::Object)]
+pub struct Reminders {
+    pub(crate) api: core::client::RemindersApi,
+}
+
+#[uniffi::export]
+impl Reminders {
+    /// Replaces the reminder rules (versioned JSON from the server).
+    pub fn set_rules_json(&self, json: String) -> Result<()> {
+        Ok(self.api.set_rules_json(&json)?)
+    }
+
+    /// Replaces the catalogue: recalls, recipes, post-purchase content (versioned JSON).
+    pub fn set_catalogue_json(&self, json: String) -> Result<()> {
+        Ok(self.api.set_catalogue_json(&json)?)
+    }
+
+    pub fn settings(&self) -> Result<ReminderSettings> {
+        Ok(self.api.settings()?.into())
+    }
+
+    pub fn set_settings(&self, settings: ReminderSettings) -> Result<()> {
+        Ok(self.api.set_settings(settings.into())?)
+    }
+
+    pub fn context(&self) -> Result<ReminderContext> {
+        Ok(self.api.context()?.into())
+    }
+
+    pub fn set_context(&self, context: ReminderContext) -> Result<()> {
+        Ok(self.api.set_context(context.into())?)
+    }
+
+    /// "Not interested": never plan this notification again.
+    pub fn dismiss(&self, id: String) -> Result<()> {
+        Ok(self.api.dismiss(&id)?)
+    }
+
+    /// "Remind me later".
+    pub fn snooze(&self, id: String, until: SystemTime) -> Result<()> {
+        Ok(self.api.snooze(&id, utc(until)?)?)
+    }
+
+    /// "Stop these": nothing more from this rule (safety notices excepted).
+    pub fn mute_rule(&self, rule_id: String) -> Result<()> {
+        Ok(self.api.mute_rule(&rule_id)?)
+    }
+
+    /// The app showed this notification now.
+    pub fn mark_delivered(&self, notification: PlannedNotification) -> Result<()> {
+        Ok(self.api.mark_delivered(&notification.try_into()?)?)
+    }
+
+    /// The plan now: replace what was scheduled with it.
+    pub fn plan(&self) -> Result<ReminderPlan> {
+        let plan = self.api.plan()?;
+        Ok(ReminderPlan {
+            suppressed: u32::try_from(plan.suppressed.len()).unwrap_or(u32::MAX),
+            recompute_at: st(plan.recompute_at),
+            items: plan.items.into_iter().map(Into::into).collect(),
+        })
+    }
+
+    /// Passes a push payload through the same policy; malformed payloads are `InvalidInput`.
+    pub fn receive_push(&self, json: String) -> Result<PushOutcome> {
+        Ok(match self.api.receive_push(&json)? {
+            engine::PushOutcome::Show(n) => PushOutcome::Show {
+                notification: n.into(),
+            },
+            engine::PushOutcome::Suppressed(why) => PushOutcome::Suppressed {
+                reason: serde_json::to_value(why)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_string))
+                    .unwrap_or_else(|| format!("{why:?}")),
+            },
+            engine::PushOutcome::NotShown => PushOutcome::NotShown,
+        })
+    }
+}
