@@ -1,0 +1,269 @@
+//! Loyalty Core's reference server: the API contract of `server/openapi.yaml`, implemented over a
+//! SQLite database in a data directory, for development, the demo and the tests.
+//!
+//! It is not a mock: data survives restarts and the rules hold under concurrency — a voucher is
+//! redeemed once across all devices of a member, a receipt is credited once, an idempotency key
+//! is answered with its first answer, a rotating card code is accepted once.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), loyalty_server::ServerError> {
+//! let server = loyalty_server::start(loyalty_server::ServerConfig::new("/tmp/loyalty-data")).await?;
+//! println!("http://{}  till token {}", server.addr, server.till_token());
+//! server.shutdown().await;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! Plain HTTP, on loopback only unless [`ServerConfig::allow_remote`] is set. Time comes from the
+//! injected [`Clock`] so the demo and the tests control expiry and code rotation. Requests are
+//! logged (method, path template, status, duration — nothing personal) to stderr when
+//! `LOYALTY_SERVER_LOG=1`.
+
+mod api;
+mod error;
+mod model;
+mod store;
+mod util;
+
+pub use api::{ROUTES, SIGN_IN_FAILURES_PER_MINUTE};
+pub use error::ApiError;
+pub use model::CONTENT_KINDS;
+pub use store::{DB_FILE, SCHEMA_VERSION};
+
+use loyalty_core::card::{public_key_hex, TotpAlgorithm};
+use loyalty_core::{Clock, SystemClock};
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+/// How to run the server.
+#[derive(Clone)]
+pub struct ServerConfig {
+    /// Directory of the database (created if missing).
+    pub data_dir: PathBuf,
+    /// Where to listen; port 0 picks a free port. Default `127.0.0.1:0`.
+    pub addr: SocketAddr,
+    /// Bearer token of the till and admin endpoints. `None`: the one stored in the database, or a
+    /// new random one stored there for the next start.
+    pub till_token: Option<String>,
+    /// Allow a non-loopback `addr` (plain HTTP: only on a trusted network).
+    pub allow_remote: bool,
+    /// The server's notion of now.
+    pub now: Arc<dyn Clock>,
+    /// Hash of the TOTP secrets issued to new members (existing members keep theirs).
+    pub totp_algorithm: TotpAlgorithm,
+    /// Requests handled at once before the server sheds load with 503 + Retry-After.
+    pub max_in_flight: usize,
+    /// Optional directory of content feeds published at start: `<kind>.json` for each of
+    /// [`CONTENT_KINDS`]; a file whose JSON differs from the current version becomes the next one.
+    pub content_dir: Option<PathBuf>,
+    /// Log requests to stderr. Default: `LOYALTY_SERVER_LOG=1` in the environment.
+    pub log_requests: bool,
+}
+
+impl ServerConfig {
+    pub fn new(data_dir: impl Into<PathBuf>) -> Self {
+        Self {
+            data_dir: data_dir.into(),
+            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            till_token: None,
+            allow_remote: false,
+            now: Arc::new(SystemClock),
+            totp_algorithm: TotpAlgorithm::Sha1,
+            max_in_flight: 256,
+            content_dir: None,
+            log_requests: std::env::var("LOYALTY_SERVER_LOG").is_ok_and(|v| v == "1"),
+        }
+    }
+}
+
+impl fmt::Debug for ServerConfig {
+    /// Without the till token.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ServerConfig")
+            .field("data_dir", &self.data_dir)
+            .field("addr", &self.addr)
+            .field("till_token", &self.till_token.as_ref().map(|_| "<set>"))
+            .field("allow_remote", &self.allow_remote)
+            .field("totp_algorithm", &self.totp_algorithm)
+            .field("max_in_flight", &self.max_in_flight)
+            .field("content_dir", &self.content_dir)
+            .field("log_requests", &self.log_requests)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    #[error("configuration: {0}")]
+    Config(String),
+    #[error("data directory: {0}")]
+    DataDir(std::io::Error),
+    #[error("database: {0}")]
+    Store(#[from] store::OpenError),
+    #[error("listening: {0}")]
+    Listen(std::io::Error),
+    #[error("content directory: {0}")]
+    Content(String),
+}
+
+/// A running server. Dropping it without [`RunningServer::shutdown`] leaves it running until the
+/// runtime ends.
+pub struct RunningServer {
+    /// The address it listens on (with the port actually bound).
+    pub addr: SocketAddr,
+    till_token: String,
+    public_key_hex: String,
+    stop: oneshot::Sender<()>,
+    task: JoinHandle<std::io::Result<()>>,
+}
+
+impl fmt::Debug for RunningServer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RunningServer")
+            .field("addr", &self.addr)
+            .finish_non_exhaustive()
+    }
+}
+
+impl RunningServer {
+    /// `http://<addr>`.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The bearer token of the till and admin endpoints.
+    pub fn till_token(&self) -> &str {
+        &self.till_token
+    }
+
+    /// The retailer's Ed25519 voucher public key (64 upper-case hex characters), for apps and
+    /// tills that verify voucher codes offline (core's `parse_public_key_hex` reads it).
+    pub fn public_key_hex(&self) -> &str {
+        &self.public_key_hex
+    }
+
+    /// Stops accepting connections, lets requests in flight finish (at most 10 seconds) and
+    /// closes the database.
+    pub async fn shutdown(self) {
+        let _ = self.stop.send(());
+        let mut task = self.task;
+        if tokio::time::timeout(Duration::from_secs(10), &mut task)
+            .await
+            .is_err()
+        {
+            task.abort();
+            let _ = task.await;
+        }
+    }
+}
+
+/// Opens the store in `config.data_dir`, binds `config.addr` and serves until
+/// [`RunningServer::shutdown`].
+pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
+    if !config.allow_remote && !config.addr.ip().is_loopback() {
+        return Err(ServerError::Config(
+            "refusing to listen on a non-loopback address without allow_remote (plain HTTP)".into(),
+        ));
+    }
+    if let Some(t) = &config.till_token {
+        if t.len() < 16 || t.len() > 512 || !t.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(ServerError::Config(
+                "the till token must be 16 to 512 visible ASCII characters".into(),
+            ));
+        }
+    }
+    api::set_logging(config.log_requests);
+    create_data_dir(&config.data_dir)?;
+
+    let data_dir = config.data_dir.clone();
+    let content_dir = config.content_dir.clone();
+    let clock = Arc::clone(&config.now);
+    let (store, signing_key, stored_token) = tokio::task::spawn_blocking(move || {
+        let mut store = store::Store::open(&data_dir)?;
+        let key = store.signing_key()?;
+        let token = store.stored_till_token()?;
+        if let Some(dir) = content_dir {
+            publish_content_dir(&mut store, &dir, clock.now())?;
+        }
+        Ok::<_, ServerError>((store, key, token))
+    })
+    .await
+    .map_err(|_| ServerError::Config("the start-up task failed".into()))??;
+
+    let till_token = config.till_token.clone().unwrap_or(stored_token);
+    let public_key_hex = public_key_hex(&signing_key.verifying_key());
+    let state = Arc::new(api::AppState::new(
+        store,
+        config.now,
+        signing_key,
+        &till_token,
+        config.totp_algorithm,
+        config.max_in_flight,
+    ));
+    let listener = tokio::net::TcpListener::bind(config.addr)
+        .await
+        .map_err(ServerError::Listen)?;
+    let addr = listener.local_addr().map_err(ServerError::Listen)?;
+    let app = api::router(state);
+    let (stop, stopped) = oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async move {
+                let _ = stopped.await;
+            })
+            .await
+    });
+    Ok(RunningServer {
+        addr,
+        till_token,
+        public_key_hex,
+        stop,
+        task,
+    })
+}
+
+fn create_data_dir(dir: &std::path::Path) -> Result<(), ServerError> {
+    if dir.is_dir() {
+        return Ok(());
+    }
+    std::fs::create_dir_all(dir).map_err(ServerError::DataDir)?;
+    // The database holds card secrets and the signing key: owner only.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+            .map_err(ServerError::DataDir)?;
+    }
+    Ok(())
+}
+
+fn publish_content_dir(
+    store: &mut store::Store,
+    dir: &std::path::Path,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), ServerError> {
+    for kind in CONTENT_KINDS {
+        let path = dir.join(format!("{kind}.json"));
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(ServerError::Content(format!("{kind}.json: {e}"))),
+        };
+        let body: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+            ServerError::Content(format!(
+                "{kind}.json is not valid JSON (line {}, column {})",
+                e.line(),
+                e.column()
+            ))
+        })?;
+        store
+            .publish_content(kind, &body, now)
+            .map_err(|e| ServerError::Content(format!("{kind}.json could not be stored: {e:?}")))?;
+    }
+    Ok(())
+}

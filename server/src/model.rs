@@ -1,0 +1,259 @@
+//! The JSON bodies of the API (see `server/openapi.yaml`): snake_case fields, times as RFC 3339
+//! UTC strings, money in integer minor units.
+
+use chrono::{DateTime, Utc};
+use loyalty_core::receipts::{LineItem, Receipt};
+use loyalty_core::wallet::VoucherKind;
+use serde::{Deserialize, Serialize};
+
+// ---- members and sessions ----------------------------------------------------------------------
+
+#[derive(Debug, Deserialize)]
+pub struct EnrolRequest {
+    #[serde(default)]
+    pub display_name: Option<String>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Enrolled {
+    pub member_id: String,
+    pub card_number: String,
+    pub token: String,
+    pub household_code: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct SessionRequest {
+    pub household_code: String,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct SessionCreated {
+    pub member_id: String,
+    pub card_number: String,
+    pub token: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Consents {
+    pub marketing: bool,
+    pub service: bool,
+    pub safety: bool,
+}
+
+impl Default for Consents {
+    /// Marketing is opt-in; service messages and safety notices (recalls) are on until refused.
+    fn default() -> Self {
+        Self {
+            marketing: false,
+            service: true,
+            safety: true,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Me {
+    pub member_id: String,
+    pub card_number: String,
+    pub display_name: Option<String>,
+    pub consents: Consents,
+    pub push_tokens: i64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Platform {
+    Android,
+    Ios,
+}
+
+impl Platform {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Platform::Android => "android",
+            Platform::Ios => "ios",
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PushTokenRequest {
+    pub platform: Platform,
+    pub token: String,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct TotpInfo {
+    pub algorithm: String,
+    pub digits: u32,
+    pub period_millis: u64,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct CardSecret {
+    pub card_number: String,
+    pub secret_hex: String,
+    pub totp: TotpInfo,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct VoucherKey {
+    pub algorithm: String,
+    pub public_key_hex: String,
+}
+
+// ---- deltas ------------------------------------------------------------------------------------
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next_cursor: String,
+    pub has_more: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LedgerItem {
+    pub id: String,
+    pub kind: String,
+    pub points: i64,
+    pub at: DateTime<Utc>,
+    pub reference: Option<String>,
+    pub description: Option<String>,
+    pub claim_key: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VoucherItem {
+    pub id: String,
+    pub kind: VoucherKind,
+    pub title: String,
+    pub description: Option<String>,
+    pub code: String,
+    pub valid_from: DateTime<Utc>,
+    pub valid_until: DateTime<Utc>,
+    pub state: String,
+    pub redeemed_at: Option<DateTime<Utc>>,
+}
+
+// ---- member writes -----------------------------------------------------------------------------
+
+#[derive(Debug, Deserialize)]
+pub struct RedemptionRequest {
+    pub voucher_id: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RedemptionResult {
+    pub outcome: String,
+    pub redeemed_at: Option<DateTime<Utc>>,
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ClaimRequest {
+    pub points: i64,
+    pub reference: String,
+    pub earned_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ClaimResult {
+    pub outcome: String,
+    pub ledger_id: Option<String>,
+    pub reason: Option<String>,
+}
+
+// ---- content -----------------------------------------------------------------------------------
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Content {
+    pub kind: String,
+    pub version: i64,
+    pub body: serde_json::Value,
+}
+
+/// The content feeds, by the name used in URLs.
+pub const CONTENT_KINDS: [&str; 4] = ["reminder-rules", "recipes", "recalls", "post-purchase"];
+
+// ---- till --------------------------------------------------------------------------------------
+
+#[derive(Debug, Deserialize)]
+pub struct ScanRequest {
+    pub payload: String,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ScanResult {
+    pub member_id: String,
+    pub card_number: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PurchaseRequest {
+    pub card: String,
+    pub store_name: String,
+    pub lines: Vec<LineItem>,
+    #[serde(default)]
+    pub return_window_days: Option<u32>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct PurchaseResult {
+    pub receipt: Receipt,
+    pub points_earned: i64,
+    pub ledger_id: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct TillRedemptionRequest {
+    pub voucher_code: String,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct TillRedemptionResult {
+    pub outcome: String,
+    pub voucher_id: String,
+    pub redeemed_at: Option<DateTime<Utc>>,
+    pub reason: Option<String>,
+}
+
+// ---- admin -------------------------------------------------------------------------------------
+
+#[derive(Debug, Deserialize)]
+pub struct IssueVoucherRequest {
+    pub kind: VoucherKind,
+    pub title: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Defaults to now.
+    #[serde(default)]
+    pub valid_from: Option<DateTime<Utc>>,
+    pub valid_until: DateTime<Utc>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PointsRequest {
+    pub points: i64,
+    /// earn, redeem, adjust (default) or expire.
+    #[serde(default)]
+    pub kind: Option<String>,
+    #[serde(default)]
+    pub reference: Option<String>,
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ImportReceiptRequest {
+    pub receipt: Receipt,
+    #[serde(default)]
+    pub credit_points: bool,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct FaultRequest {
+    pub status: u16,
+    pub retry_after_seconds: u64,
+    pub count: u32,
+}
