@@ -4,6 +4,7 @@
 use crate::card::{Card, ForeignSecrets, SecretStore};
 use crate::error::Result;
 use crate::reminders::Reminders;
+use crate::sync::SyncService;
 use crate::types::*;
 use loyalty_core as core;
 use std::sync::Arc;
@@ -57,6 +58,10 @@ impl LoyaltyClient {
             secrets.map(|s| Arc::new(ForeignSecrets(s)) as Arc<dyn core::secrets::SecretStore>);
         let inner = core::LoyaltyClient::open(&data_dir, rules.into(), clock, secrets)?;
         Ok(Arc::new(Self { inner }))
+    }
+
+    pub fn sync(&self) -> Arc<SyncService> {
+        crate::sync::service(&self.inner)
     }
 
     pub fn reminders(&self) -> Arc<Reminders> {
@@ -205,6 +210,29 @@ impl Points {
 
     pub fn tier(&self) -> Result<TierStatus> {
         Ok(self.api.tier()?.into())
+    }
+
+    /// Points earned offline for a receipt (pending), claimed from the server at the next sync.
+    pub fn earn_offline(
+        &self,
+        points: i64,
+        receipt_id: String,
+        description: Option<String>,
+    ) -> Result<LedgerEntry> {
+        Ok(self
+            .api
+            .earn_offline(points, &receipt_id, description)?
+            .into())
+    }
+
+    /// Point claims waiting for the server, oldest first.
+    pub fn pending_claims(&self) -> Result<Vec<OutboxItem>> {
+        Ok(self
+            .api
+            .pending_claims()?
+            .into_iter()
+            .map(Into::into)
+            .collect())
     }
 
     /// Recomputes the balance from the ledger; `DatabaseCorrupt` if they disagree.

@@ -23,6 +23,12 @@ pub enum LoyaltyError {
     /// The client was closed.
     #[error("closed: {reason}")]
     Closed { reason: String },
+    /// The server could not be reached or answered badly; nothing was lost, retry later.
+    #[error("network error: {reason}")]
+    Network { reason: String },
+    /// The server refused the device's credentials: sign in again.
+    #[error("unauthorized: {reason}")]
+    Unauthorized { reason: String },
     /// A bug in Loyalty Core.
     #[error("internal error: {reason}")]
     Internal { reason: String },
@@ -37,6 +43,8 @@ impl From<ApiError> for LoyaltyError {
             ApiError::Storage { reason } => Self::Storage { reason },
             ApiError::DatabaseCorrupt { reason } => Self::DatabaseCorrupt { reason },
             ApiError::Closed { reason } => Self::Closed { reason },
+            ApiError::Network { reason } => Self::Network { reason },
+            ApiError::Unauthorized { reason } => Self::Unauthorized { reason },
             ApiError::Internal { reason } => Self::Internal { reason },
         }
     }

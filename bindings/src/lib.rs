@@ -8,12 +8,14 @@ mod card;
 mod client;
 mod error;
 mod reminders;
+mod sync;
 mod types;
 
 pub use card::*;
 pub use client::{Clock, LoyaltyClient, Points, Receipts, Wallet};
 pub use error::LoyaltyError;
 pub use reminders::*;
+pub use sync::*;
 pub use types::*;
 
 uniffi::setup_scaffolding!();

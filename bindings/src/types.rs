@@ -456,7 +456,16 @@ impl TryFrom<Voucher> for wallet::Voucher {
 
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
 pub enum OutboxOperation {
-    RedeemVoucher { voucher_id: String },
+    RedeemVoucher {
+        voucher_id: String,
+    },
+    /// Points earned offline (a pending ledger entry), claimed from the server.
+    ClaimPoints {
+        entry_seq: u64,
+        points: i64,
+        reference: String,
+        earned_at: SystemTime,
+    },
 }
 
 /// Offline work waiting for the server.
@@ -478,6 +487,17 @@ impl From<wallet::OutboxItem> for OutboxItem {
                 wallet::OutboxOperation::RedeemVoucher { voucher_id } => {
                     OutboxOperation::RedeemVoucher { voucher_id }
                 }
+                wallet::OutboxOperation::ClaimPoints {
+                    entry_seq,
+                    points,
+                    reference,
+                    earned_at,
+                } => OutboxOperation::ClaimPoints {
+                    entry_seq,
+                    points,
+                    reference,
+                    earned_at: st(earned_at),
+                },
             },
             created_at: st(i.created_at),
             attempts: i.attempts,

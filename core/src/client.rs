@@ -16,19 +16,22 @@ use crate::render::{self, BarcodeMatrix, EcLevel, RenderOptions, Symbology};
 use crate::secrets::{SecretStore, SecretStoreError};
 use crate::store::ReminderKey;
 use crate::store::Store;
-use crate::wallet::{OutboxItem, RedemptionOutcome, Voucher, WalletError};
+use crate::sync::{SyncApi, SyncShared};
+use crate::wallet::{OutboxItem, OutboxOperation, RedemptionOutcome, Voucher, WalletError};
 use chrono::{DateTime, Utc};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
-struct Inner {
-    store: Store,
-    clock: Arc<dyn Clock>,
+pub(crate) struct Inner {
+    pub(crate) store: Store,
+    pub(crate) clock: Arc<dyn Clock>,
     rules: ProgrammeRules,
-    secrets: Option<Arc<dyn SecretStore>>,
+    pub(crate) secrets: Option<Arc<dyn SecretStore>>,
     /// The receipts indexed for the reminder engine: built at the first plan, then kept up to
     /// date as receipts are added, so a new plan does not re-read the whole history.
-    reminder_index: Mutex<Option<ReceiptIndex>>,
+    pub(crate) reminder_index: Mutex<Option<ReceiptIndex>>,
+    /// The sync runtime, state and settings (created lazily at first use).
+    pub(crate) sync: SyncShared,
 }
 
 impl Inner {
@@ -67,6 +70,7 @@ impl LoyaltyClient {
                 rules,
                 secrets,
                 reminder_index: Mutex::new(None),
+                sync: SyncShared::new(),
             }),
         })
     }
@@ -101,6 +105,13 @@ impl LoyaltyClient {
         }
     }
 
+    /// Sync with the retailer's server: enrolment, `sync_now`, cancel, state listeners.
+    pub fn sync(&self) -> SyncApi {
+        SyncApi {
+            inner: self.inner.clone(),
+        }
+    }
+
     pub fn rules(&self) -> &ProgrammeRules {
         &self.inner.rules
     }
@@ -110,8 +121,10 @@ impl LoyaltyClient {
         Ok(self.inner.store.flush()?)
     }
 
-    /// Flushes and closes the database; every later call returns [`ApiError::Closed`].
+    /// Cancels syncs in flight, flushes and closes the database; every later call returns
+    /// [`ApiError::Closed`].
     pub fn close(&self) -> ApiResult<()> {
+        self.inner.sync.cancel_all();
         Ok(self.inner.store.close()?)
     }
 
@@ -141,6 +154,35 @@ impl PointsApi {
         pending: bool,
     ) -> ApiResult<LedgerEntry> {
         self.append(NewEntry::earn(points, pending), reference, description)
+    }
+
+    /// Points earned offline for a purchase whose receipt the till handed to the app: a pending
+    /// entry, and a claim queued for the server with its own idempotency key. The next sync
+    /// settles the entry (confirmed once, or rejected); it is never counted twice, also when the
+    /// till's own upload of the purchase reaches the server first. `receipt_id` is the receipt's
+    /// id; a second claim for it is a conflict.
+    pub fn earn_offline(
+        &self,
+        points: i64,
+        receipt_id: &str,
+        description: Option<String>,
+    ) -> ApiResult<LedgerEntry> {
+        let (entry, _) =
+            self.inner
+                .store
+                .begin_claim(points, receipt_id, description, self.inner.now())?;
+        Ok(entry)
+    }
+
+    /// Point claims waiting for the server, oldest first.
+    pub fn pending_claims(&self) -> ApiResult<Vec<OutboxItem>> {
+        Ok(self
+            .inner
+            .store
+            .outbox()?
+            .into_iter()
+            .filter(|i| matches!(i.operation, OutboxOperation::ClaimPoints { .. }))
+            .collect())
     }
 
     /// Records points spent; fails with a conflict when not enough points are available.
@@ -333,7 +375,13 @@ impl WalletApi {
 
     /// Redemptions waiting for the server, oldest first.
     pub fn pending_redemptions(&self) -> ApiResult<Vec<OutboxItem>> {
-        Ok(self.inner.store.outbox()?)
+        Ok(self
+            .inner
+            .store
+            .outbox()?
+            .into_iter()
+            .filter(|i| matches!(i.operation, OutboxOperation::RedeemVoucher { .. }))
+            .collect())
     }
 }
 
@@ -456,7 +504,7 @@ impl ReceiptsApi {
 /// The card at the till: the member card's static and rotating codes, and imported cards.
 #[derive(Clone)]
 pub struct CardApi {
-    inner: Arc<Inner>,
+    pub(crate) inner: Arc<Inner>,
 }
 
 /// Where the member card's TOTP secret lives in the app's secret store.
@@ -470,7 +518,7 @@ pub struct TillCard {
     pub svg: String,
 }
 
-fn secret_store_failed(_: SecretStoreError) -> ApiError {
+pub(crate) fn secret_store_failed(_: SecretStoreError) -> ApiError {
     // The app's own reason may name its keystore entries; keep it out of the error.
     ApiError::Storage {
         reason: "secure storage failed".into(),

@@ -48,6 +48,16 @@ pub enum ApiError {
     /// A bug in Loyalty Core. Report it.
     #[error("internal error: {reason}")]
     Internal { reason: String },
+    /// The server could not be reached or gave no usable answer (offline, timeouts, server
+    /// errors, malformed responses), after the retries allowed. Nothing was lost or applied
+    /// twice: show "offline" and sync again later.
+    #[error("network error: {reason}")]
+    Network { reason: String },
+    /// The server does not accept this device's credentials (signed out elsewhere, revoked), or
+    /// the device is not signed in. Nothing was changed: the shopper must sign in again
+    /// (enrol, or join the household with its code).
+    #[error("unauthorized: {reason}")]
+    Unauthorized { reason: String },
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
@@ -91,7 +101,8 @@ impl From<PointsError> for ApiError {
             PointsError::Insufficient { .. }
             | PointsError::AlreadyReversed
             | PointsError::NotReversible
-            | PointsError::NotPending => ApiError::Conflict { reason },
+            | PointsError::NotPending
+            | PointsError::AlreadyClaimed => ApiError::Conflict { reason },
             PointsError::Inconsistent { .. } => ApiError::DatabaseCorrupt { reason },
         }
     }

@@ -6,6 +6,8 @@
 //! - domain modules [`card`], [`render`], [`points`], [`wallet`], [`receipts`]: pure logic over
 //!   data and a `now`; [`secrets`]: the app's keystore behind a trait.
 //! - [`store`]: the sled database (typed trees, schema version and migrations, transactions, flush).
+//! - [`sync`]: the retailer's server over HTTPS (reqwest, rustls, one tokio runtime per client):
+//!   enrolment, the outbox, delta feeds, retries, cancellation, an observable state.
 //!
 //! Time is injected through [`Clock`]; money is integer minor units; points are integers.
 
@@ -13,6 +15,7 @@ pub mod card;
 pub mod client;
 pub mod clock;
 pub mod error;
+pub mod formats;
 pub mod money;
 pub mod points;
 pub mod receipts;
@@ -20,9 +23,11 @@ pub mod reminders;
 pub mod render;
 pub mod secrets;
 pub mod store;
+pub mod sync;
 pub mod wallet;
 
 pub use client::{LoyaltyClient, PointsApi, ReceiptsApi, WalletApi};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{ApiError, ApiResult};
 pub use money::Money;
+pub use sync::{SyncApi, SyncConfig, SyncReport, SyncState, SyncStatus};

@@ -163,6 +163,8 @@ pub enum PointsError {
     NotReversible,
     #[error("this ledger entry is not pending")]
     NotPending,
+    #[error("these points were already claimed or credited")]
+    AlreadyClaimed,
     #[error("materialised balance disagrees with the ledger")]
     Inconsistent { stored: Balance, computed: Balance },
 }

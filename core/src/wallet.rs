@@ -275,7 +275,18 @@ pub struct OutboxItem {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum OutboxOperation {
-    RedeemVoucher { voucher_id: String },
+    RedeemVoucher {
+        voucher_id: String,
+    },
+    /// Points earned offline (a purchase whose receipt the till handed to the app), claimed from
+    /// the server; `entry_seq` is the pending ledger entry the answer settles.
+    ClaimPoints {
+        entry_seq: u64,
+        points: i64,
+        /// The receipt id the points are for.
+        reference: String,
+        earned_at: DateTime<Utc>,
+    },
 }
 
 /// A random version-4 UUID, used as an idempotency key.

@@ -1019,7 +1019,9 @@ fn invariants(actual: &Actual, client: &LoyaltyClient, problems: &mut Vec<String
     // Vouchers and the outbox: one outbox item per redeeming voucher, same key, and nothing else.
     let mut items_by_voucher: BTreeMap<&str, Vec<&OutboxItem>> = BTreeMap::new();
     for item in actual.outbox.values() {
-        let OutboxOperation::RedeemVoucher { voucher_id } = &item.operation;
+        let OutboxOperation::RedeemVoucher { voucher_id } = &item.operation else {
+            panic!("the crash worker queues redemptions only, found {item:?}");
+        };
         items_by_voucher.entry(voucher_id).or_default().push(item);
     }
     for v in actual.vouchers.values() {

@@ -143,11 +143,11 @@ impl Store {
     }
 }
 
-fn read_balance(meta: &TransactionalTree) -> TxResult<Balance> {
+pub(super) fn read_balance(meta: &TransactionalTree) -> TxResult<Balance> {
     Ok(tx_get(meta, KEY_BALANCE)?.unwrap_or_default())
 }
 
-fn append_one(
+pub(super) fn append_one(
     ledger: &TransactionalTree,
     balance: &mut Balance,
     seq: u64,

@@ -16,6 +16,11 @@ mod receipts;
 mod reminders;
 pub use reminders::ReminderKey;
 pub mod schema;
+mod sync;
+pub use sync::{
+    ClaimVerdict, Feed, PageApplied, ServerLedgerEntry, ServerVoucher, ServerVoucherState,
+    SyncAccount,
+};
 mod vouchers;
 
 use crate::error::InputError;
@@ -117,10 +122,13 @@ pub enum Tree {
     Cards,
     /// Reminder rules, catalogue, settings, context, feedback, delivered history, pushes.
     Reminders,
+    /// Sync: the server's ledger entry id → the local sequence number it was applied as, so a
+    /// re-delivered entry is applied once (a new, empty tree needs no migration).
+    ServerLedger,
 }
 
 impl Tree {
-    pub const ALL: [Tree; 10] = [
+    pub const ALL: [Tree; 11] = [
         Tree::Meta,
         Tree::Ledger,
         Tree::Vouchers,
@@ -131,6 +139,7 @@ impl Tree {
         Tree::ReceiptsByGtin,
         Tree::Cards,
         Tree::Reminders,
+        Tree::ServerLedger,
     ];
 
     pub fn name(self) -> &'static str {
@@ -145,6 +154,7 @@ impl Tree {
             Tree::ReceiptsByGtin => "receipts_by_gtin",
             Tree::Cards => "cards",
             Tree::Reminders => "reminders",
+            Tree::ServerLedger => "server_ledger",
         }
     }
 

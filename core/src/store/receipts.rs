@@ -9,7 +9,7 @@ pub(crate) fn time_index_key(r: &Receipt) -> Vec<u8> {
     concat(&[&time_key(r.purchased_at), r.id.as_bytes()])
 }
 
-fn gtin_prefix(gtin: &str) -> Vec<u8> {
+pub(super) fn gtin_prefix(gtin: &str) -> Vec<u8> {
     concat(&[gtin.as_bytes(), &[0]])
 }
 

@@ -18,7 +18,7 @@ pub(crate) fn usable_key(v: &Voucher) -> Vec<u8> {
     concat(&[&time_key(v.valid_until), v.id.as_bytes()])
 }
 
-fn set_voucher(
+pub(super) fn set_voucher(
     vouchers: &TransactionalTree,
     usable: &TransactionalTree,
     old: Option<&Voucher>,

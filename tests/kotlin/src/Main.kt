@@ -10,5 +10,6 @@ fun main() {
     lifecycleTests()
     cardTests()
     remindersTests()
+    syncTests()
     finish()
 }

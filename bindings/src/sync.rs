@@ -1,0 +1,255 @@
+//! Sync with the retailer's server through the bindings: enrolment, household devices, sync
+//! now (async: Kotlin `suspend`, Swift `async`), cancellation, and sync-state listeners.
+
+use crate::card::MemberCard;
+use crate::error::{LoyaltyError, Result};
+use crate::types::{st, OutboxItem};
+use loyalty_core as core;
+use loyalty_core::sync as engine;
+use std::sync::{Arc, Mutex};
+use std::time::SystemTime;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum SyncPhase {
+    /// Fetching the member card's secret (first sync after enrolment).
+    Card,
+    /// Sending offline work: redemptions and point claims.
+    Outbox,
+    Ledger,
+    Vouchers,
+    Receipts,
+}
+
+/// Which kind of error ended the last sync (the variants of `LoyaltyError`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum SyncErrorKind {
+    InvalidInput,
+    NotFound,
+    Conflict,
+    Storage,
+    DatabaseCorrupt,
+    Closed,
+    Network,
+    Unauthorized,
+    Internal,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
+pub enum SyncStatus {
+    Idle,
+    Syncing {
+        phase: SyncPhase,
+    },
+    /// `Network`: wait and retry; `Unauthorized`: sign in again.
+    Failed {
+        kind: SyncErrorKind,
+        reason: String,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct SyncState {
+    pub status: SyncStatus,
+    pub signed_in: bool,
+    pub last_synced_at: Option<SystemTime>,
+    /// Offline work waiting for the server.
+    pub pending_outbox: u32,
+    /// Of those, items the server keeps refusing.
+    pub stuck_outbox: u32,
+}
+
+impl From<engine::SyncState> for SyncState {
+    fn from(s: engine::SyncState) -> Self {
+        Self {
+            status: match s.status {
+                engine::SyncStatus::Idle => SyncStatus::Idle,
+                engine::SyncStatus::Syncing { phase } => SyncStatus::Syncing {
+                    phase: match phase {
+                        engine::SyncPhase::Card => SyncPhase::Card,
+                        engine::SyncPhase::Outbox => SyncPhase::Outbox,
+                        engine::SyncPhase::Ledger => SyncPhase::Ledger,
+                        engine::SyncPhase::Vouchers => SyncPhase::Vouchers,
+                        engine::SyncPhase::Receipts => SyncPhase::Receipts,
+                    },
+                },
+                engine::SyncStatus::Failed { error } => {
+                    let (kind, reason) = match LoyaltyError::from(error) {
+                        LoyaltyError::InvalidInput { reason } => {
+                            (SyncErrorKind::InvalidInput, reason)
+                        }
+                        LoyaltyError::NotFound { reason } => (SyncErrorKind::NotFound, reason),
+                        LoyaltyError::Conflict { reason } => (SyncErrorKind::Conflict, reason),
+                        LoyaltyError::Storage { reason } => (SyncErrorKind::Storage, reason),
+                        LoyaltyError::DatabaseCorrupt { reason } => {
+                            (SyncErrorKind::DatabaseCorrupt, reason)
+                        }
+                        LoyaltyError::Closed { reason } => (SyncErrorKind::Closed, reason),
+                        LoyaltyError::Network { reason } => (SyncErrorKind::Network, reason),
+                        LoyaltyError::Unauthorized { reason } => {
+                            (SyncErrorKind::Unauthorized, reason)
+                        }
+                        LoyaltyError::Internal { reason } => (SyncErrorKind::Internal, reason),
+                    };
+                    SyncStatus::Failed { kind, reason }
+                }
+            },
+            signed_in: s.signed_in,
+            last_synced_at: s.last_synced_at.map(st),
+            pending_outbox: s.pending_outbox,
+            stuck_outbox: s.stuck_outbox,
+        }
+    }
+}
+
+/// What one sync did.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct SyncReport {
+    /// Stopped by `cancel()`: what was applied before stays applied.
+    pub cancelled: bool,
+    pub outbox_resolved: u32,
+    pub outbox_failed: u32,
+    pub ledger_applied: u32,
+    pub vouchers_applied: u32,
+    pub receipts_applied: u32,
+    /// HTTP requests made, retries included.
+    pub requests: u64,
+}
+
+impl From<engine::SyncReport> for SyncReport {
+    fn from(r: engine::SyncReport) -> Self {
+        Self {
+            cancelled: r.cancelled,
+            outbox_resolved: r.outbox_resolved,
+            outbox_failed: r.outbox_failed,
+            ledger_applied: r.ledger_applied,
+            vouchers_applied: r.vouchers_applied,
+            receipts_applied: r.receipts_applied,
+            requests: r.requests,
+        }
+    }
+}
+
+/// The result of enrolling or joining a household.
+#[derive(Clone, PartialEq, Eq, uniffi::Record)]
+pub struct Enrolment {
+    pub member_id: String,
+    /// Adds another device to this membership; show it only on request. `null` after joining.
+    pub household_code: Option<String>,
+    /// The member card, enrolled with its secret (`null` until a sync could fetch it).
+    pub card: Option<MemberCard>,
+}
+
+impl std::fmt::Debug for Enrolment {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Enrolment").finish_non_exhaustive()
+    }
+}
+
+impl From<engine::Enrolment> for Enrolment {
+    fn from(e: engine::Enrolment) -> Self {
+        Self {
+            member_id: e.member_id,
+            household_code: e.household_code,
+            card: e.card.map(Into::into),
+        }
+    }
+}
+
+/// Receives sync-state changes: the current state first, then each change. Called on a sync
+/// thread with no lock held; return promptly.
+#[uniffi::export(with_foreign)]
+pub trait SyncStateListener: Send + Sync {
+    fn on_state(&self, state: SyncState);
+}
+
+/// Keeps a listener registered until `cancel()` or until it is closed / garbage-collected.
+#[derive(uniffi::Object)]
+pub struct ListenerHandle {
+    inner: Mutex<Option<engine::ListenerHandle>>,
+}
+
+#[uniffi::export]
+impl ListenerHandle {
+    pub fn cancel(&self) {
+        let handle = self.inner.lock().unwrap_or_else(|e| e.into_inner()).take();
+        drop(handle);
+    }
+}
+
+/// Sync with the retailer's server.
+#[derive(uniffi::Object)]
+pub struct SyncService {
+    pub(crate) api: engine::SyncApi,
+}
+
+#[uniffi::export]
+impl SyncService {
+    /// Enrols a new member at `base_url` (https, or http on loopback), stores the token in the
+    /// secret store and enrols the member card.
+    pub async fn enrol(&self, base_url: String, display_name: Option<String>) -> Result<Enrolment> {
+        Ok(self.api.enrol(base_url, display_name).await?.into())
+    }
+
+    /// Adds this device to an existing membership with the household code of another device.
+    pub async fn join_household(
+        &self,
+        base_url: String,
+        household_code: String,
+    ) -> Result<Enrolment> {
+        Ok(self
+            .api
+            .join_household(base_url, household_code)
+            .await?
+            .into())
+    }
+
+    /// Sends offline work and pulls the ledger, vouchers and receipts.
+    pub async fn sync_now(&self) -> Result<SyncReport> {
+        Ok(self.api.sync_now().await?.into())
+    }
+
+    /// Signs this device out (the server forgets its token).
+    pub async fn sign_out(&self) -> Result<()> {
+        Ok(self.api.sign_out().await?)
+    }
+
+    /// Stops a sync in flight promptly; what was applied stays applied.
+    pub fn cancel(&self) {
+        self.api.cancel()
+    }
+
+    pub fn state(&self) -> SyncState {
+        self.api.state().into()
+    }
+
+    /// Registers a listener; keep the handle as long as it should be called.
+    pub fn add_listener(
+        &self,
+        listener: Arc<dyn SyncStateListener>,
+    ) -> Result<Arc<ListenerHandle>> {
+        let handle = self
+            .api
+            .add_listener(Box::new(move |state| listener.on_state(state.into())))?;
+        Ok(Arc::new(ListenerHandle {
+            inner: Mutex::new(Some(handle)),
+        }))
+    }
+
+    pub fn is_signed_in(&self) -> Result<bool> {
+        Ok(self.api.is_signed_in()?)
+    }
+
+    /// The code that adds another device to this membership.
+    pub fn household_code(&self) -> Result<Option<String>> {
+        Ok(self.api.household_code()?)
+    }
+
+    /// Offline work waiting for the server (redemptions and point claims), oldest first.
+    pub fn outbox(&self) -> Result<Vec<OutboxItem>> {
+        Ok(self.api.outbox()?.into_iter().map(Into::into).collect())
+    }
+}
+
+pub(crate) fn service(client: &core::LoyaltyClient) -> Arc<SyncService> {
+    Arc::new(SyncService { api: client.sync() })
+}

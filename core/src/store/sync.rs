@@ -1,0 +1,957 @@
+//! Sync bookkeeping in the store:
+//!
+//! - the account this device syncs with (`meta`: base URL and member id; the bearer token is in
+//!   the app's secret store, never here), the delta cursor of each feed and the last sync time;
+//! - the index of server ledger ids ([`Tree::ServerLedger`]): a re-delivered entry is applied once;
+//! - offline point claims, queued in the outbox with their own idempotency key;
+//! - applying one page of server changes **together with its cursor in one transaction**, so the
+//!   cursor only moves once everything before it is applied, and a crash or a cancellation never
+//!   leaves a page half-applied;
+//! - settling outbox items with the server's answers.
+//!
+//! Reconciliation rules (the server is the source of truth for points and vouchers; the device
+//! for what it did offline until the server has answered):
+//! - A server ledger entry is a confirmed local entry. If it carries the idempotency key of one of
+//!   this device's pending claims (`claim_key`), or it is the earn entry crediting the receipt a
+//!   pending claim is for, the pending entry is settled as confirmed instead of adding a second
+//!   one; the claim leaves the outbox.
+//! - A voucher this device is redeeming stays `Redeeming` while the server still shows it
+//!   available (the outbox answers it). The server's `redeemed` (e.g. by another device of the
+//!   household) makes it `Redeemed` here and resolves its outbox item; `revoked` makes it
+//!   `Revoked` (the server would refuse the redemption) and drops the item.
+//! - A receipt is stored once; the server's version replaces a different local one.
+
+use super::ledger::{append_one, read_balance};
+use super::receipts::{gtin_index_keys, time_index_key};
+use super::schema::{KEY_BALANCE, KEY_LEDGER_NEXT, KEY_OUTBOX_NEXT};
+use super::vouchers::set_voucher;
+use super::{abort, decode, get, tx_get, tx_get_u64, tx_put, Store, StoreError, Tree, TxResult};
+use crate::points::{Balance, EntryKind, EntryStatus, LedgerEntry, NewEntry, PointsError};
+use crate::receipts::Receipt;
+use crate::wallet::{self, OutboxItem, OutboxOperation, RedemptionOutcome, Voucher, VoucherState};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use sled::transaction::TransactionalTree;
+
+const KEY_ACCOUNT: &[u8] = b"sync_account";
+const KEY_LAST_SYNCED: &[u8] = b"sync_last_synced_at";
+
+/// Where this device syncs, and as whom (no secret: the token is in the secret store).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncAccount {
+    pub base_url: String,
+    pub member_id: String,
+}
+
+/// The server's delta feeds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Feed {
+    Ledger,
+    Vouchers,
+    Receipts,
+}
+
+impl Feed {
+    pub const ALL: [Feed; 3] = [Feed::Ledger, Feed::Vouchers, Feed::Receipts];
+
+    fn cursor_key(self) -> &'static [u8] {
+        match self {
+            Feed::Ledger => b"sync_cursor.ledger",
+            Feed::Vouchers => b"sync_cursor.vouchers",
+            Feed::Receipts => b"sync_cursor.receipts",
+        }
+    }
+}
+
+/// A ledger entry as the server sent it, checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServerLedgerEntry {
+    pub id: String,
+    pub kind: EntryKind,
+    pub points: i64,
+    pub at: DateTime<Utc>,
+    pub reference: Option<String>,
+    pub description: Option<String>,
+    /// The idempotency key of the claim this entry confirms, if any.
+    pub claim_key: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ServerVoucherState {
+    Available,
+    Redeemed { at: DateTime<Utc> },
+    Revoked,
+}
+
+/// A voucher as the server sent it, checked (`voucher.state` is ignored: see `state`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServerVoucher {
+    pub voucher: Voucher,
+    pub state: ServerVoucherState,
+}
+
+/// What applying one page did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PageApplied {
+    /// Records new to this device.
+    pub added: u32,
+    /// Records whose local state changed (including pending entries settled by the server).
+    pub updated: u32,
+    /// Re-delivered records with nothing new.
+    pub unchanged: u32,
+    /// Outbox items the page resolved (a redemption answered by another device's, a claim
+    /// confirmed by the server's ledger).
+    pub resolved_outbox: u32,
+}
+
+/// The server's answer to a claim.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClaimVerdict {
+    /// Credited as the server's ledger entry `ledger_id`.
+    Confirmed {
+        ledger_id: String,
+    },
+    Rejected,
+}
+
+/// A pending claim as read from the outbox.
+#[derive(Debug, Clone)]
+struct PendingClaim {
+    item_seq: u64,
+    key: String,
+    entry_seq: u64,
+    points: i64,
+    reference: String,
+}
+
+fn server_key(id: &str) -> Vec<u8> {
+    id.as_bytes().to_vec()
+}
+
+/// Moves a pending entry to `verdict`, keeping the balance in step.
+fn settle(
+    ledger: &TransactionalTree,
+    balance: &mut Balance,
+    entry: &mut LedgerEntry,
+    verdict: EntryStatus,
+) -> TxResult<()> {
+    balance.apply(entry.points, entry.status, -1);
+    balance.apply(entry.points, verdict, 1);
+    entry.status = verdict;
+    tx_put(ledger, &entry.seq.to_be_bytes(), entry)
+}
+
+impl Store {
+    // ---- account, cursors, last sync ---------------------------------------------------------
+
+    pub fn sync_account(&self) -> Result<Option<SyncAccount>, StoreError> {
+        self.with(|o| get(o.tree(Tree::Meta), KEY_ACCOUNT))
+    }
+
+    pub fn set_sync_account(&self, account: &SyncAccount) -> Result<(), StoreError> {
+        let _w = self.writer();
+        self.transact(&[Tree::Meta], |t| tx_put(&t[0], KEY_ACCOUNT, account))
+    }
+
+    /// The cursor to continue `feed` from; `None`: from the beginning.
+    pub fn sync_cursor(&self, feed: Feed) -> Result<Option<String>, StoreError> {
+        self.with(|o| get(o.tree(Tree::Meta), feed.cursor_key()))
+    }
+
+    pub fn last_synced_at(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
+        self.with(|o| get(o.tree(Tree::Meta), KEY_LAST_SYNCED))
+    }
+
+    pub fn set_last_synced_at(&self, at: DateTime<Utc>) -> Result<(), StoreError> {
+        let _w = self.writer();
+        self.transact(&[Tree::Meta], |t| tx_put(&t[0], KEY_LAST_SYNCED, &at))
+    }
+
+    /// Server ledger ids and the local sequence numbers they were applied as.
+    pub fn server_ledger_ids(&self) -> Result<Vec<(String, u64)>, StoreError> {
+        self.with(|o| {
+            o.tree(Tree::ServerLedger)
+                .iter()
+                .map(|kv| {
+                    let (k, v) = kv?;
+                    Ok((String::from_utf8_lossy(&k).into_owned(), super::be_u64(&v)))
+                })
+                .collect()
+        })
+    }
+
+    fn pending_claims(&self) -> Result<Vec<PendingClaim>, StoreError> {
+        Ok(self
+            .outbox()?
+            .into_iter()
+            .filter_map(|i| match i.operation {
+                OutboxOperation::ClaimPoints {
+                    entry_seq,
+                    points,
+                    reference,
+                    ..
+                } => Some(PendingClaim {
+                    item_seq: i.seq,
+                    key: i.idempotency_key,
+                    entry_seq,
+                    points,
+                    reference,
+                }),
+                OutboxOperation::RedeemVoucher { .. } => None,
+            })
+            .collect())
+    }
+
+    // ---- offline claims ----------------------------------------------------------------------
+
+    /// Points earned offline for the receipt `reference`: a pending earn entry and its claim in
+    /// the outbox, in one transaction. A second claim for the same receipt, or one for a receipt
+    /// already credited in the ledger, is refused.
+    pub fn begin_claim(
+        &self,
+        points: i64,
+        reference: &str,
+        description: Option<String>,
+        now: DateTime<Utc>,
+    ) -> Result<(LedgerEntry, OutboxItem), StoreError> {
+        let mut entry = NewEntry::earn(points, true).with_reference(reference);
+        entry.description = description;
+        entry.validate()?;
+        wallet::non_empty("receipt id", reference, 128)?;
+        let key = wallet::new_idempotency_key();
+        let _w = self.writer();
+        if self
+            .pending_claims()?
+            .iter()
+            .any(|c| c.reference == reference)
+        {
+            return Err(PointsError::AlreadyClaimed.into());
+        }
+        let credited = self.with(|o| {
+            for kv in o.tree(Tree::Ledger).iter() {
+                let (_, v) = kv?;
+                let e: LedgerEntry = decode(&v)?;
+                if e.kind == EntryKind::Earn
+                    && e.status != EntryStatus::Rejected
+                    && e.reference.as_deref() == Some(reference)
+                {
+                    return Ok(true);
+                }
+            }
+            Ok(false)
+        })?;
+        if credited {
+            return Err(PointsError::AlreadyClaimed.into());
+        }
+        self.transact(&[Tree::Meta, Tree::Ledger, Tree::Outbox], |t| {
+            let (meta, ledger, outbox) = (&t[0], &t[1], &t[2]);
+            let mut balance = read_balance(meta)?;
+            let seq = tx_get_u64(meta, KEY_LEDGER_NEXT)?.max(1);
+            let written = append_one(ledger, &mut balance, seq, &entry, now)?;
+            let item_seq = tx_get_u64(meta, KEY_OUTBOX_NEXT)?.max(1);
+            let item = OutboxItem {
+                seq: item_seq,
+                idempotency_key: key.clone(),
+                operation: OutboxOperation::ClaimPoints {
+                    entry_seq: seq,
+                    points,
+                    reference: reference.to_string(),
+                    earned_at: now,
+                },
+                created_at: now,
+                attempts: 0,
+            };
+            tx_put(outbox, &item_seq.to_be_bytes(), &item)?;
+            meta.insert(KEY_LEDGER_NEXT, &(seq + 1).to_be_bytes())?;
+            meta.insert(KEY_OUTBOX_NEXT, &(item_seq + 1).to_be_bytes())?;
+            tx_put(meta, KEY_BALANCE, &balance)?;
+            Ok((written, item))
+        })
+    }
+
+    // ---- applying pages ----------------------------------------------------------------------
+
+    /// Applies one page of the ledger feed and moves its cursor, in one transaction.
+    pub fn apply_ledger_page(
+        &self,
+        items: &[ServerLedgerEntry],
+        next_cursor: &str,
+    ) -> Result<PageApplied, StoreError> {
+        let _w = self.writer();
+        let claims = self.pending_claims()?;
+        self.transact(
+            &[Tree::Meta, Tree::Ledger, Tree::ServerLedger, Tree::Outbox],
+            |t| {
+                let (meta, ledger, index, outbox) = (&t[0], &t[1], &t[2], &t[3]);
+                let mut balance = read_balance(meta)?;
+                let mut next = tx_get_u64(meta, KEY_LEDGER_NEXT)?.max(1);
+                let mut resolved = vec![false; claims.len()];
+                let mut out = PageApplied::default();
+                for item in items {
+                    let known = index.get(server_key(&item.id))?.map(|v| super::be_u64(&v));
+                    let by_key = claims.iter().enumerate().position(|(i, c)| {
+                        !resolved[i] && item.claim_key.as_deref() == Some(c.key.as_str())
+                    });
+                    if let Some(local) = known {
+                        // Re-delivered (e.g. a claim set its claim_key). Server entries never
+                        // change amount; only a pending claim it confirms needs settling.
+                        if let Some(ci) = by_key {
+                            let c = &claims[ci];
+                            if let Some(mut pending) =
+                                tx_get::<LedgerEntry>(ledger, &c.entry_seq.to_be_bytes())?
+                            {
+                                if pending.status == EntryStatus::Pending && pending.seq != local {
+                                    // Already counted as `local`: the pending entry is superseded.
+                                    settle(
+                                        ledger,
+                                        &mut balance,
+                                        &mut pending,
+                                        EntryStatus::Rejected,
+                                    )?;
+                                    out.updated += 1;
+                                }
+                            }
+                            outbox.remove(&c.item_seq.to_be_bytes())?;
+                            resolved[ci] = true;
+                            out.resolved_outbox += 1;
+                        } else {
+                            out.unchanged += 1;
+                        }
+                        continue;
+                    }
+                    let claim = by_key.or_else(|| {
+                        (item.kind == EntryKind::Earn)
+                            .then(|| {
+                                claims.iter().enumerate().position(|(i, c)| {
+                                    !resolved[i]
+                                        && item.reference.as_deref() == Some(c.reference.as_str())
+                                        && item.points == c.points
+                                })
+                            })
+                            .flatten()
+                    });
+                    if let Some(ci) = claim {
+                        let c = &claims[ci];
+                        if let Some(mut pending) =
+                            tx_get::<LedgerEntry>(ledger, &c.entry_seq.to_be_bytes())?
+                        {
+                            if pending.status == EntryStatus::Pending
+                                && pending.points == item.points
+                            {
+                                settle(ledger, &mut balance, &mut pending, EntryStatus::Confirmed)?;
+                                index.insert(server_key(&item.id), &pending.seq.to_be_bytes())?;
+                                outbox.remove(&c.item_seq.to_be_bytes())?;
+                                resolved[ci] = true;
+                                out.updated += 1;
+                                out.resolved_outbox += 1;
+                                continue;
+                            }
+                        }
+                    }
+                    let new = NewEntry {
+                        kind: item.kind,
+                        points: item.points,
+                        status: EntryStatus::Confirmed,
+                        reference: item.reference.clone(),
+                        description: item.description.clone(),
+                        reverses: None,
+                    };
+                    let entry = append_one(ledger, &mut balance, next, &new, item.at)?;
+                    index.insert(server_key(&item.id), &entry.seq.to_be_bytes())?;
+                    next += 1;
+                    out.added += 1;
+                }
+                meta.insert(KEY_LEDGER_NEXT, &next.to_be_bytes())?;
+                tx_put(meta, KEY_BALANCE, &balance)?;
+                tx_put(meta, Feed::Ledger.cursor_key(), &next_cursor.to_string())?;
+                Ok(out)
+            },
+        )
+    }
+
+    /// Applies one page of the voucher feed and moves its cursor, in one transaction.
+    pub fn apply_voucher_page(
+        &self,
+        items: &[ServerVoucher],
+        next_cursor: &str,
+    ) -> Result<PageApplied, StoreError> {
+        let _w = self.writer();
+        let redemptions: Vec<(String, u64)> = self
+            .outbox()?
+            .into_iter()
+            .filter_map(|i| match i.operation {
+                OutboxOperation::RedeemVoucher { voucher_id } => Some((voucher_id, i.seq)),
+                OutboxOperation::ClaimPoints { .. } => None,
+            })
+            .collect();
+        self.transact(
+            &[
+                Tree::Meta,
+                Tree::Vouchers,
+                Tree::VoucherUsable,
+                Tree::Outbox,
+            ],
+            |t| {
+                let (meta, vouchers, usable, outbox) = (&t[0], &t[1], &t[2], &t[3]);
+                let mut out = PageApplied::default();
+                for item in items {
+                    let id = &item.voucher.id;
+                    let old: Option<Voucher> = tx_get(vouchers, id.as_bytes())?;
+                    let old_state = old.as_ref().map(|v| &v.state);
+                    let mut resolves_item = false;
+                    let state = match (item.state, old_state) {
+                        // Terminal here: the server never moves a redeemed voucher back.
+                        (_, Some(s @ VoucherState::Redeemed { .. })) => s.clone(),
+                        // This device's redemption is waiting for its answer.
+                        (
+                            ServerVoucherState::Available,
+                            Some(s @ VoucherState::Redeeming { .. }),
+                        ) => s.clone(),
+                        (ServerVoucherState::Available, _) => VoucherState::Available,
+                        (ServerVoucherState::Redeemed { at }, old) => {
+                            resolves_item = matches!(old, Some(VoucherState::Redeeming { .. }));
+                            VoucherState::Redeemed { at }
+                        }
+                        (ServerVoucherState::Revoked, old) => {
+                            resolves_item = matches!(old, Some(VoucherState::Redeeming { .. }));
+                            VoucherState::Revoked
+                        }
+                    };
+                    let new = Voucher {
+                        state,
+                        ..item.voucher.clone()
+                    };
+                    if resolves_item {
+                        for (_, seq) in redemptions.iter().filter(|(v, _)| v == id) {
+                            if outbox.remove(&seq.to_be_bytes())?.is_some() {
+                                out.resolved_outbox += 1;
+                            }
+                        }
+                    }
+                    match &old {
+                        Some(o) if *o == new => out.unchanged += 1,
+                        Some(_) => out.updated += 1,
+                        None => out.added += 1,
+                    }
+                    if old.as_ref() != Some(&new) {
+                        set_voucher(vouchers, usable, old.as_ref(), &new)?;
+                    }
+                }
+                tx_put(meta, Feed::Vouchers.cursor_key(), &next_cursor.to_string())?;
+                Ok(out)
+            },
+        )
+    }
+
+    /// Applies one page of the receipt feed and moves its cursor, in one transaction. Returns
+    /// what it did and whether any stored receipt changed (new or replaced).
+    pub fn apply_receipt_page(
+        &self,
+        items: &[Receipt],
+        next_cursor: &str,
+    ) -> Result<PageApplied, StoreError> {
+        let _w = self.writer();
+        self.transact(
+            &[
+                Tree::Meta,
+                Tree::Receipts,
+                Tree::ReceiptsByTime,
+                Tree::ReceiptsByGtin,
+            ],
+            |t| {
+                let (meta, receipts, by_time, by_gtin) = (&t[0], &t[1], &t[2], &t[3]);
+                let mut out = PageApplied::default();
+                for r in items {
+                    let old: Option<Receipt> = tx_get(receipts, r.id.as_bytes())?;
+                    match &old {
+                        Some(o) if o == r => {
+                            out.unchanged += 1;
+                            continue;
+                        }
+                        Some(o) => {
+                            by_time.remove(time_index_key(o))?;
+                            for k in gtin_index_keys(o) {
+                                by_gtin.remove(k)?;
+                            }
+                            out.updated += 1;
+                        }
+                        None => out.added += 1,
+                    }
+                    tx_put(receipts, r.id.as_bytes(), r)?;
+                    by_time.insert(time_index_key(r), &[])?;
+                    for k in gtin_index_keys(r) {
+                        by_gtin.insert(k, &[])?;
+                    }
+                }
+                tx_put(meta, Feed::Receipts.cursor_key(), &next_cursor.to_string())?;
+                Ok(out)
+            },
+        )
+    }
+
+    // ---- outbox answers ----------------------------------------------------------------------
+
+    /// Counts a failed attempt at an outbox item (`permanent`: the server refused the request as
+    /// such, so it counts as `stuck_after` failures at once). Returns the item as updated, or
+    /// `None` when it is no longer in the outbox.
+    pub fn note_outbox_failure(
+        &self,
+        item_seq: u64,
+        permanent: bool,
+        stuck_after: u32,
+    ) -> Result<Option<OutboxItem>, StoreError> {
+        let _w = self.writer();
+        self.transact(&[Tree::Outbox], |t| {
+            let Some(mut item) = tx_get::<OutboxItem>(&t[0], &item_seq.to_be_bytes())? else {
+                return Ok(None);
+            };
+            item.attempts = item.attempts.saturating_add(1);
+            if permanent {
+                item.attempts = item.attempts.max(stuck_after);
+            }
+            tx_put(&t[0], &item_seq.to_be_bytes(), &item)?;
+            Ok(Some(item))
+        })
+    }
+
+    /// The server answered a redemption: the voucher leaves `Redeeming` and the item leaves the
+    /// outbox, in one transaction. `redeemed_at`: the server's time of the redemption, used when
+    /// another device redeemed it first. `false` when the item was already resolved.
+    pub fn resolve_redemption(
+        &self,
+        item_seq: u64,
+        voucher_id: &str,
+        outcome: RedemptionOutcome,
+        redeemed_at: Option<DateTime<Utc>>,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let _w = self.writer();
+        self.transact(&[Tree::Vouchers, Tree::VoucherUsable, Tree::Outbox], |t| {
+            let (vouchers, usable, outbox) = (&t[0], &t[1], &t[2]);
+            if outbox.remove(&item_seq.to_be_bytes())?.is_none() {
+                return Ok(false);
+            }
+            let Some(old) = tx_get::<Voucher>(vouchers, voucher_id.as_bytes())? else {
+                return Ok(true);
+            };
+            if !matches!(old.state, VoucherState::Redeeming { .. }) {
+                // A page already gave it the server's state.
+                return Ok(true);
+            }
+            let mut v = old.clone();
+            wallet::complete_redemption(&mut v, outcome, now).or_else(abort)?;
+            if let (RedemptionOutcome::AlreadyRedeemed, Some(at)) = (outcome, redeemed_at) {
+                v.state = VoucherState::Redeemed { at };
+            }
+            set_voucher(vouchers, usable, Some(&old), &v)?;
+            Ok(true)
+        })
+    }
+
+    /// The server answered a claim: the pending entry is settled (once: a server entry already
+    /// counted locally supersedes it) and the item leaves the outbox, in one transaction.
+    /// `false` when the item was already resolved.
+    pub fn resolve_claim(&self, item_seq: u64, verdict: &ClaimVerdict) -> Result<bool, StoreError> {
+        let _w = self.writer();
+        self.transact(
+            &[Tree::Meta, Tree::Ledger, Tree::ServerLedger, Tree::Outbox],
+            |t| {
+                let (meta, ledger, index, outbox) = (&t[0], &t[1], &t[2], &t[3]);
+                let Some(item) = tx_get::<OutboxItem>(outbox, &item_seq.to_be_bytes())? else {
+                    return Ok(false);
+                };
+                outbox.remove(&item_seq.to_be_bytes())?;
+                let OutboxOperation::ClaimPoints { entry_seq, .. } = item.operation else {
+                    return abort(StoreError::Corrupt(
+                        "an outbox item is not the claim it was sent as".into(),
+                    ));
+                };
+                let Some(mut pending) = tx_get::<LedgerEntry>(ledger, &entry_seq.to_be_bytes())?
+                else {
+                    return abort(PointsError::EntryNotFound);
+                };
+                if pending.status != EntryStatus::Pending {
+                    // Settled by a page already (the server's entry arrived first).
+                    return Ok(true);
+                }
+                let mut balance = read_balance(meta)?;
+                let verdict = match verdict {
+                    ClaimVerdict::Confirmed { ledger_id } => {
+                        match index.get(server_key(ledger_id))? {
+                            Some(local) if super::be_u64(&local) != entry_seq => {
+                                EntryStatus::Rejected
+                            }
+                            _ => {
+                                index.insert(server_key(ledger_id), &entry_seq.to_be_bytes())?;
+                                EntryStatus::Confirmed
+                            }
+                        }
+                    }
+                    ClaimVerdict::Rejected => EntryStatus::Rejected,
+                };
+                settle(ledger, &mut balance, &mut pending, verdict)?;
+                tx_put(meta, KEY_BALANCE, &balance)?;
+                Ok(true)
+            },
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::money::Money;
+    use crate::receipts::{LineItem, ReceiptSource};
+    use crate::wallet::VoucherKind;
+    use chrono::{Duration, TimeZone};
+
+    fn t0() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 3, 1, 9, 0, 0).unwrap()
+    }
+
+    fn entry(id: &str, kind: EntryKind, points: i64, reference: Option<&str>) -> ServerLedgerEntry {
+        ServerLedgerEntry {
+            id: id.into(),
+            kind,
+            points,
+            at: t0(),
+            reference: reference.map(String::from),
+            description: Some("Purchase".into()),
+            claim_key: None,
+        }
+    }
+
+    fn server_voucher(id: &str, state: ServerVoucherState) -> ServerVoucher {
+        ServerVoucher {
+            voucher: Voucher {
+                id: id.into(),
+                kind: VoucherKind::AmountOff {
+                    amount: Money::new(500, "EUR").unwrap(),
+                    min_spend: None,
+                },
+                title: "5 off".into(),
+                description: None,
+                code: format!("LCV1.{id}"),
+                valid_from: t0() - Duration::days(1),
+                valid_until: t0() + Duration::days(30),
+                state: VoucherState::Available,
+                signature: None,
+            },
+            state,
+        }
+    }
+
+    fn receipt(id: &str, name: &str) -> Receipt {
+        Receipt {
+            id: id.into(),
+            store_name: "Store 12".into(),
+            purchased_at: t0(),
+            lines: vec![LineItem {
+                gtin: "4006381333931".into(),
+                name: name.into(),
+                quantity: 1,
+                unit_price: Money::new(1250, "EUR").unwrap(),
+                category: "pet food".into(),
+                lot: None,
+                warranty_months: None,
+            }],
+            source: ReceiptSource::Server,
+            return_window_days: None,
+        }
+    }
+
+    fn open() -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Store::open(dir.path()).unwrap();
+        (dir, s)
+    }
+
+    #[test]
+    fn ledger_pages_apply_once_with_their_cursor() {
+        let (_dir, s) = open();
+        assert_eq!(s.sync_cursor(Feed::Ledger).unwrap(), None);
+        let page = vec![
+            entry("l_1", EntryKind::Earn, 100, Some("r_1")),
+            entry("l_2", EntryKind::Redeem, -30, None),
+        ];
+        let a = s.apply_ledger_page(&page, "c1.2").unwrap();
+        assert_eq!((a.added, a.unchanged), (2, 0));
+        assert_eq!(
+            s.sync_cursor(Feed::Ledger).unwrap().as_deref(),
+            Some("c1.2")
+        );
+        // Re-delivered (a retried page, a replayed upsert): nothing applied twice.
+        let a = s.apply_ledger_page(&page, "c1.2").unwrap();
+        assert_eq!((a.added, a.unchanged), (0, 2));
+        let b = s.verify_balance().unwrap();
+        assert_eq!((b.confirmed, b.entries), (70, 2));
+        let entries = s.ledger_entries().unwrap();
+        assert!(entries.iter().all(|e| e.status == EntryStatus::Confirmed));
+        assert_eq!(entries[0].at, t0());
+        let mut ids = s.server_ledger_ids().unwrap();
+        ids.sort();
+        assert_eq!(ids, vec![("l_1".into(), 1), ("l_2".into(), 2)]);
+    }
+
+    #[test]
+    fn a_claim_confirmed_by_its_key_settles_the_pending_entry() {
+        let (_dir, s) = open();
+        let (pending, item) = s.begin_claim(42, "r_9", None, t0()).unwrap();
+        assert_eq!(pending.status, EntryStatus::Pending);
+        assert_eq!(s.balance().unwrap().pending_credit, 42);
+        // A second claim for the same receipt is refused.
+        assert!(matches!(
+            s.begin_claim(42, "r_9", None, t0()),
+            Err(StoreError::Points(PointsError::AlreadyClaimed))
+        ));
+        let mut confirming = entry("l_7", EntryKind::Earn, 42, Some("r_9"));
+        confirming.claim_key = Some(item.idempotency_key.clone());
+        let a = s.apply_ledger_page(&[confirming.clone()], "c1.7").unwrap();
+        assert_eq!((a.added, a.updated, a.resolved_outbox), (0, 1, 1));
+        assert!(s.outbox().unwrap().is_empty());
+        let b = s.verify_balance().unwrap();
+        assert_eq!((b.confirmed, b.pending_credit, b.entries), (42, 0, 1));
+        // The server's answer arriving afterwards changes nothing.
+        assert!(!s
+            .resolve_claim(
+                item.seq,
+                &ClaimVerdict::Confirmed {
+                    ledger_id: "l_7".into()
+                }
+            )
+            .unwrap());
+        s.apply_ledger_page(&[confirming], "c1.8").unwrap();
+        assert_eq!(s.verify_balance().unwrap().confirmed, 42);
+        assert_eq!(s.ledger_entries().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn the_tills_credit_for_the_receipt_replaces_the_pending_claim() {
+        let (_dir, s) = open();
+        let (pending, _) = s.begin_claim(12, "r_1", None, t0()).unwrap();
+        // The till posted the purchase online before the claim went out: same receipt, no key.
+        let a = s
+            .apply_ledger_page(&[entry("l_3", EntryKind::Earn, 12, Some("r_1"))], "c1.3")
+            .unwrap();
+        assert_eq!((a.added, a.updated, a.resolved_outbox), (0, 1, 1));
+        assert_eq!(
+            s.ledger_entry(pending.seq).unwrap().unwrap().status,
+            EntryStatus::Confirmed
+        );
+        assert!(s.outbox().unwrap().is_empty());
+        assert_eq!(s.verify_balance().unwrap().confirmed, 12);
+        // A credit for another amount is not this claim's.
+        let (other, _) = s.begin_claim(5, "r_2", None, t0()).unwrap();
+        s.apply_ledger_page(&[entry("l_4", EntryKind::Earn, 6, Some("r_2"))], "c1.4")
+            .unwrap();
+        assert_eq!(
+            s.ledger_entry(other.seq).unwrap().unwrap().status,
+            EntryStatus::Pending
+        );
+        assert_eq!(s.verify_balance().unwrap().confirmed, 18);
+    }
+
+    #[test]
+    fn claim_answers_settle_once() {
+        let (_dir, s) = open();
+        let (a, ia) = s.begin_claim(10, "r_a", None, t0()).unwrap();
+        let (b, ib) = s.begin_claim(20, "r_b", None, t0()).unwrap();
+        let (c, ic) = s.begin_claim(30, "r_c", None, t0()).unwrap();
+        // Confirmed as a new server entry: linked, so its later delivery adds nothing.
+        assert!(s
+            .resolve_claim(
+                ia.seq,
+                &ClaimVerdict::Confirmed {
+                    ledger_id: "l_1".into()
+                }
+            )
+            .unwrap());
+        // Rejected: counts for nothing.
+        assert!(s.resolve_claim(ib.seq, &ClaimVerdict::Rejected).unwrap());
+        // Confirmed as an entry already applied here: the pending one is superseded.
+        s.apply_ledger_page(
+            &[entry("l_2", EntryKind::Earn, 30, Some("r_other"))],
+            "c1.2",
+        )
+        .unwrap();
+        assert!(s
+            .resolve_claim(
+                ic.seq,
+                &ClaimVerdict::Confirmed {
+                    ledger_id: "l_2".into()
+                }
+            )
+            .unwrap());
+        s.apply_ledger_page(&[entry("l_1", EntryKind::Earn, 10, Some("r_a"))], "c1.3")
+            .unwrap();
+        let status = |seq| s.ledger_entry(seq).unwrap().unwrap().status;
+        assert_eq!(status(a.seq), EntryStatus::Confirmed);
+        assert_eq!(status(b.seq), EntryStatus::Rejected);
+        assert_eq!(status(c.seq), EntryStatus::Rejected);
+        let bal = s.verify_balance().unwrap();
+        assert_eq!((bal.confirmed, bal.pending_credit, bal.entries), (40, 0, 4));
+        assert!(s.outbox().unwrap().is_empty());
+    }
+
+    #[test]
+    fn voucher_pages_respect_redemptions_in_flight() {
+        let (_dir, s) = open();
+        let page = vec![
+            server_voucher("v_1", ServerVoucherState::Available),
+            server_voucher("v_2", ServerVoucherState::Available),
+            server_voucher("v_3", ServerVoucherState::Available),
+        ];
+        let a = s.apply_voucher_page(&page, "c1.3").unwrap();
+        assert_eq!(a.added, 3);
+        assert_eq!(s.usable_vouchers(t0()).unwrap().len(), 3);
+        for id in ["v_1", "v_2", "v_3"] {
+            s.begin_redemption(id, t0()).unwrap();
+        }
+        // Still available on the server: this device's redemption waits for its answer.
+        let a = s
+            .apply_voucher_page(
+                &[server_voucher("v_1", ServerVoucherState::Available)],
+                "c1.4",
+            )
+            .unwrap();
+        assert_eq!((a.unchanged, a.resolved_outbox), (1, 0));
+        assert!(matches!(
+            s.voucher("v_1").unwrap().unwrap().state,
+            VoucherState::Redeeming { .. }
+        ));
+        // Redeemed by the other device of the household; revoked by the retailer.
+        let at = t0() + Duration::hours(2);
+        let a = s
+            .apply_voucher_page(
+                &[
+                    server_voucher("v_2", ServerVoucherState::Redeemed { at }),
+                    server_voucher("v_3", ServerVoucherState::Revoked),
+                ],
+                "c1.6",
+            )
+            .unwrap();
+        assert_eq!((a.updated, a.resolved_outbox), (2, 2));
+        assert_eq!(
+            s.voucher("v_2").unwrap().unwrap().state,
+            VoucherState::Redeemed { at }
+        );
+        assert_eq!(
+            s.voucher("v_3").unwrap().unwrap().state,
+            VoucherState::Revoked
+        );
+        let left = s.outbox().unwrap();
+        assert_eq!(left.len(), 1);
+        // The answer for v_1 resolves the last item; a late answer for v_2 is a no-op.
+        assert!(s
+            .resolve_redemption(
+                left[0].seq,
+                "v_1",
+                RedemptionOutcome::Accepted,
+                Some(at),
+                at
+            )
+            .unwrap());
+        assert!(!s
+            .resolve_redemption(
+                left[0].seq,
+                "v_1",
+                RedemptionOutcome::Accepted,
+                Some(at),
+                at
+            )
+            .unwrap());
+        assert!(matches!(
+            s.voucher("v_1").unwrap().unwrap().state,
+            VoucherState::Redeemed { .. }
+        ));
+        // A redeemed voucher never becomes available again from a stale page.
+        s.apply_voucher_page(
+            &[server_voucher("v_1", ServerVoucherState::Available)],
+            "c1.7",
+        )
+        .unwrap();
+        assert!(matches!(
+            s.voucher("v_1").unwrap().unwrap().state,
+            VoucherState::Redeemed { .. }
+        ));
+        assert!(s.usable_vouchers(t0()).unwrap().is_empty());
+        assert_eq!(
+            s.sync_cursor(Feed::Vouchers).unwrap().as_deref(),
+            Some("c1.7")
+        );
+    }
+
+    #[test]
+    fn receipt_pages_store_once_and_take_the_servers_version() {
+        let (_dir, s) = open();
+        let a = s
+            .apply_receipt_page(
+                &[receipt("r_1", "Dog food"), receipt("r_2", "Salt")],
+                "c1.2",
+            )
+            .unwrap();
+        assert_eq!(a.added, 2);
+        let a = s
+            .apply_receipt_page(
+                &[receipt("r_1", "Dog food"), receipt("r_2", "Road salt")],
+                "c1.3",
+            )
+            .unwrap();
+        assert_eq!((a.unchanged, a.updated), (1, 1));
+        assert_eq!(s.receipt_count().unwrap(), 2);
+        assert_eq!(s.receipts().unwrap().len(), 2);
+        assert_eq!(s.receipts_with_gtin("4006381333931").unwrap().len(), 2);
+        assert_eq!(
+            s.receipt("r_2").unwrap().unwrap().lines[0].name,
+            "Road salt"
+        );
+    }
+
+    #[test]
+    fn failures_count_towards_stuck_and_survive_reopen() {
+        let dir = tempfile::tempdir().unwrap();
+        let seq = {
+            let s = Store::open(dir.path()).unwrap();
+            s.apply_voucher_page(
+                &[server_voucher("v_1", ServerVoucherState::Available)],
+                "c1.1",
+            )
+            .unwrap();
+            let (_, item) = s.begin_redemption("v_1", t0()).unwrap();
+            assert_eq!(
+                s.note_outbox_failure(item.seq, false, 5)
+                    .unwrap()
+                    .unwrap()
+                    .attempts,
+                1
+            );
+            assert_eq!(
+                s.note_outbox_failure(item.seq, true, 5)
+                    .unwrap()
+                    .unwrap()
+                    .attempts,
+                5
+            );
+            s.set_sync_account(&SyncAccount {
+                base_url: "https://api.example.com/".into(),
+                member_id: "m_1".into(),
+            })
+            .unwrap();
+            s.set_last_synced_at(t0()).unwrap();
+            s.close().unwrap();
+            item.seq
+        };
+        let s = Store::open(dir.path()).unwrap();
+        assert_eq!(s.outbox().unwrap()[0].attempts, 5);
+        assert_eq!(s.sync_account().unwrap().unwrap().member_id, "m_1");
+        assert_eq!(s.last_synced_at().unwrap(), Some(t0()));
+        assert_eq!(
+            s.sync_cursor(Feed::Vouchers).unwrap().as_deref(),
+            Some("c1.1")
+        );
+        assert!(s
+            .note_outbox_failure(seq + 100, false, 5)
+            .unwrap()
+            .is_none());
+    }
+}

@@ -1,0 +1,789 @@
+//! The sync procedures: enrolment, joining a household, one sync (card, outbox, feeds), signing
+//! out. They run on the client's runtime; store work runs on its blocking pool.
+
+use super::http::{validate_base_url, Api, Request};
+use super::retry::{Cancel, Retrier, Safety, TokioSleeper};
+use super::wire::{self, ClaimOutcomeWire, Page, RedemptionOutcomeWire};
+use super::{
+    Enrolment, Failure, SyncPhase, SyncReport, SyncState, SyncStatus, HOUSEHOLD_SECRET_KEY,
+    TOKEN_SECRET_KEY,
+};
+use crate::client::{secret_store_failed, CardApi, Inner};
+use crate::error::{ApiError, ApiResult};
+use crate::secrets::SecretStore;
+use crate::store::{ClaimVerdict, Feed, PageApplied, SyncAccount};
+use crate::wallet::{OutboxItem, OutboxOperation, RedemptionOutcome};
+use reqwest::{Method, Url};
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::Instant;
+
+fn not_signed_in() -> ApiError {
+    ApiError::Unauthorized {
+        reason: "this device is not signed in: enrol or join the household first".into(),
+    }
+}
+
+fn secrets(inner: &Inner) -> ApiResult<&Arc<dyn SecretStore>> {
+    inner
+        .secrets
+        .as_ref()
+        .ok_or_else(|| ApiError::InvalidInput {
+            reason: "no secure storage was given to the client: sync needs one for its token"
+                .into(),
+        })
+}
+
+pub(super) fn secret_string(inner: &Inner, key: &str) -> ApiResult<Option<String>> {
+    let Some(store) = inner.secrets.as_ref() else {
+        return Ok(None);
+    };
+    Ok(store
+        .get(key)
+        .map_err(secret_store_failed)?
+        .and_then(|b| String::from_utf8(b).ok()))
+}
+
+pub(super) fn signed_in(inner: &Inner) -> ApiResult<bool> {
+    Ok(inner.store.sync_account()?.is_some() && secret_string(inner, TOKEN_SECRET_KEY)?.is_some())
+}
+
+/// The state with counters read from the store now (errors read as zero: a closed store has
+/// nothing to show).
+pub(super) fn snapshot(inner: &Inner, status: SyncStatus) -> SyncState {
+    let stuck_after = inner.sync.config().stuck_after;
+    let outbox = inner.store.outbox().unwrap_or_default();
+    SyncState {
+        status,
+        signed_in: signed_in(inner).unwrap_or(false),
+        last_synced_at: inner.store.last_synced_at().ok().flatten(),
+        pending_outbox: u32::try_from(outbox.len()).unwrap_or(u32::MAX),
+        stuck_outbox: u32::try_from(outbox.iter().filter(|i| i.attempts >= stuck_after).count())
+            .unwrap_or(u32::MAX),
+    }
+}
+
+fn publish(inner: &Inner, status: SyncStatus) {
+    let state = snapshot(inner, status);
+    inner.sync.state.send_replace(state);
+}
+
+/// Runs store work on the blocking pool.
+async fn blocking<T: Send + 'static>(
+    inner: &Arc<Inner>,
+    f: impl FnOnce(&Arc<Inner>) -> ApiResult<T> + Send + 'static,
+) -> ApiResult<T> {
+    let inner = inner.clone();
+    tokio::task::spawn_blocking(move || f(&inner))
+        .await
+        .map_err(|_| ApiError::Internal {
+            reason: "a store task of the sync failed".into(),
+        })?
+}
+
+/// Everything one sync (or enrolment) needs to talk to the server.
+struct Session<'a> {
+    inner: &'a Arc<Inner>,
+    client: reqwest::Client,
+    base: Url,
+    token: Option<String>,
+    config: super::SyncConfig,
+    cancel: &'a Cancel,
+    deadline: Instant,
+    jitter: fn() -> f64,
+    now: Box<dyn Fn() -> chrono::DateTime<chrono::Utc> + Send + Sync>,
+}
+
+impl<'a> Session<'a> {
+    fn new(inner: &'a Arc<Inner>, cancel: &'a Cancel, base: Url) -> ApiResult<Self> {
+        let config = inner.sync.config();
+        let clock = inner.clock.clone();
+        Ok(Self {
+            inner,
+            client: inner.sync.http_client()?,
+            base,
+            token: None,
+            deadline: Instant::now() + config.sync_deadline,
+            config,
+            cancel,
+            jitter: rand::random::<f64>,
+            now: Box::new(move || clock.now()),
+        })
+    }
+
+    fn api(&self) -> Api<'_> {
+        Api {
+            client: &self.client,
+            base: &self.base,
+            config: &self.config,
+            retrier: Retrier {
+                policy: &self.config.retry,
+                sleeper: &TokioSleeper,
+                jitter: &self.jitter,
+                cancel: self.cancel,
+                deadline: self.deadline,
+            },
+            now: &*self.now,
+            requests: &self.inner.sync.requests,
+        }
+    }
+
+    fn request<'r>(
+        &'r self,
+        method: Method,
+        path: &'r str,
+        query: &'r [(&'r str, &'r str)],
+        body: Option<serde_json::Value>,
+        idempotency_key: Option<&'r str>,
+        safety: Safety,
+    ) -> Request<'r> {
+        Request {
+            method,
+            path,
+            query,
+            body,
+            idempotency_key,
+            token: self.token.as_deref(),
+            safety,
+        }
+    }
+}
+
+/// What went wrong, before it becomes the public error: a cancellation is not an error.
+enum Stop {
+    Cancelled,
+    Error(ApiError),
+}
+
+impl From<ApiError> for Stop {
+    fn from(e: ApiError) -> Self {
+        Stop::Error(e)
+    }
+}
+
+impl From<Failure> for Stop {
+    fn from(f: Failure) -> Self {
+        match f {
+            Failure::Cancelled => Stop::Cancelled,
+            f => Stop::Error(f.into_api_error()),
+        }
+    }
+}
+
+// ---- one sync ----------------------------------------------------------------------------------
+
+pub(super) async fn sync(inner: Arc<Inner>, cancel: Cancel) -> ApiResult<SyncReport> {
+    let requests_before = inner.sync.requests.load(Ordering::Relaxed);
+    let _running = match cancel.run(inner.sync.running.lock()).await {
+        Ok(guard) => guard,
+        Err(_) => {
+            return Ok(SyncReport {
+                cancelled: true,
+                ..SyncReport::default()
+            })
+        }
+    };
+    let mut report = SyncReport::default();
+    // Retries respect the deadline by themselves; this bounds a slow attempt as well. A page
+    // apply cut off here still completes on the blocking pool, whole.
+    let deadline = inner.sync.config().sync_deadline;
+    let result = match tokio::time::timeout(deadline, run_sync(&inner, &cancel, &mut report)).await
+    {
+        Ok(r) => r,
+        Err(_) => Err(Stop::from(Failure::Deadline)),
+    };
+    report.requests = inner.sync.requests.load(Ordering::Relaxed) - requests_before;
+    match result {
+        Ok(()) => {
+            let now = inner.clock.now();
+            let stored = blocking(&inner, move |i| Ok(i.store.set_last_synced_at(now)?)).await;
+            match stored {
+                Ok(()) => {
+                    publish(&inner, SyncStatus::Idle);
+                    Ok(report)
+                }
+                Err(e) => {
+                    publish(&inner, SyncStatus::Failed { error: e.clone() });
+                    Err(e)
+                }
+            }
+        }
+        Err(Stop::Cancelled) => {
+            report.cancelled = true;
+            publish(&inner, SyncStatus::Idle);
+            Ok(report)
+        }
+        Err(Stop::Error(e)) => {
+            publish(&inner, SyncStatus::Failed { error: e.clone() });
+            Err(e)
+        }
+    }
+}
+
+async fn run_sync(
+    inner: &Arc<Inner>,
+    cancel: &Cancel,
+    report: &mut SyncReport,
+) -> Result<(), Stop> {
+    let (account, token) = blocking(inner, |i| {
+        let account = i.store.sync_account()?.ok_or_else(not_signed_in)?;
+        let token = secret_string(i, TOKEN_SECRET_KEY)?.ok_or_else(not_signed_in)?;
+        Ok((account, token))
+    })
+    .await?;
+    let base = validate_base_url(&account.base_url)?;
+    let mut session = Session::new(inner, cancel, base)?;
+    session.token = Some(token);
+
+    if blocking(inner, |i| Ok(i.store.member_card()?.is_none())).await? {
+        publish(
+            inner,
+            SyncStatus::Syncing {
+                phase: SyncPhase::Card,
+            },
+        );
+        fetch_card(&session).await?;
+    }
+
+    publish(
+        inner,
+        SyncStatus::Syncing {
+            phase: SyncPhase::Outbox,
+        },
+    );
+    drain_outbox(&session, report).await?;
+
+    for feed in Feed::ALL {
+        let phase = match feed {
+            Feed::Ledger => SyncPhase::Ledger,
+            Feed::Vouchers => SyncPhase::Vouchers,
+            Feed::Receipts => SyncPhase::Receipts,
+        };
+        publish(inner, SyncStatus::Syncing { phase });
+        let applied = pull_feed(&session, feed).await?;
+        let n = applied.added + applied.updated;
+        match feed {
+            Feed::Ledger => report.ledger_applied += n,
+            Feed::Vouchers => report.vouchers_applied += n,
+            Feed::Receipts => report.receipts_applied += n,
+        }
+        report.outbox_resolved += applied.resolved_outbox;
+    }
+    Ok(())
+}
+
+/// Fetches the card secret and enrols the member card (secret into the secret store).
+async fn fetch_card(session: &Session<'_>) -> Result<crate::card::MemberCard, Stop> {
+    let req = session.request(
+        Method::GET,
+        "v1/me/card-secret",
+        &[],
+        None,
+        None,
+        Safety::Idempotent,
+    );
+    let (card_number, secret, params) = session
+        .api()
+        .call_checked(&req, |s: Option<wire::CardSecret>| {
+            let s = s?;
+            let params = s.params()?;
+            let secret = crate::card::hex_decode(&s.secret_hex).ok()?;
+            crate::card::validate_secret(&secret).ok()?;
+            crate::card::validate_card_number(&s.card_number).ok()?;
+            Some((s.card_number, secret, params))
+        })
+        .await?;
+    Ok(blocking(session.inner, move |i| {
+        CardApi { inner: i.clone() }.enrol(&card_number, &secret, params)
+    })
+    .await?)
+}
+
+/// The server's answer to one outbox item.
+enum Answer {
+    Redemption {
+        outcome: RedemptionOutcome,
+        redeemed_at: Option<chrono::DateTime<chrono::Utc>>,
+    },
+    Claim(ClaimVerdict),
+}
+
+async fn drain_outbox(session: &Session<'_>, report: &mut SyncReport) -> Result<(), Stop> {
+    let inner = session.inner;
+    let stuck_after = session.config.stuck_after;
+    let items: Vec<OutboxItem> = blocking(inner, |i| Ok(i.store.outbox()?)).await?;
+    for item in items {
+        if session.cancel.is_cancelled() {
+            return Err(Stop::Cancelled);
+        }
+        let seq = item.seq;
+        match send_item(session, &item).await {
+            Ok(answer) => {
+                blocking(inner, move |i| {
+                    let now = i.clock.now();
+                    match (&item.operation, answer) {
+                        (
+                            OutboxOperation::RedeemVoucher { voucher_id },
+                            Answer::Redemption {
+                                outcome,
+                                redeemed_at,
+                            },
+                        ) => i.store.resolve_redemption(
+                            seq,
+                            voucher_id,
+                            outcome,
+                            redeemed_at,
+                            now,
+                        )?,
+                        (OutboxOperation::ClaimPoints { .. }, Answer::Claim(verdict)) => {
+                            i.store.resolve_claim(seq, &verdict)?
+                        }
+                        _ => {
+                            return Err(ApiError::Internal {
+                                reason: "an answer does not match its outbox item".into(),
+                            })
+                        }
+                    };
+                    Ok(())
+                })
+                .await?;
+                report.outbox_resolved += 1;
+            }
+            Err(Failure::Rejected { .. }) => {
+                // Refused as such: retrying within this sync would not help. Kept, reported as
+                // stuck, tried again at the next sync; the rest of the outbox goes on.
+                blocking(inner, move |i| {
+                    Ok(i.store.note_outbox_failure(seq, true, stuck_after)?)
+                })
+                .await?;
+                report.outbox_failed += 1;
+            }
+            Err(f @ (Failure::Transient { .. } | Failure::TooLarge | Failure::Deadline)) => {
+                // The server is unwell or unreachable: count the attempt and stop this sync.
+                blocking(inner, move |i| {
+                    Ok(i.store.note_outbox_failure(seq, false, stuck_after)?)
+                })
+                .await?;
+                return Err(f.into());
+            }
+            Err(f) => return Err(f.into()),
+        }
+    }
+    Ok(())
+}
+
+/// Sends one outbox item with its idempotency key and returns the server's answer.
+async fn send_item(session: &Session<'_>, item: &OutboxItem) -> Result<Answer, Failure> {
+    let key = item.idempotency_key.as_str();
+    match &item.operation {
+        OutboxOperation::RedeemVoucher { voucher_id } => {
+            let body = serde_json::json!({ "voucher_id": voucher_id });
+            let req = session.request(
+                Method::POST,
+                "v1/redemptions",
+                &[],
+                Some(body),
+                Some(key),
+                Safety::Idempotent,
+            );
+            let answer = session
+                .api()
+                .call_checked(&req, |a: Option<wire::RedemptionAnswer>| a)
+                .await?;
+            Ok(Answer::Redemption {
+                outcome: match answer.outcome {
+                    RedemptionOutcomeWire::Accepted => RedemptionOutcome::Accepted,
+                    RedemptionOutcomeWire::AlreadyRedeemed => RedemptionOutcome::AlreadyRedeemed,
+                    RedemptionOutcomeWire::Rejected => RedemptionOutcome::Rejected,
+                },
+                redeemed_at: answer.redeemed_at,
+            })
+        }
+        OutboxOperation::ClaimPoints {
+            points,
+            reference,
+            earned_at,
+            ..
+        } => {
+            // The same body at every attempt: the server hashes it with the key.
+            let body = serde_json::json!({
+                "points": points,
+                "reference": reference,
+                "earned_at": earned_at,
+            });
+            let req = session.request(
+                Method::POST,
+                "v1/claims",
+                &[],
+                Some(body),
+                Some(key),
+                Safety::Idempotent,
+            );
+            let verdict = session
+                .api()
+                .call_checked(&req, |a: Option<wire::ClaimAnswer>| {
+                    let a = a?;
+                    match a.outcome {
+                        ClaimOutcomeWire::Confirmed => {
+                            let id = a.ledger_id.filter(|id| wire::id_ok(id))?;
+                            Some(ClaimVerdict::Confirmed { ledger_id: id })
+                        }
+                        ClaimOutcomeWire::Rejected => Some(ClaimVerdict::Rejected),
+                    }
+                })
+                .await?;
+            Ok(Answer::Claim(verdict))
+        }
+    }
+}
+
+/// Pages through one feed from its stored cursor, applying each page with its cursor.
+async fn pull_feed(session: &Session<'_>, feed: Feed) -> Result<PageApplied, Stop> {
+    let inner = session.inner;
+    let path = match feed {
+        Feed::Ledger => "v1/ledger",
+        Feed::Vouchers => "v1/vouchers",
+        Feed::Receipts => "v1/receipts",
+    };
+    let limit = session.config.page_limit.to_string();
+    let mut total = PageApplied::default();
+    loop {
+        if session.cancel.is_cancelled() {
+            return Err(Stop::Cancelled);
+        }
+        let cursor = blocking(inner, move |i| Ok(i.store.sync_cursor(feed)?)).await?;
+        let mut query: Vec<(&str, &str)> = vec![("limit", &limit)];
+        if let Some(c) = &cursor {
+            query.push(("cursor", c));
+        }
+        let req = session.request(Method::GET, path, &query, None, None, Safety::Idempotent);
+        let api = session.api();
+        // A page that makes no progress while saying there is more would loop forever.
+        let progresses = |next: &str, has_more: bool, empty: bool| {
+            !has_more || (!empty && cursor.as_deref() != Some(next))
+        };
+        let now = inner.clock.now();
+        let (applied, has_more) = match feed {
+            Feed::Ledger => {
+                let (items, next, more) = api
+                    .call_checked(&req, |p: Option<Page<wire::LedgerItem>>| {
+                        let p = p?;
+                        if !p.cursor_ok()
+                            || !progresses(&p.next_cursor, p.has_more, p.items.is_empty())
+                        {
+                            return None;
+                        }
+                        let items = p
+                            .items
+                            .into_iter()
+                            .map(|i| i.check())
+                            .collect::<Option<Vec<_>>>()?;
+                        Some((items, p.next_cursor, p.has_more))
+                    })
+                    .await?;
+                let applied = blocking(inner, move |i| {
+                    Ok(i.store.apply_ledger_page(&items, &next)?)
+                })
+                .await?;
+                (applied, more)
+            }
+            Feed::Vouchers => {
+                let (items, next, more) = api
+                    .call_checked(&req, |p: Option<Page<wire::VoucherItem>>| {
+                        let p = p?;
+                        if !p.cursor_ok()
+                            || !progresses(&p.next_cursor, p.has_more, p.items.is_empty())
+                        {
+                            return None;
+                        }
+                        let items = p
+                            .items
+                            .into_iter()
+                            .map(|i| i.check(now))
+                            .collect::<Option<Vec<_>>>()?;
+                        Some((items, p.next_cursor, p.has_more))
+                    })
+                    .await?;
+                let applied = blocking(inner, move |i| {
+                    Ok(i.store.apply_voucher_page(&items, &next)?)
+                })
+                .await?;
+                (applied, more)
+            }
+            Feed::Receipts => {
+                let (items, next, more) = api
+                    .call_checked(&req, |p: Option<Page<crate::receipts::Receipt>>| {
+                        let p = p?;
+                        if !p.cursor_ok()
+                            || !progresses(&p.next_cursor, p.has_more, p.items.is_empty())
+                        {
+                            return None;
+                        }
+                        let items = p
+                            .items
+                            .into_iter()
+                            .map(wire::check_receipt)
+                            .collect::<Option<Vec<_>>>()?;
+                        Some((items, p.next_cursor, p.has_more))
+                    })
+                    .await?;
+                let applied = blocking(inner, move |i| {
+                    let applied = i.store.apply_receipt_page(&items, &next)?;
+                    if applied.added + applied.updated > 0 {
+                        // The reminder engine's index is rebuilt at the next plan.
+                        *i.reminder_index.lock().unwrap_or_else(|e| e.into_inner()) = None;
+                    }
+                    Ok(applied)
+                })
+                .await?;
+                (applied, more)
+            }
+        };
+        total.added += applied.added;
+        total.updated += applied.updated;
+        total.unchanged += applied.unchanged;
+        total.resolved_outbox += applied.resolved_outbox;
+        if !has_more {
+            return Ok(total);
+        }
+    }
+}
+
+// ---- enrolment ---------------------------------------------------------------------------------
+
+/// Stores the token (and household code) in the secret store, then the account in the database.
+async fn sign_in_as(
+    inner: &Arc<Inner>,
+    base: &Url,
+    member_id: String,
+    token: String,
+    household_code: Option<String>,
+) -> ApiResult<()> {
+    let account = SyncAccount {
+        base_url: base.to_string(),
+        member_id,
+    };
+    blocking(inner, move |i| {
+        let store = secrets(i)?;
+        store
+            .put(TOKEN_SECRET_KEY, token.as_bytes())
+            .map_err(secret_store_failed)?;
+        if let Some(code) = household_code {
+            store
+                .put(HOUSEHOLD_SECRET_KEY, code.as_bytes())
+                .map_err(secret_store_failed)?;
+        }
+        Ok(i.store.set_sync_account(&account)?)
+    })
+    .await
+}
+
+fn finish_enrolment(inner: &Arc<Inner>, result: Result<Enrolment, Stop>) -> ApiResult<Enrolment> {
+    let status = match &result {
+        Ok(_) | Err(Stop::Cancelled) => SyncStatus::Idle,
+        Err(Stop::Error(e)) => SyncStatus::Failed { error: e.clone() },
+    };
+    publish(inner, status);
+    match result {
+        Ok(e) => Ok(e),
+        Err(Stop::Cancelled) => Err(ApiError::Network {
+            reason: "signing in was cancelled".into(),
+        }),
+        Err(Stop::Error(e)) => Err(e),
+    }
+}
+
+/// The card secret, when it can be had now; a failure other than a cancellation leaves the card
+/// to the next sync.
+async fn card_after_sign_in(
+    session: &Session<'_>,
+) -> Result<Option<crate::card::MemberCard>, Stop> {
+    match fetch_card(session).await {
+        Ok(card) => Ok(Some(card)),
+        Err(Stop::Cancelled) => Err(Stop::Cancelled),
+        Err(Stop::Error(_)) => Ok(None),
+    }
+}
+
+pub(super) async fn enrol(
+    inner: Arc<Inner>,
+    cancel: Cancel,
+    base_url: String,
+    display_name: Option<String>,
+) -> ApiResult<Enrolment> {
+    let base = validate_base_url(&base_url)?;
+    secrets(&inner)?;
+    if let Some(name) = &display_name {
+        if name.len() > 100 || name.chars().any(char::is_control) {
+            return Err(ApiError::InvalidInput {
+                reason: "the display name is at most 100 bytes, without control characters".into(),
+            });
+        }
+    }
+    let _running = cancel
+        .run(inner.sync.running.lock())
+        .await
+        .map_err(|_| ApiError::Network {
+            reason: "signing in was cancelled".into(),
+        })?;
+    if blocking(&inner, |i| Ok(i.store.sync_account()?.is_some())).await? {
+        return Err(ApiError::Conflict {
+            reason: "this device is already signed in to a membership".into(),
+        });
+    }
+    let result = async {
+        let mut session = Session::new(&inner, &cancel, base.clone())?;
+        // Not retried after it may have reached the server: a retry could create a second
+        // membership.
+        let req = session.request(
+            Method::POST,
+            "v1/members",
+            &[],
+            Some(serde_json::json!({ "display_name": display_name })),
+            None,
+            Safety::Unsafe,
+        );
+        let enrolled = session
+            .api()
+            .call_checked(&req, |e: Option<wire::Enrolled>| {
+                e.filter(|e| {
+                    wire::id_ok(&e.member_id) && !e.token.is_empty() && !e.household_code.is_empty()
+                })
+            })
+            .await?;
+        let (member_id, household) = (enrolled.member_id.clone(), enrolled.household_code.clone());
+        sign_in_as(
+            &inner,
+            &base,
+            enrolled.member_id,
+            enrolled.token.clone(),
+            Some(enrolled.household_code),
+        )
+        .await?;
+        session.token = Some(enrolled.token);
+        let _ = enrolled.card_number;
+        let card = card_after_sign_in(&session).await?;
+        Ok(Enrolment {
+            member_id,
+            household_code: Some(household),
+            card,
+        })
+    }
+    .await;
+    finish_enrolment(&inner, result)
+}
+
+pub(super) async fn join(
+    inner: Arc<Inner>,
+    cancel: Cancel,
+    base_url: String,
+    household_code: String,
+) -> ApiResult<Enrolment> {
+    let base = validate_base_url(&base_url)?;
+    secrets(&inner)?;
+    let code = household_code.trim().to_string();
+    if code.is_empty()
+        || code.len() > 64
+        || !code.bytes().all(|b| b.is_ascii_graphic() || b == b' ')
+    {
+        return Err(ApiError::InvalidInput {
+            reason: "the household code is 1 to 64 letters and digits".into(),
+        });
+    }
+    let _running = cancel
+        .run(inner.sync.running.lock())
+        .await
+        .map_err(|_| ApiError::Network {
+            reason: "signing in was cancelled".into(),
+        })?;
+    let existing = blocking(&inner, |i| Ok(i.store.sync_account()?)).await?;
+    let result = async {
+        let mut session = Session::new(&inner, &cancel, base.clone())?;
+        let req = session.request(
+            Method::POST,
+            "v1/sessions",
+            &[],
+            Some(serde_json::json!({ "household_code": code })),
+            None,
+            Safety::Unsafe,
+        );
+        let joined = match session
+            .api()
+            .call_checked(&req, |s: Option<wire::Session>| {
+                s.filter(|s| wire::id_ok(&s.member_id) && !s.token.is_empty())
+            })
+            .await
+        {
+            Err(Failure::Unauthorized) => {
+                return Err(Stop::Error(ApiError::Unauthorized {
+                    reason: "the household code was not accepted".into(),
+                }))
+            }
+            other => other?,
+        };
+        if let Some(existing) = &existing {
+            if existing.member_id != joined.member_id {
+                return Err(Stop::Error(ApiError::Conflict {
+                    reason: "this device holds another membership's data".into(),
+                }));
+            }
+        }
+        sign_in_as(
+            &inner,
+            &base,
+            joined.member_id.clone(),
+            joined.token.clone(),
+            None,
+        )
+        .await?;
+        session.token = Some(joined.token);
+        let card = card_after_sign_in(&session).await?;
+        Ok(Enrolment {
+            member_id: joined.member_id,
+            household_code: None,
+            card,
+        })
+    }
+    .await;
+    finish_enrolment(&inner, result)
+}
+
+pub(super) async fn sign_out(inner: Arc<Inner>, cancel: Cancel) -> ApiResult<()> {
+    let _running = cancel
+        .run(inner.sync.running.lock())
+        .await
+        .map_err(|_| ApiError::Network {
+            reason: "signing out was cancelled".into(),
+        })?;
+    let (account, token) = blocking(&inner, |i| {
+        Ok((i.store.sync_account()?, secret_string(i, TOKEN_SECRET_KEY)?))
+    })
+    .await?;
+    if let (Some(account), Some(token)) = (account, token) {
+        if let Ok(base) = validate_base_url(&account.base_url) {
+            let mut session = Session::new(&inner, &cancel, base)?;
+            session.token = Some(token);
+            let req = session.request(
+                Method::DELETE,
+                "v1/sessions/current",
+                &[],
+                None,
+                None,
+                Safety::Idempotent,
+            );
+            // Best effort: the token is forgotten here whatever the server says.
+            let _ = session.api().call::<serde_json::Value>(&req).await;
+        }
+    }
+    blocking(&inner, |i| {
+        if let Some(store) = &i.secrets {
+            store
+                .delete(TOKEN_SECRET_KEY)
+                .map_err(secret_store_failed)?;
+        }
+        Ok(())
+    })
+    .await?;
+    publish(&inner, SyncStatus::Idle);
+    Ok(())
+}

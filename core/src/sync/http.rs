@@ -1,0 +1,450 @@
+//! HTTP: reqwest over rustls (ring, the bundled webpki root store; no platform verifier), the
+//! base URL rule (https, plain http only to loopback), one request with a timeout and a size cap,
+//! and the classification of what came back.
+
+use super::retry::{parse_retry_after, Retrier, Safety};
+use super::SyncConfig;
+use crate::error::{ApiError, ApiResult};
+use chrono::{DateTime, Utc};
+use reqwest::header::{HeaderValue, AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER};
+use reqwest::{Method, StatusCode, Url};
+use serde::de::DeserializeOwned;
+use std::net::IpAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// A failure worth another attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TransientKind {
+    /// The connection could not be made: the request never left.
+    Connect,
+    /// No (complete) answer in time.
+    Timeout,
+    /// The connection broke before the answer was complete (truncated body, reset).
+    Dropped,
+    /// HTTP 5xx other than 503.
+    ServerError,
+    /// HTTP 429 or 503: the server shed the request before handling it.
+    Busy,
+    /// The answer was not the JSON the contract describes.
+    Malformed,
+}
+
+impl TransientKind {
+    pub fn retryable(self, safety: Safety) -> bool {
+        match safety {
+            Safety::Idempotent => true,
+            Safety::Unsafe => matches!(self, TransientKind::Connect | TransientKind::Busy),
+        }
+    }
+
+    fn reason(self) -> &'static str {
+        match self {
+            TransientKind::Connect => {
+                "the server cannot be reached; check the connection and try again later"
+            }
+            TransientKind::Timeout => "the server did not answer in time; try again later",
+            TransientKind::Dropped => "the connection to the server was lost; try again later",
+            TransientKind::ServerError => {
+                "the server failed to handle the request; try again later"
+            }
+            TransientKind::Busy => "the server is busy; try again later",
+            TransientKind::Malformed => "the server sent a malformed response; try again later",
+        }
+    }
+}
+
+/// Why one attempt (or a whole request) failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Failure {
+    Transient {
+        kind: TransientKind,
+        retry_after: Option<Duration>,
+    },
+    /// 401: the token is not (or no longer) valid. Never retried.
+    Unauthorized,
+    /// Another 4xx: the server refused the request as such. Never retried.
+    Rejected {
+        status: u16,
+        code: Option<String>,
+    },
+    /// The answer was larger than allowed.
+    TooLarge,
+    /// The sync ran out of time.
+    Deadline,
+    Cancelled,
+}
+
+impl Failure {
+    /// The public error, with a fixed reason (never a token, card number or server text).
+    pub fn into_api_error(self) -> ApiError {
+        match self {
+            Failure::Transient { kind, .. } => ApiError::Network {
+                reason: kind.reason().into(),
+            },
+            Failure::Unauthorized => ApiError::Unauthorized {
+                reason: "the server no longer accepts this device's sign-in; sign in again".into(),
+            },
+            Failure::Rejected { status, code } => {
+                let code = code.map(|c| format!(" ({c})")).unwrap_or_default();
+                match status {
+                    404 => ApiError::NotFound {
+                        reason: format!("the server does not know this record{code}"),
+                    },
+                    409 => ApiError::Conflict {
+                        reason: format!("the server refused the change as conflicting{code}"),
+                    },
+                    _ => ApiError::InvalidInput {
+                        reason: format!("the server refused the request with HTTP {status}{code}"),
+                    },
+                }
+            }
+            Failure::TooLarge => ApiError::Network {
+                reason: "the server sent a response larger than allowed".into(),
+            },
+            Failure::Deadline => ApiError::Network {
+                reason: "the sync took too long and was stopped; try again later".into(),
+            },
+            Failure::Cancelled => ApiError::Network {
+                reason: "the request was cancelled".into(),
+            },
+        }
+    }
+}
+
+/// Checks the server's base URL: https, or plain http to a loopback host (127.0.0.0/8, ::1,
+/// localhost); no credentials, query or fragment. The path may carry a prefix.
+pub fn validate_base_url(raw: &str) -> ApiResult<Url> {
+    let invalid = |reason: &str| ApiError::InvalidInput {
+        reason: reason.into(),
+    };
+    let mut url =
+        Url::parse(raw.trim()).map_err(|_| invalid("the server address is not a valid URL"))?;
+    let host = url
+        .host_str()
+        .ok_or_else(|| invalid("the server address has no host"))?
+        .to_ascii_lowercase();
+    match url.scheme() {
+        "https" => {}
+        "http" => {
+            let ip = host.trim_start_matches('[').trim_end_matches(']');
+            let loopback =
+                host == "localhost" || ip.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback());
+            if !loopback {
+                return Err(invalid(
+                    "the server address must use https (plain http only to this device)",
+                ));
+            }
+        }
+        _ => {
+            return Err(invalid(
+                "the server address must use https (plain http only to this device)",
+            ))
+        }
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(invalid("the server address must not contain credentials"));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(invalid(
+            "the server address must not have a query or fragment",
+        ));
+    }
+    if !url.path().ends_with('/') {
+        let path = format!("{}/", url.path());
+        url.set_path(&path);
+    }
+    Ok(url)
+}
+
+/// The HTTP client: rustls with the ring provider and the bundled Mozilla root store (webpki
+/// roots), HTTP/1.1, no proxy from the environment, no redirects (a redirect could carry the
+/// bearer token elsewhere).
+pub fn build_client(config: &SyncConfig) -> ApiResult<reqwest::Client> {
+    fn internal<E>(_: E) -> ApiError {
+        ApiError::Internal {
+            reason: "the HTTP client could not be set up".into(),
+        }
+    }
+    let mut roots = rustls::RootCertStore::empty();
+    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut tls = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(internal)?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    tls.alpn_protocols = vec![b"http/1.1".to_vec()];
+    reqwest::Client::builder()
+        .tls_backend_preconfigured(tls)
+        .connect_timeout(config.connect_timeout)
+        .timeout(config.request_timeout)
+        .no_proxy()
+        .redirect(reqwest::redirect::Policy::none())
+        .pool_idle_timeout(Duration::from_secs(30))
+        .user_agent(concat!("loyalty-core/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(internal)
+}
+
+/// One API request as the sync engine describes it.
+pub struct Request<'a> {
+    pub method: Method,
+    /// Relative to the base URL, without a leading slash (`v1/ledger`).
+    pub path: &'a str,
+    pub query: &'a [(&'a str, &'a str)],
+    pub body: Option<serde_json::Value>,
+    pub idempotency_key: Option<&'a str>,
+    /// The bearer token, when the endpoint needs one.
+    pub token: Option<&'a str>,
+    pub safety: Safety,
+}
+
+/// A JSON API over one base URL, counting the requests it makes.
+pub struct Api<'a> {
+    pub client: &'a reqwest::Client,
+    pub base: &'a Url,
+    pub config: &'a SyncConfig,
+    pub retrier: Retrier<'a>,
+    pub now: &'a (dyn Fn() -> DateTime<Utc> + Send + Sync),
+    pub requests: &'a AtomicU64,
+}
+
+impl Api<'_> {
+    /// Sends `req` (with retries) and decodes the JSON answer; `None` for 204.
+    pub async fn call<T: DeserializeOwned>(&self, req: &Request<'_>) -> Result<Option<T>, Failure> {
+        self.call_checked(req, |t: Option<T>| Some(t)).await
+    }
+
+    /// [`Api::call`], with `check` turning the decoded answer into what the caller needs; an
+    /// answer it refuses counts as malformed (and is retried like one).
+    pub async fn call_checked<T: DeserializeOwned, U>(
+        &self,
+        req: &Request<'_>,
+        check: impl Fn(Option<T>) -> Option<U>,
+    ) -> Result<U, Failure> {
+        let mut url = self.base.join(req.path).map_err(|_| Failure::Rejected {
+            status: 400,
+            code: None,
+        })?;
+        if !req.query.is_empty() {
+            url.query_pairs_mut().extend_pairs(req.query.iter());
+        }
+        let body = match &req.body {
+            Some(v) => Some(serde_json::to_vec(v).map_err(|_| Failure::Rejected {
+                status: 400,
+                code: None,
+            })?),
+            None => None,
+        };
+        let check = &check;
+        self.retrier
+            .run(req.safety, |_| {
+                let body = body.clone();
+                let url = &url;
+                async move {
+                    let decoded = self.attempt::<T>(req, url, body).await?;
+                    check(decoded).ok_or(transient(TransientKind::Malformed, None))
+                }
+            })
+            .await
+    }
+
+    async fn attempt<T: DeserializeOwned>(
+        &self,
+        req: &Request<'_>,
+        url: &Url,
+        body: Option<Vec<u8>>,
+    ) -> Result<Option<T>, Failure> {
+        self.requests.fetch_add(1, Ordering::Relaxed);
+        let mut builder = self
+            .client
+            .request(req.method.clone(), url.clone())
+            .timeout(self.config.request_timeout)
+            .header("accept", "application/json");
+        if let Some(token) = req.token {
+            let mut value = HeaderValue::from_str(&format!("Bearer {token}"))
+                .map_err(|_| Failure::Unauthorized)?;
+            value.set_sensitive(true);
+            builder = builder.header(AUTHORIZATION, value);
+        }
+        if let Some(key) = req.idempotency_key {
+            builder = builder.header("idempotency-key", key);
+        }
+        if let Some(body) = body {
+            builder = builder.header(CONTENT_TYPE, "application/json").body(body);
+        }
+        // The request timeout covers the body too; this outer bound is a second guard.
+        let overall = self.config.request_timeout + Duration::from_secs(1);
+        let response = match tokio::time::timeout(overall, builder.send()).await {
+            Err(_) => return Err(transient(TransientKind::Timeout, None)),
+            Ok(Err(e)) => return Err(transport_failure(&e)),
+            Ok(Ok(r)) => r,
+        };
+        let status = response.status();
+        let retry_after = response
+            .headers()
+            .get(RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| parse_retry_after(v, (self.now)()));
+        let bytes = match tokio::time::timeout(
+            overall,
+            read_capped(response, self.config.max_response_bytes),
+        )
+        .await
+        {
+            Err(_) => return Err(transient(TransientKind::Timeout, None)),
+            Ok(r) => r?,
+        };
+        if status.is_success() {
+            if status == StatusCode::NO_CONTENT {
+                return Ok(None);
+            }
+            return serde_json::from_slice(&bytes)
+                .map(Some)
+                .map_err(|_| transient(TransientKind::Malformed, None));
+        }
+        Err(match status {
+            StatusCode::UNAUTHORIZED => Failure::Unauthorized,
+            StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE => {
+                transient(TransientKind::Busy, retry_after)
+            }
+            StatusCode::REQUEST_TIMEOUT => transient(TransientKind::Timeout, retry_after),
+            s if s.is_server_error() => transient(TransientKind::ServerError, retry_after),
+            s => Failure::Rejected {
+                status: s.as_u16(),
+                code: error_code(&bytes),
+            },
+        })
+    }
+}
+
+fn transient(kind: TransientKind, retry_after: Option<Duration>) -> Failure {
+    Failure::Transient { kind, retry_after }
+}
+
+fn transport_failure(e: &reqwest::Error) -> Failure {
+    let kind = if e.is_timeout() {
+        TransientKind::Timeout
+    } else if e.is_connect() {
+        TransientKind::Connect
+    } else {
+        TransientKind::Dropped
+    };
+    transient(kind, None)
+}
+
+/// The body, at most `cap` bytes; a connection that breaks before the announced end is
+/// `Dropped`.
+async fn read_capped(mut response: reqwest::Response, cap: usize) -> Result<Vec<u8>, Failure> {
+    if response.content_length().is_some_and(|n| n > cap as u64) {
+        return Err(Failure::TooLarge);
+    }
+    let mut out = Vec::with_capacity(
+        response
+            .content_length()
+            .map_or(8 * 1024, |n| n as usize)
+            .min(cap),
+    );
+    loop {
+        match response.chunk().await {
+            Ok(Some(chunk)) => {
+                if out.len() + chunk.len() > cap {
+                    return Err(Failure::TooLarge);
+                }
+                out.extend_from_slice(&chunk);
+            }
+            Ok(None) => return Ok(out),
+            Err(e) => return Err(transport_failure(&e)),
+        }
+    }
+}
+
+/// The server's machine-readable error code (`{"error": "conflict"}`), when it is a plain word:
+/// server text is never passed on beyond that.
+fn error_code(body: &[u8]) -> Option<String> {
+    #[derive(serde::Deserialize)]
+    struct ErrorBody {
+        error: String,
+    }
+    let code = serde_json::from_slice::<ErrorBody>(body).ok()?.error;
+    (!code.is_empty()
+        && code.len() <= 40
+        && code.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'))
+    .then_some(code)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base_urls_are_https_or_loopback_http() {
+        for ok in [
+            "https://api.example.com",
+            "https://api.example.com/loyalty",
+            "https://api.example.com:8443/loyalty/",
+            "http://127.0.0.1:8080",
+            "http://127.8.9.10",
+            "http://[::1]:9000/",
+            "http://localhost:3000",
+            "http://LOCALHOST",
+        ] {
+            let url = validate_base_url(ok).unwrap_or_else(|e| panic!("{ok}: {e}"));
+            assert!(url.path().ends_with('/'), "{ok}");
+            assert_eq!(
+                url.join("v1/ledger").unwrap().path(),
+                format!("{}v1/ledger", url.path())
+            );
+        }
+        for bad in [
+            "http://api.example.com",
+            "http://10.0.0.1",
+            "http://192.168.1.2:8080",
+            "http://[::2]",
+            "http://localhost.example.com",
+            "ftp://127.0.0.1",
+            "https://user:pw@api.example.com",
+            "https://api.example.com/?token=1",
+            "https://api.example.com/#x",
+            "not a url",
+            "",
+        ] {
+            let err = validate_base_url(bad).expect_err(bad);
+            assert!(matches!(err, ApiError::InvalidInput { .. }), "{bad}");
+            // The reason never repeats the address (it may hold credentials).
+            assert!(bad.is_empty() || !err.to_string().contains(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_client_builds_with_the_bundled_roots() {
+        build_client(&SyncConfig::default()).unwrap();
+        assert!(!webpki_roots::TLS_SERVER_ROOTS.is_empty());
+    }
+
+    #[test]
+    fn errors_carry_fixed_reasons() {
+        assert_eq!(
+            error_code(br#"{"error":"conflict","reason":"x"}"#),
+            Some("conflict".into())
+        );
+        assert_eq!(error_code(br#"{"error":"Card 1234 is blocked"}"#), None);
+        assert_eq!(error_code(b"garbage"), None);
+        let e = Failure::Rejected {
+            status: 409,
+            code: Some("conflict".into()),
+        }
+        .into_api_error();
+        assert!(matches!(e, ApiError::Conflict { .. }));
+        assert!(matches!(
+            Failure::Unauthorized.into_api_error(),
+            ApiError::Unauthorized { .. }
+        ));
+        assert!(matches!(
+            transient(TransientKind::Malformed, None).into_api_error(),
+            ApiError::Network { reason } if reason.contains("malformed")
+        ));
+    }
+}

@@ -1,0 +1,633 @@
+//! Sync with the retailer's server: enrolment, the outbox drained with idempotency keys, delta
+//! feeds applied page by page with their cursors, retries, cancellation and an observable state.
+//!
+//! - **One tokio runtime per client**, created at first use (multi-thread, 2 workers, threads
+//!   named `loyalty-sync`). Every network call runs on it: the async functions here spawn onto it
+//!   and await the result, so they can be awaited from any executor (uniffi's async exports
+//!   included) and never need the caller's reactor. [`SyncApi::runtime_handle`] gives the handle
+//!   for bindings that prefer to spawn themselves.
+//! - **HTTP**: reqwest over rustls (ring, the bundled webpki root store); `https` only, plain
+//!   `http` to loopback only; a timeout per request and a deadline per sync; answers size-capped.
+//! - **Retries**: GETs and writes with an `Idempotency-Key` are retried on connection failures,
+//!   timeouts, 5xx, 429 and malformed answers, with exponential backoff and full jitter, honouring
+//!   `Retry-After`, a bounded number of times; then a [`ApiError::Network`]. A 401 stops at once
+//!   with [`ApiError::Unauthorized`].
+//! - **Order of a sync**: the member card (if the device has none yet), the outbox (oldest first:
+//!   redemptions and claims), then the ledger, voucher and receipt feeds. Each page is applied
+//!   with its cursor in one store transaction (see `store::sync` for the reconciliation rules).
+//! - **Cancellation**: [`SyncApi::cancel`] stops syncs in flight promptly; pages already applied
+//!   stay applied, nothing is half-applied.
+//! - **Secrets**: the bearer token and the household code are kept in the app's
+//!   [`SecretStore`](crate::secrets::SecretStore), never in the database, errors or logs.
+
+mod engine;
+mod http;
+mod retry;
+mod wire;
+
+pub use http::validate_base_url;
+pub(crate) use http::Failure;
+pub use retry::{backoff_delay, parse_retry_after, RetryPolicy};
+
+use crate::card::MemberCard;
+use crate::client::Inner;
+use crate::error::{ApiError, ApiResult, InputError};
+use crate::wallet::OutboxItem;
+use chrono::{DateTime, Utc};
+use std::sync::atomic::AtomicU64;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::watch;
+
+/// Where the bearer token lives in the app's secret store.
+pub const TOKEN_SECRET_KEY: &str = "loyalty-core.sync.token";
+/// Where the household code (to add a second device) lives in the app's secret store.
+pub const HOUSEHOLD_SECRET_KEY: &str = "loyalty-core.sync.household-code";
+
+/// Tuning of the sync. The defaults suit a phone on a mobile network.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyncConfig {
+    /// Longest wait for one request, answer body included.
+    pub request_timeout: Duration,
+    /// Longest wait for a connection.
+    pub connect_timeout: Duration,
+    /// Longest a whole sync may take (retries and waits included).
+    pub sync_deadline: Duration,
+    pub retry: RetryPolicy,
+    /// Records asked for per page of a feed (1 to 1000).
+    pub page_limit: u32,
+    /// An outbox item whose attempts failed this many times is reported as stuck (it is kept,
+    /// and tried again at every sync).
+    pub stuck_after: u32,
+    /// Largest answer accepted, in bytes.
+    pub max_response_bytes: usize,
+}
+
+impl Default for SyncConfig {
+    fn default() -> Self {
+        Self {
+            request_timeout: Duration::from_secs(20),
+            connect_timeout: Duration::from_secs(10),
+            sync_deadline: Duration::from_secs(300),
+            retry: RetryPolicy::default(),
+            page_limit: 500,
+            stuck_after: 5,
+            max_response_bytes: 16 * 1024 * 1024,
+        }
+    }
+}
+
+impl SyncConfig {
+    pub fn validate(&self) -> Result<(), InputError> {
+        let positive = |d: Duration| !d.is_zero() && d <= Duration::from_secs(24 * 3600);
+        if !positive(self.request_timeout)
+            || !positive(self.connect_timeout)
+            || !positive(self.sync_deadline)
+        {
+            return Err(InputError::new(
+                "sync timeouts and the deadline must be between 1 ms and 24 hours",
+            ));
+        }
+        if !(1..=20).contains(&self.retry.max_attempts) {
+            return Err(InputError::new("retry attempts must be between 1 and 20"));
+        }
+        if self.retry.base_delay > self.retry.max_delay {
+            return Err(InputError::new(
+                "the first backoff must not exceed the longest one",
+            ));
+        }
+        if !(1..=1000).contains(&self.page_limit) {
+            return Err(InputError::new("the page limit must be between 1 and 1000"));
+        }
+        if self.stuck_after == 0 {
+            return Err(InputError::new("stuck_after must be at least 1"));
+        }
+        if !(1024..=256 * 1024 * 1024).contains(&self.max_response_bytes) {
+            return Err(InputError::new(
+                "the response size limit must be between 1 KiB and 256 MiB",
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// What a sync is doing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SyncPhase {
+    /// Fetching the member card's secret (first sync after enrolment only).
+    Card,
+    /// Sending offline work: redemptions and point claims.
+    Outbox,
+    Ledger,
+    Vouchers,
+    Receipts,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SyncStatus {
+    Idle,
+    Syncing {
+        phase: SyncPhase,
+    },
+    /// The last sync failed; `error` says whether to wait (`Network`) or act (`Unauthorized`).
+    Failed {
+        error: ApiError,
+    },
+}
+
+/// The sync state the app shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyncState {
+    pub status: SyncStatus,
+    /// An account and its token are on this device.
+    pub signed_in: bool,
+    /// End of the last complete sync.
+    pub last_synced_at: Option<DateTime<Utc>>,
+    /// Offline work waiting for the server.
+    pub pending_outbox: u32,
+    /// Of those, items that failed [`SyncConfig::stuck_after`] times or more.
+    pub stuck_outbox: u32,
+}
+
+impl Default for SyncState {
+    fn default() -> Self {
+        Self {
+            status: SyncStatus::Idle,
+            signed_in: false,
+            last_synced_at: None,
+            pending_outbox: 0,
+            stuck_outbox: 0,
+        }
+    }
+}
+
+/// What one sync did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SyncReport {
+    /// Stopped by [`SyncApi::cancel`]: what was applied before stays applied.
+    pub cancelled: bool,
+    /// Outbox items the server answered (or a feed resolved).
+    pub outbox_resolved: u32,
+    /// Outbox items the server refused as such (kept, counted towards stuck).
+    pub outbox_failed: u32,
+    /// Ledger entries added or settled.
+    pub ledger_applied: u32,
+    pub vouchers_applied: u32,
+    pub receipts_applied: u32,
+    /// HTTP requests made, retries included.
+    pub requests: u64,
+}
+
+/// The result of enrolling or joining a household.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Enrolment {
+    pub member_id: String,
+    /// The code that adds another device to this membership (show it to the shopper only on
+    /// request; it is also kept in the secret store). `None` after joining.
+    pub household_code: Option<String>,
+    /// The member card, enrolled with its secret; `None` when the secret could not be fetched
+    /// yet (the next sync fetches it).
+    pub card: Option<MemberCard>,
+}
+
+impl std::fmt::Debug for Enrolment {
+    /// Without the household code and the card number.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Enrolment")
+            .field(
+                "household_code",
+                &self.household_code.as_ref().map(|_| "<set>"),
+            )
+            .field("card", &self.card.as_ref().map(|_| "<enrolled>"))
+            .finish_non_exhaustive()
+    }
+}
+
+/// A sync-state listener: called with the current state first, then with each change (rapid
+/// changes may be coalesced into the latest). Called on a sync thread with no lock held; it may
+/// call back into the core, but should return promptly.
+pub type SyncListener = Box<dyn Fn(SyncState) + Send + Sync>;
+
+/// Keeps a listener registered; dropping it (or [`ListenerHandle::cancel`]) unregisters it: no
+/// call starts afterwards (one already running on another thread completes).
+pub struct ListenerHandle {
+    task: Option<tokio::task::AbortHandle>,
+    active: Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl ListenerHandle {
+    pub fn cancel(&mut self) {
+        self.active
+            .store(false, std::sync::atomic::Ordering::SeqCst);
+        if let Some(t) = self.task.take() {
+            t.abort();
+        }
+    }
+}
+
+impl Drop for ListenerHandle {
+    fn drop(&mut self) {
+        self.cancel();
+    }
+}
+
+impl std::fmt::Debug for ListenerHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ListenerHandle")
+            .field("active", &self.task.is_some())
+            .finish()
+    }
+}
+
+/// The runtime, shut down without blocking when the client goes away (also from one of its own
+/// threads, where dropping a runtime would panic).
+struct OwnedRuntime(Option<tokio::runtime::Runtime>);
+
+impl Drop for OwnedRuntime {
+    fn drop(&mut self) {
+        if let Some(rt) = self.0.take() {
+            if tokio::runtime::Handle::try_current().is_ok() {
+                let _ = std::thread::Builder::new()
+                    .name("loyalty-sync-drop".into())
+                    .spawn(move || rt.shutdown_background());
+            } else {
+                rt.shutdown_background();
+            }
+        }
+    }
+}
+
+/// Sync state shared by every [`SyncApi`] of one client.
+pub(crate) struct SyncShared {
+    runtime: Mutex<Option<OwnedRuntime>>,
+    config: Mutex<SyncConfig>,
+    client: Mutex<Option<reqwest::Client>>,
+    cancel: watch::Sender<u64>,
+    state: watch::Sender<SyncState>,
+    /// One sync (or enrolment) at a time.
+    running: tokio::sync::Mutex<()>,
+    requests: AtomicU64,
+}
+
+impl SyncShared {
+    pub(crate) fn new() -> Self {
+        Self {
+            runtime: Mutex::new(None),
+            config: Mutex::new(SyncConfig::default()),
+            client: Mutex::new(None),
+            cancel: watch::channel(0).0,
+            state: watch::channel(SyncState::default()).0,
+            running: tokio::sync::Mutex::new(()),
+            requests: AtomicU64::new(0),
+        }
+    }
+
+    fn handle(&self) -> ApiResult<tokio::runtime::Handle> {
+        let mut rt = lock(&self.runtime);
+        if rt.is_none() {
+            let built = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .max_blocking_threads(4)
+                .thread_name("loyalty-sync")
+                .enable_all()
+                .build()
+                .map_err(|_| ApiError::Internal {
+                    reason: "the sync runtime could not be started".into(),
+                })?;
+            *rt = Some(OwnedRuntime(Some(built)));
+        }
+        rt.as_ref()
+            .and_then(|r| r.0.as_ref())
+            .map(|r| r.handle().clone())
+            .ok_or_else(|| ApiError::Internal {
+                reason: "the sync runtime is gone".into(),
+            })
+    }
+
+    fn config(&self) -> SyncConfig {
+        lock(&self.config).clone()
+    }
+
+    fn http_client(&self) -> ApiResult<reqwest::Client> {
+        let mut client = lock(&self.client);
+        if let Some(c) = client.as_ref() {
+            return Ok(c.clone());
+        }
+        let built = http::build_client(&self.config())?;
+        *client = Some(built.clone());
+        Ok(built)
+    }
+
+    /// Cancels every sync started so far.
+    pub(crate) fn cancel_all(&self) {
+        self.cancel.send_modify(|g| *g = g.wrapping_add(1));
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Sync with the retailer's server (see the module docs).
+#[derive(Clone)]
+pub struct SyncApi {
+    pub(crate) inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for SyncApi {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SyncApi").finish_non_exhaustive()
+    }
+}
+
+impl SyncApi {
+    fn shared(&self) -> &SyncShared {
+        &self.inner.sync
+    }
+
+    /// The client's runtime (created at first use): bindings may spawn sync work onto it.
+    pub fn runtime_handle(&self) -> ApiResult<tokio::runtime::Handle> {
+        self.shared().handle()
+    }
+
+    pub fn config(&self) -> SyncConfig {
+        self.shared().config()
+    }
+
+    /// Replaces the tuning; applies to syncs started afterwards.
+    pub fn set_config(&self, config: SyncConfig) -> ApiResult<()> {
+        config.validate()?;
+        *lock(&self.shared().config) = config;
+        *lock(&self.shared().client) = None;
+        Ok(())
+    }
+
+    /// The state now (counters read afresh).
+    pub fn state(&self) -> SyncState {
+        let status = self.shared().state.borrow().status.clone();
+        engine::snapshot(&self.inner, status)
+    }
+
+    /// Registers a listener: it gets the current state first, then every change, until the
+    /// handle is dropped.
+    pub fn add_listener(&self, listener: SyncListener) -> ApiResult<ListenerHandle> {
+        let handle = self.runtime_handle()?;
+        let fresh = self.state();
+        let shared = self.shared();
+        shared.state.send_if_modified(|s| {
+            let changed = *s != fresh;
+            *s = fresh.clone();
+            changed
+        });
+        let mut rx = shared.state.subscribe();
+        let active = Arc::new(std::sync::atomic::AtomicBool::new(true));
+        let still = active.clone();
+        let task = handle.spawn(async move {
+            loop {
+                let state = rx.borrow_and_update().clone();
+                if !still.load(std::sync::atomic::Ordering::SeqCst) {
+                    return;
+                }
+                // Foreign code may block: let the runtime move other work off this thread.
+                tokio::task::block_in_place(|| listener(state));
+                if rx.changed().await.is_err() {
+                    return;
+                }
+            }
+        });
+        Ok(ListenerHandle {
+            task: Some(task.abort_handle()),
+            active,
+        })
+    }
+
+    /// Whether an account and its token are on this device.
+    pub fn is_signed_in(&self) -> ApiResult<bool> {
+        engine::signed_in(&self.inner)
+    }
+
+    /// Creates a new membership on the server at `base_url`, signs this device in, and enrols
+    /// the member card (secret in the secret store). Refused when the device is signed in
+    /// already.
+    pub async fn enrol(
+        &self,
+        base_url: String,
+        display_name: Option<String>,
+    ) -> ApiResult<Enrolment> {
+        let inner = self.inner.clone();
+        let cancel = retry::Cancel::new(self.shared().cancel.subscribe());
+        self.spawn(engine::enrol(inner, cancel, base_url, display_name))
+            .await
+    }
+
+    /// Signs this device in as a second device of an existing membership, with the household
+    /// code shown on the first device. Also the way back after [`ApiError::Unauthorized`]: the
+    /// same member signing in again keeps everything on the device; another member's data is
+    /// never mixed in (conflict).
+    pub async fn join_household(
+        &self,
+        base_url: String,
+        household_code: String,
+    ) -> ApiResult<Enrolment> {
+        let inner = self.inner.clone();
+        let cancel = retry::Cancel::new(self.shared().cancel.subscribe());
+        self.spawn(engine::join(inner, cancel, base_url, household_code))
+            .await
+    }
+
+    /// Syncs now: sends the outbox, then applies the ledger, voucher and receipt feeds. A
+    /// second call while one runs waits for it, then syncs again. Errors: `Network` (try again
+    /// later), `Unauthorized` (sign in again), `Storage`/`Closed`.
+    pub async fn sync_now(&self) -> ApiResult<SyncReport> {
+        let inner = self.inner.clone();
+        let cancel = retry::Cancel::new(self.shared().cancel.subscribe());
+        self.spawn(engine::sync(inner, cancel)).await
+    }
+
+    /// [`SyncApi::sync_now`] for callers without an async runtime (tools, tests). Must not be
+    /// called from inside an async context.
+    pub fn sync_now_blocking(&self) -> ApiResult<SyncReport> {
+        self.runtime_handle()?.block_on(self.sync_now())
+    }
+
+    /// Cancels the syncs (and enrolments) in flight; they end promptly with what was applied
+    /// so far kept. Syncs started afterwards run normally.
+    pub fn cancel(&self) {
+        self.shared().cancel_all();
+    }
+
+    /// Signs this device out: the server forgets the session (when reachable) and the token
+    /// leaves the secret store. The data on the device stays; joining the household again
+    /// resumes syncing it.
+    pub async fn sign_out(&self) -> ApiResult<()> {
+        let inner = self.inner.clone();
+        let cancel = retry::Cancel::new(self.shared().cancel.subscribe());
+        self.spawn(engine::sign_out(inner, cancel)).await
+    }
+
+    /// The household code kept at enrolment (to show the shopper when adding a device).
+    pub fn household_code(&self) -> ApiResult<Option<String>> {
+        engine::secret_string(&self.inner, HOUSEHOLD_SECRET_KEY)
+    }
+
+    /// Offline work waiting for the server, oldest first.
+    pub fn outbox(&self) -> ApiResult<Vec<OutboxItem>> {
+        Ok(self.inner.store.outbox()?)
+    }
+
+    /// HTTP requests made by this client so far (retries included).
+    pub fn requests_made(&self) -> u64 {
+        self.shared()
+            .requests
+            .load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    async fn spawn<T: Send + 'static>(
+        &self,
+        fut: impl std::future::Future<Output = ApiResult<T>> + Send + 'static,
+    ) -> ApiResult<T> {
+        let handle = self.runtime_handle()?;
+        handle.spawn(fut).await.map_err(|e| ApiError::Internal {
+            reason: if e.is_panic() {
+                "the sync task panicked".into()
+            } else {
+                "the sync task was stopped".into()
+            },
+        })?
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::secrets::MemorySecretStore;
+    use crate::{LoyaltyClient, SystemClock};
+    use std::future::Future;
+    use std::task::{Context, Poll, Wake, Waker};
+
+    /// A minimal executor with no tokio anywhere: what a foreign async runtime looks like to
+    /// the core.
+    fn block_on<F: Future>(fut: F) -> F::Output {
+        struct Unpark(std::thread::Thread);
+        impl Wake for Unpark {
+            fn wake(self: Arc<Self>) {
+                self.0.unpark();
+            }
+        }
+        let waker = Waker::from(Arc::new(Unpark(std::thread::current())));
+        let mut cx = Context::from_waker(&waker);
+        let mut fut = std::pin::pin!(fut);
+        loop {
+            if let Poll::Ready(v) = fut.as_mut().poll(&mut cx) {
+                return v;
+            }
+            std::thread::park();
+        }
+    }
+
+    fn client() -> (tempfile::TempDir, LoyaltyClient) {
+        let dir = tempfile::tempdir().unwrap();
+        let client = LoyaltyClient::open(
+            dir.path(),
+            Default::default(),
+            Arc::new(SystemClock),
+            Some(Arc::new(MemorySecretStore::default())),
+        )
+        .unwrap();
+        (dir, client)
+    }
+
+    #[test]
+    fn async_functions_need_no_runtime_of_the_caller() {
+        let (_dir, client) = client();
+        let sync = client.sync();
+        // Runs on the client's own runtime; awaited from a foreign executor.
+        let err = block_on(sync.sync_now()).unwrap_err();
+        assert!(matches!(err, ApiError::Unauthorized { .. }), "{err:?}");
+        let err = block_on(sync.enrol("http://example.com".into(), None)).unwrap_err();
+        assert!(matches!(err, ApiError::InvalidInput { .. }), "{err:?}");
+        assert!(matches!(
+            sync.state().status,
+            SyncStatus::Failed {
+                error: ApiError::Unauthorized { .. }
+            }
+        ));
+        // Dropping the client from a thread of its own runtime does not panic.
+        let handle = sync.runtime_handle().unwrap();
+        let owned = client.clone();
+        drop(client);
+        drop(sync);
+        block_on(handle.spawn_blocking(move || drop(owned))).unwrap();
+    }
+
+    #[test]
+    fn listeners_get_the_current_state_first_then_changes_and_stop_when_dropped() {
+        let (_dir, client) = client();
+        let sync = client.sync();
+        let (tx, rx) = std::sync::mpsc::channel();
+        let handle = sync
+            .add_listener(Box::new(move |s| {
+                let _ = tx.send(s);
+            }))
+            .unwrap();
+        let first = rx.recv_timeout(Duration::from_secs(5)).unwrap();
+        assert_eq!(first.status, SyncStatus::Idle);
+        assert!(!first.signed_in);
+        let _ = sync.sync_now_blocking();
+        let mut last = first;
+        while !matches!(last.status, SyncStatus::Failed { .. }) {
+            last = rx.recv_timeout(Duration::from_secs(5)).unwrap();
+        }
+        drop(handle);
+        let _ = sync.sync_now_blocking();
+        // The sender lives in the aborted task: once it is gone, the channel closes.
+        loop {
+            match rx.recv_timeout(Duration::from_secs(5)) {
+                Ok(s) => assert!(
+                    matches!(s.status, SyncStatus::Failed { .. }),
+                    "no new state after the drop: {s:?}"
+                ),
+                Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
+                Err(e) => panic!("the listener task was not stopped: {e:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn config_is_validated() {
+        assert!(SyncConfig::default().validate().is_ok());
+        let bad = [
+            SyncConfig {
+                page_limit: 0,
+                ..SyncConfig::default()
+            },
+            SyncConfig {
+                page_limit: 1001,
+                ..SyncConfig::default()
+            },
+            SyncConfig {
+                request_timeout: Duration::ZERO,
+                ..SyncConfig::default()
+            },
+            SyncConfig {
+                stuck_after: 0,
+                ..SyncConfig::default()
+            },
+            SyncConfig {
+                retry: RetryPolicy {
+                    max_attempts: 0,
+                    ..RetryPolicy::default()
+                },
+                ..SyncConfig::default()
+            },
+        ];
+        let (_dir, client) = client();
+        for c in bad {
+            assert!(c.validate().is_err(), "{c:?}");
+            assert!(matches!(
+                client.sync().set_config(c),
+                Err(ApiError::InvalidInput { .. })
+            ));
+        }
+    }
+}

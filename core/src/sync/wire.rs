@@ -1,0 +1,260 @@
+//! The API's JSON (snake_case, RFC 3339 UTC times), and the checks that turn what the server
+//! sent into records the store accepts. A record that breaks a rule makes the whole page
+//! malformed: nothing of it is applied and its cursor does not move.
+
+use crate::card::{TotpAlgorithm, TotpParams};
+use crate::points::{EntryKind, NewEntry};
+use crate::receipts::Receipt;
+use crate::store::{ServerLedgerEntry, ServerVoucher, ServerVoucherState};
+use crate::wallet::{Voucher, VoucherKind, VoucherState};
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+
+/// Longest cursor accepted from a server (it is sent back in a URL).
+const MAX_CURSOR_LEN: usize = 512;
+
+/// `POST /v1/members`. No `Debug`: it holds the token and the household code.
+#[derive(Deserialize)]
+pub struct Enrolled {
+    pub member_id: String,
+    pub card_number: String,
+    pub token: String,
+    pub household_code: String,
+}
+
+/// `POST /v1/sessions`. No `Debug`: it holds the token.
+#[derive(Deserialize)]
+pub struct Session {
+    pub member_id: String,
+    #[allow(dead_code)]
+    pub card_number: String,
+    pub token: String,
+}
+
+#[derive(Deserialize)]
+pub struct TotpInfo {
+    pub algorithm: String,
+    pub digits: u32,
+    pub period_millis: u64,
+}
+
+/// `GET /v1/me/card-secret`. No `Debug`: it holds the secret.
+#[derive(Deserialize)]
+pub struct CardSecret {
+    pub card_number: String,
+    pub secret_hex: String,
+    pub totp: TotpInfo,
+}
+
+impl CardSecret {
+    pub fn params(&self) -> Option<TotpParams> {
+        let algorithm = match self.totp.algorithm.as_str() {
+            "SHA1" => TotpAlgorithm::Sha1,
+            "SHA256" => TotpAlgorithm::Sha256,
+            "SHA512" => TotpAlgorithm::Sha512,
+            _ => return None,
+        };
+        TotpParams::new(algorithm, self.totp.digits, self.totp.period_millis).ok()
+    }
+}
+
+#[derive(Deserialize)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next_cursor: String,
+    pub has_more: bool,
+}
+
+impl<T> Page<T> {
+    pub fn cursor_ok(&self) -> bool {
+        (1..=MAX_CURSOR_LEN).contains(&self.next_cursor.len())
+            && self.next_cursor.bytes().all(|b| b.is_ascii_graphic())
+    }
+}
+
+#[derive(Deserialize)]
+pub struct LedgerItem {
+    pub id: String,
+    pub kind: String,
+    pub points: i64,
+    pub at: DateTime<Utc>,
+    #[serde(default)]
+    pub reference: Option<String>,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub claim_key: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct VoucherItem {
+    pub id: String,
+    pub kind: VoucherKind,
+    pub title: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    pub code: String,
+    pub valid_from: DateTime<Utc>,
+    pub valid_until: DateTime<Utc>,
+    pub state: String,
+    #[serde(default)]
+    pub redeemed_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Deserialize, Clone, Copy)]
+#[serde(rename_all = "snake_case")]
+pub enum RedemptionOutcomeWire {
+    Accepted,
+    AlreadyRedeemed,
+    Rejected,
+}
+
+#[derive(Deserialize)]
+pub struct RedemptionAnswer {
+    pub outcome: RedemptionOutcomeWire,
+    #[serde(default)]
+    pub redeemed_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Deserialize, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum ClaimOutcomeWire {
+    Confirmed,
+    Rejected,
+}
+
+#[derive(Deserialize)]
+pub struct ClaimAnswer {
+    pub outcome: ClaimOutcomeWire,
+    #[serde(default)]
+    pub ledger_id: Option<String>,
+}
+
+/// A server id: 1 to 128 visible ASCII characters.
+pub fn id_ok(id: &str) -> bool {
+    (1..=128).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_graphic())
+}
+
+impl LedgerItem {
+    pub fn check(self) -> Option<ServerLedgerEntry> {
+        let kind = match self.kind.as_str() {
+            "earn" => EntryKind::Earn,
+            "redeem" => EntryKind::Redeem,
+            "adjust" => EntryKind::Adjust,
+            "expire" => EntryKind::Expire,
+            "reverse" => EntryKind::Reverse,
+            _ => return None,
+        };
+        let rules = NewEntry {
+            kind,
+            points: self.points,
+            status: crate::points::EntryStatus::Confirmed,
+            reference: self.reference.clone(),
+            description: self.description.clone(),
+            reverses: None,
+        };
+        if !id_ok(&self.id) || rules.validate().is_err() {
+            return None;
+        }
+        let key_ok =
+            |k: &String| (1..=255).contains(&k.len()) && k.bytes().all(|b| b.is_ascii_graphic());
+        if self.claim_key.as_ref().is_some_and(|k| !key_ok(k)) {
+            return None;
+        }
+        Some(ServerLedgerEntry {
+            id: self.id,
+            kind,
+            points: self.points,
+            at: self.at,
+            reference: self.reference,
+            description: self.description,
+            claim_key: self.claim_key,
+        })
+    }
+}
+
+impl VoucherItem {
+    pub fn check(self, now: DateTime<Utc>) -> Option<ServerVoucher> {
+        let state = match self.state.as_str() {
+            "available" => ServerVoucherState::Available,
+            "redeemed" => ServerVoucherState::Redeemed {
+                at: self.redeemed_at.unwrap_or(now),
+            },
+            "revoked" => ServerVoucherState::Revoked,
+            _ => return None,
+        };
+        let voucher = Voucher {
+            id: self.id,
+            kind: self.kind,
+            title: self.title,
+            description: self.description,
+            code: self.code,
+            valid_from: self.valid_from,
+            valid_until: self.valid_until,
+            state: VoucherState::Available,
+            signature: None,
+        };
+        if !id_ok(&voucher.id) || voucher.validate().is_err() {
+            return None;
+        }
+        Some(ServerVoucher { voucher, state })
+    }
+}
+
+pub fn check_receipt(r: Receipt) -> Option<Receipt> {
+    (id_ok(&r.id) && r.validate().is_ok()).then_some(r)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ledger_items_are_checked() {
+        let item = |kind: &str, points: i64, id: &str| LedgerItem {
+            id: id.into(),
+            kind: kind.into(),
+            points,
+            at: Utc::now(),
+            reference: Some("r_1".into()),
+            description: None,
+            claim_key: None,
+        };
+        assert!(item("earn", 10, "l_1").check().is_some());
+        assert!(item("adjust", -5, "l_2").check().is_some());
+        assert!(item("earn", -10, "l_3").check().is_none());
+        assert!(item("redeem", 10, "l_4").check().is_none());
+        assert!(item("bonus", 10, "l_5").check().is_none());
+        assert!(item("earn", 10, "").check().is_none());
+        assert!(item("earn", 10, "l 6").check().is_none());
+        assert!(item("earn", 0, "l_7").check().is_none());
+    }
+
+    #[test]
+    fn voucher_states_are_read() {
+        let json = |state: &str| {
+            format!(
+                r#"{{"id":"v_1","kind":{{"type":"amount_off","amount":{{"amount_minor":500,"currency":"EUR"}}}},
+                "title":"5 off","description":null,"code":"LCV1.x.y","valid_from":"2026-01-01T00:00:00Z",
+                "valid_until":"2026-12-31T00:00:00Z","state":"{state}","redeemed_at":"2026-02-01T10:00:00Z"}}"#
+            )
+        };
+        let now = Utc::now();
+        let parse = |s: &str| {
+            serde_json::from_str::<VoucherItem>(&json(s))
+                .unwrap()
+                .check(now)
+        };
+        assert_eq!(
+            parse("available").unwrap().state,
+            ServerVoucherState::Available
+        );
+        assert!(matches!(
+            parse("redeemed").unwrap().state,
+            ServerVoucherState::Redeemed { .. }
+        ));
+        assert_eq!(parse("revoked").unwrap().state, ServerVoucherState::Revoked);
+        assert!(parse("lost").is_none());
+        assert!(serde_json::from_str::<VoucherItem>(r#"{"id":"v_1"}"#).is_err());
+    }
+}

@@ -1,0 +1,745 @@
+//! Sync end to end: the real reference server (`loyalty-server`) on loopback with its SQLite
+//! database in a temporary directory, real client stores on disk, and a fault-injecting HTTP
+//! proxy between them (5xx, 429/503 with Retry-After, dropped connections before and after the
+//! server applied a write, truncated and garbage bodies, answers slower than the client's
+//! timeout, a server restart mid-sync). After every scenario the device is compared with the
+//! server record by record (`support::assert_mirrors`): nothing lost, nothing applied twice.
+
+mod support;
+
+use loyalty_core::points::EntryStatus;
+use loyalty_core::sync::{ListenerHandle, SyncConfig, SyncState, SyncStatus};
+use loyalty_core::wallet::VoucherState;
+use loyalty_core::ApiError;
+use serde_json::json;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use support::{assert_mirrors, http, test_config, Device, Fault, Proxy, Server};
+use tokio::sync::Notify;
+
+/// A server, a proxy in front of it, and one device enrolled through the proxy.
+async fn setup(config: SyncConfig) -> (tempfile::TempDir, Server, Proxy, Device) {
+    let data = tempfile::tempdir().unwrap();
+    let server = Server::start(data.path().join("server")).await;
+    let proxy = Proxy::start(server.addr).await;
+    let device = Device::new(config);
+    let enrolment = device
+        .client
+        .sync()
+        .enrol(proxy.base_url(), Some("Ann".into()))
+        .await
+        .expect("enrolment");
+    assert!(
+        enrolment.card.is_some(),
+        "the card is enrolled with its secret"
+    );
+    assert!(enrolment.household_code.is_some());
+    (data, server, proxy, device)
+}
+
+/// `receipts` credited purchases (a receipt and a ledger entry each), `points` more ledger
+/// entries, `vouchers` vouchers.
+async fn seed(server: &Server, member: &str, receipts: usize, points: usize, vouchers: usize) {
+    for i in 0..receipts {
+        server
+            .import_receipt(member, &format!("r_seed_{i}"), 1000 + 100 * i as i64, true)
+            .await;
+    }
+    for i in 0..points {
+        server
+            .add_points(member, 5 + i as i64, &format!("Bonus {i}"))
+            .await;
+    }
+    for i in 0..vouchers {
+        server.issue_voucher(member, &format!("Voucher {i}")).await;
+    }
+}
+
+/// Offline work on the device: two redemptions and one point claim (for a receipt the server
+/// has but has not credited, 17 points).
+async fn offline_work(server: &Server, device: &Device) -> Vec<String> {
+    let member = device.member_id();
+    server
+        .import_receipt(&member, "r_offline", 1799, false)
+        .await;
+    let sync = device.client.sync();
+    sync.sync_now().await.expect("sync before going offline");
+    let wallet = device.client.wallet();
+    let ids: Vec<String> = wallet
+        .usable_now()
+        .unwrap()
+        .into_iter()
+        .take(2)
+        .map(|v| v.id)
+        .collect();
+    assert_eq!(ids.len(), 2, "two vouchers to redeem");
+    for id in &ids {
+        wallet.begin_redemption(id).unwrap();
+    }
+    let e = device
+        .client
+        .points()
+        .earn_offline(17, "r_offline", Some("Purchase offline".into()))
+        .unwrap();
+    assert_eq!(e.status, EntryStatus::Pending);
+    assert_eq!(device.client.store().outbox().unwrap().len(), 3);
+    ids
+}
+
+fn redeemed(device: &Device, id: &str) -> bool {
+    matches!(
+        device.client.wallet().get(id).unwrap().state,
+        VoucherState::Redeemed { .. }
+    )
+}
+
+/// Listener states, collected.
+fn collect_states(device: &Device) -> (Arc<Mutex<Vec<SyncState>>>, Arc<Notify>, ListenerHandle) {
+    let states = Arc::new(Mutex::new(Vec::new()));
+    let changed = Arc::new(Notify::new());
+    let (s, c) = (states.clone(), changed.clone());
+    let handle = device
+        .client
+        .sync()
+        .add_listener(Box::new(move |state| {
+            s.lock().unwrap().push(state);
+            c.notify_one();
+        }))
+        .unwrap();
+    (states, changed, handle)
+}
+
+async fn wait_for(
+    states: &Mutex<Vec<SyncState>>,
+    changed: &Notify,
+    what: impl Fn(&SyncState) -> bool,
+) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !states.lock().unwrap().last().is_some_and(&what) {
+        let left = deadline.saturating_duration_since(Instant::now());
+        assert!(
+            tokio::time::timeout(left, changed.notified()).await.is_ok(),
+            "listener never saw the expected state: {:?}",
+            states.lock().unwrap().last()
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn initial_sync_pages_through_everything_and_reports_its_state() {
+    let (_data, server, proxy, device) = setup(test_config()).await;
+    let member = device.member_id();
+    seed(&server, &member, 40, 35, 30).await;
+    let vouchers = server.feed(&device.token(), "vouchers").await;
+    server
+        .revoke(&member, vouchers[0]["id"].as_str().unwrap())
+        .await;
+
+    let sync = device.client.sync();
+    let (states, changed, handle) = collect_states(&device);
+    wait_for(&states, &changed, |s| s.status == SyncStatus::Idle).await;
+    let first = states.lock().unwrap()[0].clone();
+    assert!(first.signed_in);
+    assert_eq!(first.last_synced_at, None);
+
+    let before = proxy.requests();
+    let report = sync.sync_now().await.expect("initial sync");
+    assert!(!report.cancelled);
+    assert_eq!(report.ledger_applied, 75);
+    assert_eq!(report.vouchers_applied, 30);
+    assert_eq!(report.receipts_applied, 40);
+    // Pages of 25: 3 for the ledger, 2 for the vouchers, 2 for the receipts; no retry.
+    assert_eq!(report.requests, proxy.requests() - before);
+    assert_eq!(report.requests, 3 + 2 + 2);
+    assert_mirrors(&server, &device).await;
+
+    wait_for(&states, &changed, |s| {
+        s.status == SyncStatus::Idle && s.last_synced_at.is_some()
+    })
+    .await;
+    let seen: Vec<SyncStatus> = states
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|s| s.status.clone())
+        .collect();
+    assert!(
+        seen.iter().any(|s| matches!(s, SyncStatus::Syncing { .. })),
+        "{seen:?}"
+    );
+
+    // Nothing new: one request per feed, nothing applied.
+    let report = sync.sync_now().await.unwrap();
+    assert_eq!(
+        (
+            report.ledger_applied,
+            report.vouchers_applied,
+            report.receipts_applied
+        ),
+        (0, 0, 0)
+    );
+    assert_eq!(report.requests, 3);
+
+    // A dropped handle hears nothing more; a live one does.
+    let last = sync.state().last_synced_at;
+    wait_for(&states, &changed, |s| {
+        s.status == SyncStatus::Idle && s.last_synced_at == last
+    })
+    .await;
+    drop(handle);
+    let count = states.lock().unwrap().len();
+    let (states2, changed2, _h2) = collect_states(&device);
+    server.add_points(&member, 3, "Late bonus").await;
+    let report = sync.sync_now().await.unwrap();
+    assert_eq!(report.ledger_applied, 1);
+    let last = sync.state().last_synced_at;
+    assert!(last.is_some());
+    wait_for(&states2, &changed2, |s| {
+        s.status == SyncStatus::Idle && s.last_synced_at == last
+    })
+    .await;
+    assert_eq!(states.lock().unwrap().len(), count);
+    assert_mirrors(&server, &device).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn points_earned_offline_are_confirmed_once() {
+    let (_data, server, proxy, device) = setup(test_config()).await;
+    let member = device.member_id();
+    let points = device.client.points();
+    let sync = device.client.sync();
+
+    // 1. A receipt the server has not credited: the claim creates the one credit.
+    server.import_receipt(&member, "r_a", 2599, false).await;
+    let a = points.earn_offline(25, "r_a", None).unwrap();
+    assert_eq!(points.balance().unwrap().pending_credit, 25);
+    // 2. The till posted the purchase online before the phone's claim went out.
+    server.import_receipt(&member, "r_b", 1000, true).await;
+    let b = points.earn_offline(10, "r_b", None).unwrap();
+    // 3. A claim the server refuses (wrong amount for the receipt).
+    server.import_receipt(&member, "r_c", 1000, false).await;
+    let c = points.earn_offline(99, "r_c", None).unwrap();
+    // 4. A claim whose answer is lost after the server applied it.
+    server.import_receipt(&member, "r_d", 4200, false).await;
+    let d = points.earn_offline(42, "r_d", None).unwrap();
+    assert_eq!(points.pending_claims().unwrap().len(), 4);
+    proxy.inject("POST", "/v1/claims", 3, 1, Fault::DropAfterForward);
+
+    let report = sync.sync_now().await.expect("sync");
+    assert_eq!(report.outbox_resolved, 4);
+    assert_eq!(proxy.pending_faults(), 0);
+    let status = |seq| points.entry(seq).unwrap().status;
+    assert_eq!(status(a.seq), EntryStatus::Confirmed);
+    assert_eq!(status(b.seq), EntryStatus::Confirmed);
+    assert_eq!(status(c.seq), EntryStatus::Rejected);
+    assert_eq!(status(d.seq), EntryStatus::Confirmed);
+    let balance = points.verify().unwrap();
+    assert_eq!(balance.confirmed, 25 + 10 + 42);
+    assert_eq!(balance.pending_credit, 0);
+    // Exactly one confirmed entry per receipt.
+    let entries = points.entries().unwrap();
+    for r in ["r_a", "r_b", "r_d"] {
+        let n = entries
+            .iter()
+            .filter(|e| e.reference.as_deref() == Some(r) && e.status == EntryStatus::Confirmed)
+            .count();
+        assert_eq!(n, 1, "{r}");
+    }
+    assert_mirrors(&server, &device).await;
+
+    // A receipt already credited in the ledger cannot be claimed again.
+    assert!(matches!(
+        points.earn_offline(10, "r_b", None),
+        Err(ApiError::Conflict { .. })
+    ));
+    // Syncing again changes nothing.
+    let report = sync.sync_now().await.unwrap();
+    assert_eq!(report.ledger_applied, 0);
+    assert_eq!(points.verify().unwrap(), balance);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_devices_of_a_household_redeem_the_same_voucher_offline() {
+    let (_data, server, proxy, phone) = setup(test_config()).await;
+    let member = phone.member_id();
+    let v1 = server.issue_voucher(&member, "Free coffee").await;
+    let v2 = server.issue_voucher(&member, "5 off").await;
+    server.add_points(&member, 500, "Welcome").await;
+    let code = phone.client.sync().household_code().unwrap().unwrap();
+
+    let tablet = Device::new(test_config());
+    let joined = tablet
+        .client
+        .sync()
+        .join_household(proxy.base_url(), code)
+        .await
+        .expect("second device joins");
+    assert_eq!(joined.member_id, member);
+    assert!(joined.card.is_some());
+    for d in [&phone, &tablet] {
+        d.client.sync().sync_now().await.unwrap();
+        assert_eq!(d.client.wallet().usable_now().unwrap().len(), 2);
+    }
+
+    // Both show v1 at a till while offline; the phone also uses v2.
+    let on_phone = phone.client.wallet().begin_redemption(&v1).unwrap();
+    let on_tablet = tablet.client.wallet().begin_redemption(&v1).unwrap();
+    phone.client.wallet().begin_redemption(&v2).unwrap();
+
+    // Back online at the same time.
+    let (phone_sync, tablet_sync) = (phone.client.sync(), tablet.client.sync());
+    let (a, b) = tokio::join!(phone_sync.sync_now(), tablet_sync.sync_now());
+    a.unwrap();
+    b.unwrap();
+    // Whichever came second learns of v2 only from the feed: sync both once more.
+    phone.client.sync().sync_now().await.unwrap();
+    tablet.client.sync().sync_now().await.unwrap();
+    for d in [&phone, &tablet] {
+        assert!(redeemed(d, &v1));
+        assert!(redeemed(d, &v2));
+        assert!(d.client.store().outbox().unwrap().is_empty());
+        assert_eq!(d.client.points().verify().unwrap().confirmed, 500);
+        assert_mirrors(&server, d).await;
+    }
+    // Server side: exactly one of the two redemptions of v1 was accepted (replaying each key
+    // returns its first answer).
+    let mut outcomes = Vec::new();
+    for (d, key) in [
+        (&phone, &on_phone.outbox_item.idempotency_key),
+        (&tablet, &on_tablet.outbox_item.idempotency_key),
+    ] {
+        let r = http(
+            server.addr,
+            "POST",
+            "/v1/redemptions",
+            Some(&d.token()),
+            Some(&json!({ "voucher_id": v1 })),
+            &[("idempotency-key", key)],
+        )
+        .await;
+        assert_eq!(r.header("idempotent-replayed"), Some("true"));
+        let body: serde_json::Value = serde_json::from_slice(&r.body).unwrap();
+        outcomes.push(body["outcome"].as_str().unwrap().to_string());
+    }
+    outcomes.sort();
+    assert_eq!(outcomes, ["accepted", "already_redeemed"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn server_errors_and_load_shedding_are_retried() {
+    let (_data, server, proxy, device) = setup(test_config()).await;
+    let member = device.member_id();
+    seed(&server, &member, 10, 30, 6).await;
+    offline_work(&server, &device).await;
+    server.add_points(&member, 7, "More").await;
+    proxy.inject("GET", "/v1/ledger", 0, 2, Fault::Status(500, None));
+    proxy.inject("POST", "/v1/redemptions", 0, 1, Fault::Status(502, None));
+    proxy.inject("POST", "/v1/claims", 0, 1, Fault::Status(503, Some("0")));
+    proxy.inject("GET", "/v1/vouchers", 0, 1, Fault::Status(429, Some("0")));
+    // The server's own load shedding (503 + Retry-After: 0) for the next two requests.
+    server
+        .admin(
+            "/v1/admin/faults",
+            &json!({"status": 503, "retry_after_seconds": 0, "count": 2}),
+        )
+        .await;
+    let report = device
+        .client
+        .sync()
+        .sync_now()
+        .await
+        .expect("sync completes");
+    assert_eq!(proxy.pending_faults(), 0);
+    assert_eq!(report.outbox_resolved, 3);
+    assert!(report.requests >= 3 + 3 + 6, "{report:?}");
+    assert_mirrors(&server, &device).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retry_after_is_honoured() {
+    let (_data, server, proxy, device) = setup(test_config()).await;
+    seed(&server, &device.member_id(), 2, 2, 2).await;
+    proxy.inject("GET", "/v1/ledger", 0, 1, Fault::Status(429, Some("1")));
+    let started = Instant::now();
+    device
+        .client
+        .sync()
+        .sync_now()
+        .await
+        .expect("sync completes");
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "retried before Retry-After: {:?}",
+        started.elapsed()
+    );
+    assert_mirrors(&server, &device).await;
+
+    // A Retry-After beyond what the client waits for ends the sync with a network error.
+    proxy.inject("GET", "/v1/ledger", 0, 1, Fault::Status(503, Some("3600")));
+    let started = Instant::now();
+    let err = device.client.sync().sync_now().await.unwrap_err();
+    assert!(matches!(err, ApiError::Network { .. }), "{err:?}");
+    assert!(started.elapsed() < Duration::from_secs(5));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dropped_connections_lose_nothing_and_apply_nothing_twice() {
+    let (_data, server, proxy, device) = setup(test_config()).await;
+    let member = device.member_id();
+    seed(&server, &member, 20, 40, 6).await;
+    let ids = offline_work(&server, &device).await;
+    seed(&server, &member, 0, 30, 2).await;
+    // Writes applied by the server whose answers never arrive, and reads cut off.
+    proxy.inject("POST", "/v1/redemptions", 0, 2, Fault::DropAfterForward);
+    proxy.inject("POST", "/v1/claims", 0, 1, Fault::DropAfterForward);
+    proxy.inject("POST", "/v1/claims", 0, 1, Fault::DropBeforeForward);
+    proxy.inject("GET", "/v1/ledger", 1, 2, Fault::DropBeforeForward);
+    proxy.inject("GET", "/v1/ledger", 0, 1, Fault::DropAfterForward);
+    proxy.inject("GET", "/v1/vouchers", 0, 1, Fault::DropAfterForward);
+    let report = device
+        .client
+        .sync()
+        .sync_now()
+        .await
+        .expect("sync completes");
+    assert_eq!(proxy.pending_faults(), 0, "{:?}", proxy.log());
+    assert_eq!(report.outbox_resolved, 3);
+    for id in &ids {
+        assert!(redeemed(&device, id));
+    }
+    assert_mirrors(&server, &device).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn truncated_and_garbage_answers_are_retried() {
+    let (_data, server, proxy, device) = setup(test_config()).await;
+    let member = device.member_id();
+    seed(&server, &member, 30, 30, 6).await;
+    offline_work(&server, &device).await;
+    seed(&server, &member, 5, 30, 0).await;
+    proxy.inject("GET", "/v1/ledger", 1, 1, Fault::Truncate);
+    proxy.inject("GET", "/v1/ledger", 0, 1, Fault::Garbage);
+    proxy.inject("GET", "/v1/receipts", 0, 1, Fault::Truncate);
+    proxy.inject("POST", "/v1/redemptions", 0, 1, Fault::Garbage);
+    proxy.inject("POST", "/v1/redemptions", 0, 1, Fault::Truncate);
+    proxy.inject("POST", "/v1/claims", 0, 1, Fault::Garbage);
+    let report = device
+        .client
+        .sync()
+        .sync_now()
+        .await
+        .expect("sync completes");
+    assert_eq!(proxy.pending_faults(), 0, "{:?}", proxy.log());
+    assert_eq!(report.outbox_resolved, 3);
+    assert_mirrors(&server, &device).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn answers_slower_than_the_timeout_are_retried() {
+    let config = SyncConfig {
+        request_timeout: Duration::from_millis(400),
+        ..test_config()
+    };
+    let (_data, server, proxy, device) = setup(config).await;
+    let member = device.member_id();
+    seed(&server, &member, 5, 10, 4).await;
+    offline_work(&server, &device).await;
+    seed(&server, &member, 3, 5, 0).await;
+    let slow = Fault::Slow(Duration::from_millis(900));
+    proxy.inject("GET", "/v1/receipts", 0, 1, slow.clone());
+    proxy.inject("POST", "/v1/redemptions", 0, 1, slow.clone());
+    proxy.inject("POST", "/v1/claims", 0, 1, slow);
+    let report = device
+        .client
+        .sync()
+        .sync_now()
+        .await
+        .expect("sync completes");
+    assert_eq!(proxy.pending_faults(), 0);
+    assert_eq!(report.outbox_resolved, 3);
+    assert_mirrors(&server, &device).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_restart_mid_sync_loses_nothing() {
+    let config = SyncConfig {
+        retry: loyalty_core::sync::RetryPolicy {
+            max_attempts: 20,
+            base_delay: Duration::from_millis(20),
+            max_delay: Duration::from_millis(200),
+            max_retry_after: Duration::from_secs(5),
+        },
+        ..test_config()
+    };
+    let (_data, mut server, proxy, device) = setup(config).await;
+    let member = device.member_id();
+    seed(&server, &member, 10, 20, 6).await;
+    offline_work(&server, &device).await;
+    seed(&server, &member, 0, 80, 0).await;
+    let (reached, release) = (Arc::new(Notify::new()), Arc::new(Notify::new()));
+    proxy.inject(
+        "GET",
+        "/v1/ledger",
+        2,
+        1,
+        Fault::Hold {
+            reached: reached.clone(),
+            release: release.clone(),
+        },
+    );
+    let sync = device.client.sync();
+    let running = tokio::spawn(async move { sync.sync_now().await });
+    reached.notified().await;
+    // The server goes down while the client waits for page 3.
+    server.stop().await;
+    proxy.set_upstream(None);
+    release.notify_one();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while proxy.upstream_failures() < 2 {
+        assert!(Instant::now() < deadline, "the client never retried");
+        tokio::task::yield_now().await;
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    server.restart().await;
+    proxy.set_upstream(Some(server.addr));
+    let report = running
+        .await
+        .unwrap()
+        .expect("the sync completes after the restart");
+    assert!(!report.cancelled);
+    assert_mirrors(&server, &device).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unauthorized_stops_and_changes_nothing() {
+    let (_data, server, proxy, device) = setup(test_config()).await;
+    let member = device.member_id();
+    seed(&server, &member, 5, 5, 3).await;
+    let sync = device.client.sync();
+    sync.sync_now().await.unwrap();
+    let voucher = device.client.wallet().usable_now().unwrap()[0].id.clone();
+    device.client.wallet().begin_redemption(&voucher).unwrap();
+    // The session is ended elsewhere (signed out on the server).
+    let r = http(
+        server.addr,
+        "DELETE",
+        "/v1/sessions/current",
+        Some(&device.token()),
+        None,
+        &[],
+    )
+    .await;
+    assert_eq!(r.status(), 204);
+    seed(&server, &member, 2, 2, 1).await;
+
+    let store = device.client.store();
+    let before = (
+        store.ledger_entries().unwrap(),
+        store.vouchers().unwrap(),
+        store.receipts().unwrap(),
+        store.outbox().unwrap(),
+        store
+            .sync_cursor(loyalty_core::store::Feed::Ledger)
+            .unwrap(),
+    );
+    let requests = proxy.requests();
+    let err = sync.sync_now().await.unwrap_err();
+    assert!(matches!(err, ApiError::Unauthorized { .. }), "{err:?}");
+    assert_eq!(proxy.requests() - requests, 1, "401 is not retried");
+    let after = (
+        store.ledger_entries().unwrap(),
+        store.vouchers().unwrap(),
+        store.receipts().unwrap(),
+        store.outbox().unwrap(),
+        store
+            .sync_cursor(loyalty_core::store::Feed::Ledger)
+            .unwrap(),
+    );
+    assert_eq!(before, after, "nothing changed");
+    assert!(matches!(
+        sync.state().status,
+        SyncStatus::Failed {
+            error: ApiError::Unauthorized { .. }
+        }
+    ));
+    // The error names no token, card number or household code.
+    let text = err.to_string();
+    assert!(!text.contains(&device.token()));
+
+    // A wrong household code is refused; the right one signs the device in again.
+    let wrong = sync
+        .join_household(proxy.base_url(), "0000-0000-0000-0000".into())
+        .await
+        .unwrap_err();
+    assert!(matches!(wrong, ApiError::Unauthorized { .. }), "{wrong:?}");
+    let code = sync.household_code().unwrap().unwrap();
+    sync.join_household(proxy.base_url(), code).await.unwrap();
+    sync.sync_now().await.expect("sync after signing in again");
+    assert!(redeemed(&device, &voucher));
+    assert_mirrors(&server, &device).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cancelling_mid_sync_leaves_a_consistent_store() {
+    let (_data, server, proxy, device) = setup(test_config()).await;
+    let member = device.member_id();
+    seed(&server, &member, 40, 40, 4).await;
+    let (reached, release) = (Arc::new(Notify::new()), Arc::new(Notify::new()));
+    proxy.inject(
+        "GET",
+        "/v1/ledger",
+        2,
+        1,
+        Fault::Hold {
+            reached: reached.clone(),
+            release: release.clone(),
+        },
+    );
+    let sync = device.client.sync();
+    let s = sync.clone();
+    let running = tokio::spawn(async move { s.sync_now().await });
+    reached.notified().await;
+    let started = Instant::now();
+    sync.cancel();
+    let report = running
+        .await
+        .unwrap()
+        .expect("a cancelled sync is not an error");
+    assert!(report.cancelled);
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "cancel is prompt"
+    );
+    // Two whole pages applied, nothing of the third: the cursor sits after page 2.
+    let points = device.client.points();
+    points.verify().expect("balance consistent");
+    assert_eq!(points.entries().unwrap().len(), 50);
+    assert_eq!(device.client.store().server_ledger_ids().unwrap().len(), 50);
+    assert!(device
+        .client
+        .store()
+        .sync_cursor(loyalty_core::store::Feed::Ledger)
+        .unwrap()
+        .is_some());
+    assert_eq!(sync.state().status, SyncStatus::Idle);
+    release.notify_one();
+
+    let report = sync.sync_now().await.expect("the next sync completes");
+    assert!(!report.cancelled);
+    assert_eq!(report.ledger_applied, 30);
+    assert_mirrors(&server, &device).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refused_items_are_kept_reported_stuck_and_retried() {
+    let (_data, server, proxy, device) = setup(test_config()).await;
+    let member = device.member_id();
+    seed(&server, &member, 2, 2, 3).await;
+    offline_work(&server, &device).await;
+    proxy.inject("POST", "/v1/redemptions", 0, 1, Fault::Status(409, None));
+    let sync = device.client.sync();
+    let report = sync
+        .sync_now()
+        .await
+        .expect("the rest of the sync completes");
+    assert_eq!((report.outbox_failed, report.outbox_resolved), (1, 2));
+    let state = sync.state();
+    assert_eq!((state.pending_outbox, state.stuck_outbox), (1, 1));
+    assert_eq!(device.client.store().outbox().unwrap()[0].attempts, 3);
+    let report = sync.sync_now().await.unwrap();
+    assert_eq!(report.outbox_resolved, 1);
+    assert_eq!(sync.state().stuck_outbox, 0);
+    assert_mirrors(&server, &device).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exhausted_retries_end_in_a_network_error_and_keep_the_outbox() {
+    let (_data, server, proxy, device) = setup(test_config()).await;
+    let member = device.member_id();
+    seed(&server, &member, 2, 2, 3).await;
+    offline_work(&server, &device).await;
+    proxy.inject("POST", "/v1/", 0, 1000, Fault::Status(503, None));
+    proxy.inject("GET", "/v1/", 0, 1000, Fault::DropBeforeForward);
+    let sync = device.client.sync();
+    let err = sync.sync_now().await.unwrap_err();
+    assert!(matches!(err, ApiError::Network { .. }), "{err:?}");
+    let outbox = device.client.store().outbox().unwrap();
+    assert_eq!(outbox.len(), 3);
+    assert_eq!(
+        outbox[0].attempts, 1,
+        "the failed item's attempt is counted"
+    );
+    assert!(matches!(
+        sync.state().status,
+        SyncStatus::Failed {
+            error: ApiError::Network { .. }
+        }
+    ));
+    proxy.clear();
+    sync.sync_now().await.expect("sync once the server is back");
+    assert_mirrors(&server, &device).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn enrolment_rules() {
+    let device = Device::new(test_config());
+    let sync = device.client.sync();
+    for bad in [
+        "http://example.com",
+        "ftp://127.0.0.1",
+        "https://u:p@example.com",
+    ] {
+        let err = sync.enrol(bad.into(), None).await.unwrap_err();
+        assert!(
+            matches!(err, ApiError::InvalidInput { .. }),
+            "{bad}: {err:?}"
+        );
+    }
+    let err = sync.sync_now().await.unwrap_err();
+    assert!(matches!(err, ApiError::Unauthorized { .. }), "{err:?}");
+    assert!(!sync.state().signed_in);
+
+    let (_data, _server, proxy, device) = setup(test_config()).await;
+    let err = device
+        .client
+        .sync()
+        .enrol(proxy.base_url(), None)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, ApiError::Conflict { .. }), "{err:?}");
+    device.client.sync().sign_out().await.unwrap();
+    assert!(!device.client.sync().is_signed_in().unwrap());
+    let err = device.client.sync().sync_now().await.unwrap_err();
+    assert!(matches!(err, ApiError::Unauthorized { .. }), "{err:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn https_goes_through_rustls_and_refuses_a_server_that_is_not_tls() {
+    // Something on loopback that answers plain HTTP where TLS is expected: the handshake fails,
+    // is retried like any connection failure, and ends in a network error (no panic, no
+    // fallback to plain text).
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let accepted = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let count = accepted.clone();
+    tokio::spawn(async move {
+        while let Ok((mut s, _)) = listener.accept().await {
+            count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            use tokio::io::AsyncWriteExt;
+            let _ = s
+                .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\n{}")
+                .await;
+        }
+    });
+    let device = Device::new(test_config());
+    let err = device
+        .client
+        .sync()
+        .enrol(format!("https://127.0.0.1:{}", addr.port()), None)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, ApiError::Network { .. }), "{err:?}");
+    // A failed connection is safe to retry even for the enrolment (nothing reached a handler).
+    assert!(accepted.load(std::sync::atomic::Ordering::SeqCst) > 1);
+    assert!(!device.client.sync().is_signed_in().unwrap());
+}
