@@ -428,10 +428,17 @@ fn remove_unfinished_snapshots(path: &Path) -> Result<(), StoreError> {
             )))
         }
     };
-    if lock_file.try_lock().is_err() {
-        return Err(StoreError::Io(
-            "the database is in use by another process".into(),
-        ));
+    // A database this process closed a moment ago can still be locked while sled's background
+    // I/O threads let go of it: give them up to a second before calling it in use.
+    let mut attempts = 0;
+    while lock_file.try_lock().is_err() {
+        attempts += 1;
+        if attempts > 50 {
+            return Err(StoreError::Io(
+                "the database is in use by another process".into(),
+            ));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
     }
     let entries = match std::fs::read_dir(path) {
         Ok(entries) => entries,
