@@ -6,8 +6,10 @@
 #            libjna-java (JNA 5.13 for the Kotlin tests),
 #            zbar-tools (zbarimg) and librsvg2-bin (rsvg-convert) for the decoder checks,
 #            libqrencode-dev (the anchor of the card_vs_qrencode benchmark),
+#            openssl (signs and verifies the .pkpass exports in the CLI tests),
 #            plus a JRE, npm and python3-venv only when the machine lacks java / npm / a venv-capable python3.
 #   npm:     kotlin-compiler (kotlinc, kotlin-stdlib.jar, kotlinx-coroutines-core-jvm.jar) -> .tools/npm/
+#            passkit-generator (third-party reader of the .pkpass exports) -> .tools/passkit/
 #   PyPI:    tree-sitter + tree-sitter-swift in .tools/venv/ (parse-only check of the generated Swift),
 #            zxing-cpp + pillow in the same venv (independent decoder of the rendered codes)
 #
@@ -21,6 +23,7 @@ TREE_SITTER_VERSION="0.26.1"
 TREE_SITTER_SWIFT_VERSION="0.7.4"
 ZXING_CPP_VERSION="3.1.1"
 PILLOW_VERSION="12.3.0"
+PASSKIT_GENERATOR_VERSION="3.6.1"
 export DEBIAN_FRONTEND=noninteractive
 
 log() { printf '[setup] %s\n' "$*"; }
@@ -36,7 +39,7 @@ cargo clippy --version >/dev/null 2>&1 || die "clippy missing: rustup component 
 # --- Debian packages ---------------------------------------------------------------------------------
 deb_installed() { [ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null)" = "install ok installed" ]; }
 
-want=(clang binutils libjna-java zbar-tools librsvg2-bin libqrencode-dev)
+want=(clang binutils libjna-java zbar-tools librsvg2-bin libqrencode-dev openssl)
 command -v java >/dev/null 2>&1 || want+=(default-jre-headless)
 command -v npm >/dev/null 2>&1 || want+=(npm)
 if ! command -v python3 >/dev/null 2>&1; then
@@ -62,6 +65,7 @@ command -v java >/dev/null || die "java not on PATH after install"
 command -v zbarimg >/dev/null || die "zbarimg not on PATH after install (zbar-tools)"
 command -v rsvg-convert >/dev/null || die "rsvg-convert not on PATH after install (librsvg2-bin)"
 [ -f /usr/include/qrencode.h ] || die "/usr/include/qrencode.h missing (libqrencode-dev)"
+command -v openssl >/dev/null || die "openssl not on PATH after install"
 
 JNA_JAR=/usr/share/java/jna.jar
 [ -f "$JNA_JAR" ] || die "$JNA_JAR missing (libjna-java)"
@@ -145,15 +149,34 @@ else
     log "zxing-cpp $ZXING_CPP_VERSION + pillow $PILLOW_VERSION present"
 fi
 
+# --- passkit-generator (third-party .pkpass reader) ---------------------------------------------------
+# Its own prefix: an `npm install --no-save` into .tools/npm would prune the Kotlin compiler.
+PASSKIT_HOME="$TOOLS/passkit/node_modules/passkit-generator"
+installed_passkit=""
+if [ -f "$PASSKIT_HOME/package.json" ]; then
+    installed_passkit="$(sed -n 's/^ *"version": *"\([^"]*\)".*/\1/p' "$PASSKIT_HOME/package.json" | head -n1)"
+fi
+if [ "$installed_passkit" != "$PASSKIT_GENERATOR_VERSION" ]; then
+    log "npm install passkit-generator@$PASSKIT_GENERATOR_VERSION -> .tools/passkit"
+    mkdir -p "$TOOLS/passkit"
+    npm install --prefix "$TOOLS/passkit" --no-save --no-audit --no-fund --loglevel=error \
+        "passkit-generator@$PASSKIT_GENERATOR_VERSION" </dev/null
+else
+    log "passkit-generator $PASSKIT_GENERATOR_VERSION present"
+fi
+[ -f "$PASSKIT_HOME/package.json" ] || die "$PASSKIT_HOME missing"
+
 # --- paths for the other scripts -----------------------------------------------------------------------
 cat >"$TOOLS/env.sh.tmp" <<EOF
-# Written by tests/setup.sh; sourced by tests/kotlin/run.sh, tests/swift/check.sh, tests/decode/run.sh.
+# Written by tests/setup.sh; sourced by tests/kotlin/run.sh, tests/swift/check.sh, tests/decode/run.sh,
+# cli/tests/passkit/run.sh.
 KOTLINC="$KOTLINC"
 KOTLIN_STDLIB="$KOTLIN_STDLIB"
 COROUTINES_JAR="$COROUTINES_JAR"
 JNA_JAR="$JNA_JAR"
 TS_PYTHON="$VENV/bin/python"
 DECODE_PYTHON="$VENV/bin/python"
+PASSKIT_NODE_PATH="$TOOLS/passkit/node_modules"
 EOF
 mv "$TOOLS/env.sh.tmp" "$TOOLS/env.sh"
 log "ok ($(java -version 2>&1 | head -n1); $(clang --version | head -n1))"

@@ -128,7 +128,7 @@ impl Voucher {
     pub fn validate(&self) -> Result<(), InputError> {
         non_empty("voucher id", &self.id, 128)?;
         non_empty("voucher title", &self.title, 200)?;
-        non_empty("voucher code", &self.code, 512)?;
+        non_empty("voucher code", &self.code, 4096)?;
         if self.valid_until <= self.valid_from {
             return Err(InputError::new(
                 "voucher valid_until must be after valid_from",

@@ -258,6 +258,26 @@ mod tests {
         }
     }
 
+    /// The largest voucher the validation rules allow still signs into a code that the wallet
+    /// accepts as the voucher's code (found by the demo: a 515-byte code broke a 512-byte cap).
+    #[test]
+    fn the_longest_voucher_signs_into_a_code_the_wallet_accepts() {
+        let mut v = voucher();
+        v.id = "i".repeat(128);
+        v.title = "€".repeat(66);
+        v.kind = VoucherKind::EventInvitation {
+            event_name: "é".repeat(100),
+            location: "ü".repeat(100),
+            starts_at: t0(),
+            ends_at: t0() + Duration::hours(3),
+        };
+        v.validate().unwrap();
+        let code = sign_voucher(&v, &key()).unwrap();
+        v.code = code.clone();
+        v.validate().unwrap();
+        assert!(verify_voucher_code(&code, &pk(), t0()).is_ok());
+    }
+
     /// A fixed key, so the canonical payload test is stable.
     fn key() -> SigningKey {
         SigningKey::from_bytes(&[7u8; 32])

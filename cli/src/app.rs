@@ -1,0 +1,231 @@
+//! What every command shares: errors with their exit codes, output (human or `--json`), the data
+//! directory (client, secrets, Catima records), time, and file helpers.
+
+use crate::secrets::FileSecretStore;
+use chrono::{DateTime, Utc};
+use loyalty_core::error::InputError;
+use loyalty_core::points::ProgrammeRules;
+use loyalty_core::secrets::SecretStore;
+use loyalty_core::{ApiError, Clock, LoyaltyClient, ManualClock, SystemClock};
+use serde_json::Value;
+use std::fmt;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Exit codes (documented in `loyalty --help` and the README).
+pub mod exit {
+    pub const OTHER: u8 = 1;
+    pub const INVALID: u8 = 2;
+    pub const NOT_FOUND: u8 = 3;
+    pub const CONFLICT: u8 = 4;
+    pub const STORAGE: u8 = 5;
+    pub const REFUSED: u8 = 6;
+}
+
+/// A command's failure: one line for stderr and the exit code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CliError {
+    pub code: u8,
+    pub message: String,
+}
+
+impl CliError {
+    pub fn new(code: u8, message: impl Into<String>) -> Self {
+        // One line, always: line breaks inside a reason would split the error.
+        let message = message.into().replace(['\r', '\n'], " ");
+        CliError { code, message }
+    }
+
+    pub fn invalid(message: impl Into<String>) -> Self {
+        Self::new(exit::INVALID, message)
+    }
+
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self::new(exit::NOT_FOUND, message)
+    }
+
+    pub fn storage(message: impl Into<String>) -> Self {
+        Self::new(exit::STORAGE, message)
+    }
+
+    pub fn other(message: impl Into<String>) -> Self {
+        Self::new(exit::OTHER, message)
+    }
+}
+
+impl fmt::Display for CliError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl From<ApiError> for CliError {
+    fn from(e: ApiError) -> Self {
+        let code = match &e {
+            ApiError::InvalidInput { .. } => exit::INVALID,
+            ApiError::NotFound { .. } => exit::NOT_FOUND,
+            ApiError::Conflict { .. } => exit::CONFLICT,
+            ApiError::Storage { .. } | ApiError::DatabaseCorrupt { .. } => exit::STORAGE,
+            #[allow(unreachable_patterns)]
+            _ => exit::OTHER,
+        };
+        CliError::new(code, e.to_string())
+    }
+}
+
+impl From<InputError> for CliError {
+    fn from(e: InputError) -> Self {
+        CliError::invalid(format!("invalid input: {}", e.reason))
+    }
+}
+
+pub type CliResult<T> = Result<T, CliError>;
+
+/// What a command prints: a JSON value for `--json`, a text for people.
+pub struct Output {
+    pub json: Value,
+    pub human: String,
+}
+
+impl Output {
+    pub fn new(json: Value, human: impl Into<String>) -> Self {
+        Output {
+            json,
+            human: human.into(),
+        }
+    }
+}
+
+/// Writes to standard output; a closed pipe (`loyalty ... | head`) ends quietly.
+pub fn print_stdout(bytes: &[u8]) -> CliResult<()> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(bytes).and_then(|()| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(CliError::storage(format!(
+            "cannot write to standard output: {e}"
+        ))),
+    }
+}
+
+/// Global options.
+pub struct Ctx {
+    pub data_dir: PathBuf,
+    pub json: bool,
+    pub now: Option<DateTime<Utc>>,
+    pub rules_file: Option<PathBuf>,
+}
+
+pub const SECRETS_FILE: &str = "secrets.json";
+pub const CATIMA_FILE: &str = "catima-cards.json";
+
+impl Ctx {
+    pub fn clock(&self) -> Arc<dyn Clock> {
+        match self.now {
+            Some(t) => Arc::new(ManualClock::new(t)),
+            None => Arc::new(SystemClock),
+        }
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock().now()
+    }
+
+    pub fn rules(&self) -> CliResult<ProgrammeRules> {
+        match &self.rules_file {
+            None => Ok(ProgrammeRules::default()),
+            Some(p) => Ok(ProgrammeRules::from_json(&read_text(p)?)?),
+        }
+    }
+
+    pub fn secrets(&self) -> Arc<FileSecretStore> {
+        Arc::new(FileSecretStore::new(self.data_dir.join(SECRETS_FILE)))
+    }
+
+    /// Opens the shopper's data (created if missing).
+    pub fn client(&self) -> CliResult<LoyaltyClient> {
+        let secrets: Arc<dyn SecretStore> = self.secrets();
+        let client =
+            LoyaltyClient::open(&self.data_dir, self.rules()?, self.clock(), Some(secrets))
+                .map_err(|e| {
+                    let e = CliError::from(e);
+                    CliError::new(
+                        e.code,
+                        format!("{} (data directory {})", e.message, self.data_dir.display()),
+                    )
+                })?;
+        Ok(client)
+    }
+
+    pub fn catima_path(&self) -> PathBuf {
+        self.data_dir.join(CATIMA_FILE)
+    }
+}
+
+/// Reads a file the user named; a missing file is "not found", an unreadable one "storage".
+pub fn read_bytes(path: &Path) -> CliResult<Vec<u8>> {
+    std::fs::read(path).map_err(|e| file_error(path, &e))
+}
+
+pub fn read_text(path: &Path) -> CliResult<String> {
+    let bytes = read_bytes(path)?;
+    String::from_utf8(bytes)
+        .map_err(|_| CliError::invalid(format!("{}: the file is not UTF-8 text", path.display())))
+}
+
+pub fn file_error(path: &Path, e: &std::io::Error) -> CliError {
+    let what = format!("cannot read {}: {}", path.display(), io_reason(e));
+    match e.kind() {
+        std::io::ErrorKind::NotFound => CliError::not_found(what),
+        std::io::ErrorKind::IsADirectory => CliError::invalid(what),
+        _ => CliError::storage(what),
+    }
+}
+
+fn io_reason(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file".into(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
+        _ => e.to_string(),
+    }
+}
+
+/// Writes a file whole (through a temporary file and a rename, so a reader never sees half).
+pub fn write_file(path: &Path, data: &[u8]) -> CliResult<()> {
+    let fail = |e: std::io::Error| {
+        CliError::storage(format!(
+            "cannot write {}: {}",
+            path.display(),
+            io_reason(&e)
+        ))
+    };
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    if !dir.is_dir() {
+        return Err(CliError::not_found(format!(
+            "cannot write {}: the directory {} does not exist",
+            path.display(),
+            dir.display()
+        )));
+    }
+    let mut tmp = tempfile::NamedTempFile::new_in(&dir).map_err(fail)?;
+    tmp.write_all(data).map_err(fail)?;
+    tmp.as_file().sync_all().map_err(fail)?;
+    tmp.persist(path).map_err(|e| fail(e.error))?;
+    Ok(())
+}
+
+/// Parses RFC 3339 time (`2026-03-01T09:30:00Z`).
+pub fn parse_time(text: &str) -> Result<DateTime<Utc>, String> {
+    DateTime::parse_from_rfc3339(text)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|_| format!("not an RFC 3339 time (like 2026-03-01T09:30:00Z): {text}"))
+}
+
+/// A JSON value as an indented text for people.
+pub fn pretty(v: &Value) -> String {
+    serde_json::to_string_pretty(v).unwrap_or_default()
+}

@@ -1,0 +1,339 @@
+//! `loyalty demo` (the whole story on an in-process server) and `loyalty sync` against a real
+//! reference server started by the test (`loyalty server`), through the binary as a person or a
+//! script runs it.
+
+use serde_json::Value;
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+
+const BIN: &str = env!("CARGO_BIN_EXE_loyalty");
+
+fn run(args: &[&str]) -> Output {
+    Command::new(BIN)
+        .args(args)
+        .env_remove("LOYALTY_DATA")
+        .env_remove("LOYALTY_SERVER")
+        .stdin(Stdio::null())
+        .output()
+        .expect("the binary runs")
+}
+
+fn run_in(data: &Path, args: &[&str]) -> Output {
+    Command::new(BIN)
+        .arg("--data")
+        .arg(data)
+        .args(args)
+        .env_remove("LOYALTY_DATA")
+        .env_remove("LOYALTY_SERVER")
+        .stdin(Stdio::null())
+        .output()
+        .expect("the binary runs")
+}
+
+#[track_caller]
+fn ok(o: Output) -> String {
+    assert!(
+        o.status.success(),
+        "exit {:?}\nstderr: {}\nstdout: {}",
+        o.status.code(),
+        String::from_utf8_lossy(&o.stderr),
+        String::from_utf8_lossy(&o.stdout)
+    );
+    String::from_utf8(o.stdout).expect("UTF-8 output")
+}
+
+#[track_caller]
+fn ok_json(o: Output) -> Value {
+    let text = ok(o);
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
+}
+
+/// Failed with `code` and one line on stderr (`error: ...`), nothing on stdout; returns the line.
+#[track_caller]
+fn fails(o: Output, code: i32) -> String {
+    let err = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert_eq!(o.status.code(), Some(code), "stderr: {err}");
+    assert!(err.starts_with("error: "), "{err}");
+    assert_eq!(err.trim_end().lines().count(), 1, "one line: {err}");
+    assert!(o.stdout.is_empty());
+    err
+}
+
+/// The block of lines of the terminal QR code: the rows drawn with block characters.
+fn qr_rows(text: &str) -> usize {
+    text.lines()
+        .map(str::trim)
+        .skip_while(|l| !l.starts_with('█'))
+        .take_while(|l| !l.is_empty() && l.chars().all(|c| matches!(c, '█' | '▀' | '▄' | ' ')))
+        .count()
+}
+
+/// The paragraph of the plan that starts with a line containing `title`.
+fn reminder<'a>(text: &'a str, title: &str) -> &'a str {
+    let start = text
+        .find(title)
+        .unwrap_or_else(|| panic!("no reminder {title:?} in:\n{text}"));
+    let rest = &text[start..];
+    &rest[..rest.find("\n\n").unwrap_or(rest.len())]
+}
+
+#[test]
+fn demo_in_english_tells_the_whole_story() {
+    let out = ok(run(&["demo"]));
+    // The server ran in-process, the app enrolled over HTTP, the shopping was replayed.
+    assert!(out.contains("listening   http://127.0.0.1:"), "{out}");
+    assert!(
+        out.contains("Replayed 15 months of shopping: 20 receipts"),
+        "{out}"
+    );
+    assert!(out.contains("16 × Dog food 12 kg"), "{out}");
+    assert!(out.contains("lot L2612-30"), "{out}");
+    assert!(
+        out.contains("ledger entries, 3 vouchers, 20 receipts applied"),
+        "{out}"
+    );
+    // The rotating card: a QR block of at least 21 modules (11 text rows at 2 modules a row)
+    // and the code it encodes with its validity.
+    assert!(qr_rows(&out) >= 11, "no QR block in:\n{out}");
+    assert!(out.contains("code        LC1:"), "{out}");
+    assert!(
+        out.contains("(30 s; the app redraws it then, offline)"),
+        "{out}"
+    );
+    // Balance and tier, computed by the core from the synced ledger.
+    let balance = out
+        .lines()
+        .find(|l| l.trim_start().starts_with("balance "))
+        .expect("a balance line");
+    assert!(
+        balance.contains("1,094 points (1,094 available, 0 pending)"),
+        "{balance}"
+    );
+    assert!(out.contains("tier        Member ("), "{out}");
+    assert!(out.contains("points to Silver)"), "{out}");
+    // Wallet, then the offline redemption resolved by the sync.
+    assert!(out.contains("€5 off your next shop"), "{out}");
+    assert!(out.contains("€5.00 off from €25.00"), "{out}");
+    assert!(out.contains("network requests: 0"), "{out}");
+    assert!(out.contains("state             redeeming"), "{out}");
+    assert!(
+        out.contains("after sync        redeemed · 1 outbox item resolved · 0 waiting"),
+        "{out}"
+    );
+    // The reminders with their reasons.
+    let dog = reminder(&out, "Running low on Dog food 12 kg?");
+    assert!(dog.contains("why: You bought Dog food 12 kg"), "{dog}");
+    assert!(dog.contains("about 28 days"), "{dog}");
+    let recall = reminder(&out, "Product recall: Zeeland oysters [safety]");
+    assert!(recall.contains("bring them back"), "{recall}");
+    assert!(recall.contains("(lot L2612-30)"), "{recall}");
+    let salt = reminder(&out, "Time for road salt again?");
+    assert!(salt.contains("Frost is forecast"), "{salt}");
+    assert!(salt.contains("12 November 2025"), "{salt}");
+    assert!(out.contains("Serving your sparkling wine"), "{out}");
+    assert!(out.contains("Setting up your new TV"), "{out}");
+    assert!(out.contains("Recipe idea: Pasta with pesto"), "{out}");
+    assert!(out.contains("Your voucher expires"), "{out}");
+    assert!(out.contains("You are invited: Pre-sale evening"), "{out}");
+}
+
+#[test]
+fn demo_in_dutch_and_french() {
+    let nl = ok(run(&["demo", "--lang", "nl"]));
+    let dog = reminder(&nl, "Bijna op: Dog food 12 kg?");
+    assert!(dog.contains("waarom: Je kocht Dog food 12 kg"), "{dog}");
+    let recall = reminder(&nl, "Terugroepactie: Zeeuwse oesters");
+    assert!(recall.contains("lot L2612-30"), "{recall}");
+    assert!(nl.contains("€ 5,00 off from € 25,00"), "{nl}");
+    assert!(nl.contains("wo 30 december 2026"), "{nl}");
+    assert!(nl.contains("Weer tijd voor strooizout?"), "{nl}");
+    assert!(qr_rows(&nl) >= 11);
+
+    let fr = ok(run(&["demo", "--lang", "fr"]));
+    let recall = reminder(&fr, "Rappel de produit\u{a0}: Huîtres de Zélande");
+    assert!(recall.contains("pourquoi : Vous avez acheté"), "{recall}");
+    assert!(fr.contains("mer. 30 décembre 2026"), "{fr}");
+    assert!(fr.contains("5,00 € off from 25,00 €"), "{fr}");
+    assert!(fr.contains("after sync        redeemed"), "{fr}");
+}
+
+#[test]
+fn demo_json_and_its_data_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("demo");
+    let v = ok_json(
+        Command::new(BIN)
+            .args(["demo", "--json", "--data"])
+            .arg(&data)
+            .env_remove("LOYALTY_DATA")
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(v["receipts"], 20);
+    assert_eq!(v["balance"]["confirmed"], 1094);
+    assert_eq!(v["redemption"]["network_requests_offline"], 0);
+    assert_eq!(v["redemption"]["state_after_sync"], "redeemed");
+    let kinds: Vec<&str> = v["reminders"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["kind"].as_str().unwrap())
+        .collect();
+    for k in [
+        "Recall",
+        "Replenishment",
+        "Seasonal",
+        "PostPurchase",
+        "Recipe",
+    ] {
+        assert!(kinds.contains(&k), "{k} in {kinds:?}");
+    }
+    // The server's and the shopper's data stay in --data.
+    assert!(data.join("server").join(loyalty_server::DB_FILE).is_file());
+    assert!(data.join("shopper").join("secrets.json").is_file());
+    // A directory that is not empty is refused (nothing overwritten).
+    let e = fails(
+        Command::new(BIN)
+            .args(["demo", "--data"])
+            .arg(&data)
+            .env_remove("LOYALTY_DATA")
+            .output()
+            .unwrap(),
+        2,
+    );
+    assert!(e.contains("not empty"), "{e}");
+}
+
+/// `loyalty server` on a directory of its own and a free port; killed when dropped.
+struct Server {
+    child: Child,
+    url: String,
+    _dir: tempfile::TempDir,
+}
+
+impl Server {
+    fn start() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let mut child = Command::new(BIN)
+            .arg("--data")
+            .arg(dir.path())
+            .args(["--json", "server", "--addr", "127.0.0.1:0"])
+            .env_remove("LOYALTY_DATA")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let info: Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line}"));
+        Server {
+            child,
+            url: info["listening"].as_str().unwrap().to_string(),
+            _dir: dir,
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn sync_enrol_now_status_join_and_offline_claims() {
+    let server = Server::start();
+    let phone = tempfile::tempdir().unwrap();
+    let url = server.url.as_str();
+
+    let status = ok(run_in(phone.path(), &["sync", "status"]));
+    assert!(status.contains("signed in    no"), "{status}");
+
+    let enrolled = ok_json(run_in(
+        phone.path(),
+        &["--json", "sync", "--server", url, "enrol", "--name", "Sam"],
+    ));
+    let member = enrolled["member_id"].as_str().unwrap().to_string();
+    let card = enrolled["card_number"].as_str().unwrap().to_string();
+    let household = enrolled["household_code"].as_str().unwrap().to_string();
+    // The card came with its secret: the rotating code draws.
+    let shown = ok(run_in(phone.path(), &["card", "show"]));
+    assert!(shown.contains(&card), "{shown}");
+
+    // Enrolling twice is refused in one line.
+    let e = fails(run_in(phone.path(), &["sync", "--server", url, "enrol"]), 4);
+    assert!(e.len() < 300, "{e}");
+
+    let now = ok(run_in(phone.path(), &["sync", "now"]));
+    assert!(now.starts_with("synced\n"), "{now}");
+    assert!(now.contains("requests"), "{now}");
+    let report = ok_json(run_in(phone.path(), &["--json", "sync", "now"]));
+    assert_eq!(report["cancelled"], false);
+    assert!(report["requests"].as_u64().unwrap() >= 1, "{report}");
+
+    // Points earned offline wait in the outbox until the next sync.
+    let earned = ok(run_in(
+        phone.path(),
+        &["points", "earn-offline", "12", "--receipt", "r-till-1"],
+    ));
+    assert!(earned.contains("12 pending"), "{earned}");
+    let status = ok(run_in(phone.path(), &["sync", "status"]));
+    assert!(
+        status.contains(&format!("signed in    yes, member {member} at {url}")),
+        "{status}"
+    );
+    assert!(status.contains("outbox       1 waiting"), "{status}");
+    assert!(status.contains("claim_points"), "{status}");
+    assert!(status.contains("12 points for r-till-1"), "{status}");
+    let state = ok_json(run_in(phone.path(), &["--json", "sync", "status"]));
+    assert_eq!(state["pending_outbox"], 1);
+    assert_eq!(state["signed_in"], true);
+    assert!(state["last_synced_at"].is_string());
+    // The server answers the claim (unknown receipt: refused or resolved, never lost).
+    let after = ok_json(run_in(phone.path(), &["--json", "sync", "now"]));
+    assert_eq!(
+        after["outbox_resolved"].as_u64().unwrap() + after["outbox_failed"].as_u64().unwrap(),
+        1,
+        "{after}"
+    );
+
+    // A second device joins the household with the code.
+    let tablet = tempfile::tempdir().unwrap();
+    let joined = ok_json(run_in(
+        tablet.path(),
+        &["--json", "sync", "--server", url, "join", &household],
+    ));
+    assert_eq!(joined["member_id"].as_str(), Some(member.as_str()));
+    ok(run_in(tablet.path(), &["sync", "now"]));
+}
+
+#[test]
+fn sync_errors_are_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    // Not signed in.
+    let e = fails(run_in(dir.path(), &["sync", "now"]), 1);
+    assert!(e.contains("not signed in") || e.contains("enrol"), "{e}");
+    // Not a URL; plain http off loopback.
+    fails(
+        run_in(dir.path(), &["sync", "--server", "not a url", "enrol"]),
+        2,
+    );
+    fails(
+        run_in(
+            dir.path(),
+            &["sync", "--server", "http://example.com", "enrol"],
+        ),
+        2,
+    );
+    // No server given.
+    let e = fails(run_in(dir.path(), &["sync", "enrol"]), 2);
+    assert!(e.contains("--server"), "{e}");
+    // Nothing was enrolled by the failures.
+    let s = ok(run_in(dir.path(), &["sync", "status"]));
+    assert!(s.contains("signed in    no"), "{s}");
+}
