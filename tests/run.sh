@@ -31,25 +31,28 @@ stage "rustfmt" fmt cargo fmt --all -- --check
 stage "clippy" clippy cargo clippy --workspace --all-targets -- -D warnings
 stage "cargo test" cargo-test cargo test --workspace
 stage "Kotlin tests" kotlin bash tests/kotlin/run.sh
+stage "Android checks" android bash android/check.sh
 stage "Decoder checks" decode bash tests/decode/run.sh
 stage "Passkit checks" passkit bash cli/tests/passkit/run.sh
 stage "Swift checks" swift bash tests/swift/check.sh
+stage "iOS checks" ios bash ios/check.sh
 
-# Summary: counts read back from the stage logs.
-rust_passed=0 rust_failed=0 kotlin_passed=0 kotlin_failed=0 swift_passed=0 swift_failed=0
-decode_passed=0 decode_failed=0 passkit_passed=0 passkit_failed=0
-read -r rust_passed rust_failed < <(awk '/^test result:/ {
+# Summary: counts read back from the stage logs. cargo's "test result:" lines, then every stage
+# that ends with a "<Label>: N passed, N failed" line.
+read -r total_passed total_failed < <(awk '/^test result:/ {
         for (i = 1; i <= NF; i++) { if ($(i) ~ /^passed;?$/) p += $(i-1); if ($(i) ~ /^failed;?$/) f += $(i-1) } }
     END { print p + 0, f + 0 }' "$LOGS/cargo-test.log") || true
-count() { sed -n "s/^$1: \([0-9]*\) passed, \([0-9]*\) failed.*/\1 \2/p" "$2" | tail -n1; }
-read -r kotlin_passed kotlin_failed < <(count Kotlin "$LOGS/kotlin.log") || true
-read -r swift_passed swift_failed < <(count Swift "$LOGS/swift.log") || true
-read -r decode_passed decode_failed < <(count Decode "$LOGS/decode.log") || true
-read -r passkit_passed passkit_failed < <(count Passkit "$LOGS/passkit.log") || true
+parts=("cargo test: $total_passed passed")
+for pair in Kotlin:kotlin Android:android Decode:decode Passkit:passkit Swift:swift iOS:ios; do
+    label="${pair%%:*}" log="$LOGS/${pair#*:}.log"
+    read -r p f < <(sed -n "s/^$label: \([0-9]*\) passed, \([0-9]*\) failed.*/\1 \2/p" "$log" | tail -n1) || true
+    total_passed=$((total_passed + ${p:-0}))
+    total_failed=$((total_failed + ${f:-0}))
+    parts+=("$label: ${p:-0} passed")
+done
 
 printf '\n==> summary\n'
 printf '  %s\n' "${timings[@]}"
-printf '  cargo test: %d passed; Kotlin: %d passed; Decode: %d passed; Passkit: %d passed; Swift checks: %d passed (no Swift type-checking: no Swift toolchain here)\n' \
-    "$rust_passed" "$kotlin_passed" "$decode_passed" "$passkit_passed" "$swift_passed"
-printf 'Total: %d passed, %d failed\n' "$((rust_passed + kotlin_passed + decode_passed + passkit_passed + swift_passed))" \
-    "$((rust_failed + kotlin_failed + decode_failed + passkit_failed + swift_failed))"
+printf '  %s\n' "$(IFS=';'; echo "${parts[*]}" | sed 's/;/; /g')"
+printf '  (no Swift type-checking: no Swift toolchain here; the Android sample app is built in Android Studio)\n'
+printf 'Total: %d passed, %d failed\n' "$total_passed" "$total_failed"

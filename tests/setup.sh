@@ -42,6 +42,7 @@ deb_installed() { [ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null)" = "instal
 want=(clang binutils libjna-java zbar-tools librsvg2-bin libqrencode-dev openssl)
 command -v java >/dev/null 2>&1 || want+=(default-jre-headless)
 command -v npm >/dev/null 2>&1 || want+=(npm)
+command -v mvn >/dev/null 2>&1 || want+=(maven)   # android/check.sh fetches android-all from Maven Central
 if ! command -v python3 >/dev/null 2>&1; then
     want+=(python3 python3-venv)
 elif ! python3 -c 'import venv, ensurepip' >/dev/null 2>&1; then

@@ -1,0 +1,256 @@
+// The Kotlin facade (com.loyaltycore.facade.Loyalty) end to end on the host JVM: the real
+// library, the real reference server on loopback (started by android/check.sh), the real sled
+// database in a temporary directory. Suspend functions, the Flows over the core's listeners, the
+// till card's rotation, the wallet, receipts, reminders, pushes and closing.
+
+import com.loyaltycore.Consent
+import com.loyaltycore.LoyaltyClient
+import com.loyaltycore.LoyaltyException
+import com.loyaltycore.PushOutcome
+import com.loyaltycore.SecretStore
+import com.loyaltycore.SyncState
+import com.loyaltycore.SyncStatus
+import com.loyaltycore.TillCard
+import com.loyaltycore.TotpAlgorithm
+import com.loyaltycore.TotpParams
+import com.loyaltycore.VoucherState
+import com.loyaltycore.defaultProgrammeRules
+import com.loyaltycore.facade.Loyalty
+import com.loyaltycore.newTotpSecret
+import java.io.File
+import java.net.URI
+import java.net.http.HttpClient
+import java.net.http.HttpRequest
+import java.net.http.HttpResponse
+import java.nio.file.Files
+import java.util.concurrent.ConcurrentHashMap
+import kotlinx.coroutines.CoroutineStart
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.async
+import kotlinx.coroutines.flow.first
+import kotlinx.coroutines.flow.take
+import kotlinx.coroutines.flow.toList
+import kotlinx.coroutines.flow.transformWhile
+import kotlinx.coroutines.withTimeout
+
+private val SERVER: String = System.getProperty("loyalty.serverUrl") ?: error("loyalty.serverUrl not set")
+private val TILL_TOKEN: String = System.getProperty("loyalty.tillToken") ?: error("loyalty.tillToken not set")
+private val http: HttpClient = HttpClient.newHttpClient()
+
+/** The device keystore stand-in: a map (KeystoreSecretStore is the Android one). */
+private class MemorySecrets : SecretStore {
+    private val values = ConcurrentHashMap<String, ByteArray>()
+    override fun get(key: String): ByteArray? = values[key]
+    override fun put(key: String, value: ByteArray) {
+        values[key] = value
+    }
+    override fun delete(key: String) {
+        values.remove(key)
+    }
+}
+
+/** The retailer's back office: an admin call to the reference server. */
+private fun admin(path: String, json: String): String {
+    val request = HttpRequest.newBuilder(URI.create(SERVER + path))
+        .header("Authorization", "Bearer $TILL_TOKEN")
+        .header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString(json))
+        .build()
+    val response = http.send(request, HttpResponse.BodyHandlers.ofString())
+    assertTrue(response.statusCode() in 200..299, "admin $path: ${response.statusCode()} ${response.body()}")
+    return response.body()
+}
+
+private fun issueVoucher(memberId: String, title: String): String {
+    val body = admin(
+        "/v1/admin/members/$memberId/vouchers",
+        """{"kind": {"type": "amount_off", "amount": {"amount_minor": 500, "currency": "EUR"}}, "title": "$title", "valid_until": "2030-01-01T00:00:00Z"}""",
+    )
+    return Regex("\"id\"\\s*:\\s*\"([^\"]+)\"").find(body)?.groupValues?.get(1) ?: error("no voucher id in $body")
+}
+
+/** A fresh device: its own data directory and keystore; the facade is closed afterwards. */
+private suspend fun withDevice(body: suspend (Loyalty, File, SecretStore) -> Unit) {
+    val dir = Files.createTempDirectory("loyalty-android").toFile()
+    val secrets = MemorySecrets()
+    try {
+        Loyalty.open(dir, secrets).use { loyalty -> body(loyalty, dir, secrets) }
+    } finally {
+        dir.deleteRecursively()
+    }
+}
+
+fun facadeTests() {
+    test("enrol and sync through suspend functions; the syncStates Flow sees Idle, Syncing, Idle") {
+        withDevice { loyalty, _, _ ->
+            assertTrue(!loyalty.isSignedIn())
+            val enrolment = loyalty.enrol(SERVER, "Android shopper")
+            assertTrue(loyalty.isSignedIn())
+            assertEquals(enrolment.householdCode, loyalty.householdCode())
+            val card = assertNotNull(loyalty.memberCard(), "the card comes with enrolment")
+            assertEquals(enrolment.card, card)
+
+            // Collect until the Flow has shown a sync running and then idle again.
+            val seen = async(Dispatchers.Default, start = CoroutineStart.UNDISPATCHED) {
+                var syncing = false
+                loyalty.syncStates.transformWhile { state ->
+                    emit(state)
+                    if (state.status is SyncStatus.Syncing) syncing = true
+                    !(syncing && state.status == SyncStatus.Idle)
+                }.toList()
+            }
+            // The listener registered (the current state arrived) before the sync starts.
+            loyalty.syncStates.first()
+            admin("/v1/admin/members/${enrolment.memberId}/points", """{"points": 250, "kind": "adjust"}""")
+            val report = loyalty.syncNow()
+            assertTrue(!report.cancelled)
+            assertEquals(1u, report.ledgerApplied)
+            val states: List<SyncState> = seen.await()
+            assertEquals(SyncStatus.Idle, states.first().status, "the current state comes first: $states")
+            assertTrue(states.any { it.status is SyncStatus.Syncing }, "$states")
+            assertEquals(SyncStatus.Idle, states.last().status)
+            assertNotNull(states.last().lastSyncedAt)
+            assertEquals(250L, loyalty.balance().confirmed)
+            assertNotNull(loyalty.tier().tier)
+            assertTrue(loyalty.recentEntries(10).isNotEmpty())
+        }
+    }
+    test("the till card: a QR module matrix for the rotating payload") {
+        withDevice { loyalty, _, _ ->
+            val enrolment = loyalty.enrol(SERVER, null)
+            val till = loyalty.tillCard()
+            val number = assertNotNull(enrolment.card).cardNumber
+            assertTrue(till.code.payload.startsWith("LC1:$number:"), till.code.payload)
+            assertEquals(till.matrix.width.toInt() * till.matrix.height.toInt(), till.matrix.modules.size)
+            assertTrue(till.matrix.modules.all { it == 0.toByte() || it == 1.toByte() })
+            assertTrue(till.code.validUntil.isAfter(till.code.validFrom))
+        }
+    }
+    test("tillCards re-issues the code at each rotation (1 s period)") {
+        val dir = Files.createTempDirectory("loyalty-android-card").toFile()
+        val secrets = MemorySecrets()
+        try {
+            // A card enrolled locally with a one-second period, then the facade on the same data.
+            LoyaltyClient.open(dir.path, defaultProgrammeRules(), null, secrets).use { client ->
+                client.card().use { card ->
+                    card.enrol("2400000000017", newTotpSecret(TotpAlgorithm.SHA1), TotpParams(TotpAlgorithm.SHA1, 8u, 1000uL))
+                }
+                client.shutdown()
+            }
+            Loyalty.open(dir, secrets).use { loyalty ->
+                val cards: List<TillCard> = loyalty.tillCards().take(3).toList()
+                assertEquals(3, cards.map { it.code.counter }.toSet().size, "a new code per period: $cards")
+                assertEquals(cards[0].code.validUntil, cards[1].code.validFrom, "redrawn at validUntil")
+                assertTrue(cards.all { it.code.payload.startsWith("LC1:2400000000017:") })
+            }
+        } finally {
+            dir.deleteRecursively()
+        }
+    }
+    test("wallet: the server's voucher arrives by sync, redeem shows its code, sync resolves it; Flows follow") {
+        withDevice { loyalty, _, _ ->
+            val enrolment = loyalty.enrol(SERVER, null)
+            val voucherId = issueVoucher(enrolment.memberId, "€5 off")
+            admin("/v1/admin/members/${enrolment.memberId}/points", """{"points": 120, "kind": "adjust"}""")
+            // The balance Flow: the balance now, then the synced one.
+            val balances = async(Dispatchers.Default, start = CoroutineStart.UNDISPATCHED) {
+                loyalty.balances.first { it.confirmed == 120L }
+            }
+            loyalty.syncNow()
+            assertEquals(120L, balances.await().confirmed)
+            assertEquals(listOf(voucherId), loyalty.usableVouchers().map { it.id })
+
+            val redeeming = async(Dispatchers.Default, start = CoroutineStart.UNDISPATCHED) {
+                loyalty.wallets.first { list -> list.any { it.id == voucherId && it.state is VoucherState.Redeeming } }
+            }
+            val redemption = loyalty.redeem(voucherId)
+            assertTrue(redemption.voucher.code.startsWith("LCV1."), "the signed code to show at the till")
+            assertTrue(redemption.voucher.state is VoucherState.Redeeming)
+            redeeming.await()
+            assertThrows<LoyaltyException.Conflict> { loyalty.redeem(voucherId) }
+
+            val report = loyalty.syncNow()
+            assertEquals(1u, report.outboxResolved)
+            assertTrue(loyalty.voucher(voucherId).state is VoucherState.Redeemed)
+            assertTrue(loyalty.usableVouchers().isEmpty())
+        }
+    }
+    test("receipts by sync, reminders settings and plan, a push through the policy") {
+        withDevice { loyalty, _, _ ->
+            val enrolment = loyalty.enrol(SERVER, null)
+            val receiptId = "android-" + System.nanoTime()
+            admin(
+                "/v1/admin/members/${enrolment.memberId}/receipts",
+                """{"receipt": {"id": "$receiptId", "store_name": "Store 12", "purchased_at": "2026-03-01T09:00:00Z",
+                   "lines": [{"gtin": "4006381333931", "name": "Dog food", "quantity": 2, "unit_price": {"amount_minor": 2499, "currency": "EUR"}, "category": "Pet food"}],
+                   "source": "till"}}""",
+            )
+            val lists = async(Dispatchers.Default, start = CoroutineStart.UNDISPATCHED) {
+                loyalty.receiptLists.first { list -> list.any { it.id == receiptId } }
+            }
+            loyalty.syncNow()
+            assertEquals(listOf(receiptId), lists.await().map { it.id })
+            assertEquals("Dog food", loyalty.receipt(receiptId).lines.single().name)
+            assertTrue(loyalty.returnUntil(receiptId).isAfter(loyalty.receipt(receiptId).purchasedAt))
+
+            val settings = loyalty.reminderSettings().copy(language = "nl", consent = Consent(marketing = true, service = true, safety = true), quietHours = null)
+            loyalty.setReminderSettings(settings)
+            assertEquals(settings, loyalty.reminderSettings())
+            loyalty.setReminderContext(loyalty.reminderContext().copy(localUtcOffsetMinutes = 60))
+            val before = loyalty.reminderPlan()
+            assertTrue(before.items.all { it.reason.isNotBlank() }, "each reminder says why")
+
+            val push = """{"version": 1, "type": "message", "id": "android-spring", "category": "marketing",
+                "title": {"en": "Spring sale", "nl": "Lenteactie"}, "body": {"en": "20% off garden", "nl": "20% korting op tuin"}}"""
+            val shown = loyalty.receivePush(push)
+            assertTrue(shown is PushOutcome.Show, "$shown")
+            val n = (shown as PushOutcome.Show).notification
+            assertEquals("Lenteactie", n.title)
+            loyalty.markDelivered(n)
+            loyalty.setReminderSettings(settings.copy(consent = Consent(marketing = false, service = true, safety = true)))
+            assertTrue(loyalty.receivePush(push.replace("android-spring", "android-spring-2")) is PushOutcome.Suppressed)
+            assertThrows<LoyaltyException.InvalidInput> { loyalty.receivePush("{\"version\": 1") }
+        }
+    }
+    test("close: Flows complete, listeners are released, later calls fail with Closed, close is idempotent") {
+        val dir = Files.createTempDirectory("loyalty-android-close").toFile()
+        try {
+            val loyalty = Loyalty.open(dir, MemorySecrets())
+            val states = async(Dispatchers.Default, start = CoroutineStart.UNDISPATCHED) { loyalty.syncStates.toList() }
+            val balances = async(Dispatchers.Default, start = CoroutineStart.UNDISPATCHED) { loyalty.balances.toList() }
+            loyalty.syncStates.first()
+            loyalty.balances.first()
+            loyalty.close()
+            withTimeout(5_000) {
+                assertTrue(states.await().isNotEmpty(), "the current state arrived before closing")
+                assertEquals(0L, balances.await().first().confirmed)
+            }
+            assertThrows<LoyaltyException.Closed> { loyalty.balance() }
+            assertThrows<LoyaltyException.Closed> { loyalty.syncNow() }
+            assertThrows<LoyaltyException.Closed> { loyalty.syncStates.first() }
+            loyalty.close()
+            // The data survives: a new facade on the same directory opens it.
+            Loyalty.open(dir, MemorySecrets()).use { again -> assertEquals(0L, again.balance().confirmed) }
+        } finally {
+            dir.deleteRecursively()
+        }
+    }
+    test("cancelSync stops a sync promptly; a failed sync surfaces in the Flow") {
+        withDevice { loyalty, _, _ ->
+            // Not signed in: the sync fails with Unauthorized and the Flow says so.
+            val failed = async(Dispatchers.Default, start = CoroutineStart.UNDISPATCHED) {
+                loyalty.syncStates.first { it.status is SyncStatus.Failed }
+            }
+            loyalty.syncStates.first()
+            assertThrows<LoyaltyException.Unauthorized> { loyalty.syncNow() }
+            val status = failed.await().status as SyncStatus.Failed
+            assertEquals(com.loyaltycore.SyncErrorKind.UNAUTHORIZED, status.kind)
+            loyalty.enrol(SERVER, null)
+            val running = async(Dispatchers.Default) { runCatching { loyalty.syncNow() } }
+            loyalty.cancelSync()
+            val report = running.await().getOrThrow()
+            assertTrue(report.cancelled || report.requests > 0uL, "$report")
+            assertTrue(loyalty.syncState().status !is SyncStatus.Syncing)
+        }
+    }
+}

@@ -1,0 +1,44 @@
+// How the platform services reach the app's one Loyalty instance, and the standard way to open it.
+
+package com.loyaltycore.android
+
+import android.content.Context
+import com.loyaltycore.ProgrammeRules
+import com.loyaltycore.ReminderContext
+import com.loyaltycore.defaultProgrammeRules
+import com.loyaltycore.facade.Loyalty
+import java.io.File
+import java.time.Instant
+import java.time.ZoneId
+
+/**
+ * Implemented by the app's `Application`: the receivers, the push handler and the sync worker
+ * find the process's one [Loyalty] and the notification scheduler through it.
+ */
+interface LoyaltyHost {
+    /** The process's Loyalty, opened on first use (suspend: opening reads the disk). */
+    suspend fun loyalty(): Loyalty
+
+    val reminderNotifications: ReminderNotifications
+}
+
+/** Opens Loyalty Core in the app's private storage with the Keystore-backed secret store. */
+suspend fun openLoyalty(context: Context, rules: ProgrammeRules = defaultProgrammeRules()): Loyalty {
+    val dir = File(context.noBackupFilesDir, "loyalty-core")
+    return Loyalty.open(dir, KeystoreSecretStore(context), rules)
+}
+
+/**
+ * Re-plans: tells the core the device's current UTC offset (time zones, DST), asks for the plan
+ * and schedules it. Call it off the main thread's critical path: after a sync, after a settings
+ * change, on boot, on a time-zone change, at the plan's `recomputeAt`. The core is called first;
+ * the scheduler afterwards, so no core call happens inside the scheduler's lock.
+ */
+suspend fun replanReminders(loyalty: Loyalty, notifications: ReminderNotifications): Int {
+    val offsetMinutes = ZoneId.systemDefault().rules.getOffset(Instant.now()).totalSeconds / 60
+    val context: ReminderContext = loyalty.reminderContext()
+    if (context.localUtcOffsetMinutes != offsetMinutes) {
+        loyalty.setReminderContext(context.copy(localUtcOffsetMinutes = offsetMinutes))
+    }
+    return notifications.schedule(loyalty.reminderPlan())
+}

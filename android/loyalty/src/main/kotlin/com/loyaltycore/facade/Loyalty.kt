@@ -1,0 +1,356 @@
+// The Kotlin facade over the generated bindings: suspend functions on a background dispatcher,
+// Flows for the core's listeners and for what a screen shows, and one object that owns (and
+// closes) every binding object it hands work to. Pure JVM: no Android class is used here, so it
+// is compiled and tested on the host JVM against the real library (android/check.sh).
+
+package com.loyaltycore.facade
+
+import com.loyaltycore.Balance
+import com.loyaltycore.Card
+import com.loyaltycore.Clock
+import com.loyaltycore.EcLevel
+import com.loyaltycore.Enrolment
+import com.loyaltycore.LedgerEntry
+import com.loyaltycore.LoyaltyClient
+import com.loyaltycore.LoyaltyException
+import com.loyaltycore.MemberCard
+import com.loyaltycore.PlannedNotification
+import com.loyaltycore.Points
+import com.loyaltycore.ProgrammeRules
+import com.loyaltycore.PushOutcome
+import com.loyaltycore.Receipt
+import com.loyaltycore.Receipts
+import com.loyaltycore.Redemption
+import com.loyaltycore.ReminderContext
+import com.loyaltycore.ReminderPlan
+import com.loyaltycore.ReminderSettings
+import com.loyaltycore.Reminders
+import com.loyaltycore.RenderOptions
+import com.loyaltycore.SecretStore
+import com.loyaltycore.SyncReport
+import com.loyaltycore.SyncService
+import com.loyaltycore.SyncState
+import com.loyaltycore.SyncStatus
+import com.loyaltycore.TierStatus
+import com.loyaltycore.TillCard
+import com.loyaltycore.Voucher
+import com.loyaltycore.Wallet
+import com.loyaltycore.WarrantyItem
+import com.loyaltycore.defaultProgrammeRules
+import com.loyaltycore.defaultRenderOptions
+import java.io.File
+import java.time.Duration
+import java.time.Instant
+import java.util.concurrent.atomic.AtomicBoolean
+import kotlinx.coroutines.CoroutineDispatcher
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.channels.Channel
+import kotlinx.coroutines.channels.awaitClose
+import kotlinx.coroutines.delay
+import kotlinx.coroutines.flow.Flow
+import kotlinx.coroutines.flow.MutableSharedFlow
+import kotlinx.coroutines.flow.MutableStateFlow
+import kotlinx.coroutines.flow.buffer
+import kotlinx.coroutines.flow.callbackFlow
+import kotlinx.coroutines.flow.conflate
+import kotlinx.coroutines.flow.distinctUntilChanged
+import kotlinx.coroutines.flow.filter
+import kotlinx.coroutines.flow.first
+import kotlinx.coroutines.flow.flow
+import kotlinx.coroutines.flow.map
+import kotlinx.coroutines.flow.merge
+import kotlinx.coroutines.flow.onStart
+import kotlinx.coroutines.flow.transformWhile
+import kotlinx.coroutines.launch
+import kotlinx.coroutines.withContext
+
+/**
+ * One shopper's loyalty core, for the app's lifetime: open it once (e.g. in `Application`),
+ * share it, and [close] it when the process no longer needs it.
+ *
+ * Threading: every function is `suspend` and safe to call from the main thread. Blocking calls
+ * into the core (disk reads and flushed writes) run on [io]; sync calls are the core's own async
+ * functions and do not block a thread. Flows are cold and may be collected on any dispatcher; a
+ * collector that is cancelled unregisters its listener.
+ *
+ * Errors are the core's [LoyaltyException]s. After [close], every call fails with
+ * [LoyaltyException.Closed] and every Flow completes.
+ */
+class Loyalty private constructor(
+    private val client: LoyaltyClient,
+    private val clock: Clock?,
+    private val io: CoroutineDispatcher,
+) : AutoCloseable {
+
+    // The sub-APIs are binding objects too: created once, closed with the facade.
+    private val card: Card = client.card()
+    private val points: Points = client.points()
+    private val wallet: Wallet = client.wallet()
+    private val receipts: Receipts = client.receipts()
+    private val reminders: Reminders = client.reminders()
+    private val sync: SyncService = client.sync()
+
+    private val closed = AtomicBoolean(false)
+    private val closedState = MutableStateFlow(false)
+
+    /** Ticks after each local write made through the facade and after each completed sync. */
+    private val localChanges = MutableSharedFlow<Unit>(extraBufferCapacity = 1)
+
+    companion object {
+        /**
+         * Opens (or creates) the shopper's data in [dataDir], on [io].
+         *
+         * [secrets]: the platform keystore for the card secret and the sync token (on Android:
+         * `KeystoreSecretStore`); `null` means no card can be enrolled and no sync can sign in.
+         * [clock]: `null` for the system clock.
+         */
+        suspend fun open(
+            dataDir: File,
+            secrets: SecretStore?,
+            rules: ProgrammeRules = defaultProgrammeRules(),
+            clock: Clock? = null,
+            io: CoroutineDispatcher = Dispatchers.IO,
+        ): Loyalty = withContext(io) {
+            Loyalty(LoyaltyClient.open(dataDir.path, rules, clock, secrets), clock, io)
+        }
+    }
+
+    private fun now(): Instant = clock?.now() ?: Instant.now()
+
+    private fun checkOpen() {
+        if (closed.get()) throw LoyaltyException.Closed("the client was closed")
+    }
+
+    private suspend fun <T> blocking(block: () -> T): T {
+        checkOpen()
+        return withContext(io) {
+            checkOpen()
+            block()
+        }
+    }
+
+    private suspend fun <T> writing(block: () -> T): T = blocking(block).also { localChanges.tryEmit(Unit) }
+
+    // ---- Sync ------------------------------------------------------------------------------
+
+    /**
+     * The sync state: the current state first, then every change, as the core reports it through
+     * its `SyncStateListener`. Registering happens when collection starts; cancelling the
+     * collector cancels and closes the `ListenerHandle`. Nothing is dropped: the listener only
+     * enqueues (it runs on the core's sync thread and must return promptly).
+     */
+    val syncStates: Flow<SyncState> = callbackFlow {
+        checkOpen()
+        val handle = sync.addListener(object : com.loyaltycore.SyncStateListener {
+            override fun onState(state: SyncState) {
+                trySend(state)
+            }
+        })
+        val closer = launch {
+            closedState.first { it }
+            channel.close()
+        }
+        awaitClose {
+            closer.cancel()
+            handle.cancel()
+            handle.close()
+        }
+    }.buffer(Channel.UNLIMITED)
+
+    /** The state now, without waiting for a change. */
+    suspend fun syncState(): SyncState = blocking { sync.state() }
+
+    /** Enrols a new member at [baseUrl] (https, or http on loopback); stores the card secret. */
+    suspend fun enrol(baseUrl: String, displayName: String?): Enrolment {
+        checkOpen()
+        return sync.enrol(baseUrl, displayName).also { localChanges.tryEmit(Unit) }
+    }
+
+    /** Adds this device to the membership of another device of the household. */
+    suspend fun joinHousehold(baseUrl: String, householdCode: String): Enrolment {
+        checkOpen()
+        return sync.joinHousehold(baseUrl, householdCode).also { localChanges.tryEmit(Unit) }
+    }
+
+    /** Sends offline work and pulls the ledger, vouchers and receipts. [cancelSync] stops it. */
+    suspend fun syncNow(): SyncReport {
+        checkOpen()
+        return sync.syncNow().also { localChanges.tryEmit(Unit) }
+    }
+
+    /**
+     * Stops a sync in flight promptly (the core never cancels a future by itself: cancelling the
+     * coroutine that awaits [syncNow] does not stop the network work, this does).
+     */
+    fun cancelSync() {
+        if (!closed.get()) sync.cancel()
+    }
+
+    suspend fun signOut() {
+        checkOpen()
+        sync.signOut()
+        localChanges.tryEmit(Unit)
+    }
+
+    suspend fun isSignedIn(): Boolean = blocking { sync.isSignedIn() }
+
+    suspend fun householdCode(): String? = blocking { sync.householdCode() }
+
+    // ---- Card --------------------------------------------------------------------------------
+
+    suspend fun memberCard(): MemberCard? = blocking { card.memberCard() }
+
+    /** The rotating code now with its QR module matrix (draw it natively) and SVG. */
+    suspend fun tillCard(ec: EcLevel = EcLevel.MEDIUM, options: RenderOptions = defaultRenderOptions()): TillCard =
+        blocking { card.tillCard(ec, options) }
+
+    /**
+     * The till card, re-issued at each rotation: emits the current code, waits until its
+     * `validUntil` (by the core's clock), emits the next, and so on while collected. A screen
+     * collects it while visible; the code never outlives its period on screen.
+     */
+    fun tillCards(ec: EcLevel = EcLevel.MEDIUM, options: RenderOptions = defaultRenderOptions()): Flow<TillCard> =
+        flow {
+            while (!closed.get()) {
+                val current = tillCard(ec, options)
+                emit(current)
+                val wait = Duration.between(now(), current.code.validUntil).toMillis()
+                delay(wait.coerceAtLeast(MIN_REDRAW_MILLIS))
+            }
+        }
+
+    // ---- Points -------------------------------------------------------------------------------
+
+    suspend fun balance(): Balance = blocking { points.balance() }
+
+    suspend fun tier(): TierStatus = blocking { points.tier() }
+
+    /** The newest [limit] ledger entries, newest first. */
+    suspend fun recentEntries(limit: Int = 50): List<LedgerEntry> = blocking { points.recent(limit.toUInt()) }
+
+    /** Points earned offline for a receipt, pending until the next sync confirms them. */
+    suspend fun earnOffline(points: Long, receiptId: String, description: String?): LedgerEntry =
+        writing { this.points.earnOffline(points, receiptId, description) }
+
+    /**
+     * The balance now and after every change made through this facade or by a sync. Like every
+     * derived Flow here, it completes when the facade is closed.
+     */
+    val balances: Flow<Balance> get() = changes().map { balance() }.distinctUntilChanged()
+
+    /** The tier now and after every change. */
+    val tiers: Flow<TierStatus> get() = changes().map { tier() }.distinctUntilChanged()
+
+    // ---- Wallet ------------------------------------------------------------------------------
+
+    suspend fun vouchers(): List<Voucher> = blocking { wallet.all() }
+
+    suspend fun usableVouchers(): List<Voucher> = blocking { wallet.usableNow() }
+
+    suspend fun voucher(id: String): Voucher = blocking { wallet.get(id) }
+
+    /** The wallet now and after every change (a redemption, a sync). */
+    val wallets: Flow<List<Voucher>> get() = changes().map { vouchers() }.distinctUntilChanged()
+
+    /**
+     * Redeems a voucher at the till, offline: the voucher moves to `Redeeming` (show its `code`),
+     * the redemption is queued, and the next [syncNow] resolves it with the server.
+     */
+    suspend fun redeem(voucherId: String): Redemption = writing { wallet.beginRedemption(voucherId) }
+
+    // ---- Receipts ------------------------------------------------------------------------------
+
+    suspend fun receipts(): List<Receipt> = blocking { receipts.all() }
+
+    suspend fun receipt(id: String): Receipt = blocking { receipts.get(id) }
+
+    suspend fun returnUntil(receiptId: String): Instant = blocking { receipts.returnUntil(receiptId) }
+
+    suspend fun activeWarranties(): List<WarrantyItem> = blocking { receipts.activeWarranties() }
+
+    /** Receipts newest first, now and after every change. */
+    val receiptLists: Flow<List<Receipt>> get() =
+        changes().map { receipts().sortedByDescending { it.purchasedAt } }.distinctUntilChanged()
+
+    // ---- Reminders ---------------------------------------------------------------------------
+
+    suspend fun reminderSettings(): ReminderSettings = blocking { reminders.settings() }
+
+    suspend fun setReminderSettings(settings: ReminderSettings) = writing { reminders.setSettings(settings) }
+
+    /** Updates the context the rules read; call when the time zone or the forecast changes. */
+    suspend fun setReminderContext(context: ReminderContext) = writing { reminders.setContext(context) }
+
+    suspend fun reminderContext(): ReminderContext = blocking { reminders.context() }
+
+    suspend fun setReminderRulesJson(json: String) = writing { reminders.setRulesJson(json) }
+
+    suspend fun setReminderCatalogueJson(json: String) = writing { reminders.setCatalogueJson(json) }
+
+    /** The plan of local notifications now: replace whatever was scheduled with it. */
+    suspend fun reminderPlan(): ReminderPlan = blocking { reminders.plan() }
+
+    /** The plan now and after every change (settings, receipts from a sync, feedback). */
+    val reminderPlans: Flow<ReminderPlan> get() = changes().map { reminderPlan() }.distinctUntilChanged()
+
+    /** A push payload through the same policy as the plan. */
+    suspend fun receivePush(json: String): PushOutcome = writing { reminders.receivePush(json) }
+
+    /** The app showed this notification. */
+    suspend fun markDelivered(notification: PlannedNotification) = writing { reminders.markDelivered(notification) }
+
+    /** "Not interested". */
+    suspend fun dismissReminder(id: String) = writing { reminders.dismiss(id) }
+
+    /** "Remind me later". */
+    suspend fun snoozeReminder(id: String, until: Instant) = writing { reminders.snooze(id, until) }
+
+    /** "Stop these" (safety notices excepted). */
+    suspend fun muteReminderRule(ruleId: String) = writing { reminders.muteRule(ruleId) }
+
+    // ---- Lifecycle ---------------------------------------------------------------------------
+
+    /** Writes everything to disk: call when the app goes to the background. */
+    suspend fun flush() = blocking { client.flush() }
+
+    /**
+     * Cancels a sync in flight, ends every Flow (their listeners are cancelled and closed),
+     * flushes and shuts the core down, then frees every binding object. Idempotent.
+     */
+    override fun close() {
+        if (!closed.compareAndSet(false, true)) return
+        closedState.value = true
+        sync.cancel()
+        try {
+            client.shutdown()
+        } finally {
+            sync.close()
+            reminders.close()
+            receipts.close()
+            wallet.close()
+            points.close()
+            card.close()
+            client.close()
+        }
+    }
+
+    /**
+     * A tick now, then one per local write through the facade and per sync that went back to
+     * Idle; completes when the facade is closed. Conflated: a slow screen reads the latest once.
+     */
+    private fun changes(): Flow<Unit> =
+        merge(
+            localChanges.map { true },
+            syncStates.filter { it.status == SyncStatus.Idle }.map { true },
+            closedState.filter { it }.map { false },
+        )
+            .onStart { emit(!closed.get()) }
+            .transformWhile { open ->
+                if (open) emit(Unit)
+                open
+            }
+            .conflate()
+}
+
+/** Never redraw more often than this, whatever the clock says. */
+private const val MIN_REDRAW_MILLIS = 250L

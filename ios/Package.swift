@@ -1,0 +1,44 @@
+// swift-tools-version: 5.9
+// Loyalty Core for iOS: the Rust core as an XCFramework, its generated Swift bindings, and a thin
+// Swift layer (async/await facade, Keychain, notifications, background sync, push handling).
+//
+// Build the XCFramework and the generated Swift first, on macOS: ios/build-xcframework.sh
+import PackageDescription
+
+let package = Package(
+    name: "LoyaltyCore",
+    platforms: [
+        .iOS(.v16),
+    ],
+    products: [
+        .library(name: "LoyaltyCore", targets: ["LoyaltyCore", "LoyaltyCoreKit"]),
+    ],
+    targets: [
+        // The Rust static library (device + simulator slices), its C header and module map
+        // (module `loyalty_ffiFFI`), written by build-xcframework.sh.
+        .binaryTarget(
+            name: "loyalty_ffiFFI",
+            path: "LoyaltyCoreFFI.xcframework"
+        ),
+        // The uniffi-generated Swift (Sources/LoyaltyCore/Generated/LoyaltyCore.swift, copied in
+        // by build-xcframework.sh; never edited by hand).
+        .target(
+            name: "LoyaltyCore",
+            dependencies: ["loyalty_ffiFFI"],
+            path: "Sources/LoyaltyCore",
+            linkerSettings: [
+                // The static library's own system dependencies: rustls-platform-verifier (via
+                // reqwest) uses Security.framework and CoreFoundation on Apple platforms.
+                .linkedFramework("Security"),
+                .linkedFramework("CoreFoundation"),
+            ]
+        ),
+        // The Swift layer apps use: facade and platform services.
+        .target(
+            name: "LoyaltyCoreKit",
+            dependencies: ["LoyaltyCore"],
+            path: "Sources/LoyaltyCoreKit"
+            // Security, UserNotifications and BackgroundTasks are linked by their `import`s.
+        ),
+    ]
+)

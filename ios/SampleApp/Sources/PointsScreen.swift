@@ -1,0 +1,150 @@
+import LoyaltyCore
+import LoyaltyCoreKit
+import SwiftUI
+
+/// Points and tier: what can be spent now, what awaits the server, the tier with the progress to
+/// the next one, points about to expire and the recent ledger.
+struct PointsScreen: View {
+    let loyalty: Loyalty
+    @EnvironmentObject private var model: AppModel
+    @State private var snapshot: Snapshot?
+    @State private var loadError: String?
+
+    struct Snapshot {
+        let balance: Balance
+        let tier: TierStatus
+        let expiring: [ExpiringPoints]
+        let recent: [LedgerEntry]
+    }
+
+    var body: some View {
+        NavigationStack {
+            List {
+                if let snapshot {
+                    balanceSection(snapshot.balance)
+                    tierSection(snapshot.tier)
+                    if !snapshot.expiring.isEmpty {
+                        Section("Expiring soon") {
+                            ForEach(snapshot.expiring, id: \.lotSeq) { lot in
+                                LabeledContent("\(lot.points) points",
+                                               value: lot.expiresAt.formatted(date: .abbreviated, time: .omitted))
+                            }
+                        }
+                    }
+                    Section("Recent activity") {
+                        if snapshot.recent.isEmpty {
+                            Text("No points yet: they appear after your first purchase.")
+                                .foregroundStyle(.secondary)
+                        }
+                        ForEach(snapshot.recent, id: \.seq) { entry in
+                            LedgerRow(entry: entry)
+                        }
+                    }
+                } else if let loadError {
+                    Text(loadError).foregroundStyle(.red)
+                } else {
+                    ProgressView()
+                }
+            }
+            .navigationTitle("Points")
+            .refreshable {
+                await model.syncNow()
+            }
+        }
+        .task(id: model.dataVersion) {
+            await load()
+        }
+    }
+
+    private func balanceSection(_ balance: Balance) -> some View {
+        Section {
+            VStack(alignment: .leading, spacing: 4) {
+                Text("\(balance.available)")
+                    .font(.system(size: 48, weight: .bold, design: .rounded))
+                    .monospacedDigit()
+                Text("points to spend")
+                    .foregroundStyle(.secondary)
+            }
+            .padding(.vertical, 8)
+            if balance.pendingCredit != 0 || balance.pendingDebit != 0 {
+                LabeledContent("Waiting for confirmation", value: "+\(balance.pendingCredit) / \(balance.pendingDebit)")
+                LabeledContent("Once confirmed", value: "\(balance.projected)")
+            }
+        }
+    }
+
+    private func tierSection(_ tier: TierStatus) -> some View {
+        Section("Tier") {
+            LabeledContent("Current tier", value: tier.tier)
+            if let next = tier.nextTier, let missing = tier.pointsToNextTier {
+                let goal = tier.qualifyingPoints + missing
+                VStack(alignment: .leading, spacing: 6) {
+                    ProgressView(value: Double(tier.qualifyingPoints), total: Double(max(goal, 1)))
+                    Text("\(missing) more points for \(next)")
+                        .font(.footnote)
+                        .foregroundStyle(.secondary)
+                }
+            } else {
+                Text("You are in the highest tier.")
+                    .foregroundStyle(.secondary)
+            }
+            Text("Counted since \(tier.windowStart.formatted(date: .abbreviated, time: .omitted))")
+                .font(.footnote)
+                .foregroundStyle(.secondary)
+        }
+    }
+
+    private func load() async {
+        do {
+            async let balance = loyalty.balance()
+            async let tier = loyalty.tier()
+            async let expiring = loyalty.expiringPoints(withinDays: 60)
+            async let recent = loyalty.recentEntries(limit: 50)
+            snapshot = try await Snapshot(balance: balance, tier: tier, expiring: expiring, recent: recent)
+            loadError = nil
+        } catch let failure as LoyaltyError {
+            loadError = failure.reason
+        } catch {
+            loadError = error.localizedDescription
+        }
+    }
+}
+
+struct LedgerRow: View {
+    let entry: LedgerEntry
+
+    var body: some View {
+        HStack {
+            VStack(alignment: .leading, spacing: 2) {
+                Text(entry.description ?? Self.title(entry.kind))
+                Text(entry.at.formatted(date: .abbreviated, time: .shortened))
+                    .font(.caption)
+                    .foregroundStyle(.secondary)
+            }
+            Spacer()
+            VStack(alignment: .trailing, spacing: 2) {
+                Text(entry.points > 0 ? "+\(entry.points)" : "\(entry.points)")
+                    .monospacedDigit()
+                    .foregroundStyle(entry.points >= 0 ? Color.green : Color.primary)
+                switch entry.status {
+                case .pending:
+                    Text("pending").font(.caption2).foregroundStyle(.orange)
+                case .rejected:
+                    Text("rejected").font(.caption2).foregroundStyle(.red)
+                case .confirmed:
+                    EmptyView()
+                }
+            }
+        }
+    }
+
+    static func title(_ kind: EntryKind) -> String {
+        switch kind {
+        case .earn: return String(localized: "Points earned")
+        case .redeem: return String(localized: "Points spent")
+        case .adjust: return String(localized: "Correction")
+        case .expire: return String(localized: "Points expired")
+        case .reverse: return String(localized: "Reversal")
+        }
+    }
+}
