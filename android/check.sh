@@ -95,27 +95,14 @@ rm -f "$OUT/host-tests.jar"
     "${facade_files[@]}" "${host_test_files[@]}"
 log "kotlinc facade + host tests -> $OUT/host-tests.jar: $(since "$t")"
 
-server_dir="$(mktemp -d)"
-till_token="android-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
-target/debug/loyalty-server --data "$server_dir" --addr 127.0.0.1:0 --till-token "$till_token" \
-    >"$OUT/server.log" 2>&1 </dev/null &
-server_pid=$!
-trap 'kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; rm -rf "$server_dir"' EXIT
-server_url=""
-for _ in $(seq 1 200); do
-    server_url="$(sed -n 's/.*listening on \(http:[^ ]*\).*/\1/p' "$OUT/server.log" | head -n1)"
-    [ -n "$server_url" ] && break
-    kill -0 "$server_pid" 2>/dev/null || break
-    sleep 0.05
-done
-[ -n "$server_url" ] || { log "the reference server did not start:" >&2; cat "$OUT/server.log" >&2; exit 1; }
-log "reference server at $server_url"
+start_reference_server "$OUT/server.log" android
+log "reference server at $SERVER_URL"
 
 t=$(now)
 status=0
 timeout --kill-after=10 "${ANDROID_TEST_TIMEOUT:-600}" \
     java -Djna.library.path="$ROOT/target/debug" \
-    -Dloyalty.serverUrl="$server_url" -Dloyalty.tillToken="$till_token" \
+    -Dloyalty.serverUrl="$SERVER_URL" -Dloyalty.tillToken="$TILL_TOKEN" \
     -cp "$OUT/host-tests.jar:$HOST_BINDINGS:$KOTLIN_STDLIB:$CP_DEPS" MainKt </dev/null || status=$?
 log "java MainKt: $(since "$t"), exit $status"
 [ "$status" -eq 0 ] || { log "FAILED: host tests (exit $status)" >&2; exit "$status"; }

@@ -26,3 +26,28 @@ generate_bindings() {
     "$BINDGEN" generate "$LIB_SO" --language "$language" --config "$UNIFFI_TOML" --no-format \
         --out-dir "$out_dir"
 }
+
+# start_reference_server LOG PREFIX: starts target/debug/loyalty-server on 127.0.0.1:0 with a fresh
+# data directory and a random till token, waits until it listens, and sets SERVER_URL and
+# TILL_TOKEN. An EXIT trap stops it and removes its data directory.
+start_reference_server() {
+    local log="$1" prefix="$2"
+    REFERENCE_SERVER_DIR="$(mktemp -d)"
+    TILL_TOKEN="$prefix-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
+    target/debug/loyalty-server --data "$REFERENCE_SERVER_DIR" --addr 127.0.0.1:0 \
+        --till-token "$TILL_TOKEN" >"$log" 2>&1 </dev/null &
+    REFERENCE_SERVER_PID=$!
+    trap 'kill "$REFERENCE_SERVER_PID" 2>/dev/null || true; wait "$REFERENCE_SERVER_PID" 2>/dev/null || true; rm -rf "$REFERENCE_SERVER_DIR"' EXIT
+    SERVER_URL=""
+    for _ in $(seq 1 200); do
+        SERVER_URL="$(sed -n 's/.*listening on \(http:[^ ]*\).*/\1/p' "$log" | head -n1)"
+        [ -n "$SERVER_URL" ] && break
+        kill -0 "$REFERENCE_SERVER_PID" 2>/dev/null || break
+        sleep 0.05
+    done
+    if [ -z "$SERVER_URL" ]; then
+        echo "the reference server did not start:" >&2
+        cat "$log" >&2
+        return 1
+    fi
+}

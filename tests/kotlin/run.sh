@@ -68,27 +68,14 @@ else
 fi
 
 # The reference server on loopback, for the sync tests: a fresh data directory, a random till token.
-server_dir="$(mktemp -d)"
-till_token="kotlin-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
-target/debug/loyalty-server --data "$server_dir" --addr 127.0.0.1:0 --till-token "$till_token" \
-    >"$OUT/server.log" 2>&1 </dev/null &
-server_pid=$!
-trap 'kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; rm -rf "$server_dir"' EXIT
-server_url=""
-for _ in $(seq 1 200); do
-    server_url="$(sed -n 's/.*listening on \(http:[^ ]*\).*/\1/p' "$OUT/server.log" | head -n1)"
-    [ -n "$server_url" ] && break
-    kill -0 "$server_pid" 2>/dev/null || break
-    sleep 0.05
-done
-[ -n "$server_url" ] || { echo "[kotlin] the reference server did not start:" >&2; cat "$OUT/server.log" >&2; exit 1; }
-echo "[kotlin] reference server at $server_url"
+start_reference_server "$OUT/server.log" kotlin
+echo "[kotlin] reference server at $SERVER_URL"
 
 t=$(now)
 status=0
 timeout --kill-after=10 "${KOTLIN_TEST_TIMEOUT:-900}" \
     java -Djna.library.path="$ROOT/target/debug" -Dloyalty.repoRoot="$ROOT" \
-    -Dloyalty.serverUrl="$server_url" -Dloyalty.tillToken="$till_token" \
+    -Dloyalty.serverUrl="$SERVER_URL" -Dloyalty.tillToken="$TILL_TOKEN" \
     -cp "$OUT/tests.jar:$OUT/bindings.jar:$KOTLIN_STDLIB:$CP_DEPS" MainKt </dev/null || status=$?
 echo "[kotlin] java MainKt: $(since "$t"), exit $status"
 case "$status" in
