@@ -437,6 +437,23 @@ async fn send_item(session: &Session<'_>, item: &OutboxItem) -> Result<Answer, F
     }
 }
 
+/// A page's items checked one by one, with its next cursor and whether more follow; `None` when
+/// the page is malformed or makes no progress (a page that says there is more without moving the
+/// cursor would loop forever).
+fn checked_page<T, U>(
+    page: Option<Page<T>>,
+    cursor: Option<&str>,
+    check: impl Fn(T) -> Option<U>,
+) -> Option<(Vec<U>, String, bool)> {
+    let p = page?;
+    let progresses = !p.has_more || (!p.items.is_empty() && cursor != Some(p.next_cursor.as_str()));
+    if !p.cursor_ok() || !progresses {
+        return None;
+    }
+    let items = p.items.into_iter().map(check).collect::<Option<Vec<_>>>()?;
+    Some((items, p.next_cursor, p.has_more))
+}
+
 /// Pages through one feed from its stored cursor, applying each page with its cursor.
 async fn pull_feed(session: &Session<'_>, feed: Feed) -> Result<PageApplied, Stop> {
     let inner = session.inner;
@@ -458,27 +475,12 @@ async fn pull_feed(session: &Session<'_>, feed: Feed) -> Result<PageApplied, Sto
         }
         let req = session.request(Method::GET, path, &query, None, None, Safety::Idempotent);
         let api = session.api();
-        // A page that makes no progress while saying there is more would loop forever.
-        let progresses = |next: &str, has_more: bool, empty: bool| {
-            !has_more || (!empty && cursor.as_deref() != Some(next))
-        };
         let now = inner.clock.now();
         let (applied, has_more) = match feed {
             Feed::Ledger => {
                 let (items, next, more) = api
-                    .call_checked(&req, |p: Option<Page<wire::LedgerItem>>| {
-                        let p = p?;
-                        if !p.cursor_ok()
-                            || !progresses(&p.next_cursor, p.has_more, p.items.is_empty())
-                        {
-                            return None;
-                        }
-                        let items = p
-                            .items
-                            .into_iter()
-                            .map(|i| i.check())
-                            .collect::<Option<Vec<_>>>()?;
-                        Some((items, p.next_cursor, p.has_more))
+                    .call_checked(&req, |p| {
+                        checked_page(p, cursor.as_deref(), |i: wire::LedgerItem| i.check())
                     })
                     .await?;
                 let applied = blocking(inner, move |i| {
@@ -489,19 +491,8 @@ async fn pull_feed(session: &Session<'_>, feed: Feed) -> Result<PageApplied, Sto
             }
             Feed::Vouchers => {
                 let (items, next, more) = api
-                    .call_checked(&req, |p: Option<Page<wire::VoucherItem>>| {
-                        let p = p?;
-                        if !p.cursor_ok()
-                            || !progresses(&p.next_cursor, p.has_more, p.items.is_empty())
-                        {
-                            return None;
-                        }
-                        let items = p
-                            .items
-                            .into_iter()
-                            .map(|i| i.check(now))
-                            .collect::<Option<Vec<_>>>()?;
-                        Some((items, p.next_cursor, p.has_more))
+                    .call_checked(&req, |p| {
+                        checked_page(p, cursor.as_deref(), |i: wire::VoucherItem| i.check(now))
                     })
                     .await?;
                 let applied = blocking(inner, move |i| {
@@ -512,19 +503,8 @@ async fn pull_feed(session: &Session<'_>, feed: Feed) -> Result<PageApplied, Sto
             }
             Feed::Receipts => {
                 let (items, next, more) = api
-                    .call_checked(&req, |p: Option<Page<crate::receipts::Receipt>>| {
-                        let p = p?;
-                        if !p.cursor_ok()
-                            || !progresses(&p.next_cursor, p.has_more, p.items.is_empty())
-                        {
-                            return None;
-                        }
-                        let items = p
-                            .items
-                            .into_iter()
-                            .map(wire::check_receipt)
-                            .collect::<Option<Vec<_>>>()?;
-                        Some((items, p.next_cursor, p.has_more))
+                    .call_checked(&req, |p| {
+                        checked_page(p, cursor.as_deref(), wire::check_receipt)
                     })
                     .await?;
                 let applied = blocking(inner, move |i| {
