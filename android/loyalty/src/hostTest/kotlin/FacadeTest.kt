@@ -24,10 +24,12 @@ import java.net.http.HttpRequest
 import java.net.http.HttpResponse
 import java.nio.file.Files
 import java.util.concurrent.ConcurrentHashMap
+import kotlinx.coroutines.CompletableDeferred
 import kotlinx.coroutines.CoroutineStart
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.async
 import kotlinx.coroutines.flow.first
+import kotlinx.coroutines.flow.onEach
 import kotlinx.coroutines.flow.take
 import kotlinx.coroutines.flow.toList
 import kotlinx.coroutines.flow.transformWhile
@@ -216,14 +218,27 @@ fun facadeTests() {
         val dir = Files.createTempDirectory("loyalty-android-close").toFile()
         try {
             val loyalty = Loyalty.open(dir, MemorySecrets())
-            val states = async(Dispatchers.Default, start = CoroutineStart.UNDISPATCHED) { loyalty.syncStates.toList() }
-            val balances = async(Dispatchers.Default, start = CoroutineStart.UNDISPATCHED) { loyalty.balances.toList() }
-            loyalty.syncStates.first()
-            loyalty.balances.first()
+            // Both collectors have their first value before the close (not merely started).
+            val firstState = CompletableDeferred<Unit>()
+            val firstBalance = CompletableDeferred<Unit>()
+            val states = async(Dispatchers.Default) { loyalty.syncStates.onEach { firstState.complete(Unit) }.toList() }
+            val balances = async(Dispatchers.Default) { loyalty.balances.onEach { firstBalance.complete(Unit) }.toList() }
+            withTimeout(5_000) {
+                firstState.await()
+                firstBalance.await()
+            }
+            // Flows whose collection starts at the very moment of the close: each either completes
+            // (it started first) or fails with Closed (the close came first), never anything else.
+            val racing = List(8) { async(Dispatchers.Default) { runCatching { loyalty.balances.toList() } } }
             loyalty.close()
             withTimeout(5_000) {
                 assertTrue(states.await().isNotEmpty(), "the current state arrived before closing")
                 assertEquals(0L, balances.await().first().confirmed)
+                racing.forEach { race ->
+                    race.await()
+                        .onSuccess { seen -> seen.forEach { assertEquals(0L, it.confirmed) } }
+                        .onFailure { assertTrue(it is LoyaltyException.Closed, "racing collector: $it") }
+                }
             }
             assertThrows<LoyaltyException.Closed> { loyalty.balance() }
             assertThrows<LoyaltyException.Closed> { loyalty.syncNow() }

@@ -52,6 +52,7 @@ import kotlinx.coroutines.flow.MutableSharedFlow
 import kotlinx.coroutines.flow.MutableStateFlow
 import kotlinx.coroutines.flow.buffer
 import kotlinx.coroutines.flow.callbackFlow
+import kotlinx.coroutines.flow.catch
 import kotlinx.coroutines.flow.conflate
 import kotlinx.coroutines.flow.distinctUntilChanged
 import kotlinx.coroutines.flow.filter
@@ -125,9 +126,22 @@ class Loyalty private constructor(
         checkOpen()
         return withContext(io) {
             checkOpen()
-            block()
+            closedIfDestroyed(block)
         }
     }
+
+    /**
+     * Runs a call into a core object. A call that passed [checkOpen] but lost the race with
+     * [close] meets an object uniffi has already destroyed; that is a [LoyaltyException.Closed]
+     * to the caller, like any call after the close.
+     */
+    private inline fun <T> closedIfDestroyed(call: () -> T): T =
+        try {
+            call()
+        } catch (e: IllegalStateException) {
+            if (closed.get()) throw LoyaltyException.Closed("the client was closed")
+            throw e
+        }
 
     private suspend fun <T> writing(block: () -> T): T = blocking(block).also { localChanges.tryEmit(Unit) }
 
@@ -141,11 +155,13 @@ class Loyalty private constructor(
      */
     val syncStates: Flow<SyncState> = callbackFlow {
         checkOpen()
-        val handle = sync.addListener(object : com.loyaltycore.SyncStateListener {
-            override fun onState(state: SyncState) {
-                trySend(state)
-            }
-        })
+        val handle = closedIfDestroyed {
+            sync.addListener(object : com.loyaltycore.SyncStateListener {
+                override fun onState(state: SyncState) {
+                    trySend(state)
+                }
+            })
+        }
         val closer = launch {
             closedState.first { it }
             channel.close()
@@ -212,7 +228,12 @@ class Loyalty private constructor(
     fun tillCards(ec: EcLevel = EcLevel.MEDIUM, options: RenderOptions = defaultRenderOptions()): Flow<TillCard> =
         flow {
             while (!closed.get()) {
-                val current = tillCard(ec, options)
+                val current = try {
+                    tillCard(ec, options)
+                } catch (e: LoyaltyException.Closed) {
+                    if (closed.get()) break // closed between the check and the read: complete
+                    throw e
+                }
                 emit(current)
                 val wait = Duration.between(now(), current.code.validUntil).toMillis()
                 delay(wait.coerceAtLeast(MIN_REDRAW_MILLIS))
@@ -236,10 +257,10 @@ class Loyalty private constructor(
      * The balance now and after every change made through this facade or by a sync. Like every
      * derived Flow here, it completes when the facade is closed.
      */
-    val balances: Flow<Balance> get() = changes().map { balance() }.distinctUntilChanged()
+    val balances: Flow<Balance> get() = whileOpen { points.balance() }
 
     /** The tier now and after every change. */
-    val tiers: Flow<TierStatus> get() = changes().map { tier() }.distinctUntilChanged()
+    val tiers: Flow<TierStatus> get() = whileOpen { points.tier() }
 
     // ---- Wallet ------------------------------------------------------------------------------
 
@@ -250,7 +271,7 @@ class Loyalty private constructor(
     suspend fun voucher(id: String): Voucher = blocking { wallet.get(id) }
 
     /** The wallet now and after every change (a redemption, a sync). */
-    val wallets: Flow<List<Voucher>> get() = changes().map { vouchers() }.distinctUntilChanged()
+    val wallets: Flow<List<Voucher>> get() = whileOpen { wallet.all() }
 
     /**
      * Redeems a voucher at the till, offline: the voucher moves to `Redeeming` (show its `code`),
@@ -270,7 +291,7 @@ class Loyalty private constructor(
 
     /** Receipts newest first, now and after every change. */
     val receiptLists: Flow<List<Receipt>> get() =
-        changes().map { receipts().sortedByDescending { it.purchasedAt } }.distinctUntilChanged()
+        whileOpen { receipts.all().sortedByDescending { it.purchasedAt } }
 
     // ---- Reminders ---------------------------------------------------------------------------
 
@@ -291,7 +312,7 @@ class Loyalty private constructor(
     suspend fun reminderPlan(): ReminderPlan = blocking { reminders.plan() }
 
     /** The plan now and after every change (settings, receipts from a sync, feedback). */
-    val reminderPlans: Flow<ReminderPlan> get() = changes().map { reminderPlan() }.distinctUntilChanged()
+    val reminderPlans: Flow<ReminderPlan> get() = whileOpen { reminders.plan() }
 
     /** A push payload through the same policy as the plan. */
     suspend fun receivePush(json: String): PushOutcome = writing { reminders.receivePush(json) }
@@ -335,13 +356,36 @@ class Loyalty private constructor(
     }
 
     /**
+     * A derived Flow: [read] now and after every change, distinct values only. It completes when
+     * the facade is closed, also when the close lands between a tick and its read (that read is
+     * dropped, not thrown at the collector).
+     */
+    private fun <T> whileOpen(read: () -> T): Flow<T> =
+        changes()
+            .transformWhile {
+                val value = try {
+                    blocking(read)
+                } catch (e: LoyaltyException.Closed) {
+                    if (closed.get()) return@transformWhile false
+                    throw e
+                }
+                emit(value)
+                true
+            }
+            .distinctUntilChanged()
+
+    /**
      * A tick now, then one per local write through the facade and per sync that went back to
      * Idle; completes when the facade is closed. Conflated: a slow screen reads the latest once.
      */
     private fun changes(): Flow<Unit> =
         merge(
             localChanges.map { true },
-            syncStates.filter { it.status == SyncStatus.Idle }.map { true },
+            syncStates
+                // Registering may come after a close that the collector's first tick did not see.
+                .catch { e -> if (!(e is LoyaltyException.Closed && closed.get())) throw e }
+                .filter { it.status == SyncStatus.Idle }
+                .map { true },
             closedState.filter { it }.map { false },
         )
             .onStart { emit(!closed.get()) }
