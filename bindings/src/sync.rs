@@ -18,6 +18,8 @@ pub enum SyncPhase {
     Ledger,
     Vouchers,
     Receipts,
+    /// The content feeds: reminder rules, recipes, post-purchase content, recalls.
+    Content,
 }
 
 /// Which kind of error ended the last sync (the variants of `LoyaltyError`).
@@ -70,6 +72,7 @@ impl From<engine::SyncState> for SyncState {
                         engine::SyncPhase::Ledger => SyncPhase::Ledger,
                         engine::SyncPhase::Vouchers => SyncPhase::Vouchers,
                         engine::SyncPhase::Receipts => SyncPhase::Receipts,
+                        engine::SyncPhase::Content => SyncPhase::Content,
                     },
                 },
                 engine::SyncStatus::Failed { error } => {
@@ -111,6 +114,10 @@ pub struct SyncReport {
     pub ledger_applied: u32,
     pub vouchers_applied: u32,
     pub receipts_applied: u32,
+    /// Content feeds (reminder rules, recipes, post-purchase content, recalls) updated.
+    pub content_updated: u32,
+    /// Content feed versions refused, each with the reason; the previous version stays in use.
+    pub content_rejected: Vec<String>,
     /// HTTP requests made, retries included.
     pub requests: u64,
 }
@@ -124,6 +131,8 @@ impl From<engine::SyncReport> for SyncReport {
             ledger_applied: r.ledger_applied,
             vouchers_applied: r.vouchers_applied,
             receipts_applied: r.receipts_applied,
+            content_updated: r.content_updated,
+            content_rejected: r.content_rejected,
             requests: r.requests,
         }
     }

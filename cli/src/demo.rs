@@ -18,7 +18,6 @@ use loyalty_core::wallet::{VoucherKind, VoucherState};
 use loyalty_core::{Clock, LoyaltyClient, ManualClock, Money};
 use loyalty_server::{start, ServerConfig};
 use serde_json::{json, Value};
-use std::collections::BTreeMap;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -630,10 +629,9 @@ impl Demo<'_> {
         // ---- content ---------------------------------------------------------------------
         self.clock.set(demo_now());
         let now = demo_now();
-        out.section("Reminder content (published by the retailer, fetched by the app)")?;
+        out.section("Reminder content (published by the retailer)")?;
         let mut published = vec![("reminder-rules", rules_feed())];
         published.extend(catalogue_feeds(now));
-        let mut fetched: BTreeMap<&str, Value> = BTreeMap::new();
         for (kind, body) in &published {
             let put = self.till.call(
                 "PUT",
@@ -641,12 +639,9 @@ impl Demo<'_> {
                 Some(body),
                 None,
             )?;
-            let got = self
-                .till
-                .call("GET", &format!("/v1/content/{kind}"), None, None)?;
             let count = ["rules", "recipes", "content", "recalls"]
                 .iter()
-                .filter_map(|k| got["body"][k].as_array())
+                .filter_map(|k| body[k].as_array())
                 .map(Vec::len)
                 .sum::<usize>();
             out.line(format!(
@@ -655,36 +650,23 @@ impl Demo<'_> {
                 put["version"].as_u64().unwrap_or(0),
                 if count == 1 { "" } else { "s" }
             ))?;
-            fetched.insert(kind, got["body"].clone());
         }
-        let reminders = self.client.reminders();
-        reminders.set_rules_json(&fetched["reminder-rules"].to_string())?;
-        let mut catalogue = json!({"version": 1, "recalls": [], "recipes": [], "content": []});
-        for kind in ["recipes", "post-purchase", "recalls"] {
-            for part in ["recalls", "recipes", "content"] {
-                if let Some(items) = fetched[kind][part].as_array() {
-                    if let Some(all) = catalogue[part].as_array_mut() {
-                        all.extend(items.iter().cloned());
-                    }
-                }
-            }
-        }
-        reminders.set_catalogue_json(&catalogue.to_string())?;
-        out.line(
-            "  (the core's sync does not pull content feeds yet: the demo GETs /v1/content/{kind}\n   and hands them to the app's RemindersApi as the app would)",
-        )?;
 
         // ---- sync ------------------------------------------------------------------------
         out.section("Sync")?;
         let sync = self.client.sync();
         let report = sync.sync_now_blocking()?;
         out.line(format!(
-            "  {} ledger entries, {} vouchers, {} receipts applied in {} HTTP requests",
+            "  {} ledger entries, {} vouchers, {} receipts and {} content feeds applied in {} HTTP requests",
             report.ledger_applied,
             report.vouchers_applied,
             report.receipts_applied,
+            report.content_updated,
             report.requests
         ))?;
+        for refused in &report.content_rejected {
+            out.line(format!("  refused: {refused}"))?;
+        }
 
         // ---- card ------------------------------------------------------------------------
         out.section("Your card at the till")?;
@@ -790,6 +772,7 @@ impl Demo<'_> {
             "Reminders planned for the coming weeks (language: {})",
             lang.code()
         ))?;
+        let reminders = self.client.reminders();
         reminders.set_settings(Settings {
             language: lang.code().into(),
             consent: Consent {

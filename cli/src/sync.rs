@@ -131,6 +131,7 @@ fn phase(p: SyncPhase) -> &'static str {
         SyncPhase::Ledger => "ledger",
         SyncPhase::Vouchers => "vouchers",
         SyncPhase::Receipts => "receipts",
+        SyncPhase::Content => "content",
     }
 }
 

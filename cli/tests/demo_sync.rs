@@ -90,7 +90,7 @@ fn demo_in_english_tells_the_whole_story() {
     assert!(out.contains("16 × Dog food 12 kg"), "{out}");
     assert!(out.contains("lot L2612-30"), "{out}");
     assert!(
-        out.contains("ledger entries, 3 vouchers, 20 receipts applied"),
+        out.contains("ledger entries, 3 vouchers, 20 receipts and 4 content feeds applied"),
         "{out}"
     );
     // The rotating card: a QR block of at least 21 modules (11 text rows at 2 modules a row)

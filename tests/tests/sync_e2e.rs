@@ -8,6 +8,7 @@
 mod support;
 
 use loyalty_core::points::EntryStatus;
+use loyalty_core::store::ReminderKey;
 use loyalty_core::sync::{ListenerHandle, SyncConfig, SyncState, SyncStatus};
 use loyalty_core::wallet::VoucherState;
 use loyalty_core::ApiError;
@@ -148,9 +149,10 @@ async fn initial_sync_pages_through_everything_and_reports_its_state() {
     assert_eq!(report.ledger_applied, 75);
     assert_eq!(report.vouchers_applied, 30);
     assert_eq!(report.receipts_applied, 40);
-    // Pages of 25: 3 for the ledger, 2 for the vouchers, 2 for the receipts; no retry.
+    // Pages of 25: 3 for the ledger, 2 for the vouchers, 2 for the receipts, then one GET per
+    // content feed (none published); no retry.
     assert_eq!(report.requests, proxy.requests() - before);
-    assert_eq!(report.requests, 3 + 2 + 2);
+    assert_eq!(report.requests, 3 + 2 + 2 + 4);
     assert_mirrors(&server, &device).await;
 
     wait_for(&states, &changed, |s| {
@@ -168,7 +170,7 @@ async fn initial_sync_pages_through_everything_and_reports_its_state() {
         "{seen:?}"
     );
 
-    // Nothing new: one request per feed, nothing applied.
+    // Nothing new: one request per delta feed and per content feed, nothing applied.
     let report = sync.sync_now().await.unwrap();
     assert_eq!(
         (
@@ -178,7 +180,7 @@ async fn initial_sync_pages_through_everything_and_reports_its_state() {
         ),
         (0, 0, 0)
     );
-    assert_eq!(report.requests, 3);
+    assert_eq!(report.requests, 3 + 4);
 
     // A dropped handle hears nothing more; a live one does.
     let last = sync.state().last_synced_at;
@@ -200,6 +202,159 @@ async fn initial_sync_pages_through_everything_and_reports_its_state() {
     .await;
     assert_eq!(states.lock().unwrap().len(), count);
     assert_mirrors(&server, &device).await;
+}
+
+/// What the device's reminder data holds: the rule ids, and the catalogue's recall, recipe and
+/// content ids.
+fn reminder_data(device: &Device) -> (Vec<String>, [Vec<String>; 3]) {
+    let store = device.client.store();
+    let rules = store
+        .reminder_value::<String>(ReminderKey::Rules)
+        .unwrap()
+        .map(|json| {
+            let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+            ids(&v["rules"])
+        })
+        .unwrap_or_default();
+    let catalogue = store
+        .reminder_value::<String>(ReminderKey::Catalogue)
+        .unwrap()
+        .map(|json| {
+            let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+            [ids(&v["recalls"]), ids(&v["recipes"]), ids(&v["content"])]
+        })
+        .unwrap_or_default();
+    (rules, catalogue)
+}
+
+fn ids(list: &serde_json::Value) -> Vec<String> {
+    list.as_array()
+        .map(|a| {
+            a.iter()
+                .map(|i| i["id"].as_str().unwrap().to_string())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn recipe(id: &str) -> serde_json::Value {
+    json!({"id": id, "title": {"en": "Dog biscuits"},
+           "ingredients": [{"categories": ["pet food"]}]})
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn content_feeds_reach_the_reminders_once_and_a_bad_version_is_refused() {
+    let (_data, server, proxy, device) = setup(test_config()).await;
+    let member = device.member_id();
+    seed(&server, &member, 1, 0, 0).await; // a receipt for dog food (GTIN 4006381333931), 1 March
+    let sync = device.client.sync();
+
+    // Nothing published: nothing applied, and what the app set itself stays.
+    let own_rules = r#"{"version": 1, "rules": [{"id": "own-welcome", "kind": "welcome"}]}"#;
+    device.client.reminders().set_rules_json(own_rules).unwrap();
+    let report = sync.sync_now().await.unwrap();
+    assert_eq!(
+        (report.content_updated, report.content_rejected.len()),
+        (0, 0)
+    );
+    assert_eq!(reminder_data(&device).0, ["own-welcome"]);
+
+    // The retailer publishes rules, a recall of the dog food sold around 1 March, and recipes.
+    let now = chrono::Utc::now();
+    server
+        .publish_content(
+            "reminder-rules",
+            &json!({"version": 1, "rules": [{"id": "recipes", "kind": "recipes"}]}),
+        )
+        .await;
+    server
+        .publish_content(
+            "recalls",
+            &json!({"version": 1, "recalls": [{
+                "id": "R-7", "gtins": ["4006381333931"],
+                "sold_from": "2026-02-28T00:00:00Z", "sold_until": "2026-03-02T00:00:00Z",
+                "published_at": (now - chrono::Duration::hours(1)).to_rfc3339(),
+                "product": {"en": "Dog food 12 kg"}, "instructions": {"en": "Bring it back."},
+                "urgent": true}]}),
+        )
+        .await;
+    server
+        .publish_content(
+            "recipes",
+            &json!({"version": 1, "recipes": [recipe("biscuits")]}),
+        )
+        .await;
+    let report = sync.sync_now().await.unwrap();
+    assert_eq!(report.content_updated, 3, "{report:?}");
+    assert!(report.content_rejected.is_empty(), "{report:?}");
+    let (rules, [recalls, recipes, content]) = reminder_data(&device);
+    assert_eq!(rules, ["recipes"]);
+    assert_eq!(
+        (recalls, recipes, content.len()),
+        (vec!["R-7".to_string()], vec!["biscuits".to_string()], 0)
+    );
+    // The recall reaches the plan of the shopper who bought the product (safety: on by default).
+    let plan = device.client.reminders().plan().unwrap();
+    assert!(
+        plan.items
+            .iter()
+            .any(|n| n.rule_id == "recall" && n.id.starts_with("recall:R-7")),
+        "{:?}",
+        plan.items.iter().map(|n| &n.id).collect::<Vec<_>>()
+    );
+
+    // Unchanged: the content requests are answered 304 and nothing is applied again.
+    let before = proxy.requests();
+    let report = sync.sync_now().await.unwrap();
+    assert_eq!((report.content_updated, report.requests), (0, 3 + 4));
+    assert_eq!(proxy.requests() - before, 3 + 4);
+
+    // A version that does not validate is refused with its reason; the previous one stays.
+    server
+        .publish_content(
+            "recipes",
+            &json!({"version": 1, "recipes": [recipe("no spaces in ids")]}),
+        )
+        .await;
+    server
+        .publish_content(
+            "post-purchase",
+            &json!({"version": 1, "recipes": [recipe("misfiled")]}),
+        )
+        .await;
+    let report = sync.sync_now().await.unwrap();
+    assert_eq!(report.content_updated, 0, "{report:?}");
+    assert_eq!(report.content_rejected.len(), 2, "{report:?}");
+    assert!(
+        report.content_rejected[0].starts_with("recipes version 2: "),
+        "{report:?}"
+    );
+    assert!(
+        report.content_rejected[1].contains("carries only `content` entries"),
+        "{report:?}"
+    );
+    let (_, [recalls, recipes, _]) = reminder_data(&device);
+    assert_eq!((recalls.len(), recipes), (1, vec!["biscuits".to_string()]));
+
+    // The next version is valid: applied, and the other feeds' entries are kept.
+    server
+        .publish_content(
+            "recipes",
+            &json!({"version": 1, "recipes": [recipe("chews")]}),
+        )
+        .await;
+    let report = sync.sync_now().await.unwrap();
+    assert_eq!(report.content_updated, 1, "{report:?}");
+    assert_eq!(
+        report.content_rejected.len(),
+        1,
+        "post-purchase is still refused: {report:?}"
+    );
+    let (_, [recalls, recipes, _]) = reminder_data(&device);
+    assert_eq!(
+        (recalls, recipes),
+        (vec!["R-7".to_string()], vec!["chews".to_string()])
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

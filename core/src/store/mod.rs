@@ -14,7 +14,7 @@ mod cards;
 mod ledger;
 mod receipts;
 mod reminders;
-pub use reminders::ReminderKey;
+pub use reminders::{ContentFeed, ReminderKey, StoredFeed};
 pub mod schema;
 mod sync;
 pub use sync::{

@@ -1,9 +1,10 @@
 //! Reminder state: one record per key in the `reminders` tree (rules, catalogue, settings,
-//! context, feedback, delivered history, received pushes).
+//! context, feedback, delivered history, received pushes, and the last applied version of each
+//! content feed from the server).
 
 use super::{get, tx_get, tx_put, Store, StoreError, Tree};
 use serde::de::DeserializeOwned;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The keys of the reminder state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -15,6 +16,43 @@ pub enum ReminderKey {
     Feedback,
     History,
     Pushes,
+    /// The last applied version of a content feed ([`StoredFeed`]).
+    Feed(ContentFeed),
+}
+
+/// The server's content feeds (`GET /v1/content/{kind}`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ContentFeed {
+    ReminderRules,
+    Recipes,
+    PostPurchase,
+    Recalls,
+}
+
+impl ContentFeed {
+    pub const ALL: [ContentFeed; 4] = [
+        ContentFeed::ReminderRules,
+        ContentFeed::Recipes,
+        ContentFeed::PostPurchase,
+        ContentFeed::Recalls,
+    ];
+
+    /// The feed's name in the API's path.
+    pub fn name(self) -> &'static str {
+        match self {
+            ContentFeed::ReminderRules => "reminder-rules",
+            ContentFeed::Recipes => "recipes",
+            ContentFeed::PostPurchase => "post-purchase",
+            ContentFeed::Recalls => "recalls",
+        }
+    }
+}
+
+/// A content feed version as applied: the server's version number and its body (JSON text).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredFeed {
+    pub version: u64,
+    pub body: String,
 }
 
 impl ReminderKey {
@@ -27,6 +65,10 @@ impl ReminderKey {
             ReminderKey::Feedback => b"feedback",
             ReminderKey::History => b"history",
             ReminderKey::Pushes => b"pushes",
+            ReminderKey::Feed(ContentFeed::ReminderRules) => b"feed.reminder-rules",
+            ReminderKey::Feed(ContentFeed::Recipes) => b"feed.recipes",
+            ReminderKey::Feed(ContentFeed::PostPurchase) => b"feed.post-purchase",
+            ReminderKey::Feed(ContentFeed::Recalls) => b"feed.recalls",
         }
     }
 }
@@ -46,6 +88,21 @@ impl Store {
     ) -> Result<(), StoreError> {
         let _w = self.writer();
         self.transact(&[Tree::Reminders], |t| tx_put(&t[0], key.bytes(), value))
+    }
+
+    /// Several values in one transaction (a content feed with what it makes of the rules or the
+    /// catalogue: both or neither).
+    pub fn set_reminder_values(
+        &self,
+        values: &[(ReminderKey, serde_json::Value)],
+    ) -> Result<(), StoreError> {
+        let _w = self.writer();
+        self.transact(&[Tree::Reminders], |t| {
+            for (key, value) in values {
+                tx_put(&t[0], key.bytes(), value)?;
+            }
+            Ok(())
+        })
     }
 
     /// Read-modify-write of one value (e.g. appending feedback), atomically.

@@ -1,6 +1,7 @@
 //! The sync procedures: enrolment, joining a household, one sync (card, outbox, feeds), signing
 //! out. They run on the client's runtime; store work runs on its blocking pool.
 
+use super::content;
 use super::http::{validate_base_url, Api, Request};
 use super::retry::{Cancel, Retrier, Safety, TokioSleeper};
 use super::wire::{self, ClaimOutcomeWire, Page, RedemptionOutcomeWire};
@@ -11,7 +12,9 @@ use super::{
 use crate::client::{secret_store_failed, CardApi, Inner};
 use crate::error::{ApiError, ApiResult};
 use crate::secrets::SecretStore;
-use crate::store::{ClaimVerdict, Feed, PageApplied, SyncAccount};
+use crate::store::{
+    ClaimVerdict, ContentFeed, Feed, PageApplied, ReminderKey, StoredFeed, SyncAccount,
+};
 use crate::wallet::{OutboxItem, OutboxOperation, RedemptionOutcome};
 use reqwest::{Method, Url};
 use std::sync::atomic::Ordering;
@@ -144,6 +147,7 @@ impl<'a> Session<'a> {
             body,
             idempotency_key,
             token: self.token.as_deref(),
+            if_none_match: None,
             safety,
         }
     }
@@ -268,6 +272,66 @@ async fn run_sync(
             Feed::Receipts => report.receipts_applied += n,
         }
         report.outbox_resolved += applied.resolved_outbox;
+    }
+
+    publish(
+        inner,
+        SyncStatus::Syncing {
+            phase: SyncPhase::Content,
+        },
+    );
+    pull_content(&session, report).await
+}
+
+/// Pulls the content feeds that changed (`If-None-Match` with the applied version) and applies
+/// each valid one (see [`content`]). These requests carry no token: the feeds are the same for
+/// everyone, and asking for them tells the server nothing about the shopper. A version that does
+/// not validate is reported in [`SyncReport::content_rejected`] and skipped; the previous one
+/// stays in use, and the next sync asks again.
+async fn pull_content(session: &Session<'_>, report: &mut SyncReport) -> Result<(), Stop> {
+    let inner = session.inner;
+    for feed in ContentFeed::ALL {
+        if session.cancel.is_cancelled() {
+            return Err(Stop::Cancelled);
+        }
+        let applied = blocking(inner, move |i| {
+            let stored = i
+                .store
+                .reminder_value::<StoredFeed>(ReminderKey::Feed(feed))?;
+            Ok(stored.map(|f| f.version))
+        })
+        .await?;
+        let tag = applied.map(|v| format!("\"{v}\""));
+        let path = format!("v1/content/{}", feed.name());
+        let mut req = session.request(Method::GET, &path, &[], None, None, Safety::Idempotent);
+        req.token = None;
+        req.if_none_match = tag.as_deref();
+        let doc = session
+            .api()
+            .call_checked(&req, |d: Option<wire::ContentDoc>| match d {
+                None => Some(None),
+                Some(doc) if doc.kind == feed.name() => Some(Some(doc)),
+                Some(_) => None,
+            })
+            .await?;
+        let Some(doc) = doc else {
+            continue; // 304: the applied version is current
+        };
+        if doc.version == 0 || doc.body.is_null() || Some(doc.version) == applied {
+            continue; // never published, or nothing new
+        }
+        let version = doc.version;
+        let body = doc.body.to_string();
+        let outcome = blocking(inner, move |i| {
+            Ok(content::apply(&i.store, feed, version, &body)?)
+        })
+        .await?;
+        match outcome {
+            Ok(()) => report.content_updated += 1,
+            Err(reason) => report
+                .content_rejected
+                .push(format!("{} version {version}: {reason}", feed.name())),
+        }
     }
     Ok(())
 }

@@ -6,7 +6,7 @@ use super::retry::{parse_retry_after, Retrier, Safety};
 use super::SyncConfig;
 use crate::error::{ApiError, ApiResult};
 use chrono::{DateTime, Utc};
-use reqwest::header::{HeaderValue, AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER};
+use reqwest::header::{HeaderValue, AUTHORIZATION, CONTENT_TYPE, IF_NONE_MATCH, RETRY_AFTER};
 use reqwest::{Method, StatusCode, Url};
 use serde::de::DeserializeOwned;
 use std::net::IpAddr;
@@ -198,6 +198,8 @@ pub struct Request<'a> {
     pub idempotency_key: Option<&'a str>,
     /// The bearer token, when the endpoint needs one.
     pub token: Option<&'a str>,
+    /// An entity tag: a `304 Not Modified` answer then decodes as `None`.
+    pub if_none_match: Option<&'a str>,
     pub safety: Safety,
 }
 
@@ -212,7 +214,8 @@ pub struct Api<'a> {
 }
 
 impl Api<'_> {
-    /// Sends `req` (with retries) and decodes the JSON answer; `None` for 204.
+    /// Sends `req` (with retries) and decodes the JSON answer; `None` for 204 (and for 304 when
+    /// the request has `if_none_match`).
     pub async fn call<T: DeserializeOwned>(&self, req: &Request<'_>) -> Result<Option<T>, Failure> {
         self.call_checked(req, |t: Option<T>| Some(t)).await
     }
@@ -272,6 +275,9 @@ impl Api<'_> {
         if let Some(key) = req.idempotency_key {
             builder = builder.header("idempotency-key", key);
         }
+        if let Some(tag) = req.if_none_match {
+            builder = builder.header(IF_NONE_MATCH, tag);
+        }
         if let Some(body) = body {
             builder = builder.header(CONTENT_TYPE, "application/json").body(body);
         }
@@ -283,6 +289,9 @@ impl Api<'_> {
             Ok(Ok(r)) => r,
         };
         let status = response.status();
+        if status == StatusCode::NOT_MODIFIED && req.if_none_match.is_some() {
+            return Ok(None);
+        }
         let retry_after = response
             .headers()
             .get(RETRY_AFTER)

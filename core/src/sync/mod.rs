@@ -20,6 +20,7 @@
 //! - **Secrets**: the bearer token and the household code are kept in the app's
 //!   [`SecretStore`](crate::secrets::SecretStore), never in the database, errors or logs.
 
+mod content;
 mod engine;
 mod http;
 mod retry;
@@ -121,6 +122,8 @@ pub enum SyncPhase {
     Ledger,
     Vouchers,
     Receipts,
+    /// The content feeds: reminder rules, recipes, post-purchase content, recalls.
+    Content,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -174,6 +177,11 @@ pub struct SyncReport {
     pub ledger_applied: u32,
     pub vouchers_applied: u32,
     pub receipts_applied: u32,
+    /// Content feeds (reminder rules, recipes, post-purchase content, recalls) updated.
+    pub content_updated: u32,
+    /// Content feed versions refused, each with the reason (`recalls version 3: ...`); the
+    /// previous version stays in use. For the retailer's developers: no shopper data in them.
+    pub content_rejected: Vec<String>,
     /// HTTP requests made, retries included.
     pub requests: u64,
 }

@@ -13,6 +13,14 @@ use serde::Deserialize;
 /// Longest cursor accepted from a server (it is sent back in a URL).
 const MAX_CURSOR_LEN: usize = 512;
 
+/// `GET /v1/content/{kind}`: the body is checked by the reminder data it feeds.
+#[derive(Deserialize)]
+pub struct ContentDoc {
+    pub kind: String,
+    pub version: u64,
+    pub body: serde_json::Value,
+}
+
 /// `POST /v1/members`. No `Debug`: it holds the token and the household code.
 #[derive(Deserialize)]
 pub struct Enrolled {

@@ -90,6 +90,7 @@ extension SyncPhase {
         case .ledger: return String(localized: "points")
         case .vouchers: return String(localized: "vouchers")
         case .receipts: return String(localized: "receipts")
+        case .content: return String(localized: "reminder content")
         }
     }
 }

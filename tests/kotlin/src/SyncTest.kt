@@ -29,6 +29,17 @@ private fun admin(path: String, json: String): String {
     return response.body()
 }
 
+/** Publishes the next version of a content feed (the retailer's side). */
+private fun publishContent(kind: String, json: String) {
+    val request = HttpRequest.newBuilder(URI.create("$SERVER/v1/admin/content/$kind"))
+        .header("Authorization", "Bearer $TILL_TOKEN")
+        .header("Content-Type", "application/json")
+        .PUT(HttpRequest.BodyPublishers.ofString(json))
+        .build()
+    val response = http.send(request, HttpResponse.BodyHandlers.ofString())
+    assertTrue(response.statusCode() in 200..299, "publish $kind: ${response.statusCode()} ${response.body()}")
+}
+
 private fun issueVoucher(memberId: String, title: String): String {
     val body = admin(
         "/v1/admin/members/$memberId/vouchers",
@@ -92,6 +103,31 @@ fun syncTests() {
             handle.cancel()
             sync.signOut()
             assertFalse(sync.isSignedIn())
+        }
+    }
+    test("content feeds arrive with the sync once; a version that does not validate is refused with its reason") {
+        withDevice { client ->
+            val sync = client.sync()
+            sync.enrol(SERVER, null)
+            // Only this test publishes content on this server.
+            publishContent(
+                "recipes",
+                """{"version": 1, "recipes": [{"id": "kotlin-soup", "title": {"en": "Soup"}, "ingredients": [{"categories": ["soup"]}]}]}""",
+            )
+            val first = sync.syncNow()
+            assertEquals(1u, first.contentUpdated, "$first")
+            assertEquals(emptyList<String>(), first.contentRejected)
+            assertEquals(0u, sync.syncNow().contentUpdated, "unchanged: answered 304, nothing applied")
+            // The recalls feed carries only recalls: a recipe in it is refused, nothing else changes.
+            publishContent(
+                "recalls",
+                """{"version": 1, "recipes": [{"id": "misfiled", "title": {"en": "Soup"}, "ingredients": [{"categories": ["soup"]}]}]}""",
+            )
+            val refused = sync.syncNow()
+            assertEquals(0u, refused.contentUpdated)
+            assertEquals(1, refused.contentRejected.size, "$refused")
+            assertTrue(refused.contentRejected[0].startsWith("recalls version 1: "), refused.contentRejected[0])
+            assertTrue(client.reminders().plan().items.none { it.ruleId == "recall" })
         }
     }
     test("two devices of one household redeem the same voucher offline: one wins, both show it redeemed") {

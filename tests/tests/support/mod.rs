@@ -269,6 +269,13 @@ impl Server {
         http_ok(self.addr, "POST", path, Some(&self.till), Some(body)).await
     }
 
+    /// Publishes the next version of a content feed; returns its version.
+    pub async fn publish_content(&self, kind: &str, body: &Value) -> u64 {
+        let path = format!("/v1/admin/content/{kind}");
+        let published = http_ok(self.addr, "PUT", &path, Some(&self.till), Some(body)).await;
+        published["version"].as_u64().unwrap()
+    }
+
     pub async fn issue_voucher(&self, member: &str, title: &str) -> String {
         let v = self
             .admin(
