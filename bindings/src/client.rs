@@ -193,7 +193,9 @@ impl Points {
             .collect())
     }
 
-    /// Writes the expiry entries due now; returns them (empty when nothing is due).
+    /// Writes the expiry entries due now; returns them (empty when nothing is due). Once the
+    /// device syncs with the retailer's server it writes none: the server's expiries arrive with
+    /// the ledger (use `expiringWithin` to warn before points expire).
     pub fn expire_due(&self) -> Result<Vec<LedgerEntry>> {
         Ok(self.api.expire_due()?.into_iter().map(Into::into).collect())
     }

@@ -254,7 +254,15 @@ impl PointsApi {
     }
 
     /// Writes the expiry entries due now (oldest points first). Idempotent.
+    ///
+    /// Only on a device that keeps its points alone: once it syncs with the retailer's server,
+    /// the server is the source of truth and its expiries arrive with the ledger, so this writes
+    /// nothing (expiring the same points here too would take them off twice).
+    /// [`PointsApi::expiring_within`] still warns before points expire.
     pub fn expire_due(&self) -> ApiResult<Vec<LedgerEntry>> {
+        if self.inner.store.sync_account()?.is_some() {
+            return Ok(Vec::new());
+        }
         let now = self.inner.now();
         let rules = &self.inner.rules;
         Ok(self

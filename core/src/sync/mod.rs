@@ -546,6 +546,37 @@ mod tests {
     }
 
     #[test]
+    fn a_device_that_syncs_leaves_expiry_to_the_server() {
+        let start = chrono::DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z")
+            .unwrap()
+            .with_timezone(&chrono::Utc);
+        let clock = Arc::new(crate::clock::ManualClock::new(start));
+        let open = |dir: &std::path::Path| {
+            LoyaltyClient::open(dir, Default::default(), clock.clone(), None).unwrap()
+        };
+        let (alone, synced) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        let (alone, synced) = (open(alone.path()), open(synced.path()));
+        synced
+            .store()
+            .set_sync_account(&crate::store::SyncAccount {
+                base_url: "https://loyalty.example".into(),
+                member_id: "m_1".into(),
+            })
+            .unwrap();
+        for client in [&alone, &synced] {
+            client.points().earn(120, None, None, false).unwrap();
+        }
+        // The default rules expire points after 24 months.
+        clock.advance(chrono::Duration::days(25 * 31));
+        let expired = alone.points().expire_due().unwrap();
+        assert_eq!(expired.iter().map(|e| e.points).sum::<i64>(), -120);
+        assert_eq!(alone.points().balance().unwrap().confirmed, 0);
+        assert!(synced.points().expire_due().unwrap().is_empty());
+        assert_eq!(synced.points().balance().unwrap().confirmed, 120);
+        assert_eq!(synced.points().entries().unwrap().len(), 1);
+    }
+
+    #[test]
     fn async_functions_need_no_runtime_of_the_caller() {
         let (_dir, client) = client();
         let sync = client.sync();
