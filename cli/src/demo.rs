@@ -60,20 +60,8 @@ fn utc(y: i32, mo: u32, d: u32, h: u32, mi: u32) -> DateTime<Utc> {
 /// A GTIN-13 from its 12-digit body (the check digit computed).
 fn gtin(body: u64) -> String {
     let body = format!("{body:012}");
-    let sum: u32 = body
-        .bytes()
-        .rev()
-        .enumerate()
-        .map(|(i, b)| {
-            let d = u32::from(b - b'0');
-            if i % 2 == 0 {
-                d * 3
-            } else {
-                d
-            }
-        })
-        .sum();
-    format!("{body}{}", (10 - sum % 10) % 10)
+    let check = loyalty_core::receipts::gs1_check_digit(&body);
+    format!("{body}{check}")
 }
 
 /// One product on the shelf.

@@ -174,20 +174,8 @@ impl Rng {
 
 fn gtin13(body: u64) -> String {
     let body = format!("{:012}", body % 1_000_000_000_000);
-    let sum: u32 = body
-        .bytes()
-        .rev()
-        .enumerate()
-        .map(|(i, b)| {
-            let d = u32::from(b - b'0');
-            if i % 2 == 0 {
-                d * 3
-            } else {
-                d
-            }
-        })
-        .sum();
-    format!("{body}{}", (10 - sum % 10) % 10)
+    let check = loyalty_core::receipts::gs1_check_digit(&body);
+    format!("{body}{check}")
 }
 
 const CATEGORIES: u64 = 40;

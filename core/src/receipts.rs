@@ -145,19 +145,34 @@ pub fn validate_gtin(gtin: &str) -> Result<(), InputError> {
     if !matches!(gtin.len(), 8 | 12 | 13 | 14) || !gtin.bytes().all(|b| b.is_ascii_digit()) {
         return Err(InputError::new("GTIN must be 8, 12, 13 or 14 digits"));
     }
-    let digits: Vec<u32> = gtin.bytes().map(|b| u32::from(b - b'0')).collect();
-    let (body, check) = digits.split_at(digits.len() - 1);
-    // GS1: from the right of the body, weights 3,1,3,1...
-    let sum: u32 = body
-        .iter()
-        .rev()
-        .enumerate()
-        .map(|(i, d)| if i % 2 == 0 { d * 3 } else { *d })
-        .sum();
-    if (10 - sum % 10) % 10 != check[0] {
+    let (body, check) = gtin.split_at(gtin.len() - 1);
+    if !check.starts_with(gs1_check_digit(body)) {
         return Err(InputError::new("GTIN check digit is wrong"));
     }
     Ok(())
+}
+
+/// The GS1 check digit for `body`, the digits before it (weights 3, 1, 3, ... from the right;
+/// GS1 General Specifications 7.9.1). Bytes that are not ASCII digits count as 0.
+pub fn gs1_check_digit(body: &str) -> char {
+    let sum: u32 = body
+        .bytes()
+        .rev()
+        .enumerate()
+        .map(|(i, b)| {
+            let d = if b.is_ascii_digit() {
+                u32::from(b - b'0')
+            } else {
+                0
+            };
+            if i % 2 == 0 {
+                d * 3
+            } else {
+                d
+            }
+        })
+        .sum();
+    char::from(b'0' + ((10 - sum % 10) % 10) as u8)
 }
 
 #[cfg(test)]
@@ -186,6 +201,8 @@ mod tests {
             "10614141000415",
         ] {
             assert!(validate_gtin(ok).is_ok(), "{ok}");
+            let (body, check) = ok.split_at(ok.len() - 1);
+            assert_eq!(gs1_check_digit(body).to_string(), check, "{ok}");
         }
         for bad in [
             "4006381333932",

@@ -63,20 +63,7 @@ fn all_digits(s: &str) -> bool {
     s.bytes().all(|b| b.is_ascii_digit())
 }
 
-fn digits(s: &str) -> Vec<u32> {
-    s.bytes().map(|b| u32::from(b - b'0')).collect()
-}
-
-/// GS1 check digit of the digits before it (weights 3, 1, 3, ... from the right).
-pub(super) fn gs1_check_digit(body: &str) -> char {
-    let sum: u32 = digits(body)
-        .iter()
-        .rev()
-        .enumerate()
-        .map(|(i, d)| if i % 2 == 0 { d * 3 } else { *d })
-        .sum();
-    char::from(b'0' + ((10 - sum % 10) % 10) as u8)
-}
+use crate::receipts::gs1_check_digit;
 
 /// A GTIN-like code (EAN-13, EAN-8, UPC-A): `len - 1` digits get their check digit; `len` digits
 /// must carry the right one.
