@@ -23,6 +23,7 @@ import java.net.http.HttpClient
 import java.net.http.HttpRequest
 import java.net.http.HttpResponse
 import java.nio.file.Files
+import java.time.Instant
 import java.util.concurrent.ConcurrentHashMap
 import kotlinx.coroutines.CompletableDeferred
 import kotlinx.coroutines.CoroutineStart
@@ -128,19 +129,30 @@ fun facadeTests() {
             assertTrue(till.code.validUntil.isAfter(till.code.validFrom))
         }
     }
-    test("tillCards re-issues the code at each rotation (1 s period)") {
+    test("tillCards re-issues the code at each rotation (30 s period, injected clock)") {
         val dir = Files.createTempDirectory("loyalty-android-card").toFile()
         val secrets = MemorySecrets()
+        // The core's clock, moved by the test: the Flow reads it, never the wall clock.
+        val clock = ManualClock(Instant.parse("2026-11-23T10:00:05Z"))
         try {
-            // A card enrolled locally with a one-second period, then the facade on the same data.
-            LoyaltyClient.open(dir.path, defaultProgrammeRules(), null, secrets).use { client ->
+            // A card enrolled locally with a 30-second period, then the facade on the same data.
+            LoyaltyClient.open(dir.path, defaultProgrammeRules(), clock, secrets).use { client ->
                 client.card().use { card ->
-                    card.enrol("2400000000017", newTotpSecret(TotpAlgorithm.SHA1), TotpParams(TotpAlgorithm.SHA1, 8u, 1000uL))
+                    card.enrol("2400000000017", newTotpSecret(TotpAlgorithm.SHA1), TotpParams(TotpAlgorithm.SHA1, 8u, 30_000uL))
                 }
                 client.shutdown()
             }
-            Loyalty.open(dir, secrets).use { loyalty ->
-                val cards: List<TillCard> = loyalty.tillCards().take(3).toList()
+            Loyalty.open(dir, secrets, clock = clock).use { loyalty ->
+                // Each code on screen moves the clock to the end of its period; the Flow then
+                // issues the next one (after its minimum redraw interval, not a period).
+                val cards: List<TillCard> = loyalty.tillCards()
+                    .onEach { clock.set(it.code.validUntil) }
+                    .take(3)
+                    .toList()
+                assertEquals(
+                    listOf("2026-11-23T10:00:00Z", "2026-11-23T10:00:30Z", "2026-11-23T10:01:00Z"),
+                    cards.map { it.code.validFrom.toString() },
+                )
                 assertEquals(3, cards.map { it.code.counter }.toSet().size, "a new code per period: $cards")
                 assertEquals(cards[0].code.validUntil, cards[1].code.validFrom, "redrawn at validUntil")
                 assertTrue(cards.all { it.code.payload.startsWith("LC1:2400000000017:") })
@@ -267,5 +279,14 @@ fun facadeTests() {
             assertTrue(report.cancelled || report.requests > 0uL, "$report")
             assertTrue(loyalty.syncState().status !is SyncStatus.Syncing)
         }
+    }
+}
+
+/** The core's clock, set by the test. */
+class ManualClock(private var now: Instant) : com.loyaltycore.Clock {
+    @Synchronized override fun now(): Instant = now
+
+    @Synchronized fun set(to: Instant) {
+        now = to
     }
 }
