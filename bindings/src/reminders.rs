@@ -131,12 +131,77 @@ impl TryFrom<PlannedNotification> for engine::PlannedNotification {
     }
 }
 
+/// Why a reminder is not in the plan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum SuppressReason {
+    /// The shopper did not consent to its category.
+    NoConsent,
+    /// The shopper dismissed it.
+    Dismissed,
+    /// The shopper muted its rule.
+    RuleMuted,
+    /// It was shown already.
+    AlreadyDelivered,
+    /// The same reminder was shown recently (a rule's or content's repeat interval).
+    TooSoon,
+    /// Another reminder in this plan covers the same thing (same id, product or content).
+    Duplicate,
+    /// Postponed (quiet hours, snooze, caps) past the moment it is useful.
+    Stale,
+    /// Frequency caps left no room before it went stale or out of the horizon.
+    Capped,
+    /// Postponed past the plan's horizon; a later plan may still show it.
+    BeyondHorizon,
+}
+
+impl From<engine::SuppressReason> for SuppressReason {
+    fn from(r: engine::SuppressReason) -> Self {
+        use engine::SuppressReason as R;
+        match r {
+            R::NoConsent => Self::NoConsent,
+            R::Dismissed => Self::Dismissed,
+            R::RuleMuted => Self::RuleMuted,
+            R::AlreadyDelivered => Self::AlreadyDelivered,
+            R::TooSoon => Self::TooSoon,
+            R::Duplicate => Self::Duplicate,
+            R::Stale => Self::Stale,
+            R::Capped => Self::Capped,
+            R::BeyondHorizon => Self::BeyondHorizon,
+        }
+    }
+}
+
+/// A reminder the policy left out of the plan, and why: for a settings screen ("3 held back by
+/// quiet hours") and for support; it carries no text to show as a notification.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct SuppressedReminder {
+    /// The id it would have had in the plan.
+    pub id: String,
+    pub rule_id: String,
+    pub kind: ReminderKind,
+    pub category: NotificationCategory,
+    pub why: SuppressReason,
+}
+
+impl From<engine::Suppressed> for SuppressedReminder {
+    fn from(s: engine::Suppressed) -> Self {
+        Self {
+            id: s.id,
+            rule_id: s.rule_id,
+            kind: s.kind.into(),
+            category: s.category.into(),
+            why: s.why.into(),
+        }
+    }
+}
+
 /// The notifications to schedule (replacing earlier ones), sorted by time.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct ReminderPlan {
     pub items: Vec<PlannedNotification>,
-    /// How many reminders the policy held back (consent, caps, quiet hours, feedback).
-    pub suppressed: u32,
+    /// The reminders due within the horizon that the policy held back (consent, caps, quiet
+    /// hours, feedback), sorted by id.
+    pub suppressed: Vec<SuppressedReminder>,
     /// Plan again no later than this.
     pub recompute_at: SystemTime,
 }
@@ -343,7 +408,7 @@ impl Reminders {
     pub fn plan(&self) -> Result<ReminderPlan> {
         let plan = self.api.plan()?;
         Ok(ReminderPlan {
-            suppressed: u32::try_from(plan.suppressed.len()).unwrap_or(u32::MAX),
+            suppressed: plan.suppressed.into_iter().map(Into::into).collect(),
             recompute_at: st(plan.recompute_at),
             items: plan.items.into_iter().map(Into::into).collect(),
         })

@@ -47,8 +47,8 @@ struct RemindersScreen: View {
                                 }
                         }
                     } footer: {
-                        if plan.suppressed > 0 {
-                            Text("\(plan.suppressed) more held back by your settings (consent, quiet hours, limits).")
+                        if !plan.suppressed.isEmpty {
+                            Text("\(plan.suppressed.count) more held back by your settings (consent, quiet hours, limits).")
                         }
                     }
                 } else if loadError == nil {

@@ -57,11 +57,20 @@ fun remindersTests() {
             assertTrue(n.reason.contains("28 days"), n.reason)
             assertEquals("loyalty://product/$DOG", n.deepLink)
             assertTrue(plan.recomputeAt.isAfter(Instant.parse("2026-05-15T12:00:00Z")))
+            assertEquals(emptyList<SuppressedReminder>(), plan.suppressed)
             r.dismiss(n.id)
-            assertTrue(r.plan().items.isEmpty(), "dismissed")
-            // Without marketing consent nothing is planned either.
+            val dismissed = r.plan()
+            assertTrue(dismissed.items.isEmpty(), "dismissed")
+            // Held back, with the reason (a settings screen can say why).
+            assertEquals(
+                listOf(SuppressedReminder(n.id, "dog-food", ReminderKind.REPLENISHMENT, NotificationCategory.MARKETING, SuppressReason.DISMISSED)),
+                dismissed.suppressed,
+            )
+            // Without marketing consent nothing is planned either; consent is checked first.
             r.setSettings(r.settings().copy(consent = Consent(false, true, true)))
-            assertTrue(r.plan().items.isEmpty())
+            val noConsent = r.plan()
+            assertTrue(noConsent.items.isEmpty())
+            assertEquals(listOf(SuppressReason.NO_CONSENT), noConsent.suppressed.map { it.why })
         }
     }
     test("dog food in Dutch; a snooze postpones; muting the rule stops it; a delivered one is not planned again") {

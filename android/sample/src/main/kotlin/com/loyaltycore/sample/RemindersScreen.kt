@@ -59,8 +59,8 @@ fun RemindersScreen(loyalty: Loyalty, notifications: ReminderNotifications, link
                     onMute = { feedback { loyalty.muteReminderRule(n.ruleId) } },
                 )
             }
-            if (p.suppressed > 0u) {
-                item { Text(stringResource(R.string.reminders_suppressed, p.suppressed.toInt()), style = MaterialTheme.typography.bodySmall) }
+            if (p.suppressed.isNotEmpty()) {
+                item { Text(stringResource(R.string.reminders_suppressed, p.suppressed.size), style = MaterialTheme.typography.bodySmall) }
             }
         }
     }
