@@ -575,8 +575,16 @@ async fn voucher_key(State(state): State<Shared>) -> Response {
     )
 }
 
-async fn enrol(State(state): State<Shared>, body: Bytes) -> ApiResult<Response> {
-    let (req, _) = parse_body::<EnrolRequest>(&body)?;
+/// POST /v1/members. With an `Idempotency-Key`, a retry gets the member the key created (see
+/// `Store::enrol`): 200 instead of 201, with a new token and household code.
+async fn enrol(
+    State(state): State<Shared>,
+    method: Method,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Response> {
+    let key = idempotency_key(&headers, false)?;
+    let (req, value) = parse_body::<EnrolRequest>(&body)?;
     let display_name = match req.display_name {
         Some(n) if n.trim().is_empty() => None,
         Some(n) => {
@@ -585,10 +593,26 @@ async fn enrol(State(state): State<Shared>, body: Bytes) -> ApiResult<Response> 
         }
         None => None,
     };
-    let enrolled = state
-        .db(move |s, now, st| s.enrol(display_name, st.algorithm, now))
+    let hash = request_hash(&method, "/v1/members", &value);
+    let (enrolled, repeated) = state
+        .db(move |s, now, st| {
+            let key = key.as_deref().map(|key| store::EnrolmentKey {
+                key,
+                request_hash: &hash,
+            });
+            s.enrol(display_name, st.algorithm, key.as_ref(), now)
+        })
         .await?;
-    Ok(json(StatusCode::CREATED, &enrolled))
+    let status = if repeated {
+        StatusCode::OK
+    } else {
+        StatusCode::CREATED
+    };
+    let mut response = json(status, &enrolled);
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(response)
 }
 
 async fn sign_in(State(state): State<Shared>, body: Bytes) -> ApiResult<Response> {

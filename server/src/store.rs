@@ -32,7 +32,7 @@ use std::path::Path;
 /// "LOYL": marks the database file as this server's.
 const APPLICATION_ID: i64 = 0x4C4F_594C;
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 /// File name of the database inside the data directory.
 pub const DB_FILE: &str = "loyalty-server.sqlite3";
 
@@ -127,6 +127,22 @@ CREATE TABLE content (
 ) STRICT;
 "#;
 
+/// Version 2: enrolments with an Idempotency-Key. Not the `idempotency` table: its stored
+/// answers would keep the bearer token and the household code in the clear. A row keeps the
+/// SHA-256 of the key, the member the key created and the request's fingerprint; a retry within
+/// [`ENROLMENT_KEY_TTL_HOURS`] gets that member again, with a new session and household code.
+const SCHEMA_V2: &str = r#"
+CREATE TABLE enrolment_keys (
+    key_hash     TEXT PRIMARY KEY,
+    member_id    TEXT NOT NULL REFERENCES members(id),
+    request_hash TEXT NOT NULL,
+    created_at   TEXT NOT NULL
+) STRICT;
+"#;
+
+/// How long an enrolment's Idempotency-Key names its member; an older key counts as unknown.
+pub const ENROLMENT_KEY_TTL_HOURS: i64 = 24;
+
 #[derive(Debug, thiserror::Error)]
 pub enum OpenError {
     #[error("the database file is not a Loyalty Core server database")]
@@ -175,6 +191,13 @@ fn algorithm_from_str(s: &str) -> TotpAlgorithm {
 /// Who may replay a write: one scope per member, one for the till, one for the admin.
 pub struct Idempotency<'a> {
     pub scope: &'a str,
+    pub key: &'a str,
+    /// SHA-256 over method, path and canonical JSON body.
+    pub request_hash: &'a str,
+}
+
+/// The Idempotency-Key of an enrolment. Only its SHA-256 is stored.
+pub struct EnrolmentKey<'a> {
     pub key: &'a str,
     /// SHA-256 over method, path and canonical JSON body.
     pub request_hash: &'a str,
@@ -247,7 +270,7 @@ impl Store {
                 "PRAGMA application_id = {APPLICATION_ID}; PRAGMA user_version = 1;"
             ))?;
             tx.commit()?;
-            return Ok(());
+            return self.upgrade(1);
         }
         if app_id != APPLICATION_ID {
             return Err(OpenError::NotOurs);
@@ -255,8 +278,24 @@ impl Store {
         if version > SCHEMA_VERSION {
             return Err(OpenError::TooNew(version));
         }
-        // Version 1 is the first and current one: future steps go here, one per version, each in
-        // its own transaction that also sets user_version.
+        self.upgrade(version)
+    }
+
+    /// Runs the migration steps after `version`, one per version, each in its own transaction
+    /// that also sets user_version (a crash between two steps resumes at the next open).
+    fn upgrade(&mut self, version: i64) -> Result<(), OpenError> {
+        let steps: [(i64, &str); 1] = [(2, SCHEMA_V2)];
+        for (to, sql) in steps {
+            if version >= to {
+                continue;
+            }
+            let tx = self
+                .conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)?;
+            tx.execute_batch(sql)?;
+            tx.execute_batch(&format!("PRAGMA user_version = {to};"))?;
+            tx.commit()?;
+        }
         Ok(())
     }
 
@@ -361,25 +400,38 @@ impl Store {
 
     // ---- members and sessions ------------------------------------------------------------
 
+    /// Creates a member with a first session. With `key`: a key recorded for the same request
+    /// within [`ENROLMENT_KEY_TTL_HOURS`] creates nothing and answers that member again, with a
+    /// new session token and a new household code (the old code stops working); the same key
+    /// with a different request is a conflict; an older key counts as unknown and is re-used
+    /// for the new member. Returns the answer and whether it is such a repeat.
     pub fn enrol(
         &mut self,
         display_name: Option<String>,
         algorithm: TotpAlgorithm,
+        key: Option<&EnrolmentKey<'_>>,
         now: DateTime<Utc>,
-    ) -> ApiResult<Enrolled> {
+    ) -> ApiResult<(Enrolled, bool)> {
         let secret = new_secret(algorithm);
         let consents = Consents::default();
+        let key_hash = key.map(|k| util::sha256_hex(k.key.as_bytes()));
         // Card numbers (10 random digits) and ids may collide; UNIQUE catches it, we draw again.
         for _ in 0..16 {
+            let tx = self
+                .conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)?;
+            if let (Some(key), Some(key_hash)) = (key, &key_hash) {
+                if let Some(repeat) = enrolment_repeat(&tx, key, key_hash, now)? {
+                    tx.commit()?;
+                    return Ok((repeat, true));
+                }
+            }
             let member_id = util::new_id("m_");
             let card_number = util::new_card_number();
             let household_code = util::new_household_code();
             let household = util::normalize_household_code(&household_code)
                 .ok_or_else(|| ApiError::Internal("household code generation".into()))?;
             let token = util::new_token();
-            let tx = self
-                .conn
-                .transaction_with_behavior(TransactionBehavior::Immediate)?;
             let inserted = tx.execute(
                 "INSERT INTO members (id, card_number, household_hash, display_name, totp_secret,
                      totp_algorithm, consent_marketing, consent_service, consent_safety, created_at)
@@ -402,13 +454,26 @@ impl Store {
                 continue;
             }
             insert_session(&tx, &token, &member_id, now)?;
+            if let (Some(key), Some(key_hash)) = (key, &key_hash) {
+                // An expired row of the same key is replaced: the key now names this member.
+                tx.execute(
+                    "INSERT INTO enrolment_keys (key_hash, member_id, request_hash, created_at)
+                     VALUES (?1, ?2, ?3, ?4)
+                     ON CONFLICT (key_hash) DO UPDATE SET member_id = excluded.member_id,
+                         request_hash = excluded.request_hash, created_at = excluded.created_at",
+                    params![key_hash, member_id, key.request_hash, fmt_time(now)],
+                )?;
+            }
             tx.commit()?;
-            return Ok(Enrolled {
-                member_id,
-                card_number,
-                token,
-                household_code,
-            });
+            return Ok((
+                Enrolled {
+                    member_id,
+                    card_number,
+                    token,
+                    household_code,
+                },
+                false,
+            ));
         }
         Err(ApiError::Internal(
             "no free card number after 16 draws".into(),
@@ -447,17 +512,7 @@ impl Store {
     /// Replaces the member's household code with a new one (the old one stops working) and
     /// returns it.
     pub fn new_household_code(&mut self, member_id: &str) -> ApiResult<String> {
-        let code = util::new_household_code();
-        let household = util::normalize_household_code(&code)
-            .ok_or_else(|| ApiError::Internal("household code generation".into()))?;
-        let changed = self.conn.execute(
-            "UPDATE members SET household_hash = ?2 WHERE id = ?1",
-            params![member_id, util::sha256_hex(household.as_bytes())],
-        )?;
-        if changed != 1 {
-            return Err(ApiError::NotFound("no such member".into()));
-        }
-        Ok(code)
+        rotate_household_code(&self.conn, member_id)
     }
 
     /// The member a bearer token belongs to.
@@ -686,6 +741,70 @@ fn insert_session(
         params![util::sha256_hex(token.as_bytes()), member_id, fmt_time(now)],
     )?;
     Ok(())
+}
+
+/// Gives the member a new household code (stored as its SHA-256; the old code stops working)
+/// and returns it. A code already taken by another member (2^-80) is drawn again.
+fn rotate_household_code(conn: &Connection, member_id: &str) -> ApiResult<String> {
+    for _ in 0..16 {
+        let code = util::new_household_code();
+        let household = util::normalize_household_code(&code)
+            .ok_or_else(|| ApiError::Internal("household code generation".into()))?;
+        let changed = conn.execute(
+            "UPDATE OR IGNORE members SET household_hash = ?2 WHERE id = ?1",
+            params![member_id, util::sha256_hex(household.as_bytes())],
+        )?;
+        if changed == 1 {
+            return Ok(code);
+        }
+        if member_where(conn, "id", member_id)?.is_none() {
+            return Err(ApiError::NotFound("no such member".into()));
+        }
+    }
+    Err(ApiError::Internal(
+        "no free household code after 16 draws".into(),
+    ))
+}
+
+/// The answer to an enrolment whose key is already recorded (see [`Store::enrol`]): `None` when
+/// the key is unknown or expired.
+fn enrolment_repeat(
+    tx: &Transaction<'_>,
+    key: &EnrolmentKey<'_>,
+    key_hash: &str,
+    now: DateTime<Utc>,
+) -> ApiResult<Option<Enrolled>> {
+    let row: Option<(String, String, String)> = tx
+        .query_row(
+            "SELECT member_id, request_hash, created_at FROM enrolment_keys WHERE key_hash = ?1",
+            [key_hash],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .optional()?;
+    let Some((member_id, request_hash, created_at)) = row else {
+        return Ok(None);
+    };
+    let created_at = util::parse_time(&created_at)
+        .ok_or_else(|| ApiError::Internal("stored time could not be read".into()))?;
+    if now - created_at >= chrono::Duration::hours(ENROLMENT_KEY_TTL_HOURS) {
+        return Ok(None);
+    }
+    if request_hash != key.request_hash {
+        return Err(ApiError::Conflict(
+            "this Idempotency-Key was already used for a different request".into(),
+        ));
+    }
+    let member = member_where(tx, "id", &member_id)?
+        .ok_or_else(|| ApiError::Internal("an enrolment key names no member".into()))?;
+    let token = util::new_token();
+    insert_session(tx, &token, &member.id, now)?;
+    let household_code = rotate_household_code(tx, &member.id)?;
+    Ok(Some(Enrolled {
+        member_id: member.id,
+        card_number: member.card_number,
+        token,
+        household_code,
+    }))
 }
 
 fn member_where(conn: &Connection, column: &str, value: &str) -> ApiResult<Option<MemberRow>> {
@@ -1364,5 +1483,93 @@ pub fn card_secret(m: &MemberRow) -> CardSecret {
             digits: params.digits,
             period_millis: params.period_millis,
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn t0() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 3, 1, 9, 0, 0).unwrap()
+    }
+
+    fn user_version(store: &Store) -> i64 {
+        store
+            .conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap()
+    }
+
+    #[test]
+    fn a_version_1_database_is_upgraded_and_keeps_its_members() {
+        let dir = tempfile::tempdir().unwrap();
+        let code = util::normalize_household_code(&util::new_household_code()).unwrap();
+        {
+            // What a version-1 server left: its schema, marks and one member.
+            let conn = Connection::open(dir.path().join(DB_FILE)).unwrap();
+            let _: String = conn
+                .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
+                .unwrap();
+            conn.execute_batch(SCHEMA_V1).unwrap();
+            conn.execute_batch(&format!(
+                "PRAGMA application_id = {APPLICATION_ID}; PRAGMA user_version = 1;"
+            ))
+            .unwrap();
+            conn.execute(
+                "INSERT INTO members (id, card_number, household_hash, totp_secret, totp_algorithm,
+                     consent_marketing, consent_service, consent_safety, created_at)
+                 VALUES ('m_old', '2900000000002', ?1, x'00112233445566778899aabbccddeeff00112233',
+                     'SHA1', 0, 1, 1, '2026-01-01T00:00:00Z')",
+                [util::sha256_hex(code.as_bytes())],
+            )
+            .unwrap();
+        }
+        let mut store = Store::open(dir.path()).unwrap();
+        assert_eq!(user_version(&store), SCHEMA_VERSION);
+        let signed_in = store.sign_in(&code, t0()).unwrap().unwrap();
+        assert_eq!(signed_in.member_id, "m_old");
+
+        // The new table works on the upgraded database.
+        let key = EnrolmentKey {
+            key: "0b6b1a52-1d7e-4c55-9b1f-3c1de3a2c8f1",
+            request_hash: "fingerprint",
+        };
+        let (first, repeated) = store
+            .enrol(None, TotpAlgorithm::Sha1, Some(&key), t0())
+            .unwrap();
+        assert!(!repeated);
+        drop(store);
+
+        // Opening again runs no step twice.
+        let mut store = Store::open(dir.path()).unwrap();
+        assert_eq!(user_version(&store), SCHEMA_VERSION);
+        let (again, repeated) = store
+            .enrol(None, TotpAlgorithm::Sha1, Some(&key), t0())
+            .unwrap();
+        assert!(repeated);
+        assert_eq!(again.member_id, first.member_id);
+        let members: i64 = store
+            .conn
+            .query_row("SELECT count(*) FROM members", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(members, 2);
+    }
+
+    #[test]
+    fn a_new_database_has_the_current_schema() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        assert_eq!(user_version(&store), SCHEMA_VERSION);
+        let tables: i64 = store
+            .conn
+            .query_row(
+                "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'enrolment_keys'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(tables, 1);
     }
 }

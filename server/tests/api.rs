@@ -141,6 +141,226 @@ async fn enrolment_and_a_second_device_share_one_member() {
     assert_eq!(s.get("/v1/me", &m.token).await.status, 200);
 }
 
+/// `POST /v1/members` with an optional Idempotency-Key; returns the answer.
+async fn enrol_with_key(s: &TestServer, key: Option<&str>, body: Value) -> Resp {
+    s.call("POST", "/v1/members", None, key, Some(&body)).await
+}
+
+/// Rows of a table, read from the server's database file (read-only, beside the running server).
+fn count_rows(s: &TestServer, table: &str) -> i64 {
+    let conn = rusqlite::Connection::open_with_flags(
+        s.data_dir().join(loyalty_server::DB_FILE),
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+    )
+    .unwrap();
+    conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
+        .unwrap()
+}
+
+async fn sign_in_with(s: &TestServer, household_code: &str) -> Resp {
+    s.call(
+        "POST",
+        "/v1/sessions",
+        None,
+        None,
+        Some(&json!({ "household_code": household_code })),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn an_enrolment_retried_with_its_key_gets_the_same_member_with_new_credentials() {
+    let s = TestServer::start().await;
+    let k = key();
+    let first = enrol_with_key(&s, Some(&k), json!({"display_name": "Ann"})).await;
+    assert_eq!(first.status, 201, "{}", first.text());
+    assert_eq!(first.header("cache-control"), Some("no-store"));
+    let first = first.json();
+    // The retry (the first answer was lost): same body, keys in another order and spacing.
+    let again = request(
+        s.addr(),
+        "POST",
+        "/v1/members",
+        &[("Idempotency-Key", &k)],
+        Some(b"{ \"display_name\" : \"Ann\" }"),
+    )
+    .await;
+    assert_eq!(again.status, 200, "{}", again.text());
+    assert_eq!(
+        again.header("idempotent-replayed"),
+        None,
+        "not a stored copy"
+    );
+    assert_eq!(again.header("cache-control"), Some("no-store"));
+    let again = again.json();
+    assert_eq!(again["member_id"], first["member_id"]);
+    assert_eq!(again["card_number"], first["card_number"]);
+    assert_ne!(again["token"], first["token"], "a new session");
+    assert_ne!(again["household_code"], first["household_code"]);
+    assert_eq!(count_rows(&s, "members"), 1);
+    assert_eq!(count_rows(&s, "sessions"), 2);
+    assert_eq!(count_rows(&s, "enrolment_keys"), 1);
+
+    // Both tokens are sessions of that member.
+    let member = first["member_id"].as_str().unwrap();
+    for token in [&first["token"], &again["token"]] {
+        let token = token.as_str().unwrap();
+        let me = s.get("/v1/me", token).await;
+        assert_eq!(me.status, 200, "{}", me.text());
+        assert_eq!(me.json()["member_id"], member);
+        assert_eq!(me.json()["display_name"], "Ann");
+        let secret = s.get("/v1/me/card-secret", token).await;
+        assert_eq!(secret.status, 200);
+        assert_eq!(secret.json()["card_number"], first["card_number"]);
+    }
+    // The household code was rotated: the new one signs a device in, the old one no longer.
+    sign_in_with(&s, first["household_code"].as_str().unwrap())
+        .await
+        .assert_error(401, "unauthorized");
+    let joined = sign_in_with(&s, again["household_code"].as_str().unwrap()).await;
+    assert_eq!(joined.status, 201, "{}", joined.text());
+    assert_eq!(joined.json()["member_id"], member);
+
+    // A third attempt just under 24 hours later: still the same member, rotated again.
+    s.clock.advance(Duration::hours(24) - Duration::seconds(1));
+    let third = enrol_with_key(&s, Some(&k), json!({"display_name": "Ann"})).await;
+    assert_eq!(third.status, 200, "{}", third.text());
+    let third = third.json();
+    assert_eq!(third["member_id"], member);
+    assert_ne!(third["household_code"], again["household_code"]);
+    sign_in_with(&s, again["household_code"].as_str().unwrap())
+        .await
+        .assert_error(401, "unauthorized");
+    assert_eq!(count_rows(&s, "members"), 1);
+
+    // Neither the key nor a token or household code is stored in the clear.
+    let mut stored = Vec::new();
+    for entry in std::fs::read_dir(s.data_dir()).unwrap() {
+        stored.extend(std::fs::read(entry.unwrap().path()).unwrap());
+    }
+    let contains = |needle: &str| stored.windows(needle.len()).any(|w| w == needle.as_bytes());
+    assert!(!stored.is_empty());
+    assert!(
+        contains(member),
+        "the member id is there (the search works)"
+    );
+    assert!(!contains(&k), "the key is stored in the clear");
+    let key_hash: String = {
+        use sha2::Digest;
+        sha2::Sha256::digest(k.as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    };
+    let conn = rusqlite::Connection::open_with_flags(
+        s.data_dir().join(loyalty_server::DB_FILE),
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+    )
+    .unwrap();
+    let row: (String, String) = conn
+        .query_row("SELECT key_hash, member_id FROM enrolment_keys", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .unwrap();
+    assert_eq!(row, (key_hash, member.to_string()));
+    for answer in [&first, &again, &third] {
+        for field in ["token", "household_code"] {
+            let v = answer[field].as_str().unwrap();
+            assert!(!contains(v), "{field} stored in the clear");
+            assert!(
+                !contains(&v.replace('-', "")),
+                "{field} stored in the clear"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn enrolments_without_a_key_a_reused_key_and_an_expired_key() {
+    let s = TestServer::start().await;
+    // Without a key every request is a new member.
+    let a = enrol_with_key(&s, None, json!({"display_name": "Ann"})).await;
+    let b = enrol_with_key(&s, None, json!({"display_name": "Ann"})).await;
+    assert_eq!((a.status, b.status), (201, 201));
+    assert_ne!(a.json()["member_id"], b.json()["member_id"]);
+    assert_eq!(count_rows(&s, "members"), 2);
+    assert_eq!(count_rows(&s, "enrolment_keys"), 0);
+
+    // The same key for another display name (or none) is a conflict, and creates nothing.
+    let k = key();
+    let first = enrol_with_key(&s, Some(&k), json!({"display_name": "Ann"})).await;
+    assert_eq!(first.status, 201);
+    let first = first.json();
+    let sessions = count_rows(&s, "sessions");
+    for other in [
+        json!({"display_name": "Bob"}),
+        json!({"display_name": null}),
+        json!({}),
+    ] {
+        let r = enrol_with_key(&s, Some(&k), other).await;
+        r.assert_error(409, "conflict");
+        assert!(!r.text().contains("Bob") && !r.text().contains(&k));
+    }
+    assert_eq!(count_rows(&s, "members"), 3);
+    assert_eq!(count_rows(&s, "sessions"), sessions, "no session either");
+    // The conflict did not rotate the household code.
+    let joined = sign_in_with(&s, first["household_code"].as_str().unwrap()).await;
+    assert_eq!(joined.status, 201);
+
+    // Another key is another member.
+    let other = enrol_with_key(&s, Some(&key()), json!({"display_name": "Ann"})).await;
+    assert_eq!(other.status, 201);
+    assert_ne!(other.json()["member_id"], first["member_id"]);
+    assert_eq!(count_rows(&s, "members"), 4);
+
+    // 24 hours on, the key is unknown: a new member, and the key names it from then on (the
+    // display name no longer has to match).
+    s.clock.advance(Duration::hours(24));
+    let late = enrol_with_key(&s, Some(&k), json!({"display_name": "Bob"})).await;
+    assert_eq!(late.status, 201, "{}", late.text());
+    let late = late.json();
+    assert_ne!(late["member_id"], first["member_id"]);
+    assert_eq!(count_rows(&s, "members"), 5);
+    assert_eq!(count_rows(&s, "enrolment_keys"), 2);
+    let repeat = enrol_with_key(&s, Some(&k), json!({"display_name": "Bob"})).await;
+    assert_eq!(repeat.status, 200, "{}", repeat.text());
+    assert_eq!(repeat.json()["member_id"], late["member_id"]);
+    enrol_with_key(&s, Some(&k), json!({"display_name": "Ann"}))
+        .await
+        .assert_error(409, "conflict");
+    // The first member is untouched: its household code still works.
+    let joined = sign_in_with(&s, first["household_code"].as_str().unwrap()).await;
+    assert_eq!(joined.json()["member_id"], first["member_id"]);
+
+    // Keys that are not 1 to 255 visible ASCII characters are refused before anything happens.
+    let long = "k".repeat(256);
+    for bad in ["has space", long.as_str()] {
+        request(
+            s.addr(),
+            "POST",
+            "/v1/members",
+            &[("Idempotency-Key", bad)],
+            Some(b"{}"),
+        )
+        .await
+        .assert_error(400, "invalid_input");
+    }
+    assert_eq!(count_rows(&s, "members"), 5);
+}
+
+#[tokio::test]
+async fn enrolment_keys_survive_a_restart() {
+    let mut s = TestServer::start().await;
+    let k = key();
+    let first = enrol_with_key(&s, Some(&k), json!({})).await;
+    assert_eq!(first.status, 201);
+    s.restart().await;
+    let again = enrol_with_key(&s, Some(&k), json!({})).await;
+    assert_eq!(again.status, 200, "{}", again.text());
+    assert_eq!(again.json()["member_id"], first.json()["member_id"]);
+    assert_eq!(count_rows(&s, "members"), 1);
+}
+
 #[tokio::test]
 async fn card_secret_drives_codes_the_till_accepts() {
     let s = TestServer::start().await;

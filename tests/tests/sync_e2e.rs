@@ -868,6 +868,193 @@ async fn enrolment_rules() {
     assert!(matches!(err, ApiError::Unauthorized { .. }), "{err:?}");
 }
 
+/// A server and a proxy in front of it, with no device yet.
+async fn server_and_proxy() -> (tempfile::TempDir, Server, Proxy) {
+    let data = tempfile::tempdir().unwrap();
+    let server = Server::start(data.path().join("server")).await;
+    let proxy = Proxy::start(server.addr).await;
+    (data, server, proxy)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_enrolment_whose_answer_is_lost_is_retried_into_the_same_member() {
+    let (_data, server, proxy) = server_and_proxy().await;
+    // The server creates the member, then the connection drops before the answer arrives.
+    proxy.inject("POST", "/v1/members", 0, 1, Fault::DropAfterForward);
+    let device = Device::new(test_config());
+    let enrolment = device
+        .client
+        .sync()
+        .enrol(proxy.base_url(), Some("Ann".into()))
+        .await
+        .expect("the enrolment is retried with its key and succeeds");
+    assert_eq!(proxy.pending_faults(), 0);
+    let posts: Vec<String> = proxy
+        .log()
+        .into_iter()
+        .filter(|l| l.starts_with("POST /v1/members"))
+        .collect();
+    assert_eq!(
+        posts,
+        [
+            "POST /v1/members -> forwarded (201), then dropped",
+            "POST /v1/members -> 200"
+        ],
+        "the retry got the member the first request created"
+    );
+
+    // One member on the server: the one the first request created, and the device's.
+    let members = server.members();
+    assert_eq!(members.len(), 1, "exactly one membership");
+    let (member, card) = &members[0];
+    assert_eq!(&enrolment.member_id, member);
+    assert_eq!(&device.member_id(), member);
+    assert_eq!(
+        enrolment.card.as_ref().map(|c| c.card_number.as_str()),
+        Some(card.as_str())
+    );
+    // A session for each request; the device holds the second one's token.
+    assert_eq!(server.sessions_of(member), 2);
+    assert!(device.client.store().pending_enrolment().unwrap().is_none());
+
+    // The household code the device kept is the current one: it adds a second device.
+    let code = device.client.sync().household_code().unwrap().unwrap();
+    assert_eq!(enrolment.household_code.as_deref(), Some(code.as_str()));
+    let second = Device::new(test_config());
+    let joined = second
+        .client
+        .sync()
+        .join_household(proxy.base_url(), code)
+        .await
+        .expect("the household code works");
+    assert_eq!(&joined.member_id, member);
+
+    // The token the device stored syncs.
+    seed(&server, member, 2, 3, 2).await;
+    let report = device.client.sync().sync_now().await.expect("sync");
+    assert_eq!(
+        (
+            report.ledger_applied,
+            report.vouchers_applied,
+            report.receipts_applied
+        ),
+        (5, 2, 2)
+    );
+    assert_mirrors(&server, &device).await;
+    assert_eq!(server.members().len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_app_killed_after_the_server_answered_gets_the_same_member_again() {
+    let (_data, server, proxy) = server_and_proxy().await;
+    let mut device = Device::new(test_config());
+    // The app stored its key and sent the enrolment; the server answered, but the app was
+    // killed before it stored the answer.
+    let base = loyalty_core::sync::validate_base_url(&proxy.base_url())
+        .unwrap()
+        .to_string();
+    let pending = device
+        .client
+        .store()
+        .begin_enrolment(&base, Some("Bo"))
+        .unwrap();
+    let lost = http(
+        proxy.addr,
+        "POST",
+        "/v1/members",
+        None,
+        Some(&json!({ "display_name": "Bo" })),
+        &[("idempotency-key", &pending.key)],
+    )
+    .await;
+    assert_eq!(lost.status(), 201);
+    let lost: serde_json::Value = serde_json::from_slice(&lost.body).unwrap();
+
+    device.restart();
+    assert!(!device.client.sync().is_signed_in().unwrap());
+    let enrolment = device
+        .client
+        .sync()
+        .enrol(proxy.base_url(), Some("Bo".into()))
+        .await
+        .expect("enrolment after the restart");
+    assert_eq!(enrolment.member_id, lost["member_id"].as_str().unwrap());
+    assert_eq!(server.members().len(), 1, "no second membership");
+    assert!(device.client.store().pending_enrolment().unwrap().is_none());
+    // The code in the lost answer was replaced by the one the device has now.
+    let code = enrolment.household_code.clone().unwrap();
+    assert_ne!(code, lost["household_code"].as_str().unwrap());
+    let stale = Device::new(test_config());
+    let err = stale
+        .client
+        .sync()
+        .join_household(
+            proxy.base_url(),
+            lost["household_code"].as_str().unwrap().into(),
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(err, ApiError::Unauthorized { .. }), "{err:?}");
+
+    seed(&server, &enrolment.member_id, 1, 1, 1).await;
+    device
+        .client
+        .sync()
+        .sync_now()
+        .await
+        .expect("sync with the stored token");
+    assert_mirrors(&server, &device).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_enrolment_that_fails_keeps_its_key_for_the_shoppers_next_try() {
+    let (_data, server, proxy) = server_and_proxy().await;
+    let mut device = Device::new(test_config());
+    let attempts = test_config().retry.max_attempts as usize;
+    // Every attempt reaches the server, and every answer is lost.
+    proxy.inject("POST", "/v1/members", 0, attempts, Fault::DropAfterForward);
+    let err = device
+        .client
+        .sync()
+        .enrol(proxy.base_url(), Some("Cy".into()))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, ApiError::Network { .. }), "{err:?}");
+    assert_eq!(
+        proxy.pending_faults(),
+        0,
+        "all {attempts} attempts were made"
+    );
+    assert!(!device.client.sync().is_signed_in().unwrap());
+    let pending = device
+        .client
+        .store()
+        .pending_enrolment()
+        .unwrap()
+        .expect("the key is kept");
+    // Neither the error nor the state shows the key.
+    assert!(!err.to_string().contains(&pending.key));
+    assert!(!format!("{err:?}").contains(&pending.key));
+    assert!(!format!("{pending:?}").contains(&pending.key));
+    let members = server.members();
+    assert_eq!(members.len(), 1, "the retries created nothing more");
+    assert_eq!(server.sessions_of(&members[0].0), attempts as i64);
+
+    // The shopper tries again later, after the app was restarted: the same member.
+    device.restart();
+    let enrolment = device
+        .client
+        .sync()
+        .enrol(proxy.base_url(), Some("Cy".into()))
+        .await
+        .expect("the next try succeeds");
+    assert_eq!(enrolment.member_id, members[0].0);
+    assert_eq!(server.members(), members);
+    assert!(device.client.store().pending_enrolment().unwrap().is_none());
+    device.client.sync().sync_now().await.expect("sync");
+    assert_mirrors(&server, &device).await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn https_goes_through_rustls_and_refuses_a_server_that_is_not_tls() {
     // Something on loopback that answers plain HTTP where TLS is expected: the handshake fails,
@@ -894,7 +1081,7 @@ async fn https_goes_through_rustls_and_refuses_a_server_that_is_not_tls() {
         .await
         .unwrap_err();
     assert!(matches!(err, ApiError::Network { .. }), "{err:?}");
-    // A failed connection is safe to retry even for the enrolment (nothing reached a handler).
+    // A failed connection is retried (the enrolment carries its Idempotency-Key).
     assert!(accepted.load(std::sync::atomic::Ordering::SeqCst) > 1);
     assert!(!device.client.sync().is_signed_in().unwrap());
 }

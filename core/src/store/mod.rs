@@ -18,8 +18,8 @@ pub use reminders::{ContentFeed, ReminderKey, StoredFeed};
 pub mod schema;
 mod sync;
 pub use sync::{
-    ClaimVerdict, Feed, PageApplied, ServerLedgerEntry, ServerVoucher, ServerVoucherState,
-    SyncAccount,
+    ClaimVerdict, Feed, PageApplied, PendingEnrolment, ServerLedgerEntry, ServerVoucher,
+    ServerVoucherState, SyncAccount,
 };
 mod vouchers;
 

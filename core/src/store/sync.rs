@@ -34,6 +34,7 @@ use serde::{Deserialize, Serialize};
 use sled::transaction::TransactionalTree;
 
 const KEY_ACCOUNT: &[u8] = b"sync_account";
+const KEY_PENDING_ENROLMENT: &[u8] = b"sync_pending_enrolment";
 const KEY_LAST_SYNCED: &[u8] = b"sync_last_synced_at";
 
 /// Where this device syncs, and as whom (no secret: the token is in the secret store).
@@ -41,6 +42,31 @@ const KEY_LAST_SYNCED: &[u8] = b"sync_last_synced_at";
 pub struct SyncAccount {
     pub base_url: String,
     pub member_id: String,
+}
+
+/// An enrolment that may have reached the server without its answer being stored here: the
+/// Idempotency-Key it is sent with, kept from before the first attempt until the device is
+/// signed in, so that every retry — within one attempt to enrol, or after the app was killed —
+/// gets the member the first request created instead of a second one. Valid for one server and
+/// one display name. `Debug` shows neither the key nor the name.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingEnrolment {
+    pub base_url: String,
+    pub key: String,
+    pub display_name: Option<String>,
+}
+
+impl std::fmt::Debug for PendingEnrolment {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PendingEnrolment")
+            .field("base_url", &self.base_url)
+            .field("key", &"<redacted>")
+            .field(
+                "display_name",
+                &self.display_name.as_ref().map(|_| "<redacted>"),
+            )
+            .finish()
+    }
 }
 
 /// The server's delta feeds.
@@ -151,6 +177,47 @@ impl Store {
     pub fn set_sync_account(&self, account: &SyncAccount) -> Result<(), StoreError> {
         let _w = self.writer();
         self.transact(&[Tree::Meta], |t| tx_put(&t[0], KEY_ACCOUNT, account))
+    }
+
+    /// Signs the device in: stores the account and forgets the pending enrolment, in one
+    /// transaction (a crash leaves either both as they were, or the device signed in).
+    pub fn sign_in(&self, account: &SyncAccount) -> Result<(), StoreError> {
+        let _w = self.writer();
+        self.transact(&[Tree::Meta], |t| {
+            tx_put(&t[0], KEY_ACCOUNT, account)?;
+            t[0].remove(KEY_PENDING_ENROLMENT)?;
+            Ok(())
+        })
+    }
+
+    /// The enrolment kept from an attempt that was not completed, if any.
+    pub fn pending_enrolment(&self) -> Result<Option<PendingEnrolment>, StoreError> {
+        self.with(|o| get(o.tree(Tree::Meta), KEY_PENDING_ENROLMENT))
+    }
+
+    /// The enrolment to send to `base_url` for `display_name`: the pending one when it is for
+    /// the same server and name, else a new one with a fresh key (a UUID v4) that replaces it.
+    /// Stored (and flushed) before it is returned, so the key outlives a crash of the app.
+    pub fn begin_enrolment(
+        &self,
+        base_url: &str,
+        display_name: Option<&str>,
+    ) -> Result<PendingEnrolment, StoreError> {
+        let _w = self.writer();
+        if let Some(pending) = self.pending_enrolment()? {
+            if pending.base_url == base_url && pending.display_name.as_deref() == display_name {
+                return Ok(pending);
+            }
+        }
+        let pending = PendingEnrolment {
+            base_url: base_url.to_string(),
+            key: wallet::new_idempotency_key(),
+            display_name: display_name.map(str::to_string),
+        };
+        self.transact(&[Tree::Meta], |t| {
+            tx_put(&t[0], KEY_PENDING_ENROLMENT, &pending)
+        })?;
+        Ok(pending)
     }
 
     /// The cursor to continue `feed` from; `None`: from the beginning.
@@ -905,6 +972,59 @@ mod tests {
             s.receipt("r_2").unwrap().unwrap().lines[0].name,
             "Road salt"
         );
+    }
+
+    #[test]
+    fn a_pending_enrolment_is_kept_for_its_server_and_name_until_sign_in() {
+        let dir = tempfile::tempdir().unwrap();
+        let server = "https://api.example.com/";
+        let first = {
+            let s = Store::open(dir.path()).unwrap();
+            assert_eq!(s.pending_enrolment().unwrap(), None);
+            let first = s.begin_enrolment(server, Some("Ann")).unwrap();
+            assert_eq!(first.base_url, server);
+            assert_eq!(first.display_name.as_deref(), Some("Ann"));
+            // A UUID v4, as the outbox's keys.
+            assert_eq!(first.key.len(), 36);
+            assert_eq!(first.key.as_bytes()[14], b'4');
+            assert_eq!(s.begin_enrolment(server, Some("Ann")).unwrap(), first);
+            s.close().unwrap();
+            first
+        };
+        // Kept across a restart of the app (the answer may never have been stored).
+        let s = Store::open(dir.path()).unwrap();
+        assert_eq!(s.pending_enrolment().unwrap().as_ref(), Some(&first));
+        assert_eq!(s.begin_enrolment(server, Some("Ann")).unwrap(), first);
+
+        // Another name or another server is another enrolment: a new key replaces the old one.
+        let renamed = s.begin_enrolment(server, Some("Ann B")).unwrap();
+        assert_ne!(renamed.key, first.key);
+        let unnamed = s.begin_enrolment(server, None).unwrap();
+        assert_ne!(unnamed.key, renamed.key);
+        let elsewhere = s
+            .begin_enrolment("https://other.example.com/", None)
+            .unwrap();
+        assert_ne!(elsewhere.key, unnamed.key);
+        assert_eq!(s.pending_enrolment().unwrap().as_ref(), Some(&elsewhere));
+        assert_ne!(
+            s.begin_enrolment(server, Some("Ann")).unwrap().key,
+            first.key,
+            "a replaced key does not come back"
+        );
+
+        // Debug names neither the key nor the shopper.
+        let shown = format!("{:?}", s.pending_enrolment().unwrap().unwrap());
+        assert!(!shown.contains(&s.pending_enrolment().unwrap().unwrap().key));
+        assert!(!shown.contains("Ann"), "{shown}");
+
+        // Signing in stores the account and forgets the key, together.
+        let account = SyncAccount {
+            base_url: server.into(),
+            member_id: "m_1".into(),
+        };
+        s.sign_in(&account).unwrap();
+        assert_eq!(s.pending_enrolment().unwrap(), None);
+        assert_eq!(s.sync_account().unwrap(), Some(account));
     }
 
     #[test]

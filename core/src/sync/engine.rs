@@ -595,7 +595,8 @@ async fn pull_feed(session: &Session<'_>, feed: Feed) -> Result<PageApplied, Sto
 
 // ---- enrolment ---------------------------------------------------------------------------------
 
-/// Stores the token (and household code) in the secret store, then the account in the database.
+/// Stores the token (and household code) in the secret store, then the account in the database,
+/// in the transaction that also forgets the pending enrolment (its key is spent).
 async fn sign_in_as(
     inner: &Arc<Inner>,
     base: &Url,
@@ -617,7 +618,7 @@ async fn sign_in_as(
                 .put(HOUSEHOLD_SECRET_KEY, code.as_bytes())
                 .map_err(secret_store_failed)?;
         }
-        Ok(i.store.set_sync_account(&account)?)
+        Ok(i.store.sign_in(&account)?)
     })
     .await
 }
@@ -677,15 +678,24 @@ pub(super) async fn enrol(
     }
     let result = async {
         let mut session = Session::new(&inner, &cancel, base.clone())?;
-        // Not retried after it may have reached the server: a retry could create a second
-        // membership.
+        // The enrolment's Idempotency-Key, stored before the first attempt and kept until the
+        // device is signed in: every retry — here after a lost answer, or a later enrol() after
+        // the app was killed before the answer was stored — gets the member the first request
+        // created (with a new token and household code), never a second membership. So the
+        // request is retried like any idempotent write.
+        let base_url = base.to_string();
+        let pending = blocking(&inner, move |i| {
+            Ok(i.store
+                .begin_enrolment(&base_url, display_name.as_deref())?)
+        })
+        .await?;
         let req = session.request(
             Method::POST,
             "v1/members",
             &[],
-            Some(serde_json::json!({ "display_name": display_name })),
-            None,
-            Safety::Unsafe,
+            Some(serde_json::json!({ "display_name": pending.display_name })),
+            Some(&pending.key),
+            Safety::Idempotent,
         );
         let enrolled = session
             .api()

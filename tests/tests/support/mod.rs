@@ -265,6 +265,39 @@ impl Server {
         format!("http://{}", self.addr)
     }
 
+    /// The server's database, opened read-only beside the running server (WAL: it reads the
+    /// last committed state).
+    fn database(&self) -> rusqlite::Connection {
+        rusqlite::Connection::open_with_flags(
+            self.data.join(loyalty_server::DB_FILE),
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+        )
+        .expect("the server's database opens read-only")
+    }
+
+    /// Every member the server has, as (id, card number), in the order they were created.
+    pub fn members(&self) -> Vec<(String, String)> {
+        let conn = self.database();
+        let mut stmt = conn
+            .prepare("SELECT id, card_number FROM members ORDER BY rowid")
+            .unwrap();
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    }
+
+    /// The sessions (signed-in devices) of a member.
+    pub fn sessions_of(&self, member: &str) -> i64 {
+        self.database()
+            .query_row(
+                "SELECT count(*) FROM sessions WHERE member_id = ?1",
+                [member],
+                |r| r.get(0),
+            )
+            .unwrap()
+    }
+
     pub async fn admin(&self, path: &str, body: &Value) -> Value {
         http_ok(self.addr, "POST", path, Some(&self.till), Some(body)).await
     }
@@ -406,6 +439,21 @@ impl Device {
             client,
             secrets,
         }
+    }
+
+    /// The app killed and started again: the client closed, and a new one opened on the same
+    /// data directory and keystore with the same sync configuration.
+    pub fn restart(&mut self) {
+        let config = self.client.sync().config();
+        self.client.close().unwrap();
+        self.client = LoyaltyClient::open(
+            self.dir.path(),
+            Default::default(),
+            Arc::new(SystemClock),
+            Some(self.secrets.clone() as Arc<dyn SecretStore>),
+        )
+        .unwrap();
+        self.client.sync().set_config(config).unwrap();
     }
 
     pub fn token(&self) -> String {
