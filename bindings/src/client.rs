@@ -4,7 +4,7 @@
 use crate::card::{Card, ForeignSecrets, SecretStore};
 use crate::error::Result;
 use crate::reminders::Reminders;
-use crate::sync::SyncService;
+use crate::sync::{ListenerHandle, SyncService};
 use crate::types::*;
 use loyalty_core as core;
 use std::sync::Arc;
@@ -125,10 +125,32 @@ pub struct Points {
     api: core::PointsApi,
 }
 
+/// Receives the balance now, then each new balance. Called on a core thread with no lock held,
+/// one call at a time; rapid changes coalesce into the latest. Return promptly.
+#[uniffi::export(with_foreign)]
+pub trait BalanceListener: Send + Sync {
+    fn on_balance(&self, balance: Balance);
+}
+
+/// Receives every voucher now, then after each change to the wallet (a voucher added, a
+/// redemption begun or resolved, a sync). Called like `BalanceListener`.
+#[uniffi::export(with_foreign)]
+pub trait WalletListener: Send + Sync {
+    fn on_wallet(&self, vouchers: Vec<Voucher>);
+}
+
 #[uniffi::export]
 impl Points {
     pub fn balance(&self) -> Result<Balance> {
         Ok(self.api.balance()?.into())
+    }
+
+    /// Registers a balance listener; keep the handle as long as it should be called.
+    pub fn add_listener(&self, listener: Arc<dyn BalanceListener>) -> Result<Arc<ListenerHandle>> {
+        let handle = self
+            .api
+            .add_listener(Box::new(move |b| listener.on_balance(b.into())))?;
+        Ok(ListenerHandle::wrap(handle))
     }
 
     /// Points earned; `pending` when recorded offline, awaiting the server.
@@ -251,6 +273,14 @@ pub struct Wallet {
 
 #[uniffi::export]
 impl Wallet {
+    /// Registers a wallet listener; keep the handle as long as it should be called.
+    pub fn add_listener(&self, listener: Arc<dyn WalletListener>) -> Result<Arc<ListenerHandle>> {
+        let handle = self.api.add_listener(Box::new(move |all| {
+            listener.on_wallet(all.into_iter().map(Into::into).collect())
+        }))?;
+        Ok(ListenerHandle::wrap(handle))
+    }
+
     /// Adds a voucher or updates it with the retailer's newer version.
     pub fn add(&self, voucher: Voucher) -> Result<Voucher> {
         Ok(self.api.add(voucher.try_into()?)?.into())

@@ -177,6 +177,14 @@ pub struct ListenerHandle {
     inner: Mutex<Option<engine::ListenerHandle>>,
 }
 
+impl ListenerHandle {
+    pub(crate) fn wrap(handle: engine::ListenerHandle) -> Arc<Self> {
+        Arc::new(Self {
+            inner: Mutex::new(Some(handle)),
+        })
+    }
+}
+
 #[uniffi::export]
 impl ListenerHandle {
     pub fn cancel(&self) {
@@ -239,9 +247,7 @@ impl SyncService {
         let handle = self
             .api
             .add_listener(Box::new(move |state| listener.on_state(state.into())))?;
-        Ok(Arc::new(ListenerHandle {
-            inner: Mutex::new(Some(handle)),
-        }))
+        Ok(ListenerHandle::wrap(handle))
     }
 
     pub fn is_signed_in(&self) -> Result<bool> {

@@ -15,8 +15,8 @@ use crate::reminders::{
 use crate::render::{self, BarcodeMatrix, EcLevel, RenderOptions, Symbology};
 use crate::secrets::{SecretStore, SecretStoreError};
 use crate::store::ReminderKey;
-use crate::store::Store;
-use crate::sync::{SyncApi, SyncShared};
+use crate::store::{Store, Topic};
+use crate::sync::{ListenerHandle, SyncApi, SyncShared};
 use crate::wallet::{OutboxItem, OutboxOperation, RedemptionOutcome, Voucher, WalletError};
 use chrono::{DateTime, Utc};
 use std::path::Path;
@@ -143,6 +143,17 @@ pub struct PointsApi {
 impl PointsApi {
     pub fn balance(&self) -> ApiResult<Balance> {
         Ok(self.inner.store.balance()?)
+    }
+
+    /// Calls `listener` with the balance now, then with each new balance (a point earned or
+    /// redeemed here, a sync, an expiry), until the handle is dropped or the client is closed.
+    /// Called on a runtime thread with no lock held, one call at a time; rapid changes coalesce
+    /// into the latest balance.
+    pub fn add_listener(
+        &self,
+        listener: Box<dyn Fn(Balance) + Send + Sync>,
+    ) -> ApiResult<ListenerHandle> {
+        crate::listen::spawn(&self.inner, Topic::Ledger, |i| i.store.balance(), listener)
     }
 
     /// Records points earned. `pending`: earned offline, awaiting the server.
@@ -342,6 +353,33 @@ impl WalletApi {
             .into_iter()
             .map(|v| self.seen(v, now))
             .collect())
+    }
+
+    /// Calls `listener` with every voucher (as [`WalletApi::all`]) now, then after each change
+    /// to the wallet (a voucher added, a redemption begun or resolved, a sync), until the handle
+    /// is dropped or the client is closed. Called like the balance listener
+    /// ([`PointsApi::add_listener`]). A voucher that merely expires with time is no change: read
+    /// [`WalletApi::usable_now`] when the screen shows.
+    pub fn add_listener(
+        &self,
+        listener: Box<dyn Fn(Vec<Voucher>) + Send + Sync>,
+    ) -> ApiResult<ListenerHandle> {
+        crate::listen::spawn(
+            &self.inner,
+            Topic::Vouchers,
+            |i| {
+                let now = i.now();
+                Ok(i.store
+                    .vouchers()?
+                    .into_iter()
+                    .map(|mut v| {
+                        v.state = v.state_at(now);
+                        v
+                    })
+                    .collect())
+            },
+            listener,
+        )
     }
 
     /// Vouchers that can be shown at the till now, soonest expiry first.

@@ -16,6 +16,7 @@ pub mod client;
 pub mod clock;
 pub mod error;
 pub mod formats;
+mod listen;
 pub mod money;
 pub mod points;
 pub mod receipts;

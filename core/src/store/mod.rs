@@ -11,6 +11,8 @@
 //! - After [`Store::close`] every call returns [`StoreError::Closed`].
 
 mod cards;
+mod changes;
+pub use changes::Topic;
 mod ledger;
 mod receipts;
 mod reminders;
@@ -196,6 +198,8 @@ pub struct Store {
     state: RwLock<Option<Open>>,
     /// Single writer: every read-check-write sequence holds it, so transactions never race.
     writer: Mutex<()>,
+    /// Bumped after each commit, for listeners.
+    changes: changes::Changes,
 }
 
 impl std::fmt::Debug for Store {
@@ -236,6 +240,7 @@ impl Store {
             path,
             state: RwLock::new(Some(open)),
             writer: Mutex::new(()),
+            changes: changes::Changes::new(),
         })
     }
 
@@ -282,6 +287,9 @@ impl Store {
         let _w = self.writer();
         let mut state = self.state.write().unwrap_or_else(|e| e.into_inner());
         if let Some(open) = state.take() {
+            // Listeners wake, find the store closed and end.
+            self.changes
+                .committed(&[Tree::Ledger, Tree::Vouchers, Tree::Receipts]);
             open.flush()?;
             Watermark::of(&open)?.write(&self.sidecar)?;
         }
@@ -322,7 +330,15 @@ impl Store {
         trees: &[Tree],
         f: impl Fn(&[TransactionalTree]) -> TxResult<R>,
     ) -> Result<R, StoreError> {
-        self.with(|o| transact_open(o, trees, f))
+        let out = self.with(|o| transact_open(o, trees, f))?;
+        self.changes.committed(trees);
+        Ok(out)
+    }
+
+    /// A receiver that sees a new value after each commit that wrote to `topic`'s trees;
+    /// `Closed` once the store is closed.
+    pub fn subscribe(&self, topic: Topic) -> Result<tokio::sync::watch::Receiver<u64>, StoreError> {
+        self.with(|_| Ok(self.changes.subscribe(topic)))
     }
 }
 

@@ -224,6 +224,16 @@ pub struct ListenerHandle {
 }
 
 impl ListenerHandle {
+    pub(crate) fn new(
+        task: tokio::task::AbortHandle,
+        active: Arc<std::sync::atomic::AtomicBool>,
+    ) -> Self {
+        Self {
+            task: Some(task),
+            active,
+        }
+    }
+
     pub fn cancel(&mut self) {
         self.active
             .store(false, std::sync::atomic::Ordering::SeqCst);
@@ -288,6 +298,11 @@ impl SyncShared {
             running: tokio::sync::Mutex::new(()),
             requests: AtomicU64::new(0),
         }
+    }
+
+    /// The client's runtime (created at first use).
+    pub(crate) fn runtime(&self) -> ApiResult<tokio::runtime::Handle> {
+        self.handle()
     }
 
     fn handle(&self) -> ApiResult<tokio::runtime::Handle> {

@@ -6,6 +6,8 @@ import java.nio.file.Files
 import java.nio.file.Path
 import java.time.Duration
 import java.time.Instant
+import java.util.concurrent.LinkedBlockingQueue
+import java.util.concurrent.TimeUnit
 
 private val T0: Instant = Instant.parse("2026-03-01T09:00:00Z")
 private const val DOG_FOOD = "4006381333931"
@@ -172,6 +174,49 @@ fun pointsTests() {
 }
 
 fun walletTests() {
+    test("balance and wallet listeners: the value now, then each change; a cancelled one hears nothing more") {
+        withClient { client, _ ->
+            val points = client.points()
+            val wallet = client.wallet()
+            val wait = { q: LinkedBlockingQueue<*> -> assertNotNull(q.poll(10, TimeUnit.SECONDS), "a listener call") }
+            val balances = LinkedBlockingQueue<Balance>()
+            val balanceHandle = points.addListener(object : BalanceListener {
+                override fun onBalance(balance: Balance) {
+                    balances.put(balance)
+                }
+            })
+            assertEquals(0L, (wait(balances) as Balance).confirmed)
+            points.earn(120, "r1", null, false)
+            assertEquals(120L, (wait(balances) as Balance).confirmed)
+
+            val wallets = LinkedBlockingQueue<List<Voucher>>()
+            val walletHandle = wallet.addListener(object : WalletListener {
+                override fun onWallet(vouchers: List<Voucher>) {
+                    wallets.put(vouchers)
+                }
+            })
+            assertEquals(emptyList<Voucher>(), wait(wallets))
+            wallet.add(voucher("l1"))
+            assertEquals(listOf("l1"), (wait(wallets) as List<*>).map { (it as Voucher).id })
+            wallet.beginRedemption("l1")
+            val redeeming = (wait(wallets) as List<*>).single() as Voucher
+            assertTrue(redeeming.state is VoucherState.Redeeming, "$redeeming")
+
+            // Cancelled: no call starts afterwards. A second listener's first value shows the
+            // change happened; the first heard nothing of it.
+            balanceHandle.cancel()
+            balanceHandle.close()
+            points.earn(5, "r2", null, false)
+            val later = LinkedBlockingQueue<Balance>()
+            points.addListener(object : BalanceListener {
+                override fun onBalance(balance: Balance) {
+                    later.put(balance)
+                }
+            }).use { assertEquals(125L, (wait(later) as Balance).confirmed) }
+            assertTrue(balances.isEmpty(), "the cancelled listener was called: $balances")
+            walletHandle.close()
+        }
+    }
     test("usable and expiring vouchers, soonest first") {
         withClient { client, _ ->
             val wallet = client.wallet()

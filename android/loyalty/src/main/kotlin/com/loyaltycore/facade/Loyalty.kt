@@ -6,11 +6,13 @@
 package com.loyaltycore.facade
 
 import com.loyaltycore.Balance
+import com.loyaltycore.BalanceListener
 import com.loyaltycore.Card
 import com.loyaltycore.Clock
 import com.loyaltycore.EcLevel
 import com.loyaltycore.Enrolment
 import com.loyaltycore.LedgerEntry
+import com.loyaltycore.ListenerHandle
 import com.loyaltycore.LoyaltyClient
 import com.loyaltycore.LoyaltyException
 import com.loyaltycore.MemberCard
@@ -35,6 +37,7 @@ import com.loyaltycore.TierStatus
 import com.loyaltycore.TillCard
 import com.loyaltycore.Voucher
 import com.loyaltycore.Wallet
+import com.loyaltycore.WalletListener
 import com.loyaltycore.WarrantyItem
 import com.loyaltycore.defaultProgrammeRules
 import com.loyaltycore.defaultRenderOptions
@@ -254,10 +257,15 @@ class Loyalty private constructor(
         writing { this.points.earnOffline(points, receiptId, description) }
 
     /**
-     * The balance now and after every change made through this facade or by a sync. Like every
-     * derived Flow here, it completes when the facade is closed.
+     * The balance now and after every change, wherever it comes from (this facade, a sync, a
+     * background worker on the same client), through the core's `BalanceListener`. Conflated: a
+     * slow screen gets the latest. Completes when the facade is closed.
      */
-    val balances: Flow<Balance> get() = whileOpen { points.balance() }
+    val balances: Flow<Balance> get() = listened { emit ->
+        points.addListener(object : BalanceListener {
+            override fun onBalance(balance: Balance) = emit(balance)
+        })
+    }
 
     /** The tier now and after every change. */
     val tiers: Flow<TierStatus> get() = whileOpen { points.tier() }
@@ -270,8 +278,12 @@ class Loyalty private constructor(
 
     suspend fun voucher(id: String): Voucher = blocking { wallet.get(id) }
 
-    /** The wallet now and after every change (a redemption, a sync). */
-    val wallets: Flow<List<Voucher>> get() = whileOpen { wallet.all() }
+    /** The wallet now and after every change (a redemption, a sync), through `WalletListener`. */
+    val wallets: Flow<List<Voucher>> get() = listened { emit ->
+        wallet.addListener(object : WalletListener {
+            override fun onWallet(vouchers: List<Voucher>) = emit(vouchers)
+        })
+    }
 
     /**
      * Redeems a voucher at the till, offline: the voucher moves to `Redeeming` (show its `code`),
@@ -354,6 +366,26 @@ class Loyalty private constructor(
             client.close()
         }
     }
+
+    /**
+     * A Flow over a core listener: registered when collection starts, its handle cancelled and
+     * closed when the collector stops; completes when the facade is closed. The listener only
+     * offers to a conflated channel (it runs on a core thread and must return promptly).
+     */
+    private fun <T> listened(register: (emit: (T) -> Unit) -> ListenerHandle): Flow<T> =
+        callbackFlow {
+            checkOpen()
+            val handle = closedIfDestroyed { register { value -> trySend(value) } }
+            val closer = launch {
+                closedState.first { it }
+                channel.close()
+            }
+            awaitClose {
+                closer.cancel()
+                handle.cancel()
+                handle.close()
+            }
+        }.buffer(Channel.CONFLATED)
 
     /**
      * A derived Flow: [read] now and after every change, distinct values only. It completes when
