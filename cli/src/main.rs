@@ -56,6 +56,10 @@ struct Cli {
     /// Programme rules (JSON) instead of the built-in ones.
     #[arg(long, global = true)]
     rules: Option<PathBuf>,
+    /// Print the core's log lines at this level and above to standard error (they never hold
+    /// the shopper's data).
+    #[arg(long, global = true, value_enum)]
+    log: Option<LogArg>,
     #[command(subcommand)]
     command: Command,
 }
@@ -119,6 +123,24 @@ pub struct DrawArgs {
     /// Error correction (QR, Aztec, PDF417).
     #[arg(long, value_enum, default_value_t = Ec::Medium)]
     pub ec: Ec,
+}
+
+#[derive(ValueEnum, Clone, Copy)]
+enum LogArg {
+    Error,
+    Warn,
+    Info,
+    Debug,
+}
+
+/// The core's log on standard error, one line each: `[level target] message`.
+struct Stderr;
+
+impl loyalty_core::log::LogSink for Stderr {
+    fn log(&self, level: loyalty_core::log::LogLevel, target: &str, message: &str) {
+        let level = format!("{level:?}").to_lowercase();
+        eprintln!("[{level} {target}] {message}");
+    }
 }
 
 #[derive(ValueEnum, Clone, Copy, PartialEq, Eq)]
@@ -205,6 +227,16 @@ fn clap_one_line(e: &clap::Error) -> String {
 }
 
 fn run(cli: Cli) -> CliResult<Option<Output>> {
+    if let Some(level) = cli.log {
+        use loyalty_core::log::LogLevel;
+        let level = match level {
+            LogArg::Error => LogLevel::Error,
+            LogArg::Warn => LogLevel::Warn,
+            LogArg::Info => LogLevel::Info,
+            LogArg::Debug => LogLevel::Debug,
+        };
+        loyalty_core::log::set_sink(Some(std::sync::Arc::new(Stderr)), level);
+    }
     let ctx = Ctx {
         data_dir: cli
             .data

@@ -468,6 +468,15 @@ fn points_ledger_and_tier() {
     let exp = env.json(&["points", "expiring", "--days", "800"]);
     assert_eq!(exp[0]["points"], 1000);
     assert!(ok(env.run(&["points", "balance"])).contains("1000 points available"));
+    // --log: the core's log on stderr, stdout unchanged; none without it.
+    let logged = env.run(&["--log", "info", "points", "balance"]);
+    assert!(
+        stderr(&logged).starts_with("[info store] opened in "),
+        "{}",
+        stderr(&logged)
+    );
+    assert!(ok(logged).contains("1000 points available"));
+    assert_eq!(stderr(&env.run(&["points", "balance"])), "");
     let e = fails(env.run(&["points", "redeem", "5000"]), 4);
     assert!(e.contains("not enough points"), "{e}");
     fails(env.run(&["points", "earn", "0"]), 2);

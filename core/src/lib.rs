@@ -17,6 +17,7 @@ pub mod clock;
 pub mod error;
 pub mod formats;
 mod listen;
+pub mod log;
 pub mod money;
 pub mod points;
 pub mod receipts;

@@ -7,6 +7,7 @@
 
 mod support;
 
+use loyalty_core::log::{LogLevel, LogSink};
 use loyalty_core::points::EntryStatus;
 use loyalty_core::store::ReminderKey;
 use loyalty_core::sync::{ListenerHandle, SyncConfig, SyncState, SyncStatus};
@@ -355,6 +356,72 @@ async fn content_feeds_reach_the_reminders_once_and_a_bad_version_is_refused() {
         (recalls, recipes),
         (vec!["R-7".to_string()], vec!["chews".to_string()])
     );
+}
+
+/// Collects the core's log lines (the sink is process-wide: only this test installs one here).
+#[derive(Default)]
+struct LogLines(Mutex<Vec<String>>);
+
+impl LogSink for LogLines {
+    fn log(&self, level: LogLevel, target: &str, message: &str) {
+        self.0
+            .lock()
+            .unwrap()
+            .push(format!("{level:?} {target}: {message}"));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_log_tells_what_happened_without_the_shoppers_data() {
+    let lines = Arc::new(LogLines::default());
+    loyalty_core::log::set_sink(Some(lines.clone()), LogLevel::Debug);
+    let (_data, server, proxy, device) = setup(test_config()).await;
+    let member = device.member_id();
+    seed(&server, &member, 3, 2, 2).await;
+    let bad = json!({"version": 1, "recipes": [{"id": "bad id", "title": {"en": "x"},
+                     "ingredients": [{"categories": ["x"]}]}]});
+    server.publish_content("recipes", &bad).await;
+    proxy.inject("GET", "/v1/ledger", 0, 1, Fault::Status(503, Some("0")));
+    device.client.sync().sync_now().await.unwrap();
+    loyalty_core::log::set_sink(None, LogLevel::Debug);
+
+    let lines = lines.0.lock().unwrap().clone();
+    let has = |needle: &str| lines.iter().any(|l| l.contains(needle));
+    assert!(has("Info store: opened in"), "{lines:#?}");
+    assert!(
+        has("Info sync: signed in with the member card"),
+        "{lines:#?}"
+    );
+    assert!(
+        has("Info sync: attempt 1 failed (Busy, Retry-After); retrying in"),
+        "{lines:#?}"
+    );
+    assert!(
+        has("Warn sync: content feed recipes version 1 refused"),
+        "{lines:#?}"
+    );
+    assert!(
+        has("requests: applied 5 ledger entries, 2 vouchers, 3 receipts, 0 content feeds"),
+        "{lines:#?}"
+    );
+    // Nothing that identifies the shopper or opens the account.
+    let card = device.client.card().member_card().unwrap().unwrap();
+    let household = device.client.sync().household_code().unwrap().unwrap();
+    let secrets = [
+        member.clone(),
+        device.token(),
+        card.card_number.clone(),
+        household,
+        "Ann".to_string(),
+    ];
+    for line in &lines {
+        for secret in &secrets {
+            assert!(
+                !line.contains(secret.as_str()),
+                "a log line holds shopper data: {line}"
+            );
+        }
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -10,6 +10,7 @@
 //!   [`StoreError::Foreign`]; nothing is overwritten.
 //! - After [`Store::close`] every call returns [`StoreError::Closed`].
 
+use crate::log::{log_at, LogLevel};
 mod cards;
 mod changes;
 pub use changes::Topic;
@@ -211,6 +212,21 @@ impl std::fmt::Debug for Store {
 impl Store {
     /// Opens (or creates) the database in `data_dir`, migrating it to the current schema.
     pub fn open(data_dir: &Path) -> Result<Store, StoreError> {
+        let started = std::time::Instant::now();
+        let opened = Self::open_inner(data_dir);
+        match &opened {
+            Ok(_) => log_at!(
+                LogLevel::Info,
+                "store",
+                "opened in {} ms",
+                started.elapsed().as_millis()
+            ),
+            Err(e) => log_at!(LogLevel::Error, "store", "cannot open: {e}"),
+        }
+        opened
+    }
+
+    fn open_inner(data_dir: &Path) -> Result<Store, StoreError> {
         std::fs::create_dir_all(data_dir).map_err(|e| {
             StoreError::Io(format!("cannot create the data directory: {}", e.kind()))
         })?;
@@ -464,6 +480,11 @@ fn remove_unfinished_snapshots(path: &Path) -> Result<(), StoreError> {
         let name = entry.file_name();
         let name = name.to_string_lossy();
         if name.starts_with("snap.") && name.ends_with(".generating") {
+            log_at!(
+                LogLevel::Warn,
+                "store",
+                "removing an unfinished snapshot left by an interrupted open"
+            );
             std::fs::remove_file(entry.path()).map_err(|e| {
                 StoreError::Io(format!(
                     "cannot remove an unfinished snapshot: {}",

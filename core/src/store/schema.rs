@@ -100,6 +100,11 @@ pub(crate) fn prepare(
         version += 1;
         meta.insert(KEY_VERSION, &version.to_be_bytes())?;
         open.flush()?;
+        crate::log::log_at!(
+            crate::log::LogLevel::Info,
+            "store",
+            "migrated the schema to version {version}"
+        );
     }
     Ok(open)
 }

@@ -11,6 +11,7 @@ use super::{
 };
 use crate::client::{secret_store_failed, CardApi, Inner};
 use crate::error::{ApiError, ApiResult};
+use crate::log::{log_at, LogLevel};
 use crate::secrets::SecretStore;
 use crate::store::{
     ClaimVerdict, ContentFeed, Feed, PageApplied, ReminderKey, StoredFeed, SyncAccount,
@@ -188,6 +189,8 @@ pub(super) async fn sync(inner: Arc<Inner>, cancel: Cancel) -> ApiResult<SyncRep
         }
     };
     let mut report = SyncReport::default();
+    let started = Instant::now();
+    log_at!(LogLevel::Info, "sync", "started");
     // Retries respect the deadline by themselves; this bounds a slow attempt as well. A page
     // apply cut off here still completes on the blocking pool, whole.
     let deadline = inner.sync.config().sync_deadline;
@@ -197,6 +200,33 @@ pub(super) async fn sync(inner: Arc<Inner>, cancel: Cancel) -> ApiResult<SyncRep
         Err(_) => Err(Stop::from(Failure::Deadline)),
     };
     report.requests = inner.sync.requests.load(Ordering::Relaxed) - requests_before;
+    let millis = started.elapsed().as_millis();
+    match &result {
+        Ok(()) | Err(Stop::Cancelled) => log_at!(
+            LogLevel::Info,
+            "sync",
+            "{} in {millis} ms, {} requests: applied {} ledger entries, {} vouchers, {} \
+             receipts, {} content feeds; outbox {} resolved, {} refused",
+            if report.cancelled || matches!(result, Err(Stop::Cancelled)) {
+                "cancelled"
+            } else {
+                "done"
+            },
+            report.requests,
+            report.ledger_applied,
+            report.vouchers_applied,
+            report.receipts_applied,
+            report.content_updated,
+            report.outbox_resolved,
+            report.outbox_failed
+        ),
+        Err(Stop::Error(e)) => log_at!(
+            LogLevel::Warn,
+            "sync",
+            "failed after {millis} ms and {} requests: {e}",
+            report.requests
+        ),
+    }
     match result {
         Ok(()) => {
             let now = inner.clock.now();
@@ -328,9 +358,17 @@ async fn pull_content(session: &Session<'_>, report: &mut SyncReport) -> Result<
         .await?;
         match outcome {
             Ok(()) => report.content_updated += 1,
-            Err(reason) => report
-                .content_rejected
-                .push(format!("{} version {version}: {reason}", feed.name())),
+            Err(reason) => {
+                log_at!(
+                    LogLevel::Warn,
+                    "sync",
+                    "content feed {} version {version} refused: {reason}",
+                    feed.name()
+                );
+                report
+                    .content_rejected
+                    .push(format!("{} version {version}: {reason}", feed.name()))
+            }
         }
     }
     Ok(())
@@ -629,6 +667,20 @@ fn finish_enrolment(inner: &Arc<Inner>, result: Result<Enrolment, Stop>) -> ApiR
         Err(Stop::Error(e)) => SyncStatus::Failed { error: e.clone() },
     };
     publish(inner, status);
+    match &result {
+        Ok(e) => log_at!(
+            LogLevel::Info,
+            "sync",
+            "signed in{}",
+            if e.card.is_some() {
+                " with the member card"
+            } else {
+                "; the card secret comes with the next sync"
+            }
+        ),
+        Err(Stop::Cancelled) => log_at!(LogLevel::Info, "sync", "signing in was cancelled"),
+        Err(Stop::Error(e)) => log_at!(LogLevel::Warn, "sync", "signing in failed: {e}"),
+    }
     match result {
         Ok(e) => Ok(e),
         Err(Stop::Cancelled) => Err(ApiError::Network {

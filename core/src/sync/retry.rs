@@ -180,6 +180,17 @@ impl Retrier<'_> {
             if Instant::now() + delay >= self.deadline {
                 return Err(Failure::Deadline);
             }
+            crate::log::log_at!(
+                crate::log::LogLevel::Info,
+                "sync",
+                "attempt {n} failed ({kind:?}{}); retrying in {} ms",
+                if retry_after.is_some() {
+                    ", Retry-After"
+                } else {
+                    ""
+                },
+                delay.as_millis()
+            );
             self.cancel.run(self.sleeper.sleep(delay)).await?;
             n += 1;
         }

@@ -130,6 +130,42 @@ fun syncTests() {
             assertTrue(client.reminders().plan().items.none { it.ruleId == "recall" })
         }
     }
+    test("the app's Logger hears the store and the sync, never the shopper's data") {
+        val lines = java.util.concurrent.ConcurrentLinkedQueue<String>()
+        setLogger(object : Logger {
+            override fun log(level: LogLevel, target: String, message: String) {
+                lines.add("$level $target: $message")
+            }
+        }, LogLevel.INFO)
+        try {
+            val secrets = MemorySecrets()
+            val dir = Files.createTempDirectory("loyalty-log")
+            try {
+                LoyaltyClient.open(dir.toString(), defaultProgrammeRules(), null, secrets).use { client ->
+                    runBlocking {
+                        val enrolment = client.sync().enrol(SERVER, "Ann Example")
+                        client.sync().syncNow()
+                        val card = assertNotNull(client.card().memberCard())
+                        val personal = listOf(enrolment.memberId, card.cardNumber, assertNotNull(enrolment.householdCode), "Ann Example") +
+                            secrets.values.values.map { String(it, Charsets.UTF_8) }.filter { it.length >= 8 }
+                        val seen = lines.toList()
+                        assertTrue(seen.any { it.startsWith("INFO store: opened in") }, "$seen")
+                        assertTrue(seen.any { it.startsWith("INFO sync: signed in") }, "$seen")
+                        assertTrue(seen.any { it.startsWith("INFO sync: done in") }, "$seen")
+                        for (line in seen) for (p in personal) assertFalse(line.contains(p), "a log line holds shopper data: $line")
+                    }
+                    client.shutdown()
+                }
+            } finally {
+                dir.toFile().deleteRecursively()
+            }
+        } finally {
+            setLogger(null, LogLevel.ERROR)
+        }
+        val after = lines.size
+        LoyaltyClient.open(Files.createTempDirectory("loyalty-log2").toString(), defaultProgrammeRules(), null, null).use { it.shutdown() }
+        assertEquals(after, lines.size, "no logger, no lines")
+    }
     test("two devices of one household redeem the same voucher offline: one wins, both show it redeemed") {
         withDevice { a ->
             val enrolment = a.sync().enrol(SERVER, null)
