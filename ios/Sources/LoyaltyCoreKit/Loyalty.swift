@@ -131,6 +131,19 @@ public final class Loyalty: Sendable {
         try await run { try $0.points().balance() }
     }
 
+    /// The balance now and after every change (a point earned, a redemption, a sync), as long as
+    /// the stream is iterated; ending the iteration cancels the core's `BalanceListener`. Keeps
+    /// only the newest balance when the consumer is slow. Throws `Closed` after `shutdown()`.
+    public func balances() throws -> AsyncStream<Balance> {
+        let (stream, continuation) = AsyncStream.makeStream(
+            of: Balance.self, bufferingPolicy: .bufferingNewest(1))
+        let handle = try client.points().addListener(listener: StreamingBalanceListener(continuation))
+        continuation.onTermination = { _ in
+            handle.cancel()
+        }
+        return stream
+    }
+
     public func tier() async throws -> TierStatus {
         try await run { try $0.points().tier() }
     }
@@ -146,6 +159,19 @@ public final class Loyalty: Sendable {
     }
 
     // MARK: - Wallet
+
+    /// Every voucher now and after every change to the wallet (a redemption, a sync), as long as
+    /// the stream is iterated; ending the iteration cancels the core's `WalletListener`. Keeps
+    /// only the newest list when the consumer is slow. Throws `Closed` after `shutdown()`.
+    public func wallets() throws -> AsyncStream<[Voucher]> {
+        let (stream, continuation) = AsyncStream.makeStream(
+            of: [Voucher].self, bufferingPolicy: .bufferingNewest(1))
+        let handle = try client.wallet().addListener(listener: StreamingWalletListener(continuation))
+        continuation.onTermination = { _ in
+            handle.cancel()
+        }
+        return stream
+    }
 
     /// Vouchers that can be shown at the till now, soonest expiry first.
     public func usableVouchers() async throws -> [Voucher] {
@@ -314,6 +340,32 @@ private final class StreamingSyncStateListener: SyncStateListener {
 
     func onState(state: SyncState) {
         continuation.yield(state)
+    }
+}
+
+/// Forwards the core's balance callbacks into an `AsyncStream` (never blocks, takes no lock).
+private final class StreamingBalanceListener: BalanceListener {
+    private let continuation: AsyncStream<Balance>.Continuation
+
+    init(_ continuation: AsyncStream<Balance>.Continuation) {
+        self.continuation = continuation
+    }
+
+    func onBalance(balance: Balance) {
+        continuation.yield(balance)
+    }
+}
+
+/// Forwards the core's wallet callbacks into an `AsyncStream` (never blocks, takes no lock).
+private final class StreamingWalletListener: WalletListener {
+    private let continuation: AsyncStream<[Voucher]>.Continuation
+
+    init(_ continuation: AsyncStream<[Voucher]>.Continuation) {
+        self.continuation = continuation
+    }
+
+    func onWallet(vouchers: [Voucher]) {
+        continuation.yield(vouchers)
     }
 }
 
