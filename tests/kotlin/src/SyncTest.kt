@@ -17,27 +17,21 @@ private val SERVER: String = System.getProperty("loyalty.serverUrl") ?: error("l
 private val TILL_TOKEN: String = System.getProperty("loyalty.tillToken") ?: error("loyalty.tillToken not set")
 private val http: HttpClient = HttpClient.newHttpClient()
 
-/** The retailer's back office: an admin call to the reference server. */
-private fun admin(path: String, json: String): String {
+/** The retailer's back office: an admin call to the reference server (POST by default). */
+private fun admin(path: String, json: String, method: String = "POST"): String {
     val request = HttpRequest.newBuilder(URI.create(SERVER + path))
         .header("Authorization", "Bearer $TILL_TOKEN")
         .header("Content-Type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofString(json))
+        .method(method, HttpRequest.BodyPublishers.ofString(json))
         .build()
     val response = http.send(request, HttpResponse.BodyHandlers.ofString())
-    assertTrue(response.statusCode() in 200..299, "admin $path: ${response.statusCode()} ${response.body()}")
+    assertTrue(response.statusCode() in 200..299, "admin $method $path: ${response.statusCode()} ${response.body()}")
     return response.body()
 }
 
 /** Publishes the next version of a content feed (the retailer's side). */
 private fun publishContent(kind: String, json: String) {
-    val request = HttpRequest.newBuilder(URI.create("$SERVER/v1/admin/content/$kind"))
-        .header("Authorization", "Bearer $TILL_TOKEN")
-        .header("Content-Type", "application/json")
-        .PUT(HttpRequest.BodyPublishers.ofString(json))
-        .build()
-    val response = http.send(request, HttpResponse.BodyHandlers.ofString())
-    assertTrue(response.statusCode() in 200..299, "publish $kind: ${response.statusCode()} ${response.body()}")
+    admin("/v1/admin/content/$kind", json, method = "PUT")
 }
 
 private fun issueVoucher(memberId: String, title: String): String {

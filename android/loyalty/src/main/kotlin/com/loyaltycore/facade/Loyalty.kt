@@ -156,25 +156,11 @@ class Loyalty private constructor(
      * collector cancels and closes the `ListenerHandle`. Nothing is dropped: the listener only
      * enqueues (it runs on the core's sync thread and must return promptly).
      */
-    val syncStates: Flow<SyncState> = callbackFlow {
-        checkOpen()
-        val handle = closedIfDestroyed {
-            sync.addListener(object : com.loyaltycore.SyncStateListener {
-                override fun onState(state: SyncState) {
-                    trySend(state)
-                }
-            })
-        }
-        val closer = launch {
-            closedState.first { it }
-            channel.close()
-        }
-        awaitClose {
-            closer.cancel()
-            handle.cancel()
-            handle.close()
-        }
-    }.buffer(Channel.UNLIMITED)
+    val syncStates: Flow<SyncState> = listened(Channel.UNLIMITED) { emit ->
+        sync.addListener(object : com.loyaltycore.SyncStateListener {
+            override fun onState(state: SyncState) = emit(state)
+        })
+    }
 
     /** The state now, without waiting for a change. */
     suspend fun syncState(): SyncState = blocking { sync.state() }
@@ -261,7 +247,7 @@ class Loyalty private constructor(
      * background worker on the same client), through the core's `BalanceListener`. Conflated: a
      * slow screen gets the latest. Completes when the facade is closed.
      */
-    val balances: Flow<Balance> get() = listened { emit ->
+    val balances: Flow<Balance> get() = listened(Channel.CONFLATED) { emit ->
         points.addListener(object : BalanceListener {
             override fun onBalance(balance: Balance) = emit(balance)
         })
@@ -279,7 +265,7 @@ class Loyalty private constructor(
     suspend fun voucher(id: String): Voucher = blocking { wallet.get(id) }
 
     /** The wallet now and after every change (a redemption, a sync), through `WalletListener`. */
-    val wallets: Flow<List<Voucher>> get() = listened { emit ->
+    val wallets: Flow<List<Voucher>> get() = listened(Channel.CONFLATED) { emit ->
         wallet.addListener(object : WalletListener {
             override fun onWallet(vouchers: List<Voucher>) = emit(vouchers)
         })
@@ -370,9 +356,9 @@ class Loyalty private constructor(
     /**
      * A Flow over a core listener: registered when collection starts, its handle cancelled and
      * closed when the collector stops; completes when the facade is closed. The listener only
-     * offers to a conflated channel (it runs on a core thread and must return promptly).
+     * offers to a channel of [capacity] (it runs on a core thread and must return promptly).
      */
-    private fun <T> listened(register: (emit: (T) -> Unit) -> ListenerHandle): Flow<T> =
+    private fun <T> listened(capacity: Int, register: (emit: (T) -> Unit) -> ListenerHandle): Flow<T> =
         callbackFlow {
             checkOpen()
             val handle = closedIfDestroyed { register { value -> trySend(value) } }
@@ -385,7 +371,7 @@ class Loyalty private constructor(
                 handle.cancel()
                 handle.close()
             }
-        }.buffer(Channel.CONFLATED)
+        }.buffer(capacity)
 
     /**
      * A derived Flow: [read] now and after every change, distinct values only. It completes when
