@@ -5,7 +5,7 @@
 //! no I/O. Bad input is an [`InputError`](crate::error::InputError) whose reason names the field
 //! and the rule and never repeats secrets, card numbers or payloads.
 //!
-//! - [`totp`]: RFC 4226 HOTP and RFC 6238 TOTP (SHA-1/256/512, 6–10 digits, periods in
+//! - [`totp`](mod@totp): RFC 4226 HOTP and RFC 6238 TOTP (SHA-1/256/512, 6–10 digits, periods in
 //!   milliseconds), secret generation, Base16.
 //! - [`rotating`]: the codes shown at the till. The static code is the card number; the rotating
 //!   payload is `LC1:<card>:<totp>:<step start seconds>`, constant for one TOTP period.

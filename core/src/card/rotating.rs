@@ -1,7 +1,7 @@
 //! The codes a shopper shows at the till: the static code (the card number) and the rotating code.
 //!
 //! The rotating payload is our default Google Wallet `valuePattern`
-//! (see [`value_pattern_for_card`](super::google_wallet::value_pattern_for_card)):
+//! (see [`super::google_wallet::value_pattern_for_card`]):
 //!
 //! ```text
 //! LC1:<card number>:<TOTP>:<timestamp seconds>

@@ -88,7 +88,7 @@ pub enum PushMessage {
 }
 
 impl PushMessage {
-    /// The notification id it becomes ("push:<id>" or "recall:<id>").
+    /// The notification id it becomes (`push:<id>` or `recall:<id>`).
     pub fn notification_id(&self) -> String {
         match self {
             PushMessage::Message(m) => format!("push:{}", super::util::enc(&m.id)),
