@@ -114,6 +114,8 @@ pub struct SyncReport {
     pub ledger_applied: u32,
     pub vouchers_applied: u32,
     pub receipts_applied: u32,
+    /// Settings the server was told about: a consent change, this device's push token.
+    pub settings_sent: u32,
     /// Content feeds (reminder rules, recipes, post-purchase content, recalls) updated.
     pub content_updated: u32,
     /// Content feed versions refused, each with the reason; the previous version stays in use.
@@ -131,6 +133,7 @@ impl From<engine::SyncReport> for SyncReport {
             ledger_applied: r.ledger_applied,
             vouchers_applied: r.vouchers_applied,
             receipts_applied: r.receipts_applied,
+            settings_sent: r.settings_sent,
             content_updated: r.content_updated,
             content_rejected: r.content_rejected,
             requests: r.requests,
@@ -160,6 +163,24 @@ impl From<engine::Enrolment> for Enrolment {
             member_id: e.member_id,
             household_code: e.household_code,
             card: e.card.map(Into::into),
+        }
+    }
+}
+
+/// Which push service a device token belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum PushPlatform {
+    /// Firebase Cloud Messaging.
+    Android,
+    /// Apple Push Notification service (the device token as hex).
+    Ios,
+}
+
+impl From<PushPlatform> for engine::PushPlatform {
+    fn from(p: PushPlatform) -> Self {
+        match p {
+            PushPlatform::Android => Self::Android,
+            PushPlatform::Ios => Self::Ios,
         }
     }
 }
@@ -252,6 +273,12 @@ impl SyncService {
 
     pub fn is_signed_in(&self) -> Result<bool> {
         Ok(self.api.is_signed_in()?)
+    }
+
+    /// This device's push token; call whenever the platform gives a new one. The next sync
+    /// registers it with the server (and again after each sign-in). Never logged.
+    pub fn set_push_token(&self, platform: PushPlatform, token: String) -> Result<()> {
+        Ok(self.api.set_push_token(platform.into(), &token)?)
     }
 
     /// The code that adds another device to this membership.

@@ -770,12 +770,26 @@ impl RemindersApi {
             .unwrap_or_default())
     }
 
+    /// Replaces the settings. A change of consent is also queued for the retailer's server
+    /// (the next sync sends it), in the same transaction.
     pub fn set_settings(&self, settings: Settings) -> ApiResult<()> {
         settings.validate()?;
-        Ok(self
-            .inner
-            .store
-            .set_reminder_value(ReminderKey::Settings, &settings)?)
+        let json = |v: serde_json::Result<serde_json::Value>| {
+            v.map_err(|_| ApiError::Internal {
+                reason: "the settings could not be encoded".into(),
+            })
+        };
+        let mut values = vec![(
+            ReminderKey::Settings,
+            json(serde_json::to_value(&settings))?,
+        )];
+        if self.settings()?.consent != settings.consent {
+            values.push((
+                ReminderKey::ConsentUnsent,
+                json(serde_json::to_value(settings.consent))?,
+            ));
+        }
+        Ok(self.inner.store.set_reminder_values(&values)?)
     }
 
     pub fn context(&self) -> ApiResult<Context> {

@@ -10,13 +10,13 @@ mod support;
 use loyalty_core::log::{LogLevel, LogSink};
 use loyalty_core::points::EntryStatus;
 use loyalty_core::store::ReminderKey;
-use loyalty_core::sync::{ListenerHandle, SyncConfig, SyncState, SyncStatus};
+use loyalty_core::sync::{ListenerHandle, PushPlatform, SyncConfig, SyncState, SyncStatus};
 use loyalty_core::wallet::VoucherState;
 use loyalty_core::ApiError;
 use serde_json::json;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use support::{assert_mirrors, http, test_config, Device, Fault, Proxy, Server};
+use support::{assert_mirrors, http, http_ok, test_config, Device, Fault, Proxy, Server};
 use tokio::sync::Notify;
 
 /// A server, a proxy in front of it, and one device enrolled through the proxy.
@@ -422,6 +422,83 @@ async fn the_log_tells_what_happened_without_the_shoppers_data() {
             );
         }
     }
+}
+
+/// The member as the server has it (`GET /v1/me`, with the device's current token).
+async fn me(server: &Server, device: &Device) -> serde_json::Value {
+    http_ok(server.addr, "GET", "/v1/me", Some(&device.token()), None).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn consent_changes_and_the_push_token_reach_the_server_once() {
+    let (_data, server, proxy, device) = setup(test_config()).await;
+    let sync = device.client.sync();
+    let reminders = device.client.reminders();
+
+    // Nothing changed on this device: nothing is sent (another device's choice would stand).
+    let report = sync.sync_now().await.unwrap();
+    assert_eq!(report.settings_sent, 0);
+
+    let mut settings = reminders.settings().unwrap();
+    settings.consent.marketing = true;
+    reminders.set_settings(settings.clone()).unwrap();
+    sync.set_push_token(PushPlatform::Android, "fcm:APA91b-token_1")
+        .unwrap();
+    for bad in ["", "two words", "line\nbreak"] {
+        let e = sync.set_push_token(PushPlatform::Ios, bad).unwrap_err();
+        assert!(matches!(e, ApiError::InvalidInput { .. }), "{e:?}");
+    }
+    // A busy server first: retried. Then both reach it.
+    proxy.inject(
+        "PUT",
+        "/v1/me/consents",
+        0,
+        1,
+        Fault::Status(503, Some("0")),
+    );
+    let report = sync.sync_now().await.unwrap();
+    assert_eq!(report.settings_sent, 2, "{report:?}");
+    let seen = me(&server, &device).await;
+    assert_eq!(
+        seen["consents"],
+        json!({"marketing": true, "service": true, "safety": true})
+    );
+    assert_eq!(seen["push_tokens"], 1);
+
+    // Sent once: the next sync sends nothing; the same token again and a change that is not
+    // about consent are no news either.
+    sync.set_push_token(PushPlatform::Android, "fcm:APA91b-token_1")
+        .unwrap();
+    settings.quiet_hours = None;
+    reminders.set_settings(settings.clone()).unwrap();
+    let report = sync.sync_now().await.unwrap();
+    assert_eq!((report.settings_sent, report.requests), (0, 3 + 4));
+
+    // A refusal (4xx) does not fail the sync: the value stays queued for the next one.
+    settings.consent.marketing = false;
+    reminders.set_settings(settings).unwrap();
+    proxy.inject("PUT", "/v1/me/consents", 0, 1, Fault::Status(400, None));
+    let report = sync.sync_now().await.unwrap();
+    assert_eq!(report.settings_sent, 0);
+    assert_eq!(me(&server, &device).await["consents"]["marketing"], true);
+    let report = sync.sync_now().await.unwrap();
+    assert_eq!(report.settings_sent, 1);
+    assert_eq!(me(&server, &device).await["consents"]["marketing"], false);
+
+    // Signed in again (a new session): the token is registered again.
+    sync.sign_out().await.unwrap();
+    let household = device
+        .client
+        .sync()
+        .household_code()
+        .unwrap()
+        .expect("the household code is kept");
+    sync.join_household(proxy.base_url(), household)
+        .await
+        .unwrap();
+    let report = sync.sync_now().await.unwrap();
+    assert_eq!(report.settings_sent, 1, "{report:?}");
+    assert_eq!(me(&server, &device).await["push_tokens"], 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

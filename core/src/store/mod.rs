@@ -21,8 +21,8 @@ pub use reminders::{ContentFeed, ReminderKey, StoredFeed};
 pub mod schema;
 mod sync;
 pub use sync::{
-    ClaimVerdict, Feed, PageApplied, PendingEnrolment, ServerLedgerEntry, ServerVoucher,
-    ServerVoucherState, SyncAccount,
+    ClaimVerdict, Feed, PageApplied, PendingEnrolment, PushPlatform, PushRegistration,
+    ServerLedgerEntry, ServerVoucher, ServerVoucherState, SyncAccount,
 };
 mod vouchers;
 

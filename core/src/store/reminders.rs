@@ -18,6 +18,8 @@ pub enum ReminderKey {
     Pushes,
     /// The last applied version of a content feed ([`StoredFeed`]).
     Feed(ContentFeed),
+    /// Consent the shopper changed on this device and the server has not been told yet.
+    ConsentUnsent,
 }
 
 /// The server's content feeds (`GET /v1/content/{kind}`).
@@ -69,6 +71,7 @@ impl ReminderKey {
             ReminderKey::Feed(ContentFeed::Recipes) => b"feed.recipes",
             ReminderKey::Feed(ContentFeed::PostPurchase) => b"feed.post-purchase",
             ReminderKey::Feed(ContentFeed::Recalls) => b"feed.recalls",
+            ReminderKey::ConsentUnsent => b"consent_unsent",
         }
     }
 }
@@ -102,6 +105,24 @@ impl Store {
                 tx_put(&t[0], key.bytes(), value)?;
             }
             Ok(())
+        })
+    }
+
+    /// Removes `key` if it still holds `expected` (a value that was sent, unless it changed in
+    /// the meantime); `true` when removed.
+    pub fn remove_reminder_value_if<T: Serialize + DeserializeOwned + PartialEq>(
+        &self,
+        key: ReminderKey,
+        expected: &T,
+    ) -> Result<bool, StoreError> {
+        let _w = self.writer();
+        self.transact(&[Tree::Reminders], |t| {
+            let current: Option<T> = tx_get(&t[0], key.bytes())?;
+            if current.as_ref() == Some(expected) {
+                t[0].remove(key.bytes())?;
+                return Ok(true);
+            }
+            Ok(false)
         })
     }
 

@@ -36,6 +36,34 @@ use sled::transaction::TransactionalTree;
 const KEY_ACCOUNT: &[u8] = b"sync_account";
 const KEY_PENDING_ENROLMENT: &[u8] = b"sync_pending_enrolment";
 const KEY_LAST_SYNCED: &[u8] = b"sync_last_synced_at";
+const KEY_PUSH: &[u8] = b"sync_push_registration";
+const KEY_PUSH_UNSENT: &[u8] = b"sync_push_registration_unsent";
+
+/// Which push service a device token belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PushPlatform {
+    /// Firebase Cloud Messaging.
+    Android,
+    /// Apple Push Notification service.
+    Ios,
+}
+
+/// This device's push token, registered with the server by the sync. `Debug` hides the token.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PushRegistration {
+    pub platform: PushPlatform,
+    pub token: String,
+}
+
+impl std::fmt::Debug for PushRegistration {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PushRegistration")
+            .field("platform", &self.platform)
+            .field("token", &"<redacted>")
+            .finish()
+    }
+}
 
 /// Where this device syncs, and as whom (no secret: the token is in the secret store).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -181,11 +209,48 @@ impl Store {
 
     /// Signs the device in: stores the account and forgets the pending enrolment, in one
     /// transaction (a crash leaves either both as they were, or the device signed in).
+    ///
+    /// A push token this device has is queued again: the server keeps one per session.
     pub fn sign_in(&self, account: &SyncAccount) -> Result<(), StoreError> {
         let _w = self.writer();
         self.transact(&[Tree::Meta], |t| {
             tx_put(&t[0], KEY_ACCOUNT, account)?;
             t[0].remove(KEY_PENDING_ENROLMENT)?;
+            if let Some(push) = t[0].get(KEY_PUSH)? {
+                t[0].insert(KEY_PUSH_UNSENT, push)?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Keeps this device's push token and queues it for the server (unless it is the one
+    /// already registered).
+    pub fn set_push_registration(&self, push: &PushRegistration) -> Result<(), StoreError> {
+        let _w = self.writer();
+        self.transact(&[Tree::Meta], |t| {
+            let current: Option<PushRegistration> = tx_get(&t[0], KEY_PUSH)?;
+            let queued = t[0].get(KEY_PUSH_UNSENT)?.is_some();
+            if current.as_ref() != Some(push) || queued {
+                tx_put(&t[0], KEY_PUSH, push)?;
+                tx_put(&t[0], KEY_PUSH_UNSENT, push)?;
+            }
+            Ok(())
+        })
+    }
+
+    /// The push token the server has not been given yet.
+    pub fn push_registration_unsent(&self) -> Result<Option<PushRegistration>, StoreError> {
+        self.with(|o| get(o.tree(Tree::Meta), KEY_PUSH_UNSENT))
+    }
+
+    /// The server has `push`: unqueue it, unless another token was set meanwhile.
+    pub fn push_registration_sent(&self, push: &PushRegistration) -> Result<(), StoreError> {
+        let _w = self.writer();
+        self.transact(&[Tree::Meta], |t| {
+            let queued: Option<PushRegistration> = tx_get(&t[0], KEY_PUSH_UNSENT)?;
+            if queued.as_ref() == Some(push) {
+                t[0].remove(KEY_PUSH_UNSENT)?;
+            }
             Ok(())
         })
     }

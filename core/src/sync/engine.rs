@@ -12,6 +12,7 @@ use super::{
 use crate::client::{secret_store_failed, CardApi, Inner};
 use crate::error::{ApiError, ApiResult};
 use crate::log::{log_at, LogLevel};
+use crate::reminders::Consent;
 use crate::secrets::SecretStore;
 use crate::store::{
     ClaimVerdict, ContentFeed, Feed, PageApplied, ReminderKey, StoredFeed, SyncAccount,
@@ -286,6 +287,7 @@ async fn run_sync(
         },
     );
     drain_outbox(&session, report).await?;
+    send_settings(&session, report).await?;
 
     for feed in Feed::ALL {
         let phase = match feed {
@@ -311,6 +313,86 @@ async fn run_sync(
         },
     );
     pull_content(&session, report).await
+}
+
+/// Tells the server what changed on this device since it last heard: the consent the shopper
+/// set (`PUT /v1/me/consents`) and this device's push token (`PUT /v1/me/push-token`). Only
+/// changes made here are sent, so a device of the household that never touched its settings
+/// does not overwrite what another one chose. Both are idempotent PUTs; a value is unqueued only
+/// if it was not changed again meanwhile. A value the server refuses (4xx other than 401) stays
+/// queued and does not fail the sync; it is logged.
+async fn send_settings(session: &Session<'_>, report: &mut SyncReport) -> Result<(), Stop> {
+    let inner = session.inner;
+    let (consent, push) = blocking(inner, |i| {
+        Ok((
+            i.store
+                .reminder_value::<Consent>(ReminderKey::ConsentUnsent)?,
+            i.store.push_registration_unsent()?,
+        ))
+    })
+    .await?;
+    if let Some(consent) = consent {
+        let body = serde_json::json!({
+            "marketing": consent.marketing,
+            "service": consent.service,
+            "safety": consent.safety,
+        });
+        let req = session.request(
+            Method::PUT,
+            "v1/me/consents",
+            &[],
+            Some(body),
+            None,
+            Safety::Idempotent,
+        );
+        if sent(
+            session.api().call::<serde_json::Value>(&req).await,
+            "consent",
+        )? {
+            blocking(inner, move |i| {
+                i.store
+                    .remove_reminder_value_if(ReminderKey::ConsentUnsent, &consent)?;
+                Ok(())
+            })
+            .await?;
+            report.settings_sent += 1;
+        }
+    }
+    if let Some(push) = push {
+        let body = serde_json::json!({ "platform": push.platform, "token": push.token });
+        let req = session.request(
+            Method::PUT,
+            "v1/me/push-token",
+            &[],
+            Some(body),
+            None,
+            Safety::Idempotent,
+        );
+        if sent(
+            session.api().call::<serde_json::Value>(&req).await,
+            "push token",
+        )? {
+            blocking(inner, move |i| Ok(i.store.push_registration_sent(&push)?)).await?;
+            report.settings_sent += 1;
+        }
+    }
+    Ok(())
+}
+
+/// Whether a settings PUT went through; a refusal is logged and kept for the next sync.
+fn sent<T>(result: Result<T, Failure>, what: &str) -> Result<bool, Stop> {
+    match result {
+        Ok(_) => Ok(true),
+        Err(Failure::Rejected { status, .. }) => {
+            log_at!(
+                LogLevel::Warn,
+                "sync",
+                "the server refused the {what} (HTTP {status}); kept for the next sync"
+            );
+            Ok(false)
+        }
+        Err(f) => Err(f.into()),
+    }
 }
 
 /// Pulls the content feeds that changed (`If-None-Match` with the applied version) and applies

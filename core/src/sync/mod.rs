@@ -33,6 +33,8 @@ pub use retry::{backoff_delay, parse_retry_after, RetryPolicy};
 use crate::card::MemberCard;
 use crate::client::Inner;
 use crate::error::{ApiError, ApiResult, InputError};
+pub use crate::store::PushPlatform;
+use crate::store::PushRegistration;
 use crate::wallet::OutboxItem;
 use chrono::{DateTime, Utc};
 use std::sync::atomic::AtomicU64;
@@ -177,6 +179,8 @@ pub struct SyncReport {
     pub ledger_applied: u32,
     pub vouchers_applied: u32,
     pub receipts_applied: u32,
+    /// Settings the server was told about: a consent change, this device's push token.
+    pub settings_sent: u32,
     /// Content feeds (reminder rules, recipes, post-purchase content, recalls) updated.
     pub content_updated: u32,
     /// Content feed versions refused, each with the reason (`recalls version 3: ...`); the
@@ -486,6 +490,22 @@ impl SyncApi {
         let inner = self.inner.clone();
         let cancel = retry::Cancel::new(self.shared().cancel.subscribe());
         self.spawn(engine::sign_out(inner, cancel)).await
+    }
+
+    /// This device's push token (from FCM or APNs; call again whenever the platform gives a new
+    /// one). Kept in the database and sent by the next sync, and again after each sign-in; it is
+    /// never logged. At most 4096 bytes, printable ASCII (what both services issue).
+    pub fn set_push_token(&self, platform: PushPlatform, token: &str) -> ApiResult<()> {
+        if token.is_empty() || token.len() > 4096 || !token.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(ApiError::InvalidInput {
+                reason: "a push token is 1 to 4096 printable ASCII characters".into(),
+            });
+        }
+        let push = PushRegistration {
+            platform,
+            token: token.to_string(),
+        };
+        Ok(self.inner.store.set_push_registration(&push)?)
     }
 
     /// The household code kept at enrolment (to show the shopper when adding a device).

@@ -63,7 +63,11 @@ final class AppDelegate: NSObject, UIApplicationDelegate, UNUserNotificationCent
     }
 
     func application(_ application: UIApplication, didRegisterForRemoteNotificationsWithDeviceToken deviceToken: Data) {
-        // The device token goes to the retailer's push service; the reference server has none.
+        // The core keeps the token; the next sync registers it with the retailer's server.
+        Task { [model] in
+            guard let loyalty = await model.openedLoyalty() else { return }
+            try? await loyalty.setPushToken(deviceToken)
+        }
     }
 
     func application(_ application: UIApplication, didFailToRegisterForRemoteNotificationsWithError error: Error) {

@@ -283,6 +283,13 @@ public final class Loyalty: Sendable {
         try await run { try $0.sync().householdCode() }
     }
 
+    /// This device's APNs token (from `didRegisterForRemoteNotificationsWithDeviceToken`), kept
+    /// as hex; the next sync registers it with the retailer's server.
+    public func setPushToken(_ deviceToken: Data) async throws {
+        let hex = deviceToken.map { String(format: "%02x", $0) }.joined()
+        try await run { try $0.sync().setPushToken(platform: .ios, token: hex) }
+    }
+
     /// Sends offline work and pulls the ledger, vouchers and receipts. Cancelling the calling
     /// task calls `SyncService.cancel()`: the sync stops promptly and returns a report with
     /// `cancelled == true` (what was applied stays applied). `cancel()` stops any sync of this

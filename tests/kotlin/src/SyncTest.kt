@@ -29,6 +29,22 @@ private fun admin(path: String, json: String, method: String = "POST"): String {
     return response.body()
 }
 
+/** The keystore of the device [withDevice] opened last. */
+private var lastSecrets: MemorySecrets? = null
+
+/** `GET /v1/me` with the device's own token (read from its secret store). */
+private fun memberAsServerSees(memberId: String, client: LoyaltyClient): String {
+    assertTrue(memberId.isNotEmpty())
+    val token = assertNotNull(lastSecrets?.values?.get("loyalty-core.sync.token"), "the device's token").toString(Charsets.UTF_8)
+    val request = HttpRequest.newBuilder(URI.create("$SERVER/v1/me"))
+        .header("Authorization", "Bearer $token")
+        .GET()
+        .build()
+    val response = http.send(request, HttpResponse.BodyHandlers.ofString())
+    assertEquals(200, response.statusCode(), response.body())
+    return response.body().replace(" ", "")
+}
+
 /** Publishes the next version of a content feed (the retailer's side). */
 private fun publishContent(kind: String, json: String) {
     admin("/v1/admin/content/$kind", json, method = "PUT")
@@ -45,8 +61,9 @@ private fun issueVoucher(memberId: String, title: String): String {
 /** A device: its own data directory and keystore, the system clock (the server runs on it too). */
 private fun withDevice(body: suspend (LoyaltyClient) -> Unit) {
     val dir = Files.createTempDirectory("loyalty-sync")
+    val secrets = MemorySecrets().also { lastSecrets = it }
     try {
-        LoyaltyClient.open(dir.toString(), defaultProgrammeRules(), null, MemorySecrets()).use { client ->
+        LoyaltyClient.open(dir.toString(), defaultProgrammeRules(), null, secrets).use { client ->
             runBlocking { body(client) }
             client.shutdown()
         }
@@ -122,6 +139,21 @@ fun syncTests() {
             assertEquals(1, refused.contentRejected.size, "$refused")
             assertTrue(refused.contentRejected[0].startsWith("recalls version 1: "), refused.contentRejected[0])
             assertTrue(client.reminders().plan().items.none { it.ruleId == "recall" })
+        }
+    }
+    test("a consent change and the push token reach the server with the next sync, once") {
+        withDevice { client ->
+            val sync = client.sync()
+            val enrolment = sync.enrol(SERVER, null)
+            val reminders = client.reminders()
+            reminders.setSettings(reminders.settings().copy(consent = Consent(true, true, true)))
+            sync.setPushToken(PushPlatform.ANDROID, "fcm:APA91b-kotlin")
+            assertThrows<LoyaltyException.InvalidInput> { sync.setPushToken(PushPlatform.IOS, "not a token") }
+            assertEquals(2u, sync.syncNow().settingsSent)
+            assertEquals(0u, sync.syncNow().settingsSent, "sent once")
+            val me = memberAsServerSees(enrolment.memberId, client)
+            assertTrue(me.contains("\"marketing\":true"), me)
+            assertTrue(me.contains("\"push_tokens\":1"), me)
         }
     }
     test("the app's Logger hears the store and the sync, never the shopper's data") {

@@ -20,6 +20,7 @@ import com.loyaltycore.PlannedNotification
 import com.loyaltycore.Points
 import com.loyaltycore.ProgrammeRules
 import com.loyaltycore.PushOutcome
+import com.loyaltycore.PushPlatform
 import com.loyaltycore.Receipt
 import com.loyaltycore.Receipts
 import com.loyaltycore.Redemption
@@ -200,6 +201,12 @@ class Loyalty private constructor(
     suspend fun isSignedIn(): Boolean = blocking { sync.isSignedIn() }
 
     suspend fun householdCode(): String? = blocking { sync.householdCode() }
+
+    /**
+     * This device's FCM token (from `FirebaseMessagingService.onNewToken` or
+     * `FirebaseMessaging.getToken()`); the next sync registers it with the retailer's server.
+     */
+    suspend fun setPushToken(token: String) = blocking { sync.setPushToken(PushPlatform.ANDROID, token) }
 
     // ---- Card --------------------------------------------------------------------------------
 

@@ -29,8 +29,14 @@ class PushService : FirebaseMessagingService() {
         if (message.data["sync"] == "1") SyncWorker.syncSoon(this)
     }
 
+    // The core keeps the token and registers it with the server at the next sync.
     override fun onNewToken(token: String) {
-        // The reference server has no push-token endpoint; a production backend registers it here.
-        Log.i("LoyaltyPush", "new push token")
+        val host = application as LoyaltyHost
+        try {
+            runBlocking { host.loyalty().setPushToken(token) }
+            SyncWorker.syncSoon(this)
+        } catch (e: LoyaltyException) {
+            Log.w("LoyaltyPush", "push token not kept: ${e.message}")
+        }
     }
 }
