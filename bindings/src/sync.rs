@@ -116,6 +116,8 @@ pub struct SyncReport {
     pub receipts_applied: u32,
     /// Settings the server was told about: a consent change, this device's push token.
     pub settings_sent: u32,
+    /// Settings taken from the server: a consent changed on another device or on the web.
+    pub settings_received: u32,
     /// Content feeds (reminder rules, recipes, post-purchase content, recalls) updated.
     pub content_updated: u32,
     /// Content feed versions refused, each with the reason; the previous version stays in use.
@@ -134,6 +136,7 @@ impl From<engine::SyncReport> for SyncReport {
             vouchers_applied: r.vouchers_applied,
             receipts_applied: r.receipts_applied,
             settings_sent: r.settings_sent,
+            settings_received: r.settings_received,
             content_updated: r.content_updated,
             content_rejected: r.content_rejected,
             requests: r.requests,

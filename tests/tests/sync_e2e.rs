@@ -150,10 +150,10 @@ async fn initial_sync_pages_through_everything_and_reports_its_state() {
     assert_eq!(report.ledger_applied, 75);
     assert_eq!(report.vouchers_applied, 30);
     assert_eq!(report.receipts_applied, 40);
-    // Pages of 25: 3 for the ledger, 2 for the vouchers, 2 for the receipts, then one GET per
-    // content feed (none published); no retry.
+    // The member's consent (GET /v1/me), pages of 25: 3 for the ledger, 2 for the vouchers, 2
+    // for the receipts, then one GET per content feed (none published); no retry.
     assert_eq!(report.requests, proxy.requests() - before);
-    assert_eq!(report.requests, 3 + 2 + 2 + 4);
+    assert_eq!(report.requests, 1 + 3 + 2 + 2 + 4);
     assert_mirrors(&server, &device).await;
 
     wait_for(&states, &changed, |s| {
@@ -181,7 +181,7 @@ async fn initial_sync_pages_through_everything_and_reports_its_state() {
         ),
         (0, 0, 0)
     );
-    assert_eq!(report.requests, 3 + 4);
+    assert_eq!(report.requests, 1 + 3 + 4);
 
     // A dropped handle hears nothing more; a live one does.
     let last = sync.state().last_synced_at;
@@ -307,8 +307,8 @@ async fn content_feeds_reach_the_reminders_once_and_a_bad_version_is_refused() {
     // Unchanged: the content requests are answered 304 and nothing is applied again.
     let before = proxy.requests();
     let report = sync.sync_now().await.unwrap();
-    assert_eq!((report.content_updated, report.requests), (0, 3 + 4));
-    assert_eq!(proxy.requests() - before, 3 + 4);
+    assert_eq!((report.content_updated, report.requests), (0, 1 + 3 + 4));
+    assert_eq!(proxy.requests() - before, 1 + 3 + 4);
 
     // A version that does not validate is refused with its reason; the previous one stays.
     server
@@ -472,7 +472,7 @@ async fn consent_changes_and_the_push_token_reach_the_server_once() {
     settings.quiet_hours = None;
     reminders.set_settings(settings.clone()).unwrap();
     let report = sync.sync_now().await.unwrap();
-    assert_eq!((report.settings_sent, report.requests), (0, 3 + 4));
+    assert_eq!((report.settings_sent, report.requests), (0, 1 + 3 + 4));
 
     // A refusal (4xx) does not fail the sync: the value stays queued for the next one.
     settings.consent.marketing = false;
@@ -484,6 +484,42 @@ async fn consent_changes_and_the_push_token_reach_the_server_once() {
     let report = sync.sync_now().await.unwrap();
     assert_eq!(report.settings_sent, 1);
     assert_eq!(me(&server, &device).await["consents"]["marketing"], false);
+
+    // A consent withdrawn elsewhere (another device of the household, the retailer's website) is
+    // honoured here at the next sync, unless this device has a change of its own to send.
+    http_ok(
+        server.addr,
+        "PUT",
+        "/v1/me/consents",
+        Some(&device.token()),
+        Some(&json!({"marketing": false, "service": false, "safety": true})),
+    )
+    .await;
+    let report = sync.sync_now().await.unwrap();
+    assert_eq!((report.settings_sent, report.settings_received), (0, 1));
+    let consent = reminders.settings().unwrap().consent;
+    assert_eq!(
+        (consent.marketing, consent.service, consent.safety),
+        (false, false, true)
+    );
+    let mut mine = reminders.settings().unwrap();
+    mine.consent.service = true;
+    reminders.set_settings(mine).unwrap();
+    http_ok(
+        server.addr,
+        "PUT",
+        "/v1/me/consents",
+        Some(&device.token()),
+        Some(&json!({"marketing": true, "service": false, "safety": true})),
+    )
+    .await;
+    let report = sync.sync_now().await.unwrap();
+    assert_eq!((report.settings_sent, report.settings_received), (1, 0));
+    assert_eq!(
+        me(&server, &device).await["consents"],
+        json!({"marketing": false, "service": true, "safety": true}),
+        "the shopper's latest choice on this device wins"
+    );
 
     // Signed in again (a new session): the token is registered again.
     sync.sign_out().await.unwrap();

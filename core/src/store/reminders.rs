@@ -108,6 +108,29 @@ impl Store {
         })
     }
 
+    /// Takes the consent the server has (set on another device of the household, or on the
+    /// retailer's website) into the settings, unless the shopper changed it on this device and
+    /// the server has not heard yet; `true` when the settings changed. One transaction.
+    pub fn apply_server_consent(
+        &self,
+        consent: crate::reminders::Consent,
+    ) -> Result<bool, StoreError> {
+        let _w = self.writer();
+        self.transact(&[Tree::Reminders], |t| {
+            if t[0].get(ReminderKey::ConsentUnsent.bytes())?.is_some() {
+                return Ok(false);
+            }
+            let mut settings: crate::reminders::Settings =
+                tx_get(&t[0], ReminderKey::Settings.bytes())?.unwrap_or_default();
+            if settings.consent == consent {
+                return Ok(false);
+            }
+            settings.consent = consent;
+            tx_put(&t[0], ReminderKey::Settings.bytes(), &settings)?;
+            Ok(true)
+        })
+    }
+
     /// Removes `key` if it still holds `expected` (a value that was sent, unless it changed in
     /// the meantime); `true` when removed.
     pub fn remove_reminder_value_if<T: Serialize + DeserializeOwned + PartialEq>(

@@ -321,6 +321,9 @@ async fn run_sync(
 /// does not overwrite what another one chose. Both are idempotent PUTs; a value is unqueued only
 /// if it was not changed again meanwhile. A value the server refuses (4xx other than 401) stays
 /// queued and does not fail the sync; it is logged.
+///
+/// With no consent change of its own to send, the device takes the server's (`GET /v1/me`):
+/// a consent withdrawn on another device or on the retailer's website is honoured here too.
 async fn send_settings(session: &Session<'_>, report: &mut SyncReport) -> Result<(), Stop> {
     let inner = session.inner;
     let (consent, push) = blocking(inner, |i| {
@@ -331,6 +334,21 @@ async fn send_settings(session: &Session<'_>, report: &mut SyncReport) -> Result
         ))
     })
     .await?;
+    if consent.is_none() {
+        let req = session.request(Method::GET, "v1/me", &[], None, None, Safety::Idempotent);
+        let me = session
+            .api()
+            .call_checked(&req, |m: Option<wire::Me>| m)
+            .await?;
+        let changed = blocking(inner, move |i| {
+            Ok(i.store.apply_server_consent(me.consents)?)
+        })
+        .await?;
+        if changed {
+            log_at!(LogLevel::Info, "sync", "took the consent set elsewhere");
+            report.settings_received += 1;
+        }
+    }
     if let Some(consent) = consent {
         let body = serde_json::json!({
             "marketing": consent.marketing,

@@ -181,6 +181,8 @@ pub struct SyncReport {
     pub receipts_applied: u32,
     /// Settings the server was told about: a consent change, this device's push token.
     pub settings_sent: u32,
+    /// Settings taken from the server: a consent changed on another device or on the web.
+    pub settings_received: u32,
     /// Content feeds (reminder rules, recipes, post-purchase content, recalls) updated.
     pub content_updated: u32,
     /// Content feed versions refused, each with the reason (`recalls version 3: ...`); the

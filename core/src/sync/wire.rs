@@ -13,6 +13,12 @@ use serde::Deserialize;
 /// Longest cursor accepted from a server (it is sent back in a URL).
 const MAX_CURSOR_LEN: usize = 512;
 
+/// `GET /v1/me`, the part the device takes: the member's consent as the server has it.
+#[derive(Deserialize)]
+pub struct Me {
+    pub consents: crate::reminders::Consent,
+}
+
 /// `GET /v1/content/{kind}`: the body is checked by the reminder data it feeds.
 #[derive(Deserialize)]
 pub struct ContentDoc {
