@@ -438,6 +438,10 @@ async fn consent_changes_and_the_push_token_reach_the_server_once() {
     // Nothing changed on this device: nothing is sent (another device's choice would stand).
     let report = sync.sync_now().await.unwrap();
     assert_eq!(report.settings_sent, 0);
+    // A server that does not give the member (404 here) leaves the consent as it is.
+    proxy.inject("GET", "/v1/me", 0, 1, Fault::Status(404, None));
+    let report = sync.sync_now().await.unwrap();
+    assert_eq!((report.settings_sent, report.settings_received), (0, 0));
 
     let mut settings = reminders.settings().unwrap();
     settings.consent.marketing = true;

@@ -336,17 +336,28 @@ async fn send_settings(session: &Session<'_>, report: &mut SyncReport) -> Result
     .await?;
     if consent.is_none() {
         let req = session.request(Method::GET, "v1/me", &[], None, None, Safety::Idempotent);
-        let me = session
+        match session
             .api()
             .call_checked(&req, |m: Option<wire::Me>| m)
-            .await?;
-        let changed = blocking(inner, move |i| {
-            Ok(i.store.apply_server_consent(me.consents)?)
-        })
-        .await?;
-        if changed {
-            log_at!(LogLevel::Info, "sync", "took the consent set elsewhere");
-            report.settings_received += 1;
+            .await
+        {
+            Ok(me) => {
+                let changed = blocking(inner, move |i| {
+                    Ok(i.store.apply_server_consent(me.consents)?)
+                })
+                .await?;
+                if changed {
+                    log_at!(LogLevel::Info, "sync", "took the consent set elsewhere");
+                    report.settings_received += 1;
+                }
+            }
+            // A server without it (or refusing it) leaves the consent here as it is.
+            Err(Failure::Rejected { status, .. }) => log_at!(
+                LogLevel::Warn,
+                "sync",
+                "the server did not give the member's consent (HTTP {status})"
+            ),
+            Err(f) => return Err(f.into()),
         }
     }
     if let Some(consent) = consent {
