@@ -726,12 +726,7 @@ async fn ledger(
     headers: HeaderMap,
     RawQuery(q): RawQuery,
 ) -> ApiResult<Response> {
-    let (member, _) = member_auth(&state, &headers).await?;
-    let (after, limit) = page_params(q.as_deref())?;
-    let page = state
-        .db(move |s, _, _| s.ledger_page(&member, after, limit))
-        .await?;
-    Ok(json(StatusCode::OK, &page))
+    delta(&state, &headers, q, Store::ledger_page).await
 }
 
 async fn vouchers(
@@ -739,12 +734,7 @@ async fn vouchers(
     headers: HeaderMap,
     RawQuery(q): RawQuery,
 ) -> ApiResult<Response> {
-    let (member, _) = member_auth(&state, &headers).await?;
-    let (after, limit) = page_params(q.as_deref())?;
-    let page = state
-        .db(move |s, _, _| s.vouchers_page(&member, after, limit))
-        .await?;
-    Ok(json(StatusCode::OK, &page))
+    delta(&state, &headers, q, Store::vouchers_page).await
 }
 
 async fn receipts(
@@ -752,12 +742,22 @@ async fn receipts(
     headers: HeaderMap,
     RawQuery(q): RawQuery,
 ) -> ApiResult<Response> {
-    let (member, _) = member_auth(&state, &headers).await?;
-    let (after, limit) = page_params(q.as_deref())?;
-    let page = state
-        .db(move |s, _, _| s.receipts_page(&member, after, limit))
+    delta(&state, &headers, q, Store::receipts_page).await
+}
+
+/// One page of a member's delta feed: `cursor` and `limit` from the query, `page` from the store.
+async fn delta<T: Serialize + Send + 'static>(
+    state: &Shared,
+    headers: &HeaderMap,
+    query: Option<String>,
+    page: fn(&Store, &str, i64, i64) -> ApiResult<T>,
+) -> ApiResult<Response> {
+    let (member, _) = member_auth(state, headers).await?;
+    let (after, limit) = page_params(query.as_deref())?;
+    let items = state
+        .db(move |s, _, _| page(s, &member, after, limit))
         .await?;
-    Ok(json(StatusCode::OK, &page))
+    Ok(json(StatusCode::OK, &items))
 }
 
 // ---- member writes -----------------------------------------------------------------------------
