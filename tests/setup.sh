@@ -11,7 +11,8 @@
 #   npm:     kotlin-compiler (kotlinc, kotlin-stdlib.jar, kotlinx-coroutines-core-jvm.jar) -> .tools/npm/
 #            passkit-generator (third-party reader of the .pkpass exports) -> .tools/passkit/
 #   PyPI:    tree-sitter + tree-sitter-swift in .tools/venv/ (parse-only check of the generated Swift),
-#            zxing-cpp + pillow in the same venv (independent decoder of the rendered codes)
+#            zxing-cpp + pillow in the same venv (independent decoder of the rendered codes),
+#            openapi-spec-validator in the same venv (validates server/openapi.yaml)
 #
 # Writes .tools/env.sh with the paths the other test scripts use. Only package registries are used.
 set -euo pipefail
@@ -23,6 +24,7 @@ TREE_SITTER_VERSION="0.26.1"
 TREE_SITTER_SWIFT_VERSION="0.7.4"
 ZXING_CPP_VERSION="3.1.1"
 PILLOW_VERSION="12.3.0"
+OPENAPI_SPEC_VALIDATOR_VERSION="0.9.0"
 PASSKIT_GENERATOR_VERSION="3.6.1"
 export DEBIAN_FRONTEND=noninteractive
 
@@ -150,6 +152,21 @@ else
     log "zxing-cpp $ZXING_CPP_VERSION + pillow $PILLOW_VERSION present"
 fi
 
+# --- openapi-spec-validator (the API contract) ---------------------------------------------------
+if ! "$VENV/bin/python" - "$OPENAPI_SPEC_VALIDATOR_VERSION" >/dev/null 2>&1 <<'EOF'
+import sys
+from importlib.metadata import version
+assert version("openapi-spec-validator") == sys.argv[1]
+import openapi_spec_validator, yaml
+EOF
+then
+    log "pip install openapi-spec-validator==$OPENAPI_SPEC_VALIDATOR_VERSION -> .tools/venv"
+    "$VENV/bin/pip" install --quiet --disable-pip-version-check \
+        "openapi-spec-validator==$OPENAPI_SPEC_VALIDATOR_VERSION" </dev/null
+else
+    log "openapi-spec-validator $OPENAPI_SPEC_VALIDATOR_VERSION present"
+fi
+
 # --- passkit-generator (third-party .pkpass reader) ---------------------------------------------------
 # Its own prefix: an `npm install --no-save` into .tools/npm would prune the Kotlin compiler.
 PASSKIT_HOME="$TOOLS/passkit/node_modules/passkit-generator"
@@ -170,13 +187,14 @@ fi
 # --- paths for the other scripts -----------------------------------------------------------------------
 cat >"$TOOLS/env.sh.tmp" <<EOF
 # Written by tests/setup.sh; sourced by tests/kotlin/run.sh, tests/swift/check.sh, tests/decode/run.sh,
-# cli/tests/passkit/run.sh.
+# cli/tests/passkit/run.sh, server/check-openapi.sh.
 KOTLINC="$KOTLINC"
 KOTLIN_STDLIB="$KOTLIN_STDLIB"
 COROUTINES_JAR="$COROUTINES_JAR"
 JNA_JAR="$JNA_JAR"
 TS_PYTHON="$VENV/bin/python"
 DECODE_PYTHON="$VENV/bin/python"
+OPENAPI_PYTHON="$VENV/bin/python"
 PASSKIT_NODE_PATH="$TOOLS/passkit/node_modules"
 EOF
 mv "$TOOLS/env.sh.tmp" "$TOOLS/env.sh"
