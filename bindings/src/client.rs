@@ -139,6 +139,13 @@ pub trait WalletListener: Send + Sync {
     fn on_wallet(&self, vouchers: Vec<Voucher>);
 }
 
+/// Receives every receipt now, then after each change (a receipt added, a sync). Called like
+/// `BalanceListener`.
+#[uniffi::export(with_foreign)]
+pub trait ReceiptsListener: Send + Sync {
+    fn on_receipts(&self, receipts: Vec<Receipt>);
+}
+
 #[uniffi::export]
 impl Points {
     pub fn balance(&self) -> Result<Balance> {
@@ -352,6 +359,14 @@ fn receipts_out(rs: Vec<core::receipts::Receipt>) -> Vec<Receipt> {
 
 #[uniffi::export]
 impl Receipts {
+    /// Registers a receipts listener; keep the handle as long as it should be called.
+    pub fn add_listener(&self, listener: Arc<dyn ReceiptsListener>) -> Result<Arc<ListenerHandle>> {
+        let handle = self.api.add_listener(Box::new(move |all| {
+            listener.on_receipts(all.into_iter().map(Into::into).collect())
+        }))?;
+        Ok(ListenerHandle::wrap(handle))
+    }
+
     /// Stores a receipt; `false` when the same receipt was already stored.
     pub fn add(&self, receipt: Receipt) -> Result<bool> {
         Ok(self.api.add(receipt.try_into()?)?)

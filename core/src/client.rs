@@ -448,6 +448,21 @@ pub struct WarrantyItem {
 }
 
 impl ReceiptsApi {
+    /// Calls `listener` with every receipt (as [`ReceiptsApi::all`]) now, then after each change
+    /// (a receipt added here or by a sync), until the handle is dropped or the client is closed.
+    /// Called like the balance listener ([`PointsApi::add_listener`]).
+    pub fn add_listener(
+        &self,
+        listener: Box<dyn Fn(Vec<Receipt>) + Send + Sync>,
+    ) -> ApiResult<ListenerHandle> {
+        crate::listen::spawn(
+            &self.inner,
+            Topic::Receipts,
+            |i| i.store.receipts(),
+            listener,
+        )
+    }
+
     /// Stores a receipt; `false` when the same receipt was already stored.
     pub fn add(&self, receipt: Receipt) -> ApiResult<bool> {
         let added = self.inner.store.add_receipt(&receipt)?;

@@ -291,6 +291,26 @@ fun walletTests() {
 }
 
 fun receiptsTests() {
+    test("the receipts listener: every receipt now, then after each new one") {
+        withClient { client, _ ->
+            val receipts = client.receipts()
+            val seen = LinkedBlockingQueue<List<String>>()
+            receipts.addListener(object : ReceiptsListener {
+                override fun onReceipts(receipts: List<Receipt>) {
+                    seen.put(receipts.map { it.id })
+                }
+            }).use { handle ->
+                assertEquals(emptyList<String>(), seen.poll(10, TimeUnit.SECONDS))
+                receipts.add(receipt("l1", T0, line(DOG_FOOD, 1, 2499, "Pet food")))
+                assertEquals(listOf("l1"), seen.poll(10, TimeUnit.SECONDS))
+                // The same receipt again changes nothing: no call.
+                assertFalse(receipts.add(receipt("l1", T0, line(DOG_FOOD, 1, 2499, "Pet food"))))
+                receipts.add(receipt("l2", T0.plus(Duration.ofDays(1)), line(ROAD_SALT, 1, 599, "Garden")))
+                assertEquals(listOf("l1", "l2"), seen.poll(10, TimeUnit.SECONDS))
+                handle.cancel()
+            }
+        }
+    }
     test("receipts: add, duplicates, queries by period, GTIN and category") {
         withClient { client, _ ->
             val receipts = client.receipts()

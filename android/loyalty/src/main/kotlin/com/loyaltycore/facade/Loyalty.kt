@@ -23,6 +23,7 @@ import com.loyaltycore.PushOutcome
 import com.loyaltycore.PushPlatform
 import com.loyaltycore.Receipt
 import com.loyaltycore.Receipts
+import com.loyaltycore.ReceiptsListener
 import com.loyaltycore.Redemption
 import com.loyaltycore.ReminderContext
 import com.loyaltycore.ReminderPlan
@@ -294,9 +295,12 @@ class Loyalty private constructor(
 
     suspend fun activeWarranties(): List<WarrantyItem> = blocking { receipts.activeWarranties() }
 
-    /** Receipts newest first, now and after every change. */
-    val receiptLists: Flow<List<Receipt>> get() =
-        whileOpen { receipts.all().sortedByDescending { it.purchasedAt } }
+    /** Receipts newest first, now and after every change (through `ReceiptsListener`). */
+    val receiptLists: Flow<List<Receipt>> get() = listened(Channel.CONFLATED) { emit ->
+        receipts.addListener(object : ReceiptsListener {
+            override fun onReceipts(receipts: List<Receipt>) = emit(receipts.sortedByDescending { it.purchasedAt })
+        })
+    }
 
     // ---- Reminders ---------------------------------------------------------------------------
 
