@@ -527,6 +527,8 @@ impl TillVerifier {
             params: params.into(),
             max_skew: chrono::TimeDelta::seconds(i64::from(max_skew_seconds)),
             max_age: chrono::TimeDelta::seconds(i64::from(max_age_seconds)),
+            // The till object verifies rotating codes; a static number proves nothing.
+            accept_static: false,
         };
         Ok(Arc::new(Self {
             inner: Mutex::new(card::TillVerifier::new(policy, capacity as usize)?),

@@ -288,9 +288,22 @@ impl Wallet {
         Ok(ListenerHandle::wrap(handle))
     }
 
-    /// Adds a voucher or updates it with the retailer's newer version.
+    /// Adds a voucher handed to the app or updates it with the retailer's newer version. Only
+    /// vouchers whose code is signed with the retailer's key over their fields are taken
+    /// (`InvalidInput` otherwise, and while no key is set): see `setRetailerKey`.
     pub fn add(&self, voucher: Voucher) -> Result<Voucher> {
         Ok(self.api.add(voucher.try_into()?)?.into())
+    }
+
+    /// Sets the retailer's Ed25519 public key for voucher codes (64 hex digits), kept on the
+    /// device so vouchers are checked offline. Call it at start from the app's configuration.
+    pub fn set_retailer_key(&self, public_key_hex: String) -> Result<()> {
+        Ok(self.api.set_retailer_key(&public_key_hex)?)
+    }
+
+    /// The retailer's voucher key (64 upper-case hex digits), once set.
+    pub fn retailer_key(&self) -> Result<Option<String>> {
+        Ok(self.api.retailer_key()?)
     }
 
     pub fn get(&self, id: String) -> Result<Voucher> {

@@ -1,6 +1,8 @@
 //! `points`, `wallet`, `receipts`, `reminders`.
 
-use crate::app::{pretty, read_text, CliError, CliResult, Ctx, Output};
+use crate::app::{
+    local_date, local_time, money, pretty, read_text, CliError, CliResult, Ctx, Output,
+};
 use clap::{Args, Subcommand};
 use loyalty_core::points::{Balance, LedgerEntry, TierStatus};
 use loyalty_core::receipts::Receipt;
@@ -67,13 +69,17 @@ pub enum WalletCommand {
     Show { id: String },
     /// Start redeeming a voucher offline (show its code at the till).
     Redeem { id: String },
-    /// Add vouchers from a JSON file (one voucher or a list).
+    /// Add vouchers from a JSON file (one voucher or a list). Only the retailer's vouchers are
+    /// taken: each code must be signed with the retailer's key (see `wallet key`).
     Add { file: PathBuf },
+    /// Show the retailer's voucher key, or set it (64 hex digits, as `GET /v1/voucher-key`
+    /// gives it).
+    Key { public_key_hex: Option<String> },
 }
 
 #[derive(Subcommand)]
 pub enum ReceiptsCommand {
-    /// Every receipt, oldest first.
+    /// Every receipt, newest first (as the points ledger), with its total.
     List,
     /// One receipt.
     Show { id: String },
@@ -136,7 +142,7 @@ fn entry_line(e: &LedgerEntry) -> String {
     format!(
         "#{:<5} {}  {:>+8}  {:?}/{:?}{}",
         e.seq,
-        e.at.format("%Y-%m-%d %H:%M"),
+        local_time(e.at),
         e.points,
         e.kind,
         e.status,
@@ -223,7 +229,7 @@ balance: {} available, {} pending (claimed at the next `loyalty sync now`)",
                     "{} ({} qualifying points since {}{next})",
                     t.tier,
                     t.qualifying_points,
-                    t.window_start.format("%Y-%m-%d")
+                    local_date(t.window_start)
                 ),
             ))
         }
@@ -237,7 +243,7 @@ balance: {} available, {} pending (claimed at the next `loyalty sync now`)",
                 format!("no points expire within {days} days")
             } else {
                 list.iter()
-                    .map(|x| format!("{} points expire {}", x.points, x.expires_at.to_rfc3339()))
+                    .map(|x| format!("{} points expire {}", x.points, local_time(x.expires_at)))
                     .collect::<Vec<_>>()
                     .join("\n")
             };
@@ -262,7 +268,7 @@ fn voucher_line(v: &Voucher) -> String {
         v.id,
         v.title,
         state_name(&v.state),
-        v.valid_until.format("%Y-%m-%d")
+        local_time(v.valid_until)
     )
 }
 
@@ -316,6 +322,17 @@ pub fn wallet(ctx: &Ctx, c: WalletCommand) -> CliResult<Output> {
                 ),
             ))
         }
+        WalletCommand::Key { public_key_hex } => {
+            if let Some(hex) = public_key_hex {
+                w.set_retailer_key(&hex)?;
+            }
+            let key = w.retailer_key()?;
+            let human = match &key {
+                Some(k) => format!("retailer voucher key {k}"),
+                None => "no retailer voucher key is set".to_string(),
+            };
+            Ok(Output::new(json!({ "retailer_key": key }), human))
+        }
         WalletCommand::Add { file: path } => {
             let vouchers: Vec<Voucher> = read_items(&path, "voucher")?;
             let mut added = Vec::new();
@@ -332,10 +349,11 @@ pub fn wallet(ctx: &Ctx, c: WalletCommand) -> CliResult<Output> {
 
 fn receipt_line(r: &Receipt) -> String {
     format!(
-        "{}  {}  {}  {} line(s)",
+        "{}  {}  {}  {}  {} line(s)",
         r.id,
-        r.purchased_at.format("%Y-%m-%d %H:%M"),
+        local_time(r.purchased_at),
         r.store_name,
+        money(&r.total()),
         r.lines.len()
     )
 }
@@ -345,7 +363,13 @@ pub fn receipts(ctx: &Ctx, c: ReceiptsCommand) -> CliResult<Output> {
     let r = client.receipts();
     match c {
         ReceiptsCommand::List => {
-            let all = r.all()?;
+            let mut all = r.all()?;
+            // Newest first, as the ledger; the same time by id, for a stable order.
+            all.sort_by(|a, b| {
+                b.purchased_at
+                    .cmp(&a.purchased_at)
+                    .then_with(|| b.id.cmp(&a.id))
+            });
             let human = if all.is_empty() {
                 "no receipts".to_string()
             } else {
@@ -359,11 +383,15 @@ pub fn receipts(ctx: &Ctx, c: ReceiptsCommand) -> CliResult<Output> {
             let mut human = receipt_line(&rec);
             for l in &rec.lines {
                 human.push_str(&format!(
-                    "\n  {} x {}  {} {}  ({})",
-                    l.quantity, l.name, l.unit_price.amount_minor, l.unit_price.currency, l.gtin
+                    "\n  {} x {}  {}  ({})",
+                    l.quantity,
+                    l.name,
+                    money(&l.unit_price),
+                    l.gtin
                 ));
             }
-            human.push_str(&format!("\nreturns until {}", until.to_rfc3339()));
+            human.push_str(&format!("\ntotal {}", money(&rec.total())));
+            human.push_str(&format!("\nreturns until {}", local_time(until)));
             let mut json = json!(rec);
             json["return_until"] = json!(until);
             Ok(Output::new(json, human))
@@ -401,7 +429,7 @@ pub fn reminders(ctx: &Ctx, c: RemindersCommand) -> CliResult<Output> {
                     .map(|n| {
                         format!(
                             "{}  {}\n    {}\n    why: {}",
-                            n.at.format("%Y-%m-%d %H:%M"),
+                            local_time(n.at),
                             n.title,
                             n.body,
                             n.reason
@@ -412,7 +440,7 @@ pub fn reminders(ctx: &Ctx, c: RemindersCommand) -> CliResult<Output> {
             };
             human.push_str(&format!(
                 "\n(plan again by {})",
-                plan.recompute_at.to_rfc3339()
+                local_time(plan.recompute_at)
             ));
             Ok(Output::new(json!(plan), human))
         }

@@ -2,8 +2,9 @@
 //! directory (client, secrets, Catima records), time, and file helpers.
 
 use crate::secrets::FileSecretStore;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Local, Utc};
 use loyalty_core::error::InputError;
+use loyalty_core::money::Money;
 use loyalty_core::points::ProgrammeRules;
 use loyalty_core::secrets::SecretStore;
 use loyalty_core::{ApiError, Clock, LoyaltyClient, ManualClock, SystemClock};
@@ -225,7 +226,60 @@ pub fn parse_time(text: &str) -> Result<DateTime<Utc>, String> {
         .map_err(|_| format!("not an RFC 3339 time (like 2026-03-01T09:30:00Z): {text}"))
 }
 
+/// A time as a person reads it: in the system's time zone (`TZ` is honoured, e.g.
+/// `TZ=Europe/Brussels`), with its UTC offset so the zone is never a guess. `--json` keeps
+/// RFC 3339 UTC.
+pub fn local_time(t: DateTime<Utc>) -> String {
+    t.with_timezone(&Local)
+        .format("%Y-%m-%d %H:%M %:z")
+        .to_string()
+}
+
+/// The local calendar day of `t` (see [`local_time`]).
+pub fn local_date(t: DateTime<Utc>) -> String {
+    t.with_timezone(&Local).format("%Y-%m-%d").to_string()
+}
+
+/// An amount in its currency's major unit: `12.34 EUR`. ISO 4217 minor units: 2 for most
+/// currencies, 0 or 3 for the few listed.
+pub fn money(m: &Money) -> String {
+    let exponent = match m.currency.as_str() {
+        "BIF" | "CLP" | "DJF" | "GNF" | "ISK" | "JPY" | "KMF" | "KRW" | "PYG" | "RWF" | "UGX"
+        | "VND" | "VUV" | "XAF" | "XOF" | "XPF" => 0,
+        "BHD" | "IQD" | "JOD" | "KWD" | "LYD" | "OMR" | "TND" => 3,
+        _ => 2,
+    };
+    let sign = if m.amount_minor < 0 { "-" } else { "" };
+    let abs = m.amount_minor.unsigned_abs();
+    if exponent == 0 {
+        return format!("{sign}{abs} {}", m.currency);
+    }
+    let unit = 10u64.pow(exponent);
+    format!(
+        "{sign}{}.{:0width$} {}",
+        abs / unit,
+        abs % unit,
+        m.currency,
+        width = exponent as usize
+    )
+}
+
 /// A JSON value as an indented text for people.
 pub fn pretty(v: &Value) -> String {
     serde_json::to_string_pretty(v).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn money_in_major_units() {
+        let m = |minor: i64, c: &str| money(&Money::new(minor, c).unwrap());
+        assert_eq!(m(1234, "EUR"), "12.34 EUR");
+        assert_eq!(m(5, "EUR"), "0.05 EUR");
+        assert_eq!(m(-250, "EUR"), "-2.50 EUR");
+        assert_eq!(m(1500, "JPY"), "1500 JPY");
+        assert_eq!(m(1234, "KWD"), "1.234 KWD");
+    }
 }

@@ -4,7 +4,9 @@ use crate::app::{exit, print_stdout, write_file, CliError, CliResult, Ctx, Outpu
 use crate::{parse_hex, parse_symbology, Algorithm, DrawArgs, Format, HexBytes};
 use chrono::{DateTime, TimeDelta, Utc};
 use clap::Args;
-use loyalty_core::card::{counter_at, totp as compute_totp, TillPolicy, TillVerifier, TotpParams};
+use loyalty_core::card::{
+    counter_at, totp as compute_totp, TillPolicy, TillVerifier, TotpParams, Verdict,
+};
 use loyalty_core::render::{self, BarcodeMatrix, RenderOptions, Symbology};
 use serde_json::json;
 
@@ -89,6 +91,10 @@ pub struct VerifyArgs {
     /// Largest clock difference accepted, seconds (0 to 600).
     #[arg(long, default_value_t = 30)]
     pub max_skew_s: i64,
+    /// Also accept the card's static code (its bare number, as on a printed card or a Catima or
+    /// Apple Wallet export): for crediting points only, never for spending them.
+    #[arg(long)]
+    pub accept_static: bool,
     #[command(flatten)]
     pub at: AtArgs,
     #[command(flatten)]
@@ -209,15 +215,20 @@ pub fn verify(ctx: &Ctx, a: VerifyArgs) -> CliResult<Output> {
     let mut policy = TillPolicy::for_params(params);
     policy.max_skew = TimeDelta::try_seconds(a.max_skew_s)
         .ok_or_else(|| CliError::invalid("--max-skew-s is out of range"))?;
+    policy.accept_static = a.accept_static;
     let mut till = TillVerifier::new(policy, 16)?;
-    match till.verify(&a.payload, &a.card, &a.secret_hex.0, at) {
-        Ok(ok) => Ok(Output::new(
-            json!({"accepted": true, "counter": ok.counter, "generated_at": ok.generated_at}),
+    match till.check(&a.payload, &a.card, &a.secret_hex.0, at) {
+        Ok(Verdict::Rotating(ok)) => Ok(Output::new(
+            json!({"accepted": true, "kind": "rotating", "counter": ok.counter, "generated_at": ok.generated_at}),
             format!(
                 "accepted (step {}, generated {})",
                 ok.counter,
                 ok.generated_at.to_rfc3339()
             ),
+        )),
+        Ok(Verdict::Static) => Ok(Output::new(
+            json!({"accepted": true, "kind": "static"}),
+            "accepted: the card's static code (credits points; not proof that the phone is here)",
         )),
         Err(refusal) => {
             if ctx.json {

@@ -369,7 +369,16 @@ fn member_card_enrol_show_render_and_verify_at_the_till() {
     fails(verify(&payload, "9999", NOW), 6);
     let forged = format!("{}00000000{}", &payload[..14], &payload[22..]);
     fails(verify(&forged, "1234-5678", NOW), 6);
-    fails(verify("1234-5678", "1234-5678", NOW), 6);
+    // The card's own number is named as such; anything else is not called a card number.
+    let e = fails(verify("1234-5678", "1234-5678", NOW), 6);
+    assert!(e.contains("printed number"), "{e}");
+    for junk in ["garbage", "9999", "LC1"] {
+        let e = fails(verify(junk, "1234-5678", NOW), 6);
+        assert!(
+            e.contains("not a rotating loyalty card code"),
+            "{junk}: {e}"
+        );
+    }
     let refused = env.run(&[
         "--json",
         "verify",
@@ -382,6 +391,23 @@ fn member_card_enrol_show_render_and_verify_at_the_till() {
     assert_eq!(refused.status.code(), Some(6));
     let v: Value = serde_json::from_slice(&refused.stdout).unwrap();
     assert_eq!(v["accepted"], false);
+    assert_eq!(v["refusal"], "Malformed");
+    // A till that credits points for the printed card accepts the static code, and only that.
+    let lenient = |scanned: &str| {
+        env.run(&[
+            "--json",
+            "verify",
+            scanned,
+            "--card",
+            "1234-5678",
+            "--secret-hex",
+            SECRET,
+            "--accept-static",
+        ])
+    };
+    let v = ok_json(lenient("1234-5678"));
+    assert_eq!(v["kind"], "static");
+    assert_eq!(lenient("garbage").status.code(), Some(6));
     fails(
         env.run(&[
             "verify",
@@ -496,14 +522,45 @@ const VOUCHERS: &str = r#"[
 #[test]
 fn wallet_vouchers_and_redemption() {
     let env = Env::new();
+    // Without the retailer's key nothing can be checked, so nothing is taken; then the unsigned
+    // vouchers are refused, however generous they claim to be.
     let file = env.write("vouchers.json", VOUCHERS);
+    let e = fails(env.run(&["wallet", "add", &file]), 2);
+    assert!(e.contains("voucher key is not set"), "{e}");
+    let retailer = loyalty_core::card::SigningKey::from_bytes(&[9; 32]);
+    let key = loyalty_core::card::public_key_hex(&retailer.verifying_key());
+    assert_eq!(env.json(&["wallet", "key"])["retailer_key"], Value::Null);
+    assert_eq!(
+        env.json(&["wallet", "key", &key])["retailer_key"],
+        key.as_str()
+    );
+    fails(env.run(&["wallet", "key", "not-hex"]), 2);
+    let e = fails(env.run(&["wallet", "add", &file]), 2);
+    assert!(e.contains("not signed by the retailer"), "{e}");
+    assert_eq!(env.json(&["wallet", "list"]), serde_json::json!([]));
+    // The retailer's vouchers, signed over their fields.
+    let mut vouchers: Vec<loyalty_core::wallet::Voucher> = serde_json::from_str(VOUCHERS).unwrap();
+    for v in &mut vouchers {
+        v.code = loyalty_core::card::sign_voucher(v, &retailer).unwrap();
+    }
+    let signed_code = vouchers[0].code.clone();
+    // One field changed after signing: the "5 euro off" becomes 500 euro off. Refused.
+    let mut altered = vouchers[0].clone();
+    altered.kind = loyalty_core::wallet::VoucherKind::AmountOff {
+        amount: loyalty_core::money::Money::new(50_000, "EUR").unwrap(),
+        min_spend: None,
+    };
+    let altered = env.write("altered.json", &serde_json::to_string(&altered).unwrap());
+    let e = fails(env.run(&["wallet", "add", &altered]), 2);
+    assert!(e.contains("not signed by the retailer"), "{e}");
+    let file = env.write("signed.json", &serde_json::to_string(&vouchers).unwrap());
     let added = env.json(&["wallet", "add", &file]);
     assert_eq!(added.as_array().unwrap().len(), 2);
     assert_eq!(env.json(&["wallet", "list"]).as_array().unwrap().len(), 2);
     let usable = env.json(&["wallet", "usable"]);
     assert_eq!(usable.as_array().unwrap().len(), 1);
     assert_eq!(usable[0]["id"], "v-1");
-    assert!(ok(env.run(&["wallet", "show", "v-1"])).contains("LCV-TEST-1"));
+    assert!(ok(env.run(&["wallet", "show", "v-1"])).contains(&signed_code));
     let r = env.json(&["wallet", "redeem", "v-1"]);
     assert_eq!(r["voucher"]["state"]["state"], "redeeming");
     assert!(r["outbox_item"]["idempotency_key"].is_string());
@@ -536,6 +593,52 @@ fn receipts_and_reminders() {
     assert_eq!(v["already_stored"], 1);
     let list = env.json(&["receipts", "list"]);
     assert_eq!(list[0]["id"], "r-100");
+    // A later purchase (summer time): the list reads newest first, like the ledger, in the
+    // shopper's local time with its offset, and with each total.
+    let later = env.write(
+        "later.json",
+        &RECEIPT
+            .replace("r-100", "r-200")
+            .replace("2026-02-20T10:00:00Z", "2026-07-01T08:10:00Z"),
+    );
+    env.json(&["receipts", "add", &later]);
+    let local = |args: &[&str]| {
+        let mut all = vec!["--now", NOW];
+        all.extend_from_slice(args);
+        let o = Command::new(env!("CARGO_BIN_EXE_loyalty"))
+            .arg("--data")
+            .arg(env.data())
+            .args(&all)
+            .env("TZ", "Europe/Brussels")
+            .env_remove("LOYALTY_DATA")
+            .output()
+            .unwrap();
+        ok(o)
+    };
+    let human = local(&["receipts", "list"]);
+    let lines: Vec<&str> = human.lines().collect();
+    assert_eq!(lines.len(), 2, "{human}");
+    assert!(
+        lines[0].starts_with("r-200  2026-07-01 10:10 +02:00  Main Street  52.99 EUR"),
+        "{human}"
+    );
+    assert!(
+        lines[1].starts_with("r-100  2026-02-20 11:00 +01:00  Main Street  52.99 EUR"),
+        "{human}"
+    );
+    assert_eq!(env.json(&["receipts", "list"])[0]["id"], "r-200");
+    let shown = local(&["receipts", "show", "r-100"]);
+    assert!(shown.contains("12 x Oysters  1.50 EUR"), "{shown}");
+    assert!(shown.contains("total 52.99 EUR"), "{shown}");
+    // Without a zone the system's is used, and the offset says which it is.
+    let utc = Command::new(env!("CARGO_BIN_EXE_loyalty"))
+        .arg("--data")
+        .arg(env.data())
+        .args(["--now", NOW, "receipts", "list"])
+        .env("TZ", "UTC")
+        .output()
+        .unwrap();
+    assert!(ok(utc).contains("2026-02-20 10:00 +00:00"));
     let one = env.json(&["receipts", "show", "r-100"]);
     assert_eq!(one["lines"][1]["lot"], "L-7");
     assert_eq!(one["return_until"], "2026-03-22T10:00:00Z");

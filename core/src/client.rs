@@ -328,10 +328,39 @@ impl WalletApi {
         v
     }
 
-    /// Adds a voucher or updates it with the retailer's newer version.
+    /// Adds a voucher handed to the app (a scanned flyer, a push, a file) or updates it with the
+    /// retailer's newer version. Only the retailer's vouchers are taken: the code must be an
+    /// `LCV1` code signed with the retailer's key ([`WalletApi::set_retailer_key`]) over exactly
+    /// this voucher's fields; anything else is refused ([`WalletError::NotIssued`]), so a voucher
+    /// the shopper typed in or altered is never listed as usable or shown at the till. Vouchers
+    /// that come with the server's sync need no such check: the server issued them.
     pub fn add(&self, voucher: Voucher) -> ApiResult<Voucher> {
+        voucher.validate()?;
+        let key = self
+            .inner
+            .store
+            .retailer_voucher_key()?
+            .ok_or(WalletError::NoRetailerKey)?;
+        card::check_issued(&voucher, &key).map_err(|_| WalletError::NotIssued)?;
         let v = self.inner.store.upsert_voucher(&voucher)?;
         Ok(self.seen(v, self.inner.now()))
+    }
+
+    /// Sets the retailer's Ed25519 public key for voucher codes (64 hex digits, as
+    /// `GET /v1/voucher-key` and the tills have it). The app sets it from its configuration at
+    /// start; it is kept in the store, so vouchers can be checked offline.
+    pub fn set_retailer_key(&self, public_key_hex: &str) -> ApiResult<()> {
+        let key = card::parse_public_key_hex(public_key_hex)?;
+        Ok(self.inner.store.set_retailer_voucher_key(&key)?)
+    }
+
+    /// The retailer's voucher key as 64 upper-case hex digits, once set.
+    pub fn retailer_key(&self) -> ApiResult<Option<String>> {
+        Ok(self
+            .inner
+            .store
+            .retailer_voucher_key()?
+            .map(|k| card::hex_encode(&k)))
     }
 
     pub fn get(&self, id: &str) -> ApiResult<Voucher> {

@@ -114,6 +114,9 @@ impl From<WalletError> for ApiError {
         match e {
             WalletError::Invalid(i) => i.into(),
             WalletError::NotFound => ApiError::NotFound { reason },
+            WalletError::NotIssued | WalletError::NoRetailerKey => {
+                ApiError::InvalidInput { reason }
+            }
             _ => ApiError::Conflict { reason },
         }
     }

@@ -81,7 +81,14 @@ mod tests {
             None,
         )
         .unwrap();
+        let key = crate::card::public_key_hex(&retailer().verifying_key());
+        client.wallet().set_retailer_key(&key).unwrap();
         (dir, client)
+    }
+
+    /// The retailer's voucher signing key of these tests.
+    fn retailer() -> ed25519_dalek::SigningKey {
+        ed25519_dalek::SigningKey::from_bytes(&[7; 32])
     }
 
     #[test]
@@ -141,7 +148,7 @@ mod tests {
 
     fn voucher(id: &str) -> Voucher {
         let from = Utc.with_ymd_and_hms(2026, 11, 1, 0, 0, 0).unwrap();
-        Voucher {
+        let mut v = Voucher {
             id: id.into(),
             kind: VoucherKind::PercentOff {
                 percent: 10,
@@ -154,6 +161,8 @@ mod tests {
             valid_until: from + chrono::Duration::days(60),
             state: VoucherState::Available,
             signature: None,
-        }
+        };
+        v.code = crate::card::sign_voucher(&v, &retailer()).unwrap();
+        v
     }
 }

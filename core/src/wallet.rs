@@ -97,6 +97,12 @@ pub enum WalletError {
     NotRedeeming,
     #[error("a voucher with this id already exists with different content")]
     Duplicate,
+    /// Added on the device without the retailer's valid signature over its fields.
+    #[error("the voucher is not signed by the retailer: it cannot be shown at the till")]
+    NotIssued,
+    /// No retailer key is configured, so no voucher added on the device can be checked.
+    #[error("the retailer's voucher key is not set: vouchers cannot be checked")]
+    NoRetailerKey,
 }
 
 /// What the server said about a redemption.

@@ -24,6 +24,8 @@ pub mod till;
 pub mod totp;
 pub mod voucher_code;
 
+/// The retailer's voucher signing key (the server's and the tests'; never on a phone).
+pub use ed25519_dalek::SigningKey;
 pub use google_wallet::{
     google_barcode_type, render_value_pattern, rotating_barcode_type, value_pattern_for_card,
     GoogleRotatingBarcode, GoogleTotpDetails, GoogleTotpParameter, LocalizedString,
@@ -34,12 +36,13 @@ pub use rotating::{
     rotating_code, static_code, validate_card_number, RotatingCode, MAX_CARD_NUMBER_LEN,
     PAYLOAD_PREFIX,
 };
-pub use till::{Accepted, Refusal, TillPolicy, TillVerifier, DEFAULT_REPLAY_CAPACITY};
+pub use till::{Accepted, Refusal, TillPolicy, TillVerifier, Verdict, DEFAULT_REPLAY_CAPACITY};
 pub use totp::{
     counter_at, hex_decode, hex_encode, hotp, new_secret, totp, validate_secret, TotpAlgorithm,
     TotpParams,
 };
 pub use voucher_code::{
-    new_signing_key, parse_public_key_hex, parse_signing_key_hex, public_key_hex, sign_voucher,
-    signing_key_hex, verify_voucher_code, VerifiedVoucher, VoucherRefusal, VOUCHER_CODE_PREFIX,
+    check_issued, new_signing_key, parse_public_key_hex, parse_signing_key_hex, public_key_hex,
+    sign_voucher, signing_key_hex, verify_voucher_code, VerifiedVoucher, VoucherRefusal,
+    VOUCHER_CODE_PREFIX,
 };

@@ -5,9 +5,12 @@
 //!
 //! 1. **Shape.** Exactly that shape, the TOTP with the policy's number of digits, the seconds a
 //!    canonical decimal (no sign, no leading zeros) that fits a date → else
-//!    [`Refusal::Malformed`]. A bare card number (the static code) → [`Refusal::NotRotating`]:
-//!    it never expires, so a screenshot of it would work forever. Surrounding ASCII whitespace
-//!    (a scanner's trailing newline) is ignored.
+//!    [`Refusal::Malformed`]. The expected card's bare number (its static code) →
+//!    [`Refusal::NotRotating`]: it never expires, so a screenshot of it would work forever —
+//!    unless the policy accepts static codes ([`TillPolicy::accept_static`], checked by
+//!    [`TillVerifier::check`]). Any other text, including another card's number, is
+//!    [`Refusal::Malformed`]: the till cannot tell another card's number from noise. Surrounding
+//!    ASCII whitespace (a scanner's trailing newline) is ignored.
 //! 2. **Member.** The card in the payload must be the expected card → [`Refusal::WrongMember`].
 //! 3. **Secret.** A secret shorter than 16 bytes (or longer than 256) cannot vouch for anything →
 //!    [`Refusal::Unverifiable`].
@@ -33,6 +36,14 @@
 //! forgotten ([`TillVerifier::forced_evictions`] counts these): a code of that card still inside
 //! its age window could then be accepted once more. Size `capacity` above the number of distinct
 //! cards a till scans within `max_age + 2 × max_skew` and this never happens.
+//!
+//! **Static codes: the till policy.** The printed card and the cards exported where no rotating
+//! code exists (Catima, Apple Wallet) carry the static code, the card number. It identifies the
+//! member but proves nothing: no expiry, no replay protection. The policy of this project's till
+//! ([`TillPolicy::accept_static`]): a static code may *credit* points — the reference server's
+//! `POST /v1/till/purchases` takes it, like every supermarket's printed card — and is refused
+//! wherever the code must prove the phone is present (`POST /v1/till/scans`, spending points or
+//! member-only prices). Google Wallet's export carries the rotating code and passes everywhere.
 
 use super::rotating::{validate_card_number, MAX_CARD_NUMBER_LEN, PAYLOAD_PREFIX};
 use super::totp::{constant_time_eq, hotp, validate_secret, TotpParams};
@@ -62,6 +73,9 @@ pub struct TillPolicy {
     /// on top of the skew (0..=1 day). One period lets a code shown at the end of its step be
     /// scanned a moment later.
     pub max_age: TimeDelta,
+    /// Whether [`TillVerifier::check`] accepts the expected card's static code (its bare number)
+    /// as [`Verdict::Static`]. Off by default; [`TillVerifier::verify`] never accepts it.
+    pub accept_static: bool,
 }
 
 impl Default for TillPolicy {
@@ -78,6 +92,7 @@ impl TillPolicy {
             params,
             max_skew: TimeDelta::seconds(30),
             max_age: params.period(),
+            accept_static: false,
         }
     }
 
@@ -104,13 +119,24 @@ pub struct Accepted {
     pub generated_at: DateTime<Utc>,
 }
 
+/// What [`TillVerifier::check`] accepted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// A rotating code, verified with the card's secret and consumed.
+    Rotating(Accepted),
+    /// The expected card's static code, accepted because the policy allows it: it identifies
+    /// the card and proves nothing else (see the module documentation).
+    Static,
+}
+
 /// Why the till refused a code. [`Refusal::reason`] is a sentence for the cashier, free of
 /// personal data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Refusal {
-    /// Not a rotating Loyalty Core card code.
+    /// Not a rotating Loyalty Core card code (nor the expected card's static code).
     Malformed,
-    /// The static code (the bare card number): not accepted where rotating codes are checked.
+    /// The expected card's static code (its bare number): not accepted where rotating codes are
+    /// checked.
     NotRotating,
     /// A valid code of another card.
     WrongMember,
@@ -129,9 +155,9 @@ pub enum Refusal {
 impl Refusal {
     pub fn reason(self) -> &'static str {
         match self {
-            Refusal::Malformed => "the scanned code is not a loyalty card code",
+            Refusal::Malformed => "the scanned code is not a rotating loyalty card code",
             Refusal::NotRotating => {
-                "the scanned code is the static card number; ask the shopper to show the code in the app"
+                "the scanned code is this card's printed number, not its rotating code; ask the shopper to show the code in the app"
             }
             Refusal::WrongMember => "the code belongs to a different card than the one expected",
             Refusal::Expired => "the code has expired; ask the shopper to show the current code",
@@ -160,12 +186,21 @@ struct Scanned<'a> {
     timestamp: DateTime<Utc>,
 }
 
-fn parse_scanned(scanned: &str, digits: u32) -> Result<Scanned<'_>, Refusal> {
-    let s = scanned.trim_matches(|c: char| c.is_ascii_whitespace());
+/// The scanned text without the whitespace a scanner may add around it.
+fn trimmed(scanned: &str) -> &str {
+    scanned.trim_matches(|c: char| c.is_ascii_whitespace())
+}
+
+fn parse_scanned<'a>(
+    scanned: &'a str,
+    expected_card: &str,
+    digits: u32,
+) -> Result<Scanned<'a>, Refusal> {
+    let s = trimmed(scanned);
     if s.len() > MAX_SCANNED_LEN {
         return Err(Refusal::Malformed);
     }
-    if validate_card_number(s).is_ok() {
+    if s == expected_card && validate_card_number(s).is_ok() {
         return Err(Refusal::NotRotating);
     }
     let mut parts = s.split(':');
@@ -319,6 +354,8 @@ impl TillVerifier {
     /// Verifies `scanned` for `expected_card` with the card's `secret` at `now`; on success the
     /// code's counter becomes the card's highest accepted. See the module documentation for the
     /// rules and their order.
+    ///
+    /// Rotating codes only, whatever [`TillPolicy::accept_static`] says.
     pub fn verify(
         &mut self,
         scanned: &str,
@@ -327,7 +364,7 @@ impl TillVerifier {
         now: DateTime<Utc>,
     ) -> Result<Accepted, Refusal> {
         let params = self.policy.params;
-        let code = parse_scanned(scanned, params.digits)?;
+        let code = parse_scanned(scanned, expected_card, params.digits)?;
         if code.card != expected_card {
             return Err(Refusal::WrongMember);
         }
@@ -397,6 +434,22 @@ impl TillVerifier {
             counter,
             generated_at: code.timestamp,
         })
+    }
+
+    /// As [`Self::verify`], and the expected card's static code is [`Verdict::Static`] when the
+    /// policy accepts static codes ([`Refusal::NotRotating`] otherwise).
+    pub fn check(
+        &mut self,
+        scanned: &str,
+        expected_card: &str,
+        secret: &[u8],
+        now: DateTime<Utc>,
+    ) -> Result<Verdict, Refusal> {
+        match self.verify(scanned, expected_card, secret, now) {
+            Ok(accepted) => Ok(Verdict::Rotating(accepted)),
+            Err(Refusal::NotRotating) if self.policy.accept_static => Ok(Verdict::Static),
+            Err(refusal) => Err(refusal),
+        }
     }
 }
 
@@ -651,11 +704,56 @@ mod tests {
             v.verify("  4000123\n", CARD, SECRET, t(T0)),
             Err(Refusal::NotRotating)
         );
+        // Another card's number, or any word, is not this card's static code.
+        for other in ["LC1", "garbage", "999", "4000124"] {
+            assert_eq!(
+                v.verify(other, CARD, SECRET, t(T0)),
+                Err(Refusal::Malformed),
+                "{other}"
+            );
+        }
+        assert!(v.is_empty());
+    }
+
+    #[test]
+    fn static_codes_pass_check_only_when_the_policy_accepts_them() {
+        let strict = TillPolicy::default();
+        assert!(!strict.accept_static);
+        let mut v = TillVerifier::new(strict, 10).unwrap();
         assert_eq!(
-            v.verify("LC1", CARD, SECRET, t(T0)),
+            v.check(CARD, CARD, SECRET, t(T0)),
             Err(Refusal::NotRotating)
         );
-        assert!(v.is_empty());
+        let lenient = TillPolicy {
+            accept_static: true,
+            ..TillPolicy::default()
+        };
+        let mut v = TillVerifier::new(lenient, 10).unwrap();
+        assert_eq!(
+            v.check("4000123\n", CARD, SECRET, t(T0)),
+            Ok(Verdict::Static)
+        );
+        // verify() stays rotating-only, and other texts keep their reasons.
+        assert_eq!(
+            v.verify(CARD, CARD, SECRET, t(T0)),
+            Err(Refusal::NotRotating)
+        );
+        assert_eq!(v.check("999", CARD, SECRET, t(T0)), Err(Refusal::Malformed));
+        // Rotating codes pass check() as they pass verify(), and are consumed once.
+        let code = code_at(T0);
+        let Ok(Verdict::Rotating(ok)) = v.check(&code, CARD, SECRET, t(T0 + 100)) else {
+            panic!("a fresh rotating code passes check()");
+        };
+        assert_eq!(ok.generated_at, t(T0));
+        assert_eq!(
+            v.check(&code, CARD, SECRET, t(T0 + 200)),
+            Err(Refusal::Replayed)
+        );
+        // A static code is not remembered: it has no counter to replay-protect.
+        assert_eq!(
+            v.check(CARD, CARD, SECRET, t(T0 + 300)),
+            Ok(Verdict::Static)
+        );
     }
 
     #[test]

@@ -190,6 +190,23 @@ pub fn verify_voucher_code(
     })
 }
 
+/// Whether `voucher` is the retailer's: its code is an `LCV1` code signed with `public_key` whose
+/// signed fields are exactly the voucher's. The validity window is not judged here (an expired
+/// voucher is still genuine); [`Voucher::is_usable`] judges it when the voucher is shown.
+pub fn check_issued(voucher: &Voucher, public_key: &[u8; 32]) -> Result<(), VoucherRefusal> {
+    if voucher.valid_until <= voucher.valid_from {
+        return Err(VoucherRefusal::Malformed);
+    }
+    // Verified at the start of its own window, so the window check always passes for a
+    // well-formed voucher and only the signature and the fields decide.
+    let verified = verify_voucher_code(&voucher.code, public_key, voucher.valid_from)?;
+    if verified.matches(voucher) {
+        Ok(())
+    } else {
+        Err(VoucherRefusal::BadSignature)
+    }
+}
+
 /// A fresh random signing key (for the server and for tests).
 pub fn new_signing_key() -> SigningKey {
     SigningKey::from_bytes(&rand::random::<[u8; 32]>())
@@ -276,6 +293,43 @@ mod tests {
         v.code = code.clone();
         v.validate().unwrap();
         assert!(verify_voucher_code(&code, &pk(), t0()).is_ok());
+    }
+
+    #[test]
+    fn a_voucher_is_the_retailers_only_when_its_code_signs_its_own_fields() {
+        let mut v = voucher();
+        // Not a signed code at all.
+        assert_eq!(check_issued(&v, &pk()), Err(VoucherRefusal::Malformed));
+        v.code = sign_voucher(&v, &key()).unwrap();
+        assert_eq!(check_issued(&v, &pk()), Ok(()));
+        // Genuine whatever the time: an expired voucher is still the retailer's.
+        let mut old = v.clone();
+        old.state = VoucherState::Redeemed { at: t0() };
+        assert_eq!(check_issued(&old, &pk()), Ok(()));
+        // A signed field changed after signing, or another voucher's code borrowed.
+        let mut richer = v.clone();
+        richer.kind = VoucherKind::AmountOff {
+            amount: Money::new(50_000, "EUR").unwrap(),
+            min_spend: None,
+        };
+        assert_eq!(
+            check_issued(&richer, &pk()),
+            Err(VoucherRefusal::BadSignature)
+        );
+        let mut longer = v.clone();
+        longer.valid_until += Duration::days(365);
+        assert_eq!(
+            check_issued(&longer, &pk()),
+            Err(VoucherRefusal::BadSignature)
+        );
+        // Signed with another key.
+        let other = SigningKey::from_bytes(&[8u8; 32]);
+        let mut forged = voucher();
+        forged.code = sign_voucher(&forged, &other).unwrap();
+        assert_eq!(
+            check_issued(&forged, &pk()),
+            Err(VoucherRefusal::BadSignature)
+        );
     }
 
     /// A fixed key, so the canonical payload test is stable.

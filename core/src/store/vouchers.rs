@@ -33,7 +33,24 @@ pub(super) fn set_voucher(
     tx_put(vouchers, new.id.as_bytes(), new)
 }
 
+/// The retailer's Ed25519 public key for voucher codes (32 bytes), in the meta tree.
+const KEY_RETAILER_VOUCHER_KEY: &[u8] = b"retailer_voucher_key";
+
 impl Store {
+    /// The retailer's voucher public key, when one was set.
+    pub fn retailer_voucher_key(&self) -> Result<Option<[u8; 32]>, StoreError> {
+        let bytes: Option<Vec<u8>> =
+            self.with(|o| get(o.tree(Tree::Meta), KEY_RETAILER_VOUCHER_KEY))?;
+        Ok(bytes.and_then(|b| b.try_into().ok()))
+    }
+
+    pub fn set_retailer_voucher_key(&self, key: &[u8; 32]) -> Result<(), StoreError> {
+        let _w = self.writer();
+        self.transact(&[Tree::Meta], |t| {
+            tx_put(&t[0], KEY_RETAILER_VOUCHER_KEY, &key.to_vec())
+        })
+    }
+
     /// Adds a voucher or replaces it with the retailer's newer version. A redemption this device
     /// started and the server has not answered yet is kept: the device knows what it did offline.
     pub fn upsert_voucher(&self, v: &Voucher) -> Result<Voucher, StoreError> {

@@ -22,7 +22,10 @@ class TestClock(var now: Instant) : Clock {
 
 private fun eur(cents: Long) = Money(cents, "EUR")
 
-private fun voucher(
+/** The retailer's voucher key pair of these tests: the wallet takes only vouchers it signed. */
+private val RETAILER: VoucherKeyPair = newVoucherKeyPair()
+
+private fun unsignedVoucher(
     id: String,
     from: Instant = T0,
     days: Long = 30,
@@ -32,6 +35,17 @@ private fun voucher(
     validFrom = from, validUntil = from.plus(Duration.ofDays(days)),
     state = VoucherState.Available, signature = null,
 )
+
+/** A voucher as the retailer issues it: its code signed over its fields. */
+private fun voucher(
+    id: String,
+    from: Instant = T0,
+    days: Long = 30,
+    kind: VoucherKind = VoucherKind.PercentOff(10u, null),
+): Voucher {
+    val v = unsignedVoucher(id, from, days, kind)
+    return v.copy(code = signVoucherCode(v, RETAILER.signingKeyHex))
+}
 
 private fun line(
     gtin: String, qty: Long, cents: Long, category: String,
@@ -52,6 +66,7 @@ private fun withClient(
     val dir = tempDir()
     try {
         LoyaltyClient.open(dir.toString(), rules, clock, null).use { client ->
+            client.wallet().setRetailerKey(RETAILER.publicKeyHex)
             body(client, clock)
             client.shutdown()
         }
@@ -242,7 +257,8 @@ fun walletTests() {
             val r = wallet.beginRedemption("a")
             val state = r.voucher.state as VoucherState.Redeeming
             assertEquals(36, state.idempotencyKey.length)
-            assertEquals("CODE-a", r.voucher.code)
+            assertEquals(voucher("a").code, r.voucher.code)
+            assertTrue(r.voucher.code.startsWith("LCV1."), r.voucher.code)
             assertEquals(state.idempotencyKey, r.outboxItem.idempotencyKey)
             assertEquals(OutboxOperation.RedeemVoucher("a"), r.outboxItem.operation)
             assertEquals(listOf(r.outboxItem), wallet.pendingRedemptions())
@@ -285,7 +301,33 @@ fun walletTests() {
             assertThrows<LoyaltyException.InvalidInput> { wallet.add(voucher("p", kind = VoucherKind.PercentOff(0u, null))) }
             assertThrows<LoyaltyException.InvalidInput> { wallet.add(voucher("g", kind = VoucherKind.FreeProduct("4006381333932", "Bread"))) }
             assertThrows<LoyaltyException.InvalidInput> { wallet.add(voucher("m", kind = VoucherKind.AmountOff(Money(500, "euro"), null))) }
-            assertThrows<LoyaltyException.InvalidInput> { wallet.add(voucher("w", days = 0)) }
+            assertThrows<LoyaltyException.InvalidInput> { wallet.add(unsignedVoucher("w", days = 0)) }
+        }
+    }
+    test("a voucher without the retailer's signature is refused, not listed as usable") {
+        val dir = tempDir()
+        LoyaltyClient.open(dir.toString(), defaultProgrammeRules(), TestClock(T0), null).use { client ->
+            val wallet = client.wallet()
+            // No key yet: nothing can be checked, so nothing is taken.
+            assertEquals(null, wallet.retailerKey())
+            val noKey = assertThrows<LoyaltyException.InvalidInput> { wallet.add(voucher("a")) }
+            assertTrue(noKey.reason.contains("key"), noKey.reason)
+            wallet.setRetailerKey(RETAILER.publicKeyHex)
+            assertEquals(RETAILER.publicKeyHex, wallet.retailerKey())
+            assertThrows<LoyaltyException.InvalidInput> { wallet.setRetailerKey("not hex") }
+            // Unsigned, altered after signing, or signed by someone else: refused.
+            val e = assertThrows<LoyaltyException.InvalidInput> { wallet.add(unsignedVoucher("fake", kind = VoucherKind.AmountOff(eur(50000), null))) }
+            assertTrue(e.reason.contains("not signed by the retailer"), e.reason)
+            assertThrows<LoyaltyException.InvalidInput> { wallet.add(voucher("b").copy(kind = VoucherKind.AmountOff(eur(50000), null))) }
+            val other = newVoucherKeyPair()
+            val forged = unsignedVoucher("c").let { it.copy(code = signVoucherCode(it, other.signingKeyHex)) }
+            assertThrows<LoyaltyException.InvalidInput> { wallet.add(forged) }
+            assertTrue(wallet.all().isEmpty())
+            assertTrue(wallet.usableNow().isEmpty())
+            // The genuine one is taken.
+            assertEquals("b", wallet.add(voucher("b")).id)
+            assertEquals(listOf("b"), wallet.usableNow().map { it.id })
+            client.shutdown()
         }
     }
 }
@@ -371,6 +413,7 @@ fun lifecycleTests() {
         val clock = TestClock(T0)
         LoyaltyClient.open(dir.toString(), defaultProgrammeRules(), clock, null).use { client ->
             client.points().earn(250, null, null, false)
+            client.wallet().setRetailerKey(RETAILER.publicKeyHex)
             client.wallet().add(voucher("a"))
             client.wallet().beginRedemption("a")
             client.receipts().add(receipt("r1", T0, line(DOG_FOOD, 1, 2499, "Pet food")))

@@ -8,6 +8,7 @@
 //! step before each operation; the worker never sleeps.
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
+use loyalty_core::card::{public_key_hex, sign_voucher, SigningKey};
 use loyalty_core::money::Money;
 use loyalty_core::points::{EntryKind, EntryStatus, LedgerEntry, ProgrammeRules};
 use loyalty_core::receipts::{LineItem, Receipt, ReceiptSource};
@@ -41,6 +42,16 @@ fn emit(line: &Line) {
     }
 }
 
+/// The retailer's voucher signing key of the crash test.
+fn retailer() -> SigningKey {
+    SigningKey::from_bytes(&[42; 32])
+}
+
+/// Gives `v` the retailer's code over its current fields.
+fn signed(v: &mut Voucher) {
+    v.code = sign_voucher(v, &retailer()).expect("a valid voucher signs");
+}
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().collect();
     if args.len() != 5 {
@@ -68,6 +79,12 @@ fn main() -> ExitCode {
             return ExitCode::from(3);
         }
     };
+    // The wallet takes only the retailer's signed vouchers.
+    let key = public_key_hex(&retailer().verifying_key());
+    if let Err(e) = client.wallet().set_retailer_key(&key) {
+        emit(&Line::Fatal(format!("setting the voucher key failed: {e}")));
+        return ExitCode::from(3);
+    }
     emit(&Line::Open);
     let mut worker = match Worker::load(client, clock, seed, run, start) {
         Ok(w) => w,
@@ -279,6 +296,7 @@ impl Worker {
                 v.title = format!("Voucher {id}, revision {}", self.name("u"));
                 v.valid_until += Duration::days(1);
                 v.state = VoucherState::Available;
+                signed(&mut v);
                 Op::AddVoucher { voucher: v, now }
             }
             8 => Op::Begin {
@@ -421,8 +439,8 @@ impl Worker {
                 ends_at: valid_until,
             },
         };
-        Voucher {
-            code: format!("CODE-{id}"),
+        let mut v = Voucher {
+            code: String::new(),
             title: format!("Voucher {id}"),
             id,
             kind,
@@ -433,7 +451,9 @@ impl Worker {
             valid_until,
             state: VoucherState::Available,
             signature: rng.random_bool(0.3).then(|| "c2lnbmF0dXJl".into()),
-        }
+        };
+        signed(&mut v);
+        v
     }
 
     fn new_receipt(&mut self, id: String) -> Receipt {
