@@ -1045,14 +1045,22 @@ pub fn verify_scan(
 ) -> ApiResult<MemberRow> {
     let trimmed = payload.trim_matches(|c: char| c.is_ascii_whitespace());
     let mut parts = trimmed.split(':');
-    let card = match (parts.next(), parts.next()) {
-        (Some(PAYLOAD_PREFIX), Some(card)) if validate_card_number(card).is_ok() => Some(card),
-        _ => None,
+    let (card, bare) = match (parts.next(), parts.next()) {
+        (Some(PAYLOAD_PREFIX), Some(card)) if validate_card_number(card).is_ok() => {
+            (Some(card), false)
+        }
+        // A bare card number: a member's static code is refused as such (not_rotating).
+        (Some(number), None) if validate_card_number(number).is_ok() => (Some(number), true),
+        _ => (None, false),
     };
     let member = match card {
         Some(card) => member_where(tx, "card_number", card)?,
         None => None,
     };
+    if bare && member.is_none() {
+        // Nobody's number: the till cannot tell it from any other word.
+        return Err(refused(Refusal::Malformed));
+    }
     let algorithm = member.as_ref().map_or(TotpAlgorithm::Sha1, |m| m.algorithm);
     let mut verifier = TillVerifier::new(TillPolicy::for_params(totp_params(algorithm)), 1)?;
     let (expected, secret): (&str, &[u8]) = match (&member, card) {
