@@ -36,6 +36,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 const DEFAULT_ITERATIONS: usize = 150;
+const DEFAULT_POWER_CUTS: usize = 500;
 const SIGKILL: i32 = 9;
 const WORKER: &str = env!("CARGO_BIN_EXE_crash_worker");
 
@@ -55,11 +56,50 @@ fn env_number(name: &str) -> Option<u64> {
 
 #[test]
 fn store_survives_sigkill_at_random_moments() {
-    let master_seed = env_number("CRASH_SAFETY_SEED").unwrap_or_else(rand::random);
     let iterations = env_number("CRASH_SAFETY_ITERATIONS")
         .map(|n| n as usize)
         .unwrap_or(DEFAULT_ITERATIONS);
-    println!("crash safety: {iterations} kills, CRASH_SAFETY_SEED={master_seed}");
+    crash_loop(iterations, None);
+}
+
+/// The same, with a power cut instead of a kill: every write not yet made durable by
+/// `fsync`/`fdatasync` at the moment of the cut is dropped (tests/powercut/powercut.c keeps
+/// undo records; `powercut::replay` applies them after the kill). Every acknowledged operation
+/// must still be there. `POWER_CUT_ITERATIONS` (default 500), `CRASH_SAFETY_SEED` as above.
+#[test]
+fn store_survives_power_cuts_at_random_moments() {
+    let iterations = env_number("POWER_CUT_ITERATIONS")
+        .map(|n| n as usize)
+        .unwrap_or(DEFAULT_POWER_CUTS);
+    let side = tempfile::tempdir().expect("temporary directory");
+    let lib = loyalty_tests::powercut::build(side.path()).expect("the power-cut layer builds");
+    let cut = PowerCut {
+        lib,
+        journal: side.path().join("undo-journal"),
+        undone: 0,
+        bytes: 0,
+        cuts_with_undo: 0,
+    };
+    crash_loop(iterations, Some(cut));
+}
+
+/// The power-cut layer of one loop, and what its replays undid.
+struct PowerCut {
+    lib: std::path::PathBuf,
+    journal: std::path::PathBuf,
+    undone: usize,
+    bytes: u64,
+    cuts_with_undo: usize,
+}
+
+fn crash_loop(iterations: usize, mut power: Option<PowerCut>) {
+    let master_seed = env_number("CRASH_SAFETY_SEED").unwrap_or_else(rand::random);
+    let what = if power.is_some() {
+        "power cuts"
+    } else {
+        "kills"
+    };
+    println!("crash safety: {iterations} {what}, CRASH_SAFETY_SEED={master_seed}");
 
     let tmp = tempfile::tempdir().expect("temporary directory");
     let data = tmp.path().join("data");
@@ -74,9 +114,18 @@ fn store_survives_sigkill_at_random_moments() {
         let seed: u64 = rng.random();
         let delay_us = stats.kill_delay_us(&mut rng);
         let start = model.latest + Duration::hours(1);
-        let out = run_worker(&data, seed, run, start, delay_us);
+        let out = run_worker(&data, seed, run, start, delay_us, power.as_ref());
         log_run(&log, run, seed, delay_us, &out);
-        if let Err(problem) = check_run(&mut model, &mut stats, run, &out, &data) {
+        let cut = match power.as_mut() {
+            Some(p) => loyalty_tests::powercut::replay(&p.journal).map(|r| {
+                p.undone += r.undone;
+                p.bytes += r.bytes_restored;
+                p.cuts_with_undo += usize::from(r.undone > 0);
+            }),
+            None => Ok(()),
+        };
+        if let Err(problem) = cut.and_then(|()| check_run(&mut model, &mut stats, run, &out, &data))
+        {
             let kept = tmp.keep();
             let tail: Vec<&str> = out
                 .lines
@@ -105,7 +154,7 @@ fn store_survives_sigkill_at_random_moments() {
 
     let elapsed = started.elapsed();
     println!(
-        "crash safety: {iterations} kills in {:.1} s; {} operations acknowledged, \
+        "crash safety: {iterations} {what} in {:.1} s; {} operations acknowledged, \
          {} refused (and checked to change nothing); {} acknowledged facts re-checked in total",
         elapsed.as_secs_f64(),
         stats.acks,
@@ -132,6 +181,19 @@ fn store_survives_sigkill_at_random_moments() {
         model.receipts.len(),
         stats.median_open_us().unwrap_or(0) as f64 / 1000.0,
     );
+    if let Some(p) = &power {
+        println!(
+            "  power cuts that dropped unsynced writes: {} of {iterations}; {} writes undone, \
+             {} bytes put back",
+            p.cuts_with_undo, p.undone, p.bytes
+        );
+        if iterations >= 20 {
+            assert!(
+                p.undone > 0,
+                "no power cut ever dropped a write: the layer did nothing"
+            );
+        }
+    }
     // The kills must have exercised something (a handful of kills may all land early).
     if iterations >= 20 {
         assert!(stats.acks > 0, "no operation was ever acknowledged");
@@ -162,9 +224,18 @@ fn run_worker(
     run: usize,
     start: DateTime<Utc>,
     delay_us: u64,
+    power: Option<&PowerCut>,
 ) -> RunOutput {
     let spawned = Instant::now();
-    let mut child = Command::new(WORKER)
+    let mut command = Command::new(WORKER);
+    if let Some(p) = power {
+        std::fs::create_dir_all(data).expect("data directory");
+        command
+            .env("LD_PRELOAD", &p.lib)
+            .env("POWERCUT_DIR", data)
+            .env("POWERCUT_JOURNAL", &p.journal);
+    }
+    let mut child = command
         .arg(data)
         .arg(seed.to_string())
         .arg(run.to_string())

@@ -498,17 +498,40 @@ fn remove_unfinished_snapshots(path: &Path) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// sled 0.34 reports a database locked by someone else as `ErrorKind::Other` with this text
+/// (config.rs, `try_lock`), not as `WouldBlock`.
+fn is_sled_lock_error(e: &std::io::Error) -> bool {
+    e.kind() == std::io::ErrorKind::WouldBlock
+        || (e.kind() == std::io::ErrorKind::Other
+            && e.to_string().starts_with("could not acquire lock on"))
+}
+
 fn open_sled(path: &Path) -> Result<sled::Db, StoreError> {
     remove_unfinished_snapshots(path)?;
-    let config = sled::Config::new().path(path);
-    // sled 0.34 may panic on some damaged files instead of returning an error. Never let that
-    // escape: report the database as corrupt.
-    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || config.open()));
+    // The lock can be held for a moment after it was let go: by sled's background threads of a
+    // database this process just closed, or by a child process forked by another thread that
+    // has not reached exec yet (the descriptor is close-on-exec, but shared until then). Wait up
+    // to a second, as `remove_unfinished_snapshots` does, before calling it in use. A lock
+    // failure is never reported as damage: an app would quarantine a healthy database.
+    let mut attempts = 0;
+    let result = loop {
+        let config = sled::Config::new().path(path);
+        // sled 0.34 may panic on some damaged files instead of returning an error. Never let that
+        // escape: report the database as corrupt.
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || config.open()));
+        match &result {
+            Ok(Err(sled::Error::Io(e))) if is_sled_lock_error(e) && attempts < 50 => {
+                attempts += 1;
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            _ => break result,
+        }
+    };
     match result {
         Ok(Ok(db)) => Ok(db),
-        Ok(Err(sled::Error::Io(e))) if e.kind() == std::io::ErrorKind::WouldBlock => Err(
-            StoreError::Io("the database is in use by another process".into()),
-        ),
+        Ok(Err(sled::Error::Io(e))) if is_sled_lock_error(&e) => Err(StoreError::Io(
+            "the database is in use by another process".into(),
+        )),
         Ok(Err(e)) => Err(match StoreError::from(e) {
             StoreError::Io(reason) => {
                 StoreError::Corrupt(format!("the database cannot be read ({reason})"))

@@ -451,3 +451,29 @@ fn closed_store_answers_closed() {
     let again = Store::open(dir.path()).unwrap();
     assert_eq!(again.balance().unwrap().entries, 0);
 }
+
+/// A database another open holds is "in use", never "corrupt" (sled 0.34 words its lock failure
+/// as an ordinary I/O error; the store once reported it as damage, which invites a quarantine of
+/// a healthy database). And a lock let go a moment later is waited for.
+#[test]
+fn a_locked_database_is_in_use_not_corrupt() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = Store::open(dir.path()).unwrap();
+    first
+        .append_entries(&[NewEntry::earn(10, false)], t0())
+        .unwrap();
+    match Store::open(dir.path()) {
+        Err(StoreError::Io(reason)) => assert!(reason.contains("in use"), "{reason}"),
+        Err(other) => panic!("a held lock reported as {other:?}"),
+        Ok(_) => panic!("two stores opened one database"),
+    }
+    // Let go while a second open is waiting: it gets the database.
+    let waiting = std::thread::spawn({
+        let path = dir.path().to_path_buf();
+        move || Store::open(&path).map(|s| s.balance().unwrap().confirmed)
+    });
+    std::thread::sleep(std::time::Duration::from_millis(100));
+    first.close().unwrap();
+    drop(first);
+    assert_eq!(waiting.join().unwrap().unwrap(), 10);
+}
