@@ -13,7 +13,9 @@
 use crate::log::{log_at, LogLevel};
 mod cards;
 mod changes;
+mod keep;
 pub use changes::Topic;
+pub use keep::KEEP_FILE_NAME;
 mod ledger;
 mod receipts;
 mod reminders;
@@ -242,6 +244,26 @@ impl Store {
         let log = std::fs::File::open(path.join("db"))
             .map_err(|e| StoreError::Io(format!("cannot open the database log: {}", e.kind())))?;
         let open = schema::prepare(db, log, known.is_some())?;
+        let keep = keep::Keep::read(data_dir)?;
+        if known.is_none() {
+            // A new database where a damaged one was quarantined: give it back what only the
+            // device knew (its sign-in and its offline actions); the server gives the rest.
+            if let Some(k) = keep.as_ref().filter(|k| !k.is_empty()) {
+                if keep::Keep::of(&open)?.is_empty() {
+                    k.restore_into(&open)?;
+                    log_at!(
+                        LogLevel::Warn,
+                        "store",
+                        "new database: restored the device's sign-in and {} offline action(s)",
+                        k.outbox_len()
+                    );
+                }
+            }
+        }
+        let current = keep::Keep::of(&open)?;
+        if keep.as_ref() != Some(&current) {
+            current.write(data_dir)?;
+        }
         let now = Watermark::of(&open)?;
         if let Some(known) = known {
             if !now.covers(&known) {
@@ -291,6 +313,11 @@ impl Store {
             std::fs::rename(&mark, target.join(WATERMARK_FILE_NAME)).map_err(io)?;
         }
         Ok(target)
+    }
+
+    /// The data directory (the database's, the watermark's and the keep file's parent).
+    fn data_dir(&self) -> &Path {
+        self.sidecar.parent().unwrap_or(Path::new("."))
     }
 
     /// Where the database lives.
@@ -346,7 +373,15 @@ impl Store {
         trees: &[Tree],
         f: impl Fn(&[TransactionalTree]) -> TxResult<R>,
     ) -> Result<R, StoreError> {
-        let out = self.with(|o| transact_open(o, trees, f))?;
+        let out = self.with(|o| {
+            let out = transact_open(o, trees, f)?;
+            // The outbox, or the device's meta records (sign-in, registrations), may have
+            // changed: keep their copy current (see keep.rs).
+            if trees.contains(&Tree::Outbox) || trees == [Tree::Meta] {
+                keep::Keep::of(o)?.write(self.data_dir())?;
+            }
+            Ok(out)
+        })?;
         self.changes.committed(trees);
         Ok(out)
     }

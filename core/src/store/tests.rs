@@ -477,3 +477,50 @@ fn a_locked_database_is_in_use_not_corrupt() {
     drop(first);
     assert_eq!(waiting.join().unwrap().unwrap(), 10);
 }
+
+/// A damaged database costs nothing only the device knew: after the quarantine the new database
+/// starts with the device's sign-in and its offline redemption, under the same idempotency key
+/// (so the server answers it once), and nothing else (the server gives the rest back).
+#[test]
+fn a_quarantined_database_gives_back_the_outbox_and_sign_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let account = SyncAccount {
+        base_url: "https://loyalty.example".into(),
+        member_id: "m_1".into(),
+    };
+    let item = {
+        let s = Store::open(dir.path()).unwrap();
+        s.set_sync_account(&account).unwrap();
+        s.upsert_voucher(&voucher("v1", t0(), 30)).unwrap();
+        s.append_entries(&[NewEntry::earn(100, false)], t0())
+            .unwrap();
+        let (_, item) = s.begin_redemption("v1", t0()).unwrap();
+        s.close().unwrap();
+        item
+    };
+    let db_file = dir.path().join(DB_DIR_NAME).join("db");
+    let mut bytes = std::fs::read(&db_file).unwrap();
+    for b in bytes.iter_mut() {
+        *b ^= 0x5a;
+    }
+    std::fs::write(&db_file, &bytes).unwrap();
+    assert!(matches!(
+        Store::open(dir.path()).unwrap_err(),
+        StoreError::Corrupt(_)
+    ));
+    Store::quarantine(dir.path()).unwrap();
+    let fresh = Store::open(dir.path()).unwrap();
+    assert_eq!(fresh.sync_account().unwrap(), Some(account));
+    assert_eq!(fresh.outbox().unwrap(), vec![item.clone()]);
+    // The server's data is not invented: it comes back with the next sync.
+    assert_eq!(fresh.balance().unwrap(), Balance::default());
+    assert!(fresh.vouchers().unwrap().is_empty());
+    // A new offline action does not reuse the restored item's sequence number.
+    fresh.upsert_voucher(&voucher("v2", t0(), 30)).unwrap();
+    let (_, next) = fresh.begin_redemption("v2", t0()).unwrap();
+    assert!(next.seq > item.seq);
+    fresh.close().unwrap();
+    // A later normal open leaves the database as it is.
+    let again = Store::open(dir.path()).unwrap();
+    assert_eq!(again.outbox().unwrap().len(), 2);
+}
