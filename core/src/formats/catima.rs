@@ -1409,9 +1409,11 @@ pub fn plan_import(
                     id: n,
                     ..file_card.clone()
                 });
+                // Catima's fields the app does not hold (balance, dates, groups...) count only
+                // when the caller keeps them.
                 let same_record = match &record {
                     None => true,
-                    Some(new) => record_of.get(&new.id).is_some_and(|kept| *kept == new),
+                    Some(new) => record_of.get(&new.id).is_none_or(|kept| *kept == new),
                 };
                 let action = if card == *old && same_record {
                     ImportAction::Unchanged
