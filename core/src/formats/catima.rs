@@ -37,6 +37,18 @@
 //! A malformed file is refused whole with the line it went wrong on ([`CatimaError`]); nothing is
 //! returned, so a caller imports nothing. A link to a card that is not in the file is skipped with
 //! a warning: Catima's own export example has one, and Catima ignores it in the same way.
+//!
+//! Leniency follows Catima's `CatimaImporter`: it refuses a file for a bad `_id`, an empty store or
+//! card id, an unknown barcode type or currency, and reads `validfrom`, `expiry`, `balance`,
+//! `headercolor`, `starstatus`, `archive` and `lastused` leniently (its default when a value does
+//! not parse); this does the same and adds a [`CatimaWarning`] per replaced value.
+//!
+//! Limits (typed errors): see [`MAX_CSV_BYTES`], [`MAX_CARDS`], [`MAX_GROUPS`],
+//! [`MAX_ZIP_ENTRIES`], [`MAX_STORE_BYTES`], [`MAX_CARD_ID_BYTES`], [`MAX_NOTE_BYTES`],
+//! [`MAX_GROUP_BYTES`] and [`CATIMA_ID_RANGE`]. No barcode is encoded while reading: whether one
+//! can be drawn is decided by cheap checks, so the work is linear in the size of the file.
+//! [`plan_import`] merges a file with the app's cards (never replacing a different card) and
+//! [`export_data`] builds an export; both are linear in the number of cards.
 
 use crate::card::ImportedCard;
 use crate::render::{self, Symbology};
@@ -2001,7 +2013,12 @@ mod tests {
 
         // A stored card of the app's own (not from Catima) is matched too, and kept by its id.
         let own = stored("app-1", "Florist", "333");
-        let plan = plan_import(file("1,Florist,333,CODE_128,0\n"), &[own.clone()], &[]).unwrap();
+        let plan = plan_import(
+            file("1,Florist,333,CODE_128,0\n"),
+            std::slice::from_ref(&own),
+            &[],
+        )
+        .unwrap();
         assert_eq!(plan.unchanged, 1);
         assert_eq!(
             (
