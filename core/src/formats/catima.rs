@@ -1934,8 +1934,9 @@ mod tests {
         let took = t.elapsed();
         assert_eq!(p.data.cards.len(), 1500);
         assert!(p.warnings.is_empty(), "{:?}", &p.warnings[..1]);
-        // Unoptimised test build; about 0.1 s here, against ~30 s when every card was encoded.
-        assert!(took < std::time::Duration::from_secs(1), "{took:?}");
+        // Unoptimised test build: ~0.3 s, against ~20 s when every card was encoded (room left
+        // for a loaded machine).
+        assert!(took < std::time::Duration::from_secs(2), "{took:?}");
         let pdf = format!(
             "_id,store,cardid,barcodetype\n1,S,{},PDF_417\n",
             "1".repeat(2670)
@@ -2063,8 +2064,9 @@ mod tests {
         assert_eq!(data.cards.last().unwrap().id, 16_002);
         assert_eq!(next, 16_003);
         assert_eq!(parse_csv(&text).unwrap().data, data);
-        // Quadratic, this took about 24 s; linear, well under one.
-        assert!(took < std::time::Duration::from_secs(3), "{took:?}");
+        // Quadratic, the export took ~35 s here; linear, well under a second (room left for a
+        // loaded machine).
+        assert!(took < std::time::Duration::from_secs(5), "{took:?}");
         // At the top of Catima's range, free numbers are found below.
         let top = stored(&format!("catima-{}", i32::MAX), "S", "1");
         let rec = CatimaCard::from_imported(&top, i32::MAX as i64);
