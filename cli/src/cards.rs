@@ -12,6 +12,7 @@ use crate::{parse_symbology, DrawArgs};
 use clap::{Args, Subcommand};
 use loyalty_core::card::ImportedCard;
 use loyalty_core::formats::catima::{self, CatimaCard, CatimaData};
+use loyalty_core::reminders::Lang;
 use loyalty_core::render::{self, Symbology};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -44,6 +45,9 @@ pub struct ImportArgs {
     /// Check the file and report what would be imported, without storing anything.
     #[arg(long)]
     pub dry_run: bool,
+    /// Language of the summary line (en, nl or fr).
+    #[arg(long, default_value = "en")]
+    pub lang: String,
 }
 
 #[derive(Args)]
@@ -172,40 +176,39 @@ fn save_records(path: &Path, records: &CatimaRecords) -> CliResult<()> {
 
 fn import(ctx: &Ctx, a: ImportArgs) -> CliResult<Output> {
     let bytes = read_bytes(&a.file)?;
-    let parsed = catima::parse(&bytes)
-        .map_err(|e| CliError::invalid(format!("{}: {e}", a.file.display())))?;
-    // Everything is checked before anything is stored.
-    let imported: Vec<ImportedCard> = parsed
-        .data
+    let client = ctx.client()?;
+    let path = ctx.catima_path();
+    let mut records = load_records(&path)?;
+    // The core checks every card and decides, next to the stored cards, what is added, updated
+    // or unchanged: a stored card is never replaced by a different one.
+    let plan = client
+        .card()
+        .plan_catima_import(&bytes, &records.cards)
+        .map_err(|e| CliError::invalid(format!("{}: {}", a.file.display(), invalid_reason(e))))?;
+    let warnings: Vec<String> = plan.warnings.iter().map(ToString::to_string).collect();
+    let cards: Vec<serde_json::Value> = plan
         .cards
         .iter()
-        .map(CatimaCard::to_imported)
+        .map(|c| json!({"id": c.card.id, "file_id": c.file_id, "action": c.action}))
         .collect();
-    for (card, line) in imported.iter().zip(&parsed.card_lines) {
-        card.validate().map_err(|e| {
-            CliError::invalid(format!("{}: line {line}: {}", a.file.display(), e.reason))
-        })?;
-    }
-    let warnings: Vec<String> = parsed.warnings.iter().map(ToString::to_string).collect();
-    let ids: Vec<String> = imported.iter().map(|c| c.id.clone()).collect();
     let json = json!({
         "file": a.file.display().to_string(),
-        "version": parsed.version,
-        "cards": ids,
-        "groups": parsed.data.groups,
+        "version": plan.version,
+        "cards": cards,
+        "added": plan.added,
+        "updated": plan.updated,
+        "unchanged": plan.unchanged,
+        "groups": plan.groups,
         "warnings": warnings,
         "dry_run": a.dry_run,
     });
     let mut human = format!(
-        "{} {} card(s) and {} group(s) from Catima export version {}",
-        if a.dry_run {
-            "would import"
-        } else {
-            "imported"
-        },
-        imported.len(),
-        parsed.data.groups.len(),
-        parsed.version
+        "{}{} from Catima export version {} ({} card(s), {} group(s))",
+        if a.dry_run { "would import: " } else { "" },
+        plan.summary(Lang::negotiate(&a.lang)),
+        plan.version,
+        plan.cards.len(),
+        plan.groups.len(),
     );
     for w in &warnings {
         human.push_str(&format!("\nwarning: {w}"));
@@ -213,49 +216,49 @@ fn import(ctx: &Ctx, a: ImportArgs) -> CliResult<Output> {
     if a.dry_run {
         return Ok(Output::new(json, human));
     }
-    let client = ctx.client()?;
     // The full records first: a card the store lacks is ignored on export, a store card without
     // its record would be exported with Catima's defaults.
-    let path = ctx.catima_path();
-    let mut records = load_records(&path)?;
-    for g in &parsed.data.groups {
+    for g in &plan.groups {
         if !records.groups.contains(g) {
             records.groups.push(g.clone());
         }
     }
-    for card in &parsed.data.cards {
-        records.cards.retain(|c| c.id != card.id);
-        records.cards.push(card.clone());
+    let mut by_id: std::collections::HashMap<i64, CatimaCard> =
+        records.cards.drain(..).map(|c| (c.id, c)).collect();
+    for planned in &plan.cards {
+        if let Some(r) = &planned.record {
+            by_id.insert(r.id, r.clone());
+        }
     }
+    records.cards = by_id.into_values().collect();
     records.cards.sort_by_key(|c| c.id);
     save_records(&path, &records)?;
-    for card in imported {
-        client.card().add_imported(card)?;
-    }
+    let changed: Vec<ImportedCard> = plan
+        .cards
+        .iter()
+        .filter(|c| c.action != catima::ImportAction::Unchanged)
+        .map(|c| c.card.clone())
+        .collect();
+    client.card().add_imported_cards(&changed)?;
     Ok(Output::new(json, human))
+}
+
+fn invalid_reason(e: loyalty_core::ApiError) -> String {
+    match e {
+        loyalty_core::ApiError::InvalidInput { reason } => reason,
+        other => other.to_string(),
+    }
 }
 
 fn export(ctx: &Ctx, a: ExportArgs) -> CliResult<Output> {
     let client = ctx.client()?;
     let records = load_records(&ctx.catima_path())?;
-    let mut cards: Vec<CatimaCard> = Vec::new();
-    let mut fresh: Vec<&ImportedCard> = Vec::new();
     let stored = client.card().imported()?;
-    for card in &stored {
-        match records.cards.iter().find(|r| r.imported_id() == card.id) {
-            Some(r) => {
-                let mut r = r.clone();
-                r.update_from_imported(card);
-                cards.push(r);
-            }
-            None => fresh.push(card),
-        }
-    }
-    let mut next = cards.iter().map(|c| c.id).max().unwrap_or(0) + 1;
-    for card in fresh {
-        cards.push(CatimaCard::from_imported(card, next));
-        next += 1;
-    }
+    // Linear: records by number, stored cards in one pass (a card whose number is outside
+    // Catima's range, or that has no record, gets a free number).
+    let (data, next) = catima::export_data(&stored, &records.cards, &records.groups)
+        .map_err(|e| CliError::invalid(format!("cannot export: {e}")))?;
+    let mut cards = data.cards;
     if a.with_member_card {
         let member = client.card().member_card()?.ok_or_else(|| {
             CliError::not_found("no member card is enrolled (see `loyalty card enrol`)")
@@ -280,7 +283,7 @@ fn export(ctx: &Ctx, a: ExportArgs) -> CliResult<Output> {
     cards.sort_by_key(|c| c.id);
     // Groups no exported card is in are kept (Catima exports empty groups too).
     let data = CatimaData {
-        groups: records.groups.clone(),
+        groups: data.groups,
         cards,
     };
     catima::validate(&data).map_err(|e| CliError::invalid(format!("cannot export: {e}")))?;

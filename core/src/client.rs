@@ -4,6 +4,7 @@
 use crate::card::{self, ImportedCard, MemberCard, RotatingCode, TotpParams};
 use crate::clock::Clock;
 use crate::error::{ApiError, ApiResult, InputError};
+use crate::formats::catima;
 use crate::points::{
     self, Balance, EntryStatus, ExpiringPoints, LedgerEntry, NewEntry, ProgrammeRules, TierStatus,
 };
@@ -727,6 +728,43 @@ impl CardApi {
         Ok(card)
     }
 
+    /// Adds or replaces several third-party cards in one write (all or none).
+    pub fn add_imported_cards(&self, cards: &[ImportedCard]) -> ApiResult<()> {
+        Ok(self.inner.store.put_imported_cards(cards)?)
+    }
+
+    /// What importing a Catima export (CSV or `.zip` backup) would do next to the stored cards
+    /// and the Catima `records` the caller keeps for them (see [`catima::plan_import`]); stores
+    /// nothing.
+    pub fn plan_catima_import(
+        &self,
+        bytes: &[u8],
+        records: &[catima::CatimaCard],
+    ) -> ApiResult<catima::ImportPlan> {
+        let parsed = catima::parse(bytes).map_err(catima_invalid)?;
+        let stored = self.inner.store.imported_cards()?;
+        catima::plan_import(parsed, &stored, records).map_err(catima_invalid)
+    }
+
+    /// Imports a Catima export: the same cards as stored ones are updated, other cards added
+    /// (never replacing a stored card), in one write. Returns what it did, card by card; the
+    /// caller keeps the plan's `record`s if it keeps Catima's full records.
+    pub fn import_catima(
+        &self,
+        bytes: &[u8],
+        records: &[catima::CatimaCard],
+    ) -> ApiResult<catima::ImportPlan> {
+        let plan = self.plan_catima_import(bytes, records)?;
+        let changed: Vec<ImportedCard> = plan
+            .cards
+            .iter()
+            .filter(|c| c.action != catima::ImportAction::Unchanged)
+            .map(|c| c.card.clone())
+            .collect();
+        self.inner.store.put_imported_cards(&changed)?;
+        Ok(plan)
+    }
+
     /// Imported cards, by id.
     pub fn imported(&self) -> ApiResult<Vec<ImportedCard>> {
         Ok(self.inner.store.imported_cards()?)
@@ -991,4 +1029,11 @@ fn non_empty_id(id: &str) -> ApiResult<()> {
         return Err(InputError::new("notification and rule ids are 1 to 512 bytes").into());
     }
     Ok(())
+}
+
+/// A Catima file refused: its line and rule (never a field's value) as invalid input.
+fn catima_invalid(e: catima::CatimaError) -> ApiError {
+    ApiError::InvalidInput {
+        reason: e.to_string(),
+    }
 }

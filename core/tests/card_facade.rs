@@ -89,3 +89,75 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     }
     out
 }
+
+/// Issue #20.2 through the facade, on a real store: a Catima file whose `_id` is a stored card's
+/// but which holds another card adds it under a new id; the same card is updated; nothing stored
+/// is lost, and the result says what happened.
+#[test]
+fn catima_import_adds_updates_and_never_replaces() {
+    use loyalty_core::formats::catima::ImportAction;
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Arc::new(ManualClock::new(
+        Utc.with_ymd_and_hms(2026, 3, 1, 9, 0, 0).unwrap(),
+    ));
+    let client = LoyaltyClient::open(dir.path(), ProgrammeRules::default(), clock, None).unwrap();
+    let card = client.card();
+    let first = card
+        .import_catima(
+            b"_id,store,cardid,barcodetype\n1,Bakery,111,CODE_128\n",
+            &[],
+        )
+        .unwrap();
+    assert_eq!((first.added, first.updated, first.unchanged), (1, 0, 0));
+    let second = card
+        .import_catima(
+            b"_id,store,cardid,barcodetype\n1,Butcher,222,EAN_13\n2,Bakery,111,CODE_128\n",
+            &[],
+        )
+        .unwrap();
+    let actions: Vec<(ImportAction, &str)> = second
+        .cards
+        .iter()
+        .map(|c| (c.action, c.card.id.as_str()))
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            (ImportAction::Added, "catima-3"),
+            (ImportAction::Unchanged, "catima-1")
+        ]
+    );
+    // The butcher's EAN-13 has 3 digits: kept, with a warning that it cannot be drawn.
+    assert!(second
+        .warnings
+        .iter()
+        .any(|w| w.line == 2 && w.message.contains("cannot be drawn")));
+    drop(card);
+    drop(client);
+    // Reopened from disk: both cards are there.
+    let clock = Arc::new(ManualClock::new(
+        Utc.with_ymd_and_hms(2026, 3, 1, 9, 0, 0).unwrap(),
+    ));
+    let client = LoyaltyClient::open(dir.path(), ProgrammeRules::default(), clock, None).unwrap();
+    let stored = client.card().imported().unwrap();
+    let names: Vec<(&str, &str)> = stored
+        .iter()
+        .map(|c| (c.id.as_str(), c.store_name.as_str()))
+        .collect();
+    assert_eq!(names, [("catima-1", "Bakery"), ("catima-3", "Butcher")]);
+    // A refused file stores nothing and names its line, not its values.
+    let e = client
+        .card()
+        .import_catima(b"_id,store,cardid\n1,Secret Shop,\n", &[])
+        .unwrap_err();
+    match e {
+        ApiError::InvalidInput { reason } => {
+            assert!(
+                reason.contains("line 2") && !reason.contains("Secret"),
+                "{reason}"
+            )
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(client.card().imported().unwrap().len(), 2);
+}

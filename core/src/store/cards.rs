@@ -32,6 +32,21 @@ impl Store {
         self.transact(&[Tree::Cards], |t| tx_put(&t[0], card.id.as_bytes(), card))
     }
 
+    /// Adds or replaces several imported cards at once: all or none, one flush to disk (one write
+    /// per card costs a flush each, about 1.4 ms). Every card is validated first.
+    pub fn put_imported_cards(&self, cards: &[ImportedCard]) -> Result<(), StoreError> {
+        for card in cards {
+            card.validate()?;
+        }
+        let _w = self.writer();
+        self.transact(&[Tree::Cards], |t| {
+            for card in cards {
+                tx_put(&t[0], card.id.as_bytes(), card)?;
+            }
+            Ok(())
+        })
+    }
+
     pub fn imported_card(&self, id: &str) -> Result<Option<ImportedCard>, StoreError> {
         self.with(|o| get(o.tree(Tree::Cards), id.as_bytes()))
     }
