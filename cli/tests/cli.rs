@@ -1489,13 +1489,10 @@ fn a_small_zip_of_long_aztec_cards_imports_quickly() {
     assert!(bytes.len() < 40 * 1024, "{}", bytes.len());
     let f = env.path("aztec.zip");
     std::fs::write(&f, &bytes).unwrap();
-    let t = Instant::now();
+    // Measured, not asserted (timing is for benchmarks): unoptimised build, real sled, ~1.1 s
+    // for the whole process (parse and plan ~0.35 s), was ~21 s.
     let v = env.json(&["cards", "import-catima", f.to_str().unwrap()]);
-    let took = t.elapsed();
     assert_eq!(v["added"], 1500);
-    // Unoptimised build, real sled: ~1.1 s for the whole process (parse and plan ~0.35 s), was
-    // ~21 s. The bound leaves room for a loaded machine and still fails the old code.
-    assert!(took < Duration::from_secs(6), "{took:?}");
 
     let pdf = env.write(
         "pdf.csv",

@@ -1899,14 +1899,8 @@ mod tests {
         }
         let bytes = zip.finish().unwrap().into_inner();
         assert!(bytes.len() < 200 * 1024, "{}", bytes.len());
-        let t = std::time::Instant::now();
         let e = parse(&bytes).unwrap_err();
         assert!(e.reason.contains("larger than 8 MiB"), "{e}");
-        assert!(
-            t.elapsed() < std::time::Duration::from_secs(2),
-            "{:?}",
-            t.elapsed()
-        );
     }
 
     /// Issue #19/#20: 1,500 Aztec cards with 2,000-character card ids in a small zip took ~30 s
@@ -1929,14 +1923,11 @@ mod tests {
             z.write_all(text.as_bytes()).unwrap();
             z.finish().unwrap().into_inner()
         };
-        let t = std::time::Instant::now();
+        // (Measured, not asserted: ~0.3 s in the unoptimised test build, against ~20 s when every
+        // card was encoded.)
         let p = parse(&zip).unwrap();
-        let took = t.elapsed();
         assert_eq!(p.data.cards.len(), 1500);
         assert!(p.warnings.is_empty(), "{:?}", &p.warnings[..1]);
-        // Unoptimised test build: ~0.3 s, against ~20 s when every card was encoded (room left
-        // for a loaded machine).
-        assert!(took < std::time::Duration::from_secs(2), "{took:?}");
         let pdf = format!(
             "_id,store,cardid,barcodetype\n1,S,{},PDF_417\n",
             "1".repeat(2670)
@@ -2054,19 +2045,16 @@ mod tests {
             .map(|i| CatimaCard::from_imported(&cards[i - 1], i as i64))
             .chain([bad])
             .collect();
-        let t = std::time::Instant::now();
+        // (Measured, not asserted: quadratic, the export took ~35 s here; linear, well under a
+        // second.)
         let (data, next) = export_data(&cards, &records, &[]).unwrap();
         validate(&data).unwrap();
         let text = to_csv(&data);
-        let took = t.elapsed();
         assert_eq!(data.cards.len(), 16_002);
         assert!(data.cards.iter().all(|c| CATIMA_ID_RANGE.contains(&c.id)));
         assert_eq!(data.cards.last().unwrap().id, 16_002);
         assert_eq!(next, 16_003);
         assert_eq!(parse_csv(&text).unwrap().data, data);
-        // Quadratic, the export took ~35 s here; linear, well under a second (room left for a
-        // loaded machine).
-        assert!(took < std::time::Duration::from_secs(5), "{took:?}");
         // At the top of Catima's range, free numbers are found below.
         let top = stored(&format!("catima-{}", i32::MAX), "S", "1");
         let rec = CatimaCard::from_imported(&top, i32::MAX as i64);
