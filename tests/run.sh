@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The project's test command: set-up, format, lints, Rust tests, Kotlin tests, decoder checks,
-# the .pkpass check with a third-party reader, Swift checks.
+# a short fuzzing run of every parser and encoder, the .pkpass check with a third-party reader,
+# Swift checks.
 # Runs from any directory; stops at the first failing stage. Stage logs go to build/logs/.
 set -euo pipefail
 
@@ -33,6 +34,7 @@ stage "cargo test" cargo-test cargo test --workspace
 stage "Kotlin tests" kotlin bash tests/kotlin/run.sh
 stage "Android checks" android bash android/check.sh
 stage "Decoder checks" decode bash tests/decode/run.sh
+stage "Fuzz smoke" fuzz bash fuzz/run.sh 15
 stage "Passkit checks" passkit bash cli/tests/passkit/run.sh
 stage "OpenAPI checks" openapi bash server/check-openapi.sh
 stage "Swift checks" swift bash tests/swift/check.sh
@@ -44,7 +46,7 @@ read -r total_passed total_failed < <(awk '/^test result:/ {
         for (i = 1; i <= NF; i++) { if ($(i) ~ /^passed;?$/) p += $(i-1); if ($(i) ~ /^failed;?$/) f += $(i-1) } }
     END { print p + 0, f + 0 }' "$LOGS/cargo-test.log") || true
 parts=("cargo test: $total_passed passed")
-for pair in Kotlin:kotlin Android:android Decode:decode Passkit:passkit OpenAPI:openapi Swift:swift iOS:ios; do
+for pair in Kotlin:kotlin Android:android Decode:decode Fuzz:fuzz Passkit:passkit OpenAPI:openapi Swift:swift iOS:ios; do
     label="${pair%%:*}" log="$LOGS/${pair#*:}.log"
     read -r p f < <(sed -n "s/^$label: \([0-9]*\) passed, \([0-9]*\) failed.*/\1 \2/p" "$log" | tail -n1) || true
     total_passed=$((total_passed + ${p:-0}))
