@@ -696,11 +696,11 @@ fn data_matrix_capacity_edges_do_not_panic() {
     for n in [3110, 3116, 3117, 3118] {
         cases.push("1".repeat(n));
     }
-    // just under the minimal encoder's threshold, in every kind of character
+    // around the capacity, in every kind of character
     for unit in ["é", "a", "A", "aé1", "Zz9.", "€", "12345é"] {
-        for target in [1500, 1520, 1528, 1530] {
+        for target in [1500, 1520, 1557, 1558, 1559] {
             let mut t = String::new();
-            while encoders::data_matrix_ascii_codewords(&t) < target {
+            while encoders::data_matrix_codewords(&t).len() < target {
                 t.push_str(unit);
             }
             cases.push(t);
@@ -715,12 +715,14 @@ fn data_matrix_capacity_edges_do_not_panic() {
             Err(e) => assert!(e.reason.contains("too long"), "{}", e.reason),
         }
     }
-    // the documented limit: 1528 ASCII codewords
-    assert!(encode(&"a".repeat(1528), Symbology::DataMatrix, EcLevel::Medium).is_ok());
-    assert!(encode(&"1".repeat(3056), Symbology::DataMatrix, EcLevel::Medium).is_ok());
-    assert!(encode(&"é".repeat(381), Symbology::DataMatrix, EcLevel::Medium).is_ok());
-    let r = encode(&"a".repeat(1529), Symbology::DataMatrix, EcLevel::Medium).unwrap_err();
-    assert!(r.reason.contains("at most 1528 codewords"), "{}", r.reason);
+    // the documented limit: 1558 ASCII codewords, the 144 x 144 symbol's capacity
+    assert_eq!(enc(&"a".repeat(1558), Symbology::DataMatrix).width, 144);
+    assert_eq!(enc(&"1".repeat(3116), Symbology::DataMatrix).width, 144);
+    // 2 (ECI) + 389 x 2 x 2 (upper shift per UTF-8 byte) = 1558
+    assert_eq!(enc(&"é".repeat(389), Symbology::DataMatrix).width, 144);
+    let r = encode(&"a".repeat(1559), Symbology::DataMatrix, EcLevel::Medium).unwrap_err();
+    assert!(r.reason.contains("at most 1558 codewords"), "{}", r.reason);
+    assert!(encode(&"é".repeat(390), Symbology::DataMatrix, EcLevel::Medium).is_err());
 }
 
 #[test]
@@ -870,4 +872,164 @@ fn qr_masks_and_format_information_match_the_crate() {
             assert!(ours == theirs, "{text:.10}: mask {number} differs");
         }
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Data Matrix read back (issue #20 item 1) and PDF417 limits (item 9)
+
+/// Data regions per side of a square Data Matrix symbol of `size` modules (ISO/IEC 16022 table 7).
+fn dm_regions(size: u32) -> u32 {
+    match size {
+        0..=26 => 1,
+        27..=52 => 2,
+        53..=104 => 4,
+        _ => 6,
+    }
+}
+
+/// Reads the codewords back from a Data Matrix symbol: strips the finder and clock patterns and
+/// inverts rxing's module placement (found by placing one bit at a time).
+fn dm_codewords(m: &BarcodeMatrix, total: usize) -> Vec<u8> {
+    use rxing::datamatrix::encoder::DefaultPlacement;
+    let regions = dm_regions(m.width);
+    let region = (m.width - 2 * regions) / regions;
+    let data = region * regions;
+    let module = |col: u32, row: u32| {
+        m.get(
+            col / region * (region + 2) + col % region + 1,
+            row / region * (region + 2) + row % region + 1,
+        )
+    };
+    let place = |codewords: Vec<u8>| {
+        let mut p = DefaultPlacement::new(
+            codewords.into_iter().map(char::from).collect(),
+            data as usize,
+            data as usize,
+        );
+        p.place().unwrap();
+        p
+    };
+    // the fixed corner modules of sizes whose data area is not filled exactly
+    let base = place(vec![0; total]);
+    let mut out = vec![0u8; total];
+    for (i, cw) in out.iter_mut().enumerate() {
+        for bit in 0..8 {
+            let mut one = vec![0u8; total];
+            one[i] = 1 << bit;
+            let p = place(one);
+            let pos = (0..data)
+                .flat_map(|r| (0..data).map(move |c| (c, r)))
+                .find(|&(c, r)| {
+                    p.getBit(c as usize, r as usize) && !base.getBit(c as usize, r as usize)
+                });
+            if let Some((c, r)) = pos {
+                if module(c, r) {
+                    *cw |= 1 << bit;
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Decodes ASCII-encodation data codewords (the only encodation the encoder may emit): the bytes
+/// up to the first pad codeword. Any other codeword (a latch to C40, Text, X12, EDIFACT or
+/// Base 256) is an error.
+fn dm_ascii_decode(codewords: &[u8]) -> Result<Vec<u8>, String> {
+    let mut out = Vec::new();
+    let mut it = codewords.iter().copied();
+    while let Some(c) = it.next() {
+        match c {
+            1..=128 => out.push(c - 1),
+            129 => break,
+            130..=229 => out.extend_from_slice(format!("{:02}", c - 130).as_bytes()),
+            235 => out.push(it.next().ok_or("upper shift at the end")? + 127),
+            241 if out.is_empty() => {
+                if it.next() != Some(27) {
+                    return Err("ECI other than 26 (UTF-8)".into());
+                }
+            }
+            other => return Err(format!("codeword {other} is not ASCII encodation")),
+        }
+    }
+    Ok(out)
+}
+
+#[test]
+fn data_matrix_symbols_read_back_as_their_payload() {
+    // Issue #20: these read back with stray characters when rxing chose C40 / Text.
+    let payloads = [
+        "DM-BARCODE-VALUE",
+        "MTAZYMYC/R",
+        "XQ/RD/7RH5VOZKIT",
+        "J-PUDK.1M9LKK1W0U-DRHZR-3 TTQ",
+        "2760012345671",
+        "LC1:2760012345671:48213907:1767225600",
+        "Carte fidélité – Zoë 😀 €12,50",
+        "a1b22c333d4444\u{0}\u{7f}ÿ",
+        // 2 x 2 data regions (32 x 32 and up)
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZ-./ 0123456789abcdefghijklmnopqrstuvwxyz",
+    ];
+    // (symbol size, data codewords, error codewords) of the square symbols up to 52 x 52
+    let sizes = [
+        (10, 3, 5),
+        (12, 5, 7),
+        (14, 8, 10),
+        (16, 12, 12),
+        (18, 18, 14),
+        (20, 22, 18),
+        (22, 30, 20),
+        (24, 36, 24),
+        (26, 44, 28),
+        (32, 62, 36),
+        (36, 86, 42),
+        (40, 114, 48),
+        (44, 144, 56),
+        (48, 174, 68),
+        (52, 204, 84),
+    ];
+    for payload in payloads {
+        let m = enc(payload, Symbology::DataMatrix);
+        let cw = encoders::data_matrix_codewords(payload);
+        let &(size, data, ec) = sizes
+            .iter()
+            .find(|&&(_, data, _)| data >= cw.len())
+            .expect("a symbol up to 52 x 52");
+        assert_eq!(
+            (m.width, m.height),
+            (size, size),
+            "{payload:?}: smallest symbol"
+        );
+        let read = dm_codewords(&m, data + ec);
+        assert_eq!(read[..cw.len()], cw[..], "{payload:?}");
+        let decoded = dm_ascii_decode(&read[..data]).unwrap_or_else(|e| panic!("{payload:?}: {e}"));
+        assert_eq!(decoded, payload.as_bytes(), "{payload:?}");
+    }
+}
+
+#[test]
+fn data_matrix_finder_and_clock_patterns_in_every_square_size() {
+    let mut sizes = std::collections::BTreeSet::new();
+    for n in (1..60).chain((60..=1558).step_by(7)).chain([1558]) {
+        let m = enc(&"a".repeat(n), Symbology::DataMatrix);
+        if !sizes.insert(m.width) {
+            continue;
+        }
+        let regions = dm_regions(m.width);
+        let step = m.width / regions;
+        for i in 0..m.width {
+            for r in 0..regions {
+                let (lo, hi) = (r * step, r * step + step - 1);
+                assert!(m.get(lo, i), "{}: left finder", m.width);
+                assert!(m.get(i, hi), "{}: bottom finder", m.width);
+                assert_eq!(m.get(i, lo), i % 2 == 0, "{}: top clock", m.width);
+                assert_eq!(m.get(hi, i), i % 2 == 1, "{}: right clock", m.width);
+            }
+        }
+    }
+    assert_eq!(
+        sizes.len(),
+        24,
+        "every square size from 10 to 144: {sizes:?}"
+    );
 }
