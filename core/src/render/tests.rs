@@ -1033,3 +1033,172 @@ fn data_matrix_finder_and_clock_patterns_in_every_square_size() {
         "every square size from 10 to 144: {sizes:?}"
     );
 }
+
+/// (columns, rows) of a PDF417 matrix: 17 modules per codeword, 69 for the start, stop and row
+/// indicator patterns.
+fn pdf417_shape(m: &BarcodeMatrix) -> (u32, u32) {
+    ((m.width - 69) / 17, m.height / PDF417_ROW_HEIGHT)
+}
+
+#[test]
+fn pdf417_long_payloads_stay_within_iso_limits() {
+    // Issue #20 item 9: panicked in rxing (index 941 of 929) with more than 30 rows.
+    let r = encode(&"1".repeat(2670), Symbology::Pdf417, EcLevel::Medium);
+    match r {
+        Ok(m) => {
+            let (cols, rows) = pdf417_shape(&m);
+            assert!(cols * rows <= 928 && (3..=90).contains(&rows) && cols <= 30);
+        }
+        Err(e) => assert!(e.reason.contains("does not fit"), "{}", e.reason),
+    }
+    for level in [
+        EcLevel::Low,
+        EcLevel::Medium,
+        EcLevel::Quartile,
+        EcLevel::High,
+    ] {
+        for unit in ["1", "A", "a", "é", "a1-./"] {
+            let mut ok = 0;
+            for n in (1..3000usize).step_by(37) {
+                let text = unit.repeat(n.div_ceil(unit.len()));
+                match encode(&text, Symbology::Pdf417, level) {
+                    Ok(m) => {
+                        let (cols, rows) = pdf417_shape(&m);
+                        assert_eq!(69 + 17 * cols, m.width);
+                        assert!(
+                            cols * rows <= 928
+                                && (3..=90).contains(&rows)
+                                && (1..=30).contains(&cols),
+                            "{unit:?} x {n}: {cols} x {rows}"
+                        );
+                        ok += 1;
+                    }
+                    Err(e) => assert!(
+                        e.reason.contains("does not fit") || e.reason.contains("too long"),
+                        "{}",
+                        e.reason
+                    ),
+                }
+            }
+            assert!(ok > 0, "{unit:?} {level:?}");
+        }
+    }
+    // the dimension choice itself
+    assert_eq!(encoders::pdf417_dimensions(928 - 16, 16), None);
+    let (c, r) = encoders::pdf417_dimensions(911, 16).unwrap();
+    assert!(c * r == 928, "{c} x {r}");
+    for data in 1..=920 {
+        for ec in [4, 8, 16, 32, 64] {
+            if let Some((c, r)) = encoders::pdf417_dimensions(data, ec) {
+                assert!(c * r >= data + 1 + ec && c * r <= 928 && (3..=90).contains(&r));
+            }
+        }
+    }
+}
+
+/// A payload of `len` characters from one character class.
+fn class_payload(rng: &mut rand::rngs::StdRng, class: &str, len: usize) -> String {
+    let pool: Vec<char> = match class {
+        "digits" => "0123456789".chars().collect(),
+        "upper" => "ABCDEFGHIJKLMNOPQRSTUVWXYZ".chars().collect(),
+        "upper-punct" => "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-./ $+%"
+            .chars()
+            .collect(),
+        "mixed" => "ABCxyz0123456789abcdefghijklmnopqrstuvwxyz"
+            .chars()
+            .collect(),
+        "punct" => "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~ ".chars().collect(),
+        "latin1" => "àéèçëïôùÿßÀÉ€ 12ab".chars().collect(),
+        "bytes" => (0u32..=255).filter_map(char::from_u32).collect(),
+        _ => "漢字😀🛒Ωж\u{200b}\u{feff}a1".chars().collect(),
+    };
+    (0..len)
+        .map(|_| pool[rng.random_range(0..pool.len())])
+        .collect()
+}
+
+#[test]
+fn every_length_and_class_up_to_and_past_capacity_is_ok_or_a_typed_error() {
+    let mut rng = rand::rngs::StdRng::seed_from_u64(0x20_0009);
+    let classes = [
+        "digits",
+        "upper",
+        "upper-punct",
+        "mixed",
+        "punct",
+        "latin1",
+        "bytes",
+        "unicode",
+    ];
+    // (symbology, longest length tried): past the byte limit of validate::max_bytes for 2D codes,
+    // past the 1D length limits
+    let plan = [
+        (Symbology::QrCode, 7200),
+        (Symbology::Aztec, 3900),
+        (Symbology::DataMatrix, 3200),
+        (Symbology::Pdf417, 2800),
+        (Symbology::Code39, 90),
+        (Symbology::Code93, 90),
+        (Symbology::Code128, 90),
+        (Symbology::Codabar, 70),
+        (Symbology::Itf, 90),
+        (Symbology::Ean8, 10),
+        (Symbology::Ean13, 15),
+        (Symbology::UpcA, 14),
+        (Symbology::UpcE, 10),
+    ];
+    let levels = [
+        EcLevel::Low,
+        EcLevel::Medium,
+        EcLevel::Quartile,
+        EcLevel::High,
+    ];
+    for (s, max) in plan {
+        let (mut ok, mut refused) = (0, 0);
+        // every length for short payloads, then steps that still hit every region of the range
+        let mut lengths: Vec<usize> = (1..=max.min(120))
+            .chain((121..=max).step_by(max / 60 + 1))
+            .chain([max])
+            .collect();
+        if s.is_two_dimensional() {
+            // the last 10 % below the byte limit, densely: the largest symbols
+            let cap = validate::max_bytes(s);
+            // (every 3rd length for PDF417, where rxing panicked on a band of lengths)
+            let step = if s == Symbology::Pdf417 {
+                3
+            } else {
+                cap / 300 + 1
+            };
+            lengths.extend((cap - cap / 10..=cap + 2).step_by(step));
+        }
+        for (i, &len) in lengths.iter().enumerate() {
+            let digits_only = !s.is_two_dimensional()
+                && !matches!(
+                    s,
+                    Symbology::Code39 | Symbology::Code93 | Symbology::Code128
+                );
+            let class = if digits_only && i % 8 != 7 {
+                "digits"
+            } else {
+                classes[i % classes.len()]
+            };
+            // and digits at every length: the densest class reaches the largest symbols
+            for class in [class, "digits"] {
+                let payload = class_payload(&mut rng, class, len);
+                let result = std::panic::catch_unwind(|| encode(&payload, s, levels[i % 4]));
+                match result.unwrap_or_else(|_| panic!("{s} panicked on {class} x {len}")) {
+                    Ok(m) => {
+                        assert_eq!(m.modules.len(), (m.width * m.height) as usize);
+                        ok += 1;
+                    }
+                    Err(e) => {
+                        assert!(e.reason.starts_with(s.catima_name()), "{}", e.reason);
+                        assert!(!e.reason.contains("encoder failed"), "{s}: {}", e.reason);
+                        refused += 1;
+                    }
+                }
+            }
+        }
+        assert!(ok > 0 && refused > 0, "{s}: {ok} ok, {refused} refused");
+    }
+}
