@@ -79,14 +79,31 @@ fn aztec(text: &str, ec: EcLevel) -> Result<BarcodeMatrix, InputError> {
         EcLevel::Quartile => 50,
         EcLevel::High => 66,
     };
-    let code = if text.is_ascii() {
-        aztec_encoder::encode_bytes(text.as_bytes(), percent, 0)
-    } else {
-        aztec_encoder::encode_bytes_with_charset(text.as_bytes(), percent, 0, CharacterSet::UTF8)
+    let encode = |layers: i32| {
+        if text.is_ascii() {
+            aztec_encoder::encode_bytes(text.as_bytes(), percent, layers)
+        } else {
+            aztec_encoder::encode_bytes_with_charset(
+                text.as_bytes(),
+                percent,
+                layers,
+                CharacterSet::UTF8,
+            )
+        }
+        .map_err(|_| too_long(Symbology::Aztec))
+    };
+    let mut code = encode(0)?;
+    if !code.isCompact() && AZTEC_UNREADABLE_LAYERS.contains(&code.getLayers()) {
+        // one layer more (a positive count means a full-range symbol of exactly that many layers)
+        code = encode(code.getLayers() as i32 + 1)?;
     }
-    .map_err(|_| too_long(Symbology::Aztec))?;
     Ok(from_bit_matrix(Symbology::Aztec, code.getMatrix()))
 }
+
+/// Full-range Aztec layer counts whose rxing symbols (67 x 67 and 131 x 131, where the outermost
+/// reference grid line falls on the symbol's second module) zxing-cpp reads none of: 0 of 15 in
+/// tests/decode, against every symbol of every other size. We use one layer more.
+const AZTEC_UNREADABLE_LAYERS: [u32; 2] = [12, 27];
 
 /// Data codewords of the largest Data Matrix symbol (144 x 144).
 const DATA_MATRIX_MAX_CODEWORDS: usize = 1558;

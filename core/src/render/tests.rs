@@ -1202,3 +1202,21 @@ fn every_length_and_class_up_to_and_past_capacity_is_ok_or_a_typed_error() {
         assert!(ok > 0 && refused > 0, "{s}: {ok} ok, {refused} refused");
     }
 }
+
+#[test]
+fn aztec_avoids_the_layer_counts_decoders_cannot_read() {
+    // 67 x 67 (12 layers) and 131 x 131 (27 layers): zxing-cpp read none of rxing's symbols.
+    let mut sizes = std::collections::BTreeSet::new();
+    for unit in ["KJGBFFZNQBJQKZFLXIID", "1234567890", "Ab1-./xyZ"] {
+        for n in (250..1400).step_by(9) {
+            let text: String = unit.chars().cycle().take(n).collect();
+            for ec in [EcLevel::Low, EcLevel::Medium] {
+                if let Ok(m) = encode(&text, Symbology::Aztec, ec) {
+                    sizes.insert(m.width);
+                }
+            }
+        }
+    }
+    assert!(!sizes.contains(&67) && !sizes.contains(&131), "{sizes:?}");
+    assert!(sizes.contains(&61) && sizes.contains(&71) && sizes.contains(&135));
+}
