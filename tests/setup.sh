@@ -4,7 +4,8 @@
 #
 #   Debian:  clang (Swift C header / modulemap checks), binutils (nm, same check),
 #            libjna-java (JNA 5.13 for the Kotlin tests),
-#            zbar-tools (zbarimg) and librsvg2-bin (rsvg-convert) for the decoder checks,
+#            zbar-tools (zbarimg), dmtx-utils (dmtxread, libdmtx) and librsvg2-bin (rsvg-convert) for
+#            the decoder checks,
 #            libqrencode-dev (the anchor of the card_vs_qrencode benchmark),
 #            openssl (signs and verifies the .pkpass exports in the CLI tests),
 #            plus a JRE, npm and python3-venv only when the machine lacks java / npm / a venv-capable python3.
@@ -41,7 +42,7 @@ cargo clippy --version >/dev/null 2>&1 || die "clippy missing: rustup component 
 # --- Debian packages ---------------------------------------------------------------------------------
 deb_installed() { [ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null)" = "install ok installed" ]; }
 
-want=(clang binutils libjna-java zbar-tools librsvg2-bin libqrencode-dev openssl)
+want=(clang binutils libjna-java zbar-tools dmtx-utils librsvg2-bin libqrencode-dev openssl)
 command -v java >/dev/null 2>&1 || want+=(default-jre-headless)
 command -v npm >/dev/null 2>&1 || want+=(npm)
 command -v mvn >/dev/null 2>&1 || want+=(maven)   # android/check.sh fetches android-all from Maven Central
@@ -66,6 +67,7 @@ fi
 command -v clang >/dev/null || die "clang not on PATH after install"
 command -v java >/dev/null || die "java not on PATH after install"
 command -v zbarimg >/dev/null || die "zbarimg not on PATH after install (zbar-tools)"
+command -v dmtxread >/dev/null || die "dmtxread not on PATH after install (dmtx-utils)"
 command -v rsvg-convert >/dev/null || die "rsvg-convert not on PATH after install (librsvg2-bin)"
 [ -f /usr/include/qrencode.h ] || die "/usr/include/qrencode.h missing (libqrencode-dev)"
 command -v openssl >/dev/null || die "openssl not on PATH after install"

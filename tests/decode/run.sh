@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Decoder checks: renders sample codes in all 13 symbologies (PNG and SVG, normal and dark mode)
-# into build/decode with tests/src/bin/render_samples.rs, then decodes every one with independent
-# decoders (zxing-cpp, zbar) through tests/decode/decode.py. Prints `Decode: N passed, N failed`.
+# and seeded random payloads of every character class and length (PNG) into build/decode with
+# tests/src/bin/render_samples.rs, then decodes every one with independent decoders (zxing-cpp,
+# zbar, libdmtx) through tests/decode/decode.py. Prints `Decode: N passed, N failed`.
+# DECODE_SEED=<u64> replays another random set, DECODE_RANDOM=<n> sets payloads per symbology
+# (default 100: about a minute on 2 cores).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"

@@ -6,15 +6,18 @@
 //!    [`BarcodeMatrix`]: the symbol's modules, row-major, `true` = dark, **without** quiet zone.
 //!    QR goes through the `qrcode` crate (with our own, output-identical and much faster, mask
 //!    selection: see `qr.rs`); the other 12 through rxing's encoders, called below their image
-//!    writers so no margin or pixel scaling is ever added.
+//!    writers so no margin or pixel scaling is ever added (Data Matrix: our ASCII encodation, rxing's
+//!    error correction and placement; see `encoders.rs`).
 //! 2. [`to_png`], [`to_svg`], [`to_text`] draw a matrix with [`RenderOptions`]: quiet zone, pixels
 //!    per module, dark mode, bar height of 1D codes.
 //!
 //! Byte-exactness: [`encoded_text`] is the text a decoder reads back from the symbol (for EAN/UPC
 //! the payload with its check digit, for UPC-E the 8 digits, for Codabar the payload between its
 //! start/stop characters); it equals the payload for every other symbology. tests/decode checks
-//! this with zxing-cpp and zbar on every symbology, PNG and SVG, light and dark. Non-ASCII text is carried as UTF-8: QR in byte mode (no ECI, as phones expect),
-//! Aztec, Data Matrix and PDF417 with ECI 26 (UTF-8) in front of the bytes.
+//! this with zxing-cpp, zbar and libdmtx on every symbology, PNG and SVG, light and dark, and on
+//! seeded random payloads of every character class and length. Non-ASCII text is carried as
+//! UTF-8: QR in byte mode (no ECI, as phones expect), Aztec, Data Matrix and PDF417 with ECI 26
+//! (UTF-8) in front of the bytes.
 //!
 //! Errors are [`InputError`]s whose reason names the symbology and the rule, never the payload
 //! (it may be a card number).

@@ -696,11 +696,11 @@ fn data_matrix_capacity_edges_do_not_panic() {
     for n in [3110, 3116, 3117, 3118] {
         cases.push("1".repeat(n));
     }
-    // just under the minimal encoder's threshold, in every kind of character
+    // around the capacity, in every kind of character
     for unit in ["é", "a", "A", "aé1", "Zz9.", "€", "12345é"] {
-        for target in [1500, 1520, 1528, 1530] {
+        for target in [1500, 1520, 1557, 1558, 1559] {
             let mut t = String::new();
-            while encoders::data_matrix_ascii_codewords(&t) < target {
+            while encoders::data_matrix_codewords(&t).len() < target {
                 t.push_str(unit);
             }
             cases.push(t);
@@ -715,12 +715,14 @@ fn data_matrix_capacity_edges_do_not_panic() {
             Err(e) => assert!(e.reason.contains("too long"), "{}", e.reason),
         }
     }
-    // the documented limit: 1528 ASCII codewords
-    assert!(encode(&"a".repeat(1528), Symbology::DataMatrix, EcLevel::Medium).is_ok());
-    assert!(encode(&"1".repeat(3056), Symbology::DataMatrix, EcLevel::Medium).is_ok());
-    assert!(encode(&"é".repeat(381), Symbology::DataMatrix, EcLevel::Medium).is_ok());
-    let r = encode(&"a".repeat(1529), Symbology::DataMatrix, EcLevel::Medium).unwrap_err();
-    assert!(r.reason.contains("at most 1528 codewords"), "{}", r.reason);
+    // the documented limit: 1558 ASCII codewords, the 144 x 144 symbol's capacity
+    assert_eq!(enc(&"a".repeat(1558), Symbology::DataMatrix).width, 144);
+    assert_eq!(enc(&"1".repeat(3116), Symbology::DataMatrix).width, 144);
+    // 2 (ECI) + 389 x 2 x 2 (upper shift per UTF-8 byte) = 1558
+    assert_eq!(enc(&"é".repeat(389), Symbology::DataMatrix).width, 144);
+    let r = encode(&"a".repeat(1559), Symbology::DataMatrix, EcLevel::Medium).unwrap_err();
+    assert!(r.reason.contains("at most 1558 codewords"), "{}", r.reason);
+    assert!(encode(&"é".repeat(390), Symbology::DataMatrix, EcLevel::Medium).is_err());
 }
 
 #[test]
@@ -870,4 +872,351 @@ fn qr_masks_and_format_information_match_the_crate() {
             assert!(ours == theirs, "{text:.10}: mask {number} differs");
         }
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Data Matrix read back (issue #20 item 1) and PDF417 limits (item 9)
+
+/// Data regions per side of a square Data Matrix symbol of `size` modules (ISO/IEC 16022 table 7).
+fn dm_regions(size: u32) -> u32 {
+    match size {
+        0..=26 => 1,
+        27..=52 => 2,
+        53..=104 => 4,
+        _ => 6,
+    }
+}
+
+/// Reads the codewords back from a Data Matrix symbol: strips the finder and clock patterns and
+/// inverts rxing's module placement (found by placing one bit at a time).
+fn dm_codewords(m: &BarcodeMatrix, total: usize) -> Vec<u8> {
+    use rxing::datamatrix::encoder::DefaultPlacement;
+    let regions = dm_regions(m.width);
+    let region = (m.width - 2 * regions) / regions;
+    let data = region * regions;
+    let module = |col: u32, row: u32| {
+        m.get(
+            col / region * (region + 2) + col % region + 1,
+            row / region * (region + 2) + row % region + 1,
+        )
+    };
+    let place = |codewords: Vec<u8>| {
+        let mut p = DefaultPlacement::new(
+            codewords.into_iter().map(char::from).collect(),
+            data as usize,
+            data as usize,
+        );
+        p.place().unwrap();
+        p
+    };
+    // the fixed corner modules of sizes whose data area is not filled exactly
+    let base = place(vec![0; total]);
+    let mut out = vec![0u8; total];
+    for (i, cw) in out.iter_mut().enumerate() {
+        for bit in 0..8 {
+            let mut one = vec![0u8; total];
+            one[i] = 1 << bit;
+            let p = place(one);
+            let pos = (0..data)
+                .flat_map(|r| (0..data).map(move |c| (c, r)))
+                .find(|&(c, r)| {
+                    p.getBit(c as usize, r as usize) && !base.getBit(c as usize, r as usize)
+                });
+            if let Some((c, r)) = pos {
+                if module(c, r) {
+                    *cw |= 1 << bit;
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Decodes ASCII-encodation data codewords (the only encodation the encoder may emit): the bytes
+/// up to the first pad codeword. Any other codeword (a latch to C40, Text, X12, EDIFACT or
+/// Base 256) is an error.
+fn dm_ascii_decode(codewords: &[u8]) -> Result<Vec<u8>, String> {
+    let mut out = Vec::new();
+    let mut it = codewords.iter().copied();
+    while let Some(c) = it.next() {
+        match c {
+            1..=128 => out.push(c - 1),
+            129 => break,
+            130..=229 => out.extend_from_slice(format!("{:02}", c - 130).as_bytes()),
+            235 => out.push(it.next().ok_or("upper shift at the end")? + 127),
+            241 if out.is_empty() => {
+                if it.next() != Some(27) {
+                    return Err("ECI other than 26 (UTF-8)".into());
+                }
+            }
+            other => return Err(format!("codeword {other} is not ASCII encodation")),
+        }
+    }
+    Ok(out)
+}
+
+#[test]
+fn data_matrix_symbols_read_back_as_their_payload() {
+    // Issue #20: these read back with stray characters when rxing chose C40 / Text.
+    let payloads = [
+        "DM-BARCODE-VALUE",
+        "MTAZYMYC/R",
+        "XQ/RD/7RH5VOZKIT",
+        "J-PUDK.1M9LKK1W0U-DRHZR-3 TTQ",
+        "2760012345671",
+        "LC1:2760012345671:48213907:1767225600",
+        "Carte fidélité – Zoë 😀 €12,50",
+        "a1b22c333d4444\u{0}\u{7f}ÿ",
+        // 2 x 2 data regions (32 x 32 and up)
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZ-./ 0123456789abcdefghijklmnopqrstuvwxyz",
+    ];
+    // (symbol size, data codewords, error codewords) of the square symbols up to 52 x 52
+    let sizes = [
+        (10, 3, 5),
+        (12, 5, 7),
+        (14, 8, 10),
+        (16, 12, 12),
+        (18, 18, 14),
+        (20, 22, 18),
+        (22, 30, 20),
+        (24, 36, 24),
+        (26, 44, 28),
+        (32, 62, 36),
+        (36, 86, 42),
+        (40, 114, 48),
+        (44, 144, 56),
+        (48, 174, 68),
+        (52, 204, 84),
+    ];
+    for payload in payloads {
+        let m = enc(payload, Symbology::DataMatrix);
+        let cw = encoders::data_matrix_codewords(payload);
+        let &(size, data, ec) = sizes
+            .iter()
+            .find(|&&(_, data, _)| data >= cw.len())
+            .expect("a symbol up to 52 x 52");
+        assert_eq!(
+            (m.width, m.height),
+            (size, size),
+            "{payload:?}: smallest symbol"
+        );
+        let read = dm_codewords(&m, data + ec);
+        assert_eq!(read[..cw.len()], cw[..], "{payload:?}");
+        let decoded = dm_ascii_decode(&read[..data]).unwrap_or_else(|e| panic!("{payload:?}: {e}"));
+        assert_eq!(decoded, payload.as_bytes(), "{payload:?}");
+    }
+}
+
+#[test]
+fn data_matrix_finder_and_clock_patterns_in_every_square_size() {
+    let mut sizes = std::collections::BTreeSet::new();
+    for n in (1..60).chain((60..=1558).step_by(7)).chain([1558]) {
+        let m = enc(&"a".repeat(n), Symbology::DataMatrix);
+        if !sizes.insert(m.width) {
+            continue;
+        }
+        let regions = dm_regions(m.width);
+        let step = m.width / regions;
+        for i in 0..m.width {
+            for r in 0..regions {
+                let (lo, hi) = (r * step, r * step + step - 1);
+                assert!(m.get(lo, i), "{}: left finder", m.width);
+                assert!(m.get(i, hi), "{}: bottom finder", m.width);
+                assert_eq!(m.get(i, lo), i % 2 == 0, "{}: top clock", m.width);
+                assert_eq!(m.get(hi, i), i % 2 == 1, "{}: right clock", m.width);
+            }
+        }
+    }
+    assert_eq!(
+        sizes.len(),
+        24,
+        "every square size from 10 to 144: {sizes:?}"
+    );
+}
+
+/// (columns, rows) of a PDF417 matrix: 17 modules per codeword, 69 for the start, stop and row
+/// indicator patterns.
+fn pdf417_shape(m: &BarcodeMatrix) -> (u32, u32) {
+    ((m.width - 69) / 17, m.height / PDF417_ROW_HEIGHT)
+}
+
+#[test]
+fn pdf417_long_payloads_stay_within_iso_limits() {
+    // Issue #20 item 9: panicked in rxing (index 941 of 929) with more than 30 rows.
+    let r = encode(&"1".repeat(2670), Symbology::Pdf417, EcLevel::Medium);
+    match r {
+        Ok(m) => {
+            let (cols, rows) = pdf417_shape(&m);
+            assert!(cols * rows <= 928 && (3..=90).contains(&rows) && cols <= 30);
+        }
+        Err(e) => assert!(e.reason.contains("does not fit"), "{}", e.reason),
+    }
+    for level in [
+        EcLevel::Low,
+        EcLevel::Medium,
+        EcLevel::Quartile,
+        EcLevel::High,
+    ] {
+        for unit in ["1", "A", "a", "é", "a1-./"] {
+            let mut ok = 0;
+            for n in (1..3000usize).step_by(37) {
+                let text = unit.repeat(n.div_ceil(unit.len()));
+                match encode(&text, Symbology::Pdf417, level) {
+                    Ok(m) => {
+                        let (cols, rows) = pdf417_shape(&m);
+                        assert_eq!(69 + 17 * cols, m.width);
+                        assert!(
+                            cols * rows <= 928
+                                && (3..=90).contains(&rows)
+                                && (1..=30).contains(&cols),
+                            "{unit:?} x {n}: {cols} x {rows}"
+                        );
+                        ok += 1;
+                    }
+                    Err(e) => assert!(
+                        e.reason.contains("does not fit") || e.reason.contains("too long"),
+                        "{}",
+                        e.reason
+                    ),
+                }
+            }
+            assert!(ok > 0, "{unit:?} {level:?}");
+        }
+    }
+    // the dimension choice itself
+    assert_eq!(encoders::pdf417_dimensions(928 - 16, 16), None);
+    let (c, r) = encoders::pdf417_dimensions(911, 16).unwrap();
+    assert!(c * r == 928, "{c} x {r}");
+    for data in 1..=920 {
+        for ec in [4, 8, 16, 32, 64] {
+            if let Some((c, r)) = encoders::pdf417_dimensions(data, ec) {
+                assert!(c * r >= data + 1 + ec && c * r <= 928 && (3..=90).contains(&r));
+            }
+        }
+    }
+}
+
+/// A payload of `len` characters from one character class.
+fn class_payload(rng: &mut rand::rngs::StdRng, class: &str, len: usize) -> String {
+    let pool: Vec<char> = match class {
+        "digits" => "0123456789".chars().collect(),
+        "upper" => "ABCDEFGHIJKLMNOPQRSTUVWXYZ".chars().collect(),
+        "upper-punct" => "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-./ $+%"
+            .chars()
+            .collect(),
+        "mixed" => "ABCxyz0123456789abcdefghijklmnopqrstuvwxyz"
+            .chars()
+            .collect(),
+        "punct" => "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~ ".chars().collect(),
+        "latin1" => "àéèçëïôùÿßÀÉ€ 12ab".chars().collect(),
+        "bytes" => (0u32..=255).filter_map(char::from_u32).collect(),
+        _ => "漢字😀🛒Ωж\u{200b}\u{feff}a1".chars().collect(),
+    };
+    (0..len)
+        .map(|_| pool[rng.random_range(0..pool.len())])
+        .collect()
+}
+
+#[test]
+fn every_length_and_class_up_to_and_past_capacity_is_ok_or_a_typed_error() {
+    let mut rng = rand::rngs::StdRng::seed_from_u64(0x20_0009);
+    let classes = [
+        "digits",
+        "upper",
+        "upper-punct",
+        "mixed",
+        "punct",
+        "latin1",
+        "bytes",
+        "unicode",
+    ];
+    // (symbology, longest length tried): past the byte limit of validate::max_bytes for 2D codes,
+    // past the 1D length limits
+    let plan = [
+        (Symbology::QrCode, 7200),
+        (Symbology::Aztec, 3900),
+        (Symbology::DataMatrix, 3200),
+        (Symbology::Pdf417, 2800),
+        (Symbology::Code39, 90),
+        (Symbology::Code93, 90),
+        (Symbology::Code128, 90),
+        (Symbology::Codabar, 70),
+        (Symbology::Itf, 90),
+        (Symbology::Ean8, 10),
+        (Symbology::Ean13, 15),
+        (Symbology::UpcA, 14),
+        (Symbology::UpcE, 10),
+    ];
+    let levels = [
+        EcLevel::Low,
+        EcLevel::Medium,
+        EcLevel::Quartile,
+        EcLevel::High,
+    ];
+    for (s, max) in plan {
+        let (mut ok, mut refused) = (0, 0);
+        // every length for short payloads, then steps that still hit every region of the range
+        let mut lengths: Vec<usize> = (1..=max.min(120))
+            .chain((121..=max).step_by(max / 60 + 1))
+            .chain([max])
+            .collect();
+        if s.is_two_dimensional() {
+            // the last 10 % below the byte limit, densely: the largest symbols
+            let cap = validate::max_bytes(s);
+            // (every 3rd length for PDF417, where rxing panicked on a band of lengths)
+            let step = if s == Symbology::Pdf417 {
+                3
+            } else {
+                cap / 300 + 1
+            };
+            lengths.extend((cap - cap / 10..=cap + 2).step_by(step));
+        }
+        for (i, &len) in lengths.iter().enumerate() {
+            let digits_only = !s.is_two_dimensional()
+                && !matches!(
+                    s,
+                    Symbology::Code39 | Symbology::Code93 | Symbology::Code128
+                );
+            let class = if digits_only && i % 8 != 7 {
+                "digits"
+            } else {
+                classes[i % classes.len()]
+            };
+            // and digits at every length: the densest class reaches the largest symbols
+            for class in [class, "digits"] {
+                let payload = class_payload(&mut rng, class, len);
+                let result = std::panic::catch_unwind(|| encode(&payload, s, levels[i % 4]));
+                match result.unwrap_or_else(|_| panic!("{s} panicked on {class} x {len}")) {
+                    Ok(m) => {
+                        assert_eq!(m.modules.len(), (m.width * m.height) as usize);
+                        ok += 1;
+                    }
+                    Err(e) => {
+                        assert!(e.reason.starts_with(s.catima_name()), "{}", e.reason);
+                        assert!(!e.reason.contains("encoder failed"), "{s}: {}", e.reason);
+                        refused += 1;
+                    }
+                }
+            }
+        }
+        assert!(ok > 0 && refused > 0, "{s}: {ok} ok, {refused} refused");
+    }
+}
+
+#[test]
+fn aztec_avoids_the_layer_counts_decoders_cannot_read() {
+    // 67 x 67 (12 layers) and 131 x 131 (27 layers): zxing-cpp read none of rxing's symbols.
+    let mut sizes = std::collections::BTreeSet::new();
+    for unit in ["KJGBFFZNQBJQKZFLXIID", "1234567890", "Ab1-./xyZ"] {
+        for n in (250..1400).step_by(9) {
+            let text: String = unit.chars().cycle().take(n).collect();
+            for ec in [EcLevel::Low, EcLevel::Medium] {
+                if let Ok(m) = encode(&text, Symbology::Aztec, ec) {
+                    sizes.insert(m.width);
+                }
+            }
+        }
+    }
+    assert!(!sizes.contains(&67) && !sizes.contains(&131), "{sizes:?}");
+    assert!(sizes.contains(&61) && sizes.contains(&71) && sizes.contains(&135));
 }

@@ -12,7 +12,7 @@
 //! | CODE_128 | ASCII (0x00–0x7F), 1 to 80 characters | as given |
 //! | CODABAR | 2 to 60 of `0-9 - $ : / . +`, optionally between start/stop characters `A`–`D` | with start/stop (`A` added at both ends when missing) |
 //! | AZTEC, PDF_417, QR_CODE | any text that fits the largest symbol at the error-correction level | UTF-8 |
-//! | DATA_MATRIX | any text whose ASCII encodation takes at most 1528 codewords (see `encoders.rs`) | UTF-8 |
+//! | DATA_MATRIX | any text whose ASCII encodation takes at most 1558 codewords (see `encoders.rs`) | UTF-8 |
 //!
 //! Digits are ASCII `0`–`9` only. Reasons never contain the payload.
 //!
