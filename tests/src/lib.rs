@@ -1,3 +1,5 @@
 //! Shared code of the cross-crate end-to-end tests.
 
 pub mod crash;
+
+pub mod eval;
