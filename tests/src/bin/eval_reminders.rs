@@ -23,12 +23,20 @@ fn main() -> ExitCode {
         }
     };
     let started = std::time::Instant::now();
-    let report = loyalty_tests::eval::evaluate(&shoppers);
+    let extra = std::env::var("EVAL_RULE_EXTRA").unwrap_or_default();
+    let rules = loyalty_tests::eval::rules_with(&extra);
+    if !extra.is_empty() {
+        println!("(rule overridden with {extra}: not the shipped defaults)");
+    }
+    let report = loyalty_tests::eval::evaluate(&shoppers, &rules);
     print!("{}", report.table());
     println!("(evaluated in {:.2} s)", started.elapsed().as_secs_f64());
-    let fails = report.gate();
+    let (fails, open) = report.gate();
+    for o in &open {
+        println!("target not reached (reported, not gated): {o}");
+    }
     if fails.is_empty() {
-        println!("quality gate: ok (the engine beats every baseline and meets the targets)");
+        println!("quality gate: ok");
         ExitCode::SUCCESS
     } else {
         for f in &fails {
