@@ -456,8 +456,10 @@ pub(crate) fn interval_stats(
     let all = &scratch.events;
     let last = *all.last()?;
     let events = &all[all.len().saturating_sub(history)..];
-    let mut day_gaps: Vec<i64> = events.windows(2).map(|w| w[1].day - w[0].day).collect();
-    let every_days = median(&mut day_gaps).unwrap_or(0).max(0);
+    let day_gaps = &mut scratch.c;
+    day_gaps.clear();
+    day_gaps.extend(events.windows(2).map(|w| w[1].day - w[0].day));
+    let every_days = median(day_gaps).unwrap_or(0).max(0);
     // Recency-weighted share of the shops where the item was an option: a shop from about its
     // usual interval after the previous purchase (any shop after the first purchase when there
     // is no interval yet). A monthly item of a weekly shopper is judged on the shops where it

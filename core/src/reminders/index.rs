@@ -193,6 +193,7 @@ pub(crate) struct Scratch {
     pub events: Vec<Event>,
     pub a: Vec<i64>,
     pub b: Vec<i64>,
+    pub c: Vec<i64>,
 }
 
 impl ReceiptIndex {
