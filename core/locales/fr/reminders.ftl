@@ -34,11 +34,21 @@ replenishment-body =
         [1] Vous serez probablement à court de { $product } demain.
        *[other] Vous serez probablement à court de { $product } dans { $days_left } jours.
     } L'ajouter à votre liste de courses ?
-replenishment-reason =
-    Vous avez acheté { $product } { $count } fois récemment, et une unité vous dure environ { $interval ->
-        [one] { $interval } jour
-       *[other] { $interval } jours
-    }. Votre dernier achat date du { $date } ({ $quantity ->
+usual-evidence =
+    Vous avez acheté { $product } { $shops ->
+        [one] lors de votre dernier passage en magasin
+       *[other] lors de { $bought } de vos { $shops } derniers passages en magasin
+    }, environ { $interval ->
+        [one] tous les jours
+       *[other] tous les { $interval } jours
+    }.
+usual-evidence-once =
+    Vous avez acheté { $product } { $shops ->
+        [one] lors de votre dernier passage en magasin
+       *[other] lors de { $bought } de vos { $shops } derniers passages en magasin
+    }.
+replenishment-last =
+    Votre dernier achat date du { $date } ({ $quantity ->
         [one] { $quantity } unité
        *[other] { $quantity } unités
     }).

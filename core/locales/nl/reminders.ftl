@@ -27,11 +27,21 @@ replenishment-body =
         [1] Je { $product } is waarschijnlijk morgen op.
        *[other] Je { $product } is waarschijnlijk over { $days_left } dagen op.
     } Zet je het op je boodschappenlijst?
-replenishment-reason =
-    Je kocht { $product } de laatste tijd { $count } keer, en één stuk gaat ongeveer { $interval ->
-        [one] { $interval } dag
-       *[other] { $interval } dagen
-    } mee. Je laatste aankoop was op { $date } ({ $quantity ->
+usual-evidence =
+    Je kocht { $product } { $shops ->
+        [one] bij je laatste winkelbezoek
+       *[other] bij { $bought } van je laatste { $shops } winkelbezoeken
+    }, ongeveer { $interval ->
+        [one] elke dag
+       *[other] om de { $interval } dagen
+    }.
+usual-evidence-once =
+    Je kocht { $product } { $shops ->
+        [one] bij je laatste winkelbezoek
+       *[other] bij { $bought } van je laatste { $shops } winkelbezoeken
+    }.
+replenishment-last =
+    Je laatste aankoop was op { $date } ({ $quantity ->
         [one] { $quantity } stuk
        *[other] { $quantity } stuks
     }).

@@ -37,8 +37,9 @@ pub(crate) enum Text<'a> {
     Replenishment {
         product: Name<'a>,
         run_out_day: i64,
-        unit_days: i64,
-        purchases: usize,
+        every_days: i64,
+        bought_in: usize,
+        shops: usize,
         last_qty: i64,
         last_day: i64,
     },
@@ -143,6 +144,9 @@ pub(crate) struct Candidate<'a> {
     pub kind: ReminderKind,
     pub category: Category,
     pub priority: i32,
+    /// Likelihood (per mille) that the reminder is useful: a prediction's own, 1000 for the
+    /// candidates of rules that state facts. Caps admit the likeliest first.
+    pub score: u32,
     pub at: i64,
     pub stale_at: i64,
     /// Urgent safety notices are shown during quiet hours too.
@@ -172,6 +176,8 @@ pub(crate) struct Cx<'a> {
     pub recipe_lists: OnceCell<Vec<Vec<Vec<&'a [u32]>>>>,
     /// Per (GTIN id, history length): the product's repurchase statistics.
     pub predictions: RefCell<FastMap<(u32, u32), Option<Stats>>>,
+    /// The shopper's shop days up to now.
+    pub shops: OnceCell<Vec<i64>>,
     pub content_lists: OnceCell<Vec<Vec<&'a [u32]>>>,
 }
 
@@ -211,6 +217,7 @@ impl<'a> Cx<'a> {
             kind: rule.kind(),
             category: rule.category(),
             priority: rule.priority,
+            score: 1000,
             at,
             stale_at,
             quiet_exempt: false,
@@ -354,57 +361,239 @@ fn replenishment<'a>(
     }
 }
 
-/// Repurchase statistics of one product or group.
+/// Shops looked at for the recency-weighted likelihood.
+const LIKELIHOOD_SHOPS: usize = 20;
+/// Weight of a shop relative to the one after it (0.85: the last 5 shops carry about half).
+const SHOP_DECAY: f64 = 0.85;
+/// The prior: one pseudo-shop in which the item was bought with this probability.
+const PRIOR_SHARE: f64 = 0.1;
+/// An item bought at most every this many of the shopper's usual shop gaps is judged on the
+/// shops where it was due, not on every shop.
+const LONG_CYCLE_SHOPS: i64 = 3;
+/// Shops named in the "why" ("on 9 of your last 10 shops").
+pub(crate) const EVIDENCE_SHOPS: usize = 10;
+
+/// Repurchase statistics of one product or group, from the history up to now.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Stats {
-    /// Median seconds one unit lasts.
-    per_unit: i64,
-    /// Median absolute deviation of the per-unit durations.
-    spread: i64,
-    /// Purchase days considered.
+    /// Seconds one purchase (of the last purchase's size, where the history supports quantity
+    /// scaling) lasts: the median gap between purchase days.
+    lasts: i64,
+    /// Typical days between purchase days (for the "why").
+    every_days: i64,
+    /// True when the gaps are too irregular for `max_spread_percent`, measured in days and, for
+    /// an item the shopper sometimes skips, in shops.
+    irregular_percent_days: i64,
+    irregular_percent_shops: Option<i64>,
+    /// Purchase days considered (at most `history`).
     purchases: usize,
+    /// Recency-weighted share of the shopper's recent shops where the item was due that had it
+    /// (for a long-cycle item; every shop for the others), in [0, 1]: the reminders' evidence.
+    share: f64,
+    /// Recency-weighted share of all the shopper's recent shops with it: the chance it is in
+    /// the next basket, for the "usual items" list.
+    share_next: f64,
+    /// Of the shopper's last `shops_seen` shops (at most [`EVIDENCE_SHOPS`]), how many had it.
+    bought_in: usize,
+    shops_seen: usize,
     last: super::index::Event,
 }
 
-fn interval_stats(
+impl Stats {
+    /// Likelihood (per mille) that the shopper buys it on `day`: the recency-weighted share of
+    /// shops with the item, times how far into its usual interval `day` is (too early is less
+    /// likely; long overdue fades).
+    pub(crate) fn likelihood_on(&self, day: i64) -> u32 {
+        self.likelihood_with(self.share, day)
+    }
+
+    fn likelihood_with(&self, share: f64, day: i64) -> u32 {
+        let interval = (self.lasts as f64 / DAY as f64).max(1.0);
+        let q = (day - self.last.day) as f64 / interval;
+        let timing = if q < 0.75 {
+            (0.25 + q).max(0.25)
+        } else if q > 2.0 {
+            2.0 / q
+        } else {
+            1.0
+        };
+        ((share * timing).clamp(0.0, 1.0) * 1000.0).round() as u32
+    }
+
+    /// The predicted run-out (next purchase) day.
+    pub(crate) fn run_out_day(&self) -> i64 {
+        self.last.day.saturating_add(self.lasts / DAY)
+    }
+}
+
+/// The shopper's shop days up to now, computed once per plan.
+fn shops<'c>(cx: &'c Cx<'_>) -> &'c [i64] {
+    cx.shops.get_or_init(|| cx.index.shop_days(cx.now, cx.tz))
+}
+
+/// Median absolute deviation as a percentage of the median (None without a positive median).
+fn spread_percent(v: &mut [i64], dev: &mut Vec<i64>) -> Option<(i64, i64)> {
+    let m = median(v)?;
+    if m <= 0 {
+        return None;
+    }
+    dev.clear();
+    dev.extend(v.iter().map(|u| (u - m).abs()));
+    let mad = median(dev)?;
+    let pct = i64::try_from(i128::from(mad) * 100 / i128::from(m)).unwrap_or(i64::MAX);
+    Some((m, pct))
+}
+
+pub(crate) fn interval_stats(
     cx: &Cx<'_>,
     lists: &[&[u32]],
     history: usize,
     scratch: &mut Scratch,
 ) -> Option<Stats> {
-    cx.index.tail_events(lists, cx.now, cx.tz, history, scratch);
-    let events = &scratch.events;
+    let shop_days = shops(cx);
+    cx.index
+        .tail_events(lists, cx.now, cx.tz, history.max(LIKELIHOOD_SHOPS), scratch);
+    let all = &scratch.events;
+    let last = *all.last()?;
+    let events = &all[all.len().saturating_sub(history)..];
+    let day_gaps = &mut scratch.c;
+    day_gaps.clear();
+    day_gaps.extend(events.windows(2).map(|w| w[1].day - w[0].day));
+    let every_days = median(day_gaps).unwrap_or(0).max(0);
+    // Recency-weighted share of the shops where the item was an option: a shop from about its
+    // usual interval after the previous purchase (any shop after the first purchase when there
+    // is no interval yet). A monthly item of a weekly shopper is judged on the shops where it
+    // was due, a daily staple on every shop.
+    let recent = &shop_days[shop_days.len().saturating_sub(LIKELIHOOD_SHOPS)..];
+    let mut shop_gaps: Vec<i64> = recent.windows(2).map(|w| w[1] - w[0]).collect();
+    let shop_gap = median(&mut shop_gaps).unwrap_or(0).max(1);
+    let long_cycle = every_days >= LONG_CYCLE_SHOPS * shop_gap;
+    let (mut w, mut wsum, mut hit, mut bought_in) = (1.0f64, 0.0f64, 0.0f64, 0usize);
+    let (mut next_wsum, mut next_hit) = (0.0f64, 0.0f64);
+    let mut ei = all.len();
+    for (k, &d) in recent.iter().rev().enumerate() {
+        while ei > 0 && all[ei - 1].day > d {
+            ei -= 1;
+        }
+        let bought = ei > 0 && all[ei - 1].day == d;
+        let prev = if bought {
+            ei.checked_sub(2)
+        } else {
+            ei.checked_sub(1)
+        };
+        let due = if long_cycle {
+            prev.is_some_and(|p| (d - all[p].day) * 4 >= every_days * 3)
+        } else {
+            true
+        };
+        if bought && k < EVIDENCE_SHOPS {
+            bought_in += 1;
+        }
+        if bought || due {
+            hit += if bought { w } else { 0.0 };
+            wsum += w;
+        }
+        if bought {
+            next_hit += w;
+        }
+        next_wsum += w;
+        w *= SHOP_DECAY;
+    }
+    let share = (hit + PRIOR_SHARE) / (wsum + 1.0);
+    let share_next = (next_hit + PRIOR_SHARE) / (next_wsum + 1.0);
+    let shops_seen = recent.len().min(EVIDENCE_SHOPS);
+
     if events.len() < 2 {
-        return None;
+        return Some(Stats {
+            lasts: 0,
+            every_days: 0,
+            irregular_percent_days: 0,
+            irregular_percent_shops: None,
+            purchases: events.len(),
+            share,
+            share_next,
+            bought_in,
+            shops_seen,
+            last,
+        });
     }
-    let per_unit = &mut scratch.a;
-    per_unit.clear();
-    per_unit.extend(events.windows(2).map(|w| {
+    // Quantity scaling only where the history supports it: an earlier purchase of more than
+    // one unit. Otherwise a purchase lasts the median gap, whatever its size.
+    let scaled = events[..events.len() - 1].iter().any(|e| e.qty > 1);
+    let gaps = &mut scratch.a;
+    gaps.clear();
+    gaps.extend(events.windows(2).map(|w| {
         let gap = (w[1].day - w[0].day).saturating_mul(DAY);
-        gap / w[0].qty.max(1)
+        if scaled {
+            gap / w[0].qty.max(1)
+        } else {
+            gap
+        }
     }));
-    let m = median(per_unit)?;
-    if m <= 0 {
-        return None;
-    }
-    let dev = &mut scratch.b;
-    dev.clear();
-    dev.extend(per_unit.iter().map(|u| (u - m).abs()));
+    let (m, pct_days) = spread_percent(gaps, &mut scratch.b)?;
+    let lasts = if scaled {
+        i64::try_from(i128::from(last.qty) * i128::from(m)).ok()?
+    } else {
+        m
+    };
+    // Gaps in shops, for an item the shopper sometimes skips: one skipped shop makes a gap
+    // of two shops, not an irregular habit.
+    let skipped = events.windows(2).any(|w| {
+        let from = shop_days.partition_point(|&d| d <= w[0].day);
+        let to = shop_days.partition_point(|&d| d <= w[1].day);
+        to.saturating_sub(from) > 1
+    });
+    let pct_shops = if skipped {
+        gaps.clear();
+        gaps.extend(events.windows(2).map(|w| {
+            let from = shop_days.partition_point(|&d| d <= w[0].day);
+            let to = shop_days.partition_point(|&d| d <= w[1].day);
+            i64::try_from(to.saturating_sub(from)).unwrap_or(i64::MAX)
+        }));
+        spread_percent(gaps, &mut scratch.b).map(|(_, p)| p)
+    } else {
+        None
+    };
     Some(Stats {
-        per_unit: m,
-        spread: median(dev)?,
+        lasts,
+        every_days: every_days.max(1),
+        irregular_percent_days: pct_days,
+        irregular_percent_shops: pct_shops,
         purchases: events.len(),
-        last: *events.last()?,
+        share,
+        share_next,
+        bought_in,
+        shops_seen,
+        last,
     })
+}
+
+/// The statistics of one product, cached per plan (however many rules cover it).
+fn product_stats(cx: &Cx<'_>, g: u32, history: u32, scratch: &mut Scratch) -> Option<Stats> {
+    let key = (g, history);
+    let cached = cx.predictions.borrow().get(&key).copied();
+    match cached {
+        Some(s) => s,
+        None => {
+            let list = cx.index.gtin_lines(g);
+            let s = interval_stats(cx, &[list], history as usize, scratch);
+            cx.predictions.borrow_mut().insert(key, s);
+            s
+        }
+    }
 }
 
 /// Run-out prediction for one product or group.
 ///
-/// Purchases are grouped into purchase days. Between consecutive days the shopper used up what
-/// they bought on the first: `gap / quantity` is how long one unit lasts. The estimate is the
-/// median of those per-unit durations (robust to a holiday gap or a missed receipt), and it is
-/// trusted only when their median absolute deviation is within `max_spread_percent` of it. The
-/// predicted run-out is the last purchase day plus its quantity times that duration.
+/// Purchases are grouped into purchase days (the largest receipt of a day counts, not their
+/// sum). The item lasts the median gap between purchase days (per unit times the last
+/// quantity where earlier multi-unit purchases support scaling); the history is refused as
+/// too irregular when the median absolute deviation of the gaps exceeds `max_spread_percent`
+/// of their median both in days and, for an item the shopper sometimes skips, in shops. The
+/// reminder is due `lead_days` before the run-out and stays useful for the larger of
+/// `grace_days` and the item's own interval after it, as long as the likelihood (recency-
+/// weighted share of the shopper's shops with the item, times the timing) is at least
+/// `min_likelihood_percent`.
 #[allow(clippy::too_many_arguments)]
 fn predict<'a>(
     cx: &Cx<'a>,
@@ -419,48 +608,39 @@ fn predict<'a>(
     if lists.is_empty() {
         return;
     }
-    // The statistics depend on the history only: computed once per product per plan, however
-    // many rules cover that product.
     let stats = match gtin {
-        Some(g) => {
-            let key = (g, r.history);
-            let cached = cx.predictions.borrow().get(&key).copied();
-            match cached {
-                Some(s) => s,
-                None => {
-                    let s = interval_stats(cx, lists, r.history as usize, scratch);
-                    cx.predictions.borrow_mut().insert(key, s);
-                    s
-                }
-            }
-        }
+        Some(g) => product_stats(cx, g, r.history, scratch),
         None => interval_stats(cx, lists, r.history as usize, scratch),
     };
-    let Some(Stats {
-        per_unit: m,
-        spread: mad,
-        purchases,
-        last,
-    }) = stats
-    else {
+    let Some(st) = stats else {
         return;
     };
-    if purchases < r.min_purchases as usize {
+    if st.purchases < r.min_purchases as usize || st.lasts <= 0 {
         return;
     }
-    if i128::from(mad) * 100 > i128::from(m) * i128::from(r.max_spread_percent) {
+    let limit = i64::from(r.max_spread_percent);
+    let regular = st.irregular_percent_days <= limit
+        || st.irregular_percent_shops.is_some_and(|p| p <= limit);
+    if !regular {
         return;
     }
-    let lasts = i128::from(last.qty) * i128::from(m) / i128::from(DAY);
-    let Ok(lasts_days) = i64::try_from(lasts) else {
+    let last = st.last;
+    let run_out_day = st.run_out_day();
+    // The window scales with the interval: it opens `lead_percent` of it (at least
+    // `lead_days`) before the run-out.
+    let lead_scaled = i128::from(st.lasts / DAY) * i128::from(r.lead_percent) / 100;
+    let lead = i64::from(r.lead_days).max(i64::try_from(lead_scaled).unwrap_or(0));
+    let remind_day = run_out_day.saturating_sub(lead);
+    let today = cx.tz.day(cx.now);
+    let likelihood = st.likelihood_on(remind_day.max(today));
+    if likelihood < r.min_likelihood_percent.saturating_mul(10) {
         return;
-    };
-    let run_out_day = last.day.saturating_add(lasts_days);
-    let remind_day = run_out_day.saturating_sub(i64::from(r.lead_days));
+    }
     let at = cx.on_day(rule, remind_day);
+    let window = i64::from(r.grace_days).max(st.lasts / DAY);
     let stale = cx
         .tz
-        .start_of(run_out_day.saturating_add(i64::from(r.grace_days) + 1));
+        .start_of(run_out_day.saturating_add(window.saturating_add(1)));
     let product = name_for(rule, cx.index, last.last_line);
     let gtin = cx.index.gtin_str(cx.index.line(last.last_line).gtin);
     let link = cx.rule_link(rule, "product", Some(gtin));
@@ -474,14 +654,74 @@ fn predict<'a>(
         Text::Replenishment {
             product,
             run_out_day,
-            unit_days: ((m + DAY / 2) / DAY).max(1),
-            purchases,
+            every_days: st.every_days,
+            bought_in: st.bought_in,
+            shops: st.shops_seen,
             last_qty: last.qty,
             last_day: last.day,
         },
         link,
     ) {
         out[i].topic = Some(Topic::Product(cx.index.line(last.last_line).gtin));
+        out[i].score = likelihood;
+    }
+}
+
+/// One entry of the "your usual items" list.
+pub(crate) struct Usual {
+    pub gtin: u32,
+    pub likelihood: u32,
+    pub next_day: i64,
+    pub stats: Stats,
+}
+
+/// Every product bought at least once, with its likelihood today and its predicted next
+/// purchase day, the likeliest first (then the soonest, then GTIN).
+pub(crate) fn usual_items(cx: &Cx<'_>, history: u32) -> Vec<Usual> {
+    let today = cx.tz.day(cx.now);
+    let mut scratch = Scratch::default();
+    let mut out = Vec::new();
+    for g in 0..cx.index.gtin_count() {
+        let Some(st) = product_stats(cx, g, history, &mut scratch) else {
+            continue;
+        };
+        let (likelihood, next_day) = if st.lasts > 0 {
+            (
+                st.likelihood_with(st.share_next, today),
+                st.run_out_day().max(today),
+            )
+        } else {
+            // Bought on one day only: no interval yet; the share alone, next shop unknown.
+            let l = ((st.share_next * 1000.0).round() as u32).min(1000);
+            (l, today)
+        };
+        out.push(Usual {
+            gtin: g,
+            likelihood,
+            next_day,
+            stats: st,
+        });
+    }
+    out.sort_by(|a, b| {
+        b.likelihood
+            .cmp(&a.likelihood)
+            .then(a.next_day.cmp(&b.next_day))
+            .then_with(|| cx.index.gtin_str(a.gtin).cmp(cx.index.gtin_str(b.gtin)))
+    });
+    out
+}
+
+impl Usual {
+    pub(crate) fn evidence(&self) -> (usize, usize, i64, usize) {
+        (
+            self.stats.bought_in,
+            self.stats.shops_seen,
+            self.stats.every_days,
+            self.stats.purchases,
+        )
+    }
+    pub(crate) fn last_line(&self) -> u32 {
+        self.stats.last.last_line
     }
 }
 
@@ -680,6 +920,7 @@ fn recall_candidate<'a>(cx: &Cx<'a>, n: &'a RecallNotice) -> Option<Candidate<'a
         kind: ReminderKind::Recall,
         category: Category::Safety,
         priority: 100,
+        score: 1000,
         at,
         stale_at: stale,
         quiet_exempt: n.urgent,
@@ -1059,6 +1300,7 @@ fn pushes<'a>(cx: &Cx<'a>, out: &mut Vec<Candidate<'a>>) {
             kind: ReminderKind::Push,
             category: m.category,
             priority: 0,
+            score: 1000,
             at,
             stale_at: stale,
             quiet_exempt: false,

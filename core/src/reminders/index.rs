@@ -193,6 +193,7 @@ pub(crate) struct Scratch {
     pub events: Vec<Event>,
     pub a: Vec<i64>,
     pub b: Vec<i64>,
+    pub c: Vec<i64>,
 }
 
 impl ReceiptIndex {
@@ -427,6 +428,11 @@ impl ReceiptIndex {
         self.gtins.get(gtin)
     }
 
+    /// How many distinct GTINs are indexed (ids are 0..this).
+    pub(crate) fn gtin_count(&self) -> u32 {
+        u32::try_from(self.by_gtin.len()).unwrap_or(u32::MAX)
+    }
+
     pub(crate) fn gtin_lines(&self, g: u32) -> &[u32] {
         self.by_gtin
             .get(g as usize)
@@ -544,26 +550,55 @@ impl ReceiptIndex {
         } else {
             picked.reverse();
         }
+        // One event per local day. Its quantity is that of the largest receipt of the day: a
+        // second receipt the same day (a split payment, a receipt sent twice, a forgotten item
+        // fetched after the first) is not a second purchase of the product.
         let events = &mut scratch.events;
         events.clear();
+        let mut receipt_sum = 0i64;
+        let mut receipt = u32::MAX;
         for &li in picked.iter() {
             let l = &self.lines[li as usize];
             let d = tz.day(l.at);
             match events.last_mut() {
                 Some(e) if e.day == d => {
-                    e.qty = e.qty.saturating_add(i64::from(l.qty));
+                    if l.receipt == receipt {
+                        receipt_sum = receipt_sum.saturating_add(i64::from(l.qty));
+                    } else {
+                        receipt = l.receipt;
+                        receipt_sum = i64::from(l.qty);
+                    }
+                    e.qty = e.qty.max(receipt_sum);
                     e.last_line = li;
                 }
-                _ => events.push(Event {
-                    day: d,
-                    qty: i64::from(l.qty),
-                    last_line: li,
-                }),
+                _ => {
+                    receipt = l.receipt;
+                    receipt_sum = i64::from(l.qty);
+                    events.push(Event {
+                        day: d,
+                        qty: receipt_sum,
+                        last_line: li,
+                    })
+                }
             }
         }
         if events.len() > max_events {
             events.drain(..events.len() - max_events);
         }
+    }
+
+    /// The local days with at least one receipt, up to `upto`, oldest first: the shopper's own
+    /// shopping rhythm.
+    pub(crate) fn shop_days(&self, upto: i64, tz: Tz) -> Vec<i64> {
+        let mut days: Vec<i64> = Vec::new();
+        for &rn in self.receipts_upto(upto) {
+            let d = tz.day(self.receipts[rn as usize].at);
+            if days.last() != Some(&d) {
+                days.push(d);
+            }
+        }
+        days.dedup();
+        days
     }
 
     /// Receipt numbers bought at or before `upto`, oldest first.

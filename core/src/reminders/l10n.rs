@@ -168,6 +168,43 @@ fn n<'a>(v: i64) -> FluentValue<'a> {
     FluentValue::from(v)
 }
 
+fn evidence_msg(product: &str, bought: usize, shops: usize, every_days: i64) -> Msg<'_> {
+    let count = |v: usize| n(i64::try_from(v).unwrap_or(i64::MAX));
+    if every_days > 0 {
+        msg(
+            "usual-evidence",
+            &[
+                ("product", s(product)),
+                ("bought", count(bought)),
+                ("shops", count(shops)),
+                ("interval", n(every_days)),
+            ],
+        )
+    } else {
+        msg(
+            "usual-evidence-once",
+            &[
+                ("product", s(product)),
+                ("bought", count(bought)),
+                ("shops", count(shops)),
+            ],
+        )
+    }
+}
+
+/// "You bought Milk on 9 of your last 10 shops, about every 7 days." (`every_days` 0: the item
+/// was bought on one day only, no interval is stated).
+pub(crate) fn usual_reason(
+    lang: Lang,
+    product: &str,
+    bought: usize,
+    shops: usize,
+    every_days: i64,
+) -> String {
+    let m = evidence_msg(product, bought, shops, every_days);
+    localizer().format(lang, m.id, Some(&m.args))
+}
+
 enum Part<'a> {
     Msg(Msg<'a>),
     Raw(String),
@@ -189,8 +226,9 @@ pub(crate) fn render(
         Text::Replenishment {
             product,
             run_out_day,
-            unit_days,
-            purchases,
+            every_days,
+            bought_in,
+            shops,
             last_qty,
             last_day,
         } => {
@@ -202,16 +240,13 @@ pub(crate) fn render(
                     "replenishment-body",
                     &[("product", s(p)), ("days_left", n(left))],
                 )),
-                Part::Msg(msg(
-                    "replenishment-reason",
-                    &[
-                        ("product", s(p)),
-                        ("count", n(*purchases as i64)),
-                        ("interval", n(*unit_days)),
-                        ("quantity", n(*last_qty)),
-                        ("date", owned(date(*last_day))),
-                    ],
-                )),
+                Part::Join(
+                    evidence_msg(p, *bought_in, *shops, *every_days),
+                    msg(
+                        "replenishment-last",
+                        &[("quantity", n(*last_qty)), ("date", owned(date(*last_day)))],
+                    ),
+                ),
             )
         }
         Text::Seasonal {

@@ -49,11 +49,17 @@
 //! (a new purchase cycle, a new season) gets a new one.
 //!
 //! - **Replenishment** ([`ReplenishmentRule`]): per product (GTIN) or per group, from the last
-//!   `history` purchase days: the per-unit interval is the median of (days between purchases /
-//!   quantity bought), trusted only if its median absolute deviation is within
-//!   `max_spread_percent`; run-out = last purchase day + last quantity × interval. Reminds
-//!   `lead_days` before, at `send_at`; stays useful `grace_days` after; needs `min_purchases`
-//!   purchase days. Period = last purchase day, so a new purchase replaces the reminder.
+//!   `history` purchase days (a day counts its largest receipt, not the sum of two receipts):
+//!   the item lasts the median gap between purchase days (scaled by the last quantity only when
+//!   earlier multi-unit purchases support it), refused as irregular when the gaps' median
+//!   absolute deviation exceeds `max_spread_percent` both in days and, for an item the shopper
+//!   sometimes skips, in shops. Likelihood: the recency-weighted share of the shopper's last 20
+//!   shops with the item (shops where it was due, for an item bought far less often than the
+//!   shopper shops; a prior of one pseudo-shop at 10 %), times the timing. Reminds `lead_days`
+//!   (or `lead_percent` of the interval) before the run-out when the likelihood is at least
+//!   `min_likelihood_percent`; stays useful the larger of `grace_days` and the interval after
+//!   it. Period = last purchase day, so a new purchase replaces the reminder. The same model
+//!   ranks [`usual_items`] ("your usual items").
 //! - **Seasonal** ([`SeasonalRule`]): in season (MM-DD range, may wrap the year), bought during
 //!   last year's season, not yet during this one. Gated ("frost forecast": forecast minimum ≤
 //!   0.0 °C) it reminds today when every gate holds; ungated, `lead_days` before the anniversary
@@ -154,6 +160,7 @@ pub fn plan_with_index(input: &PlanInput<'_>, index: &ReceiptIndex) -> Result<Pl
         recipe_lists: Default::default(),
         content_lists: Default::default(),
         predictions: Default::default(),
+        shops: Default::default(),
     };
     let candidates = engine::candidates(&cx);
     let (admitted, suppressed) = policy::apply(&cx, candidates);
@@ -169,6 +176,79 @@ pub fn plan_with_index(input: &PlanInput<'_>, index: &ReceiptIndex) -> Result<Pl
         suppressed,
         recompute_at,
     })
+}
+
+/// One entry of "your usual items": a product the shopper bought, how likely they buy it at
+/// their next shop, when they will probably buy it next, and why, in their language.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UsualItem {
+    pub gtin: String,
+    /// The item name on its latest receipt line.
+    pub name: String,
+    /// 0–100: the recency-weighted share of the shopper's last 20 shops with this item (a
+    /// prior of one pseudo-shop at 10 %), times how far into its usual interval today is.
+    pub likelihood_percent: u32,
+    /// Start of the local day of the predicted next purchase (today when due or overdue, or
+    /// when bought on one day only).
+    pub next_purchase: DateTime<Utc>,
+    /// Bought on this many of the shopper's last `of_shops` shop days (at most 10).
+    pub bought_in: u32,
+    pub of_shops: u32,
+    /// Typical days between its purchase days (0: bought on one day only).
+    pub every_days: u32,
+    /// "You bought Milk on 9 of your last 10 shops, about every 7 days."
+    pub reason: String,
+}
+
+/// "Your usual items": every product in the receipts up to `now`, the likeliest first (then the
+/// soonest, then GTIN), at most `limit`. The same model as the replenishment reminders, with
+/// the default history of 10 purchase days; pure, linear in the receipt lines.
+pub fn usual_items(
+    index: &ReceiptIndex,
+    now: DateTime<Utc>,
+    settings: &Settings,
+    context: &Context,
+    limit: usize,
+) -> Result<Vec<UsualItem>, InputError> {
+    settings.validate()?;
+    context.validate()?;
+    let rules = RuleSet::default();
+    let catalogue = Catalogue::default();
+    let input = PlanInput::new(now, &rules, &catalogue, settings, context);
+    let tz = util::Tz::from_minutes(context.local_utc_offset_minutes);
+    let cx = engine::Cx {
+        input,
+        index,
+        now: util::ts(now),
+        tz,
+        horizon_end: util::ts(now),
+        recipe_lists: Default::default(),
+        content_lists: Default::default(),
+        predictions: Default::default(),
+        shops: Default::default(),
+    };
+    let lang = settings.lang();
+    let items = engine::usual_items(&cx, ReplenishmentRule::default().history);
+    let to_u32 = |v: usize| u32::try_from(v).unwrap_or(u32::MAX);
+    Ok(items
+        .into_iter()
+        .take(limit)
+        .filter_map(|u| {
+            let line = index.line(u.last_line());
+            let name = index.name(line).to_string();
+            let (bought, shops, every, _) = u.evidence();
+            Some(UsualItem {
+                gtin: index.gtin_str(u.gtin).to_string(),
+                reason: l10n::usual_reason(lang, &name, bought, shops, every),
+                name,
+                likelihood_percent: u.likelihood.div_ceil(10).min(100),
+                next_purchase: util::to_utc(tz.start_of(u.next_day))?,
+                bought_in: to_u32(bought),
+                of_shops: to_u32(shops),
+                every_days: u32::try_from(every).unwrap_or(0),
+            })
+        })
+        .collect())
 }
 
 /// What happens to one incoming push message.

@@ -5,7 +5,8 @@
 //!    [`super::matching_recalls`]). A **muted rule** produces nothing (safety notices excepted).
 //! 2. **One per thing**: within one plan, one notification per id, per topic (the same product,
 //!    recipe or content from two rules) and per repeat-limited series — the best one wins:
-//!    safety before service before marketing, then higher rule priority, then earlier, then id.
+//!    safety before service before marketing, then higher rule priority, then the likelier
+//!    (a prediction's likelihood), then earlier, then id.
 //! 3. **Feedback and history**: a dismissed id is never planned again, a snoozed id not before
 //!    its `until`; an id already delivered is not planned again, and a series (rule and subject)
 //!    with a repeat interval (recipes, post-purchase content, tier progress) is not shown again
@@ -15,7 +16,8 @@
 //! 5. **Frequency caps** per local day and local week (Monday–Sunday), over all non-safety
 //!    notifications and per category, counting the delivered history. Each day's candidates are
 //!    admitted best first; the rest move to the next day at the same local time, while still
-//!    useful and within the horizon. Safety notices are never capped and use up no budget.
+//!    useful and within the horizon (so under a cap of one a day the likeliest reminder is
+//!    shown, never the lowest id). Safety notices are never capped and use up no budget.
 
 use super::engine::{Candidate, Cx, Topic};
 use super::model::{Category, SuppressReason, Suppressed};
@@ -33,10 +35,18 @@ fn suppress(c: Candidate<'_>, why: SuppressReason) -> Suppressed {
     }
 }
 
-type Rank<'c> = (Category, Reverse<i32>, i64, &'c str);
+type Rank<'c> = (Category, Reverse<i32>, Reverse<u32>, i64, &'c str);
 
+/// Safety before service before marketing, then rule priority, then the likeliest (a
+/// prediction's likelihood; facts count as certain), then the earliest, then id.
 fn rank<'c>(c: &'c Candidate<'_>) -> Rank<'c> {
-    (c.category, Reverse(c.priority), c.at, c.id.as_str())
+    (
+        c.category,
+        Reverse(c.priority),
+        Reverse(c.score),
+        c.at,
+        c.id.as_str(),
+    )
 }
 
 /// Counts of delivered or planned notifications per (service, marketing).

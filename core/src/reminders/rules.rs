@@ -54,14 +54,24 @@ pub struct ReplenishmentRule {
     pub min_purchases: u32,
     /// Most recent purchase days considered (min_purchases–100, default 10).
     pub history: u32,
-    /// Remind this many days before the predicted run-out (0–60, default 3).
+    /// Remind at least this many days before the predicted run-out (0–60, default 3).
     pub lead_days: u32,
-    /// Keep reminding until this many days after the predicted run-out (0–60, default 3); after
-    /// that the shopper has probably bought elsewhere or stopped.
+    /// ... and at least this percentage of the item's interval before it (0–100, default 0:
+    /// `lead_days` alone; on the evaluation data 34 % adds 0.6 points of recall and costs 1
+    /// point of precision).
+    pub lead_percent: u32,
+    /// Keep reminding at least this many days after the predicted run-out (0–60, default 3),
+    /// and for as long as the item's own interval when that is longer (a 30-day item is still
+    /// worth reminding a week late), while the likelihood holds.
     pub grace_days: u32,
-    /// Refuse to predict when the median absolute deviation of the per-unit intervals exceeds
-    /// this percentage of their median (1–1000, default 50): the history is too irregular.
+    /// Refuse to predict when the median absolute deviation of the intervals exceeds this
+    /// percentage of their median (1–1000, default 50) both in days and, for an item the
+    /// shopper sometimes skips, in shops: the history is too irregular.
     pub max_spread_percent: u32,
+    /// Remind only when the likelihood that the shopper buys it when due is at least this
+    /// percentage (0–100, default 50): the recency-weighted share of their last 20 shops with
+    /// the item (a prior of one pseudo-shop at 10 %), times how far into its interval it is.
+    pub min_likelihood_percent: u32,
 }
 
 impl Default for ReplenishmentRule {
@@ -69,11 +79,13 @@ impl Default for ReplenishmentRule {
         Self {
             products: Selector::default(),
             per: Per::Product,
-            min_purchases: 3,
+            min_purchases: 2,
             history: 10,
             lead_days: 3,
+            lead_percent: 0,
             grace_days: 3,
             max_spread_percent: 50,
+            min_likelihood_percent: 50,
         }
     }
 }
@@ -500,6 +512,8 @@ impl Rule {
                 range("lead_days", r.lead_days, 0, 60)?;
                 range("grace_days", r.grace_days, 0, 60)?;
                 range("max_spread_percent", r.max_spread_percent, 1, 1000)?;
+                range("min_likelihood_percent", r.min_likelihood_percent, 0, 100)?;
+                range("lead_percent", r.lead_percent, 0, 100)?;
             }
             RuleSpec::Seasonal(r) => {
                 r.products.validate("products")?;
