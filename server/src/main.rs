@@ -81,7 +81,10 @@ async fn main() -> ExitCode {
     };
     println!("loyalty-server listening on {}", server.base_url());
     println!("data directory: {}", data_dir.display());
-    println!("till/admin token: {}", server.till_token());
+    if let Some(token) = server.generated_till_token() {
+        // Shown this once: it stays in the database and is never printed again.
+        println!("till/admin token (generated now, shown once; keep it): {token}");
+    }
     println!("voucher public key (Ed25519): {}", server.public_key_hex());
     println!("press Ctrl-C to stop");
     if let Err(e) = tokio::signal::ctrl_c().await {

@@ -327,13 +327,14 @@ impl Store {
     }
 
     /// The till/admin token: the stored one, or a new random one stored for the next start.
-    pub fn stored_till_token(&self) -> Result<String, OpenError> {
+    /// With whether it was generated now.
+    pub fn stored_till_token(&self) -> Result<(String, bool), OpenError> {
         if let Some(token) = self.meta("till_token")? {
-            return Ok(token);
+            return Ok((token, false));
         }
         let token = util::new_token();
         self.set_meta("till_token", &token)?;
-        Ok(token)
+        Ok((token, true))
     }
 
     // ---- the idempotent write ------------------------------------------------------------
