@@ -593,6 +593,21 @@ impl Store {
 
     // ---- delta feeds ---------------------------------------------------------------------
 
+    /// The member's latest change sequence number: no cursor this server issues goes past it.
+    /// A cursor beyond it (kept by a device while the server was restored from a backup) is
+    /// answered with an empty page whose `next_cursor` is this head, so the device sees its
+    /// feed went back and starts it over instead of silently missing what comes next.
+    fn head(&self, member_id: &str) -> ApiResult<Option<i64>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT change_seq FROM members WHERE id = ?1",
+                [member_id],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
     pub fn ledger_page(
         &self,
         member_id: &str,
@@ -608,7 +623,11 @@ impl Store {
                 Ok((ledger_item(r), r.get::<_, i64>(7)?))
             })?
             .collect::<Result<Vec<_>, _>>()?;
-        page(rows, after, limit)
+        page(
+            rows,
+            self.head(member_id)?.map_or(after, |h| after.min(h)),
+            limit,
+        )
     }
 
     pub fn vouchers_page(
@@ -626,7 +645,11 @@ impl Store {
                 Ok((voucher_item(r), r.get::<_, i64>(9)?))
             })?
             .collect::<Result<Vec<_>, _>>()?;
-        page(rows, after, limit)
+        page(
+            rows,
+            self.head(member_id)?.map_or(after, |h| after.min(h)),
+            limit,
+        )
     }
 
     pub fn receipts_page(
@@ -647,7 +670,11 @@ impl Store {
                 ))
             })?
             .collect::<Result<Vec<_>, _>>()?;
-        page(rows, after, limit)
+        page(
+            rows,
+            self.head(member_id)?.map_or(after, |h| after.min(h)),
+            limit,
+        )
     }
 
     // ---- content -------------------------------------------------------------------------

@@ -650,24 +650,52 @@ async fn send_item(session: &Session<'_>, item: &OutboxItem) -> Result<Answer, F
     }
 }
 
-/// A page's items checked one by one, with its next cursor and whether more follow; `None` when
-/// the page is malformed or makes no progress (a page that says there is more without moving the
-/// cursor would loop forever).
+/// A checked page: its items, next cursor and whether more follow; or the sign that the server's
+/// feed went back behind the cursor sent (a server restored from a backup: its `next_cursor` is
+/// before ours), so the feed must start over.
+enum Checked<U> {
+    Page(Vec<U>, String, bool),
+    Rewound,
+}
+
+/// A page's items checked one by one; `None` when the page is malformed (a cursor outside the
+/// server's grammar included) or makes no progress (a page that says there is more without moving
+/// the cursor would loop forever).
 fn checked_page<T, U>(
     page: Option<Page<T>>,
     cursor: Option<&str>,
     check: impl Fn(T) -> Option<U>,
-) -> Option<(Vec<U>, String, bool)> {
+) -> Option<Checked<U>> {
     let p = page?;
-    let progresses = !p.has_more || (!p.items.is_empty() && cursor != Some(p.next_cursor.as_str()));
+    let next = wire::cursor_position(&p.next_cursor)?;
+    let sent = cursor.and_then(wire::cursor_position);
+    if sent.is_some_and(|sent| next < sent) {
+        return Some(Checked::Rewound);
+    }
+    let progresses = !p.has_more || (!p.items.is_empty() && sent != Some(next));
     if !p.cursor_ok() || !progresses {
         return None;
     }
     let items = p.items.into_iter().map(check).collect::<Option<Vec<_>>>()?;
-    Some((items, p.next_cursor, p.has_more))
+    Some(Checked::Page(items, p.next_cursor, p.has_more))
+}
+
+/// Why a feed starts over from the beginning (logged; no shopper data).
+fn restart_feed(feed: Feed, why: &str) {
+    log_at!(
+        LogLevel::Warn,
+        "sync",
+        "{} feed: {why}; starting it over from the beginning (the outbox is kept)",
+        feed.name()
+    );
 }
 
 /// Pages through one feed from its stored cursor, applying each page with its cursor.
+///
+/// Cursors are checked against the server's grammar: a stored one this client cannot use is
+/// dropped (the feed starts over), one the server refuses (400) likewise, and so is a feed that
+/// went back behind the cursor (a server restored from a backup). Starting over happens at most
+/// once per feed and sync; records are upserts by id, and the outbox is untouched.
 async fn pull_feed(session: &Session<'_>, feed: Feed) -> Result<PageApplied, Stop> {
     let inner = session.inner;
     let path = match feed {
@@ -677,11 +705,20 @@ async fn pull_feed(session: &Session<'_>, feed: Feed) -> Result<PageApplied, Sto
     };
     let limit = session.config.page_limit.to_string();
     let mut total = PageApplied::default();
+    let mut restarted = false;
     loop {
         if session.cancel.is_cancelled() {
             return Err(Stop::Cancelled);
         }
-        let cursor = blocking(inner, move |i| Ok(i.store.sync_cursor(feed)?)).await?;
+        let mut cursor = blocking(inner, move |i| Ok(i.store.sync_cursor(feed)?)).await?;
+        if cursor
+            .as_deref()
+            .is_some_and(|c| wire::cursor_position(c).is_none())
+        {
+            restart_feed(feed, "the stored cursor is not one the server issues");
+            blocking(inner, move |i| Ok(i.store.reset_sync_cursor(feed)?)).await?;
+            cursor = None;
+        }
         let mut query: Vec<(&str, &str)> = vec![("limit", &limit)];
         if let Some(c) = &cursor {
             query.push(("cursor", c));
@@ -689,48 +726,91 @@ async fn pull_feed(session: &Session<'_>, feed: Feed) -> Result<PageApplied, Sto
         let req = session.request(Method::GET, path, &query, None, None, Safety::Idempotent);
         let api = session.api();
         let now = inner.clock.now();
-        let (applied, has_more) = match feed {
+        let outcome = match feed {
             Feed::Ledger => {
-                let (items, next, more) = api
+                match api
                     .call_checked(&req, |p| {
                         checked_page(p, cursor.as_deref(), |i: wire::LedgerItem| i.check())
                     })
-                    .await?;
-                let applied = blocking(inner, move |i| {
-                    Ok(i.store.apply_ledger_page(&items, &next)?)
-                })
-                .await?;
-                (applied, more)
+                    .await
+                {
+                    Ok(Checked::Page(items, next, more)) => Ok(Some((
+                        blocking(inner, move |i| {
+                            Ok(i.store.apply_ledger_page(&items, &next)?)
+                        })
+                        .await?,
+                        more,
+                    ))),
+                    Ok(Checked::Rewound) => Ok(None),
+                    Err(f) => Err(f),
+                }
             }
             Feed::Vouchers => {
-                let (items, next, more) = api
+                match api
                     .call_checked(&req, |p| {
                         checked_page(p, cursor.as_deref(), |i: wire::VoucherItem| i.check(now))
                     })
-                    .await?;
-                let applied = blocking(inner, move |i| {
-                    Ok(i.store.apply_voucher_page(&items, &next)?)
-                })
-                .await?;
-                (applied, more)
+                    .await
+                {
+                    Ok(Checked::Page(items, next, more)) => Ok(Some((
+                        blocking(inner, move |i| {
+                            Ok(i.store.apply_voucher_page(&items, &next)?)
+                        })
+                        .await?,
+                        more,
+                    ))),
+                    Ok(Checked::Rewound) => Ok(None),
+                    Err(f) => Err(f),
+                }
             }
             Feed::Receipts => {
-                let (items, next, more) = api
+                match api
                     .call_checked(&req, |p| {
                         checked_page(p, cursor.as_deref(), wire::check_receipt)
                     })
-                    .await?;
-                let applied = blocking(inner, move |i| {
-                    let applied = i.store.apply_receipt_page(&items, &next)?;
-                    if applied.added + applied.updated > 0 {
-                        // The reminder engine's index is rebuilt at the next plan.
-                        *i.reminder_index.lock().unwrap_or_else(|e| e.into_inner()) = None;
-                    }
-                    Ok(applied)
-                })
-                .await?;
-                (applied, more)
+                    .await
+                {
+                    Ok(Checked::Page(items, next, more)) => Ok(Some((
+                        blocking(inner, move |i| {
+                            let applied = i.store.apply_receipt_page(&items, &next)?;
+                            if applied.added + applied.updated > 0 {
+                                // The reminder engine's index is rebuilt at the next plan.
+                                *i.reminder_index.lock().unwrap_or_else(|e| e.into_inner()) = None;
+                            }
+                            Ok(applied)
+                        })
+                        .await?,
+                        more,
+                    ))),
+                    Ok(Checked::Rewound) => Ok(None),
+                    Err(f) => Err(f),
+                }
             }
+        };
+        let (applied, has_more) = match outcome {
+            Ok(Some(page)) => page,
+            // Rewound, or our cursor refused as such: start the feed over, once.
+            Ok(None) | Err(Failure::Rejected { status: 400, .. })
+                if cursor.is_some() && !restarted =>
+            {
+                restarted = true;
+                restart_feed(
+                    feed,
+                    if matches!(outcome, Ok(None)) {
+                        "the server's feed went back behind the cursor"
+                    } else {
+                        "the server refused the cursor"
+                    },
+                );
+                blocking(inner, move |i| Ok(i.store.reset_sync_cursor(feed)?)).await?;
+                continue;
+            }
+            Ok(None) => {
+                return Err(Stop::Error(ApiError::Network {
+                    reason: "the server's feed keeps going back behind its own cursor".into(),
+                }))
+            }
+            Err(f) => return Err(f.into()),
         };
         total.added += applied.added;
         total.updated += applied.updated;
