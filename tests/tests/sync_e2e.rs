@@ -10,7 +10,9 @@ mod support;
 use loyalty_core::log::{LogLevel, LogSink};
 use loyalty_core::points::EntryStatus;
 use loyalty_core::store::{Feed, ReminderKey};
-use loyalty_core::sync::{ListenerHandle, PushPlatform, SyncConfig, SyncState, SyncStatus};
+use loyalty_core::sync::{
+    ListenerHandle, PushPlatform, SyncConfig, SyncNoticeKind, SyncState, SyncStatus,
+};
 use loyalty_core::wallet::VoucherState;
 use loyalty_core::ApiError;
 use serde_json::json;
@@ -628,8 +630,39 @@ async fn two_devices_of_a_household_redeem_the_same_voucher_offline() {
     // Back online at the same time.
     let (phone_sync, tablet_sync) = (phone.client.sync(), tablet.client.sync());
     let (a, b) = tokio::join!(phone_sync.sync_now(), tablet_sync.sync_now());
-    a.unwrap();
-    b.unwrap();
+    let (a, b) = (a.unwrap(), b.unwrap());
+    // The device whose redemption of v1 lost is told so, once, in words the app can show; the
+    // winner is told nothing (before: neither report said anything).
+    let mut notices: Vec<_> = a.notices.iter().chain(&b.notices).collect();
+    assert_eq!(notices.len(), 1, "{a:?} {b:?}");
+    let notice = notices.pop().unwrap();
+    assert_eq!(notice.kind, SyncNoticeKind::VoucherUsedElsewhere);
+    assert_eq!(notice.voucher_id, v1);
+    assert_eq!(notice.voucher_title, "Free coffee");
+    let voucher_code = phone.client.store().voucher(&v1).unwrap().unwrap().code;
+    let texts: Vec<String> = ["nl-BE", "fr-BE", "en"]
+        .iter()
+        .map(|l| notice.text(l))
+        .collect();
+    assert!(
+        texts[0].contains("ander toestel van je huishouden"),
+        "{}",
+        texts[0]
+    );
+    assert!(
+        texts[1].contains("autre appareil de votre ménage"),
+        "{}",
+        texts[1]
+    );
+    assert!(
+        texts[2].contains("another device of your household"),
+        "{}",
+        texts[2]
+    );
+    for t in &texts {
+        assert!(t.contains("Free coffee"), "{t}");
+        assert!(!t.contains(&voucher_code) && !t.contains(&member), "{t}");
+    }
     // Whichever came second learns of v2 only from the feed: sync both once more.
     phone.client.sync().sync_now().await.unwrap();
     tablet.client.sync().sync_now().await.unwrap();

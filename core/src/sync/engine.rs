@@ -6,8 +6,8 @@ use super::http::{validate_base_url, Api, Request};
 use super::retry::{Cancel, Retrier, Safety, TokioSleeper};
 use super::wire::{self, ClaimOutcomeWire, Page, RedemptionOutcomeWire};
 use super::{
-    Enrolment, Failure, SyncPhase, SyncReport, SyncState, SyncStatus, HOUSEHOLD_SECRET_KEY,
-    TOKEN_SECRET_KEY,
+    Enrolment, Failure, SyncNotice, SyncNoticeKind, SyncPhase, SyncReport, SyncState, SyncStatus,
+    HOUSEHOLD_SECRET_KEY, TOKEN_SECRET_KEY,
 };
 use crate::client::{secret_store_failed, CardApi, Inner};
 use crate::error::{ApiError, ApiResult};
@@ -532,7 +532,7 @@ async fn drain_outbox(session: &Session<'_>, report: &mut SyncReport) -> Result<
         let seq = item.seq;
         match send_item(session, &item).await {
             Ok(answer) => {
-                blocking(inner, move |i| {
+                let notice = blocking(inner, move |i| {
                     let now = i.clock.now();
                     match (&item.operation, answer) {
                         (
@@ -541,25 +541,58 @@ async fn drain_outbox(session: &Session<'_>, report: &mut SyncReport) -> Result<
                                 outcome,
                                 redeemed_at,
                             },
-                        ) => i.store.resolve_redemption(
-                            seq,
-                            voucher_id,
-                            outcome,
-                            redeemed_at,
-                            now,
-                        )?,
+                        ) => {
+                            let resolved = i.store.resolve_redemption(
+                                seq,
+                                voucher_id,
+                                outcome,
+                                redeemed_at,
+                                now,
+                            )?;
+                            let kind = match outcome {
+                                RedemptionOutcome::Accepted => None,
+                                RedemptionOutcome::AlreadyRedeemed => {
+                                    Some(SyncNoticeKind::VoucherUsedElsewhere)
+                                }
+                                RedemptionOutcome::Rejected => Some(SyncNoticeKind::VoucherRefused),
+                            };
+                            // Told once: when this answer resolved the item.
+                            let notice = match kind.filter(|_| resolved) {
+                                Some(kind) => {
+                                    let title = i
+                                        .store
+                                        .voucher(voucher_id)?
+                                        .map(|v| v.title)
+                                        .unwrap_or_default();
+                                    Some(SyncNotice {
+                                        kind,
+                                        voucher_id: voucher_id.clone(),
+                                        voucher_title: title,
+                                    })
+                                }
+                                None => None,
+                            };
+                            Ok(notice)
+                        }
                         (OutboxOperation::ClaimPoints { .. }, Answer::Claim(verdict)) => {
-                            i.store.resolve_claim(seq, &verdict)?
+                            i.store.resolve_claim(seq, &verdict)?;
+                            Ok(None)
                         }
-                        _ => {
-                            return Err(ApiError::Internal {
-                                reason: "an answer does not match its outbox item".into(),
-                            })
-                        }
-                    };
-                    Ok(())
+                        _ => Err(ApiError::Internal {
+                            reason: "an answer does not match its outbox item".into(),
+                        }),
+                    }
                 })
                 .await?;
+                if let Some(notice) = notice {
+                    log_at!(
+                        LogLevel::Info,
+                        "sync",
+                        "an offline redemption did not count: {:?}",
+                        notice.kind
+                    );
+                    report.notices.push(notice);
+                }
                 report.outbox_resolved += 1;
             }
             Err(Failure::Rejected { .. }) => {

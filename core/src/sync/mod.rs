@@ -166,6 +166,41 @@ impl Default for SyncState {
     }
 }
 
+/// What a [`SyncNotice`] tells the shopper.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SyncNoticeKind {
+    /// A voucher redeemed offline on this device had already been redeemed on another device of
+    /// the household (the server kept the other redemption): this one did not count.
+    VoucherUsedElsewhere,
+    /// A voucher redeemed offline here was refused by the server (expired, withdrawn).
+    VoucherRefused,
+}
+
+/// Something the shopper should be told after a sync, in words the app can show
+/// ([`SyncNotice::text`], in nl, fr or en). It names the voucher by its title, never by its
+/// code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyncNotice {
+    pub kind: SyncNoticeKind,
+    pub voucher_id: String,
+    pub voucher_title: String,
+}
+
+impl SyncNotice {
+    /// The text for the shopper in `language` (a BCP 47 tag: `nl-BE`, `fr`, `en`; anything else
+    /// reads as English).
+    pub fn text(&self, language: &str) -> String {
+        let lang = crate::reminders::Lang::negotiate(language);
+        let id = match self.kind {
+            SyncNoticeKind::VoucherUsedElsewhere => "sync-voucher-used-elsewhere",
+            SyncNoticeKind::VoucherRefused => "sync-voucher-refused",
+        };
+        let mut args = fluent_bundle::FluentArgs::new();
+        args.set("title", self.voucher_title.clone());
+        crate::reminders::l10n::localizer().format(lang, id, Some(&args))
+    }
+}
+
 /// What one sync did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SyncReport {
@@ -190,6 +225,9 @@ pub struct SyncReport {
     pub content_rejected: Vec<String>,
     /// HTTP requests made, retries included.
     pub requests: u64,
+    /// What the shopper should be told (an offline redemption that lost to another device's,
+    /// or was refused), oldest first.
+    pub notices: Vec<SyncNotice>,
 }
 
 /// The result of enrolling or joining a household.
