@@ -163,6 +163,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/v1/voucher-key"),
     ("POST", "/v1/members"),
     ("POST", "/v1/sessions"),
+    ("POST", "/v1/sessions/refresh"),
     ("DELETE", "/v1/sessions/current"),
     ("GET", "/v1/me"),
     ("PUT", "/v1/me/consents"),
@@ -195,6 +196,7 @@ pub fn router(state: Shared) -> Router {
         .route("/v1/voucher-key", get(voucher_key))
         .route("/v1/members", post(enrol))
         .route("/v1/sessions", post(sign_in))
+        .route("/v1/sessions/refresh", post(refresh_session))
         .route("/v1/sessions/current", delete(sign_out))
         .route("/v1/me", get(me))
         .route("/v1/me/consents", put(put_consents))
@@ -392,7 +394,7 @@ async fn member_auth(state: &Shared, headers: &HeaderMap) -> ApiResult<(String, 
         .ok_or_else(|| ApiError::Unauthorized("a bearer token is required".into()))?
         .to_string();
     let t = token.clone();
-    let member = state.db(move |s, _, _| s.authenticate(&t)).await?;
+    let member = state.db(move |s, now, _| s.authenticate(&t, now)).await?;
     member
         .map(|m| (m, token))
         .ok_or_else(|| ApiError::Unauthorized("the bearer token is not valid".into()))
@@ -712,6 +714,33 @@ async fn sign_in(
                 "the household code is not valid".into(),
             ))
         }
+    }
+}
+
+/// POST /v1/sessions/refresh: a new bearer token and refresh token for a session whose
+/// refresh token is still valid; both old tokens stop working.
+async fn refresh_session(State(state): State<Shared>, body: Bytes) -> ApiResult<Response> {
+    let (req, _) = parse_body::<RefreshRequest>(&body)?;
+    let token = req.refresh_token;
+    if token.is_empty() || token.len() > 512 {
+        return Err(ApiError::invalid(
+            "refresh_token must be 1 to 512 characters",
+        ));
+    }
+    match state
+        .db(move |s, now, _| s.refresh_session(&token, now))
+        .await?
+    {
+        Some(created) => {
+            let mut response = json(StatusCode::OK, &created);
+            response
+                .headers_mut()
+                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            Ok(response)
+        }
+        None => Err(ApiError::Unauthorized(
+            "the refresh token is not valid: sign in again with the household code".into(),
+        )),
     }
 }
 

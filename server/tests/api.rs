@@ -756,7 +756,17 @@ async fn expired_revoked_and_unknown_vouchers_are_rejected() {
     let v = redeem("v_does_not_exist").await;
     assert_eq!(v["outcome"], "rejected");
     s.clock.advance(Duration::days(31));
-    let v = redeem(expiring["id"].as_str().unwrap()).await;
+    // The bearer token has expired by now too (30 days): a device signed in afresh asks.
+    let fresh_token = s.second_device(&m).await;
+    let v = s
+        .post(
+            "/v1/redemptions",
+            &fresh_token,
+            &key(),
+            json!({"voucher_id": expiring["id"].as_str().unwrap()}),
+        )
+        .await
+        .json();
     assert_eq!(v["outcome"], "rejected");
     assert!(v["reason"].as_str().unwrap().contains("expired"));
 
@@ -2034,4 +2044,67 @@ async fn the_till_token_is_shown_only_when_generated_and_only_at_the_first_start
     let l = loyalty_server::start(later).await.unwrap();
     assert!(l.generated_till_token().is_some(), "first generated now");
     l.shutdown().await;
+}
+
+#[tokio::test]
+async fn sessions_expire_and_renew_with_a_single_use_refresh_token() {
+    let s = TestServer::start().await;
+    let r = s
+        .call(
+            "POST",
+            "/v1/members",
+            None,
+            None,
+            Some(&json!({"display_name": null})),
+        )
+        .await;
+    assert_eq!(r.status, 201);
+    let v = r.json();
+    let token = v["token"].as_str().unwrap().to_string();
+    let refresh = v["refresh_token"].as_str().unwrap().to_string();
+    assert!(v["expires_at"].as_str().is_some());
+    assert_eq!(s.get("/v1/me", &token).await.status, 200);
+    // Before: a token worked forever. Now it expires after SESSION_TOKEN_DAYS.
+    s.clock.advance(Duration::days(31));
+    s.get("/v1/me", &token)
+        .await
+        .assert_error(401, "unauthorized");
+    let body = json!({ "refresh_token": refresh });
+    let r = s
+        .call("POST", "/v1/sessions/refresh", None, None, Some(&body))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let renewed = r.json();
+    let new_token = renewed["token"].as_str().unwrap().to_string();
+    let new_refresh = renewed["refresh_token"].as_str().unwrap().to_string();
+    assert_eq!(renewed["member_id"], v["member_id"]);
+    assert_eq!(s.get("/v1/me", &new_token).await.status, 200);
+    // Single use: the old refresh token and the old bearer token are gone.
+    s.call("POST", "/v1/sessions/refresh", None, None, Some(&body))
+        .await
+        .assert_error(401, "unauthorized");
+    s.get("/v1/me", &token)
+        .await
+        .assert_error(401, "unauthorized");
+    // A session left alone past SESSION_REFRESH_DAYS ends.
+    s.clock.advance(Duration::days(731));
+    s.call(
+        "POST",
+        "/v1/sessions/refresh",
+        None,
+        None,
+        Some(&json!({ "refresh_token": new_refresh })),
+    )
+    .await
+    .assert_error(401, "unauthorized");
+    // Bad input is a 400.
+    s.call(
+        "POST",
+        "/v1/sessions/refresh",
+        None,
+        None,
+        Some(&json!({ "refresh_token": "" })),
+    )
+    .await
+    .assert_error(400, "invalid_input");
 }

@@ -917,7 +917,13 @@ async fn unauthorized_stops_and_changes_nothing() {
     let requests = proxy.requests();
     let err = sync.sync_now().await.unwrap_err();
     assert!(matches!(err, ApiError::Unauthorized { .. }), "{err:?}");
-    assert_eq!(proxy.requests() - requests, 1, "401 is not retried");
+    // 401 is not retried: one renewal with the refresh token is tried, and refused (the
+    // session is gone, not merely expired).
+    assert_eq!(proxy.requests() - requests, 2, "{:?}", proxy.log());
+    assert!(proxy
+        .log()
+        .last()
+        .is_some_and(|l| l.starts_with("POST /v1/sessions/refresh -> 401")));
     let after = (
         store.ledger_entries().unwrap(),
         store.vouchers().unwrap(),

@@ -7,7 +7,7 @@ use super::retry::{Cancel, Retrier, Safety, TokioSleeper};
 use super::wire::{self, ClaimOutcomeWire, Page, RedemptionOutcomeWire};
 use super::{
     Enrolment, Failure, SyncNotice, SyncNoticeKind, SyncPhase, SyncReport, SyncState, SyncStatus,
-    HOUSEHOLD_SECRET_KEY, TOKEN_SECRET_KEY,
+    HOUSEHOLD_SECRET_KEY, REFRESH_SECRET_KEY, TOKEN_SECRET_KEY,
 };
 use crate::client::{secret_store_failed, CardApi, Inner};
 use crate::error::{ApiError, ApiResult};
@@ -195,7 +195,17 @@ pub(super) async fn sync(inner: Arc<Inner>, cancel: Cancel) -> ApiResult<SyncRep
     // Retries respect the deadline by themselves; this bounds a slow attempt as well. A page
     // apply cut off here still completes on the blocking pool, whole.
     let deadline = inner.sync.config().sync_deadline;
-    let result = match tokio::time::timeout(deadline, run_sync(&inner, &cancel, &mut report)).await
+    let result = match tokio::time::timeout(deadline, async {
+        match run_sync(&inner, &cancel, &mut report).await {
+            // The bearer token expired: renew the session with the refresh token, transparently,
+            // and sync again (every step is idempotent: outbox keys, page cursors).
+            Err(Stop::Error(ApiError::Unauthorized { .. })) if renew(&inner, &cancel).await? => {
+                run_sync(&inner, &cancel, &mut report).await
+            }
+            other => other,
+        }
+    })
+    .await
     {
         Ok(r) => r,
         Err(_) => Err(Stop::from(Failure::Deadline)),
@@ -253,6 +263,65 @@ pub(super) async fn sync(inner: Arc<Inner>, cancel: Cancel) -> ApiResult<SyncRep
             Err(e)
         }
     }
+}
+
+/// Renews the session with the stored refresh token (`POST /v1/sessions/refresh`): the new bearer
+/// and refresh tokens replace the old ones in the secret store. `false` when there is none or the
+/// server no longer accepts it (the shopper signs in again with the household code).
+async fn renew(inner: &Arc<Inner>, cancel: &Cancel) -> Result<bool, Stop> {
+    let (account, refresh) = blocking(inner, |i| {
+        Ok((
+            i.store.sync_account()?,
+            secret_string(i, REFRESH_SECRET_KEY)?,
+        ))
+    })
+    .await?;
+    let (Some(account), Some(refresh)) = (account, refresh) else {
+        return Ok(false);
+    };
+    let base = validate_base_url(&account.base_url)?;
+    let session = Session::new(inner, cancel, base)?;
+    let req = session.request(
+        Method::POST,
+        "v1/sessions/refresh",
+        &[],
+        Some(serde_json::json!({ "refresh_token": refresh })),
+        None,
+        Safety::Unsafe,
+    );
+    let renewed = match session
+        .api()
+        .call_checked(&req, |s: Option<wire::Session>| {
+            s.filter(|s| {
+                s.member_id == account.member_id
+                    && !s.token.is_empty()
+                    && s.refresh_token.as_ref().is_some_and(|r| !r.is_empty())
+            })
+        })
+        .await
+    {
+        Ok(s) => s,
+        Err(Failure::Unauthorized | Failure::Rejected { .. }) => {
+            log_at!(LogLevel::Warn, "sync", "the session could not be renewed");
+            return Ok(false);
+        }
+        Err(f) => return Err(f.into()),
+    };
+    blocking(inner, move |i| {
+        let store = secrets(i)?;
+        store
+            .put(TOKEN_SECRET_KEY, renewed.token.as_bytes())
+            .map_err(secret_store_failed)?;
+        if let Some(r) = &renewed.refresh_token {
+            store
+                .put(REFRESH_SECRET_KEY, r.as_bytes())
+                .map_err(secret_store_failed)?;
+        }
+        Ok(())
+    })
+    .await?;
+    log_at!(LogLevel::Info, "sync", "the session was renewed");
+    Ok(true)
 }
 
 async fn run_sync(
@@ -864,6 +933,7 @@ async fn sign_in_as(
     base: &Url,
     member_id: String,
     token: String,
+    refresh_token: Option<String>,
     household_code: Option<String>,
 ) -> ApiResult<()> {
     let account = SyncAccount {
@@ -875,6 +945,11 @@ async fn sign_in_as(
         store
             .put(TOKEN_SECRET_KEY, token.as_bytes())
             .map_err(secret_store_failed)?;
+        match refresh_token {
+            Some(r) => store.put(REFRESH_SECRET_KEY, r.as_bytes()),
+            None => store.delete(REFRESH_SECRET_KEY),
+        }
+        .map_err(secret_store_failed)?;
         if let Some(code) = household_code {
             store
                 .put(HOUSEHOLD_SECRET_KEY, code.as_bytes())
@@ -987,6 +1062,7 @@ pub(super) async fn enrol(
             &base,
             enrolled.member_id,
             enrolled.token.clone(),
+            enrolled.refresh_token,
             Some(enrolled.household_code),
         )
         .await?;
@@ -1063,6 +1139,7 @@ pub(super) async fn join(
             &base,
             joined.member_id.clone(),
             joined.token.clone(),
+            joined.refresh_token.clone(),
             None,
         )
         .await?;
@@ -1109,6 +1186,9 @@ pub(super) async fn sign_out(inner: Arc<Inner>, cancel: Cancel) -> ApiResult<()>
         if let Some(store) = &i.secrets {
             store
                 .delete(TOKEN_SECRET_KEY)
+                .map_err(secret_store_failed)?;
+            store
+                .delete(REFRESH_SECRET_KEY)
                 .map_err(secret_store_failed)?;
         }
         Ok(())

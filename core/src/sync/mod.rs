@@ -44,6 +44,8 @@ use tokio::sync::watch;
 
 /// Where the bearer token lives in the app's secret store.
 pub const TOKEN_SECRET_KEY: &str = "loyalty-core.sync.token";
+/// Where the refresh token (renews the bearer token when it expires) lives in the secret store.
+pub const REFRESH_SECRET_KEY: &str = "loyalty-core.sync.refresh-token";
 /// Where the household code (to add a second device) lives in the app's secret store.
 pub const HOUSEHOLD_SECRET_KEY: &str = "loyalty-core.sync.household-code";
 

@@ -50,6 +50,9 @@ pub struct Enrolled {
     pub card_number: String,
     pub token: String,
     pub household_code: String,
+    /// Renews the session when `token` expires (absent from servers without expiring sessions).
+    #[serde(default)]
+    pub refresh_token: Option<String>,
 }
 
 /// `POST /v1/sessions`. No `Debug`: it holds the token.
@@ -59,6 +62,8 @@ pub struct Session {
     #[allow(dead_code)]
     pub card_number: String,
     pub token: String,
+    #[serde(default)]
+    pub refresh_token: Option<String>,
 }
 
 #[derive(Deserialize)]
