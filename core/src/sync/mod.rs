@@ -198,7 +198,7 @@ impl SyncNotice {
             SyncNoticeKind::VoucherRefused => "sync-voucher-refused",
         };
         let mut args = fluent_bundle::FluentArgs::new();
-        args.set("title", self.voucher_title.clone());
+        args.set("voucher", self.voucher_title.clone());
         crate::reminders::l10n::localizer().format(lang, id, Some(&args))
     }
 }
