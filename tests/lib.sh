@@ -28,14 +28,15 @@ generate_bindings() {
 }
 
 # start_reference_server LOG PREFIX: starts target/debug/loyalty-server on 127.0.0.1:0 with a fresh
-# data directory and a random till token, waits until it listens, and sets SERVER_URL and
+# data directory and a random till token (and room for the many enrolments of a test run
+# from one address), waits until it listens, and sets SERVER_URL and
 # TILL_TOKEN. An EXIT trap stops it and removes its data directory.
 start_reference_server() {
     local log="$1" prefix="$2"
     REFERENCE_SERVER_DIR="$(mktemp -d)"
     TILL_TOKEN="$prefix-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
     target/debug/loyalty-server --data "$REFERENCE_SERVER_DIR" --addr 127.0.0.1:0 \
-        --till-token "$TILL_TOKEN" >"$log" 2>&1 </dev/null &
+        --till-token "$TILL_TOKEN" --enrolments-per-hour 100000 >"$log" 2>&1 </dev/null &
     REFERENCE_SERVER_PID=$!
     trap 'kill "$REFERENCE_SERVER_PID" 2>/dev/null || true; wait "$REFERENCE_SERVER_PID" 2>/dev/null || true; rm -rf "$REFERENCE_SERVER_DIR"' EXIT
     SERVER_URL=""

@@ -124,6 +124,56 @@ pub struct SyncReport {
     pub content_rejected: Vec<String>,
     /// HTTP requests made, retries included.
     pub requests: u64,
+    /// What to tell the shopper (text: `syncNoticeText(notice, language)`), oldest first.
+    pub notices: Vec<SyncNotice>,
+}
+
+/// What a [`SyncNotice`] tells the shopper.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum SyncNoticeKind {
+    /// A voucher redeemed offline here had already been redeemed on another device of the
+    /// household: this redemption did not count.
+    VoucherUsedElsewhere,
+    /// A voucher redeemed offline here was refused by the server (expired, withdrawn).
+    VoucherRefused,
+}
+
+/// Something to tell the shopper after a sync; never carries a voucher code.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct SyncNotice {
+    pub kind: SyncNoticeKind,
+    pub voucher_id: String,
+    pub voucher_title: String,
+}
+
+impl From<engine::SyncNotice> for SyncNotice {
+    fn from(n: engine::SyncNotice) -> Self {
+        Self {
+            kind: match n.kind {
+                engine::SyncNoticeKind::VoucherUsedElsewhere => {
+                    SyncNoticeKind::VoucherUsedElsewhere
+                }
+                engine::SyncNoticeKind::VoucherRefused => SyncNoticeKind::VoucherRefused,
+            },
+            voucher_id: n.voucher_id,
+            voucher_title: n.voucher_title,
+        }
+    }
+}
+
+/// The notice's text for the shopper in `language` (BCP 47: `nl-BE`, `fr`, `en`; anything else
+/// reads as English).
+#[uniffi::export]
+pub fn sync_notice_text(notice: SyncNotice, language: String) -> String {
+    engine::SyncNotice {
+        kind: match notice.kind {
+            SyncNoticeKind::VoucherUsedElsewhere => engine::SyncNoticeKind::VoucherUsedElsewhere,
+            SyncNoticeKind::VoucherRefused => engine::SyncNoticeKind::VoucherRefused,
+        },
+        voucher_id: notice.voucher_id,
+        voucher_title: notice.voucher_title,
+    }
+    .text(&language)
 }
 
 impl From<engine::SyncReport> for SyncReport {
@@ -140,6 +190,7 @@ impl From<engine::SyncReport> for SyncReport {
             content_updated: r.content_updated,
             content_rejected: r.content_rejected,
             requests: r.requests,
+            notices: r.notices.into_iter().map(Into::into).collect(),
         }
     }
 }

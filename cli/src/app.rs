@@ -144,8 +144,9 @@ impl Ctx {
         Arc::new(FileSecretStore::new(self.data_dir.join(SECRETS_FILE)))
     }
 
-    /// Opens the shopper's data (created if missing).
+    /// Opens the shopper's data (created if missing, owner-only: see [`secure_data_dir`]).
     pub fn client(&self) -> CliResult<LoyaltyClient> {
+        secure_data_dir(&self.data_dir, true)?;
         let secrets: Arc<dyn SecretStore> = self.secrets();
         let client =
             LoyaltyClient::open(&self.data_dir, self.rules()?, self.clock(), Some(secrets))
@@ -162,6 +163,80 @@ impl Ctx {
     pub fn catima_path(&self) -> PathBuf {
         self.data_dir.join(CATIMA_FILE)
     }
+}
+
+/// Makes the data directory owner-only: the directory and every directory in it 0700, every
+/// file 0600 (sled's files included; only loyalty's own entries are touched). It holds the card number, receipts and voucher codes a till
+/// accepts, like `secrets.json`. With `create`, a missing directory is created (0700 from the
+/// start); a directory left world-readable by an earlier version is fixed. Symbolic links are
+/// left alone (never followed). Called before the store is opened and again after every command
+/// (sled may have written new files meanwhile; the 0700 directory already keeps them private).
+pub fn secure_data_dir(dir: &Path, create: bool) -> CliResult<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+        let fail = |e: std::io::Error| {
+            CliError::storage(format!(
+                "cannot make the data directory {} private: {e}",
+                dir.display()
+            ))
+        };
+        if !dir.exists() {
+            if !create {
+                return Ok(());
+            }
+            std::fs::DirBuilder::new()
+                .recursive(true)
+                .mode(0o700)
+                .create(dir)
+                .map_err(fail)?;
+        }
+        fn walk_one(path: &Path) -> std::io::Result<()> {
+            let meta = std::fs::symlink_metadata(path)?;
+            if meta.is_dir() && meta.permissions().mode() & 0o777 != 0o700 {
+                std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o700))?;
+            }
+            Ok(())
+        }
+        fn walk(path: &Path, depth: u32) -> std::io::Result<()> {
+            let meta = std::fs::symlink_metadata(path)?;
+            let mode = if meta.is_dir() {
+                0o700
+            } else if meta.is_file() {
+                0o600
+            } else {
+                return Ok(());
+            };
+            if meta.permissions().mode() & 0o777 != mode {
+                std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))?;
+            }
+            if meta.is_dir() && depth < 8 {
+                for entry in std::fs::read_dir(path)? {
+                    walk(&entry?.path(), depth + 1)?;
+                }
+            }
+            Ok(())
+        }
+        // The directory itself, then only what loyalty keeps in it (never a sweep of whatever
+        // else a user's `--data` directory may hold).
+        walk_one(dir).map_err(fail)?;
+        for entry in std::fs::read_dir(dir).map_err(fail)? {
+            let entry = entry.map_err(fail)?;
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            if name.starts_with("loyalty-core") || name == SECRETS_FILE || name == CATIMA_FILE {
+                walk(&entry.path(), 1).map_err(fail)?;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        if create {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| CliError::storage(format!("cannot create the data directory: {e}")))?;
+        }
+    }
+    Ok(())
 }
 
 /// Reads a file the user named; a missing file is "not found", an unreadable one "storage".

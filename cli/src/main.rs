@@ -246,7 +246,7 @@ fn run(cli: Cli) -> CliResult<Option<Output>> {
         now: cli.now,
         rules_file: cli.rules,
     };
-    match cli.command {
+    let result = match cli.command {
         Command::Card(c) => card::run(&ctx, c),
         Command::Render(a) => codes::render(&ctx, a),
         Command::Totp(a) => codes::totp(&ctx, a).map(Some),
@@ -259,6 +259,13 @@ fn run(cli: Cli) -> CliResult<Option<Output>> {
         Command::Server(a) => server::run(&ctx, a).map(|()| None),
         Command::Sync(a) => sync::run(&ctx, a).map(Some),
         Command::Demo(a) => demo::run(&ctx, cli.data, a),
+    };
+    // Files the store wrote during the command become owner-only as well (the directory is
+    // private already when it exists; a command that failed still leaves it so).
+    let secured = app::secure_data_dir(&ctx.data_dir, false);
+    match result {
+        Ok(out) => secured.map(|()| out),
+        Err(e) => Err(e),
     }
 }
 

@@ -3,7 +3,7 @@
 
 use crate::app::{CliError, CliResult, Ctx, Output};
 use clap::{Args, Subcommand};
-use loyalty_core::sync::{SyncPhase, SyncReport, SyncState, SyncStatus};
+use loyalty_core::sync::{SyncNoticeKind, SyncPhase, SyncReport, SyncState, SyncStatus};
 use loyalty_core::wallet::OutboxOperation;
 use loyalty_core::{LoyaltyClient, SyncApi};
 use serde_json::{json, Value};
@@ -108,11 +108,31 @@ pub fn report_json(r: &SyncReport) -> Value {
         "vouchers_applied": r.vouchers_applied,
         "receipts_applied": r.receipts_applied,
         "requests": r.requests,
+        "notices": r.notices.iter().map(|n| json!({
+            "kind": match n.kind {
+                SyncNoticeKind::VoucherUsedElsewhere => "voucher_used_elsewhere",
+                SyncNoticeKind::VoucherRefused => "voucher_refused",
+            },
+            "voucher_id": n.voucher_id,
+            "voucher_title": n.voucher_title,
+            "text": { "nl": n.text("nl"), "fr": n.text("fr"), "en": n.text("en") },
+        })).collect::<Vec<_>>(),
     })
 }
 
+/// The shopper's language for notices: `LC_ALL`, `LC_MESSAGES` or `LANG` (`nl_BE.UTF-8` → nl);
+/// English otherwise.
+fn language() -> String {
+    ["LC_ALL", "LC_MESSAGES", "LANG"]
+        .iter()
+        .filter_map(|k| std::env::var(k).ok())
+        .find(|v| !v.is_empty())
+        .map(|v| v.split('.').next().unwrap_or_default().replace('_', "-"))
+        .unwrap_or_else(|| "en".into())
+}
+
 pub fn report_text(r: &SyncReport) -> String {
-    format!(
+    let mut text = format!(
         "synced{}\n  outbox     {} resolved, {} refused\n  ledger     {} entries\n  vouchers   {}\n  receipts   {}\n  requests   {}\n",
         if r.cancelled { " (cancelled)" } else { "" },
         r.outbox_resolved,
@@ -121,7 +141,12 @@ pub fn report_text(r: &SyncReport) -> String {
         r.vouchers_applied,
         r.receipts_applied,
         r.requests
-    )
+    );
+    let lang = language();
+    for n in &r.notices {
+        text.push_str(&format!("  notice     {}\n", n.text(&lang)));
+    }
+    text
 }
 
 fn phase(p: SyncPhase) -> &'static str {

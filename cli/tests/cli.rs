@@ -1504,3 +1504,55 @@ fn a_small_zip_of_long_aztec_cards_imports_quickly() {
     let v = env.json(&["cards", "import-catima", &pdf]);
     assert_eq!(v["added"], 1);
 }
+
+/// Every mode under `dir` (symbolic links skipped), by path.
+#[cfg(unix)]
+fn modes_under(dir: &Path) -> Vec<(PathBuf, u32)> {
+    use std::os::unix::fs::PermissionsExt;
+    let mut out = Vec::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(p) = todo.pop() {
+        let meta = std::fs::symlink_metadata(&p).unwrap();
+        out.push((p.clone(), meta.permissions().mode() & 0o777));
+        if meta.is_dir() {
+            for e in std::fs::read_dir(&p).unwrap() {
+                todo.push(e.unwrap().path());
+            }
+        }
+    }
+    out
+}
+
+#[cfg(unix)]
+#[test]
+fn the_data_directory_is_owner_only_and_an_old_world_readable_one_is_fixed() {
+    use std::os::unix::fs::PermissionsExt;
+    let env = Env::new();
+    let private = |env: &Env| {
+        let modes = modes_under(&env.data());
+        assert!(modes.len() > 3, "{modes:?}");
+        for (path, mode) in modes {
+            if path.file_name().is_some_and(|n| n == "notes.txt") {
+                continue;
+            }
+            let want = if path.is_dir() { 0o700 } else { 0o600 };
+            assert_eq!(mode, want, "{} is {mode:o}", path.display());
+        }
+    };
+    // A fresh directory: the card number, the store and the secrets, all owner-only.
+    ok(env.run(&["points", "earn", "100"]));
+    private(&env);
+    // As an earlier version left it: 755 directories, 644 files; and a file of the user's own.
+    for (path, _) in modes_under(&env.data()) {
+        let mode = if path.is_dir() { 0o755 } else { 0o644 };
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
+    }
+    let notes = env.data().join("notes.txt");
+    std::fs::write(&notes, "mine").unwrap();
+    std::fs::set_permissions(&notes, std::fs::Permissions::from_mode(0o644)).unwrap();
+    ok(env.run(&["points", "earn", "5"]));
+    private(&env);
+    // Only loyalty's own files are touched.
+    let mode = std::fs::metadata(&notes).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o644);
+}

@@ -157,7 +157,26 @@ impl PointsApi {
         crate::listen::spawn(&self.inner, Topic::Ledger, |i| i.store.balance(), listener)
     }
 
-    /// Records points earned. `pending`: earned offline, awaiting the server.
+    /// On a device that syncs with the retailer's server the ledger is the server's: points are
+    /// earned at the till (or claimed for a receipt with [`PointsApi::earn_offline`]) and spent
+    /// on the server's side, and arrive with the ledger feed. A change recorded here would be
+    /// confirmed on this device only, never sent, and never replaced by the server's ledger (the
+    /// balance would drift for good), and the member API offers no way to grant or spend points
+    /// (a shopper may not credit themselves). So it is refused with a conflict.
+    fn refuse_if_synced(&self, what: &str) -> ApiResult<()> {
+        if self.inner.store.sync_account()?.is_some() {
+            return Err(ApiError::Conflict {
+                reason: format!(
+                    "this device syncs with the retailer's server, which keeps the points: {what} \
+                     is done at the till or by the retailer, and arrives with the next sync"
+                ),
+            });
+        }
+        Ok(())
+    }
+
+    /// Records points earned. `pending`: earned offline, awaiting the server. Only on a device
+    /// that keeps its points alone (a conflict on one that syncs: see `refuse_if_synced`).
     pub fn earn(
         &self,
         points: i64,
@@ -165,6 +184,7 @@ impl PointsApi {
         description: Option<String>,
         pending: bool,
     ) -> ApiResult<LedgerEntry> {
+        self.refuse_if_synced("earning points")?;
         self.append(NewEntry::earn(points, pending), reference, description)
     }
 
@@ -208,11 +228,13 @@ impl PointsApi {
         if points <= 0 {
             return Err(InputError::new("points spent must be positive").into());
         }
+        self.refuse_if_synced("spending points")?;
         self.append(NewEntry::redeem(points, pending), reference, description)
     }
 
     /// A correction by the retailer, either sign.
     pub fn adjust(&self, points: i64, description: Option<String>) -> ApiResult<LedgerEntry> {
+        self.refuse_if_synced("a correction")?;
         self.append(NewEntry::adjust(points), None, description)
     }
 
@@ -235,11 +257,13 @@ impl PointsApi {
 
     /// Appends the entry that undoes a confirmed entry (e.g. a returned purchase).
     pub fn reverse(&self, seq: u64) -> ApiResult<LedgerEntry> {
+        self.refuse_if_synced("a reversal")?;
         Ok(self.inner.store.reverse_entry(seq, self.inner.now())?)
     }
 
     /// The server confirmed (`true`) or rejected (`false`) a pending entry.
     pub fn settle(&self, seq: u64, confirmed: bool) -> ApiResult<LedgerEntry> {
+        self.refuse_if_synced("settling an entry")?;
         let verdict = if confirmed {
             EntryStatus::Confirmed
         } else {

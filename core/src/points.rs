@@ -436,6 +436,13 @@ pub fn due_expiries(
         .collect()
 }
 
+/// `at + days`, or the latest time chrono can hold when that lies beyond it (never a panic,
+/// whatever the argument).
+pub fn add_days_saturating(at: DateTime<Utc>, days: u32) -> DateTime<Utc> {
+    at.checked_add_signed(chrono::Duration::days(i64::from(days)))
+        .unwrap_or(DateTime::<Utc>::MAX_UTC)
+}
+
 /// Points that expire after `now` and no later than `now + days`, oldest first.
 pub fn expiring_within(
     entries: &[LedgerEntry],
@@ -446,7 +453,8 @@ pub fn expiring_within(
     let Some(months) = rules.points_expiry_months else {
         return Vec::new();
     };
-    let until = now + chrono::Duration::days(i64::from(days));
+    // Past chrono's range (about 262,000 years) the window simply has no end.
+    let until = add_days_saturating(now, days);
     remaining_lots(entries, months)
         .into_iter()
         .filter(|lot| lot.expires_at > now && lot.expires_at <= until)

@@ -5,7 +5,7 @@
 use crate::error::InputError;
 use crate::money::{validate_currency, Money};
 use crate::wallet::non_empty;
-use chrono::{DateTime, Duration, Months, Utc};
+use chrono::{DateTime, Months, Utc};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -136,7 +136,7 @@ impl Receipt {
     /// Last moment items of this receipt can be returned.
     pub fn return_until(&self, default_window_days: u32) -> DateTime<Utc> {
         let days = self.return_window_days.unwrap_or(default_window_days);
-        self.purchased_at + Duration::days(i64::from(days))
+        crate::points::add_days_saturating(self.purchased_at, days)
     }
 }
 

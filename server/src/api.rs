@@ -3,11 +3,12 @@
 //! one store call on the blocking pool.
 
 use crate::error::{ApiError, ApiResult};
+use crate::limit::Budget;
 use crate::model::*;
 use crate::store::{self, Answer, Idempotency, Store};
 use crate::util;
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, MatchedPath, Path, RawQuery, Request, State};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, MatchedPath, Path, RawQuery, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -20,10 +21,10 @@ use loyalty_core::Clock;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::Value;
-use std::collections::VecDeque;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 use tokio::sync::Semaphore;
 
 /// Largest request body (a content feed is the biggest thing anyone sends).
@@ -31,8 +32,19 @@ pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
 /// Default and largest page of a delta feed.
 pub const DEFAULT_LIMIT: i64 = 500;
 pub const MAX_LIMIT: i64 = 1000;
-/// Failed sign-ins (wrong household code) tolerated per minute before 429.
+/// Failed sign-ins (wrong household code) tolerated per client address per minute; past it that
+/// address gets 429 (also for a right code) until the minute has slid on. Other clients are not
+/// affected: the budget of one address never locks out the rest.
 pub const SIGN_IN_FAILURES_PER_MINUTE: usize = 20;
+/// Failed sign-ins tolerated per household code tried (the same wrong code, from any address)
+/// per minute. A right code never fails, so this never locks out its household.
+pub const SIGN_IN_FAILURES_PER_CODE_PER_MINUTE: usize = 5;
+/// New memberships per client address per hour (`POST /v1/members`) by default: a household
+/// enrols once, and a few retries or a family behind one address fit; a script creating members
+/// by the thousand does not. See [`crate::ServerConfig::enrolments_per_hour`].
+pub const ENROLMENTS_PER_HOUR: usize = 20;
+/// Addresses and codes tracked at once by each budget (bounded memory under a flood).
+const BUDGET_KEYS: usize = 65_536;
 
 static LOG_REQUESTS: AtomicBool = AtomicBool::new(false);
 
@@ -61,7 +73,23 @@ pub struct AppState {
     algorithm: TotpAlgorithm,
     in_flight: Arc<Semaphore>,
     faults: Mutex<Option<Fault>>,
-    sign_in_failures: Mutex<VecDeque<Instant>>,
+    /// Failed sign-ins per client address, and per household code tried (its SHA-256).
+    sign_in_by_client: Mutex<Budget>,
+    sign_in_by_code: Mutex<Budget>,
+    /// New memberships per client address.
+    enrolments_by_client: Mutex<Budget>,
+}
+
+/// The budget key of a client: its IPv4 address, or the /64 network of an IPv6 one (a single
+/// host usually holds a whole /64).
+fn client_key(peer: &SocketAddr) -> String {
+    match peer.ip().to_canonical() {
+        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(v6) => {
+            let s = v6.segments();
+            format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+        }
+    }
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -78,6 +106,7 @@ impl AppState {
         till_token: &str,
         algorithm: TotpAlgorithm,
         max_in_flight: usize,
+        enrolments_per_hour: usize,
     ) -> Self {
         let public_key = signing_key.verifying_key().to_bytes();
         Self {
@@ -89,7 +118,21 @@ impl AppState {
             algorithm,
             in_flight: Arc::new(Semaphore::new(max_in_flight.max(1))),
             faults: Mutex::new(None),
-            sign_in_failures: Mutex::new(VecDeque::new()),
+            sign_in_by_client: Mutex::new(Budget::new(
+                chrono::Duration::seconds(60),
+                SIGN_IN_FAILURES_PER_MINUTE,
+                BUDGET_KEYS,
+            )),
+            sign_in_by_code: Mutex::new(Budget::new(
+                chrono::Duration::seconds(60),
+                SIGN_IN_FAILURES_PER_CODE_PER_MINUTE,
+                BUDGET_KEYS,
+            )),
+            enrolments_by_client: Mutex::new(Budget::new(
+                chrono::Duration::hours(1),
+                enrolments_per_hour,
+                BUDGET_KEYS,
+            )),
         }
     }
 
@@ -120,6 +163,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/v1/voucher-key"),
     ("POST", "/v1/members"),
     ("POST", "/v1/sessions"),
+    ("POST", "/v1/sessions/refresh"),
     ("DELETE", "/v1/sessions/current"),
     ("GET", "/v1/me"),
     ("PUT", "/v1/me/consents"),
@@ -152,6 +196,7 @@ pub fn router(state: Shared) -> Router {
         .route("/v1/voucher-key", get(voucher_key))
         .route("/v1/members", post(enrol))
         .route("/v1/sessions", post(sign_in))
+        .route("/v1/sessions/refresh", post(refresh_session))
         .route("/v1/sessions/current", delete(sign_out))
         .route("/v1/me", get(me))
         .route("/v1/me/consents", put(put_consents))
@@ -349,7 +394,7 @@ async fn member_auth(state: &Shared, headers: &HeaderMap) -> ApiResult<(String, 
         .ok_or_else(|| ApiError::Unauthorized("a bearer token is required".into()))?
         .to_string();
     let t = token.clone();
-    let member = state.db(move |s, _, _| s.authenticate(&t)).await?;
+    let member = state.db(move |s, now, _| s.authenticate(&t, now)).await?;
     member
         .map(|m| (m, token))
         .ok_or_else(|| ApiError::Unauthorized("the bearer token is not valid".into()))
@@ -579,11 +624,22 @@ async fn voucher_key(State(state): State<Shared>) -> Response {
 /// `Store::enrol`): 200 instead of 201, with a new token and household code.
 async fn enrol(
     State(state): State<Shared>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     method: Method,
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult<Response> {
     let key = idempotency_key(&headers, false)?;
+    let client = client_key(&peer);
+    if let Some(retry_after) =
+        lock(&state.enrolments_by_client).exhausted(&client, state.clock.now())
+    {
+        return Err(ApiError::TooManyRequests {
+            retry_after,
+            reason: "too many new memberships from this address; retry after the indicated delay"
+                .into(),
+        });
+    }
     let (req, value) = parse_body::<EnrolRequest>(&body)?;
     let display_name = match req.display_name {
         Some(n) if n.trim().is_empty() => None,
@@ -606,6 +662,7 @@ async fn enrol(
     let status = if repeated {
         StatusCode::OK
     } else {
+        lock(&state.enrolments_by_client).hit(&client, state.clock.now());
         StatusCode::CREATED
     };
     let mut response = json(status, &enrolled);
@@ -615,38 +672,75 @@ async fn enrol(
     Ok(response)
 }
 
-async fn sign_in(State(state): State<Shared>, body: Bytes) -> ApiResult<Response> {
+/// POST /v1/sessions. Failed attempts are budgeted per client address and per code tried (see
+/// [`SIGN_IN_FAILURES_PER_MINUTE`]); nothing is counted for a code that signs in.
+async fn sign_in(
+    State(state): State<Shared>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    body: Bytes,
+) -> ApiResult<Response> {
     let (req, _) = parse_body::<SessionRequest>(&body)?;
-    {
-        let mut failures = lock(&state.sign_in_failures);
-        let minute_ago = Instant::now().checked_sub(Duration::from_secs(60));
-        while failures
-            .front()
-            .is_some_and(|t| minute_ago.is_some_and(|m| *t < m))
-        {
-            failures.pop_front();
-        }
-        if failures.len() >= SIGN_IN_FAILURES_PER_MINUTE {
-            return Err(ApiError::TooManyRequests {
-                retry_after: 60,
-                reason: "too many failed sign-ins; retry after the indicated delay".into(),
-            });
-        }
-    }
+    let client = client_key(&peer);
     let household = util::normalize_household_code(&req.household_code).ok_or_else(|| {
         ApiError::invalid("household_code must be 16 characters of Crockford Base32")
     })?;
+    // Never the code itself in memory longer than the request: its hash keys the budget.
+    let code_key = util::sha256_hex(household.as_bytes());
+    let now = state.clock.now();
+    let limited = lock(&state.sign_in_by_client)
+        .exhausted(&client, now)
+        .map(|s| (s, "too many failed sign-ins from this address"))
+        .or_else(|| {
+            lock(&state.sign_in_by_code)
+                .exhausted(&code_key, now)
+                .map(|s| (s, "too many failed sign-ins with this code"))
+        });
+    if let Some((retry_after, why)) = limited {
+        return Err(ApiError::TooManyRequests {
+            retry_after,
+            reason: format!("{why}; retry after the indicated delay"),
+        });
+    }
     let session = state
         .db(move |s, now, _| s.sign_in(&household, now))
         .await?;
     match session {
         Some(created) => Ok(json(StatusCode::CREATED, &created)),
         None => {
-            lock(&state.sign_in_failures).push_back(Instant::now());
+            let now = state.clock.now();
+            lock(&state.sign_in_by_client).hit(&client, now);
+            lock(&state.sign_in_by_code).hit(&code_key, now);
             Err(ApiError::Unauthorized(
                 "the household code is not valid".into(),
             ))
         }
+    }
+}
+
+/// POST /v1/sessions/refresh: a new bearer token and refresh token for a session whose
+/// refresh token is still valid; both old tokens stop working.
+async fn refresh_session(State(state): State<Shared>, body: Bytes) -> ApiResult<Response> {
+    let (req, _) = parse_body::<RefreshRequest>(&body)?;
+    let token = req.refresh_token;
+    if token.is_empty() || token.len() > 512 {
+        return Err(ApiError::invalid(
+            "refresh_token must be 1 to 512 characters",
+        ));
+    }
+    match state
+        .db(move |s, now, _| s.refresh_session(&token, now))
+        .await?
+    {
+        Some(created) => {
+            let mut response = json(StatusCode::OK, &created);
+            response
+                .headers_mut()
+                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            Ok(response)
+        }
+        None => Err(ApiError::Unauthorized(
+            "the refresh token is not valid: sign in again with the household code".into(),
+        )),
     }
 }
 

@@ -21,11 +21,14 @@
 
 mod api;
 mod error;
+mod limit;
 mod model;
 mod store;
 mod util;
 
-pub use api::{ROUTES, SIGN_IN_FAILURES_PER_MINUTE};
+pub use api::{
+    ENROLMENTS_PER_HOUR, ROUTES, SIGN_IN_FAILURES_PER_CODE_PER_MINUTE, SIGN_IN_FAILURES_PER_MINUTE,
+};
 pub use error::ApiError;
 pub use model::CONTENT_KINDS;
 pub use store::{DB_FILE, SCHEMA_VERSION};
@@ -63,6 +66,9 @@ pub struct ServerConfig {
     pub content_dir: Option<PathBuf>,
     /// Log requests to stderr. Default: `LOYALTY_SERVER_LOG=1` in the environment.
     pub log_requests: bool,
+    /// New memberships per client address per hour (default [`ENROLMENTS_PER_HOUR`]); more get
+    /// 429 with `Retry-After`.
+    pub enrolments_per_hour: usize,
 }
 
 impl ServerConfig {
@@ -77,6 +83,7 @@ impl ServerConfig {
             max_in_flight: 256,
             content_dir: None,
             log_requests: std::env::var("LOYALTY_SERVER_LOG").is_ok_and(|v| v == "1"),
+            enrolments_per_hour: ENROLMENTS_PER_HOUR,
         }
     }
 }
@@ -93,6 +100,7 @@ impl fmt::Debug for ServerConfig {
             .field("max_in_flight", &self.max_in_flight)
             .field("content_dir", &self.content_dir)
             .field("log_requests", &self.log_requests)
+            .field("enrolments_per_hour", &self.enrolments_per_hour)
             .finish_non_exhaustive()
     }
 }
@@ -117,6 +125,7 @@ pub struct RunningServer {
     /// The address it listens on (with the port actually bound).
     pub addr: SocketAddr,
     till_token: String,
+    generated_till_token: bool,
     public_key_hex: String,
     stop: oneshot::Sender<()>,
     task: JoinHandle<std::io::Result<()>>,
@@ -139,6 +148,14 @@ impl RunningServer {
     /// The bearer token of the till and admin endpoints.
     pub fn till_token(&self) -> &str {
         &self.till_token
+    }
+
+    /// The till/admin token when this start generated it (no token given, none stored yet):
+    /// the one time to show it to the operator. `None` when the operator passed one in or it
+    /// was generated at an earlier start (it stays in the database; never printed again).
+    pub fn generated_till_token(&self) -> Option<&str> {
+        self.generated_till_token
+            .then_some(self.till_token.as_str())
     }
 
     /// The retailer's Ed25519 voucher public key (64 upper-case hex characters), for apps and
@@ -183,10 +200,16 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
     let data_dir = config.data_dir.clone();
     let content_dir = config.content_dir.clone();
     let clock = Arc::clone(&config.now);
+    let given = config.till_token.is_some();
     let (store, signing_key, stored_token) = tokio::task::spawn_blocking(move || {
         let mut store = store::Store::open(&data_dir)?;
         let key = store.signing_key()?;
-        let token = store.stored_till_token()?;
+        // Generated (and stored) only when needed: never behind the operator's back.
+        let token = if given {
+            None
+        } else {
+            Some(store.stored_till_token()?)
+        };
         if let Some(dir) = content_dir {
             publish_content_dir(&mut store, &dir, clock.now())?;
         }
@@ -195,7 +218,11 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
     .await
     .map_err(|_| ServerError::Config("the start-up task failed".into()))??;
 
-    let till_token = config.till_token.clone().unwrap_or(stored_token);
+    let (till_token, generated_till_token) = match (config.till_token.clone(), stored_token) {
+        (Some(t), _) => (t, false),
+        (None, Some((t, generated))) => (t, generated),
+        (None, None) => return Err(ServerError::Config("no till token".into())),
+    };
     let public_key_hex = public_key_hex(&signing_key.verifying_key());
     let state = Arc::new(api::AppState::new(
         store,
@@ -204,6 +231,7 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
         &till_token,
         config.totp_algorithm,
         config.max_in_flight,
+        config.enrolments_per_hour,
     ));
     let listener = tokio::net::TcpListener::bind(config.addr)
         .await
@@ -212,15 +240,20 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
     let app = api::router(state);
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async move {
-                let _ = stopped.await;
-            })
-            .await
+        // The peer address feeds the per-client budgets (enrolment, failed sign-ins).
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move {
+            let _ = stopped.await;
+        })
+        .await
     });
     Ok(RunningServer {
         addr,
         till_token,
+        generated_till_token,
         public_key_hex,
         stop,
         task,

@@ -1,5 +1,5 @@
 //! `loyalty-server --data DIR [--addr 127.0.0.1:8080] [--till-token T] [--content DIR]
-//! [--allow-remote]`: runs the reference server until Ctrl-C.
+//! [--allow-remote] [--enrolments-per-hour N]`: runs the reference server until Ctrl-C.
 
 use loyalty_server::{start, ServerConfig};
 use std::net::{SocketAddr, ToSocketAddrs};
@@ -7,14 +7,18 @@ use std::process::ExitCode;
 
 const USAGE: &str = "\
 usage: loyalty-server --data DIR [--addr HOST:PORT] [--till-token TOKEN] [--content DIR] [--allow-remote]
+                      [--enrolments-per-hour N]
 
   --data DIR          database directory (created if missing); data survives restarts
   --addr HOST:PORT    where to listen (default 127.0.0.1:8080; port 0 picks a free one)
   --till-token TOKEN  bearer token of the till and admin endpoints (16+ characters);
-                      default: generated on first start and kept in the database
+                      default: generated on first start, printed that once, and kept in
+                      the database
   --content DIR       publish <kind>.json files (reminder-rules, recipes, recalls,
                       post-purchase) found there as new content versions at start
   --allow-remote      allow a non-loopback address (plain HTTP: trusted networks only)
+  --enrolments-per-hour N
+                      new memberships per client address per hour (default 20)
 
 Set LOYALTY_SERVER_LOG=1 to log requests (method, path template, status, duration) to stderr.";
 
@@ -24,6 +28,7 @@ fn parse_args(args: &[String]) -> Result<ServerConfig, String> {
     let mut till_token = None;
     let mut content = None;
     let mut allow_remote = false;
+    let mut enrolments = None;
     let mut it = args.iter();
     while let Some(arg) = it.next() {
         let mut value = |name: &str| {
@@ -44,6 +49,17 @@ fn parse_args(args: &[String]) -> Result<ServerConfig, String> {
             "--till-token" => till_token = Some(value("--till-token")?),
             "--content" => content = Some(value("--content")?),
             "--allow-remote" => allow_remote = true,
+            "--enrolments-per-hour" => {
+                let text = value("--enrolments-per-hour")?;
+                enrolments = Some(
+                    text.parse::<usize>()
+                        .ok()
+                        .filter(|n| (1..=1_000_000).contains(n))
+                        .ok_or_else(|| {
+                            format!("--enrolments-per-hour: not a number from 1 to 1000000: {text}")
+                        })?,
+                );
+            }
             "-h" | "--help" => return Err(String::new()),
             other => return Err(format!("unknown argument: {other}")),
         }
@@ -54,6 +70,9 @@ fn parse_args(args: &[String]) -> Result<ServerConfig, String> {
     config.till_token = till_token;
     config.content_dir = content.map(Into::into);
     config.allow_remote = allow_remote;
+    if let Some(n) = enrolments {
+        config.enrolments_per_hour = n;
+    }
     Ok(config)
 }
 
@@ -81,7 +100,10 @@ async fn main() -> ExitCode {
     };
     println!("loyalty-server listening on {}", server.base_url());
     println!("data directory: {}", data_dir.display());
-    println!("till/admin token: {}", server.till_token());
+    if let Some(token) = server.generated_till_token() {
+        // Shown this once: it stays in the database and is never printed again.
+        println!("till/admin token (generated now, shown once; keep it): {token}");
+    }
     println!("voucher public key (Ed25519): {}", server.public_key_hex());
     println!("press Ctrl-C to stop");
     if let Err(e) = tokio::signal::ctrl_c().await {
@@ -112,5 +134,12 @@ mod tests {
         assert!(parse_args(&args(&["--data"])).is_err());
         assert!(parse_args(&args(&["--data", "d", "--bogus"])).is_err());
         assert_eq!(parse_args(&args(&["--help"])).unwrap_err(), "");
+        let c = parse_args(&args(&["--data", "d", "--enrolments-per-hour", "500"])).unwrap();
+        assert_eq!(c.enrolments_per_hour, 500);
+        let c = parse_args(&args(&["--data", "d"])).unwrap();
+        assert_eq!(c.enrolments_per_hour, loyalty_server::ENROLMENTS_PER_HOUR);
+        for bad in ["0", "-1", "ten", "99999999999999999999999"] {
+            assert!(parse_args(&args(&["--data", "d", "--enrolments-per-hour", bad])).is_err());
+        }
     }
 }

@@ -20,6 +20,15 @@ pub struct Enrolled {
     pub card_number: String,
     pub token: String,
     pub household_code: String,
+    /// Renews the session (`POST /v1/sessions/refresh`) once `token` expires.
+    pub refresh_token: String,
+    /// When `token` stops working.
+    pub expires_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct RefreshRequest {
+    pub refresh_token: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -32,6 +41,8 @@ pub struct SessionCreated {
     pub member_id: String,
     pub card_number: String,
     pub token: String,
+    pub refresh_token: String,
+    pub expires_at: DateTime<Utc>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

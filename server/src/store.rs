@@ -32,7 +32,7 @@ use std::path::Path;
 /// "LOYL": marks the database file as this server's.
 const APPLICATION_ID: i64 = 0x4C4F_594C;
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 /// File name of the database inside the data directory.
 pub const DB_FILE: &str = "loyalty-server.sqlite3";
 
@@ -139,6 +139,23 @@ CREATE TABLE enrolment_keys (
     created_at   TEXT NOT NULL
 ) STRICT;
 "#;
+
+/// Sessions get a lifetime: the bearer token expires `SESSION_TOKEN_DAYS` after it was issued
+/// (or last renewed); the refresh token renews it (`POST /v1/sessions/refresh`, both tokens
+/// replaced) while the session was renewed within `SESSION_REFRESH_DAYS`. Sessions from before
+/// (no expiry yet) get one at their first use.
+const SCHEMA_V3: &str = r#"
+ALTER TABLE sessions ADD COLUMN expires_at TEXT;
+ALTER TABLE sessions ADD COLUMN refresh_hash TEXT;
+ALTER TABLE sessions ADD COLUMN refresh_expires_at TEXT;
+CREATE UNIQUE INDEX sessions_by_refresh ON sessions(refresh_hash);
+"#;
+
+/// Lifetime of a bearer token.
+pub const SESSION_TOKEN_DAYS: i64 = 30;
+/// A session not renewed for this long ends (its refresh token stops working): a device left
+/// unused for two years signs in again with the household code.
+pub const SESSION_REFRESH_DAYS: i64 = 730;
 
 /// How long an enrolment's Idempotency-Key names its member; an older key counts as unknown.
 pub const ENROLMENT_KEY_TTL_HOURS: i64 = 24;
@@ -284,7 +301,7 @@ impl Store {
     /// Runs the migration steps after `version`, one per version, each in its own transaction
     /// that also sets user_version (a crash between two steps resumes at the next open).
     fn upgrade(&mut self, version: i64) -> Result<(), OpenError> {
-        let steps: [(i64, &str); 1] = [(2, SCHEMA_V2)];
+        let steps: [(i64, &str); 2] = [(2, SCHEMA_V2), (3, SCHEMA_V3)];
         for (to, sql) in steps {
             if version >= to {
                 continue;
@@ -327,13 +344,14 @@ impl Store {
     }
 
     /// The till/admin token: the stored one, or a new random one stored for the next start.
-    pub fn stored_till_token(&self) -> Result<String, OpenError> {
+    /// With whether it was generated now.
+    pub fn stored_till_token(&self) -> Result<(String, bool), OpenError> {
         if let Some(token) = self.meta("till_token")? {
-            return Ok(token);
+            return Ok((token, false));
         }
         let token = util::new_token();
         self.set_meta("till_token", &token)?;
-        Ok(token)
+        Ok((token, true))
     }
 
     // ---- the idempotent write ------------------------------------------------------------
@@ -453,7 +471,7 @@ impl Store {
             if inserted == 0 {
                 continue;
             }
-            insert_session(&tx, &token, &member_id, now)?;
+            let (refresh_token, expires_at) = insert_session(&tx, &token, &member_id, now)?;
             if let (Some(key), Some(key_hash)) = (key, &key_hash) {
                 // An expired row of the same key is replaced: the key now names this member.
                 tx.execute(
@@ -471,6 +489,8 @@ impl Store {
                     card_number,
                     token,
                     household_code,
+                    refresh_token,
+                    expires_at,
                 },
                 false,
             ));
@@ -500,12 +520,70 @@ impl Store {
             return Ok(None);
         };
         let token = util::new_token();
-        insert_session(&tx, &token, &member_id, now)?;
+        let (refresh_token, expires_at) = insert_session(&tx, &token, &member_id, now)?;
         tx.commit()?;
         Ok(Some(SessionCreated {
             member_id,
             card_number,
             token,
+            refresh_token,
+            expires_at,
+        }))
+    }
+
+    /// Renews the session of `refresh_token` (still valid at `now`): a new bearer token and a
+    /// new refresh token, both old ones stop working. `None`: unknown, used already, or ended.
+    pub fn refresh_session(
+        &mut self,
+        refresh_token: &str,
+        now: DateTime<Utc>,
+    ) -> ApiResult<Option<SessionCreated>> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let row: Option<(String, String, String, Option<String>)> = tx
+            .query_row(
+                "SELECT s.token_hash, s.member_id, m.card_number, s.refresh_expires_at
+                 FROM sessions s JOIN members m ON m.id = s.member_id
+                 WHERE s.refresh_hash = ?1",
+                [util::sha256_hex(refresh_token.as_bytes())],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )
+            .optional()?;
+        let Some((old_hash, member_id, card_number, refresh_expires)) = row else {
+            return Ok(None);
+        };
+        let alive = refresh_expires
+            .as_deref()
+            .and_then(util::parse_time)
+            .is_some_and(|t| t > now);
+        if !alive {
+            tx.execute("DELETE FROM sessions WHERE token_hash = ?1", [&old_hash])?;
+            tx.commit()?;
+            return Ok(None);
+        }
+        let token = util::new_token();
+        let refresh = util::new_token();
+        let expires_at = now + chrono::Duration::days(SESSION_TOKEN_DAYS);
+        tx.execute(
+            "UPDATE sessions SET token_hash = ?1, expires_at = ?2, refresh_hash = ?3,
+                 refresh_expires_at = ?4
+             WHERE token_hash = ?5",
+            params![
+                util::sha256_hex(token.as_bytes()),
+                fmt_time(expires_at),
+                util::sha256_hex(refresh.as_bytes()),
+                fmt_time(now + chrono::Duration::days(SESSION_REFRESH_DAYS)),
+                old_hash
+            ],
+        )?;
+        tx.commit()?;
+        Ok(Some(SessionCreated {
+            member_id,
+            card_number,
+            token,
+            refresh_token: refresh,
+            expires_at,
         }))
     }
 
@@ -516,15 +594,39 @@ impl Store {
     }
 
     /// The member a bearer token belongs to.
-    pub fn authenticate(&self, token: &str) -> ApiResult<Option<String>> {
-        Ok(self
+    /// An expired token is refused (its session renews with its refresh token); a session from
+    /// before expiries existed gets one now.
+    pub fn authenticate(&self, token: &str, now: DateTime<Utc>) -> ApiResult<Option<String>> {
+        let hash = util::sha256_hex(token.as_bytes());
+        let row: Option<(String, Option<String>)> = self
             .conn
             .query_row(
-                "SELECT member_id FROM sessions WHERE token_hash = ?1",
-                [util::sha256_hex(token.as_bytes())],
-                |r| r.get(0),
+                "SELECT member_id, expires_at FROM sessions WHERE token_hash = ?1",
+                [&hash],
+                |r| Ok((r.get(0)?, r.get(1)?)),
             )
-            .optional()?)
+            .optional()?;
+        let Some((member_id, expires_at)) = row else {
+            return Ok(None);
+        };
+        match expires_at {
+            Some(t) => {
+                let live = util::parse_time(&t).is_some_and(|t| t > now);
+                Ok(live.then_some(member_id))
+            }
+            None => {
+                self.conn.execute(
+                    "UPDATE sessions SET expires_at = ?1, refresh_expires_at = ?2
+                     WHERE token_hash = ?3",
+                    params![
+                        fmt_time(now + chrono::Duration::days(SESSION_TOKEN_DAYS)),
+                        fmt_time(now + chrono::Duration::days(SESSION_REFRESH_DAYS)),
+                        hash
+                    ],
+                )?;
+                Ok(Some(member_id))
+            }
+        }
     }
 
     pub fn sign_out(&mut self, token: &str) -> ApiResult<()> {
@@ -592,6 +694,21 @@ impl Store {
 
     // ---- delta feeds ---------------------------------------------------------------------
 
+    /// The member's latest change sequence number: no cursor this server issues goes past it.
+    /// A cursor beyond it (kept by a device while the server was restored from a backup) is
+    /// answered with an empty page whose `next_cursor` is this head, so the device sees its
+    /// feed went back and starts it over instead of silently missing what comes next.
+    fn head(&self, member_id: &str) -> ApiResult<Option<i64>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT change_seq FROM members WHERE id = ?1",
+                [member_id],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
     pub fn ledger_page(
         &self,
         member_id: &str,
@@ -607,7 +724,11 @@ impl Store {
                 Ok((ledger_item(r), r.get::<_, i64>(7)?))
             })?
             .collect::<Result<Vec<_>, _>>()?;
-        page(rows, after, limit)
+        page(
+            rows,
+            self.head(member_id)?.map_or(after, |h| after.min(h)),
+            limit,
+        )
     }
 
     pub fn vouchers_page(
@@ -625,7 +746,11 @@ impl Store {
                 Ok((voucher_item(r), r.get::<_, i64>(9)?))
             })?
             .collect::<Result<Vec<_>, _>>()?;
-        page(rows, after, limit)
+        page(
+            rows,
+            self.head(member_id)?.map_or(after, |h| after.min(h)),
+            limit,
+        )
     }
 
     pub fn receipts_page(
@@ -646,7 +771,11 @@ impl Store {
                 ))
             })?
             .collect::<Result<Vec<_>, _>>()?;
-        page(rows, after, limit)
+        page(
+            rows,
+            self.head(member_id)?.map_or(after, |h| after.min(h)),
+            limit,
+        )
     }
 
     // ---- content -------------------------------------------------------------------------
@@ -730,17 +859,29 @@ impl Store {
     }
 }
 
+/// A new session: returns its refresh token and when the bearer token expires.
 fn insert_session(
     tx: &Transaction<'_>,
     token: &str,
     member_id: &str,
     now: DateTime<Utc>,
-) -> rusqlite::Result<()> {
+) -> rusqlite::Result<(String, DateTime<Utc>)> {
+    let refresh = util::new_token();
+    let expires = now + chrono::Duration::days(SESSION_TOKEN_DAYS);
     tx.execute(
-        "INSERT INTO sessions (token_hash, member_id, created_at) VALUES (?1, ?2, ?3)",
-        params![util::sha256_hex(token.as_bytes()), member_id, fmt_time(now)],
+        "INSERT INTO sessions (token_hash, member_id, created_at, expires_at, refresh_hash,
+             refresh_expires_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![
+            util::sha256_hex(token.as_bytes()),
+            member_id,
+            fmt_time(now),
+            fmt_time(expires),
+            util::sha256_hex(refresh.as_bytes()),
+            fmt_time(now + chrono::Duration::days(SESSION_REFRESH_DAYS)),
+        ],
     )?;
-    Ok(())
+    Ok((refresh, expires))
 }
 
 /// Gives the member a new household code (stored as its SHA-256; the old code stops working)
@@ -797,13 +938,15 @@ fn enrolment_repeat(
     let member = member_where(tx, "id", &member_id)?
         .ok_or_else(|| ApiError::Internal("an enrolment key names no member".into()))?;
     let token = util::new_token();
-    insert_session(tx, &token, &member.id, now)?;
+    let (refresh_token, expires_at) = insert_session(tx, &token, &member.id, now)?;
     let household_code = rotate_household_code(tx, &member.id)?;
     Ok(Some(Enrolled {
         member_id: member.id,
         card_number: member.card_number,
         token,
         household_code,
+        refresh_token,
+        expires_at,
     }))
 }
 

@@ -756,7 +756,17 @@ async fn expired_revoked_and_unknown_vouchers_are_rejected() {
     let v = redeem("v_does_not_exist").await;
     assert_eq!(v["outcome"], "rejected");
     s.clock.advance(Duration::days(31));
-    let v = redeem(expiring["id"].as_str().unwrap()).await;
+    // The bearer token has expired by now too (30 days): a device signed in afresh asks.
+    let fresh_token = s.second_device(&m).await;
+    let v = s
+        .post(
+            "/v1/redemptions",
+            &fresh_token,
+            &key(),
+            json!({"voucher_id": expiring["id"].as_str().unwrap()}),
+        )
+        .await
+        .json();
     assert_eq!(v["outcome"], "rejected");
     assert!(v["reason"].as_str().unwrap().contains("expired"));
 
@@ -1807,14 +1817,15 @@ async fn shedding_load_answers_429_and_503_with_retry_after() {
     .await
     .assert_error(400, "invalid_input");
 
-    // Guessing household codes: after SIGN_IN_FAILURES_PER_MINUTE failures, 429.
-    for _ in 0..loyalty_server::SIGN_IN_FAILURES_PER_MINUTE {
+    // Guessing household codes: after SIGN_IN_FAILURES_PER_MINUTE failures from one address,
+    // 429 for that address.
+    for i in 0..loyalty_server::SIGN_IN_FAILURES_PER_MINUTE {
         s.call(
             "POST",
             "/v1/sessions",
             None,
             None,
-            Some(&json!({"household_code": "0000-0000-0000-0001"})),
+            Some(&json!({"household_code": format!("0000-0000-0000-{i:04}")})),
         )
         .await
         .assert_error(401, "unauthorized");
@@ -1879,4 +1890,221 @@ async fn requests_over_the_in_flight_limit_are_shed() {
         "the slot is freed when the slow client goes away"
     );
     server.shutdown().await;
+}
+
+/// POST /v1/sessions from a given loopback address.
+async fn sign_in_from(s: &TestServer, from: [u8; 4], code: &str) -> Resp {
+    let body = serde_json::to_vec(&json!({ "household_code": code })).unwrap();
+    common::request_from(
+        Some(std::net::IpAddr::from(from)),
+        s.addr(),
+        "POST",
+        "/v1/sessions",
+        &[],
+        Some(&body),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn failed_sign_ins_are_budgeted_per_client_and_per_code_not_for_everyone() {
+    let s = TestServer::start().await;
+    let m = s.enrol(Some("Ann")).await;
+    // One address guesses: it is blocked, with Retry-After...
+    for i in 0..loyalty_server::SIGN_IN_FAILURES_PER_MINUTE {
+        let code = format!("1111-2222-3333-{i:04}");
+        sign_in_from(&s, [127, 0, 0, 2], &code)
+            .await
+            .assert_error(401, "unauthorized");
+    }
+    let blocked = sign_in_from(&s, [127, 0, 0, 2], &m.household).await;
+    blocked.assert_error(429, "too_many_requests");
+    let wait: u64 = blocked.header("retry-after").unwrap().parse().unwrap();
+    assert!((1..=60).contains(&wait), "{wait}");
+    // ...while the household still joins from any other address.
+    assert_eq!(
+        sign_in_from(&s, [127, 0, 0, 3], &m.household).await.status,
+        201
+    );
+    // One wrong code tried from many addresses: that code is blocked, other codes are not.
+    let wrong = "7777-7777-7777-7777";
+    for n in 0..loyalty_server::SIGN_IN_FAILURES_PER_CODE_PER_MINUTE {
+        sign_in_from(&s, [127, 0, 1, n as u8 + 1], wrong)
+            .await
+            .assert_error(401, "unauthorized");
+    }
+    sign_in_from(&s, [127, 0, 2, 1], wrong)
+        .await
+        .assert_error(429, "too_many_requests");
+    assert_eq!(
+        sign_in_from(&s, [127, 0, 2, 1], &m.household).await.status,
+        201
+    );
+    // The budgets slide on the server's clock.
+    s.clock.advance(chrono::Duration::seconds(61));
+    assert_eq!(
+        sign_in_from(&s, [127, 0, 0, 2], &m.household).await.status,
+        201
+    );
+    sign_in_from(&s, [127, 0, 2, 2], wrong)
+        .await
+        .assert_error(401, "unauthorized");
+}
+
+/// POST /v1/members from a given loopback address.
+async fn enrol_from(addr: std::net::SocketAddr, from: [u8; 4], key: Option<String>) -> Resp {
+    let mut headers = Vec::new();
+    if let Some(k) = &key {
+        headers.push(("Idempotency-Key", k.as_str()));
+    }
+    common::request_from(
+        Some(std::net::IpAddr::from(from)),
+        addr,
+        "POST",
+        "/v1/members",
+        &headers,
+        Some(br#"{"display_name": null}"#),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn enrolment_is_rate_limited_per_client_address() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = std::sync::Arc::new(loyalty_core::ManualClock::new(t0()));
+    let mut c = common::config(dir.path(), &clock);
+    c.enrolments_per_hour = 3;
+    let server = loyalty_server::start(c).await.unwrap();
+    for _ in 0..3 {
+        assert_eq!(
+            enrol_from(server.addr, [127, 0, 0, 5], None).await.status,
+            201
+        );
+    }
+    let limited = enrol_from(server.addr, [127, 0, 0, 5], None).await;
+    limited.assert_error(429, "too_many_requests");
+    let wait: u64 = limited.header("retry-after").unwrap().parse().unwrap();
+    assert!((3500..=3600).contains(&wait), "{wait}");
+    // Another address enrols; the first one again an hour later.
+    assert_eq!(
+        enrol_from(server.addr, [127, 0, 0, 6], None).await.status,
+        201
+    );
+    clock.advance(chrono::Duration::minutes(61));
+    assert_eq!(
+        enrol_from(server.addr, [127, 0, 0, 5], None).await.status,
+        201
+    );
+    server.shutdown().await;
+
+    // The default budget: a script creating members from one address stops at
+    // ENROLMENTS_PER_HOUR (before: 2,000 in 1.2 s).
+    let dir = tempfile::tempdir().unwrap();
+    let server = loyalty_server::start(common::config(dir.path(), &clock))
+        .await
+        .unwrap();
+    let mut created = 0;
+    for i in 0..100 {
+        let r = enrol_from(server.addr, [127, 0, 0, 7], Some(format!("enrol-{i}"))).await;
+        match r.status {
+            201 => created += 1,
+            429 => {}
+            other => panic!("{other}: {}", r.text()),
+        }
+    }
+    assert_eq!(created, loyalty_server::ENROLMENTS_PER_HOUR);
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_till_token_is_shown_only_when_generated_and_only_at_the_first_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = loyalty_server::ServerConfig::new(dir.path());
+    c.till_token = None;
+    let a = loyalty_server::start(c.clone()).await.unwrap();
+    let token = a
+        .generated_till_token()
+        .expect("generated at the first start")
+        .to_string();
+    assert_eq!(token, a.till_token());
+    a.shutdown().await;
+    let b = loyalty_server::start(c.clone()).await.unwrap();
+    assert_eq!(b.till_token(), token, "kept");
+    assert_eq!(b.generated_till_token(), None, "never shown again");
+    b.shutdown().await;
+    // Passed in by the operator: not shown, and none generated behind their back.
+    let other = tempfile::tempdir().unwrap();
+    let mut given = loyalty_server::ServerConfig::new(other.path());
+    given.till_token = Some("operator-chosen-token-0123".into());
+    let g = loyalty_server::start(given).await.unwrap();
+    assert_eq!(g.generated_till_token(), None);
+    g.shutdown().await;
+    let mut later = loyalty_server::ServerConfig::new(other.path());
+    later.till_token = None;
+    let l = loyalty_server::start(later).await.unwrap();
+    assert!(l.generated_till_token().is_some(), "first generated now");
+    l.shutdown().await;
+}
+
+#[tokio::test]
+async fn sessions_expire_and_renew_with_a_single_use_refresh_token() {
+    let s = TestServer::start().await;
+    let r = s
+        .call(
+            "POST",
+            "/v1/members",
+            None,
+            None,
+            Some(&json!({"display_name": null})),
+        )
+        .await;
+    assert_eq!(r.status, 201);
+    let v = r.json();
+    let token = v["token"].as_str().unwrap().to_string();
+    let refresh = v["refresh_token"].as_str().unwrap().to_string();
+    assert!(v["expires_at"].as_str().is_some());
+    assert_eq!(s.get("/v1/me", &token).await.status, 200);
+    // Before: a token worked forever. Now it expires after SESSION_TOKEN_DAYS.
+    s.clock.advance(Duration::days(31));
+    s.get("/v1/me", &token)
+        .await
+        .assert_error(401, "unauthorized");
+    let body = json!({ "refresh_token": refresh });
+    let r = s
+        .call("POST", "/v1/sessions/refresh", None, None, Some(&body))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let renewed = r.json();
+    let new_token = renewed["token"].as_str().unwrap().to_string();
+    let new_refresh = renewed["refresh_token"].as_str().unwrap().to_string();
+    assert_eq!(renewed["member_id"], v["member_id"]);
+    assert_eq!(s.get("/v1/me", &new_token).await.status, 200);
+    // Single use: the old refresh token and the old bearer token are gone.
+    s.call("POST", "/v1/sessions/refresh", None, None, Some(&body))
+        .await
+        .assert_error(401, "unauthorized");
+    s.get("/v1/me", &token)
+        .await
+        .assert_error(401, "unauthorized");
+    // A session left alone past SESSION_REFRESH_DAYS ends.
+    s.clock.advance(Duration::days(731));
+    s.call(
+        "POST",
+        "/v1/sessions/refresh",
+        None,
+        None,
+        Some(&json!({ "refresh_token": new_refresh })),
+    )
+    .await
+    .assert_error(401, "unauthorized");
+    // Bad input is a 400.
+    s.call(
+        "POST",
+        "/v1/sessions/refresh",
+        None,
+        None,
+        Some(&json!({ "refresh_token": "" })),
+    )
+    .await
+    .assert_error(400, "invalid_input");
 }

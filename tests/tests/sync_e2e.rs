@@ -9,8 +9,10 @@ mod support;
 
 use loyalty_core::log::{LogLevel, LogSink};
 use loyalty_core::points::EntryStatus;
-use loyalty_core::store::ReminderKey;
-use loyalty_core::sync::{ListenerHandle, PushPlatform, SyncConfig, SyncState, SyncStatus};
+use loyalty_core::store::{Feed, ReminderKey};
+use loyalty_core::sync::{
+    ListenerHandle, PushPlatform, SyncConfig, SyncNoticeKind, SyncState, SyncStatus,
+};
 use loyalty_core::wallet::VoucherState;
 use loyalty_core::ApiError;
 use serde_json::json;
@@ -628,8 +630,39 @@ async fn two_devices_of_a_household_redeem_the_same_voucher_offline() {
     // Back online at the same time.
     let (phone_sync, tablet_sync) = (phone.client.sync(), tablet.client.sync());
     let (a, b) = tokio::join!(phone_sync.sync_now(), tablet_sync.sync_now());
-    a.unwrap();
-    b.unwrap();
+    let (a, b) = (a.unwrap(), b.unwrap());
+    // The device whose redemption of v1 lost is told so, once, in words the app can show; the
+    // winner is told nothing (before: neither report said anything).
+    let mut notices: Vec<_> = a.notices.iter().chain(&b.notices).collect();
+    assert_eq!(notices.len(), 1, "{a:?} {b:?}");
+    let notice = notices.pop().unwrap();
+    assert_eq!(notice.kind, SyncNoticeKind::VoucherUsedElsewhere);
+    assert_eq!(notice.voucher_id, v1);
+    assert_eq!(notice.voucher_title, "Free coffee");
+    let voucher_code = phone.client.store().voucher(&v1).unwrap().unwrap().code;
+    let texts: Vec<String> = ["nl-BE", "fr-BE", "en"]
+        .iter()
+        .map(|l| notice.text(l))
+        .collect();
+    assert!(
+        texts[0].contains("ander toestel van je huishouden"),
+        "{}",
+        texts[0]
+    );
+    assert!(
+        texts[1].contains("autre appareil de votre ménage"),
+        "{}",
+        texts[1]
+    );
+    assert!(
+        texts[2].contains("another device of your household"),
+        "{}",
+        texts[2]
+    );
+    for t in &texts {
+        assert!(t.contains("Free coffee"), "{t}");
+        assert!(!t.contains(&voucher_code) && !t.contains(&member), "{t}");
+    }
     // Whichever came second learns of v2 only from the feed: sync both once more.
     phone.client.sync().sync_now().await.unwrap();
     tablet.client.sync().sync_now().await.unwrap();
@@ -884,7 +917,13 @@ async fn unauthorized_stops_and_changes_nothing() {
     let requests = proxy.requests();
     let err = sync.sync_now().await.unwrap_err();
     assert!(matches!(err, ApiError::Unauthorized { .. }), "{err:?}");
-    assert_eq!(proxy.requests() - requests, 1, "401 is not retried");
+    // 401 is not retried: one renewal with the refresh token is tried, and refused (the
+    // session is gone, not merely expired).
+    assert_eq!(proxy.requests() - requests, 2, "{:?}", proxy.log());
+    assert!(proxy
+        .log()
+        .last()
+        .is_some_and(|l| l.starts_with("POST /v1/sessions/refresh -> 401")));
     let after = (
         store.ledger_entries().unwrap(),
         store.vouchers().unwrap(),
@@ -1268,4 +1307,107 @@ async fn https_goes_through_rustls_and_refuses_a_server_that_is_not_tls() {
     // A failed connection is retried (the enrolment carries its Idempotency-Key).
     assert!(accepted.load(std::sync::atomic::Ordering::SeqCst) > 1);
     assert!(!device.client.sync().is_signed_in().unwrap());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unusable_cursors_are_never_stored_and_a_stored_one_is_dropped() {
+    let (_dir, server, proxy, device) = setup(test_config()).await;
+    let member = device.member_id();
+    seed(&server, &member, 2, 3, 2).await;
+    let sync = device.client.sync();
+    let store = device.client.store();
+    // A server that sends cursors outside its grammar, once each: the page is refused as
+    // malformed (retried: the next answer is sound), and nothing unusable is stored.
+    for bad in ["c5.0", "garbage", "c1.99999999999999999999"] {
+        proxy.inject("GET", "/v1/ledger", 0, 1, Fault::NextCursor(bad));
+        server.add_points(&member, 3, "More").await;
+        sync.sync_now()
+            .await
+            .expect("a sync despite an unusable cursor");
+        let stored = store.sync_cursor(Feed::Ledger).unwrap().unwrap();
+        assert!(stored.starts_with("c1."), "{stored}");
+        assert_ne!(stored, bad);
+        assert_mirrors(&server, &device).await;
+    }
+    // What an earlier client stored from such a server: dropped, the feed starts over, and
+    // the device keeps syncing (before: 400 at every sync, for good).
+    for bad in ["c5.0", "garbage", "c1.99999999999999999999"] {
+        store.apply_ledger_page(&[], bad).unwrap();
+        store.apply_receipt_page(&[], bad).unwrap();
+        server.add_points(&member, 4, "Later").await;
+        sync.sync_now().await.expect("the stored cursor is dropped");
+        assert!(store
+            .sync_cursor(Feed::Ledger)
+            .unwrap()
+            .unwrap()
+            .starts_with("c1."));
+        assert_mirrors(&server, &device).await;
+    }
+    // A cursor in the grammar that the server refuses (400): the feed starts over too.
+    proxy.inject("GET", "/v1/vouchers", 0, 1, Fault::Status(400, None));
+    server.issue_voucher(&member, "After a refusal").await;
+    sync.sync_now()
+        .await
+        .expect("a refused cursor starts the feed over");
+    assert_mirrors(&server, &device).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_restored_from_a_backup_is_noticed_and_its_new_entries_arrive() {
+    let (dir, mut server, proxy, device) = setup(test_config()).await;
+    let member = device.member_id();
+    seed(&server, &member, 1, 2, 1).await;
+    let sync = device.client.sync();
+    sync.sync_now().await.unwrap();
+    // The backup, taken with the server stopped.
+    server.stop().await;
+    let backup = dir.path().join("backup");
+    copy_dir(&server.data, &backup);
+    server.restart().await;
+    proxy.set_upstream(Some(server.addr));
+    // Life goes on after the backup: the device's cursors move past what the backup holds.
+    for _ in 0..5 {
+        server.issue_voucher(&member, "Lost with the restore").await;
+    }
+    sync.sync_now().await.unwrap();
+    // The server is restored from the backup, and new entries come in.
+    server.stop().await;
+    std::fs::remove_dir_all(&server.data).unwrap();
+    copy_dir(&backup, &server.data);
+    server.restart().await;
+    proxy.set_upstream(Some(server.addr));
+    server.issue_voucher(&member, "After the restore").await;
+    let report = sync.sync_now().await.expect("a sync after the restore");
+    // Before: the device's cursors stayed ahead of the restored server, and the voucher issued
+    // after the restore never reached it. Now every feed started over from the beginning.
+    assert!(report.vouchers_applied >= 1, "{report:?}");
+    assert!(device
+        .client
+        .wallet()
+        .usable_now()
+        .unwrap()
+        .iter()
+        .any(|v| v.title == "After the restore"));
+    server.issue_voucher(&member, "Later still").await;
+    sync.sync_now().await.unwrap();
+    assert!(device
+        .client
+        .wallet()
+        .usable_now()
+        .unwrap()
+        .iter()
+        .any(|v| v.title == "Later still"));
+}
+
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let target = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), &target).unwrap();
+        }
+    }
 }

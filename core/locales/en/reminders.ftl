@@ -161,3 +161,8 @@ event-voucher-reason = You have an invitation to { $event } in your wallet.
 
 push-reason-marketing = You get this because you agreed to receive offers and news from us.
 push-reason-service = You get this service message because you are a member of our loyalty programme.
+
+## Sync notices (shown in the app after a sync)
+
+sync-voucher-used-elsewhere = Your voucher “{ $voucher }” had already been used on another device of your household, so it was not used again here. It now shows as used on this device too.
+sync-voucher-refused = Your voucher “{ $voucher }” could not be used: the shop no longer accepts it (it may have expired or been withdrawn).

@@ -166,3 +166,8 @@ event-voucher-reason = Votre portefeuille contient une invitation à { $event }.
 
 push-reason-marketing = Vous recevez ce message car vous avez accepté de recevoir nos offres et actualités.
 push-reason-service = Vous recevez ce message de service car vous êtes membre de notre programme de fidélité.
+
+## Avis de synchronisation (affichés dans l’app après une synchronisation)
+
+sync-voucher-used-elsewhere = Votre bon « { $voucher } » avait déjà été utilisé sur un autre appareil de votre ménage : il n’a donc pas été utilisé une deuxième fois ici. Il apparaît désormais comme utilisé sur cet appareil aussi.
+sync-voucher-refused = Votre bon « { $voucher } » n’a pas pu être utilisé : le magasin ne l’accepte plus (il a peut-être expiré ou été retiré).

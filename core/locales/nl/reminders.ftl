@@ -159,3 +159,8 @@ event-voucher-reason = Er zit een uitnodiging voor { $event } in je portemonnee.
 
 push-reason-marketing = Je krijgt dit omdat je ingestemd hebt met aanbiedingen en nieuws van ons.
 push-reason-service = Je krijgt dit servicebericht omdat je lid bent van ons klantenprogramma.
+
+## Synchronisatiemeldingen (in de app na een synchronisatie)
+
+sync-voucher-used-elsewhere = Je bon “{ $voucher }” was al gebruikt op een ander toestel van je huishouden en is hier dus niet opnieuw gebruikt. Hij staat nu ook op dit toestel als gebruikt.
+sync-voucher-refused = Je bon “{ $voucher }” kon niet worden gebruikt: de winkel aanvaardt hem niet meer (misschien is hij verlopen of ingetrokken).

@@ -109,7 +109,7 @@
 mod catalogue;
 mod engine;
 mod index;
-mod l10n;
+pub(crate) mod l10n;
 mod model;
 pub mod policy;
 mod push;

@@ -108,6 +108,15 @@ pub enum Feed {
 impl Feed {
     pub const ALL: [Feed; 3] = [Feed::Ledger, Feed::Vouchers, Feed::Receipts];
 
+    /// The feed's name in the API (`ledger`, `vouchers`, `receipts`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Feed::Ledger => "ledger",
+            Feed::Vouchers => "vouchers",
+            Feed::Receipts => "receipts",
+        }
+    }
+
     fn cursor_key(self) -> &'static [u8] {
         match self {
             Feed::Ledger => b"sync_cursor.ledger",
@@ -288,6 +297,16 @@ impl Store {
     /// The cursor to continue `feed` from; `None`: from the beginning.
     pub fn sync_cursor(&self, feed: Feed) -> Result<Option<String>, StoreError> {
         self.with(|o| get(o.tree(Tree::Meta), feed.cursor_key()))
+    }
+
+    /// Forgets `feed`'s cursor: the next pull starts that feed over from the beginning (a full
+    /// resync; records are upserts by id, so nothing is counted twice). The outbox and every
+    /// record stay as they are.
+    pub fn reset_sync_cursor(&self, feed: Feed) -> Result<(), StoreError> {
+        self.transact(&[Tree::Meta], |t| {
+            t[0].remove(feed.cursor_key())?;
+            Ok(())
+        })
     }
 
     pub fn last_synced_at(&self) -> Result<Option<DateTime<Utc>>, StoreError> {

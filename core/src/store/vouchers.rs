@@ -90,7 +90,11 @@ impl Store {
         now: DateTime<Utc>,
         days: u32,
     ) -> Result<Vec<Voucher>, StoreError> {
-        self.available_expiring_between(now, Some(now + Duration::days(i64::from(days))))
+        // A window past chrono's range has no end (never a panic, whatever `days`).
+        let until = now
+            .checked_add_signed(Duration::days(i64::from(days)))
+            .filter(|u| u.checked_add_signed(Duration::milliseconds(1)).is_some());
+        self.available_expiring_between(now, until)
     }
 
     fn available_expiring_between(

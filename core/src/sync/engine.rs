@@ -6,8 +6,8 @@ use super::http::{validate_base_url, Api, Request};
 use super::retry::{Cancel, Retrier, Safety, TokioSleeper};
 use super::wire::{self, ClaimOutcomeWire, Page, RedemptionOutcomeWire};
 use super::{
-    Enrolment, Failure, SyncPhase, SyncReport, SyncState, SyncStatus, HOUSEHOLD_SECRET_KEY,
-    TOKEN_SECRET_KEY,
+    Enrolment, Failure, SyncNotice, SyncNoticeKind, SyncPhase, SyncReport, SyncState, SyncStatus,
+    HOUSEHOLD_SECRET_KEY, REFRESH_SECRET_KEY, TOKEN_SECRET_KEY,
 };
 use crate::client::{secret_store_failed, CardApi, Inner};
 use crate::error::{ApiError, ApiResult};
@@ -195,7 +195,17 @@ pub(super) async fn sync(inner: Arc<Inner>, cancel: Cancel) -> ApiResult<SyncRep
     // Retries respect the deadline by themselves; this bounds a slow attempt as well. A page
     // apply cut off here still completes on the blocking pool, whole.
     let deadline = inner.sync.config().sync_deadline;
-    let result = match tokio::time::timeout(deadline, run_sync(&inner, &cancel, &mut report)).await
+    let result = match tokio::time::timeout(deadline, async {
+        match run_sync(&inner, &cancel, &mut report).await {
+            // The bearer token expired: renew the session with the refresh token, transparently,
+            // and sync again (every step is idempotent: outbox keys, page cursors).
+            Err(Stop::Error(ApiError::Unauthorized { .. })) if renew(&inner, &cancel).await? => {
+                run_sync(&inner, &cancel, &mut report).await
+            }
+            other => other,
+        }
+    })
+    .await
     {
         Ok(r) => r,
         Err(_) => Err(Stop::from(Failure::Deadline)),
@@ -253,6 +263,65 @@ pub(super) async fn sync(inner: Arc<Inner>, cancel: Cancel) -> ApiResult<SyncRep
             Err(e)
         }
     }
+}
+
+/// Renews the session with the stored refresh token (`POST /v1/sessions/refresh`): the new bearer
+/// and refresh tokens replace the old ones in the secret store. `false` when there is none or the
+/// server no longer accepts it (the shopper signs in again with the household code).
+async fn renew(inner: &Arc<Inner>, cancel: &Cancel) -> Result<bool, Stop> {
+    let (account, refresh) = blocking(inner, |i| {
+        Ok((
+            i.store.sync_account()?,
+            secret_string(i, REFRESH_SECRET_KEY)?,
+        ))
+    })
+    .await?;
+    let (Some(account), Some(refresh)) = (account, refresh) else {
+        return Ok(false);
+    };
+    let base = validate_base_url(&account.base_url)?;
+    let session = Session::new(inner, cancel, base)?;
+    let req = session.request(
+        Method::POST,
+        "v1/sessions/refresh",
+        &[],
+        Some(serde_json::json!({ "refresh_token": refresh })),
+        None,
+        Safety::Unsafe,
+    );
+    let renewed = match session
+        .api()
+        .call_checked(&req, |s: Option<wire::Session>| {
+            s.filter(|s| {
+                s.member_id == account.member_id
+                    && !s.token.is_empty()
+                    && s.refresh_token.as_ref().is_some_and(|r| !r.is_empty())
+            })
+        })
+        .await
+    {
+        Ok(s) => s,
+        Err(Failure::Unauthorized | Failure::Rejected { .. }) => {
+            log_at!(LogLevel::Warn, "sync", "the session could not be renewed");
+            return Ok(false);
+        }
+        Err(f) => return Err(f.into()),
+    };
+    blocking(inner, move |i| {
+        let store = secrets(i)?;
+        store
+            .put(TOKEN_SECRET_KEY, renewed.token.as_bytes())
+            .map_err(secret_store_failed)?;
+        if let Some(r) = &renewed.refresh_token {
+            store
+                .put(REFRESH_SECRET_KEY, r.as_bytes())
+                .map_err(secret_store_failed)?;
+        }
+        Ok(())
+    })
+    .await?;
+    log_at!(LogLevel::Info, "sync", "the session was renewed");
+    Ok(true)
 }
 
 async fn run_sync(
@@ -532,7 +601,7 @@ async fn drain_outbox(session: &Session<'_>, report: &mut SyncReport) -> Result<
         let seq = item.seq;
         match send_item(session, &item).await {
             Ok(answer) => {
-                blocking(inner, move |i| {
+                let notice = blocking(inner, move |i| {
                     let now = i.clock.now();
                     match (&item.operation, answer) {
                         (
@@ -541,25 +610,58 @@ async fn drain_outbox(session: &Session<'_>, report: &mut SyncReport) -> Result<
                                 outcome,
                                 redeemed_at,
                             },
-                        ) => i.store.resolve_redemption(
-                            seq,
-                            voucher_id,
-                            outcome,
-                            redeemed_at,
-                            now,
-                        )?,
+                        ) => {
+                            let resolved = i.store.resolve_redemption(
+                                seq,
+                                voucher_id,
+                                outcome,
+                                redeemed_at,
+                                now,
+                            )?;
+                            let kind = match outcome {
+                                RedemptionOutcome::Accepted => None,
+                                RedemptionOutcome::AlreadyRedeemed => {
+                                    Some(SyncNoticeKind::VoucherUsedElsewhere)
+                                }
+                                RedemptionOutcome::Rejected => Some(SyncNoticeKind::VoucherRefused),
+                            };
+                            // Told once: when this answer resolved the item.
+                            let notice = match kind.filter(|_| resolved) {
+                                Some(kind) => {
+                                    let title = i
+                                        .store
+                                        .voucher(voucher_id)?
+                                        .map(|v| v.title)
+                                        .unwrap_or_default();
+                                    Some(SyncNotice {
+                                        kind,
+                                        voucher_id: voucher_id.clone(),
+                                        voucher_title: title,
+                                    })
+                                }
+                                None => None,
+                            };
+                            Ok(notice)
+                        }
                         (OutboxOperation::ClaimPoints { .. }, Answer::Claim(verdict)) => {
-                            i.store.resolve_claim(seq, &verdict)?
+                            i.store.resolve_claim(seq, &verdict)?;
+                            Ok(None)
                         }
-                        _ => {
-                            return Err(ApiError::Internal {
-                                reason: "an answer does not match its outbox item".into(),
-                            })
-                        }
-                    };
-                    Ok(())
+                        _ => Err(ApiError::Internal {
+                            reason: "an answer does not match its outbox item".into(),
+                        }),
+                    }
                 })
                 .await?;
+                if let Some(notice) = notice {
+                    log_at!(
+                        LogLevel::Info,
+                        "sync",
+                        "an offline redemption did not count: {:?}",
+                        notice.kind
+                    );
+                    report.notices.push(notice);
+                }
                 report.outbox_resolved += 1;
             }
             Err(Failure::Rejected { .. }) => {
@@ -650,24 +752,52 @@ async fn send_item(session: &Session<'_>, item: &OutboxItem) -> Result<Answer, F
     }
 }
 
-/// A page's items checked one by one, with its next cursor and whether more follow; `None` when
-/// the page is malformed or makes no progress (a page that says there is more without moving the
-/// cursor would loop forever).
+/// A checked page: its items, next cursor and whether more follow; or the sign that the server's
+/// feed went back behind the cursor sent (a server restored from a backup: its `next_cursor` is
+/// before ours), so the feed must start over.
+enum Checked<U> {
+    Page(Vec<U>, String, bool),
+    Rewound,
+}
+
+/// A page's items checked one by one; `None` when the page is malformed (a cursor outside the
+/// server's grammar included) or makes no progress (a page that says there is more without moving
+/// the cursor would loop forever).
 fn checked_page<T, U>(
     page: Option<Page<T>>,
     cursor: Option<&str>,
     check: impl Fn(T) -> Option<U>,
-) -> Option<(Vec<U>, String, bool)> {
+) -> Option<Checked<U>> {
     let p = page?;
-    let progresses = !p.has_more || (!p.items.is_empty() && cursor != Some(p.next_cursor.as_str()));
+    let next = wire::cursor_position(&p.next_cursor)?;
+    let sent = cursor.and_then(wire::cursor_position);
+    if sent.is_some_and(|sent| next < sent) {
+        return Some(Checked::Rewound);
+    }
+    let progresses = !p.has_more || (!p.items.is_empty() && sent != Some(next));
     if !p.cursor_ok() || !progresses {
         return None;
     }
     let items = p.items.into_iter().map(check).collect::<Option<Vec<_>>>()?;
-    Some((items, p.next_cursor, p.has_more))
+    Some(Checked::Page(items, p.next_cursor, p.has_more))
+}
+
+/// Why a feed starts over from the beginning (logged; no shopper data).
+fn restart_feed(feed: Feed, why: &str) {
+    log_at!(
+        LogLevel::Warn,
+        "sync",
+        "{} feed: {why}; starting it over from the beginning (the outbox is kept)",
+        feed.name()
+    );
 }
 
 /// Pages through one feed from its stored cursor, applying each page with its cursor.
+///
+/// Cursors are checked against the server's grammar: a stored one this client cannot use is
+/// dropped (the feed starts over), one the server refuses (400) likewise, and so is a feed that
+/// went back behind the cursor (a server restored from a backup). Starting over happens at most
+/// once per feed and sync; records are upserts by id, and the outbox is untouched.
 async fn pull_feed(session: &Session<'_>, feed: Feed) -> Result<PageApplied, Stop> {
     let inner = session.inner;
     let path = match feed {
@@ -677,11 +807,20 @@ async fn pull_feed(session: &Session<'_>, feed: Feed) -> Result<PageApplied, Sto
     };
     let limit = session.config.page_limit.to_string();
     let mut total = PageApplied::default();
+    let mut restarted = false;
     loop {
         if session.cancel.is_cancelled() {
             return Err(Stop::Cancelled);
         }
-        let cursor = blocking(inner, move |i| Ok(i.store.sync_cursor(feed)?)).await?;
+        let mut cursor = blocking(inner, move |i| Ok(i.store.sync_cursor(feed)?)).await?;
+        if cursor
+            .as_deref()
+            .is_some_and(|c| wire::cursor_position(c).is_none())
+        {
+            restart_feed(feed, "the stored cursor is not one the server issues");
+            blocking(inner, move |i| Ok(i.store.reset_sync_cursor(feed)?)).await?;
+            cursor = None;
+        }
         let mut query: Vec<(&str, &str)> = vec![("limit", &limit)];
         if let Some(c) = &cursor {
             query.push(("cursor", c));
@@ -689,48 +828,91 @@ async fn pull_feed(session: &Session<'_>, feed: Feed) -> Result<PageApplied, Sto
         let req = session.request(Method::GET, path, &query, None, None, Safety::Idempotent);
         let api = session.api();
         let now = inner.clock.now();
-        let (applied, has_more) = match feed {
+        let outcome = match feed {
             Feed::Ledger => {
-                let (items, next, more) = api
+                match api
                     .call_checked(&req, |p| {
                         checked_page(p, cursor.as_deref(), |i: wire::LedgerItem| i.check())
                     })
-                    .await?;
-                let applied = blocking(inner, move |i| {
-                    Ok(i.store.apply_ledger_page(&items, &next)?)
-                })
-                .await?;
-                (applied, more)
+                    .await
+                {
+                    Ok(Checked::Page(items, next, more)) => Ok(Some((
+                        blocking(inner, move |i| {
+                            Ok(i.store.apply_ledger_page(&items, &next)?)
+                        })
+                        .await?,
+                        more,
+                    ))),
+                    Ok(Checked::Rewound) => Ok(None),
+                    Err(f) => Err(f),
+                }
             }
             Feed::Vouchers => {
-                let (items, next, more) = api
+                match api
                     .call_checked(&req, |p| {
                         checked_page(p, cursor.as_deref(), |i: wire::VoucherItem| i.check(now))
                     })
-                    .await?;
-                let applied = blocking(inner, move |i| {
-                    Ok(i.store.apply_voucher_page(&items, &next)?)
-                })
-                .await?;
-                (applied, more)
+                    .await
+                {
+                    Ok(Checked::Page(items, next, more)) => Ok(Some((
+                        blocking(inner, move |i| {
+                            Ok(i.store.apply_voucher_page(&items, &next)?)
+                        })
+                        .await?,
+                        more,
+                    ))),
+                    Ok(Checked::Rewound) => Ok(None),
+                    Err(f) => Err(f),
+                }
             }
             Feed::Receipts => {
-                let (items, next, more) = api
+                match api
                     .call_checked(&req, |p| {
                         checked_page(p, cursor.as_deref(), wire::check_receipt)
                     })
-                    .await?;
-                let applied = blocking(inner, move |i| {
-                    let applied = i.store.apply_receipt_page(&items, &next)?;
-                    if applied.added + applied.updated > 0 {
-                        // The reminder engine's index is rebuilt at the next plan.
-                        *i.reminder_index.lock().unwrap_or_else(|e| e.into_inner()) = None;
-                    }
-                    Ok(applied)
-                })
-                .await?;
-                (applied, more)
+                    .await
+                {
+                    Ok(Checked::Page(items, next, more)) => Ok(Some((
+                        blocking(inner, move |i| {
+                            let applied = i.store.apply_receipt_page(&items, &next)?;
+                            if applied.added + applied.updated > 0 {
+                                // The reminder engine's index is rebuilt at the next plan.
+                                *i.reminder_index.lock().unwrap_or_else(|e| e.into_inner()) = None;
+                            }
+                            Ok(applied)
+                        })
+                        .await?,
+                        more,
+                    ))),
+                    Ok(Checked::Rewound) => Ok(None),
+                    Err(f) => Err(f),
+                }
             }
+        };
+        let (applied, has_more) = match outcome {
+            Ok(Some(page)) => page,
+            // Rewound, or our cursor refused as such: start the feed over, once.
+            Ok(None) | Err(Failure::Rejected { status: 400, .. })
+                if cursor.is_some() && !restarted =>
+            {
+                restarted = true;
+                restart_feed(
+                    feed,
+                    if matches!(outcome, Ok(None)) {
+                        "the server's feed went back behind the cursor"
+                    } else {
+                        "the server refused the cursor"
+                    },
+                );
+                blocking(inner, move |i| Ok(i.store.reset_sync_cursor(feed)?)).await?;
+                continue;
+            }
+            Ok(None) => {
+                return Err(Stop::Error(ApiError::Network {
+                    reason: "the server's feed keeps going back behind its own cursor".into(),
+                }))
+            }
+            Err(f) => return Err(f.into()),
         };
         total.added += applied.added;
         total.updated += applied.updated;
@@ -751,6 +933,7 @@ async fn sign_in_as(
     base: &Url,
     member_id: String,
     token: String,
+    refresh_token: Option<String>,
     household_code: Option<String>,
 ) -> ApiResult<()> {
     let account = SyncAccount {
@@ -762,6 +945,11 @@ async fn sign_in_as(
         store
             .put(TOKEN_SECRET_KEY, token.as_bytes())
             .map_err(secret_store_failed)?;
+        match refresh_token {
+            Some(r) => store.put(REFRESH_SECRET_KEY, r.as_bytes()),
+            None => store.delete(REFRESH_SECRET_KEY),
+        }
+        .map_err(secret_store_failed)?;
         if let Some(code) = household_code {
             store
                 .put(HOUSEHOLD_SECRET_KEY, code.as_bytes())
@@ -874,6 +1062,7 @@ pub(super) async fn enrol(
             &base,
             enrolled.member_id,
             enrolled.token.clone(),
+            enrolled.refresh_token,
             Some(enrolled.household_code),
         )
         .await?;
@@ -950,6 +1139,7 @@ pub(super) async fn join(
             &base,
             joined.member_id.clone(),
             joined.token.clone(),
+            joined.refresh_token.clone(),
             None,
         )
         .await?;
@@ -996,6 +1186,9 @@ pub(super) async fn sign_out(inner: Arc<Inner>, cancel: Cancel) -> ApiResult<()>
         if let Some(store) = &i.secrets {
             store
                 .delete(TOKEN_SECRET_KEY)
+                .map_err(secret_store_failed)?;
+            store
+                .delete(REFRESH_SECRET_KEY)
                 .map_err(secret_store_failed)?;
         }
         Ok(())

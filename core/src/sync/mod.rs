@@ -44,6 +44,8 @@ use tokio::sync::watch;
 
 /// Where the bearer token lives in the app's secret store.
 pub const TOKEN_SECRET_KEY: &str = "loyalty-core.sync.token";
+/// Where the refresh token (renews the bearer token when it expires) lives in the secret store.
+pub const REFRESH_SECRET_KEY: &str = "loyalty-core.sync.refresh-token";
 /// Where the household code (to add a second device) lives in the app's secret store.
 pub const HOUSEHOLD_SECRET_KEY: &str = "loyalty-core.sync.household-code";
 
@@ -166,6 +168,41 @@ impl Default for SyncState {
     }
 }
 
+/// What a [`SyncNotice`] tells the shopper.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SyncNoticeKind {
+    /// A voucher redeemed offline on this device had already been redeemed on another device of
+    /// the household (the server kept the other redemption): this one did not count.
+    VoucherUsedElsewhere,
+    /// A voucher redeemed offline here was refused by the server (expired, withdrawn).
+    VoucherRefused,
+}
+
+/// Something the shopper should be told after a sync, in words the app can show
+/// ([`SyncNotice::text`], in nl, fr or en). It names the voucher by its title, never by its
+/// code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyncNotice {
+    pub kind: SyncNoticeKind,
+    pub voucher_id: String,
+    pub voucher_title: String,
+}
+
+impl SyncNotice {
+    /// The text for the shopper in `language` (a BCP 47 tag: `nl-BE`, `fr`, `en`; anything else
+    /// reads as English).
+    pub fn text(&self, language: &str) -> String {
+        let lang = crate::reminders::Lang::negotiate(language);
+        let id = match self.kind {
+            SyncNoticeKind::VoucherUsedElsewhere => "sync-voucher-used-elsewhere",
+            SyncNoticeKind::VoucherRefused => "sync-voucher-refused",
+        };
+        let mut args = fluent_bundle::FluentArgs::new();
+        args.set("voucher", self.voucher_title.clone());
+        crate::reminders::l10n::localizer().format(lang, id, Some(&args))
+    }
+}
+
 /// What one sync did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SyncReport {
@@ -190,6 +227,9 @@ pub struct SyncReport {
     pub content_rejected: Vec<String>,
     /// HTTP requests made, retries included.
     pub requests: u64,
+    /// What the shopper should be told (an offline redemption that lost to another device's,
+    /// or was refused), oldest first.
+    pub notices: Vec<SyncNotice>,
 }
 
 /// The result of enrolling or joining a household.
@@ -593,6 +633,10 @@ mod tests {
         };
         let (alone, synced) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
         let (alone, synced) = (open(alone.path()), open(synced.path()));
+        // Earned while both kept their points alone; then one starts syncing.
+        for client in [&alone, &synced] {
+            client.points().earn(120, None, None, false).unwrap();
+        }
         synced
             .store()
             .set_sync_account(&crate::store::SyncAccount {
@@ -600,9 +644,6 @@ mod tests {
                 member_id: "m_1".into(),
             })
             .unwrap();
-        for client in [&alone, &synced] {
-            client.points().earn(120, None, None, false).unwrap();
-        }
         // The default rules expire points after 24 months.
         clock.advance(chrono::Duration::days(25 * 31));
         let expired = alone.points().expire_due().unwrap();
@@ -611,6 +652,70 @@ mod tests {
         assert!(synced.points().expire_due().unwrap().is_empty());
         assert_eq!(synced.points().balance().unwrap().confirmed, 120);
         assert_eq!(synced.points().entries().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn a_synced_device_refuses_local_point_changes_but_an_unsynced_one_keeps_them() {
+        let (_a, alone) = client();
+        let (_s, synced) = client();
+        for c in [&alone, &synced] {
+            c.points().earn(1000, None, None, false).unwrap();
+        }
+        let before = synced.points().entries().unwrap();
+        let first = before[0].seq;
+        synced
+            .store()
+            .set_sync_account(&crate::store::SyncAccount {
+                base_url: "https://loyalty.example".into(),
+                member_id: "m_1".into(),
+            })
+            .unwrap();
+        let points = synced.points();
+        let refused = [
+            points.earn(900, None, None, false),
+            points.earn(900, None, None, true),
+            points.redeem(500, None, None, false),
+            points.redeem(500, None, None, true),
+            points.adjust(400, None),
+            points.reverse(first),
+            points.settle(first, true),
+        ];
+        for r in refused {
+            match r {
+                Err(ApiError::Conflict { reason }) => {
+                    assert!(reason.contains("syncs with the retailer"), "{reason}")
+                }
+                other => panic!("a local point change on a synced device: {other:?}"),
+            }
+        }
+        // Nothing was written; the balance is the one the server will confirm.
+        assert_eq!(points.entries().unwrap(), before);
+        assert_eq!(points.balance().unwrap().confirmed, 1000);
+        // A claim for a receipt goes through the outbox, pending until the server settles it.
+        let claim = points.earn_offline(40, "rcpt-1", None).unwrap();
+        assert_eq!(claim.status, crate::points::EntryStatus::Pending);
+        assert_eq!(points.pending_claims().unwrap().len(), 1);
+        assert_eq!(points.balance().unwrap().confirmed, 1000);
+        // A device that keeps its points alone works as before.
+        let p = alone.points();
+        p.earn(400, None, None, false).unwrap();
+        p.redeem(500, None, None, false).unwrap();
+        p.adjust(-100, None).unwrap();
+        assert_eq!(p.balance().unwrap().confirmed, 800);
+    }
+
+    #[test]
+    fn expiring_within_never_panics_whatever_the_days() {
+        let (_dir, client) = client();
+        client.points().earn(10, None, None, false).unwrap();
+        for days in [0, 1, 95_010_000, u32::MAX] {
+            let lots = client.points().expiring_within(days).unwrap();
+            // The default rules expire points after 24 months: in the window once it is long.
+            assert_eq!(lots.len(), usize::from(days >= 800), "{days}");
+            client.wallet().expiring_within(days).unwrap();
+        }
+        let receipt_end = crate::points::add_days_saturating(chrono::Utc::now(), u32::MAX);
+        assert_eq!(receipt_end, chrono::DateTime::<chrono::Utc>::MAX_UTC);
     }
 
     #[test]

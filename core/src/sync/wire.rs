@@ -10,8 +10,24 @@ use crate::wallet::{Voucher, VoucherKind, VoucherState};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
-/// Longest cursor accepted from a server (it is sent back in a URL).
-const MAX_CURSOR_LEN: usize = 512;
+/// The position a delta-feed cursor stands for, when it is one the server's grammar allows:
+/// `c1.` then a decimal sequence number without sign or leading zero that fits the server's
+/// 63-bit counter (see server/openapi.yaml, "Delta feeds and cursors"). Anything else (`c5.0`,
+/// `garbage`, an overflowing number) is `None`: never stored, never sent.
+pub fn cursor_position(cursor: &str) -> Option<u64> {
+    let digits = cursor.strip_prefix("c1.")?;
+    if digits.is_empty()
+        || digits.len() > 19
+        || !digits.bytes().all(|b| b.is_ascii_digit())
+        || (digits.len() > 1 && digits.starts_with('0'))
+    {
+        return None;
+    }
+    digits
+        .parse::<i64>()
+        .ok()
+        .and_then(|n| u64::try_from(n).ok())
+}
 
 /// `GET /v1/me`, the part the device takes: the member's consent as the server has it.
 #[derive(Deserialize)]
@@ -34,6 +50,9 @@ pub struct Enrolled {
     pub card_number: String,
     pub token: String,
     pub household_code: String,
+    /// Renews the session when `token` expires (absent from servers without expiring sessions).
+    #[serde(default)]
+    pub refresh_token: Option<String>,
 }
 
 /// `POST /v1/sessions`. No `Debug`: it holds the token.
@@ -43,6 +62,8 @@ pub struct Session {
     #[allow(dead_code)]
     pub card_number: String,
     pub token: String,
+    #[serde(default)]
+    pub refresh_token: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -81,8 +102,7 @@ pub struct Page<T> {
 
 impl<T> Page<T> {
     pub fn cursor_ok(&self) -> bool {
-        (1..=MAX_CURSOR_LEN).contains(&self.next_cursor.len())
-            && self.next_cursor.bytes().all(|b| b.is_ascii_graphic())
+        cursor_position(&self.next_cursor).is_some()
     }
 }
 
@@ -270,5 +290,37 @@ mod tests {
         assert_eq!(parse("revoked").unwrap().state, ServerVoucherState::Revoked);
         assert!(parse("lost").is_none());
         assert!(serde_json::from_str::<VoucherItem>(r#"{"id":"v_1"}"#).is_err());
+    }
+}
+
+#[cfg(test)]
+mod cursor_tests {
+    use super::cursor_position;
+
+    #[test]
+    fn only_the_servers_cursor_grammar_is_accepted() {
+        assert_eq!(cursor_position("c1.0"), Some(0));
+        assert_eq!(cursor_position("c1.42"), Some(42));
+        assert_eq!(
+            cursor_position("c1.9223372036854775807"),
+            Some(i64::MAX as u64)
+        );
+        for bad in [
+            "",
+            "c5.0",
+            "garbage",
+            "c1.",
+            "c1.-1",
+            "c1.+1",
+            "c1.042",
+            "c1.4 2",
+            "C1.4",
+            "c1.1e3",
+            "c1.9223372036854775808",
+            "c1.99999999999999999999",
+            "c1.\u{663}",
+        ] {
+            assert_eq!(cursor_position(bad), None, "{bad:?}");
+        }
     }
 }

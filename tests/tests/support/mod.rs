@@ -580,6 +580,9 @@ pub enum Fault {
     Truncate,
     /// Forwards and answers 200 with a body that is not JSON.
     Garbage,
+    /// Forwards and replaces the answer's `next_cursor` with this one (a server that sends a
+    /// cursor outside its own grammar).
+    NextCursor(&'static str),
     /// Waits this long before forwarding (beyond the client's timeout).
     Slow(Duration),
     /// Signals `reached`, then waits for `release` before forwarding.
@@ -787,6 +790,17 @@ async fn handle(state: Arc<ProxyState>, mut client: TcpStream) {
                 resp.start = "HTTP/1.1 200 OK".into();
                 let _ = client.write_all(&resp.encode_head(body.len())).await;
                 let _ = client.write_all(body).await;
+            }
+        }
+        Some(Fault::NextCursor(cursor)) => {
+            if let Some(mut resp) = upstream_answer(forward(&state, &req).await) {
+                note(&format!("next_cursor replaced by {cursor}"));
+                if let Ok(mut v) = serde_json::from_slice::<Value>(&resp.body) {
+                    v["next_cursor"] = Value::from(cursor);
+                    resp.body = serde_json::to_vec(&v).unwrap();
+                }
+                let _ = client.write_all(&resp.encode_head(resp.body.len())).await;
+                let _ = client.write_all(&resp.body).await;
             }
         }
         other => {
