@@ -206,8 +206,16 @@ fun syncTests() {
                 a.wallet().beginRedemption(voucherId)
                 b.wallet().beginRedemption(voucherId)
                 assertEquals(1, b.sync().outbox().size)
-                a.sync().syncNow()
-                b.sync().syncNow()
+                val reports = listOf(a.sync().syncNow(), b.sync().syncNow())
+                // The device whose redemption lost is told, in words the app can show.
+                val notices = reports.flatMap { it.notices }
+                assertEquals(1, notices.size, "$notices")
+                assertEquals(SyncNoticeKind.VOUCHER_USED_ELSEWHERE, notices[0].kind)
+                for (lang in listOf("nl", "fr", "en")) {
+                    val text = syncNoticeText(notices[0], lang)
+                    assertTrue(text.contains("Free coffee"), "$lang: $text")
+                }
+                assertTrue(syncNoticeText(notices[0], "nl").contains("huishouden"))
                 assertTrue(a.wallet().get(voucherId).state is VoucherState.Redeemed)
                 assertTrue(b.wallet().get(voucherId).state is VoucherState.Redeemed)
                 assertTrue(a.wallet().pendingRedemptions().isEmpty())
