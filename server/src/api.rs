@@ -2,9 +2,10 @@
 //! request log. Every handler parses and checks its input here and does its reads and writes in
 //! one store call on the blocking pool.
 
-use crate::error::{ApiError, ApiResult};
+use crate::error::{logging_enabled, ApiError, ApiResult};
 use crate::limit::Budget;
 use crate::model::*;
+use crate::model::{decode_cursor, request_hash};
 use crate::store::{self, Answer, Idempotency, Store};
 use crate::util;
 use axum::body::Bytes;
@@ -22,7 +23,6 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::Value;
 use std::net::{IpAddr, SocketAddr};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
 use tokio::sync::Semaphore;
@@ -45,17 +45,6 @@ pub const SIGN_IN_FAILURES_PER_CODE_PER_MINUTE: usize = 5;
 pub const ENROLMENTS_PER_HOUR: usize = 20;
 /// Addresses and codes tracked at once by each budget (bounded memory under a flood).
 const BUDGET_KEYS: usize = 65_536;
-
-static LOG_REQUESTS: AtomicBool = AtomicBool::new(false);
-
-/// Whether the request log (stderr) is on.
-pub fn logging_enabled() -> bool {
-    LOG_REQUESTS.load(Ordering::Relaxed)
-}
-
-pub fn set_logging(on: bool) {
-    LOG_REQUESTS.store(on, Ordering::Relaxed);
-}
 
 /// An injected failure: the next `remaining` requests answer `status` with `Retry-After`.
 struct Fault {
@@ -432,44 +421,6 @@ fn idempotency_key(headers: &HeaderMap, required: bool) -> ApiResult<Option<Stri
     Ok(Some(key.to_string()))
 }
 
-/// Writes `v` as JSON with object keys sorted, so the same request always hashes the same.
-fn canonical_json(v: &Value, out: &mut String) {
-    match v {
-        Value::Object(map) => {
-            let mut keys: Vec<&String> = map.keys().collect();
-            keys.sort();
-            out.push('{');
-            for (i, k) in keys.into_iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                out.push_str(&Value::String(k.clone()).to_string());
-                out.push(':');
-                canonical_json(&map[k], out);
-            }
-            out.push('}');
-        }
-        Value::Array(items) => {
-            out.push('[');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                canonical_json(item, out);
-            }
-            out.push(']');
-        }
-        other => out.push_str(&other.to_string()),
-    }
-}
-
-/// SHA-256 over method, path and the canonical body: what makes "the same request".
-fn request_hash(method: &Method, path: &str, body: &Value) -> String {
-    let mut text = format!("{method}\n{path}\n");
-    canonical_json(body, &mut text);
-    util::sha256_hex(text.as_bytes())
-}
-
 /// A serde message without the values it quotes from the input (they may be personal data):
 /// `invalid type: string "x", expected i64` → `invalid type: string, expected i64`.
 fn sanitize_serde_message(msg: &str) -> String {
@@ -524,18 +475,6 @@ fn parse_body<T: DeserializeOwned>(body: &Bytes) -> ApiResult<(T, Value)> {
         ))
     })?;
     Ok((typed, value))
-}
-
-pub fn encode_cursor(seq: i64) -> String {
-    format!("c1.{seq}")
-}
-
-fn decode_cursor(cursor: &str) -> ApiResult<i64> {
-    cursor
-        .strip_prefix("c1.")
-        .filter(|n| !n.is_empty() && n.len() <= 18 && n.bytes().all(|b| b.is_ascii_digit()))
-        .and_then(|n| n.parse::<i64>().ok())
-        .ok_or_else(|| ApiError::invalid("the cursor is not one this server issued"))
 }
 
 /// `cursor` and `limit` of a delta request.
@@ -1215,23 +1154,6 @@ mod tests {
         assert_eq!(
             sanitize_serde_message("invalid value: integer `-5`, expected u32"),
             "invalid value: integer, expected u32"
-        );
-    }
-
-    #[test]
-    fn canonical_json_sorts_keys() {
-        let a: Value =
-            serde_json::from_str(r#"{"b":1,"a":{"y":[1,{"d":2,"c":3}],"x":"é"}}"#).unwrap();
-        let b: Value =
-            serde_json::from_str(r#"{"a":{"x":"é","y":[1,{"c":3,"d":2}]},"b":1}"#).unwrap();
-        let (mut sa, mut sb) = (String::new(), String::new());
-        canonical_json(&a, &mut sa);
-        canonical_json(&b, &mut sb);
-        assert_eq!(sa, sb);
-        assert_eq!(sa, r#"{"a":{"x":"é","y":[1,{"c":3,"d":2}]},"b":1}"#);
-        assert_ne!(
-            request_hash(&Method::POST, "/v1/claims", &a),
-            request_hash(&Method::POST, "/v1/redemptions", &a)
         );
     }
 

@@ -1,9 +1,23 @@
 //! The API's error bodies: `{"error": "<code>", "reason": "<sentence>"}`, plus `refusal` for the
 //! till's 422 answers. Reasons are fixed sentences: never a token, card number, name or payload.
+//! Also the request log switch: whether internal errors and requests are logged to stderr.
 
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// The request log switch (stderr): set once at start from [`crate::ServerConfig::log_requests`].
+static LOG_REQUESTS: AtomicBool = AtomicBool::new(false);
+
+/// Whether the request log (stderr) is on.
+pub fn logging_enabled() -> bool {
+    LOG_REQUESTS.load(Ordering::Relaxed)
+}
+
+pub fn set_logging(on: bool) {
+    LOG_REQUESTS.store(on, Ordering::Relaxed);
+}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ApiError {
@@ -108,7 +122,7 @@ impl IntoResponse for ApiError {
             ApiError::Unauthorized(_) => {
                 headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
             }
-            ApiError::Internal(detail) if crate::api::logging_enabled() => {
+            ApiError::Internal(detail) if logging_enabled() => {
                 eprintln!("loyalty-server: internal error: {detail}");
             }
             _ => {}

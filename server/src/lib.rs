@@ -194,7 +194,7 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
             ));
         }
     }
-    api::set_logging(config.log_requests);
+    error::set_logging(config.log_requests);
     create_data_dir(&config.data_dir)?;
 
     let data_dir = config.data_dir.clone();

@@ -1,10 +1,14 @@
 //! The JSON bodies of the API (see `server/openapi.yaml`): snake_case fields, times as RFC 3339
-//! UTC strings, money in integer minor units.
+//! UTC strings, money in integer minor units. Also the delta feeds' cursors and the request hash
+//! that tells an idempotent retry from a different request.
 
+use crate::error::{ApiError, ApiResult};
+use axum::http::Method;
 use chrono::{DateTime, Utc};
 use loyalty_core::receipts::{LineItem, Receipt};
 use loyalty_core::wallet::VoucherKind;
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 // ---- members and sessions ----------------------------------------------------------------------
 
@@ -267,4 +271,79 @@ pub struct FaultRequest {
     pub status: u16,
     pub retry_after_seconds: u64,
     pub count: u32,
+}
+
+// ---- cursors and request hashing ---------------------------------------------------------------
+
+/// The opaque cursor of a delta feed: the change sequence number of the last record sent.
+pub fn encode_cursor(seq: i64) -> String {
+    format!("c1.{seq}")
+}
+
+pub fn decode_cursor(cursor: &str) -> ApiResult<i64> {
+    cursor
+        .strip_prefix("c1.")
+        .filter(|n| !n.is_empty() && n.len() <= 18 && n.bytes().all(|b| b.is_ascii_digit()))
+        .and_then(|n| n.parse::<i64>().ok())
+        .ok_or_else(|| ApiError::invalid("the cursor is not one this server issued"))
+}
+
+/// Writes `v` as JSON with object keys sorted, so the same request always hashes the same.
+fn canonical_json(v: &Value, out: &mut String) {
+    match v {
+        Value::Object(map) => {
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort();
+            out.push('{');
+            for (i, k) in keys.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(&Value::String(k.clone()).to_string());
+                out.push(':');
+                canonical_json(&map[k], out);
+            }
+            out.push('}');
+        }
+        Value::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                canonical_json(item, out);
+            }
+            out.push(']');
+        }
+        other => out.push_str(&other.to_string()),
+    }
+}
+
+/// SHA-256 over method, path and the canonical body: what makes "the same request".
+pub fn request_hash(method: &Method, path: &str, body: &Value) -> String {
+    let mut text = format!("{method}\n{path}\n");
+    canonical_json(body, &mut text);
+    crate::util::sha256_hex(text.as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn canonical_json_sorts_keys() {
+        let a: Value =
+            serde_json::from_str(r#"{"b":1,"a":{"y":[1,{"d":2,"c":3}],"x":"é"}}"#).unwrap();
+        let b: Value =
+            serde_json::from_str(r#"{"a":{"x":"é","y":[1,{"c":3,"d":2}]},"b":1}"#).unwrap();
+        let (mut sa, mut sb) = (String::new(), String::new());
+        canonical_json(&a, &mut sa);
+        canonical_json(&b, &mut sb);
+        assert_eq!(sa, sb);
+        assert_eq!(sa, r#"{"a":{"x":"é","y":[1,{"c":3,"d":2}]},"b":1}"#);
+        assert_ne!(
+            request_hash(&Method::POST, "/v1/claims", &a),
+            request_hash(&Method::POST, "/v1/redemptions", &a)
+        );
+    }
 }

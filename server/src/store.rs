@@ -998,7 +998,7 @@ fn page<T>(rows: Vec<(ApiResult<T>, i64)>, after: i64, limit: i64) -> ApiResult<
     }
     Ok(Page {
         items,
-        next_cursor: crate::api::encode_cursor(last),
+        next_cursor: crate::model::encode_cursor(last),
         has_more,
     })
 }
