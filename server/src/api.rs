@@ -2,11 +2,12 @@
 //! request log. Every handler parses and checks its input here and does its reads and writes in
 //! one store call on the blocking pool.
 
+use crate::db::idempotency::{Answer, Idempotency};
+use crate::db::{self, Store};
 use crate::error::{logging_enabled, ApiError, ApiResult};
 use crate::limit::Budget;
 use crate::model::*;
 use crate::model::{decode_cursor, request_hash};
-use crate::store::{self, Answer, Idempotency, Store};
 use crate::util;
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, DefaultBodyLimit, MatchedPath, Path, RawQuery, Request, State};
@@ -591,7 +592,7 @@ async fn enrol(
     let hash = request_hash(&method, "/v1/members", &value);
     let (enrolled, repeated) = state
         .db(move |s, now, st| {
-            let key = key.as_deref().map(|key| store::EnrolmentKey {
+            let key = key.as_deref().map(|key| db::members::EnrolmentKey {
                 key,
                 request_hash: &hash,
             });
@@ -727,7 +728,7 @@ async fn put_push_token(
 async fn card_secret(State(state): State<Shared>, headers: HeaderMap) -> ApiResult<Response> {
     let (member, _) = member_auth(&state, &headers).await?;
     let m = state.db(move |s, _, _| s.member(&member)).await?;
-    let mut response = json(StatusCode::OK, &store::card_secret(&m));
+    let mut response = json(StatusCode::OK, &db::members::card_secret(&m));
     response
         .headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
@@ -815,7 +816,7 @@ async fn redemption(
                 request_hash: &hash,
             };
             s.write(Some(&idem), now, |tx| {
-                store::member_redemption(tx, &member, &req.voucher_id, now)
+                db::vouchers::member_redemption(tx, &member, &req.voucher_id, now)
             })
         })
         .await?;
@@ -845,7 +846,7 @@ async fn claim(
                 request_hash: &hash,
             };
             s.write(Some(&idem), now, |tx| {
-                store::claim(tx, &member, &key, &req, now)
+                db::ledger::claim(tx, &member, &key, &req, now)
             })
         })
         .await?;
@@ -921,7 +922,9 @@ async fn till_purchase(
                 key: &key,
                 request_hash: &hash,
             };
-            s.write(Some(&idem), now, |tx| store::till_purchase(tx, req, now))
+            s.write(Some(&idem), now, |tx| {
+                db::receipts::till_purchase(tx, req, now)
+            })
         })
         .await?;
     Ok(answer_response(answer))
@@ -960,7 +963,7 @@ async fn till_redemption(
                 // Verified as an offline till would: signature and window, then redeemed once.
                 let verified = verify_voucher_code(&req.voucher_code, &st.public_key, now)
                     .map_err(voucher_refusal)?;
-                store::till_redemption(tx, &verified, now)
+                db::vouchers::till_redemption(tx, &verified, now)
             })
         })
         .await?;
@@ -1035,7 +1038,7 @@ async fn admin_voucher(
         headers,
         body,
         move |tx, req: IssueVoucherRequest, now, st| {
-            store::issue_voucher(tx, &member_id, req, &st.signing_key, now)
+            db::vouchers::issue_voucher(tx, &member_id, req, &st.signing_key, now)
         },
     )
     .await
@@ -1061,7 +1064,7 @@ async fn admin_revoke(
         path,
         headers,
         body,
-        move |tx, _: Value, _, _| store::revoke_voucher(tx, &member_id, &voucher_id),
+        move |tx, _: Value, _, _| db::vouchers::revoke_voucher(tx, &member_id, &voucher_id),
     )
     .await
 }
@@ -1080,7 +1083,7 @@ async fn admin_points(
         path,
         headers,
         body,
-        move |tx, req: PointsRequest, now, _| store::adjust_points(tx, &member_id, req, now),
+        move |tx, req: PointsRequest, now, _| db::ledger::adjust_points(tx, &member_id, req, now),
     )
     .await
 }
@@ -1100,7 +1103,7 @@ async fn admin_receipt(
         headers,
         body,
         move |tx, req: ImportReceiptRequest, now, _| {
-            store::import_receipt(tx, &member_id, req, now)
+            db::receipts::import_receipt(tx, &member_id, req, now)
         },
     )
     .await

@@ -20,18 +20,19 @@
 //! `LOYALTY_SERVER_LOG=1`.
 
 mod api;
+mod db;
 mod error;
 mod limit;
 mod model;
-mod store;
 mod util;
 
 pub use api::{
     ENROLMENTS_PER_HOUR, ROUTES, SIGN_IN_FAILURES_PER_CODE_PER_MINUTE, SIGN_IN_FAILURES_PER_MINUTE,
 };
+pub use db::schema::SCHEMA_VERSION;
+pub use db::DB_FILE;
 pub use error::ApiError;
 pub use model::CONTENT_KINDS;
-pub use store::{DB_FILE, SCHEMA_VERSION};
 
 use loyalty_core::card::{public_key_hex, TotpAlgorithm};
 use loyalty_core::{Clock, SystemClock};
@@ -112,7 +113,7 @@ pub enum ServerError {
     #[error("data directory: {0}")]
     DataDir(std::io::Error),
     #[error("database: {0}")]
-    Store(#[from] store::OpenError),
+    Store(#[from] db::OpenError),
     #[error("listening: {0}")]
     Listen(std::io::Error),
     #[error("content directory: {0}")]
@@ -202,7 +203,7 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
     let clock = Arc::clone(&config.now);
     let given = config.till_token.is_some();
     let (store, signing_key, stored_token) = tokio::task::spawn_blocking(move || {
-        let mut store = store::Store::open(&data_dir)?;
+        let mut store = db::Store::open(&data_dir)?;
         let key = store.signing_key()?;
         // Generated (and stored) only when needed: never behind the operator's back.
         let token = if given {
@@ -276,7 +277,7 @@ fn create_data_dir(dir: &std::path::Path) -> Result<(), ServerError> {
 }
 
 fn publish_content_dir(
-    store: &mut store::Store,
+    store: &mut db::Store,
     dir: &std::path::Path,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<(), ServerError> {

@@ -1,0 +1,179 @@
+//! The persistent store: one SQLite database in the data directory.
+//!
+//! - WAL journal, `synchronous = FULL` (a write is on disk before it is answered), foreign keys on,
+//!   `PRAGMA application_id` marks the file as ours and `PRAGMA user_version` is the schema
+//!   version, with one migration step per version.
+//! - One connection behind a mutex (see `lib.rs`): every request's check-and-write is one
+//!   `BEGIN IMMEDIATE` transaction, so "a voucher is redeemed once", "a receipt is credited once"
+//!   and "an idempotency key is used once" hold under any concurrency. The UNIQUE and CHECK
+//!   constraints state the same rules again in the schema.
+//! - Change sequence: every member has a counter (`members.change_seq`); every insert or update
+//!   of one of their ledger entries, vouchers or receipts takes the next value into the record's
+//!   `seq`. Delta feeds list records with `seq` above the cursor, in `seq` order, so a changed
+//!   record shows up again with its new state. Writes are serialised, so a reader never sees a
+//!   higher `seq` committed before a lower one.
+//!
+//! One file per table family: `schema` (marks, tables, migrations), `members` (enrolment,
+//! household codes, profile, card scans), `sessions`, `ledger`, `vouchers`, `receipts`,
+//! `content`, and `idempotency` (the write path every idempotent request takes). This file
+//! opens the database and holds what they share: the change sequence and the feed page.
+
+pub mod content;
+pub mod idempotency;
+pub mod ledger;
+pub mod members;
+pub mod receipts;
+pub mod schema;
+pub mod sessions;
+pub mod vouchers;
+
+use crate::error::{ApiError, ApiResult};
+use crate::model::*;
+use crate::util;
+use chrono::{DateTime, Utc};
+use ed25519_dalek::SigningKey;
+use loyalty_core::card::{parse_signing_key_hex, signing_key_hex};
+use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
+use schema::SCHEMA_VERSION;
+use std::path::Path;
+
+/// File name of the database inside the data directory.
+pub const DB_FILE: &str = "loyalty-server.sqlite3";
+
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    #[error("the database file is not a Loyalty Core server database")]
+    NotOurs,
+    #[error("the database has schema version {0}, newer than this server understands ({SCHEMA_VERSION}); use a newer server")]
+    TooNew(i64),
+    #[error("the database could not be opened: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("the database could not switch to write-ahead logging (WAL)")]
+    NoWal,
+    #[error("the database file's permissions could not be set: {0}")]
+    Permissions(String),
+    #[error("the database holds an unreadable signing key: {0}")]
+    BadKey(String),
+}
+
+pub(super) fn decode_err<E: std::fmt::Display>(what: &str) -> impl FnOnce(E) -> ApiError + '_ {
+    move |e| ApiError::Internal(format!("stored {what} could not be read: {e}"))
+}
+
+pub struct Store {
+    conn: Connection,
+}
+
+impl Store {
+    /// Opens (creating or migrating) the database in `data_dir`.
+    pub fn open(data_dir: &Path) -> Result<Self, OpenError> {
+        let path = data_dir.join(DB_FILE);
+        let conn = Connection::open(&path)?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(OpenError::NoWal);
+        }
+        conn.execute_batch("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;")?;
+        let mut store = Store { conn };
+        store.migrate()?;
+        // Card secrets and the signing key live here: owner only (SQLite gives the -wal and -shm
+        // files the database file's permissions).
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))
+                .map_err(|e| OpenError::Permissions(e.to_string()))?;
+        }
+        Ok(store)
+    }
+
+    // ---- server identity -------------------------------------------------------------------
+
+    fn meta(&self, key: &str) -> rusqlite::Result<Option<String>> {
+        self.conn
+            .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+            .optional()
+    }
+
+    fn set_meta(&self, key: &str, value: &str) -> rusqlite::Result<()> {
+        self.conn.execute(
+            "INSERT INTO meta (key, value) VALUES (?1, ?2)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            params![key, value],
+        )?;
+        Ok(())
+    }
+
+    /// The retailer's voucher signing key, generated and stored on first start.
+    pub fn signing_key(&self) -> Result<SigningKey, OpenError> {
+        if let Some(hex) = self.meta("voucher_signing_key")? {
+            return parse_signing_key_hex(&hex).map_err(|e| OpenError::BadKey(e.reason));
+        }
+        let key = loyalty_core::card::new_signing_key();
+        self.set_meta("voucher_signing_key", &signing_key_hex(&key))?;
+        Ok(key)
+    }
+
+    /// The till/admin token: the stored one, or a new random one stored for the next start.
+    /// With whether it was generated now.
+    pub fn stored_till_token(&self) -> Result<(String, bool), OpenError> {
+        if let Some(token) = self.meta("till_token")? {
+            return Ok((token, false));
+        }
+        let token = util::new_token();
+        self.set_meta("till_token", &token)?;
+        Ok((token, true))
+    }
+
+    /// The member's latest change sequence number: no cursor this server issues goes past it.
+    /// A cursor beyond it (kept by a device while the server was restored from a backup) is
+    /// answered with an empty page whose `next_cursor` is this head, so the device sees its
+    /// feed went back and starts it over instead of silently missing what comes next.
+    fn head(&self, member_id: &str) -> ApiResult<Option<i64>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT change_seq FROM members WHERE id = ?1",
+                [member_id],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+}
+
+/// Takes the member's next change sequence number.
+pub(super) fn next_seq(tx: &Transaction<'_>, member_id: &str) -> ApiResult<i64> {
+    tx.query_row(
+        "UPDATE members SET change_seq = change_seq + 1 WHERE id = ?1 RETURNING change_seq",
+        [member_id],
+        |r| r.get(0),
+    )
+    .optional()?
+    .ok_or_else(|| ApiError::NotFound("no such member".into()))
+}
+
+pub(super) fn page<T>(
+    rows: Vec<(ApiResult<T>, i64)>,
+    after: i64,
+    limit: i64,
+) -> ApiResult<Page<T>> {
+    let limit = usize::try_from(limit).unwrap_or(0);
+    let has_more = rows.len() > limit;
+    let mut items = Vec::with_capacity(limit.min(rows.len()));
+    let mut last = after;
+    for (item, seq) in rows.into_iter().take(limit) {
+        items.push(item?);
+        last = seq;
+    }
+    Ok(Page {
+        items,
+        next_cursor: crate::model::encode_cursor(last),
+        has_more,
+    })
+}
+
+pub(super) fn time_col(r: &Row<'_>, i: usize) -> ApiResult<DateTime<Utc>> {
+    let s: String = r.get(i)?;
+    util::parse_time(&s).ok_or_else(|| ApiError::Internal("stored time could not be read".into()))
+}

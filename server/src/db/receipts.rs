@@ -1,0 +1,180 @@
+//! The `receipts` table: till purchases and imported receipts, the points they earn, their
+//! delta feed.
+
+use super::idempotency::answer;
+use super::ledger::{insert_ledger, ledger_id};
+use super::members::{require_member, resolve_card};
+use super::{decode_err, next_seq, page, Store};
+use crate::error::{ApiError, ApiResult};
+use crate::model::*;
+use crate::util;
+use chrono::{DateTime, Utc};
+use loyalty_core::points::NewEntry;
+use loyalty_core::receipts::{Receipt, ReceiptSource};
+use rusqlite::{params, OptionalExtension, Transaction};
+
+impl Store {
+    pub fn receipts_page(
+        &self,
+        member_id: &str,
+        after: i64,
+        limit: i64,
+    ) -> ApiResult<Page<Receipt>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT body, seq FROM receipts WHERE member_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
+        )?;
+        let rows = stmt
+            .query_map(params![member_id, after, limit + 1], |r| {
+                let body: String = r.get(0)?;
+                Ok((
+                    serde_json::from_str::<Receipt>(&body).map_err(decode_err("receipt")),
+                    r.get::<_, i64>(1)?,
+                ))
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        page(
+            rows,
+            self.head(member_id)?.map_or(after, |h| after.min(h)),
+            limit,
+        )
+    }
+}
+
+/// Points a receipt earns: one per full currency unit (100 minor units) of its total.
+pub fn points_for(receipt: &Receipt) -> i64 {
+    receipt.total().amount_minor.max(0) / 100
+}
+
+pub(super) fn earn_entry(receipt: &Receipt, points: i64) -> NewEntry {
+    NewEntry::earn(points, false)
+        .with_reference(receipt.id.clone())
+        .with_description(format!("Purchase at {}", receipt.store_name))
+}
+
+/// Stores `receipt` for `member_id` and, when it earns points and `credit` is set, the earn entry
+/// that credits it. Returns (points earned, ledger row id).
+fn insert_receipt(
+    tx: &Transaction<'_>,
+    member_id: &str,
+    receipt: &Receipt,
+    credit: bool,
+    now: DateTime<Utc>,
+) -> ApiResult<(i64, Option<i64>)> {
+    let points = points_for(receipt);
+    let credit_entry = (credit && points > 0).then(|| earn_entry(receipt, points));
+    if let Some(entry) = &credit_entry {
+        // Checked before anything is written: a total beyond core's per-entry limit is refused.
+        entry.validate()?;
+    }
+    let body = serde_json::to_string(receipt)
+        .map_err(|_| ApiError::Internal("receipt could not be encoded".into()))?;
+    let seq = next_seq(tx, member_id)?;
+    tx.execute(
+        "INSERT INTO receipts (id, member_id, seq, points, body) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![receipt.id, member_id, seq, points, body],
+    )?;
+    let ledger = match credit_entry {
+        Some(entry) => Some(insert_ledger(
+            tx,
+            member_id,
+            &entry,
+            now,
+            None,
+            Some(&receipt.id),
+        )?),
+        None => None,
+    };
+    Ok((if ledger.is_some() { points } else { 0 }, ledger))
+}
+
+/// Builds, checks and stores a till purchase.
+pub fn till_purchase(
+    tx: &Transaction<'_>,
+    req: PurchaseRequest,
+    now: DateTime<Utc>,
+) -> ApiResult<(u16, String)> {
+    let mut receipt = Receipt {
+        id: util::new_id("r_"),
+        store_name: req.store_name,
+        purchased_at: now,
+        lines: req.lines,
+        source: ReceiptSource::Till,
+        return_window_days: req.return_window_days,
+    };
+    receipt.validate()?;
+    let member = resolve_card(tx, &req.card, now)?;
+    // A fresh random id; on the (2^-64) collision draw another.
+    while tx
+        .query_row(
+            "SELECT 1 FROM receipts WHERE id = ?1",
+            [&receipt.id],
+            |_| Ok(()),
+        )
+        .optional()?
+        .is_some()
+    {
+        receipt.id = util::new_id("r_");
+    }
+    let (points_earned, ledger) = insert_receipt(tx, &member.id, &receipt, true, now)?;
+    answer(
+        201,
+        &PurchaseResult {
+            receipt,
+            points_earned,
+            ledger_id: ledger.map(ledger_id),
+        },
+    )
+}
+
+/// Imports a receipt into a member's history (e-commerce orders, the demo's purchase history).
+/// The same receipt again is harmless (200 with what is stored); a different receipt with a used
+/// id is a conflict.
+pub fn import_receipt(
+    tx: &Transaction<'_>,
+    member_id: &str,
+    req: ImportReceiptRequest,
+    now: DateTime<Utc>,
+) -> ApiResult<(u16, String)> {
+    require_member(tx, member_id)?;
+    req.receipt.validate()?;
+    let existing: Option<(String, String)> = tx
+        .query_row(
+            "SELECT member_id, body FROM receipts WHERE id = ?1",
+            [&req.receipt.id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    if let Some((owner, body)) = existing {
+        let stored: Receipt = serde_json::from_str(&body).map_err(decode_err("receipt"))?;
+        if owner != member_id || stored != req.receipt {
+            return Err(ApiError::Conflict(
+                "a different receipt with this id already exists".into(),
+            ));
+        }
+        let credit: Option<(i64, i64)> = tx
+            .query_row(
+                "SELECT id, points FROM ledger WHERE credits_receipt = ?1",
+                [&stored.id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        return answer(
+            200,
+            &PurchaseResult {
+                receipt: stored,
+                points_earned: credit.map_or(0, |c| c.1),
+                ledger_id: credit.map(|c| ledger_id(c.0)),
+            },
+        );
+    }
+    let (points_earned, ledger) =
+        insert_receipt(tx, member_id, &req.receipt, req.credit_points, now)?;
+    answer(
+        201,
+        &PurchaseResult {
+            receipt: req.receipt,
+            points_earned,
+            ledger_id: ledger.map(ledger_id),
+        },
+    )
+}

@@ -1,0 +1,272 @@
+//! The schema: the file's marks (`application_id`, `user_version`), the tables of each version
+//! and the migration steps between them, one per version.
+
+use super::{OpenError, Store};
+use rusqlite::TransactionBehavior;
+
+/// "LOYL": marks the database file as this server's.
+const APPLICATION_ID: i64 = 0x4C4F_594C;
+
+/// The schema version this build writes.
+pub const SCHEMA_VERSION: i64 = 3;
+
+const SCHEMA_V1: &str = r#"
+CREATE TABLE meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE members (
+    id                TEXT PRIMARY KEY,
+    card_number       TEXT NOT NULL UNIQUE,
+    household_hash    TEXT NOT NULL UNIQUE,
+    display_name      TEXT,
+    totp_secret       BLOB NOT NULL,
+    totp_algorithm    TEXT NOT NULL CHECK (totp_algorithm IN ('SHA1', 'SHA256', 'SHA512')),
+    consent_marketing INTEGER NOT NULL CHECK (consent_marketing IN (0, 1)),
+    consent_service   INTEGER NOT NULL CHECK (consent_service IN (0, 1)),
+    consent_safety    INTEGER NOT NULL CHECK (consent_safety IN (0, 1)),
+    change_seq        INTEGER NOT NULL DEFAULT 0,
+    last_scan_counter INTEGER,
+    created_at        TEXT NOT NULL
+) STRICT;
+
+-- One row per signed-in device. The token is stored as its SHA-256.
+CREATE TABLE sessions (
+    token_hash    TEXT PRIMARY KEY,
+    member_id     TEXT NOT NULL REFERENCES members(id) ON DELETE CASCADE,
+    created_at    TEXT NOT NULL,
+    push_platform TEXT CHECK (push_platform IN ('android', 'ios')),
+    push_token    TEXT,
+    UNIQUE (push_platform, push_token)
+) STRICT;
+CREATE INDEX sessions_by_member ON sessions(member_id);
+
+CREATE TABLE receipts (
+    id        TEXT PRIMARY KEY,
+    member_id TEXT NOT NULL REFERENCES members(id),
+    seq       INTEGER NOT NULL,
+    points    INTEGER NOT NULL CHECK (points >= 0),
+    body      TEXT NOT NULL,
+    UNIQUE (member_id, seq)
+) STRICT;
+
+CREATE TABLE ledger (
+    id              INTEGER PRIMARY KEY AUTOINCREMENT,
+    member_id       TEXT NOT NULL REFERENCES members(id),
+    seq             INTEGER NOT NULL,
+    kind            TEXT NOT NULL CHECK (kind IN ('earn', 'redeem', 'adjust', 'expire', 'reverse')),
+    points          INTEGER NOT NULL CHECK (points <> 0),
+    at              TEXT NOT NULL,
+    reference       TEXT,
+    description     TEXT,
+    claim_key       TEXT,
+    credits_receipt TEXT UNIQUE REFERENCES receipts(id),
+    UNIQUE (member_id, seq),
+    UNIQUE (member_id, claim_key)
+) STRICT;
+
+CREATE TABLE vouchers (
+    id          TEXT PRIMARY KEY,
+    member_id   TEXT NOT NULL REFERENCES members(id),
+    seq         INTEGER NOT NULL,
+    kind        TEXT NOT NULL,
+    title       TEXT NOT NULL,
+    description TEXT,
+    code        TEXT NOT NULL UNIQUE,
+    valid_from  TEXT NOT NULL,
+    valid_until TEXT NOT NULL,
+    state       TEXT NOT NULL CHECK (state IN ('available', 'redeemed', 'revoked')),
+    redeemed_at TEXT,
+    CHECK ((state = 'redeemed') = (redeemed_at IS NOT NULL)),
+    UNIQUE (member_id, seq)
+) STRICT;
+
+-- The first answer to every write that carried an Idempotency-Key, per caller.
+CREATE TABLE idempotency (
+    scope        TEXT NOT NULL,
+    key          TEXT NOT NULL,
+    request_hash TEXT NOT NULL,
+    status       INTEGER NOT NULL,
+    body         TEXT NOT NULL,
+    created_at   TEXT NOT NULL,
+    PRIMARY KEY (scope, key)
+) STRICT;
+
+CREATE TABLE content (
+    kind         TEXT PRIMARY KEY,
+    version      INTEGER NOT NULL CHECK (version >= 1),
+    body         TEXT NOT NULL,
+    published_at TEXT NOT NULL
+) STRICT;
+"#;
+
+/// Version 2: enrolments with an Idempotency-Key. Not the `idempotency` table: its stored
+/// answers would keep the bearer token and the household code in the clear. A row keeps the
+/// SHA-256 of the key, the member the key created and the request's fingerprint; a retry within
+/// [`super::members::ENROLMENT_KEY_TTL_HOURS`] gets that member again, with a new session and
+/// household code.
+const SCHEMA_V2: &str = r#"
+CREATE TABLE enrolment_keys (
+    key_hash     TEXT PRIMARY KEY,
+    member_id    TEXT NOT NULL REFERENCES members(id),
+    request_hash TEXT NOT NULL,
+    created_at   TEXT NOT NULL
+) STRICT;
+"#;
+
+/// Sessions get a lifetime: the bearer token expires `SESSION_TOKEN_DAYS` after it was issued
+/// (or last renewed); the refresh token renews it (`POST /v1/sessions/refresh`, both tokens
+/// replaced) while the session was renewed within `SESSION_REFRESH_DAYS`. Sessions from before
+/// (no expiry yet) get one at their first use.
+const SCHEMA_V3: &str = r#"
+ALTER TABLE sessions ADD COLUMN expires_at TEXT;
+ALTER TABLE sessions ADD COLUMN refresh_hash TEXT;
+ALTER TABLE sessions ADD COLUMN refresh_expires_at TEXT;
+CREATE UNIQUE INDEX sessions_by_refresh ON sessions(refresh_hash);
+"#;
+
+impl Store {
+    pub(super) fn migrate(&mut self) -> Result<(), OpenError> {
+        let app_id: i64 = self
+            .conn
+            .query_row("PRAGMA application_id", [], |r| r.get(0))?;
+        let version: i64 = self
+            .conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        let tables: i64 = self.conn.query_row(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'table'",
+            [],
+            |r| r.get(0),
+        )?;
+        if app_id == 0 && tables == 0 && version == 0 {
+            let tx = self
+                .conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)?;
+            tx.execute_batch(SCHEMA_V1)?;
+            tx.execute_batch(&format!(
+                "PRAGMA application_id = {APPLICATION_ID}; PRAGMA user_version = 1;"
+            ))?;
+            tx.commit()?;
+            return self.upgrade(1);
+        }
+        if app_id != APPLICATION_ID {
+            return Err(OpenError::NotOurs);
+        }
+        if version > SCHEMA_VERSION {
+            return Err(OpenError::TooNew(version));
+        }
+        self.upgrade(version)
+    }
+
+    /// Runs the migration steps after `version`, one per version, each in its own transaction
+    /// that also sets user_version (a crash between two steps resumes at the next open).
+    fn upgrade(&mut self, version: i64) -> Result<(), OpenError> {
+        let steps: [(i64, &str); 2] = [(2, SCHEMA_V2), (3, SCHEMA_V3)];
+        for (to, sql) in steps {
+            if version >= to {
+                continue;
+            }
+            let tx = self
+                .conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)?;
+            tx.execute_batch(sql)?;
+            tx.execute_batch(&format!("PRAGMA user_version = {to};"))?;
+            tx.commit()?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::members::EnrolmentKey;
+    use crate::db::DB_FILE;
+    use crate::util;
+    use chrono::{DateTime, TimeZone, Utc};
+    use loyalty_core::card::TotpAlgorithm;
+    use rusqlite::Connection;
+
+    fn t0() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 3, 1, 9, 0, 0).unwrap()
+    }
+
+    fn user_version(store: &Store) -> i64 {
+        store
+            .conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap()
+    }
+
+    #[test]
+    fn a_version_1_database_is_upgraded_and_keeps_its_members() {
+        let dir = tempfile::tempdir().unwrap();
+        let code = util::normalize_household_code(&util::new_household_code()).unwrap();
+        {
+            // What a version-1 server left: its schema, marks and one member.
+            let conn = Connection::open(dir.path().join(DB_FILE)).unwrap();
+            let _: String = conn
+                .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
+                .unwrap();
+            conn.execute_batch(SCHEMA_V1).unwrap();
+            conn.execute_batch(&format!(
+                "PRAGMA application_id = {APPLICATION_ID}; PRAGMA user_version = 1;"
+            ))
+            .unwrap();
+            conn.execute(
+                "INSERT INTO members (id, card_number, household_hash, totp_secret, totp_algorithm,
+                     consent_marketing, consent_service, consent_safety, created_at)
+                 VALUES ('m_old', '2900000000002', ?1, x'00112233445566778899aabbccddeeff00112233',
+                     'SHA1', 0, 1, 1, '2026-01-01T00:00:00Z')",
+                [util::sha256_hex(code.as_bytes())],
+            )
+            .unwrap();
+        }
+        let mut store = Store::open(dir.path()).unwrap();
+        assert_eq!(user_version(&store), SCHEMA_VERSION);
+        let signed_in = store.sign_in(&code, t0()).unwrap().unwrap();
+        assert_eq!(signed_in.member_id, "m_old");
+
+        // The new table works on the upgraded database.
+        let key = EnrolmentKey {
+            key: "0b6b1a52-1d7e-4c55-9b1f-3c1de3a2c8f1",
+            request_hash: "fingerprint",
+        };
+        let (first, repeated) = store
+            .enrol(None, TotpAlgorithm::Sha1, Some(&key), t0())
+            .unwrap();
+        assert!(!repeated);
+        drop(store);
+
+        // Opening again runs no step twice.
+        let mut store = Store::open(dir.path()).unwrap();
+        assert_eq!(user_version(&store), SCHEMA_VERSION);
+        let (again, repeated) = store
+            .enrol(None, TotpAlgorithm::Sha1, Some(&key), t0())
+            .unwrap();
+        assert!(repeated);
+        assert_eq!(again.member_id, first.member_id);
+        let members: i64 = store
+            .conn
+            .query_row("SELECT count(*) FROM members", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(members, 2);
+    }
+
+    #[test]
+    fn a_new_database_has_the_current_schema() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        assert_eq!(user_version(&store), SCHEMA_VERSION);
+        let tables: i64 = store
+            .conn
+            .query_row(
+                "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'enrolment_keys'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(tables, 1);
+    }
+}
