@@ -1,0 +1,179 @@
+//! The retailer's back office (till token): content feeds, vouchers issued and revoked, points
+//! adjusted, receipts imported, and injected faults for tests.
+
+use super::feeds::{content_kind, etag};
+use super::request::{answer_response, idempotency_key, json, parse_body, till_auth};
+use super::{lock, AppState, Fault, Shared};
+use crate::db;
+use crate::db::idempotency::Idempotency;
+use crate::error::{ApiError, ApiResult};
+use crate::model::*;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Utc};
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+pub(super) async fn admin_content(
+    State(state): State<Shared>,
+    Path(kind): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Response> {
+    till_auth(&state, &headers)?;
+    let kind = content_kind(&kind)?;
+    let (value, _) = parse_body::<Value>(&body)?;
+    let published = state
+        .db(move |s, now, _| s.publish_content(kind, &value, now))
+        .await?;
+    let mut response = json(StatusCode::OK, &published);
+    if let Ok(v) = HeaderValue::from_str(&etag(published.version)) {
+        response.headers_mut().insert(header::ETAG, v);
+    }
+    Ok(response)
+}
+
+/// An admin write: till token, optional Idempotency-Key (honoured when sent).
+async fn admin_write<T, F>(
+    state: Shared,
+    method: Method,
+    path: String,
+    headers: HeaderMap,
+    body: Bytes,
+    op: F,
+) -> ApiResult<Response>
+where
+    T: DeserializeOwned + Send + 'static,
+    F: FnOnce(&rusqlite::Transaction<'_>, T, DateTime<Utc>, &AppState) -> ApiResult<(u16, String)>
+        + Send
+        + 'static,
+{
+    till_auth(&state, &headers)?;
+    let key = idempotency_key(&headers, false)?;
+    let (req, value) = parse_body::<T>(&body)?;
+    let hash = request_hash(&method, &path, &value);
+    let answer = state
+        .db(move |s, now, st| {
+            let idem = key.as_deref().map(|key| Idempotency {
+                scope: "admin",
+                key,
+                request_hash: &hash,
+            });
+            s.write(idem.as_ref(), now, |tx| op(tx, req, now, st))
+        })
+        .await?;
+    Ok(answer_response(answer))
+}
+
+pub(super) async fn admin_voucher(
+    State(state): State<Shared>,
+    Path(member_id): Path<String>,
+    method: Method,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Response> {
+    let path = format!("/v1/admin/members/{member_id}/vouchers");
+    admin_write(
+        state,
+        method,
+        path,
+        headers,
+        body,
+        move |tx, req: IssueVoucherRequest, now, st| {
+            db::vouchers::issue_voucher(tx, &member_id, req, &st.signing_key, now)
+        },
+    )
+    .await
+}
+
+pub(super) async fn admin_revoke(
+    State(state): State<Shared>,
+    Path((member_id, voucher_id)): Path<(String, String)>,
+    method: Method,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Response> {
+    let path = format!("/v1/admin/members/{member_id}/vouchers/{voucher_id}/revoke");
+    // The body is optional here: an empty one counts as {}.
+    let body = if body.iter().all(u8::is_ascii_whitespace) {
+        Bytes::from_static(b"{}")
+    } else {
+        body
+    };
+    admin_write(
+        state,
+        method,
+        path,
+        headers,
+        body,
+        move |tx, _: Value, _, _| db::vouchers::revoke_voucher(tx, &member_id, &voucher_id),
+    )
+    .await
+}
+
+pub(super) async fn admin_points(
+    State(state): State<Shared>,
+    Path(member_id): Path<String>,
+    method: Method,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Response> {
+    let path = format!("/v1/admin/members/{member_id}/points");
+    admin_write(
+        state,
+        method,
+        path,
+        headers,
+        body,
+        move |tx, req: PointsRequest, now, _| db::ledger::adjust_points(tx, &member_id, req, now),
+    )
+    .await
+}
+
+pub(super) async fn admin_receipt(
+    State(state): State<Shared>,
+    Path(member_id): Path<String>,
+    method: Method,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Response> {
+    let path = format!("/v1/admin/members/{member_id}/receipts");
+    admin_write(
+        state,
+        method,
+        path,
+        headers,
+        body,
+        move |tx, req: ImportReceiptRequest, now, _| {
+            db::receipts::import_receipt(tx, &member_id, req, now)
+        },
+    )
+    .await
+}
+
+pub(super) async fn admin_faults(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Response> {
+    till_auth(&state, &headers)?;
+    let (req, _) = parse_body::<FaultRequest>(&body)?;
+    let status = match req.status {
+        429 => StatusCode::TOO_MANY_REQUESTS,
+        503 => StatusCode::SERVICE_UNAVAILABLE,
+        _ => return Err(ApiError::invalid("status must be 429 or 503")),
+    };
+    if req.retry_after_seconds > 3600 {
+        return Err(ApiError::invalid(
+            "retry_after_seconds must be at most 3600",
+        ));
+    }
+    *lock(&state.faults) = (req.count > 0).then_some(Fault {
+        status,
+        retry_after: req.retry_after_seconds,
+        remaining: req.count.min(10_000),
+    });
+    Ok(StatusCode::NO_CONTENT.into_response())
+}

@@ -1,0 +1,92 @@
+//! The till's endpoints (till token): a scanned card code, a purchase, a voucher redeemed at
+//! the counter.
+
+use super::request::{answer_response, idempotency_key, json, parse_body, till_auth};
+use super::Shared;
+use crate::db;
+use crate::db::idempotency::Idempotency;
+use crate::error::{ApiError, ApiResult};
+use crate::model::*;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, Method, StatusCode};
+use axum::response::Response;
+use loyalty_core::card::{verify_voucher_code, VoucherRefusal};
+
+pub(super) async fn till_scan(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Response> {
+    till_auth(&state, &headers)?;
+    let (req, _) = parse_body::<ScanRequest>(&body)?;
+    let scanned = state
+        .db(move |s, now, _| s.till_scan(&req.payload, now))
+        .await?;
+    Ok(json(StatusCode::OK, &scanned))
+}
+
+pub(super) async fn till_purchase(
+    State(state): State<Shared>,
+    method: Method,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Response> {
+    till_auth(&state, &headers)?;
+    let key = idempotency_key(&headers, true)?.unwrap_or_default();
+    let (req, value) = parse_body::<PurchaseRequest>(&body)?;
+    let hash = request_hash(&method, "/v1/till/purchases", &value);
+    let answer = state
+        .db(move |s, now, _| {
+            let idem = Idempotency {
+                scope: "till",
+                key: &key,
+                request_hash: &hash,
+            };
+            s.write(Some(&idem), now, |tx| {
+                db::receipts::till_purchase(tx, req, now)
+            })
+        })
+        .await?;
+    Ok(answer_response(answer))
+}
+
+fn voucher_refusal(r: VoucherRefusal) -> ApiError {
+    ApiError::Refused {
+        reason: r.reason().into(),
+        refusal: match r {
+            VoucherRefusal::Malformed => "malformed",
+            VoucherRefusal::BadSignature => "forged",
+            VoucherRefusal::NotYetValid => "not_yet_valid",
+            VoucherRefusal::Expired => "expired",
+        },
+    }
+}
+
+pub(super) async fn till_redemption(
+    State(state): State<Shared>,
+    method: Method,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Response> {
+    till_auth(&state, &headers)?;
+    let key = idempotency_key(&headers, true)?.unwrap_or_default();
+    let (req, value) = parse_body::<TillRedemptionRequest>(&body)?;
+    let hash = request_hash(&method, "/v1/till/redemptions", &value);
+    let answer = state
+        .db(move |s, now, st| {
+            let idem = Idempotency {
+                scope: "till",
+                key: &key,
+                request_hash: &hash,
+            };
+            s.write(Some(&idem), now, |tx| {
+                // Verified as an offline till would: signature and window, then redeemed once.
+                let verified = verify_voucher_code(&req.voucher_code, &st.public_key, now)
+                    .map_err(voucher_refusal)?;
+                db::vouchers::till_redemption(tx, &verified, now)
+            })
+        })
+        .await?;
+    Ok(answer_response(answer))
+}
