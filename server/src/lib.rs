@@ -20,11 +20,11 @@
 //! `LOYALTY_SERVER_LOG=1`.
 
 mod api;
+mod credentials;
 mod db;
 mod error;
 mod limit;
 mod model;
-mod util;
 
 pub use api::{
     ENROLMENTS_PER_HOUR, ROUTES, SIGN_IN_FAILURES_PER_CODE_PER_MINUTE, SIGN_IN_FAILURES_PER_MINUTE,

@@ -323,7 +323,7 @@ fn canonical_json(v: &Value, out: &mut String) {
 pub fn request_hash(method: &Method, path: &str, body: &Value) -> String {
     let mut text = format!("{method}\n{path}\n");
     canonical_json(body, &mut text);
-    crate::util::sha256_hex(text.as_bytes())
+    crate::credentials::sha256_hex(text.as_bytes())
 }
 
 #[cfg(test)]

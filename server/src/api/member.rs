@@ -4,11 +4,11 @@
 
 use super::request::{answer_response, idempotency_key, json, member_auth, parse_body, text_field};
 use super::{client_key, lock, Shared};
+use crate::credentials;
 use crate::db;
 use crate::db::idempotency::Idempotency;
 use crate::error::{ApiError, ApiResult};
 use crate::model::*;
-use crate::util;
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
@@ -76,11 +76,12 @@ pub(super) async fn sign_in(
 ) -> ApiResult<Response> {
     let (req, _) = parse_body::<SessionRequest>(&body)?;
     let client = client_key(&peer);
-    let household = util::normalize_household_code(&req.household_code).ok_or_else(|| {
-        ApiError::invalid("household_code must be 16 characters of Crockford Base32")
-    })?;
+    let household =
+        credentials::normalize_household_code(&req.household_code).ok_or_else(|| {
+            ApiError::invalid("household_code must be 16 characters of Crockford Base32")
+        })?;
     // Never the code itself in memory longer than the request: its hash keys the budget.
-    let code_key = util::sha256_hex(household.as_bytes());
+    let code_key = credentials::sha256_hex(household.as_bytes());
     let now = state.clock.now();
     let limited = lock(&state.sign_in_by_client)
         .exhausted(&client, now)

@@ -14,11 +14,11 @@ mod member;
 mod request;
 mod till;
 
+use crate::credentials;
 use crate::db::Store;
 use crate::error::{ApiError, ApiResult};
 use crate::limit::Budget;
 use crate::model::*;
-use crate::util;
 use admin::{
     admin_content, admin_faults, admin_points, admin_receipt, admin_revoke, admin_voucher,
 };
@@ -117,7 +117,7 @@ impl AppState {
             clock,
             signing_key,
             public_key,
-            till_token_hash: util::sha256_hex(till_token.as_bytes()),
+            till_token_hash: credentials::sha256_hex(till_token.as_bytes()),
             algorithm,
             in_flight: Arc::new(Semaphore::new(max_in_flight.max(1))),
             faults: Mutex::new(None),

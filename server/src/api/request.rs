@@ -2,9 +2,9 @@
 //! the Idempotency-Key, JSON bodies (with serde messages stripped of input values), text checks.
 
 use super::{AppState, Shared};
+use crate::credentials;
 use crate::db::idempotency::Answer;
 use crate::error::{ApiError, ApiResult};
-use crate::util;
 use axum::body::Bytes;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -59,8 +59,8 @@ pub(super) async fn member_auth(
 pub(super) fn till_auth(state: &AppState, headers: &HeaderMap) -> ApiResult<()> {
     let token = bearer(headers)
         .ok_or_else(|| ApiError::Unauthorized("the till token is required".into()))?;
-    if util::constant_time_eq(
-        util::sha256_hex(token.as_bytes()).as_bytes(),
+    if credentials::constant_time_eq(
+        credentials::sha256_hex(token.as_bytes()).as_bytes(),
         state.till_token_hash.as_bytes(),
     ) {
         Ok(())

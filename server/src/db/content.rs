@@ -1,9 +1,8 @@
 //! The `content` table: the published content feeds, one current version per kind.
 
-use super::{decode_err, Store};
+use super::{decode_err, fmt_time, Store};
 use crate::error::{ApiError, ApiResult};
 use crate::model::*;
-use crate::util::fmt_time;
 use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension, TransactionBehavior};
 

@@ -1,9 +1,8 @@
 //! The `idempotency` table: a write's answer kept under its Idempotency-Key, and the one write
 //! path every idempotent request goes through.
 
-use super::Store;
+use super::{fmt_time, Store};
 use crate::error::{ApiError, ApiResult};
-use crate::util::fmt_time;
 use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension, Transaction, TransactionBehavior};
 

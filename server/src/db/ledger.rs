@@ -3,10 +3,9 @@
 use super::idempotency::answer;
 use super::members::require_member;
 use super::receipts::earn_entry;
-use super::{decode_err, next_seq, page, time_col, Store};
+use super::{decode_err, fmt_time, next_seq, page, time_col, Store};
 use crate::error::{ApiError, ApiResult};
 use crate::model::*;
-use crate::util::fmt_time;
 use chrono::{DateTime, Utc};
 use loyalty_core::points::{EntryKind, EntryStatus, NewEntry};
 use loyalty_core::receipts::Receipt;

@@ -3,10 +3,10 @@
 //! TOTP counter is a member column).
 
 use super::sessions::insert_session;
-use super::Store;
+use super::{fmt_time, parse_time, Store};
+use crate::credentials;
 use crate::error::{ApiError, ApiResult};
 use crate::model::*;
-use crate::util::{self, fmt_time};
 use chrono::{DateTime, Utc};
 use loyalty_core::card::new_secret;
 use loyalty_core::card::{
@@ -69,7 +69,7 @@ impl Store {
     ) -> ApiResult<(Enrolled, bool)> {
         let secret = new_secret(algorithm);
         let consents = Consents::default();
-        let key_hash = key.map(|k| util::sha256_hex(k.key.as_bytes()));
+        let key_hash = key.map(|k| credentials::sha256_hex(k.key.as_bytes()));
         // Card numbers (10 random digits) and ids may collide; UNIQUE catches it, we draw again.
         for _ in 0..16 {
             let tx = self
@@ -81,12 +81,12 @@ impl Store {
                     return Ok((repeat, true));
                 }
             }
-            let member_id = util::new_id("m_");
-            let card_number = util::new_card_number();
-            let household_code = util::new_household_code();
-            let household = util::normalize_household_code(&household_code)
+            let member_id = credentials::new_id("m_");
+            let card_number = credentials::new_card_number();
+            let household_code = credentials::new_household_code();
+            let household = credentials::normalize_household_code(&household_code)
                 .ok_or_else(|| ApiError::Internal("household code generation".into()))?;
-            let token = util::new_token();
+            let token = credentials::new_token();
             let inserted = tx.execute(
                 "INSERT INTO members (id, card_number, household_hash, display_name, totp_secret,
                      totp_algorithm, consent_marketing, consent_service, consent_safety, created_at)
@@ -95,7 +95,7 @@ impl Store {
                 params![
                     member_id,
                     card_number,
-                    util::sha256_hex(household.as_bytes()),
+                    credentials::sha256_hex(household.as_bytes()),
                     display_name,
                     secret,
                     algorithm.as_str(),
@@ -191,12 +191,12 @@ impl Store {
 /// and returns it. A code already taken by another member (2^-80) is drawn again.
 fn rotate_household_code(conn: &Connection, member_id: &str) -> ApiResult<String> {
     for _ in 0..16 {
-        let code = util::new_household_code();
-        let household = util::normalize_household_code(&code)
+        let code = credentials::new_household_code();
+        let household = credentials::normalize_household_code(&code)
             .ok_or_else(|| ApiError::Internal("household code generation".into()))?;
         let changed = conn.execute(
             "UPDATE OR IGNORE members SET household_hash = ?2 WHERE id = ?1",
-            params![member_id, util::sha256_hex(household.as_bytes())],
+            params![member_id, credentials::sha256_hex(household.as_bytes())],
         )?;
         if changed == 1 {
             return Ok(code);
@@ -228,7 +228,7 @@ fn enrolment_repeat(
     let Some((member_id, request_hash, created_at)) = row else {
         return Ok(None);
     };
-    let created_at = util::parse_time(&created_at)
+    let created_at = parse_time(&created_at)
         .ok_or_else(|| ApiError::Internal("stored time could not be read".into()))?;
     if now - created_at >= chrono::Duration::hours(ENROLMENT_KEY_TTL_HOURS) {
         return Ok(None);
@@ -240,7 +240,7 @@ fn enrolment_repeat(
     }
     let member = member_where(tx, "id", &member_id)?
         .ok_or_else(|| ApiError::Internal("an enrolment key names no member".into()))?;
-    let token = util::new_token();
+    let token = credentials::new_token();
     let (refresh_token, expires_at) = insert_session(tx, &token, &member.id, now)?;
     let household_code = rotate_household_code(tx, &member.id)?;
     Ok(Some(Enrolled {

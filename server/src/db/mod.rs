@@ -27,10 +27,10 @@ pub mod schema;
 pub mod sessions;
 pub mod vouchers;
 
+use crate::credentials;
 use crate::error::{ApiError, ApiResult};
 use crate::model::*;
-use crate::util;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SecondsFormat, Utc};
 use ed25519_dalek::SigningKey;
 use loyalty_core::card::{parse_signing_key_hex, signing_key_hex};
 use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
@@ -56,7 +56,7 @@ pub enum OpenError {
     BadKey(String),
 }
 
-pub(super) fn decode_err<E: std::fmt::Display>(what: &str) -> impl FnOnce(E) -> ApiError + '_ {
+fn decode_err<E: std::fmt::Display>(what: &str) -> impl FnOnce(E) -> ApiError + '_ {
     move |e| ApiError::Internal(format!("stored {what} could not be read: {e}"))
 }
 
@@ -121,7 +121,7 @@ impl Store {
         if let Some(token) = self.meta("till_token")? {
             return Ok((token, false));
         }
-        let token = util::new_token();
+        let token = credentials::new_token();
         self.set_meta("till_token", &token)?;
         Ok((token, true))
     }
@@ -143,7 +143,7 @@ impl Store {
 }
 
 /// Takes the member's next change sequence number.
-pub(super) fn next_seq(tx: &Transaction<'_>, member_id: &str) -> ApiResult<i64> {
+fn next_seq(tx: &Transaction<'_>, member_id: &str) -> ApiResult<i64> {
     tx.query_row(
         "UPDATE members SET change_seq = change_seq + 1 WHERE id = ?1 RETURNING change_seq",
         [member_id],
@@ -153,7 +153,7 @@ pub(super) fn next_seq(tx: &Transaction<'_>, member_id: &str) -> ApiResult<i64> 
     .ok_or_else(|| ApiError::NotFound("no such member".into()))
 }
 
-pub(super) fn page<T>(
+fn page<T>(
     rows: Vec<(ApiResult<T>, i64)>,
     after: i64,
     limit: i64,
@@ -173,7 +173,33 @@ pub(super) fn page<T>(
     })
 }
 
-pub(super) fn time_col(r: &Row<'_>, i: usize) -> ApiResult<DateTime<Utc>> {
+fn time_col(r: &Row<'_>, i: usize) -> ApiResult<DateTime<Utc>> {
     let s: String = r.get(i)?;
-    util::parse_time(&s).ok_or_else(|| ApiError::Internal("stored time could not be read".into()))
+    parse_time(&s).ok_or_else(|| ApiError::Internal("stored time could not be read".into()))
+}
+
+/// RFC 3339 in UTC with `Z`, sub-seconds only when present (the form chrono's serde writes).
+fn fmt_time(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::AutoSi, true)
+}
+
+/// Parses a time this server wrote with [`fmt_time`].
+fn parse_time(s: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(s)
+        .ok()
+        .map(|t| t.with_timezone(&Utc))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_round_trip() {
+        let t = parse_time("2026-03-01T10:00:00+01:00").unwrap();
+        assert_eq!(fmt_time(t), "2026-03-01T09:00:00Z");
+        let ms = parse_time("2026-03-01T09:00:00.250Z").unwrap();
+        assert_eq!(fmt_time(ms), "2026-03-01T09:00:00.250Z");
+        assert_eq!(parse_time("yesterday"), None);
+    }
 }

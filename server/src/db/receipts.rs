@@ -5,9 +5,9 @@ use super::idempotency::answer;
 use super::ledger::{insert_ledger, ledger_id};
 use super::members::{require_member, resolve_card};
 use super::{decode_err, next_seq, page, Store};
+use crate::credentials;
 use crate::error::{ApiError, ApiResult};
 use crate::model::*;
-use crate::util;
 use chrono::{DateTime, Utc};
 use loyalty_core::points::NewEntry;
 use loyalty_core::receipts::{Receipt, ReceiptSource};
@@ -94,7 +94,7 @@ pub fn till_purchase(
     now: DateTime<Utc>,
 ) -> ApiResult<(u16, String)> {
     let mut receipt = Receipt {
-        id: util::new_id("r_"),
+        id: credentials::new_id("r_"),
         store_name: req.store_name,
         purchased_at: now,
         lines: req.lines,
@@ -113,7 +113,7 @@ pub fn till_purchase(
         .optional()?
         .is_some()
     {
-        receipt.id = util::new_id("r_");
+        receipt.id = credentials::new_id("r_");
     }
     let (points_earned, ledger) = insert_receipt(tx, &member.id, &receipt, true, now)?;
     answer(

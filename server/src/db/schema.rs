@@ -181,9 +181,9 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::credentials;
     use crate::db::members::EnrolmentKey;
     use crate::db::DB_FILE;
-    use crate::util;
     use chrono::{DateTime, TimeZone, Utc};
     use loyalty_core::card::TotpAlgorithm;
     use rusqlite::Connection;
@@ -202,7 +202,8 @@ mod tests {
     #[test]
     fn a_version_1_database_is_upgraded_and_keeps_its_members() {
         let dir = tempfile::tempdir().unwrap();
-        let code = util::normalize_household_code(&util::new_household_code()).unwrap();
+        let code =
+            credentials::normalize_household_code(&credentials::new_household_code()).unwrap();
         {
             // What a version-1 server left: its schema, marks and one member.
             let conn = Connection::open(dir.path().join(DB_FILE)).unwrap();
@@ -219,7 +220,7 @@ mod tests {
                      consent_marketing, consent_service, consent_safety, created_at)
                  VALUES ('m_old', '2900000000002', ?1, x'00112233445566778899aabbccddeeff00112233',
                      'SHA1', 0, 1, 1, '2026-01-01T00:00:00Z')",
-                [util::sha256_hex(code.as_bytes())],
+                [credentials::sha256_hex(code.as_bytes())],
             )
             .unwrap();
         }

@@ -1,10 +1,10 @@
 //! The `sessions` table: a device's bearer token and refresh token (stored as SHA-256), their
 //! lifetimes, sign-in with the household code, and the device's push token.
 
-use super::Store;
+use super::{fmt_time, parse_time, Store};
+use crate::credentials;
 use crate::error::ApiResult;
 use crate::model::*;
-use crate::util::{self, fmt_time};
 use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension, Transaction, TransactionBehavior};
 
@@ -28,14 +28,14 @@ impl Store {
         let member: Option<(String, String)> = tx
             .query_row(
                 "SELECT id, card_number FROM members WHERE household_hash = ?1",
-                [util::sha256_hex(household.as_bytes())],
+                [credentials::sha256_hex(household.as_bytes())],
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .optional()?;
         let Some((member_id, card_number)) = member else {
             return Ok(None);
         };
-        let token = util::new_token();
+        let token = credentials::new_token();
         let (refresh_token, expires_at) = insert_session(&tx, &token, &member_id, now)?;
         tx.commit()?;
         Ok(Some(SessionCreated {
@@ -62,7 +62,7 @@ impl Store {
                 "SELECT s.token_hash, s.member_id, m.card_number, s.refresh_expires_at
                  FROM sessions s JOIN members m ON m.id = s.member_id
                  WHERE s.refresh_hash = ?1",
-                [util::sha256_hex(refresh_token.as_bytes())],
+                [credentials::sha256_hex(refresh_token.as_bytes())],
                 |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
             )
             .optional()?;
@@ -71,24 +71,24 @@ impl Store {
         };
         let alive = refresh_expires
             .as_deref()
-            .and_then(util::parse_time)
+            .and_then(parse_time)
             .is_some_and(|t| t > now);
         if !alive {
             tx.execute("DELETE FROM sessions WHERE token_hash = ?1", [&old_hash])?;
             tx.commit()?;
             return Ok(None);
         }
-        let token = util::new_token();
-        let refresh = util::new_token();
+        let token = credentials::new_token();
+        let refresh = credentials::new_token();
         let expires_at = now + chrono::Duration::days(SESSION_TOKEN_DAYS);
         tx.execute(
             "UPDATE sessions SET token_hash = ?1, expires_at = ?2, refresh_hash = ?3,
                  refresh_expires_at = ?4
              WHERE token_hash = ?5",
             params![
-                util::sha256_hex(token.as_bytes()),
+                credentials::sha256_hex(token.as_bytes()),
                 fmt_time(expires_at),
-                util::sha256_hex(refresh.as_bytes()),
+                credentials::sha256_hex(refresh.as_bytes()),
                 fmt_time(now + chrono::Duration::days(SESSION_REFRESH_DAYS)),
                 old_hash
             ],
@@ -107,7 +107,7 @@ impl Store {
     /// An expired token is refused (its session renews with its refresh token); a session from
     /// before expiries existed gets one now.
     pub fn authenticate(&self, token: &str, now: DateTime<Utc>) -> ApiResult<Option<String>> {
-        let hash = util::sha256_hex(token.as_bytes());
+        let hash = credentials::sha256_hex(token.as_bytes());
         let row: Option<(String, Option<String>)> = self
             .conn
             .query_row(
@@ -121,7 +121,7 @@ impl Store {
         };
         match expires_at {
             Some(t) => {
-                let live = util::parse_time(&t).is_some_and(|t| t > now);
+                let live = parse_time(&t).is_some_and(|t| t > now);
                 Ok(live.then_some(member_id))
             }
             None => {
@@ -142,7 +142,7 @@ impl Store {
     pub fn sign_out(&mut self, token: &str) -> ApiResult<()> {
         self.conn.execute(
             "DELETE FROM sessions WHERE token_hash = ?1",
-            [util::sha256_hex(token.as_bytes())],
+            [credentials::sha256_hex(token.as_bytes())],
         )?;
         Ok(())
     }
@@ -158,7 +158,7 @@ impl Store {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let hash = util::sha256_hex(session_token.as_bytes());
+        let hash = credentials::sha256_hex(session_token.as_bytes());
         tx.execute(
             "UPDATE sessions SET push_platform = NULL, push_token = NULL
              WHERE push_platform = ?1 AND push_token = ?2 AND token_hash <> ?3",
@@ -180,18 +180,18 @@ pub(super) fn insert_session(
     member_id: &str,
     now: DateTime<Utc>,
 ) -> rusqlite::Result<(String, DateTime<Utc>)> {
-    let refresh = util::new_token();
+    let refresh = credentials::new_token();
     let expires = now + chrono::Duration::days(SESSION_TOKEN_DAYS);
     tx.execute(
         "INSERT INTO sessions (token_hash, member_id, created_at, expires_at, refresh_hash,
              refresh_expires_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         params![
-            util::sha256_hex(token.as_bytes()),
+            credentials::sha256_hex(token.as_bytes()),
             member_id,
             fmt_time(now),
             fmt_time(expires),
-            util::sha256_hex(refresh.as_bytes()),
+            credentials::sha256_hex(refresh.as_bytes()),
             fmt_time(now + chrono::Duration::days(SESSION_REFRESH_DAYS)),
         ],
     )?;

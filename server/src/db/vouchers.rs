@@ -3,10 +3,10 @@
 
 use super::idempotency::answer;
 use super::members::require_member;
-use super::{decode_err, next_seq, page, time_col, Store};
+use super::{decode_err, fmt_time, next_seq, page, parse_time, time_col, Store};
+use crate::credentials;
 use crate::error::{ApiError, ApiResult};
 use crate::model::*;
-use crate::util::{self, fmt_time};
 use chrono::{DateTime, Utc};
 use ed25519_dalek::SigningKey;
 use loyalty_core::card::sign_voucher;
@@ -52,7 +52,7 @@ fn voucher_item(r: &Row<'_>) -> ApiResult<VoucherItem> {
         state: r.get(7)?,
         redeemed_at: match redeemed_at {
             Some(s) => Some(
-                util::parse_time(&s)
+                parse_time(&s)
                     .ok_or_else(|| ApiError::Internal("stored time could not be read".into()))?,
             ),
             None => None,
@@ -174,7 +174,7 @@ pub fn issue_voucher(
 ) -> ApiResult<(u16, String)> {
     require_member(tx, member_id)?;
     let mut voucher = Voucher {
-        id: util::new_id("v_"),
+        id: credentials::new_id("v_"),
         kind: req.kind,
         title: req.title,
         description: req.description,
