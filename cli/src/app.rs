@@ -8,6 +8,7 @@ use loyalty_core::money::Money;
 use loyalty_core::points::ProgrammeRules;
 use loyalty_core::secrets::SecretStore;
 use loyalty_core::{ApiError, Clock, LoyaltyClient, ManualClock, SystemClock};
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 use std::fmt;
 use std::io::Write;
@@ -292,6 +293,26 @@ pub fn write_file(path: &Path, data: &[u8]) -> CliResult<()> {
     tmp.as_file().sync_all().map_err(fail)?;
     tmp.persist(path).map_err(|e| fail(e.error))?;
     Ok(())
+}
+
+/// One item or a list of them from a JSON file.
+pub fn read_items<T: DeserializeOwned>(path: &Path, what: &str) -> CliResult<Vec<T>> {
+    let text = read_text(path)?;
+    let value: Value = serde_json::from_str(&text)
+        .map_err(|e| CliError::invalid(format!("{}: not JSON: {e}", path.display())))?;
+    let items = match value {
+        Value::Array(a) => a,
+        v => vec![v],
+    };
+    items
+        .into_iter()
+        .enumerate()
+        .map(|(i, v)| {
+            serde_json::from_value(v).map_err(|e| {
+                CliError::invalid(format!("{}: {what} {}: {e}", path.display(), i + 1))
+            })
+        })
+        .collect()
 }
 
 /// Parses RFC 3339 time (`2026-03-01T09:30:00Z`).

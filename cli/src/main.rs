@@ -3,16 +3,19 @@
 //! Every command prints for people, or one JSON document with `--json`; errors are one line on
 //! standard error (`error: ...`) with a documented exit code (see [`EXIT_CODES`]).
 
-mod account;
 mod app;
-mod card;
-mod cards;
 mod codes;
 mod demo;
 mod http;
+mod imported_cards;
+mod member_card;
+mod points;
+mod receipts;
+mod reminders;
 mod secrets;
 mod server;
 mod sync;
+mod wallet;
 
 use app::{exit, parse_time, print_stdout, CliError, CliResult, Ctx, Output};
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -68,7 +71,7 @@ struct Cli {
 enum Command {
     /// The member card: show, render, enrol, export to Apple or Google Wallet.
     #[command(subcommand)]
-    Card(card::CardCommand),
+    Card(member_card::CardCommand),
     /// Render any payload in any of the 13 symbologies.
     Render(codes::RenderArgs),
     /// Compute a TOTP code (RFC 6238) for a secret, a time and parameters.
@@ -77,19 +80,19 @@ enum Command {
     Verify(codes::VerifyArgs),
     /// Points: balance, ledger, earn, redeem, tier, expiring.
     #[command(subcommand)]
-    Points(account::PointsCommand),
+    Points(points::PointsCommand),
     /// Vouchers: list, usable, show, redeem, add.
     #[command(subcommand)]
-    Wallet(account::WalletCommand),
+    Wallet(wallet::WalletCommand),
     /// Digital receipts: list, show, add.
     #[command(subcommand)]
-    Receipts(account::ReceiptsCommand),
+    Receipts(receipts::ReceiptsCommand),
     /// Reminders: the plan, rules, catalogue, settings.
     #[command(subcommand)]
-    Reminders(account::RemindersCommand),
+    Reminders(reminders::RemindersCommand),
     /// Other cards (Catima import and export).
     #[command(subcommand)]
-    Cards(cards::CardsCommand),
+    Cards(imported_cards::CardsCommand),
     /// Run the reference server on the data directory until Ctrl-C.
     Server(server::ServerArgs),
     /// Sync with the retailer's server: enrol, join a household, sync now, status.
@@ -247,15 +250,15 @@ fn run(cli: Cli) -> CliResult<Option<Output>> {
         rules_file: cli.rules,
     };
     let result = match cli.command {
-        Command::Card(c) => card::run(&ctx, c),
+        Command::Card(c) => member_card::run(&ctx, c),
         Command::Render(a) => codes::render(&ctx, a),
         Command::Totp(a) => codes::totp(&ctx, a).map(Some),
         Command::Verify(a) => codes::verify(&ctx, a).map(Some),
-        Command::Points(c) => account::points(&ctx, c).map(Some),
-        Command::Wallet(c) => account::wallet(&ctx, c).map(Some),
-        Command::Receipts(c) => account::receipts(&ctx, c).map(Some),
-        Command::Reminders(c) => account::reminders(&ctx, c).map(Some),
-        Command::Cards(c) => cards::run(&ctx, c),
+        Command::Points(c) => points::run(&ctx, c).map(Some),
+        Command::Wallet(c) => wallet::run(&ctx, c).map(Some),
+        Command::Receipts(c) => receipts::run(&ctx, c).map(Some),
+        Command::Reminders(c) => reminders::run(&ctx, c).map(Some),
+        Command::Cards(c) => imported_cards::run(&ctx, c),
         Command::Server(a) => server::run(&ctx, a).map(|()| None),
         Command::Sync(a) => sync::run(&ctx, a).map(Some),
         Command::Demo(a) => demo::run(&ctx, cli.data, a),
