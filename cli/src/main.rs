@@ -6,7 +6,7 @@
 mod app;
 mod codes;
 mod demo;
-mod http;
+
 mod imported_cards;
 mod member_card;
 mod points;

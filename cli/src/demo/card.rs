@@ -1,0 +1,39 @@
+//! Act 4: the member card as the till sees it: the rotating code drawn in the terminal.
+
+use super::words::time;
+use super::Demo;
+use crate::app::CliResult;
+use loyalty_core::render::{self, EcLevel, RenderOptions};
+use serde_json::{json, Value};
+
+impl Demo<'_> {
+    /// Draws the rotating code; the summary's `code`.
+    pub(super) fn card(&self) -> CliResult<Value> {
+        let lang = self.lang;
+        let out = self.out;
+        out.section("Your card at the till")?;
+        let till_card = self
+            .client
+            .card()
+            .till_card(EcLevel::Medium, &RenderOptions::default())?;
+        let text = render::to_text(
+            &till_card.matrix,
+            &RenderOptions {
+                scale: 1,
+                ..RenderOptions::default()
+            },
+        );
+        for l in text.lines() {
+            out.line(format!("  {l}"))?;
+        }
+        let code = &till_card.code;
+        out.line(format!("  code        {}", code.payload))?;
+        out.line(format!(
+            "  valid       {} – {} ({} s; the app redraws it then, offline)",
+            time(lang, code.valid_from),
+            time(lang, code.valid_until),
+            (code.valid_until - code.valid_from).num_seconds()
+        ))?;
+        Ok(json!({"code": {"payload": code.payload, "valid_until": code.valid_until}}))
+    }
+}

@@ -1,0 +1,189 @@
+//! `demo`: a shopper's year, end to end, in a few seconds. The reference server runs in-process on
+//! loopback with a clock the demo moves (shared by server and app, so 15 months of shopping
+//! replay instantly and nothing sleeps); the app enrols over the real HTTP sync, the demo plays
+//! the till and the retailer's back office over the server's till and admin endpoints, and
+//! everything printed comes back from the core or the server.
+//!
+//! One file per act, in the order they run: `enrolment`, `shopping`, `sync` (content published,
+//! then synced), `card`, `points`, `wallet` (with the offline redemption), `reminders`. `script`
+//! is the scripted year (products, visits, vouchers, content), `words` how the demo writes in nl,
+//! fr and en, `till_client` the HTTP client it plays the till and the back office with.
+
+mod card;
+mod enrolment;
+mod points;
+mod reminders;
+mod script;
+mod shopping;
+mod sync;
+mod till_client;
+mod wallet;
+mod words;
+
+use crate::app::{print_stdout, CliError, CliResult, Ctx, Output};
+use clap::{Args, ValueEnum};
+use loyalty_core::card::TotpAlgorithm;
+use loyalty_core::{Clock, LoyaltyClient, ManualClock};
+use loyalty_server::{start, ServerConfig};
+use script::start_time;
+use serde_json::{json, Value};
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::sync::Arc;
+use till_client::TillApi;
+
+#[derive(Args)]
+pub struct DemoArgs {
+    /// Language of the reminders, dates and amounts.
+    #[arg(long, value_enum, default_value_t = Lang::En)]
+    pub lang: Lang,
+}
+
+#[derive(ValueEnum, Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Lang {
+    Nl,
+    Fr,
+    En,
+}
+
+impl Lang {
+    fn code(self) -> &'static str {
+        match self {
+            Lang::Nl => "nl",
+            Lang::Fr => "fr",
+            Lang::En => "en",
+        }
+    }
+}
+
+/// Prints as it goes (people), or stays quiet for `--json` (one document at the end).
+pub(crate) struct Out {
+    quiet: bool,
+    progress: bool,
+}
+
+impl Out {
+    fn line(&self, text: impl AsRef<str>) -> CliResult<()> {
+        if self.quiet {
+            return Ok(());
+        }
+        print_stdout(format!("{}\n", text.as_ref()).as_bytes())
+    }
+
+    fn section(&self, title: &str) -> CliResult<()> {
+        self.line(format!("\n{title}\n{}", "─".repeat(title.chars().count())))
+    }
+
+    /// A progress line redrawn in place on a terminal.
+    fn progress(&self, text: &str) -> CliResult<()> {
+        if self.quiet || !self.progress {
+            return Ok(());
+        }
+        print_stdout(format!("\r{text}\x1b[K").as_bytes())
+    }
+
+    fn end_progress(&self, text: &str) -> CliResult<()> {
+        if self.quiet {
+            return Ok(());
+        }
+        if self.progress {
+            print_stdout(format!("\r{text}\x1b[K\n").as_bytes())
+        } else {
+            self.line(text)
+        }
+    }
+}
+
+pub fn run(ctx: &Ctx, data: Option<PathBuf>, a: DemoArgs) -> CliResult<Option<Output>> {
+    // A fresh directory of the demo's own: a temporary one, or `--data` (empty or new).
+    let tmp;
+    let temporary = data.is_none();
+    let root: PathBuf = match data {
+        Some(dir) => {
+            if dir.exists()
+                && std::fs::read_dir(&dir)
+                    .map_err(|e| CliError::storage(format!("cannot read {}: {e}", dir.display())))?
+                    .next()
+                    .is_some()
+            {
+                return Err(CliError::invalid(format!(
+                    "{} is not empty: the demo needs a new or empty directory",
+                    dir.display()
+                )));
+            }
+            std::fs::create_dir_all(&dir)
+                .map_err(|e| CliError::storage(format!("cannot create {}: {e}", dir.display())))?;
+            dir
+        }
+        None => {
+            tmp = tempfile::Builder::new()
+                .prefix("loyalty-demo-")
+                .tempdir()
+                .map_err(|e| {
+                    CliError::storage(format!("cannot create a temporary directory: {e}"))
+                })?;
+            tmp.path().to_path_buf()
+        }
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::other(format!("cannot start the runtime: {e}")))?;
+    let out = Out {
+        quiet: ctx.json,
+        progress: std::io::stdout().is_terminal(),
+    };
+    let clock = Arc::new(ManualClock::new(start_time()));
+    let shared: Arc<dyn Clock> = clock.clone();
+    let mut config = ServerConfig::new(root.join("server"));
+    config.now = shared.clone();
+    config.totp_algorithm = TotpAlgorithm::Sha1;
+    let server = runtime
+        .block_on(start(config))
+        .map_err(|e| CliError::other(format!("the demo server: {e}")))?;
+    let till = TillApi::new(server.addr, server.till_token());
+    let base_url = server.base_url();
+    let key = server.public_key_hex().to_string();
+    let result = Demo::enrol(
+        &root, temporary, a.lang, &out, clock, shared, till, &base_url, &key,
+    )
+    .and_then(|demo| demo.rest());
+    // The server stops in every case, the demo's data directory is left as it is.
+    runtime.block_on(server.shutdown());
+    let summary = result?;
+    Ok(ctx.json.then(|| Output::new(summary, String::new())))
+}
+
+pub(crate) struct Demo<'a> {
+    lang: Lang,
+    out: &'a Out,
+    clock: Arc<ManualClock>,
+    client: LoyaltyClient,
+    till: TillApi,
+    card_number: String,
+    member_id: String,
+}
+
+impl Demo<'_> {
+    /// The acts after enrolment, in order; the `--json` summary gathers what each reports.
+    fn rest(&self) -> CliResult<Value> {
+        let shopped = self.shopping()?;
+        self.publish_and_sync()?;
+        let card = self.card()?;
+        let points = self.points()?;
+        let wallet = self.wallet()?;
+        let reminders = self.reminders()?;
+        self.out
+            .line("\nDone: server and app ran on one injected clock; nothing slept.")?;
+        let mut summary = serde_json::Map::new();
+        summary.insert("member_id".into(), json!(self.member_id));
+        summary.insert("card_number".into(), json!(self.card_number));
+        for part in [shopped, points, card, wallet, reminders] {
+            if let Value::Object(fields) = part {
+                summary.extend(fields);
+            }
+        }
+        Ok(Value::Object(summary))
+    }
+}
