@@ -1,6 +1,10 @@
 //! The `loyalty` binary as a script uses it: every command, its `--json` output, its exit code,
 //! and its one-line errors on bad input (never a panic trace).
 
+mod support;
+
+use support::{fails, ok, ok_json, run_in, stderr, BIN};
+
 use loyalty_core::formats::catima;
 use serde_json::Value;
 use sha1::{Digest, Sha1};
@@ -10,7 +14,6 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-const BIN: &str = env!("CARGO_BIN_EXE_loyalty");
 const NOW: &str = "2026-03-01T09:30:00Z";
 /// RFC 6238's SHA-1 test secret ("12345678901234567890").
 const SECRET: &str = "3132333435363738393031323334353637383930";
@@ -19,63 +22,6 @@ fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures")
         .join(name)
-}
-
-fn run_in(data: &Path, args: &[&str]) -> Output {
-    Command::new(BIN)
-        .arg("--data")
-        .arg(data)
-        .args(args)
-        .env_remove("LOYALTY_DATA")
-        .stdin(Stdio::null())
-        .output()
-        .expect("the binary runs")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-/// Succeeded; returns standard output.
-#[track_caller]
-fn ok(o: Output) -> String {
-    assert!(
-        o.status.success(),
-        "exit {:?}\nstderr: {}\nstdout: {}",
-        o.status.code(),
-        stderr(&o),
-        stdout(&o)
-    );
-    stdout(&o)
-}
-
-#[track_caller]
-fn ok_json(o: Output) -> Value {
-    let text = ok(o);
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
-}
-
-/// Failed with `code` and exactly one line on standard error, `error: ...`, no panic trace.
-#[track_caller]
-fn fails(o: Output, code: i32) -> String {
-    let err = stderr(&o);
-    assert_eq!(
-        o.status.code(),
-        Some(code),
-        "stderr: {err}\nstdout: {}",
-        stdout(&o)
-    );
-    assert_eq!(err.lines().count(), 1, "one line expected: {err:?}");
-    assert!(err.starts_with("error: "), "{err:?}");
-    assert!(
-        !err.contains("panicked") && !err.contains("RUST_BACKTRACE"),
-        "{err}"
-    );
-    err
 }
 
 struct Env {

@@ -2,63 +2,11 @@
 //! reference server started by the test (`loyalty server`), through the binary as a person or a
 //! script runs it.
 
-use serde_json::Value;
-use std::io::{BufRead, BufReader};
-use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
+mod support;
 
-const BIN: &str = env!("CARGO_BIN_EXE_loyalty");
+use support::{fails, ok, ok_json, run, run_in, Server, BIN};
 
-fn run(args: &[&str]) -> Output {
-    Command::new(BIN)
-        .args(args)
-        .env_remove("LOYALTY_DATA")
-        .env_remove("LOYALTY_SERVER")
-        .stdin(Stdio::null())
-        .output()
-        .expect("the binary runs")
-}
-
-fn run_in(data: &Path, args: &[&str]) -> Output {
-    Command::new(BIN)
-        .arg("--data")
-        .arg(data)
-        .args(args)
-        .env_remove("LOYALTY_DATA")
-        .env_remove("LOYALTY_SERVER")
-        .stdin(Stdio::null())
-        .output()
-        .expect("the binary runs")
-}
-
-#[track_caller]
-fn ok(o: Output) -> String {
-    assert!(
-        o.status.success(),
-        "exit {:?}\nstderr: {}\nstdout: {}",
-        o.status.code(),
-        String::from_utf8_lossy(&o.stderr),
-        String::from_utf8_lossy(&o.stdout)
-    );
-    String::from_utf8(o.stdout).expect("UTF-8 output")
-}
-
-#[track_caller]
-fn ok_json(o: Output) -> Value {
-    let text = ok(o);
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
-}
-
-/// Failed with `code` and one line on stderr (`error: ...`), nothing on stdout; returns the line.
-#[track_caller]
-fn fails(o: Output, code: i32) -> String {
-    let err = String::from_utf8_lossy(&o.stderr).into_owned();
-    assert_eq!(o.status.code(), Some(code), "stderr: {err}");
-    assert!(err.starts_with("error: "), "{err}");
-    assert_eq!(err.trim_end().lines().count(), 1, "one line: {err}");
-    assert!(o.stdout.is_empty());
-    err
-}
+use std::process::Command;
 
 /// The block of lines of the terminal QR code: the rows drawn with block characters.
 fn qr_rows(text: &str) -> usize {
@@ -208,46 +156,6 @@ fn demo_json_and_its_data_directory() {
         2,
     );
     assert!(e.contains("not empty"), "{e}");
-}
-
-/// `loyalty server` on a directory of its own and a free port; killed when dropped.
-struct Server {
-    child: Child,
-    url: String,
-    _dir: tempfile::TempDir,
-}
-
-impl Server {
-    fn start() -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let mut child = Command::new(BIN)
-            .arg("--data")
-            .arg(dir.path())
-            .args(["--json", "server", "--addr", "127.0.0.1:0"])
-            .env_remove("LOYALTY_DATA")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let info: Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line}"));
-        Server {
-            child,
-            url: info["listening"].as_str().unwrap().to_string(),
-            _dir: dir,
-        }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 #[test]

@@ -4,126 +4,15 @@
 //! purchase to it (`POST /v1/till/purchases`), and refuses it, with the true reason, where a
 //! rotating code must prove the phone is present (`POST /v1/till/scans`).
 
+mod support;
+
+use support::{ok, run_in, Server};
+
 use loyalty_core::formats::catima;
 use serde_json::{json, Value};
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
-use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
+use std::io::Read;
 
-const BIN: &str = env!("CARGO_BIN_EXE_loyalty");
 const TILL_TOKEN: &str = "till-token-for-the-export-test-0123456789";
-
-fn run_in(data: &Path, args: &[&str]) -> Output {
-    Command::new(BIN)
-        .arg("--data")
-        .arg(data)
-        .args(args)
-        .env_remove("LOYALTY_DATA")
-        .env_remove("LOYALTY_SERVER")
-        .stdin(Stdio::null())
-        .output()
-        .expect("the binary runs")
-}
-
-#[track_caller]
-fn ok(o: Output) -> String {
-    assert!(
-        o.status.success(),
-        "exit {:?}\nstderr: {}",
-        o.status.code(),
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8(o.stdout).expect("UTF-8 output")
-}
-
-struct Server {
-    child: Child,
-    addr: String,
-    _dir: tempfile::TempDir,
-}
-
-impl Server {
-    fn start() -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let mut child = Command::new(BIN)
-            .arg("--data")
-            .arg(dir.path())
-            .args(["--json", "server", "--addr", "127.0.0.1:0"])
-            .args(["--till-token", TILL_TOKEN])
-            .env_remove("LOYALTY_DATA")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let info: Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line}"));
-        let url = info["listening"].as_str().unwrap().to_string();
-        Server {
-            child,
-            addr: url
-                .trim_start_matches("http://")
-                .trim_end_matches('/')
-                .into(),
-            _dir: dir,
-        }
-    }
-
-    fn url(&self) -> String {
-        format!("http://{}", self.addr)
-    }
-
-    /// One till request over plain HTTP/1.1: the status and the JSON answer.
-    fn till(&self, path: &str, body: &Value) -> (u16, Value) {
-        let body = body.to_string();
-        let mut s = TcpStream::connect(&self.addr).unwrap();
-        write!(
-            s,
-            "POST {path} HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {TILL_TOKEN}\r\n\
-             Content-Type: application/json\r\nIdempotency-Key: {}\r\nContent-Length: {}\r\n\
-             Connection: close\r\n\r\n{body}",
-            self.addr,
-            rand_key(),
-            body.len()
-        )
-        .unwrap();
-        let mut answer = String::new();
-        s.read_to_string(&mut answer).unwrap();
-        let status = answer[9..12].parse().unwrap();
-        let json = answer
-            .split_once("\r\n\r\n")
-            .map(|(_, b)| b.trim())
-            .filter(|b| !b.is_empty())
-            .map(|b| serde_json::from_str(b).unwrap_or_else(|e| panic!("{e}: {b}")))
-            .unwrap_or(Value::Null);
-        (status, json)
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// A fresh idempotency key per request.
-fn rand_key() -> String {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static NEXT: AtomicU64 = AtomicU64::new(0);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
-    format!(
-        "export-test-{nanos}-{}",
-        NEXT.fetch_add(1, Ordering::Relaxed)
-    )
-}
 
 fn purchase(card: &str) -> Value {
     json!({
@@ -137,9 +26,9 @@ fn purchase(card: &str) -> Value {
 
 #[test]
 fn the_till_credits_what_the_catima_and_apple_wallet_exports_carry() {
-    let server = Server::start();
+    let server = Server::with_till_token(TILL_TOKEN);
     let phone = tempfile::tempdir().unwrap();
-    let url = server.url();
+    let url = server.url.clone();
     let enrolled: Value = serde_json::from_str(&ok(run_in(
         phone.path(),
         &["--json", "sync", "--server", &url, "enrol", "--name", "Sam"],
