@@ -2,10 +2,9 @@
 //! adjusted, receipts imported, and injected faults for tests.
 
 use super::feeds::{content_kind, etag};
-use super::request::{answer_response, idempotency_key, json, parse_body, till_auth};
+use super::request::{idempotency_key, idempotent_write, json, parse_body, till_auth};
 use super::{lock, AppState, Fault, Shared};
 use crate::db;
-use crate::db::idempotency::Idempotency;
 use crate::error::{ApiError, ApiResult};
 use crate::model::*;
 use axum::body::Bytes;
@@ -54,17 +53,10 @@ where
     let key = idempotency_key(&headers, false)?;
     let (req, value) = parse_body::<T>(&body)?;
     let hash = request_hash(&method, &path, &value);
-    let answer = state
-        .db(move |s, now, st| {
-            let idem = key.as_deref().map(|key| Idempotency {
-                scope: "admin",
-                key,
-                request_hash: &hash,
-            });
-            s.write(idem.as_ref(), now, |tx| op(tx, req, now, st))
-        })
-        .await?;
-    Ok(answer_response(answer))
+    idempotent_write(&state, "admin".into(), key, hash, move |tx, now, st| {
+        op(tx, req, now, st)
+    })
+    .await
 }
 
 pub(super) async fn admin_voucher(

@@ -2,11 +2,12 @@
 //! consents, push token, card secret, household code, and the member's writes (redemptions,
 //! claims).
 
-use super::request::{answer_response, idempotency_key, json, member_auth, parse_body, text_field};
+use super::request::{
+    idempotency_key, idempotent_write, json, member_auth, parse_body, text_field,
+};
 use super::{client_key, lock, Shared};
 use crate::credentials;
 use crate::db;
-use crate::db::idempotency::Idempotency;
 use crate::error::{ApiError, ApiResult};
 use crate::model::*;
 use axum::body::Bytes;
@@ -227,20 +228,11 @@ pub(super) async fn redemption(
     let (req, value) = parse_body::<RedemptionRequest>(&body)?;
     text_field("voucher_id", &req.voucher_id, 128)?;
     let hash = request_hash(&method, "/v1/redemptions", &value);
-    let answer = state
-        .db(move |s, now, _| {
-            let scope = format!("member:{member}");
-            let idem = Idempotency {
-                scope: &scope,
-                key: &key,
-                request_hash: &hash,
-            };
-            s.write(Some(&idem), now, |tx| {
-                db::vouchers::member_redemption(tx, &member, &req.voucher_id, now)
-            })
-        })
-        .await?;
-    Ok(answer_response(answer))
+    let scope = format!("member:{member}");
+    idempotent_write(&state, scope, Some(key), hash, move |tx, now, _| {
+        db::vouchers::member_redemption(tx, &member, &req.voucher_id, now)
+    })
+    .await
 }
 
 pub(super) async fn claim(
@@ -257,18 +249,10 @@ pub(super) async fn claim(
     }
     text_field("reference", &req.reference, 128)?;
     let hash = request_hash(&method, "/v1/claims", &value);
-    let answer = state
-        .db(move |s, now, _| {
-            let scope = format!("member:{member}");
-            let idem = Idempotency {
-                scope: &scope,
-                key: &key,
-                request_hash: &hash,
-            };
-            s.write(Some(&idem), now, |tx| {
-                db::ledger::claim(tx, &member, &key, &req, now)
-            })
-        })
-        .await?;
-    Ok(answer_response(answer))
+    let scope = format!("member:{member}");
+    let claim_key = key.clone();
+    idempotent_write(&state, scope, Some(key), hash, move |tx, now, _| {
+        db::ledger::claim(tx, &member, &claim_key, &req, now)
+    })
+    .await
 }

@@ -3,11 +3,13 @@
 
 use super::{AppState, Shared};
 use crate::credentials;
-use crate::db::idempotency::Answer;
+use crate::db::idempotency::{Answer, Idempotency};
 use crate::error::{ApiError, ApiResult};
 use axum::body::Bytes;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Utc};
+use rusqlite::Transaction;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::Value;
@@ -20,7 +22,7 @@ pub(super) fn json<T: Serialize>(status: StatusCode, value: &T) -> Response {
 }
 
 /// A stored or fresh write answer, byte for byte; a replay says so in `Idempotent-Replayed`.
-pub(super) fn answer_response(a: Answer) -> Response {
+fn answer_response(a: Answer) -> Response {
     let status = StatusCode::from_u16(a.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let mut response =
         (status, [(header::CONTENT_TYPE, "application/json")], a.body).into_response();
@@ -30,6 +32,34 @@ pub(super) fn answer_response(a: Answer) -> Response {
             .insert("idempotent-replayed", HeaderValue::from_static("true"));
     }
     response
+}
+
+/// A write under an Idempotency-Key of `scope` (`member:<id>`, `till`, `admin`): `op` runs in
+/// one store transaction on the blocking pool (see `Store::write`), and the answer is the stored
+/// one for a replay or `op`'s own. Without a key the write simply runs.
+pub(super) async fn idempotent_write<F>(
+    state: &Shared,
+    scope: String,
+    key: Option<String>,
+    request_hash: String,
+    op: F,
+) -> ApiResult<Response>
+where
+    F: FnOnce(&Transaction<'_>, DateTime<Utc>, &AppState) -> ApiResult<(u16, String)>
+        + Send
+        + 'static,
+{
+    let answer = state
+        .db(move |s, now, st| {
+            let idem = key.as_deref().map(|key| Idempotency {
+                scope: &scope,
+                key,
+                request_hash: &request_hash,
+            });
+            s.write(idem.as_ref(), now, |tx| op(tx, now, st))
+        })
+        .await?;
+    Ok(answer_response(answer))
 }
 
 fn bearer(headers: &HeaderMap) -> Option<&str> {

@@ -1,10 +1,9 @@
 //! The till's endpoints (till token): a scanned card code, a purchase, a voucher redeemed at
 //! the counter.
 
-use super::request::{answer_response, idempotency_key, json, parse_body, till_auth};
+use super::request::{idempotency_key, idempotent_write, json, parse_body, till_auth};
 use super::Shared;
 use crate::db;
-use crate::db::idempotency::Idempotency;
 use crate::error::{ApiError, ApiResult};
 use crate::model::*;
 use axum::body::Bytes;
@@ -36,19 +35,10 @@ pub(super) async fn till_purchase(
     let key = idempotency_key(&headers, true)?.unwrap_or_default();
     let (req, value) = parse_body::<PurchaseRequest>(&body)?;
     let hash = request_hash(&method, "/v1/till/purchases", &value);
-    let answer = state
-        .db(move |s, now, _| {
-            let idem = Idempotency {
-                scope: "till",
-                key: &key,
-                request_hash: &hash,
-            };
-            s.write(Some(&idem), now, |tx| {
-                db::receipts::till_purchase(tx, req, now)
-            })
-        })
-        .await?;
-    Ok(answer_response(answer))
+    idempotent_write(&state, "till".into(), Some(key), hash, move |tx, now, _| {
+        db::receipts::till_purchase(tx, req, now)
+    })
+    .await
 }
 
 fn voucher_refusal(r: VoucherRefusal) -> ApiError {
@@ -73,20 +63,17 @@ pub(super) async fn till_redemption(
     let key = idempotency_key(&headers, true)?.unwrap_or_default();
     let (req, value) = parse_body::<TillRedemptionRequest>(&body)?;
     let hash = request_hash(&method, "/v1/till/redemptions", &value);
-    let answer = state
-        .db(move |s, now, st| {
-            let idem = Idempotency {
-                scope: "till",
-                key: &key,
-                request_hash: &hash,
-            };
-            s.write(Some(&idem), now, |tx| {
-                // Verified as an offline till would: signature and window, then redeemed once.
-                let verified = verify_voucher_code(&req.voucher_code, &st.public_key, now)
-                    .map_err(voucher_refusal)?;
-                db::vouchers::till_redemption(tx, &verified, now)
-            })
-        })
-        .await?;
-    Ok(answer_response(answer))
+    idempotent_write(
+        &state,
+        "till".into(),
+        Some(key),
+        hash,
+        move |tx, now, st| {
+            // Verified as an offline till would: signature and window, then redeemed once.
+            let verified = verify_voucher_code(&req.voucher_code, &st.public_key, now)
+                .map_err(voucher_refusal)?;
+            db::vouchers::till_redemption(tx, &verified, now)
+        },
+    )
+    .await
 }

@@ -153,11 +153,7 @@ fn next_seq(tx: &Transaction<'_>, member_id: &str) -> ApiResult<i64> {
     .ok_or_else(|| ApiError::NotFound("no such member".into()))
 }
 
-fn page<T>(
-    rows: Vec<(ApiResult<T>, i64)>,
-    after: i64,
-    limit: i64,
-) -> ApiResult<Page<T>> {
+fn page<T>(rows: Vec<(ApiResult<T>, i64)>, after: i64, limit: i64) -> ApiResult<Page<T>> {
     let limit = usize::try_from(limit).unwrap_or(0);
     let has_more = rows.len() > limit;
     let mut items = Vec::with_capacity(limit.min(rows.len()));
