@@ -3,7 +3,7 @@
 use super::idempotency::answer;
 use super::members::require_member;
 use super::receipts::earn_entry;
-use super::{decode_err, fmt_time, next_seq, page, time_col, Store};
+use super::{decode_err, fmt_time, next_seq, time_col, Store};
 use crate::error::{ApiError, ApiResult};
 use crate::model::*;
 use chrono::{DateTime, Utc};
@@ -18,19 +18,13 @@ impl Store {
         after: i64,
         limit: i64,
     ) -> ApiResult<Page<LedgerItem>> {
-        let mut stmt = self.conn.prepare_cached(
+        self.feed_page(
             "SELECT id, kind, points, at, reference, description, claim_key, seq FROM ledger
              WHERE member_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
-        )?;
-        let rows = stmt
-            .query_map(params![member_id, after, limit + 1], |r| {
-                Ok((ledger_item(r), r.get::<_, i64>(7)?))
-            })?
-            .collect::<Result<Vec<_>, _>>()?;
-        page(
-            rows,
-            self.head(member_id)?.map_or(after, |h| after.min(h)),
+            member_id,
+            after,
             limit,
+            |r| Ok((ledger_item(r), r.get::<_, i64>(7)?)),
         )
     }
 }

@@ -153,6 +153,30 @@ fn next_seq(tx: &Transaction<'_>, member_id: &str) -> ApiResult<i64> {
     .ok_or_else(|| ApiError::NotFound("no such member".into()))
 }
 
+impl Store {
+    /// One page of a member's delta feed: `sql` selects the member's (?1) records with `seq`
+    /// above ?2, in `seq` order, at most ?3 of them; `item` reads one record and its `seq`. A
+    /// cursor past the member's head is answered from the head (see [`Store::head`]).
+    fn feed_page<T>(
+        &self,
+        sql: &str,
+        member_id: &str,
+        after: i64,
+        limit: i64,
+        item: impl FnMut(&Row<'_>) -> rusqlite::Result<(ApiResult<T>, i64)>,
+    ) -> ApiResult<Page<T>> {
+        let mut stmt = self.conn.prepare_cached(sql)?;
+        let rows = stmt
+            .query_map(params![member_id, after, limit + 1], item)?
+            .collect::<Result<Vec<_>, _>>()?;
+        page(
+            rows,
+            self.head(member_id)?.map_or(after, |h| after.min(h)),
+            limit,
+        )
+    }
+}
+
 fn page<T>(rows: Vec<(ApiResult<T>, i64)>, after: i64, limit: i64) -> ApiResult<Page<T>> {
     let limit = usize::try_from(limit).unwrap_or(0);
     let has_more = rows.len() > limit;

@@ -4,7 +4,7 @@
 use super::idempotency::answer;
 use super::ledger::{insert_ledger, ledger_id};
 use super::members::{require_member, resolve_card};
-use super::{decode_err, next_seq, page, Store};
+use super::{decode_err, next_seq, Store};
 use crate::credentials;
 use crate::error::{ApiError, ApiResult};
 use crate::model::*;
@@ -20,22 +20,18 @@ impl Store {
         after: i64,
         limit: i64,
     ) -> ApiResult<Page<Receipt>> {
-        let mut stmt = self.conn.prepare_cached(
+        self.feed_page(
             "SELECT body, seq FROM receipts WHERE member_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
-        )?;
-        let rows = stmt
-            .query_map(params![member_id, after, limit + 1], |r| {
+            member_id,
+            after,
+            limit,
+            |r| {
                 let body: String = r.get(0)?;
                 Ok((
                     serde_json::from_str::<Receipt>(&body).map_err(decode_err("receipt")),
                     r.get::<_, i64>(1)?,
                 ))
-            })?
-            .collect::<Result<Vec<_>, _>>()?;
-        page(
-            rows,
-            self.head(member_id)?.map_or(after, |h| after.min(h)),
-            limit,
+            },
         )
     }
 }

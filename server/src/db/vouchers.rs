@@ -3,7 +3,7 @@
 
 use super::idempotency::answer;
 use super::members::require_member;
-use super::{decode_err, fmt_time, next_seq, page, parse_time, time_col, Store};
+use super::{decode_err, fmt_time, next_seq, parse_time, time_col, Store};
 use crate::credentials;
 use crate::error::{ApiError, ApiResult};
 use crate::model::*;
@@ -21,19 +21,13 @@ impl Store {
         after: i64,
         limit: i64,
     ) -> ApiResult<Page<VoucherItem>> {
-        let mut stmt = self.conn.prepare_cached(
+        self.feed_page(
             "SELECT id, kind, title, description, code, valid_from, valid_until, state, redeemed_at, seq
              FROM vouchers WHERE member_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
-        )?;
-        let rows = stmt
-            .query_map(params![member_id, after, limit + 1], |r| {
-                Ok((voucher_item(r), r.get::<_, i64>(9)?))
-            })?
-            .collect::<Result<Vec<_>, _>>()?;
-        page(
-            rows,
-            self.head(member_id)?.map_or(after, |h| after.min(h)),
+            member_id,
+            after,
             limit,
+            |r| Ok((voucher_item(r), r.get::<_, i64>(9)?)),
         )
     }
 }
