@@ -13,26 +13,27 @@ use std::process::{Child, Command, Output, Stdio};
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_loyalty");
 
-/// The binary without a data directory, in a clean environment.
-pub fn run(args: &[&str]) -> Output {
-    Command::new(BIN)
-        .args(args)
+/// The binary in a clean environment (no `LOYALTY_DATA`, no `LOYALTY_SERVER`, no input).
+fn loyalty() -> Command {
+    let mut command = Command::new(BIN);
+    command
         .env_remove("LOYALTY_DATA")
         .env_remove("LOYALTY_SERVER")
-        .stdin(Stdio::null())
-        .output()
-        .expect("the binary runs")
+        .stdin(Stdio::null());
+    command
 }
 
-/// The binary on the data directory `data`, in a clean environment.
+/// The binary without a data directory.
+pub fn run(args: &[&str]) -> Output {
+    loyalty().args(args).output().expect("the binary runs")
+}
+
+/// The binary on the data directory `data`.
 pub fn run_in(data: &Path, args: &[&str]) -> Output {
-    Command::new(BIN)
+    loyalty()
         .arg("--data")
         .arg(data)
         .args(args)
-        .env_remove("LOYALTY_DATA")
-        .env_remove("LOYALTY_SERVER")
-        .stdin(Stdio::null())
         .output()
         .expect("the binary runs")
 }
