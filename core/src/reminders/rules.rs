@@ -54,9 +54,10 @@ pub struct ReplenishmentRule {
     pub min_purchases: u32,
     /// Most recent purchase days considered (min_purchases–100, default 10).
     pub history: u32,
-    /// Remind at least this many days before the predicted run-out (0–60, default 3).
+    /// Remind no earlier than this many days before the predicted run-out (0–60, default 3),
+    /// or than `lead_percent` of the interval before it when that is more.
     pub lead_days: u32,
-    /// ... or this percentage of the item's interval before it, when more (0–100, default
+    /// That percentage of the item's interval (0–100, default
     /// 100: the item's own interval does not hold the reminder back, the next-shop model and
     /// the shopper's rhythm decide; on the evaluation data a window opening at 0–75 % of the
     /// interval cost 2–7 points of recall).
