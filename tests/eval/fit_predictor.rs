@@ -14,7 +14,8 @@
 //! The features mirror the engine's `Stats::probability_on` (same order; the coefficient of
 //! max(t, 0) is printed last here and stands after t² in the engine). Experiment knobs (not
 //! shipped): SHOP=1 LEAD=-0.25 (the rhythm opening), WIN=1 LEADP=n (a window opening at n %
-//! of the interval), KCAL/ACAL (per-shopper calibration from their own previous shops).
+//! of the interval), KCAL/ACAL (per-shopper calibration from their own previous shops),
+//! TARGET/PRIOR (a per-shopper bar chosen on their own previous KCAL shops).
 use std::collections::{BTreeMap, HashMap, HashSet};
 struct Order { day: i64, products: Vec<u64> }
 fn parse(csv: &str) -> Vec<Vec<Order>> {
@@ -127,6 +128,21 @@ fn main() {
         for t in (1..m).rev().take(kk) { if t < 2 { break; } let set: HashSet<u64> = s[t].products.iter().copied().collect();
             for r in rows(&s[..t], s[t].day, Some(&set)) { let p = prob(&b,&r.x); if r.y { hits += 1.0; } sp += p; } }
         cal.push((hits + aa) / (sp + aa)); }
+    // per-shopper bar: lowest bar in grid whose own previous-K-shops precision >= TARGET (else highest)
+    let target: f64 = std::env::var("TARGET").ok().and_then(|s| s.parse().ok()).unwrap_or(0.58);
+    let grid = [0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7];
+    let mut bars = vec![];
+    for s in &shoppers { let m = s.len()-1; let mut past: Vec<(f64, bool)> = vec![];
+        for t in (1..m).rev().take(kk) { if t < 2 { break; } let set: HashSet<u64> = s[t].products.iter().copied().collect();
+            for r in rows(&s[..t], s[t].day, Some(&set)) { if std::env::var("SHOP").is_ok() && !r.inshop { continue; } past.push((prob(&b,&r.x), r.y)); } }
+        let mut chosen = 0.4;
+        let prior: f64 = std::env::var("PRIOR").ok().and_then(|s| s.parse().ok()).unwrap_or(2.0);
+        for &g in &grid { let sel: Vec<&(f64,bool)> = past.iter().filter(|x| x.0 >= g).collect(); let h = sel.iter().filter(|x| x.1).count() as f64;
+            let prec = (h + prior * target) / (sel.len() as f64 + prior); if prec >= target { chosen = g; break; } chosen = g; }
+        bars.push(chosen); }
+    { let (mut n, mut hit, mut none) = (0,0,0);
+        for ((r, _, _), bar) in tests.iter().zip(&bars) { let sel: Vec<&Row> = r.iter().filter(|x| prob(&b,&x.x) >= *bar && (std::env::var("SHOP").is_err() || x.inshop)).collect(); n += sel.len(); hit += sel.iter().filter(|x| x.y).count(); if sel.is_empty() { none += 1; } }
+        println!("own bar (target {target}): mean {:.2} prec {:.3} recall {:.3} none {none}", n as f64/tests.len() as f64, hit as f64/n as f64, hit as f64/relevant as f64); }
     for bar in [0.35, 0.4, 0.45, 0.5] { let (mut n, mut hit, mut none) = (0,0,0);
         for ((r, _, _), c) in tests.iter().zip(&cal) { let sel: Vec<&Row> = r.iter().filter(|x| prob(&b,&x.x) * c >= bar).collect(); n += sel.len(); hit += sel.iter().filter(|x| x.y).count(); if sel.is_empty() { none += 1; } }
         println!("cal bar {bar}: mean {:.2} prec {:.3} recall {:.3} none {none}", n as f64/tests.len() as f64, hit as f64/n as f64, hit as f64/relevant as f64); }
