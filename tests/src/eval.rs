@@ -22,10 +22,13 @@
 //! - **list P/R@5, @10**: the ranked "your usual items" list;
 //! - **date error**: |predicted next purchase − held-out order day| in days, over the held-out
 //!   items both the engine and the naive mean interval date (items bought on 2+ days before).
+//!   Dates are predicted from the end of the history (one second after the last kept order,
+//!   with `usual_items`), so that they do not know when the held-out order happens: an overdue
+//!   item is not dated "today" by the cut-off.
 //!
 //! Baselines: most frequent items (orders containing it, ties by recency), last basket (its
-//! items by frequency), naive mean interval (last purchase + mean gap; ranked by closeness of
-//! that date to the cut-off).
+//! items by frequency), naive mean interval (last purchase + mean gap, dated from the end of
+//! the history like the engine; ranked by closeness of that date to the cut-off).
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use loyalty_core::money::Money;
@@ -379,7 +382,12 @@ pub fn evaluate(shoppers: &[Shopper], rules: &RuleSet) -> Report {
         // The ranked list and the predicted dates: "your usual items".
         let usual = usual_items(&index, cut, &shipped, &context, 50).expect("valid input");
         let list: Vec<u64> = usual.iter().filter_map(|u| product_of(&u.gtin)).collect();
-        let engine_date: HashMap<u64, i64> = usual
+        // Dates are predicted from the end of the history (one second after the last kept
+        // order), not at the cut-off: the cut-off knows when the next shop happens.
+        let end = at_of(history.last().expect("history")) + Duration::seconds(1);
+        let end_day = (end - epoch()).num_days();
+        let dated = usual_items(&index, end, &shipped, &context, usize::MAX).expect("valid input");
+        let engine_date: HashMap<u64, i64> = dated
             .iter()
             .filter_map(|u| {
                 let p = product_of(&u.gtin)?;
@@ -400,8 +408,7 @@ pub fn evaluate(shoppers: &[Shopper], rules: &RuleSet) -> Report {
         let mut lb: Vec<u64> = last.products.clone();
         lb.sort_by_key(|p| mf.iter().position(|q| q == p));
         lb.dedup();
-        // Last purchase + mean gap (never before the cut-off day: an overdue item is
-        // predicted for the next shop, as the engine does).
+        // Last purchase + mean gap (never before the end of the history, when it is made).
         let naive_raw = |h: &Hist| -> Option<f64> {
             let n = h.days.len();
             (n >= 2).then(|| {
@@ -409,7 +416,7 @@ pub fn evaluate(shoppers: &[Shopper], rules: &RuleSet) -> Report {
                 h.days[n - 1] as f64 + span / (n - 1) as f64
             })
         };
-        let naive_date = |h: &Hist| naive_raw(h).map(|d| d.max(cut_day as f64));
+        let naive_date = |h: &Hist| naive_raw(h).map(|d| d.max(end_day as f64));
         // Ranked by how close that date is to the cut-off day.
         let mut ni: Vec<(u64, f64)> = hist
             .iter()
@@ -495,15 +502,16 @@ impl Report {
     }
 
     /// The quality gate, on the fixed data set: the engine beats the best baseline on the due
-    /// set (same size), the ranked list (P@5) and the date error, and holds the floors
-    /// it reaches (due precision 0.58, shown precision 0.55, median date error 7 days).
-    /// Returns (failures, targets not reached, reported but not failing).
+    /// set (same size), the reminder shown under the default caps, the ranked list (P@5) and
+    /// the date error, and holds the floors (due precision 0.58 at recall 0.18, shown
+    /// precision 0.55, P@5 0.43, median date error 7 days). Returns (failures, targets not
+    /// reached but not failing: none since the next-shop model).
     pub fn gate(&self) -> (Vec<String>, Vec<String>) {
         let e = &self.figures[0];
         let b = &self.figures[1..];
         let best = |f: &dyn Fn(&Figures) -> f64| b.iter().map(f).fold(f64::MIN, f64::max);
         let mut fails = Vec::new();
-        let mut open = Vec::new();
+        let open: Vec<String> = Vec::new();
         let due_p = best(&|f| f.due.precision());
         if e.due.precision() <= due_p {
             fails.push(format!(
@@ -538,16 +546,18 @@ impl Report {
         }
         let shown_p = best(&|f| f.shown.precision());
         if e.shown.precision() <= shown_p {
-            open.push(format!(
+            fails.push(format!(
                 "shown precision {:.3} <= best baseline's first item {shown_p:.3}",
                 e.shown.precision()
             ));
         }
-        if e.due.recall() < 0.18 {
-            open.push(format!("due recall {:.3} < 0.18", e.due.recall()));
-        }
-        if e.at5.precision() < 0.43 {
-            open.push(format!("P@5 {:.3} < 0.43", e.at5.precision()));
+        for (value, floor, what) in [
+            (e.due.recall(), 0.18, "due recall"),
+            (e.at5.precision(), 0.43, "P@5"),
+        ] {
+            if value < floor {
+                fails.push(format!("{what} {value:.3} < {floor}"));
+            }
         }
         (fails, open)
     }

@@ -53,13 +53,16 @@
 //!   the item lasts the median gap between purchase days (scaled by the last quantity only when
 //!   earlier multi-unit purchases support it), refused as irregular when the gaps' median
 //!   absolute deviation exceeds `max_spread_percent` both in days and, for an item the shopper
-//!   sometimes skips, in shops. Likelihood: the recency-weighted share of the shopper's last 20
-//!   shops with the item (shops where it was due, for an item bought far less often than the
-//!   shopper shops; a prior of one pseudo-shop at 10 %), times the timing. Reminds `lead_days`
-//!   (or `lead_percent` of the interval) before the run-out when the likelihood is at least
-//!   `min_likelihood_percent`; stays useful the larger of `grace_days` and the interval after
-//!   it. Period = last purchase day, so a new purchase replaces the reminder. The same model
-//!   ranks [`usual_items`] ("your usual items").
+//!   sometimes skips, in shops. Likelihood: a next-shop model, the probability that the item is
+//!   in the basket if the shopper shops that day (logistic over the recency-weighted share of
+//!   their last 20 shops with it, shops and days since it was bought relative to its interval,
+//!   their shopping rhythm, purchase days and rate; fitted without the evaluation's held-out
+//!   orders). Reminds on the first day it reaches `min_likelihood_percent`, not before a
+//!   quarter of the shopper's shop gap after their last shop nor earlier than the larger of
+//!   `lead_days` and `lead_percent` of the interval before the run-out; stays useful while it
+//!   holds (at least `grace_days` after the run-out). Period = last purchase day, so a new
+//!   purchase replaces the reminder. The same model ranks [`usual_items`] ("your usual
+//!   items").
 //! - **Seasonal** ([`SeasonalRule`]): in season (MM-DD range, may wrap the year), bought during
 //!   last year's season, not yet during this one. Gated ("frost forecast": forecast minimum ≤
 //!   0.0 °C) it reminds today when every gate holds; ungated, `lead_days` before the anniversary
@@ -185,11 +188,13 @@ pub struct UsualItem {
     pub gtin: String,
     /// The item name on its latest receipt line.
     pub name: String,
-    /// 0–100: the recency-weighted share of the shopper's last 20 shops with this item (a
-    /// prior of one pseudo-shop at 10 %), times how far into its usual interval today is.
+    /// 0–100: the probability that the item is in the basket if the shopper shops today (the
+    /// next-shop model of the replenishment reminders).
     pub likelihood_percent: u32,
-    /// Start of the local day of the predicted next purchase (today when due or overdue, or
-    /// when bought on one day only).
+    /// Start of the local day of the expected next purchase, given that it was not bought
+    /// since: its last purchase plus the median of its gaps longer than the time elapsed
+    /// (scaled by quantity where the history supports it); past all of them, or when bought
+    /// on one day only, the shopper's next shop by their usual gap (never before today).
     pub next_purchase: DateTime<Utc>,
     /// Bought on this many of the shopper's last `of_shops` shop days (at most 10).
     pub bought_in: u32,

@@ -198,9 +198,11 @@ fn suppressed(p: &Plan, id: &str) -> Option<SuppressReason> {
     p.suppressed.iter().find(|s| s.id == id).map(|s| s.why)
 }
 
+/// Dog food reminded `lead_days` before its run-out: `lead_percent` 0 pins the window to the
+/// item's own interval (the default, 100, leaves the timing to the next-shop model).
 fn dog_rule(extra: &str) -> String {
     format!(
-        r#"{{"id": "dog-food", "kind": "replenishment", "products": {{"categories": ["pet food"]}}{extra}}}"#
+        r#"{{"id": "dog-food", "kind": "replenishment", "products": {{"categories": ["pet food"]}}, "lead_percent": 0{extra}}}"#
     )
 }
 
@@ -354,25 +356,32 @@ fn replenishment_needs_enough_and_regular_enough_history() {
 }
 
 #[test]
-fn replenishment_goes_quiet_after_the_grace_period() {
+fn an_overdue_reminder_fades_as_shops_pass_without_it() {
     let w = World::rules(&[dog_rule(r#", "grace_days": 3"#)]);
     let receipts = dog_history();
-    // Run-out 25 May. A 28-day item stays worth reminding for its own interval (the window
-    // scales with it, issue #11: most late repurchases came after a 3-day grace): until the
-    // end of 22 June local.
+    // Run-out 25 May. Dog food is all this shopper buys: no shop has passed without it, so
+    // the next-shop probability holds and the reminder stays.
     let p = w.plan(utc(2026, 5, 29, 12, 0), &receipts);
     assert_eq!(p.items.len(), 1);
     assert_eq!(p.items[0].at, utc(2026, 5, 29, 12, 0));
     assert!(p.items[0].body.contains("running out today"));
     assert_eq!(w.plan(utc(2026, 6, 22, 12, 0), &receipts).items.len(), 1);
-    assert!(w.plan(utc(2026, 6, 23, 12, 0), &receipts).items.is_empty());
-    // grace_days longer than the interval wins.
-    let long = World::rules(&[dog_rule(r#", "grace_days": 40"#)]);
-    assert_eq!(long.plan(utc(2026, 7, 1, 12, 0), &receipts).items.len(), 1);
-    assert!(long
-        .plan(utc(2026, 7, 5, 12, 0), &receipts)
-        .items
-        .is_empty());
+    // A shopper who, from the day after the run-out, shops every week without it: each shop
+    // without dog food lowers its share of their shops, and the reminder fades.
+    let mut weekly = receipts.clone();
+    for i in 0..12 {
+        let at = utc(2026, 5, 26, 11, 0) + Duration::days(7 * i);
+        weekly.push(receipt(
+            &format!("g{i}"),
+            at,
+            vec![item(&gtin(541_000_000_099), "Bread", 1, "Groceries")],
+        ));
+    }
+    let present = |w: &World, at| !w.plan(at, &weekly).items.is_empty();
+    // Still there after the first shop without it (26 May, 11:00), gone after the second.
+    assert!(present(&w, utc(2026, 5, 26, 12, 0)));
+    assert!(!present(&w, utc(2026, 6, 2, 12, 0)));
+    assert!(!present(&w, utc(2026, 7, 20, 12, 0)));
 }
 
 #[test]
@@ -398,7 +407,8 @@ fn replenishment_per_group_pools_brands() {
     assert_eq!(p.items[0].title, "Running low on dog food?");
     // Per product, neither brand alone has three purchases.
     let per_product = World::rules(&[format!(
-        r#"{{"id": "dog-each", "kind": "replenishment", "products": {{"gtins": ["{}", "{}"]}}}}"#,
+        r#"{{"id": "dog-each", "kind": "replenishment", "products": {{"gtins": ["{}", "{}"]}},
+            "min_purchases": 3}}"#,
         dog(),
         dog_b()
     )]);
@@ -496,6 +506,44 @@ fn a_habitual_item_skipped_once_is_not_refused_as_irregular() {
     );
     // A product bought at every one of irregular shops is still refused when it is the only
     // thing bought (its own history is all there is): see the dog-food test above.
+}
+
+#[test]
+fn a_staple_is_not_reminded_the_day_after_it_was_bought() {
+    // Milk at every weekly shop (the last on 19 February): likely at the next shop, but the
+    // reminder waits a quarter of the shopper's week (2 days) after their last shop.
+    let days: Vec<i64> = (0..8).map(|i| i * 7).collect();
+    let milk = gtin(541_000_000_070);
+    let receipts = shops_on(&days, |_| vec![(milk.clone(), "Milk")]);
+    let w = World::rules(&[grocery_rule("")]);
+    let p = w.plan(utc(2026, 2, 19, 12, 0), &receipts);
+    let n = p
+        .items
+        .iter()
+        .find(|n| n.id.contains(&milk))
+        .unwrap_or_else(|| panic!("no milk reminder: {p:#?}"));
+    assert_eq!(n.at, utc(2026, 2, 21, 9, 0));
+}
+
+#[test]
+fn an_overdue_item_is_dated_by_its_own_intervals_not_today() {
+    // Coffee every 7, 7 and 21 days (last bought 5 February); weekly shops with bread. Ten
+    // days later it is overdue for a week but not for three: expected 21 days after the last
+    // purchase, 26 February, not today.
+    let days = [0, 7, 14, 21, 28, 35, 42, 45];
+    let coffee = gtin(541_000_000_080);
+    let receipts = shops_on(&days, |i| {
+        let mut b = vec![(gtin(541_000_000_099), "Bread")];
+        if [0, 1, 2, 5].contains(&i) {
+            b.push((coffee.clone(), "Coffee"));
+        }
+        b
+    });
+    let index = ReceiptIndex::from_receipts(&receipts);
+    let now = utc(2026, 2, 15, 12, 0);
+    let list = usual_items(&index, now, &Settings::default(), &Context::default(), 10).unwrap();
+    let c = list.iter().find(|u| u.gtin == coffee).unwrap();
+    assert_eq!(c.next_purchase, utc(2026, 2, 26, 0, 0));
 }
 
 #[test]
@@ -1542,10 +1590,11 @@ fn dismiss_snooze_and_mute() {
     let p = w.plan(now, &dog_history());
     assert_eq!(p.items[0].at, utc(2026, 5, 24, 15, 0));
     assert!(p.items[0].body.contains("tomorrow"));
-    // Snoozed past its usefulness: stale.
+    // Snoozed past its usefulness: stale. (Dog food is all this shopper buys: no shop passes
+    // without it, so the probability holds for as long as the engine looks, a year.)
     w.feedback = vec![Feedback::Snoozed {
         id: id.clone(),
-        until: utc(2026, 7, 10, 9, 0),
+        until: utc(2027, 7, 10, 9, 0),
     }];
     assert_eq!(
         suppressed(&w.plan(now, &dog_history()), &id),
