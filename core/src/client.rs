@@ -2,8 +2,9 @@
 //! and its sub-APIs [`PointsApi`], [`WalletApi`], [`ReceiptsApi`]. Every error is an [`ApiError`].
 
 use crate::card::{self, ImportedCard, MemberCard, RotatingCode, TotpParams};
+use crate::check::InputError;
 use crate::clock::Clock;
-use crate::error::{ApiError, ApiResult, InputError};
+use crate::error::{ApiError, ApiResult};
 use crate::formats::catima;
 use crate::points::{
     self, Balance, EntryStatus, ExpiringPoints, LedgerEntry, NewEntry, ProgrammeRules, TierStatus,

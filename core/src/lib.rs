@@ -12,6 +12,7 @@
 //! Time is injected through [`Clock`]; money is integer minor units; points are integers.
 
 pub mod card;
+pub mod check;
 pub mod client;
 pub mod clock;
 pub mod error;

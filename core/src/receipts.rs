@@ -2,9 +2,9 @@
 //! the purchase history every reminder rule reads, and proof of purchase with return and warranty
 //! dates. Pure logic; the store keeps receipts with indexes by time and by GTIN.
 
-use crate::error::InputError;
+use crate::check::non_empty;
+use crate::check::InputError;
 use crate::money::{validate_currency, Money};
-use crate::wallet::non_empty;
 use chrono::{DateTime, Months, Utc};
 use serde::{Deserialize, Serialize};
 

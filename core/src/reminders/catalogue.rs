@@ -24,8 +24,8 @@
 //! ```
 
 use super::model::{Category, LocalizedText, Selector};
-use super::util::{validate_id, validate_link};
-use crate::error::InputError;
+use crate::check::InputError;
+use crate::check::{validate_id, validate_link};
 use crate::receipts::validate_gtin;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};

@@ -3,7 +3,7 @@
 use super::catalogue::Catalogue;
 use super::push::PushMessage;
 use super::rules::RuleSet;
-use crate::error::InputError;
+use crate::check::InputError;
 use crate::points::TierStatus;
 use crate::receipts::validate_gtin;
 use crate::wallet::Voucher;

@@ -3,8 +3,8 @@
 //! wine bought on 29 December.
 
 use super::l10n::{build_from, localizer, temperature, SOURCES};
-use super::util::validate_link;
 use super::*;
+use crate::check::validate_link;
 use crate::money::Money;
 use crate::points::TierStatus;
 use crate::receipts::{LineItem, Receipt, ReceiptSource};

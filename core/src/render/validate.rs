@@ -31,7 +31,7 @@
 //! symbols (a fragment of a longer one looks like a short one).
 
 use super::Symbology;
-use crate::error::InputError;
+use crate::check::InputError;
 
 /// Longest 1D payload rxing's writers accept (symbol characters).
 const MAX_LINEAR: usize = 80;
