@@ -17,6 +17,7 @@ pub mod client;
 pub mod clock;
 pub mod error;
 pub mod formats;
+pub mod gs1;
 mod listen;
 pub mod log;
 pub mod money;

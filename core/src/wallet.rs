@@ -9,8 +9,8 @@
 //! ```
 
 use crate::check::{non_empty, InputError};
+use crate::gs1::validate_gtin;
 use crate::money::Money;
-use crate::receipts::validate_gtin;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 

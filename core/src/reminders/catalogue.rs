@@ -26,7 +26,7 @@
 use super::model::{Category, LocalizedText, Selector};
 use crate::check::InputError;
 use crate::check::{validate_id, validate_link};
-use crate::receipts::validate_gtin;
+use crate::gs1::validate_gtin;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 

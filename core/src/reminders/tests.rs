@@ -21,7 +21,7 @@ fn utc(y: i32, mo: u32, d: u32, h: u32, mi: u32) -> DateTime<Utc> {
 /// A valid GTIN-13 from a 12-digit body.
 fn gtin(body: u64) -> String {
     let body = format!("{body:012}");
-    let check = crate::receipts::gs1_check_digit(&body);
+    let check = crate::gs1::gs1_check_digit(&body);
     format!("{body}{check}")
 }
 
