@@ -1,14 +1,35 @@
 //! The cards a shopper carries: the retailer's member card (number + TOTP parameters; its secret
 //! lives in the [`SecretStore`](crate::secrets::SecretStore), never in the database) and imported
-//! third-party cards that keep their own symbology.
+//! third-party cards that keep their own symbology; the card-number rule every code starts from.
 
-use super::rotating::validate_card_number;
 use super::totp::TotpParams;
 use crate::check::non_empty;
 use crate::check::InputError;
 use crate::render::Symbology;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+
+/// Longest card number.
+pub const MAX_CARD_NUMBER_LEN: usize = 32;
+
+/// A card number is 1 to 32 characters of `A-Z`, `a-z`, `0-9` and `-`. The error never repeats
+/// the number.
+pub fn validate_card_number(card_number: &str) -> Result<(), InputError> {
+    if card_number.is_empty() || card_number.len() > MAX_CARD_NUMBER_LEN {
+        return Err(InputError::new(format!(
+            "card number must be 1 to {MAX_CARD_NUMBER_LEN} characters"
+        )));
+    }
+    if !card_number
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+    {
+        return Err(InputError::new(
+            "card number may only contain letters A-Z, digits and '-'",
+        ));
+    }
+    Ok(())
+}
 
 /// The retailer's card of this shopper.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

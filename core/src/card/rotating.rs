@@ -1,7 +1,7 @@
 //! The codes a shopper shows at the till: the static code (the card number) and the rotating code.
 //!
 //! The rotating payload is our default Google Wallet `valuePattern`
-//! (see [`super::google_wallet::value_pattern_for_card`]):
+//! (see [`super::pattern::value_pattern_for_card`]):
 //!
 //! ```text
 //! LC1:<card number>:<TOTP>:<timestamp seconds>
@@ -16,36 +16,13 @@
 //! stated timestamp (see [`super::till`]), so codes from Google Wallet and from the app verify the
 //! same way.
 
-use super::google_wallet::{
+use super::member::validate_card_number;
+use super::pattern::{
     render_value_pattern, value_pattern_for_card, GoogleTotpDetails, GoogleTotpParameter,
 };
 use super::totp::{counter_at, validate_secret, TotpParams};
 use crate::check::InputError;
 use chrono::{DateTime, TimeDelta, Utc};
-
-/// The version tag that starts every rotating payload.
-pub const PAYLOAD_PREFIX: &str = "LC1";
-/// Longest card number.
-pub const MAX_CARD_NUMBER_LEN: usize = 32;
-
-/// A card number is 1 to 32 characters of `A-Z`, `a-z`, `0-9` and `-`. The error never repeats
-/// the number.
-pub fn validate_card_number(card_number: &str) -> Result<(), InputError> {
-    if card_number.is_empty() || card_number.len() > MAX_CARD_NUMBER_LEN {
-        return Err(InputError::new(format!(
-            "card number must be 1 to {MAX_CARD_NUMBER_LEN} characters"
-        )));
-    }
-    if !card_number
-        .bytes()
-        .all(|b| b.is_ascii_alphanumeric() || b == b'-')
-    {
-        return Err(InputError::new(
-            "card number may only contain letters A-Z, digits and '-'",
-        ));
-    }
-    Ok(())
-}
 
 /// The static code: the card number itself, for tills that cannot verify rotating codes and for
 /// printed cards. It never expires, so a screenshot of it works forever; the till verifier

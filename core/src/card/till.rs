@@ -45,7 +45,8 @@
 //! wherever the code must prove the phone is present (`POST /v1/till/scans`, spending points or
 //! member-only prices). Google Wallet's export carries the rotating code and passes everywhere.
 
-use super::rotating::{validate_card_number, MAX_CARD_NUMBER_LEN, PAYLOAD_PREFIX};
+use super::member::{validate_card_number, MAX_CARD_NUMBER_LEN};
+use super::pattern::PAYLOAD_PREFIX;
 use super::totp::{constant_time_eq, hotp, validate_secret, TotpParams};
 use crate::check::InputError;
 use chrono::{DateTime, TimeDelta, Utc};

@@ -5,8 +5,8 @@
 //!   Catima's `.zip` backup, so the shopper's other cards sit beside the retailer's.
 //! - [`pkpass`]: the card as an Apple Wallet store card (`.pkpass`): `pass.json`, icons, the
 //!   SHA-1 `manifest.json`, and a detached PKCS #7 `signature` made by the caller.
-//! - [`google_wallet`]: the card as a Google Wallet `loyaltyObject` with its `rotatingBarcode`.
+//! - [`google_loyalty_object`]: the card as a Google Wallet `loyaltyObject` with its `rotatingBarcode`.
 
 pub mod catima;
-pub mod google_wallet;
+pub mod google_loyalty_object;
 pub mod pkpass;
