@@ -23,7 +23,7 @@
 //! }
 //! ```
 
-use super::model::{Category, LocalizedText, Selector};
+use super::vocab::{Category, LocalizedText, Selector};
 use crate::check::InputError;
 use crate::check::{validate_id, validate_link};
 use crate::gs1::validate_gtin;

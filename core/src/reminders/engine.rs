@@ -4,7 +4,7 @@
 
 use super::catalogue::{Content, RecallNotice, Recipe};
 use super::index::{ReceiptIndex, Scratch};
-use super::model::{Category, LocalizedText, PlanInput, ReminderKind};
+use super::model::PlanInput;
 use super::push::{PushMessage, PushNotice};
 use super::rules::{
     EventInvitationRule, Gate, Per, PostPurchaseRule, RecipesRule, ReplenishmentRule, Rule,
@@ -14,6 +14,7 @@ use super::util::{
     date_of_day, day_of_date, days, enc, hours, median, ts, DayStamp, Enc, FastMap, FastSet, Tz,
     DAY,
 };
+use super::vocab::{Category, LocalizedText, ReminderKind};
 use crate::wallet::{Voucher, VoucherKind, VoucherState};
 use chrono::{Datelike, Months};
 use std::cell::{OnceCell, RefCell};
@@ -324,7 +325,7 @@ pub(crate) fn candidates<'a>(cx: &Cx<'a>) -> Vec<Candidate<'a>> {
     out
 }
 
-fn lists_of<'a>(index: &'a ReceiptIndex, sel: &super::model::Selector) -> Vec<&'a [u32]> {
+fn lists_of<'a>(index: &'a ReceiptIndex, sel: &super::vocab::Selector) -> Vec<&'a [u32]> {
     index.lists(&index.resolve(sel))
 }
 
@@ -1243,7 +1244,7 @@ fn event_invitation<'a>(
         return;
     }
     if !e.categories.is_empty() {
-        let sel = super::model::Selector {
+        let sel = super::vocab::Selector {
             gtins: Vec::new(),
             categories: e.categories.clone(),
         };

@@ -6,8 +6,8 @@
 //! A product's name in texts is the one on its latest line. GTINs (digit strings) are looked up
 //! by an integer key.
 
-use super::model::Selector;
 use super::util::{FastMap, FastSet, Tz};
+use super::vocab::Selector;
 use crate::receipts::Receipt;
 
 /// One indexed receipt line, 32 bytes.

@@ -6,8 +6,9 @@
 //! the platform's notification centre as they are.
 
 use super::engine::{Candidate, Forecast, Name, Text};
-use super::model::{Category, Lang, PlannedNotification};
+use super::model::PlannedNotification;
 use super::util::{date_of_day, to_utc, Tz};
+use super::vocab::{Category, Lang};
 use chrono::Datelike;
 use fluent_bundle::concurrent::FluentBundle;
 use fluent_bundle::{FluentArgs, FluentResource, FluentValue};

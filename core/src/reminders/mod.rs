@@ -115,6 +115,7 @@ pub mod policy;
 mod push;
 pub mod rules;
 mod util;
+mod vocab;
 
 #[cfg(test)]
 mod tests;
@@ -122,9 +123,8 @@ mod tests;
 pub use catalogue::{Catalogue, Content, RecallNotice, Recipe, CATALOGUE_VERSION};
 pub use index::ReceiptIndex;
 pub use model::{
-    CapLimit, Caps, Category, Consent, Context, Delivered, Feedback, Lang, LocalizedText, Plan,
-    PlanChanges, PlanInput, PlannedNotification, QuietHours, ReminderKind, Selector, Settings,
-    SuppressReason, Suppressed,
+    CapLimit, Caps, Consent, Context, Delivered, Feedback, Plan, PlanChanges, PlanInput,
+    PlannedNotification, QuietHours, Settings, SuppressReason, Suppressed,
 };
 pub use push::{parse_push, PushMessage, PushNotice, PUSH_VERSION};
 pub use rules::{
@@ -133,6 +133,7 @@ pub use rules::{
     SurveyRule, TierProgressRule, VoucherExpiryRule, WelcomeRule, WinBackRule, RULES_VERSION,
 };
 pub use util::{LocalTime, MonthDay};
+pub use vocab::{Category, Lang, LocalizedText, ReminderKind, Selector};
 
 use crate::check::InputError;
 use crate::receipts::Receipt;

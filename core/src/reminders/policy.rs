@@ -20,8 +20,9 @@
 //!    shown, never the lowest id). Safety notices are never capped and use up no budget.
 
 use super::engine::{Candidate, Cx, Topic};
-use super::model::{Category, SuppressReason, Suppressed};
+use super::model::{SuppressReason, Suppressed};
 use super::util::{ts, week_of, FastMap, FastSet, DAY, MINUTE};
+use super::vocab::Category;
 use std::cmp::Reverse;
 use std::collections::BTreeMap;
 

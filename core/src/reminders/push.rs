@@ -20,7 +20,7 @@
 //! who did.
 
 use super::catalogue::RecallNotice;
-use super::model::{Category, LocalizedText};
+use super::vocab::{Category, LocalizedText};
 use crate::check::InputError;
 use crate::check::{validate_id, validate_link};
 use chrono::{DateTime, Utc};

@@ -22,8 +22,8 @@
 //! for reminders that fall on a date). The other fields depend on the kind; see each `*Rule`
 //! struct. Unknown fields are refused, so a typo is an error and not a silent default.
 
-use super::model::{Category, LocalizedText, ReminderKind, Selector};
 use super::util::{LocalTime, MonthDay};
+use super::vocab::{Category, LocalizedText, ReminderKind, Selector};
 use crate::check::InputError;
 use crate::check::{validate_id, validate_link};
 use chrono::{DateTime, Utc};
