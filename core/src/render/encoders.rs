@@ -12,6 +12,7 @@
 //! - Data Matrix: we write the ASCII-encodation codewords ourselves and use rxing only for the
 //!   Reed-Solomon codewords and the module placement (see [`data_matrix`] for why).
 
+use super::validate::too_long;
 use super::{BarcodeMatrix, EcLevel, Symbology, PDF417_ROW_HEIGHT};
 use crate::check::InputError;
 use rxing::common::{BitMatrix, CharacterSet};
@@ -44,12 +45,6 @@ pub(super) fn encode(
             "{symbology} encoder failed on this payload"
         )))
     })
-}
-
-pub(super) fn too_long(symbology: Symbology) -> InputError {
-    InputError::new(format!(
-        "{symbology} payload does not fit in the largest symbol at this error-correction level"
-    ))
 }
 
 // ---------------------------------------------------------------------------------------------

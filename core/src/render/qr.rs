@@ -9,7 +9,7 @@
 //! chosen mask, and so every module, is the crate's: tests compare each masked grid with the
 //! crate's `apply_mask` and the final symbols with the crate's, across versions and levels.
 
-use super::encoders::too_long;
+use super::validate::too_long;
 use super::{BarcodeMatrix, EcLevel, Symbology};
 use crate::check::InputError;
 use qrcode::bits::Bits;

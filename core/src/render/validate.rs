@@ -32,6 +32,7 @@
 
 use super::Symbology;
 use crate::check::InputError;
+use crate::gs1::gs1_check_digit;
 
 /// Longest 1D payload rxing's writers accept (symbol characters).
 const MAX_LINEAR: usize = 80;
@@ -59,11 +60,16 @@ fn err(symbology: Symbology, rule: &str) -> InputError {
     InputError::new(format!("{symbology} payload {rule}"))
 }
 
+/// What every encoder reports when a valid payload does not fit its largest symbol.
+pub(super) fn too_long(symbology: Symbology) -> InputError {
+    InputError::new(format!(
+        "{symbology} payload does not fit in the largest symbol at this error-correction level"
+    ))
+}
+
 fn all_digits(s: &str) -> bool {
     s.bytes().all(|b| b.is_ascii_digit())
 }
-
-use crate::gs1::gs1_check_digit;
 
 /// A GTIN-like code (EAN-13, EAN-8, UPC-A): `len - 1` digits get their check digit; `len` digits
 /// must carry the right one.
