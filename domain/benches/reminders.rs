@@ -2,10 +2,10 @@
 //! size, the growth between sizes, and the 50 ms check at 100k.
 //!
 //! ```text
-//! cargo bench -p loyalty-core --bench reminders              # full run
-//! cargo bench -p loyalty-core --bench reminders -- --quick   # smoke run, fewer repetitions
-//! cargo bench -p loyalty-core --bench reminders -- --profile # only the 100k plan, 200 times
-//! cargo bench -p loyalty-core --bench reminders -- --profile-index # only indexing 100k lines
+//! cargo bench -p loyalty-domain --bench reminders              # full run
+//! cargo bench -p loyalty-domain --bench reminders -- --quick   # smoke run, fewer repetitions
+//! cargo bench -p loyalty-domain --bench reminders -- --profile # only the 100k plan, 200 times
+//! cargo bench -p loyalty-domain --bench reminders -- --profile-index # only indexing 100k lines
 //! ```
 //!
 //! Data (deterministic, seeded): one shopper's history of N receipt lines over several years.
@@ -29,14 +29,14 @@
 //! engine without an index).
 
 use chrono::{DateTime, Duration as Span, TimeZone, Utc};
-use loyalty_core::money::Money;
-use loyalty_core::points::TierStatus;
-use loyalty_core::receipts::{LineItem, Receipt, ReceiptSource};
-use loyalty_core::reminders::{
+use loyalty_domain::money::Money;
+use loyalty_domain::points::TierStatus;
+use loyalty_domain::receipts::{LineItem, Receipt, ReceiptSource};
+use loyalty_domain::reminders::{
     plan, plan_with_index, usual_items, Catalogue, Category, Consent, Context, Delivered, Feedback,
     PlanInput, ReceiptIndex, RuleSet, RuleSpec, Settings,
 };
-use loyalty_core::wallet::{Voucher, VoucherKind, VoucherState};
+use loyalty_domain::wallet::{Voucher, VoucherKind, VoucherState};
 use serde_json::{json, Value};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::hint::black_box;
@@ -174,7 +174,7 @@ impl Rng {
 
 fn gtin13(body: u64) -> String {
     let body = format!("{:012}", body % 1_000_000_000_000);
-    let check = loyalty_core::receipts::gs1_check_digit(&body);
+    let check = loyalty_domain::gs1::gs1_check_digit(&body);
     format!("{body}{check}")
 }
 

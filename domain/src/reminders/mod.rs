@@ -95,7 +95,7 @@
 //!
 //! # Texts
 //!
-//! Fluent bundles for en, nl and fr (`core/locales/*/reminders.ftl`, compiled in) with CLDR
+//! Fluent bundles for en, nl and fr (`domain/locales/*/reminders.ftl`, compiled in) with CLDR
 //! plurals; language negotiated from the settings' tag ("nl-BE" → nl, anything else → en),
 //! message by message fallback to English, no bidi isolation marks. Names of products come from
 //! the receipts (or a rule's localized `label`); catalogue and push texts are localized maps.
@@ -109,7 +109,8 @@
 mod catalogue;
 mod engine;
 mod index;
-pub(crate) mod l10n;
+/// The compiled nl/fr/en texts; `loyalty-core` words its sync notices through [`l10n::localizer`].
+pub mod l10n;
 mod model;
 pub mod policy;
 mod push;

@@ -2,8 +2,8 @@
 //! run.
 //!
 //! ```text
-//! cargo bench -p loyalty-core --bench card_vs_qrencode            # full run
-//! cargo bench -p loyalty-core --bench card_vs_qrencode -- --quick # smoke run, fewer repetitions
+//! cargo bench -p loyalty-domain --bench card_vs_qrencode            # full run
+//! cargo bench -p loyalty-domain --bench card_vs_qrencode -- --quick # smoke run, fewer repetitions
 //! ```
 //!
 //! Needs Debian's `libqrencode-dev` (tests/setup.sh installs it); libqrencode is linked through
@@ -34,7 +34,7 @@
 //! placement and selects the mask itself (see `render/qr.rs`).
 
 use hmac::{Hmac, Mac};
-use loyalty_core::render::{encode, to_svg, BarcodeMatrix, EcLevel, RenderOptions, Symbology};
+use loyalty_domain::render::{encode, to_svg, BarcodeMatrix, EcLevel, RenderOptions, Symbology};
 use sha1::Sha1;
 use std::ffi::{c_char, c_int, CString};
 use std::fmt::Write as _;

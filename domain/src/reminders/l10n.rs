@@ -1,6 +1,6 @@
 //! Texts in English, Dutch and French through Project Fluent (CLDR plural rules per language).
 //!
-//! The `.ftl` files live in `core/locales/{en,nl,fr}/reminders.ftl` and are compiled in. Lookup
+//! The `.ftl` files live in `domain/locales/{en,nl,fr}/reminders.ftl` and are compiled in. Lookup
 //! falls back from the requested language to English, message by message; a message missing
 //! everywhere renders as its id (never a panic). Bidi isolation marks are off: the texts go to
 //! the platform's notification centre as they are.
@@ -21,7 +21,8 @@ pub(crate) const SOURCES: [(Lang, &str); 3] = [
     (Lang::Fr, include_str!("../../locales/fr/reminders.ftl")),
 ];
 
-pub(crate) struct Localizer {
+/// The Fluent bundles of every [`Lang`], with English as each message's fallback.
+pub struct Localizer {
     bundles: Vec<(Lang, FluentBundle<FluentResource>)>,
     /// Problems found while loading the embedded files (tests require none).
     #[cfg_attr(not(test), allow(dead_code))]
@@ -54,7 +55,7 @@ pub(crate) fn build_from(sources: &[(Lang, &str)]) -> Localizer {
 }
 
 /// The process-wide localizer, built on first use.
-pub(crate) fn localizer() -> &'static Localizer {
+pub fn localizer() -> &'static Localizer {
     static L: OnceLock<Localizer> = OnceLock::new();
     L.get_or_init(|| build_from(&SOURCES))
 }
@@ -89,7 +90,8 @@ impl Localizer {
         id.to_string()
     }
 
-    pub(crate) fn format(&self, lang: Lang, id: &str, args: Option<&FluentArgs>) -> String {
+    /// Message `id` in `lang` (English when `lang` lacks it; the id itself when none has it).
+    pub fn format(&self, lang: Lang, id: &str, args: Option<&FluentArgs>) -> String {
         self.format_checked(lang, id, args, &mut Vec::new())
     }
 

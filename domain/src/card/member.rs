@@ -1,6 +1,7 @@
 //! The cards a shopper carries: the retailer's member card (number + TOTP parameters; its secret
-//! lives in the [`SecretStore`](crate::secrets::SecretStore), never in the database) and imported
-//! third-party cards that keep their own symbology; the card-number rule every code starts from.
+//! lives in the app's secret store, loyalty-core's `SecretStore`, never in the database),
+//! imported third-party cards that keep their own symbology, and the card-number rule every code
+//! starts from.
 
 use super::totp::TotpParams;
 use crate::check::non_empty;
