@@ -17,7 +17,7 @@
 //! formats                            -> card, render, check, and reminders::Lang for its texts
 //! ```
 //!
-//! Never: anything here -> `loyalty-core`. Bad input is an [`InputError`](check::InputError)
+//! Never: anything here -> `loyalty-core`. Bad input is an [`InputError`]
 //! whose reason names the field and the rule and never repeats personal data; money is integer
 //! minor units; points are integers.
 
