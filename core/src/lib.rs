@@ -14,22 +14,25 @@
 pub mod card;
 pub mod client;
 pub mod clock;
+mod context;
 pub mod error;
 pub mod formats;
-mod listen;
 pub mod log;
 pub mod money;
 pub mod points;
 pub mod receipts;
 pub mod reminders;
 pub mod render;
+pub mod runtime;
 pub mod secrets;
 pub mod store;
 pub mod sync;
 pub mod wallet;
+mod watch;
 
 pub use client::{LoyaltyClient, PointsApi, ReceiptsApi, WalletApi};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{ApiError, ApiResult};
 pub use money::Money;
+pub use runtime::TaskHandle;
 pub use sync::{SyncApi, SyncConfig, SyncReport, SyncState, SyncStatus};
