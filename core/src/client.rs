@@ -2,10 +2,11 @@
 //! and its sub-APIs [`PointsApi`], [`WalletApi`], [`ReceiptsApi`]. Every error is an [`ApiError`].
 
 use crate::card::{self, ImportedCard, MemberCard, RotatingCode, TotpParams};
+use crate::check::InputError;
 use crate::clock::Clock;
 pub use crate::context::CARD_SECRET_KEY;
 use crate::context::{secret_store_failed, Context};
-use crate::error::{ApiError, ApiResult, InputError};
+use crate::error::{ApiError, ApiResult};
 use crate::formats::catima;
 use crate::points::{
     self, Balance, EntryStatus, ExpiringPoints, LedgerEntry, NewEntry, ProgrammeRules, TierStatus,

@@ -12,11 +12,13 @@
 //! Time is injected through [`Clock`]; money is integer minor units; points are integers.
 
 pub mod card;
+pub mod check;
 pub mod client;
 pub mod clock;
 mod context;
 pub mod error;
 pub mod formats;
+pub mod gs1;
 pub mod log;
 pub mod money;
 pub mod points;

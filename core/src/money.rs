@@ -1,6 +1,6 @@
 //! Money as integer minor units with an ISO 4217 currency code. No floats.
 
-use crate::error::InputError;
+use crate::check::InputError;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]

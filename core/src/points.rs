@@ -5,7 +5,7 @@
 //! entry later, each once: the server's verdict on a pending entry (confirmed or rejected) and the
 //! sequence number of the entry that reversed it.
 
-use crate::error::InputError;
+use crate::check::InputError;
 use chrono::{DateTime, Months, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;

@@ -2,9 +2,11 @@
 //! the purchase history every reminder rule reads, and proof of purchase with return and warranty
 //! dates. Pure logic; the store keeps receipts with indexes by time and by GTIN.
 
-use crate::error::InputError;
+use crate::check::non_empty;
+use crate::check::InputError;
+// The GS1 rules live in `gs1`; named here too for callers that write `receipts::validate_gtin`.
+pub use crate::gs1::{gs1_check_digit, validate_gtin};
 use crate::money::{validate_currency, Money};
-use crate::wallet::non_empty;
 use chrono::{DateTime, Months, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -140,41 +142,6 @@ impl Receipt {
     }
 }
 
-/// A GTIN-8, -12, -13 or -14: digits only, valid GS1 check digit.
-pub fn validate_gtin(gtin: &str) -> Result<(), InputError> {
-    if !matches!(gtin.len(), 8 | 12 | 13 | 14) || !gtin.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(InputError::new("GTIN must be 8, 12, 13 or 14 digits"));
-    }
-    let (body, check) = gtin.split_at(gtin.len() - 1);
-    if !check.starts_with(gs1_check_digit(body)) {
-        return Err(InputError::new("GTIN check digit is wrong"));
-    }
-    Ok(())
-}
-
-/// The GS1 check digit for `body`, the digits before it (weights 3, 1, 3, ... from the right;
-/// GS1 General Specifications 7.9.1). Bytes that are not ASCII digits count as 0.
-pub fn gs1_check_digit(body: &str) -> char {
-    let sum: u32 = body
-        .bytes()
-        .rev()
-        .enumerate()
-        .map(|(i, b)| {
-            let d = if b.is_ascii_digit() {
-                u32::from(b - b'0')
-            } else {
-                0
-            };
-            if i % 2 == 0 {
-                d * 3
-            } else {
-                d
-            }
-        })
-        .sum();
-    char::from(b'0' + ((10 - sum % 10) % 10) as u8)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -189,29 +156,6 @@ mod tests {
             category: cat.into(),
             lot: None,
             warranty_months: None,
-        }
-    }
-
-    #[test]
-    fn gtin_check_digits() {
-        for ok in [
-            "4006381333931",
-            "96385074",
-            "036000291452",
-            "10614141000415",
-        ] {
-            assert!(validate_gtin(ok).is_ok(), "{ok}");
-            let (body, check) = ok.split_at(ok.len() - 1);
-            assert_eq!(gs1_check_digit(body).to_string(), check, "{ok}");
-        }
-        for bad in [
-            "4006381333932",
-            "400638133393A",
-            "123",
-            "",
-            "40063813339310000",
-        ] {
-            assert!(validate_gtin(bad).is_err(), "{bad}");
         }
     }
 

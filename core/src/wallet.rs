@@ -8,9 +8,9 @@
 //! Available --revoke--> Revoked        Available past valid_until reads as Expired
 //! ```
 
-use crate::error::InputError;
+use crate::check::{non_empty, InputError};
+use crate::gs1::validate_gtin;
 use crate::money::Money;
-use crate::receipts::validate_gtin;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -198,16 +198,6 @@ impl Voucher {
                 "expired is derived from valid_until, not stored",
             ));
         }
-        Ok(())
-    }
-}
-
-pub(crate) fn non_empty(field: &str, value: &str, max: usize) -> Result<(), InputError> {
-    if value.trim().is_empty() {
-        Err(InputError::new(format!("{field} must not be empty")))
-    } else if value.len() > max {
-        Err(InputError::new(format!("{field} is at most {max} bytes")))
-    } else {
         Ok(())
     }
 }

@@ -43,7 +43,7 @@ use super::totp::{
     hex_decode, hex_encode, totp, validate_secret, TotpAlgorithm, TotpParams, MAX_DIGITS,
     MIN_DIGITS,
 };
-use crate::error::InputError;
+use crate::check::InputError;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::Value;

@@ -4,9 +4,9 @@
 
 use super::rotating::validate_card_number;
 use super::totp::TotpParams;
-use crate::error::InputError;
+use crate::check::non_empty;
+use crate::check::InputError;
 use crate::render::Symbology;
-use crate::wallet::non_empty;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 

@@ -2,7 +2,7 @@
 //! at the till, signed voucher codes.
 //!
 //! Pure logic: every function takes the time as an argument (`now` / `at`), reads no clock, does
-//! no I/O. Bad input is an [`InputError`](crate::error::InputError) whose reason names the field
+//! no I/O. Bad input is an [`InputError`](crate::check::InputError) whose reason names the field
 //! and the rule and never repeats secrets, card numbers or payloads.
 //!
 //! - [`totp`](mod@totp): RFC 4226 HOTP and RFC 6238 TOTP (SHA-1/256/512, 6–10 digits, periods in

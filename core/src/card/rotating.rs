@@ -20,7 +20,7 @@ use super::google_wallet::{
     render_value_pattern, value_pattern_for_card, GoogleTotpDetails, GoogleTotpParameter,
 };
 use super::totp::{counter_at, validate_secret, TotpParams};
-use crate::error::InputError;
+use crate::check::InputError;
 use chrono::{DateTime, TimeDelta, Utc};
 
 /// The version tag that starts every rotating payload.

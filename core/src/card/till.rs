@@ -47,7 +47,7 @@
 
 use super::rotating::{validate_card_number, MAX_CARD_NUMBER_LEN, PAYLOAD_PREFIX};
 use super::totp::{constant_time_eq, hotp, validate_secret, TotpParams};
-use crate::error::InputError;
+use crate::check::InputError;
 use chrono::{DateTime, TimeDelta, Utc};
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;

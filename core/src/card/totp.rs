@@ -9,7 +9,7 @@
 //!   defines T for times at or after T0, and a phone clock set before 1970 is broken, not a shopper
 //!   to serve a code to.
 
-use crate::error::InputError;
+use crate::check::InputError;
 use chrono::{DateTime, TimeDelta, Utc};
 use hmac::digest::KeyInit;
 use hmac::{Hmac, Mac};

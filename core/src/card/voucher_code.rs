@@ -22,7 +22,7 @@
 //!   until `valid_until` (exclusive).
 
 use super::totp::{hex_decode, hex_encode};
-use crate::error::InputError;
+use crate::check::InputError;
 use crate::wallet::{Voucher, VoucherKind, VoucherState};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;

@@ -6,7 +6,7 @@
 //! Personal data: `accountName` (the shopper's name) is left out unless the caller gives one.
 
 use crate::card::{google_barcode_type, GoogleRotatingBarcode};
-use crate::error::InputError;
+use crate::check::InputError;
 use serde_json::{json, Value};
 
 /// The barcode of the object.

@@ -12,7 +12,7 @@
 //! Apple Wallet draws four symbologies (QR, PDF417, Aztec, Code 128) and cannot rotate codes
 //! without a pass web service, so a member card's pass carries the static code (the card number).
 
-use crate::error::InputError;
+use crate::check::InputError;
 use crate::render::Symbology;
 use serde_json::{json, Map, Value};
 use sha1::{Digest, Sha1};

@@ -24,9 +24,9 @@
 //! ```
 
 use super::model::{Category, LocalizedText, Selector};
-use super::util::{validate_id, validate_link};
-use crate::error::InputError;
-use crate::receipts::validate_gtin;
+use crate::check::InputError;
+use crate::check::{validate_id, validate_link};
+use crate::gs1::validate_gtin;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 

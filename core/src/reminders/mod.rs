@@ -134,7 +134,7 @@ pub use rules::{
 };
 pub use util::{LocalTime, MonthDay};
 
-use crate::error::InputError;
+use crate::check::InputError;
 use crate::receipts::Receipt;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};

@@ -3,9 +3,9 @@
 use super::catalogue::Catalogue;
 use super::push::PushMessage;
 use super::rules::RuleSet;
-use crate::error::InputError;
+use crate::check::InputError;
+use crate::gs1::validate_gtin;
 use crate::points::TierStatus;
-use crate::receipts::validate_gtin;
 use crate::wallet::Voucher;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};

@@ -21,8 +21,8 @@
 
 use super::catalogue::RecallNotice;
 use super::model::{Category, LocalizedText};
-use super::util::{validate_id, validate_link};
-use crate::error::InputError;
+use crate::check::InputError;
+use crate::check::{validate_id, validate_link};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};

@@ -23,8 +23,9 @@
 //! struct. Unknown fields are refused, so a typo is an error and not a silent default.
 
 use super::model::{Category, LocalizedText, ReminderKind, Selector};
-use super::util::{validate_id, validate_link, LocalTime, MonthDay};
-use crate::error::InputError;
+use super::util::{LocalTime, MonthDay};
+use crate::check::InputError;
+use crate::check::{validate_id, validate_link};
 use chrono::{DateTime, Utc};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};

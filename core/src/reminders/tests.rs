@@ -3,8 +3,8 @@
 //! wine bought on 29 December.
 
 use super::l10n::{build_from, localizer, temperature, SOURCES};
-use super::util::validate_link;
 use super::*;
+use crate::check::validate_link;
 use crate::money::Money;
 use crate::points::TierStatus;
 use crate::receipts::{LineItem, Receipt, ReceiptSource};
@@ -21,7 +21,7 @@ fn utc(y: i32, mo: u32, d: u32, h: u32, mi: u32) -> DateTime<Utc> {
 /// A valid GTIN-13 from a 12-digit body.
 fn gtin(body: u64) -> String {
     let body = format!("{body:012}");
-    let check = crate::receipts::gs1_check_digit(&body);
+    let check = crate::gs1::gs1_check_digit(&body);
     format!("{body}{check}")
 }
 

@@ -1,7 +1,6 @@
 //! Small helpers: local time from a fixed UTC offset, a fast deterministic hasher, id and link
 //! encoding, "MM-DD" and "HH:MM" values.
 
-use crate::error::InputError;
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
@@ -212,53 +211,6 @@ impl std::fmt::Display for DayStamp {
     }
 }
 
-/// A deep link: an absolute URI with a scheme, no whitespace or control characters, not one of
-/// the schemes that run or read things (javascript, data, file, vbscript).
-pub(crate) fn validate_link(field: &str, link: &str) -> Result<(), InputError> {
-    let bad = |why: &str| Err(InputError::new(format!("{field} {why}")));
-    if link.is_empty() || link.len() > 2_000 {
-        return bad("must be 1 to 2000 bytes");
-    }
-    if link.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return bad("must not contain spaces or control characters");
-    }
-    let Some((scheme, _)) = link.split_once(':') else {
-        return bad("must be an absolute link with a scheme (e.g. loyalty://...)");
-    };
-    let scheme_ok = scheme
-        .bytes()
-        .next()
-        .is_some_and(|b| b.is_ascii_alphabetic())
-        && scheme
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'.' | b'-'));
-    if !scheme_ok {
-        return bad("must start with a valid scheme");
-    }
-    if ["javascript", "data", "file", "vbscript"]
-        .iter()
-        .any(|s| scheme.eq_ignore_ascii_case(s))
-    {
-        return bad("uses a scheme that is not allowed");
-    }
-    Ok(())
-}
-
-/// Rule, content and notice ids: 1 to 64 of `A-Z a-z 0-9 . _ -`.
-pub(crate) fn validate_id(field: &str, id: &str) -> Result<(), InputError> {
-    if id.is_empty()
-        || id.len() > 64
-        || !id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
-    {
-        return Err(InputError::new(format!(
-            "{field} must be 1 to 64 characters of A-Z, a-z, 0-9, '.', '_' or '-'"
-        )));
-    }
-    Ok(())
-}
-
 // ---------------------------------------------------------------------------------------------
 // "MM-DD" and "HH:MM"
 
@@ -398,11 +350,6 @@ mod tests {
         );
         assert!(LocalTime::try_from("24:00".to_string()).is_err());
         assert_eq!(String::from(LocalTime::hm(9, 5)), "09:05");
-        assert!(validate_link("l", "loyalty://recall/x").is_ok());
-        assert!(validate_link("l", "https://shop.example/wine").is_ok());
-        assert!(validate_link("l", "javascript:alert(1)").is_err());
-        assert!(validate_link("l", "no scheme").is_err());
-        assert!(validate_link("l", "relative/path").is_err());
         assert_eq!(median(&mut [5, 1, 3]), Some(3));
         assert_eq!(median(&mut [4, 1, 3, 2]), Some(2));
         assert_eq!(median(&mut [i64::MAX, i64::MAX]), Some(i64::MAX));

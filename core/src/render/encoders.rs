@@ -13,7 +13,7 @@
 //!   Reed-Solomon codewords and the module placement (see [`data_matrix`] for why).
 
 use super::{BarcodeMatrix, EcLevel, Symbology, PDF417_ROW_HEIGHT};
-use crate::error::InputError;
+use crate::check::InputError;
 use rxing::common::{BitMatrix, CharacterSet};
 use rxing::datamatrix::encoder::SymbolShapeHint;
 use rxing::oned::{

@@ -30,7 +30,7 @@ mod svg;
 mod text;
 pub mod validate;
 
-use crate::error::InputError;
+use crate::check::InputError;
 
 pub use layout::{quiet_zone_for, Margins};
 pub use validate::encoded_text;

@@ -2,7 +2,7 @@
 
 use super::layout::{consistent, Layout};
 use super::{BarcodeMatrix, RenderOptions, MAX_IMAGE_SIDE};
-use crate::error::InputError;
+use crate::check::InputError;
 
 pub(super) fn to_png(m: &BarcodeMatrix, opts: &RenderOptions) -> Result<Vec<u8>, InputError> {
     if opts.scale == 0 {

@@ -11,7 +11,7 @@
 
 use super::encoders::too_long;
 use super::{BarcodeMatrix, EcLevel, Symbology};
-use crate::error::InputError;
+use crate::check::InputError;
 use qrcode::bits::Bits;
 use qrcode::canvas::{Canvas, MaskPattern, Module};
 use qrcode::Version;

@@ -31,7 +31,7 @@
 //! symbols (a fragment of a longer one looks like a short one).
 
 use super::Symbology;
-use crate::error::InputError;
+use crate::check::InputError;
 
 /// Longest 1D payload rxing's writers accept (symbol characters).
 const MAX_LINEAR: usize = 80;
@@ -63,7 +63,7 @@ fn all_digits(s: &str) -> bool {
     s.bytes().all(|b| b.is_ascii_digit())
 }
 
-use crate::receipts::gs1_check_digit;
+use crate::gs1::gs1_check_digit;
 
 /// A GTIN-like code (EAN-13, EAN-8, UPC-A): `len - 1` digits get their check digit; `len` digits
 /// must carry the right one.

@@ -31,8 +31,9 @@ pub(crate) use http::Failure;
 pub use retry::{backoff_delay, parse_retry_after, RetryPolicy};
 
 use crate::card::MemberCard;
+use crate::check::InputError;
 use crate::context::Context;
-use crate::error::{ApiError, ApiResult, InputError};
+use crate::error::{ApiError, ApiResult};
 use crate::runtime::{lock, TaskHandle};
 pub use crate::store::PushPlatform;
 use crate::store::PushRegistration;
