@@ -120,3 +120,11 @@ impl From<ReceiptError> for ApiError {
         }
     }
 }
+
+impl From<crate::runtime::RuntimeError> for ApiError {
+    fn from(e: crate::runtime::RuntimeError) -> Self {
+        ApiError::Internal {
+            reason: e.to_string(),
+        }
+    }
+}

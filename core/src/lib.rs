@@ -20,15 +20,18 @@ pub use loyalty_domain::{
 
 pub mod client;
 pub mod clock;
+mod context;
 pub mod error;
-mod listen;
 pub mod log;
+pub mod runtime;
 pub mod secrets;
 pub mod store;
 pub mod sync;
+mod watch;
 
 pub use client::{LoyaltyClient, PointsApi, ReceiptsApi, WalletApi};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{ApiError, ApiResult};
 pub use money::Money;
+pub use runtime::TaskHandle;
 pub use sync::{SyncApi, SyncConfig, SyncReport, SyncState, SyncStatus};

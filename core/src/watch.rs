@@ -8,40 +8,39 @@
 //! task holds the client weakly, so a listener never keeps a closed client alive, and it ends
 //! when the handle is dropped or the store is closed.
 
-use crate::client::Inner;
-use crate::error::ApiResult;
+use crate::context::Context;
+use crate::runtime::TaskHandle;
 use crate::store::{StoreError, Topic};
-use crate::sync::ListenerHandle;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
+/// Runs a listener of `topic` on `runtime` (the client's): `read` makes the value from the
+/// context, `listener` gets it. Fails only when the store is closed.
 pub(crate) fn spawn<T>(
-    inner: &Arc<Inner>,
+    ctx: &Arc<Context>,
+    runtime: &tokio::runtime::Handle,
     topic: Topic,
-    read: impl Fn(&Inner) -> Result<T, StoreError> + Send + Sync + 'static,
+    read: impl Fn(&Context) -> Result<T, StoreError> + Send + Sync + 'static,
     listener: Box<dyn Fn(T) + Send + Sync>,
-) -> ApiResult<ListenerHandle>
+) -> Result<TaskHandle, StoreError>
 where
     T: PartialEq + Clone + Send + 'static,
 {
-    let runtime = inner.sync.runtime()?;
-    let mut changes = inner.store.subscribe(topic)?;
-    let client = Arc::downgrade(inner);
-    let active = Arc::new(AtomicBool::new(true));
-    let still = active.clone();
-    let task = runtime.spawn(async move {
+    let mut changes = ctx.store.subscribe(topic)?;
+    let client = Arc::downgrade(ctx);
+    Ok(TaskHandle::spawn(runtime, |still| async move {
         let mut last: Option<T> = None;
         loop {
             changes.borrow_and_update();
-            let Some(inner) = client.upgrade() else {
+            let Some(ctx) = client.upgrade() else {
                 return;
             };
             // Store reads and foreign code may block: let the runtime move other work away.
-            let value = match tokio::task::block_in_place(|| read(&inner)) {
+            let value = match tokio::task::block_in_place(|| read(&ctx)) {
                 Ok(v) => v,
                 Err(_) => return, // closed (or unreadable): nothing more to tell
             };
-            drop(inner);
+            drop(ctx);
             if last.as_ref() != Some(&value) {
                 if !still.load(Ordering::SeqCst) {
                     return;
@@ -53,8 +52,7 @@ where
                 return;
             }
         }
-    });
-    Ok(ListenerHandle::new(task.abort_handle(), active))
+    }))
 }
 
 #[cfg(test)]
