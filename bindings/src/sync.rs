@@ -249,11 +249,11 @@ pub trait SyncStateListener: Send + Sync {
 /// Keeps a listener registered until `cancel()` or until it is closed / garbage-collected.
 #[derive(uniffi::Object)]
 pub struct ListenerHandle {
-    inner: Mutex<Option<engine::ListenerHandle>>,
+    inner: Mutex<Option<core::TaskHandle>>,
 }
 
 impl ListenerHandle {
-    pub(crate) fn wrap(handle: engine::ListenerHandle) -> Arc<Self> {
+    pub(crate) fn wrap(handle: core::TaskHandle) -> Arc<Self> {
         Arc::new(Self {
             inner: Mutex::new(Some(handle)),
         })

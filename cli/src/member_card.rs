@@ -6,7 +6,9 @@ use crate::{parse_hex, parse_symbology, DrawArgs, HexBytes};
 use clap::{Args, Subcommand, ValueEnum};
 use loyalty_core::card::{hex_encode, new_secret, GoogleRotatingBarcode, ImportedCard, TotpParams};
 use loyalty_core::client::CARD_SECRET_KEY;
-use loyalty_core::formats::google_wallet::{loyalty_object, LoyaltyObjectInput, ObjectBarcode};
+use loyalty_core::formats::google_loyalty_object::{
+    loyalty_object, LoyaltyObjectInput, ObjectBarcode,
+};
 use loyalty_core::formats::pkpass::{
     PassBarcode, PassBarcodeFormat, PassField, Rgb, StoreCardPass,
 };

@@ -1314,7 +1314,7 @@ fn server_runs_until_interrupted() {
 
 fn catima_fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../core/tests/fixtures/catima")
+        .join("../domain/tests/fixtures/catima")
         .join(name)
 }
 

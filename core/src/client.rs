@@ -2,49 +2,36 @@
 //! and its sub-APIs [`PointsApi`], [`WalletApi`], [`ReceiptsApi`]. Every error is an [`ApiError`].
 
 use crate::card::{self, ImportedCard, MemberCard, RotatingCode, TotpParams};
+use crate::check::InputError;
 use crate::clock::Clock;
-use crate::error::{ApiError, ApiResult, InputError};
+pub use crate::context::CARD_SECRET_KEY;
+use crate::context::{secret_store_failed, Context};
+use crate::error::{ApiError, ApiResult};
 use crate::formats::catima;
 use crate::points::{
     self, Balance, EntryStatus, ExpiringPoints, LedgerEntry, NewEntry, ProgrammeRules, TierStatus,
 };
 use crate::receipts::{validate_gtin, Receipt, ReceiptError};
 use crate::reminders::{
-    self as engine, Catalogue, Context, Delivered, Feedback, Plan, PlanInput, PushOutcome,
-    ReceiptIndex, RuleSet, Settings,
+    self as engine, Catalogue, Delivered, Feedback, Plan, PlanInput, PushOutcome, ReceiptIndex,
+    RuleSet, Settings,
 };
 use crate::render::{self, BarcodeMatrix, EcLevel, RenderOptions, Symbology};
-use crate::secrets::{SecretStore, SecretStoreError};
+use crate::runtime::TaskHandle;
+use crate::secrets::SecretStore;
 use crate::store::ReminderKey;
-use crate::store::{Store, Topic};
-use crate::sync::{ListenerHandle, SyncApi, SyncShared};
+use crate::store::{Store, StoreError, Topic};
+use crate::sync::{SyncApi, SyncService};
 use crate::wallet::{OutboxItem, OutboxOperation, RedemptionOutcome, Voucher, WalletError};
 use chrono::{DateTime, Utc};
 use std::path::Path;
-use std::sync::{Arc, Mutex};
-
-pub(crate) struct Inner {
-    pub(crate) store: Store,
-    pub(crate) clock: Arc<dyn Clock>,
-    rules: ProgrammeRules,
-    pub(crate) secrets: Option<Arc<dyn SecretStore>>,
-    /// The receipts indexed for the reminder engine: built at the first plan, then kept up to
-    /// date as receipts are added, so a new plan does not re-read the whole history.
-    pub(crate) reminder_index: Mutex<Option<ReceiptIndex>>,
-    /// The sync runtime, state and settings (created lazily at first use).
-    pub(crate) sync: SyncShared,
-}
-
-impl Inner {
-    fn now(&self) -> DateTime<Utc> {
-        self.clock.now()
-    }
-}
+use std::sync::Arc;
 
 /// The loyalty core of one shopper on one device.
 #[derive(Clone)]
 pub struct LoyaltyClient {
-    inner: Arc<Inner>,
+    ctx: Arc<Context>,
+    sync: Arc<SyncService>,
 }
 
 impl std::fmt::Debug for LoyaltyClient {
@@ -65,85 +52,80 @@ impl LoyaltyClient {
         rules.validate()?;
         let store = Store::open(data_dir.as_ref())?;
         Ok(Self {
-            inner: Arc::new(Inner {
-                store,
-                clock,
-                rules,
-                secrets,
-                reminder_index: Mutex::new(None),
-                sync: SyncShared::new(),
-            }),
+            ctx: Arc::new(Context::new(store, rules, clock, secrets)),
+            sync: Arc::new(SyncService::new()),
         })
     }
 
     pub fn reminders(&self) -> RemindersApi {
         RemindersApi {
-            inner: self.inner.clone(),
+            ctx: self.ctx.clone(),
         }
     }
 
     pub fn card(&self) -> CardApi {
         CardApi {
-            inner: self.inner.clone(),
+            ctx: self.ctx.clone(),
         }
     }
 
     pub fn points(&self) -> PointsApi {
         PointsApi {
-            inner: self.inner.clone(),
+            ctx: self.ctx.clone(),
         }
     }
 
     pub fn wallet(&self) -> WalletApi {
         WalletApi {
-            inner: self.inner.clone(),
+            ctx: self.ctx.clone(),
         }
     }
 
     pub fn receipts(&self) -> ReceiptsApi {
         ReceiptsApi {
-            inner: self.inner.clone(),
+            ctx: self.ctx.clone(),
         }
     }
 
     /// Sync with the retailer's server: enrolment, `sync_now`, cancel, state listeners.
     pub fn sync(&self) -> SyncApi {
         SyncApi {
-            inner: self.inner.clone(),
+            ctx: self.ctx.clone(),
+            service: self.sync.clone(),
         }
     }
 
     pub fn rules(&self) -> &ProgrammeRules {
-        &self.inner.rules
+        &self.ctx.rules
     }
 
     /// Writes everything to disk now (call when the app goes to the background).
     pub fn flush(&self) -> ApiResult<()> {
-        Ok(self.inner.store.flush()?)
+        Ok(self.ctx.store.flush()?)
     }
 
     /// Cancels syncs in flight, flushes and closes the database; every later call returns
     /// [`ApiError::Closed`].
     pub fn close(&self) -> ApiResult<()> {
-        self.inner.sync.cancel_all();
-        Ok(self.inner.store.close()?)
+        self.sync.cancel_all();
+        Ok(self.ctx.store.close()?)
     }
 
     /// The underlying store, for tools and tests.
     pub fn store(&self) -> &Store {
-        &self.inner.store
+        &self.ctx.store
     }
 }
 
 /// Points: the ledger, balance, expiry and tiers.
 #[derive(Clone)]
 pub struct PointsApi {
-    inner: Arc<Inner>,
+    ctx: Arc<Context>,
 }
 
 impl PointsApi {
     pub fn balance(&self) -> ApiResult<Balance> {
-        Ok(self.inner.store.balance()?)
+        Ok(self.ctx.store.balance()?)
     }
 
     /// Calls `listener` with the balance now, then with each new balance (a point earned or
@@ -153,8 +135,8 @@ impl PointsApi {
     pub fn add_listener(
         &self,
         listener: Box<dyn Fn(Balance) + Send + Sync>,
-    ) -> ApiResult<ListenerHandle> {
-        crate::listen::spawn(&self.inner, Topic::Ledger, |i| i.store.balance(), listener)
+    ) -> ApiResult<TaskHandle> {
+        watch(&self.ctx, Topic::Ledger, |c| c.store.balance(), listener)
     }
 
     /// On a device that syncs with the retailer's server the ledger is the server's: points are
@@ -164,7 +146,7 @@ impl PointsApi {
     /// balance would drift for good), and the member API offers no way to grant or spend points
     /// (a shopper may not credit themselves). So it is refused with a conflict.
     fn refuse_if_synced(&self, what: &str) -> ApiResult<()> {
-        if self.inner.store.sync_account()?.is_some() {
+        if self.ctx.store.sync_account()?.is_some() {
             return Err(ApiError::Conflict {
                 reason: format!(
                     "this device syncs with the retailer's server, which keeps the points: {what} \
@@ -200,16 +182,16 @@ impl PointsApi {
         description: Option<String>,
     ) -> ApiResult<LedgerEntry> {
         let (entry, _) =
-            self.inner
+            self.ctx
                 .store
-                .begin_claim(points, receipt_id, description, self.inner.now())?;
+                .begin_claim(points, receipt_id, description, self.ctx.now())?;
         Ok(entry)
     }
 
     /// Point claims waiting for the server, oldest first.
     pub fn pending_claims(&self) -> ApiResult<Vec<OutboxItem>> {
         Ok(self
-            .inner
+            .ctx
             .store
             .outbox()?
             .into_iter()
@@ -247,9 +229,9 @@ impl PointsApi {
         entry.reference = reference;
         entry.description = description;
         let mut written = self
-            .inner
+            .ctx
             .store
-            .append_entries(std::slice::from_ref(&entry), self.inner.now())?;
+            .append_entries(std::slice::from_ref(&entry), self.ctx.now())?;
         written.pop().ok_or_else(|| ApiError::Internal {
             reason: "an append wrote nothing".into(),
         })
@@ -258,7 +240,7 @@ impl PointsApi {
     /// Appends the entry that undoes a confirmed entry (e.g. a returned purchase).
     pub fn reverse(&self, seq: u64) -> ApiResult<LedgerEntry> {
         self.refuse_if_synced("a reversal")?;
-        Ok(self.inner.store.reverse_entry(seq, self.inner.now())?)
+        Ok(self.ctx.store.reverse_entry(seq, self.ctx.now())?)
     }
 
     /// The server confirmed (`true`) or rejected (`false`) a pending entry.
@@ -269,11 +251,11 @@ impl PointsApi {
         } else {
             EntryStatus::Rejected
         };
-        Ok(self.inner.store.settle_entry(seq, verdict)?)
+        Ok(self.ctx.store.settle_entry(seq, verdict)?)
     }
 
     pub fn entry(&self, seq: u64) -> ApiResult<LedgerEntry> {
-        self.inner
+        self.ctx
             .store
             .ledger_entry(seq)?
             .ok_or_else(|| points::PointsError::EntryNotFound.into())
@@ -281,12 +263,12 @@ impl PointsApi {
 
     /// The whole ledger, oldest first.
     pub fn entries(&self) -> ApiResult<Vec<LedgerEntry>> {
-        Ok(self.inner.store.ledger_entries()?)
+        Ok(self.ctx.store.ledger_entries()?)
     }
 
     /// The newest `limit` entries, newest first.
     pub fn recent(&self, limit: u32) -> ApiResult<Vec<LedgerEntry>> {
-        Ok(self.inner.store.recent_entries(limit as usize)?)
+        Ok(self.ctx.store.recent_entries(limit as usize)?)
     }
 
     /// Writes the expiry entries due now (oldest points first). Idempotent.
@@ -296,47 +278,47 @@ impl PointsApi {
     /// nothing (expiring the same points here too would take them off twice).
     /// [`PointsApi::expiring_within`] still warns before points expire.
     pub fn expire_due(&self) -> ApiResult<Vec<LedgerEntry>> {
-        if self.inner.store.sync_account()?.is_some() {
+        if self.ctx.store.sync_account()?.is_some() {
             return Ok(Vec::new());
         }
-        let now = self.inner.now();
-        let rules = &self.inner.rules;
+        let now = self.ctx.now();
+        let rules = &self.ctx.rules;
         Ok(self
-            .inner
+            .ctx
             .store
             .append_derived(now, |entries| points::due_expiries(entries, rules, now))?)
     }
 
     /// Points that will expire within `days`, soonest first.
     pub fn expiring_within(&self, days: u32) -> ApiResult<Vec<ExpiringPoints>> {
-        let entries = self.inner.store.ledger_entries()?;
+        let entries = self.ctx.store.ledger_entries()?;
         Ok(points::expiring_within(
             &entries,
-            &self.inner.rules,
-            self.inner.now(),
+            &self.ctx.rules,
+            self.ctx.now(),
             days,
         ))
     }
 
     pub fn tier(&self) -> ApiResult<TierStatus> {
-        let entries = self.inner.store.ledger_entries()?;
+        let entries = self.ctx.store.ledger_entries()?;
         Ok(points::tier_status(
             &entries,
-            &self.inner.rules,
-            self.inner.now(),
+            &self.ctx.rules,
+            self.ctx.now(),
         ))
     }
 
     /// Recomputes the balance from the ledger; an error if the materialised one disagrees.
     pub fn verify(&self) -> ApiResult<Balance> {
-        Ok(self.inner.store.verify_balance()?)
+        Ok(self.ctx.store.verify_balance()?)
     }
 }
 
 /// The wallet: vouchers and offline redemption.
 #[derive(Clone)]
 pub struct WalletApi {
-    inner: Arc<Inner>,
+    ctx: Arc<Context>,
 }
 
 /// A redemption started on the device: show `code` at the till.
@@ -362,13 +344,13 @@ impl WalletApi {
     pub fn add(&self, voucher: Voucher) -> ApiResult<Voucher> {
         voucher.validate()?;
         let key = self
-            .inner
+            .ctx
             .store
             .retailer_voucher_key()?
             .ok_or(WalletError::NoRetailerKey)?;
         card::check_issued(&voucher, &key).map_err(|_| WalletError::NotIssued)?;
-        let v = self.inner.store.upsert_voucher(&voucher)?;
-        Ok(self.seen(v, self.inner.now()))
+        let v = self.ctx.store.upsert_voucher(&voucher)?;
+        Ok(self.seen(v, self.ctx.now()))
     }
 
     /// Sets the retailer's Ed25519 public key for voucher codes (64 hex digits, as
@@ -376,13 +358,13 @@ impl WalletApi {
     /// start; it is kept in the store, so vouchers can be checked offline.
     pub fn set_retailer_key(&self, public_key_hex: &str) -> ApiResult<()> {
         let key = card::parse_public_key_hex(public_key_hex)?;
-        Ok(self.inner.store.set_retailer_voucher_key(&key)?)
+        Ok(self.ctx.store.set_retailer_voucher_key(&key)?)
     }
 
     /// The retailer's voucher key as 64 upper-case hex digits, once set.
     pub fn retailer_key(&self) -> ApiResult<Option<String>> {
         Ok(self
-            .inner
+            .ctx
             .store
             .retailer_voucher_key()?
             .map(|k| card::hex_encode(&k)))
@@ -390,18 +372,18 @@ impl WalletApi {
 
     pub fn get(&self, id: &str) -> ApiResult<Voucher> {
         let v = self
-            .inner
+            .ctx
             .store
             .voucher(id)?
             .ok_or(ApiError::from(WalletError::NotFound))?;
-        Ok(self.seen(v, self.inner.now()))
+        Ok(self.seen(v, self.ctx.now()))
     }
 
     /// Every voucher, in any state.
     pub fn all(&self) -> ApiResult<Vec<Voucher>> {
-        let now = self.inner.now();
+        let now = self.ctx.now();
         Ok(self
-            .inner
+            .ctx
             .store
             .vouchers()?
             .into_iter()
@@ -417,13 +399,13 @@ impl WalletApi {
     pub fn add_listener(
         &self,
         listener: Box<dyn Fn(Vec<Voucher>) + Send + Sync>,
-    ) -> ApiResult<ListenerHandle> {
-        crate::listen::spawn(
-            &self.inner,
+    ) -> ApiResult<TaskHandle> {
+        watch(
+            &self.ctx,
             Topic::Vouchers,
-            |i| {
-                let now = i.now();
-                Ok(i.store
+            |c| {
+                let now = c.now();
+                Ok(c.store
                     .vouchers()?
                     .into_iter()
                     .map(|mut v| {
@@ -438,21 +420,21 @@ impl WalletApi {
 
     /// Vouchers that can be shown at the till now, soonest expiry first.
     pub fn usable_now(&self) -> ApiResult<Vec<Voucher>> {
-        Ok(self.inner.store.usable_vouchers(self.inner.now())?)
+        Ok(self.ctx.store.usable_vouchers(self.ctx.now())?)
     }
 
     /// Available vouchers whose window ends within `days`, soonest first.
     pub fn expiring_within(&self, days: u32) -> ApiResult<Vec<Voucher>> {
         Ok(self
-            .inner
+            .ctx
             .store
-            .vouchers_expiring_within(self.inner.now(), days)?)
+            .vouchers_expiring_within(self.ctx.now(), days)?)
     }
 
     /// Starts redeeming offline: the voucher moves to Redeeming and the redemption is queued
     /// with an idempotency key for the server.
     pub fn begin_redemption(&self, id: &str) -> ApiResult<Redemption> {
-        let (voucher, outbox_item) = self.inner.store.begin_redemption(id, self.inner.now())?;
+        let (voucher, outbox_item) = self.ctx.store.begin_redemption(id, self.ctx.now())?;
         Ok(Redemption {
             voucher,
             outbox_item,
@@ -461,22 +443,22 @@ impl WalletApi {
 
     /// Applies the server's answer to a redemption in progress.
     pub fn complete_redemption(&self, id: &str, outcome: RedemptionOutcome) -> ApiResult<Voucher> {
-        let now = self.inner.now();
-        let v = self.inner.store.complete_redemption(id, outcome, now)?;
+        let now = self.ctx.now();
+        let v = self.ctx.store.complete_redemption(id, outcome, now)?;
         Ok(self.seen(v, now))
     }
 
     /// The retailer withdrew an unused voucher.
     pub fn revoke(&self, id: &str) -> ApiResult<Voucher> {
-        let now = self.inner.now();
-        let v = self.inner.store.revoke_voucher(id, now)?;
+        let now = self.ctx.now();
+        let v = self.ctx.store.revoke_voucher(id, now)?;
         Ok(self.seen(v, now))
     }
 
     /// Redemptions waiting for the server, oldest first.
     pub fn pending_redemptions(&self) -> ApiResult<Vec<OutboxItem>> {
         Ok(self
-            .inner
+            .ctx
             .store
             .outbox()?
             .into_iter()
@@ -488,7 +470,7 @@ impl WalletApi {
 /// Digital receipts: purchase history and proof of purchase.
 #[derive(Clone)]
 pub struct ReceiptsApi {
-    inner: Arc<Inner>,
+    ctx: Arc<Context>,
 }
 
 /// An item still under warranty.
@@ -508,21 +490,16 @@ impl ReceiptsApi {
     pub fn add_listener(
         &self,
         listener: Box<dyn Fn(Vec<Receipt>) + Send + Sync>,
-    ) -> ApiResult<ListenerHandle> {
-        crate::listen::spawn(
-            &self.inner,
-            Topic::Receipts,
-            |i| i.store.receipts(),
-            listener,
-        )
+    ) -> ApiResult<TaskHandle> {
+        watch(&self.ctx, Topic::Receipts, |c| c.store.receipts(), listener)
     }
 
     /// Stores a receipt; `false` when the same receipt was already stored.
     pub fn add(&self, receipt: Receipt) -> ApiResult<bool> {
-        let added = self.inner.store.add_receipt(&receipt)?;
+        let added = self.ctx.store.add_receipt(&receipt)?;
         if added {
             let mut index = self
-                .inner
+                .ctx
                 .reminder_index
                 .lock()
                 .unwrap_or_else(|e| e.into_inner());
@@ -534,7 +511,7 @@ impl ReceiptsApi {
     }
 
     pub fn get(&self, id: &str) -> ApiResult<Receipt> {
-        self.inner
+        self.ctx
             .store
             .receipt(id)?
             .ok_or_else(|| ReceiptError::NotFound.into())
@@ -542,7 +519,7 @@ impl ReceiptsApi {
 
     /// Every receipt, oldest first.
     pub fn all(&self) -> ApiResult<Vec<Receipt>> {
-        Ok(self.inner.store.receipts()?)
+        Ok(self.ctx.store.receipts()?)
     }
 
     /// Receipts purchased from `from` (inclusive) to `to` (exclusive), oldest first.
@@ -550,13 +527,13 @@ impl ReceiptsApi {
         if to < from {
             return Err(InputError::new("the period must not end before it starts").into());
         }
-        Ok(self.inner.store.receipts_between(from, to)?)
+        Ok(self.ctx.store.receipts_between(from, to)?)
     }
 
     /// Receipts with a line of this GTIN, oldest first.
     pub fn with_gtin(&self, gtin: &str) -> ApiResult<Vec<Receipt>> {
         validate_gtin(gtin)?;
-        Ok(self.inner.store.receipts_with_gtin(gtin)?)
+        Ok(self.ctx.store.receipts_with_gtin(gtin)?)
     }
 
     /// Receipts with a line in this category (case-insensitive), oldest first.
@@ -564,22 +541,22 @@ impl ReceiptsApi {
         if category.trim().is_empty() {
             return Err(InputError::new("category must not be empty").into());
         }
-        Ok(self.inner.store.receipts_in_category(category)?)
+        Ok(self.ctx.store.receipts_in_category(category)?)
     }
 
     /// Last moment the items of a receipt can be returned.
     pub fn return_until(&self, id: &str) -> ApiResult<DateTime<Utc>> {
         Ok(self
             .get(id)?
-            .return_until(self.inner.rules.return_window_days))
+            .return_until(self.ctx.rules.return_window_days))
     }
 
     /// Receipts whose return window is still open, oldest first.
     pub fn open_for_return(&self) -> ApiResult<Vec<Receipt>> {
-        let now = self.inner.now();
-        let days = self.inner.rules.return_window_days;
+        let now = self.ctx.now();
+        let days = self.ctx.rules.return_window_days;
         Ok(self
-            .inner
+            .ctx
             .store
             .receipts()?
             .into_iter()
@@ -589,9 +566,9 @@ impl ReceiptsApi {
 
     /// Items whose warranty still runs, soonest end first.
     pub fn active_warranties(&self) -> ApiResult<Vec<WarrantyItem>> {
-        let now = self.inner.now();
+        let now = self.ctx.now();
         let mut out: Vec<WarrantyItem> = self
-            .inner
+            .ctx
             .store
             .receipts()?
             .into_iter()
@@ -619,11 +596,8 @@ impl ReceiptsApi {
 /// The card at the till: the member card's static and rotating codes, and imported cards.
 #[derive(Clone)]
 pub struct CardApi {
-    pub(crate) inner: Arc<Inner>,
+    ctx: Arc<Context>,
 }
-
-/// Where the member card's TOTP secret lives in the app's secret store.
-pub const CARD_SECRET_KEY: &str = "loyalty-core.card.totp-secret";
 
 /// Everything the till screen draws: the current code, its module matrix and an SVG.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -633,24 +607,7 @@ pub struct TillCard {
     pub svg: String,
 }
 
-pub(crate) fn secret_store_failed(_: SecretStoreError) -> ApiError {
-    // The app's own reason may name its keystore entries; keep it out of the error.
-    ApiError::Storage {
-        reason: "secure storage failed".into(),
-    }
-}
-
 impl CardApi {
-    fn secrets(&self) -> ApiResult<&Arc<dyn SecretStore>> {
-        self.inner
-            .secrets
-            .as_ref()
-            .ok_or_else(|| ApiError::InvalidInput {
-                reason: "no secure storage was given to the client: the card secret needs one"
-                    .into(),
-            })
-    }
-
     /// Stores the member card issued at enrolment: its secret in the secret store, the rest in
     /// the database. Replaces an earlier card.
     pub fn enrol(
@@ -659,31 +616,21 @@ impl CardApi {
         secret: &[u8],
         params: TotpParams,
     ) -> ApiResult<MemberCard> {
-        let card = MemberCard {
-            card_number: card_number.to_string(),
-            params,
-            enrolled_at: self.inner.now(),
-        };
-        card.validate()?;
-        card::validate_secret(secret)?;
-        self.secrets()?
-            .put(CARD_SECRET_KEY, secret)
-            .map_err(secret_store_failed)?;
-        self.inner.store.set_member_card(&card)?;
-        Ok(card)
+        self.ctx.keep_member_card(card_number, secret, params)
     }
 
     /// The member card, if one is enrolled.
     pub fn member_card(&self) -> ApiResult<Option<MemberCard>> {
-        Ok(self.inner.store.member_card()?)
+        Ok(self.ctx.store.member_card()?)
     }
 
     fn enrolled(&self) -> ApiResult<(MemberCard, Vec<u8>)> {
-        let card = self.inner.store.member_card()?.ok_or(ApiError::NotFound {
+        let card = self.ctx.store.member_card()?.ok_or(ApiError::NotFound {
             reason: "no member card is enrolled".into(),
         })?;
         let secret = self
-            .secrets()?
+            .ctx
+            .card_secrets()?
             .get(CARD_SECRET_KEY)
             .map_err(secret_store_failed)?
             .ok_or(ApiError::NotFound {
@@ -700,7 +647,7 @@ impl CardApi {
             &card.card_number,
             &secret,
             &card.params,
-            self.inner.now(),
+            self.ctx.now(),
         )?)
     }
 
@@ -716,7 +663,7 @@ impl CardApi {
     /// The static code (the card number) in a symbology, for tills that cannot verify
     /// rotating codes.
     pub fn static_code(&self, symbology: Symbology, ec: EcLevel) -> ApiResult<BarcodeMatrix> {
-        let card = self.inner.store.member_card()?.ok_or(ApiError::NotFound {
+        let card = self.ctx.store.member_card()?.ok_or(ApiError::NotFound {
             reason: "no member card is enrolled".into(),
         })?;
         Ok(render::encode(
@@ -737,8 +684,8 @@ impl CardApi {
 
     /// Removes the member card and its secret.
     pub fn forget(&self) -> ApiResult<()> {
-        self.inner.store.remove_member_card()?;
-        if let Some(secrets) = &self.inner.secrets {
+        self.ctx.store.remove_member_card()?;
+        if let Some(secrets) = &self.ctx.secrets {
             secrets
                 .delete(CARD_SECRET_KEY)
                 .map_err(secret_store_failed)?;
@@ -748,13 +695,13 @@ impl CardApi {
 
     /// Adds a third-party card or replaces the one with the same id.
     pub fn add_imported(&self, card: ImportedCard) -> ApiResult<ImportedCard> {
-        self.inner.store.put_imported_card(&card)?;
+        self.ctx.store.put_imported_card(&card)?;
         Ok(card)
     }
 
     /// Adds or replaces several third-party cards in one write (all or none).
     pub fn add_imported_cards(&self, cards: &[ImportedCard]) -> ApiResult<()> {
-        Ok(self.inner.store.put_imported_cards(cards)?)
+        Ok(self.ctx.store.put_imported_cards(cards)?)
     }
 
     /// What importing a Catima export (CSV or `.zip` backup) would do next to the stored cards
@@ -766,7 +713,7 @@ impl CardApi {
         records: &[catima::CatimaCard],
     ) -> ApiResult<catima::ImportPlan> {
         let parsed = catima::parse(bytes).map_err(catima_invalid)?;
-        let stored = self.inner.store.imported_cards()?;
+        let stored = self.ctx.store.imported_cards()?;
         catima::plan_import(parsed, &stored, records).map_err(catima_invalid)
     }
 
@@ -785,24 +732,24 @@ impl CardApi {
             .filter(|c| c.action != catima::ImportAction::Unchanged)
             .map(|c| c.card.clone())
             .collect();
-        self.inner.store.put_imported_cards(&changed)?;
+        self.ctx.store.put_imported_cards(&changed)?;
         Ok(plan)
     }
 
     /// Imported cards, by id.
     pub fn imported(&self) -> ApiResult<Vec<ImportedCard>> {
-        Ok(self.inner.store.imported_cards()?)
+        Ok(self.ctx.store.imported_cards()?)
     }
 
     /// Removes an imported card; `false` when there was none with this id.
     pub fn remove_imported(&self, id: &str) -> ApiResult<bool> {
-        Ok(self.inner.store.remove_imported_card(id)?)
+        Ok(self.ctx.store.remove_imported_card(id)?)
     }
 
     /// An imported card's barcode in its own symbology.
     pub fn imported_code(&self, id: &str, ec: EcLevel) -> ApiResult<BarcodeMatrix> {
         let card = self
-            .inner
+            .ctx
             .store
             .imported_card(id)?
             .ok_or(ApiError::NotFound {
@@ -819,7 +766,7 @@ impl CardApi {
 /// context, feedback and delivered history, and the plan of local notifications.
 #[derive(Clone)]
 pub struct RemindersApi {
-    inner: Arc<Inner>,
+    ctx: Arc<Context>,
 }
 
 /// Received push messages kept for later plans, at most this many (oldest dropped first).
@@ -832,7 +779,7 @@ impl RemindersApi {
     pub fn set_rules_json(&self, json: &str) -> ApiResult<()> {
         RuleSet::from_json(json)?;
         Ok(self
-            .inner
+            .ctx
             .store
             .set_reminder_value(ReminderKey::Rules, &json.to_string())?)
     }
@@ -841,14 +788,14 @@ impl RemindersApi {
     pub fn set_catalogue_json(&self, json: &str) -> ApiResult<()> {
         Catalogue::from_json(json)?;
         Ok(self
-            .inner
+            .ctx
             .store
             .set_reminder_value(ReminderKey::Catalogue, &json.to_string())?)
     }
 
     fn rules(&self) -> ApiResult<RuleSet> {
         match self
-            .inner
+            .ctx
             .store
             .reminder_value::<String>(ReminderKey::Rules)?
         {
@@ -859,7 +806,7 @@ impl RemindersApi {
 
     fn catalogue(&self) -> ApiResult<Catalogue> {
         match self
-            .inner
+            .ctx
             .store
             .reminder_value::<String>(ReminderKey::Catalogue)?
         {
@@ -870,7 +817,7 @@ impl RemindersApi {
 
     pub fn settings(&self) -> ApiResult<Settings> {
         Ok(self
-            .inner
+            .ctx
             .store
             .reminder_value(ReminderKey::Settings)?
             .unwrap_or_default())
@@ -895,28 +842,28 @@ impl RemindersApi {
                 json(serde_json::to_value(settings.consent))?,
             ));
         }
-        Ok(self.inner.store.set_reminder_values(&values)?)
+        Ok(self.ctx.store.set_reminder_values(&values)?)
     }
 
-    pub fn context(&self) -> ApiResult<Context> {
+    pub fn context(&self) -> ApiResult<engine::Context> {
         Ok(self
-            .inner
+            .ctx
             .store
             .reminder_value(ReminderKey::Context)?
             .unwrap_or_default())
     }
 
     /// What the app knows of the shopper's situation: UTC offset, forecast, other signals.
-    pub fn set_context(&self, context: Context) -> ApiResult<()> {
+    pub fn set_context(&self, context: engine::Context) -> ApiResult<()> {
         context.validate()?;
         Ok(self
-            .inner
+            .ctx
             .store
             .set_reminder_value(ReminderKey::Context, &context)?)
     }
 
     fn add_feedback(&self, feedback: Feedback) -> ApiResult<()> {
-        self.inner
+        self.ctx
             .store
             .update_reminder_value(ReminderKey::Feedback, |all: &mut Vec<Feedback>| {
                 all.push(feedback.clone())
@@ -933,7 +880,7 @@ impl RemindersApi {
     /// "Remind me later": not before `until`.
     pub fn snooze(&self, id: &str, until: DateTime<Utc>) -> ApiResult<()> {
         non_empty_id(id)?;
-        if until <= self.inner.now() {
+        if until <= self.ctx.now() {
             return Err(InputError::new("snooze until a time in the future").into());
         }
         self.add_feedback(Feedback::Snoozed {
@@ -954,10 +901,10 @@ impl RemindersApi {
     pub fn mark_delivered(&self, notification: &engine::PlannedNotification) -> ApiResult<()> {
         let delivered = Delivered {
             id: notification.id.clone(),
-            at: self.inner.now(),
+            at: self.ctx.now(),
             category: notification.category,
         };
-        self.inner.store.update_reminder_value(
+        self.ctx.store.update_reminder_value(
             ReminderKey::History,
             |all: &mut Vec<Delivered>| {
                 all.push(delivered.clone());
@@ -984,7 +931,7 @@ impl RemindersApi {
             self.with_input(|input, index| Ok(engine::evaluate_push(&message, input, index)?))?;
         if matches!(outcome, PushOutcome::Show(_)) {
             let raw = message.to_json();
-            self.inner.store.update_reminder_value(
+            self.ctx.store.update_reminder_value(
                 ReminderKey::Pushes,
                 |all: &mut Vec<String>| {
                     all.push(raw.clone());
@@ -1003,8 +950,8 @@ impl RemindersApi {
         &self,
         f: impl FnOnce(&PlanInput<'_>, &ReceiptIndex) -> ApiResult<T>,
     ) -> ApiResult<T> {
-        let store = &self.inner.store;
-        let now = self.inner.now();
+        let store = &self.ctx.store;
+        let now = self.ctx.now();
         let rules = self.rules()?;
         let catalogue = self.catalogue()?;
         let settings = self.settings()?;
@@ -1024,7 +971,7 @@ impl RemindersApi {
         let vouchers = store.vouchers()?;
         let entries = store.ledger_entries()?;
         let tier =
-            (!entries.is_empty()).then(|| points::tier_status(&entries, &self.inner.rules, now));
+            (!entries.is_empty()).then(|| points::tier_status(&entries, &self.ctx.rules, now));
         let enrolled_at = store.member_card()?.map(|c| c.enrolled_at);
         let mut input = PlanInput::new(now, &rules, &catalogue, &settings, &context);
         input.vouchers = &vouchers;
@@ -1034,7 +981,7 @@ impl RemindersApi {
         input.history = &history;
         input.pushes = &pushes;
         let mut index = self
-            .inner
+            .ctx
             .reminder_index
             .lock()
             .unwrap_or_else(|e| e.into_inner());
@@ -1060,4 +1007,18 @@ fn catima_invalid(e: catima::CatimaError) -> ApiError {
     ApiError::InvalidInput {
         reason: e.to_string(),
     }
+}
+
+/// Runs a value listener on the client's runtime (see [`crate::watch`]).
+fn watch<T>(
+    ctx: &Arc<Context>,
+    topic: Topic,
+    read: impl Fn(&Context) -> Result<T, StoreError> + Send + Sync + 'static,
+    listener: Box<dyn Fn(T) + Send + Sync>,
+) -> ApiResult<TaskHandle>
+where
+    T: PartialEq + Clone + Send + 'static,
+{
+    let runtime = ctx.runtime.handle()?;
+    Ok(crate::watch::spawn(ctx, &runtime, topic, read, listener)?)
 }

@@ -2,25 +2,13 @@
 //! facade, with few variants an app can act on. Every reason is a fixed, human sentence that never
 //! carries personal data (no card numbers, tokens, names, ids of the shopper's records).
 
+// `InputError` lives in `check` (the bottom floor); named here too for callers that still write
+// `loyalty_core::error::InputError`.
+pub use crate::check::InputError;
 use crate::points::PointsError;
 use crate::receipts::ReceiptError;
 use crate::store::StoreError;
 use crate::wallet::WalletError;
-
-/// Bad input from the caller, with a reason that names the field and the rule.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{reason}")]
-pub struct InputError {
-    pub reason: String,
-}
-
-impl InputError {
-    pub fn new(reason: impl Into<String>) -> Self {
-        Self {
-            reason: reason.into(),
-        }
-    }
-}
 
 /// The public error of Loyalty Core.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -129,6 +117,14 @@ impl From<ReceiptError> for ApiError {
             ReceiptError::Invalid(i) => i.into(),
             ReceiptError::NotFound => ApiError::NotFound { reason },
             ReceiptError::Duplicate => ApiError::Conflict { reason },
+        }
+    }
+}
+
+impl From<crate::runtime::RuntimeError> for ApiError {
+    fn from(e: crate::runtime::RuntimeError) -> Self {
+        ApiError::Internal {
+            reason: e.to_string(),
         }
     }
 }

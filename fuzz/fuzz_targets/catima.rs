@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use loyalty_core::formats::catima;
+use loyalty_domain::formats::catima;
 use loyalty_fuzz::within_budget;
 
 fuzz_target!(|data: &[u8]| {

@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Utc};
 use libfuzzer_sys::fuzz_target;
-use loyalty_core::card::GoogleRotatingBarcode;
+use loyalty_domain::card::GoogleRotatingBarcode;
 use loyalty_fuzz::within_budget;
 
 fuzz_target!(|data: &[u8]| {

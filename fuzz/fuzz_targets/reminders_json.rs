@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use loyalty_core::reminders::{parse_push, Catalogue, RuleSet};
+use loyalty_domain::reminders::{parse_push, Catalogue, RuleSet};
 use loyalty_fuzz::within_budget;
 
 fuzz_target!(|data: &[u8]| {

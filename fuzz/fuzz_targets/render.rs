@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use loyalty_core::render::{encode, to_png, to_svg, EcLevel, RenderOptions, Symbology};
+use loyalty_domain::render::{encode, to_png, to_svg, EcLevel, RenderOptions, Symbology};
 use loyalty_fuzz::within_budget;
 
 fuzz_target!(|data: &[u8]| {

@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Utc};
 use libfuzzer_sys::fuzz_target;
-use loyalty_core::card::{rotating_code, Refusal, TillPolicy, TillVerifier, TotpParams};
+use loyalty_domain::card::{rotating_code, Refusal, TillPolicy, TillVerifier, TotpParams};
 use loyalty_fuzz::within_budget;
 
 const SECRET: &[u8] = b"12345678901234567890";

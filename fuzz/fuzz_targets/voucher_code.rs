@@ -4,8 +4,8 @@
 
 use chrono::{TimeZone, Utc};
 use libfuzzer_sys::fuzz_target;
-use loyalty_core::card::{check_issued, sign_voucher, verify_voucher_code, SigningKey};
-use loyalty_core::wallet::Voucher;
+use loyalty_domain::card::{check_issued, sign_voucher, verify_voucher_code, SigningKey};
+use loyalty_domain::wallet::Voucher;
 use loyalty_fuzz::within_budget;
 
 fuzz_target!(|data: &[u8]| {

@@ -10,11 +10,9 @@ mod support;
 use loyalty_core::log::{LogLevel, LogSink};
 use loyalty_core::points::EntryStatus;
 use loyalty_core::store::{Feed, ReminderKey};
-use loyalty_core::sync::{
-    ListenerHandle, PushPlatform, SyncConfig, SyncNoticeKind, SyncState, SyncStatus,
-};
+use loyalty_core::sync::{PushPlatform, SyncConfig, SyncNoticeKind, SyncState, SyncStatus};
 use loyalty_core::wallet::VoucherState;
-use loyalty_core::ApiError;
+use loyalty_core::{ApiError, TaskHandle};
 use serde_json::json;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -98,7 +96,7 @@ fn redeemed(device: &Device, id: &str) -> bool {
 }
 
 /// Listener states, collected.
-fn collect_states(device: &Device) -> (Arc<Mutex<Vec<SyncState>>>, Arc<Notify>, ListenerHandle) {
+fn collect_states(device: &Device) -> (Arc<Mutex<Vec<SyncState>>>, Arc<Notify>, TaskHandle) {
     let states = Arc::new(Mutex::new(Vec::new()));
     let changed = Arc::new(Notify::new());
     let (s, c) = (states.clone(), changed.clone());

@@ -53,7 +53,7 @@ impl Store {
     /// The server's verdict on a pending entry.
     pub fn settle_entry(&self, seq: u64, verdict: EntryStatus) -> Result<LedgerEntry, StoreError> {
         if verdict == EntryStatus::Pending {
-            return Err(crate::error::InputError::new("a verdict is confirmed or rejected").into());
+            return Err(crate::check::InputError::new("a verdict is confirmed or rejected").into());
         }
         let _w = self.writer();
         self.transact(&[Tree::Meta, Tree::Ledger], |t| {

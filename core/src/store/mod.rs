@@ -28,7 +28,7 @@ pub use sync::{
 };
 mod vouchers;
 
-use crate::error::InputError;
+use crate::check::InputError;
 use crate::points::PointsError;
 use crate::receipts::ReceiptError;
 use crate::wallet::WalletError;

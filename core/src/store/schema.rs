@@ -7,7 +7,7 @@
 //! Every step is idempotent (indexes are cleared and rebuilt), and the new version is written
 //! only after the step's data is flushed, so a crash mid-migration repeats the step on next open.
 
-use super::{decode, encode, values, Open, StoreError, Tree};
+use super::{concat, decode, encode, time_key, values, Open, StoreError, Tree};
 use crate::points::{Balance, LedgerEntry};
 use crate::receipts::Receipt;
 use crate::wallet::{Voucher, VoucherState};
@@ -122,6 +122,12 @@ pub(crate) fn read_version(meta: &sled::Tree) -> Result<u32, StoreError> {
     }
 }
 
+/// Key of a voucher in the usable index: expiry first, so "usable now" and "expiring soon" are
+/// range scans.
+pub(super) fn usable_key(v: &Voucher) -> Vec<u8> {
+    concat(&[&time_key(v.valid_until), v.id.as_bytes()])
+}
+
 /// Version 1 → 2: materialise the balance and build the indexes from the records.
 fn migrate_1_to_2(open: &Open) -> Result<(), StoreError> {
     let entries: Vec<LedgerEntry> = values(open.tree(Tree::Ledger).iter())?;
@@ -133,7 +139,7 @@ fn migrate_1_to_2(open: &Open) -> Result<(), StoreError> {
     usable.clear()?;
     for v in values::<Voucher>(open.tree(Tree::Vouchers).iter())? {
         if v.state == VoucherState::Available {
-            usable.insert(super::vouchers::usable_key(&v), &[])?;
+            usable.insert(usable_key(&v), &[])?;
         }
     }
 

@@ -368,7 +368,7 @@ impl Store {
         let mut entry = NewEntry::earn(points, true).with_reference(reference);
         entry.description = description;
         entry.validate()?;
-        wallet::non_empty("receipt id", reference, 128)?;
+        crate::check::non_empty("receipt id", reference, 128)?;
         let key = wallet::new_idempotency_key();
         let _w = self.writer();
         if self

@@ -1,22 +1,15 @@
 //! Wallet persistence: vouchers by id, the usable index, and the outbox of offline redemptions.
 //! A voucher's state and its outbox item always change in the same transaction.
 
-use super::schema::KEY_OUTBOX_NEXT;
+use super::schema::{usable_key, KEY_OUTBOX_NEXT};
 use super::{
-    abort, concat, get, time_key, tx_get, tx_get_u64, tx_put, values, Store, StoreError, Tree,
-    TxResult,
+    abort, get, time_key, tx_get, tx_get_u64, tx_put, values, Store, StoreError, Tree, TxResult,
 };
 use crate::wallet::{
     self, OutboxItem, OutboxOperation, RedemptionOutcome, Voucher, VoucherState, WalletError,
 };
 use chrono::{DateTime, Duration, Utc};
 use sled::transaction::TransactionalTree;
-
-/// Key of a voucher in the usable index: expiry first, so "usable now" and "expiring soon" are
-/// range scans.
-pub(crate) fn usable_key(v: &Voucher) -> Vec<u8> {
-    concat(&[&time_key(v.valid_until), v.id.as_bytes()])
-}
 
 pub(super) fn set_voucher(
     vouchers: &TransactionalTree,

@@ -5,11 +5,12 @@ use super::content;
 use super::http::{validate_base_url, Api, Request};
 use super::retry::{Cancel, Retrier, Safety, TokioSleeper};
 use super::wire::{self, ClaimOutcomeWire, Page, RedemptionOutcomeWire};
+use super::SyncService;
 use super::{
     Enrolment, Failure, SyncNotice, SyncNoticeKind, SyncPhase, SyncReport, SyncState, SyncStatus,
     HOUSEHOLD_SECRET_KEY, REFRESH_SECRET_KEY, TOKEN_SECRET_KEY,
 };
-use crate::client::{secret_store_failed, CardApi, Inner};
+use crate::context::{secret_store_failed, Context};
 use crate::error::{ApiError, ApiResult};
 use crate::log::{log_at, LogLevel};
 use crate::reminders::Consent;
@@ -29,18 +30,14 @@ fn not_signed_in() -> ApiError {
     }
 }
 
-fn secrets(inner: &Inner) -> ApiResult<&Arc<dyn SecretStore>> {
-    inner
-        .secrets
-        .as_ref()
-        .ok_or_else(|| ApiError::InvalidInput {
-            reason: "no secure storage was given to the client: sync needs one for its token"
-                .into(),
-        })
+fn secrets(ctx: &Context) -> ApiResult<&Arc<dyn SecretStore>> {
+    ctx.secrets.as_ref().ok_or_else(|| ApiError::InvalidInput {
+        reason: "no secure storage was given to the client: sync needs one for its token".into(),
+    })
 }
 
-pub(super) fn secret_string(inner: &Inner, key: &str) -> ApiResult<Option<String>> {
-    let Some(store) = inner.secrets.as_ref() else {
+pub(super) fn secret_string(ctx: &Context, key: &str) -> ApiResult<Option<String>> {
+    let Some(store) = ctx.secrets.as_ref() else {
         return Ok(None);
     };
     Ok(store
@@ -49,37 +46,42 @@ pub(super) fn secret_string(inner: &Inner, key: &str) -> ApiResult<Option<String
         .and_then(|b| String::from_utf8(b).ok()))
 }
 
-pub(super) fn signed_in(inner: &Inner) -> ApiResult<bool> {
-    Ok(inner.store.sync_account()?.is_some() && secret_string(inner, TOKEN_SECRET_KEY)?.is_some())
+pub(super) fn signed_in(ctx: &Context) -> ApiResult<bool> {
+    Ok(ctx.store.sync_account()?.is_some() && secret_string(ctx, TOKEN_SECRET_KEY)?.is_some())
 }
 
 /// The state with counters read from the store now (errors read as zero: a closed store has
 /// nothing to show).
-pub(super) fn snapshot(inner: &Inner, status: SyncStatus) -> SyncState {
-    let stuck_after = inner.sync.config().stuck_after;
-    let outbox = inner.store.outbox().unwrap_or_default();
+pub(super) fn snapshot(ctx: &Context, service: &SyncService, status: SyncStatus) -> SyncState {
+    let stuck_after = service.config().stuck_after;
+    let outbox = ctx.store.outbox().unwrap_or_default();
     SyncState {
         status,
-        signed_in: signed_in(inner).unwrap_or(false),
-        last_synced_at: inner.store.last_synced_at().ok().flatten(),
+        signed_in: signed_in(ctx).unwrap_or(false),
+        last_synced_at: ctx.store.last_synced_at().ok().flatten(),
         pending_outbox: u32::try_from(outbox.len()).unwrap_or(u32::MAX),
-        stuck_outbox: u32::try_from(outbox.iter().filter(|i| i.attempts >= stuck_after).count())
-            .unwrap_or(u32::MAX),
+        stuck_outbox: u32::try_from(
+            outbox
+                .iter()
+                .filter(|item| item.attempts >= stuck_after)
+                .count(),
+        )
+        .unwrap_or(u32::MAX),
     }
 }
 
-fn publish(inner: &Inner, status: SyncStatus) {
-    let state = snapshot(inner, status);
-    inner.sync.state.send_replace(state);
+fn publish(ctx: &Context, service: &SyncService, status: SyncStatus) {
+    let state = snapshot(ctx, service, status);
+    service.state.send_replace(state);
 }
 
 /// Runs store work on the blocking pool.
 async fn blocking<T: Send + 'static>(
-    inner: &Arc<Inner>,
-    f: impl FnOnce(&Arc<Inner>) -> ApiResult<T> + Send + 'static,
+    ctx: &Arc<Context>,
+    f: impl FnOnce(&Arc<Context>) -> ApiResult<T> + Send + 'static,
 ) -> ApiResult<T> {
-    let inner = inner.clone();
-    tokio::task::spawn_blocking(move || f(&inner))
+    let ctx = ctx.clone();
+    tokio::task::spawn_blocking(move || f(&ctx))
         .await
         .map_err(|_| ApiError::Internal {
             reason: "a store task of the sync failed".into(),
@@ -88,7 +90,8 @@ async fn blocking<T: Send + 'static>(
 
 /// Everything one sync (or enrolment) needs to talk to the server.
 struct Session<'a> {
-    inner: &'a Arc<Inner>,
+    ctx: &'a Arc<Context>,
+    service: &'a SyncService,
     client: reqwest::Client,
     base: Url,
     token: Option<String>,
@@ -100,12 +103,18 @@ struct Session<'a> {
 }
 
 impl<'a> Session<'a> {
-    fn new(inner: &'a Arc<Inner>, cancel: &'a Cancel, base: Url) -> ApiResult<Self> {
-        let config = inner.sync.config();
-        let clock = inner.clock.clone();
+    fn new(
+        ctx: &'a Arc<Context>,
+        service: &'a SyncService,
+        cancel: &'a Cancel,
+        base: Url,
+    ) -> ApiResult<Self> {
+        let config = service.config();
+        let clock = ctx.clock.clone();
         Ok(Self {
-            inner,
-            client: inner.sync.http_client()?,
+            ctx,
+            service,
+            client: service.http_client()?,
             base,
             token: None,
             deadline: Instant::now() + config.sync_deadline,
@@ -129,7 +138,7 @@ impl<'a> Session<'a> {
                 deadline: self.deadline,
             },
             now: &*self.now,
-            requests: &self.inner.sync.requests,
+            requests: &self.service.requests,
         }
     }
 
@@ -178,9 +187,13 @@ impl From<Failure> for Stop {
 
 // ---- one sync ----------------------------------------------------------------------------------
 
-pub(super) async fn sync(inner: Arc<Inner>, cancel: Cancel) -> ApiResult<SyncReport> {
-    let requests_before = inner.sync.requests.load(Ordering::Relaxed);
-    let _running = match cancel.run(inner.sync.running.lock()).await {
+pub(super) async fn sync(
+    ctx: Arc<Context>,
+    service: Arc<SyncService>,
+    cancel: Cancel,
+) -> ApiResult<SyncReport> {
+    let requests_before = service.requests.load(Ordering::Relaxed);
+    let _running = match cancel.run(service.running.lock()).await {
         Ok(guard) => guard,
         Err(_) => {
             return Ok(SyncReport {
@@ -194,13 +207,15 @@ pub(super) async fn sync(inner: Arc<Inner>, cancel: Cancel) -> ApiResult<SyncRep
     log_at!(LogLevel::Info, "sync", "started");
     // Retries respect the deadline by themselves; this bounds a slow attempt as well. A page
     // apply cut off here still completes on the blocking pool, whole.
-    let deadline = inner.sync.config().sync_deadline;
+    let deadline = service.config().sync_deadline;
     let result = match tokio::time::timeout(deadline, async {
-        match run_sync(&inner, &cancel, &mut report).await {
+        match run_sync(&ctx, &service, &cancel, &mut report).await {
             // The bearer token expired: renew the session with the refresh token, transparently,
             // and sync again (every step is idempotent: outbox keys, page cursors).
-            Err(Stop::Error(ApiError::Unauthorized { .. })) if renew(&inner, &cancel).await? => {
-                run_sync(&inner, &cancel, &mut report).await
+            Err(Stop::Error(ApiError::Unauthorized { .. }))
+                if renew(&ctx, &service, &cancel).await? =>
+            {
+                run_sync(&ctx, &service, &cancel, &mut report).await
             }
             other => other,
         }
@@ -210,7 +225,7 @@ pub(super) async fn sync(inner: Arc<Inner>, cancel: Cancel) -> ApiResult<SyncRep
         Ok(r) => r,
         Err(_) => Err(Stop::from(Failure::Deadline)),
     };
-    report.requests = inner.sync.requests.load(Ordering::Relaxed) - requests_before;
+    report.requests = service.requests.load(Ordering::Relaxed) - requests_before;
     let millis = started.elapsed().as_millis();
     match &result {
         Ok(()) | Err(Stop::Cancelled) => log_at!(
@@ -240,26 +255,26 @@ pub(super) async fn sync(inner: Arc<Inner>, cancel: Cancel) -> ApiResult<SyncRep
     }
     match result {
         Ok(()) => {
-            let now = inner.clock.now();
-            let stored = blocking(&inner, move |i| Ok(i.store.set_last_synced_at(now)?)).await;
+            let now = ctx.clock.now();
+            let stored = blocking(&ctx, move |c| Ok(c.store.set_last_synced_at(now)?)).await;
             match stored {
                 Ok(()) => {
-                    publish(&inner, SyncStatus::Idle);
+                    publish(&ctx, &service, SyncStatus::Idle);
                     Ok(report)
                 }
                 Err(e) => {
-                    publish(&inner, SyncStatus::Failed { error: e.clone() });
+                    publish(&ctx, &service, SyncStatus::Failed { error: e.clone() });
                     Err(e)
                 }
             }
         }
         Err(Stop::Cancelled) => {
             report.cancelled = true;
-            publish(&inner, SyncStatus::Idle);
+            publish(&ctx, &service, SyncStatus::Idle);
             Ok(report)
         }
         Err(Stop::Error(e)) => {
-            publish(&inner, SyncStatus::Failed { error: e.clone() });
+            publish(&ctx, &service, SyncStatus::Failed { error: e.clone() });
             Err(e)
         }
     }
@@ -268,11 +283,11 @@ pub(super) async fn sync(inner: Arc<Inner>, cancel: Cancel) -> ApiResult<SyncRep
 /// Renews the session with the stored refresh token (`POST /v1/sessions/refresh`): the new bearer
 /// and refresh tokens replace the old ones in the secret store. `false` when there is none or the
 /// server no longer accepts it (the shopper signs in again with the household code).
-async fn renew(inner: &Arc<Inner>, cancel: &Cancel) -> Result<bool, Stop> {
-    let (account, refresh) = blocking(inner, |i| {
+async fn renew(ctx: &Arc<Context>, service: &SyncService, cancel: &Cancel) -> Result<bool, Stop> {
+    let (account, refresh) = blocking(ctx, |c| {
         Ok((
-            i.store.sync_account()?,
-            secret_string(i, REFRESH_SECRET_KEY)?,
+            c.store.sync_account()?,
+            secret_string(c, REFRESH_SECRET_KEY)?,
         ))
     })
     .await?;
@@ -280,7 +295,7 @@ async fn renew(inner: &Arc<Inner>, cancel: &Cancel) -> Result<bool, Stop> {
         return Ok(false);
     };
     let base = validate_base_url(&account.base_url)?;
-    let session = Session::new(inner, cancel, base)?;
+    let session = Session::new(ctx, service, cancel, base)?;
     let req = session.request(
         Method::POST,
         "v1/sessions/refresh",
@@ -307,8 +322,8 @@ async fn renew(inner: &Arc<Inner>, cancel: &Cancel) -> Result<bool, Stop> {
         }
         Err(f) => return Err(f.into()),
     };
-    blocking(inner, move |i| {
-        let store = secrets(i)?;
+    blocking(ctx, move |c| {
+        let store = secrets(c)?;
         store
             .put(TOKEN_SECRET_KEY, renewed.token.as_bytes())
             .map_err(secret_store_failed)?;
@@ -325,23 +340,25 @@ async fn renew(inner: &Arc<Inner>, cancel: &Cancel) -> Result<bool, Stop> {
 }
 
 async fn run_sync(
-    inner: &Arc<Inner>,
+    ctx: &Arc<Context>,
+    service: &SyncService,
     cancel: &Cancel,
     report: &mut SyncReport,
 ) -> Result<(), Stop> {
-    let (account, token) = blocking(inner, |i| {
-        let account = i.store.sync_account()?.ok_or_else(not_signed_in)?;
-        let token = secret_string(i, TOKEN_SECRET_KEY)?.ok_or_else(not_signed_in)?;
+    let (account, token) = blocking(ctx, |c| {
+        let account = c.store.sync_account()?.ok_or_else(not_signed_in)?;
+        let token = secret_string(c, TOKEN_SECRET_KEY)?.ok_or_else(not_signed_in)?;
         Ok((account, token))
     })
     .await?;
     let base = validate_base_url(&account.base_url)?;
-    let mut session = Session::new(inner, cancel, base)?;
+    let mut session = Session::new(ctx, service, cancel, base)?;
     session.token = Some(token);
 
-    if blocking(inner, |i| Ok(i.store.member_card()?.is_none())).await? {
+    if blocking(ctx, |c| Ok(c.store.member_card()?.is_none())).await? {
         publish(
-            inner,
+            ctx,
+            service,
             SyncStatus::Syncing {
                 phase: SyncPhase::Card,
             },
@@ -350,7 +367,8 @@ async fn run_sync(
     }
 
     publish(
-        inner,
+        ctx,
+        service,
         SyncStatus::Syncing {
             phase: SyncPhase::Outbox,
         },
@@ -364,7 +382,7 @@ async fn run_sync(
             Feed::Vouchers => SyncPhase::Vouchers,
             Feed::Receipts => SyncPhase::Receipts,
         };
-        publish(inner, SyncStatus::Syncing { phase });
+        publish(ctx, service, SyncStatus::Syncing { phase });
         let applied = pull_feed(&session, feed).await?;
         let n = applied.added + applied.updated;
         match feed {
@@ -376,7 +394,8 @@ async fn run_sync(
     }
 
     publish(
-        inner,
+        ctx,
+        service,
         SyncStatus::Syncing {
             phase: SyncPhase::Content,
         },
@@ -394,12 +413,12 @@ async fn run_sync(
 /// With no consent change of its own to send, the device takes the server's (`GET /v1/me`):
 /// a consent withdrawn on another device or on the retailer's website is honoured here too.
 async fn send_settings(session: &Session<'_>, report: &mut SyncReport) -> Result<(), Stop> {
-    let inner = session.inner;
-    let (consent, push) = blocking(inner, |i| {
+    let ctx = session.ctx;
+    let (consent, push) = blocking(ctx, |c| {
         Ok((
-            i.store
+            c.store
                 .reminder_value::<Consent>(ReminderKey::ConsentUnsent)?,
-            i.store.push_registration_unsent()?,
+            c.store.push_registration_unsent()?,
         ))
     })
     .await?;
@@ -411,8 +430,8 @@ async fn send_settings(session: &Session<'_>, report: &mut SyncReport) -> Result
             .await
         {
             Ok(me) => {
-                let changed = blocking(inner, move |i| {
-                    Ok(i.store.apply_server_consent(me.consents)?)
+                let changed = blocking(ctx, move |c| {
+                    Ok(c.store.apply_server_consent(me.consents)?)
                 })
                 .await?;
                 if changed {
@@ -447,8 +466,8 @@ async fn send_settings(session: &Session<'_>, report: &mut SyncReport) -> Result
             session.api().call::<serde_json::Value>(&req).await,
             "consent",
         )? {
-            blocking(inner, move |i| {
-                i.store
+            blocking(ctx, move |c| {
+                c.store
                     .remove_reminder_value_if(ReminderKey::ConsentUnsent, &consent)?;
                 Ok(())
             })
@@ -470,7 +489,7 @@ async fn send_settings(session: &Session<'_>, report: &mut SyncReport) -> Result
             session.api().call::<serde_json::Value>(&req).await,
             "push token",
         )? {
-            blocking(inner, move |i| Ok(i.store.push_registration_sent(&push)?)).await?;
+            blocking(ctx, move |c| Ok(c.store.push_registration_sent(&push)?)).await?;
             report.settings_sent += 1;
         }
     }
@@ -499,13 +518,13 @@ fn sent<T>(result: Result<T, Failure>, what: &str) -> Result<bool, Stop> {
 /// not validate is reported in [`SyncReport::content_rejected`] and skipped; the previous one
 /// stays in use, and the next sync asks again.
 async fn pull_content(session: &Session<'_>, report: &mut SyncReport) -> Result<(), Stop> {
-    let inner = session.inner;
+    let ctx = session.ctx;
     for feed in ContentFeed::ALL {
         if session.cancel.is_cancelled() {
             return Err(Stop::Cancelled);
         }
-        let applied = blocking(inner, move |i| {
-            let stored = i
+        let applied = blocking(ctx, move |c| {
+            let stored = c
                 .store
                 .reminder_value::<StoredFeed>(ReminderKey::Feed(feed))?;
             Ok(stored.map(|f| f.version))
@@ -532,8 +551,8 @@ async fn pull_content(session: &Session<'_>, report: &mut SyncReport) -> Result<
         }
         let version = doc.version;
         let body = doc.body.to_string();
-        let outcome = blocking(inner, move |i| {
-            Ok(content::apply(&i.store, feed, version, &body)?)
+        let outcome = blocking(ctx, move |c| {
+            Ok(content::apply(&c.store, feed, version, &body)?)
         })
         .await?;
         match outcome {
@@ -575,8 +594,8 @@ async fn fetch_card(session: &Session<'_>) -> Result<crate::card::MemberCard, St
             Some((s.card_number, secret, params))
         })
         .await?;
-    Ok(blocking(session.inner, move |i| {
-        CardApi { inner: i.clone() }.enrol(&card_number, &secret, params)
+    Ok(blocking(session.ctx, move |c| {
+        c.keep_member_card(&card_number, &secret, params)
     })
     .await?)
 }
@@ -591,9 +610,9 @@ enum Answer {
 }
 
 async fn drain_outbox(session: &Session<'_>, report: &mut SyncReport) -> Result<(), Stop> {
-    let inner = session.inner;
+    let ctx = session.ctx;
     let stuck_after = session.config.stuck_after;
-    let items: Vec<OutboxItem> = blocking(inner, |i| Ok(i.store.outbox()?)).await?;
+    let items: Vec<OutboxItem> = blocking(ctx, |c| Ok(c.store.outbox()?)).await?;
     for item in items {
         if session.cancel.is_cancelled() {
             return Err(Stop::Cancelled);
@@ -601,8 +620,8 @@ async fn drain_outbox(session: &Session<'_>, report: &mut SyncReport) -> Result<
         let seq = item.seq;
         match send_item(session, &item).await {
             Ok(answer) => {
-                let notice = blocking(inner, move |i| {
-                    let now = i.clock.now();
+                let notice = blocking(ctx, move |c| {
+                    let now = c.clock.now();
                     match (&item.operation, answer) {
                         (
                             OutboxOperation::RedeemVoucher { voucher_id },
@@ -611,7 +630,7 @@ async fn drain_outbox(session: &Session<'_>, report: &mut SyncReport) -> Result<
                                 redeemed_at,
                             },
                         ) => {
-                            let resolved = i.store.resolve_redemption(
+                            let resolved = c.store.resolve_redemption(
                                 seq,
                                 voucher_id,
                                 outcome,
@@ -628,7 +647,7 @@ async fn drain_outbox(session: &Session<'_>, report: &mut SyncReport) -> Result<
                             // Told once: when this answer resolved the item.
                             let notice = match kind.filter(|_| resolved) {
                                 Some(kind) => {
-                                    let title = i
+                                    let title = c
                                         .store
                                         .voucher(voucher_id)?
                                         .map(|v| v.title)
@@ -644,7 +663,7 @@ async fn drain_outbox(session: &Session<'_>, report: &mut SyncReport) -> Result<
                             Ok(notice)
                         }
                         (OutboxOperation::ClaimPoints { .. }, Answer::Claim(verdict)) => {
-                            i.store.resolve_claim(seq, &verdict)?;
+                            c.store.resolve_claim(seq, &verdict)?;
                             Ok(None)
                         }
                         _ => Err(ApiError::Internal {
@@ -667,16 +686,16 @@ async fn drain_outbox(session: &Session<'_>, report: &mut SyncReport) -> Result<
             Err(Failure::Rejected { .. }) => {
                 // Refused as such: retrying within this sync would not help. Kept, reported as
                 // stuck, tried again at the next sync; the rest of the outbox goes on.
-                blocking(inner, move |i| {
-                    Ok(i.store.note_outbox_failure(seq, true, stuck_after)?)
+                blocking(ctx, move |c| {
+                    Ok(c.store.note_outbox_failure(seq, true, stuck_after)?)
                 })
                 .await?;
                 report.outbox_failed += 1;
             }
             Err(f @ (Failure::Transient { .. } | Failure::TooLarge | Failure::Deadline)) => {
                 // The server is unwell or unreachable: count the attempt and stop this sync.
-                blocking(inner, move |i| {
-                    Ok(i.store.note_outbox_failure(seq, false, stuck_after)?)
+                blocking(ctx, move |c| {
+                    Ok(c.store.note_outbox_failure(seq, false, stuck_after)?)
                 })
                 .await?;
                 return Err(f.into());
@@ -799,7 +818,7 @@ fn restart_feed(feed: Feed, why: &str) {
 /// went back behind the cursor (a server restored from a backup). Starting over happens at most
 /// once per feed and sync; records are upserts by id, and the outbox is untouched.
 async fn pull_feed(session: &Session<'_>, feed: Feed) -> Result<PageApplied, Stop> {
-    let inner = session.inner;
+    let ctx = session.ctx;
     let path = match feed {
         Feed::Ledger => "v1/ledger",
         Feed::Vouchers => "v1/vouchers",
@@ -812,13 +831,13 @@ async fn pull_feed(session: &Session<'_>, feed: Feed) -> Result<PageApplied, Sto
         if session.cancel.is_cancelled() {
             return Err(Stop::Cancelled);
         }
-        let mut cursor = blocking(inner, move |i| Ok(i.store.sync_cursor(feed)?)).await?;
+        let mut cursor = blocking(ctx, move |c| Ok(c.store.sync_cursor(feed)?)).await?;
         if cursor
             .as_deref()
             .is_some_and(|c| wire::cursor_position(c).is_none())
         {
             restart_feed(feed, "the stored cursor is not one the server issues");
-            blocking(inner, move |i| Ok(i.store.reset_sync_cursor(feed)?)).await?;
+            blocking(ctx, move |c| Ok(c.store.reset_sync_cursor(feed)?)).await?;
             cursor = None;
         }
         let mut query: Vec<(&str, &str)> = vec![("limit", &limit)];
@@ -827,7 +846,7 @@ async fn pull_feed(session: &Session<'_>, feed: Feed) -> Result<PageApplied, Sto
         }
         let req = session.request(Method::GET, path, &query, None, None, Safety::Idempotent);
         let api = session.api();
-        let now = inner.clock.now();
+        let now = ctx.clock.now();
         let outcome = match feed {
             Feed::Ledger => {
                 match api
@@ -837,8 +856,8 @@ async fn pull_feed(session: &Session<'_>, feed: Feed) -> Result<PageApplied, Sto
                     .await
                 {
                     Ok(Checked::Page(items, next, more)) => Ok(Some((
-                        blocking(inner, move |i| {
-                            Ok(i.store.apply_ledger_page(&items, &next)?)
+                        blocking(ctx, move |c| {
+                            Ok(c.store.apply_ledger_page(&items, &next)?)
                         })
                         .await?,
                         more,
@@ -855,8 +874,8 @@ async fn pull_feed(session: &Session<'_>, feed: Feed) -> Result<PageApplied, Sto
                     .await
                 {
                     Ok(Checked::Page(items, next, more)) => Ok(Some((
-                        blocking(inner, move |i| {
-                            Ok(i.store.apply_voucher_page(&items, &next)?)
+                        blocking(ctx, move |c| {
+                            Ok(c.store.apply_voucher_page(&items, &next)?)
                         })
                         .await?,
                         more,
@@ -873,11 +892,11 @@ async fn pull_feed(session: &Session<'_>, feed: Feed) -> Result<PageApplied, Sto
                     .await
                 {
                     Ok(Checked::Page(items, next, more)) => Ok(Some((
-                        blocking(inner, move |i| {
-                            let applied = i.store.apply_receipt_page(&items, &next)?;
+                        blocking(ctx, move |c| {
+                            let applied = c.store.apply_receipt_page(&items, &next)?;
                             if applied.added + applied.updated > 0 {
                                 // The reminder engine's index is rebuilt at the next plan.
-                                *i.reminder_index.lock().unwrap_or_else(|e| e.into_inner()) = None;
+                                *c.reminder_index.lock().unwrap_or_else(|e| e.into_inner()) = None;
                             }
                             Ok(applied)
                         })
@@ -904,7 +923,7 @@ async fn pull_feed(session: &Session<'_>, feed: Feed) -> Result<PageApplied, Sto
                         "the server refused the cursor"
                     },
                 );
-                blocking(inner, move |i| Ok(i.store.reset_sync_cursor(feed)?)).await?;
+                blocking(ctx, move |c| Ok(c.store.reset_sync_cursor(feed)?)).await?;
                 continue;
             }
             Ok(None) => {
@@ -929,7 +948,7 @@ async fn pull_feed(session: &Session<'_>, feed: Feed) -> Result<PageApplied, Sto
 /// Stores the token (and household code) in the secret store, then the account in the database,
 /// in the transaction that also forgets the pending enrolment (its key is spent).
 async fn sign_in_as(
-    inner: &Arc<Inner>,
+    ctx: &Arc<Context>,
     base: &Url,
     member_id: String,
     token: String,
@@ -940,8 +959,8 @@ async fn sign_in_as(
         base_url: base.to_string(),
         member_id,
     };
-    blocking(inner, move |i| {
-        let store = secrets(i)?;
+    blocking(ctx, move |c| {
+        let store = secrets(c)?;
         store
             .put(TOKEN_SECRET_KEY, token.as_bytes())
             .map_err(secret_store_failed)?;
@@ -955,17 +974,21 @@ async fn sign_in_as(
                 .put(HOUSEHOLD_SECRET_KEY, code.as_bytes())
                 .map_err(secret_store_failed)?;
         }
-        Ok(i.store.sign_in(&account)?)
+        Ok(c.store.sign_in(&account)?)
     })
     .await
 }
 
-fn finish_enrolment(inner: &Arc<Inner>, result: Result<Enrolment, Stop>) -> ApiResult<Enrolment> {
+fn finish_enrolment(
+    ctx: &Arc<Context>,
+    service: &SyncService,
+    result: Result<Enrolment, Stop>,
+) -> ApiResult<Enrolment> {
     let status = match &result {
         Ok(_) | Err(Stop::Cancelled) => SyncStatus::Idle,
         Err(Stop::Error(e)) => SyncStatus::Failed { error: e.clone() },
     };
-    publish(inner, status);
+    publish(ctx, service, status);
     match &result {
         Ok(e) => log_at!(
             LogLevel::Info,
@@ -1002,13 +1025,14 @@ async fn card_after_sign_in(
 }
 
 pub(super) async fn enrol(
-    inner: Arc<Inner>,
+    ctx: Arc<Context>,
+    service: Arc<SyncService>,
     cancel: Cancel,
     base_url: String,
     display_name: Option<String>,
 ) -> ApiResult<Enrolment> {
     let base = validate_base_url(&base_url)?;
-    secrets(&inner)?;
+    secrets(&ctx)?;
     if let Some(name) = &display_name {
         if name.len() > 100 || name.chars().any(char::is_control) {
             return Err(ApiError::InvalidInput {
@@ -1017,26 +1041,26 @@ pub(super) async fn enrol(
         }
     }
     let _running = cancel
-        .run(inner.sync.running.lock())
+        .run(service.running.lock())
         .await
         .map_err(|_| ApiError::Network {
             reason: "signing in was cancelled".into(),
         })?;
-    if blocking(&inner, |i| Ok(i.store.sync_account()?.is_some())).await? {
+    if blocking(&ctx, |c| Ok(c.store.sync_account()?.is_some())).await? {
         return Err(ApiError::Conflict {
             reason: "this device is already signed in to a membership".into(),
         });
     }
     let result = async {
-        let mut session = Session::new(&inner, &cancel, base.clone())?;
+        let mut session = Session::new(&ctx, &service, &cancel, base.clone())?;
         // The enrolment's Idempotency-Key, stored before the first attempt and kept until the
         // device is signed in: every retry — here after a lost answer, or a later enrol() after
         // the app was killed before the answer was stored — gets the member the first request
         // created (with a new token and household code), never a second membership. So the
         // request is retried like any idempotent write.
         let base_url = base.to_string();
-        let pending = blocking(&inner, move |i| {
-            Ok(i.store
+        let pending = blocking(&ctx, move |c| {
+            Ok(c.store
                 .begin_enrolment(&base_url, display_name.as_deref())?)
         })
         .await?;
@@ -1058,7 +1082,7 @@ pub(super) async fn enrol(
             .await?;
         let (member_id, household) = (enrolled.member_id.clone(), enrolled.household_code.clone());
         sign_in_as(
-            &inner,
+            &ctx,
             &base,
             enrolled.member_id,
             enrolled.token.clone(),
@@ -1076,17 +1100,18 @@ pub(super) async fn enrol(
         })
     }
     .await;
-    finish_enrolment(&inner, result)
+    finish_enrolment(&ctx, &service, result)
 }
 
 pub(super) async fn join(
-    inner: Arc<Inner>,
+    ctx: Arc<Context>,
+    service: Arc<SyncService>,
     cancel: Cancel,
     base_url: String,
     household_code: String,
 ) -> ApiResult<Enrolment> {
     let base = validate_base_url(&base_url)?;
-    secrets(&inner)?;
+    secrets(&ctx)?;
     let code = household_code.trim().to_string();
     if code.is_empty()
         || code.len() > 64
@@ -1097,14 +1122,14 @@ pub(super) async fn join(
         });
     }
     let _running = cancel
-        .run(inner.sync.running.lock())
+        .run(service.running.lock())
         .await
         .map_err(|_| ApiError::Network {
             reason: "signing in was cancelled".into(),
         })?;
-    let existing = blocking(&inner, |i| Ok(i.store.sync_account()?)).await?;
+    let existing = blocking(&ctx, |c| Ok(c.store.sync_account()?)).await?;
     let result = async {
-        let mut session = Session::new(&inner, &cancel, base.clone())?;
+        let mut session = Session::new(&ctx, &service, &cancel, base.clone())?;
         let req = session.request(
             Method::POST,
             "v1/sessions",
@@ -1135,7 +1160,7 @@ pub(super) async fn join(
             }
         }
         sign_in_as(
-            &inner,
+            &ctx,
             &base,
             joined.member_id.clone(),
             joined.token.clone(),
@@ -1152,23 +1177,27 @@ pub(super) async fn join(
         })
     }
     .await;
-    finish_enrolment(&inner, result)
+    finish_enrolment(&ctx, &service, result)
 }
 
-pub(super) async fn sign_out(inner: Arc<Inner>, cancel: Cancel) -> ApiResult<()> {
+pub(super) async fn sign_out(
+    ctx: Arc<Context>,
+    service: Arc<SyncService>,
+    cancel: Cancel,
+) -> ApiResult<()> {
     let _running = cancel
-        .run(inner.sync.running.lock())
+        .run(service.running.lock())
         .await
         .map_err(|_| ApiError::Network {
             reason: "signing out was cancelled".into(),
         })?;
-    let (account, token) = blocking(&inner, |i| {
-        Ok((i.store.sync_account()?, secret_string(i, TOKEN_SECRET_KEY)?))
+    let (account, token) = blocking(&ctx, |c| {
+        Ok((c.store.sync_account()?, secret_string(c, TOKEN_SECRET_KEY)?))
     })
     .await?;
     if let (Some(account), Some(token)) = (account, token) {
         if let Ok(base) = validate_base_url(&account.base_url) {
-            let mut session = Session::new(&inner, &cancel, base)?;
+            let mut session = Session::new(&ctx, &service, &cancel, base)?;
             session.token = Some(token);
             let req = session.request(
                 Method::DELETE,
@@ -1182,8 +1211,8 @@ pub(super) async fn sign_out(inner: Arc<Inner>, cancel: Cancel) -> ApiResult<()>
             let _ = session.api().call::<serde_json::Value>(&req).await;
         }
     }
-    blocking(&inner, |i| {
-        if let Some(store) = &i.secrets {
+    blocking(&ctx, |c| {
+        if let Some(store) = &c.secrets {
             store
                 .delete(TOKEN_SECRET_KEY)
                 .map_err(secret_store_failed)?;
@@ -1194,6 +1223,6 @@ pub(super) async fn sign_out(inner: Arc<Inner>, cancel: Cancel) -> ApiResult<()>
         Ok(())
     })
     .await?;
-    publish(&inner, SyncStatus::Idle);
+    publish(&ctx, &service, SyncStatus::Idle);
     Ok(())
 }

@@ -31,8 +31,10 @@ pub(crate) use http::Failure;
 pub use retry::{backoff_delay, parse_retry_after, RetryPolicy};
 
 use crate::card::MemberCard;
-use crate::client::Inner;
-use crate::error::{ApiError, ApiResult, InputError};
+use crate::check::InputError;
+use crate::context::Context;
+use crate::error::{ApiError, ApiResult};
+use crate::runtime::{lock, TaskHandle};
 pub use crate::store::PushPlatform;
 use crate::store::PushRegistration;
 use crate::wallet::OutboxItem;
@@ -262,68 +264,9 @@ impl std::fmt::Debug for Enrolment {
 /// call back into the core, but should return promptly.
 pub type SyncListener = Box<dyn Fn(SyncState) + Send + Sync>;
 
-/// Keeps a listener registered; dropping it (or [`ListenerHandle::cancel`]) unregisters it: no
-/// call starts afterwards (one already running on another thread completes).
-pub struct ListenerHandle {
-    task: Option<tokio::task::AbortHandle>,
-    active: Arc<std::sync::atomic::AtomicBool>,
-}
-
-impl ListenerHandle {
-    pub(crate) fn new(
-        task: tokio::task::AbortHandle,
-        active: Arc<std::sync::atomic::AtomicBool>,
-    ) -> Self {
-        Self {
-            task: Some(task),
-            active,
-        }
-    }
-
-    pub fn cancel(&mut self) {
-        self.active
-            .store(false, std::sync::atomic::Ordering::SeqCst);
-        if let Some(t) = self.task.take() {
-            t.abort();
-        }
-    }
-}
-
-impl Drop for ListenerHandle {
-    fn drop(&mut self) {
-        self.cancel();
-    }
-}
-
-impl std::fmt::Debug for ListenerHandle {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ListenerHandle")
-            .field("active", &self.task.is_some())
-            .finish()
-    }
-}
-
-/// The runtime, shut down without blocking when the client goes away (also from one of its own
-/// threads, where dropping a runtime would panic).
-struct OwnedRuntime(Option<tokio::runtime::Runtime>);
-
-impl Drop for OwnedRuntime {
-    fn drop(&mut self) {
-        if let Some(rt) = self.0.take() {
-            if tokio::runtime::Handle::try_current().is_ok() {
-                let _ = std::thread::Builder::new()
-                    .name("loyalty-sync-drop".into())
-                    .spawn(move || rt.shutdown_background());
-            } else {
-                rt.shutdown_background();
-            }
-        }
-    }
-}
-
-/// Sync state shared by every [`SyncApi`] of one client.
-pub(crate) struct SyncShared {
-    runtime: Mutex<Option<OwnedRuntime>>,
+/// The sync of one client: its tuning, state and HTTP client, shared by every [`SyncApi`] of
+/// the client. The runtime it runs on is the client's ([`crate::runtime`]).
+pub(crate) struct SyncService {
     config: Mutex<SyncConfig>,
     client: Mutex<Option<reqwest::Client>>,
     cancel: watch::Sender<u64>,
@@ -333,10 +276,9 @@ pub(crate) struct SyncShared {
     requests: AtomicU64,
 }
 
-impl SyncShared {
+impl SyncService {
     pub(crate) fn new() -> Self {
         Self {
-            runtime: Mutex::new(None),
             config: Mutex::new(SyncConfig::default()),
             client: Mutex::new(None),
             cancel: watch::channel(0).0,
@@ -344,33 +286,6 @@ impl SyncShared {
             running: tokio::sync::Mutex::new(()),
             requests: AtomicU64::new(0),
         }
-    }
-
-    /// The client's runtime (created at first use).
-    pub(crate) fn runtime(&self) -> ApiResult<tokio::runtime::Handle> {
-        self.handle()
-    }
-
-    fn handle(&self) -> ApiResult<tokio::runtime::Handle> {
-        let mut rt = lock(&self.runtime);
-        if rt.is_none() {
-            let built = tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .max_blocking_threads(4)
-                .thread_name("loyalty-sync")
-                .enable_all()
-                .build()
-                .map_err(|_| ApiError::Internal {
-                    reason: "the sync runtime could not be started".into(),
-                })?;
-            *rt = Some(OwnedRuntime(Some(built)));
-        }
-        rt.as_ref()
-            .and_then(|r| r.0.as_ref())
-            .map(|r| r.handle().clone())
-            .ok_or_else(|| ApiError::Internal {
-                reason: "the sync runtime is gone".into(),
-            })
     }
 
     fn config(&self) -> SyncConfig {
@@ -393,14 +308,11 @@ impl SyncShared {
     }
 }
 
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
-}
-
 /// Sync with the retailer's server (see the module docs).
 #[derive(Clone)]
 pub struct SyncApi {
-    pub(crate) inner: Arc<Inner>,
+    pub(crate) ctx: Arc<Context>,
+    pub(crate) service: Arc<SyncService>,
 }
 
 impl std::fmt::Debug for SyncApi {
@@ -410,48 +322,41 @@ impl std::fmt::Debug for SyncApi {
 }
 
 impl SyncApi {
-    fn shared(&self) -> &SyncShared {
-        &self.inner.sync
-    }
-
     /// The client's runtime (created at first use): bindings may spawn sync work onto it.
     pub fn runtime_handle(&self) -> ApiResult<tokio::runtime::Handle> {
-        self.shared().handle()
+        Ok(self.ctx.runtime.handle()?)
     }
 
     pub fn config(&self) -> SyncConfig {
-        self.shared().config()
+        self.service.config()
     }
 
     /// Replaces the tuning; applies to syncs started afterwards.
     pub fn set_config(&self, config: SyncConfig) -> ApiResult<()> {
         config.validate()?;
-        *lock(&self.shared().config) = config;
-        *lock(&self.shared().client) = None;
+        *lock(&self.service.config) = config;
+        *lock(&self.service.client) = None;
         Ok(())
     }
 
     /// The state now (counters read afresh).
     pub fn state(&self) -> SyncState {
-        let status = self.shared().state.borrow().status.clone();
-        engine::snapshot(&self.inner, status)
+        let status = self.service.state.borrow().status.clone();
+        engine::snapshot(&self.ctx, &self.service, status)
     }
 
     /// Registers a listener: it gets the current state first, then every change, until the
     /// handle is dropped.
-    pub fn add_listener(&self, listener: SyncListener) -> ApiResult<ListenerHandle> {
+    pub fn add_listener(&self, listener: SyncListener) -> ApiResult<TaskHandle> {
         let handle = self.runtime_handle()?;
         let fresh = self.state();
-        let shared = self.shared();
-        shared.state.send_if_modified(|s| {
+        self.service.state.send_if_modified(|s| {
             let changed = *s != fresh;
             *s = fresh.clone();
             changed
         });
-        let mut rx = shared.state.subscribe();
-        let active = Arc::new(std::sync::atomic::AtomicBool::new(true));
-        let still = active.clone();
-        let task = handle.spawn(async move {
+        let mut rx = self.service.state.subscribe();
+        Ok(TaskHandle::spawn(&handle, |still| async move {
             loop {
                 let state = rx.borrow_and_update().clone();
                 if !still.load(std::sync::atomic::Ordering::SeqCst) {
@@ -463,16 +368,12 @@ impl SyncApi {
                     return;
                 }
             }
-        });
-        Ok(ListenerHandle {
-            task: Some(task.abort_handle()),
-            active,
-        })
+        }))
     }
 
     /// Whether an account and its token are on this device.
     pub fn is_signed_in(&self) -> ApiResult<bool> {
-        engine::signed_in(&self.inner)
+        engine::signed_in(&self.ctx)
     }
 
     /// Creates a new membership on the server at `base_url`, signs this device in, and enrols
@@ -483,9 +384,9 @@ impl SyncApi {
         base_url: String,
         display_name: Option<String>,
     ) -> ApiResult<Enrolment> {
-        let inner = self.inner.clone();
-        let cancel = retry::Cancel::new(self.shared().cancel.subscribe());
-        self.spawn(engine::enrol(inner, cancel, base_url, display_name))
+        let (ctx, service) = (self.ctx.clone(), self.service.clone());
+        let cancel = retry::Cancel::new(self.service.cancel.subscribe());
+        self.spawn(engine::enrol(ctx, service, cancel, base_url, display_name))
             .await
     }
 
@@ -498,9 +399,9 @@ impl SyncApi {
         base_url: String,
         household_code: String,
     ) -> ApiResult<Enrolment> {
-        let inner = self.inner.clone();
-        let cancel = retry::Cancel::new(self.shared().cancel.subscribe());
-        self.spawn(engine::join(inner, cancel, base_url, household_code))
+        let (ctx, service) = (self.ctx.clone(), self.service.clone());
+        let cancel = retry::Cancel::new(self.service.cancel.subscribe());
+        self.spawn(engine::join(ctx, service, cancel, base_url, household_code))
             .await
     }
 
@@ -508,9 +409,9 @@ impl SyncApi {
     /// second call while one runs waits for it, then syncs again. Errors: `Network` (try again
     /// later), `Unauthorized` (sign in again), `Storage`/`Closed`.
     pub async fn sync_now(&self) -> ApiResult<SyncReport> {
-        let inner = self.inner.clone();
-        let cancel = retry::Cancel::new(self.shared().cancel.subscribe());
-        self.spawn(engine::sync(inner, cancel)).await
+        let (ctx, service) = (self.ctx.clone(), self.service.clone());
+        let cancel = retry::Cancel::new(self.service.cancel.subscribe());
+        self.spawn(engine::sync(ctx, service, cancel)).await
     }
 
     /// [`SyncApi::sync_now`] for callers without an async runtime (tools, tests). Must not be
@@ -522,16 +423,16 @@ impl SyncApi {
     /// Cancels the syncs (and enrolments) in flight; they end promptly with what was applied
     /// so far kept. Syncs started afterwards run normally.
     pub fn cancel(&self) {
-        self.shared().cancel_all();
+        self.service.cancel_all();
     }
 
     /// Signs this device out: the server forgets the session (when reachable) and the token
     /// leaves the secret store. The data on the device stays; joining the household again
     /// resumes syncing it.
     pub async fn sign_out(&self) -> ApiResult<()> {
-        let inner = self.inner.clone();
-        let cancel = retry::Cancel::new(self.shared().cancel.subscribe());
-        self.spawn(engine::sign_out(inner, cancel)).await
+        let (ctx, service) = (self.ctx.clone(), self.service.clone());
+        let cancel = retry::Cancel::new(self.service.cancel.subscribe());
+        self.spawn(engine::sign_out(ctx, service, cancel)).await
     }
 
     /// This device's push token (from FCM or APNs; call again whenever the platform gives a new
@@ -547,22 +448,22 @@ impl SyncApi {
             platform,
             token: token.to_string(),
         };
-        Ok(self.inner.store.set_push_registration(&push)?)
+        Ok(self.ctx.store.set_push_registration(&push)?)
     }
 
     /// The household code kept at enrolment (to show the shopper when adding a device).
     pub fn household_code(&self) -> ApiResult<Option<String>> {
-        engine::secret_string(&self.inner, HOUSEHOLD_SECRET_KEY)
+        engine::secret_string(&self.ctx, HOUSEHOLD_SECRET_KEY)
     }
 
     /// Offline work waiting for the server, oldest first.
     pub fn outbox(&self) -> ApiResult<Vec<OutboxItem>> {
-        Ok(self.inner.store.outbox()?)
+        Ok(self.ctx.store.outbox()?)
     }
 
     /// HTTP requests made by this client so far (retries included).
     pub fn requests_made(&self) -> u64 {
-        self.shared()
+        self.service
             .requests
             .load(std::sync::atomic::Ordering::Relaxed)
     }

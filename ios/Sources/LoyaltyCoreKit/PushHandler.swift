@@ -6,7 +6,7 @@ import UserNotifications
 /// same policy as to local reminders (consent, quiet hours, caps, duplicates) and, for recalls,
 /// matches the notice against the receipts on the device; shows what the core says to show.
 ///
-/// The payload: the server sends the push message JSON (format in core/src/reminders/push.rs,
+/// The payload: the server sends the push message JSON (format in domain/src/reminders/push.rs,
 /// `{"version": 1, "type": "message" | "recall", ...}`) under the key `payloadKey` of the APNs
 /// payload, as an object or as a JSON string, in a background push
 /// (`"aps": {"content-available": 1}`), so iOS shows nothing by itself and the core decides.

@@ -1,0 +1,89 @@
+//! What every part of one client stands on: the store, the injected clock, the app's secret
+//! store, the programme rules and the one runtime. The facade ([`crate::LoyaltyClient`]) and the
+//! sync both take a `&Context`; neither reaches the other through it.
+
+use crate::card::{self, MemberCard, TotpParams};
+use crate::clock::Clock;
+use crate::error::{ApiError, ApiResult};
+use crate::points::ProgrammeRules;
+use crate::reminders::ReceiptIndex;
+use crate::runtime::Runtime;
+use crate::secrets::{SecretStore, SecretStoreError};
+use crate::store::Store;
+use chrono::{DateTime, Utc};
+use std::sync::{Arc, Mutex};
+
+/// Where the member card's TOTP secret lives in the app's secret store.
+pub const CARD_SECRET_KEY: &str = "loyalty-core.card.totp-secret";
+
+pub(crate) struct Context {
+    pub(crate) store: Store,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) rules: ProgrammeRules,
+    pub(crate) secrets: Option<Arc<dyn SecretStore>>,
+    /// The client's one runtime (created lazily at first use).
+    pub(crate) runtime: Runtime,
+    /// The receipts indexed for the reminder engine: built at the first plan, then kept up to
+    /// date as receipts are added, and dropped when a sync changes them, so a new plan does not
+    /// re-read the whole history.
+    pub(crate) reminder_index: Mutex<Option<ReceiptIndex>>,
+}
+
+impl Context {
+    pub(crate) fn new(
+        store: Store,
+        rules: ProgrammeRules,
+        clock: Arc<dyn Clock>,
+        secrets: Option<Arc<dyn SecretStore>>,
+    ) -> Self {
+        Self {
+            store,
+            clock,
+            rules,
+            secrets,
+            runtime: Runtime::new(),
+            reminder_index: Mutex::new(None),
+        }
+    }
+
+    pub(crate) fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    /// Stores a member card: its secret in the secret store, the rest in the database. Replaces
+    /// an earlier card. Used by the card API (a card issued at enrolment) and by the sync (the
+    /// card fetched after signing in).
+    pub(crate) fn keep_member_card(
+        &self,
+        card_number: &str,
+        secret: &[u8],
+        params: TotpParams,
+    ) -> ApiResult<MemberCard> {
+        let card = MemberCard {
+            card_number: card_number.to_string(),
+            params,
+            enrolled_at: self.now(),
+        };
+        card.validate()?;
+        card::validate_secret(secret)?;
+        self.card_secrets()?
+            .put(CARD_SECRET_KEY, secret)
+            .map_err(secret_store_failed)?;
+        self.store.set_member_card(&card)?;
+        Ok(card)
+    }
+
+    /// The secret store, which the member card needs.
+    pub(crate) fn card_secrets(&self) -> ApiResult<&Arc<dyn SecretStore>> {
+        self.secrets.as_ref().ok_or_else(|| ApiError::InvalidInput {
+            reason: "no secure storage was given to the client: the card secret needs one".into(),
+        })
+    }
+}
+
+pub(crate) fn secret_store_failed(_: SecretStoreError) -> ApiError {
+    // The app's own reason may name its keystore entries; keep it out of the error.
+    ApiError::Storage {
+        reason: "secure storage failed".into(),
+    }
+}

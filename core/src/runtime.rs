@@ -1,0 +1,122 @@
+//! The client's one tokio runtime and the handle of a task running on it.
+//!
+//! - **One runtime per client**, created at first use (multi-thread, 2 workers, threads named
+//!   `loyalty-sync`): the sync's network calls and the listeners' tasks run on it, so the core
+//!   never needs the caller's reactor. It is shut down without blocking when the client goes
+//!   away, also from one of its own threads.
+//! - [`TaskHandle`]: keeps a listener's task alive; dropping it (or [`TaskHandle::cancel`])
+//!   stops it.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+/// Why the runtime is not there. Fixed sentences; mapped to an internal error at the facade.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum RuntimeError {
+    #[error("the sync runtime could not be started")]
+    NotStarted,
+    #[error("the sync runtime is gone")]
+    Gone,
+}
+
+/// The client's runtime, made at first use.
+pub(crate) struct Runtime {
+    runtime: Mutex<Option<OwnedRuntime>>,
+}
+
+impl Runtime {
+    pub(crate) fn new() -> Self {
+        Self {
+            runtime: Mutex::new(None),
+        }
+    }
+
+    /// The handle of the runtime (created at first use).
+    pub(crate) fn handle(&self) -> Result<tokio::runtime::Handle, RuntimeError> {
+        let mut rt = lock(&self.runtime);
+        if rt.is_none() {
+            let built = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .max_blocking_threads(4)
+                .thread_name("loyalty-sync")
+                .enable_all()
+                .build()
+                .map_err(|_| RuntimeError::NotStarted)?;
+            *rt = Some(OwnedRuntime(Some(built)));
+        }
+        rt.as_ref()
+            .and_then(|r| r.0.as_ref())
+            .map(|r| r.handle().clone())
+            .ok_or(RuntimeError::Gone)
+    }
+}
+
+/// The runtime, shut down without blocking when the client goes away (also from one of its own
+/// threads, where dropping a runtime would panic).
+struct OwnedRuntime(Option<tokio::runtime::Runtime>);
+
+impl Drop for OwnedRuntime {
+    fn drop(&mut self) {
+        if let Some(rt) = self.0.take() {
+            if tokio::runtime::Handle::try_current().is_ok() {
+                let _ = std::thread::Builder::new()
+                    .name("loyalty-sync-drop".into())
+                    .spawn(move || rt.shutdown_background());
+            } else {
+                rt.shutdown_background();
+            }
+        }
+    }
+}
+
+/// Keeps a listener registered; dropping it (or [`TaskHandle::cancel`]) unregisters it: no
+/// call starts afterwards (one already running on another thread completes).
+pub struct TaskHandle {
+    task: Option<tokio::task::AbortHandle>,
+    active: Arc<AtomicBool>,
+}
+
+impl TaskHandle {
+    /// Spawns `task` on `runtime`; the task reads `active` (passed to it) before each call it
+    /// makes, so a cancelled listener is never called again.
+    pub(crate) fn spawn<F>(
+        runtime: &tokio::runtime::Handle,
+        task: impl FnOnce(Arc<AtomicBool>) -> F,
+    ) -> Self
+    where
+        F: std::future::Future<Output = ()> + Send + 'static,
+    {
+        let active = Arc::new(AtomicBool::new(true));
+        let task = runtime.spawn(task(active.clone()));
+        Self {
+            task: Some(task.abort_handle()),
+            active,
+        }
+    }
+
+    pub fn cancel(&mut self) {
+        self.active.store(false, Ordering::SeqCst);
+        if let Some(t) = self.task.take() {
+            t.abort();
+        }
+    }
+}
+
+impl Drop for TaskHandle {
+    fn drop(&mut self) {
+        self.cancel();
+    }
+}
+
+impl std::fmt::Debug for TaskHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TaskHandle")
+            .field("active", &self.task.is_some())
+            .finish()
+    }
+}
+
+/// Locks `m`, also after a panic elsewhere poisoned it (the data is plain settings and handles).
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}

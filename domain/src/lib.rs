@@ -1,0 +1,36 @@
+//! Loyalty Domain: the loyalty rules of a retailer's customer app, pure. Every function takes data
+//! and, where time matters, a `now`; it reads no clock, touches no disk or network and starts no
+//! thread. No sled, tokio or reqwest here: storage, sync and the facade live in `loyalty-core`,
+//! which re-exports these modules under the same names; the reference server depends on this
+//! crate alone.
+//!
+//! Floors, from the bottom; a module imports only from the floors below it (checked against the
+//! `use` lines when this crate was cut; no circles):
+//!
+//! ```text
+//! check                              InputError and the shared validators
+//! gs1, money, points                 -> check             (GTIN rule; money; the ledger rules)
+//! wallet, receipts                   -> gs1, money, check (receipts also: points' date helper)
+//! render                             -> gs1, check
+//! card                               -> render, wallet, check
+//! reminders                          -> points, wallet, receipts, money, gs1, check
+//! formats                            -> card, render, check, and reminders::Lang for its texts
+//! ```
+//!
+//! Never: anything here -> `loyalty-core`. Bad input is an [`InputError`]
+//! whose reason names the field and the rule and never repeats personal data; money is integer
+//! minor units; points are integers.
+
+pub mod card;
+pub mod check;
+pub mod formats;
+pub mod gs1;
+pub mod money;
+pub mod points;
+pub mod receipts;
+pub mod reminders;
+pub mod render;
+pub mod wallet;
+
+pub use check::InputError;
+pub use money::Money;

@@ -1,0 +1,206 @@
+//! Digital receipts: line items with GTIN, quantity, unit price in minor units, category and lot;
+//! the purchase history every reminder rule reads, and proof of purchase with return and warranty
+//! dates. Pure logic; the store keeps receipts with indexes by time and by GTIN.
+
+use crate::check::non_empty;
+use crate::check::InputError;
+// The GS1 rules live in `gs1`; named here too for callers that write `receipts::validate_gtin`.
+pub use crate::gs1::{gs1_check_digit, validate_gtin};
+use crate::money::{validate_currency, Money};
+use chrono::{DateTime, Months, Utc};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReceiptSource {
+    /// Delivered by the retailer's server.
+    Server,
+    /// Received from the till at checkout.
+    Till,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LineItem {
+    /// GTIN-8, -12, -13 or -14 with a valid check digit.
+    pub gtin: String,
+    pub name: String,
+    /// Units bought, > 0.
+    pub quantity: i64,
+    /// Price of one unit, >= 0, in minor units.
+    pub unit_price: Money,
+    /// The retailer's product category ("pet food", "garden", "wine").
+    pub category: String,
+    /// Production lot, where the till knows it (recalls match on it).
+    #[serde(default)]
+    pub lot: Option<String>,
+    /// Manufacturer's or retailer's warranty, in months from purchase.
+    #[serde(default)]
+    pub warranty_months: Option<u32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Receipt {
+    /// The retailer's receipt id; adding the same receipt twice is harmless.
+    pub id: String,
+    pub store_name: String,
+    pub purchased_at: DateTime<Utc>,
+    pub lines: Vec<LineItem>,
+    pub source: ReceiptSource,
+    /// Return window for this receipt in days; the programme's default when `None`.
+    #[serde(default)]
+    pub return_window_days: Option<u32>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReceiptError {
+    #[error("{0}")]
+    Invalid(#[from] InputError),
+    #[error("receipt not found")]
+    NotFound,
+    #[error("a different receipt with this id already exists")]
+    Duplicate,
+}
+
+impl LineItem {
+    pub fn validate(&self) -> Result<(), InputError> {
+        validate_gtin(&self.gtin)?;
+        non_empty("item name", &self.name, 200)?;
+        non_empty("item category", &self.category, 100)?;
+        if self.quantity <= 0 {
+            return Err(InputError::new("item quantity must be positive"));
+        }
+        if self.quantity > 1_000_000 {
+            return Err(InputError::new("item quantity must be at most 1000000"));
+        }
+        validate_currency(&self.unit_price.currency)?;
+        if self.unit_price.amount_minor < 0 {
+            return Err(InputError::new("unit price must not be negative"));
+        }
+        if self.unit_price.amount_minor > 1_000_000_000 {
+            return Err(InputError::new("unit price is implausibly large"));
+        }
+        if let Some(lot) = &self.lot {
+            non_empty("lot", lot, 64)?;
+        }
+        if matches!(self.warranty_months, Some(m) if m > 600) {
+            return Err(InputError::new("warranty is at most 600 months"));
+        }
+        Ok(())
+    }
+
+    /// quantity × unit price.
+    pub fn line_total(&self) -> i64 {
+        self.quantity * self.unit_price.amount_minor
+    }
+
+    /// Last moment the warranty covers, if the item has one.
+    pub fn warranty_until(&self, purchased_at: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        self.warranty_months
+            .and_then(|m| purchased_at.checked_add_months(Months::new(m)))
+    }
+}
+
+impl Receipt {
+    pub fn validate(&self) -> Result<(), InputError> {
+        non_empty("receipt id", &self.id, 128)?;
+        non_empty("store name", &self.store_name, 200)?;
+        if self.lines.is_empty() {
+            return Err(InputError::new("a receipt needs at least one line"));
+        }
+        if self.lines.len() > 2_000 {
+            return Err(InputError::new("a receipt has at most 2000 lines"));
+        }
+        for line in &self.lines {
+            line.validate()?;
+        }
+        let currency = &self.lines[0].unit_price.currency;
+        if self
+            .lines
+            .iter()
+            .any(|l| &l.unit_price.currency != currency)
+        {
+            return Err(InputError::new("all lines of a receipt use one currency"));
+        }
+        if matches!(self.return_window_days, Some(d) if d > 3650) {
+            return Err(InputError::new("return window is at most 3650 days"));
+        }
+        Ok(())
+    }
+
+    /// Sum of the lines.
+    pub fn total(&self) -> Money {
+        Money {
+            amount_minor: self.lines.iter().map(LineItem::line_total).sum(),
+            currency: self.lines[0].unit_price.currency.clone(),
+        }
+    }
+
+    /// Last moment items of this receipt can be returned.
+    pub fn return_until(&self, default_window_days: u32) -> DateTime<Utc> {
+        let days = self.return_window_days.unwrap_or(default_window_days);
+        crate::points::add_days_saturating(self.purchased_at, days)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    pub(crate) fn line(gtin: &str, qty: i64, cents: i64, cat: &str) -> LineItem {
+        LineItem {
+            gtin: gtin.into(),
+            name: "Item".into(),
+            quantity: qty,
+            unit_price: Money::new(cents, "EUR").unwrap(),
+            category: cat.into(),
+            lot: None,
+            warranty_months: None,
+        }
+    }
+
+    #[test]
+    fn totals_and_dates() {
+        let at = Utc.with_ymd_and_hms(2026, 1, 31, 10, 0, 0).unwrap();
+        let mut tv = line("4006381333931", 1, 49_900, "electronics");
+        tv.warranty_months = Some(24);
+        let r = Receipt {
+            id: "r1".into(),
+            store_name: "Shop".into(),
+            purchased_at: at,
+            lines: vec![tv, line("96385074", 3, 250, "food")],
+            source: ReceiptSource::Till,
+            return_window_days: None,
+        };
+        r.validate().unwrap();
+        assert_eq!(r.total(), Money::new(50_650, "EUR").unwrap());
+        assert_eq!(
+            r.return_until(30),
+            Utc.with_ymd_and_hms(2026, 3, 2, 10, 0, 0).unwrap()
+        );
+        assert_eq!(
+            r.lines[0].warranty_until(at),
+            Some(Utc.with_ymd_and_hms(2028, 1, 31, 10, 0, 0).unwrap())
+        );
+        assert_eq!(r.lines[1].warranty_until(at), None);
+    }
+
+    #[test]
+    fn bad_lines_are_refused() {
+        assert!(line("96385074", 0, 100, "x").validate().is_err());
+        assert!(line("96385074", -2, 100, "x").validate().is_err());
+        assert!(line("96385074", 1, -1, "x").validate().is_err());
+        assert!(line("96385074", 1, 100, " ").validate().is_err());
+        let mut mixed = line("96385074", 1, 100, "x");
+        mixed.unit_price.currency = "USD".into();
+        let r = Receipt {
+            id: "r".into(),
+            store_name: "s".into(),
+            purchased_at: Utc::now(),
+            lines: vec![line("96385074", 1, 100, "x"), mixed],
+            source: ReceiptSource::Server,
+            return_window_days: None,
+        };
+        assert!(r.validate().is_err());
+    }
+}

@@ -1,0 +1,574 @@
+//! Texts in English, Dutch and French through Project Fluent (CLDR plural rules per language).
+//!
+//! The `.ftl` files live in `domain/locales/{en,nl,fr}/reminders.ftl` and are compiled in. Lookup
+//! falls back from the requested language to English, message by message; a message missing
+//! everywhere renders as its id (never a panic). Bidi isolation marks are off: the texts go to
+//! the platform's notification centre as they are.
+
+use super::engine::{Candidate, Forecast, Name, Text};
+use super::model::PlannedNotification;
+use super::util::{date_of_day, to_utc, Tz};
+use super::vocab::{Category, Lang};
+use chrono::Datelike;
+use fluent_bundle::concurrent::FluentBundle;
+use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
+use std::sync::OnceLock;
+use unic_langid::LanguageIdentifier;
+
+pub(crate) const SOURCES: [(Lang, &str); 3] = [
+    (Lang::En, include_str!("../../locales/en/reminders.ftl")),
+    (Lang::Nl, include_str!("../../locales/nl/reminders.ftl")),
+    (Lang::Fr, include_str!("../../locales/fr/reminders.ftl")),
+];
+
+/// The Fluent bundles of every [`Lang`], with English as each message's fallback.
+pub struct Localizer {
+    bundles: Vec<(Lang, FluentBundle<FluentResource>)>,
+    /// Problems found while loading the embedded files (tests require none).
+    #[cfg_attr(not(test), allow(dead_code))]
+    pub(crate) load_errors: Vec<String>,
+}
+
+pub(crate) fn build_from(sources: &[(Lang, &str)]) -> Localizer {
+    let mut bundles = Vec::new();
+    let mut load_errors = Vec::new();
+    for &(lang, src) in sources {
+        let id: LanguageIdentifier = lang.code().parse().unwrap_or_default();
+        let mut bundle = FluentBundle::new_concurrent(vec![id]);
+        bundle.set_use_isolating(false);
+        let res = match FluentResource::try_new(src.to_string()) {
+            Ok(r) => r,
+            Err((r, errs)) => {
+                load_errors.extend(errs.iter().map(|e| format!("{}: {e:?}", lang.code())));
+                r
+            }
+        };
+        if let Err(errs) = bundle.add_resource(res) {
+            load_errors.extend(errs.iter().map(|e| format!("{}: {e}", lang.code())));
+        }
+        bundles.push((lang, bundle));
+    }
+    Localizer {
+        bundles,
+        load_errors,
+    }
+}
+
+/// The process-wide localizer, built on first use.
+pub fn localizer() -> &'static Localizer {
+    static L: OnceLock<Localizer> = OnceLock::new();
+    L.get_or_init(|| build_from(&SOURCES))
+}
+
+impl Localizer {
+    fn bundle(&self, lang: Lang) -> Option<&FluentBundle<FluentResource>> {
+        self.bundles
+            .iter()
+            .find(|(l, _)| *l == lang)
+            .map(|(_, b)| b)
+    }
+
+    /// Formats message `id`, with formatting errors reported to `errors`.
+    pub(crate) fn format_checked(
+        &self,
+        lang: Lang,
+        id: &str,
+        args: Option<&FluentArgs>,
+        errors: &mut Vec<String>,
+    ) -> String {
+        for l in [lang, Lang::En] {
+            let Some(b) = self.bundle(l) else { continue };
+            let Some(pattern) = b.get_message(id).and_then(|m| m.value()) else {
+                continue;
+            };
+            let mut errs = Vec::new();
+            let s = b.format_pattern(pattern, args, &mut errs).into_owned();
+            errors.extend(errs.iter().map(|e| format!("{}/{id}: {e}", l.code())));
+            return s;
+        }
+        errors.push(format!("{id}: no such message"));
+        id.to_string()
+    }
+
+    /// Message `id` in `lang` (English when `lang` lacks it; the id itself when none has it).
+    pub fn format(&self, lang: Lang, id: &str, args: Option<&FluentArgs>) -> String {
+        self.format_checked(lang, id, args, &mut Vec::new())
+    }
+
+    #[cfg(test)]
+    pub(crate) fn has_message(&self, lang: Lang, id: &str) -> bool {
+        self.bundle(lang).is_some_and(|b| b.has_message(id))
+    }
+
+    /// "30 December", "30 december", "30 décembre"; with the year when it differs from
+    /// `ref_day`'s.
+    pub(crate) fn date(&self, lang: Lang, day: i64, ref_day: i64) -> String {
+        let Some(d) = date_of_day(day) else {
+            return String::new();
+        };
+        let mut args = FluentArgs::new();
+        args.set("day", d.day());
+        args.set(
+            "month",
+            self.format(lang, &format!("month-{}", d.month()), None),
+        );
+        let same_year = date_of_day(ref_day).is_some_and(|r| r.year() == d.year());
+        if same_year {
+            self.format(lang, "date-day-month", Some(&args))
+        } else {
+            args.set("year", d.year().to_string());
+            self.format(lang, "date-day-month-year", Some(&args))
+        }
+    }
+}
+
+/// Tenths of a degree as text: "−3", "−2.5" (en), "−2,5" (nl, fr).
+pub(crate) fn temperature(lang: Lang, tenths: i32) -> String {
+    let sign = if tenths < 0 { "\u{2212}" } else { "" };
+    let a = tenths.unsigned_abs();
+    let sep = if lang == Lang::En { '.' } else { ',' };
+    if a.is_multiple_of(10) {
+        format!("{sign}{}", a / 10)
+    } else {
+        format!("{sign}{}{sep}{}", a / 10, a % 10)
+    }
+}
+
+fn time_of_day(tz: Tz, t: i64) -> String {
+    let m = tz.minute_of_day(t);
+    format!("{:02}:{:02}", m / 60, m % 60)
+}
+
+fn name<'n>(n: &Name<'n>, lang: Lang) -> &'n str {
+    match n {
+        Name::Plain(s) => s,
+        Name::Localized(t) => t.get(lang),
+    }
+}
+
+struct Msg<'a> {
+    id: &'a str,
+    args: FluentArgs<'a>,
+}
+
+fn msg<'a>(id: &'a str, args: &[(&'a str, FluentValue<'a>)]) -> Msg<'a> {
+    let mut a = FluentArgs::with_capacity(args.len());
+    for (k, v) in args {
+        a.set(*k, v.clone());
+    }
+    Msg { id, args: a }
+}
+
+fn s<'a>(v: &'a str) -> FluentValue<'a> {
+    FluentValue::from(v)
+}
+
+fn owned<'a>(v: String) -> FluentValue<'a> {
+    FluentValue::from(v)
+}
+
+fn n<'a>(v: i64) -> FluentValue<'a> {
+    FluentValue::from(v)
+}
+
+fn evidence_msg(product: &str, bought: usize, shops: usize, every_days: i64) -> Msg<'_> {
+    let count = |v: usize| n(i64::try_from(v).unwrap_or(i64::MAX));
+    if every_days > 0 {
+        msg(
+            "usual-evidence",
+            &[
+                ("product", s(product)),
+                ("bought", count(bought)),
+                ("shops", count(shops)),
+                ("interval", n(every_days)),
+            ],
+        )
+    } else {
+        msg(
+            "usual-evidence-once",
+            &[
+                ("product", s(product)),
+                ("bought", count(bought)),
+                ("shops", count(shops)),
+            ],
+        )
+    }
+}
+
+/// "You bought Milk on 9 of your last 10 shops, about every 7 days." (`every_days` 0: the item
+/// was bought on one day only, no interval is stated).
+pub(crate) fn usual_reason(
+    lang: Lang,
+    product: &str,
+    bought: usize,
+    shops: usize,
+    every_days: i64,
+) -> String {
+    let m = evidence_msg(product, bought, shops, every_days);
+    localizer().format(lang, m.id, Some(&m.args))
+}
+
+enum Part<'a> {
+    Msg(Msg<'a>),
+    Raw(String),
+    /// Two messages joined by a space.
+    Join(Msg<'a>, Msg<'a>),
+}
+
+/// Renders an admitted candidate into a notification in `lang`.
+pub(crate) fn render(
+    c: &Candidate<'_>,
+    lang: Lang,
+    tz: Tz,
+    base: &str,
+) -> Option<PlannedNotification> {
+    let l = localizer();
+    let at_day = tz.day(c.at);
+    let date = |day: i64| l.date(lang, day, at_day);
+    let (title, body, reason): (Part, Part, Part) = match &c.text {
+        Text::Replenishment {
+            product,
+            run_out_day,
+            every_days,
+            bought_in,
+            shops,
+            last_qty,
+            last_day,
+        } => {
+            let p = name(product, lang);
+            let left = run_out_day.saturating_sub(at_day).max(0);
+            (
+                Part::Msg(msg("replenishment-title", &[("product", s(p))])),
+                Part::Msg(msg(
+                    "replenishment-body",
+                    &[("product", s(p)), ("days_left", n(left))],
+                )),
+                Part::Join(
+                    evidence_msg(p, *bought_in, *shops, *every_days),
+                    msg(
+                        "replenishment-last",
+                        &[("quantity", n(*last_qty)), ("date", owned(date(*last_day)))],
+                    ),
+                ),
+            )
+        }
+        Text::Seasonal {
+            product,
+            last_year_day,
+            forecast,
+        } => {
+            let p = name(product, lang);
+            let body = match forecast {
+                Some(Forecast::Min(t)) => msg(
+                    if *t <= 0 {
+                        "seasonal-body-frost"
+                    } else {
+                        "seasonal-body-cold"
+                    },
+                    &[("product", s(p)), ("temp", owned(temperature(lang, *t)))],
+                ),
+                Some(Forecast::Max(t)) => msg(
+                    "seasonal-body-warm",
+                    &[("product", s(p)), ("temp", owned(temperature(lang, *t)))],
+                ),
+                None => msg("seasonal-body", &[("product", s(p))]),
+            };
+            let why = msg(
+                "seasonal-reason",
+                &[("product", s(p)), ("date", owned(date(*last_year_day)))],
+            );
+            let reason = match forecast {
+                Some(Forecast::Min(t)) => Part::Join(
+                    why,
+                    msg("forecast-min", &[("temp", owned(temperature(lang, *t)))]),
+                ),
+                Some(Forecast::Max(t)) => Part::Join(
+                    why,
+                    msg("forecast-max", &[("temp", owned(temperature(lang, *t)))]),
+                ),
+                None => Part::Msg(why),
+            };
+            (
+                Part::Msg(msg("seasonal-title", &[("product", s(p))])),
+                Part::Msg(body),
+                reason,
+            )
+        }
+        Text::Recall {
+            notice,
+            bought_day,
+            store,
+            lot,
+            certain,
+        } => {
+            let p = notice.product.get(lang);
+            let d = date(*bought_day);
+            let body = if *certain {
+                msg(
+                    "recall-body",
+                    &[
+                        ("product", s(p)),
+                        ("date", owned(d.clone())),
+                        ("instructions", s(notice.instructions.get(lang))),
+                    ],
+                )
+            } else {
+                let mut lots: Vec<&str> = notice.lots.iter().map(String::as_str).take(5).collect();
+                if notice.lots.len() > 5 {
+                    lots.push("…");
+                }
+                msg(
+                    "recall-body-possible",
+                    &[
+                        ("product", s(p)),
+                        ("date", owned(d.clone())),
+                        ("lots", owned(lots.join(", "))),
+                        ("instructions", s(notice.instructions.get(lang))),
+                    ],
+                )
+            };
+            let reason = match (certain, lot) {
+                (true, Some(lot)) if !notice.lots.is_empty() => msg(
+                    "recall-reason-lot",
+                    &[
+                        ("product", s(p)),
+                        ("lot", s(lot)),
+                        ("store", s(store)),
+                        ("date", owned(d)),
+                    ],
+                ),
+                (true, _) => msg(
+                    "recall-reason",
+                    &[("product", s(p)), ("store", s(store)), ("date", owned(d))],
+                ),
+                (false, _) => msg(
+                    "recall-reason-unknown-lot",
+                    &[("product", s(p)), ("store", s(store)), ("date", owned(d))],
+                ),
+            };
+            (
+                Part::Msg(msg("recall-title", &[("product", s(p))])),
+                Part::Msg(body),
+                Part::Msg(reason),
+            )
+        }
+        Text::Recipe {
+            recipe,
+            products,
+            matched,
+            total,
+        } => {
+            let counts = [("matched", n(*matched as i64)), ("total", n(*total as i64))];
+            let body = match &recipe.body {
+                Some(b) => Part::Raw(b.get(lang).to_string()),
+                None => Part::Msg(msg("recipe-body", &counts)),
+            };
+            (
+                Part::Msg(msg(
+                    "recipe-title",
+                    &[("recipe", s(recipe.title.get(lang)))],
+                )),
+                body,
+                Part::Msg(msg(
+                    "recipe-reason",
+                    &[
+                        ("products", owned(products.join(", "))),
+                        counts[0].clone(),
+                        counts[1].clone(),
+                    ],
+                )),
+            )
+        }
+        Text::PostPurchase {
+            content,
+            product,
+            bought_day,
+        } => (
+            Part::Raw(content.title.get(lang).to_string()),
+            Part::Raw(content.body.get(lang).to_string()),
+            Part::Msg(msg(
+                "post-purchase-reason",
+                &[("product", s(product)), ("date", owned(date(*bought_day)))],
+            )),
+        ),
+        Text::VoucherExpiry { voucher, last_day } => {
+            let d = date(*last_day);
+            (
+                Part::Msg(msg(
+                    "voucher-expiry-title",
+                    &[("days", n(last_day.saturating_sub(at_day).max(0)))],
+                )),
+                Part::Msg(msg(
+                    "voucher-expiry-body",
+                    &[("voucher", s(&voucher.title)), ("date", owned(d.clone()))],
+                )),
+                Part::Msg(msg(
+                    "voucher-expiry-reason",
+                    &[("voucher", s(&voucher.title)), ("date", owned(d))],
+                )),
+            )
+        }
+        Text::EventVoucher {
+            name: ev,
+            location,
+            starts_at,
+        } => {
+            let start_day = tz.day(*starts_at);
+            (
+                Part::Msg(msg("event-title", &[("event", s(ev))])),
+                Part::Msg(msg(
+                    "event-body",
+                    &[
+                        ("event", s(ev)),
+                        ("date", owned(date(start_day))),
+                        ("time", owned(time_of_day(tz, *starts_at))),
+                        ("location", s(location)),
+                        ("days", n(start_day.saturating_sub(at_day).max(0))),
+                    ],
+                )),
+                Part::Msg(msg("event-voucher-reason", &[("event", s(ev))])),
+            )
+        }
+        Text::Event {
+            name: ev,
+            location,
+            starts_at,
+            tier,
+            receipts,
+            within_days,
+        } => {
+            let ev = ev.get(lang);
+            let start_day = tz.day(*starts_at);
+            let mut body_args = vec![
+                ("event", s(ev)),
+                ("date", owned(date(start_day))),
+                ("time", owned(time_of_day(tz, *starts_at))),
+                ("days", n(start_day.saturating_sub(at_day).max(0))),
+            ];
+            let body_id = match location {
+                Some(loc) => {
+                    body_args.push(("location", s(loc)));
+                    "event-body"
+                }
+                None => "event-body-no-location",
+            };
+            let counts = [
+                ("count", n(*receipts as i64)),
+                ("days", n(i64::from(*within_days))),
+            ];
+            let reason = match tier {
+                Some(t) => msg(
+                    "event-reason-tier",
+                    &[("tier", s(t)), counts[0].clone(), counts[1].clone()],
+                ),
+                None => msg("event-reason", &counts),
+            };
+            (
+                Part::Msg(msg("event-title", &[("event", s(ev))])),
+                Part::Msg(msg(body_id, &body_args)),
+                Part::Msg(reason),
+            )
+        }
+        Text::TierProgress {
+            current,
+            next,
+            points,
+            qualifying,
+            since_day,
+        } => (
+            Part::Msg(msg(
+                "tier-progress-title",
+                &[("points", n(*points)), ("tier", s(next))],
+            )),
+            Part::Msg(msg(
+                "tier-progress-body",
+                &[
+                    ("points", n(*points)),
+                    ("tier", s(next)),
+                    ("current", s(current)),
+                ],
+            )),
+            Part::Msg(msg(
+                "tier-progress-reason",
+                &[
+                    ("qualifying", n(*qualifying)),
+                    ("date", owned(date(*since_day))),
+                    ("current", s(current)),
+                ],
+            )),
+        ),
+        Text::Welcome { enrolled_day } => (
+            Part::Msg(msg("welcome-title", &[])),
+            Part::Msg(msg("welcome-body", &[])),
+            Part::Msg(msg(
+                "welcome-reason",
+                &[("date", owned(date(*enrolled_day)))],
+            )),
+        ),
+        Text::SecondPurchase { first_day } => (
+            Part::Msg(msg("second-purchase-title", &[])),
+            Part::Msg(msg(
+                "second-purchase-body",
+                &[("days", n(at_day.saturating_sub(*first_day).max(0)))],
+            )),
+            Part::Msg(msg(
+                "second-purchase-reason",
+                &[("date", owned(date(*first_day)))],
+            )),
+        ),
+        Text::WinBack { last_day } => (
+            Part::Msg(msg("win-back-title", &[])),
+            Part::Msg(msg(
+                "win-back-body",
+                &[("days", n(at_day.saturating_sub(*last_day).max(0)))],
+            )),
+            Part::Msg(msg("win-back-reason", &[("date", owned(date(*last_day)))])),
+        ),
+        Text::Survey { store, day } => (
+            Part::Msg(msg("survey-title", &[])),
+            Part::Msg(msg(
+                "survey-body",
+                &[("store", s(store)), ("date", owned(date(*day)))],
+            )),
+            Part::Msg(msg("survey-reason", &[("date", owned(date(*day)))])),
+        ),
+        Text::Push { notice } => {
+            let reason = match &notice.reason {
+                Some(r) => Part::Raw(r.get(lang).to_string()),
+                None => Part::Msg(msg(
+                    if notice.category == Category::Service {
+                        "push-reason-service"
+                    } else {
+                        "push-reason-marketing"
+                    },
+                    &[],
+                )),
+            };
+            (
+                Part::Raw(notice.title.get(lang).to_string()),
+                Part::Raw(notice.body.get(lang).to_string()),
+                reason,
+            )
+        }
+    };
+    let text = |p: Part| match p {
+        Part::Msg(m) => l.format(lang, m.id, Some(&m.args)),
+        Part::Raw(s) => s,
+        Part::Join(a, b) => format!(
+            "{} {}",
+            l.format(lang, a.id, Some(&a.args)),
+            l.format(lang, b.id, Some(&b.args))
+        ),
+    };
+    Some(PlannedNotification {
+        id: c.id.clone(),
+        at: to_utc(c.at)?,
+        title: text(title),
+        body: text(body),
+        deep_link: c.link.build(base),
+        category: c.category,
+        kind: c.kind,
+        rule_id: c.rule_id.to_string(),
+        reason: text(reason),
+    })
+}

@@ -1,0 +1,206 @@
+//! The reminders' vocabulary, shared by the rules, the catalogue, push messages, the planner and
+//! the texts: consent categories, reminder kinds, languages, localised text and receipt-line
+//! selectors. Imports nothing else from `reminders`.
+
+use crate::check::InputError;
+use crate::gs1::validate_gtin;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Consent category of a notification. The order is the priority order: safety first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Category {
+    /// Product recalls. Only recall notices matched against the shopper's own receipts are safety
+    /// notifications; no rule, catalogue entry or push message can claim this category.
+    Safety,
+    /// Things the shopper already has or did: a voucher about to expire, set-up tips for what was
+    /// bought, the welcome, a satisfaction survey.
+    Service,
+    /// Everything that invites to buy: replenishment, seasonal items, recipes, win-back, events.
+    Marketing,
+}
+
+impl Category {
+    pub(crate) fn cap_slot(self) -> Option<usize> {
+        match self {
+            Category::Safety => None,
+            Category::Service => Some(0),
+            Category::Marketing => Some(1),
+        }
+    }
+}
+
+/// What produced a notification.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReminderKind {
+    Replenishment,
+    Seasonal,
+    Recall,
+    Recipe,
+    PostPurchase,
+    VoucherExpiry,
+    TierProgress,
+    Welcome,
+    SecondPurchase,
+    WinBack,
+    Survey,
+    EventInvitation,
+    /// A message pushed by the retailer's server, passed through the same policy.
+    Push,
+}
+
+impl ReminderKind {
+    /// The category a rule of this kind has unless the rule says otherwise.
+    pub fn default_category(self) -> Category {
+        match self {
+            ReminderKind::Recall => Category::Safety,
+            ReminderKind::PostPurchase
+            | ReminderKind::VoucherExpiry
+            | ReminderKind::Welcome
+            | ReminderKind::Survey => Category::Service,
+            ReminderKind::Replenishment
+            | ReminderKind::Seasonal
+            | ReminderKind::Recipe
+            | ReminderKind::TierProgress
+            | ReminderKind::SecondPurchase
+            | ReminderKind::WinBack
+            | ReminderKind::EventInvitation
+            | ReminderKind::Push => Category::Marketing,
+        }
+    }
+}
+
+/// A language the reminder texts exist in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Lang {
+    En,
+    Nl,
+    Fr,
+}
+
+impl Lang {
+    pub const ALL: [Lang; 3] = [Lang::En, Lang::Nl, Lang::Fr];
+
+    /// The best supported language for a BCP 47 tag ("nl-BE" → nl, "fr_CA" → fr); English for
+    /// anything else, including tags that do not parse.
+    pub fn negotiate(tag: &str) -> Lang {
+        let primary = match tag.parse::<unic_langid::LanguageIdentifier>() {
+            Ok(id) => id.language.as_str().to_ascii_lowercase(),
+            Err(_) => tag
+                .split(['-', '_'])
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase(),
+        };
+        match primary.as_str() {
+            "nl" => Lang::Nl,
+            "fr" => Lang::Fr,
+            _ => Lang::En,
+        }
+    }
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::Nl => "nl",
+            Lang::Fr => "fr",
+        }
+    }
+}
+
+/// Text in several languages, keyed by language tag (`{"en": "...", "nl": "..."}`). Lookup:
+/// the requested language (exact key, then any key with that primary subtag, e.g. "nl-BE"), then
+/// English, then the first entry in key order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct LocalizedText(pub BTreeMap<String, String>);
+
+impl LocalizedText {
+    pub fn get(&self, lang: Lang) -> &str {
+        let code = lang.code();
+        self.0
+            .get(code)
+            .or_else(|| {
+                self.0
+                    .iter()
+                    .find(|(k, _)| {
+                        k.split(['-', '_'])
+                            .next()
+                            .is_some_and(|p| p.eq_ignore_ascii_case(code))
+                    })
+                    .map(|(_, v)| v)
+            })
+            .or_else(|| self.0.get("en"))
+            .or_else(|| self.0.values().next())
+            .map(String::as_str)
+            .unwrap_or("")
+    }
+
+    pub(crate) fn validate(&self, field: &str, max: usize) -> Result<(), InputError> {
+        if self.0.is_empty() {
+            return Err(InputError::new(format!(
+                "{field} needs a text in at least one language"
+            )));
+        }
+        for (k, v) in &self.0 {
+            let key_ok = (2..=16).contains(&k.len())
+                && k.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+            if !key_ok {
+                return Err(InputError::new(format!(
+                    "{field}: {k:?} is not a language tag"
+                )));
+            }
+            if v.trim().is_empty() {
+                return Err(InputError::new(format!("{field} ({k}) must not be empty")));
+            }
+            if v.len() > max {
+                return Err(InputError::new(format!(
+                    "{field} ({k}) is at most {max} bytes"
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Which receipt lines a rule, recipe ingredient or content entry is about: lines whose GTIN is
+/// listed, or whose category is listed (compared trimmed and case-insensitively).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Selector {
+    #[serde(default)]
+    pub gtins: Vec<String>,
+    #[serde(default)]
+    pub categories: Vec<String>,
+}
+
+impl Selector {
+    pub(crate) fn validate(&self, field: &str) -> Result<(), InputError> {
+        if self.gtins.is_empty() && self.categories.is_empty() {
+            return Err(InputError::new(format!(
+                "{field} needs at least one gtin or category"
+            )));
+        }
+        if self.gtins.len() > 1_000 || self.categories.len() > 1_000 {
+            return Err(InputError::new(format!(
+                "{field} lists at most 1000 gtins and 1000 categories"
+            )));
+        }
+        for g in &self.gtins {
+            validate_gtin(g).map_err(|e| InputError::new(format!("{field}: {g:?}: {e}")))?;
+        }
+        for c in &self.categories {
+            if c.trim().is_empty() || c.len() > 100 {
+                return Err(InputError::new(format!(
+                    "{field}: a category is 1 to 100 bytes"
+                )));
+            }
+        }
+        Ok(())
+    }
+}

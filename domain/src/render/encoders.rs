@@ -1,0 +1,335 @@
+//! The encoders behind [`super::encode`]: `qrcode` for QR (in [`super::qr`]), rxing for the other
+//! 12, each called below its image writer so the matrix has no quiet zone and one cell per module.
+//!
+//! What the rxing writers would add, and how we avoid it:
+//! - 1D writers pad with a margin (9 or 10 modules) and scale to the requested width: we call
+//!   `OneDimensionalCodeWriter::encode_oned`, which returns the bare bar pattern (first and last
+//!   module dark).
+//! - `AztecWriter` scales and adds a margin: we call `aztec_encoder` and take the code's matrix.
+//! - `PDF417Writer` adds 30 modules of white space, draws each row 4 pixels high, scales, and may
+//!   rotate: we run `PDF417::generateBarcodeLogic` and read its barcode matrix, one entry per
+//!   module, and repeat each row [`PDF417_ROW_HEIGHT`] times ourselves.
+//! - Data Matrix: we write the ASCII-encodation codewords ourselves and use rxing only for the
+//!   Reed-Solomon codewords and the module placement (see [`data_matrix`] for why).
+
+use super::validate::too_long;
+use super::{BarcodeMatrix, EcLevel, Symbology, PDF417_ROW_HEIGHT};
+use crate::check::InputError;
+use rxing::common::{BitMatrix, CharacterSet};
+use rxing::datamatrix::encoder::SymbolShapeHint;
+use rxing::oned::{
+    CodaBarWriter, Code128Writer, Code39Writer, Code93Writer, EAN13Writer, EAN8Writer, ITFWriter,
+    OneDimensionalCodeWriter, UPCEWriter,
+};
+use rxing::pdf417::encoder::{Compaction, PDF417};
+
+/// Encodes `text` (already checked by `validate`). Every encoder keeps within its symbology's
+/// limits and reports what does not fit as an [`InputError`]; as a last line of defence a panic in
+/// a third-party encoder is caught here and reported as an error too, so none reaches the caller
+/// (or crosses the FFI boundary).
+pub(super) fn encode(
+    text: &str,
+    symbology: Symbology,
+    ec: EcLevel,
+) -> Result<BarcodeMatrix, InputError> {
+    let run = || match symbology {
+        Symbology::QrCode => super::qr::encode(text, ec),
+        Symbology::Aztec => aztec(text, ec),
+        Symbology::DataMatrix => data_matrix(text),
+        Symbology::Pdf417 => pdf417(text, ec),
+        _ => linear(text, symbology),
+    };
+    // The closures only read `text`; nothing they touch outlives a panic in a broken state.
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(run)).unwrap_or_else(|_| {
+        Err(InputError::new(format!(
+            "{symbology} encoder failed on this payload"
+        )))
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// rxing 2D
+
+fn from_bit_matrix(symbology: Symbology, m: &BitMatrix) -> BarcodeMatrix {
+    let (width, height) = (m.getWidth(), m.getHeight());
+    let mut modules = Vec::with_capacity((width * height) as usize);
+    for y in 0..height {
+        for x in 0..width {
+            modules.push(m.get(x, y));
+        }
+    }
+    BarcodeMatrix {
+        symbology,
+        width,
+        height,
+        modules,
+    }
+}
+
+fn aztec(text: &str, ec: EcLevel) -> Result<BarcodeMatrix, InputError> {
+    use rxing::aztec::encoder::aztec_encoder;
+    let percent = match ec {
+        EcLevel::Low => 23,
+        EcLevel::Medium => 33,
+        EcLevel::Quartile => 50,
+        EcLevel::High => 66,
+    };
+    let encode = |layers: i32| {
+        if text.is_ascii() {
+            aztec_encoder::encode_bytes(text.as_bytes(), percent, layers)
+        } else {
+            aztec_encoder::encode_bytes_with_charset(
+                text.as_bytes(),
+                percent,
+                layers,
+                CharacterSet::UTF8,
+            )
+        }
+        .map_err(|_| too_long(Symbology::Aztec))
+    };
+    let mut code = encode(0)?;
+    if !code.isCompact() && AZTEC_UNREADABLE_LAYERS.contains(&code.getLayers()) {
+        // one layer more (a positive count means a full-range symbol of exactly that many layers)
+        code = encode(code.getLayers() as i32 + 1)?;
+    }
+    Ok(from_bit_matrix(Symbology::Aztec, code.getMatrix()))
+}
+
+/// Full-range Aztec layer counts whose rxing symbols (67 x 67 and 131 x 131, where the outermost
+/// reference grid line falls on the symbol's second module) zxing-cpp reads none of: 0 of 15 in
+/// tests/decode, against every symbol of every other size. We use one layer more.
+const AZTEC_UNREADABLE_LAYERS: [u32; 2] = [12, 27];
+
+/// Data codewords of the largest Data Matrix symbol (144 x 144).
+const DATA_MATRIX_MAX_CODEWORDS: usize = 1558;
+
+/// ASCII encodation (ISO/IEC 16022 5.2.3), the only one we emit: two digits in one codeword
+/// (130 + value), other ASCII as value + 1, bytes 128..=255 as Upper Shift (235) + value - 127.
+const DM_UPPER_SHIFT: u8 = 235;
+/// ECI designator (241) followed by ECI 26 (UTF-8) written as 26 + 1.
+const DM_ECI_UTF8: [u8; 2] = [241, 27];
+/// The first pad codeword; the following ones are randomised (253-state algorithm).
+const DM_PAD: u8 = 129;
+
+/// Data Matrix data codewords of `text` in ASCII encodation (digit pairs 1, other ASCII 1, other
+/// bytes 2), with the UTF-8 ECI in front when the text is not ASCII.
+pub(super) fn data_matrix_codewords(text: &str) -> Vec<u8> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len() + 2);
+    if !text.is_ascii() {
+        out.extend_from_slice(&DM_ECI_UTF8);
+    }
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        match bytes.get(i + 1) {
+            Some(&next) if b.is_ascii_digit() && next.is_ascii_digit() => {
+                out.push(130 + (b - b'0') * 10 + (next - b'0'));
+                i += 2;
+                continue;
+            }
+            _ if b < 128 => out.push(b + 1),
+            _ => out.extend_from_slice(&[DM_UPPER_SHIFT, b - 127]),
+        }
+        i += 1;
+    }
+    out
+}
+
+/// Square symbols only (a rectangular Data Matrix is valid but looks odd on a card), ASCII
+/// encodation, ECI UTF-8 for non-ASCII text; rxing does the Reed-Solomon codewords and the module
+/// placement.
+///
+/// Why ASCII only: rxing's C40 / Text / X12 / EDIFACT paths (both its minimal and its look-ahead
+/// encoder) end some symbols with wrong shift or unlatch sequences, so decoders read the payload
+/// plus stray characters (`DM-BARCODE-VALUE`, `MTAZYMYC/R 17`: 5 of 100 random payloads in
+/// tests/decode), and they panic instead of failing on texts that do not fit. ASCII is the
+/// default encodation every reader starts in; it is optimal for digits (card numbers, rotating
+/// codes) and costs at most one symbol size step for other short texts.
+///
+/// Capacity: 1558 codewords (144 x 144): 3116 digits, 1558 other ASCII characters, 778 bytes of
+/// non-ASCII UTF-8.
+fn data_matrix(text: &str) -> Result<BarcodeMatrix, InputError> {
+    use rxing::datamatrix::encoder::{error_correction, DefaultPlacement, SymbolInfoLookup};
+    let mut data = data_matrix_codewords(text);
+    if data.len() > DATA_MATRIX_MAX_CODEWORDS {
+        return Err(InputError::new(format!(
+            "{} payload is too long: at most {DATA_MATRIX_MAX_CODEWORDS} codewords (about \
+             {DATA_MATRIX_MAX_CODEWORDS} characters, twice as many digits) fit",
+            Symbology::DataMatrix,
+        )));
+    }
+    let fail = |_| too_long(Symbology::DataMatrix);
+    let info = SymbolInfoLookup::new()
+        .lookup_with_shape(data.len() as u32, SymbolShapeHint::FORCE_SQUARE)
+        .map_err(fail)?
+        .ok_or(too_long(Symbology::DataMatrix))?;
+    let capacity = info.getDataCapacity() as usize;
+    if data.len() < capacity {
+        data.push(DM_PAD);
+    }
+    while data.len() < capacity {
+        // 253-state randomising of the pad codewords (ISO/IEC 16022 5.2.3), by 1-based position
+        let position = data.len() as u32 + 1;
+        let pad = u32::from(DM_PAD) + (149 * position) % 253 + 1;
+        data.push(if pad <= 254 { pad } else { pad - 254 } as u8);
+    }
+    let data: String = data.into_iter().map(char::from).collect();
+    let codewords = error_correction::encodeECC200(&data, info).map_err(fail)?;
+    let (data_width, data_height) = (
+        info.getSymbolDataWidth().map_err(fail)?,
+        info.getSymbolDataHeight().map_err(fail)?,
+    );
+    let (width, height) = (
+        info.getSymbolWidth().map_err(fail)?,
+        info.getSymbolHeight().map_err(fail)?,
+    );
+    let mut placement = DefaultPlacement::new(codewords, data_width as usize, data_height as usize);
+    placement.place().map_err(fail)?;
+    // Data regions: each has a finder (solid left and bottom edges) and a clock track (alternating
+    // top and right edges); the symbol is (regions x region size + 2 x regions) each way.
+    let regions_x = (width - data_width) / 2;
+    let regions_y = (height - data_height) / 2;
+    let (region_w, region_h) = (data_width / regions_x, data_height / regions_y);
+    let mut modules = Vec::with_capacity((width * height) as usize);
+    for y in 0..height {
+        let (ry, iy) = (y / (region_h + 2), y % (region_h + 2));
+        for x in 0..width {
+            let (rx, ix) = (x / (region_w + 2), x % (region_w + 2));
+            let dark = if iy == region_h + 1 || ix == 0 {
+                true // bottom and left finder edges
+            } else if iy == 0 {
+                ix % 2 == 0 // top clock track
+            } else if ix == region_w + 1 {
+                iy % 2 == 1 // right clock track
+            } else {
+                placement.getBit(
+                    (rx * region_w + ix - 1) as usize,
+                    (ry * region_h + iy - 1) as usize,
+                )
+            };
+            modules.push(dark);
+        }
+    }
+    Ok(BarcodeMatrix {
+        symbology: Symbology::DataMatrix,
+        width,
+        height,
+        modules,
+    })
+}
+
+/// ISO/IEC 15438 limits of a PDF417 symbol: 3 to 90 rows, 1 to 30 data columns, and at most 928
+/// codewords in all (data, length descriptor, padding and error correction).
+const PDF417_MAX_CODEWORDS: u32 = 928;
+const PDF417_ROWS: std::ops::RangeInclusive<u32> = 3..=90;
+const PDF417_MAX_COLS: u32 = 30;
+
+/// The (columns, rows) of the PDF417 symbol for `data` source codewords and `ec` error-correction
+/// codewords: rxing's choice (the shape closest to ZXing's preferred aspect ratio, ISO/IEC 15438
+/// annex Q row count), restricted to symbols of at most [`PDF417_MAX_CODEWORDS`]. rxing alone
+/// only bounds rows and columns, and pads a 31-to-90-row symbol past 928 codewords, where it
+/// panics (index out of bounds in its codeword table).
+pub(super) fn pdf417_dimensions(data: u32, ec: u32) -> Option<(u32, u32)> {
+    if data + 1 + ec > PDF417_MAX_CODEWORDS {
+        return None;
+    }
+    let ratio = |cols: u32, rows: u32| {
+        // rxing's module width 0.357 mm, row height 2 mm, preferred ratio 3
+        ((f64::from(17 * cols + 69) * 0.357) / (f64::from(rows) * 2.0) - 3.0).abs()
+    };
+    let mut best: Option<(u32, u32)> = None;
+    for cols in 1..=PDF417_MAX_COLS {
+        // ISO/IEC 15438 annex Q
+        let mut rows = (data + 1 + ec) / cols + 1;
+        if cols * rows >= data + 1 + ec + cols {
+            rows -= 1;
+        }
+        if rows < *PDF417_ROWS.start() {
+            break;
+        }
+        if rows > *PDF417_ROWS.end() || cols * rows > PDF417_MAX_CODEWORDS {
+            continue;
+        }
+        // like rxing: a later shape wins ties
+        if best.is_none_or(|(c, r)| ratio(cols, rows) <= ratio(c, r)) {
+            best = Some((cols, rows));
+        }
+    }
+    best
+}
+
+fn pdf417(text: &str, ec: EcLevel) -> Result<BarcodeMatrix, InputError> {
+    use rxing::pdf417::encoder::{pdf_417_error_correction, pdf_417_high_level_encoder};
+    let level = match ec {
+        EcLevel::Low => 2,
+        EcLevel::Medium => 3,
+        EcLevel::Quartile => 4,
+        EcLevel::High => 5,
+    };
+    let encoding = (!text.is_ascii()).then_some(CharacterSet::UTF8);
+    let source =
+        pdf_417_high_level_encoder::encodeHighLevel(text, Compaction::AUTO, encoding, false)
+            .map_err(|_| too_long(Symbology::Pdf417))?;
+    let ec_codewords = pdf_417_error_correction::getErrorCorrectionCodewordCount(level)
+        .map_err(|_| too_long(Symbology::Pdf417))?;
+    let (cols, rows) = pdf417_dimensions(source.chars().count() as u32, ec_codewords)
+        .ok_or(too_long(Symbology::Pdf417))?;
+    let mut encoder = PDF417::new();
+    encoder.setDimensions(cols, cols, rows, rows);
+    encoder.setCompaction(Compaction::AUTO);
+    encoder.setEncoding(encoding);
+    encoder
+        .generateBarcodeLogic(text, level)
+        .map_err(|_| too_long(Symbology::Pdf417))?;
+    let rows = encoder
+        .getBarcodeMatrix()
+        .as_ref()
+        .map(|m| m.getMatrix())
+        .filter(|rows| !rows.is_empty() && !rows[0].is_empty())
+        .ok_or(too_long(Symbology::Pdf417))?;
+    // getMatrix() lists the rows bottom-up (ZXing's writer flips them back).
+    let width = rows[0].len() as u32;
+    let mut modules = Vec::with_capacity(rows.len() * PDF417_ROW_HEIGHT as usize * width as usize);
+    for row in rows.iter().rev() {
+        for _ in 0..PDF417_ROW_HEIGHT {
+            modules.extend(row.iter().map(|&b| b == 1));
+        }
+    }
+    Ok(BarcodeMatrix {
+        symbology: Symbology::Pdf417,
+        width,
+        height: rows.len() as u32 * PDF417_ROW_HEIGHT,
+        modules,
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// 1D
+
+fn linear(text: &str, symbology: Symbology) -> Result<BarcodeMatrix, InputError> {
+    let bars = match symbology {
+        Symbology::Code39 => Code39Writer.encode_oned(text),
+        Symbology::Code93 => Code93Writer.encode_oned(text),
+        Symbology::Code128 => Code128Writer.encode_oned(text),
+        Symbology::Codabar => CodaBarWriter.encode_oned(text),
+        Symbology::Ean8 => EAN8Writer.encode_oned(text),
+        Symbology::Ean13 => EAN13Writer.encode_oned(text),
+        // UPC-A is EAN-13 with a leading 0 (same bars).
+        Symbology::UpcA => EAN13Writer.encode_oned(&format!("0{text}")),
+        Symbology::Itf => ITFWriter.encode_oned(text),
+        Symbology::UpcE => UPCEWriter.encode_oned(text),
+        Symbology::Aztec | Symbology::DataMatrix | Symbology::Pdf417 | Symbology::QrCode => {
+            return Err(InputError::new(format!(
+                "{symbology} is not a linear symbology"
+            )));
+        }
+    }
+    .map_err(|_| InputError::new(format!("{symbology} payload cannot be encoded")))?;
+    Ok(BarcodeMatrix {
+        symbology,
+        width: bars.len() as u32,
+        height: 1,
+        modules: bars,
+    })
+}
