@@ -15,11 +15,10 @@
 // The pure rules live in loyalty-domain; each module is re-exported under its old name so that
 // `loyalty_core::points::X` (bindings, cli, tests) and `crate::points::X` here keep working.
 pub use loyalty_domain::{
-    card, check, formats, gs1, money, points, receipts, reminders, render, wallet,
+    card, check, clock, formats, gs1, money, points, receipts, reminders, render, wallet,
 };
 
 pub mod client;
-pub mod clock;
 mod context;
 pub mod error;
 pub mod log;

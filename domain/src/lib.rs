@@ -23,6 +23,7 @@
 
 pub mod card;
 pub mod check;
+pub mod clock;
 pub mod formats;
 pub mod gs1;
 pub mod money;
@@ -33,4 +34,5 @@ pub mod render;
 pub mod wallet;
 
 pub use check::InputError;
+pub use clock::{Clock, ManualClock, SystemClock};
 pub use money::Money;

@@ -113,7 +113,7 @@ pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use loyalty_core::receipts::validate_gtin;
+    use loyalty_domain::receipts::validate_gtin;
 
     #[test]
     fn card_numbers_are_valid_ean13() {

@@ -144,8 +144,8 @@ impl From<rusqlite::Error> for ApiError {
     }
 }
 
-impl From<loyalty_core::error::InputError> for ApiError {
-    fn from(e: loyalty_core::error::InputError) -> Self {
+impl From<loyalty_domain::check::InputError> for ApiError {
+    fn from(e: loyalty_domain::check::InputError) -> Self {
         ApiError::InvalidInput(e.reason)
     }
 }

@@ -34,8 +34,8 @@ pub use db::DB_FILE;
 pub use error::ApiError;
 pub use model::CONTENT_KINDS;
 
-use loyalty_core::card::{public_key_hex, TotpAlgorithm};
-use loyalty_core::{Clock, SystemClock};
+use loyalty_domain::card::{public_key_hex, TotpAlgorithm};
+use loyalty_domain::{Clock, SystemClock};
 use std::fmt;
 use std::net::SocketAddr;
 use std::path::PathBuf;

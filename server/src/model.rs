@@ -5,8 +5,8 @@
 use crate::error::{ApiError, ApiResult};
 use axum::http::Method;
 use chrono::{DateTime, Utc};
-use loyalty_core::receipts::{LineItem, Receipt};
-use loyalty_core::wallet::VoucherKind;
+use loyalty_domain::receipts::{LineItem, Receipt};
+use loyalty_domain::wallet::VoucherKind;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 

@@ -4,11 +4,11 @@ mod common;
 
 use chrono::Duration;
 use common::*;
-use loyalty_core::card::{
+use loyalty_domain::card::{
     hex_decode, parse_public_key_hex, rotating_code, verify_voucher_code, TotpParams,
 };
-use loyalty_core::receipts::{validate_gtin, Receipt};
-use loyalty_core::wallet::VoucherKind;
+use loyalty_domain::receipts::{validate_gtin, Receipt};
+use loyalty_domain::wallet::VoucherKind;
 use serde_json::{json, Value};
 
 // ---- enrolment and sessions ----------------------------------------------------------------------
@@ -1038,7 +1038,7 @@ async fn content_directory_is_published_at_start() {
         r#"{"recipes": [{"title": "Oysters au gratin"}]}"#,
     )
     .unwrap();
-    let clock = std::sync::Arc::new(loyalty_core::ManualClock::new(t0()));
+    let clock = std::sync::Arc::new(loyalty_domain::ManualClock::new(t0()));
     let mut c = config(dir.path(), &clock);
     c.content_dir = Some(content.path().to_path_buf());
     let server = loyalty_server::start(c.clone()).await.unwrap();
@@ -1848,7 +1848,7 @@ async fn requests_over_the_in_flight_limit_are_shed() {
     // max_in_flight = 1 and a held connection: the server has one request in progress while the
     // next arrives.
     let dir = tempfile::tempdir().unwrap();
-    let clock = std::sync::Arc::new(loyalty_core::ManualClock::new(t0()));
+    let clock = std::sync::Arc::new(loyalty_domain::ManualClock::new(t0()));
     let mut c = config(dir.path(), &clock);
     c.max_in_flight = 1;
     let server = loyalty_server::start(c).await.unwrap();
@@ -1971,7 +1971,7 @@ async fn enrol_from(addr: std::net::SocketAddr, from: [u8; 4], key: Option<Strin
 #[tokio::test]
 async fn enrolment_is_rate_limited_per_client_address() {
     let dir = tempfile::tempdir().unwrap();
-    let clock = std::sync::Arc::new(loyalty_core::ManualClock::new(t0()));
+    let clock = std::sync::Arc::new(loyalty_domain::ManualClock::new(t0()));
     let mut c = common::config(dir.path(), &clock);
     c.enrolments_per_hour = 3;
     let server = loyalty_server::start(c).await.unwrap();

@@ -27,7 +27,7 @@
 //! O(log n): replenishment reads only the last `history` purchase days of each product, and a
 //! product's statistics are computed once per plan however many rules cover it; catalogue
 //! selectors are resolved once per plan; deep links and texts are made only for admitted
-//! notifications. `cargo bench -p loyalty-core --bench reminders` measures 1k/10k/100k lines
+//! notifications. `cargo bench -p loyalty-domain --bench reminders` measures 1k/10k/100k lines
 //! with 500 rules.
 //!
 //! **Incremental.** Indexing the receipts is the only cost that grows with the history; keep a

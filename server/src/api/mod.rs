@@ -32,8 +32,8 @@ use chrono::{DateTime, Utc};
 use ed25519_dalek::SigningKey;
 use feeds::{content, ledger, receipts, vouchers};
 use layers::{json_errors, log_request, method_not_allowed, not_found, shed};
-use loyalty_core::card::TotpAlgorithm;
-use loyalty_core::Clock;
+use loyalty_domain::card::TotpAlgorithm;
+use loyalty_domain::Clock;
 use member::{
     card_secret, claim, enrol, me, new_household_code, put_consents, put_push_token, redemption,
     refresh_session, sign_in, sign_out,
@@ -250,7 +250,7 @@ async fn voucher_key(State(state): State<Shared>) -> Response {
         StatusCode::OK,
         &VoucherKey {
             algorithm: "Ed25519".into(),
-            public_key_hex: loyalty_core::card::hex_encode(&state.public_key),
+            public_key_hex: loyalty_domain::card::hex_encode(&state.public_key),
         },
     )
 }

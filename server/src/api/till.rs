@@ -10,7 +10,7 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::Response;
-use loyalty_core::card::{verify_voucher_code, VoucherRefusal};
+use loyalty_domain::card::{verify_voucher_code, VoucherRefusal};
 
 pub(super) async fn till_scan(
     State(state): State<Shared>,

@@ -7,8 +7,8 @@ use super::{decode_err, fmt_time, next_seq, time_col, Store};
 use crate::error::{ApiError, ApiResult};
 use crate::model::*;
 use chrono::{DateTime, Utc};
-use loyalty_core::points::{EntryKind, EntryStatus, NewEntry};
-use loyalty_core::receipts::Receipt;
+use loyalty_domain::points::{EntryKind, EntryStatus, NewEntry};
+use loyalty_domain::receipts::Receipt;
 use rusqlite::{params, OptionalExtension, Row, Transaction};
 
 impl Store {

@@ -8,8 +8,8 @@ use crate::credentials;
 use crate::error::{ApiError, ApiResult};
 use crate::model::*;
 use chrono::{DateTime, Utc};
-use loyalty_core::card::new_secret;
-use loyalty_core::card::{
+use loyalty_domain::card::new_secret;
+use loyalty_domain::card::{
     hex_encode, validate_card_number, Refusal, TillPolicy, TillVerifier, TotpAlgorithm, TotpParams,
     PAYLOAD_PREFIX,
 };

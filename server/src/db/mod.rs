@@ -32,7 +32,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::model::*;
 use chrono::{DateTime, SecondsFormat, Utc};
 use ed25519_dalek::SigningKey;
-use loyalty_core::card::{parse_signing_key_hex, signing_key_hex};
+use loyalty_domain::card::{parse_signing_key_hex, signing_key_hex};
 use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
 use schema::SCHEMA_VERSION;
 use std::path::Path;
@@ -110,7 +110,7 @@ impl Store {
         if let Some(hex) = self.meta("voucher_signing_key")? {
             return parse_signing_key_hex(&hex).map_err(|e| OpenError::BadKey(e.reason));
         }
-        let key = loyalty_core::card::new_signing_key();
+        let key = loyalty_domain::card::new_signing_key();
         self.set_meta("voucher_signing_key", &signing_key_hex(&key))?;
         Ok(key)
     }

@@ -9,8 +9,8 @@ use crate::credentials;
 use crate::error::{ApiError, ApiResult};
 use crate::model::*;
 use chrono::{DateTime, Utc};
-use loyalty_core::points::NewEntry;
-use loyalty_core::receipts::{Receipt, ReceiptSource};
+use loyalty_domain::points::NewEntry;
+use loyalty_domain::receipts::{Receipt, ReceiptSource};
 use rusqlite::{params, OptionalExtension, Transaction};
 
 impl Store {

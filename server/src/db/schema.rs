@@ -185,7 +185,7 @@ mod tests {
     use crate::db::members::EnrolmentKey;
     use crate::db::DB_FILE;
     use chrono::{DateTime, TimeZone, Utc};
-    use loyalty_core::card::TotpAlgorithm;
+    use loyalty_domain::card::TotpAlgorithm;
     use rusqlite::Connection;
 
     fn t0() -> DateTime<Utc> {

@@ -9,9 +9,9 @@ use crate::error::{ApiError, ApiResult};
 use crate::model::*;
 use chrono::{DateTime, Utc};
 use ed25519_dalek::SigningKey;
-use loyalty_core::card::sign_voucher;
-use loyalty_core::card::VerifiedVoucher;
-use loyalty_core::wallet::{Voucher, VoucherState};
+use loyalty_domain::card::sign_voucher;
+use loyalty_domain::card::VerifiedVoucher;
+use loyalty_domain::wallet::{Voucher, VoucherState};
 use rusqlite::{params, OptionalExtension, Row, Transaction};
 
 impl Store {

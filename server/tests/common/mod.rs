@@ -4,7 +4,7 @@
 #![allow(dead_code)]
 
 use chrono::{DateTime, TimeZone, Utc};
-use loyalty_core::ManualClock;
+use loyalty_domain::ManualClock;
 use loyalty_server::{start, RunningServer, ServerConfig};
 use serde_json::{json, Value};
 use std::net::SocketAddr;
@@ -310,7 +310,7 @@ impl TestServer {
     }
 
     pub fn clock_now(&self) -> DateTime<Utc> {
-        use loyalty_core::Clock;
+        use loyalty_domain::Clock;
         self.clock.now()
     }
 
@@ -368,7 +368,7 @@ pub fn line(name: &str, qty: i64, cents: i64) -> Value {
 
 /// A fresh version-4-shaped idempotency key.
 pub fn key() -> String {
-    loyalty_core::wallet::new_idempotency_key()
+    loyalty_domain::wallet::new_idempotency_key()
 }
 
 /// Folds ledger items (upserts: a later item with the same id replaces the earlier one) into
