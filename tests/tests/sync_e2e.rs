@@ -1397,6 +1397,43 @@ async fn a_server_restored_from_a_backup_is_noticed_and_its_new_entries_arrive()
         .any(|v| v.title == "Later still"));
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_ledger_entry_made_after_a_restore_is_not_taken_for_one_lost_with_it() {
+    let (dir, mut server, proxy, device) = setup(test_config()).await;
+    let member = device.member_id();
+    server.add_points(&member, 100, "Welcome").await;
+    let sync = device.client.sync();
+    sync.sync_now().await.unwrap();
+    server.stop().await;
+    let backup = dir.path().join("backup");
+    copy_dir(&server.data, &backup);
+    server.restart().await;
+    proxy.set_upstream(Some(server.addr));
+    // Entries the device receives, then lost with the restore.
+    server.add_points(&member, 7, "Lost with the restore").await;
+    server
+        .add_points(&member, 8, "Lost with the restore too")
+        .await;
+    sync.sync_now().await.unwrap();
+    server.stop().await;
+    std::fs::remove_dir_all(&server.data).unwrap();
+    copy_dir(&backup, &server.data);
+    server.restart().await;
+    proxy.set_upstream(Some(server.addr));
+    // The restored server's next entry takes the database row of the first lost one (its feed is
+    // now behind the device's cursor, so the device starts the feed over).
+    server.add_points(&member, 40, "After the restore").await;
+    sync.sync_now().await.expect("a sync after the restore");
+    // Before: both were `l_<row>`, so the device kept the lost entry and never showed this one.
+    let entries = device.client.points().entries().unwrap();
+    assert!(
+        entries
+            .iter()
+            .any(|e| e.points == 40 && e.description.as_deref() == Some("After the restore")),
+        "{entries:?}"
+    );
+}
+
 fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
     std::fs::create_dir_all(to).unwrap();
     for e in std::fs::read_dir(from).unwrap() {

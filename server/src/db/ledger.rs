@@ -29,13 +29,52 @@ impl Store {
     }
 }
 
-pub(super) fn ledger_id(rowid: i64) -> String {
-    format!("l_{rowid}")
+/// The public id of a ledger entry: its row id bound to what the entry says.
+///
+/// A bare `l_<rowid>` is reused when the server is restored from a backup (SQLite hands out the
+/// lost row ids again), and a device that kept the lost entry under that id would take the new,
+/// different entry for one it already has and never show it. The entry's unchanging fields (kind,
+/// points, time, reference) are hashed into the id, so a reused row id with other content is a
+/// new id; the same entry keeps its id for its whole life (a claim that confirms it changes only
+/// its claim key and sequence number).
+fn public_ledger_id(
+    rowid: i64,
+    kind: &str,
+    points: i64,
+    at: &str,
+    reference: Option<&str>,
+) -> String {
+    let content = serde_json::json!([rowid, kind, points, at, reference]).to_string();
+    let digest = crate::credentials::sha256_hex(content.as_bytes());
+    format!("l_{rowid}-{}", &digest[..12])
+}
+
+/// The public id of the entry at `rowid` (see [`public_ledger_id`]).
+pub(super) fn ledger_id(tx: &Transaction<'_>, rowid: i64) -> ApiResult<String> {
+    Ok(tx.query_row(
+        "SELECT kind, points, at, reference FROM ledger WHERE id = ?1",
+        [rowid],
+        |r| {
+            Ok(public_ledger_id(
+                rowid,
+                &r.get::<_, String>(0)?,
+                r.get(1)?,
+                &r.get::<_, String>(2)?,
+                r.get::<_, Option<String>>(3)?.as_deref(),
+            ))
+        },
+    )?)
 }
 
 fn ledger_item(r: &Row<'_>) -> ApiResult<LedgerItem> {
     Ok(LedgerItem {
-        id: ledger_id(r.get(0)?),
+        id: public_ledger_id(
+            r.get(0)?,
+            &r.get::<_, String>(1)?,
+            r.get(2)?,
+            &r.get::<_, String>(3)?,
+            r.get::<_, Option<String>>(4)?.as_deref(),
+        ),
         kind: r.get(1)?,
         points: r.get(2)?,
         at: time_col(r, 3)?,
@@ -166,7 +205,7 @@ pub fn claim(
         200,
         &ClaimResult {
             outcome: "confirmed".into(),
-            ledger_id: Some(ledger_id(rowid)),
+            ledger_id: Some(ledger_id(tx, rowid)?),
             reason: None,
         },
     )

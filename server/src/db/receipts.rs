@@ -117,7 +117,7 @@ pub fn till_purchase(
         &PurchaseResult {
             receipt,
             points_earned,
-            ledger_id: ledger.map(ledger_id),
+            ledger_id: ledger.map(|l| ledger_id(tx, l)).transpose()?,
         },
     )
 }
@@ -159,7 +159,7 @@ pub fn import_receipt(
             &PurchaseResult {
                 receipt: stored,
                 points_earned: credit.map_or(0, |c| c.1),
-                ledger_id: credit.map(|c| ledger_id(c.0)),
+                ledger_id: credit.map(|c| ledger_id(tx, c.0)).transpose()?,
             },
         );
     }
@@ -170,7 +170,7 @@ pub fn import_receipt(
         &PurchaseResult {
             receipt: req.receipt,
             points_earned,
-            ledger_id: ledger.map(ledger_id),
+            ledger_id: ledger.map(|l| ledger_id(tx, l)).transpose()?,
         },
     )
 }
