@@ -11,12 +11,11 @@
 //!
 //! Time is injected through [`Clock`]; money is integer minor units; points are integers.
 
+pub mod api;
 pub mod card;
 pub mod check;
-pub mod client;
 pub mod clock;
 mod context;
-pub mod error;
 pub mod formats;
 pub mod gs1;
 pub mod log;
@@ -32,9 +31,14 @@ pub mod sync;
 pub mod wallet;
 mod watch;
 
-pub use client::{LoyaltyClient, PointsApi, ReceiptsApi, WalletApi};
+// The public error, also under its old path `loyalty_core::error`.
+pub use api::error;
+pub use api::{ApiError, ApiResult};
+pub use api::{
+    CardApi, LoyaltyClient, PointsApi, ReceiptsApi, Redemption, RemindersApi, SyncApi, TillCard,
+    WalletApi, WarrantyItem, CARD_SECRET_KEY,
+};
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use error::{ApiError, ApiResult};
 pub use money::Money;
 pub use runtime::TaskHandle;
-pub use sync::{SyncApi, SyncConfig, SyncReport, SyncState, SyncStatus};
+pub use sync::{SyncConfig, SyncReport, SyncState, SyncStatus};

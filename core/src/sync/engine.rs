@@ -10,8 +10,8 @@ use super::{
     Enrolment, Failure, SyncNotice, SyncNoticeKind, SyncPhase, SyncReport, SyncState, SyncStatus,
     HOUSEHOLD_SECRET_KEY, REFRESH_SECRET_KEY, TOKEN_SECRET_KEY,
 };
+use crate::api::error::{ApiError, ApiResult};
 use crate::context::{secret_store_failed, Context};
-use crate::error::{ApiError, ApiResult};
 use crate::log::{log_at, LogLevel};
 use crate::reminders::Consent;
 use crate::secrets::SecretStore;
@@ -36,7 +36,7 @@ fn secrets(ctx: &Context) -> ApiResult<&Arc<dyn SecretStore>> {
     })
 }
 
-pub(super) fn secret_string(ctx: &Context, key: &str) -> ApiResult<Option<String>> {
+pub(crate) fn secret_string(ctx: &Context, key: &str) -> ApiResult<Option<String>> {
     let Some(store) = ctx.secrets.as_ref() else {
         return Ok(None);
     };
@@ -46,13 +46,13 @@ pub(super) fn secret_string(ctx: &Context, key: &str) -> ApiResult<Option<String
         .and_then(|b| String::from_utf8(b).ok()))
 }
 
-pub(super) fn signed_in(ctx: &Context) -> ApiResult<bool> {
+pub(crate) fn signed_in(ctx: &Context) -> ApiResult<bool> {
     Ok(ctx.store.sync_account()?.is_some() && secret_string(ctx, TOKEN_SECRET_KEY)?.is_some())
 }
 
 /// The state with counters read from the store now (errors read as zero: a closed store has
 /// nothing to show).
-pub(super) fn snapshot(ctx: &Context, service: &SyncService, status: SyncStatus) -> SyncState {
+pub(crate) fn snapshot(ctx: &Context, service: &SyncService, status: SyncStatus) -> SyncState {
     let stuck_after = service.config().stuck_after;
     let outbox = ctx.store.outbox().unwrap_or_default();
     SyncState {
@@ -187,7 +187,7 @@ impl From<Failure> for Stop {
 
 // ---- one sync ----------------------------------------------------------------------------------
 
-pub(super) async fn sync(
+pub(crate) async fn sync(
     ctx: Arc<Context>,
     service: Arc<SyncService>,
     cancel: Cancel,
@@ -1024,7 +1024,7 @@ async fn card_after_sign_in(
     }
 }
 
-pub(super) async fn enrol(
+pub(crate) async fn enrol(
     ctx: Arc<Context>,
     service: Arc<SyncService>,
     cancel: Cancel,
@@ -1103,7 +1103,7 @@ pub(super) async fn enrol(
     finish_enrolment(&ctx, &service, result)
 }
 
-pub(super) async fn join(
+pub(crate) async fn join(
     ctx: Arc<Context>,
     service: Arc<SyncService>,
     cancel: Cancel,
@@ -1180,7 +1180,7 @@ pub(super) async fn join(
     finish_enrolment(&ctx, &service, result)
 }
 
-pub(super) async fn sign_out(
+pub(crate) async fn sign_out(
     ctx: Arc<Context>,
     service: Arc<SyncService>,
     cancel: Cancel,
