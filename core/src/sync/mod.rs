@@ -14,7 +14,7 @@
 //!   with [`ApiError::Unauthorized`].
 //! - **Order of a sync**: the member card (if the device has none yet), the outbox (oldest first:
 //!   redemptions and claims), then the ledger, voucher and receipt feeds. Each page is applied
-//!   with its cursor in one store transaction (see `store::sync` for the reconciliation rules).
+//!   with its cursor in one store transaction (see `store::feeds` for the reconciliation rules).
 //! - **Cancellation**: [`SyncApi::cancel`] stops syncs in flight promptly; pages already applied
 //!   stay applied, nothing is half-applied.
 //! - **Secrets**: the bearer token and the household code are kept in the app's
