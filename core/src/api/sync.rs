@@ -5,8 +5,8 @@ use crate::context::Context;
 use crate::runtime::TaskHandle;
 use crate::store::{PushRegistration, SyncAccount};
 use crate::sync::{
-    engine, Enrolment, PushPlatform, SyncConfig, SyncListener, SyncReport, SyncService, SyncState,
-    HOUSEHOLD_SECRET_KEY,
+    engine, enrolment, Enrolment, PushPlatform, SyncConfig, SyncListener, SyncReport, SyncService,
+    SyncState, HOUSEHOLD_SECRET_KEY,
 };
 use crate::wallet::OutboxItem;
 use std::sync::Arc;
@@ -81,8 +81,14 @@ impl SyncApi {
     ) -> ApiResult<Enrolment> {
         let (ctx, service) = (self.ctx.clone(), self.service.clone());
         let cancel = self.service.cancel_token();
-        self.spawn(engine::enrol(ctx, service, cancel, base_url, display_name))
-            .await
+        self.spawn(enrolment::enrol(
+            ctx,
+            service,
+            cancel,
+            base_url,
+            display_name,
+        ))
+        .await
     }
 
     /// Signs this device in as a second device of an existing membership, with the household
@@ -96,8 +102,14 @@ impl SyncApi {
     ) -> ApiResult<Enrolment> {
         let (ctx, service) = (self.ctx.clone(), self.service.clone());
         let cancel = self.service.cancel_token();
-        self.spawn(engine::join(ctx, service, cancel, base_url, household_code))
-            .await
+        self.spawn(enrolment::join(
+            ctx,
+            service,
+            cancel,
+            base_url,
+            household_code,
+        ))
+        .await
     }
 
     /// Syncs now: sends the outbox, then applies the ledger, voucher and receipt feeds. A
@@ -127,7 +139,7 @@ impl SyncApi {
     pub async fn sign_out(&self) -> ApiResult<()> {
         let (ctx, service) = (self.ctx.clone(), self.service.clone());
         let cancel = self.service.cancel_token();
-        self.spawn(engine::sign_out(ctx, service, cancel)).await
+        self.spawn(enrolment::sign_out(ctx, service, cancel)).await
     }
 
     /// This device's push token (from FCM or APNs; call again whenever the platform gives a new

@@ -368,11 +368,11 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::money::Money;
     use crate::points::PointsError;
+    use crate::receipts::{LineItem, ReceiptSource};
     use crate::store::{ClaimVerdict, SyncAccount};
     use crate::wallet::RedemptionOutcome;
-    use crate::money::Money;
-    use crate::receipts::{LineItem, ReceiptSource};
     use crate::wallet::VoucherKind;
     use chrono::{Duration, TimeZone};
 

@@ -22,8 +22,12 @@
 
 mod content;
 pub(crate) mod engine;
+pub(crate) mod enrolment;
+mod feeds;
 mod http;
+mod outbox;
 mod retry;
+mod settings;
 mod wire;
 
 pub use http::validate_base_url;
