@@ -1,13 +1,18 @@
 //! Loyalty Core: the whole loyalty domain for a retailer's customer app, with no FFI.
 //!
-//! Layers (data flows downward only):
-//! - [`client`]: the public facade, one [`LoyaltyClient`] with sub-APIs `card()`, `points()`,
-//!   `wallet()`, `receipts()`.
-//! - domain modules [`card`], [`render`], [`points`], [`wallet`], [`receipts`]: pure logic over
-//!   data and a `now`; [`secrets`]: the app's keystore behind a trait.
+//! Floors, each standing only on those below it (checked by `tests/arrows.rs`):
+//! - domain modules [`card`], [`render`], [`points`], [`wallet`], [`receipts`], [`reminders`],
+//!   [`formats`], [`money`], [`gs1`], [`check`]: pure logic over data and a `now`; the leaves
+//!   [`clock`], [`secrets`] (the app's keystore behind a trait), [`log`], [`runtime`] (the
+//!   client's one tokio runtime and [`TaskHandle`]).
 //! - [`store`]: the sled database (typed trees, schema version and migrations, transactions, flush).
-//! - [`sync`]: the retailer's server over HTTPS (reqwest, rustls, one tokio runtime per client):
-//!   enrolment, the outbox, delta feeds, retries, cancellation, an observable state.
+//! - `context`: what one client stands on (store, clock, secrets, rules, runtime).
+//! - [`sync`]: the retailer's server over HTTPS (reqwest, rustls): enrolment, the outbox, delta
+//!   feeds, settings, retries, cancellation, an observable state; it takes the context, never the
+//!   facade.
+//! - `watch`: value listeners over the store's topics.
+//! - [`api`]: the public facade, one [`LoyaltyClient`] with sub-APIs `card()`, `points()`,
+//!   `wallet()`, `receipts()`, `reminders()`, `sync()`, and the public error [`ApiError`].
 //!
 //! Time is injected through [`Clock`]; money is integer minor units; points are integers.
 

@@ -637,7 +637,7 @@ async fn two_devices_of_a_household_redeem_the_same_voucher_offline() {
     assert_eq!(notice.kind, SyncNoticeKind::VoucherUsedElsewhere);
     assert_eq!(notice.voucher_id, v1);
     assert_eq!(notice.voucher_title, "Free coffee");
-    let voucher_code = phone.client.store().voucher(&v1).unwrap().unwrap().code;
+    let voucher_code = phone.client.wallet().get(&v1).unwrap().code;
     let texts: Vec<String> = ["nl-BE", "fr-BE", "en"]
         .iter()
         .map(|l| notice.text(l))

@@ -29,7 +29,7 @@ pub struct WarrantyItem {
 impl ReceiptsApi {
     /// Calls `listener` with every receipt (as [`ReceiptsApi::all`]) now, then after each change
     /// (a receipt added here or by a sync), until the handle is dropped or the client is closed.
-    /// Called like the balance listener ([`PointsApi::add_listener`]).
+    /// Called like the balance listener ([`PointsApi::add_listener`](super::PointsApi::add_listener)).
     pub fn add_listener(
         &self,
         listener: Box<dyn Fn(Vec<Receipt>) + Send + Sync>,

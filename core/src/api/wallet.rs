@@ -89,7 +89,7 @@ impl WalletApi {
     /// Calls `listener` with every voucher (as [`WalletApi::all`]) now, then after each change
     /// to the wallet (a voucher added, a redemption begun or resolved, a sync), until the handle
     /// is dropped or the client is closed. Called like the balance listener
-    /// ([`PointsApi::add_listener`]). A voucher that merely expires with time is no change: read
+    /// ([`PointsApi::add_listener`](super::PointsApi::add_listener)). A voucher that merely expires with time is no change: read
     /// [`WalletApi::usable_now`] when the screen shows.
     pub fn add_listener(
         &self,

@@ -4,7 +4,7 @@
 //! - **One tokio runtime per client**, created at first use (multi-thread, 2 workers, threads
 //!   named `loyalty-sync`). Every network call runs on it: the async functions here spawn onto it
 //!   and await the result, so they can be awaited from any executor (uniffi's async exports
-//!   included) and never need the caller's reactor. [`SyncApi::runtime_handle`] gives the handle
+//!   included) and never need the caller's reactor. [`SyncApi::runtime_handle`](crate::SyncApi::runtime_handle) gives the handle
 //!   for bindings that prefer to spawn themselves.
 //! - **HTTP**: reqwest over rustls (ring, the bundled webpki root store); `https` only, plain
 //!   `http` to loopback only; a timeout per request and a deadline per sync; answers size-capped.
@@ -15,7 +15,7 @@
 //! - **Order of a sync**: the member card (if the device has none yet), the outbox (oldest first:
 //!   redemptions and claims), then the ledger, voucher and receipt feeds. Each page is applied
 //!   with its cursor in one store transaction (see `store::feeds` for the reconciliation rules).
-//! - **Cancellation**: [`SyncApi::cancel`] stops syncs in flight promptly; pages already applied
+//! - **Cancellation**: [`SyncApi::cancel`](crate::SyncApi::cancel) stops syncs in flight promptly; pages already applied
 //!   stay applied, nothing is half-applied.
 //! - **Secrets**: the bearer token and the household code are kept in the app's
 //!   [`SecretStore`](crate::secrets::SecretStore), never in the database, errors or logs.
@@ -211,7 +211,7 @@ impl SyncNotice {
 /// What one sync did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SyncReport {
-    /// Stopped by [`SyncApi::cancel`]: what was applied before stays applied.
+    /// Stopped by [`SyncApi::cancel`](crate::SyncApi::cancel): what was applied before stays applied.
     pub cancelled: bool,
     /// Outbox items the server answered (or a feed resolved).
     pub outbox_resolved: u32,
