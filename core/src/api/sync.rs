@@ -5,8 +5,8 @@ use crate::context::Context;
 use crate::runtime::TaskHandle;
 use crate::store::{PushRegistration, SyncAccount};
 use crate::sync::{
-    engine, enrolment, Enrolment, PushPlatform, SyncConfig, SyncListener, SyncReport, SyncService,
-    SyncState, HOUSEHOLD_SECRET_KEY,
+    engine, enrolment, session, Enrolment, PushPlatform, SyncConfig, SyncListener, SyncReport,
+    SyncService, SyncState, HOUSEHOLD_SECRET_KEY,
 };
 use crate::wallet::OutboxItem;
 use std::sync::Arc;
@@ -68,7 +68,7 @@ impl SyncApi {
 
     /// Whether an account and its token are on this device.
     pub fn is_signed_in(&self) -> ApiResult<bool> {
-        engine::signed_in(&self.ctx)
+        session::signed_in(&self.ctx)
     }
 
     /// Creates a new membership on the server at `base_url`, signs this device in, and enrols
@@ -160,7 +160,7 @@ impl SyncApi {
 
     /// The household code kept at enrolment (to show the shopper when adding a device).
     pub fn household_code(&self) -> ApiResult<Option<String>> {
-        engine::secret_string(&self.ctx, HOUSEHOLD_SECRET_KEY)
+        session::secret_string(&self.ctx, HOUSEHOLD_SECRET_KEY)
     }
 
     /// The account this device syncs with (server and member id), if it is signed in or was.

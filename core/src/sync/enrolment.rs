@@ -1,8 +1,8 @@
 //! Enrolment: a new membership, joining a household, fetching the member card, signing out.
 
-use super::engine::{blocking, publish, secret_string, secrets, Session, Stop};
 use super::http::validate_base_url;
 use super::retry::{Cancel, Safety};
+use super::session::{blocking, publish, secret_string, secrets, Session, Stop};
 use super::wire;
 use super::SyncService;
 use super::{

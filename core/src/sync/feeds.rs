@@ -3,8 +3,8 @@
 //! checked by `content.rs` and applied only whole.
 
 use super::content;
-use super::engine::{blocking, Session, Stop};
 use super::retry::Safety;
+use super::session::{blocking, Session, Stop};
 use super::wire::{self, Page};
 use super::{Failure, SyncReport};
 use crate::api::error::ApiError;

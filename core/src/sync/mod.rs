@@ -27,6 +27,7 @@ mod feeds;
 mod http;
 mod outbox;
 mod retry;
+pub(crate) mod session;
 mod settings;
 mod wire;
 
@@ -304,7 +305,7 @@ impl SyncService {
     /// The state now: the last status published, counters read afresh from the store.
     pub(crate) fn state(&self, ctx: &Context) -> SyncState {
         let status = self.state.borrow().status.clone();
-        engine::snapshot(ctx, self, status)
+        session::snapshot(ctx, self, status)
     }
 
     /// Publishes `fresh` (if it differs) and subscribes to the states after it.

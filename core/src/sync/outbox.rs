@@ -1,8 +1,8 @@
 //! Draining the outbox: offline redemptions and point claims sent oldest first, each with its
 //! idempotency key; the answers settle them.
 
-use super::engine::{blocking, Session, Stop};
 use super::retry::Safety;
+use super::session::{blocking, Session, Stop};
 use super::wire::{self, ClaimOutcomeWire, RedemptionOutcomeWire};
 use super::{Failure, SyncNotice, SyncNoticeKind, SyncReport};
 use crate::api::error::ApiError;

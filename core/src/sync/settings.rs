@@ -1,8 +1,8 @@
 //! Settings up and down: the consent and push token this device changed, sent; the consent
 //! changed elsewhere, taken.
 
-use super::engine::{blocking, Session, Stop};
 use super::retry::Safety;
+use super::session::{blocking, Session, Stop};
 use super::wire;
 use super::{Failure, SyncReport};
 use crate::log::{log_at, LogLevel};
