@@ -24,7 +24,7 @@
 use super::ledger::{append_one, read_balance};
 use super::outbox::settle;
 use super::receipts::{gtin_index_keys, time_index_key};
-use super::schema::{KEY_BALANCE, KEY_LEDGER_NEXT};
+use super::schema::{server_key, KEY_BALANCE, KEY_LEDGER_NEXT};
 use super::vouchers::set_voucher;
 use super::{get, tx_get, tx_get_u64, tx_put, Store, StoreError, Tree};
 use crate::points::{EntryKind, EntryStatus, LedgerEntry, NewEntry};
@@ -102,10 +102,6 @@ pub struct PageApplied {
     /// Outbox items the page resolved (a redemption answered by another device's, a claim
     /// confirmed by the server's ledger).
     pub resolved_outbox: u32,
-}
-
-pub(super) fn server_key(id: &str) -> Vec<u8> {
-    id.as_bytes().to_vec()
 }
 
 impl Store {

@@ -1,9 +1,8 @@
 //! Offline work in the store's outbox: point claims queued with their own idempotency key, and
 //! the server's answers settling outbox items (redemptions, claims) and their pending entries.
 
-use super::feeds::server_key;
 use super::ledger::{append_one, read_balance};
-use super::schema::{KEY_BALANCE, KEY_LEDGER_NEXT, KEY_OUTBOX_NEXT};
+use super::schema::{server_key, KEY_BALANCE, KEY_LEDGER_NEXT, KEY_OUTBOX_NEXT};
 use super::vouchers::set_voucher;
 use super::{abort, decode, tx_get, tx_get_u64, tx_put, Store, StoreError, Tree, TxResult};
 use crate::points::{Balance, EntryKind, EntryStatus, LedgerEntry, NewEntry, PointsError};
