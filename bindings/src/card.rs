@@ -398,7 +398,7 @@ impl From<ImportedCard> for card::ImportedCard {
 /// The card: member card codes and imported cards.
 #[derive(uniffi::Object)]
 pub struct Card {
-    pub(crate) api: core::client::CardApi,
+    pub(crate) api: core::CardApi,
 }
 
 #[uniffi::export]

@@ -353,7 +353,7 @@ pub enum PushOutcome {
 /// Reminders: the plan of local notifications and what shapes it.
 #[derive(uniffi::Object)]
 pub struct Reminders {
-    pub(crate) api: core::client::RemindersApi,
+    pub(crate) api: core::RemindersApi,
 }
 
 #[uniffi::export]

@@ -271,7 +271,7 @@ impl ListenerHandle {
 /// Sync with the retailer's server.
 #[derive(uniffi::Object)]
 pub struct SyncService {
-    pub(crate) api: engine::SyncApi,
+    pub(crate) api: core::SyncApi,
 }
 
 #[uniffi::export]

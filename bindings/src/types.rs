@@ -639,8 +639,8 @@ pub struct WarrantyItem {
     pub warranty_until: SystemTime,
 }
 
-impl From<loyalty_core::client::WarrantyItem> for WarrantyItem {
-    fn from(w: loyalty_core::client::WarrantyItem) -> Self {
+impl From<loyalty_core::WarrantyItem> for WarrantyItem {
+    fn from(w: loyalty_core::WarrantyItem) -> Self {
         Self {
             receipt_id: w.receipt_id,
             gtin: w.gtin,

@@ -5,7 +5,6 @@ use crate::codes::{draw, TotpParamArgs};
 use crate::{parse_hex, parse_symbology, DrawArgs, HexBytes};
 use clap::{Args, Subcommand, ValueEnum};
 use loyalty_core::card::{hex_encode, new_secret, GoogleRotatingBarcode, ImportedCard, TotpParams};
-use loyalty_core::client::CARD_SECRET_KEY;
 use loyalty_core::formats::google_loyalty_object::{
     loyalty_object, LoyaltyObjectInput, ObjectBarcode,
 };
@@ -15,6 +14,7 @@ use loyalty_core::formats::pkpass::{
 use loyalty_core::render::{self, Symbology};
 use loyalty_core::secrets::SecretStore;
 use loyalty_core::LoyaltyClient;
+use loyalty_core::CARD_SECRET_KEY;
 use serde_json::json;
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -51,7 +51,7 @@ pub fn run(ctx: &Ctx, a: SyncArgs) -> CliResult<Output> {
             let report = sync.sync_now_blocking()?;
             Ok(Output::new(report_json(&report), report_text(&report)))
         }
-        SyncCommand::Status => status(&client, &sync),
+        SyncCommand::Status => status(&sync),
     }
 }
 
@@ -168,12 +168,9 @@ fn status_text(s: &SyncStatus) -> String {
     }
 }
 
-fn status(client: &LoyaltyClient, sync: &SyncApi) -> CliResult<Output> {
+fn status(sync: &SyncApi) -> CliResult<Output> {
     let state: SyncState = sync.state();
-    let account = client
-        .store()
-        .sync_account()
-        .map_err(|e| CliError::storage(e.to_string()))?;
+    let account = sync.account()?;
     let outbox = sync.outbox()?;
     let items: Vec<Value> = outbox
         .iter()

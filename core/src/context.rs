@@ -2,9 +2,9 @@
 //! store, the programme rules and the one runtime. The facade ([`crate::LoyaltyClient`]) and the
 //! sync both take a `&Context`; neither reaches the other through it.
 
+use crate::api::error::{ApiError, ApiResult};
 use crate::card::{self, MemberCard, TotpParams};
 use crate::clock::Clock;
-use crate::error::{ApiError, ApiResult};
 use crate::points::ProgrammeRules;
 use crate::reminders::ReceiptIndex;
 use crate::runtime::Runtime;

@@ -1,14 +1,18 @@
 //! Loyalty Core: the whole loyalty domain for a retailer's customer app, with no FFI.
 //!
-//! Layers (data flows downward only):
-//! - [`client`]: the public facade, one [`LoyaltyClient`] with sub-APIs `card()`, `points()`,
-//!   `wallet()`, `receipts()`.
+//! Floors, each standing only on those below it (checked by `tests/arrows.rs`):
 //! - domain modules [`card`], [`render`], [`points`], [`wallet`], [`receipts`], [`reminders`],
-//!   [`formats`]: pure logic over data and a `now`, in the `loyalty-domain` crate and re-exported
-//!   here; [`secrets`]: the app's keystore behind a trait.
+//!   [`formats`], [`money`], [`gs1`], [`check`], [`clock`]: pure logic over data and a `now`, in
+//!   the `loyalty-domain` crate and re-exported here; the leaves [`secrets`] (the app's keystore
+//!   behind a trait), [`log`], [`runtime`] (the client's one tokio runtime and [`TaskHandle`]).
 //! - [`store`]: the sled database (typed trees, schema version and migrations, transactions, flush).
-//! - [`sync`]: the retailer's server over HTTPS (reqwest, rustls, one tokio runtime per client):
-//!   enrolment, the outbox, delta feeds, retries, cancellation, an observable state.
+//! - `context`: what one client stands on (store, clock, secrets, rules, runtime).
+//! - [`sync`]: the retailer's server over HTTPS (reqwest, rustls): enrolment, the outbox, delta
+//!   feeds, settings, retries, cancellation, an observable state; it takes the context, never the
+//!   facade.
+//! - `watch`: value listeners over the store's topics.
+//! - [`api`]: the public facade, one [`LoyaltyClient`] with sub-APIs `card()`, `points()`,
+//!   `wallet()`, `receipts()`, `reminders()`, `sync()`, and the public error [`ApiError`].
 //!
 //! Time is injected through [`Clock`]; money is integer minor units; points are integers.
 
@@ -18,9 +22,8 @@ pub use loyalty_domain::{
     card, check, clock, formats, gs1, money, points, receipts, reminders, render, wallet,
 };
 
-pub mod client;
+pub mod api;
 mod context;
-pub mod error;
 pub mod log;
 pub mod runtime;
 pub mod secrets;
@@ -28,9 +31,14 @@ pub mod store;
 pub mod sync;
 mod watch;
 
-pub use client::{LoyaltyClient, PointsApi, ReceiptsApi, WalletApi};
+// The public error, also under its old path `loyalty_core::error`.
+pub use api::error;
+pub use api::{ApiError, ApiResult};
+pub use api::{
+    CardApi, LoyaltyClient, PointsApi, ReceiptsApi, Redemption, RemindersApi, SyncApi, TillCard,
+    WalletApi, WarrantyItem, CARD_SECRET_KEY,
+};
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use error::{ApiError, ApiResult};
 pub use money::Money;
 pub use runtime::TaskHandle;
-pub use sync::{SyncApi, SyncConfig, SyncReport, SyncState, SyncStatus};
+pub use sync::{SyncConfig, SyncReport, SyncState, SyncStatus};

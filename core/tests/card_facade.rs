@@ -30,7 +30,7 @@ fn enrol_show_and_verify_at_the_till() {
     card.enrol(CARD, SECRET, TotpParams::default()).unwrap();
     // The secret is in the secret store, not in the database files.
     assert!(secrets
-        .get(loyalty_core::client::CARD_SECRET_KEY)
+        .get(loyalty_core::CARD_SECRET_KEY)
         .unwrap()
         .is_some());
     for entry in walk(dir.path()) {

@@ -323,7 +323,7 @@ fn main() {
     let report = sync.sync_now_blocking().expect("drain");
     let (t, peak) = m.stop();
     assert_eq!(report.outbox_resolved as usize, ids.len());
-    assert!(device.client.store().outbox().unwrap().is_empty());
+    assert!(device.client.sync().outbox().unwrap().is_empty());
     assert!(wallet
         .all()
         .unwrap()

@@ -21,7 +21,7 @@
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use loyalty_core::points::{Balance, EntryKind, EntryStatus, LedgerEntry, ProgrammeRules};
 use loyalty_core::receipts::Receipt;
-use loyalty_core::store::DB_DIR_NAME;
+use loyalty_core::store::{Store, DB_DIR_NAME};
 use loyalty_core::wallet::{OutboxItem, OutboxOperation, RedemptionOutcome, Voucher, VoucherState};
 use loyalty_core::{LoyaltyClient, ManualClock};
 use loyalty_tests::crash::{Ack, Line, Op};
@@ -867,8 +867,15 @@ fn check_run(
              files in the database directory: {files:?}"
             )
         })?;
-    let result = check_store(model, stats, run, &client, in_flight);
     client
+        .close()
+        .map_err(|e| format!("closing the reopened client failed: {e}"))?;
+    drop(client);
+    // The client hands out no store: the checks read the database itself, the client closed.
+    let store =
+        Store::open(data).map_err(|e| format!("opening the store to check it failed: {e}"))?;
+    let result = check_store(model, stats, run, &store, in_flight);
+    store
         .close()
         .map_err(|e| format!("closing the checked store failed: {e}"))?;
     result
@@ -878,16 +885,12 @@ fn check_store(
     model: &mut Model,
     stats: &mut Stats,
     run: usize,
-    client: &LoyaltyClient,
+    store: &Store,
     in_flight: Option<&Op>,
 ) -> Result<(), String> {
-    let store = client.store();
     let read = |what: &str, e: &dyn std::fmt::Display| format!("reading {what} failed: {e}");
     let actual = Actual {
-        entries: client
-            .points()
-            .entries()
-            .map_err(|e| read("the ledger", &e))?,
+        entries: store.ledger_entries().map_err(|e| read("the ledger", &e))?,
         vouchers: store
             .vouchers()
             .map_err(|e| read("the vouchers", &e))?
@@ -926,8 +929,8 @@ fn check_store(
     }
 
     let mut problems = Vec::new();
-    compare(model, &actual, client, &mut problems);
-    invariants(&actual, client, &mut problems);
+    compare(model, &actual, store, &mut problems);
+    invariants(&actual, store, &mut problems);
     stats.facts_checked +=
         model.entries.len() + model.vouchers.len() + model.outbox.len() + model.receipts.len();
     if problems.is_empty() {
@@ -944,7 +947,7 @@ fn check_store(
 }
 
 /// The store against the model: nothing acknowledged lost, nothing unexplained added.
-fn compare(model: &Model, actual: &Actual, client: &LoyaltyClient, problems: &mut Vec<String>) {
+fn compare(model: &Model, actual: &Actual, store: &Store, problems: &mut Vec<String>) {
     let n = model.entries.len().max(actual.entries.len());
     for i in 0..n {
         let seq = i as u64 + 1;
@@ -981,7 +984,7 @@ fn compare(model: &Model, actual: &Actual, client: &LoyaltyClient, problems: &mu
         problems,
     );
     for (id, expected) in &model.receipts {
-        match client.store().receipt(id) {
+        match store.receipt(id) {
             Ok(Some(r)) if &r == expected => {}
             Ok(Some(r)) => problems.push(format!(
                 "receipt {id} differs ({}):\n    expected {expected:?}\n    found    {r:?}",
@@ -1007,7 +1010,7 @@ fn compare(model: &Model, actual: &Actual, client: &LoyaltyClient, problems: &mu
                 .collect::<Vec<_>>(),
         ));
     }
-    match client.store().receipt_count() {
+    match store.receipt_count() {
         Ok(c) if c == model.receipts.len() => {}
         Ok(c) => problems.push(format!(
             "{c} receipts stored, the model has {}",
@@ -1015,7 +1018,7 @@ fn compare(model: &Model, actual: &Actual, client: &LoyaltyClient, problems: &mu
         )),
         Err(e) => problems.push(format!("counting receipts failed: {e}")),
     }
-    match client.points().balance() {
+    match store.balance() {
         Ok(b) if b == Balance::from_entries(&model.entries) => {}
         Ok(b) => problems.push(format!(
             "stored balance {b:?}, the model's ledger sums to {:?}",
@@ -1054,7 +1057,7 @@ fn diff_maps<K: Ord + std::fmt::Debug, V: PartialEq + std::fmt::Debug>(
 }
 
 /// Consistency of the store on its own, whatever the model says.
-fn invariants(actual: &Actual, client: &LoyaltyClient, problems: &mut Vec<String>) {
+fn invariants(actual: &Actual, store: &Store, problems: &mut Vec<String>) {
     // The ledger: contiguous, reversal links both ways, balance = sum.
     for (i, e) in actual.entries.iter().enumerate() {
         if e.seq != i as u64 + 1 {
@@ -1081,7 +1084,7 @@ fn invariants(actual: &Actual, client: &LoyaltyClient, problems: &mut Vec<String
             }
         }
     }
-    if let Err(e) = client.points().verify() {
+    if let Err(e) = store.verify_balance() {
         problems.push(format!(
             "verify(): the balance disagrees with the ledger: {e}"
         ));
@@ -1126,7 +1129,7 @@ fn invariants(actual: &Actual, client: &LoyaltyClient, problems: &mut Vec<String
     }
     // The usable index lists exactly the vouchers stored as available.
     let long_ago = Utc.with_ymd_and_hms(2000, 1, 1, 0, 0, 0).unwrap();
-    match client.store().vouchers_expiring_within(long_ago, 200 * 366) {
+    match store.vouchers_expiring_within(long_ago, 200 * 366) {
         Ok(listed) => {
             let listed: BTreeSet<String> = listed.into_iter().map(|v| v.id).collect();
             let available: BTreeSet<String> = actual

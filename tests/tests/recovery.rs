@@ -59,7 +59,7 @@ async fn a_damaged_database_keeps_the_offline_redemption_and_sends_it_once() {
     device.client.sync().set_config(config).unwrap();
     // Still signed in, with the offline redemption waiting under the same key.
     assert_eq!(device.member_id(), member);
-    let outbox = device.client.store().outbox().unwrap();
+    let outbox = device.client.sync().outbox().unwrap();
     assert_eq!(outbox.len(), 1);
     assert_eq!(outbox[0].idempotency_key, key);
 

@@ -84,7 +84,7 @@ async fn offline_work(server: &Server, device: &Device) -> Vec<String> {
         .earn_offline(17, "r_offline", Some("Purchase offline".into()))
         .unwrap();
     assert_eq!(e.status, EntryStatus::Pending);
-    assert_eq!(device.client.store().outbox().unwrap().len(), 3);
+    assert_eq!(device.client.sync().outbox().unwrap().len(), 3);
     ids
 }
 
@@ -637,7 +637,7 @@ async fn two_devices_of_a_household_redeem_the_same_voucher_offline() {
     assert_eq!(notice.kind, SyncNoticeKind::VoucherUsedElsewhere);
     assert_eq!(notice.voucher_id, v1);
     assert_eq!(notice.voucher_title, "Free coffee");
-    let voucher_code = phone.client.store().voucher(&v1).unwrap().unwrap().code;
+    let voucher_code = phone.client.wallet().get(&v1).unwrap().code;
     let texts: Vec<String> = ["nl-BE", "fr-BE", "en"]
         .iter()
         .map(|l| notice.text(l))
@@ -667,7 +667,7 @@ async fn two_devices_of_a_household_redeem_the_same_voucher_offline() {
     for d in [&phone, &tablet] {
         assert!(redeemed(d, &v1));
         assert!(redeemed(d, &v2));
-        assert!(d.client.store().outbox().unwrap().is_empty());
+        assert!(d.client.sync().outbox().unwrap().is_empty());
         assert_eq!(d.client.points().verify().unwrap().confirmed, 500);
         assert_mirrors(&server, d).await;
     }
@@ -1021,7 +1021,7 @@ async fn refused_items_are_kept_reported_stuck_and_retried() {
     assert_eq!((report.outbox_failed, report.outbox_resolved), (1, 2));
     let state = sync.state();
     assert_eq!((state.pending_outbox, state.stuck_outbox), (1, 1));
-    assert_eq!(device.client.store().outbox().unwrap()[0].attempts, 3);
+    assert_eq!(device.client.sync().outbox().unwrap()[0].attempts, 3);
     let report = sync.sync_now().await.unwrap();
     assert_eq!(report.outbox_resolved, 1);
     assert_eq!(sync.state().stuck_outbox, 0);
@@ -1039,7 +1039,7 @@ async fn exhausted_retries_end_in_a_network_error_and_keep_the_outbox() {
     let sync = device.client.sync();
     let err = sync.sync_now().await.unwrap_err();
     assert!(matches!(err, ApiError::Network { .. }), "{err:?}");
-    let outbox = device.client.store().outbox().unwrap();
+    let outbox = device.client.sync().outbox().unwrap();
     assert_eq!(outbox.len(), 3);
     assert_eq!(
         outbox[0].attempts, 1,

@@ -12,20 +12,21 @@
 
 use crate::log::{log_at, LogLevel};
 mod cards;
-mod changes;
 mod keep;
-pub use changes::Topic;
+mod topics;
 pub use keep::KEEP_FILE_NAME;
+pub use topics::Topic;
 mod ledger;
 mod receipts;
 mod reminders;
 pub use reminders::{ContentFeed, ReminderKey, StoredFeed};
+mod account;
+mod feeds;
+mod outbox;
 pub mod schema;
-mod sync;
-pub use sync::{
-    ClaimVerdict, Feed, PageApplied, PendingEnrolment, PushPlatform, PushRegistration,
-    ServerLedgerEntry, ServerVoucher, ServerVoucherState, SyncAccount,
-};
+pub use account::{PendingEnrolment, PushPlatform, PushRegistration, SyncAccount};
+pub use feeds::{Feed, PageApplied, ServerLedgerEntry, ServerVoucher, ServerVoucherState};
+pub use outbox::ClaimVerdict;
 mod vouchers;
 
 use crate::check::InputError;
@@ -202,7 +203,7 @@ pub struct Store {
     /// Single writer: every read-check-write sequence holds it, so transactions never race.
     writer: Mutex<()>,
     /// Bumped after each commit, for listeners.
-    changes: changes::Changes,
+    changes: topics::Changes,
 }
 
 impl std::fmt::Debug for Store {
@@ -278,7 +279,7 @@ impl Store {
             path,
             state: RwLock::new(Some(open)),
             writer: Mutex::new(()),
-            changes: changes::Changes::new(),
+            changes: topics::Changes::new(),
         })
     }
 

@@ -128,6 +128,11 @@ pub(super) fn usable_key(v: &Voucher) -> Vec<u8> {
     concat(&[&time_key(v.valid_until), v.id.as_bytes()])
 }
 
+/// Key of a server ledger id in the server-ledger index (its value: the local sequence number).
+pub(super) fn server_key(id: &str) -> Vec<u8> {
+    id.as_bytes().to_vec()
+}
+
 /// Version 1 → 2: materialise the balance and build the indexes from the records.
 fn migrate_1_to_2(open: &Open) -> Result<(), StoreError> {
     let entries: Vec<LedgerEntry> = values(open.tree(Tree::Ledger).iter())?;

@@ -4,7 +4,7 @@
 
 use super::retry::{parse_retry_after, Retrier, Safety};
 use super::SyncConfig;
-use crate::error::{ApiError, ApiResult};
+use crate::api::error::{ApiError, ApiResult};
 use chrono::{DateTime, Utc};
 use reqwest::header::{HeaderValue, AUTHORIZATION, CONTENT_TYPE, IF_NONE_MATCH, RETRY_AFTER};
 use reqwest::{Method, StatusCode, Url};

@@ -42,7 +42,10 @@ fun remindersTests() {
     test("dog food: a reminder before the predicted run-out, with its reason; dismissed, it is gone") {
         withReminders("2026-05-15T12:00:00Z") { client, _ ->
             val r = client.reminders()
-            r.setRulesJson("""{"version": 1, "rules": [{"id": "dog-food", "kind": "replenishment", "products": {"categories": ["pet food"]}, "lead_days": 3}]}""")
+            // lead_percent 0 pins the reminder to lead_days before the run-out (the default, 100,
+            // leaves the day to the next-shop model: for a shopper who buys nothing but dog food,
+            // every shop is a dog-food shop and it would remind today).
+            r.setRulesJson("""{"version": 1, "rules": [{"id": "dog-food", "kind": "replenishment", "products": {"categories": ["pet food"]}, "lead_days": 3, "lead_percent": 0}]}""")
             listOf("2026-01-05", "2026-02-01", "2026-03-02", "2026-03-30", "2026-04-27").forEachIndexed { i, day ->
                 client.receipts().add(purchase("r$i", "${day}T10:00:00Z", DOG, "Dog food 12 kg", "Pet food"))
             }

@@ -12,6 +12,7 @@ use loyalty_core::card::{public_key_hex, sign_voucher, SigningKey};
 use loyalty_core::money::Money;
 use loyalty_core::points::{EntryKind, EntryStatus, LedgerEntry, ProgrammeRules};
 use loyalty_core::receipts::{LineItem, Receipt, ReceiptSource};
+use loyalty_core::store::Store;
 use loyalty_core::wallet::{RedemptionOutcome, Voucher, VoucherKind, VoucherState};
 use loyalty_core::{ApiError, LoyaltyClient, ManualClock};
 use loyalty_tests::crash::{Ack, Line, Op};
@@ -72,6 +73,20 @@ fn main() -> ExitCode {
         return ExitCode::from(2);
     };
     let clock = Arc::new(ManualClock::new(start));
+    // The vouchers as stored (states as written, not as seen at some time), read from the store
+    // itself before the client opens it: the client hands no store out.
+    let stored = Store::open(&dir).and_then(|store| {
+        let vouchers = store.vouchers()?;
+        store.close()?;
+        Ok(vouchers)
+    });
+    let vouchers = match stored {
+        Ok(v) => v,
+        Err(e) => {
+            emit(&Line::Fatal(format!("open failed: {}", ApiError::from(e))));
+            return ExitCode::from(3);
+        }
+    };
     let client = match LoyaltyClient::open(&dir, ProgrammeRules::default(), clock.clone(), None) {
         Ok(c) => c,
         Err(e) => {
@@ -86,7 +101,7 @@ fn main() -> ExitCode {
         return ExitCode::from(3);
     }
     emit(&Line::Open);
-    let mut worker = match Worker::load(client, clock, seed, run, start) {
+    let mut worker = match Worker::load(client, vouchers, clock, seed, run, start) {
         Ok(w) => w,
         Err(e) => {
             emit(&Line::Fatal(format!(
@@ -122,19 +137,14 @@ struct Worker {
 impl Worker {
     fn load(
         client: LoyaltyClient,
+        vouchers: Vec<Voucher>,
         clock: Arc<ManualClock>,
         seed: u64,
         run: u64,
         start: DateTime<Utc>,
     ) -> Result<Self, ApiError> {
         let entries = client.points().entries()?;
-        let vouchers = client
-            .store()
-            .vouchers()
-            .map_err(ApiError::from)?
-            .into_iter()
-            .map(|v| (v.id.clone(), v))
-            .collect();
+        let vouchers = vouchers.into_iter().map(|v| (v.id.clone(), v)).collect();
         Ok(Self {
             client,
             clock,

@@ -461,12 +461,7 @@ impl Device {
     }
 
     pub fn member_id(&self) -> String {
-        self.client
-            .store()
-            .sync_account()
-            .unwrap()
-            .unwrap()
-            .member_id
+        self.client.sync().account().unwrap().unwrap().member_id
     }
 }
 

@@ -1,13 +1,13 @@
-//! Sync bookkeeping in the store:
+//! The server's feeds in the store (the account is in `account.rs`, offline claims and settling
+//! answers in `outbox.rs`):
 //!
-//! - the account this device syncs with (`meta`: base URL and member id; the bearer token is in
-//!   the app's secret store, never here), the delta cursor of each feed and the last sync time;
+//! - the delta cursor of each feed and the last sync time;
 //! - the index of server ledger ids ([`Tree::ServerLedger`]): a re-delivered entry is applied once;
-//! - offline point claims, queued in the outbox with their own idempotency key;
+//! - the records of a page as the server sent them, checked ([`ServerLedgerEntry`],
+//!   [`ServerVoucher`]): the store's input, so they live here (the sync's JSON is `sync/wire.rs`);
 //! - applying one page of server changes **together with its cursor in one transaction**, so the
 //!   cursor only moves once everything before it is applied, and a crash or a cancellation never
-//!   leaves a page half-applied;
-//! - settling outbox items with the server's answers.
+//!   leaves a page half-applied.
 //!
 //! Reconciliation rules (the server is the source of truth for points and vouchers; the device
 //! for what it did offline until the server has answered):
@@ -22,80 +22,17 @@
 //! - A receipt is stored once; the server's version replaces a different local one.
 
 use super::ledger::{append_one, read_balance};
+use super::outbox::settle;
 use super::receipts::{gtin_index_keys, time_index_key};
-use super::schema::{KEY_BALANCE, KEY_LEDGER_NEXT, KEY_OUTBOX_NEXT};
+use super::schema::{server_key, KEY_BALANCE, KEY_LEDGER_NEXT};
 use super::vouchers::set_voucher;
-use super::{abort, decode, get, tx_get, tx_get_u64, tx_put, Store, StoreError, Tree, TxResult};
-use crate::points::{Balance, EntryKind, EntryStatus, LedgerEntry, NewEntry, PointsError};
+use super::{get, tx_get, tx_get_u64, tx_put, Store, StoreError, Tree};
+use crate::points::{EntryKind, EntryStatus, LedgerEntry, NewEntry};
 use crate::receipts::Receipt;
-use crate::wallet::{self, OutboxItem, OutboxOperation, RedemptionOutcome, Voucher, VoucherState};
+use crate::wallet::{OutboxOperation, Voucher, VoucherState};
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
-use sled::transaction::TransactionalTree;
 
-const KEY_ACCOUNT: &[u8] = b"sync_account";
-const KEY_PENDING_ENROLMENT: &[u8] = b"sync_pending_enrolment";
 const KEY_LAST_SYNCED: &[u8] = b"sync_last_synced_at";
-const KEY_PUSH: &[u8] = b"sync_push_registration";
-const KEY_PUSH_UNSENT: &[u8] = b"sync_push_registration_unsent";
-
-/// Which push service a device token belongs to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum PushPlatform {
-    /// Firebase Cloud Messaging.
-    Android,
-    /// Apple Push Notification service.
-    Ios,
-}
-
-/// This device's push token, registered with the server by the sync. `Debug` hides the token.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PushRegistration {
-    pub platform: PushPlatform,
-    pub token: String,
-}
-
-impl std::fmt::Debug for PushRegistration {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PushRegistration")
-            .field("platform", &self.platform)
-            .field("token", &"<redacted>")
-            .finish()
-    }
-}
-
-/// Where this device syncs, and as whom (no secret: the token is in the secret store).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SyncAccount {
-    pub base_url: String,
-    pub member_id: String,
-}
-
-/// An enrolment that may have reached the server without its answer being stored here: the
-/// Idempotency-Key it is sent with, kept from before the first attempt until the device is
-/// signed in, so that every retry — within one attempt to enrol, or after the app was killed —
-/// gets the member the first request created instead of a second one. Valid for one server and
-/// one display name. `Debug` shows neither the key nor the name.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PendingEnrolment {
-    pub base_url: String,
-    pub key: String,
-    pub display_name: Option<String>,
-}
-
-impl std::fmt::Debug for PendingEnrolment {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PendingEnrolment")
-            .field("base_url", &self.base_url)
-            .field("key", &"<redacted>")
-            .field(
-                "display_name",
-                &self.display_name.as_ref().map(|_| "<redacted>"),
-            )
-            .finish()
-    }
-}
 
 /// The server's delta feeds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -167,133 +104,7 @@ pub struct PageApplied {
     pub resolved_outbox: u32,
 }
 
-/// The server's answer to a claim.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ClaimVerdict {
-    /// Credited as the server's ledger entry `ledger_id`.
-    Confirmed {
-        ledger_id: String,
-    },
-    Rejected,
-}
-
-/// A pending claim as read from the outbox.
-#[derive(Debug, Clone)]
-struct PendingClaim {
-    item_seq: u64,
-    key: String,
-    entry_seq: u64,
-    points: i64,
-    reference: String,
-}
-
-fn server_key(id: &str) -> Vec<u8> {
-    id.as_bytes().to_vec()
-}
-
-/// Moves a pending entry to `verdict`, keeping the balance in step.
-fn settle(
-    ledger: &TransactionalTree,
-    balance: &mut Balance,
-    entry: &mut LedgerEntry,
-    verdict: EntryStatus,
-) -> TxResult<()> {
-    balance.apply(entry.points, entry.status, -1);
-    balance.apply(entry.points, verdict, 1);
-    entry.status = verdict;
-    tx_put(ledger, &entry.seq.to_be_bytes(), entry)
-}
-
 impl Store {
-    // ---- account, cursors, last sync ---------------------------------------------------------
-
-    pub fn sync_account(&self) -> Result<Option<SyncAccount>, StoreError> {
-        self.with(|o| get(o.tree(Tree::Meta), KEY_ACCOUNT))
-    }
-
-    pub fn set_sync_account(&self, account: &SyncAccount) -> Result<(), StoreError> {
-        let _w = self.writer();
-        self.transact(&[Tree::Meta], |t| tx_put(&t[0], KEY_ACCOUNT, account))
-    }
-
-    /// Signs the device in: stores the account and forgets the pending enrolment, in one
-    /// transaction (a crash leaves either both as they were, or the device signed in).
-    ///
-    /// A push token this device has is queued again: the server keeps one per session.
-    pub fn sign_in(&self, account: &SyncAccount) -> Result<(), StoreError> {
-        let _w = self.writer();
-        self.transact(&[Tree::Meta], |t| {
-            tx_put(&t[0], KEY_ACCOUNT, account)?;
-            t[0].remove(KEY_PENDING_ENROLMENT)?;
-            if let Some(push) = t[0].get(KEY_PUSH)? {
-                t[0].insert(KEY_PUSH_UNSENT, push)?;
-            }
-            Ok(())
-        })
-    }
-
-    /// Keeps this device's push token and queues it for the server (unless it is the one
-    /// already registered).
-    pub fn set_push_registration(&self, push: &PushRegistration) -> Result<(), StoreError> {
-        let _w = self.writer();
-        self.transact(&[Tree::Meta], |t| {
-            let current: Option<PushRegistration> = tx_get(&t[0], KEY_PUSH)?;
-            let queued = t[0].get(KEY_PUSH_UNSENT)?.is_some();
-            if current.as_ref() != Some(push) || queued {
-                tx_put(&t[0], KEY_PUSH, push)?;
-                tx_put(&t[0], KEY_PUSH_UNSENT, push)?;
-            }
-            Ok(())
-        })
-    }
-
-    /// The push token the server has not been given yet.
-    pub fn push_registration_unsent(&self) -> Result<Option<PushRegistration>, StoreError> {
-        self.with(|o| get(o.tree(Tree::Meta), KEY_PUSH_UNSENT))
-    }
-
-    /// The server has `push`: unqueue it, unless another token was set meanwhile.
-    pub fn push_registration_sent(&self, push: &PushRegistration) -> Result<(), StoreError> {
-        let _w = self.writer();
-        self.transact(&[Tree::Meta], |t| {
-            let queued: Option<PushRegistration> = tx_get(&t[0], KEY_PUSH_UNSENT)?;
-            if queued.as_ref() == Some(push) {
-                t[0].remove(KEY_PUSH_UNSENT)?;
-            }
-            Ok(())
-        })
-    }
-
-    /// The enrolment kept from an attempt that was not completed, if any.
-    pub fn pending_enrolment(&self) -> Result<Option<PendingEnrolment>, StoreError> {
-        self.with(|o| get(o.tree(Tree::Meta), KEY_PENDING_ENROLMENT))
-    }
-
-    /// The enrolment to send to `base_url` for `display_name`: the pending one when it is for
-    /// the same server and name, else a new one with a fresh key (a UUID v4) that replaces it.
-    /// Stored (and flushed) before it is returned, so the key outlives a crash of the app.
-    pub fn begin_enrolment(
-        &self,
-        base_url: &str,
-        display_name: Option<&str>,
-    ) -> Result<PendingEnrolment, StoreError> {
-        let _w = self.writer();
-        if let Some(pending) = self.pending_enrolment()? {
-            if pending.base_url == base_url && pending.display_name.as_deref() == display_name {
-                return Ok(pending);
-            }
-        }
-        let pending = PendingEnrolment {
-            base_url: base_url.to_string(),
-            key: wallet::new_idempotency_key(),
-            display_name: display_name.map(str::to_string),
-        };
-        self.transact(&[Tree::Meta], |t| {
-            tx_put(&t[0], KEY_PENDING_ENROLMENT, &pending)
-        })?;
-        Ok(pending)
-    }
-
     /// The cursor to continue `feed` from; `None`: from the beginning.
     pub fn sync_cursor(&self, feed: Feed) -> Result<Option<String>, StoreError> {
         self.with(|o| get(o.tree(Tree::Meta), feed.cursor_key()))
@@ -330,97 +141,6 @@ impl Store {
                 .collect()
         })
     }
-
-    fn pending_claims(&self) -> Result<Vec<PendingClaim>, StoreError> {
-        Ok(self
-            .outbox()?
-            .into_iter()
-            .filter_map(|i| match i.operation {
-                OutboxOperation::ClaimPoints {
-                    entry_seq,
-                    points,
-                    reference,
-                    ..
-                } => Some(PendingClaim {
-                    item_seq: i.seq,
-                    key: i.idempotency_key,
-                    entry_seq,
-                    points,
-                    reference,
-                }),
-                OutboxOperation::RedeemVoucher { .. } => None,
-            })
-            .collect())
-    }
-
-    // ---- offline claims ----------------------------------------------------------------------
-
-    /// Points earned offline for the receipt `reference`: a pending earn entry and its claim in
-    /// the outbox, in one transaction. A second claim for the same receipt, or one for a receipt
-    /// already credited in the ledger, is refused.
-    pub fn begin_claim(
-        &self,
-        points: i64,
-        reference: &str,
-        description: Option<String>,
-        now: DateTime<Utc>,
-    ) -> Result<(LedgerEntry, OutboxItem), StoreError> {
-        let mut entry = NewEntry::earn(points, true).with_reference(reference);
-        entry.description = description;
-        entry.validate()?;
-        crate::check::non_empty("receipt id", reference, 128)?;
-        let key = wallet::new_idempotency_key();
-        let _w = self.writer();
-        if self
-            .pending_claims()?
-            .iter()
-            .any(|c| c.reference == reference)
-        {
-            return Err(PointsError::AlreadyClaimed.into());
-        }
-        let credited = self.with(|o| {
-            for kv in o.tree(Tree::Ledger).iter() {
-                let (_, v) = kv?;
-                let e: LedgerEntry = decode(&v)?;
-                if e.kind == EntryKind::Earn
-                    && e.status != EntryStatus::Rejected
-                    && e.reference.as_deref() == Some(reference)
-                {
-                    return Ok(true);
-                }
-            }
-            Ok(false)
-        })?;
-        if credited {
-            return Err(PointsError::AlreadyClaimed.into());
-        }
-        self.transact(&[Tree::Meta, Tree::Ledger, Tree::Outbox], |t| {
-            let (meta, ledger, outbox) = (&t[0], &t[1], &t[2]);
-            let mut balance = read_balance(meta)?;
-            let seq = tx_get_u64(meta, KEY_LEDGER_NEXT)?.max(1);
-            let written = append_one(ledger, &mut balance, seq, &entry, now)?;
-            let item_seq = tx_get_u64(meta, KEY_OUTBOX_NEXT)?.max(1);
-            let item = OutboxItem {
-                seq: item_seq,
-                idempotency_key: key.clone(),
-                operation: OutboxOperation::ClaimPoints {
-                    entry_seq: seq,
-                    points,
-                    reference: reference.to_string(),
-                    earned_at: now,
-                },
-                created_at: now,
-                attempts: 0,
-            };
-            tx_put(outbox, &item_seq.to_be_bytes(), &item)?;
-            meta.insert(KEY_LEDGER_NEXT, &(seq + 1).to_be_bytes())?;
-            meta.insert(KEY_OUTBOX_NEXT, &(item_seq + 1).to_be_bytes())?;
-            tx_put(meta, KEY_BALANCE, &balance)?;
-            Ok((written, item))
-        })
-    }
-
-    // ---- applying pages ----------------------------------------------------------------------
 
     /// Applies one page of the ledger feed and moves its cursor, in one transaction.
     pub fn apply_ledger_page(
@@ -639,120 +359,16 @@ impl Store {
             },
         )
     }
-
-    // ---- outbox answers ----------------------------------------------------------------------
-
-    /// Counts a failed attempt at an outbox item (`permanent`: the server refused the request as
-    /// such, so it counts as `stuck_after` failures at once). Returns the item as updated, or
-    /// `None` when it is no longer in the outbox.
-    pub fn note_outbox_failure(
-        &self,
-        item_seq: u64,
-        permanent: bool,
-        stuck_after: u32,
-    ) -> Result<Option<OutboxItem>, StoreError> {
-        let _w = self.writer();
-        self.transact(&[Tree::Outbox], |t| {
-            let Some(mut item) = tx_get::<OutboxItem>(&t[0], &item_seq.to_be_bytes())? else {
-                return Ok(None);
-            };
-            item.attempts = item.attempts.saturating_add(1);
-            if permanent {
-                item.attempts = item.attempts.max(stuck_after);
-            }
-            tx_put(&t[0], &item_seq.to_be_bytes(), &item)?;
-            Ok(Some(item))
-        })
-    }
-
-    /// The server answered a redemption: the voucher leaves `Redeeming` and the item leaves the
-    /// outbox, in one transaction. `redeemed_at`: the server's time of the redemption, used when
-    /// another device redeemed it first. `false` when the item was already resolved.
-    pub fn resolve_redemption(
-        &self,
-        item_seq: u64,
-        voucher_id: &str,
-        outcome: RedemptionOutcome,
-        redeemed_at: Option<DateTime<Utc>>,
-        now: DateTime<Utc>,
-    ) -> Result<bool, StoreError> {
-        let _w = self.writer();
-        self.transact(&[Tree::Vouchers, Tree::VoucherUsable, Tree::Outbox], |t| {
-            let (vouchers, usable, outbox) = (&t[0], &t[1], &t[2]);
-            if outbox.remove(&item_seq.to_be_bytes())?.is_none() {
-                return Ok(false);
-            }
-            let Some(old) = tx_get::<Voucher>(vouchers, voucher_id.as_bytes())? else {
-                return Ok(true);
-            };
-            if !matches!(old.state, VoucherState::Redeeming { .. }) {
-                // A page already gave it the server's state.
-                return Ok(true);
-            }
-            let mut v = old.clone();
-            wallet::complete_redemption(&mut v, outcome, now).or_else(abort)?;
-            if let (RedemptionOutcome::AlreadyRedeemed, Some(at)) = (outcome, redeemed_at) {
-                v.state = VoucherState::Redeemed { at };
-            }
-            set_voucher(vouchers, usable, Some(&old), &v)?;
-            Ok(true)
-        })
-    }
-
-    /// The server answered a claim: the pending entry is settled (once: a server entry already
-    /// counted locally supersedes it) and the item leaves the outbox, in one transaction.
-    /// `false` when the item was already resolved.
-    pub fn resolve_claim(&self, item_seq: u64, verdict: &ClaimVerdict) -> Result<bool, StoreError> {
-        let _w = self.writer();
-        self.transact(
-            &[Tree::Meta, Tree::Ledger, Tree::ServerLedger, Tree::Outbox],
-            |t| {
-                let (meta, ledger, index, outbox) = (&t[0], &t[1], &t[2], &t[3]);
-                let Some(item) = tx_get::<OutboxItem>(outbox, &item_seq.to_be_bytes())? else {
-                    return Ok(false);
-                };
-                outbox.remove(&item_seq.to_be_bytes())?;
-                let OutboxOperation::ClaimPoints { entry_seq, .. } = item.operation else {
-                    return abort(StoreError::Corrupt(
-                        "an outbox item is not the claim it was sent as".into(),
-                    ));
-                };
-                let Some(mut pending) = tx_get::<LedgerEntry>(ledger, &entry_seq.to_be_bytes())?
-                else {
-                    return abort(PointsError::EntryNotFound);
-                };
-                if pending.status != EntryStatus::Pending {
-                    // Settled by a page already (the server's entry arrived first).
-                    return Ok(true);
-                }
-                let mut balance = read_balance(meta)?;
-                let verdict = match verdict {
-                    ClaimVerdict::Confirmed { ledger_id } => {
-                        match index.get(server_key(ledger_id))? {
-                            Some(local) if super::be_u64(&local) != entry_seq => {
-                                EntryStatus::Rejected
-                            }
-                            _ => {
-                                index.insert(server_key(ledger_id), &entry_seq.to_be_bytes())?;
-                                EntryStatus::Confirmed
-                            }
-                        }
-                    }
-                    ClaimVerdict::Rejected => EntryStatus::Rejected,
-                };
-                settle(ledger, &mut balance, &mut pending, verdict)?;
-                tx_put(meta, KEY_BALANCE, &balance)?;
-                Ok(true)
-            },
-        )
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::money::Money;
+    use crate::points::PointsError;
     use crate::receipts::{LineItem, ReceiptSource};
+    use crate::store::{ClaimVerdict, SyncAccount};
+    use crate::wallet::RedemptionOutcome;
     use crate::wallet::VoucherKind;
     use chrono::{Duration, TimeZone};
 

@@ -1,0 +1,253 @@
+//! Reminders: the plan of local notifications and what it depends on.
+
+use super::error::{ApiError, ApiResult};
+use crate::check::InputError;
+use crate::context::Context;
+use crate::points::{self};
+use crate::reminders::{
+    self as engine, Catalogue, Delivered, Feedback, Plan, PlanInput, PushOutcome, ReceiptIndex,
+    RuleSet, Settings,
+};
+use crate::store::ReminderKey;
+use chrono::{DateTime, Utc};
+use std::sync::Arc;
+
+/// Reminders: rules and catalogue (data from the server), the shopper's settings, the app's
+/// context, feedback and delivered history, and the plan of local notifications.
+#[derive(Clone)]
+pub struct RemindersApi {
+    pub(super) ctx: Arc<Context>,
+}
+
+/// Received push messages kept for later plans, at most this many (oldest dropped first).
+const MAX_KEPT_PUSHES: usize = 200;
+/// Delivered history kept for caps and duplicates, at most this many entries.
+const MAX_HISTORY: usize = 2_000;
+
+impl RemindersApi {
+    /// Replaces the reminder rules (versioned JSON, validated first).
+    pub fn set_rules_json(&self, json: &str) -> ApiResult<()> {
+        RuleSet::from_json(json)?;
+        Ok(self
+            .ctx
+            .store
+            .set_reminder_value(ReminderKey::Rules, &json.to_string())?)
+    }
+
+    /// Replaces the catalogue: recalls, recipes, post-purchase content (versioned JSON).
+    pub fn set_catalogue_json(&self, json: &str) -> ApiResult<()> {
+        Catalogue::from_json(json)?;
+        Ok(self
+            .ctx
+            .store
+            .set_reminder_value(ReminderKey::Catalogue, &json.to_string())?)
+    }
+
+    fn rules(&self) -> ApiResult<RuleSet> {
+        match self
+            .ctx
+            .store
+            .reminder_value::<String>(ReminderKey::Rules)?
+        {
+            Some(json) => Ok(RuleSet::from_json(&json)?),
+            None => Ok(RuleSet::default()),
+        }
+    }
+
+    fn catalogue(&self) -> ApiResult<Catalogue> {
+        match self
+            .ctx
+            .store
+            .reminder_value::<String>(ReminderKey::Catalogue)?
+        {
+            Some(json) => Ok(Catalogue::from_json(&json)?),
+            None => Ok(Catalogue::default()),
+        }
+    }
+
+    pub fn settings(&self) -> ApiResult<Settings> {
+        Ok(self
+            .ctx
+            .store
+            .reminder_value(ReminderKey::Settings)?
+            .unwrap_or_default())
+    }
+
+    /// Replaces the settings. A change of consent is also queued for the retailer's server
+    /// (the next sync sends it), in the same transaction.
+    pub fn set_settings(&self, settings: Settings) -> ApiResult<()> {
+        settings.validate()?;
+        let json = |v: serde_json::Result<serde_json::Value>| {
+            v.map_err(|_| ApiError::Internal {
+                reason: "the settings could not be encoded".into(),
+            })
+        };
+        let mut values = vec![(
+            ReminderKey::Settings,
+            json(serde_json::to_value(&settings))?,
+        )];
+        if self.settings()?.consent != settings.consent {
+            values.push((
+                ReminderKey::ConsentUnsent,
+                json(serde_json::to_value(settings.consent))?,
+            ));
+        }
+        Ok(self.ctx.store.set_reminder_values(&values)?)
+    }
+
+    pub fn context(&self) -> ApiResult<engine::Context> {
+        Ok(self
+            .ctx
+            .store
+            .reminder_value(ReminderKey::Context)?
+            .unwrap_or_default())
+    }
+
+    /// What the app knows of the shopper's situation: UTC offset, forecast, other signals.
+    pub fn set_context(&self, context: engine::Context) -> ApiResult<()> {
+        context.validate()?;
+        Ok(self
+            .ctx
+            .store
+            .set_reminder_value(ReminderKey::Context, &context)?)
+    }
+
+    fn add_feedback(&self, feedback: Feedback) -> ApiResult<()> {
+        self.ctx
+            .store
+            .update_reminder_value(ReminderKey::Feedback, |all: &mut Vec<Feedback>| {
+                all.push(feedback.clone())
+            })?;
+        Ok(())
+    }
+
+    /// "Not interested": this notification is never planned again.
+    pub fn dismiss(&self, id: &str) -> ApiResult<()> {
+        non_empty_id(id)?;
+        self.add_feedback(Feedback::Dismissed { id: id.into() })
+    }
+
+    /// "Remind me later": not before `until`.
+    pub fn snooze(&self, id: &str, until: DateTime<Utc>) -> ApiResult<()> {
+        non_empty_id(id)?;
+        if until <= self.ctx.now() {
+            return Err(InputError::new("snooze until a time in the future").into());
+        }
+        self.add_feedback(Feedback::Snoozed {
+            id: id.into(),
+            until,
+        })
+    }
+
+    /// "Stop these": nothing from this rule any more (safety notices excepted).
+    pub fn mute_rule(&self, rule_id: &str) -> ApiResult<()> {
+        non_empty_id(rule_id)?;
+        self.add_feedback(Feedback::MutedRule {
+            rule_id: rule_id.into(),
+        })
+    }
+
+    /// The app showed this notification now (counts for caps and is not planned again).
+    pub fn mark_delivered(&self, notification: &engine::PlannedNotification) -> ApiResult<()> {
+        let delivered = Delivered {
+            id: notification.id.clone(),
+            at: self.ctx.now(),
+            category: notification.category,
+        };
+        self.ctx.store.update_reminder_value(
+            ReminderKey::History,
+            |all: &mut Vec<Delivered>| {
+                all.push(delivered.clone());
+                if all.len() > MAX_HISTORY {
+                    let excess = all.len() - MAX_HISTORY;
+                    all.drain(..excess);
+                }
+            },
+        )?;
+        Ok(())
+    }
+
+    /// The plan of local notifications now: replace everything scheduled before with it, and
+    /// plan again at `recompute_at` or when receipts, vouchers, settings or context change.
+    pub fn plan(&self) -> ApiResult<Plan> {
+        self.with_input(|input, index| Ok(engine::plan_with_index(input, index)?))
+    }
+
+    /// Passes a push payload from the retailer through the same policy. A message to show is
+    /// kept for later plans (so caps and duplicates count it).
+    pub fn receive_push(&self, json: &str) -> ApiResult<PushOutcome> {
+        let message = engine::parse_push(json)?;
+        let outcome =
+            self.with_input(|input, index| Ok(engine::evaluate_push(&message, input, index)?))?;
+        if matches!(outcome, PushOutcome::Show(_)) {
+            let raw = message.to_json();
+            self.ctx.store.update_reminder_value(
+                ReminderKey::Pushes,
+                |all: &mut Vec<String>| {
+                    all.push(raw.clone());
+                    if all.len() > MAX_KEPT_PUSHES {
+                        let excess = all.len() - MAX_KEPT_PUSHES;
+                        all.drain(..excess);
+                    }
+                },
+            )?;
+        }
+        Ok(outcome)
+    }
+
+    /// Gathers everything a plan depends on and runs `f` with the receipt index.
+    fn with_input<T>(
+        &self,
+        f: impl FnOnce(&PlanInput<'_>, &ReceiptIndex) -> ApiResult<T>,
+    ) -> ApiResult<T> {
+        let store = &self.ctx.store;
+        let now = self.ctx.now();
+        let rules = self.rules()?;
+        let catalogue = self.catalogue()?;
+        let settings = self.settings()?;
+        let context = self.context()?;
+        let feedback: Vec<Feedback> = store
+            .reminder_value(ReminderKey::Feedback)?
+            .unwrap_or_default();
+        let history: Vec<Delivered> = store
+            .reminder_value(ReminderKey::History)?
+            .unwrap_or_default();
+        let pushes = store
+            .reminder_value::<Vec<String>>(ReminderKey::Pushes)?
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|raw| engine::parse_push(raw).ok())
+            .collect::<Vec<_>>();
+        let vouchers = store.vouchers()?;
+        let entries = store.ledger_entries()?;
+        let tier =
+            (!entries.is_empty()).then(|| points::tier_status(&entries, &self.ctx.rules, now));
+        let enrolled_at = store.member_card()?.map(|c| c.enrolled_at);
+        let mut input = PlanInput::new(now, &rules, &catalogue, &settings, &context);
+        input.vouchers = &vouchers;
+        input.tier = tier.as_ref();
+        input.enrolled_at = enrolled_at;
+        input.feedback = &feedback;
+        input.history = &history;
+        input.pushes = &pushes;
+        let mut index = self
+            .ctx
+            .reminder_index
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        if index.is_none() {
+            *index = Some(ReceiptIndex::from_receipts(&store.receipts()?));
+        }
+        let index = index.as_ref().ok_or_else(|| ApiError::Internal {
+            reason: "the receipt index was not built".into(),
+        })?;
+        f(&input, index)
+    }
+}
+
+fn non_empty_id(id: &str) -> ApiResult<()> {
+    if id.trim().is_empty() || id.len() > 512 {
+        return Err(InputError::new("notification and rule ids are 1 to 512 bytes").into());
+    }
+    Ok(())
+}

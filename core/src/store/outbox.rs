@@ -1,0 +1,238 @@
+//! Offline work in the store's outbox: point claims queued with their own idempotency key, and
+//! the server's answers settling outbox items (redemptions, claims) and their pending entries.
+
+use super::ledger::{append_one, read_balance};
+use super::schema::{server_key, KEY_BALANCE, KEY_LEDGER_NEXT, KEY_OUTBOX_NEXT};
+use super::vouchers::set_voucher;
+use super::{abort, decode, tx_get, tx_get_u64, tx_put, Store, StoreError, Tree, TxResult};
+use crate::points::{Balance, EntryKind, EntryStatus, LedgerEntry, NewEntry, PointsError};
+use crate::wallet::{self, OutboxItem, OutboxOperation, RedemptionOutcome, Voucher, VoucherState};
+use chrono::{DateTime, Utc};
+use sled::transaction::TransactionalTree;
+
+/// The server's answer to a claim.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClaimVerdict {
+    /// Credited as the server's ledger entry `ledger_id`.
+    Confirmed {
+        ledger_id: String,
+    },
+    Rejected,
+}
+
+/// A pending claim as read from the outbox.
+#[derive(Debug, Clone)]
+pub(super) struct PendingClaim {
+    pub(super) item_seq: u64,
+    pub(super) key: String,
+    pub(super) entry_seq: u64,
+    pub(super) points: i64,
+    pub(super) reference: String,
+}
+
+/// Moves a pending entry to `verdict`, keeping the balance in step.
+pub(super) fn settle(
+    ledger: &TransactionalTree,
+    balance: &mut Balance,
+    entry: &mut LedgerEntry,
+    verdict: EntryStatus,
+) -> TxResult<()> {
+    balance.apply(entry.points, entry.status, -1);
+    balance.apply(entry.points, verdict, 1);
+    entry.status = verdict;
+    tx_put(ledger, &entry.seq.to_be_bytes(), entry)
+}
+
+impl Store {
+    pub(super) fn pending_claims(&self) -> Result<Vec<PendingClaim>, StoreError> {
+        Ok(self
+            .outbox()?
+            .into_iter()
+            .filter_map(|i| match i.operation {
+                OutboxOperation::ClaimPoints {
+                    entry_seq,
+                    points,
+                    reference,
+                    ..
+                } => Some(PendingClaim {
+                    item_seq: i.seq,
+                    key: i.idempotency_key,
+                    entry_seq,
+                    points,
+                    reference,
+                }),
+                OutboxOperation::RedeemVoucher { .. } => None,
+            })
+            .collect())
+    }
+
+    /// Points earned offline for the receipt `reference`: a pending earn entry and its claim in
+    /// the outbox, in one transaction. A second claim for the same receipt, or one for a receipt
+    /// already credited in the ledger, is refused.
+    pub fn begin_claim(
+        &self,
+        points: i64,
+        reference: &str,
+        description: Option<String>,
+        now: DateTime<Utc>,
+    ) -> Result<(LedgerEntry, OutboxItem), StoreError> {
+        let mut entry = NewEntry::earn(points, true).with_reference(reference);
+        entry.description = description;
+        entry.validate()?;
+        crate::check::non_empty("receipt id", reference, 128)?;
+        let key = wallet::new_idempotency_key();
+        let _w = self.writer();
+        if self
+            .pending_claims()?
+            .iter()
+            .any(|c| c.reference == reference)
+        {
+            return Err(PointsError::AlreadyClaimed.into());
+        }
+        let credited = self.with(|o| {
+            for kv in o.tree(Tree::Ledger).iter() {
+                let (_, v) = kv?;
+                let e: LedgerEntry = decode(&v)?;
+                if e.kind == EntryKind::Earn
+                    && e.status != EntryStatus::Rejected
+                    && e.reference.as_deref() == Some(reference)
+                {
+                    return Ok(true);
+                }
+            }
+            Ok(false)
+        })?;
+        if credited {
+            return Err(PointsError::AlreadyClaimed.into());
+        }
+        self.transact(&[Tree::Meta, Tree::Ledger, Tree::Outbox], |t| {
+            let (meta, ledger, outbox) = (&t[0], &t[1], &t[2]);
+            let mut balance = read_balance(meta)?;
+            let seq = tx_get_u64(meta, KEY_LEDGER_NEXT)?.max(1);
+            let written = append_one(ledger, &mut balance, seq, &entry, now)?;
+            let item_seq = tx_get_u64(meta, KEY_OUTBOX_NEXT)?.max(1);
+            let item = OutboxItem {
+                seq: item_seq,
+                idempotency_key: key.clone(),
+                operation: OutboxOperation::ClaimPoints {
+                    entry_seq: seq,
+                    points,
+                    reference: reference.to_string(),
+                    earned_at: now,
+                },
+                created_at: now,
+                attempts: 0,
+            };
+            tx_put(outbox, &item_seq.to_be_bytes(), &item)?;
+            meta.insert(KEY_LEDGER_NEXT, &(seq + 1).to_be_bytes())?;
+            meta.insert(KEY_OUTBOX_NEXT, &(item_seq + 1).to_be_bytes())?;
+            tx_put(meta, KEY_BALANCE, &balance)?;
+            Ok((written, item))
+        })
+    }
+
+    /// Counts a failed attempt at an outbox item (`permanent`: the server refused the request as
+    /// such, so it counts as `stuck_after` failures at once). Returns the item as updated, or
+    /// `None` when it is no longer in the outbox.
+    pub fn note_outbox_failure(
+        &self,
+        item_seq: u64,
+        permanent: bool,
+        stuck_after: u32,
+    ) -> Result<Option<OutboxItem>, StoreError> {
+        let _w = self.writer();
+        self.transact(&[Tree::Outbox], |t| {
+            let Some(mut item) = tx_get::<OutboxItem>(&t[0], &item_seq.to_be_bytes())? else {
+                return Ok(None);
+            };
+            item.attempts = item.attempts.saturating_add(1);
+            if permanent {
+                item.attempts = item.attempts.max(stuck_after);
+            }
+            tx_put(&t[0], &item_seq.to_be_bytes(), &item)?;
+            Ok(Some(item))
+        })
+    }
+
+    /// The server answered a redemption: the voucher leaves `Redeeming` and the item leaves the
+    /// outbox, in one transaction. `redeemed_at`: the server's time of the redemption, used when
+    /// another device redeemed it first. `false` when the item was already resolved.
+    pub fn resolve_redemption(
+        &self,
+        item_seq: u64,
+        voucher_id: &str,
+        outcome: RedemptionOutcome,
+        redeemed_at: Option<DateTime<Utc>>,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let _w = self.writer();
+        self.transact(&[Tree::Vouchers, Tree::VoucherUsable, Tree::Outbox], |t| {
+            let (vouchers, usable, outbox) = (&t[0], &t[1], &t[2]);
+            if outbox.remove(&item_seq.to_be_bytes())?.is_none() {
+                return Ok(false);
+            }
+            let Some(old) = tx_get::<Voucher>(vouchers, voucher_id.as_bytes())? else {
+                return Ok(true);
+            };
+            if !matches!(old.state, VoucherState::Redeeming { .. }) {
+                // A page already gave it the server's state.
+                return Ok(true);
+            }
+            let mut v = old.clone();
+            wallet::complete_redemption(&mut v, outcome, now).or_else(abort)?;
+            if let (RedemptionOutcome::AlreadyRedeemed, Some(at)) = (outcome, redeemed_at) {
+                v.state = VoucherState::Redeemed { at };
+            }
+            set_voucher(vouchers, usable, Some(&old), &v)?;
+            Ok(true)
+        })
+    }
+
+    /// The server answered a claim: the pending entry is settled (once: a server entry already
+    /// counted locally supersedes it) and the item leaves the outbox, in one transaction.
+    /// `false` when the item was already resolved.
+    pub fn resolve_claim(&self, item_seq: u64, verdict: &ClaimVerdict) -> Result<bool, StoreError> {
+        let _w = self.writer();
+        self.transact(
+            &[Tree::Meta, Tree::Ledger, Tree::ServerLedger, Tree::Outbox],
+            |t| {
+                let (meta, ledger, index, outbox) = (&t[0], &t[1], &t[2], &t[3]);
+                let Some(item) = tx_get::<OutboxItem>(outbox, &item_seq.to_be_bytes())? else {
+                    return Ok(false);
+                };
+                outbox.remove(&item_seq.to_be_bytes())?;
+                let OutboxOperation::ClaimPoints { entry_seq, .. } = item.operation else {
+                    return abort(StoreError::Corrupt(
+                        "an outbox item is not the claim it was sent as".into(),
+                    ));
+                };
+                let Some(mut pending) = tx_get::<LedgerEntry>(ledger, &entry_seq.to_be_bytes())?
+                else {
+                    return abort(PointsError::EntryNotFound);
+                };
+                if pending.status != EntryStatus::Pending {
+                    // Settled by a page already (the server's entry arrived first).
+                    return Ok(true);
+                }
+                let mut balance = read_balance(meta)?;
+                let verdict = match verdict {
+                    ClaimVerdict::Confirmed { ledger_id } => {
+                        match index.get(server_key(ledger_id))? {
+                            Some(local) if super::be_u64(&local) != entry_seq => {
+                                EntryStatus::Rejected
+                            }
+                            _ => {
+                                index.insert(server_key(ledger_id), &entry_seq.to_be_bytes())?;
+                                EntryStatus::Confirmed
+                            }
+                        }
+                    }
+                    ClaimVerdict::Rejected => EntryStatus::Rejected,
+                };
+                settle(ledger, &mut balance, &mut pending, verdict)?;
+                tx_put(meta, KEY_BALANCE, &balance)?;
+                Ok(true)
+            },
+        )
+    }
+}

@@ -1,0 +1,249 @@
+//! The server's feeds: ledger, vouchers and receipts page by page, each page applied with its
+//! cursor in one store transaction; then the content feeds (rules, recipes, content, recalls),
+//! checked by `content.rs` and applied only whole.
+
+use super::content;
+use super::retry::Safety;
+use super::session::{blocking, Session, Stop};
+use super::wire::{self, Page};
+use super::{Failure, SyncReport};
+use crate::api::error::ApiError;
+use crate::log::{log_at, LogLevel};
+use crate::store::{ContentFeed, Feed, PageApplied, ReminderKey, StoredFeed};
+use reqwest::Method;
+
+/// A checked page: its items, next cursor and whether more follow; or the sign that the server's
+/// feed went back behind the cursor sent (a server restored from a backup: its `next_cursor` is
+/// before ours), so the feed must start over.
+enum Checked<U> {
+    Page(Vec<U>, String, bool),
+    Rewound,
+}
+
+/// A page's items checked one by one; `None` when the page is malformed (a cursor outside the
+/// server's grammar included) or makes no progress (a page that says there is more without moving
+/// the cursor would loop forever).
+fn checked_page<T, U>(
+    page: Option<Page<T>>,
+    cursor: Option<&str>,
+    check: impl Fn(T) -> Option<U>,
+) -> Option<Checked<U>> {
+    let p = page?;
+    let next = wire::cursor_position(&p.next_cursor)?;
+    let sent = cursor.and_then(wire::cursor_position);
+    if sent.is_some_and(|sent| next < sent) {
+        return Some(Checked::Rewound);
+    }
+    let progresses = !p.has_more || (!p.items.is_empty() && sent != Some(next));
+    if !p.cursor_ok() || !progresses {
+        return None;
+    }
+    let items = p.items.into_iter().map(check).collect::<Option<Vec<_>>>()?;
+    Some(Checked::Page(items, p.next_cursor, p.has_more))
+}
+
+/// Why a feed starts over from the beginning (logged; no shopper data).
+fn restart_feed(feed: Feed, why: &str) {
+    log_at!(
+        LogLevel::Warn,
+        "sync",
+        "{} feed: {why}; starting it over from the beginning (the outbox is kept)",
+        feed.name()
+    );
+}
+
+/// Pages through one feed from its stored cursor, applying each page with its cursor.
+///
+/// Cursors are checked against the server's grammar: a stored one this client cannot use is
+/// dropped (the feed starts over), one the server refuses (400) likewise, and so is a feed that
+/// went back behind the cursor (a server restored from a backup). Starting over happens at most
+/// once per feed and sync; records are upserts by id, and the outbox is untouched.
+pub(super) async fn pull_feed(session: &Session<'_>, feed: Feed) -> Result<PageApplied, Stop> {
+    let ctx = session.ctx;
+    let path = match feed {
+        Feed::Ledger => "v1/ledger",
+        Feed::Vouchers => "v1/vouchers",
+        Feed::Receipts => "v1/receipts",
+    };
+    let limit = session.config.page_limit.to_string();
+    let mut total = PageApplied::default();
+    let mut restarted = false;
+    loop {
+        if session.cancel.is_cancelled() {
+            return Err(Stop::Cancelled);
+        }
+        let mut cursor = blocking(ctx, move |c| Ok(c.store.sync_cursor(feed)?)).await?;
+        if cursor
+            .as_deref()
+            .is_some_and(|c| wire::cursor_position(c).is_none())
+        {
+            restart_feed(feed, "the stored cursor is not one the server issues");
+            blocking(ctx, move |c| Ok(c.store.reset_sync_cursor(feed)?)).await?;
+            cursor = None;
+        }
+        let mut query: Vec<(&str, &str)> = vec![("limit", &limit)];
+        if let Some(c) = &cursor {
+            query.push(("cursor", c));
+        }
+        let req = session.request(Method::GET, path, &query, None, None, Safety::Idempotent);
+        let api = session.api();
+        let now = ctx.clock.now();
+        let outcome = match feed {
+            Feed::Ledger => {
+                match api
+                    .call_checked(&req, |p| {
+                        checked_page(p, cursor.as_deref(), |i: wire::LedgerItem| i.check())
+                    })
+                    .await
+                {
+                    Ok(Checked::Page(items, next, more)) => Ok(Some((
+                        blocking(ctx, move |c| {
+                            Ok(c.store.apply_ledger_page(&items, &next)?)
+                        })
+                        .await?,
+                        more,
+                    ))),
+                    Ok(Checked::Rewound) => Ok(None),
+                    Err(f) => Err(f),
+                }
+            }
+            Feed::Vouchers => {
+                match api
+                    .call_checked(&req, |p| {
+                        checked_page(p, cursor.as_deref(), |i: wire::VoucherItem| i.check(now))
+                    })
+                    .await
+                {
+                    Ok(Checked::Page(items, next, more)) => Ok(Some((
+                        blocking(ctx, move |c| {
+                            Ok(c.store.apply_voucher_page(&items, &next)?)
+                        })
+                        .await?,
+                        more,
+                    ))),
+                    Ok(Checked::Rewound) => Ok(None),
+                    Err(f) => Err(f),
+                }
+            }
+            Feed::Receipts => {
+                match api
+                    .call_checked(&req, |p| {
+                        checked_page(p, cursor.as_deref(), wire::check_receipt)
+                    })
+                    .await
+                {
+                    Ok(Checked::Page(items, next, more)) => Ok(Some((
+                        blocking(ctx, move |c| {
+                            let applied = c.store.apply_receipt_page(&items, &next)?;
+                            if applied.added + applied.updated > 0 {
+                                // The reminder engine's index is rebuilt at the next plan.
+                                *c.reminder_index.lock().unwrap_or_else(|e| e.into_inner()) = None;
+                            }
+                            Ok(applied)
+                        })
+                        .await?,
+                        more,
+                    ))),
+                    Ok(Checked::Rewound) => Ok(None),
+                    Err(f) => Err(f),
+                }
+            }
+        };
+        let (applied, has_more) = match outcome {
+            Ok(Some(page)) => page,
+            // Rewound, or our cursor refused as such: start the feed over, once.
+            Ok(None) | Err(Failure::Rejected { status: 400, .. })
+                if cursor.is_some() && !restarted =>
+            {
+                restarted = true;
+                restart_feed(
+                    feed,
+                    if matches!(outcome, Ok(None)) {
+                        "the server's feed went back behind the cursor"
+                    } else {
+                        "the server refused the cursor"
+                    },
+                );
+                blocking(ctx, move |c| Ok(c.store.reset_sync_cursor(feed)?)).await?;
+                continue;
+            }
+            Ok(None) => {
+                return Err(Stop::Error(ApiError::Network {
+                    reason: "the server's feed keeps going back behind its own cursor".into(),
+                }))
+            }
+            Err(f) => return Err(f.into()),
+        };
+        total.added += applied.added;
+        total.updated += applied.updated;
+        total.unchanged += applied.unchanged;
+        total.resolved_outbox += applied.resolved_outbox;
+        if !has_more {
+            return Ok(total);
+        }
+    }
+}
+
+/// Pulls the content feeds that changed (`If-None-Match` with the applied version) and applies
+/// each valid one (see [`content`]). These requests carry no token: the feeds are the same for
+/// everyone, and asking for them tells the server nothing about the shopper. A version that does
+/// not validate is reported in [`SyncReport::content_rejected`] and skipped; the previous one
+/// stays in use, and the next sync asks again.
+pub(super) async fn pull_content(
+    session: &Session<'_>,
+    report: &mut SyncReport,
+) -> Result<(), Stop> {
+    let ctx = session.ctx;
+    for feed in ContentFeed::ALL {
+        if session.cancel.is_cancelled() {
+            return Err(Stop::Cancelled);
+        }
+        let applied = blocking(ctx, move |c| {
+            let stored = c
+                .store
+                .reminder_value::<StoredFeed>(ReminderKey::Feed(feed))?;
+            Ok(stored.map(|f| f.version))
+        })
+        .await?;
+        let tag = applied.map(|v| format!("\"{v}\""));
+        let path = format!("v1/content/{}", feed.name());
+        let mut req = session.request(Method::GET, &path, &[], None, None, Safety::Idempotent);
+        req.token = None;
+        req.if_none_match = tag.as_deref();
+        let doc = session
+            .api()
+            .call_checked(&req, |d: Option<wire::ContentDoc>| match d {
+                None => Some(None),
+                Some(doc) if doc.kind == feed.name() => Some(Some(doc)),
+                Some(_) => None,
+            })
+            .await?;
+        let Some(doc) = doc else {
+            continue; // 304: the applied version is current
+        };
+        if doc.version == 0 || doc.body.is_null() || Some(doc.version) == applied {
+            continue; // never published, or nothing new
+        }
+        let version = doc.version;
+        let body = doc.body.to_string();
+        let outcome = blocking(ctx, move |c| {
+            Ok(content::apply(&c.store, feed, version, &body)?)
+        })
+        .await?;
+        match outcome {
+            Ok(()) => report.content_updated += 1,
+            Err(reason) => {
+                log_at!(
+                    LogLevel::Warn,
+                    "sync",
+                    "content feed {} version {version} refused: {reason}",
+                    feed.name()
+                );
+                report
+                    .content_rejected
+                    .push(format!("{} version {version}: {reason}", feed.name()))
+            }
+        }
+    }
+    Ok(())
+}
