@@ -233,13 +233,7 @@ fn import(ctx: &Ctx, a: ImportArgs) -> CliResult<Output> {
     records.cards = by_id.into_values().collect();
     records.cards.sort_by_key(|c| c.id);
     save_records(&path, &records)?;
-    let changed: Vec<ImportedCard> = plan
-        .cards
-        .iter()
-        .filter(|c| c.action != catima::ImportAction::Unchanged)
-        .map(|c| c.card.clone())
-        .collect();
-    client.card().add_imported_cards(&changed)?;
+    client.card().add_imported_cards(&plan.changed_cards())?;
     Ok(Output::new(json, human))
 }
 

@@ -141,13 +141,7 @@ impl CardApi {
         records: &[catima::CatimaCard],
     ) -> ApiResult<catima::ImportPlan> {
         let plan = self.plan_catima_import(bytes, records)?;
-        let changed: Vec<ImportedCard> = plan
-            .cards
-            .iter()
-            .filter(|c| c.action != catima::ImportAction::Unchanged)
-            .map(|c| c.card.clone())
-            .collect();
-        self.ctx.store.put_imported_cards(&changed)?;
+        self.ctx.store.put_imported_cards(&plan.changed_cards())?;
         Ok(plan)
     }
 

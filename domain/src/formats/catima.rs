@@ -1281,6 +1281,15 @@ pub struct ImportPlan {
 }
 
 impl ImportPlan {
+    /// The cards to write: the added and the updated ones (an unchanged card is left as stored).
+    pub fn changed_cards(&self) -> Vec<ImportedCard> {
+        self.cards
+            .iter()
+            .filter(|c| c.action != ImportAction::Unchanged)
+            .map(|c| c.card.clone())
+            .collect()
+    }
+
     /// What the import did, in the shopper's language.
     pub fn summary(&self, lang: crate::reminders::Lang) -> String {
         use crate::reminders::Lang;
@@ -2002,6 +2011,13 @@ mod tests {
         .unwrap();
         assert_eq!((again.added, again.updated, again.unchanged), (0, 0, 2));
         assert_eq!(again.cards[0].card.id, "catima-8");
+        assert!(again.changed_cards().is_empty(), "nothing to write");
+        let written: Vec<String> = plan.changed_cards().into_iter().map(|c| c.id).collect();
+        assert_eq!(
+            written,
+            ["catima-8", "catima-1"],
+            "the added and the updated card"
+        );
 
         // A stored card of the app's own (not from Catima) is matched too, and kept by its id.
         let own = stored("app-1", "Florist", "333");
