@@ -1434,6 +1434,108 @@ async fn a_ledger_entry_made_after_a_restore_is_not_taken_for_one_lost_with_it()
     );
 }
 
+/// The change sequence number a stored feed cursor stands at (`c1.<n>`, or `c1.<n>.<check>`).
+fn cursor_seq(device: &Device, feed: Feed) -> u64 {
+    let cursor = device.client.store().sync_cursor(feed).unwrap().unwrap();
+    let rest = cursor.strip_prefix("c1.").unwrap();
+    rest.split('.').next().unwrap().parse().unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn entries_written_after_a_restore_up_to_the_devices_cursors_reach_it() {
+    let (dir, mut server, proxy, device) = setup(test_config()).await;
+    let member = device.member_id();
+    server.add_points(&member, 100, "Welcome").await;
+    let sync = device.client.sync();
+    sync.sync_now().await.unwrap();
+    server.stop().await;
+    let backup = dir.path().join("backup");
+    copy_dir(&server.data, &backup);
+    server.restart().await;
+    proxy.set_upstream(Some(server.addr));
+    // Life after the backup, all lost with the restore: each feed's cursor on the device ends
+    // well past the backup's head.
+    for i in 0..3 {
+        server.add_points(&member, 5, &format!("Lost {i}")).await;
+    }
+    server.issue_voucher(&member, "Lost with the restore").await;
+    server.import_receipt(&member, "r_lost", 1500, true).await;
+    server.add_points(&member, 9, "Lost last").await;
+    sync.sync_now().await.unwrap();
+    let cursors = [Feed::Ledger, Feed::Vouchers, Feed::Receipts].map(|f| cursor_seq(&device, f));
+    server.stop().await;
+    std::fs::remove_dir_all(&server.data).unwrap();
+    copy_dir(&backup, &server.data);
+    server.restart().await;
+    proxy.set_upstream(Some(server.addr));
+    // The restored server's new entries take the sequence numbers of the lost ones: one of each
+    // feed first (so each lies at or under that feed's cursor), then points until the member's
+    // head is exactly the ledger cursor again.
+    let voucher = server.issue_voucher(&member, "After the restore").await;
+    server.import_receipt(&member, "r_after", 2500, true).await;
+    let mut n = 0;
+    while server.change_seq(&member) < cursors[0] {
+        server.add_points(&member, 40, &format!("After {n}")).await;
+        n += 1;
+    }
+    assert!(n >= 1);
+    assert_eq!(
+        server.change_seq(&member),
+        cursors[0],
+        "exactly the ledger cursor"
+    );
+    for (feed, &cursor) in cursors.iter().enumerate() {
+        assert!(
+            server.change_seq(&member) >= cursor,
+            "feed {feed}: head < {cursor}"
+        );
+    }
+
+    let report = sync.sync_now().await.expect("a sync after the restore");
+    // Before: no cursor was ahead of the restored server, so nothing looked rewound, and every
+    // entry written after the restore under a device's cursor stayed hidden from it for good.
+    assert!(report.vouchers_applied >= 1, "{report:?}");
+    let client = &device.client;
+    assert!(
+        client
+            .wallet()
+            .all()
+            .unwrap()
+            .iter()
+            .any(|v| v.id == voucher),
+        "the voucher issued after the restore"
+    );
+    assert!(
+        client.receipts().get("r_after").is_ok(),
+        "the receipt imported after the restore"
+    );
+    let entries = client.points().entries().unwrap();
+    assert!(
+        entries
+            .iter()
+            .any(|e| e.reference.as_deref() == Some("r_after")),
+        "the points of the receipt imported after the restore: {entries:?}"
+    );
+    for i in 0..n {
+        let description = format!("After {i}");
+        assert!(
+            entries
+                .iter()
+                .any(|e| e.description.as_deref() == Some(description.as_str())),
+            "{description}: {entries:?}"
+        );
+    }
+    // And the feeds go on from there as usual.
+    server.add_points(&member, 11, "Later still").await;
+    sync.sync_now().await.unwrap();
+    assert!(client
+        .points()
+        .entries()
+        .unwrap()
+        .iter()
+        .any(|e| e.description.as_deref() == Some("Later still")));
+}
+
 fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
     std::fs::create_dir_all(to).unwrap();
     for e in std::fs::read_dir(from).unwrap() {

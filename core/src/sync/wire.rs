@@ -12,10 +12,24 @@ use serde::Deserialize;
 
 /// The position a delta-feed cursor stands for, when it is one the server's grammar allows:
 /// `c1.` then a decimal sequence number without sign or leading zero that fits the server's
-/// 63-bit counter (see server/openapi.yaml, "Delta feeds and cursors"). Anything else (`c5.0`,
-/// `garbage`, an overflowing number) is `None`: never stored, never sent.
+/// 63-bit counter, optionally followed by `.` and the check of the history under it (12
+/// lower-case hex digits; see server/openapi.yaml, "Delta feeds and cursors"). Anything else
+/// (`c5.0`, `garbage`, an overflowing number, a malformed check) is `None`: never stored, never
+/// sent. The check is the server's business: the device only keeps and sends it back.
 pub fn cursor_position(cursor: &str) -> Option<u64> {
-    let digits = cursor.strip_prefix("c1.")?;
+    let rest = cursor.strip_prefix("c1.")?;
+    let (digits, check) = match rest.split_once('.') {
+        Some((digits, check)) => (digits, Some(check)),
+        None => (rest, None),
+    };
+    if check.is_some_and(|c| {
+        c.len() != 12
+            || !c
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    }) {
+        return None;
+    }
     if digits.is_empty()
         || digits.len() > 19
         || !digits.bytes().all(|b| b.is_ascii_digit())
@@ -301,6 +315,8 @@ mod cursor_tests {
     fn only_the_servers_cursor_grammar_is_accepted() {
         assert_eq!(cursor_position("c1.0"), Some(0));
         assert_eq!(cursor_position("c1.42"), Some(42));
+        assert_eq!(cursor_position("c1.42.0123456789ab"), Some(42));
+        assert_eq!(cursor_position("c1.0.ffffffffffff"), Some(0));
         assert_eq!(
             cursor_position("c1.9223372036854775807"),
             Some(i64::MAX as u64)
@@ -319,6 +335,14 @@ mod cursor_tests {
             "c1.9223372036854775808",
             "c1.99999999999999999999",
             "c1.\u{663}",
+            "c1.42.",
+            "c1.42.0123456789a",
+            "c1.42.0123456789abc",
+            "c1.42.0123456789AB",
+            "c1.42.0123456789ag",
+            "c1.42.0123456789ab.1",
+            "c1..0123456789ab",
+            "c1.042.0123456789ab",
         ] {
             assert_eq!(cursor_position(bad), None, "{bad:?}");
         }
