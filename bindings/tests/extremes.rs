@@ -588,7 +588,27 @@ fn client_methods_survive_extreme_numbers() {
                 }) {
                     v.code = code;
                 }
-                s.check(format!("wallet.add({what})"), || wallet.add(v), |_| true);
+                s.check(
+                    format!("wallet.add({what})"),
+                    || wallet.add(v.clone()),
+                    |_| true,
+                );
+                // The states that carry a time, at the same extremes.
+                for state in [
+                    VoucherState::Redeemed { at: from },
+                    VoucherState::Redeeming {
+                        idempotency_key: "0b6b1a52-1d7e-4c55-9b1f-3c1de3a2c8f1".into(),
+                        since: until,
+                    },
+                ] {
+                    let mut v = v.clone();
+                    v.state = state;
+                    s.check(
+                        format!("wallet.add({what}, {:?})", v.state),
+                        || wallet.add(v),
+                        |_| true,
+                    );
+                }
             }
         }
     }
