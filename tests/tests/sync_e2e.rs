@@ -1548,3 +1548,172 @@ fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
         }
     }
 }
+
+/// Records the seed corpus of the `sync_wire` fuzz target (`fuzz/corpus/sync_wire/`): the real
+/// server's answers to every request the sync client makes, as the server wrote them. Run when
+/// the API changes:
+/// `cargo test -p loyalty-tests --test sync_e2e record_the_sync_wire_fuzz_seeds -- --ignored`
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "writes fuzz/corpus/sync_wire/; run on purpose"]
+async fn record_the_sync_wire_fuzz_seeds() {
+    let data = tempfile::tempdir().unwrap();
+    let server = Server::start(data.path().join("server")).await;
+    let out = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz/corpus/sync_wire");
+    std::fs::create_dir_all(&out).unwrap();
+    let addr = server.addr;
+    let save = |name: &str, body: &[u8]| {
+        assert!(!body.is_empty(), "{name}: an empty answer");
+        std::fs::write(out.join(name), body).unwrap();
+    };
+    let call = |method: &'static str, path: String, token: Option<String>, body: Option<Value>| async move {
+        let key = loyalty_core::wallet::new_idempotency_key();
+        http(
+            addr,
+            method,
+            &path,
+            token.as_deref(),
+            body.as_ref(),
+            &[("idempotency-key", &key)],
+        )
+        .await
+    };
+    use serde_json::Value;
+
+    let enrolled = call(
+        "POST",
+        "/v1/members".into(),
+        None,
+        Some(json!({"display_name": "Ann"})),
+    )
+    .await;
+    save("enrolled.json", &enrolled.body);
+    let enrolled: Value = serde_json::from_slice(&enrolled.body).unwrap();
+    let token = enrolled["token"].as_str().unwrap().to_string();
+    let member = enrolled["member_id"].as_str().unwrap().to_string();
+    let code = enrolled["household_code"].as_str().unwrap().to_string();
+    let joined = call(
+        "POST",
+        "/v1/sessions".into(),
+        None,
+        Some(json!({"household_code": code})),
+    )
+    .await;
+    save("session.json", &joined.body);
+    let joined: Value = serde_json::from_slice(&joined.body).unwrap();
+    let refreshed = call(
+        "POST",
+        "/v1/sessions/refresh".into(),
+        None,
+        Some(json!({"refresh_token": joined["refresh_token"]})),
+    )
+    .await;
+    save("session-renewed.json", &refreshed.body);
+    let secret = call(
+        "GET",
+        "/v1/me/card-secret".into(),
+        Some(token.clone()),
+        None,
+    )
+    .await;
+    save("card-secret.json", &secret.body);
+    let me = call("GET", "/v1/me".into(), Some(token.clone()), None).await;
+    save("me.json", &me.body);
+
+    // The feeds, with a page of each kind of record.
+    seed(&server, &member, 2, 2, 2).await;
+    let voucher = server.issue_voucher(&member, "Redeemed").await;
+    let redeemed = call(
+        "POST",
+        "/v1/redemptions".into(),
+        Some(token.clone()),
+        Some(json!({"voucher_id": voucher})),
+    )
+    .await;
+    save("redemption.json", &redeemed.body);
+    let again = call(
+        "POST",
+        "/v1/redemptions".into(),
+        Some(token.clone()),
+        Some(json!({"voucher_id": voucher})),
+    )
+    .await;
+    save("redemption-already.json", &again.body);
+    server.import_receipt(&member, "r_claim", 4200, false).await;
+    let claim = call(
+        "POST",
+        "/v1/claims".into(),
+        Some(token.clone()),
+        Some(json!({"points": 42, "reference": "r_claim", "earned_at": "2026-03-01T09:00:00Z"})),
+    )
+    .await;
+    save("claim.json", &claim.body);
+    let refused = call(
+        "POST",
+        "/v1/claims".into(),
+        Some(token.clone()),
+        Some(json!({"points": 42, "reference": "r_nope", "earned_at": "2026-03-01T09:00:00Z"})),
+    )
+    .await;
+    save("claim-refused.json", &refused.body);
+    for feed in ["ledger", "vouchers", "receipts"] {
+        let first = call(
+            "GET",
+            format!("/v1/{feed}?limit=2"),
+            Some(token.clone()),
+            None,
+        )
+        .await;
+        save(&format!("{feed}-page.json"), &first.body);
+        let page: Value = serde_json::from_slice(&first.body).unwrap();
+        let cursor = page["next_cursor"].as_str().unwrap().to_string();
+        save(&format!("{feed}-cursor.txt"), cursor.as_bytes());
+        let rest = call(
+            "GET",
+            format!("/v1/{feed}?limit=1000&cursor={cursor}"),
+            Some(token.clone()),
+            None,
+        )
+        .await;
+        save(&format!("{feed}-last-page.json"), &rest.body);
+    }
+    let stale = call(
+        "GET",
+        "/v1/ledger?cursor=c1.1.000000000000".into(),
+        Some(token.clone()),
+        None,
+    )
+    .await;
+    assert_eq!(stale.status(), 400);
+    save("error-cursor-refused.json", &stale.body);
+    let unauthorized = call("GET", "/v1/me".into(), Some("0".repeat(64)), None).await;
+    save("error-unauthorized.json", &unauthorized.body);
+
+    // Content, each feed as published.
+    server
+        .publish_content(
+            "reminder-rules",
+            &json!({"version": 1, "rules": [{"id": "recipes", "kind": "recipes"}]}),
+        )
+        .await;
+    server
+        .publish_content(
+            "recipes",
+            &json!({"version": 1, "recipes": [recipe("biscuits")]}),
+        )
+        .await;
+    server
+        .publish_content(
+            "recalls",
+            &json!({"version": 1, "recalls": [{
+                "id": "R-7", "gtins": ["4006381333931"],
+                "sold_from": "2026-02-28T00:00:00Z", "sold_until": "2026-03-02T00:00:00Z",
+                "published_at": "2026-03-03T00:00:00Z",
+                "product": {"en": "Dog food 12 kg"}, "instructions": {"en": "Bring it back."},
+                "urgent": true}]}),
+        )
+        .await;
+    for kind in ["reminder-rules", "recipes", "post-purchase", "recalls"] {
+        let doc = call("GET", format!("/v1/content/{kind}"), None, None).await;
+        save(&format!("content-{kind}.json"), &doc.body);
+    }
+}

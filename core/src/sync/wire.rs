@@ -80,6 +80,27 @@ pub struct Session {
     pub refresh_token: Option<String>,
 }
 
+impl Enrolled {
+    /// What the device needs of an enrolment answer is there and sound.
+    pub fn ok(&self) -> bool {
+        id_ok(&self.member_id) && !self.token.is_empty() && !self.household_code.is_empty()
+    }
+}
+
+impl Session {
+    /// A sign-in answer the device can use.
+    pub fn ok(&self) -> bool {
+        id_ok(&self.member_id) && !self.token.is_empty()
+    }
+
+    /// A renewal answer for `member_id`: the same member, a token and a new refresh token.
+    pub fn renews(&self, member_id: &str) -> bool {
+        self.member_id == member_id
+            && !self.token.is_empty()
+            && self.refresh_token.as_ref().is_some_and(|r| !r.is_empty())
+    }
+}
+
 #[derive(Deserialize)]
 pub struct TotpInfo {
     pub algorithm: String,
@@ -104,6 +125,15 @@ impl CardSecret {
             _ => return None,
         };
         TotpParams::new(algorithm, self.totp.digits, self.totp.period_millis).ok()
+    }
+
+    /// The card number, the secret and its parameters, each checked; `None` if any is unsound.
+    pub fn checked(self) -> Option<(String, Vec<u8>, TotpParams)> {
+        let params = self.params()?;
+        let secret = crate::card::hex_decode(&self.secret_hex).ok()?;
+        crate::card::validate_secret(&secret).ok()?;
+        crate::card::validate_card_number(&self.card_number).ok()?;
+        Some((self.card_number, secret, params))
     }
 }
 
@@ -176,6 +206,17 @@ pub struct ClaimAnswer {
     pub outcome: ClaimOutcomeWire,
     #[serde(default)]
     pub ledger_id: Option<String>,
+}
+
+impl ClaimAnswer {
+    /// `Some(Some(ledger id))` confirmed, `Some(None)` rejected, `None` a confirmation without a
+    /// usable ledger id.
+    pub fn verdict(self) -> Option<Option<String>> {
+        match self.outcome {
+            ClaimOutcomeWire::Confirmed => Some(Some(self.ledger_id.filter(|id| id_ok(id))?)),
+            ClaimOutcomeWire::Rejected => Some(None),
+        }
+    }
 }
 
 /// A server id: 1 to 128 visible ASCII characters.
@@ -276,6 +317,9 @@ mod tests {
         assert!(item("earn", 10, "").check().is_none());
         assert!(item("earn", 10, "l 6").check().is_none());
         assert!(item("earn", 0, "l_7").check().is_none());
+        // A server's i64::MIN: refused, not an overflow (validate took its abs()).
+        assert!(item("adjust", i64::MIN, "l_8").check().is_none());
+        assert!(item("adjust", i64::MAX, "l_9").check().is_none());
     }
 
     #[test]
