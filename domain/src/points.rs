@@ -117,7 +117,8 @@ impl NewEntry {
         if self.points == 0 {
             return Err(InputError::new("points must not be zero"));
         }
-        if self.points.abs() > MAX {
+        // unsigned_abs: i64::MIN has no positive counterpart (`abs` would overflow).
+        if self.points.unsigned_abs() > MAX.unsigned_abs() {
             return Err(InputError::new(
                 "points must be at most 1000000000 per entry",
             ));
@@ -549,6 +550,17 @@ mod tests {
         assert!(NewEntry::redeem(-10, false).validate().is_err());
         assert!(NewEntry::adjust(-5).validate().is_ok());
         assert!(NewEntry::adjust(2_000_000_000).validate().is_err());
+        // The extremes: refused, never an overflow (`abs` of i64::MIN panicked).
+        for p in [
+            i64::MIN,
+            i64::MIN + 1,
+            i64::MAX,
+            -1_000_000_001,
+            1_000_000_001,
+        ] {
+            assert!(NewEntry::adjust(p).validate().is_err(), "{p}");
+        }
+        assert!(NewEntry::adjust(-1_000_000_000).validate().is_ok());
     }
 
     #[test]

@@ -275,17 +275,56 @@ pub struct FaultRequest {
 
 // ---- cursors and request hashing ---------------------------------------------------------------
 
-/// The opaque cursor of a delta feed: the change sequence number of the last record sent.
-pub fn encode_cursor(seq: i64) -> String {
-    format!("c1.{seq}")
+/// A delta feed's cursor as a device sends it back: the change sequence number of the last record
+/// it was sent, and the check of the change that had that number when the cursor was issued.
+///
+/// The check (12 lower-case hex digits, the change's random mark, see `db::change_mark`) ties the
+/// cursor to the history it stands on: a server restored from a backup whose sequence has since
+/// reached the same number again holds other changes under it, and refuses the cursor, so the
+/// device starts that feed over instead of missing what was written after the restore. Cursors
+/// issued before checks existed (`c1.<n>`) are still accepted, unchecked.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Cursor {
+    pub seq: i64,
+    pub check: Option<String>,
 }
 
-pub fn decode_cursor(cursor: &str) -> ApiResult<i64> {
-    cursor
-        .strip_prefix("c1.")
+/// Length of a cursor's check in hex digits (48 random bits).
+pub const CURSOR_CHECK_LEN: usize = 12;
+
+/// The opaque cursor of a delta feed: `c1.<n>.<check>`, or `c1.<n>` when no change has number `n`
+/// (the start of the feed).
+pub fn encode_cursor(seq: i64, check: Option<&str>) -> String {
+    match check {
+        Some(check) => format!("c1.{seq}.{check}"),
+        None => format!("c1.{seq}"),
+    }
+}
+
+pub fn decode_cursor(cursor: &str) -> ApiResult<Cursor> {
+    let refused = || ApiError::invalid("the cursor is not one this server issued");
+    let rest = cursor.strip_prefix("c1.").ok_or_else(refused)?;
+    let (n, check) = match rest.split_once('.') {
+        Some((n, check)) => (n, Some(check)),
+        None => (rest, None),
+    };
+    let seq = Some(n)
         .filter(|n| !n.is_empty() && n.len() <= 18 && n.bytes().all(|b| b.is_ascii_digit()))
         .and_then(|n| n.parse::<i64>().ok())
-        .ok_or_else(|| ApiError::invalid("the cursor is not one this server issued"))
+        .ok_or_else(refused)?;
+    let check_ok = |c: &&str| {
+        c.len() == CURSOR_CHECK_LEN
+            && c.bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    };
+    match check {
+        None => Ok(Cursor { seq, check: None }),
+        Some(c) if check_ok(&c) => Ok(Cursor {
+            seq,
+            check: Some(c.to_string()),
+        }),
+        Some(_) => Err(refused()),
+    }
 }
 
 /// Writes `v` as JSON with object keys sorted, so the same request always hashes the same.

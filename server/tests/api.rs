@@ -533,6 +533,69 @@ async fn deltas_page_with_cursors_and_show_changed_records_again() {
     assert_eq!(s.get("/v1/receipts?limit=1000", &m.token).await.status, 200);
 }
 
+#[tokio::test]
+async fn cursors_carry_a_check_of_the_history_under_them() {
+    let s = TestServer::start().await;
+    let m = s.enrol(None).await;
+    let other = s.enrol(None).await;
+    for i in 0..3 {
+        s.issue_voucher(&m.id, &format!("Voucher {i}")).await;
+        s.issue_voucher(&other.id, &format!("Theirs {i}")).await;
+    }
+    // An empty feed's cursor is the start; a page's cursor carries the check of its last change.
+    let (_, start, _) = s.drain("ledger", &m.token, None, 10).await;
+    assert_eq!(start, "c1.0");
+    let (vouchers, cursor, _) = s.drain("vouchers", &m.token, None, 2).await;
+    assert_eq!(vouchers.len(), 3);
+    let (n, check) = cursor
+        .strip_prefix("c1.")
+        .and_then(|r| r.split_once('.'))
+        .unwrap();
+    assert_eq!(n, "3");
+    assert!(check.len() == 12 && check.bytes().all(|b| b.is_ascii_hexdigit()));
+    let (again, same, _) = s.drain("vouchers", &m.token, Some(&cursor), 10).await;
+    assert!(again.is_empty());
+    assert_eq!(same, cursor);
+    // The form issued before checks is still accepted (a device that stored one).
+    let (again, plain, _) = s.drain("vouchers", &m.token, Some("c1.3"), 10).await;
+    assert!(again.is_empty());
+    assert_eq!(plain, cursor, "answered with the checked form");
+    let (from_one, _, _) = s.drain("vouchers", &m.token, Some("c1.1"), 10).await;
+    assert_eq!(from_one.len(), 2);
+
+    // A check that is not this history's: another check at the same number, the other member's
+    // check for their own number 3, a number not given out yet. Refused like a foreign cursor.
+    let (_, theirs, _) = s.drain("vouchers", &other.token, None, 10).await;
+    let their_check = theirs.rsplit('.').next().unwrap();
+    assert_ne!(their_check, check);
+    let wrong = if check == "000000000000" {
+        "000000000001"
+    } else {
+        "000000000000"
+    };
+    for bad in [
+        format!("c1.3.{wrong}"),
+        format!("c1.3.{their_check}"),
+        format!("c1.4.{check}"),
+        format!("c1.0.{check}"),
+    ] {
+        for feed in ["ledger", "vouchers", "receipts"] {
+            s.get(&format!("/v1/{feed}?cursor={bad}"), &m.token)
+                .await
+                .assert_error(400, "invalid_input");
+        }
+    }
+    // The same cursor works on every feed of the member (one change sequence).
+    for feed in ["ledger", "receipts"] {
+        assert_eq!(
+            s.get(&format!("/v1/{feed}?cursor={cursor}"), &m.token)
+                .await
+                .status,
+            200
+        );
+    }
+}
+
 // ---- redemptions and idempotency ---------------------------------------------------------------
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -1434,6 +1434,108 @@ async fn a_ledger_entry_made_after_a_restore_is_not_taken_for_one_lost_with_it()
     );
 }
 
+/// The change sequence number a stored feed cursor stands at (`c1.<n>`, or `c1.<n>.<check>`).
+fn cursor_seq(device: &Device, feed: Feed) -> u64 {
+    let cursor = device.client.store().sync_cursor(feed).unwrap().unwrap();
+    let rest = cursor.strip_prefix("c1.").unwrap();
+    rest.split('.').next().unwrap().parse().unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn entries_written_after_a_restore_up_to_the_devices_cursors_reach_it() {
+    let (dir, mut server, proxy, device) = setup(test_config()).await;
+    let member = device.member_id();
+    server.add_points(&member, 100, "Welcome").await;
+    let sync = device.client.sync();
+    sync.sync_now().await.unwrap();
+    server.stop().await;
+    let backup = dir.path().join("backup");
+    copy_dir(&server.data, &backup);
+    server.restart().await;
+    proxy.set_upstream(Some(server.addr));
+    // Life after the backup, all lost with the restore: each feed's cursor on the device ends
+    // well past the backup's head.
+    for i in 0..3 {
+        server.add_points(&member, 5, &format!("Lost {i}")).await;
+    }
+    server.issue_voucher(&member, "Lost with the restore").await;
+    server.import_receipt(&member, "r_lost", 1500, true).await;
+    server.add_points(&member, 9, "Lost last").await;
+    sync.sync_now().await.unwrap();
+    let cursors = [Feed::Ledger, Feed::Vouchers, Feed::Receipts].map(|f| cursor_seq(&device, f));
+    server.stop().await;
+    std::fs::remove_dir_all(&server.data).unwrap();
+    copy_dir(&backup, &server.data);
+    server.restart().await;
+    proxy.set_upstream(Some(server.addr));
+    // The restored server's new entries take the sequence numbers of the lost ones: one of each
+    // feed first (so each lies at or under that feed's cursor), then points until the member's
+    // head is exactly the ledger cursor again.
+    let voucher = server.issue_voucher(&member, "After the restore").await;
+    server.import_receipt(&member, "r_after", 2500, true).await;
+    let mut n = 0;
+    while server.change_seq(&member) < cursors[0] {
+        server.add_points(&member, 40, &format!("After {n}")).await;
+        n += 1;
+    }
+    assert!(n >= 1);
+    assert_eq!(
+        server.change_seq(&member),
+        cursors[0],
+        "exactly the ledger cursor"
+    );
+    for (feed, &cursor) in cursors.iter().enumerate() {
+        assert!(
+            server.change_seq(&member) >= cursor,
+            "feed {feed}: head < {cursor}"
+        );
+    }
+
+    let report = sync.sync_now().await.expect("a sync after the restore");
+    // Before: no cursor was ahead of the restored server, so nothing looked rewound, and every
+    // entry written after the restore under a device's cursor stayed hidden from it for good.
+    assert!(report.vouchers_applied >= 1, "{report:?}");
+    let client = &device.client;
+    assert!(
+        client
+            .wallet()
+            .all()
+            .unwrap()
+            .iter()
+            .any(|v| v.id == voucher),
+        "the voucher issued after the restore"
+    );
+    assert!(
+        client.receipts().get("r_after").is_ok(),
+        "the receipt imported after the restore"
+    );
+    let entries = client.points().entries().unwrap();
+    assert!(
+        entries
+            .iter()
+            .any(|e| e.reference.as_deref() == Some("r_after")),
+        "the points of the receipt imported after the restore: {entries:?}"
+    );
+    for i in 0..n {
+        let description = format!("After {i}");
+        assert!(
+            entries
+                .iter()
+                .any(|e| e.description.as_deref() == Some(description.as_str())),
+            "{description}: {entries:?}"
+        );
+    }
+    // And the feeds go on from there as usual.
+    server.add_points(&member, 11, "Later still").await;
+    sync.sync_now().await.unwrap();
+    assert!(client
+        .points()
+        .entries()
+        .unwrap()
+        .iter()
+        .any(|e| e.description.as_deref() == Some("Later still")));
+}
+
 fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
     std::fs::create_dir_all(to).unwrap();
     for e in std::fs::read_dir(from).unwrap() {
@@ -1444,5 +1546,174 @@ fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
         } else {
             std::fs::copy(e.path(), &target).unwrap();
         }
+    }
+}
+
+/// Records the seed corpus of the `sync_wire` fuzz target (`fuzz/corpus/sync_wire/`): the real
+/// server's answers to every request the sync client makes, as the server wrote them. Run when
+/// the API changes:
+/// `cargo test -p loyalty-tests --test sync_e2e record_the_sync_wire_fuzz_seeds -- --ignored`
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "writes fuzz/corpus/sync_wire/; run on purpose"]
+async fn record_the_sync_wire_fuzz_seeds() {
+    let data = tempfile::tempdir().unwrap();
+    let server = Server::start(data.path().join("server")).await;
+    let out = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz/corpus/sync_wire");
+    std::fs::create_dir_all(&out).unwrap();
+    let addr = server.addr;
+    let save = |name: &str, body: &[u8]| {
+        assert!(!body.is_empty(), "{name}: an empty answer");
+        std::fs::write(out.join(name), body).unwrap();
+    };
+    let call = |method: &'static str, path: String, token: Option<String>, body: Option<Value>| async move {
+        let key = loyalty_core::wallet::new_idempotency_key();
+        http(
+            addr,
+            method,
+            &path,
+            token.as_deref(),
+            body.as_ref(),
+            &[("idempotency-key", &key)],
+        )
+        .await
+    };
+    use serde_json::Value;
+
+    let enrolled = call(
+        "POST",
+        "/v1/members".into(),
+        None,
+        Some(json!({"display_name": "Ann"})),
+    )
+    .await;
+    save("enrolled.json", &enrolled.body);
+    let enrolled: Value = serde_json::from_slice(&enrolled.body).unwrap();
+    let token = enrolled["token"].as_str().unwrap().to_string();
+    let member = enrolled["member_id"].as_str().unwrap().to_string();
+    let code = enrolled["household_code"].as_str().unwrap().to_string();
+    let joined = call(
+        "POST",
+        "/v1/sessions".into(),
+        None,
+        Some(json!({"household_code": code})),
+    )
+    .await;
+    save("session.json", &joined.body);
+    let joined: Value = serde_json::from_slice(&joined.body).unwrap();
+    let refreshed = call(
+        "POST",
+        "/v1/sessions/refresh".into(),
+        None,
+        Some(json!({"refresh_token": joined["refresh_token"]})),
+    )
+    .await;
+    save("session-renewed.json", &refreshed.body);
+    let secret = call(
+        "GET",
+        "/v1/me/card-secret".into(),
+        Some(token.clone()),
+        None,
+    )
+    .await;
+    save("card-secret.json", &secret.body);
+    let me = call("GET", "/v1/me".into(), Some(token.clone()), None).await;
+    save("me.json", &me.body);
+
+    // The feeds, with a page of each kind of record.
+    seed(&server, &member, 2, 2, 2).await;
+    let voucher = server.issue_voucher(&member, "Redeemed").await;
+    let redeemed = call(
+        "POST",
+        "/v1/redemptions".into(),
+        Some(token.clone()),
+        Some(json!({"voucher_id": voucher})),
+    )
+    .await;
+    save("redemption.json", &redeemed.body);
+    let again = call(
+        "POST",
+        "/v1/redemptions".into(),
+        Some(token.clone()),
+        Some(json!({"voucher_id": voucher})),
+    )
+    .await;
+    save("redemption-already.json", &again.body);
+    server.import_receipt(&member, "r_claim", 4200, false).await;
+    let claim = call(
+        "POST",
+        "/v1/claims".into(),
+        Some(token.clone()),
+        Some(json!({"points": 42, "reference": "r_claim", "earned_at": "2026-03-01T09:00:00Z"})),
+    )
+    .await;
+    save("claim.json", &claim.body);
+    let refused = call(
+        "POST",
+        "/v1/claims".into(),
+        Some(token.clone()),
+        Some(json!({"points": 42, "reference": "r_nope", "earned_at": "2026-03-01T09:00:00Z"})),
+    )
+    .await;
+    save("claim-refused.json", &refused.body);
+    for feed in ["ledger", "vouchers", "receipts"] {
+        let first = call(
+            "GET",
+            format!("/v1/{feed}?limit=2"),
+            Some(token.clone()),
+            None,
+        )
+        .await;
+        save(&format!("{feed}-page.json"), &first.body);
+        let page: Value = serde_json::from_slice(&first.body).unwrap();
+        let cursor = page["next_cursor"].as_str().unwrap().to_string();
+        save(&format!("{feed}-cursor.txt"), cursor.as_bytes());
+        let rest = call(
+            "GET",
+            format!("/v1/{feed}?limit=1000&cursor={cursor}"),
+            Some(token.clone()),
+            None,
+        )
+        .await;
+        save(&format!("{feed}-last-page.json"), &rest.body);
+    }
+    let stale = call(
+        "GET",
+        "/v1/ledger?cursor=c1.1.000000000000".into(),
+        Some(token.clone()),
+        None,
+    )
+    .await;
+    assert_eq!(stale.status(), 400);
+    save("error-cursor-refused.json", &stale.body);
+    let unauthorized = call("GET", "/v1/me".into(), Some("0".repeat(64)), None).await;
+    save("error-unauthorized.json", &unauthorized.body);
+
+    // Content, each feed as published.
+    server
+        .publish_content(
+            "reminder-rules",
+            &json!({"version": 1, "rules": [{"id": "recipes", "kind": "recipes"}]}),
+        )
+        .await;
+    server
+        .publish_content(
+            "recipes",
+            &json!({"version": 1, "recipes": [recipe("biscuits")]}),
+        )
+        .await;
+    server
+        .publish_content(
+            "recalls",
+            &json!({"version": 1, "recalls": [{
+                "id": "R-7", "gtins": ["4006381333931"],
+                "sold_from": "2026-02-28T00:00:00Z", "sold_until": "2026-03-02T00:00:00Z",
+                "published_at": "2026-03-03T00:00:00Z",
+                "product": {"en": "Dog food 12 kg"}, "instructions": {"en": "Bring it back."},
+                "urgent": true}]}),
+        )
+        .await;
+    for kind in ["reminder-rules", "recipes", "post-purchase", "recalls"] {
+        let doc = call("GET", format!("/v1/content/{kind}"), None, None).await;
+        save(&format!("content-{kind}.json"), &doc.body);
     }
 }

@@ -211,6 +211,23 @@ fn wallet_redemption_and_outbox_move_together() {
 }
 
 #[test]
+fn vouchers_are_listed_at_either_end_of_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Store::open(dir.path()).unwrap();
+    s.upsert_voucher(&voucher("a", t0(), 30)).unwrap();
+    // Before: "just after now" overflowed at chrono's last instant (a panic through the FFI).
+    let end = DateTime::<Utc>::MAX_UTC;
+    assert!(s.usable_vouchers(end).unwrap().is_empty());
+    for days in [0, 1, u32::MAX] {
+        assert!(s.vouchers_expiring_within(end, days).unwrap().is_empty());
+        let from_start = s
+            .vouchers_expiring_within(DateTime::<Utc>::MIN_UTC, days)
+            .unwrap();
+        assert_eq!(from_start.len(), usize::from(days == u32::MAX), "{days}");
+    }
+}
+
+#[test]
 fn receipts_by_period_gtin_and_category() {
     let dir = tempfile::tempdir().unwrap();
     let s = Store::open(dir.path()).unwrap();

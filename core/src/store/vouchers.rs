@@ -95,9 +95,13 @@ impl Store {
         after: DateTime<Utc>,
         until: Option<DateTime<Utc>>,
     ) -> Result<Vec<Voucher>, StoreError> {
+        // Keys are `valid_until ++ id`; start just past `after` (valid_until > after). At the
+        // end of chrono's range nothing ends later.
+        let Some(start) = after.checked_add_signed(Duration::milliseconds(1)) else {
+            return Ok(Vec::new());
+        };
         self.with(|o| {
-            // Keys are `valid_until ++ id`; start just past `after` (valid_until > after).
-            let start = time_key(after + Duration::milliseconds(1)).to_vec();
+            let start = time_key(start).to_vec();
             let vouchers = o.tree(Tree::Vouchers);
             let mut out = Vec::new();
             let range = match until {

@@ -70,7 +70,7 @@ pub(super) fn apply(
 }
 
 /// A catalogue feed's body, validated, that carries only the feed's own list.
-fn own_list(feed: ContentFeed, body: &str) -> Result<Catalogue, String> {
+pub(super) fn own_list(feed: ContentFeed, body: &str) -> Result<Catalogue, String> {
     let c = Catalogue::from_json(body).map_err(|e| e.to_string())?;
     let (own, others) = match feed {
         ContentFeed::Recipes => ("recipes", c.content.len() + c.recalls.len()),

@@ -142,11 +142,7 @@ async fn renew(ctx: &Arc<Context>, service: &SyncService, cancel: &Cancel) -> Re
     let renewed = match session
         .api()
         .call_checked(&req, |s: Option<wire::Session>| {
-            s.filter(|s| {
-                s.member_id == account.member_id
-                    && !s.token.is_empty()
-                    && s.refresh_token.as_ref().is_some_and(|r| !r.is_empty())
-            })
+            s.filter(|s| s.renews(&account.member_id))
         })
         .await
     {

@@ -27,14 +27,7 @@ pub(super) async fn fetch_card(session: &Session<'_>) -> Result<crate::card::Mem
     );
     let (card_number, secret, params) = session
         .api()
-        .call_checked(&req, |s: Option<wire::CardSecret>| {
-            let s = s?;
-            let params = s.params()?;
-            let secret = crate::card::hex_decode(&s.secret_hex).ok()?;
-            crate::card::validate_secret(&secret).ok()?;
-            crate::card::validate_card_number(&s.card_number).ok()?;
-            Some((s.card_number, secret, params))
-        })
+        .call_checked(&req, |s: Option<wire::CardSecret>| s?.checked())
         .await?;
     Ok(blocking(session.ctx, move |c| {
         c.keep_member_card(&card_number, &secret, params)
@@ -172,9 +165,7 @@ pub(crate) async fn enrol(
         let enrolled = session
             .api()
             .call_checked(&req, |e: Option<wire::Enrolled>| {
-                e.filter(|e| {
-                    wire::id_ok(&e.member_id) && !e.token.is_empty() && !e.household_code.is_empty()
-                })
+                e.filter(wire::Enrolled::ok)
             })
             .await?;
         let (member_id, household) = (enrolled.member_id.clone(), enrolled.household_code.clone());
@@ -237,9 +228,7 @@ pub(crate) async fn join(
         );
         let joined = match session
             .api()
-            .call_checked(&req, |s: Option<wire::Session>| {
-                s.filter(|s| wire::id_ok(&s.member_id) && !s.token.is_empty())
-            })
+            .call_checked(&req, |s: Option<wire::Session>| s.filter(wire::Session::ok))
             .await
         {
             Err(Failure::Unauthorized) => {

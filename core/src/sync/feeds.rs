@@ -15,7 +15,7 @@ use reqwest::Method;
 /// A checked page: its items, next cursor and whether more follow; or the sign that the server's
 /// feed went back behind the cursor sent (a server restored from a backup: its `next_cursor` is
 /// before ours), so the feed must start over.
-enum Checked<U> {
+pub(super) enum Checked<U> {
     Page(Vec<U>, String, bool),
     Rewound,
 }
@@ -23,7 +23,7 @@ enum Checked<U> {
 /// A page's items checked one by one; `None` when the page is malformed (a cursor outside the
 /// server's grammar included) or makes no progress (a page that says there is more without moving
 /// the cursor would loop forever).
-fn checked_page<T, U>(
+pub(super) fn checked_page<T, U>(
     page: Option<Page<T>>,
     cursor: Option<&str>,
     check: impl Fn(T) -> Option<U>,

@@ -372,7 +372,7 @@ async fn read_capped(mut response: reqwest::Response, cap: usize) -> Result<Vec<
 
 /// The server's machine-readable error code (`{"error": "conflict"}`), when it is a plain word:
 /// server text is never passed on beyond that.
-fn error_code(body: &[u8]) -> Option<String> {
+pub(super) fn error_code(body: &[u8]) -> Option<String> {
     #[derive(serde::Deserialize)]
     struct ErrorBody {
         error: String,

@@ -24,6 +24,10 @@ mod content;
 pub(crate) mod engine;
 pub(crate) mod enrolment;
 mod feeds;
+/// The fuzzing hook: only in builds with `--cfg fuzzing` (cargo-fuzz), never in the library.
+#[cfg(fuzzing)]
+#[doc(hidden)]
+pub mod fuzzing;
 mod http;
 mod outbox;
 mod retry;

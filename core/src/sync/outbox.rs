@@ -3,7 +3,7 @@
 
 use super::retry::Safety;
 use super::session::{blocking, Session, Stop};
-use super::wire::{self, ClaimOutcomeWire, RedemptionOutcomeWire};
+use super::wire::{self, RedemptionOutcomeWire};
 use super::{Failure, SyncNotice, SyncNoticeKind, SyncReport};
 use crate::api::error::ApiError;
 use crate::log::{log_at, LogLevel};
@@ -170,14 +170,10 @@ async fn send_item(session: &Session<'_>, item: &OutboxItem) -> Result<Answer, F
             let verdict = session
                 .api()
                 .call_checked(&req, |a: Option<wire::ClaimAnswer>| {
-                    let a = a?;
-                    match a.outcome {
-                        ClaimOutcomeWire::Confirmed => {
-                            let id = a.ledger_id.filter(|id| wire::id_ok(id))?;
-                            Some(ClaimVerdict::Confirmed { ledger_id: id })
-                        }
-                        ClaimOutcomeWire::Rejected => Some(ClaimVerdict::Rejected),
-                    }
+                    Some(match a?.verdict()? {
+                        Some(ledger_id) => ClaimVerdict::Confirmed { ledger_id },
+                        None => ClaimVerdict::Rejected,
+                    })
                 })
                 .await?;
             Ok(Answer::Claim(verdict))

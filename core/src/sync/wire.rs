@@ -12,10 +12,24 @@ use serde::Deserialize;
 
 /// The position a delta-feed cursor stands for, when it is one the server's grammar allows:
 /// `c1.` then a decimal sequence number without sign or leading zero that fits the server's
-/// 63-bit counter (see server/openapi.yaml, "Delta feeds and cursors"). Anything else (`c5.0`,
-/// `garbage`, an overflowing number) is `None`: never stored, never sent.
+/// 63-bit counter, optionally followed by `.` and the check of the history under it (12
+/// lower-case hex digits; see server/openapi.yaml, "Delta feeds and cursors"). Anything else
+/// (`c5.0`, `garbage`, an overflowing number, a malformed check) is `None`: never stored, never
+/// sent. The check is the server's business: the device only keeps and sends it back.
 pub fn cursor_position(cursor: &str) -> Option<u64> {
-    let digits = cursor.strip_prefix("c1.")?;
+    let rest = cursor.strip_prefix("c1.")?;
+    let (digits, check) = match rest.split_once('.') {
+        Some((digits, check)) => (digits, Some(check)),
+        None => (rest, None),
+    };
+    if check.is_some_and(|c| {
+        c.len() != 12
+            || !c
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    }) {
+        return None;
+    }
     if digits.is_empty()
         || digits.len() > 19
         || !digits.bytes().all(|b| b.is_ascii_digit())
@@ -66,6 +80,27 @@ pub struct Session {
     pub refresh_token: Option<String>,
 }
 
+impl Enrolled {
+    /// What the device needs of an enrolment answer is there and sound.
+    pub fn ok(&self) -> bool {
+        id_ok(&self.member_id) && !self.token.is_empty() && !self.household_code.is_empty()
+    }
+}
+
+impl Session {
+    /// A sign-in answer the device can use.
+    pub fn ok(&self) -> bool {
+        id_ok(&self.member_id) && !self.token.is_empty()
+    }
+
+    /// A renewal answer for `member_id`: the same member, a token and a new refresh token.
+    pub fn renews(&self, member_id: &str) -> bool {
+        self.member_id == member_id
+            && !self.token.is_empty()
+            && self.refresh_token.as_ref().is_some_and(|r| !r.is_empty())
+    }
+}
+
 #[derive(Deserialize)]
 pub struct TotpInfo {
     pub algorithm: String,
@@ -90,6 +125,15 @@ impl CardSecret {
             _ => return None,
         };
         TotpParams::new(algorithm, self.totp.digits, self.totp.period_millis).ok()
+    }
+
+    /// The card number, the secret and its parameters, each checked; `None` if any is unsound.
+    pub fn checked(self) -> Option<(String, Vec<u8>, TotpParams)> {
+        let params = self.params()?;
+        let secret = crate::card::hex_decode(&self.secret_hex).ok()?;
+        crate::card::validate_secret(&secret).ok()?;
+        crate::card::validate_card_number(&self.card_number).ok()?;
+        Some((self.card_number, secret, params))
     }
 }
 
@@ -162,6 +206,17 @@ pub struct ClaimAnswer {
     pub outcome: ClaimOutcomeWire,
     #[serde(default)]
     pub ledger_id: Option<String>,
+}
+
+impl ClaimAnswer {
+    /// `Some(Some(ledger id))` confirmed, `Some(None)` rejected, `None` a confirmation without a
+    /// usable ledger id.
+    pub fn verdict(self) -> Option<Option<String>> {
+        match self.outcome {
+            ClaimOutcomeWire::Confirmed => Some(Some(self.ledger_id.filter(|id| id_ok(id))?)),
+            ClaimOutcomeWire::Rejected => Some(None),
+        }
+    }
 }
 
 /// A server id: 1 to 128 visible ASCII characters.
@@ -262,6 +317,9 @@ mod tests {
         assert!(item("earn", 10, "").check().is_none());
         assert!(item("earn", 10, "l 6").check().is_none());
         assert!(item("earn", 0, "l_7").check().is_none());
+        // A server's i64::MIN: refused, not an overflow (validate took its abs()).
+        assert!(item("adjust", i64::MIN, "l_8").check().is_none());
+        assert!(item("adjust", i64::MAX, "l_9").check().is_none());
     }
 
     #[test]
@@ -301,6 +359,8 @@ mod cursor_tests {
     fn only_the_servers_cursor_grammar_is_accepted() {
         assert_eq!(cursor_position("c1.0"), Some(0));
         assert_eq!(cursor_position("c1.42"), Some(42));
+        assert_eq!(cursor_position("c1.42.0123456789ab"), Some(42));
+        assert_eq!(cursor_position("c1.0.ffffffffffff"), Some(0));
         assert_eq!(
             cursor_position("c1.9223372036854775807"),
             Some(i64::MAX as u64)
@@ -319,6 +379,14 @@ mod cursor_tests {
             "c1.9223372036854775808",
             "c1.99999999999999999999",
             "c1.\u{663}",
+            "c1.42.",
+            "c1.42.0123456789a",
+            "c1.42.0123456789abc",
+            "c1.42.0123456789AB",
+            "c1.42.0123456789ag",
+            "c1.42.0123456789ab.1",
+            "c1..0123456789ab",
+            "c1.042.0123456789ab",
         ] {
             assert_eq!(cursor_position(bad), None, "{bad:?}");
         }

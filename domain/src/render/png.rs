@@ -23,7 +23,11 @@ pub(super) fn to_png(m: &BarcodeMatrix, opts: &RenderOptions) -> Result<Vec<u8>,
     }
     let layout = Layout::new(m, opts);
     let scale = u64::from(opts.scale);
-    let (w, h) = (layout.width * scale, layout.height * scale);
+    // Saturating: a quiet zone and a scale near u32::MAX multiply past u64.
+    let (w, h) = (
+        layout.width.saturating_mul(scale),
+        layout.height.saturating_mul(scale),
+    );
     if w > MAX_IMAGE_SIDE || h > MAX_IMAGE_SIDE {
         return Err(InputError::new(format!(
             "image would be {w} x {h} pixels, more than {MAX_IMAGE_SIDE} on a side: lower the scale or the quiet zone"

@@ -12,7 +12,8 @@ pub(super) fn to_svg(m: &BarcodeMatrix, opts: &RenderOptions) -> String {
         ..opts.clone()
     };
     let layout = Layout::new(m, &opts);
-    let scale = u64::from(opts.scale);
+    // u128: a quiet zone and a scale near u32::MAX multiply past u64.
+    let scale = u128::from(opts.scale);
     let (background, ink) = if opts.dark_mode {
         ("#000", "#fff")
     } else {
@@ -23,8 +24,8 @@ pub(super) fn to_svg(m: &BarcodeMatrix, opts: &RenderOptions) -> String {
     let _ = write!(
         svg,
         r#"<svg xmlns="http://www.w3.org/2000/svg" version="1.1" width="{}" height="{}" viewBox="0 0 {} {}" shape-rendering="crispEdges"><rect width="100%" height="100%" fill="{background}"/><path fill="{ink}" d=""#,
-        layout.width * scale,
-        layout.height * scale,
+        u128::from(layout.width) * scale,
+        u128::from(layout.height) * scale,
         layout.width,
         layout.height,
     );

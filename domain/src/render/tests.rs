@@ -541,6 +541,19 @@ fn svg_dark_mode_swaps_colours_and_scale_zero_draws_as_one() {
 }
 
 #[test]
+fn the_largest_quiet_zone_and_scale_do_not_overflow() {
+    let m = enc("LC1", Symbology::QrCode);
+    let huge = opts(Some(u32::MAX), u32::MAX, false, u32::MAX);
+    // Before: the side in pixels was multiplied in u64 and overflowed (a panic in debug).
+    assert!(to_png(&m, &huge).is_err());
+    let side = (2 * u128::from(u32::MAX) + 21) * u128::from(u32::MAX);
+    let modules = 2 * u64::from(u32::MAX) + 21;
+    assert!(to_svg(&m, &huge).contains(&format!(
+        r#"width="{side}" height="{side}" viewBox="0 0 {modules} {modules}""#
+    )));
+}
+
+#[test]
 fn text_uses_half_blocks_two_rows_per_line() {
     let m = enc("LC1", Symbology::QrCode);
     let t = to_text(&m, &opts(None, 1, false, 10));

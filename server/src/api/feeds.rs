@@ -45,19 +45,19 @@ async fn delta<T: Serialize + Send + 'static>(
     state: &Shared,
     headers: &HeaderMap,
     query: Option<String>,
-    page: fn(&Store, &str, i64, i64) -> ApiResult<T>,
+    page: fn(&Store, &str, &Cursor, i64) -> ApiResult<T>,
 ) -> ApiResult<Response> {
     let (member, _) = member_auth(state, headers).await?;
     let (after, limit) = page_params(query.as_deref())?;
     let items = state
-        .db(move |s, _, _| page(s, &member, after, limit))
+        .db(move |s, _, _| page(s, &member, &after, limit))
         .await?;
     Ok(json(StatusCode::OK, &items))
 }
 
 /// `cursor` and `limit` of a delta request.
-fn page_params(query: Option<&str>) -> ApiResult<(i64, i64)> {
-    let mut after = 0;
+fn page_params(query: Option<&str>) -> ApiResult<(Cursor, i64)> {
+    let mut after = Cursor::default();
     let mut limit = DEFAULT_LIMIT;
     for pair in query.unwrap_or("").split('&').filter(|p| !p.is_empty()) {
         let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
@@ -148,25 +148,56 @@ mod tests {
 
     #[test]
     fn cursors_and_limits() {
-        assert_eq!(page_params(None).unwrap(), (0, DEFAULT_LIMIT));
-        assert_eq!(page_params(Some("cursor=c1.42&limit=7")).unwrap(), (42, 7));
+        let at = |seq: i64, check: Option<&str>| Cursor {
+            seq,
+            check: check.map(str::to_string),
+        };
+        assert_eq!(
+            page_params(None).unwrap(),
+            (Cursor::default(), DEFAULT_LIMIT)
+        );
+        assert_eq!(
+            page_params(Some("cursor=c1.42&limit=7")).unwrap(),
+            (at(42, None), 7)
+        );
         assert_eq!(
             page_params(Some("cursor=c1%2E42")).unwrap(),
-            (42, DEFAULT_LIMIT)
+            (at(42, None), DEFAULT_LIMIT)
         );
-        assert_eq!(page_params(Some("cursor=")).unwrap(), (0, DEFAULT_LIMIT));
+        assert_eq!(
+            page_params(Some("cursor=c1.42.0123456789ab&limit=7")).unwrap(),
+            (at(42, Some("0123456789ab")), 7)
+        );
+        assert_eq!(
+            page_params(Some("cursor=")).unwrap(),
+            (Cursor::default(), DEFAULT_LIMIT)
+        );
         for bad in [
             "cursor=42",
             "cursor=c1.",
             "cursor=c1.-1",
             "cursor=c1.99999999999999999999",
+            "cursor=c1.42.",
+            "cursor=c1.42.0123456789a",
+            "cursor=c1.42.0123456789abc",
+            "cursor=c1.42.0123456789AB",
+            "cursor=c1.42.0123456789ag",
+            "cursor=c1.42.0123456789ab.0",
+            "cursor=c1..0123456789ab",
             "limit=0",
             "limit=1001",
             "limit=ten",
         ] {
             assert!(page_params(Some(bad)).is_err(), "{bad}");
         }
-        assert_eq!(decode_cursor(&encode_cursor(17)).unwrap(), 17);
+        assert_eq!(
+            decode_cursor(&encode_cursor(17, None)).unwrap(),
+            at(17, None)
+        );
+        assert_eq!(
+            decode_cursor(&encode_cursor(17, Some("00ff00ff00ff"))).unwrap(),
+            at(17, Some("00ff00ff00ff"))
+        );
     }
 
     #[test]

@@ -15,7 +15,7 @@ impl Store {
     pub fn ledger_page(
         &self,
         member_id: &str,
-        after: i64,
+        after: &Cursor,
         limit: i64,
     ) -> ApiResult<Page<LedgerItem>> {
         self.feed_page(

@@ -12,6 +12,11 @@
 //!   `seq`. Delta feeds list records with `seq` above the cursor, in `seq` order, so a changed
 //!   record shows up again with its new state. Writes are serialised, so a reader never sees a
 //!   higher `seq` committed before a lower one.
+//! - Change marks: every number taken also gets a random mark (`change_marks`), and a cursor
+//!   carries the mark of its number as its check. A database restored from a backup gives the
+//!   numbers after the backup to new changes with new marks, so a device's cursor from before
+//!   the restore fails its check even when the sequence has come back up to it (see
+//!   [`Store::feed_page`]).
 //!
 //! One file per table family: `schema` (marks, tables, migrations), `members` (enrolment,
 //! household codes, profile, card scans), `sessions`, `ledger`, `vouchers`, `receipts`,
@@ -142,42 +147,86 @@ impl Store {
     }
 }
 
-/// Takes the member's next change sequence number.
+/// Takes the member's next change sequence number, and gives it a new random mark.
 fn next_seq(tx: &Transaction<'_>, member_id: &str) -> ApiResult<i64> {
-    tx.query_row(
-        "UPDATE members SET change_seq = change_seq + 1 WHERE id = ?1 RETURNING change_seq",
-        [member_id],
-        |r| r.get(0),
-    )
-    .optional()?
-    .ok_or_else(|| ApiError::NotFound("no such member".into()))
+    let seq = tx
+        .query_row(
+            "UPDATE members SET change_seq = change_seq + 1 WHERE id = ?1 RETURNING change_seq",
+            [member_id],
+            |r| r.get(0),
+        )
+        .optional()?
+        .ok_or_else(|| ApiError::NotFound("no such member".into()))?;
+    tx.execute(
+        "INSERT OR REPLACE INTO change_marks (member_id, seq, mark) VALUES (?1, ?2, ?3)",
+        params![member_id, seq, new_change_mark()],
+    )?;
+    Ok(seq)
+}
+
+/// A change's mark: 48 random bits as 12 lower-case hex digits (the cursor's check).
+fn new_change_mark() -> String {
+    credentials::hex_lower(&rand::random::<[u8; CURSOR_CHECK_LEN / 2]>())
 }
 
 impl Store {
+    /// The mark of the member's change number `seq` (`None` for 0, the start, and for a number
+    /// this database never gave out).
+    fn change_mark(&self, member_id: &str, seq: i64) -> ApiResult<Option<String>> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT mark FROM change_marks WHERE member_id = ?1 AND seq = ?2")?
+            .query_row(params![member_id, seq], |r| r.get(0))
+            .optional()?)
+    }
+
     /// One page of a member's delta feed: `sql` selects the member's (?1) records with `seq`
-    /// above ?2, in `seq` order, at most ?3 of them; `item` reads one record and its `seq`. A
-    /// cursor past the member's head is answered from the head (see [`Store::head`]).
+    /// above ?2, in `seq` order, at most ?3 of them; `item` reads one record and its `seq`.
+    ///
+    /// A cursor whose check is not the mark of its change here stands on a history this
+    /// database does not have (it was restored from a backup after the cursor was issued, and
+    /// its number was given again or not yet): it is refused as `400`, as any cursor this server
+    /// did not issue, and the device starts the feed over. An unchecked cursor (`c1.<n>`, from
+    /// before checks) past the member's head is answered from the head (see [`Store::head`]).
     fn feed_page<T>(
         &self,
         sql: &str,
         member_id: &str,
-        after: i64,
+        after: &Cursor,
         limit: i64,
         item: impl FnMut(&Row<'_>) -> rusqlite::Result<(ApiResult<T>, i64)>,
     ) -> ApiResult<Page<T>> {
+        if let Some(check) = &after.check {
+            if self.change_mark(member_id, after.seq)?.as_ref() != Some(check) {
+                return Err(ApiError::invalid(
+                    "the cursor stands on changes this server no longer has; start the feed over",
+                ));
+            }
+        }
         let mut stmt = self.conn.prepare_cached(sql)?;
         let rows = stmt
-            .query_map(params![member_id, after, limit + 1], item)?
+            .query_map(params![member_id, after.seq, limit + 1], item)?
             .collect::<Result<Vec<_>, _>>()?;
-        page(
-            rows,
-            self.head(member_id)?.map_or(after, |h| after.min(h)),
-            limit,
-        )
+        let after = self
+            .head(member_id)?
+            .map_or(after.seq, |h| after.seq.min(h));
+        let (items, last, has_more) = page(rows, after, limit)?;
+        let check = self.change_mark(member_id, last)?;
+        Ok(Page {
+            items,
+            next_cursor: encode_cursor(last, check.as_deref()),
+            has_more,
+        })
     }
 }
 
-fn page<T>(rows: Vec<(ApiResult<T>, i64)>, after: i64, limit: i64) -> ApiResult<Page<T>> {
+/// The page's items, the `seq` of its last one (`after` when it is empty) and whether more
+/// follow.
+fn page<T>(
+    rows: Vec<(ApiResult<T>, i64)>,
+    after: i64,
+    limit: i64,
+) -> ApiResult<(Vec<T>, i64, bool)> {
     let limit = usize::try_from(limit).unwrap_or(0);
     let has_more = rows.len() > limit;
     let mut items = Vec::with_capacity(limit.min(rows.len()));
@@ -186,11 +235,7 @@ fn page<T>(rows: Vec<(ApiResult<T>, i64)>, after: i64, limit: i64) -> ApiResult<
         items.push(item?);
         last = seq;
     }
-    Ok(Page {
-        items,
-        next_cursor: crate::model::encode_cursor(last),
-        has_more,
-    })
+    Ok((items, last, has_more))
 }
 
 fn time_col(r: &Row<'_>, i: usize) -> ApiResult<DateTime<Utc>> {

@@ -17,7 +17,7 @@ impl Store {
     pub fn receipts_page(
         &self,
         member_id: &str,
-        after: i64,
+        after: &Cursor,
         limit: i64,
     ) -> ApiResult<Page<Receipt>> {
         self.feed_page(

@@ -8,7 +8,7 @@ use rusqlite::TransactionBehavior;
 const APPLICATION_ID: i64 = 0x4C4F_594C;
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: i64 = 3;
+pub const SCHEMA_VERSION: i64 = 4;
 
 const SCHEMA_V1: &str = r#"
 CREATE TABLE meta (
@@ -126,6 +126,27 @@ ALTER TABLE sessions ADD COLUMN refresh_expires_at TEXT;
 CREATE UNIQUE INDEX sessions_by_refresh ON sessions(refresh_hash);
 "#;
 
+/// Version 4: change marks. Every change sequence number a member's change takes gets a random
+/// mark, which the feed cursors issued for it carry as their check (see `db/mod.rs`). The
+/// numbers already given out get one each now, so every cursor issued from here on is checked;
+/// a database restored from a backup of version 3 gets new marks at its upgrade, and the cursors
+/// devices were given since then fail their check: they start their feeds over, as they must.
+const SCHEMA_V4: &str = r#"
+CREATE TABLE change_marks (
+    member_id TEXT NOT NULL REFERENCES members(id),
+    seq       INTEGER NOT NULL CHECK (seq >= 1),
+    mark      TEXT NOT NULL,
+    PRIMARY KEY (member_id, seq)
+) STRICT, WITHOUT ROWID;
+WITH RECURSIVE numbers(member_id, seq, head) AS (
+    SELECT id, 1, change_seq FROM members WHERE change_seq >= 1
+    UNION ALL
+    SELECT member_id, seq + 1, head FROM numbers WHERE seq < head
+)
+INSERT INTO change_marks (member_id, seq, mark)
+    SELECT member_id, seq, lower(hex(randomblob(6))) FROM numbers;
+"#;
+
 impl Store {
     pub(super) fn migrate(&mut self) -> Result<(), OpenError> {
         let app_id: i64 = self
@@ -162,7 +183,7 @@ impl Store {
     /// Runs the migration steps after `version`, one per version, each in its own transaction
     /// that also sets user_version (a crash between two steps resumes at the next open).
     fn upgrade(&mut self, version: i64) -> Result<(), OpenError> {
-        let steps: [(i64, &str); 2] = [(2, SCHEMA_V2), (3, SCHEMA_V3)];
+        let steps: [(i64, &str); 3] = [(2, SCHEMA_V2), (3, SCHEMA_V3), (4, SCHEMA_V4)];
         for (to, sql) in steps {
             if version >= to {
                 continue;
@@ -253,6 +274,44 @@ mod tests {
             .query_row("SELECT count(*) FROM members", [], |r| r.get(0))
             .unwrap();
         assert_eq!(members, 2);
+    }
+
+    #[test]
+    fn a_version_3_database_gets_a_mark_for_every_change_number_given_out() {
+        let dir = tempfile::tempdir().unwrap();
+        let (busy, idle) = {
+            let mut store = Store::open(dir.path()).unwrap();
+            let (busy, _) = store.enrol(None, TotpAlgorithm::Sha1, None, t0()).unwrap();
+            let (idle, _) = store.enrol(None, TotpAlgorithm::Sha1, None, t0()).unwrap();
+            // What a version-3 server left: three changes of one member, no marks.
+            store
+                .conn
+                .execute_batch(&format!(
+                    "UPDATE members SET change_seq = 3 WHERE id = '{}';
+                     DROP TABLE change_marks; PRAGMA user_version = 3;",
+                    busy.member_id
+                ))
+                .unwrap();
+            (busy.member_id, idle.member_id)
+        };
+        let store = Store::open(dir.path()).unwrap();
+        assert_eq!(user_version(&store), SCHEMA_VERSION);
+        let marks: Vec<String> = (1..=3)
+            .map(|n| store.change_mark(&busy, n).unwrap().expect("a mark"))
+            .collect();
+        assert!(marks
+            .iter()
+            .all(|m| m.len() == 12 && m.bytes().all(|b| b.is_ascii_hexdigit())));
+        assert!(marks[0] != marks[1] && marks[1] != marks[2]);
+        assert_eq!(store.change_mark(&busy, 4).unwrap(), None);
+        assert_eq!(store.change_mark(&idle, 1).unwrap(), None);
+        // A device's cursor from before the upgrade is answered with a checked one.
+        let plain = crate::model::Cursor {
+            seq: 3,
+            check: None,
+        };
+        let page = store.ledger_page(&busy, &plain, 10).unwrap();
+        assert_eq!(page.next_cursor, format!("c1.3.{}", marks[2]));
     }
 
     #[test]

@@ -18,7 +18,7 @@ impl Store {
     pub fn vouchers_page(
         &self,
         member_id: &str,
-        after: i64,
+        after: &Cursor,
         limit: i64,
     ) -> ApiResult<Page<VoucherItem>> {
         self.feed_page(

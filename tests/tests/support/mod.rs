@@ -287,6 +287,18 @@ impl Server {
             .unwrap()
     }
 
+    /// The member's change sequence: the number of the latest change to one of their ledger
+    /// entries, vouchers or receipts (no feed cursor the server issues goes past it).
+    pub fn change_seq(&self, member: &str) -> u64 {
+        self.database()
+            .query_row(
+                "SELECT change_seq FROM members WHERE id = ?1",
+                [member],
+                |r| r.get(0),
+            )
+            .unwrap()
+    }
+
     /// The sessions (signed-in devices) of a member.
     pub fn sessions_of(&self, member: &str) -> i64 {
         self.database()
