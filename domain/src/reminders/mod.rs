@@ -127,7 +127,7 @@ mod tests;
 pub use catalogue::{Catalogue, Content, RecallNotice, Recipe, CATALOGUE_VERSION};
 pub use index::ReceiptIndex;
 pub use model::{
-    CapLimit, Caps, Consent, Context, Delivered, Feedback, Plan, PlanChanges, PlanInput,
+    CapLimit, Caps, Consent, Context, Delivered, Feedback, ListOffer, Plan, PlanChanges, PlanInput,
     PlannedNotification, QuietHours, Settings, SuppressReason, Suppressed,
 };
 pub use push::{parse_push, PushMessage, PushNotice, PUSH_VERSION};
