@@ -28,6 +28,19 @@ pub const MAX_QUANTITY: u32 = 99;
 /// An item's name is 1 to this many characters.
 pub const MAX_NAME_CHARS: usize = 100;
 
+/// What can go wrong with a change to the list.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ListError {
+    #[error("{0}")]
+    Invalid(#[from] InputError),
+    #[error("no such item on the shopping list")]
+    NotFound,
+    #[error("this item is already on the shopping list")]
+    Duplicate,
+    #[error("the shopping list holds at most {MAX_ITEMS} items")]
+    Full,
+}
+
 /// Where an item came from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -230,6 +243,70 @@ pub fn remove_bought(items: &mut Vec<ListItem>, receipts: &[&Receipt]) -> Vec<Li
     gone
 }
 
+/// Puts `item` on the list: refused when it duplicates one there or the list is full.
+pub fn add(items: &mut Vec<ListItem>, item: ListItem) -> Result<ListItem, ListError> {
+    if duplicate_of(items, &item).is_some() {
+        return Err(ListError::Duplicate);
+    }
+    if items.len() >= MAX_ITEMS {
+        return Err(ListError::Full);
+    }
+    items.push(item.clone());
+    Ok(item)
+}
+
+/// Checks an item off (`true`) or unchecks it, at `now`.
+pub fn set_checked(
+    items: &mut [ListItem],
+    id: &str,
+    checked: bool,
+    now: DateTime<Utc>,
+) -> Result<ListItem, ListError> {
+    let item = find(items, id)?;
+    if item.checked != checked {
+        item.checked = checked;
+        item.checked_at = checked.then_some(now);
+    }
+    Ok(item.clone())
+}
+
+/// Sets or clears an item's quantity.
+pub fn set_quantity(
+    items: &mut [ListItem],
+    id: &str,
+    quantity: Option<u32>,
+) -> Result<ListItem, ListError> {
+    validate_quantity(quantity)?;
+    let item = find(items, id)?;
+    item.quantity = quantity;
+    Ok(item.clone())
+}
+
+/// Takes an item off the list.
+pub fn remove(items: &mut Vec<ListItem>, id: &str) -> Result<ListItem, ListError> {
+    validate_id(id)?;
+    let at = items
+        .iter()
+        .position(|i| i.id == id)
+        .ok_or(ListError::NotFound)?;
+    Ok(items.remove(at))
+}
+
+fn validate_id(id: &str) -> Result<(), InputError> {
+    if id.trim().is_empty() || id.len() > 64 {
+        return Err(InputError::new("item ids are 1 to 64 bytes"));
+    }
+    Ok(())
+}
+
+fn find<'a>(items: &'a mut [ListItem], id: &str) -> Result<&'a mut ListItem, ListError> {
+    validate_id(id)?;
+    items
+        .iter_mut()
+        .find(|i| i.id == id)
+        .ok_or(ListError::NotFound)
+}
+
 /// The list's order: unchecked first, then checked, each in the order added (ids are
 /// increasing numbers; a longer id is a later one).
 pub fn sort(items: &mut [ListItem]) {
@@ -404,6 +481,52 @@ mod tests {
         let mut broken = salt_offer();
         broken.bought_with.categories.clear();
         assert!(from_reminder("4".into(), &reminder(Some(broken)), None, t(0)).is_err());
+    }
+
+    #[test]
+    fn changes_refuse_unknown_ids_duplicates_and_a_full_list() {
+        let mut items = Vec::new();
+        add(
+            &mut items,
+            by_hand("1".into(), "Milk", Some(MILK), None, t(0)).unwrap(),
+        )
+        .unwrap();
+        let again = by_hand("2".into(), "milk", None, None, t(0)).unwrap();
+        assert_eq!(add(&mut items, again), Err(ListError::Duplicate));
+        let checked = set_checked(&mut items, "1", true, t(1)).unwrap();
+        assert_eq!((checked.checked, checked.checked_at), (true, Some(t(1))));
+        // Checking twice keeps the first time; unchecking clears it.
+        assert_eq!(
+            set_checked(&mut items, "1", true, t(2)).unwrap().checked_at,
+            Some(t(1))
+        );
+        assert_eq!(
+            set_checked(&mut items, "1", false, t(3))
+                .unwrap()
+                .checked_at,
+            None
+        );
+        assert_eq!(
+            set_quantity(&mut items, "1", Some(3)).unwrap().quantity,
+            Some(3)
+        );
+        assert!(matches!(
+            set_quantity(&mut items, "1", Some(1000)),
+            Err(ListError::Invalid(_))
+        ));
+        assert_eq!(
+            set_checked(&mut items, "7", true, t(1)),
+            Err(ListError::NotFound)
+        );
+        assert!(matches!(remove(&mut items, ""), Err(ListError::Invalid(_))));
+        assert_eq!(remove(&mut items, "7"), Err(ListError::NotFound));
+        assert_eq!(remove(&mut items, "1").unwrap().name, "Milk");
+        for n in 0..MAX_ITEMS {
+            let item = by_hand(n.to_string(), &format!("item {n}"), None, None, t(0)).unwrap();
+            add(&mut items, item).unwrap();
+        }
+        let one_more = by_hand("x".into(), "one more", None, None, t(0)).unwrap();
+        assert_eq!(add(&mut items, one_more), Err(ListError::Full));
     }
 
     #[test]
