@@ -196,7 +196,7 @@ fn normalized_category(c: &str) -> String {
 /// Whether a receipt line is one of the products `sel` stands for (a listed GTIN, or a listed
 /// category compared trimmed and case-insensitively).
 pub fn line_matches(sel: &Selector, line: &LineItem) -> bool {
-    sel.gtins.iter().any(|g| *g == line.gtin)
+    sel.gtins.contains(&line.gtin)
         || (!sel.categories.is_empty() && {
             let cat = normalized_category(&line.category);
             sel.categories.iter().any(|c| normalized_category(c) == cat)
