@@ -70,6 +70,13 @@ impl LoyaltyClient {
         })
     }
 
+    /// The shopping list: usual items, the shopper's own items, checked off, bought.
+    pub fn list(&self) -> Arc<crate::list::ShoppingList> {
+        Arc::new(crate::list::ShoppingList {
+            api: self.inner.list(),
+        })
+    }
+
     pub fn card(&self) -> Arc<Card> {
         Arc::new(Card {
             api: self.inner.card(),

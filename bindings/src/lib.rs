@@ -7,6 +7,7 @@
 mod card;
 mod client;
 mod error;
+mod list;
 mod log;
 mod reminders;
 mod sync;
@@ -15,6 +16,7 @@ mod types;
 pub use card::*;
 pub use client::{Clock, LoyaltyClient, Points, Receipts, Wallet};
 pub use error::LoyaltyError;
+pub use list::*;
 pub use log::{set_logger, LogLevel, Logger};
 pub use reminders::*;
 pub use sync::*;

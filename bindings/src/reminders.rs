@@ -95,6 +95,10 @@ pub struct PlannedNotification {
     pub rule_id: String,
     /// "Why you got this", in the shopper's language.
     pub reason: String,
+    /// "Add it to your shopping list?": what a replenishment reminder offers (pass the
+    /// notification to `ShoppingList.addFromReminder`); `null` for the other kinds.
+    #[uniffi(default = None)]
+    pub list_offer: Option<crate::list::ListOffer>,
 }
 
 impl From<engine::PlannedNotification> for PlannedNotification {
@@ -109,6 +113,7 @@ impl From<engine::PlannedNotification> for PlannedNotification {
             kind: n.kind.into(),
             rule_id: n.rule_id,
             reason: n.reason,
+            list_offer: n.list_offer.map(Into::into),
         }
     }
 }
@@ -127,6 +132,7 @@ impl TryFrom<PlannedNotification> for engine::PlannedNotification {
             kind: n.kind.into(),
             rule_id: n.rule_id,
             reason: n.reason,
+            list_offer: n.list_offer.map(Into::into),
         })
     }
 }
@@ -340,6 +346,8 @@ impl From<ReminderContext> for engine::Context {
 }
 
 /// What became of an incoming push message.
+// A uniffi enum crosses the boundary by value; a box would buy nothing (as in the core's).
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
 pub enum PushOutcome {
     /// Schedule (or show now) this notification.

@@ -8,6 +8,7 @@ mod codes;
 mod demo;
 
 mod imported_cards;
+mod list;
 mod member_card;
 mod points;
 mod receipts;
@@ -90,6 +91,9 @@ enum Command {
     /// Reminders: the plan, rules, catalogue, settings.
     #[command(subcommand)]
     Reminders(reminders::RemindersCommand),
+    /// The shopping list: show, usual, add, check, uncheck, remove.
+    #[command(subcommand)]
+    List(list::ListCommand),
     /// Other cards (Catima import and export).
     #[command(subcommand)]
     Cards(imported_cards::CardsCommand),
@@ -258,6 +262,7 @@ fn run(cli: Cli) -> CliResult<Option<Output>> {
         Command::Wallet(c) => wallet::run(&ctx, c).map(Some),
         Command::Receipts(c) => receipts::run(&ctx, c).map(Some),
         Command::Reminders(c) => reminders::run(&ctx, c).map(Some),
+        Command::List(c) => list::run(&ctx, c).map(Some),
         Command::Cards(c) => imported_cards::run(&ctx, c),
         Command::Server(a) => server::run(&ctx, a).map(|()| None),
         Command::Sync(a) => sync::run(&ctx, a).map(Some),

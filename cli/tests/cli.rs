@@ -6,7 +6,7 @@ mod support;
 use support::{fails, ok, ok_json, run_in, stderr, BIN};
 
 use loyalty_core::formats::catima;
-use serde_json::Value;
+use serde_json::{json, Value};
 use sha1::{Digest, Sha1};
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -1501,4 +1501,64 @@ fn the_data_directory_is_owner_only_and_an_old_world_readable_one_is_fixed() {
     // Only loyalty's own files are touched.
     let mode = std::fs::metadata(&notes).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o644);
+}
+
+#[test]
+fn shopping_list_usual_add_check_and_bought_by_a_receipt() {
+    let env = Env::new();
+    env.json(&["receipts", "add", &env.write("receipt.json", RECEIPT)]);
+    let usual = env.json(&["list", "usual"]);
+    assert_eq!(usual.as_array().unwrap().len(), 2, "{usual}");
+    assert!(usual[0]["reason"]
+        .as_str()
+        .unwrap()
+        .starts_with("You bought"));
+    let candles = env.json(&["list", "add", "Birthday candles", "--quantity", "2"]);
+    assert_eq!(
+        (&candles["id"], &candles["quantity"], &candles["checked"]),
+        (&json!("1"), &json!(2), &json!(false))
+    );
+    let dog = env.json(&["list", "add", "--usual", "5901234123457"]);
+    assert_eq!(dog["name"], "Dog food 10 kg");
+    assert_eq!(dog["source"]["kind"], "usual");
+    // Duplicates are conflicts; bad input, unknown ids and products never bought are refused.
+    fails(env.run(&["list", "add", "dog food 10 KG"]), 4);
+    fails(env.run(&["list", "add", "--usual", "5901234123457"]), 4);
+    fails(env.run(&["list", "add", " "]), 2);
+    fails(env.run(&["list", "add", "Milk", "--quantity", "0"]), 2);
+    fails(
+        env.run(&["list", "add", "Milk", "--gtin", "5901234123458"]),
+        2,
+    );
+    fails(env.run(&["list", "check", "99"]), 3);
+    fails(env.run(&["list", "remove", "99"]), 3);
+    fails(env.run(&["list", "add", "--usual", "5410000000019"]), 3);
+    fails(env.run(&["list", "add", "--reminder", "nope:1:2"]), 3);
+    assert_eq!(env.json(&["list", "check", "1"])["checked"], true);
+    let shown = env.json(&["list", "show"]);
+    let names: Vec<&str> = shown["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["Dog food 10 kg", "Birthday candles"]);
+    assert_eq!(shown["usual"][0]["gtin"], "96385074");
+    let human = ok(env.run(&["list", "show"]));
+    assert!(human.contains("[x]   1  Birthday candles  x2"), "{human}");
+    assert!(human.contains("your usual items:"), "{human}");
+    assert_eq!(env.json(&["list", "uncheck", "1"])["checked"], false);
+    env.json(&["list", "check", "1"]);
+    // Today's shop buys the dog food; the candles were ticked off: both leave the list.
+    let shop = env.write(
+        "shop.json",
+        &RECEIPT
+            .replace("r-100", "r-300")
+            .replace("2026-02-20T10:00:00Z", "2026-03-01T10:00:00Z"),
+    );
+    env.json(&["receipts", "add", &shop]);
+    assert_eq!(env.json(&["list", "show"])["items"], json!([]));
+    env.json(&["list", "add", "Batteries"]);
+    assert_eq!(env.json(&["list", "remove", "3"])["name"], "Batteries");
+    assert!(ok(env.run(&["list", "show", "--usual", "0"])).contains("the shopping list is empty"));
 }

@@ -89,6 +89,28 @@ fn demo_in_english_tells_the_whole_story() {
     assert!(out.contains("Recipe idea: Pasta with pesto"), "{out}");
     assert!(out.contains("Your voucher expires"), "{out}");
     assert!(out.contains("You are invited: Pre-sale evening"), "{out}");
+    // The shopping list: usual items with why, the reminder's offer taken, the receipt synced
+    // the next morning takes the dog food off; the candles typed by hand stay.
+    let list = &out[out
+        .find("Shopping list (kept on the phone")
+        .expect("a list act")..];
+    assert!(
+        list.contains("your usual items, likeliest at the next shop first:"),
+        "{list}"
+    );
+    assert!(list.contains("You bought Dog food 12 kg on"), "{list}");
+    assert!(
+        list.contains("\"Running low on Dog food 12 kg?\" → \"Add to shopping list\" → on the list: Dog food 12 kg"),
+        "{list}"
+    );
+    assert!(
+        list.contains("    [ ] Dog food 12 kg\n    [ ] Birthday candles"),
+        "{list}"
+    );
+    assert!(
+        list.contains("1 receipt synced; bought, so it left the list by itself: Dog food 12 kg\n    [ ] Birthday candles\n"),
+        "{list}"
+    );
 }
 
 #[test]
@@ -101,6 +123,15 @@ fn demo_in_dutch_and_french() {
     assert!(nl.contains("€ 5,00 off from € 25,00"), "{nl}");
     assert!(nl.contains("wo 30 december 2026"), "{nl}");
     assert!(nl.contains("Weer tijd voor strooizout?"), "{nl}");
+    assert!(
+        nl.contains("→ \"Op boodschappenlijst zetten\" → on the list"),
+        "{nl}"
+    );
+    assert!(nl.contains("Je kocht Dog food 12 kg bij"), "{nl}");
+    assert!(
+        nl.contains("left the list by itself: Dog food 12 kg\n    [ ] Verjaardagskaarsjes"),
+        "{nl}"
+    );
     assert!(qr_rows(&nl) >= 11);
 
     let fr = ok(run(&["demo", "--lang", "fr"]));
@@ -109,6 +140,11 @@ fn demo_in_dutch_and_french() {
     assert!(fr.contains("mer. 30 décembre 2026"), "{fr}");
     assert!(fr.contains("5,00 € off from 25,00 €"), "{fr}");
     assert!(fr.contains("after sync        redeemed"), "{fr}");
+    assert!(
+        fr.contains("→ \"Ajouter à la liste de courses\" → on the list"),
+        "{fr}"
+    );
+    assert!(fr.contains("[ ] Bougies d'anniversaire"), "{fr}");
 }
 
 #[test]
@@ -142,6 +178,17 @@ fn demo_json_and_its_data_directory() {
     ] {
         assert!(kinds.contains(&k), "{k} in {kinds:?}");
     }
+    let list = &v["shopping_list"];
+    assert_eq!(list["added_from_reminder"], "Dog food 12 kg");
+    assert_eq!(
+        list["left_with_the_receipt"],
+        serde_json::json!(["Dog food 12 kg"])
+    );
+    assert_eq!(list["items"], serde_json::json!(["Birthday candles"]));
+    assert!(list["usual"][0]["reason"]
+        .as_str()
+        .unwrap()
+        .starts_with("You bought"));
     // The server's and the shopper's data stay in --data.
     assert!(data.join("server").join(loyalty_server::DB_FILE).is_file());
     assert!(data.join("shopper").join("secrets.json").is_file());

@@ -9,7 +9,7 @@ use crate::points::ProgrammeRules;
 use crate::reminders::ReceiptIndex;
 use crate::runtime::Runtime;
 use crate::secrets::{SecretStore, SecretStoreError};
-use crate::store::Store;
+use crate::store::{Store, StoreError};
 use chrono::{DateTime, Utc};
 use std::sync::{Arc, Mutex};
 
@@ -48,6 +48,25 @@ impl Context {
 
     pub(crate) fn now(&self) -> DateTime<Utc> {
         self.clock.now()
+    }
+
+    /// Runs `f` with the receipts indexed for the reminder engine, building the index from the
+    /// store first when there is none. Holding the index's lock while a receipt is stored (see
+    /// the receipts API and the sync) keeps a reader from seeing the new receipt in the store
+    /// but not yet in the index.
+    pub(crate) fn with_reminder_index<T>(
+        &self,
+        f: impl FnOnce(&ReceiptIndex) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let mut index = self
+            .reminder_index
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        let index = match index.as_mut() {
+            Some(index) => index,
+            None => index.insert(ReceiptIndex::from_receipts(&self.store.receipts()?)),
+        };
+        f(index)
     }
 
     /// Stores a member card: its secret in the secret store, the rest in the database. Replaces

@@ -14,6 +14,7 @@
 //! render                             -> gs1, check
 //! card                               -> render, wallet, check
 //! reminders                          -> points, wallet, receipts, money, gs1, check
+//! list                               -> reminders, receipts, gs1, check
 //! formats                            -> card, render, check, and reminders::Lang for its texts
 //! ```
 //!
@@ -26,6 +27,7 @@ pub mod check;
 pub mod clock;
 pub mod formats;
 pub mod gs1;
+pub mod list;
 pub mod money;
 pub mod points;
 pub mod receipts;

@@ -1716,4 +1716,34 @@ async fn record_the_sync_wire_fuzz_seeds() {
         let doc = call("GET", format!("/v1/content/{kind}"), None, None).await;
         save(&format!("content-{kind}.json"), &doc.body);
     }
+
+/// A receipt that arrives by sync takes what it bought off the shopping list (in the page's own
+/// transaction), and the checked items; an old receipt arriving late takes nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn receipts_arriving_by_sync_take_what_they_bought_off_the_shopping_list() {
+    let (_data, server, _proxy, device) = setup(test_config()).await;
+    let member = device.member_id();
+    let list = device.client.list();
+    list.add("Dog food 12 kg", Some("4006381333931"), None)
+        .unwrap();
+    let candles = list.add("Birthday candles", None, None).unwrap();
+    list.add("Batteries", None, None).unwrap();
+    list.check(&candles.id).unwrap();
+    // A receipt of a shop on 1 March (before the items were put on the list) arrives late.
+    server.import_receipt(&member, "r_old", 1200, false).await;
+    device.client.sync().sync_now().await.unwrap();
+    assert_eq!(list.items().unwrap().len(), 3);
+    // Today's shop, with the dog food: the till's receipt reaches the phone by sync.
+    let mut today = support::receipt_json("r_today", 1500);
+    today["purchased_at"] = json!(chrono::Utc::now());
+    server
+        .admin(
+            &format!("/v1/admin/members/{member}/receipts"),
+            &json!({ "receipt": today, "credit_points": false }),
+        )
+        .await;
+    let report = device.client.sync().sync_now().await.unwrap();
+    assert_eq!(report.receipts_applied, 1);
+    let left: Vec<String> = list.items().unwrap().into_iter().map(|i| i.name).collect();
+    assert_eq!(left, ["Batteries"]);
 }

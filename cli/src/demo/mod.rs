@@ -5,12 +5,14 @@
 //! everything printed comes back from the core or the server.
 //!
 //! One file per act, in the order they run: `enrolment`, `shopping`, `sync` (content published,
-//! then synced), `card`, `points`, `wallet` (with the offline redemption), `reminders`. `script`
+//! then synced), `card`, `points`, `wallet` (with the offline redemption), `reminders`, `list` (the shopping list, and a
+//! receipt taking an item off it). `script`
 //! is the scripted year (products, visits, vouchers, content), `words` how the demo writes in nl,
 //! fr and en, `till_client` the HTTP client it plays the till and the back office with.
 
 mod card;
 mod enrolment;
+mod list;
 mod points;
 mod reminders;
 mod script;
@@ -174,12 +176,13 @@ impl Demo<'_> {
         let points = self.points()?;
         let wallet = self.wallet()?;
         let reminders = self.reminders()?;
+        let list = self.shopping_list()?;
         self.out
             .line("\nDone: server and app ran on one injected clock; nothing slept.")?;
         let mut summary = serde_json::Map::new();
         summary.insert("member_id".into(), json!(self.member_id));
         summary.insert("card_number".into(), json!(self.card_number));
-        for part in [shopped, points, card, wallet, reminders] {
+        for part in [shopped, points, card, wallet, reminders, list] {
             if let Value::Object(fields) = part {
                 summary.extend(fields);
             }

@@ -5,6 +5,7 @@
 // `InputError` lives in `check` (the bottom floor); named here too for callers that still write
 // `loyalty_core::error::InputError`.
 pub use crate::check::InputError;
+use crate::list::ListError;
 use crate::points::PointsError;
 use crate::receipts::ReceiptError;
 use crate::store::StoreError;
@@ -76,6 +77,7 @@ impl From<StoreError> for ApiError {
             StoreError::Points(e) => e.into(),
             StoreError::Wallet(e) => e.into(),
             StoreError::Receipt(e) => e.into(),
+            StoreError::List(e) => e.into(),
         }
     }
 }
@@ -117,6 +119,17 @@ impl From<ReceiptError> for ApiError {
             ReceiptError::Invalid(i) => i.into(),
             ReceiptError::NotFound => ApiError::NotFound { reason },
             ReceiptError::Duplicate => ApiError::Conflict { reason },
+        }
+    }
+}
+
+impl From<ListError> for ApiError {
+    fn from(e: ListError) -> Self {
+        let reason = e.to_string();
+        match e {
+            ListError::Invalid(i) => i.into(),
+            ListError::NotFound => ApiError::NotFound { reason },
+            ListError::Duplicate | ListError::Full => ApiError::Conflict { reason },
         }
     }
 }

@@ -1,10 +1,11 @@
 //! The public facade: one [`LoyaltyClient`] opened on a data directory with an injected clock,
 //! and its sub-APIs, one file each: [`PointsApi`], [`WalletApi`], [`ReceiptsApi`], [`CardApi`],
-//! [`RemindersApi`], [`SyncApi`]. Each method validates, calls the store, the domain or the sync,
+//! [`RemindersApi`], [`ListApi`], [`SyncApi`]. Each method validates, calls the store, the domain or the sync,
 //! and maps the error: every error is an [`ApiError`] ([`error`] holds the one map).
 
 mod card;
 pub mod error;
+mod list;
 mod points;
 mod receipts;
 mod reminders;
@@ -14,6 +15,7 @@ mod wallet;
 pub use crate::context::CARD_SECRET_KEY;
 pub use card::{CardApi, TillCard};
 pub use error::{ApiError, ApiResult};
+pub use list::{ListApi, MAX_USUAL};
 pub use points::PointsApi;
 pub use receipts::{ReceiptsApi, WarrantyItem};
 pub use reminders::RemindersApi;
@@ -62,6 +64,13 @@ impl LoyaltyClient {
 
     pub fn reminders(&self) -> RemindersApi {
         RemindersApi {
+            ctx: self.ctx.clone(),
+        }
+    }
+
+    /// The shopping list: usual items, the shopper's own items, checked off, bought.
+    pub fn list(&self) -> ListApi {
+        ListApi {
             ctx: self.ctx.clone(),
         }
     }

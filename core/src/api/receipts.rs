@@ -37,15 +37,18 @@ impl ReceiptsApi {
         watch(&self.ctx, Topic::Receipts, |c| c.store.receipts(), listener)
     }
 
-    /// Stores a receipt; `false` when the same receipt was already stored.
+    /// Stores a receipt; `false` when the same receipt was already stored. What it bought
+    /// leaves the shopping list (see [`crate::list`]).
     pub fn add(&self, receipt: Receipt) -> ApiResult<bool> {
+        // The index's lock is held across the store's write, so a reader (a plan, the list's
+        // usual items) never sees the receipt stored but not indexed.
+        let mut index = self
+            .ctx
+            .reminder_index
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
         let added = self.ctx.store.add_receipt(&receipt)?;
         if added {
-            let mut index = self
-                .ctx
-                .reminder_index
-                .lock()
-                .unwrap_or_else(|e| e.into_inner());
             if let Some(index) = index.as_mut() {
                 index.insert(&receipt);
             }

@@ -230,18 +230,16 @@ impl RemindersApi {
         input.feedback = &feedback;
         input.history = &history;
         input.pushes = &pushes;
-        let mut index = self
-            .ctx
-            .reminder_index
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
-        if index.is_none() {
-            *index = Some(ReceiptIndex::from_receipts(&store.receipts()?));
-        }
-        let index = index.as_ref().ok_or_else(|| ApiError::Internal {
-            reason: "the receipt index was not built".into(),
+        let mut out = None;
+        self.ctx.with_reminder_index(|index| {
+            out = Some(f(&input, index));
+            Ok(())
         })?;
-        f(&input, index)
+        out.unwrap_or_else(|| {
+            Err(ApiError::Internal {
+                reason: "the receipt index was not built".into(),
+            })
+        })
     }
 }
 

@@ -314,8 +314,9 @@ impl Store {
         )
     }
 
-    /// Applies one page of the receipt feed and moves its cursor, in one transaction. Returns
-    /// what it did and whether any stored receipt changed (new or replaced).
+    /// Applies one page of the receipt feed and moves its cursor, in one transaction (with what
+    /// the new receipts take off the shopping list). Returns what it did and whether any stored
+    /// receipt changed (new or replaced).
     pub fn apply_receipt_page(
         &self,
         items: &[Receipt],
@@ -328,10 +329,12 @@ impl Store {
                 Tree::Receipts,
                 Tree::ReceiptsByTime,
                 Tree::ReceiptsByGtin,
+                Tree::List,
             ],
             |t| {
                 let (meta, receipts, by_time, by_gtin) = (&t[0], &t[1], &t[2], &t[3]);
                 let mut out = PageApplied::default();
+                let mut stored: Vec<&Receipt> = Vec::new();
                 for r in items {
                     let old: Option<Receipt> = tx_get(receipts, r.id.as_bytes())?;
                     match &old {
@@ -353,7 +356,10 @@ impl Store {
                     for k in gtin_index_keys(r) {
                         by_gtin.insert(k, &[])?;
                     }
+                    stored.push(r);
                 }
+                // What the new receipts bought leaves the shopping list with them.
+                super::list::take_bought(&t[4], &stored)?;
                 tx_put(meta, Feed::Receipts.cursor_key(), &next_cursor.to_string())?;
                 Ok(out)
             },

@@ -17,6 +17,7 @@ mod topics;
 pub use keep::KEEP_FILE_NAME;
 pub use topics::Topic;
 mod ledger;
+mod list;
 mod receipts;
 mod reminders;
 pub use reminders::{ContentFeed, ReminderKey, StoredFeed};
@@ -66,6 +67,8 @@ pub enum StoreError {
     Wallet(#[from] WalletError),
     #[error(transparent)]
     Receipt(#[from] ReceiptError),
+    #[error(transparent)]
+    List(#[from] crate::list::ListError),
 }
 
 impl From<sled::Error> for StoreError {
@@ -131,10 +134,13 @@ pub enum Tree {
     /// Sync: the server's ledger entry id → the local sequence number it was applied as, so a
     /// re-delivered entry is applied once (a new, empty tree needs no migration).
     ServerLedger,
+    /// The shopping list: its items and the next item id (a new, empty tree needs no
+    /// migration).
+    List,
 }
 
 impl Tree {
-    pub const ALL: [Tree; 11] = [
+    pub const ALL: [Tree; 12] = [
         Tree::Meta,
         Tree::Ledger,
         Tree::Vouchers,
@@ -146,6 +152,7 @@ impl Tree {
         Tree::Cards,
         Tree::Reminders,
         Tree::ServerLedger,
+        Tree::List,
     ];
 
     pub fn name(self) -> &'static str {
@@ -161,6 +168,7 @@ impl Tree {
             Tree::Cards => "cards",
             Tree::Reminders => "reminders",
             Tree::ServerLedger => "server_ledger",
+            Tree::List => "shopping_list",
         }
     }
 
@@ -333,7 +341,7 @@ impl Store {
         if let Some(open) = state.take() {
             // Listeners wake, find the store closed and end.
             self.changes
-                .committed(&[Tree::Ledger, Tree::Vouchers, Tree::Receipts]);
+                .committed(&[Tree::Ledger, Tree::Vouchers, Tree::Receipts, Tree::List]);
             open.flush()?;
             Watermark::of(&open)?.write(&self.sidecar)?;
         }

@@ -32,12 +32,18 @@ pub(crate) fn gtin_index_keys(r: &Receipt) -> Vec<Vec<u8>> {
 
 impl Store {
     /// Stores a receipt. Returns `false` when the very same receipt was already there (a receipt
-    /// delivered twice); a different receipt under the same id is a conflict.
+    /// delivered twice); a different receipt under the same id is a conflict. What it bought
+    /// leaves the shopping list in the same transaction.
     pub fn add_receipt(&self, r: &Receipt) -> Result<bool, StoreError> {
         r.validate()?;
         let _w = self.writer();
         self.transact(
-            &[Tree::Receipts, Tree::ReceiptsByTime, Tree::ReceiptsByGtin],
+            &[
+                Tree::Receipts,
+                Tree::ReceiptsByTime,
+                Tree::ReceiptsByGtin,
+                Tree::List,
+            ],
             |t| {
                 let (receipts, by_time, by_gtin) = (&t[0], &t[1], &t[2]);
                 match tx_get::<Receipt>(receipts, r.id.as_bytes())? {
@@ -50,6 +56,7 @@ impl Store {
                 for k in gtin_index_keys(r) {
                     by_gtin.insert(k, &[])?;
                 }
+                super::list::take_bought(&t[3], &[r])?;
                 Ok(true)
             },
         )

@@ -17,12 +17,15 @@ pub enum Topic {
     Vouchers,
     /// The receipts.
     Receipts,
+    /// The shopping list (a receipt that takes items off it included).
+    List,
 }
 
 pub(super) struct Changes {
     ledger: watch::Sender<u64>,
     vouchers: watch::Sender<u64>,
     receipts: watch::Sender<u64>,
+    list: watch::Sender<u64>,
 }
 
 impl Changes {
@@ -31,6 +34,7 @@ impl Changes {
             ledger: watch::channel(0).0,
             vouchers: watch::channel(0).0,
             receipts: watch::channel(0).0,
+            list: watch::channel(0).0,
         }
     }
 
@@ -39,6 +43,7 @@ impl Changes {
             Topic::Ledger => &self.ledger,
             Topic::Vouchers => &self.vouchers,
             Topic::Receipts => &self.receipts,
+            Topic::List => &self.list,
         }
     }
 
@@ -49,6 +54,7 @@ impl Changes {
                 Tree::Ledger => Topic::Ledger,
                 Tree::Vouchers => Topic::Vouchers,
                 Tree::Receipts => Topic::Receipts,
+                Tree::List => Topic::List,
                 _ => continue,
             };
             self.sender(topic).send_modify(|g| *g = g.wrapping_add(1));

@@ -134,10 +134,14 @@ pub(super) async fn pull_feed(session: &Session<'_>, feed: Feed) -> Result<PageA
                 {
                     Ok(Checked::Page(items, next, more)) => Ok(Some((
                         blocking(ctx, move |c| {
+                            // Held across the write: no reader sees the page stored but an
+                            // index without it.
+                            let mut index =
+                                c.reminder_index.lock().unwrap_or_else(|e| e.into_inner());
                             let applied = c.store.apply_receipt_page(&items, &next)?;
                             if applied.added + applied.updated > 0 {
                                 // The reminder engine's index is rebuilt at the next plan.
-                                *c.reminder_index.lock().unwrap_or_else(|e| e.into_inner()) = None;
+                                *index = None;
                             }
                             Ok(applied)
                         })

@@ -14,7 +14,7 @@ use super::util::{
     date_of_day, day_of_date, days, enc, hours, median, ts, DayStamp, Enc, FastMap, FastSet, Tz,
     DAY,
 };
-use super::vocab::{Category, LocalizedText, ReminderKind};
+use super::vocab::{Category, LocalizedText, ReminderKind, Selector};
 use crate::wallet::{Voucher, VoucherKind, VoucherState};
 use chrono::{Datelike, Months};
 use std::cell::{OnceCell, RefCell};
@@ -37,6 +37,10 @@ pub(crate) enum Forecast {
 pub(crate) enum Text<'a> {
     Replenishment {
         product: Name<'a>,
+        /// The product reminded of (the last one bought, for a group).
+        gtin: &'a str,
+        /// The rule's selection when it pools a group: any of it counts as buying it.
+        pooled: Option<&'a Selector>,
         run_out_day: i64,
         every_days: i64,
         bought_in: usize,
@@ -709,7 +713,7 @@ const FADE_SEARCH_DAYS: i64 = 366;
 fn predict<'a>(
     cx: &Cx<'a>,
     rule: &'a Rule,
-    r: &ReplenishmentRule,
+    r: &'a ReplenishmentRule,
     lists: &[&[u32]],
     subject: &str,
     gtin: Option<u32>,
@@ -781,6 +785,8 @@ fn predict<'a>(
         stale,
         Text::Replenishment {
             product,
+            gtin,
+            pooled: (r.per == Per::Group).then_some(&r.products),
             run_out_day,
             every_days: st.every_days,
             bought_in: st.bought_in,

@@ -6,9 +6,9 @@
 //! the platform's notification centre as they are.
 
 use super::engine::{Candidate, Forecast, Name, Text};
-use super::model::PlannedNotification;
+use super::model::{ListOffer, PlannedNotification};
 use super::util::{date_of_day, to_utc, Tz};
-use super::vocab::{Category, Lang};
+use super::vocab::{Category, Lang, Selector};
 use chrono::Datelike;
 use fluent_bundle::concurrent::FluentBundle;
 use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
@@ -234,6 +234,7 @@ pub(crate) fn render(
             shops,
             last_qty,
             last_day,
+            ..
         } => {
             let p = name(product, lang);
             let left = run_out_day.saturating_sub(at_day).max(0);
@@ -560,6 +561,26 @@ pub(crate) fn render(
             l.format(lang, b.id, Some(&b.args))
         ),
     };
+    let list_offer = match &c.text {
+        Text::Replenishment {
+            product,
+            gtin,
+            pooled,
+            ..
+        } => Some(ListOffer {
+            action: l.format(lang, "list-offer-action", None),
+            name: name(product, lang).to_string(),
+            gtin: gtin.to_string(),
+            bought_with: match pooled {
+                Some(sel) => (*sel).clone(),
+                None => Selector {
+                    gtins: vec![gtin.to_string()],
+                    categories: Vec::new(),
+                },
+            },
+        }),
+        _ => None,
+    };
     Some(PlannedNotification {
         id: c.id.clone(),
         at: to_utc(c.at)?,
@@ -570,5 +591,6 @@ pub(crate) fn render(
         kind: c.kind,
         rule_id: c.rule_id.to_string(),
         reason: text(reason),
+        list_offer,
     })
 }

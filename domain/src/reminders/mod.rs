@@ -127,7 +127,7 @@ mod tests;
 pub use catalogue::{Catalogue, Content, RecallNotice, Recipe, CATALOGUE_VERSION};
 pub use index::ReceiptIndex;
 pub use model::{
-    CapLimit, Caps, Consent, Context, Delivered, Feedback, Plan, PlanChanges, PlanInput,
+    CapLimit, Caps, Consent, Context, Delivered, Feedback, ListOffer, Plan, PlanChanges, PlanInput,
     PlannedNotification, QuietHours, Settings, SuppressReason, Suppressed,
 };
 pub use push::{parse_push, PushMessage, PushNotice, PUSH_VERSION};
@@ -259,6 +259,9 @@ pub fn usual_items(
 }
 
 /// What happens to one incoming push message.
+// One value per push received, returned by value to the app: the notification (larger since it
+// carries its shopping-list offer) is not worth a box.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PushOutcome {
     /// Schedule (or show, if `at` is now) this notification.

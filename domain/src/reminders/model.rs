@@ -3,7 +3,7 @@
 use super::catalogue::Catalogue;
 use super::push::PushMessage;
 use super::rules::RuleSet;
-use super::vocab::{Category, Lang, ReminderKind};
+use super::vocab::{Category, Lang, ReminderKind, Selector};
 use crate::check::InputError;
 use crate::points::TierStatus;
 use crate::wallet::Voucher;
@@ -305,6 +305,27 @@ pub struct PlannedNotification {
     pub rule_id: String,
     /// "Why you got this", in the shopper's language.
     pub reason: String,
+    /// What the reminder offers to put on the shopping list ("Add it to your shopping list?"):
+    /// replenishment reminders carry one, the others none. Pass the whole notification back to
+    /// the list's `add_from_reminder` when the shopper takes it.
+    #[serde(default)]
+    pub list_offer: Option<ListOffer>,
+}
+
+/// "Add it to your shopping list?": the action a replenishment reminder offers, with what it
+/// puts on the list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListOffer {
+    /// The action's label in the shopper's language ("Add to shopping list").
+    pub action: String,
+    /// The item's name on the list: the product's (its latest receipt line), or the rule's
+    /// label for a rule that pools a group.
+    pub name: String,
+    /// The product the reminder is about (for a group, the one bought last).
+    pub gtin: String,
+    /// What counts as buying it, so the item leaves the list with the receipt that has it: the
+    /// product, or every product of the group the rule pooled (its GTINs and categories).
+    pub bought_with: Selector,
 }
 
 /// Why a reminder that a rule produced is not in the plan.

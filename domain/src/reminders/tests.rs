@@ -248,6 +248,16 @@ fn dog_food_reminds_before_the_predicted_run_out_and_stops_once_bought() {
          Your last purchase was on 27 April (1 unit)."
     );
     assert_eq!(n.deep_link, format!("loyalty://product/{}", dog()));
+    // "Add it to your shopping list?": the product, bought with that product only.
+    let offer = n
+        .list_offer
+        .as_ref()
+        .expect("a replenishment reminder offers the list");
+    assert_eq!(offer.action, "Add to shopping list");
+    assert_eq!(offer.name, "Dog food 12 kg");
+    assert_eq!(offer.gtin, dog());
+    assert_eq!(offer.bought_with.gtins, vec![dog()]);
+    assert!(offer.bought_with.categories.is_empty());
 
     // Bought again on 20 May: the old reminder is gone, the next cycle is predicted.
     receipts.push(dog_food("r5", utc(2026, 5, 20, 10, 0), 1));
@@ -405,6 +415,31 @@ fn replenishment_per_group_pools_brands() {
     let p = w.plan(utc(2026, 3, 10, 12, 0), &receipts);
     assert_eq!(ids(&p), vec!["dog-any:group:20260226"]);
     assert_eq!(p.items[0].title, "Running low on dog food?");
+    // The offer puts the group on the list (its label), bought with either brand; the action
+    // in the shopper's language.
+    let offer = p.items[0].list_offer.clone().unwrap();
+    assert_eq!(
+        (offer.name.as_str(), offer.gtin.as_str()),
+        ("dog food", dog().as_str())
+    );
+    assert_eq!(offer.bought_with.gtins, vec![dog(), dog_b()]);
+    for (lang, action, name) in [
+        ("nl-BE", "Op boodschappenlijst zetten", "hondenvoer"),
+        ("fr-BE", "Ajouter à la liste de courses", "croquettes"),
+        ("nl-NL", "Op boodschappenlijst zetten", "hondenvoer"),
+    ] {
+        let mut w = World::rules(&[format!(
+            r#"{{"id": "dog-any", "kind": "replenishment", "per": "group",
+                "products": {{"gtins": ["{}", "{}"]}},
+                "label": {{"en": "dog food", "nl": "hondenvoer", "fr": "croquettes"}}}}"#,
+            dog(),
+            dog_b()
+        )]);
+        w.settings.language = lang.into();
+        let p = w.plan(utc(2026, 3, 10, 12, 0), &receipts);
+        let offer = p.items[0].list_offer.clone().unwrap();
+        assert_eq!((offer.action.as_str(), offer.name.as_str()), (action, name));
+    }
     // Per product, neither brand alone has three purchases.
     let per_product = World::rules(&[format!(
         r#"{{"id": "dog-each", "kind": "replenishment", "products": {{"gtins": ["{}", "{}"]}},

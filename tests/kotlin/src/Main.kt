@@ -10,6 +10,7 @@ fun main() {
     lifecycleTests()
     cardTests()
     remindersTests()
+    listTests()
     syncTests()
     finish()
 }
