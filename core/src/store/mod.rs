@@ -26,7 +26,7 @@ mod outbox;
 pub mod schema;
 pub use account::{PendingEnrolment, PushPlatform, PushRegistration, SyncAccount};
 pub use feeds::{Feed, PageApplied, ServerLedgerEntry, ServerVoucher, ServerVoucherState};
-pub use outbox::ClaimVerdict;
+pub use outbox::{ClaimVerdict, RedemptionAnswered};
 mod vouchers;
 
 use crate::check::InputError;
