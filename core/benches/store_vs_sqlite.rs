@@ -4,7 +4,14 @@
 //! cargo bench -p loyalty-core --bench store_vs_sqlite              # full run
 //! cargo bench -p loyalty-core --bench store_vs_sqlite -- --quick   # smoke run, fewer repetitions
 //! cargo bench -p loyalty-core --bench store_vs_sqlite -- --dir /some/disk
+//! cargo bench -p loyalty-core --bench store_vs_sqlite -- --growth            # 10k, 100k
+//! cargo bench -p loyalty-core --bench store_vs_sqlite -- --growth --million  # and 1M
 //! ```
+//!
+//! `--growth`: our store alone at 10k, 100k (and 1M) ledger entries: append in batches of 1000,
+//! open, balance read, the daily expiry run (nothing due), tier progress, disk size and the
+//! process's peak RSS (VmHWM), with sled's cache capped at
+//! `store::CACHE_CAPACITY_BYTES`.
 //!
 //! Workloads (each reported with its ratio ours/sqlite, both measured in this run):
 //! - A1 "bulk": 100k ledger entries appended as 100 sync pages of 1000 entries (one transaction
@@ -44,6 +51,11 @@ settings are SQLite's defaults (page cache 2 MB, autocheckpoint 1000 pages).";
 
 struct Config {
     quick: bool,
+    /// Run the growth table instead of the comparison (`--growth`; `--million` adds 1M).
+    growth: bool,
+    million: bool,
+    /// A child process of `--growth`: one (cache bytes, entries) line.
+    growth_one: Option<(u64, usize)>,
     dir: PathBuf,
     /// A1: repetitions of the whole 100k run per engine (after one smaller warm-up run).
     a1_reps: usize,
@@ -68,11 +80,27 @@ struct Config {
 impl Config {
     fn from_args() -> Config {
         let mut quick = false;
+        let mut growth = false;
+        let mut million = false;
+        let mut growth_one = None;
         let mut dir = std::env::temp_dir();
         let mut args = std::env::args().skip(1);
         while let Some(arg) = args.next() {
             match arg.as_str() {
                 "--quick" => quick = true,
+                "--growth" => growth = true,
+                "--million" => million = true,
+                "--growth-one" => {
+                    let cache = args.next().and_then(|a| a.parse().ok());
+                    let n = args.next().and_then(|a| a.parse().ok());
+                    match (cache, n) {
+                        (Some(c), Some(n)) => growth_one = Some((c, n)),
+                        _ => {
+                            eprintln!("--growth-one needs a cache size and an entry count");
+                            std::process::exit(2);
+                        }
+                    }
+                }
                 "--dir" => match args.next() {
                     Some(d) => dir = PathBuf::from(d),
                     None => {
@@ -88,6 +116,9 @@ impl Config {
         let pick = |full: usize, smoke: usize| if quick { smoke } else { full };
         Config {
             quick,
+            growth,
+            million,
+            growth_one,
             dir,
             a1_reps: pick(7, 1),
             a1_batches: 100,
@@ -1280,9 +1311,120 @@ fn load_average() -> String {
         .unwrap_or_else(|_| "unknown".into())
 }
 
+/// `VmHWM` and `VmRSS` of this process, in MiB (Linux; `None` elsewhere).
+fn rss_mib() -> Option<(f64, f64)> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let field = |name: &str| -> Option<f64> {
+        let line = status.lines().find(|l| l.starts_with(name))?;
+        let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+        Some(kb / 1024.0)
+    };
+    Some((field("VmHWM:")?, field("VmRSS:")?))
+}
+
+/// The growth table: our store alone, growing.
+fn growth(cfg: &Config) {
+    let mut sizes = vec![10_000usize, 100_000];
+    if cfg.million {
+        sizes.push(1_000_000);
+    }
+    println!(
+        "growth: sled cache capped at {} MiB (store::CACHE_CAPACITY_BYTES); appends in durable \
+         batches of 1000",
+        loyalty_core::store::CACHE_CAPACITY_BYTES / (1024 * 1024)
+    );
+    println!(
+        "anchor: the same store with sled's default cache (1 GiB). Each line is its own child \
+         process, so its peak RSS (VmHWM) is its own."
+    );
+    println!(
+        "| cache | entries | append all | per entry | open | balance read | expiry run | tier \
+         progress | disk | peak RSS |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|---|");
+    let default_cache: u64 = 1024 * 1024 * 1024;
+    for n in sizes {
+        for cache in [loyalty_core::store::CACHE_CAPACITY_BYTES, default_cache] {
+            let out = std::process::Command::new(std::env::current_exe().expect("this binary"))
+                .arg("--growth-one")
+                .arg(cache.to_string())
+                .arg(n.to_string())
+                .arg("--dir")
+                .arg(&cfg.dir)
+                .output()
+                .expect("run a growth step");
+            assert!(out.status.success(), "growth step failed: {out:?}");
+            print!("{}", String::from_utf8_lossy(&out.stdout));
+            std::io::stdout().flush().ok();
+        }
+    }
+}
+
+/// One line of the growth table, in a process of its own.
+fn growth_one(cfg: &Config, cache: u64, n: usize) {
+    let dir = cfg.fresh_dir("growth");
+    let open_store = || Store::open_with_cache_capacity(dir.path(), cache).expect("open the store");
+    let store = open_store();
+    let input = batches(n / 1000, 1000, 0);
+    let (_, append) = time(|| {
+        for b in &input {
+            store.append_entries(b, now()).expect("append");
+        }
+    });
+    drop(input);
+    store.close().expect("close");
+    drop(store);
+    let (store, open) = time(open_store);
+    let mut reads = Samples::default();
+    for _ in 0..200 {
+        let (b, t) = time(|| store.balance().expect("balance"));
+        assert_eq!(b.entries as usize, n);
+        reads.push(t);
+    }
+    // The daily expiry run (nothing due a day later: the whole ledger is read and checked)
+    // and the tier progress, both as the facade computes them today.
+    let rules = loyalty_core::points::ProgrammeRules::default();
+    let tomorrow = now() + Span::days(1);
+    let (due, expiry) = time(|| {
+        store
+            .append_derived(tomorrow, |e| {
+                loyalty_core::points::due_expiries(e, &rules, tomorrow)
+            })
+            .expect("expiry run")
+    });
+    assert!(due.is_empty(), "nothing is due a day later");
+    let (_, tier) = time(|| {
+        let entries = store.ledger_entries().expect("ledger");
+        std::hint::black_box(loyalty_core::points::tier_status(&entries, &rules, now()))
+    });
+    store.close().expect("close");
+    drop(store);
+    let (apparent, _) = disk_usage(dir.path());
+    let (hwm, _) = rss_mib().unwrap_or((0.0, 0.0));
+    println!(
+        "| {} MiB | {n} | {:.0} ms | {:.2} µs | {:.0} ms | {:.2} µs | {:.0} ms | {:.0} ms | {:.1} MB | {hwm:.0} MiB |",
+        cache / (1024 * 1024),
+        Unit::Ms.of(append),
+        Unit::Us.of(append) / n as f64,
+        Unit::Ms.of(open),
+        Unit::Us.of(reads.median()),
+        Unit::Ms.of(expiry),
+        Unit::Ms.of(tier),
+        mb(apparent),
+    );
+}
+
 fn main() {
     let cfg = Config::from_args();
     std::fs::create_dir_all(&cfg.dir).expect("create the benchmark directory");
+    if let Some((cache, n)) = cfg.growth_one {
+        growth_one(&cfg, cache, n);
+        return;
+    }
+    if cfg.growth {
+        growth(&cfg);
+        return;
+    }
     println!(
         "store_vs_sqlite{}: loyalty_core::store::Store (sled 0.34) vs SQLite {} (rusqlite, \
          bundled)",

@@ -82,7 +82,7 @@ impl ApiError {
         }
     }
 
-    fn reason(&self) -> &str {
+    pub(crate) fn reason(&self) -> &str {
         match self {
             ApiError::InvalidInput(r)
             | ApiError::Unauthorized(r)
@@ -93,6 +93,13 @@ impl ApiError {
             | ApiError::Unavailable { reason: r, .. } => r,
             ApiError::Internal(_) => "the server failed to handle the request; try again later",
         }
+    }
+}
+
+impl ApiError {
+    /// The error body as JSON (`{"error", "reason"}`), for one item of a batch answer.
+    pub(crate) fn body_json(&self) -> serde_json::Value {
+        serde_json::json!({ "error": self.code(), "reason": self.reason() })
     }
 }
 

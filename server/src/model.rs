@@ -358,6 +358,38 @@ fn canonical_json(v: &Value, out: &mut String) {
     }
 }
 
+/// `POST /v1/batch`: the member's writes, each item answered on its own.
+#[derive(Debug, Deserialize)]
+pub struct BatchRequest {
+    /// Each item is read on its own, so one malformed item is answered alone.
+    pub items: Vec<Value>,
+}
+
+/// One item of a batch as sent.
+#[derive(Debug, Deserialize)]
+pub struct BatchItemRequest {
+    /// `redemption`, `claim`, `consents` or `push_token`.
+    pub kind: String,
+    /// Required for redemptions and claims; optional for the settings (idempotent replaces).
+    pub idempotency_key: Option<String>,
+    /// The body the single-item endpoint takes.
+    pub body: Value,
+}
+
+/// One item's answer: what the single-item endpoint would have answered (status and body).
+#[derive(Debug, Serialize, Deserialize)]
+pub struct BatchItemResult {
+    pub idempotency_key: Option<String>,
+    pub status: u16,
+    pub body: Value,
+    pub replayed: bool,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct BatchResponse {
+    pub results: Vec<BatchItemResult>,
+}
+
 /// SHA-256 over method, path and the canonical body: what makes "the same request".
 pub fn request_hash(method: &Method, path: &str, body: &Value) -> String {
     let mut text = format!("{method}\n{path}\n");

@@ -562,7 +562,7 @@ async fn points_earned_offline_are_confirmed_once() {
     server.import_receipt(&member, "r_d", 4200, false).await;
     let d = points.earn_offline(42, "r_d", None).unwrap();
     assert_eq!(points.pending_claims().unwrap().len(), 4);
-    proxy.inject("POST", "/v1/claims", 3, 1, Fault::DropAfterForward);
+    proxy.inject("POST", "/v1/batch", 0, 1, Fault::DropAfterForward);
 
     let report = sync.sync_now().await.expect("sync");
     assert_eq!(report.outbox_resolved, 4);
@@ -703,8 +703,8 @@ async fn server_errors_and_load_shedding_are_retried() {
     offline_work(&server, &device).await;
     server.add_points(&member, 7, "More").await;
     proxy.inject("GET", "/v1/ledger", 0, 2, Fault::Status(500, None));
-    proxy.inject("POST", "/v1/redemptions", 0, 1, Fault::Status(502, None));
-    proxy.inject("POST", "/v1/claims", 0, 1, Fault::Status(503, Some("0")));
+    proxy.inject("POST", "/v1/batch", 0, 1, Fault::Status(502, None));
+    proxy.inject("POST", "/v1/batch", 0, 1, Fault::Status(503, Some("0")));
     proxy.inject("GET", "/v1/vouchers", 0, 1, Fault::Status(429, Some("0")));
     // The server's own load shedding (503 + Retry-After: 0) for the next two requests.
     server
@@ -760,9 +760,9 @@ async fn dropped_connections_lose_nothing_and_apply_nothing_twice() {
     let ids = offline_work(&server, &device).await;
     seed(&server, &member, 0, 30, 2).await;
     // Writes applied by the server whose answers never arrive, and reads cut off.
-    proxy.inject("POST", "/v1/redemptions", 0, 2, Fault::DropAfterForward);
-    proxy.inject("POST", "/v1/claims", 0, 1, Fault::DropAfterForward);
-    proxy.inject("POST", "/v1/claims", 0, 1, Fault::DropBeforeForward);
+    proxy.inject("POST", "/v1/batch", 0, 2, Fault::DropAfterForward);
+    proxy.inject("POST", "/v1/batch", 0, 1, Fault::DropAfterForward);
+    proxy.inject("POST", "/v1/batch", 0, 1, Fault::DropBeforeForward);
     proxy.inject("GET", "/v1/ledger", 1, 2, Fault::DropBeforeForward);
     proxy.inject("GET", "/v1/ledger", 0, 1, Fault::DropAfterForward);
     proxy.inject("GET", "/v1/vouchers", 0, 1, Fault::DropAfterForward);
@@ -790,9 +790,9 @@ async fn truncated_and_garbage_answers_are_retried() {
     proxy.inject("GET", "/v1/ledger", 1, 1, Fault::Truncate);
     proxy.inject("GET", "/v1/ledger", 0, 1, Fault::Garbage);
     proxy.inject("GET", "/v1/receipts", 0, 1, Fault::Truncate);
-    proxy.inject("POST", "/v1/redemptions", 0, 1, Fault::Garbage);
-    proxy.inject("POST", "/v1/redemptions", 0, 1, Fault::Truncate);
-    proxy.inject("POST", "/v1/claims", 0, 1, Fault::Garbage);
+    proxy.inject("POST", "/v1/batch", 0, 1, Fault::Garbage);
+    proxy.inject("POST", "/v1/batch", 0, 1, Fault::Truncate);
+    proxy.inject("POST", "/v1/batch", 0, 1, Fault::Garbage);
     let report = device
         .client
         .sync()
@@ -817,8 +817,8 @@ async fn answers_slower_than_the_timeout_are_retried() {
     seed(&server, &member, 3, 5, 0).await;
     let slow = Fault::Slow(Duration::from_millis(900));
     proxy.inject("GET", "/v1/receipts", 0, 1, slow.clone());
-    proxy.inject("POST", "/v1/redemptions", 0, 1, slow.clone());
-    proxy.inject("POST", "/v1/claims", 0, 1, slow);
+    proxy.inject("POST", "/v1/batch", 0, 1, slow.clone());
+    proxy.inject("POST", "/v1/batch", 0, 1, slow);
     let report = device
         .client
         .sync()
@@ -1012,6 +1012,8 @@ async fn refused_items_are_kept_reported_stuck_and_retried() {
     let member = device.member_id();
     seed(&server, &member, 2, 2, 3).await;
     offline_work(&server, &device).await;
+    // An older server without the batch endpoint: the items go one by one, and one is refused.
+    proxy.inject("POST", "/v1/batch", 0, 1, Fault::Status(404, None));
     proxy.inject("POST", "/v1/redemptions", 0, 1, Fault::Status(409, None));
     let sync = device.client.sync();
     let report = sync
@@ -1022,6 +1024,25 @@ async fn refused_items_are_kept_reported_stuck_and_retried() {
     let state = sync.state();
     assert_eq!((state.pending_outbox, state.stuck_outbox), (1, 1));
     assert_eq!(device.client.sync().outbox().unwrap()[0].attempts, 3);
+    let sent: Vec<String> = proxy
+        .log()
+        .into_iter()
+        .filter(|l| l.starts_with("POST"))
+        .collect();
+    assert_eq!(
+        sent.iter()
+            .filter(|l| l.starts_with("POST /v1/batch"))
+            .count(),
+        1,
+        "after a 404 the batch endpoint is not asked again: {sent:?}"
+    );
+    assert_eq!(
+        sent.iter()
+            .filter(|l| l.starts_with("POST /v1/redemptions"))
+            .count(),
+        2,
+        "{sent:?}"
+    );
     let report = sync.sync_now().await.unwrap();
     assert_eq!(report.outbox_resolved, 1);
     assert_eq!(sync.state().stuck_outbox, 0);
@@ -1746,4 +1767,190 @@ async fn receipts_arriving_by_sync_take_what_they_bought_off_the_shopping_list()
     assert_eq!(report.receipts_applied, 1);
     let left: Vec<String> = list.items().unwrap().into_iter().map(|i| i.name).collect();
     assert_eq!(left, ["Batteries"]);
+
+/// The outbox as the device will send it: (idempotency key, voucher id or None for a claim).
+fn outbox_keys(device: &Device) -> Vec<(String, Option<String>)> {
+    device
+        .client
+        .sync()
+        .outbox()
+        .unwrap()
+        .into_iter()
+        .map(|i| {
+            let voucher = match i.operation {
+                loyalty_core::wallet::OutboxOperation::RedeemVoucher { voucher_id } => {
+                    Some(voucher_id)
+                }
+                _ => None,
+            };
+            (i.idempotency_key, voucher)
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_outbox_drains_in_one_batch_and_a_replay_gets_the_first_answers() {
+    let (_data, server, proxy, device) = setup(test_config()).await;
+    let member = device.member_id();
+    seed(&server, &member, 2, 2, 6).await;
+    let ids = offline_work(&server, &device).await;
+    let wallet = device.client.wallet();
+    for v in wallet.usable_now().unwrap().into_iter().take(3) {
+        wallet.begin_redemption(&v.id).unwrap();
+    }
+    let keys = outbox_keys(&device);
+    assert_eq!(keys.len(), 6);
+    let before = proxy.log().len();
+    let report = device.client.sync().sync_now().await.expect("sync");
+    assert_eq!((report.outbox_resolved, report.outbox_failed), (6, 0));
+    let posts: Vec<String> = proxy.log()[before..]
+        .iter()
+        .filter(|l| l.starts_with("POST"))
+        .cloned()
+        .collect();
+    assert_eq!(posts.len(), 1, "six items, one request: {posts:?}");
+    assert!(posts[0].starts_with("POST /v1/batch"), "{posts:?}");
+    assert!(ids.iter().all(|id| redeemed(&device, id)));
+    assert_mirrors(&server, &device).await;
+
+    // The same batch again (a client that never saw the answer): every item gets its first
+    // answer, marked replayed; nothing is redeemed or credited twice.
+    let items: Vec<serde_json::Value> = keys
+        .iter()
+        .map(|(key, voucher)| match voucher {
+            Some(v) => json!({"kind": "redemption", "idempotency_key": key,
+                              "body": {"voucher_id": v}}),
+            None => serde_json::Value::Null,
+        })
+        .filter(|v| !v.is_null())
+        .collect();
+    let token = device.token();
+    let again = http_ok(
+        server.addr,
+        "POST",
+        "/v1/batch",
+        Some(&token),
+        Some(&json!({ "items": items })),
+    )
+    .await;
+    let results = again["results"].as_array().unwrap();
+    assert_eq!(results.len(), 5);
+    for (r, (key, _)) in results.iter().zip(keys.iter().filter(|k| k.1.is_some())) {
+        assert_eq!(r["idempotency_key"], json!(key));
+        assert_eq!(r["status"], json!(200));
+        assert_eq!(r["replayed"], json!(true));
+        assert_eq!(
+            r["body"]["outcome"],
+            json!("accepted"),
+            "the first answer: {r}"
+        );
+    }
+    // A replay of one item alone, on the single-item endpoint, gets the same first answer.
+    let (key, voucher) = keys.iter().find(|k| k.1.is_some()).unwrap();
+    let single = http(
+        server.addr,
+        "POST",
+        "/v1/redemptions",
+        Some(&token),
+        Some(&json!({ "voucher_id": voucher })),
+        &[("idempotency-key", key)],
+    )
+    .await;
+    assert_eq!(single.status(), 200);
+    assert_eq!(single.header("idempotent-replayed"), Some("true"));
+    let body: serde_json::Value = serde_json::from_slice(&single.body).unwrap();
+    assert_eq!(body["outcome"], json!("accepted"));
+    device.client.sync().sync_now().await.unwrap();
+    assert_mirrors(&server, &device).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_bad_item_does_not_sink_the_others() {
+    let (_data, server, proxy, device) = setup(test_config()).await;
+    let member = device.member_id();
+    seed(&server, &member, 2, 2, 4).await;
+    let ids = offline_work(&server, &device).await;
+    let token = device.token();
+
+    // The server alone: a good item, a malformed one and a key reused for another request are
+    // each answered on their own; only the good one is written.
+    let other = server.issue_voucher(&member, "Spare").await;
+    let answer = http_ok(
+        server.addr,
+        "POST",
+        "/v1/batch",
+        Some(&token),
+        Some(&json!({ "items": [
+            {"kind": "redemption", "idempotency_key": "k-good", "body": {"voucher_id": other}},
+            {"kind": "redemption", "idempotency_key": "k-bad", "body": {"voucher_id": ""}},
+            {"kind": "redemption", "idempotency_key": "k-good", "body": {"voucher_id": "v-x"}},
+            {"kind": "teleport", "idempotency_key": "k-odd", "body": {}},
+            {"kind": "claim", "body": {"points": 5, "reference": "r", "earned_at": "2026-01-01T00:00:00Z"}},
+        ]})),
+    )
+    .await;
+    let statuses: Vec<u64> = answer["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["status"].as_u64().unwrap())
+        .collect();
+    assert_eq!(statuses, [200, 400, 409, 400, 400], "{answer}");
+    assert_eq!(answer["results"][0]["body"]["outcome"], json!("accepted"));
+    assert_eq!(answer["results"][2]["body"]["error"], json!("conflict"));
+    assert_eq!(
+        http(
+            server.addr,
+            "POST",
+            "/v1/batch",
+            Some(&token),
+            Some(&json!({"items": []})),
+            &[]
+        )
+        .await
+        .status(),
+        400
+    );
+
+    // The device: one of its items' keys was already used for a different request, so the
+    // server refuses that item alone; the other two settle from the same batch.
+    let keys = outbox_keys(&device);
+    let (stolen, _) = keys
+        .iter()
+        .find(|k| k.1.as_deref() == Some(&ids[0]))
+        .unwrap();
+    let r = http(
+        server.addr,
+        "POST",
+        "/v1/redemptions",
+        Some(&token),
+        Some(&json!({ "voucher_id": other })),
+        &[("idempotency-key", stolen)],
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    let before = proxy.log().len();
+    let sync = device.client.sync();
+    let report = sync
+        .sync_now()
+        .await
+        .expect("the rest of the sync completes");
+    assert_eq!((report.outbox_resolved, report.outbox_failed), (2, 1));
+    let posts = proxy.log()[before..]
+        .iter()
+        .filter(|l| l.starts_with("POST"))
+        .count();
+    assert_eq!(
+        posts, 1,
+        "one batch; a refused item is not retried in this sync"
+    );
+    assert!(redeemed(&device, &ids[1]));
+    let outbox = sync.outbox().unwrap();
+    assert_eq!(outbox.len(), 1);
+    assert_eq!(&outbox[0].idempotency_key, stolen);
+    assert_eq!(
+        sync.state().stuck_outbox,
+        1,
+        "refused as such: reported stuck"
+    );
 }

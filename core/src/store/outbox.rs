@@ -165,26 +165,33 @@ impl Store {
         redeemed_at: Option<DateTime<Utc>>,
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
+        let one = [RedemptionAnswered {
+            item_seq,
+            voucher_id: voucher_id.to_string(),
+            outcome,
+            redeemed_at,
+        }];
+        Ok(self
+            .resolve_redemptions(&one, now)?
+            .first()
+            .copied()
+            .unwrap_or(false))
+    }
+
+    /// [`Store::resolve_redemption`] for many answers in one transaction (one durable commit):
+    /// how a batch of the outbox is settled. One `bool` per answer, in order.
+    pub fn resolve_redemptions(
+        &self,
+        answers: &[RedemptionAnswered],
+        now: DateTime<Utc>,
+    ) -> Result<Vec<bool>, StoreError> {
         let _w = self.writer();
         self.transact(&[Tree::Vouchers, Tree::VoucherUsable, Tree::Outbox], |t| {
             let (vouchers, usable, outbox) = (&t[0], &t[1], &t[2]);
-            if outbox.remove(&item_seq.to_be_bytes())?.is_none() {
-                return Ok(false);
-            }
-            let Some(old) = tx_get::<Voucher>(vouchers, voucher_id.as_bytes())? else {
-                return Ok(true);
-            };
-            if !matches!(old.state, VoucherState::Redeeming { .. }) {
-                // A page already gave it the server's state.
-                return Ok(true);
-            }
-            let mut v = old.clone();
-            wallet::complete_redemption(&mut v, outcome, now).or_else(abort)?;
-            if let (RedemptionOutcome::AlreadyRedeemed, Some(at)) = (outcome, redeemed_at) {
-                v.state = VoucherState::Redeemed { at };
-            }
-            set_voucher(vouchers, usable, Some(&old), &v)?;
-            Ok(true)
+            answers
+                .iter()
+                .map(|a| resolve_one_redemption(vouchers, usable, outbox, a, now))
+                .collect()
         })
     }
 
@@ -235,4 +242,40 @@ impl Store {
             },
         )
     }
+}
+
+/// The server's answer to one redemption of the outbox.
+#[derive(Debug, Clone)]
+pub struct RedemptionAnswered {
+    pub item_seq: u64,
+    pub voucher_id: String,
+    pub outcome: RedemptionOutcome,
+    /// The server's time of the redemption, used when another device redeemed it first.
+    pub redeemed_at: Option<DateTime<Utc>>,
+}
+
+fn resolve_one_redemption(
+    vouchers: &TransactionalTree,
+    usable: &TransactionalTree,
+    outbox: &TransactionalTree,
+    a: &RedemptionAnswered,
+    now: DateTime<Utc>,
+) -> TxResult<bool> {
+    if outbox.remove(&a.item_seq.to_be_bytes())?.is_none() {
+        return Ok(false);
+    }
+    let Some(old) = tx_get::<Voucher>(vouchers, a.voucher_id.as_bytes())? else {
+        return Ok(true);
+    };
+    if !matches!(old.state, VoucherState::Redeeming { .. }) {
+        // A page already gave it the server's state.
+        return Ok(true);
+    }
+    let mut v = old.clone();
+    wallet::complete_redemption(&mut v, a.outcome, now).or_else(abort)?;
+    if let (RedemptionOutcome::AlreadyRedeemed, Some(at)) = (a.outcome, a.redeemed_at) {
+        v.state = VoucherState::Redeemed { at };
+    }
+    set_voucher(vouchers, usable, Some(&old), &v)?;
+    Ok(true)
 }

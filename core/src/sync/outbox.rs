@@ -1,13 +1,16 @@
-//! Draining the outbox: offline redemptions and point claims sent oldest first, each with its
-//! idempotency key; the answers settle them.
+//! Draining the outbox: offline redemptions and point claims sent oldest first, up to
+//! [`BATCH_ITEMS`] per `POST /v1/batch`, each with its own idempotency key and settled by its own
+//! answer; an item that failed for a passing reason is retried alone, and a server without the
+//! batch endpoint (404/405) gets one request per item.
 
+use super::http::TransientKind;
 use super::retry::Safety;
 use super::session::{blocking, Session, Stop};
 use super::wire::{self, RedemptionOutcomeWire};
 use super::{Failure, SyncNotice, SyncNoticeKind, SyncReport};
 use crate::api::error::ApiError;
 use crate::log::{log_at, LogLevel};
-use crate::store::ClaimVerdict;
+use crate::store::{ClaimVerdict, RedemptionAnswered};
 use crate::wallet::{OutboxItem, OutboxOperation, RedemptionOutcome};
 use reqwest::Method;
 
@@ -20,163 +23,344 @@ enum Answer {
     Claim(ClaimVerdict),
 }
 
+/// Items sent in one `POST /v1/batch` (the reference server takes up to 100).
+pub(super) const BATCH_ITEMS: usize = 100;
+
 pub(super) async fn drain_outbox(
     session: &Session<'_>,
     report: &mut SyncReport,
 ) -> Result<(), Stop> {
     let ctx = session.ctx;
-    let stuck_after = session.config.stuck_after;
     let items: Vec<OutboxItem> = blocking(ctx, |c| Ok(c.store.outbox()?)).await?;
-    for item in items {
+    // Until a server without the batch endpoint says so (404/405): then one request per item.
+    let mut batches = true;
+    for chunk in items.chunks(BATCH_ITEMS) {
         if session.cancel.is_cancelled() {
             return Err(Stop::Cancelled);
         }
-        let seq = item.seq;
-        match send_item(session, &item).await {
-            Ok(answer) => {
-                let notice = blocking(ctx, move |c| {
-                    let now = c.clock.now();
-                    match (&item.operation, answer) {
-                        (
-                            OutboxOperation::RedeemVoucher { voucher_id },
-                            Answer::Redemption {
-                                outcome,
-                                redeemed_at,
-                            },
-                        ) => {
-                            let resolved = c.store.resolve_redemption(
-                                seq,
-                                voucher_id,
-                                outcome,
-                                redeemed_at,
-                                now,
-                            )?;
-                            let kind = match outcome {
-                                RedemptionOutcome::Accepted => None,
-                                RedemptionOutcome::AlreadyRedeemed => {
-                                    Some(SyncNoticeKind::VoucherUsedElsewhere)
-                                }
-                                RedemptionOutcome::Rejected => Some(SyncNoticeKind::VoucherRefused),
-                            };
-                            // Told once: when this answer resolved the item.
-                            let notice = match kind.filter(|_| resolved) {
-                                Some(kind) => {
-                                    let title = c
-                                        .store
-                                        .voucher(voucher_id)?
-                                        .map(|v| v.title)
-                                        .unwrap_or_default();
-                                    Some(SyncNotice {
-                                        kind,
-                                        voucher_id: voucher_id.clone(),
-                                        voucher_title: title,
-                                    })
-                                }
-                                None => None,
-                            };
-                            Ok(notice)
-                        }
-                        (OutboxOperation::ClaimPoints { .. }, Answer::Claim(verdict)) => {
-                            c.store.resolve_claim(seq, &verdict)?;
-                            Ok(None)
-                        }
-                        _ => Err(ApiError::Internal {
-                            reason: "an answer does not match its outbox item".into(),
-                        }),
+        let answers = if batches && chunk.len() > 1 {
+            match send_batch(session, chunk).await {
+                Ok(answers) => Some(answers),
+                Err(Failure::Rejected { status, .. }) => {
+                    // 404/405: an older server; another refusal of the batch as such: its
+                    // items go one by one, so each gets its own answer.
+                    if status == 404 || status == 405 {
+                        log_at!(
+                            LogLevel::Info,
+                            "sync",
+                            "the server has no batch endpoint (HTTP {status}): one request per item"
+                        );
+                        batches = false;
                     }
-                })
-                .await?;
-                if let Some(notice) = notice {
-                    log_at!(
-                        LogLevel::Info,
-                        "sync",
-                        "an offline redemption did not count: {:?}",
-                        notice.kind
-                    );
-                    report.notices.push(notice);
+                    None
                 }
-                report.outbox_resolved += 1;
+                Err(f @ (Failure::Transient { .. } | Failure::TooLarge | Failure::Deadline)) => {
+                    note_failures(session, chunk, false).await?;
+                    return Err(f.into());
+                }
+                Err(f) => return Err(f.into()),
             }
-            Err(Failure::Rejected { .. }) => {
-                // Refused as such: retrying within this sync would not help. Kept, reported as
-                // stuck, tried again at the next sync; the rest of the outbox goes on.
-                blocking(ctx, move |c| {
-                    Ok(c.store.note_outbox_failure(seq, true, stuck_after)?)
-                })
-                .await?;
-                report.outbox_failed += 1;
+        } else {
+            None
+        };
+        match answers {
+            Some(answers) => {
+                // Answered items are settled together (one store transaction for the
+                // redemptions); an item that failed for a passing reason is retried alone.
+                let mut settled = Vec::new();
+                let mut retry = Vec::new();
+                let mut refused = Vec::new();
+                for (item, answer) in chunk.iter().zip(answers) {
+                    match answer {
+                        Ok(a) => settled.push((item.clone(), a)),
+                        Err(Failure::Rejected { .. }) => refused.push(item.clone()),
+                        Err(_) => retry.push(item.clone()),
+                    }
+                }
+                settle_all(session, settled, report).await?;
+                if !refused.is_empty() {
+                    note_failures(session, &refused, true).await?;
+                    report.outbox_failed += refused.len() as u32;
+                }
+                for item in retry {
+                    one_by_one(session, item, report).await?;
+                }
             }
-            Err(f @ (Failure::Transient { .. } | Failure::TooLarge | Failure::Deadline)) => {
-                // The server is unwell or unreachable: count the attempt and stop this sync.
-                blocking(ctx, move |c| {
-                    Ok(c.store.note_outbox_failure(seq, false, stuck_after)?)
-                })
-                .await?;
-                return Err(f.into());
+            None => {
+                for item in chunk {
+                    if session.cancel.is_cancelled() {
+                        return Err(Stop::Cancelled);
+                    }
+                    one_by_one(session, item.clone(), report).await?;
+                }
             }
-            Err(f) => return Err(f.into()),
         }
     }
     Ok(())
 }
 
-/// Sends one outbox item with its idempotency key and returns the server's answer.
-async fn send_item(session: &Session<'_>, item: &OutboxItem) -> Result<Answer, Failure> {
-    let key = item.idempotency_key.as_str();
-    match &item.operation {
-        OutboxOperation::RedeemVoucher { voucher_id } => {
-            let body = serde_json::json!({ "voucher_id": voucher_id });
-            let req = session.request(
-                Method::POST,
-                "v1/redemptions",
-                &[],
-                Some(body),
-                Some(key),
-                Safety::Idempotent,
-            );
-            let answer = session
-                .api()
-                .call_checked(&req, |a: Option<wire::RedemptionAnswer>| a)
-                .await?;
-            Ok(Answer::Redemption {
-                outcome: match answer.outcome {
-                    RedemptionOutcomeWire::Accepted => RedemptionOutcome::Accepted,
-                    RedemptionOutcomeWire::AlreadyRedeemed => RedemptionOutcome::AlreadyRedeemed,
-                    RedemptionOutcomeWire::Rejected => RedemptionOutcome::Rejected,
-                },
-                redeemed_at: answer.redeemed_at,
-            })
+/// Sends one item alone (with the retry policy) and settles it by its answer.
+async fn one_by_one(
+    session: &Session<'_>,
+    item: OutboxItem,
+    report: &mut SyncReport,
+) -> Result<(), Stop> {
+    match send_item(session, &item).await {
+        Ok(answer) => settle_all(session, vec![(item, answer)], report).await,
+        Err(Failure::Rejected { .. }) => {
+            // Refused as such: retrying within this sync would not help. Kept, reported as
+            // stuck, tried again at the next sync; the rest of the outbox goes on.
+            note_failures(session, std::slice::from_ref(&item), true).await?;
+            report.outbox_failed += 1;
+            Ok(())
         }
+        Err(f @ (Failure::Transient { .. } | Failure::TooLarge | Failure::Deadline)) => {
+            // The server is unwell or unreachable: count the attempt and stop this sync.
+            note_failures(session, std::slice::from_ref(&item), false).await?;
+            Err(f.into())
+        }
+        Err(f) => Err(f.into()),
+    }
+}
+
+/// Counts a failed attempt at each item (`permanent`: refused as such).
+async fn note_failures(
+    session: &Session<'_>,
+    items: &[OutboxItem],
+    permanent: bool,
+) -> Result<(), Stop> {
+    let stuck_after = session.config.stuck_after;
+    let seqs: Vec<u64> = items.iter().map(|i| i.seq).collect();
+    blocking(session.ctx, move |c| {
+        for seq in seqs {
+            c.store.note_outbox_failure(seq, permanent, stuck_after)?;
+        }
+        Ok(())
+    })
+    .await?;
+    Ok(())
+}
+
+/// Settles answered items: the redemptions in one store transaction, each claim in its own.
+async fn settle_all(
+    session: &Session<'_>,
+    answered: Vec<(OutboxItem, Answer)>,
+    report: &mut SyncReport,
+) -> Result<(), Stop> {
+    if answered.is_empty() {
+        return Ok(());
+    }
+    let count = answered.len() as u32;
+    let notices = blocking(session.ctx, move |c| {
+        let now = c.clock.now();
+        let mut redemptions = Vec::new();
+        for (item, answer) in answered {
+            match (item.operation, answer) {
+                (
+                    OutboxOperation::RedeemVoucher { voucher_id },
+                    Answer::Redemption {
+                        outcome,
+                        redeemed_at,
+                    },
+                ) => redemptions.push(RedemptionAnswered {
+                    item_seq: item.seq,
+                    voucher_id,
+                    outcome,
+                    redeemed_at,
+                }),
+                (OutboxOperation::ClaimPoints { .. }, Answer::Claim(verdict)) => {
+                    c.store.resolve_claim(item.seq, &verdict)?;
+                }
+                _ => {
+                    return Err(ApiError::Internal {
+                        reason: "an answer does not match its outbox item".into(),
+                    })
+                }
+            }
+        }
+        let resolved = c.store.resolve_redemptions(&redemptions, now)?;
+        let mut notices = Vec::new();
+        for (a, resolved) in redemptions.iter().zip(resolved) {
+            let kind = match a.outcome {
+                RedemptionOutcome::Accepted => None,
+                RedemptionOutcome::AlreadyRedeemed => Some(SyncNoticeKind::VoucherUsedElsewhere),
+                RedemptionOutcome::Rejected => Some(SyncNoticeKind::VoucherRefused),
+            };
+            // Told once: when this answer resolved the item.
+            if let Some(kind) = kind.filter(|_| resolved) {
+                let title = c
+                    .store
+                    .voucher(&a.voucher_id)?
+                    .map(|v| v.title)
+                    .unwrap_or_default();
+                notices.push(SyncNotice {
+                    kind,
+                    voucher_id: a.voucher_id.clone(),
+                    voucher_title: title,
+                });
+            }
+        }
+        Ok(notices)
+    })
+    .await?;
+    for notice in notices {
+        log_at!(
+            LogLevel::Info,
+            "sync",
+            "an offline redemption did not count: {:?}",
+            notice.kind
+        );
+        report.notices.push(notice);
+    }
+    report.outbox_resolved += count;
+    Ok(())
+}
+
+/// The body of one item as its single-item endpoint takes it (the same at every attempt: the
+/// server hashes it with the key), and that endpoint's path.
+fn item_body(item: &OutboxItem) -> (&'static str, &'static str, serde_json::Value) {
+    match &item.operation {
+        OutboxOperation::RedeemVoucher { voucher_id } => (
+            "redemption",
+            "v1/redemptions",
+            serde_json::json!({ "voucher_id": voucher_id }),
+        ),
         OutboxOperation::ClaimPoints {
             points,
             reference,
             earned_at,
             ..
-        } => {
-            // The same body at every attempt: the server hashes it with the key.
-            let body = serde_json::json!({
+        } => (
+            "claim",
+            "v1/claims",
+            serde_json::json!({
                 "points": points,
                 "reference": reference,
                 "earned_at": earned_at,
-            });
-            let req = session.request(
-                Method::POST,
-                "v1/claims",
-                &[],
-                Some(body),
-                Some(key),
-                Safety::Idempotent,
-            );
-            let verdict = session
+            }),
+        ),
+    }
+}
+
+/// Decodes a 200 answer to `item` (the single endpoint's body); `None` when it is not one.
+fn decode_answer(item: &OutboxItem, body: serde_json::Value) -> Option<Answer> {
+    match &item.operation {
+        OutboxOperation::RedeemVoucher { .. } => {
+            let a: wire::RedemptionAnswer = serde_json::from_value(body).ok()?;
+            Some(redemption_answer(a))
+        }
+        OutboxOperation::ClaimPoints { .. } => {
+            claim_verdict(serde_json::from_value(body).ok()?).map(Answer::Claim)
+        }
+    }
+}
+
+fn redemption_answer(a: wire::RedemptionAnswer) -> Answer {
+    Answer::Redemption {
+        outcome: match a.outcome {
+            RedemptionOutcomeWire::Accepted => RedemptionOutcome::Accepted,
+            RedemptionOutcomeWire::AlreadyRedeemed => RedemptionOutcome::AlreadyRedeemed,
+            RedemptionOutcomeWire::Rejected => RedemptionOutcome::Rejected,
+        },
+        redeemed_at: a.redeemed_at,
+    }
+}
+
+fn claim_verdict(a: wire::ClaimAnswer) -> Option<ClaimVerdict> {
+    Some(match a.verdict()? {
+        Some(ledger_id) => ClaimVerdict::Confirmed { ledger_id },
+        None => ClaimVerdict::Rejected,
+    })
+}
+
+/// Sends `items` in one `POST /v1/batch`; one result per item, in order: its answer, or how it
+/// failed (`Rejected` for a 4xx refusal of the item, `Transient` for one worth retrying alone).
+async fn send_batch(
+    session: &Session<'_>,
+    items: &[OutboxItem],
+) -> Result<Vec<Result<Answer, Failure>>, Failure> {
+    let body = serde_json::json!({
+        "items": items
+            .iter()
+            .map(|item| {
+                let (kind, _, body) = item_body(item);
+                serde_json::json!({
+                    "kind": kind,
+                    "idempotency_key": item.idempotency_key,
+                    "body": body,
+                })
+            })
+            .collect::<Vec<_>>(),
+    });
+    let req = session.request(
+        Method::POST,
+        "v1/batch",
+        &[],
+        Some(body),
+        None,
+        // Every item carries its own key: a repeated batch gets the first answers.
+        Safety::Idempotent,
+    );
+    let n = items.len();
+    let results = session
+        .api()
+        .call_checked(&req, |a: Option<wire::BatchAnswer>| {
+            let a = a?;
+            // One answer per item, in order, each naming its item's key.
+            (a.results.len() == n
+                && a.results
+                    .iter()
+                    .zip(items)
+                    .all(|(r, i)| r.idempotency_key.as_deref() == Some(&i.idempotency_key)))
+            .then_some(a.results)
+        })
+        .await?;
+    Ok(items
+        .iter()
+        .zip(results)
+        .map(|(item, r)| match r.status {
+            200 => decode_answer(item, r.body).ok_or(Failure::Transient {
+                kind: TransientKind::Malformed,
+                retry_after: None,
+            }),
+            401 => Err(Failure::Unauthorized),
+            429 | 500..=599 => Err(Failure::Transient {
+                kind: TransientKind::ServerError,
+                retry_after: None,
+            }),
+            status => Err(Failure::Rejected { status, code: None }),
+        })
+        .collect())
+}
+
+/// Sends one outbox item with its idempotency key and returns the server's answer.
+async fn send_item(session: &Session<'_>, item: &OutboxItem) -> Result<Answer, Failure> {
+    let key = item.idempotency_key.as_str();
+    let (_, path, body) = item_body(item);
+    let req = session.request(
+        Method::POST,
+        path,
+        &[],
+        Some(body),
+        Some(key),
+        Safety::Idempotent,
+    );
+    match &item.operation {
+        OutboxOperation::RedeemVoucher { .. } => {
+            session
+                .api()
+                .call_checked(&req, |a: Option<wire::RedemptionAnswer>| {
+                    a.map(redemption_answer)
+                })
+                .await
+        }
+        OutboxOperation::ClaimPoints { .. } => {
+            session
                 .api()
                 .call_checked(&req, |a: Option<wire::ClaimAnswer>| {
-                    Some(match a?.verdict()? {
-                        Some(ledger_id) => ClaimVerdict::Confirmed { ledger_id },
-                        None => ClaimVerdict::Rejected,
-                    })
+                    claim_verdict(a?).map(Answer::Claim)
                 })
-                .await?;
-            Ok(Answer::Claim(verdict))
+                .await
         }
     }
 }

@@ -202,6 +202,21 @@ pub enum ClaimOutcomeWire {
 }
 
 #[derive(Deserialize)]
+pub struct BatchAnswer {
+    pub results: Vec<BatchItemAnswer>,
+}
+
+/// One item's answer in a batch: the single endpoint's status and body.
+#[derive(Deserialize)]
+pub struct BatchItemAnswer {
+    #[serde(default)]
+    pub idempotency_key: Option<String>,
+    pub status: u16,
+    #[serde(default)]
+    pub body: serde_json::Value,
+}
+
+#[derive(Deserialize)]
 pub struct ClaimAnswer {
     pub outcome: ClaimOutcomeWire,
     #[serde(default)]

@@ -2,12 +2,14 @@
 //! request log. Every handler parses and checks its input here and does its reads and writes in
 //! one store call on the blocking pool.
 //!
-//! Routes by audience: `member` (a session's bearer token), `feeds` (delta and content feeds),
+//! Routes by audience: `member` (a session's bearer token; `batch`: its writes in one request), `feeds` (delta and content feeds),
 //! `till` and `admin` (the till token); `request` holds what every handler uses to read a
 //! request and `layers` the middleware around all of them. This file holds the state, the
 //! route table and the public endpoints.
 
 mod admin;
+mod batch;
+pub use batch::MAX_BATCH_ITEMS;
 mod feeds;
 mod layers;
 mod member;
@@ -178,6 +180,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/v1/receipts"),
     ("POST", "/v1/redemptions"),
     ("POST", "/v1/claims"),
+    ("POST", "/v1/batch"),
     ("GET", "/v1/content/{kind}"),
     ("POST", "/v1/till/scans"),
     ("POST", "/v1/till/purchases"),
@@ -211,6 +214,7 @@ pub fn router(state: Shared) -> Router {
         .route("/v1/receipts", get(receipts))
         .route("/v1/redemptions", post(redemption))
         .route("/v1/claims", post(claim))
+        .route("/v1/batch", post(batch::batch))
         .route("/v1/content/{kind}", get(content))
         .route("/v1/till/scans", post(till_scan))
         .route("/v1/till/purchases", post(till_purchase))

@@ -165,12 +165,7 @@ impl Store {
     }
 
     pub fn set_consents(&mut self, member_id: &str, c: Consents) -> ApiResult<Consents> {
-        self.conn.execute(
-            "UPDATE members SET consent_marketing = ?2, consent_service = ?3, consent_safety = ?4
-             WHERE id = ?1",
-            params![member_id, c.marketing, c.service, c.safety],
-        )?;
-        Ok(c)
+        write_consents(&self.conn, member_id, c)
     }
 
     /// Verifies a scanned rotating card code and consumes it (see [`verify_scan`]).
@@ -381,4 +376,18 @@ pub fn card_secret(m: &MemberRow) -> CardSecret {
             period_millis: params.period_millis,
         },
     }
+}
+
+/// Replaces the member's consents (also inside a batch write's transaction).
+pub fn write_consents(
+    conn: &rusqlite::Connection,
+    member_id: &str,
+    c: Consents,
+) -> ApiResult<Consents> {
+    conn.execute(
+        "UPDATE members SET consent_marketing = ?2, consent_service = ?3, consent_safety = ?4
+         WHERE id = ?1",
+        params![member_id, c.marketing, c.service, c.safety],
+    )?;
+    Ok(c)
 }

@@ -158,19 +158,30 @@ impl Store {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let hash = credentials::sha256_hex(session_token.as_bytes());
-        tx.execute(
-            "UPDATE sessions SET push_platform = NULL, push_token = NULL
-             WHERE push_platform = ?1 AND push_token = ?2 AND token_hash <> ?3",
-            params![platform.as_str(), push_token, hash],
-        )?;
-        tx.execute(
-            "UPDATE sessions SET push_platform = ?1, push_token = ?2 WHERE token_hash = ?3",
-            params![platform.as_str(), push_token, hash],
-        )?;
+        register_push_token(&tx, session_token, platform, push_token)?;
         tx.commit()?;
         Ok(())
     }
+}
+
+/// [`Store::set_push_token`] inside a caller's transaction (a batch write).
+pub fn register_push_token(
+    tx: &Transaction<'_>,
+    session_token: &str,
+    platform: Platform,
+    push_token: &str,
+) -> ApiResult<()> {
+    let hash = credentials::sha256_hex(session_token.as_bytes());
+    tx.execute(
+        "UPDATE sessions SET push_platform = NULL, push_token = NULL
+         WHERE push_platform = ?1 AND push_token = ?2 AND token_hash <> ?3",
+        params![platform.as_str(), push_token, hash],
+    )?;
+    tx.execute(
+        "UPDATE sessions SET push_platform = ?1, push_token = ?2 WHERE token_hash = ?3",
+        params![platform.as_str(), push_token, hash],
+    )?;
+    Ok(())
 }
 
 /// A new session: returns its refresh token and when the bearer token expires.
