@@ -10,6 +10,7 @@
 #   TARGET=aarch64-linux-android bindings/size.sh   # a cross target (needs its toolchain/linker)
 #   STRIP=/path/to/llvm-strip bindings/size.sh      # a specific strip tool
 #   NO_BUILD=1 bindings/size.sh                     # measure the library already built
+#   LIB=/path/to/libloyalty_ffi.so bindings/size.sh # measure that file (unstripped), no build
 #   TOP=40 bindings/size.sh                         # crates listed (default 25)
 #
 # MB below is 10^6 bytes; MiB is 2^20 bytes.
@@ -23,7 +24,7 @@ while [[ $# -gt 0 ]]; do
     case "$1" in
         --budget) budget_mb="${2:?--budget needs a size in MB}"; shift 2 ;;
         --budget=*) budget_mb="${1#--budget=}"; shift ;;
-        -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
         *) echo "unknown argument: $1 (see --help)" >&2; exit 2 ;;
     esac
 done
@@ -37,7 +38,7 @@ if [[ -n "${TARGET:-}" ]]; then
     target_args=(--target "$TARGET")
 fi
 
-if [[ -z "${NO_BUILD:-}" ]]; then
+if [[ -z "${NO_BUILD:-}" && -z "${LIB:-}" ]]; then
     echo "building loyalty-ffi (profile mobile-release${TARGET:+, target $TARGET})..." >&2
     start=$(date +%s)
     cargo build -p loyalty-ffi --profile mobile-release "${target_args[@]}"
@@ -47,7 +48,7 @@ fi
 target_dir="$(cargo metadata --format-version 1 --no-deps \
     | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')"
 target_dir="${target_dir:-$root/target}"
-lib="$target_dir/${TARGET:+$TARGET/}mobile-release/libloyalty_ffi.so"
+lib="${LIB:-$target_dir/${TARGET:+$TARGET/}mobile-release/libloyalty_ffi.so}"
 if [[ ! -f "$lib" ]]; then
     echo "not found: $lib" >&2
     exit 1
