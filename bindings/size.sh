@@ -1,11 +1,17 @@
 #!/usr/bin/env bash
 # Size of the loyalty-ffi shared library as shipped: built with the `mobile-release` profile
-# (opt-level z, LTO, one codegen unit, panic = unwind, strip = false), then stripped of everything
-# not needed to load it (a copy; the build output is left as it is).
+# (opt-level z, LTO, one codegen unit, panic = unwind, strip = false; bindings/build.rs adds packed
+# relocations and identical code folding), then stripped of everything not needed to load it (a
+# copy; the build output is left as it is). Prints where the bytes go: by section (of the stripped
+# copy) and by crate (symbol sizes of the unstripped build, `nm`).
 #
 #   bindings/size.sh                                # host target
+#   bindings/size.sh --budget 4.0                   # fail (exit 1) when stripped > 4.0 MB
 #   TARGET=aarch64-linux-android bindings/size.sh   # a cross target (needs its toolchain/linker)
 #   STRIP=/path/to/llvm-strip bindings/size.sh      # a specific strip tool
+#   NO_BUILD=1 bindings/size.sh                     # measure the library already built
+#   LIB=/path/to/libloyalty_ffi.so bindings/size.sh # measure that file (unstripped), no build
+#   TOP=40 bindings/size.sh                         # crates listed (default 25)
 #
 # MB below is 10^6 bytes; MiB is 2^20 bytes.
 set -euo pipefail
@@ -13,18 +19,36 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 
+budget_mb=""
+while [[ $# -gt 0 ]]; do
+    case "$1" in
+        --budget) budget_mb="${2:?--budget needs a size in MB}"; shift 2 ;;
+        --budget=*) budget_mb="${1#--budget=}"; shift ;;
+        -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+        *) echo "unknown argument: $1 (see --help)" >&2; exit 2 ;;
+    esac
+done
+if [[ -n "$budget_mb" && ! "$budget_mb" =~ ^[0-9]+(\.[0-9]+)?$ ]]; then
+    echo "--budget takes a size in MB (10^6 bytes), e.g. 4.0; got: $budget_mb" >&2
+    exit 2
+fi
+
 target_args=()
 if [[ -n "${TARGET:-}" ]]; then
     target_args=(--target "$TARGET")
 fi
 
-echo "building loyalty-ffi (profile mobile-release${TARGET:+, target $TARGET})..." >&2
-cargo build -p loyalty-ffi --profile mobile-release "${target_args[@]}"
+if [[ -z "${NO_BUILD:-}" && -z "${LIB:-}" ]]; then
+    echo "building loyalty-ffi (profile mobile-release${TARGET:+, target $TARGET})..." >&2
+    start=$(date +%s)
+    cargo build -p loyalty-ffi --profile mobile-release "${target_args[@]}"
+    echo "build: $(( $(date +%s) - start )) s" >&2
+fi
 
 target_dir="$(cargo metadata --format-version 1 --no-deps \
     | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')"
 target_dir="${target_dir:-$root/target}"
-lib="$target_dir/${TARGET:+$TARGET/}mobile-release/libloyalty_ffi.so"
+lib="${LIB:-$target_dir/${TARGET:+$TARGET/}mobile-release/libloyalty_ffi.so}"
 if [[ ! -f "$lib" ]]; then
     echo "not found: $lib" >&2
     exit 1
@@ -40,6 +64,11 @@ if [[ -z "$strip_tool" ]]; then
         echo "neither llvm-strip nor strip found; set STRIP" >&2
         exit 1
     fi
+fi
+nm_tool="${NM:-}"
+if [[ -z "$nm_tool" ]]; then
+    # GNU nm first: llvm-nm leaves Rust symbols with an `.llvm.<n>` suffix mangled
+    if command -v nm >/dev/null 2>&1; then nm_tool=nm; else nm_tool=llvm-nm; fi
 fi
 
 tmp="$(mktemp -d)"
@@ -59,3 +88,100 @@ echo "library:   $lib"
 echo "strip:     $strip_tool --strip-unneeded (on a copy)"
 report unstripped "$lib"
 report stripped "$stripped"
+
+# --- by section (stripped copy: what is shipped) ------------------------------------------------
+echo
+echo "by section (stripped), bytes and share of the file:"
+file_bytes="$(stat -c %s "$stripped")"
+size -A -d "$stripped" | awk -v total="$file_bytes" '
+    $1 ~ /^\./ && $2 > 0 { sz[$1] = $2 }
+    END {
+        n = 0
+        for (s in sz) { names[++n] = s }
+        # largest first (insertion sort: a few dozen sections)
+        for (i = 2; i <= n; i++) {
+            k = names[i]; j = i - 1
+            while (j > 0 && sz[names[j]] < sz[k]) { names[j + 1] = names[j]; j-- }
+            names[j + 1] = k
+        }
+        other = 0
+        for (i = 1; i <= n; i++) {
+            if (sz[names[i]] >= 10000) printf "  %-20s %10d  %5.1f %%\n", names[i], sz[names[i]], 100 * sz[names[i]] / total
+            else other += sz[names[i]]
+        }
+        printf "  %-20s %10d  %5.1f %%\n", "(smaller sections)", other, 100 * other / total
+    }'
+
+# --- by crate (symbols of the unstripped build) -------------------------------------------------
+# A symbol counts for the crate its demangled path starts with; for generic code that is the
+# crate of the type or function instantiated (`<sled::Tree as ...>` is sled's, `drop_in_place<X>`
+# is X's). Symbols without a path are C/assembly (ring's, the only such dependency), uniffi's
+# exported scaffolding functions and its metadata. Read-only data without a symbol (string
+# literals, most lookup tables, vtables) is not attributed: the line "(no symbol)" is what the
+# code and data sections hold beyond the named symbols.
+echo
+echo "by crate (symbol sizes; code = .text, data = named read-only and writable data):"
+"$nm_tool" -C --radix=d --print-size --defined-only "$lib" > "$tmp/nm.txt"
+code_data_sections="$(size -A -d "$lib" | awk '$1 == ".text" || $1 == ".rodata" || $1 == ".data.rel.ro" || $1 == ".data" { s += $2 } END { print s + 0 }')"
+awk -v top="${TOP:-25}" -v sections="$code_data_sections" '
+    function crate_of(n,   i, c) {
+        while (1) {
+            sub(/^(<|&mut |&|\*const |\*mut |dyn |\[|\()+/, "", n)
+            if (substr(n, 1, 25) == "core::ptr::drop_in_place<") { n = substr(n, 26); continue }
+            break
+        }
+        i = index(n, "::")
+        if (i == 0) {
+            if (n ~ /^UNIFFI_META/) return "(uniffi metadata)"
+            if (n ~ /^(uniffi_|ffi_)/) return "loyalty_ffi"
+            if (n ~ /^(rust_|__rust|_ZN|_R)/) return "std"
+            return "ring"
+        }
+        c = substr(n, 1, i - 1)
+        if (c ~ /[<> ,]/) return "(other generic)"
+        if (c == "core" || c == "alloc" || c == "std" || c == "std_detect" || c == "panic_unwind" \
+            || c == "compiler_builtins" || c == "gimli" || c == "addr2line" || c == "rustc_demangle" \
+            || c == "object" || c == "__rustc") return "std"
+        return c
+    }
+    # nm lines: ADDRESS SIZE TYPE NAME...; an address listed twice (aliases, folded code) counts once
+    NF >= 4 && !seen[$1]++ {
+        name = $0; sub(/^[^ ]+ +[^ ]+ +[^ ]+ +/, "", name)
+        c = crate_of(name)
+        if ($3 ~ /[tTwW]/) code[c] += $2; else data[c] += $2
+        all[c] += $2; named += $2
+    }
+    END {
+        n = 0
+        for (c in all) names[++n] = c
+        for (i = 2; i <= n; i++) {
+            k = names[i]; j = i - 1
+            while (j > 0 && all[names[j]] < all[k]) { names[j + 1] = names[j]; j-- }
+            names[j + 1] = k
+        }
+        printf "  %-26s %10s %10s %10s\n", "crate", "total", "code", "data"
+        rest = 0
+        for (i = 1; i <= n; i++) {
+            c = names[i]
+            if (i <= top) printf "  %-26s %10d %10d %10d\n", c, all[c], code[c], data[c]
+            else rest += all[c]
+        }
+        printf "  %-26s %10d   (%d more crates)\n", "(the rest)", rest, (n > top ? n - top : 0)
+        printf "  %-26s %10d\n", "(named symbols)", named
+        printf "  %-26s %10d   (.text + .rodata + .data.rel.ro + .data, less the named symbols)\n", "(no symbol)", sections - named
+    }' "$tmp/nm.txt"
+echo "  (std includes its backtrace printer: gimli, addr2line, rustc_demangle)"
+
+# --- budget ---------------------------------------------------------------------------------------
+if [[ -n "$budget_mb" ]]; then
+    echo
+    awk -v b="$file_bytes" -v m="$budget_mb" 'BEGIN {
+        limit = m * 1e6
+        if (b <= limit) {
+            printf "size budget: ok, %.2f MB <= %s MB (%d bytes to spare)\n", b / 1e6, m, limit - b
+            exit 0
+        }
+        printf "size budget: FAILED, %.2f MB > %s MB (%d bytes over); see the breakdown above\n", b / 1e6, m, b - limit
+        exit 1
+    }'
+fi

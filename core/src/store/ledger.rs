@@ -124,8 +124,34 @@ impl Store {
     }
 
     /// The newest `limit` entries, newest first.
+    ///
+    /// Read forwards from just below the next sequence number (entries are never removed, so
+    /// `limit` keys back holds `limit` entries; the window widens should some be missing). Not
+    /// `iter().rev()`: sled's backward iteration keeps a 1 MiB constant upper key (`[255; 1 MiB]`)
+    /// in the library's read-only data, 12 % of the mobile library for this one call.
     pub fn recent_entries(&self, limit: usize) -> Result<Vec<LedgerEntry>, StoreError> {
-        self.with(|o| values(o.tree(Tree::Ledger).iter().rev().take(limit)))
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
+        self.with(|o| {
+            let ledger = o.tree(Tree::Ledger);
+            let next = o
+                .tree(Tree::Meta)
+                .get(KEY_LEDGER_NEXT)?
+                .map(|v| super::be_u64(&v))
+                .unwrap_or(0);
+            let mut span = limit as u64;
+            loop {
+                let from = next.saturating_sub(span);
+                let mut entries: Vec<LedgerEntry> = values(ledger.range(from.to_be_bytes()..))?;
+                if entries.len() >= limit || from == 0 {
+                    entries.reverse();
+                    entries.truncate(limit);
+                    return Ok(entries);
+                }
+                span = span.saturating_mul(2);
+            }
+        })
     }
 
     /// Recomputes the balance from the ledger and compares it with the materialised one.

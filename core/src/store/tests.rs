@@ -78,6 +78,39 @@ fn ledger_survives_reopen_with_materialised_balance() {
 }
 
 #[test]
+fn recent_entries_are_the_newest_first_without_reading_backwards() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Store::open(dir.path()).unwrap();
+    let seqs = |limit: usize| -> Vec<u64> {
+        s.recent_entries(limit)
+            .unwrap()
+            .iter()
+            .map(|e| e.seq)
+            .collect()
+    };
+    assert!(seqs(5).is_empty(), "an empty ledger");
+    let earn: Vec<NewEntry> = (1..=7).map(|p| NewEntry::earn(p, false)).collect();
+    s.append_entries(&earn, t0()).unwrap();
+    s.reverse_entry(2, t0()).unwrap();
+    assert!(seqs(0).is_empty());
+    assert_eq!(seqs(1), [8]);
+    assert_eq!(seqs(3), [8, 7, 6]);
+    assert_eq!(seqs(8), [8, 7, 6, 5, 4, 3, 2, 1]);
+    assert_eq!(seqs(100), [8, 7, 6, 5, 4, 3, 2, 1]);
+    assert_eq!(s.recent_entries(1).unwrap()[0].kind, EntryKind::Reverse);
+    // The next sequence number far past the last entry (as if numbers had been skipped): the
+    // window widens until it holds `limit` entries.
+    s.with(|o| {
+        o.tree(Tree::Meta)
+            .insert(schema::KEY_LEDGER_NEXT, &1000u64.to_be_bytes())?;
+        Ok(())
+    })
+    .unwrap();
+    assert_eq!(seqs(2), [8, 7]);
+    assert_eq!(seqs(9), [8, 7, 6, 5, 4, 3, 2, 1]);
+}
+
+#[test]
 fn a_debit_that_does_not_fit_changes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let s = Store::open(dir.path()).unwrap();
