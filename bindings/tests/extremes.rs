@@ -838,6 +838,7 @@ fn client_methods_survive_extreme_numbers() {
                     kind: ReminderKind::Replenishment,
                     rule_id: "replenish".into(),
                     reason: "Je koopt dit elke week.".into(),
+                    list_offer: None,
                 })
             },
             |_| true,

@@ -1737,6 +1737,7 @@ async fn record_the_sync_wire_fuzz_seeds() {
         let doc = call("GET", format!("/v1/content/{kind}"), None, None).await;
         save(&format!("content-{kind}.json"), &doc.body);
     }
+}
 
 /// A receipt that arrives by sync takes what it bought off the shopping list (in the page's own
 /// transaction), and the checked items; an old receipt arriving late takes nothing.
@@ -1767,6 +1768,7 @@ async fn receipts_arriving_by_sync_take_what_they_bought_off_the_shopping_list()
     assert_eq!(report.receipts_applied, 1);
     let left: Vec<String> = list.items().unwrap().into_iter().map(|i| i.name).collect();
     assert_eq!(left, ["Batteries"]);
+}
 
 /// The outbox as the device will send it: (idempotency key, voucher id or None for a claim).
 fn outbox_keys(device: &Device) -> Vec<(String, Option<String>)> {
