@@ -14,7 +14,7 @@ use crate::log::{log_at, LogLevel};
 mod cards;
 mod keep;
 mod topics;
-pub use keep::KEEP_FILE_NAME;
+pub use keep::{KEEP_FILE_NAME, KEEP_LOG_NAME};
 pub use topics::Topic;
 mod ledger;
 mod list;
@@ -218,6 +218,8 @@ pub struct Store {
     writer: Mutex<()>,
     /// Bumped after each commit, for listeners.
     changes: topics::Changes,
+    /// Keeps the copy of the device's own records current (see keep.rs).
+    keeper: Mutex<keep::Keeper>,
 }
 
 impl std::fmt::Debug for Store {
@@ -282,10 +284,7 @@ impl Store {
                 }
             }
         }
-        let current = keep::Keep::of(&open)?;
-        if keep.as_ref() != Some(&current) {
-            current.write(data_dir)?;
-        }
+        let keeper = keep::Keeper::start(&open, data_dir, keep.as_ref())?;
         let now = Watermark::of(&open)?;
         if let Some(known) = known {
             if !now.covers(&known) {
@@ -301,6 +300,7 @@ impl Store {
             state: RwLock::new(Some(open)),
             writer: Mutex::new(()),
             changes: topics::Changes::new(),
+            keeper: Mutex::new(keeper),
         })
     }
 
@@ -335,11 +335,6 @@ impl Store {
             std::fs::rename(&mark, target.join(WATERMARK_FILE_NAME)).map_err(io)?;
         }
         Ok(target)
-    }
-
-    /// The data directory (the database's, the watermark's and the keep file's parent).
-    fn data_dir(&self) -> &Path {
-        self.sidecar.parent().unwrap_or(Path::new("."))
     }
 
     /// Where the database lives.
@@ -400,7 +395,10 @@ impl Store {
             // The outbox, or the device's meta records (sign-in, registrations), may have
             // changed: keep their copy current (see keep.rs).
             if trees.contains(&Tree::Outbox) || trees == [Tree::Meta] {
-                keep::Keep::of(o)?.write(self.data_dir())?;
+                self.keeper
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .record(o)?;
             }
             Ok(out)
         })?;

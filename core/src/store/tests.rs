@@ -574,3 +574,111 @@ fn a_quarantined_database_gives_back_the_outbox_and_sign_in() {
     let again = Store::open(dir.path()).unwrap();
     assert_eq!(again.outbox().unwrap().len(), 2);
 }
+
+/// The copy of the device's own records grows by one line per change (not a rewrite of the whole
+/// outbox per change), folds into a rewritten copy when the log outgrows it, and always reads
+/// back as the database holds them.
+#[test]
+fn the_keep_copy_grows_by_a_line_per_change_and_reads_back_as_the_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Store::open(dir.path()).unwrap();
+    let read = || super::keep::Keep::read(dir.path()).unwrap().unwrap();
+    let of = |s: &Store| s.with(super::keep::Keep::of).unwrap();
+    let log_len = || {
+        std::fs::metadata(dir.path().join(KEEP_LOG_NAME))
+            .unwrap()
+            .len()
+    };
+    s.set_sync_account(&SyncAccount {
+        base_url: "https://loyalty.example".into(),
+        member_id: "m_1".into(),
+    })
+    .unwrap();
+    for i in 0..400 {
+        s.upsert_voucher(&voucher(&format!("v{i}"), t0(), 30))
+            .unwrap();
+    }
+    let base = std::fs::metadata(dir.path().join(KEEP_FILE_NAME)).unwrap();
+    let mut folds = 0;
+    let mut before = log_len();
+    for i in 0..400 {
+        s.begin_redemption(&format!("v{i}"), t0()).unwrap();
+        let after = log_len();
+        if after < before {
+            folds += 1;
+        } else {
+            assert!(after - before < 2_000, "one line for one redemption");
+        }
+        before = after;
+    }
+    assert_eq!(read(), of(&s));
+    assert!(folds >= 1, "the log folded into the copy as it outgrew it");
+    assert!(
+        std::fs::metadata(dir.path().join(KEEP_FILE_NAME))
+            .unwrap()
+            .len()
+            > base.len(),
+        "the folded copy holds the outbox"
+    );
+    for i in (0..400).step_by(2) {
+        s.complete_redemption(&format!("v{i}"), RedemptionOutcome::Accepted, t0())
+            .unwrap();
+    }
+    assert_eq!(read(), of(&s));
+    assert_eq!(read().outbox_len(), 200);
+    // A commit that changes none of the device's records writes nothing.
+    let unchanged = log_len();
+    s.upsert_voucher(&voucher("w", t0(), 30)).unwrap();
+    assert_eq!(log_len(), unchanged);
+    s.close().unwrap();
+    // Reopening folds the log into the copy.
+    let again = Store::open(dir.path()).unwrap();
+    assert_eq!(log_len(), 0);
+    assert_eq!(read(), of(&again));
+}
+
+/// A kill in the middle of an append leaves a last line without its newline: ignored. A kill
+/// between rewriting the copy and emptying the log leaves lines the copy already has: replaying
+/// them changes nothing. A damaged complete line is reported, never skipped.
+#[test]
+fn a_torn_last_line_is_ignored_and_a_replayed_log_changes_nothing() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join(KEEP_LOG_NAME);
+    let s = Store::open(dir.path()).unwrap();
+    for i in 0..6 {
+        s.upsert_voucher(&voucher(&format!("v{i}"), t0(), 30))
+            .unwrap();
+        s.begin_redemption(&format!("v{i}"), t0()).unwrap();
+    }
+    s.complete_redemption("v2", RedemptionOutcome::Rejected, t0())
+        .unwrap();
+    let expected = s.with(super::keep::Keep::of).unwrap();
+    s.close().unwrap();
+    let lines = std::fs::read(&log).unwrap();
+    assert_eq!(lines.iter().filter(|b| **b == b'\n').count(), 7);
+    let append = |bytes: &[u8]| {
+        let mut f = std::fs::OpenOptions::new().append(true).open(&log).unwrap();
+        f.write_all(bytes).unwrap();
+    };
+    append(br#"{"outbox":{"00000000000000"#);
+    let read = super::keep::Keep::read(dir.path()).unwrap().unwrap();
+    assert_eq!(read, expected);
+    // Folded at open; the old lines come back as if the kill struck before the log was emptied.
+    drop(Store::open(dir.path()).unwrap());
+    assert_eq!(std::fs::read(&log).unwrap(), b"");
+    std::fs::write(&log, &lines).unwrap();
+    assert_eq!(
+        super::keep::Keep::read(dir.path()).unwrap().unwrap(),
+        expected
+    );
+    // And the store opens on it with the same outbox.
+    let again = Store::open(dir.path()).unwrap();
+    assert_eq!(again.outbox().unwrap().len(), 5);
+    again.close().unwrap();
+    std::fs::write(&log, b"{\"outbox\":42}\n").unwrap();
+    assert!(matches!(
+        super::keep::Keep::read(dir.path()),
+        Err(StoreError::Corrupt(_))
+    ));
+}
