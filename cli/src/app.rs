@@ -23,6 +23,22 @@ pub mod exit {
     pub const CONFLICT: u8 = 4;
     pub const STORAGE: u8 = 5;
     pub const REFUSED: u8 = 6;
+    pub const NETWORK: u8 = 7;
+    pub const UNAUTHORIZED: u8 = 8;
+
+    /// The name of an exit code in `--json` errors.
+    pub fn kind(code: u8) -> &'static str {
+        match code {
+            INVALID => "invalid",
+            NOT_FOUND => "not_found",
+            CONFLICT => "conflict",
+            STORAGE => "storage",
+            REFUSED => "refused",
+            NETWORK => "network",
+            UNAUTHORIZED => "unauthorized",
+            _ => "other",
+        }
+    }
 }
 
 /// A command's failure: one line for stderr and the exit code.
@@ -30,13 +46,20 @@ pub mod exit {
 pub struct CliError {
     pub code: u8,
     pub message: String,
+    /// The command already printed its JSON document for this outcome (a refused code's
+    /// verdict): `--json` prints no error document after it.
+    pub json_printed: bool,
 }
 
 impl CliError {
     pub fn new(code: u8, message: impl Into<String>) -> Self {
         // One line, always: line breaks inside a reason would split the error.
         let message = message.into().replace(['\r', '\n'], " ");
-        CliError { code, message }
+        CliError {
+            code,
+            message,
+            json_printed: false,
+        }
     }
 
     pub fn invalid(message: impl Into<String>) -> Self {
@@ -56,6 +79,18 @@ impl CliError {
     }
 }
 
+impl CliError {
+    /// The error as `--json` prints it (on standard output, where the document was expected):
+    /// `{"error": {"kind": "network", "exit_code": 7, "message": "..."}}`.
+    pub fn to_json(&self) -> Value {
+        serde_json::json!({"error": {
+            "kind": exit::kind(self.code),
+            "exit_code": self.code,
+            "message": self.message,
+        }})
+    }
+}
+
 impl fmt::Display for CliError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.message)
@@ -69,6 +104,8 @@ impl From<ApiError> for CliError {
             ApiError::NotFound { .. } => exit::NOT_FOUND,
             ApiError::Conflict { .. } => exit::CONFLICT,
             ApiError::Storage { .. } | ApiError::DatabaseCorrupt { .. } => exit::STORAGE,
+            ApiError::Network { .. } => exit::NETWORK,
+            ApiError::Unauthorized { .. } => exit::UNAUTHORIZED,
             #[allow(unreachable_patterns)]
             _ => exit::OTHER,
         };

@@ -242,10 +242,10 @@ pub fn verify(ctx: &Ctx, a: VerifyArgs) -> CliResult<Output> {
                     .as_bytes(),
                 )?;
             }
-            Err(CliError::new(
-                exit::REFUSED,
-                format!("refused: {}", refusal.reason()),
-            ))
+            Err(CliError {
+                json_printed: ctx.json,
+                ..CliError::new(exit::REFUSED, format!("refused: {}", refusal.reason()))
+            })
         }
     }
 }

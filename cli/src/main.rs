@@ -16,6 +16,7 @@ mod reminders;
 mod secrets;
 mod server;
 mod sync;
+mod terminal;
 mod wallet;
 
 use app::{exit, parse_time, print_stdout, CliError, CliResult, Ctx, Output};
@@ -28,12 +29,17 @@ use std::process::ExitCode;
 const EXIT_CODES: &str = "\
 Exit codes:
   0  done
-  1  other failure (a bug, the network, an external tool)
+  1  other failure (a bug, an external tool)
   2  invalid input or usage (bad argument, malformed file, wrong symbology, bad hex)
   3  not found (missing file, no member card, unknown voucher, receipt or card)
   4  conflict (not enough points, voucher already redeemed)
   5  storage (the data directory cannot be read or written, or is damaged)
   6  the till refused the scanned code (verify)
+  7  network (the server could not be reached or gave no usable answer; nothing was lost)
+  8  unauthorized (not signed in, or the server no longer accepts this device's sign-in)
+
+With --json, an error is one JSON document on standard output as well:
+  {\"error\": {\"kind\": \"network\", \"exit_code\": 7, \"message\": \"...\"}}
 
 The card secret is kept in <data>/secrets.json (owner-only): a developer-tool store; the apps keep
 it in the platform keystore.";
@@ -291,25 +297,27 @@ fn main() -> ExitCode {
         );
         std::process::exit(exit::OTHER.into());
     }));
+    // Before parsing, for usage errors: does the command line ask for JSON?
+    let json_asked = std::env::args_os()
+        .skip(1)
+        .take_while(|a| a != "--")
+        .any(|a| a == "--json");
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
             use clap::error::ErrorKind;
-            return match e.kind() {
+            let error = match e.kind() {
                 ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
                     let _ = print_stdout(e.render().to_string().as_bytes());
-                    ExitCode::SUCCESS
+                    return ExitCode::SUCCESS;
                 }
                 ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
                 | ErrorKind::MissingSubcommand => {
-                    eprintln!("error: a subcommand is missing (see --help)");
-                    ExitCode::from(exit::INVALID)
+                    CliError::invalid("a subcommand is missing (see --help)")
                 }
-                _ => {
-                    eprintln!("error: {}", clap_one_line(&e));
-                    ExitCode::from(exit::INVALID)
-                }
+                _ => CliError::invalid(clap_one_line(&e)),
             };
+            return fail(&error, json_asked);
         }
     };
     let json = cli.json;
@@ -334,11 +342,22 @@ fn main() -> ExitCode {
                 }
             }
         }
-        Err(CliError { code, message }) => {
-            eprintln!("error: {message}");
-            ExitCode::from(code)
-        }
+        Err(e) => fail(&e, json),
     }
+}
+
+/// Reports `e`: one line on standard error, and with `--json` also one JSON document on standard
+/// output (a script reading the document gets the error in the same place).
+fn fail(e: &CliError, json: bool) -> ExitCode {
+    eprintln!("error: {}", e.message);
+    if json && !e.json_printed {
+        let doc = format!(
+            "{}\n",
+            serde_json::to_string_pretty(&e.to_json()).unwrap_or_default()
+        );
+        let _ = print_stdout(doc.as_bytes());
+    }
+    ExitCode::from(e.code)
 }
 
 #[cfg(test)]

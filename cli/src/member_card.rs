@@ -170,15 +170,6 @@ fn show(ctx: &Ctx) -> CliResult<Output> {
     let card = member_card(&client)?;
     let code = client.card().rotating_code()?;
     let matrix = render::encode(&code.payload, Symbology::QrCode, Default::default())?;
-    let opts = crate::codes::options(&DrawArgs {
-        format: crate::Format::Text,
-        out: None,
-        scale: None,
-        quiet_zone: None,
-        bar_height: None,
-        dark: false,
-        ec: crate::Ec::Medium,
-    });
     let json = json!({
         "card_number": card.card_number,
         "enrolled_at": card.enrolled_at,
@@ -195,7 +186,7 @@ fn show(ctx: &Ctx) -> CliResult<Output> {
         card.card_number,
         code.payload,
         code.valid_until.to_rfc3339(),
-        render::to_text(&matrix, &opts)
+        crate::terminal::code(&matrix)
     );
     Ok(Output::new(json, human))
 }

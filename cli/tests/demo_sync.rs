@@ -4,7 +4,7 @@
 
 mod support;
 
-use support::{fails, ok, ok_json, run, run_in, Server, BIN};
+use support::{fails, fails_json, ok, ok_json, run, run_in, Server, BIN};
 
 use std::process::Command;
 
@@ -275,9 +275,25 @@ fn sync_enrol_now_status_join_and_offline_claims() {
 #[test]
 fn sync_errors_are_one_line() {
     let dir = tempfile::tempdir().unwrap();
-    // Not signed in.
-    let e = fails(run_in(dir.path(), &["sync", "now"]), 1);
+    // Not signed in: exit 8, and under --json the error is a JSON document too.
+    let e = fails(run_in(dir.path(), &["sync", "now"]), 8);
     assert!(e.contains("not signed in") || e.contains("enrol"), "{e}");
+    let doc = fails_json(run_in(dir.path(), &["--json", "sync", "now"]), 8);
+    assert_eq!(doc["error"]["kind"], "unauthorized");
+    // No server listening: a network failure has its own exit code (7), and loses nothing.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+    let e = fails(run_in(dir.path(), &["sync", "--server", &url, "enrol"]), 7);
+    assert!(e.contains("cannot be reached"), "{e}");
+    let doc = fails_json(
+        run_in(dir.path(), &["sync", "--server", &url, "enrol", "--json"]),
+        7,
+    );
+    assert_eq!(doc["error"]["kind"], "network");
+    // A usage error under --json, before the command line is even understood.
+    let doc = fails_json(run_in(dir.path(), &["--json", "sync", "--nope"]), 2);
+    assert_eq!(doc["error"]["kind"], "invalid");
     // Not a URL; plain http off loopback.
     fails(
         run_in(dir.path(), &["sync", "--server", "not a url", "enrol"]),

@@ -1,9 +1,10 @@
-//! Act 4: the member card as the till sees it: the rotating code drawn in the terminal.
+//! The last act: the member card as the till sees it: the rotating code drawn in the terminal, left
+//! on the screen when the demo ends.
 
 use super::words::time;
 use super::Demo;
 use crate::app::CliResult;
-use loyalty_core::render::{self, EcLevel, RenderOptions};
+use loyalty_core::render::{EcLevel, RenderOptions};
 use serde_json::{json, Value};
 
 impl Demo<'_> {
@@ -16,13 +17,8 @@ impl Demo<'_> {
             .client
             .card()
             .till_card(EcLevel::Medium, &RenderOptions::default())?;
-        let text = render::to_text(
-            &till_card.matrix,
-            &RenderOptions {
-                scale: 1,
-                ..RenderOptions::default()
-            },
-        );
+        // Dark on light on any terminal theme (see terminal.rs); nothing when --json is quiet.
+        let text = crate::terminal::code(&till_card.matrix);
         for l in text.lines() {
             out.line(format!("  {l}"))?;
         }

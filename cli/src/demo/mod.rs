@@ -5,10 +5,11 @@
 //! everything printed comes back from the core or the server.
 //!
 //! One file per act, in the order they run: `enrolment`, `shopping`, `sync` (content published,
-//! then synced), `card`, `points`, `wallet` (with the offline redemption), `reminders`, `list` (the shopping list, and a
-//! receipt taking an item off it). `script`
-//! is the scripted year (products, visits, vouchers, content), `words` how the demo writes in nl,
-//! fr and en, `till_client` the HTTP client it plays the till and the back office with.
+//! then synced), `points`, `wallet` (with the offline redemption), `reminders`, `list` (the
+//! shopping list, and a receipt taking an item off it), `card` (last, so the code stays on the
+//! screen when the demo ends). `script` is the scripted year (products, visits, vouchers,
+//! content), `words` how the demo writes in nl, fr and en, `till_client` the HTTP client it plays
+//! the till and the back office with.
 
 mod card;
 mod enrolment;
@@ -172,11 +173,13 @@ impl Demo<'_> {
     fn rest(&self) -> CliResult<Value> {
         let shopped = self.shopping()?;
         self.publish_and_sync()?;
-        let card = self.card()?;
         let points = self.points()?;
         let wallet = self.wallet()?;
         let reminders = self.reminders()?;
         let list = self.shopping_list()?;
+        // The card last, so it stays on the screen when the demo ends, as the shopper's phone
+        // shows it at the till.
+        let card = self.card()?;
         self.out
             .line("\nDone: server and app ran on one injected clock; nothing slept.")?;
         let mut summary = serde_json::Map::new();

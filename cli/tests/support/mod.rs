@@ -87,6 +87,27 @@ pub fn fails(o: Output, code: i32) -> String {
     err
 }
 
+/// Failed with `code` under `--json`: one line on standard error and one JSON error document on
+/// standard output (`{"error": {"kind", "exit_code", "message"}}`); returns the document.
+#[track_caller]
+pub fn fails_json(o: Output, code: i32) -> Value {
+    let doc: Value = serde_json::from_slice(&o.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", stdout(&o)));
+    let line = fails(
+        Output {
+            stdout: Vec::new(),
+            ..o
+        },
+        code,
+    );
+    assert_eq!(doc["error"]["exit_code"], code);
+    assert_eq!(
+        format!("error: {}\n", doc["error"]["message"].as_str().unwrap()),
+        line
+    );
+    doc
+}
+
 /// `loyalty server` on a directory of its own and a free loopback port; killed when dropped.
 pub struct Server {
     child: Child,
