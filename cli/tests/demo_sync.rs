@@ -133,6 +133,16 @@ fn demo_in_dutch_and_french() {
         "{nl}"
     );
     assert!(qr_rows(&nl) >= 11);
+    // Without --lang the demo speaks the terminal's language.
+    let by_locale = support::loyalty()
+        .env("LC_ALL", "nl_BE.UTF-8")
+        .arg("demo")
+        .output()
+        .unwrap();
+    assert!(
+        ok(by_locale).contains("Weer tijd voor strooizout?"),
+        "LC_ALL=nl_BE.UTF-8 gives the Dutch demo"
+    );
 
     let fr = ok(run(&["demo", "--lang", "fr"]));
     let recall = reminder(&fr, "Rappel de produit\u{a0}: Huîtres de Zélande");

@@ -37,9 +37,11 @@ use till_client::TillApi;
 
 #[derive(Args)]
 pub struct DemoArgs {
-    /// Language of the reminders, dates and amounts.
-    #[arg(long, value_enum, default_value_t = Lang::En)]
-    pub lang: Lang,
+    /// Language of the reminders, dates and amounts; by default the terminal's (LC_ALL,
+    /// LC_MESSAGES, LANG: nl_BE.UTF-8 and nl_NL are Dutch, fr_BE and fr_FR French, the rest
+    /// English).
+    #[arg(long, value_enum)]
+    pub lang: Option<Lang>,
 }
 
 #[derive(ValueEnum, Clone, Copy, PartialEq, Eq, Debug)]
@@ -50,6 +52,29 @@ pub enum Lang {
 }
 
 impl Lang {
+    /// The language of the first POSIX locale variable that is set (as `setlocale` reads them).
+    fn of_environment() -> Lang {
+        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+        let locale = var("LC_ALL")
+            .or_else(|| var("LC_MESSAGES"))
+            .or_else(|| var("LANG"));
+        Lang::of_locale(locale.as_deref().unwrap_or(""))
+    }
+
+    /// `nl_BE.UTF-8`, `fr`, `fr-BE`, `en_GB@euro` ...: the language part.
+    fn of_locale(locale: &str) -> Lang {
+        let language = locale
+            .split(['_', '-', '.', '@'])
+            .next()
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        match language.as_str() {
+            "nl" => Lang::Nl,
+            "fr" => Lang::Fr,
+            _ => Lang::En,
+        }
+    }
+
     fn code(self) -> &'static str {
         match self {
             Lang::Nl => "nl",
@@ -149,7 +174,15 @@ pub fn run(ctx: &Ctx, data: Option<PathBuf>, a: DemoArgs) -> CliResult<Option<Ou
     let base_url = server.base_url();
     let key = server.public_key_hex().to_string();
     let result = Demo::enrol(
-        &root, temporary, a.lang, &out, clock, shared, till, &base_url, &key,
+        &root,
+        temporary,
+        a.lang.unwrap_or_else(Lang::of_environment),
+        &out,
+        clock,
+        shared,
+        till,
+        &base_url,
+        &key,
     )
     .and_then(|demo| demo.rest());
     // The server stops in every case, the demo's data directory is left as it is.
@@ -191,5 +224,27 @@ impl Demo<'_> {
             }
         }
         Ok(Value::Object(summary))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Lang;
+
+    #[test]
+    fn the_language_follows_the_locale() {
+        for (locale, lang) in [
+            ("nl_BE.UTF-8", Lang::Nl),
+            ("nl_NL", Lang::Nl),
+            ("fr_BE.UTF-8", Lang::Fr),
+            ("fr-FR", Lang::Fr),
+            ("FR", Lang::Fr),
+            ("en_GB@euro", Lang::En),
+            ("de_DE.UTF-8", Lang::En),
+            ("C", Lang::En),
+            ("", Lang::En),
+        ] {
+            assert_eq!(Lang::of_locale(locale), lang, "{locale}");
+        }
     }
 }

@@ -13,12 +13,15 @@ use std::process::{Child, Command, Output, Stdio};
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_loyalty");
 
-/// The binary in a clean environment (no `LOYALTY_DATA`, no `LOYALTY_SERVER`, no input).
-fn loyalty() -> Command {
+/// The binary in a clean environment (no `LOYALTY_DATA`, no `LOYALTY_SERVER`, no input, the
+/// C locale whatever the developer's is).
+pub fn loyalty() -> Command {
     let mut command = Command::new(BIN);
     command
         .env_remove("LOYALTY_DATA")
         .env_remove("LOYALTY_SERVER")
+        .env_remove("LC_MESSAGES")
+        .env("LC_ALL", "C.UTF-8")
         .stdin(Stdio::null());
     command
 }
