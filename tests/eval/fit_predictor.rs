@@ -1,5 +1,6 @@
-//! The fit of the reminders' next-shop model (`MODEL` in core/src/reminders/engine.rs), on
-//! the evaluation's data, without its held-out orders. Standalone (std only):
+//! The fit of the reminders' next-shop model (`MODEL` in
+//! domain/src/reminders/candidates/replenishment.rs), on the evaluation's data, without its
+//! held-out orders. Standalone (std only):
 //!
 //! ```sh
 //! rustc -O -o /tmp/fit tests/eval/fit_predictor.rs

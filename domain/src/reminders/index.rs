@@ -6,7 +6,8 @@
 //! A product's name in texts is the one on its latest line. GTINs (digit strings) are looked up
 //! by an integer key.
 
-use super::util::{FastMap, FastSet, Tz};
+use super::hash::{FastMap, FastSet};
+use super::time::Tz;
 use super::vocab::Selector;
 use crate::receipts::Receipt;
 

@@ -5,9 +5,9 @@
 //! everywhere renders as its id (never a panic). Bidi isolation marks are off: the texts go to
 //! the platform's notification centre as they are.
 
-use super::engine::{Candidate, Forecast, Name, Text};
-use super::model::{ListOffer, PlannedNotification};
-use super::util::{date_of_day, to_utc, Tz};
+use super::candidates::{Candidate, Forecast, Name, Text};
+use super::plan::{ListOffer, PlannedNotification};
+use super::time::{date_of_day, to_utc, Tz};
 use super::vocab::{Category, Lang, Selector};
 use chrono::Datelike;
 use fluent_bundle::concurrent::FluentBundle;

@@ -109,16 +109,18 @@
 //! arithmetic on times and quantities saturates, out-of-range dates yield no reminder. Money is
 //! not involved; interval statistics are integer seconds (deterministic).
 
+mod candidates;
 mod catalogue;
-mod engine;
+mod hash;
+mod ids;
 mod index;
 /// The compiled nl/fr/en texts; `loyalty-core` words its sync notices through [`l10n::localizer`].
 pub mod l10n;
-mod model;
+mod plan;
 pub mod policy;
 mod push;
 pub mod rules;
-mod util;
+mod time;
 mod vocab;
 
 #[cfg(test)]
@@ -126,7 +128,7 @@ mod tests;
 
 pub use catalogue::{Catalogue, Content, RecallNotice, Recipe, CATALOGUE_VERSION};
 pub use index::ReceiptIndex;
-pub use model::{
+pub use plan::{
     CapLimit, Caps, Consent, Context, Delivered, Feedback, ListOffer, Plan, PlanChanges, PlanInput,
     PlannedNotification, QuietHours, Settings, SuppressReason, Suppressed,
 };
@@ -136,7 +138,7 @@ pub use rules::{
     ReplenishmentRule, Rule, RuleSet, RuleSpec, Season, SeasonalRule, SecondPurchaseRule,
     SurveyRule, TierProgressRule, VoucherExpiryRule, WelcomeRule, WinBackRule, RULES_VERSION,
 };
-pub use util::{LocalTime, MonthDay};
+pub use time::{LocalTime, MonthDay};
 pub use vocab::{Category, Lang, LocalizedText, ReminderKind, Selector};
 
 use crate::check::InputError;
@@ -154,20 +156,20 @@ pub fn plan(input: &PlanInput<'_>, receipts: &[Receipt]) -> Result<Plan, InputEr
 pub fn plan_with_index(input: &PlanInput<'_>, index: &ReceiptIndex) -> Result<Plan, InputError> {
     input.settings.validate()?;
     input.context.validate()?;
-    let now = util::ts(input.now);
-    let tz = util::Tz::from_minutes(input.context.local_utc_offset_minutes);
-    let cx = engine::Cx {
+    let now = time::ts(input.now);
+    let tz = time::Tz::from_minutes(input.context.local_utc_offset_minutes);
+    let cx = candidates::Cx {
         input: *input,
         index,
         now,
         tz,
-        horizon_end: now.saturating_add(util::days(input.settings.horizon_days)),
+        horizon_end: now.saturating_add(time::days(input.settings.horizon_days)),
         recipe_lists: Default::default(),
         content_lists: Default::default(),
         predictions: Default::default(),
         shops: Default::default(),
     };
-    let candidates = engine::candidates(&cx);
+    let candidates = candidates::candidates(&cx);
     let (admitted, suppressed) = policy::apply(&cx, candidates);
     let lang = input.settings.lang();
     let items = admitted
@@ -175,7 +177,7 @@ pub fn plan_with_index(input: &PlanInput<'_>, index: &ReceiptIndex) -> Result<Pl
         .filter_map(|c| l10n::render(c, lang, tz, &input.rules.deep_link_base))
         .collect();
     let recompute_at =
-        util::to_utc(tz.start_of(tz.day(now).saturating_add(1))).unwrap_or(input.now);
+        time::to_utc(tz.start_of(tz.day(now).saturating_add(1))).unwrap_or(input.now);
     Ok(Plan {
         items,
         suppressed,
@@ -222,20 +224,20 @@ pub fn usual_items(
     let rules = RuleSet::default();
     let catalogue = Catalogue::default();
     let input = PlanInput::new(now, &rules, &catalogue, settings, context);
-    let tz = util::Tz::from_minutes(context.local_utc_offset_minutes);
-    let cx = engine::Cx {
+    let tz = time::Tz::from_minutes(context.local_utc_offset_minutes);
+    let cx = candidates::Cx {
         input,
         index,
-        now: util::ts(now),
+        now: time::ts(now),
         tz,
-        horizon_end: util::ts(now),
+        horizon_end: time::ts(now),
         recipe_lists: Default::default(),
         content_lists: Default::default(),
         predictions: Default::default(),
         shops: Default::default(),
     };
     let lang = settings.lang();
-    let items = engine::usual_items(&cx, ReplenishmentRule::default().history);
+    let items = candidates::usual_items(&cx, ReplenishmentRule::default().history);
     let to_u32 = |v: usize| u32::try_from(v).unwrap_or(u32::MAX);
     Ok(items
         .into_iter()
@@ -249,7 +251,7 @@ pub fn usual_items(
                 reason: l10n::usual_reason(lang, &name, bought, shops, every),
                 name,
                 likelihood_percent: u.likelihood.div_ceil(10).min(100),
-                next_purchase: util::to_utc(tz.start_of(u.next_day))?,
+                next_purchase: time::to_utc(tz.start_of(u.next_day))?,
                 bought_in: to_u32(bought),
                 of_shops: to_u32(shops),
                 every_days: u32::try_from(every).unwrap_or(0),
@@ -322,13 +324,13 @@ pub fn matching_recalls(
     let mut out: Vec<RecallMatch> = notices
         .iter()
         .filter_map(|n| {
-            let (li, certain) = engine::recall_match(index, n, util::ts(now))?;
+            let (li, certain) = candidates::recall_match(index, n, time::ts(now))?;
             let line = index.line(li);
             Some(RecallMatch {
                 notice_id: n.id.clone(),
                 receipt_id: index.receipt(line.receipt).id.to_string(),
                 gtin: index.gtin_str(line.gtin).to_string(),
-                purchased_at: util::to_utc(line.at)?,
+                purchased_at: time::to_utc(line.at)?,
                 lot: index.lot(line).map(str::to_string),
                 certain,
             })

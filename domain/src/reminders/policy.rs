@@ -19,9 +19,10 @@
 //!    useful and within the horizon (so under a cap of one a day the likeliest reminder is
 //!    shown, never the lowest id). Safety notices are never capped and use up no budget.
 
-use super::engine::{Candidate, Cx, Topic};
-use super::model::{SuppressReason, Suppressed};
-use super::util::{ts, week_of, FastMap, FastSet, DAY, MINUTE};
+use super::candidates::{Candidate, Cx, Topic};
+use super::hash::{FastMap, FastSet};
+use super::plan::{SuppressReason, Suppressed};
+use super::time::{ts, week_of, DAY, MINUTE};
 use super::vocab::Category;
 use std::cmp::Reverse;
 use std::collections::BTreeMap;
@@ -136,14 +137,14 @@ pub(crate) fn apply<'a>(
     let mut muted: FastSet<&str> = FastSet::default();
     for f in input.feedback {
         match f {
-            super::model::Feedback::Dismissed { id } => {
+            super::plan::Feedback::Dismissed { id } => {
                 dismissed.insert(id);
             }
-            super::model::Feedback::Snoozed { id, until } => {
+            super::plan::Feedback::Snoozed { id, until } => {
                 let u = snoozed.entry(id).or_insert(ts(*until));
                 *u = (*u).max(ts(*until));
             }
-            super::model::Feedback::MutedRule { rule_id } => {
+            super::plan::Feedback::MutedRule { rule_id } => {
                 muted.insert(rule_id);
             }
         }

@@ -91,8 +91,8 @@ impl PushMessage {
     /// The notification id it becomes (`push:<id>` or `recall:<id>`).
     pub fn notification_id(&self) -> String {
         match self {
-            PushMessage::Message(m) => format!("push:{}", super::util::enc(&m.id)),
-            PushMessage::Recall(n) => format!("recall:{}", super::util::enc(&n.id)),
+            PushMessage::Message(m) => format!("push:{}", super::ids::enc(&m.id)),
+            PushMessage::Recall(n) => format!("recall:{}", super::ids::enc(&n.id)),
         }
     }
 

@@ -22,7 +22,7 @@
 //! for reminders that fall on a date). The other fields depend on the kind; see each `*Rule`
 //! struct. Unknown fields are refused, so a typo is an error and not a silent default.
 
-use super::util::{LocalTime, MonthDay};
+use super::time::{LocalTime, MonthDay};
 use super::vocab::{Category, LocalizedText, ReminderKind, Selector};
 use crate::check::InputError;
 use crate::check::{validate_id, validate_link};
@@ -77,7 +77,7 @@ pub struct ReplenishmentRule {
     /// next-shop model reached 58 % precision on the evaluation's training orders, which
     /// exclude the held-out ones). The model: the share of the shopper's recent shops with the
     /// item, shops and days since it was bought relative to its own interval, the shopper's
-    /// rhythm, how often they buy it (see the engine's `MODEL`).
+    /// rhythm, how often they buy it (see `MODEL` in candidates/replenishment.rs).
     pub min_likelihood_percent: u32,
 }
 

@@ -1932,7 +1932,7 @@ fn plurals_dates_and_numbers_per_language() {
     assert!(points(Lang::En, 0).contains("0 qualifying points"));
     assert!(points(Lang::En, 1).contains("1 qualifying point "));
     // Dates: "1er" in French, the year only when it differs from the reference day's.
-    let day = super::util::day_of_date(chrono::NaiveDate::from_ymd_opt(2026, 3, 1).unwrap());
+    let day = super::time::day_of_date(chrono::NaiveDate::from_ymd_opt(2026, 3, 1).unwrap());
     assert_eq!(l.date(Lang::Fr, day, day), "1er mars");
     assert_eq!(l.date(Lang::Nl, day, day), "1 maart");
     assert_eq!(l.date(Lang::En, day, day + 400), "1 March 2026");

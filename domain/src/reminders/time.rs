@@ -1,100 +1,15 @@
-//! Small helpers: local time from a fixed UTC offset, a fast deterministic hasher, id and link
-//! encoding, "MM-DD" and "HH:MM" values.
+//! Time in the reminders: instants are Unix seconds (i64); local calendar days are days since
+//! 1970-01-01 in the device's local time, from its fixed UTC offset (there is no time-zone
+//! database here). Also the "MM-DD" and "HH:MM" values of the rules.
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
-use std::collections::{HashMap, HashSet};
-use std::fmt::Write as _;
-
-use std::hash::{BuildHasher, Hasher};
 
 pub(crate) const MINUTE: i64 = 60;
 pub(crate) const HOUR: i64 = 3_600;
 pub(crate) const DAY: i64 = 86_400;
 /// Days from 0001-01-01 (day 1 in chrono's count) to 1970-01-01.
 const UNIX_EPOCH_CE_DAYS: i64 = 719_163;
-
-// ---------------------------------------------------------------------------------------------
-// Hashing: FxHash (rustc's), deterministic and fast for short keys. Inputs are the shopper's own
-// data, so hash flooding is not a concern.
-
-#[derive(Debug, Default, Clone, Copy)]
-pub(crate) struct FxBuild;
-
-#[derive(Debug, Default, Clone, Copy)]
-pub(crate) struct FxHasher(u64);
-
-const FX_SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
-
-impl FxHasher {
-    #[inline]
-    fn add(&mut self, word: u64) {
-        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(FX_SEED);
-    }
-}
-
-impl Hasher for FxHasher {
-    #[inline]
-    fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for c in &mut chunks {
-            let mut w = [0u8; 8];
-            w.copy_from_slice(c);
-            self.add(u64::from_le_bytes(w));
-        }
-        let rest = chunks.remainder();
-        if !rest.is_empty() {
-            let mut w = [0u8; 8];
-            w[..rest.len()].copy_from_slice(rest);
-            self.add(u64::from_le_bytes(w));
-        }
-    }
-
-    #[inline]
-    fn write_u8(&mut self, i: u8) {
-        self.add(u64::from(i));
-    }
-
-    #[inline]
-    fn write_u32(&mut self, i: u32) {
-        self.add(u64::from(i));
-    }
-
-    #[inline]
-    fn write_u64(&mut self, i: u64) {
-        self.add(i);
-    }
-
-    #[inline]
-    fn write_usize(&mut self, i: usize) {
-        self.add(i as u64);
-    }
-
-    #[inline]
-    fn finish(&self) -> u64 {
-        // Fx mixes into the high bits; hashbrown indexes buckets by the low ones. A finalizer
-        // (MurmurHash3's fmix64) spreads keys that differ only in a few digits.
-        let mut h = self.0;
-        h ^= h >> 33;
-        h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
-        h ^= h >> 33;
-        h
-    }
-}
-
-impl BuildHasher for FxBuild {
-    type Hasher = FxHasher;
-    fn build_hasher(&self) -> FxHasher {
-        FxHasher::default()
-    }
-}
-
-pub(crate) type FastMap<K, V> = HashMap<K, V, FxBuild>;
-pub(crate) type FastSet<K> = HashSet<K, FxBuild>;
-
-// ---------------------------------------------------------------------------------------------
-// Time: instants are Unix seconds (i64); local calendar days are days since 1970-01-01 in the
-// device's local time, from its fixed UTC offset.
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Tz {
@@ -166,37 +81,6 @@ pub(crate) fn days(n: impl Into<i64>) -> i64 {
 
 pub(crate) fn hours(n: impl Into<i64>) -> i64 {
     n.into().saturating_mul(HOUR)
-}
-
-// ---------------------------------------------------------------------------------------------
-// Ids and links
-
-/// Percent-encodes everything but RFC 3986 unreserved characters, so an encoded value never
-/// contains ':' (the id separator) or '/'.
-pub(crate) fn enc(s: &str) -> String {
-    Enc(s).to_string()
-}
-
-/// [`enc`] as a `Display`, to encode while formatting without an intermediate string.
-pub(crate) struct Enc<'s>(pub &'s str);
-
-impl std::fmt::Display for Enc<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let s = self.0;
-        if s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~'))
-        {
-            return f.write_str(s);
-        }
-        for b in s.bytes() {
-            if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-                f.write_char(char::from(b))?;
-            } else {
-                write!(f, "%{b:02X}")?;
-            }
-        }
-        Ok(())
-    }
 }
 
 /// "YYYYMMDD" of a local day as a `Display`.
@@ -293,22 +177,6 @@ impl From<LocalTime> for String {
     }
 }
 
-/// Median of a non-empty slice of integers (the mean of the two middle values for an even
-/// count), sorting it in place.
-pub(crate) fn median(v: &mut [i64]) -> Option<i64> {
-    if v.is_empty() {
-        return None;
-    }
-    v.sort_unstable();
-    let n = v.len();
-    Some(if n % 2 == 1 {
-        v[n / 2]
-    } else {
-        let (a, b) = (i128::from(v[n / 2 - 1]), i128::from(v[n / 2]));
-        i64::try_from((a + b) / 2).unwrap_or(i64::MAX)
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -334,9 +202,7 @@ mod tests {
     }
 
     #[test]
-    fn encoding_and_values() {
-        assert_eq!(enc("a:b/c d"), "a%3Ab%2Fc%20d");
-        assert_eq!(enc("5410000000013"), "5410000000013");
+    fn month_days_and_local_times() {
         assert!(MonthDay::try_from("02-29".to_string()).is_ok());
         assert!(MonthDay::try_from("02-30".to_string()).is_err());
         assert!(MonthDay::try_from("2-3".to_string()).is_err());
@@ -350,9 +216,5 @@ mod tests {
         );
         assert!(LocalTime::try_from("24:00".to_string()).is_err());
         assert_eq!(String::from(LocalTime::hm(9, 5)), "09:05");
-        assert_eq!(median(&mut [5, 1, 3]), Some(3));
-        assert_eq!(median(&mut [4, 1, 3, 2]), Some(2));
-        assert_eq!(median(&mut [i64::MAX, i64::MAX]), Some(i64::MAX));
-        assert_eq!(median(&mut []), None);
     }
 }
