@@ -117,7 +117,7 @@ fn demo_in_english_tells_the_whole_story() {
 fn demo_in_dutch_and_french() {
     let nl = ok(run(&["demo", "--lang", "nl"]));
     let dog = reminder(&nl, "Bijna op: Dog food 12 kg?");
-    assert!(dog.contains("waarom: Je kocht Dog food 12 kg"), "{dog}");
+    assert!(dog.contains("waarom: Je hebt Dog food 12 kg"), "{dog}");
     let recall = reminder(&nl, "Terugroepactie: Zeeuwse oesters");
     assert!(recall.contains("lot L2612-30"), "{recall}");
     assert!(nl.contains("€ 5,00 off from € 25,00"), "{nl}");
@@ -127,7 +127,7 @@ fn demo_in_dutch_and_french() {
         nl.contains("→ \"Op boodschappenlijst zetten\" → on the list"),
         "{nl}"
     );
-    assert!(nl.contains("Je kocht Dog food 12 kg bij"), "{nl}");
+    assert!(nl.contains("Je hebt Dog food 12 kg bij"), "{nl}");
     assert!(
         nl.contains("left the list by itself: Dog food 12 kg\n    [ ] Verjaardagskaarsjes"),
         "{nl}"

@@ -98,7 +98,7 @@ fn usual_items_are_ranked_by_the_next_shop_model_with_the_why_in_the_shoppers_la
     for (lang, why) in [
         (
             "nl-BE",
-            "Je kocht Milk 1 l bij 8 van je laatste 8 winkelbezoeken, ongeveer om de 7 dagen.",
+            "Je hebt Milk 1 l bij 8 van je laatste 8 winkelbezoeken gekocht, ongeveer om de 7 dagen.",
         ),
         (
             "fr-BE",

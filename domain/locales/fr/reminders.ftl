@@ -55,7 +55,7 @@ replenishment-last =
 
 ## Saison
 
-seasonal-title = C'est à nouveau le moment pour { $product } ?
+seasonal-title = { $product } : c'est à nouveau le moment ?
 seasonal-body = L'an dernier, vous avez acheté { $product } à cette période. En avez-vous à nouveau besoin ?
 seasonal-body-frost = Du gel est annoncé (jusqu'à { $temp } °C). L'an dernier, vous avez acheté { $product } à cette période.
 seasonal-body-cold = Du froid est annoncé (jusqu'à { $temp } °C). L'an dernier, vous avez acheté { $product } à cette période.
@@ -76,8 +76,16 @@ recall-reason-unknown-lot = Vous avez acheté { $product } chez { $store } le { 
 ## Recettes
 
 recipe-title = Idée recette : { $recipe }
-recipe-body = Vous avez déjà { $matched } des { $total } ingrédients.
-recipe-reason = Proposé parce que vous avez récemment acheté { $products } ({ $matched } des { $total } ingrédients).
+recipe-body =
+    Vous avez déjà { $matched ->
+        [one] { $matched } ingrédient
+       *[other] { $matched } ingrédients
+    } sur { $total }.
+recipe-reason =
+    Proposé parce que vous avez récemment acheté { $products } ({ $matched ->
+        [one] { $matched } ingrédient
+       *[other] { $matched } ingrédients
+    } sur { $total }).
 
 ## Après l'achat
 
@@ -110,7 +118,7 @@ tier-progress-reason =
     Vous avez cumulé { $qualifying ->
         [one] { $qualifying } point qualifiant
        *[other] { $qualifying } points qualifiants
-    } depuis le { $date } en tant que membre { $current }.
+    } depuis le { $date } avec le statut { $current }.
 
 ## Cycle de vie
 
@@ -151,7 +159,7 @@ event-body-no-location =
        *[other] Rendez-vous dans { $days } jours !
     }
 event-reason-tier =
-    Vous êtes invité en tant que membre { $tier } ayant fait { $count ->
+    Vous êtes invité avec le statut { $tier }, après { $count ->
         [one] { $count } achat
        *[other] { $count } achats
     } chez nous au cours des { $days } derniers jours.

@@ -28,18 +28,18 @@ replenishment-body =
        *[other] Je { $product } is waarschijnlijk over { $days_left } dagen op.
     } Zet je het op je boodschappenlijst?
 usual-evidence =
-    Je kocht { $product } { $shops ->
+    Je hebt { $product } { $shops ->
         [one] bij je laatste winkelbezoek
        *[other] bij { $bought } van je laatste { $shops } winkelbezoeken
-    }, ongeveer { $interval ->
+    } gekocht, ongeveer { $interval ->
         [one] elke dag
        *[other] om de { $interval } dagen
     }.
 usual-evidence-once =
-    Je kocht { $product } { $shops ->
+    Je hebt { $product } { $shops ->
         [one] bij je laatste winkelbezoek
        *[other] bij { $bought } van je laatste { $shops } winkelbezoeken
-    }.
+    } gekocht.
 replenishment-last =
     Je laatste aankoop was op { $date } ({ $quantity ->
         [one] { $quantity } stuk
@@ -62,19 +62,19 @@ forecast-max = De voorspelde maximumtemperatuur is { $temp } °C.
 recall-title = Terugroepactie: { $product }
 recall-body = Een product dat je op { $date } kocht, wordt teruggeroepen: { $product }. { $instructions }
 recall-body-possible = Een product dat je op { $date } kocht, valt mogelijk onder een terugroepactie: { $product }, lot { $lots }. Controleer het lotnummer op de verpakking. { $instructions }
-recall-reason-lot = Je kocht { $product } (lot { $lot }) bij { $store } op { $date }, binnen de terugroepactie. Alleen klanten die een getroffen product kochten, krijgen dit bericht; de vergelijking gebeurde op je telefoon.
-recall-reason = Je kocht { $product } bij { $store } op { $date }, binnen de periode van de terugroepactie. Alleen klanten die een getroffen product kochten, krijgen dit bericht; de vergelijking gebeurde op je telefoon.
-recall-reason-unknown-lot = Je kocht { $product } bij { $store } op { $date }, binnen de periode van de terugroepactie; op je kassabon staat het lotnummer niet. Alleen klanten die mogelijk een getroffen product hebben, krijgen dit bericht; de vergelijking gebeurde op je telefoon.
+recall-reason-lot = Je hebt op { $date } bij { $store } { $product } gekocht uit lot { $lot }, en dat lot wordt teruggeroepen. Alleen wie een teruggeroepen product kocht, krijgt dit bericht. Dat is op je eigen telefoon nagekeken.
+recall-reason = Je hebt op { $date } bij { $store } { $product } gekocht, in de periode waarop de terugroepactie slaat. Alleen wie een teruggeroepen product kocht, krijgt dit bericht. Dat is op je eigen telefoon nagekeken.
+recall-reason-unknown-lot = Je hebt op { $date } bij { $store } { $product } gekocht, in de periode waarop de terugroepactie slaat. Het lotnummer staat niet op je kassabon. Alleen wie mogelijk een teruggeroepen product heeft, krijgt dit bericht. Dat is op je eigen telefoon nagekeken.
 
 ## Recepten
 
 recipe-title = Receptidee: { $recipe }
 recipe-body = Je hebt al { $matched } van de { $total } ingrediënten in huis.
-recipe-reason = Voorgesteld omdat je onlangs { $products } kocht ({ $matched } van de { $total } ingrediënten).
+recipe-reason = Voorgesteld omdat je onlangs { $products } hebt gekocht ({ $matched } van de { $total } ingrediënten).
 
 ## Na de aankoop
 
-post-purchase-reason = Je kocht { $product } op { $date }.
+post-purchase-reason = Je hebt op { $date } { $product } gekocht.
 
 ## Waardebonnen
 

@@ -630,7 +630,7 @@ fn usual_items_rank_by_likelihood_and_explain_in_every_language() {
     assert_eq!(nl.len(), 1);
     assert_eq!(
         nl[0].reason,
-        "Je kocht Milk bij 10 van je laatste 10 winkelbezoeken, ongeveer om de 7 dagen."
+        "Je hebt Milk bij 10 van je laatste 10 winkelbezoeken gekocht, ongeveer om de 7 dagen."
     );
     settings.language = "fr-BE".into();
     let fr = usual_items(&index, now, &settings, &ctx, 1).unwrap();
