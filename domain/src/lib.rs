@@ -15,6 +15,7 @@
 //! card                               -> render, wallet, check
 //! reminders                          -> points, wallet, receipts, money, gs1, check
 //! list                               -> reminders, receipts, gs1, check
+//! claim                              -> card (Base16), reminders (its texts), money, check
 //! formats                            -> card, render, check, and reminders::Lang for its texts
 //! ```
 //!
@@ -23,6 +24,7 @@
 //! minor units; points are integers.
 
 pub mod card;
+pub mod claim;
 pub mod check;
 pub mod clock;
 pub mod formats;
