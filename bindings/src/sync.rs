@@ -3,6 +3,7 @@
 
 use crate::card::MemberCard;
 use crate::error::{LoyaltyError, Result};
+use crate::types::ClaimRefusal;
 use crate::types::{st, OutboxItem};
 use loyalty_core as core;
 use loyalty_core::sync as engine;
@@ -136,6 +137,10 @@ pub enum SyncNoticeKind {
     VoucherUsedElsewhere,
     /// A voucher redeemed offline here was refused by the server (expired, withdrawn).
     VoucherRefused,
+    /// A receipt claimed here did not count (`refusal`: already claimed by another member,
+    /// expired, unknown); the notice's `voucherId` is then the receipt id, `voucherTitle` the
+    /// store.
+    ReceiptNotClaimed { refusal: ClaimRefusal },
 }
 
 /// Something to tell the shopper after a sync; never carries a voucher code.
@@ -154,6 +159,9 @@ impl From<engine::SyncNotice> for SyncNotice {
                     SyncNoticeKind::VoucherUsedElsewhere
                 }
                 engine::SyncNoticeKind::VoucherRefused => SyncNoticeKind::VoucherRefused,
+                engine::SyncNoticeKind::ReceiptNotClaimed(r) => {
+                    SyncNoticeKind::ReceiptNotClaimed { refusal: r.into() }
+                }
             },
             voucher_id: n.voucher_id,
             voucher_title: n.voucher_title,
@@ -169,6 +177,9 @@ pub fn sync_notice_text(notice: SyncNotice, language: String) -> String {
         kind: match notice.kind {
             SyncNoticeKind::VoucherUsedElsewhere => engine::SyncNoticeKind::VoucherUsedElsewhere,
             SyncNoticeKind::VoucherRefused => engine::SyncNoticeKind::VoucherRefused,
+            SyncNoticeKind::ReceiptNotClaimed { refusal } => {
+                engine::SyncNoticeKind::ReceiptNotClaimed(refusal.into())
+            }
         },
         voucher_id: notice.voucher_id,
         voucher_title: notice.voucher_title,

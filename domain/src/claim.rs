@@ -89,16 +89,19 @@ pub enum ClaimRefusal {
     Expired,
     /// This receipt was already claimed (here, or by another member).
     AlreadyClaimed,
+    /// Genuine, but the retailer's server holds no receipt for it (told by the server).
+    Unknown,
 }
 
 impl ClaimRefusal {
-    pub const ALL: [ClaimRefusal; 6] = [
+    pub const ALL: [ClaimRefusal; 7] = [
         ClaimRefusal::Malformed,
         ClaimRefusal::OtherRetailer,
         ClaimRefusal::NotGenuine,
         ClaimRefusal::NotYetValid,
         ClaimRefusal::Expired,
         ClaimRefusal::AlreadyClaimed,
+        ClaimRefusal::Unknown,
     ];
 
     /// Stable snake_case name (the wire's and the CLI's `--json`).
@@ -110,6 +113,7 @@ impl ClaimRefusal {
             ClaimRefusal::NotYetValid => "not_yet_valid",
             ClaimRefusal::Expired => "expired",
             ClaimRefusal::AlreadyClaimed => "already_claimed",
+            ClaimRefusal::Unknown => "unknown",
         }
     }
 
@@ -124,6 +128,7 @@ impl ClaimRefusal {
             ClaimRefusal::NotYetValid => "the receipt claim code is dated in the future",
             ClaimRefusal::Expired => "the receipt claim code has expired",
             ClaimRefusal::AlreadyClaimed => "this receipt was already claimed",
+            ClaimRefusal::Unknown => "no receipt waits to be claimed with this code",
         }
     }
 
@@ -136,6 +141,7 @@ impl ClaimRefusal {
             ClaimRefusal::NotYetValid => "claim-refused-not-yet-valid",
             ClaimRefusal::Expired => "claim-refused-expired",
             ClaimRefusal::AlreadyClaimed => "claim-refused-already-claimed",
+            ClaimRefusal::Unknown => "claim-refused-unknown",
         };
         l10n::localizer().format(lang, id, None)
     }
@@ -148,6 +154,66 @@ impl fmt::Display for ClaimRefusal {
 }
 
 impl std::error::Error for ClaimRefusal {}
+
+/// Where a scanned receipt claim stands on this device.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClaimStatus {
+    /// Verified here and queued: shown at once, the points wait for the server.
+    Pending,
+    /// The server credited the receipt and its points to this member.
+    Claimed,
+    /// The server refused it (`refusal`: already claimed by another member, expired, unknown).
+    Refused,
+}
+
+/// A receipt claimed by scanning its code: what the phone shows before (and after) the server
+/// answered. The code itself is kept only in the outbox until sent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReceiptClaim {
+    pub receipt_id: String,
+    pub store_name: String,
+    pub purchased_at: DateTime<Utc>,
+    pub total: Money,
+    pub points: i64,
+    pub claim_until: DateTime<Utc>,
+    pub scanned_at: DateTime<Utc>,
+    pub status: ClaimStatus,
+    /// Why the server refused it, when `status` is `Refused`.
+    #[serde(default)]
+    pub refusal: Option<ClaimRefusal>,
+}
+
+impl ReceiptClaim {
+    /// A claim just scanned: pending.
+    pub fn pending(code: &ClaimCode, now: DateTime<Utc>) -> Self {
+        Self {
+            receipt_id: code.receipt_id.clone(),
+            store_name: code.store_name.clone(),
+            purchased_at: code.purchased_at,
+            total: code.total.clone(),
+            points: code.points,
+            claim_until: code.claim_until,
+            scanned_at: now,
+            status: ClaimStatus::Pending,
+            refusal: None,
+        }
+    }
+
+    /// What to tell the shopper about it in `lang`.
+    pub fn text(&self, lang: Lang) -> String {
+        status_text(self.status, self.refusal, lang)
+    }
+}
+
+/// The shopper's text for a claim in `status` (refused: for `refusal`) in `lang`.
+pub fn status_text(status: ClaimStatus, refusal: Option<ClaimRefusal>, lang: Lang) -> String {
+    match status {
+        ClaimStatus::Pending => l10n::localizer().format(lang, "claim-pending", None),
+        ClaimStatus::Claimed => l10n::localizer().format(lang, "claim-credited", None),
+        ClaimStatus::Refused => refusal.unwrap_or(ClaimRefusal::Unknown).text(lang),
+    }
+}
 
 /// The key id of a public key: its first 8 bytes, upper-case Base16.
 pub fn key_id(public_key: &[u8; 32]) -> String {
@@ -169,7 +235,9 @@ impl ClaimCode {
             return Err(InputError::new("points must be between 0 and 1000000000"));
         }
         if self.claim_until <= self.purchased_at {
-            return Err(InputError::new("the claim deadline must follow the purchase"));
+            return Err(InputError::new(
+                "the claim deadline must follow the purchase",
+            ));
         }
         if self.claim_until - self.purchased_at > Duration::days(MAX_CLAIM_WINDOW_DAYS) {
             return Err(InputError::new("the claim window is at most 366 days"));
@@ -204,10 +272,7 @@ pub fn sign_claim_code(claim: &ClaimCode, signing_key: &SigningKey) -> Result<St
     let json = serde_json::to_vec(&payload)
         .map_err(|_| InputError::new("claim code could not be encoded"))?;
     let kid = key_id(&signing_key.verifying_key().to_bytes());
-    let signing_input = format!(
-        "{CLAIM_CODE_PREFIX}.{kid}.{}",
-        URL_SAFE_NO_PAD.encode(json)
-    );
+    let signing_input = format!("{CLAIM_CODE_PREFIX}.{kid}.{}", URL_SAFE_NO_PAD.encode(json));
     let signature = signing_key.sign(signing_input.as_bytes());
     Ok(format!(
         "{signing_input}.{}",
@@ -465,7 +530,10 @@ mod tests {
             let mut seen = std::collections::HashSet::new();
             for lang in Lang::ALL {
                 let t = r.text(lang);
-                assert!(!t.is_empty() && !t.contains("claim-refused"), "{r:?} {lang:?}");
+                assert!(
+                    !t.is_empty() && !t.contains("claim-refused"),
+                    "{r:?} {lang:?}"
+                );
                 assert!(seen.insert(t), "{r:?} {lang:?} repeats another language");
             }
         }

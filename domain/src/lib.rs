@@ -24,8 +24,8 @@
 //! minor units; points are integers.
 
 pub mod card;
-pub mod claim;
 pub mod check;
+pub mod claim;
 pub mod clock;
 pub mod formats;
 pub mod gs1;

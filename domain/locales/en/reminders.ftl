@@ -179,5 +179,6 @@ claim-refused-not-genuine = This receipt code is not valid: it was changed or wa
 claim-refused-not-yet-valid = This receipt code is dated in the future. Check the date and time on your phone.
 claim-refused-expired = This receipt code has expired: points can only be added until the date on the receipt.
 claim-refused-already-claimed = This receipt has already been added to a loyalty card. Its points can only be collected once.
+claim-refused-unknown = We cannot find this receipt. Ask at the shop's customer service.
 claim-pending = Waiting to be added: your points arrive at the next sync.
 claim-credited = Added to your card.

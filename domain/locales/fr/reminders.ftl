@@ -184,5 +184,6 @@ claim-refused-not-genuine = Ce code n’est pas valable : il a été modifié ou
 claim-refused-not-yet-valid = Ce code porte une date future. Vérifiez la date et l’heure de votre téléphone.
 claim-refused-expired = Ce code a expiré : les points peuvent être ajoutés jusqu’à la date indiquée sur le ticket.
 claim-refused-already-claimed = Ce ticket a déjà été ajouté à une carte de fidélité. Ses points ne peuvent être crédités qu’une seule fois.
+claim-refused-unknown = Nous ne retrouvons pas ce ticket. Adressez-vous au service clientèle du magasin.
 claim-pending = En cours d’ajout : vos points arriveront à la prochaine synchronisation.
 claim-credited = Ajouté à votre carte.

@@ -177,5 +177,6 @@ claim-refused-not-genuine = Deze code is niet geldig: ze is gewijzigd of komt ni
 claim-refused-not-yet-valid = Deze code draagt een datum in de toekomst. Controleer de datum en de tijd op je telefoon.
 claim-refused-expired = Deze code is verlopen: punten toevoegen kan alleen tot de datum op het aankoopbewijs.
 claim-refused-already-claimed = Dit aankoopbewijs is al aan een klantenkaart toegevoegd. De punten kunnen maar één keer worden gespaard.
+claim-refused-unknown = We vinden dit aankoopbewijs niet terug. Vraag het aan de klantendienst van de winkel.
 claim-pending = Wordt toegevoegd: je punten komen bij de volgende synchronisatie.
 claim-credited = Toegevoegd aan je kaart.
