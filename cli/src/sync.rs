@@ -123,7 +123,7 @@ pub fn report_json(r: &SyncReport) -> Value {
 
 /// The shopper's language for notices: `LC_ALL`, `LC_MESSAGES` or `LANG` (`nl_BE.UTF-8` → nl);
 /// English otherwise.
-fn language() -> String {
+pub(crate) fn language() -> String {
     ["LC_ALL", "LC_MESSAGES", "LANG"]
         .iter()
         .filter_map(|k| std::env::var(k).ok())
