@@ -304,12 +304,14 @@ mod tests {
             let mut store = Store::open(dir.path()).unwrap();
             let (busy, _) = store.enrol(None, TotpAlgorithm::Sha1, None, t0()).unwrap();
             let (idle, _) = store.enrol(None, TotpAlgorithm::Sha1, None, t0()).unwrap();
-            // What a version-3 server left: three changes of one member, no marks.
+            // What a version-3 server left: three changes of one member, no marks (and no
+            // claimable receipts, version 5).
             store
                 .conn
                 .execute_batch(&format!(
                     "UPDATE members SET change_seq = 3 WHERE id = '{}';
-                     DROP TABLE change_marks; PRAGMA user_version = 3;",
+                     DROP TABLE change_marks; DROP TABLE claimable_receipts;
+                     PRAGMA user_version = 3;",
                     busy.member_id
                 ))
                 .unwrap();
