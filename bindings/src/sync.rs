@@ -5,6 +5,7 @@ use crate::card::MemberCard;
 use crate::error::{LoyaltyError, Result};
 use crate::types::{st, OutboxItem};
 use loyalty_core as core;
+use loyalty_core::claim;
 use loyalty_core::sync as engine;
 use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
@@ -136,6 +137,14 @@ pub enum SyncNoticeKind {
     VoucherUsedElsewhere,
     /// A voucher redeemed offline here was refused by the server (expired, withdrawn).
     VoucherRefused,
+    /// A receipt claimed here by its claim code was claimed first by another member: no points
+    /// here. For the three receipt kinds the notice's `voucherId` is the receipt id and
+    /// `voucherTitle` the store.
+    ReceiptAlreadyClaimed,
+    /// A receipt claimed here reached the server after its claim deadline.
+    ReceiptClaimExpired,
+    /// A receipt claimed here is not known to the retailer's server.
+    ReceiptClaimUnknown,
 }
 
 /// Something to tell the shopper after a sync; never carries a voucher code.
@@ -154,6 +163,11 @@ impl From<engine::SyncNotice> for SyncNotice {
                     SyncNoticeKind::VoucherUsedElsewhere
                 }
                 engine::SyncNoticeKind::VoucherRefused => SyncNoticeKind::VoucherRefused,
+                engine::SyncNoticeKind::ReceiptNotClaimed(r) => match r {
+                    claim::ClaimRefusal::AlreadyClaimed => SyncNoticeKind::ReceiptAlreadyClaimed,
+                    claim::ClaimRefusal::Expired => SyncNoticeKind::ReceiptClaimExpired,
+                    _ => SyncNoticeKind::ReceiptClaimUnknown,
+                },
             },
             voucher_id: n.voucher_id,
             voucher_title: n.voucher_title,
@@ -169,6 +183,15 @@ pub fn sync_notice_text(notice: SyncNotice, language: String) -> String {
         kind: match notice.kind {
             SyncNoticeKind::VoucherUsedElsewhere => engine::SyncNoticeKind::VoucherUsedElsewhere,
             SyncNoticeKind::VoucherRefused => engine::SyncNoticeKind::VoucherRefused,
+            SyncNoticeKind::ReceiptAlreadyClaimed => {
+                engine::SyncNoticeKind::ReceiptNotClaimed(claim::ClaimRefusal::AlreadyClaimed)
+            }
+            SyncNoticeKind::ReceiptClaimExpired => {
+                engine::SyncNoticeKind::ReceiptNotClaimed(claim::ClaimRefusal::Expired)
+            }
+            SyncNoticeKind::ReceiptClaimUnknown => {
+                engine::SyncNoticeKind::ReceiptNotClaimed(claim::ClaimRefusal::Unknown)
+            }
         },
         voucher_id: notice.voucher_id,
         voucher_title: notice.voucher_title,

@@ -283,6 +283,15 @@ pub enum OutboxOperation {
         reference: String,
         earned_at: DateTime<Utc>,
     },
+    /// A receipt sold without the card, claimed with the claim code scanned from the till's
+    /// screen or the paper receipt (see [`crate::claim`]); `entry_seq` is the pending earn entry
+    /// the answer settles (none when the purchase earns no points).
+    ClaimReceipt {
+        receipt_id: String,
+        claim_code: String,
+        #[serde(default)]
+        entry_seq: Option<u64>,
+    },
 }
 
 /// A random version-4 UUID, used as an idempotency key.

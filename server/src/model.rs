@@ -220,6 +220,46 @@ pub struct PurchaseResult {
     pub ledger_id: Option<String>,
 }
 
+/// `POST /v1/till/claim-codes`: a purchase made without the card.
+#[derive(Debug, Deserialize)]
+pub struct ClaimCodeRequest {
+    pub store_name: String,
+    pub lines: Vec<LineItem>,
+    #[serde(default)]
+    pub return_window_days: Option<u32>,
+    /// Days the shopper has to claim it (1–366; 30 when absent).
+    #[serde(default)]
+    pub claim_days: Option<u32>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ClaimCodeResult {
+    pub receipt: Receipt,
+    pub points: i64,
+    pub claim_until: DateTime<Utc>,
+    /// The text of the QR code the till shows and prints (`LCR1.…`).
+    pub claim_code: String,
+}
+
+/// `POST /v1/receipt-claims`: a member claims a receipt with its claim code.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ReceiptClaimRequest {
+    pub claim_code: String,
+}
+
+/// The answer to a receipt claim: `claimed` (this member has it: first claim, or a repeat by
+/// the same member), `already_claimed` (another member claimed it first) or `rejected`
+/// (`refusal` says why: expired, unknown).
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ReceiptClaimResult {
+    pub outcome: String,
+    pub receipt_id: String,
+    pub points: i64,
+    pub ledger_id: Option<String>,
+    pub refusal: Option<String>,
+    pub reason: Option<String>,
+}
+
 #[derive(Debug, Deserialize)]
 pub struct TillRedemptionRequest {
     pub voucher_code: String,

@@ -17,7 +17,7 @@ pub use card::{CardApi, TillCard};
 pub use error::{ApiError, ApiResult};
 pub use list::{ListApi, MAX_USUAL};
 pub use points::PointsApi;
-pub use receipts::{ReceiptsApi, WarrantyItem};
+pub use receipts::{ClaimScan, ReceiptsApi, WarrantyItem};
 pub use reminders::RemindersApi;
 pub use sync::SyncApi;
 pub use wallet::{Redemption, WalletApi};

@@ -12,6 +12,7 @@
 
 use crate::log::{log_at, LogLevel};
 mod cards;
+mod claims;
 mod keep;
 mod topics;
 pub use keep::{KEEP_FILE_NAME, KEEP_LOG_NAME};
@@ -26,6 +27,7 @@ mod feeds;
 mod outbox;
 pub mod schema;
 pub use account::{PendingEnrolment, PushPlatform, PushRegistration, SyncAccount};
+pub use claims::ReceiptClaimVerdict;
 pub use feeds::{Feed, PageApplied, ServerLedgerEntry, ServerVoucher, ServerVoucherState};
 pub use outbox::{ClaimVerdict, RedemptionAnswered};
 mod vouchers;
@@ -143,10 +145,13 @@ pub enum Tree {
     /// The shopping list: its items and the next item id (a new, empty tree needs no
     /// migration).
     List,
+    /// Receipts claimed by scanning their claim code, by receipt id: pending until the server
+    /// answered, then claimed or refused (a new, empty tree needs no migration).
+    ReceiptClaims,
 }
 
 impl Tree {
-    pub const ALL: [Tree; 12] = [
+    pub const ALL: [Tree; 13] = [
         Tree::Meta,
         Tree::Ledger,
         Tree::Vouchers,
@@ -159,6 +164,7 @@ impl Tree {
         Tree::Reminders,
         Tree::ServerLedger,
         Tree::List,
+        Tree::ReceiptClaims,
     ];
 
     pub fn name(self) -> &'static str {
@@ -175,6 +181,7 @@ impl Tree {
             Tree::Reminders => "reminders",
             Tree::ServerLedger => "server_ledger",
             Tree::List => "shopping_list",
+            Tree::ReceiptClaims => "receipt_claims",
         }
     }
 

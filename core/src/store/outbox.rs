@@ -61,7 +61,9 @@ impl Store {
                     points,
                     reference,
                 }),
-                OutboxOperation::RedeemVoucher { .. } => None,
+                OutboxOperation::RedeemVoucher { .. } | OutboxOperation::ClaimReceipt { .. } => {
+                    None
+                }
             })
             .collect())
     }

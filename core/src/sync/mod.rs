@@ -186,11 +186,15 @@ pub enum SyncNoticeKind {
     VoucherUsedElsewhere,
     /// A voucher redeemed offline here was refused by the server (expired, withdrawn).
     VoucherRefused,
+    /// A receipt claimed here by its claim code did not count: another member claimed it
+    /// first, its deadline passed before the claim reached the server, or the server does not
+    /// know it. The notice's `voucher_id` is then the receipt id and `voucher_title` the store.
+    ReceiptNotClaimed(crate::claim::ClaimRefusal),
 }
 
 /// Something the shopper should be told after a sync, in words the app can show
 /// ([`SyncNotice::text`], in nl, fr or en). It names the voucher by its title, never by its
-/// code.
+/// code (and a receipt by its store, never by its claim code).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SyncNotice {
     pub kind: SyncNoticeKind,
@@ -206,6 +210,7 @@ impl SyncNotice {
         let id = match self.kind {
             SyncNoticeKind::VoucherUsedElsewhere => "sync-voucher-used-elsewhere",
             SyncNoticeKind::VoucherRefused => "sync-voucher-refused",
+            SyncNoticeKind::ReceiptNotClaimed(r) => return r.text(lang),
         };
         let mut args = fluent_bundle::FluentArgs::new();
         args.set("voucher", self.voucher_title.clone());

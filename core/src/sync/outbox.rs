@@ -10,7 +10,7 @@ use super::wire::{self, RedemptionOutcomeWire};
 use super::{Failure, SyncNotice, SyncNoticeKind, SyncReport};
 use crate::api::error::ApiError;
 use crate::log::{log_at, LogLevel};
-use crate::store::{ClaimVerdict, RedemptionAnswered};
+use crate::store::{ClaimVerdict, ReceiptClaimVerdict, RedemptionAnswered};
 use crate::wallet::{OutboxItem, OutboxOperation, RedemptionOutcome};
 use reqwest::Method;
 
@@ -21,6 +21,7 @@ enum Answer {
         redeemed_at: Option<chrono::DateTime<chrono::Utc>>,
     },
     Claim(ClaimVerdict),
+    ReceiptClaim(ReceiptClaimVerdict),
 }
 
 /// Items sent in one `POST /v1/batch` (the reference server takes up to 100).
@@ -154,6 +155,7 @@ async fn settle_all(
     let notices = blocking(session.ctx, move |c| {
         let now = c.clock.now();
         let mut redemptions = Vec::new();
+        let mut receipt_notices = Vec::new();
         for (item, answer) in answered {
             match (item.operation, answer) {
                 (
@@ -171,6 +173,17 @@ async fn settle_all(
                 (OutboxOperation::ClaimPoints { .. }, Answer::Claim(verdict)) => {
                     c.store.resolve_claim(item.seq, &verdict)?;
                 }
+                (OutboxOperation::ClaimReceipt { .. }, Answer::ReceiptClaim(verdict)) => {
+                    let resolved = c.store.resolve_receipt_claim(item.seq, &verdict)?;
+                    if let (Some(claim), ReceiptClaimVerdict::Refused(r)) = (resolved, &verdict) {
+                        // Told once: when this answer resolved the item.
+                        receipt_notices.push(SyncNotice {
+                            kind: SyncNoticeKind::ReceiptNotClaimed(*r),
+                            voucher_id: claim.receipt_id,
+                            voucher_title: claim.store_name,
+                        });
+                    }
+                }
                 _ => {
                     return Err(ApiError::Internal {
                         reason: "an answer does not match its outbox item".into(),
@@ -179,7 +192,7 @@ async fn settle_all(
             }
         }
         let resolved = c.store.resolve_redemptions(&redemptions, now)?;
-        let mut notices = Vec::new();
+        let mut notices = receipt_notices;
         for (a, resolved) in redemptions.iter().zip(resolved) {
             let kind = match a.outcome {
                 RedemptionOutcome::Accepted => None,
@@ -207,7 +220,7 @@ async fn settle_all(
         log_at!(
             LogLevel::Info,
             "sync",
-            "an offline redemption did not count: {:?}",
+            "offline work did not count: {:?}",
             notice.kind
         );
         report.notices.push(notice);
@@ -239,6 +252,11 @@ fn item_body(item: &OutboxItem) -> (&'static str, &'static str, serde_json::Valu
                 "earned_at": earned_at,
             }),
         ),
+        OutboxOperation::ClaimReceipt { claim_code, .. } => (
+            "receipt_claim",
+            "v1/receipt-claims",
+            serde_json::json!({ "claim_code": claim_code }),
+        ),
     }
 }
 
@@ -251,6 +269,10 @@ fn decode_answer(item: &OutboxItem, body: serde_json::Value) -> Option<Answer> {
         }
         OutboxOperation::ClaimPoints { .. } => {
             claim_verdict(serde_json::from_value(body).ok()?).map(Answer::Claim)
+        }
+        OutboxOperation::ClaimReceipt { .. } => {
+            let a: wire::ReceiptClaimAnswer = serde_json::from_value(body).ok()?;
+            a.verdict().map(Answer::ReceiptClaim)
         }
     }
 }
@@ -359,6 +381,14 @@ async fn send_item(session: &Session<'_>, item: &OutboxItem) -> Result<Answer, F
                 .api()
                 .call_checked(&req, |a: Option<wire::ClaimAnswer>| {
                     claim_verdict(a?).map(Answer::Claim)
+                })
+                .await
+        }
+        OutboxOperation::ClaimReceipt { .. } => {
+            session
+                .api()
+                .call_checked(&req, |a: Option<wire::ReceiptClaimAnswer>| {
+                    a?.verdict().map(Answer::ReceiptClaim)
                 })
                 .await
         }

@@ -183,3 +183,15 @@ sync-voucher-refused = Votre bon « { $voucher } » n’a pas pu être utilisé 
 ## Liste de courses
 
 list-offer-action = Ajouter à la liste de courses
+
+## Tickets à ajouter (un achat sans la carte)
+
+claim-refused-malformed = Ce n’est pas un code de ticket de caisse. Scannez le code QR de votre ticket ou de l’écran de la caisse.
+claim-refused-other-retailer = Ce ticket provient d’une autre enseigne : il ne peut pas être ajouté ici.
+claim-refused-not-genuine = Ce code n’est pas valable : il a été modifié ou n’a pas été émis par nous.
+claim-refused-not-yet-valid = Ce code porte une date future. Vérifiez la date et l’heure de votre téléphone.
+claim-refused-expired = Ce code a expiré : les points peuvent être ajoutés jusqu’à la date indiquée sur le ticket.
+claim-refused-already-claimed = Ce ticket a déjà été ajouté à une carte de fidélité. Ses points ne peuvent être crédités qu’une seule fois.
+claim-refused-unknown = Nous ne retrouvons pas ce ticket. Adressez-vous au service clientèle du magasin.
+claim-pending = En cours d’ajout : vos points arriveront à la prochaine synchronisation.
+claim-credited = Ajouté à votre carte.

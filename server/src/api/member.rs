@@ -14,6 +14,7 @@ use axum::body::Bytes;
 use axum::extract::{ConnectInfo, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
+use loyalty_domain::claim::{read_claim_code, ClaimRefusal};
 use std::net::SocketAddr;
 
 /// POST /v1/members. With an `Idempotency-Key`, a retry gets the member the key created (see
@@ -253,6 +254,33 @@ pub(super) async fn claim(
     let claim_key = key.clone();
     idempotent_write(&state, scope, Some(key), hash, move |tx, now, _| {
         db::ledger::claim(tx, &member, &claim_key, &req, now)
+    })
+    .await
+}
+
+/// A claim code refused before the store is asked: not the retailer's, not genuine, not one.
+pub(super) fn claim_refusal(r: ClaimRefusal) -> ApiError {
+    ApiError::Refused {
+        reason: r.reason().into(),
+        refusal: r.as_str(),
+    }
+}
+
+/// POST /v1/receipt-claims: the member claims a receipt sold without the card, first claim wins.
+pub(super) async fn receipt_claim(
+    State(state): State<Shared>,
+    method: Method,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Response> {
+    let (member, _) = member_auth(&state, &headers).await?;
+    let key = idempotency_key(&headers, true)?.unwrap_or_default();
+    let (req, value) = parse_body::<ReceiptClaimRequest>(&body)?;
+    let claim = read_claim_code(&req.claim_code, &state.public_key).map_err(claim_refusal)?;
+    let hash = request_hash(&method, "/v1/receipt-claims", &value);
+    let scope = format!("member:{member}");
+    idempotent_write(&state, scope, Some(key), hash, move |tx, now, _| {
+        db::claims::claim_receipt(tx, &member, &claim, now)
     })
     .await
 }

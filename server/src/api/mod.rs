@@ -37,13 +37,13 @@ use layers::{json_errors, log_request, method_not_allowed, not_found, shed};
 use loyalty_domain::card::TotpAlgorithm;
 use loyalty_domain::Clock;
 use member::{
-    card_secret, claim, enrol, me, new_household_code, put_consents, put_push_token, redemption,
-    refresh_session, sign_in, sign_out,
+    card_secret, claim, enrol, me, new_household_code, put_consents, put_push_token, receipt_claim,
+    redemption, refresh_session, sign_in, sign_out,
 };
 use request::json;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex, MutexGuard};
-use till::{till_purchase, till_redemption, till_scan};
+use till::{till_claim_code, till_purchase, till_redemption, till_scan};
 use tokio::sync::Semaphore;
 
 /// Largest request body (a content feed is the biggest thing anyone sends).
@@ -180,11 +180,13 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/v1/receipts"),
     ("POST", "/v1/redemptions"),
     ("POST", "/v1/claims"),
+    ("POST", "/v1/receipt-claims"),
     ("POST", "/v1/batch"),
     ("GET", "/v1/content/{kind}"),
     ("POST", "/v1/till/scans"),
     ("POST", "/v1/till/purchases"),
     ("POST", "/v1/till/redemptions"),
+    ("POST", "/v1/till/claim-codes"),
     ("PUT", "/v1/admin/content/{kind}"),
     ("POST", "/v1/admin/members/{member_id}/vouchers"),
     (
@@ -214,11 +216,13 @@ pub fn router(state: Shared) -> Router {
         .route("/v1/receipts", get(receipts))
         .route("/v1/redemptions", post(redemption))
         .route("/v1/claims", post(claim))
+        .route("/v1/receipt-claims", post(receipt_claim))
         .route("/v1/batch", post(batch::batch))
         .route("/v1/content/{kind}", get(content))
         .route("/v1/till/scans", post(till_scan))
         .route("/v1/till/purchases", post(till_purchase))
         .route("/v1/till/redemptions", post(till_redemption))
+        .route("/v1/till/claim-codes", post(till_claim_code))
         .route("/v1/admin/content/{kind}", put(admin_content))
         .route(
             "/v1/admin/members/{member_id}/vouchers",

@@ -8,7 +8,7 @@ use rusqlite::TransactionBehavior;
 const APPLICATION_ID: i64 = 0x4C4F_594C;
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: i64 = 4;
+pub const SCHEMA_VERSION: i64 = 5;
 
 const SCHEMA_V1: &str = r#"
 CREATE TABLE meta (
@@ -147,6 +147,22 @@ INSERT INTO change_marks (member_id, seq, mark)
     SELECT member_id, seq, lower(hex(randomblob(6))) FROM numbers;
 "#;
 
+/// Version 5: receipts sold without the card, waiting to be claimed with the claim code the till
+/// printed (`POST /v1/till/claim-codes`); the first member to claim one gets it (`claimed_by`),
+/// and the receipt then moves into `receipts` with its points.
+const SCHEMA_V5: &str = r#"
+CREATE TABLE claimable_receipts (
+    id          TEXT PRIMARY KEY,
+    body        TEXT NOT NULL,
+    points      INTEGER NOT NULL CHECK (points >= 0),
+    claim_until TEXT NOT NULL,
+    created_at  TEXT NOT NULL,
+    claimed_by  TEXT REFERENCES members(id),
+    claimed_at  TEXT,
+    CHECK ((claimed_by IS NULL) = (claimed_at IS NULL))
+) STRICT;
+"#;
+
 impl Store {
     pub(super) fn migrate(&mut self) -> Result<(), OpenError> {
         let app_id: i64 = self
@@ -183,7 +199,12 @@ impl Store {
     /// Runs the migration steps after `version`, one per version, each in its own transaction
     /// that also sets user_version (a crash between two steps resumes at the next open).
     fn upgrade(&mut self, version: i64) -> Result<(), OpenError> {
-        let steps: [(i64, &str); 3] = [(2, SCHEMA_V2), (3, SCHEMA_V3), (4, SCHEMA_V4)];
+        let steps: [(i64, &str); 4] = [
+            (2, SCHEMA_V2),
+            (3, SCHEMA_V3),
+            (4, SCHEMA_V4),
+            (5, SCHEMA_V5),
+        ];
         for (to, sql) in steps {
             if version >= to {
                 continue;
@@ -283,12 +304,14 @@ mod tests {
             let mut store = Store::open(dir.path()).unwrap();
             let (busy, _) = store.enrol(None, TotpAlgorithm::Sha1, None, t0()).unwrap();
             let (idle, _) = store.enrol(None, TotpAlgorithm::Sha1, None, t0()).unwrap();
-            // What a version-3 server left: three changes of one member, no marks.
+            // What a version-3 server left: three changes of one member, no marks (and no
+            // claimable receipts, version 5).
             store
                 .conn
                 .execute_batch(&format!(
                     "UPDATE members SET change_seq = 3 WHERE id = '{}';
-                     DROP TABLE change_marks; PRAGMA user_version = 3;",
+                     DROP TABLE change_marks; DROP TABLE claimable_receipts;
+                     PRAGMA user_version = 3;",
                     busy.member_id
                 ))
                 .unwrap();
