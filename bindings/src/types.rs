@@ -466,6 +466,8 @@ pub enum OutboxOperation {
         reference: String,
         earned_at: SystemTime,
     },
+    /// The shopper asked to delete the account; the device is wiped once the server confirms.
+    DeleteAccount,
 }
 
 /// Offline work waiting for the server.
@@ -498,6 +500,7 @@ impl From<wallet::OutboxItem> for OutboxItem {
                     reference,
                     earned_at: st(earned_at),
                 },
+                wallet::OutboxOperation::DeleteAccount => OutboxOperation::DeleteAccount,
             },
             created_at: st(i.created_at),
             attempts: i.attempts,

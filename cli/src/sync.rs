@@ -61,7 +61,7 @@ fn server_url(server: Option<String>) -> CliResult<String> {
     })
 }
 
-fn block<T>(
+pub fn block<T>(
     sync: &SyncApi,
     fut: impl std::future::Future<Output = loyalty_core::ApiResult<T>>,
 ) -> CliResult<T> {
@@ -108,6 +108,7 @@ pub fn report_json(r: &SyncReport) -> Value {
         "vouchers_applied": r.vouchers_applied,
         "receipts_applied": r.receipts_applied,
         "requests": r.requests,
+        "account_deleted": r.account_deleted,
         "notices": r.notices.iter().map(|n| json!({
             "kind": match n.kind {
                 SyncNoticeKind::VoucherUsedElsewhere => "voucher_used_elsewhere",
@@ -122,7 +123,7 @@ pub fn report_json(r: &SyncReport) -> Value {
 
 /// The shopper's language for notices: `LC_ALL`, `LC_MESSAGES` or `LANG` (`nl_BE.UTF-8` → nl);
 /// English otherwise.
-fn language() -> String {
+pub fn language() -> String {
     ["LC_ALL", "LC_MESSAGES", "LANG"]
         .iter()
         .filter_map(|k| std::env::var(k).ok())
@@ -182,6 +183,7 @@ fn status(sync: &SyncApi) -> CliResult<Output> {
                 OutboxOperation::ClaimPoints {
                     points, reference, ..
                 } => ("claim_points", format!("{points} points for {reference}")),
+                OutboxOperation::DeleteAccount => ("delete_account", "the account".to_string()),
                 #[allow(unreachable_patterns)]
                 other => ("other", format!("{other:?}")),
             };

@@ -283,6 +283,9 @@ pub enum OutboxOperation {
         reference: String,
         earned_at: DateTime<Utc>,
     },
+    /// The shopper asked to delete the account: sent first at the next sync; the device's data
+    /// and secrets are wiped only once the server confirms the erasure.
+    DeleteAccount,
 }
 
 /// A random version-4 UUID, used as an idempotency key.

@@ -170,3 +170,13 @@ sync-voucher-refused = Your voucher “{ $voucher }” could not be used: the sh
 ## Shopping list
 
 list-offer-action = Add to shopping list
+
+## Account deletion and export (shown by the apps; `accountText` in the bindings)
+account-delete-title = Delete your account?
+account-delete-body = Your card, points, vouchers and receipts will be erased from the shop’s servers and from this phone. Points you have not used are lost. This cannot be undone.
+account-delete-confirm = Delete my account
+account-delete-cancel = Keep my account
+account-delete-pending = Your request to delete your account is saved. It is sent as soon as you are online; until the shop confirms, your data stays on this phone.
+account-deleted = Your account and its data have been deleted.
+account-export-title = Download your data
+account-export-body = A file with everything the shop keeps about you: your card, points, vouchers and receipts. You need to be online.

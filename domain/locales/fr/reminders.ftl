@@ -175,3 +175,13 @@ sync-voucher-refused = Votre bon « { $voucher } » n’a pas pu être utilisé 
 ## Liste de courses
 
 list-offer-action = Ajouter à la liste de courses
+
+## Suppression et export du compte (affichés par les apps ; `accountText` dans les bindings)
+account-delete-title = Supprimer votre compte ?
+account-delete-body = Votre carte, vos points, vos bons et vos tickets seront effacés des serveurs du magasin et de ce téléphone. Les points non utilisés seront perdus. Cette action est définitive.
+account-delete-confirm = Supprimer mon compte
+account-delete-cancel = Garder mon compte
+account-delete-pending = Votre demande de suppression est enregistrée. Elle sera envoyée dès que vous serez en ligne ; vos données restent sur ce téléphone jusqu’à la confirmation du magasin.
+account-deleted = Votre compte et ses données ont été supprimés.
+account-export-title = Télécharger vos données
+account-export-body = Un fichier avec tout ce que le magasin conserve à votre sujet : votre carte, vos points, vos bons et vos tickets. Une connexion est nécessaire.
