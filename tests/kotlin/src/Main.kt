@@ -12,5 +12,6 @@ fun main() {
     remindersTests()
     listTests()
     syncTests()
+    accountTests()
     finish()
 }
