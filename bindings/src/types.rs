@@ -472,6 +472,8 @@ pub enum OutboxOperation {
         receipt_id: String,
         entry_seq: Option<u64>,
     },
+    /// The shopper asked to delete the account; the device is wiped once the server confirms.
+    DeleteAccount,
 }
 
 /// Offline work waiting for the server.
@@ -512,6 +514,7 @@ impl From<wallet::OutboxItem> for OutboxItem {
                     receipt_id,
                     entry_seq,
                 },
+                wallet::OutboxOperation::DeleteAccount => OutboxOperation::DeleteAccount,
             },
             created_at: st(i.created_at),
             attempts: i.attempts,

@@ -61,7 +61,7 @@ fn server_url(server: Option<String>) -> CliResult<String> {
     })
 }
 
-fn block<T>(
+pub fn block<T>(
     sync: &SyncApi,
     fut: impl std::future::Future<Output = loyalty_core::ApiResult<T>>,
 ) -> CliResult<T> {
@@ -108,6 +108,7 @@ pub fn report_json(r: &SyncReport) -> Value {
         "vouchers_applied": r.vouchers_applied,
         "receipts_applied": r.receipts_applied,
         "requests": r.requests,
+        "account_deleted": r.account_deleted,
         "notices": r.notices.iter().map(|n| json!({
             "kind": match n.kind {
                 SyncNoticeKind::VoucherUsedElsewhere => "voucher_used_elsewhere",
@@ -186,6 +187,7 @@ fn status(sync: &SyncApi) -> CliResult<Output> {
                 OutboxOperation::ClaimReceipt { receipt_id, .. } => {
                     ("claim_receipt", format!("receipt {receipt_id}"))
                 }
+                OutboxOperation::DeleteAccount => ("delete_account", "the account".to_string()),
             };
             json!({"seq": i.seq, "kind": kind, "what": what, "created_at": i.created_at,
                    "attempts": i.attempts})

@@ -37,7 +37,7 @@ pub use api::error;
 pub use api::{ApiError, ApiResult};
 pub use api::{
     CardApi, ClaimScan, ListApi, LoyaltyClient, PointsApi, ReceiptsApi, Redemption, RemindersApi,
-    SyncApi, TillCard, WalletApi, WarrantyItem, CARD_SECRET_KEY,
+    SyncApi, TillCard, WalletApi, WarrantyItem, CARD_SECRET_KEY, ERASING_FILE_NAME,
 };
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use money::Money;

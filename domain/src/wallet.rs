@@ -292,6 +292,9 @@ pub enum OutboxOperation {
         #[serde(default)]
         entry_seq: Option<u64>,
     },
+    /// The shopper asked to delete the account: sent first at the next sync; the device's data
+    /// and secrets are wiped only once the server confirms the erasure.
+    DeleteAccount,
 }
 
 /// A random version-4 UUID, used as an idempotency key.

@@ -458,3 +458,47 @@ mod tests {
         );
     }
 }
+
+/// `GET /v1/me/export`: everything the server holds for the member (GDPR art. 15 and 20).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AccountExport {
+    /// `loyalty-core-export/1`.
+    pub format: String,
+    pub exported_at: DateTime<Utc>,
+    pub member: ExportedMember,
+    /// The member's signed-in devices (sessions), without their tokens.
+    pub devices: Vec<ExportedDevice>,
+    pub ledger: Vec<LedgerItem>,
+    pub vouchers: Vec<VoucherItem>,
+    pub receipts: Vec<loyalty_domain::receipts::Receipt>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExportedMember {
+    pub member_id: String,
+    pub card_number: String,
+    pub display_name: Option<String>,
+    pub consents: Consents,
+    pub enrolled_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExportedDevice {
+    pub signed_in_at: Option<DateTime<Utc>>,
+    pub push_platform: Option<String>,
+}
+
+/// `DELETE /v1/me`: the account is gone (`erased` now, or `already_erased` by an earlier
+/// request of this session).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Erased {
+    pub status: ErasureStatus,
+    pub erased_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErasureStatus {
+    Erased,
+    AlreadyErased,
+}

@@ -289,3 +289,37 @@ async fn codes_that_are_not_the_retailers_are_refused_offline_with_their_reason(
     assert!(receipts.claims().unwrap().is_empty());
     assert!(ann.client.sync().outbox().unwrap().is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_receipt_claimed_by_an_account_erased_since_stays_claimed() {
+    let data = tempfile::tempdir().unwrap();
+    let server = Server::start(data.path().join("server")).await;
+    let proxy = Proxy::start(server.addr).await;
+    let ann = enrolled(&proxy, "Ann").await;
+    let bob = enrolled(&proxy, "Bob").await;
+    for d in [&ann, &bob] {
+        configure_key(&server, d).await;
+    }
+    let issued = sell_without_card(&server).await;
+    let code = issued["claim_code"].as_str().unwrap().to_string();
+    queued(ann.client.receipts().claim(&code).unwrap());
+    ann.client.sync().sync_now().await.unwrap();
+    assert_eq!(ann.client.points().verify().unwrap().confirmed, 43);
+
+    // Ann deletes her account: the server erases it (her claim no longer names her) and her
+    // phone wipes itself.
+    ann.client.sync().request_account_deletion().unwrap();
+    let report = ann.client.sync().sync_now().await.unwrap();
+    assert!(report.account_deleted);
+    assert!(ann.client.receipts().claims().unwrap().is_empty());
+
+    // The receipt's points were given once: Bob's claim of the same paper receipt is refused.
+    queued(bob.client.receipts().claim(&code).unwrap());
+    let report = bob.client.sync().sync_now().await.unwrap();
+    assert_eq!(report.notices.len(), 1, "{report:?}");
+    assert_eq!(
+        report.notices[0].kind,
+        SyncNoticeKind::ReceiptNotClaimed(ClaimRefusal::AlreadyClaimed)
+    );
+    assert_eq!(bob.client.points().verify().unwrap().confirmed, 0);
+}

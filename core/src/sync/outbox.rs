@@ -32,7 +32,18 @@ pub(super) async fn drain_outbox(
     report: &mut SyncReport,
 ) -> Result<(), Stop> {
     let ctx = session.ctx;
-    let items: Vec<OutboxItem> = blocking(ctx, |c| Ok(c.store.outbox()?)).await?;
+    let mut items: Vec<OutboxItem> = blocking(ctx, |c| Ok(c.store.outbox()?)).await?;
+    // A request to delete the account goes first: once the server has erased it, what else
+    // waits here is moot (it is wiped with the rest).
+    if let Some(at) = items
+        .iter()
+        .position(|i| i.operation == OutboxOperation::DeleteAccount)
+    {
+        let deletion = items.remove(at);
+        if delete_account(session, &deletion, report).await? {
+            return Ok(());
+        }
+    }
     // Until a server without the batch endpoint says so (404/405): then one request per item.
     let mut batches = true;
     for chunk in items.chunks(BATCH_ITEMS) {
@@ -118,6 +129,53 @@ async fn one_by_one(
         Err(f @ (Failure::Transient { .. } | Failure::TooLarge | Failure::Deadline)) => {
             // The server is unwell or unreachable: count the attempt and stop this sync.
             note_failures(session, std::slice::from_ref(&item), false).await?;
+            Err(f.into())
+        }
+        Err(f) => Err(f.into()),
+    }
+}
+
+/// Sends the request to delete the account (`DELETE /v1/me`) and, once the server confirms
+/// (now, or by an earlier request whose answer was lost), wipes the device. Returns whether it
+/// did; a refusal leaves the request waiting (reported as stuck).
+async fn delete_account(
+    session: &Session<'_>,
+    item: &OutboxItem,
+    report: &mut SyncReport,
+) -> Result<bool, Stop> {
+    let req = session.request(
+        Method::DELETE,
+        "v1/me",
+        &[],
+        None,
+        Some(item.idempotency_key.as_str()),
+        Safety::Idempotent,
+    );
+    let answer = session
+        .api()
+        .call_checked(&req, |a: Option<wire::Erased>| {
+            a.filter(wire::Erased::is_erased)
+        })
+        .await;
+    match answer {
+        Ok(_) => {
+            blocking(session.ctx, |c| c.erase_device(&super::ACCOUNT_SECRET_KEYS)).await?;
+            log_at!(
+                LogLevel::Info,
+                "sync",
+                "the account was erased; the device is wiped"
+            );
+            report.outbox_resolved += 1;
+            report.account_deleted = true;
+            Ok(true)
+        }
+        Err(Failure::Rejected { .. }) => {
+            note_failures(session, std::slice::from_ref(item), true).await?;
+            report.outbox_failed += 1;
+            Ok(false)
+        }
+        Err(f @ (Failure::Transient { .. } | Failure::TooLarge | Failure::Deadline)) => {
+            note_failures(session, std::slice::from_ref(item), false).await?;
             Err(f.into())
         }
         Err(f) => Err(f.into()),
@@ -257,6 +315,8 @@ fn item_body(item: &OutboxItem) -> (&'static str, &'static str, serde_json::Valu
             "v1/receipt-claims",
             serde_json::json!({ "claim_code": claim_code }),
         ),
+        // Never batched: sent by `delete_account` (drain_outbox takes it out first).
+        OutboxOperation::DeleteAccount => ("delete_account", "v1/me", serde_json::json!({})),
     }
 }
 
@@ -274,6 +334,7 @@ fn decode_answer(item: &OutboxItem, body: serde_json::Value) -> Option<Answer> {
             let a: wire::ReceiptClaimAnswer = serde_json::from_value(body).ok()?;
             a.verdict().map(Answer::ReceiptClaim)
         }
+        OutboxOperation::DeleteAccount => None,
     }
 }
 
@@ -392,5 +453,9 @@ async fn send_item(session: &Session<'_>, item: &OutboxItem) -> Result<Answer, F
                 })
                 .await
         }
+        OutboxOperation::DeleteAccount => Err(Failure::Rejected {
+            status: 400,
+            code: None,
+        }),
     }
 }

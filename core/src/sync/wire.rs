@@ -441,3 +441,15 @@ mod cursor_tests {
         }
     }
 }
+
+/// `DELETE /v1/me`: the account is erased (now, or by an earlier request of this session).
+#[derive(Debug, Deserialize)]
+pub(crate) struct Erased {
+    pub status: String,
+}
+
+impl Erased {
+    pub(crate) fn is_erased(&self) -> bool {
+        matches!(self.status.as_str(), "erased" | "already_erased")
+    }
+}

@@ -182,3 +182,12 @@ claim-refused-already-claimed = This receipt has already been added to a loyalty
 claim-refused-unknown = We cannot find this receipt. Ask at the shop's customer service.
 claim-pending = Waiting to be added: your points arrive at the next sync.
 claim-credited = Added to your card.
+## Account deletion and export (shown by the apps; `accountText` in the bindings)
+account-delete-title = Delete your account?
+account-delete-body = Your card, points, vouchers and receipts will be erased from the shop’s servers and from this phone. Points you have not used are lost. This cannot be undone.
+account-delete-confirm = Delete my account
+account-delete-cancel = Keep my account
+account-delete-pending = Your request to delete your account is saved. It is sent as soon as you are online; until the shop confirms, your data stays on this phone.
+account-deleted = Your account and its data have been deleted.
+account-export-title = Download your data
+account-export-body = A file with everything the shop keeps about you: your card, points, vouchers and receipts. You need to be online.

@@ -195,3 +195,12 @@ claim-refused-already-claimed = Ce ticket a déjà été ajouté à une carte de
 claim-refused-unknown = Nous ne retrouvons pas ce ticket. Adressez-vous au service clientèle du magasin.
 claim-pending = En cours d’ajout : vos points arriveront à la prochaine synchronisation.
 claim-credited = Ajouté à votre carte.
+## Suppression et export du compte (affichés par les apps ; `accountText` dans les bindings)
+account-delete-title = Supprimer votre compte ?
+account-delete-body = Votre carte, vos points, vos bons et vos tickets seront effacés des serveurs du magasin et de ce téléphone. Les points non utilisés seront perdus. Cette action est définitive.
+account-delete-confirm = Supprimer mon compte
+account-delete-cancel = Garder mon compte
+account-delete-pending = Votre demande de suppression est enregistrée. Elle sera envoyée dès que vous serez en ligne ; vos données restent sur ce téléphone jusqu’à la confirmation du magasin.
+account-deleted = Votre compte et ses données ont été supprimés.
+account-export-title = Télécharger vos données
+account-export-body = Un fichier avec tout ce que le magasin conserve à votre sujet : votre carte, vos points, vos bons et vos tickets. Une connexion est nécessaire.

@@ -180,3 +180,12 @@ claim-refused-already-claimed = Dit aankoopbewijs is al aan een klantenkaart toe
 claim-refused-unknown = We vinden dit aankoopbewijs niet terug. Vraag het aan de klantendienst van de winkel.
 claim-pending = Wordt toegevoegd: je punten komen bij de volgende synchronisatie.
 claim-credited = Toegevoegd aan je kaart.
+## Account verwijderen en exporteren (getoond door de apps; `accountText` in de bindings)
+account-delete-title = Je account verwijderen?
+account-delete-body = Je kaart, punten, bonnen en kassatickets worden gewist van de servers van de winkel en van deze telefoon. Punten die je nog niet gebruikte, gaan verloren. Dit kan niet ongedaan worden gemaakt.
+account-delete-confirm = Mijn account verwijderen
+account-delete-cancel = Mijn account houden
+account-delete-pending = Je vraag om je account te verwijderen is bewaard. Ze wordt verstuurd zodra je online bent; tot de winkel bevestigt, blijven je gegevens op deze telefoon.
+account-deleted = Je account en je gegevens zijn verwijderd.
+account-export-title = Je gegevens downloaden
+account-export-body = Een bestand met alles wat de winkel over je bewaart: je kaart, punten, bonnen en kassatickets. Je moet online zijn.

@@ -160,6 +160,50 @@ pub(super) async fn me(State(state): State<Shared>, headers: HeaderMap) -> ApiRe
     Ok(json(StatusCode::OK, &me))
 }
 
+/// GET /v1/me/export: everything the server holds for the member, as one JSON document.
+pub(super) async fn export_account(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let (member, _) = member_auth(&state, &headers).await?;
+    let export = state
+        .db(move |s, now, _| s.export_member(&member, now))
+        .await?;
+    let mut response = json(StatusCode::OK, &export);
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(response)
+}
+
+/// DELETE /v1/me: erases the member's account and data (see `db/account.rs` for what is kept).
+/// Idempotent: the same session asking again, its first answer lost, gets `already_erased`.
+pub(super) async fn delete_account(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let member = match member_auth(&state, &headers).await {
+        Ok(found) => found,
+        Err(refused @ ApiError::Unauthorized(_)) => {
+            let token = super::request::bearer(&headers).map(str::to_string);
+            let erased = match token {
+                Some(t) => state.db(move |s, _, _| s.erased_by_token(&t)).await?,
+                None => None,
+            };
+            return match erased {
+                Some(erased) => Ok(json(StatusCode::OK, &erased)),
+                None => Err(refused),
+            };
+        }
+        Err(e) => return Err(e),
+    };
+    let (member, _) = member;
+    let erased = state
+        .db(move |s, now, _| s.erase_member(&member, now))
+        .await?;
+    Ok(json(StatusCode::OK, &erased))
+}
+
 pub(super) async fn put_consents(
     State(state): State<Shared>,
     headers: HeaderMap,

@@ -37,8 +37,8 @@ use layers::{json_errors, log_request, method_not_allowed, not_found, shed};
 use loyalty_domain::card::TotpAlgorithm;
 use loyalty_domain::Clock;
 use member::{
-    card_secret, claim, enrol, me, new_household_code, put_consents, put_push_token, receipt_claim,
-    redemption, refresh_session, sign_in, sign_out,
+    card_secret, claim, delete_account, enrol, export_account, me, new_household_code,
+    put_consents, put_push_token, receipt_claim, redemption, refresh_session, sign_in, sign_out,
 };
 use request::json;
 use std::net::{IpAddr, SocketAddr};
@@ -171,6 +171,8 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/v1/sessions/refresh"),
     ("DELETE", "/v1/sessions/current"),
     ("GET", "/v1/me"),
+    ("DELETE", "/v1/me"),
+    ("GET", "/v1/me/export"),
     ("PUT", "/v1/me/consents"),
     ("PUT", "/v1/me/push-token"),
     ("GET", "/v1/me/card-secret"),
@@ -206,7 +208,8 @@ pub fn router(state: Shared) -> Router {
         .route("/v1/sessions", post(sign_in))
         .route("/v1/sessions/refresh", post(refresh_session))
         .route("/v1/sessions/current", delete(sign_out))
-        .route("/v1/me", get(me))
+        .route("/v1/me", get(me).delete(delete_account))
+        .route("/v1/me/export", get(export_account))
         .route("/v1/me/consents", put(put_consents))
         .route("/v1/me/push-token", put(put_push_token))
         .route("/v1/me/card-secret", get(card_secret))

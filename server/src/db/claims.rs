@@ -113,14 +113,14 @@ pub fn claim_receipt(
         )
     };
     super::members::require_member(tx, member_id)?;
-    let row: Option<(String, i64, Option<String>)> = tx
+    let row: Option<(String, i64, Option<String>, Option<String>)> = tx
         .query_row(
-            "SELECT body, points, claimed_by FROM claimable_receipts WHERE id = ?1",
+            "SELECT body, points, claimed_by, claimed_at FROM claimable_receipts WHERE id = ?1",
             [&claim.receipt_id],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
         )
         .optional()?;
-    let Some((body, points, claimed_by)) = row else {
+    let Some((body, points, claimed_by, claimed_at)) = row else {
         // Genuine but unknown here (issued by another server of the retailer, or never stored).
         return result("rejected", None, Some(ClaimRefusal::Unknown));
     };
@@ -137,6 +137,10 @@ pub fn claim_receipt(
             return result("claimed", ledger, None);
         }
         Some(_) => return result("already_claimed", None, Some(ClaimRefusal::AlreadyClaimed)),
+        // Claimed by an account erased since: its points were given once.
+        None if claimed_at.is_some() => {
+            return result("already_claimed", None, Some(ClaimRefusal::AlreadyClaimed))
+        }
         None => {}
     }
     if now >= claim.claim_until {

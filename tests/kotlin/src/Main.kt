@@ -13,5 +13,6 @@ fun main() {
     listTests()
     syncTests()
     receiptClaimTests()
+    accountTests()
     finish()
 }
