@@ -53,6 +53,7 @@ pub enum ReminderKind {
     Survey,
     EventInvitation,
     Push,
+    InStore,
 }
 
 macro_rules! kind_map {
@@ -78,7 +79,8 @@ kind_map!(
     WinBack,
     Survey,
     EventInvitation,
-    Push
+    Push,
+    InStore
 );
 
 /// A local notification for the native layer to schedule.
@@ -217,6 +219,17 @@ pub struct Consent {
     pub marketing: bool,
     pub service: bool,
     pub safety: bool,
+    /// In-store notifications when the phone enters a store (opt-in; never sent to the server).
+    #[uniffi(default = false)]
+    pub location: bool,
+}
+
+/// The store the phone is in, as the app said (kept only with location consent).
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct StoreVisit {
+    pub store_id: String,
+    pub store_name: String,
+    pub entered_at: SystemTime,
 }
 
 /// Local quiet hours, minutes after midnight; may span midnight (22:00–08:00).
@@ -273,6 +286,7 @@ impl From<engine::Settings> for ReminderSettings {
                 marketing: s.consent.marketing,
                 service: s.consent.service,
                 safety: s.consent.safety,
+                location: s.consent.location,
             },
             quiet_hours: s.quiet_hours.map(|q| QuietHours {
                 start_minute: q.start_minute,
@@ -296,6 +310,7 @@ impl From<ReminderSettings> for engine::Settings {
                 marketing: s.consent.marketing,
                 service: s.consent.service,
                 safety: s.consent.safety,
+                location: s.consent.location,
             },
             quiet_hours: s.quiet_hours.map(|q| engine::QuietHours {
                 start_minute: q.start_minute,
@@ -410,6 +425,27 @@ impl Reminders {
     /// The app showed this notification now.
     pub fn mark_delivered(&self, notification: PlannedNotification) -> Result<()> {
         Ok(self.api.mark_delivered(&notification.try_into()?)?)
+    }
+
+    /// The phone entered a store (the app's geofence or beacon region; pass the store, never a
+    /// position). With the shopper's location consent the visit is kept and the next plan holds
+    /// the in-store notification; without it nothing is stored and `false` is returned.
+    pub fn entered_store(&self, store_id: String, store_name: String) -> Result<bool> {
+        Ok(self.api.entered_store(&store_id, &store_name)?)
+    }
+
+    /// The phone left a store: its visit is forgotten. Whether a visit was forgotten.
+    pub fn left_store(&self, store_id: String) -> Result<bool> {
+        Ok(self.api.left_store(&store_id)?)
+    }
+
+    /// The store the phone is in, as the app last said (only with location consent).
+    pub fn store_visit(&self) -> Result<Option<StoreVisit>> {
+        Ok(self.api.store_visit()?.map(|v| StoreVisit {
+            store_id: v.store_id,
+            store_name: v.store_name,
+            entered_at: st(v.entered_at),
+        }))
     }
 
     /// The plan now: replace what was scheduled with it.

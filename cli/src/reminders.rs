@@ -19,6 +19,16 @@ pub enum RemindersCommand {
     /// The shopper's settings: language, consent, quiet hours, caps.
     #[command(subcommand)]
     Settings(SettingsCommand),
+    /// The phone entered a store (kept only with location consent; the next plan holds the
+    /// in-store notification of an `in_store` rule).
+    EnterStore {
+        /// The store's id (as the app's geofence or beacon region names it).
+        store_id: String,
+        /// The store's name, for the notification.
+        store_name: String,
+    },
+    /// The phone left a store.
+    LeaveStore { store_id: String },
 }
 
 #[derive(Subcommand)]
@@ -77,6 +87,33 @@ pub fn run(ctx: &Ctx, c: RemindersCommand) -> CliResult<Output> {
             Ok(Output::new(
                 json!({"catalogue": file.display().to_string()}),
                 "catalogue replaced",
+            ))
+        }
+        RemindersCommand::EnterStore {
+            store_id,
+            store_name,
+        } => {
+            let kept = r.entered_store(&store_id, &store_name)?;
+            let human = if kept {
+                format!("in {store_name}: plan again to see the in-store notification")
+            } else {
+                "not kept: the shopper has not allowed in-store notifications (consent.location)"
+                    .to_string()
+            };
+            Ok(Output::new(
+                json!({"kept": kept, "visit": r.store_visit()?}),
+                human,
+            ))
+        }
+        RemindersCommand::LeaveStore { store_id } => {
+            let forgotten = r.left_store(&store_id)?;
+            Ok(Output::new(
+                json!({"forgotten": forgotten}),
+                if forgotten {
+                    "left the store: its visit is forgotten"
+                } else {
+                    "no visit of that store was kept"
+                },
             ))
         }
         RemindersCommand::Settings(SettingsCommand::Show) => {

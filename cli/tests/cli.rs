@@ -702,6 +702,44 @@ fn receipts_and_reminders() {
     fails(env.run(&["reminders", "catalogue", "set", &f]), 2);
 }
 
+#[test]
+fn in_store_mode_needs_location_consent() {
+    let env = Env::new();
+    let rules = env.write(
+        "rules.json",
+        r#"{"version": 1, "rules": [{"id": "in-store", "kind": "in_store"}]}"#,
+    );
+    ok(env.run(&["reminders", "rules", "set", &rules]));
+    // Without location consent: not kept.
+    let v = env.json(&["reminders", "enter-store", "gent-zuid", "Colruyt Gent Zuid"]);
+    assert_eq!(v["kept"], false);
+    assert_eq!(v["visit"], Value::Null);
+    let mut s = env.json(&["reminders", "settings", "show"]);
+    assert_eq!(s["consent"]["location"], false);
+    s["consent"]["location"] = true.into();
+    s["quiet_hours"] = Value::Null;
+    let f = env.write("settings.json", &s.to_string());
+    ok(env.run(&["reminders", "settings", "set", &f]));
+    let v = env.json(&["reminders", "enter-store", "gent-zuid", "Colruyt Gent Zuid"]);
+    assert_eq!(v["kept"], true);
+    assert_eq!(v["visit"]["store_id"], "gent-zuid");
+    let plan = env.json(&["reminders", "plan"]);
+    assert_eq!(plan["items"][0]["kind"], "in_store");
+    assert_eq!(
+        plan["items"][0]["title"],
+        "Welcome to Colruyt Gent Zuid: your card is ready"
+    );
+    assert_eq!(
+        env.json(&["reminders", "leave-store", "gent-zuid"])["forgotten"],
+        true
+    );
+    assert_eq!(
+        env.json(&["reminders", "plan"])["items"],
+        serde_json::json!([])
+    );
+    fails(env.run(&["reminders", "enter-store", "", "Colruyt"]), 2);
+}
+
 fn sorted_by_id(mut d: catima::CatimaData) -> catima::CatimaData {
     d.cards.sort_by_key(|c| c.id);
     d

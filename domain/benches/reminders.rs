@@ -437,6 +437,7 @@ fn world(products: u64) -> World {
                 marketing: true,
                 service: true,
                 safety: true,
+                location: false,
             },
             horizon_days: 30,
             ..Settings::default()
@@ -729,6 +730,7 @@ fn one_shopper(quick: bool) -> Duration {
             marketing: true,
             service: true,
             safety: true,
+            location: false,
         },
         ..Settings::default()
     };

@@ -319,6 +319,7 @@ pub fn evaluate(shoppers: &[Shopper], rules: &RuleSet) -> Report {
         marketing: true,
         service: true,
         safety: true,
+        location: false,
     };
     let shipped = Settings {
         consent: all,

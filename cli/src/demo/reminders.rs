@@ -25,6 +25,7 @@ impl Demo<'_> {
                 marketing: true,
                 service: true,
                 safety: true,
+                location: false,
             },
             quiet_hours: Some(QuietHours {
                 start_minute: 22 * 60,

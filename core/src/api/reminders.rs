@@ -6,7 +6,7 @@ use crate::context::Context;
 use crate::points::{self};
 use crate::reminders::{
     self as engine, Catalogue, Delivered, Feedback, Plan, PlanInput, PushOutcome, ReceiptIndex,
-    RuleSet, Settings,
+    RuleSet, Settings, StoreVisit,
 };
 use crate::store::ReminderKey;
 use chrono::{DateTime, Utc};
@@ -86,11 +86,21 @@ impl RemindersApi {
             ReminderKey::Settings,
             json(serde_json::to_value(&settings))?,
         )];
-        if self.settings()?.consent != settings.consent {
+        let before = self.settings()?.consent;
+        // The location consent stays on the device (store visits never leave the phone).
+        let shared = |c: engine::Consent| engine::Consent {
+            location: false,
+            ..c
+        };
+        if shared(before) != shared(settings.consent) {
             values.push((
                 ReminderKey::ConsentUnsent,
                 json(serde_json::to_value(settings.consent))?,
             ));
+        }
+        if !settings.consent.location {
+            // Without location consent nothing about store visits is kept.
+            values.push((ReminderKey::Visit, serde_json::Value::Null));
         }
         Ok(self.ctx.store.set_reminder_values(&values)?)
     }
@@ -195,6 +205,53 @@ impl RemindersApi {
         Ok(outcome)
     }
 
+    /// The phone entered store `store_id` (the app's geofence or beacon region; the core takes
+    /// the store, never a position). With the shopper's location consent the visit is kept and
+    /// the next plan holds the in-store notification (the card ready, the shopping list, the
+    /// activated offers; an `in_store` rule of the rule set, under the same consent, quiet hours
+    /// and caps). Without it nothing is stored and `false` is returned. Entering another store
+    /// replaces the visit.
+    pub fn entered_store(&self, store_id: &str, store_name: &str) -> ApiResult<bool> {
+        if !self.settings()?.consent.location {
+            return Ok(false);
+        }
+        let visit = StoreVisit {
+            store_id: store_id.to_string(),
+            store_name: store_name.to_string(),
+            entered_at: self.ctx.now(),
+            list_items: 0,
+            offers: Vec::new(),
+        };
+        visit.validate()?;
+        self.ctx
+            .store
+            .set_reminder_value(ReminderKey::Visit, &visit)?;
+        Ok(true)
+    }
+
+    /// The phone left store `store_id`: its visit is forgotten (a visit of another store stays).
+    /// Whether a visit was forgotten.
+    pub fn left_store(&self, store_id: &str) -> ApiResult<bool> {
+        let Some(visit) = self.store_visit()? else {
+            return Ok(false);
+        };
+        if visit.store_id != store_id {
+            return Ok(false);
+        }
+        Ok(self
+            .ctx
+            .store
+            .remove_reminder_value_if(ReminderKey::Visit, &visit)?)
+    }
+
+    /// The store the phone is in, as the app last said (only with location consent).
+    pub fn store_visit(&self) -> ApiResult<Option<StoreVisit>> {
+        if !self.settings()?.consent.location {
+            return Ok(None);
+        }
+        Ok(self.ctx.store.reminder_value(ReminderKey::Visit)?)
+    }
+
     /// Gathers everything a plan depends on and runs `f` with the receipt index.
     fn with_input<T>(
         &self,
@@ -223,7 +280,16 @@ impl RemindersApi {
         let tier =
             (!entries.is_empty()).then(|| points::tier_status(&entries, &self.ctx.rules, now));
         let enrolled_at = store.member_card()?.map(|c| c.enrolled_at);
+        let visit = match self.store_visit()? {
+            Some(mut v) => {
+                let open = store.list_items()?.iter().filter(|i| !i.checked).count();
+                v.list_items = u32::try_from(open).unwrap_or(u32::MAX);
+                Some(v)
+            }
+            None => None,
+        };
         let mut input = PlanInput::new(now, &rules, &catalogue, &settings, &context);
+        input.visit = visit.as_ref();
         input.vouchers = &vouchers;
         input.tier = tier.as_ref();
         input.enrolled_at = enrolled_at;

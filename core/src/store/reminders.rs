@@ -20,6 +20,9 @@ pub enum ReminderKey {
     Feed(ContentFeed),
     /// Consent the shopper changed on this device and the server has not been told yet.
     ConsentUnsent,
+    /// The store the phone is in ([`crate::reminders::StoreVisit`]), kept only with location
+    /// consent.
+    Visit,
 }
 
 /// The server's content feeds (`GET /v1/content/{kind}`).
@@ -67,6 +70,7 @@ impl ReminderKey {
             ReminderKey::Feedback => b"feedback",
             ReminderKey::History => b"history",
             ReminderKey::Pushes => b"pushes",
+            ReminderKey::Visit => b"visit",
             ReminderKey::Feed(ContentFeed::ReminderRules) => b"feed.reminder-rules",
             ReminderKey::Feed(ContentFeed::Recipes) => b"feed.recipes",
             ReminderKey::Feed(ContentFeed::PostPurchase) => b"feed.post-purchase",
@@ -95,6 +99,7 @@ impl Store {
 
     /// Several values in one transaction (a content feed with what it makes of the rules or the
     /// catalogue: both or neither).
+    /// Writes `values` in one transaction; a JSON `null` removes its key.
     pub fn set_reminder_values(
         &self,
         values: &[(ReminderKey, serde_json::Value)],
@@ -102,7 +107,11 @@ impl Store {
         let _w = self.writer();
         self.transact(&[Tree::Reminders], |t| {
             for (key, value) in values {
-                tx_put(&t[0], key.bytes(), value)?;
+                if value.is_null() {
+                    t[0].remove(key.bytes())?;
+                } else {
+                    tx_put(&t[0], key.bytes(), value)?;
+                }
             }
             Ok(())
         })
@@ -122,6 +131,11 @@ impl Store {
             }
             let mut settings: crate::reminders::Settings =
                 tx_get(&t[0], ReminderKey::Settings.bytes())?.unwrap_or_default();
+            // The location consent is the device's own: the server's copy does not carry it.
+            let consent = crate::reminders::Consent {
+                location: settings.consent.location,
+                ..consent
+            };
             if settings.consent == consent {
                 return Ok(false);
             }

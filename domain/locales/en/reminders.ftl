@@ -162,6 +162,23 @@ event-voucher-reason = You have an invitation to { $event } in your wallet.
 push-reason-marketing = You get this because you agreed to receive offers and news from us.
 push-reason-service = You get this service message because you are a member of our loyalty programme.
 
+
+## In a store (with location consent)
+
+in-store-title = Welcome to { $store }: your card is ready
+in-store-body-list =
+    { $items ->
+        [one] { $items } item is on your shopping list.
+       *[other] { $items } items are on your shopping list.
+    }
+in-store-body-offers =
+    { $count ->
+        [one] Your activated offer applies here: { $first }.
+       *[other] { $count } activated offers apply here, such as { $first }.
+    }
+in-store-body-card = Show your card at the till to collect your points.
+in-store-reason = You allowed in-store notifications, and your phone arrived at { $store } at { $time }.
+
 ## Sync notices (shown in the app after a sync)
 
 sync-voucher-used-elsewhere = Your voucher “{ $voucher }” had already been used on another device of your household, so it was not used again here. It now shows as used on this device too.

@@ -204,3 +204,19 @@ account-delete-pending = Votre demande de suppression est enregistrée. Elle ser
 account-deleted = Votre compte et ses données ont été supprimés.
 account-export-title = Télécharger vos données
 account-export-body = Un fichier avec tout ce que le magasin conserve à votre sujet : votre carte, vos points, vos bons et vos tickets. Une connexion est nécessaire.
+
+## En magasin (avec l’autorisation de localisation)
+
+in-store-title = Bienvenue chez { $store } : votre carte est prête
+in-store-body-list =
+    { $items ->
+        [one] { $items } article figure sur votre liste de courses.
+       *[other] { $items } articles figurent sur votre liste de courses.
+    }
+in-store-body-offers =
+    { $count ->
+        [one] Votre offre activée s’applique ici : { $first }.
+       *[other] { $count } offres activées s’appliquent ici, dont { $first }.
+    }
+in-store-body-card = Présentez votre carte à la caisse pour cumuler vos points.
+in-store-reason = Vous avez autorisé les notifications en magasin, et votre téléphone est arrivé chez { $store } à { $time }.

@@ -189,3 +189,19 @@ account-delete-pending = Je vraag om je account te verwijderen is bewaard. Ze wo
 account-deleted = Je account en je gegevens zijn verwijderd.
 account-export-title = Je gegevens downloaden
 account-export-body = Een bestand met alles wat de winkel over je bewaart: je kaart, punten, bonnen en kassatickets. Je moet online zijn.
+
+## In de winkel (met toestemming voor locatie)
+
+in-store-title = Welkom in { $store }: je kaart staat klaar
+in-store-body-list =
+    { $items ->
+        [one] Er staat { $items } product op je boodschappenlijst.
+       *[other] Er staan { $items } producten op je boodschappenlijst.
+    }
+in-store-body-offers =
+    { $count ->
+        [one] Je geactiveerde aanbieding geldt hier: { $first }.
+       *[other] { $count } geactiveerde aanbiedingen gelden hier, zoals { $first }.
+    }
+in-store-body-card = Scan je kaart aan de kassa om punten te sparen.
+in-store-reason = Je hebt meldingen in de winkel toegestaan en je telefoon kwam om { $time } aan in { $store }.

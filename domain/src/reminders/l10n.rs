@@ -533,6 +533,40 @@ pub(crate) fn render(
             )),
             Part::Msg(msg("survey-reason", &[("date", owned(date(*day)))])),
         ),
+        Text::InStore {
+            store,
+            entered_at,
+            list_items,
+            offers,
+        } => {
+            let list = msg(
+                "in-store-body-list",
+                &[("items", n(i64::from(*list_items)))],
+            );
+            let offer = offers.first().map(|first| {
+                msg(
+                    "in-store-body-offers",
+                    &[("count", n(offers.len() as i64)), ("first", s(first))],
+                )
+            });
+            let body = match (list_items, offer) {
+                (0, None) => Part::Msg(msg("in-store-body-card", &[])),
+                (0, Some(offer)) => Part::Msg(offer),
+                (_, None) => Part::Msg(list),
+                (_, Some(offer)) => Part::Join(list, offer),
+            };
+            (
+                Part::Msg(msg("in-store-title", &[("store", s(store))])),
+                body,
+                Part::Msg(msg(
+                    "in-store-reason",
+                    &[
+                        ("store", s(store)),
+                        ("time", owned(time_of_day(tz, *entered_at))),
+                    ],
+                )),
+            )
+        }
         Text::Push { notice } => {
             let reason = match &notice.reason {
                 Some(r) => Part::Raw(r.get(lang).to_string()),

@@ -130,13 +130,14 @@ pub use catalogue::{Catalogue, Content, RecallNotice, Recipe, CATALOGUE_VERSION}
 pub use index::ReceiptIndex;
 pub use plan::{
     CapLimit, Caps, Consent, Context, Delivered, Feedback, ListOffer, Plan, PlanChanges, PlanInput,
-    PlannedNotification, QuietHours, Settings, SuppressReason, Suppressed,
+    PlannedNotification, QuietHours, Settings, StoreVisit, SuppressReason, Suppressed,
 };
 pub use push::{parse_push, PushMessage, PushNotice, PUSH_VERSION};
 pub use rules::{
-    Eligibility, EventInvitationRule, EventSpec, Gate, Per, PostPurchaseRule, RecipesRule,
-    ReplenishmentRule, Rule, RuleSet, RuleSpec, Season, SeasonalRule, SecondPurchaseRule,
-    SurveyRule, TierProgressRule, VoucherExpiryRule, WelcomeRule, WinBackRule, RULES_VERSION,
+    Eligibility, EventInvitationRule, EventSpec, Gate, InStoreRule, Per, PostPurchaseRule,
+    RecipesRule, ReplenishmentRule, Rule, RuleSet, RuleSpec, Season, SeasonalRule,
+    SecondPurchaseRule, SurveyRule, TierProgressRule, VoucherExpiryRule, WelcomeRule, WinBackRule,
+    RULES_VERSION,
 };
 pub use time::{LocalTime, MonthDay};
 pub use vocab::{Category, Lang, LocalizedText, ReminderKind, Selector};

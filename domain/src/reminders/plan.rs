@@ -72,6 +72,11 @@ pub struct Consent {
     pub marketing: bool,
     pub service: bool,
     pub safety: bool,
+    /// In-store notifications when the phone enters a store (opt-in). The device's own: the
+    /// store visits it reads never leave the phone, and the server's copy of the consent does
+    /// not carry it.
+    #[serde(default)]
+    pub location: bool,
 }
 
 impl Default for Consent {
@@ -80,6 +85,7 @@ impl Default for Consent {
             marketing: false,
             service: true,
             safety: true,
+            location: false,
         }
     }
 }
@@ -262,6 +268,44 @@ pub struct PlanInput<'a> {
     pub history: &'a [Delivered],
     /// Push payloads received and parsed with [`super::parse_push`], still to be shown.
     pub pushes: &'a [PushMessage],
+    /// The store the phone is in, if the app said so and the shopper allowed it.
+    pub visit: Option<&'a StoreVisit>,
+}
+
+/// The phone is in a store: told by the app (geofence or beacon), kept only with location
+/// consent. No position: the store's id and name, and what the in-store notification shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoreVisit {
+    pub store_id: String,
+    pub store_name: String,
+    pub entered_at: DateTime<Utc>,
+    /// Unchecked items on the shopping list.
+    #[serde(default)]
+    pub list_items: u32,
+    /// Titles of the activated offers valid in this store (in the shopper's language).
+    #[serde(default)]
+    pub offers: Vec<String>,
+}
+
+impl StoreVisit {
+    pub fn validate(&self) -> Result<(), InputError> {
+        let text = |field: &str, v: &str, max: usize| {
+            if v.trim().is_empty() || v.len() > max {
+                Err(InputError::new(format!("{field} is 1 to {max} bytes")))
+            } else {
+                Ok(())
+            }
+        };
+        text("store id", &self.store_id, 64)?;
+        text("store name", &self.store_name, 200)?;
+        if self.offers.len() > 100 {
+            return Err(InputError::new("a visit lists at most 100 offers"));
+        }
+        for o in &self.offers {
+            text("offer title", o, 200)?;
+        }
+        Ok(())
+    }
 }
 
 impl<'a> PlanInput<'a> {
@@ -285,6 +329,7 @@ impl<'a> PlanInput<'a> {
             feedback: &[],
             history: &[],
             pushes: &[],
+            visit: None,
         }
     }
 }

@@ -375,6 +375,30 @@ impl Default for EventInvitationRule {
     }
 }
 
+/// In a store: when the phone enters a store (the app's geofence or beacon region; the core
+/// takes the store, never a position) and the shopper allowed in-store notifications
+/// ([`Consent::location`](super::Consent)): the card ready, the shopping list, the activated
+/// offers. Once per store per local day, and not again in the same store within
+/// `repeat_after_hours`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct InStoreRule {
+    /// A visit older than this is not announced any more (the exit may have been missed):
+    /// 5–720, default 90.
+    pub max_age_minutes: u32,
+    /// 1–720, default 20.
+    pub repeat_after_hours: u32,
+}
+
+impl Default for InStoreRule {
+    fn default() -> Self {
+        Self {
+            max_age_minutes: 90,
+            repeat_after_hours: 20,
+        }
+    }
+}
+
 /// The kind-specific part of a rule.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RuleSpec {
@@ -389,6 +413,7 @@ pub enum RuleSpec {
     WinBack(WinBackRule),
     Survey(SurveyRule),
     EventInvitation(EventInvitationRule),
+    InStore(InStoreRule),
 }
 
 impl RuleSpec {
@@ -405,6 +430,7 @@ impl RuleSpec {
             RuleSpec::WinBack(_) => ReminderKind::WinBack,
             RuleSpec::Survey(_) => ReminderKind::Survey,
             RuleSpec::EventInvitation(_) => ReminderKind::EventInvitation,
+            RuleSpec::InStore(_) => ReminderKind::InStore,
         }
     }
 
@@ -422,6 +448,7 @@ impl RuleSpec {
             RuleSpec::WinBack(_) => "win_back",
             RuleSpec::Survey(_) => "survey",
             RuleSpec::EventInvitation(_) => "event_invitation",
+            RuleSpec::InStore(_) => "in_store",
         }
     }
 
@@ -438,6 +465,7 @@ impl RuleSpec {
             RuleSpec::WinBack(r) => serde_json::to_value(r),
             RuleSpec::Survey(r) => serde_json::to_value(r),
             RuleSpec::EventInvitation(r) => serde_json::to_value(r),
+            RuleSpec::InStore(r) => serde_json::to_value(r),
         }
     }
 }
@@ -590,6 +618,10 @@ impl Rule {
                 range("delay_hours", r.delay_hours, 0, 720)?;
                 range("valid_days", r.valid_days, 1, 365)?;
             }
+            RuleSpec::InStore(r) => {
+                range("max_age_minutes", r.max_age_minutes, 5, 720)?;
+                range("repeat_after_hours", r.repeat_after_hours, 1, 720)?;
+            }
             RuleSpec::EventInvitation(r) => {
                 range("days_before", r.days_before, 0, 365)?;
                 let e = &r.eligibility;
@@ -658,11 +690,12 @@ impl Rule {
             "win_back" => RuleSpec::WinBack(spec(obj)?),
             "survey" => RuleSpec::Survey(spec(obj)?),
             "event_invitation" => RuleSpec::EventInvitation(spec(obj)?),
+            "in_store" => RuleSpec::InStore(spec(obj)?),
             other => {
                 return Err(format!(
                     "kind: unknown kind {other:?} (expected replenishment, seasonal, recipes, \
                      post_purchase, voucher_expiry, tier_progress, welcome, second_purchase, \
-                     win_back, survey or event_invitation)"
+                     win_back, survey, event_invitation or in_store)"
                 ))
             }
         };

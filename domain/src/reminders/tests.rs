@@ -111,6 +111,7 @@ impl World {
                     marketing: true,
                     service: true,
                     safety: true,
+                    location: false,
                 },
                 quiet_hours: None,
                 caps: Caps {
@@ -1407,6 +1408,7 @@ fn consent_per_category() {
         marketing: true,
         service: false,
         safety: true,
+        location: false,
     };
     let p = w.plan(now, &dog_history());
     assert_eq!(ids(&p), vec![dog_id.as_str()]);
@@ -2309,4 +2311,179 @@ fn extreme_inputs_do_not_panic() {
     ];
     odd.cat = recipes_catalogue();
     let _ = odd.plan(utc(2026, 11, 5, 7, 0), &receipts);
+}
+
+// ---------------------------------------------------------------------------------------------
+// In a store
+
+fn in_store_world() -> World {
+    let mut w = World::rules(&[r#"{"id": "in-store", "kind": "in_store"}"#.to_string()]);
+    w.settings.consent.location = true;
+    w
+}
+
+fn visit(store: &str, at: DateTime<Utc>, items: u32, offers: &[&str]) -> StoreVisit {
+    StoreVisit {
+        store_id: store.into(),
+        store_name: "Colruyt Gent Zuid".into(),
+        entered_at: at,
+        list_items: items,
+        offers: offers.iter().map(|s| s.to_string()).collect(),
+    }
+}
+
+fn plan_with_visit(w: &World, now: DateTime<Utc>, v: Option<&StoreVisit>) -> Plan {
+    let input = PlanInput {
+        visit: v,
+        ..w.input(now)
+    };
+    let p = plan(&input, &[]).unwrap();
+    check_plan(&p, now);
+    p
+}
+
+#[test]
+fn entering_a_store_with_location_consent_brings_the_card_list_and_offers() {
+    let mut w = in_store_world();
+    let entered = utc(2026, 3, 7, 9, 2);
+    let v = visit(
+        "gent-zuid",
+        entered,
+        3,
+        &["20 % off coffee", "Double points on fruit"],
+    );
+    let p = plan_with_visit(&w, entered + Duration::seconds(20), Some(&v));
+    assert_eq!(ids(&p), ["in-store:gent-zuid:20260307"]);
+    let n = &p.items[0];
+    assert_eq!(n.kind, ReminderKind::InStore);
+    assert_eq!(n.category, Category::Service);
+    assert_eq!(n.title, "Welcome to Colruyt Gent Zuid: your card is ready");
+    assert_eq!(
+        n.body,
+        "3 items are on your shopping list. 2 activated offers apply here, such as 20 % off coffee."
+    );
+    // 09:02 UTC is 10:02 in the shopper's time zone (UTC+1).
+    assert!(n.reason.contains("at 10:02"), "{}", n.reason);
+    assert_eq!(n.deep_link, "loyalty://card");
+
+    // In Dutch and French, as people write it in Flanders and Wallonia.
+    w.settings.language = "nl-BE".into();
+    let nl = &plan_with_visit(&w, entered, Some(&v)).items[0];
+    assert_eq!(
+        nl.title,
+        "Welkom in Colruyt Gent Zuid: je kaart staat klaar"
+    );
+    assert!(
+        nl.body
+            .starts_with("Er staan 3 producten op je boodschappenlijst."),
+        "{}",
+        nl.body
+    );
+    assert!(
+        nl.reason.contains("om 10:02 aan in Colruyt Gent Zuid"),
+        "{}",
+        nl.reason
+    );
+    w.settings.language = "fr-BE".into();
+    let fr = &plan_with_visit(&w, entered, Some(&v)).items[0];
+    assert_eq!(
+        fr.title,
+        "Bienvenue chez Colruyt Gent Zuid : votre carte est prête"
+    );
+    assert!(
+        fr.body
+            .contains("2 offres activées s’appliquent ici, dont 20 % off coffee."),
+        "{}",
+        fr.body
+    );
+
+    // Nothing on the list and no offer: the card alone; one item, one offer: singular.
+    w.settings.language = "en".into();
+    let bare = visit("gent-zuid", entered, 0, &[]);
+    let p = plan_with_visit(&w, entered, Some(&bare));
+    assert_eq!(
+        p.items[0].body,
+        "Show your card at the till to collect your points."
+    );
+    let one = visit("gent-zuid", entered, 1, &["20 % off coffee"]);
+    let p = plan_with_visit(&w, entered, Some(&one));
+    assert_eq!(
+        p.items[0].body,
+        "1 item is on your shopping list. Your activated offer applies here: 20 % off coffee."
+    );
+}
+
+#[test]
+fn no_in_store_notification_without_consent_late_or_twice_the_same_day() {
+    let mut w = in_store_world();
+    let entered = utc(2026, 3, 7, 9, 2);
+    let v = visit("gent-zuid", entered, 3, &[]);
+    // Without location consent: nothing, whatever the visit says.
+    w.settings.consent.location = false;
+    assert!(plan_with_visit(&w, entered, Some(&v)).items.is_empty());
+    w.settings.consent.location = true;
+    // No visit, or one the app reported from the future: nothing.
+    assert!(plan_with_visit(&w, entered, None).items.is_empty());
+    assert!(
+        plan_with_visit(&w, entered - Duration::minutes(1), Some(&v))
+            .items
+            .is_empty()
+    );
+    // 90 minutes after entering (the exit may have been missed): too late to be useful.
+    assert_eq!(
+        plan_with_visit(&w, entered + Duration::minutes(89), Some(&v))
+            .items
+            .len(),
+        1
+    );
+    assert!(
+        plan_with_visit(&w, entered + Duration::minutes(90), Some(&v))
+            .items
+            .is_empty()
+    );
+    // Shown once today: entering the same store again in the afternoon tells nothing new.
+    w.history = vec![Delivered {
+        id: "in-store:gent-zuid:20260307".into(),
+        at: entered,
+        category: Category::Service,
+    }];
+    let again = visit("gent-zuid", utc(2026, 3, 7, 15, 0), 3, &[]);
+    let p = plan_with_visit(&w, utc(2026, 3, 7, 15, 1), Some(&again));
+    assert!(p.items.is_empty(), "{:?}", ids(&p));
+    // Another store the same day is another visit.
+    let other = visit("gent-noord", utc(2026, 3, 7, 15, 0), 3, &[]);
+    let p = plan_with_visit(&w, utc(2026, 3, 7, 15, 1), Some(&other));
+    assert_eq!(ids(&p), ["in-store:gent-noord:20260307"]);
+    // Service consent off: the policy holds it back like any service notification.
+    w.settings.consent.service = false;
+    let p = plan_with_visit(&w, utc(2026, 3, 7, 15, 1), Some(&other));
+    assert!(p.items.is_empty());
+    assert_eq!(
+        suppressed(&p, "in-store:gent-noord:20260307"),
+        Some(SuppressReason::NoConsent)
+    );
+    // Quiet hours hold it back too (a store open late).
+    w.settings.consent.service = true;
+    w.quiet(15 * 60, 23 * 60);
+    let p = plan_with_visit(&w, utc(2026, 3, 7, 15, 1), Some(&other));
+    assert!(p.items.iter().all(|n| n.at >= utc(2026, 3, 7, 22, 0)));
+}
+
+#[test]
+fn the_in_store_rule_is_validated() {
+    for bad in [
+        r#"{"id": "s", "kind": "in_store", "max_age_minutes": 1}"#,
+        r#"{"id": "s", "kind": "in_store", "repeat_after_hours": 0}"#,
+        r#"{"id": "s", "kind": "in_store", "radius": 50}"#,
+    ] {
+        assert!(
+            RuleSet::from_json(&format!(r#"{{"version": 1, "rules": [{bad}]}}"#)).is_err(),
+            "{bad}"
+        );
+    }
+    let bad_visit = StoreVisit {
+        store_id: " ".into(),
+        ..visit("x", utc(2026, 3, 7, 9, 0), 0, &[])
+    };
+    assert!(bad_visit.validate().is_err());
 }

@@ -49,6 +49,8 @@ pub enum ReminderKind {
     EventInvitation,
     /// A message pushed by the retailer's server, passed through the same policy.
     Push,
+    /// The phone entered a store (with location consent): the card, the list, the offers.
+    InStore,
 }
 
 impl ReminderKind {
@@ -59,7 +61,8 @@ impl ReminderKind {
             ReminderKind::PostPurchase
             | ReminderKind::VoucherExpiry
             | ReminderKind::Welcome
-            | ReminderKind::Survey => Category::Service,
+            | ReminderKind::Survey
+            | ReminderKind::InStore => Category::Service,
             ReminderKind::Replenishment
             | ReminderKind::Seasonal
             | ReminderKind::Recipe

@@ -153,4 +153,28 @@ fun remindersTests() {
             assertThrows<LoyaltyException.InvalidInput> { r.setCatalogueJson("""{"version": 1, "recalls": [{"id": ""}]}""") }
         }
     }
+    test("in a store: with location consent the card and the list; without it nothing is kept") {
+        withReminders("2026-03-07T09:00:00Z") { client, clock ->
+            val r = client.reminders()
+            r.setRulesJson("""{"version": 1, "rules": [{"id": "in-store", "kind": "in_store"}]}""")
+            client.list().add("Coffee beans", null, null)
+            // Location consent is opt-in (the positional constructor keeps its default).
+            assertFalse(r.settings().consent.location)
+            assertFalse(r.enteredStore("gent-zuid", "Colruyt Gent Zuid"))
+            assertEquals(null, r.storeVisit())
+            r.setSettings(r.settings().copy(consent = Consent(marketing = true, service = true, safety = true, location = true)))
+            clock.advance(java.time.Duration.ofMinutes(2))
+            assertTrue(r.enteredStore("gent-zuid", "Colruyt Gent Zuid"))
+            assertEquals(Instant.parse("2026-03-07T09:02:00Z"), r.storeVisit()?.enteredAt)
+            val n = r.plan().items.single()
+            assertEquals(ReminderKind.IN_STORE, n.kind)
+            assertEquals("Welcome to Colruyt Gent Zuid: your card is ready", n.title)
+            assertEquals("1 item is on your shopping list.", n.body)
+            assertTrue(n.reason.contains("10:02"), n.reason)
+            assertFalse(r.leftStore("gent-noord"))
+            assertTrue(r.leftStore("gent-zuid"))
+            assertTrue(r.plan().items.isEmpty())
+            assertThrows<LoyaltyException.InvalidInput> { r.enteredStore("", "Colruyt") }
+        }
+    }
 }

@@ -17,6 +17,7 @@ use crate::wallet::Voucher;
 use std::cell::{OnceCell, RefCell};
 
 mod events;
+mod in_store;
 mod post_purchase;
 mod pushes;
 mod recall;
@@ -27,6 +28,7 @@ mod tier;
 mod voucher_expiry;
 
 use events::event_invitation;
+use in_store::in_store;
 use post_purchase::post_purchase;
 use pushes::pushes;
 pub(crate) use recall::recall_match;
@@ -129,6 +131,12 @@ pub(crate) enum Text<'a> {
     },
     Push {
         notice: &'a PushNotice,
+    },
+    InStore {
+        store: &'a str,
+        entered_at: i64,
+        list_items: u32,
+        offers: &'a [String],
     },
 }
 
@@ -341,6 +349,7 @@ pub(crate) fn candidates<'a>(cx: &Cx<'a>) -> Vec<Candidate<'a>> {
                 }
             }
             RuleSpec::EventInvitation(r) => event_invitation(cx, rule, r, &mut out),
+            RuleSpec::InStore(r) => in_store(cx, rule, r, &mut out),
         }
     }
     recalls(cx, &mut out);
