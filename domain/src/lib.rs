@@ -16,6 +16,8 @@
 //! reminders                          -> points, wallet, receipts, money, gs1, check
 //! list                               -> reminders, receipts, gs1, check
 //! formats                            -> card, render, check, and reminders::Lang for its texts
+//! invoice                            -> receipts, money, check, and reminders' Lang and Fluent
+//!                                       loader for its labels
 //! ```
 //!
 //! Never: anything here -> `loyalty-core`. Bad input is an [`InputError`]
@@ -27,6 +29,7 @@ pub mod check;
 pub mod clock;
 pub mod formats;
 pub mod gs1;
+pub mod invoice;
 pub mod list;
 pub mod money;
 pub mod points;
