@@ -5,7 +5,8 @@
 //!
 //! The samples cover a Belgian buyer with mixed 21 %/6 % lines, Dutch, French, Luxembourg and
 //! German buyers, quantities above one, an item name with & < > and quotes, a zero-rated line,
-//! and long receipts whose per-line roundings do not add up by themselves.
+//! long receipts whose per-line roundings do not add up by themselves, large quantities and
+//! amounts, and 20 seeded pseudo-random receipts over Belgium's four rates (21, 12, 6 and 0 %).
 
 use chrono::{NaiveDate, TimeZone, Utc};
 use loyalty_domain::invoice::html::to_html;
@@ -143,9 +144,22 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         pennies.push(line(gtins[(i + 1) % 5], "Kauwgom", 1, 3, "food"));
     }
 
-    let samples: Vec<(&str, &InvoiceParty, Receipt, &VatRates, Option<&str>)> = vec![
+    // Belgium's four rates together: 21 %, 12 %, 6 % and 0 %.
+    let mut four = rates.clone();
+    four.by_category.push(("margarine".into(), 1_200));
+    four.by_category.push(("newspapers".into(), 0));
+    let categories = [
+        "food",
+        "drinks",
+        "margarine",
+        "newspapers",
+        "household",
+        "garden",
+    ];
+
+    let samples: Vec<(String, &InvoiceParty, Receipt, &VatRates, Option<&str>)> = vec![
         (
-            "be-mixed-rates",
+            "be-mixed-rates".into(),
             &belgian,
             receipt(
                 "R-0001",
@@ -161,7 +175,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             Some("PO-4711"),
         ),
         (
-            "nl-buyer",
+            "nl-buyer".into(),
             &dutch,
             receipt(
                 "R-0002",
@@ -175,7 +189,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             None,
         ),
         (
-            "fr-buyer",
+            "fr-buyer".into(),
             &french,
             receipt(
                 "R-0003",
@@ -189,7 +203,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             None,
         ),
         (
-            "lu-buyer",
+            "lu-buyer".into(),
             &luxembourg,
             receipt(
                 "R-0004",
@@ -200,7 +214,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             None,
         ),
         (
-            "de-buyer",
+            "de-buyer".into(),
             &german,
             receipt(
                 "R-0005",
@@ -211,7 +225,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             None,
         ),
         (
-            "escaped-name",
+            "escaped-name".into(),
             &belgian,
             receipt(
                 "R-0006",
@@ -231,7 +245,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             Some("Dept. R&D <4>"),
         ),
         (
-            "zero-rated",
+            "zero-rated".into(),
             &belgian,
             receipt(
                 "R-0007",
@@ -246,20 +260,70 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             None,
         ),
         (
-            "many-lines",
+            "many-lines".into(),
             &belgian,
             receipt("R-0008", 10, many),
             &rates,
             None,
         ),
         (
-            "pennies",
+            "pennies".into(),
             &dutch,
             receipt("R-0009", 11, pennies),
             &rates,
             None,
         ),
+        (
+            "bulk".into(),
+            &german,
+            receipt(
+                "R-0010",
+                12,
+                vec![
+                    line(gtins[0], "Palette Mineralwasser", 480, 1_349, "drinks"),
+                    line(gtins[1], "Gartenhaus", 3, 1_249_900, "garden"),
+                ],
+            ),
+            &rates,
+            None,
+        ),
     ];
+    let mut samples = samples;
+    // Seeded pseudo-random receipts (xorshift): 1 to 80 lines over the four Belgian rates, prices
+    // from 1 cent to 200 euros, quantities from 1 to 24.
+    let mut state = 0x2545_f491_4f6c_dd1du64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    for k in 0..20u32 {
+        let n = 1 + next() % 80;
+        let lines = (0..n)
+            .map(|j| {
+                let cents = 1 + (next() % 20_000) as i64;
+                let cat = categories[(next() % categories.len() as u64) as usize];
+                let qty = 1 + (next() % 24) as i64;
+                line(
+                    gtins[(j % 5) as usize],
+                    &format!("Artikel {}", j + 1),
+                    qty,
+                    cents,
+                    cat,
+                )
+            })
+            .collect();
+        let buyer = [&belgian, &dutch, &french, &luxembourg, &german][(k % 5) as usize];
+        let id = format!("R-1{k:03}");
+        samples.push((
+            format!("random-{k:02}"),
+            buyer,
+            receipt(&id, 1 + k % 28, lines),
+            &four,
+            None,
+        ));
+    }
 
     for (i, (name, buyer, receipt, rates, reference)) in samples.into_iter().enumerate() {
         let meta = InvoiceMeta {
