@@ -330,6 +330,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             number: format!("2026/{:06}", i + 1),
             issue_date: NaiveDate::from_ymd_opt(2026, 3, 16).unwrap(),
             buyer_reference: reference.map(str::to_string),
+            // Belgium in March: CET.
+            utc_offset_minutes: 60,
         };
         let invoice = Invoice::from_receipt(&seller, buyer, &receipt, &meta, rates)?;
         std::fs::write(out.join(format!("{name}.xml")), to_ubl(&invoice))?;

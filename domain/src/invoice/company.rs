@@ -24,8 +24,11 @@ pub struct InvoiceParty {
 pub type Seller = InvoiceParty;
 
 /// Why a party was refused, before we know whether it is the seller or the buyer.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PartyError {
+    #[error("{0}")]
     Input(InputError),
+    #[error("{0}")]
     Vat(VatError),
 }
 
@@ -102,7 +105,7 @@ mod tests {
 
     #[test]
     fn a_complete_party_passes() {
-        let vat = party().validate().ok().unwrap();
+        let vat = party().validate().unwrap();
         assert_eq!(vat.as_str(), "BE0400378485");
         assert_eq!(
             InvoiceParty::endpoint(&vat),
@@ -136,7 +139,7 @@ mod tests {
         for (change, want) in cases {
             let mut p = party();
             change(&mut p);
-            let err = p.validate().err().unwrap().at("seller").to_string();
+            let err = p.validate().unwrap_err().at("seller").to_string();
             assert!(err.contains(want), "{err} / {want}");
             assert!(!err.contains("0400378484"));
         }

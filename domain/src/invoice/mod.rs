@@ -22,7 +22,7 @@ pub use vat::{Country, VatError, VatId};
 
 use crate::check::{non_empty, InputError};
 use crate::receipts::{LineItem, Receipt};
-use chrono::NaiveDate;
+use chrono::{FixedOffset, NaiveDate};
 
 #[derive(Debug, thiserror::Error)]
 pub enum InvoiceError {
@@ -93,6 +93,9 @@ pub struct InvoiceMeta {
     pub issue_date: NaiveDate,
     /// The buyer's reference (BT-10); the receipt id when the buyer gave none.
     pub buyer_reference: Option<String>,
+    /// The store's offset from UTC at the time of purchase, in minutes (60 for CET, 120 for
+    /// CEST): the date of sale (BT-72) is the store's calendar day, not UTC's.
+    pub utc_offset_minutes: i32,
 }
 
 /// One invoice line: a receipt line with its net amount.
@@ -159,6 +162,9 @@ impl Invoice {
         if let Some(r) = &meta.buyer_reference {
             non_empty("buyer reference", r, 100)?;
         }
+        let offset = FixedOffset::east_opt(meta.utc_offset_minutes.saturating_mul(60))
+            .filter(|_| meta.utc_offset_minutes.abs() <= 14 * 60)
+            .ok_or_else(|| InputError::new("UTC offset must be between -14:00 and +14:00"))?;
         let seller_vat = seller.validate().map_err(|e| e.at("seller"))?;
         let buyer_vat = buyer.validate().map_err(|e| e.at("buyer"))?;
         receipt.validate()?;
@@ -224,7 +230,7 @@ impl Invoice {
             buyer_vat,
             receipt_id: receipt.id.clone(),
             store_name: receipt.store_name.clone(),
-            purchase_date: receipt.purchased_at.date_naive(),
+            purchase_date: receipt.purchased_at.with_timezone(&offset).date_naive(),
             currency: receipt.lines[0].unit_price.currency.clone(),
             lines,
             subtotals,

@@ -56,6 +56,7 @@ fn meta() -> InvoiceMeta {
         number: "2026/000123".into(),
         issue_date: NaiveDate::from_ymd_opt(2026, 3, 16).unwrap(),
         buyer_reference: None,
+        utc_offset_minutes: 60,
     }
 }
 
@@ -209,6 +210,31 @@ fn zero_rate_and_other_rates() {
     assert_eq!(percent(1725), "17.25");
     assert_eq!(decimal(-5), "-0.05");
     assert_eq!(decimal(123_456), "1234.56");
+}
+
+#[test]
+fn the_date_of_sale_is_the_store_s_calendar_day() {
+    let mut r = receipt(vec![line("x", 1, 100, "food")]);
+    r.purchased_at = Utc.with_ymd_and_hms(2026, 3, 14, 23, 30, 0).unwrap();
+    let inv = Invoice::from_receipt(&seller(), &buyer(), &r, &meta(), &rates()).unwrap();
+    assert_eq!(
+        inv.purchase_date,
+        NaiveDate::from_ymd_opt(2026, 3, 15).unwrap()
+    );
+    let mut utc = meta();
+    utc.utc_offset_minutes = 0;
+    let inv = Invoice::from_receipt(&seller(), &buyer(), &r, &utc, &rates()).unwrap();
+    assert_eq!(
+        inv.purchase_date,
+        NaiveDate::from_ymd_opt(2026, 3, 14).unwrap()
+    );
+    let mut bad = meta();
+    bad.utc_offset_minutes = 15 * 60;
+    let err = Invoice::from_receipt(&seller(), &buyer(), &r, &bad, &rates()).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "UTC offset must be between -14:00 and +14:00"
+    );
 }
 
 #[test]
