@@ -387,6 +387,22 @@ impl Receipts {
         Ok(ListenerHandle::wrap(handle))
     }
 
+    /// Claims a receipt sold without the card from the scanned text of the till's claim QR
+    /// code: verified offline with the retailer's key (`wallet().setRetailerKey`), then shown at
+    /// once as pending (`claims()`) and queued for the next sync; refused offline with a typed
+    /// reason (forged, altered, another retailer's, expired, already claimed, not a claim code).
+    pub fn claim(&self, text: String) -> Result<ClaimScan> {
+        Ok(match self.api.claim(&text)? {
+            core::ClaimScan::Queued(c) => ClaimScan::Queued { claim: c.into() },
+            core::ClaimScan::Refused(r) => ClaimScan::Refused { refusal: r.into() },
+        })
+    }
+
+    /// Every receipt claimed by a scan, newest first: pending, claimed or refused.
+    pub fn claims(&self) -> Result<Vec<ReceiptClaim>> {
+        Ok(self.api.claims()?.into_iter().map(Into::into).collect())
+    }
+
     /// Stores a receipt; `false` when the same receipt was already stored.
     pub fn add(&self, receipt: Receipt) -> Result<bool> {
         Ok(self.api.add(receipt.try_into()?)?)

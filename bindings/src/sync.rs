@@ -5,6 +5,7 @@ use crate::card::MemberCard;
 use crate::error::{LoyaltyError, Result};
 use crate::types::{st, OutboxItem};
 use loyalty_core as core;
+use loyalty_core::claim;
 use loyalty_core::sync as engine;
 use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
@@ -126,6 +127,39 @@ pub struct SyncReport {
     pub requests: u64,
     /// What to tell the shopper (text: `syncNoticeText(notice, language)`), oldest first.
     pub notices: Vec<SyncNotice>,
+    /// The server confirmed the account's erasure: this device's data and secrets are wiped
+    /// (show `accountText(Deleted, language)` and go back to the start screen).
+    pub account_deleted: bool,
+}
+
+/// A text the apps show around account deletion and export.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum AccountText {
+    DeleteTitle,
+    DeleteBody,
+    DeleteConfirm,
+    DeleteCancel,
+    DeletePending,
+    Deleted,
+    ExportTitle,
+    ExportBody,
+}
+
+/// The text in `language` (BCP 47: `nl-BE`, `fr`, `en`; anything else reads as English).
+#[uniffi::export]
+pub fn account_text(kind: AccountText, language: String) -> String {
+    use engine::AccountText as T;
+    match kind {
+        AccountText::DeleteTitle => T::DeleteTitle,
+        AccountText::DeleteBody => T::DeleteBody,
+        AccountText::DeleteConfirm => T::DeleteConfirm,
+        AccountText::DeleteCancel => T::DeleteCancel,
+        AccountText::DeletePending => T::DeletePending,
+        AccountText::Deleted => T::Deleted,
+        AccountText::ExportTitle => T::ExportTitle,
+        AccountText::ExportBody => T::ExportBody,
+    }
+    .text(&language)
 }
 
 /// What a [`SyncNotice`] tells the shopper.
@@ -136,6 +170,14 @@ pub enum SyncNoticeKind {
     VoucherUsedElsewhere,
     /// A voucher redeemed offline here was refused by the server (expired, withdrawn).
     VoucherRefused,
+    /// A receipt claimed here by its claim code was claimed first by another member: no points
+    /// here. For the three receipt kinds the notice's `voucherId` is the receipt id and
+    /// `voucherTitle` the store.
+    ReceiptAlreadyClaimed,
+    /// A receipt claimed here reached the server after its claim deadline.
+    ReceiptClaimExpired,
+    /// A receipt claimed here is not known to the retailer's server.
+    ReceiptClaimUnknown,
 }
 
 /// Something to tell the shopper after a sync; never carries a voucher code.
@@ -154,6 +196,11 @@ impl From<engine::SyncNotice> for SyncNotice {
                     SyncNoticeKind::VoucherUsedElsewhere
                 }
                 engine::SyncNoticeKind::VoucherRefused => SyncNoticeKind::VoucherRefused,
+                engine::SyncNoticeKind::ReceiptNotClaimed(r) => match r {
+                    claim::ClaimRefusal::AlreadyClaimed => SyncNoticeKind::ReceiptAlreadyClaimed,
+                    claim::ClaimRefusal::Expired => SyncNoticeKind::ReceiptClaimExpired,
+                    _ => SyncNoticeKind::ReceiptClaimUnknown,
+                },
             },
             voucher_id: n.voucher_id,
             voucher_title: n.voucher_title,
@@ -169,6 +216,15 @@ pub fn sync_notice_text(notice: SyncNotice, language: String) -> String {
         kind: match notice.kind {
             SyncNoticeKind::VoucherUsedElsewhere => engine::SyncNoticeKind::VoucherUsedElsewhere,
             SyncNoticeKind::VoucherRefused => engine::SyncNoticeKind::VoucherRefused,
+            SyncNoticeKind::ReceiptAlreadyClaimed => {
+                engine::SyncNoticeKind::ReceiptNotClaimed(claim::ClaimRefusal::AlreadyClaimed)
+            }
+            SyncNoticeKind::ReceiptClaimExpired => {
+                engine::SyncNoticeKind::ReceiptNotClaimed(claim::ClaimRefusal::Expired)
+            }
+            SyncNoticeKind::ReceiptClaimUnknown => {
+                engine::SyncNoticeKind::ReceiptNotClaimed(claim::ClaimRefusal::Unknown)
+            }
         },
         voucher_id: notice.voucher_id,
         voucher_title: notice.voucher_title,
@@ -191,6 +247,7 @@ impl From<engine::SyncReport> for SyncReport {
             content_rejected: r.content_rejected,
             requests: r.requests,
             notices: r.notices.into_iter().map(Into::into).collect(),
+            account_deleted: r.account_deleted,
         }
     }
 }
@@ -303,6 +360,24 @@ impl SyncService {
     /// Signs this device out (the server forgets its token).
     pub async fn sign_out(&self) -> Result<()> {
         Ok(self.api.sign_out().await?)
+    }
+
+    /// Asks the server to delete the account and erase the shopper's data. Works offline: the
+    /// request is kept in the outbox and sent first by the next sync; the device's data and
+    /// secrets are wiped only once the server confirms (`SyncReport.accountDeleted`). Returns
+    /// when the request was made (the waiting one's time when asked again).
+    pub fn request_account_deletion(&self) -> Result<SystemTime> {
+        Ok(st(self.api.request_account_deletion()?))
+    }
+
+    /// When the waiting request to delete the account was made, if one waits for a sync.
+    pub fn account_deletion_requested_at(&self) -> Result<Option<SystemTime>> {
+        Ok(self.api.account_deletion_requested_at()?.map(st))
+    }
+
+    /// Everything the server holds for the member, as one JSON document (online only).
+    pub async fn export_account(&self) -> Result<String> {
+        Ok(self.api.export_account().await?)
     }
 
     /// Stops a sync in flight promptly; what was applied stays applied.

@@ -3,7 +3,7 @@
 
 use crate::error::{invalid, LoyaltyError, Result};
 use chrono::{DateTime, Utc};
-use loyalty_core::{money, points, receipts, wallet};
+use loyalty_core::{claim, money, points, receipts, reminders, wallet};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 // ---------------------------------------------------------------------------------------------
@@ -466,6 +466,14 @@ pub enum OutboxOperation {
         reference: String,
         earned_at: SystemTime,
     },
+    /// A receipt sold without the card, claimed with its scanned claim code (the code is not
+    /// repeated here); `entry_seq` is its pending earn entry, if it earns points.
+    ClaimReceipt {
+        receipt_id: String,
+        entry_seq: Option<u64>,
+    },
+    /// The shopper asked to delete the account; the device is wiped once the server confirms.
+    DeleteAccount,
 }
 
 /// Offline work waiting for the server.
@@ -498,6 +506,15 @@ impl From<wallet::OutboxItem> for OutboxItem {
                     reference,
                     earned_at: st(earned_at),
                 },
+                wallet::OutboxOperation::ClaimReceipt {
+                    receipt_id,
+                    entry_seq,
+                    ..
+                } => OutboxOperation::ClaimReceipt {
+                    receipt_id,
+                    entry_seq,
+                },
+                wallet::OutboxOperation::DeleteAccount => OutboxOperation::DeleteAccount,
             },
             created_at: st(i.created_at),
             attempts: i.attempts,
@@ -668,4 +685,129 @@ mod tests {
         let far = UNIX_EPOCH + Duration::from_secs(u64::MAX / 2);
         assert!(matches!(utc(far), Err(LoyaltyError::InvalidInput { .. })));
     }
+}
+
+// ---- Receipt claim codes ----------------------------------------------------------------------
+
+/// Why a scanned receipt claim code was refused (text for the shopper: `claimRefusalText`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum ClaimRefusal {
+    /// Not a receipt claim code.
+    Malformed,
+    /// Another retailer's code.
+    OtherRetailer,
+    /// Forged or altered: the retailer's signature does not match.
+    NotGenuine,
+    /// Dated in the future (a clock far off).
+    NotYetValid,
+    /// The claim deadline has passed.
+    Expired,
+    /// Already claimed: here (a replay), or by another member (told by the server).
+    AlreadyClaimed,
+    /// Genuine, but the retailer's server holds no such receipt.
+    Unknown,
+}
+
+impl From<claim::ClaimRefusal> for ClaimRefusal {
+    fn from(r: claim::ClaimRefusal) -> Self {
+        match r {
+            claim::ClaimRefusal::Malformed => ClaimRefusal::Malformed,
+            claim::ClaimRefusal::OtherRetailer => ClaimRefusal::OtherRetailer,
+            claim::ClaimRefusal::NotGenuine => ClaimRefusal::NotGenuine,
+            claim::ClaimRefusal::NotYetValid => ClaimRefusal::NotYetValid,
+            claim::ClaimRefusal::Expired => ClaimRefusal::Expired,
+            claim::ClaimRefusal::AlreadyClaimed => ClaimRefusal::AlreadyClaimed,
+            claim::ClaimRefusal::Unknown => ClaimRefusal::Unknown,
+        }
+    }
+}
+
+impl From<ClaimRefusal> for claim::ClaimRefusal {
+    fn from(r: ClaimRefusal) -> Self {
+        match r {
+            ClaimRefusal::Malformed => claim::ClaimRefusal::Malformed,
+            ClaimRefusal::OtherRetailer => claim::ClaimRefusal::OtherRetailer,
+            ClaimRefusal::NotGenuine => claim::ClaimRefusal::NotGenuine,
+            ClaimRefusal::NotYetValid => claim::ClaimRefusal::NotYetValid,
+            ClaimRefusal::Expired => claim::ClaimRefusal::Expired,
+            ClaimRefusal::AlreadyClaimed => claim::ClaimRefusal::AlreadyClaimed,
+            ClaimRefusal::Unknown => claim::ClaimRefusal::Unknown,
+        }
+    }
+}
+
+/// Where a scanned receipt claim stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum ClaimStatus {
+    /// Queued: shown at once, the points wait for the next sync.
+    Pending,
+    /// Credited to this member.
+    Claimed,
+    /// Refused by the server (`refusal` says why).
+    Refused,
+}
+
+/// A receipt claimed by scanning its code (text for the shopper: `receiptClaimText`).
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct ReceiptClaim {
+    pub receipt_id: String,
+    pub store_name: String,
+    pub purchased_at: SystemTime,
+    pub total: Money,
+    pub points: i64,
+    pub claim_until: SystemTime,
+    pub scanned_at: SystemTime,
+    pub status: ClaimStatus,
+    pub refusal: Option<ClaimRefusal>,
+}
+
+impl From<claim::ReceiptClaim> for ReceiptClaim {
+    fn from(c: claim::ReceiptClaim) -> Self {
+        Self {
+            receipt_id: c.receipt_id,
+            store_name: c.store_name,
+            purchased_at: st(c.purchased_at),
+            total: c.total.into(),
+            points: c.points,
+            claim_until: st(c.claim_until),
+            scanned_at: st(c.scanned_at),
+            status: match c.status {
+                claim::ClaimStatus::Pending => ClaimStatus::Pending,
+                claim::ClaimStatus::Claimed => ClaimStatus::Claimed,
+                claim::ClaimStatus::Refused => ClaimStatus::Refused,
+            },
+            refusal: c.refusal.map(Into::into),
+        }
+    }
+}
+
+/// What scanning a receipt claim code did.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
+pub enum ClaimScan {
+    /// Verified offline and queued: show the receipt as pending; the next sync claims it.
+    Queued { claim: ReceiptClaim },
+    /// Refused offline, with the reason.
+    Refused { refusal: ClaimRefusal },
+}
+
+/// The shopper's text for a refusal in `language` (BCP 47: `nl-BE`, `fr`, `en`; anything else
+/// reads as English).
+#[uniffi::export]
+pub fn claim_refusal_text(refusal: ClaimRefusal, language: String) -> String {
+    claim::ClaimRefusal::from(refusal).text(reminders::Lang::negotiate(&language))
+}
+
+/// The shopper's text for a claim's status in `language` (pending, added, or why it was not).
+#[uniffi::export]
+pub fn receipt_claim_text(claim: ReceiptClaim, language: String) -> String {
+    let status = match claim.status {
+        ClaimStatus::Pending => claim::ClaimStatus::Pending,
+        ClaimStatus::Claimed => claim::ClaimStatus::Claimed,
+        ClaimStatus::Refused => claim::ClaimStatus::Refused,
+    };
+    claim::status_text(
+        status,
+        claim.refusal.map(Into::into),
+        reminders::Lang::negotiate(&language),
+    )
 }

@@ -3,6 +3,7 @@
 //! Every command prints for people, or one JSON document with `--json`; errors are one line on
 //! standard error (`error: ...`) with a documented exit code (see [`EXIT_CODES`]).
 
+mod account;
 mod app;
 mod codes;
 mod demo;
@@ -107,6 +108,9 @@ enum Command {
     Server(server::ServerArgs),
     /// Sync with the retailer's server: enrol, join a household, sync now, status.
     Sync(sync::SyncArgs),
+    /// The account: export what the server holds, or delete it (server first, then device).
+    #[command(subcommand)]
+    Account(account::AccountCommand),
     /// The whole story in a few seconds: server, enrolment, months of shopping, card, points,
     /// wallet, offline redemption and reminders (on a temporary directory unless --data).
     Demo(demo::DemoArgs),
@@ -272,6 +276,7 @@ fn run(cli: Cli) -> CliResult<Option<Output>> {
         Command::Cards(c) => imported_cards::run(&ctx, c),
         Command::Server(a) => server::run(&ctx, a).map(|()| None),
         Command::Sync(a) => sync::run(&ctx, a).map(Some),
+        Command::Account(c) => account::run(&ctx, c).map(Some),
         Command::Demo(a) => demo::run(&ctx, cli.data, a),
     };
     // Files the store wrote during the command become owner-only as well (the directory is

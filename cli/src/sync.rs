@@ -61,7 +61,7 @@ fn server_url(server: Option<String>) -> CliResult<String> {
     })
 }
 
-fn block<T>(
+pub fn block<T>(
     sync: &SyncApi,
     fut: impl std::future::Future<Output = loyalty_core::ApiResult<T>>,
 ) -> CliResult<T> {
@@ -108,10 +108,12 @@ pub fn report_json(r: &SyncReport) -> Value {
         "vouchers_applied": r.vouchers_applied,
         "receipts_applied": r.receipts_applied,
         "requests": r.requests,
+        "account_deleted": r.account_deleted,
         "notices": r.notices.iter().map(|n| json!({
             "kind": match n.kind {
                 SyncNoticeKind::VoucherUsedElsewhere => "voucher_used_elsewhere",
                 SyncNoticeKind::VoucherRefused => "voucher_refused",
+                SyncNoticeKind::ReceiptNotClaimed(_) => "receipt_not_claimed",
             },
             "voucher_id": n.voucher_id,
             "voucher_title": n.voucher_title,
@@ -122,7 +124,7 @@ pub fn report_json(r: &SyncReport) -> Value {
 
 /// The shopper's language for notices: `LC_ALL`, `LC_MESSAGES` or `LANG` (`nl_BE.UTF-8` → nl);
 /// English otherwise.
-fn language() -> String {
+pub(crate) fn language() -> String {
     ["LC_ALL", "LC_MESSAGES", "LANG"]
         .iter()
         .filter_map(|k| std::env::var(k).ok())
@@ -182,8 +184,10 @@ fn status(sync: &SyncApi) -> CliResult<Output> {
                 OutboxOperation::ClaimPoints {
                     points, reference, ..
                 } => ("claim_points", format!("{points} points for {reference}")),
-                #[allow(unreachable_patterns)]
-                other => ("other", format!("{other:?}")),
+                OutboxOperation::ClaimReceipt { receipt_id, .. } => {
+                    ("claim_receipt", format!("receipt {receipt_id}"))
+                }
+                OutboxOperation::DeleteAccount => ("delete_account", "the account".to_string()),
             };
             json!({"seq": i.seq, "kind": kind, "what": what, "created_at": i.created_at,
                    "attempts": i.attempts})

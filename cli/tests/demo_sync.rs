@@ -323,3 +323,55 @@ fn sync_errors_are_one_line() {
     let s = ok(run_in(dir.path(), &["sync", "status"]));
     assert!(s.contains("signed in    no"), "{s}");
 }
+
+#[test]
+fn account_export_then_delete_with_confirmation() {
+    let server = Server::start();
+    let phone = tempfile::tempdir().unwrap();
+    let url = server.url.as_str();
+    let enrolled = ok_json(run_in(
+        phone.path(),
+        &["--json", "sync", "--server", url, "enrol", "--name", "Sam"],
+    ));
+    let member = enrolled["member_id"].as_str().unwrap().to_string();
+
+    let export = ok_json(run_in(phone.path(), &["--json", "account", "export"]));
+    assert_eq!(export["format"], "loyalty-core-export/1");
+    assert_eq!(export["member"]["member_id"], member.as_str());
+    let file = phone.path().join("export.json");
+    let written = ok_json(run_in(
+        phone.path(),
+        &[
+            "--json",
+            "account",
+            "export",
+            "--out",
+            file.to_str().unwrap(),
+        ],
+    ));
+    assert_eq!(written["receipts"], 0);
+    let saved: serde_json::Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
+    assert_eq!(saved["member"]["member_id"], member.as_str());
+
+    // Without --yes nothing happens: the confirmation text, exit 2.
+    let e = fails(run_in(phone.path(), &["account", "delete"]), 2);
+    assert!(e.contains("--yes"), "{e}");
+    assert_eq!(
+        ok_json(run_in(phone.path(), &["--json", "sync", "status"]))["signed_in"],
+        true
+    );
+    let deleted = ok_json(run_in(
+        phone.path(),
+        &["--json", "account", "delete", "--yes"],
+    ));
+    assert_eq!(deleted["deleted"], true, "{deleted}");
+    assert!(deleted["text"]["nl"]
+        .as_str()
+        .unwrap()
+        .contains("verwijderd"));
+    let status = ok_json(run_in(phone.path(), &["--json", "sync", "status"]));
+    assert_eq!(status["signed_in"], false, "{status}");
+    // Exit 8: not signed in (unauthorized), as every command that needs the account.
+    let e = fails(run_in(phone.path(), &["account", "export"]), 8);
+    assert!(e.contains("not signed in"), "{e}");
+}

@@ -11,10 +11,16 @@ use crate::runtime::Runtime;
 use crate::secrets::{SecretStore, SecretStoreError};
 use crate::store::{Store, StoreError};
 use chrono::{DateTime, Utc};
+use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 /// Where the member card's TOTP secret lives in the app's secret store.
 pub const CARD_SECRET_KEY: &str = "loyalty-core.card.totp-secret";
+
+/// Written in the data directory once the server has confirmed that the account is erased, and
+/// removed when the device is wiped: a client opened while it is there finishes the wipe first
+/// (the app was killed in between).
+pub const ERASING_FILE_NAME: &str = "loyalty-core.erasing";
 
 pub(crate) struct Context {
     pub(crate) store: Store,
@@ -97,6 +103,80 @@ impl Context {
         self.secrets.as_ref().ok_or_else(|| ApiError::InvalidInput {
             reason: "no secure storage was given to the client: the card secret needs one".into(),
         })
+    }
+}
+
+impl Context {
+    /// Wipes the device after the server confirmed the account's erasure: the database (a new,
+    /// empty one takes its place) and the secrets under `secret_keys`. The marker file goes first
+    /// and last, so a kill in between is finished at the next open ([`finish_erasure`]).
+    pub(crate) fn erase_device(&self, secret_keys: &[&str]) -> ApiResult<()> {
+        let dir = self.store.data_dir().to_path_buf();
+        write_marker(&dir)?;
+        self.store.erase()?;
+        *self
+            .reminder_index
+            .lock()
+            .unwrap_or_else(|e| e.into_inner()) = None;
+        delete_secrets(self.secrets.as_deref(), secret_keys)?;
+        remove_marker(&dir)
+    }
+}
+
+/// At open, before the store: finishes a wipe that a kill interrupted (the marker is there).
+/// Returns whether there was one.
+pub(crate) fn finish_erasure(
+    data_dir: &Path,
+    secrets: Option<&dyn SecretStore>,
+    secret_keys: &[&str],
+) -> ApiResult<bool> {
+    if !data_dir.join(ERASING_FILE_NAME).exists() {
+        return Ok(false);
+    }
+    Store::remove_files(data_dir)?;
+    delete_secrets(secrets, secret_keys)?;
+    remove_marker(data_dir)?;
+    Ok(true)
+}
+
+fn delete_secrets(secrets: Option<&dyn SecretStore>, keys: &[&str]) -> ApiResult<()> {
+    if let Some(store) = secrets {
+        for key in keys {
+            store.delete(key).map_err(secret_store_failed)?;
+        }
+    }
+    Ok(())
+}
+
+fn erasure_io(e: std::io::Error) -> ApiError {
+    ApiError::Storage {
+        reason: format!("cannot record the account's erasure: {}", e.kind()),
+    }
+}
+
+fn write_marker(dir: &Path) -> ApiResult<()> {
+    use std::io::Write;
+    let mut f = std::fs::File::create(dir.join(ERASING_FILE_NAME)).map_err(erasure_io)?;
+    f.write_all(b"the server erased this account; the device is wiped at the next open\n")
+        .and_then(|_| f.sync_all())
+        .map_err(erasure_io)?;
+    sync_dir(dir);
+    Ok(())
+}
+
+fn remove_marker(dir: &Path) -> ApiResult<()> {
+    match std::fs::remove_file(dir.join(ERASING_FILE_NAME)) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(erasure_io(e)),
+        _ => {
+            sync_dir(dir);
+            Ok(())
+        }
+    }
+}
+
+fn sync_dir(dir: &Path) {
+    if let Ok(d) = std::fs::File::open(dir) {
+        let _ = d.sync_all();
     }
 }
 

@@ -15,6 +15,7 @@
 //! card                               -> render, wallet, check
 //! reminders                          -> points, wallet, receipts, money, gs1, check
 //! list                               -> reminders, receipts, gs1, check
+//! claim                              -> card (Base16), reminders (its texts), money, check
 //! formats                            -> card, render, check, and reminders::Lang for its texts
 //! invoice                            -> receipts, money, check, and reminders' Lang and Fluent
 //!                                       loader for its labels
@@ -26,6 +27,7 @@
 
 pub mod card;
 pub mod check;
+pub mod claim;
 pub mod clock;
 pub mod formats;
 pub mod gs1;

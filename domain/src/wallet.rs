@@ -283,6 +283,18 @@ pub enum OutboxOperation {
         reference: String,
         earned_at: DateTime<Utc>,
     },
+    /// A receipt sold without the card, claimed with the claim code scanned from the till's
+    /// screen or the paper receipt (see [`crate::claim`]); `entry_seq` is the pending earn entry
+    /// the answer settles (none when the purchase earns no points).
+    ClaimReceipt {
+        receipt_id: String,
+        claim_code: String,
+        #[serde(default)]
+        entry_seq: Option<u64>,
+    },
+    /// The shopper asked to delete the account: sent first at the next sync; the device's data
+    /// and secrets are wiped only once the server confirms the erasure.
+    DeleteAccount,
 }
 
 /// A random version-4 UUID, used as an idempotency key.

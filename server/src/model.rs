@@ -220,6 +220,46 @@ pub struct PurchaseResult {
     pub ledger_id: Option<String>,
 }
 
+/// `POST /v1/till/claim-codes`: a purchase made without the card.
+#[derive(Debug, Deserialize)]
+pub struct ClaimCodeRequest {
+    pub store_name: String,
+    pub lines: Vec<LineItem>,
+    #[serde(default)]
+    pub return_window_days: Option<u32>,
+    /// Days the shopper has to claim it (1–366; 30 when absent).
+    #[serde(default)]
+    pub claim_days: Option<u32>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ClaimCodeResult {
+    pub receipt: Receipt,
+    pub points: i64,
+    pub claim_until: DateTime<Utc>,
+    /// The text of the QR code the till shows and prints (`LCR1.…`).
+    pub claim_code: String,
+}
+
+/// `POST /v1/receipt-claims`: a member claims a receipt with its claim code.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ReceiptClaimRequest {
+    pub claim_code: String,
+}
+
+/// The answer to a receipt claim: `claimed` (this member has it: first claim, or a repeat by
+/// the same member), `already_claimed` (another member claimed it first) or `rejected`
+/// (`refusal` says why: expired, unknown).
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ReceiptClaimResult {
+    pub outcome: String,
+    pub receipt_id: String,
+    pub points: i64,
+    pub ledger_id: Option<String>,
+    pub refusal: Option<String>,
+    pub reason: Option<String>,
+}
+
 #[derive(Debug, Deserialize)]
 pub struct TillRedemptionRequest {
     pub voucher_code: String,
@@ -417,4 +457,48 @@ mod tests {
             request_hash(&Method::POST, "/v1/redemptions", &a)
         );
     }
+}
+
+/// `GET /v1/me/export`: everything the server holds for the member (GDPR art. 15 and 20).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AccountExport {
+    /// `loyalty-core-export/1`.
+    pub format: String,
+    pub exported_at: DateTime<Utc>,
+    pub member: ExportedMember,
+    /// The member's signed-in devices (sessions), without their tokens.
+    pub devices: Vec<ExportedDevice>,
+    pub ledger: Vec<LedgerItem>,
+    pub vouchers: Vec<VoucherItem>,
+    pub receipts: Vec<loyalty_domain::receipts::Receipt>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExportedMember {
+    pub member_id: String,
+    pub card_number: String,
+    pub display_name: Option<String>,
+    pub consents: Consents,
+    pub enrolled_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExportedDevice {
+    pub signed_in_at: Option<DateTime<Utc>>,
+    pub push_platform: Option<String>,
+}
+
+/// `DELETE /v1/me`: the account is gone (`erased` now, or `already_erased` by an earlier
+/// request of this session).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Erased {
+    pub status: ErasureStatus,
+    pub erased_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErasureStatus {
+    Erased,
+    AlreadyErased,
 }

@@ -1779,7 +1779,7 @@ async fn malformed_requests_get_json_errors_and_the_server_stays_up() {
     s.get("/v1/nothing-here", &m.token)
         .await
         .assert_error(404, "not_found");
-    let r = s.call("DELETE", "/v1/me", Some(&m.token), None, None).await;
+    let r = s.call("PATCH", "/v1/me", Some(&m.token), None, None).await;
     r.assert_error(405, "method_not_allowed");
     let big = vec![b' '; 5 * 1024 * 1024];
     let r = request(
@@ -2170,4 +2170,86 @@ async fn sessions_expire_and_renew_with_a_single_use_refresh_token() {
     )
     .await
     .assert_error(400, "invalid_input");
+}
+
+#[tokio::test]
+async fn an_account_is_exported_then_erased_once_and_its_tokens_open_nothing() {
+    let s = TestServer::start().await;
+    let m = s.enrol(Some("Household Janssens")).await;
+    let other = s.enrol(None).await;
+    let second = s.second_device(&m).await;
+    let secret = secret_of(&s, &m.token).await;
+    let code = rotating_code(&m.card, &secret, &TotpParams::default(), s.clock_now()).unwrap();
+    let body = json!({"card": code.payload, "store_name": "Store 12 Leuven",
+                      "lines": [line("Oysters", 12, 150)]});
+    let r = s.post("/v1/till/purchases", TILL, &key(), body).await;
+    assert_eq!(r.status, 201, "{}", r.text());
+    s.issue_voucher(&m.id, "5 euro off").await;
+
+    let export = s.get("/v1/me/export", &m.token).await;
+    assert_eq!(export.status, 200, "{}", export.text());
+    assert_eq!(export.header("cache-control"), Some("no-store"));
+    let e = export.json();
+    assert_eq!(e["format"], "loyalty-core-export/1");
+    assert_eq!(e["member"]["member_id"], m.id.as_str());
+    assert_eq!(e["member"]["display_name"], "Household Janssens");
+    assert_eq!(e["devices"].as_array().unwrap().len(), 2);
+    assert_eq!(e["receipts"].as_array().unwrap().len(), 1);
+    assert_eq!(e["ledger"].as_array().unwrap().len(), 1);
+    assert_eq!(e["ledger"][0]["points"], 18);
+    assert_eq!(e["vouchers"].as_array().unwrap().len(), 1);
+    let text = export.text();
+    assert!(!text.contains(&m.token) && !text.contains(&m.household));
+    assert!(!text.contains("secret"), "no card secret in the export");
+
+    let erased = s.call("DELETE", "/v1/me", Some(&m.token), None, None).await;
+    assert_eq!(erased.status, 200, "{}", erased.text());
+    assert_eq!(erased.json()["status"], "erased");
+    // The answer lost, the same session asks again: told it is gone, nothing else happens.
+    let again = s.call("DELETE", "/v1/me", Some(&m.token), None, None).await;
+    assert_eq!(again.status, 200);
+    assert_eq!(again.json()["status"], "already_erased");
+    assert_eq!(again.json()["erased_at"], erased.json()["erased_at"]);
+    // Every token of the member opens nothing else; a token never issued is refused too.
+    for token in [&m.token, &second] {
+        s.get("/v1/me", token)
+            .await
+            .assert_error(401, "unauthorized");
+        s.get("/v1/me/export", token)
+            .await
+            .assert_error(401, "unauthorized");
+    }
+    s.call("DELETE", "/v1/me", Some(&"0".repeat(64)), None, None)
+        .await
+        .assert_error(401, "unauthorized");
+    let signed_in = sign_in_with(&s, &m.household).await;
+    assert_eq!(signed_in.status, 401);
+    // Nothing names the member any more; the other member is untouched; the totals are kept.
+    assert_eq!(count_rows(&s, "members"), 1);
+    assert_eq!(count_rows(&s, "receipts"), 0);
+    assert_eq!(count_rows(&s, "ledger"), 0);
+    assert_eq!(count_rows(&s, "vouchers"), 0);
+    assert_eq!(count_rows(&s, "erasures"), 1);
+    assert_eq!(s.get("/v1/me", &other.token).await.status, 200);
+    let conn = rusqlite::Connection::open_with_flags(
+        s.data_dir().join(loyalty_server::DB_FILE),
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+    )
+    .unwrap();
+    let (earned, balance): (i64, i64) = conn
+        .query_row(
+            "SELECT points_earned, points_balance FROM erasures",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!((earned, balance), (18, 18));
+    let named: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM idempotency WHERE instr(body, ?1) > 0",
+            [&m.id],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(named, 0, "no stored answer names the erased member");
 }

@@ -12,12 +12,12 @@ mod reminders;
 mod sync;
 mod wallet;
 
-pub use crate::context::CARD_SECRET_KEY;
+pub use crate::context::{CARD_SECRET_KEY, ERASING_FILE_NAME};
 pub use card::{CardApi, TillCard};
 pub use error::{ApiError, ApiResult};
 pub use list::{ListApi, MAX_USUAL};
 pub use points::PointsApi;
-pub use receipts::{ReceiptsApi, WarrantyItem};
+pub use receipts::{ClaimScan, ReceiptsApi, WarrantyItem};
 pub use reminders::RemindersApi;
 pub use sync::SyncApi;
 pub use wallet::{Redemption, WalletApi};
@@ -55,6 +55,12 @@ impl LoyaltyClient {
         secrets: Option<Arc<dyn SecretStore>>,
     ) -> ApiResult<Self> {
         rules.validate()?;
+        // The server erased the account and the app was killed before the wipe ended: end it.
+        crate::context::finish_erasure(
+            data_dir.as_ref(),
+            secrets.as_deref(),
+            &crate::sync::ACCOUNT_SECRET_KEYS,
+        )?;
         let store = Store::open(data_dir.as_ref())?;
         Ok(Self {
             ctx: Arc::new(Context::new(store, rules, clock, secrets)),

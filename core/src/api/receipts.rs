@@ -3,10 +3,15 @@
 use super::error::ApiResult;
 use super::watch;
 use crate::check::InputError;
+use crate::claim::{verify_claim_code, ClaimRefusal, ReceiptClaim};
 use crate::context::Context;
+use crate::log::{log_at, LogLevel};
+use crate::points::PointsError;
 use crate::receipts::{validate_gtin, Receipt, ReceiptError};
 use crate::runtime::TaskHandle;
+use crate::store::StoreError;
 use crate::store::Topic;
+use crate::wallet::WalletError;
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
 
@@ -14,6 +19,16 @@ use std::sync::Arc;
 #[derive(Clone)]
 pub struct ReceiptsApi {
     pub(super) ctx: Arc<Context>,
+}
+
+/// What scanning a receipt claim code did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClaimScan {
+    /// Verified offline and queued: the receipt shows at once as pending; the next sync claims
+    /// it (first claim across all members wins).
+    Queued(ReceiptClaim),
+    /// Refused offline, with the reason ([`ClaimRefusal::text`] for the shopper).
+    Refused(ClaimRefusal),
 }
 
 /// An item still under warranty.
@@ -54,6 +69,56 @@ impl ReceiptsApi {
             }
         }
         Ok(added)
+    }
+
+    /// Claims a receipt sold without the card, from the text of the QR code the till showed or
+    /// printed. Verified offline with the retailer's key ([`WalletApi::set_retailer_key`](super::WalletApi::set_retailer_key)):
+    /// forged or altered, another retailer's, expired, dated in the future and garbage codes are
+    /// [`ClaimScan::Refused`] with their reason, and so is a receipt this device already holds
+    /// or claimed (a replay). Otherwise the claim, its pending points and its outbox item are
+    /// stored in one transaction and the claim is [`ClaimScan::Queued`]; `claims()` lists it at
+    /// once. Without the retailer's key nothing can be verified: `InvalidInput`.
+    pub fn claim(&self, text: &str) -> ApiResult<ClaimScan> {
+        let key = self
+            .ctx
+            .store
+            .retailer_voucher_key()?
+            .ok_or(WalletError::NoRetailerKey)?;
+        let now = self.ctx.now();
+        let code = match verify_claim_code(text, &key, now) {
+            Ok(code) => code,
+            Err(r) => {
+                log_at!(
+                    LogLevel::Info,
+                    "receipts",
+                    "a receipt claim code was refused: {}",
+                    r.as_str()
+                );
+                return Ok(ClaimScan::Refused(r));
+            }
+        };
+        match self.ctx.store.begin_receipt_claim(&code, text.trim(), now) {
+            Ok((claim, _)) => {
+                log_at!(LogLevel::Info, "receipts", "a receipt claim was queued");
+                Ok(ClaimScan::Queued(claim))
+            }
+            Err(StoreError::Points(PointsError::AlreadyClaimed)) => {
+                log_at!(
+                    LogLevel::Info,
+                    "receipts",
+                    "a receipt claim code was refused: already_claimed"
+                );
+                Ok(ClaimScan::Refused(ClaimRefusal::AlreadyClaimed))
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Every receipt claimed by a scan, newest first: pending ones (shown at once, before the
+    /// server answered), claimed ones and refused ones (with the reason, e.g. already claimed by
+    /// another member). Their text for the shopper: [`ReceiptClaim::text`].
+    pub fn claims(&self) -> ApiResult<Vec<ReceiptClaim>> {
+        Ok(self.ctx.store.receipt_claims()?)
     }
 
     pub fn get(&self, id: &str) -> ApiResult<Receipt> {

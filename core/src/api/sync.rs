@@ -5,8 +5,8 @@ use crate::context::Context;
 use crate::runtime::TaskHandle;
 use crate::store::{PushRegistration, SyncAccount};
 use crate::sync::{
-    engine, enrolment, session, Enrolment, PushPlatform, SyncConfig, SyncListener, SyncReport,
-    SyncService, SyncState, HOUSEHOLD_SECRET_KEY,
+    account, engine, enrolment, session, Enrolment, PushPlatform, SyncConfig, SyncListener,
+    SyncReport, SyncService, SyncState, HOUSEHOLD_SECRET_KEY,
 };
 use crate::wallet::OutboxItem;
 use std::sync::Arc;
@@ -140,6 +140,38 @@ impl SyncApi {
         let (ctx, service) = (self.ctx.clone(), self.service.clone());
         let cancel = self.service.cancel_token();
         self.spawn(enrolment::sign_out(ctx, service, cancel)).await
+    }
+
+    /// Asks the server to delete the account and erase the shopper's data (the store rules of
+    /// Apple and Google; GDPR art. 17). Works offline: the request waits in the outbox (kept on
+    /// disk before this returns) and the next sync sends it first. Only when the server confirms
+    /// does the device wipe its database and the account's secrets; until then everything stays
+    /// (a sync reports `account_deleted` when it happened). Asking again while a request waits
+    /// returns the time of the waiting one. `Unauthorized` when this device is not signed in.
+    pub fn request_account_deletion(&self) -> ApiResult<chrono::DateTime<chrono::Utc>> {
+        if self.ctx.store.sync_account()?.is_none() {
+            return Err(ApiError::Unauthorized {
+                reason: "this device is not signed in: there is no account to delete".into(),
+            });
+        }
+        let item = self.ctx.store.request_account_deletion(self.ctx.now())?;
+        Ok(item.created_at)
+    }
+
+    /// When the waiting request to delete the account was made, if one waits for a sync.
+    pub fn account_deletion_requested_at(
+        &self,
+    ) -> ApiResult<Option<chrono::DateTime<chrono::Utc>>> {
+        Ok(self.ctx.store.account_deletion()?.map(|i| i.created_at))
+    }
+
+    /// Everything the server holds for the member (profile, devices, ledger, vouchers, receipts)
+    /// as one machine-readable JSON document (GDPR art. 15 and 20), to save or share. Online
+    /// only: `Network` when the server cannot be reached.
+    pub async fn export_account(&self) -> ApiResult<String> {
+        let (ctx, service) = (self.ctx.clone(), self.service.clone());
+        let cancel = self.service.cancel_token();
+        self.spawn(account::export(ctx, service, cancel)).await
     }
 
     /// This device's push token (from FCM or APNs; call again whenever the platform gives a new

@@ -252,7 +252,9 @@ impl Store {
             .into_iter()
             .filter_map(|i| match i.operation {
                 OutboxOperation::RedeemVoucher { voucher_id } => Some((voucher_id, i.seq)),
-                OutboxOperation::ClaimPoints { .. } => None,
+                OutboxOperation::ClaimPoints { .. }
+                | OutboxOperation::ClaimReceipt { .. }
+                | OutboxOperation::DeleteAccount => None,
             })
             .collect();
         self.transact(

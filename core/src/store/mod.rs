@@ -12,6 +12,7 @@
 
 use crate::log::{log_at, LogLevel};
 mod cards;
+mod claims;
 mod keep;
 mod topics;
 pub use keep::{KEEP_FILE_NAME, KEEP_LOG_NAME};
@@ -26,6 +27,7 @@ mod feeds;
 mod outbox;
 pub mod schema;
 pub use account::{PendingEnrolment, PushPlatform, PushRegistration, SyncAccount};
+pub use claims::ReceiptClaimVerdict;
 pub use feeds::{Feed, PageApplied, ServerLedgerEntry, ServerVoucher, ServerVoucherState};
 pub use outbox::{ClaimVerdict, RedemptionAnswered};
 mod vouchers;
@@ -143,10 +145,13 @@ pub enum Tree {
     /// The shopping list: its items and the next item id (a new, empty tree needs no
     /// migration).
     List,
+    /// Receipts claimed by scanning their claim code, by receipt id: pending until the server
+    /// answered, then claimed or refused (a new, empty tree needs no migration).
+    ReceiptClaims,
 }
 
 impl Tree {
-    pub const ALL: [Tree; 12] = [
+    pub const ALL: [Tree; 13] = [
         Tree::Meta,
         Tree::Ledger,
         Tree::Vouchers,
@@ -159,6 +164,7 @@ impl Tree {
         Tree::Reminders,
         Tree::ServerLedger,
         Tree::List,
+        Tree::ReceiptClaims,
     ];
 
     pub fn name(self) -> &'static str {
@@ -175,6 +181,7 @@ impl Tree {
             Tree::Reminders => "reminders",
             Tree::ServerLedger => "server_ledger",
             Tree::List => "shopping_list",
+            Tree::ReceiptClaims => "receipt_claims",
         }
     }
 
@@ -335,6 +342,58 @@ impl Store {
             std::fs::rename(&mark, target.join(WATERMARK_FILE_NAME)).map_err(io)?;
         }
         Ok(target)
+    }
+
+    /// Deletes the database of `data_dir` and the files beside it (watermark, keep copy and log). For
+    /// the erasure of a deleted account; the store must not be open (see [`Store::erase`]).
+    pub fn remove_files(data_dir: &Path) -> Result<(), StoreError> {
+        let io =
+            |e: std::io::Error| StoreError::Io(format!("cannot delete the database: {}", e.kind()));
+        let db = data_dir.join(DB_DIR_NAME);
+        if db.exists() {
+            std::fs::remove_dir_all(&db).map_err(io)?;
+        }
+        for name in [WATERMARK_FILE_NAME, KEEP_FILE_NAME, KEEP_LOG_NAME] {
+            match std::fs::remove_file(data_dir.join(name)) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(io(e)),
+                _ => {}
+            }
+        }
+        if let Ok(dir) = std::fs::File::open(data_dir) {
+            let _ = dir.sync_all();
+        }
+        Ok(())
+    }
+
+    /// Erases everything: closes the database, deletes it and the files beside it, and opens a
+    /// new, empty one in its place (the client goes on as a fresh install would).
+    pub fn erase(&self) -> Result<(), StoreError> {
+        let _w = self.writer();
+        let data_dir = self.data_dir().to_path_buf();
+        let mut state = self.state.write().unwrap_or_else(|e| e.into_inner());
+        if let Some(open) = state.take() {
+            drop(open);
+        }
+        Self::remove_files(&data_dir)?;
+        let Store {
+            state: fresh_state,
+            keeper: fresh_keeper,
+            ..
+        } = Self::open_inner(&data_dir, CACHE_CAPACITY_BYTES)?;
+        *state = fresh_state.into_inner().unwrap_or_else(|e| e.into_inner());
+        // The keeper of the erased database would append to a deleted log: the new one's.
+        *self.keeper.lock().unwrap_or_else(|e| e.into_inner()) =
+            fresh_keeper.into_inner().unwrap_or_else(|e| e.into_inner());
+        drop(state);
+        self.changes
+            .committed(&[Tree::Ledger, Tree::Vouchers, Tree::Receipts, Tree::List]);
+        log_at!(LogLevel::Info, "store", "erased");
+        Ok(())
+    }
+
+    /// The data directory (the database's, the watermark's and the keep file's parent).
+    pub fn data_dir(&self) -> &Path {
+        self.sidecar.parent().unwrap_or(Path::new("."))
     }
 
     /// Where the database lives.

@@ -61,7 +61,9 @@ impl Store {
                     points,
                     reference,
                 }),
-                OutboxOperation::RedeemVoucher { .. } => None,
+                OutboxOperation::RedeemVoucher { .. }
+                | OutboxOperation::ClaimReceipt { .. }
+                | OutboxOperation::DeleteAccount => None,
             })
             .collect())
     }
@@ -129,6 +131,38 @@ impl Store {
             tx_put(meta, KEY_BALANCE, &balance)?;
             Ok((written, item))
         })
+    }
+
+    /// The shopper's request to delete the account, put in the outbox (flushed before this
+    /// returns). Asking again while one waits returns the waiting one.
+    pub fn request_account_deletion(&self, now: DateTime<Utc>) -> Result<OutboxItem, StoreError> {
+        let _w = self.writer();
+        if let Some(waiting) = self.account_deletion()? {
+            return Ok(waiting);
+        }
+        let key = wallet::new_idempotency_key();
+        self.transact(&[Tree::Meta, Tree::Outbox], |t| {
+            let (meta, outbox) = (&t[0], &t[1]);
+            let item_seq = tx_get_u64(meta, KEY_OUTBOX_NEXT)?.max(1);
+            let item = OutboxItem {
+                seq: item_seq,
+                idempotency_key: key.clone(),
+                operation: OutboxOperation::DeleteAccount,
+                created_at: now,
+                attempts: 0,
+            };
+            tx_put(outbox, &item_seq.to_be_bytes(), &item)?;
+            meta.insert(KEY_OUTBOX_NEXT, &(item_seq + 1).to_be_bytes())?;
+            Ok(item)
+        })
+    }
+
+    /// The waiting request to delete the account, if there is one.
+    pub fn account_deletion(&self) -> Result<Option<OutboxItem>, StoreError> {
+        Ok(self
+            .outbox()?
+            .into_iter()
+            .find(|i| i.operation == OutboxOperation::DeleteAccount))
     }
 
     /// Counts a failed attempt at an outbox item (`permanent`: the server refused the request as

@@ -89,6 +89,10 @@ pub(crate) async fn sync(
         ),
     }
     match result {
+        Ok(()) if report.account_deleted => {
+            publish(&ctx, &service, SyncStatus::Idle);
+            Ok(report)
+        }
         Ok(()) => {
             let now = ctx.clock.now();
             let stored = blocking(&ctx, move |c| Ok(c.store.set_last_synced_at(now)?)).await;
@@ -205,6 +209,10 @@ async fn run_sync(
         },
     );
     drain_outbox(&session, report).await?;
+    if report.account_deleted {
+        // Nothing is left to sync: the account is gone and the device wiped.
+        return Ok(());
+    }
     send_settings(&session, report).await?;
 
     for feed in Feed::ALL {

@@ -20,6 +20,7 @@
 //! - **Secrets**: the bearer token and the household code are kept in the app's
 //!   [`SecretStore`](crate::secrets::SecretStore), never in the database, errors or logs.
 
+pub(crate) mod account;
 mod content;
 pub(crate) mod engine;
 pub(crate) mod enrolment;
@@ -58,6 +59,14 @@ pub const TOKEN_SECRET_KEY: &str = "loyalty-core.sync.token";
 pub const REFRESH_SECRET_KEY: &str = "loyalty-core.sync.refresh-token";
 /// Where the household code (to add a second device) lives in the app's secret store.
 pub const HOUSEHOLD_SECRET_KEY: &str = "loyalty-core.sync.household-code";
+
+/// Every secret of the account, deleted when the server has erased it.
+pub(crate) const ACCOUNT_SECRET_KEYS: [&str; 4] = [
+    crate::context::CARD_SECRET_KEY,
+    TOKEN_SECRET_KEY,
+    REFRESH_SECRET_KEY,
+    HOUSEHOLD_SECRET_KEY,
+];
 
 /// Tuning of the sync. The defaults suit a phone on a mobile network.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -186,11 +195,15 @@ pub enum SyncNoticeKind {
     VoucherUsedElsewhere,
     /// A voucher redeemed offline here was refused by the server (expired, withdrawn).
     VoucherRefused,
+    /// A receipt claimed here by its claim code did not count: another member claimed it
+    /// first, its deadline passed before the claim reached the server, or the server does not
+    /// know it. The notice's `voucher_id` is then the receipt id and `voucher_title` the store.
+    ReceiptNotClaimed(crate::claim::ClaimRefusal),
 }
 
 /// Something the shopper should be told after a sync, in words the app can show
 /// ([`SyncNotice::text`], in nl, fr or en). It names the voucher by its title, never by its
-/// code.
+/// code (and a receipt by its store, never by its claim code).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SyncNotice {
     pub kind: SyncNoticeKind,
@@ -206,10 +219,50 @@ impl SyncNotice {
         let id = match self.kind {
             SyncNoticeKind::VoucherUsedElsewhere => "sync-voucher-used-elsewhere",
             SyncNoticeKind::VoucherRefused => "sync-voucher-refused",
+            SyncNoticeKind::ReceiptNotClaimed(r) => return r.text(lang),
         };
         let mut args = fluent_bundle::FluentArgs::new();
         args.set("voucher", self.voucher_title.clone());
         crate::reminders::l10n::localizer().format(lang, id, Some(&args))
+    }
+}
+
+/// A text the apps show around account deletion and export (in `nl`, `fr` and `en`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccountText {
+    /// The confirmation dialog's title.
+    DeleteTitle,
+    /// The confirmation dialog's body: what is erased, and that it cannot be undone.
+    DeleteBody,
+    /// The button that confirms.
+    DeleteConfirm,
+    /// The button that keeps the account.
+    DeleteCancel,
+    /// After the request, until the server confirms (offline: at the next sync).
+    DeletePending,
+    /// After a sync reported `account_deleted`.
+    Deleted,
+    /// The export's menu entry.
+    ExportTitle,
+    /// What the export holds.
+    ExportBody,
+}
+
+impl AccountText {
+    /// The text in `language` (a BCP 47 tag; anything but nl/fr reads as English).
+    pub fn text(self, language: &str) -> String {
+        let lang = crate::reminders::Lang::negotiate(language);
+        let id = match self {
+            AccountText::DeleteTitle => "account-delete-title",
+            AccountText::DeleteBody => "account-delete-body",
+            AccountText::DeleteConfirm => "account-delete-confirm",
+            AccountText::DeleteCancel => "account-delete-cancel",
+            AccountText::DeletePending => "account-delete-pending",
+            AccountText::Deleted => "account-deleted",
+            AccountText::ExportTitle => "account-export-title",
+            AccountText::ExportBody => "account-export-body",
+        };
+        crate::reminders::l10n::localizer().format(lang, id, None)
     }
 }
 
@@ -240,6 +293,10 @@ pub struct SyncReport {
     /// What the shopper should be told (an offline redemption that lost to another device's,
     /// or was refused), oldest first.
     pub notices: Vec<SyncNotice>,
+    /// The server confirmed the account's erasure (requested with
+    /// [`SyncApi::request_account_deletion`](crate::SyncApi::request_account_deletion)): this
+    /// device's data and secrets are wiped, and the client is as after a fresh install.
+    pub account_deleted: bool,
 }
 
 /// The result of enrolling or joining a household.

@@ -10,7 +10,7 @@ use super::wire::{self, RedemptionOutcomeWire};
 use super::{Failure, SyncNotice, SyncNoticeKind, SyncReport};
 use crate::api::error::ApiError;
 use crate::log::{log_at, LogLevel};
-use crate::store::{ClaimVerdict, RedemptionAnswered};
+use crate::store::{ClaimVerdict, ReceiptClaimVerdict, RedemptionAnswered};
 use crate::wallet::{OutboxItem, OutboxOperation, RedemptionOutcome};
 use reqwest::Method;
 
@@ -21,6 +21,7 @@ enum Answer {
         redeemed_at: Option<chrono::DateTime<chrono::Utc>>,
     },
     Claim(ClaimVerdict),
+    ReceiptClaim(ReceiptClaimVerdict),
 }
 
 /// Items sent in one `POST /v1/batch` (the reference server takes up to 100).
@@ -31,7 +32,18 @@ pub(super) async fn drain_outbox(
     report: &mut SyncReport,
 ) -> Result<(), Stop> {
     let ctx = session.ctx;
-    let items: Vec<OutboxItem> = blocking(ctx, |c| Ok(c.store.outbox()?)).await?;
+    let mut items: Vec<OutboxItem> = blocking(ctx, |c| Ok(c.store.outbox()?)).await?;
+    // A request to delete the account goes first: once the server has erased it, what else
+    // waits here is moot (it is wiped with the rest).
+    if let Some(at) = items
+        .iter()
+        .position(|i| i.operation == OutboxOperation::DeleteAccount)
+    {
+        let deletion = items.remove(at);
+        if delete_account(session, &deletion, report).await? {
+            return Ok(());
+        }
+    }
     // Until a server without the batch endpoint says so (404/405): then one request per item.
     let mut batches = true;
     for chunk in items.chunks(BATCH_ITEMS) {
@@ -123,6 +135,53 @@ async fn one_by_one(
     }
 }
 
+/// Sends the request to delete the account (`DELETE /v1/me`) and, once the server confirms
+/// (now, or by an earlier request whose answer was lost), wipes the device. Returns whether it
+/// did; a refusal leaves the request waiting (reported as stuck).
+async fn delete_account(
+    session: &Session<'_>,
+    item: &OutboxItem,
+    report: &mut SyncReport,
+) -> Result<bool, Stop> {
+    let req = session.request(
+        Method::DELETE,
+        "v1/me",
+        &[],
+        None,
+        Some(item.idempotency_key.as_str()),
+        Safety::Idempotent,
+    );
+    let answer = session
+        .api()
+        .call_checked(&req, |a: Option<wire::Erased>| {
+            a.filter(wire::Erased::is_erased)
+        })
+        .await;
+    match answer {
+        Ok(_) => {
+            blocking(session.ctx, |c| c.erase_device(&super::ACCOUNT_SECRET_KEYS)).await?;
+            log_at!(
+                LogLevel::Info,
+                "sync",
+                "the account was erased; the device is wiped"
+            );
+            report.outbox_resolved += 1;
+            report.account_deleted = true;
+            Ok(true)
+        }
+        Err(Failure::Rejected { .. }) => {
+            note_failures(session, std::slice::from_ref(item), true).await?;
+            report.outbox_failed += 1;
+            Ok(false)
+        }
+        Err(f @ (Failure::Transient { .. } | Failure::TooLarge | Failure::Deadline)) => {
+            note_failures(session, std::slice::from_ref(item), false).await?;
+            Err(f.into())
+        }
+        Err(f) => Err(f.into()),
+    }
+}
+
 /// Counts a failed attempt at each item (`permanent`: refused as such).
 async fn note_failures(
     session: &Session<'_>,
@@ -154,6 +213,7 @@ async fn settle_all(
     let notices = blocking(session.ctx, move |c| {
         let now = c.clock.now();
         let mut redemptions = Vec::new();
+        let mut receipt_notices = Vec::new();
         for (item, answer) in answered {
             match (item.operation, answer) {
                 (
@@ -171,6 +231,17 @@ async fn settle_all(
                 (OutboxOperation::ClaimPoints { .. }, Answer::Claim(verdict)) => {
                     c.store.resolve_claim(item.seq, &verdict)?;
                 }
+                (OutboxOperation::ClaimReceipt { .. }, Answer::ReceiptClaim(verdict)) => {
+                    let resolved = c.store.resolve_receipt_claim(item.seq, &verdict)?;
+                    if let (Some(claim), ReceiptClaimVerdict::Refused(r)) = (resolved, &verdict) {
+                        // Told once: when this answer resolved the item.
+                        receipt_notices.push(SyncNotice {
+                            kind: SyncNoticeKind::ReceiptNotClaimed(*r),
+                            voucher_id: claim.receipt_id,
+                            voucher_title: claim.store_name,
+                        });
+                    }
+                }
                 _ => {
                     return Err(ApiError::Internal {
                         reason: "an answer does not match its outbox item".into(),
@@ -179,7 +250,7 @@ async fn settle_all(
             }
         }
         let resolved = c.store.resolve_redemptions(&redemptions, now)?;
-        let mut notices = Vec::new();
+        let mut notices = receipt_notices;
         for (a, resolved) in redemptions.iter().zip(resolved) {
             let kind = match a.outcome {
                 RedemptionOutcome::Accepted => None,
@@ -207,7 +278,7 @@ async fn settle_all(
         log_at!(
             LogLevel::Info,
             "sync",
-            "an offline redemption did not count: {:?}",
+            "offline work did not count: {:?}",
             notice.kind
         );
         report.notices.push(notice);
@@ -239,6 +310,13 @@ fn item_body(item: &OutboxItem) -> (&'static str, &'static str, serde_json::Valu
                 "earned_at": earned_at,
             }),
         ),
+        OutboxOperation::ClaimReceipt { claim_code, .. } => (
+            "receipt_claim",
+            "v1/receipt-claims",
+            serde_json::json!({ "claim_code": claim_code }),
+        ),
+        // Never batched: sent by `delete_account` (drain_outbox takes it out first).
+        OutboxOperation::DeleteAccount => ("delete_account", "v1/me", serde_json::json!({})),
     }
 }
 
@@ -252,6 +330,11 @@ fn decode_answer(item: &OutboxItem, body: serde_json::Value) -> Option<Answer> {
         OutboxOperation::ClaimPoints { .. } => {
             claim_verdict(serde_json::from_value(body).ok()?).map(Answer::Claim)
         }
+        OutboxOperation::ClaimReceipt { .. } => {
+            let a: wire::ReceiptClaimAnswer = serde_json::from_value(body).ok()?;
+            a.verdict().map(Answer::ReceiptClaim)
+        }
+        OutboxOperation::DeleteAccount => None,
     }
 }
 
@@ -362,5 +445,17 @@ async fn send_item(session: &Session<'_>, item: &OutboxItem) -> Result<Answer, F
                 })
                 .await
         }
+        OutboxOperation::ClaimReceipt { .. } => {
+            session
+                .api()
+                .call_checked(&req, |a: Option<wire::ReceiptClaimAnswer>| {
+                    a?.verdict().map(Answer::ReceiptClaim)
+                })
+                .await
+        }
+        OutboxOperation::DeleteAccount => Err(Failure::Rejected {
+            status: 400,
+            code: None,
+        }),
     }
 }

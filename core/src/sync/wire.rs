@@ -234,6 +234,40 @@ impl ClaimAnswer {
     }
 }
 
+/// The answer to a receipt claim (`POST /v1/receipt-claims`).
+#[derive(Deserialize)]
+pub struct ReceiptClaimAnswer {
+    pub outcome: String,
+    #[serde(default)]
+    pub ledger_id: Option<String>,
+    #[serde(default)]
+    pub refusal: Option<String>,
+}
+
+impl ReceiptClaimAnswer {
+    /// The verdict, or `None` when the answer is not one this client understands.
+    pub fn verdict(self) -> Option<crate::store::ReceiptClaimVerdict> {
+        use crate::claim::ClaimRefusal;
+        use crate::store::ReceiptClaimVerdict;
+        Some(match self.outcome.as_str() {
+            "claimed" => ReceiptClaimVerdict::Claimed {
+                ledger_id: match self.ledger_id {
+                    Some(id) if id_ok(&id) => Some(id),
+                    Some(_) => return None,
+                    None => None,
+                },
+            },
+            "already_claimed" => ReceiptClaimVerdict::Refused(ClaimRefusal::AlreadyClaimed),
+            "rejected" => ReceiptClaimVerdict::Refused(match self.refusal.as_deref() {
+                Some("expired") => ClaimRefusal::Expired,
+                Some("already_claimed") => ClaimRefusal::AlreadyClaimed,
+                _ => ClaimRefusal::Unknown,
+            }),
+            _ => return None,
+        })
+    }
+}
+
 /// A server id: 1 to 128 visible ASCII characters.
 pub fn id_ok(id: &str) -> bool {
     (1..=128).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_graphic())
@@ -405,5 +439,17 @@ mod cursor_tests {
         ] {
             assert_eq!(cursor_position(bad), None, "{bad:?}");
         }
+    }
+}
+
+/// `DELETE /v1/me`: the account is erased (now, or by an earlier request of this session).
+#[derive(Debug, Deserialize)]
+pub(crate) struct Erased {
+    pub status: String,
+}
+
+impl Erased {
+    pub(crate) fn is_erased(&self) -> bool {
+        matches!(self.status.as_str(), "erased" | "already_erased")
     }
 }

@@ -170,3 +170,24 @@ sync-voucher-refused = Your voucher “{ $voucher }” could not be used: the sh
 ## Shopping list
 
 list-offer-action = Add to shopping list
+
+## Receipt claim codes (a purchase made without the card)
+
+claim-refused-malformed = This is not a receipt code. Scan the QR code on your receipt or on the till screen.
+claim-refused-other-retailer = This receipt is from another shop, so it cannot be added here.
+claim-refused-not-genuine = This receipt code is not valid: it was changed or was not made by us.
+claim-refused-not-yet-valid = This receipt code is dated in the future. Check the date and time on your phone.
+claim-refused-expired = This receipt code has expired: points can only be added until the date on the receipt.
+claim-refused-already-claimed = This receipt has already been added to a loyalty card. Its points can only be collected once.
+claim-refused-unknown = We cannot find this receipt. Ask at the shop's customer service.
+claim-pending = Waiting to be added: your points arrive at the next sync.
+claim-credited = Added to your card.
+## Account deletion and export (shown by the apps; `accountText` in the bindings)
+account-delete-title = Delete your account?
+account-delete-body = Your card, points, vouchers and receipts will be erased from the shop’s servers and from this phone. Points you have not used are lost. This cannot be undone.
+account-delete-confirm = Delete my account
+account-delete-cancel = Keep my account
+account-delete-pending = Your request to delete your account is saved. It is sent as soon as you are online; until the shop confirms, your data stays on this phone.
+account-deleted = Your account and its data have been deleted.
+account-export-title = Download your data
+account-export-body = A file with everything the shop keeps about you: your card, points, vouchers and receipts. You need to be online.

@@ -183,3 +183,24 @@ sync-voucher-refused = Votre bon « { $voucher } » n’a pas pu être utilisé 
 ## Liste de courses
 
 list-offer-action = Ajouter à la liste de courses
+
+## Tickets à ajouter (un achat sans la carte)
+
+claim-refused-malformed = Ce n’est pas un code de ticket de caisse. Scannez le code QR de votre ticket ou de l’écran de la caisse.
+claim-refused-other-retailer = Ce ticket provient d’une autre enseigne : il ne peut pas être ajouté ici.
+claim-refused-not-genuine = Ce code n’est pas valable : il a été modifié ou n’a pas été émis par nous.
+claim-refused-not-yet-valid = Ce code porte une date future. Vérifiez la date et l’heure de votre téléphone.
+claim-refused-expired = Ce code a expiré : les points peuvent être ajoutés jusqu’à la date indiquée sur le ticket.
+claim-refused-already-claimed = Ce ticket a déjà été ajouté à une carte de fidélité. Ses points ne peuvent être crédités qu’une seule fois.
+claim-refused-unknown = Nous ne retrouvons pas ce ticket. Adressez-vous au service clientèle du magasin.
+claim-pending = En cours d’ajout : vos points arriveront à la prochaine synchronisation.
+claim-credited = Ajouté à votre carte.
+## Suppression et export du compte (affichés par les apps ; `accountText` dans les bindings)
+account-delete-title = Supprimer votre compte ?
+account-delete-body = Votre carte, vos points, vos bons et vos tickets seront effacés des serveurs du magasin et de ce téléphone. Les points non utilisés seront perdus. Cette action est définitive.
+account-delete-confirm = Supprimer mon compte
+account-delete-cancel = Garder mon compte
+account-delete-pending = Votre demande de suppression est enregistrée. Elle sera envoyée dès que vous serez en ligne ; vos données restent sur ce téléphone jusqu’à la confirmation du magasin.
+account-deleted = Votre compte et ses données ont été supprimés.
+account-export-title = Télécharger vos données
+account-export-body = Un fichier avec tout ce que le magasin conserve à votre sujet : votre carte, vos points, vos bons et vos tickets. Une connexion est nécessaire.

@@ -168,3 +168,24 @@ sync-voucher-refused = Je bon “{ $voucher }” kon niet worden gebruikt: de wi
 ## Boodschappenlijst
 
 list-offer-action = Op boodschappenlijst zetten
+
+## Aankoopbewijzen claimen (een aankoop zonder kaart)
+
+claim-refused-malformed = Dit is geen code van een aankoopbewijs. Scan de QR-code op je aankoopbewijs of op het scherm van de kassa.
+claim-refused-other-retailer = Dit aankoopbewijs komt van een andere winkelketen en kan hier niet worden toegevoegd.
+claim-refused-not-genuine = Deze code is niet geldig: ze is gewijzigd of komt niet van ons.
+claim-refused-not-yet-valid = Deze code draagt een datum in de toekomst. Controleer de datum en de tijd op je telefoon.
+claim-refused-expired = Deze code is verlopen: punten toevoegen kan alleen tot de datum op het aankoopbewijs.
+claim-refused-already-claimed = Dit aankoopbewijs is al aan een klantenkaart toegevoegd. De punten kunnen maar één keer worden gespaard.
+claim-refused-unknown = We vinden dit aankoopbewijs niet terug. Vraag het aan de klantendienst van de winkel.
+claim-pending = Wordt toegevoegd: je punten komen bij de volgende synchronisatie.
+claim-credited = Toegevoegd aan je kaart.
+## Account verwijderen en exporteren (getoond door de apps; `accountText` in de bindings)
+account-delete-title = Je account verwijderen?
+account-delete-body = Je kaart, punten, bonnen en kassatickets worden gewist van de servers van de winkel en van deze telefoon. Punten die je nog niet gebruikte, gaan verloren. Dit kan niet ongedaan worden gemaakt.
+account-delete-confirm = Mijn account verwijderen
+account-delete-cancel = Mijn account houden
+account-delete-pending = Je vraag om je account te verwijderen is bewaard. Ze wordt verstuurd zodra je online bent; tot de winkel bevestigt, blijven je gegevens op deze telefoon.
+account-deleted = Je account en je gegevens zijn verwijderd.
+account-export-title = Je gegevens downloaden
+account-export-body = Een bestand met alles wat de winkel over je bewaart: je kaart, punten, bonnen en kassatickets. Je moet online zijn.

@@ -46,7 +46,7 @@ pub(super) async fn batch(
     let checked: Vec<Checked> = req
         .items
         .into_iter()
-        .map(|v| check_item(&member, &token, v))
+        .map(|v| check_item(&member, &token, &state.public_key, v))
         .collect();
     let scope = format!("member:{member}");
     let answers: Vec<Option<BatchAnswer>> = state
@@ -109,7 +109,7 @@ pub(super) async fn batch(
 
 /// Checks one item as its single-item endpoint checks its request, and prepares its write with
 /// the same idempotency record (same key, same request hash).
-fn check_item(member: &str, token: &str, raw: Value) -> Checked {
+fn check_item(member: &str, token: &str, public_key: &[u8; 32], raw: Value) -> Checked {
     let item: BatchItemRequest = serde_json::from_value(raw).map_err(|_| {
         ApiError::invalid("a batch item needs kind, body and (for writes) idempotency_key")
     })?;
@@ -150,6 +150,17 @@ fn check_item(member: &str, token: &str, raw: Value) -> Checked {
                 op: Box::new(move |tx, now| db::ledger::claim(tx, &member, &claim_key, &req, now)),
             })
         }
+        "receipt_claim" => {
+            let key = needs_key()?;
+            let (req, value) = parse_body::<ReceiptClaimRequest>(&body)?;
+            let claim = loyalty_domain::claim::read_claim_code(&req.claim_code, public_key)
+                .map_err(super::member::claim_refusal)?;
+            Ok(BatchItem {
+                key: Some(key),
+                request_hash: request_hash(&Method::POST, "/v1/receipt-claims", &value),
+                op: Box::new(move |tx, now| db::claims::claim_receipt(tx, &member, &claim, now)),
+            })
+        }
         "consents" => {
             let (consents, value) = parse_body::<Consents>(&body)?;
             Ok(BatchItem {
@@ -175,7 +186,7 @@ fn check_item(member: &str, token: &str, raw: Value) -> Checked {
             })
         }
         _ => Err(ApiError::invalid(
-            "kind must be redemption, claim, consents or push_token",
+            "kind must be redemption, claim, receipt_claim, consents or push_token",
         )),
     }
 }

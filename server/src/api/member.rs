@@ -14,6 +14,7 @@ use axum::body::Bytes;
 use axum::extract::{ConnectInfo, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
+use loyalty_domain::claim::{read_claim_code, ClaimRefusal};
 use std::net::SocketAddr;
 
 /// POST /v1/members. With an `Idempotency-Key`, a retry gets the member the key created (see
@@ -159,6 +160,50 @@ pub(super) async fn me(State(state): State<Shared>, headers: HeaderMap) -> ApiRe
     Ok(json(StatusCode::OK, &me))
 }
 
+/// GET /v1/me/export: everything the server holds for the member, as one JSON document.
+pub(super) async fn export_account(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let (member, _) = member_auth(&state, &headers).await?;
+    let export = state
+        .db(move |s, now, _| s.export_member(&member, now))
+        .await?;
+    let mut response = json(StatusCode::OK, &export);
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(response)
+}
+
+/// DELETE /v1/me: erases the member's account and data (see `db/account.rs` for what is kept).
+/// Idempotent: the same session asking again, its first answer lost, gets `already_erased`.
+pub(super) async fn delete_account(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let member = match member_auth(&state, &headers).await {
+        Ok(found) => found,
+        Err(refused @ ApiError::Unauthorized(_)) => {
+            let token = super::request::bearer(&headers).map(str::to_string);
+            let erased = match token {
+                Some(t) => state.db(move |s, _, _| s.erased_by_token(&t)).await?,
+                None => None,
+            };
+            return match erased {
+                Some(erased) => Ok(json(StatusCode::OK, &erased)),
+                None => Err(refused),
+            };
+        }
+        Err(e) => return Err(e),
+    };
+    let (member, _) = member;
+    let erased = state
+        .db(move |s, now, _| s.erase_member(&member, now))
+        .await?;
+    Ok(json(StatusCode::OK, &erased))
+}
+
 pub(super) async fn put_consents(
     State(state): State<Shared>,
     headers: HeaderMap,
@@ -253,6 +298,33 @@ pub(super) async fn claim(
     let claim_key = key.clone();
     idempotent_write(&state, scope, Some(key), hash, move |tx, now, _| {
         db::ledger::claim(tx, &member, &claim_key, &req, now)
+    })
+    .await
+}
+
+/// A claim code refused before the store is asked: not the retailer's, not genuine, not one.
+pub(super) fn claim_refusal(r: ClaimRefusal) -> ApiError {
+    ApiError::Refused {
+        reason: r.reason().into(),
+        refusal: r.as_str(),
+    }
+}
+
+/// POST /v1/receipt-claims: the member claims a receipt sold without the card, first claim wins.
+pub(super) async fn receipt_claim(
+    State(state): State<Shared>,
+    method: Method,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Response> {
+    let (member, _) = member_auth(&state, &headers).await?;
+    let key = idempotency_key(&headers, true)?.unwrap_or_default();
+    let (req, value) = parse_body::<ReceiptClaimRequest>(&body)?;
+    let claim = read_claim_code(&req.claim_code, &state.public_key).map_err(claim_refusal)?;
+    let hash = request_hash(&method, "/v1/receipt-claims", &value);
+    let scope = format!("member:{member}");
+    idempotent_write(&state, scope, Some(key), hash, move |tx, now, _| {
+        db::claims::claim_receipt(tx, &member, &claim, now)
     })
     .await
 }

@@ -37,13 +37,13 @@ use layers::{json_errors, log_request, method_not_allowed, not_found, shed};
 use loyalty_domain::card::TotpAlgorithm;
 use loyalty_domain::Clock;
 use member::{
-    card_secret, claim, enrol, me, new_household_code, put_consents, put_push_token, redemption,
-    refresh_session, sign_in, sign_out,
+    card_secret, claim, delete_account, enrol, export_account, me, new_household_code,
+    put_consents, put_push_token, receipt_claim, redemption, refresh_session, sign_in, sign_out,
 };
 use request::json;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex, MutexGuard};
-use till::{till_purchase, till_redemption, till_scan};
+use till::{till_claim_code, till_purchase, till_redemption, till_scan};
 use tokio::sync::Semaphore;
 
 /// Largest request body (a content feed is the biggest thing anyone sends).
@@ -171,6 +171,8 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/v1/sessions/refresh"),
     ("DELETE", "/v1/sessions/current"),
     ("GET", "/v1/me"),
+    ("DELETE", "/v1/me"),
+    ("GET", "/v1/me/export"),
     ("PUT", "/v1/me/consents"),
     ("PUT", "/v1/me/push-token"),
     ("GET", "/v1/me/card-secret"),
@@ -180,11 +182,13 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/v1/receipts"),
     ("POST", "/v1/redemptions"),
     ("POST", "/v1/claims"),
+    ("POST", "/v1/receipt-claims"),
     ("POST", "/v1/batch"),
     ("GET", "/v1/content/{kind}"),
     ("POST", "/v1/till/scans"),
     ("POST", "/v1/till/purchases"),
     ("POST", "/v1/till/redemptions"),
+    ("POST", "/v1/till/claim-codes"),
     ("PUT", "/v1/admin/content/{kind}"),
     ("POST", "/v1/admin/members/{member_id}/vouchers"),
     (
@@ -204,7 +208,8 @@ pub fn router(state: Shared) -> Router {
         .route("/v1/sessions", post(sign_in))
         .route("/v1/sessions/refresh", post(refresh_session))
         .route("/v1/sessions/current", delete(sign_out))
-        .route("/v1/me", get(me))
+        .route("/v1/me", get(me).delete(delete_account))
+        .route("/v1/me/export", get(export_account))
         .route("/v1/me/consents", put(put_consents))
         .route("/v1/me/push-token", put(put_push_token))
         .route("/v1/me/card-secret", get(card_secret))
@@ -214,11 +219,13 @@ pub fn router(state: Shared) -> Router {
         .route("/v1/receipts", get(receipts))
         .route("/v1/redemptions", post(redemption))
         .route("/v1/claims", post(claim))
+        .route("/v1/receipt-claims", post(receipt_claim))
         .route("/v1/batch", post(batch::batch))
         .route("/v1/content/{kind}", get(content))
         .route("/v1/till/scans", post(till_scan))
         .route("/v1/till/purchases", post(till_purchase))
         .route("/v1/till/redemptions", post(till_redemption))
+        .route("/v1/till/claim-codes", post(till_claim_code))
         .route("/v1/admin/content/{kind}", put(admin_content))
         .route(
             "/v1/admin/members/{member_id}/vouchers",

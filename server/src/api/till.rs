@@ -41,6 +41,28 @@ pub(super) async fn till_purchase(
     .await
 }
 
+/// POST /v1/till/claim-codes: a purchase made without the card; the answer carries the receipt
+/// and the signed claim code the till shows and prints.
+pub(super) async fn till_claim_code(
+    State(state): State<Shared>,
+    method: Method,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Response> {
+    till_auth(&state, &headers)?;
+    let key = idempotency_key(&headers, true)?.unwrap_or_default();
+    let (req, value) = parse_body::<ClaimCodeRequest>(&body)?;
+    let hash = request_hash(&method, "/v1/till/claim-codes", &value);
+    idempotent_write(
+        &state,
+        "till".into(),
+        Some(key),
+        hash,
+        move |tx, now, st| db::claims::issue_claim_code(tx, req, &st.signing_key, now),
+    )
+    .await
+}
+
 fn voucher_refusal(r: VoucherRefusal) -> ApiError {
     ApiError::Refused {
         reason: r.reason().into(),

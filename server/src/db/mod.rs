@@ -23,6 +23,8 @@
 //! `content`, and `idempotency` (the write path every idempotent request takes). This file
 //! opens the database and holds what they share: the change sequence and the feed page.
 
+pub mod account;
+pub mod claims;
 pub mod content;
 pub mod idempotency;
 pub mod ledger;

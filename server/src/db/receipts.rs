@@ -49,7 +49,7 @@ pub(super) fn earn_entry(receipt: &Receipt, points: i64) -> NewEntry {
 
 /// Stores `receipt` for `member_id` and, when it earns points and `credit` is set, the earn entry
 /// that credits it. Returns (points earned, ledger row id).
-fn insert_receipt(
+pub(super) fn insert_receipt(
     tx: &Transaction<'_>,
     member_id: &str,
     receipt: &Receipt,

@@ -8,7 +8,7 @@ use rusqlite::TransactionBehavior;
 const APPLICATION_ID: i64 = 0x4C4F_594C;
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: i64 = 4;
+pub const SCHEMA_VERSION: i64 = 6;
 
 const SCHEMA_V1: &str = r#"
 CREATE TABLE meta (
@@ -147,6 +147,46 @@ INSERT INTO change_marks (member_id, seq, mark)
     SELECT member_id, seq, lower(hex(randomblob(6))) FROM numbers;
 "#;
 
+/// Version 5: receipts sold without the card, waiting to be claimed with the claim code the till
+/// printed (`POST /v1/till/claim-codes`); the first member to claim one gets it (`claimed_by`),
+/// and the receipt then moves into `receipts` with its points. An erased account (version 6)
+/// leaves its claims claimed but nameless: `claimed_at` without `claimed_by`.
+const SCHEMA_V5: &str = r#"
+CREATE TABLE claimable_receipts (
+    id          TEXT PRIMARY KEY,
+    body        TEXT NOT NULL,
+    points      INTEGER NOT NULL CHECK (points >= 0),
+    claim_until TEXT NOT NULL,
+    created_at  TEXT NOT NULL,
+    claimed_by  TEXT REFERENCES members(id),
+    claimed_at  TEXT,
+    -- claimed_at without claimed_by: claimed by a member whose account was erased since
+    CHECK (claimed_by IS NULL OR claimed_at IS NOT NULL)
+) STRICT;
+"#;
+
+/// Version 6: account deletion (`DELETE /v1/me`, see `db/account.rs`). An erased member leaves
+/// no row that names them. `erasures` keeps, per deletion, the anonymised points totals the
+/// retailer's accounting needs (points issued and redeemed are a liability on its books), under
+/// a random id that no other table holds. `erased_tokens` keeps the SHA-256 of the erased
+/// sessions' bearer tokens, so a device that asks again (its first answer was lost) is told the
+/// account is gone instead of "unauthorized", and wipes itself; those tokens open nothing else.
+const SCHEMA_V6: &str = r#"
+CREATE TABLE erasures (
+    id              TEXT PRIMARY KEY,
+    erased_at       TEXT NOT NULL,
+    points_earned   INTEGER NOT NULL,
+    points_redeemed INTEGER NOT NULL,
+    points_balance  INTEGER NOT NULL,
+    receipts        INTEGER NOT NULL,
+    vouchers        INTEGER NOT NULL
+) STRICT;
+CREATE TABLE erased_tokens (
+    token_hash TEXT PRIMARY KEY,
+    erased_at  TEXT NOT NULL
+) STRICT, WITHOUT ROWID;
+"#;
+
 impl Store {
     pub(super) fn migrate(&mut self) -> Result<(), OpenError> {
         let app_id: i64 = self
@@ -183,7 +223,13 @@ impl Store {
     /// Runs the migration steps after `version`, one per version, each in its own transaction
     /// that also sets user_version (a crash between two steps resumes at the next open).
     fn upgrade(&mut self, version: i64) -> Result<(), OpenError> {
-        let steps: [(i64, &str); 3] = [(2, SCHEMA_V2), (3, SCHEMA_V3), (4, SCHEMA_V4)];
+        let steps: [(i64, &str); 5] = [
+            (2, SCHEMA_V2),
+            (3, SCHEMA_V3),
+            (4, SCHEMA_V4),
+            (5, SCHEMA_V5),
+            (6, SCHEMA_V6),
+        ];
         for (to, sql) in steps {
             if version >= to {
                 continue;
@@ -283,12 +329,15 @@ mod tests {
             let mut store = Store::open(dir.path()).unwrap();
             let (busy, _) = store.enrol(None, TotpAlgorithm::Sha1, None, t0()).unwrap();
             let (idle, _) = store.enrol(None, TotpAlgorithm::Sha1, None, t0()).unwrap();
-            // What a version-3 server left: three changes of one member, no marks.
+            // What a version-3 server left: three changes of one member, no marks (and no
+            // claimable receipts, version 5).
             store
                 .conn
                 .execute_batch(&format!(
                     "UPDATE members SET change_seq = 3 WHERE id = '{}';
-                     DROP TABLE change_marks; PRAGMA user_version = 3;",
+                     DROP TABLE change_marks; DROP TABLE claimable_receipts;
+                     DROP TABLE erasures; DROP TABLE erased_tokens;
+                     PRAGMA user_version = 3;",
                     busy.member_id
                 ))
                 .unwrap();

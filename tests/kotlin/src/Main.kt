@@ -12,5 +12,7 @@ fun main() {
     remindersTests()
     listTests()
     syncTests()
+    receiptClaimTests()
+    accountTests()
     finish()
 }

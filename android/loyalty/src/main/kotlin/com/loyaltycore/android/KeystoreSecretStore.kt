@@ -6,8 +6,10 @@ package com.loyaltycore.android
 
 import android.content.Context
 import android.content.SharedPreferences
+import android.os.Build
 import android.security.keystore.KeyGenParameterSpec
 import android.security.keystore.KeyProperties
+import android.security.keystore.StrongBoxUnavailableException
 import android.util.Base64
 import com.loyaltycore.SecretStore
 import com.loyaltycore.SecretStoreException
@@ -94,15 +96,29 @@ class KeystoreSecretStore(
     /** The key, created on first use. */
     private fun keyForWriting(): SecretKey {
         (keyStore().getKey(keyAlias, null) as? SecretKey)?.let { return it }
+        // StrongBox (a separate secure chip) where the device has one (API 28+); otherwise, or
+        // when it refuses the key, the TEE-backed keystore as before.
+        if (Build.VERSION.SDK_INT >= Build.VERSION_CODES.P) {
+            try {
+                return generateKey(strongBox = true)
+            } catch (e: StrongBoxUnavailableException) {
+                // No StrongBox on this device: fall back below.
+            } catch (e: java.security.ProviderException) {
+                // Some devices report StrongBox but fail to create the key in it: fall back.
+            }
+        }
+        return generateKey(strongBox = false)
+    }
+
+    private fun generateKey(strongBox: Boolean): SecretKey {
         val generator = KeyGenerator.getInstance(KeyProperties.KEY_ALGORITHM_AES, ANDROID_KEY_STORE)
-        generator.init(
-            KeyGenParameterSpec.Builder(keyAlias, KeyProperties.PURPOSE_ENCRYPT or KeyProperties.PURPOSE_DECRYPT)
-                .setBlockModes(KeyProperties.BLOCK_MODE_GCM)
-                .setEncryptionPaddings(KeyProperties.ENCRYPTION_PADDING_NONE)
-                .setKeySize(256)
-                .setRandomizedEncryptionRequired(true)
-                .build(),
-        )
+        val spec = KeyGenParameterSpec.Builder(keyAlias, KeyProperties.PURPOSE_ENCRYPT or KeyProperties.PURPOSE_DECRYPT)
+            .setBlockModes(KeyProperties.BLOCK_MODE_GCM)
+            .setEncryptionPaddings(KeyProperties.ENCRYPTION_PADDING_NONE)
+            .setKeySize(256)
+            .setRandomizedEncryptionRequired(true)
+        if (strongBox && Build.VERSION.SDK_INT >= Build.VERSION_CODES.P) spec.setIsStrongBoxBacked(true)
+        generator.init(spec.build())
         return generator.generateKey()
     }
 

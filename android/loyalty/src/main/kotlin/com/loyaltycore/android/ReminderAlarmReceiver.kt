@@ -8,6 +8,7 @@ import android.content.Context
 import android.content.Intent
 import android.util.Log
 import com.loyaltycore.LoyaltyException
+import kotlinx.coroutines.CancellationException
 import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.SupervisorJob
@@ -20,6 +21,7 @@ import kotlinx.coroutines.launch
  * Threading: `onReceive` runs on the main thread; it uses `goAsync()` and does the core's work
  * (mark delivered, re-plan) on a background coroutine, finishing within the broadcast's time
  * budget. It posts the notification before calling the core, so a core error never loses it.
+ * Every exception is caught and logged (by class only): a receiver never crashes the process.
  */
 class ReminderAlarmReceiver : BroadcastReceiver() {
 
@@ -40,9 +42,16 @@ class ReminderAlarmReceiver : BroadcastReceiver() {
                     Intent.ACTION_MY_PACKAGE_REPLACED,
                     -> replanReminders(host.loyalty(), host.reminderNotifications)
                 }
+            } catch (e: CancellationException) {
+                throw e
             } catch (e: LoyaltyException) {
                 // Fixed sentences without personal data: safe to log.
                 Log.w(LOG_TAG, "reminders: ${e.message}")
+            } catch (e: Exception) {
+                // Anything else (the host's own code, the platform) must not crash the process
+                // from a background broadcast. Only the class is logged: a foreign message may
+                // carry personal data.
+                Log.e(LOG_TAG, "reminders: unexpected ${e.javaClass.name}")
             } finally {
                 pending.finish()
             }

@@ -11,6 +11,7 @@ import android.app.PendingIntent
 import android.content.Context
 import android.content.Intent
 import android.net.Uri
+import androidx.annotation.DrawableRes
 import com.loyaltycore.NotificationCategory
 import com.loyaltycore.PlannedNotification
 import com.loyaltycore.ReminderKind
@@ -32,8 +33,14 @@ import java.time.Instant
  *   `recomputeAt`.
  * - Posting needs POST_NOTIFICATIONS on API 33+; without it [show] posts nothing and returns
  *   false (the app asks for the permission, see the sample's settings screen).
+ * - [smallIcon]: the status-bar icon, a monochrome drawable of the app's (Android draws only
+ *   its alpha); 0 (the default) falls back to the launcher icon.
  */
-class ReminderNotifications(context: Context, private val texts: ChannelTexts) {
+class ReminderNotifications(
+    context: Context,
+    private val texts: ChannelTexts,
+    @DrawableRes private val smallIcon: Int = 0,
+) {
 
     /** Localised channel names and descriptions (from the app's string resources). */
     data class ChannelTexts(
@@ -105,7 +112,7 @@ class ReminderNotifications(context: Context, private val texts: ChannelTexts) {
             PendingIntent.FLAG_UPDATE_CURRENT or PendingIntent.FLAG_IMMUTABLE,
         )
         val notification = Notification.Builder(context, channelId(n.category))
-            .setSmallIcon(context.applicationInfo.icon)
+            .setSmallIcon(if (smallIcon != 0) smallIcon else context.applicationInfo.icon)
             .setContentTitle(n.title)
             .setContentText(n.body)
             .setStyle(Notification.BigTextStyle().bigText("${n.body}\n\n${n.reason}"))
