@@ -3,7 +3,9 @@
 # validator. (a) `cargo run -p loyalty-domain --example ubl_samples` writes sample invoices into
 # build/ubl/samples (Belgian buyer with mixed 21 %/6 % lines, Dutch, French, Luxembourg and German
 # buyers, quantities above one, a name with & < > and quotes, a zero-rated line, long receipts with
-# rounding edge cases); (b) tests/ubl/src/main/java/loyalty/ubl/Check.java runs phive (Philip Helger's validation engine) with
+# rounding edge cases), and the reference server's tests (server/tests/invoices.rs, run with
+# UBL_OUT_DIR) add the invoices the real server issued over HTTP (server-*.xml: its configured
+# seller, its numbers, Brussels dates, saved and given buyers); (b) tests/ubl/src/main/java/loyalty/ubl/Check.java runs phive (Philip Helger's validation engine) with
 # its Peppol rule set over them: the UBL 2.1 XSD, the CEN EN 16931 UBL schematron and the OpenPeppol
 # BIS Billing 3.0 schematron. Any error or fatal finding fails the stage; warnings are printed.
 #
@@ -48,6 +50,12 @@ javac -Xlint:all -Werror -d "$OUT/classes" -cp "$LIB/*" "$HERE/src/main/java/loy
 check() { java -cp "$OUT/classes:$LIB/*" -Dorg.slf4j.simpleLogger.defaultLogLevel=warn loyalty.ubl.Check "$@"; }
 
 cargo run -q -p loyalty-domain --example ubl_samples -- "$OUT/samples"
+# The invoices the reference server issues, written by its tests next to the samples.
+UBL_OUT_DIR="$ROOT/$OUT/samples" cargo test -q -p loyalty-server --test invoices >"$OUT/server-tests.log" 2>&1 \
+    || { cat "$OUT/server-tests.log"; log "the server's invoice tests failed"; exit 1; }
+server_count="$(find "$OUT/samples" -name 'server-*.xml' | wc -l)"
+[ "$server_count" -ge 5 ] || { log "expected the server's invoices, found $server_count"; exit 1; }
+log "$server_count invoices issued by the reference server added to the samples"
 
 # Negative controls, made from the first sample.
 src="$OUT/samples/be-mixed-rates.xml"
