@@ -339,6 +339,17 @@ pub struct InvoiceRequest {
     pub lang: Option<String>,
 }
 
+/// A batch item of kind `invoice`: the receipt and the body of
+/// `POST /v1/receipts/{receipt_id}/invoice`.
+#[derive(Debug, Deserialize)]
+pub struct InvoiceItemRequest {
+    pub receipt_id: String,
+    #[serde(default)]
+    pub company: Option<Company>,
+    #[serde(default)]
+    pub lang: Option<String>,
+}
+
 /// An issued invoice.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct IssuedInvoice {
@@ -451,7 +462,7 @@ pub struct BatchRequest {
 /// One item of a batch as sent.
 #[derive(Debug, Deserialize)]
 pub struct BatchItemRequest {
-    /// `redemption`, `claim`, `consents` or `push_token`.
+    /// `redemption`, `claim`, `receipt_claim`, `invoice`, `consents`, `company` or `push_token`.
     pub kind: String,
     /// Required for redemptions and claims; optional for the settings (idempotent replaces).
     pub idempotency_key: Option<String>,

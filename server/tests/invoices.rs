@@ -411,3 +411,63 @@ async fn an_erased_account_leaves_its_invoices_without_its_company_details() {
     assert_eq!(saved.status, 200, "{}", saved.text());
     assert_eq!(saved.json()["vat_id"], "BE0202239951");
 }
+
+#[tokio::test]
+async fn an_invoice_request_and_the_company_go_through_the_batch_as_through_their_endpoints() {
+    let s = TestServer::start().await;
+    let m = s.enrol(None).await;
+    import(&s, &m.id, "r-1", t0(), vec![item("Oats", 2, 239, "food")]).await;
+    import(
+        &s,
+        &m.id,
+        "r-2",
+        t0(),
+        vec![item("Soap", 1, 199, "household")],
+    )
+    .await;
+    let k = key();
+    let mut bad = proximus();
+    bad["vat_id"] = json!("BE0202239952");
+    let r = s
+        .post(
+            "/v1/batch",
+            &m.token,
+            &key(),
+            json!({"items": [
+                {"kind": "company", "body": dutch_company()},
+                {"kind": "invoice", "idempotency_key": k, "body": {"receipt_id": "r-1", "lang": "en"}},
+                {"kind": "invoice", "idempotency_key": key(), "body": {"receipt_id": "r-2", "company": bad}},
+                {"kind": "invoice", "body": {"receipt_id": "r-2"}}
+            ]}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let results = r.json()["results"].as_array().unwrap().clone();
+    assert_eq!(results[0]["status"], 200);
+    assert_eq!(results[0]["body"]["vat_id"], "NL004495445B01");
+    // The company saved by the item before is the buyer of the invoice after it.
+    assert_eq!(results[1]["status"], 201, "{}", results[1]);
+    let inv = results[1]["body"].clone();
+    keep_ubl("batch", &inv);
+    assert_eq!(inv["number"], "2026-000001");
+    assert_eq!(inv["buyer"]["vat_id"], "NL004495445B01");
+    assert_eq!(results[2]["status"], 400);
+    assert_eq!(results[2]["body"]["error"], "invalid_vat_number");
+    assert!(!results[2].to_string().contains("0202239952"));
+    // An invoice item without its own idempotency key is refused, as on the endpoint.
+    assert_eq!(results[3]["status"], 400);
+    assert_eq!(results[3]["body"]["error"], "invalid_input");
+
+    // The item's key on the single endpoint: its stored first answer.
+    let replay = s
+        .post(&path("r-1"), &m.token, &k, json!({"lang": "en"}))
+        .await;
+    assert_eq!(replay.status, 201, "{}", replay.text());
+    assert_eq!(replay.header("idempotent-replayed"), Some("true"));
+    assert_eq!(replay.json(), inv);
+    // The refused item took no number.
+    let next = s.post(&path("r-2"), &m.token, &key(), json!({})).await;
+    assert_eq!(next.status, 201, "{}", next.text());
+    keep_ubl("batch", &next.json());
+    assert_eq!(next.json()["number"], "2026-000002");
+}

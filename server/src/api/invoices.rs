@@ -14,7 +14,37 @@ use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::Response;
 
-const INVOICE_PATH: &str = "/v1/receipts/{receipt_id}/invoice";
+pub(super) const INVOICE_PATH: &str = "/v1/receipts/{receipt_id}/invoice";
+
+/// An invoice request as checked, the same for the endpoint and a batch item.
+pub(super) struct CheckedInvoiceRequest {
+    pub receipt_id: String,
+    pub company: Option<Company>,
+    pub lang: loyalty_domain::reminders::Lang,
+    pub request_hash: String,
+}
+
+/// Checks an invoice request for `receipt_id` whose body is `value`. The receipt is part of the
+/// request's fingerprint: the same key for another receipt is a different request.
+pub(super) fn check_invoice_request(
+    receipt_id: String,
+    company: Option<Company>,
+    lang: Option<&str>,
+    mut value: serde_json::Value,
+) -> ApiResult<CheckedInvoiceRequest> {
+    text_field("receipt_id", &receipt_id, 128)?;
+    let lang = parse_lang(lang)?;
+    let company = company.map(checked_company).transpose()?;
+    if let Some(obj) = value.as_object_mut() {
+        obj.insert("receipt_id".into(), receipt_id.clone().into());
+    }
+    Ok(CheckedInvoiceRequest {
+        request_hash: request_hash(&Method::POST, INVOICE_PATH, &value),
+        receipt_id,
+        company,
+        lang,
+    })
+}
 
 fn no_store(mut response: Response) -> Response {
     response
@@ -27,25 +57,32 @@ fn no_store(mut response: Response) -> Response {
 pub(super) async fn issue_invoice(
     State(state): State<Shared>,
     Path(receipt_id): Path<String>,
-    method: Method,
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult<Response> {
     let (member, _) = member_auth(&state, &headers).await?;
     let key = idempotency_key(&headers, true)?.unwrap_or_default();
     text_field("receipt_id", &receipt_id, 128)?;
-    let (req, mut value) = parse_body::<InvoiceRequest>(&body)?;
-    let lang = parse_lang(req.lang.as_deref())?;
-    let company = req.company.map(checked_company).transpose()?;
-    // The receipt is part of the request: the same key for another receipt is a different request.
-    if let Some(obj) = value.as_object_mut() {
-        obj.insert("receipt_id".into(), receipt_id.clone().into());
-    }
-    let hash = request_hash(&method, INVOICE_PATH, &value);
+    let (req, value) = parse_body::<InvoiceRequest>(&body)?;
+    let c = check_invoice_request(receipt_id, req.company, req.lang.as_deref(), value)?;
     let scope = format!("member:{member}");
-    let response = idempotent_write(&state, scope, Some(key), hash, move |tx, now, st| {
-        db::invoices::issue_invoice(tx, &member, &receipt_id, company, lang, &st.invoicing, now)
-    })
+    let response = idempotent_write(
+        &state,
+        scope,
+        Some(key),
+        c.request_hash,
+        move |tx, now, st| {
+            db::invoices::issue_invoice(
+                tx,
+                &member,
+                &c.receipt_id,
+                c.company,
+                c.lang,
+                &st.invoicing,
+                now,
+            )
+        },
+    )
     .await?;
     Ok(no_store(response))
 }
