@@ -351,7 +351,7 @@ pub struct InvoiceItemRequest {
 }
 
 /// An issued invoice.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct IssuedInvoice {
     /// The invoice number, `YYYY-NNNNNN`, gap-free per year.
     pub number: String,
@@ -525,6 +525,10 @@ pub struct AccountExport {
     pub ledger: Vec<LedgerItem>,
     pub vouchers: Vec<VoucherItem>,
     pub receipts: Vec<loyalty_domain::receipts::Receipt>,
+    /// The saved company details (schema v7), if any.
+    pub company: Option<Company>,
+    /// The invoices issued for the member's receipts, oldest first.
+    pub invoices: Vec<IssuedInvoice>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

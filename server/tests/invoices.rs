@@ -391,6 +391,13 @@ async fn an_erased_account_leaves_its_invoices_without_its_company_details() {
         )
         .await;
     assert_eq!(r.status, 201, "{}", r.text());
+    // Until then the member's export holds the invoice and the saved company.
+    let export = s.get("/v1/me/export", &m.token).await;
+    assert_eq!(export.status, 200, "{}", export.text());
+    let export = export.json();
+    assert_eq!(export["company"]["vat_id"], "BE0202239951");
+    assert_eq!(export["invoices"].as_array().unwrap().len(), 1);
+    assert_eq!(export["invoices"][0], r.json());
     let erased = s.call("DELETE", "/v1/me", Some(&m.token), None, None).await;
     assert_eq!(erased.status, 200, "{}", erased.text());
     // A new member's first invoice takes the next number: the erased one's stays issued.

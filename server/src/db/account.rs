@@ -68,6 +68,8 @@ impl Store {
             ledger: self.ledger_page(member_id, &start, ALL)?.items,
             vouchers: self.vouchers_page(member_id, &start, ALL)?.items,
             receipts: self.receipts_page(member_id, &start, ALL)?.items,
+            company: self.company_of(member_id)?,
+            invoices: self.invoices_of(member_id)?,
         })
     }
 

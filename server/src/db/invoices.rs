@@ -30,6 +30,20 @@ impl Store {
         find_invoice(&self.conn, member_id, receipt_id)
     }
 
+    /// Every invoice issued for the member's receipts, in number order.
+    pub fn invoices_of(&self, member_id: &str) -> ApiResult<Vec<IssuedInvoice>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT receipt_id FROM invoices WHERE member_id = ?1 ORDER BY id")?;
+        let receipts = stmt
+            .query_map([member_id], |r| r.get::<_, String>(0))?
+            .collect::<Result<Vec<_>, _>>()?;
+        receipts
+            .iter()
+            .filter_map(|r| find_invoice(&self.conn, member_id, r).transpose())
+            .collect()
+    }
+
     /// The member's saved company details.
     pub fn company_of(&self, member_id: &str) -> ApiResult<Option<Company>> {
         saved_company(&self.conn, member_id)
