@@ -128,6 +128,24 @@ mod tests {
         assert_eq!(vat.as_str(), "BE0765432146");
     }
 
+    #[tokio::test]
+    async fn the_server_refuses_to_start_with_an_invalid_seller() {
+        let dir = tempfile::tempdir().unwrap();
+        type Change = fn(&mut Seller);
+        let cases: [(Change, &str); 3] = [
+            (|s| s.vat_id = "BE0765432147".into(), "check digits"),
+            (|s| s.country = "FR".into(), "country prefix"),
+            (|s| s.name = String::new(), "name must not be empty"),
+        ];
+        for (change, want) in cases {
+            let mut config = crate::ServerConfig::new(dir.path());
+            change(&mut config.seller);
+            let err = crate::start(config).await.unwrap_err().to_string();
+            assert!(err.contains(want), "{err} / {want}");
+            assert!(!err.contains("0765432147"));
+        }
+    }
+
     #[test]
     fn environment_overrides_single_fields() {
         let s = seller_with(demo_seller(), |name| {

@@ -206,11 +206,17 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
             ));
         }
     }
-    // Reasons name the field and the rule, never the value.
-    config
-        .seller
-        .validate()
-        .map_err(|e| ServerError::Config(format!("invoice seller: {e}")))?;
+    // The buyer's rules (VAT number prefix = country too); reasons name the rule, never the value.
+    let seller = &config.seller;
+    db::invoices::checked_company(model::Company {
+        name: seller.name.clone(),
+        street: seller.street.clone(),
+        city: seller.city.clone(),
+        postal_code: seller.postal_code.clone(),
+        country: seller.country.clone(),
+        vat_id: seller.vat_id.clone(),
+    })
+    .map_err(|e| ServerError::Config(format!("invoice seller: {}", e.reason())))?;
     error::set_logging(config.log_requests);
     create_data_dir(&config.data_dir)?;
 

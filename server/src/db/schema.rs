@@ -397,6 +397,29 @@ mod tests {
     }
 
     #[test]
+    fn a_version_6_database_gets_the_invoice_tables_and_keeps_its_data() {
+        let dir = tempfile::tempdir().unwrap();
+        let member = {
+            let mut store = Store::open(dir.path()).unwrap();
+            let (m, _) = store.enrol(None, TotpAlgorithm::Sha1, None, t0()).unwrap();
+            // What a version-6 server left: no invoice tables.
+            store
+                .conn
+                .execute_batch(
+                    "DROP TABLE invoices; DROP TABLE invoice_numbers; DROP TABLE member_companies;
+                     PRAGMA user_version = 6;",
+                )
+                .unwrap();
+            m.member_id
+        };
+        let store = Store::open(dir.path()).unwrap();
+        assert_eq!(user_version(&store), SCHEMA_VERSION);
+        assert_eq!(store.me(&member).unwrap().member_id, member);
+        assert_eq!(store.company_of(&member).unwrap(), None);
+        assert!(store.invoices_of(&member).unwrap().is_empty());
+    }
+
+    #[test]
     fn a_new_database_has_the_current_schema() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path()).unwrap();
