@@ -17,6 +17,8 @@
 //! list                               -> reminders, receipts, gs1, check
 //! claim                              -> card (Base16), reminders (its texts), money, check
 //! formats                            -> card, render, check, and reminders::Lang for its texts
+//! invoice                            -> receipts, money, check, and reminders' Lang and Fluent
+//!                                       loader for its labels
 //! ```
 //!
 //! Never: anything here -> `loyalty-core`. Bad input is an [`InputError`]
@@ -29,6 +31,7 @@ pub mod claim;
 pub mod clock;
 pub mod formats;
 pub mod gs1;
+pub mod invoice;
 pub mod list;
 pub mod money;
 pub mod points;

@@ -23,6 +23,9 @@ pub fn set_logging(on: bool) {
 pub enum ApiError {
     /// 400: the request breaks a rule; do not retry it as is.
     InvalidInput(String),
+    /// 400 `invalid_vat_number`: a VAT number that is malformed or fails its check digits. The
+    /// reason names the country and the rule, never the number.
+    InvalidVatNumber(String),
     /// 401: no, or an unknown, bearer token / till token / household code.
     Unauthorized(String),
     /// 404: no such record (or not one of this member's).
@@ -58,7 +61,7 @@ impl ApiError {
 
     pub fn status(&self) -> StatusCode {
         match self {
-            ApiError::InvalidInput(_) => StatusCode::BAD_REQUEST,
+            ApiError::InvalidInput(_) | ApiError::InvalidVatNumber(_) => StatusCode::BAD_REQUEST,
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
@@ -72,6 +75,7 @@ impl ApiError {
     pub fn code(&self) -> &'static str {
         match self {
             ApiError::InvalidInput(_) => "invalid_input",
+            ApiError::InvalidVatNumber(_) => "invalid_vat_number",
             ApiError::Unauthorized(_) => "unauthorized",
             ApiError::NotFound(_) => "not_found",
             ApiError::Conflict(_) => "conflict",
@@ -85,6 +89,7 @@ impl ApiError {
     pub(crate) fn reason(&self) -> &str {
         match self {
             ApiError::InvalidInput(r)
+            | ApiError::InvalidVatNumber(r)
             | ApiError::Unauthorized(r)
             | ApiError::NotFound(r)
             | ApiError::Conflict(r)

@@ -23,6 +23,7 @@ mod api;
 mod credentials;
 mod db;
 mod error;
+pub mod invoicing;
 mod limit;
 mod model;
 
@@ -71,6 +72,12 @@ pub struct ServerConfig {
     /// New memberships per client address per hour (default [`ENROLMENTS_PER_HOUR`]); more get
     /// 429 with `Retry-After`.
     pub enrolments_per_hour: usize,
+    /// The retailer's legal details on the company invoices. Default: the demo retailer (a
+    /// Belgian company) with the `LOYALTY_SELLER_*` environment overrides, see [`invoicing`].
+    pub seller: loyalty_domain::invoice::Seller,
+    /// Receipt line categories invoiced at Belgium's 6 % VAT rate (the rest at 21 %). Default:
+    /// `LOYALTY_REDUCED_VAT_CATEGORIES` (comma separated) or [`invoicing::DEFAULT_REDUCED_CATEGORIES`].
+    pub reduced_vat_categories: Vec<String>,
 }
 
 impl ServerConfig {
@@ -86,6 +93,8 @@ impl ServerConfig {
             content_dir: None,
             log_requests: std::env::var("LOYALTY_SERVER_LOG").is_ok_and(|v| v == "1"),
             enrolments_per_hour: ENROLMENTS_PER_HOUR,
+            seller: invoicing::seller_from_env(),
+            reduced_vat_categories: invoicing::reduced_categories_from_env(),
         }
     }
 }
@@ -103,6 +112,7 @@ impl fmt::Debug for ServerConfig {
             .field("content_dir", &self.content_dir)
             .field("log_requests", &self.log_requests)
             .field("enrolments_per_hour", &self.enrolments_per_hour)
+            .field("reduced_vat_categories", &self.reduced_vat_categories)
             .finish_non_exhaustive()
     }
 }
@@ -196,6 +206,17 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
             ));
         }
     }
+    // The buyer's rules (VAT number prefix = country too); reasons name the rule, never the value.
+    let seller = &config.seller;
+    db::invoices::checked_company(model::Company {
+        name: seller.name.clone(),
+        street: seller.street.clone(),
+        city: seller.city.clone(),
+        postal_code: seller.postal_code.clone(),
+        country: seller.country.clone(),
+        vat_id: seller.vat_id.clone(),
+    })
+    .map_err(|e| ServerError::Config(format!("invoice seller: {}", e.reason())))?;
     error::set_logging(config.log_requests);
     create_data_dir(&config.data_dir)?;
 
@@ -234,6 +255,10 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
         config.totp_algorithm,
         config.max_in_flight,
         config.enrolments_per_hour,
+        db::invoices::Invoicing {
+            seller: config.seller.clone(),
+            rates: invoicing::belgian_rates(&config.reduced_vat_categories),
+        },
     ));
     let listener = tokio::net::TcpListener::bind(config.addr)
         .await

@@ -20,7 +20,10 @@ usage: loyalty-server --data DIR [--addr HOST:PORT] [--till-token TOKEN] [--cont
   --enrolments-per-hour N
                       new memberships per client address per hour (default 20)
 
-Set LOYALTY_SERVER_LOG=1 to log requests (method, path template, status, duration) to stderr.";
+Set LOYALTY_SERVER_LOG=1 to log requests (method, path template, status, duration) to stderr.
+Company invoices name the retailer of LOYALTY_SELLER_NAME, _STREET, _CITY, _POSTAL_CODE, _COUNTRY
+and _VAT_ID (default: the demo retailer, a Belgian company); LOYALTY_REDUCED_VAT_CATEGORIES lists
+the line categories invoiced at 6 % (comma separated; the others at 21 %).";
 
 fn parse_args(args: &[String]) -> Result<ServerConfig, String> {
     let mut data = None;

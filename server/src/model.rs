@@ -313,6 +313,60 @@ pub struct FaultRequest {
     pub count: u32,
 }
 
+// ---- invoices ----------------------------------------------------------------------------------
+
+/// A company's invoicing details: the buyer of an invoice, or the member's saved company.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Company {
+    pub name: String,
+    pub street: String,
+    pub city: String,
+    pub postal_code: String,
+    /// ISO 3166-1 alpha-2 (BE, NL, FR, LU, DE).
+    pub country: String,
+    /// VAT number, with or without separators; answers carry it normalised ("BE0202239951").
+    pub vat_id: String,
+}
+
+/// `POST /v1/receipts/{receipt_id}/invoice`.
+#[derive(Debug, Deserialize)]
+pub struct InvoiceRequest {
+    /// The buyer; absent: the member's saved company.
+    #[serde(default)]
+    pub company: Option<Company>,
+    /// Language of the HTML rendering: `nl` (default), `fr` or `en`.
+    #[serde(default)]
+    pub lang: Option<String>,
+}
+
+/// A batch item of kind `invoice`: the receipt and the body of
+/// `POST /v1/receipts/{receipt_id}/invoice`.
+#[derive(Debug, Deserialize)]
+pub struct InvoiceItemRequest {
+    pub receipt_id: String,
+    #[serde(default)]
+    pub company: Option<Company>,
+    #[serde(default)]
+    pub lang: Option<String>,
+}
+
+/// An issued invoice.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IssuedInvoice {
+    /// The invoice number, `YYYY-NNNNNN`, gap-free per year.
+    pub number: String,
+    pub receipt_id: String,
+    /// The invoice date (the day in Brussels when it was issued).
+    pub issue_date: chrono::NaiveDate,
+    pub issued_at: DateTime<Utc>,
+    pub buyer: Company,
+    pub lang: String,
+    /// Peppol BIS Billing 3.0 UBL invoice.
+    pub ubl: String,
+    /// The same invoice as an HTML page in `lang`.
+    pub html: String,
+}
+
 // ---- cursors and request hashing ---------------------------------------------------------------
 
 /// A delta feed's cursor as a device sends it back: the change sequence number of the last record
@@ -408,7 +462,7 @@ pub struct BatchRequest {
 /// One item of a batch as sent.
 #[derive(Debug, Deserialize)]
 pub struct BatchItemRequest {
-    /// `redemption`, `claim`, `consents` or `push_token`.
+    /// `redemption`, `claim`, `receipt_claim`, `invoice`, `consents`, `company` or `push_token`.
     pub kind: String,
     /// Required for redemptions and claims; optional for the settings (idempotent replaces).
     pub idempotency_key: Option<String>,
@@ -471,6 +525,10 @@ pub struct AccountExport {
     pub ledger: Vec<LedgerItem>,
     pub vouchers: Vec<VoucherItem>,
     pub receipts: Vec<loyalty_domain::receipts::Receipt>,
+    /// The saved company details (schema v7), if any.
+    pub company: Option<Company>,
+    /// The invoices issued for the member's receipts, oldest first.
+    pub invoices: Vec<IssuedInvoice>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -1,11 +1,11 @@
-//! The member's batch of writes (`POST /v1/batch`): offline redemptions, point claims and
-//! settings in one request and one store transaction. Each item carries its own idempotency key,
+//! The member's batch of writes (`POST /v1/batch`): offline redemptions, point claims, receipt
+//! claims, invoice requests and settings in one request and one store transaction. Each item carries its own idempotency key,
 //! is checked, written and answered on its own (a bad item does not sink the others), and its
 //! answer is stored exactly as the single-item endpoint stores it: a replay of an item, in a
 //! batch or alone, gets its first answer.
 
 use super::request::{json, member_auth, parse_body, text_field};
-use super::Shared;
+use super::{AppState, Shared};
 use crate::db;
 use crate::db::idempotency::{BatchAnswer, BatchItem};
 use crate::error::{ApiError, ApiResult};
@@ -46,7 +46,7 @@ pub(super) async fn batch(
     let checked: Vec<Checked> = req
         .items
         .into_iter()
-        .map(|v| check_item(&member, &token, &state.public_key, v))
+        .map(|v| check_item(&member, &token, &state, v))
         .collect();
     let scope = format!("member:{member}");
     let answers: Vec<Option<BatchAnswer>> = state
@@ -109,7 +109,8 @@ pub(super) async fn batch(
 
 /// Checks one item as its single-item endpoint checks its request, and prepares its write with
 /// the same idempotency record (same key, same request hash).
-fn check_item(member: &str, token: &str, public_key: &[u8; 32], raw: Value) -> Checked {
+fn check_item(member: &str, token: &str, state: &AppState, raw: Value) -> Checked {
+    let public_key = &state.public_key;
     let item: BatchItemRequest = serde_json::from_value(raw).map_err(|_| {
         ApiError::invalid("a batch item needs kind, body and (for writes) idempotency_key")
     })?;
@@ -161,6 +162,41 @@ fn check_item(member: &str, token: &str, public_key: &[u8; 32], raw: Value) -> C
                 op: Box::new(move |tx, now| db::claims::claim_receipt(tx, &member, &claim, now)),
             })
         }
+        "invoice" => {
+            let key = needs_key()?;
+            let (req, value) = parse_body::<InvoiceItemRequest>(&body)?;
+            let c = super::invoices::check_invoice_request(
+                req.receipt_id,
+                req.company,
+                req.lang.as_deref(),
+                value,
+            )?;
+            let invoicing = state.invoicing.clone();
+            Ok(BatchItem {
+                key: Some(key),
+                request_hash: c.request_hash,
+                op: Box::new(move |tx, now| {
+                    db::invoices::issue_invoice(
+                        tx,
+                        &member,
+                        &c.receipt_id,
+                        c.company,
+                        c.lang,
+                        &invoicing,
+                        now,
+                    )
+                }),
+            })
+        }
+        "company" => {
+            let (company, value) = parse_body::<Company>(&body)?;
+            let company = db::invoices::checked_company(company)?;
+            Ok(BatchItem {
+                key,
+                request_hash: request_hash(&Method::PUT, "/v1/me/company", &value),
+                op: Box::new(move |tx, now| db::invoices::put_company(tx, &member, company, now)),
+            })
+        }
         "consents" => {
             let (consents, value) = parse_body::<Consents>(&body)?;
             Ok(BatchItem {
@@ -186,7 +222,7 @@ fn check_item(member: &str, token: &str, public_key: &[u8; 32], raw: Value) -> C
             })
         }
         _ => Err(ApiError::invalid(
-            "kind must be redemption, claim, receipt_claim, consents or push_token",
+            "kind must be redemption, claim, receipt_claim, invoice, consents, company or push_token",
         )),
     }
 }

@@ -11,6 +11,7 @@ mod admin;
 mod batch;
 pub use batch::MAX_BATCH_ITEMS;
 mod feeds;
+mod invoices;
 mod layers;
 mod member;
 mod request;
@@ -83,6 +84,8 @@ pub struct AppState {
     sign_in_by_code: Mutex<Budget>,
     /// New memberships per client address.
     enrolments_by_client: Mutex<Budget>,
+    /// The seller and VAT rates of the company invoices.
+    invoicing: crate::db::invoices::Invoicing,
 }
 
 /// The budget key of a client: its IPv4 address, or the /64 network of an IPv6 one (a single
@@ -104,6 +107,8 @@ pub(super) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl AppState {
+    // Each argument is one setting of `ServerConfig`, passed on as is.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         store: Store,
         clock: Arc<dyn Clock>,
@@ -112,6 +117,7 @@ impl AppState {
         algorithm: TotpAlgorithm,
         max_in_flight: usize,
         enrolments_per_hour: usize,
+        invoicing: crate::db::invoices::Invoicing,
     ) -> Self {
         let public_key = signing_key.verifying_key().to_bytes();
         Self {
@@ -138,6 +144,7 @@ impl AppState {
                 enrolments_per_hour,
                 BUDGET_KEYS,
             )),
+            invoicing,
         }
     }
 
@@ -173,6 +180,8 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/v1/me"),
     ("DELETE", "/v1/me"),
     ("GET", "/v1/me/export"),
+    ("GET", "/v1/me/company"),
+    ("PUT", "/v1/me/company"),
     ("PUT", "/v1/me/consents"),
     ("PUT", "/v1/me/push-token"),
     ("GET", "/v1/me/card-secret"),
@@ -180,6 +189,8 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/v1/ledger"),
     ("GET", "/v1/vouchers"),
     ("GET", "/v1/receipts"),
+    ("GET", "/v1/receipts/{receipt_id}/invoice"),
+    ("POST", "/v1/receipts/{receipt_id}/invoice"),
     ("POST", "/v1/redemptions"),
     ("POST", "/v1/claims"),
     ("POST", "/v1/receipt-claims"),
@@ -210,6 +221,10 @@ pub fn router(state: Shared) -> Router {
         .route("/v1/sessions/current", delete(sign_out))
         .route("/v1/me", get(me).delete(delete_account))
         .route("/v1/me/export", get(export_account))
+        .route(
+            "/v1/me/company",
+            get(invoices::get_company).put(invoices::put_company),
+        )
         .route("/v1/me/consents", put(put_consents))
         .route("/v1/me/push-token", put(put_push_token))
         .route("/v1/me/card-secret", get(card_secret))
@@ -217,6 +232,10 @@ pub fn router(state: Shared) -> Router {
         .route("/v1/ledger", get(ledger))
         .route("/v1/vouchers", get(vouchers))
         .route("/v1/receipts", get(receipts))
+        .route(
+            "/v1/receipts/{receipt_id}/invoice",
+            get(invoices::get_invoice).post(invoices::issue_invoice),
+        )
         .route("/v1/redemptions", post(redemption))
         .route("/v1/claims", post(claim))
         .route("/v1/receipt-claims", post(receipt_claim))

@@ -3,12 +3,14 @@
 //!
 //! What an erasure removes: the member row (card number, display name, card secret, household
 //! code hash, consents), every session and push token, the ledger, vouchers and receipts, the
-//! change marks, enrolment keys, and every stored idempotent answer of the member's own writes
+//! saved company details, the change marks, enrolment keys, and every stored idempotent answer of the member's own writes
 //! and of till writes that name them. What it keeps (schema v6): one `erasures` row with
 //! anonymised totals (points earned, redeemed, the balance, counts of receipts and vouchers)
 //! under a random id, for the retailer's accounting of the points liability; and the hash of
 //! each erased session's bearer token, so a repeated request is answered "already erased"
-//! (deletion is idempotent) while the token opens nothing else.
+//! (deletion is idempotent) while the token opens nothing else; and (schema v7) the invoices
+//! issued to companies for the member's receipts, which the retailer must keep, without the
+//! link to the member.
 
 use super::{fmt_time, parse_time, Store};
 use crate::credentials;
@@ -66,6 +68,8 @@ impl Store {
             ledger: self.ledger_page(member_id, &start, ALL)?.items,
             vouchers: self.vouchers_page(member_id, &start, ALL)?.items,
             receipts: self.receipts_page(member_id, &start, ALL)?.items,
+            company: self.company_of(member_id)?,
+            invoices: self.invoices_of(member_id)?,
         })
     }
 
@@ -109,6 +113,10 @@ impl Store {
             // The receipts this member claimed stay claimed (their points were given once), but
             // no longer say by whom.
             "UPDATE claimable_receipts SET claimed_by = NULL WHERE claimed_by = ?1",
+            // Invoices are the retailer's accounting records (kept as the law requires) and name
+            // a company, not the shopper: they stay, no longer linked to the member (schema v7).
+            "UPDATE invoices SET member_id = NULL WHERE member_id = ?1",
+            "DELETE FROM member_companies WHERE member_id = ?1",
             "DELETE FROM change_marks WHERE member_id = ?1",
             "DELETE FROM enrolment_keys WHERE member_id = ?1",
             "DELETE FROM ledger WHERE member_id = ?1",

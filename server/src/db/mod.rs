@@ -27,6 +27,7 @@ pub mod account;
 pub mod claims;
 pub mod content;
 pub mod idempotency;
+pub mod invoices;
 pub mod ledger;
 pub mod members;
 pub mod receipts;

@@ -8,7 +8,7 @@ use rusqlite::TransactionBehavior;
 const APPLICATION_ID: i64 = 0x4C4F_594C;
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: i64 = 6;
+pub const SCHEMA_VERSION: i64 = 7;
 
 const SCHEMA_V1: &str = r#"
 CREATE TABLE meta (
@@ -187,6 +187,37 @@ CREATE TABLE erased_tokens (
 ) STRICT, WITHOUT ROWID;
 "#;
 
+/// Version 7: invoices (issue #12; renumbered by whoever merges it after another step 7).
+/// `invoices` keeps each company invoice as issued: its number (the id, `YYYY-NNNNNN` from the
+/// gap-free per-year sequence of `invoice_numbers`, taken in the transaction that stores the
+/// invoice, so a refused or rolled-back request uses no number), the receipt it invoices (once:
+/// `UNIQUE`), the buyer as JSON, the UBL and HTML documents. An invoice is the retailer's
+/// accounting record: an erased account leaves it without `member_id`. `member_companies` keeps
+/// the company details a member last used or saved, for the next invoice.
+const SCHEMA_V7: &str = r#"
+CREATE TABLE invoice_numbers (
+    year INTEGER PRIMARY KEY,
+    last INTEGER NOT NULL CHECK (last >= 1)
+) STRICT;
+CREATE TABLE invoices (
+    id         TEXT PRIMARY KEY,
+    receipt_id TEXT NOT NULL UNIQUE,
+    member_id  TEXT REFERENCES members(id),
+    buyer      TEXT NOT NULL,
+    lang       TEXT NOT NULL CHECK (lang IN ('en', 'nl', 'fr')),
+    ubl        TEXT NOT NULL,
+    html       TEXT NOT NULL,
+    issue_date TEXT NOT NULL,
+    issued_at  TEXT NOT NULL
+) STRICT;
+CREATE INDEX invoices_by_member ON invoices(member_id);
+CREATE TABLE member_companies (
+    member_id  TEXT PRIMARY KEY REFERENCES members(id),
+    body       TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+) STRICT;
+"#;
+
 impl Store {
     pub(super) fn migrate(&mut self) -> Result<(), OpenError> {
         let app_id: i64 = self
@@ -223,12 +254,13 @@ impl Store {
     /// Runs the migration steps after `version`, one per version, each in its own transaction
     /// that also sets user_version (a crash between two steps resumes at the next open).
     fn upgrade(&mut self, version: i64) -> Result<(), OpenError> {
-        let steps: [(i64, &str); 5] = [
+        let steps: [(i64, &str); 6] = [
             (2, SCHEMA_V2),
             (3, SCHEMA_V3),
             (4, SCHEMA_V4),
             (5, SCHEMA_V5),
             (6, SCHEMA_V6),
+            (7, SCHEMA_V7),
         ];
         for (to, sql) in steps {
             if version >= to {
@@ -337,6 +369,7 @@ mod tests {
                     "UPDATE members SET change_seq = 3 WHERE id = '{}';
                      DROP TABLE change_marks; DROP TABLE claimable_receipts;
                      DROP TABLE erasures; DROP TABLE erased_tokens;
+                     DROP TABLE invoices; DROP TABLE invoice_numbers; DROP TABLE member_companies;
                      PRAGMA user_version = 3;",
                     busy.member_id
                 ))
@@ -361,6 +394,29 @@ mod tests {
         };
         let page = store.ledger_page(&busy, &plain, 10).unwrap();
         assert_eq!(page.next_cursor, format!("c1.3.{}", marks[2]));
+    }
+
+    #[test]
+    fn a_version_6_database_gets_the_invoice_tables_and_keeps_its_data() {
+        let dir = tempfile::tempdir().unwrap();
+        let member = {
+            let mut store = Store::open(dir.path()).unwrap();
+            let (m, _) = store.enrol(None, TotpAlgorithm::Sha1, None, t0()).unwrap();
+            // What a version-6 server left: no invoice tables.
+            store
+                .conn
+                .execute_batch(
+                    "DROP TABLE invoices; DROP TABLE invoice_numbers; DROP TABLE member_companies;
+                     PRAGMA user_version = 6;",
+                )
+                .unwrap();
+            m.member_id
+        };
+        let store = Store::open(dir.path()).unwrap();
+        assert_eq!(user_version(&store), SCHEMA_VERSION);
+        assert_eq!(store.me(&member).unwrap().member_id, member);
+        assert_eq!(store.company_of(&member).unwrap(), None);
+        assert!(store.invoices_of(&member).unwrap().is_empty());
     }
 
     #[test]
