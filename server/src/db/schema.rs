@@ -187,7 +187,7 @@ CREATE TABLE erased_tokens (
 ) STRICT, WITHOUT ROWID;
 "#;
 
-/// Version 7: invoices (issue #12; renumbered by whoever merges it after another step 7).
+/// Version 7: invoices (issue #12).
 /// `invoices` keeps each company invoice as issued: its number (the id, `YYYY-NNNNNN` from the
 /// gap-free per-year sequence of `invoice_numbers`, taken in the transaction that stores the
 /// invoice, so a refused or rolled-back request uses no number), the receipt it invoices (once:
