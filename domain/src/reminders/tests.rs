@@ -1873,6 +1873,7 @@ fn locales_load_and_every_message_formats_in_every_language() {
         "time",
         "location",
         "month",
+        "first",
     ] {
         args.set(k, "X");
     }
@@ -1890,6 +1891,7 @@ fn locales_load_and_every_message_formats_in_every_language() {
         "qualifying",
         "day",
         "year",
+        "items",
     ] {
         args.set(k, 2);
     }
