@@ -182,6 +182,11 @@ claim-refused-already-claimed = This receipt has already been added to a loyalty
 claim-refused-unknown = We cannot find this receipt. Ask at the shop's customer service.
 claim-pending = Waiting to be added: your points arrive at the next sync.
 claim-credited = Added to your card.
+## Personal offers
+offer-refused-unknown = We cannot find this offer. Refresh the list of offers.
+offer-refused-not-yours = This personal offer is meant for someone else.
+offer-refused-expired = This offer has ended and can no longer be activated.
+offer-refused-already-used = You have already used this offer. It can only be used once.
 ## Account deletion and export (shown by the apps; `accountText` in the bindings)
 account-delete-title = Delete your account?
 account-delete-body = Your card, points, vouchers and receipts will be erased from the shop’s servers and from this phone. Points you have not used are lost. This cannot be undone.

@@ -195,6 +195,11 @@ claim-refused-already-claimed = Ce ticket a déjà été ajouté à une carte de
 claim-refused-unknown = Nous ne retrouvons pas ce ticket. Adressez-vous au service clientèle du magasin.
 claim-pending = En cours d’ajout : vos points arriveront à la prochaine synchronisation.
 claim-credited = Ajouté à votre carte.
+## Offres personnelles
+offer-refused-unknown = Nous ne retrouvons pas cette offre. Actualisez la liste des offres.
+offer-refused-not-yours = Cette offre personnelle est destinée à quelqu’un d’autre.
+offer-refused-expired = Cette offre est terminée : elle ne peut plus être activée.
+offer-refused-already-used = Vous avez déjà utilisé cette offre. Elle n’est valable qu’une seule fois.
 ## Suppression et export du compte (affichés par les apps ; `accountText` dans les bindings)
 account-delete-title = Supprimer votre compte ?
 account-delete-body = Votre carte, vos points, vos bons et vos tickets seront effacés des serveurs du magasin et de ce téléphone. Les points non utilisés seront perdus. Cette action est définitive.

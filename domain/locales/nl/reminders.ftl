@@ -180,6 +180,11 @@ claim-refused-already-claimed = Dit aankoopbewijs is al aan een klantenkaart toe
 claim-refused-unknown = We vinden dit aankoopbewijs niet terug. Vraag het aan de klantendienst van de winkel.
 claim-pending = Wordt toegevoegd: je punten komen bij de volgende synchronisatie.
 claim-credited = Toegevoegd aan je kaart.
+## Persoonlijke aanbiedingen
+offer-refused-unknown = We vinden deze aanbieding niet terug. Vernieuw de lijst met aanbiedingen.
+offer-refused-not-yours = Deze persoonlijke aanbieding is voor iemand anders bedoeld.
+offer-refused-expired = Deze aanbieding is afgelopen en kan niet meer worden geactiveerd.
+offer-refused-already-used = Je hebt deze aanbieding al gebruikt. Ze geldt maar één keer.
 ## Account verwijderen en exporteren (getoond door de apps; `accountText` in de bindings)
 account-delete-title = Je account verwijderen?
 account-delete-body = Je kaart, punten, bonnen en kassatickets worden gewist van de servers van de winkel en van deze telefoon. Punten die je nog niet gebruikte, gaan verloren. Dit kan niet ongedaan worden gemaakt.
