@@ -110,6 +110,10 @@ impl Store {
             // no longer say by whom.
             "UPDATE claimable_receipts SET claimed_by = NULL WHERE claimed_by = ?1",
             "DELETE FROM change_marks WHERE member_id = ?1",
+            // Offers: the member's uses and activations, then the offers given to them alone.
+            "DELETE FROM offer_redemptions WHERE member_id = ?1",
+            "DELETE FROM offer_activations WHERE member_id = ?1",
+            "DELETE FROM offers WHERE member_id = ?1",
             "DELETE FROM enrolment_keys WHERE member_id = ?1",
             "DELETE FROM ledger WHERE member_id = ?1",
             "DELETE FROM vouchers WHERE member_id = ?1",

@@ -8,7 +8,7 @@ use rusqlite::TransactionBehavior;
 const APPLICATION_ID: i64 = 0x4C4F_594C;
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: i64 = 6;
+pub const SCHEMA_VERSION: i64 = 7;
 
 const SCHEMA_V1: &str = r#"
 CREATE TABLE meta (
@@ -187,6 +187,40 @@ CREATE TABLE erased_tokens (
 ) STRICT, WITHOUT ROWID;
 "#;
 
+/// Version 7: personal offers (issue #16 part 2, see `db/offers.rs`). `offers` holds each
+/// published offer (the domain `Offer` as JSON); `member_id` is NULL for a general offer and the
+/// member's id for a personal one. `offer_activations`: one row per member and opt-in offer the
+/// member activated (activating again changes nothing). `offer_redemptions`: one row per use,
+/// keyed by the offer and its `holder` (the member, or the household, per the offer's limit), so
+/// an offer is used once per its limit whatever the concurrency; the till purchase that used it
+/// is `receipt_id`, with the discount and the extra points it gave.
+const SCHEMA_V7: &str = r#"
+CREATE TABLE offers (
+    id           TEXT PRIMARY KEY,
+    member_id    TEXT REFERENCES members(id),
+    body         TEXT NOT NULL,
+    published_at TEXT NOT NULL
+) STRICT;
+CREATE INDEX offers_by_member ON offers(member_id);
+CREATE TABLE offer_activations (
+    member_id    TEXT NOT NULL REFERENCES members(id),
+    offer_id     TEXT NOT NULL REFERENCES offers(id),
+    activated_at TEXT NOT NULL,
+    PRIMARY KEY (member_id, offer_id)
+) STRICT, WITHOUT ROWID;
+CREATE TABLE offer_redemptions (
+    offer_id       TEXT NOT NULL REFERENCES offers(id),
+    holder         TEXT NOT NULL,
+    member_id      TEXT NOT NULL REFERENCES members(id),
+    receipt_id     TEXT NOT NULL REFERENCES receipts(id),
+    discount_minor INTEGER NOT NULL CHECK (discount_minor >= 0),
+    extra_points   INTEGER NOT NULL CHECK (extra_points >= 0),
+    redeemed_at    TEXT NOT NULL,
+    PRIMARY KEY (offer_id, holder)
+) STRICT;
+CREATE INDEX offer_redemptions_by_member ON offer_redemptions(member_id);
+"#;
+
 impl Store {
     pub(super) fn migrate(&mut self) -> Result<(), OpenError> {
         let app_id: i64 = self
@@ -223,12 +257,13 @@ impl Store {
     /// Runs the migration steps after `version`, one per version, each in its own transaction
     /// that also sets user_version (a crash between two steps resumes at the next open).
     fn upgrade(&mut self, version: i64) -> Result<(), OpenError> {
-        let steps: [(i64, &str); 5] = [
+        let steps: [(i64, &str); 6] = [
             (2, SCHEMA_V2),
             (3, SCHEMA_V3),
             (4, SCHEMA_V4),
             (5, SCHEMA_V5),
             (6, SCHEMA_V6),
+            (7, SCHEMA_V7),
         ];
         for (to, sql) in steps {
             if version >= to {
@@ -337,6 +372,8 @@ mod tests {
                     "UPDATE members SET change_seq = 3 WHERE id = '{}';
                      DROP TABLE change_marks; DROP TABLE claimable_receipts;
                      DROP TABLE erasures; DROP TABLE erased_tokens;
+                     DROP TABLE offer_redemptions; DROP TABLE offer_activations;
+                     DROP TABLE offers;
                      PRAGMA user_version = 3;",
                     busy.member_id
                 ))
