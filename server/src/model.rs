@@ -355,6 +355,12 @@ pub struct OfferList {
     pub items: Vec<OfferItem>,
 }
 
+/// A batch item `offer_activation`: the offer the single-item endpoint names in its path.
+#[derive(Debug, Deserialize)]
+pub struct OfferActivationRequest {
+    pub offer_id: String,
+}
+
 /// `POST /v1/offers/{offer_id}/activation`.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct OfferActivationResult {
@@ -485,7 +491,7 @@ pub struct BatchRequest {
 /// One item of a batch as sent.
 #[derive(Debug, Deserialize)]
 pub struct BatchItemRequest {
-    /// `redemption`, `claim`, `consents` or `push_token`.
+    /// `redemption`, `claim`, `receipt_claim`, `offer_activation`, `consents` or `push_token`.
     pub kind: String,
     /// Required for redemptions and claims; optional for the settings (idempotent replaces).
     pub idempotency_key: Option<String>,

@@ -414,3 +414,38 @@ async fn a_replayed_till_purchase_uses_the_offer_once_and_erasure_removes_the_me
         assert_eq!(n, 0, "{table}");
     }
 }
+
+#[tokio::test]
+async fn an_activation_queued_offline_arrives_in_a_batch_and_replays_across_both_forms() {
+    let s = TestServer::start().await;
+    let m = s.enrol(None).await;
+    let id = publish(
+        &s,
+        json!({"type": "percent_off", "target": {"type": "category", "category": "coffee"}, "percent": 10}),
+        "opt_in",
+        None,
+    )
+    .await;
+    let k = key();
+    let batch = json!({"items": [
+        {"kind": "offer_activation", "idempotency_key": k, "body": {"offer_id": id}},
+        {"kind": "offer_activation", "idempotency_key": key(), "body": {"offer_id": "o_unknown"}},
+        {"kind": "offer_activation", "body": {"offer_id": id}},
+    ]});
+    let r = s
+        .call("POST", "/v1/batch", Some(&m.token), None, Some(&batch))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let results = r.json()["results"].as_array().unwrap().clone();
+    assert_eq!(results[0]["status"], 200);
+    assert_eq!(results[0]["body"]["state"], "activated");
+    assert_eq!(results[1]["status"], 404);
+    assert_eq!(results[1]["body"]["error"], "not_found");
+    assert_eq!(results[2]["status"], 400, "an activation needs its key");
+    // The same key alone: the batch's answer, replayed.
+    let alone = activate(&s, &m.token, &id, &k).await;
+    assert_eq!(alone.status, 200);
+    assert_eq!(alone.header("idempotent-replayed"), Some("true"));
+    assert_eq!(alone.json(), results[0]["body"]);
+    assert_eq!(offers_of(&s, &m.token).await[0]["state"], "activated");
+}

@@ -357,14 +357,7 @@ pub(super) async fn offer_activation(
     if !value.as_object().is_some_and(|o| o.is_empty()) {
         return Err(ApiError::invalid("the activation body must be empty or {}"));
     }
-    if offer_id.is_empty()
-        || offer_id.len() > 64
-        || !offer_id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
-    {
-        return Err(ApiError::NotFound("no such offer".into()));
-    }
+    offer_id_checked(&offer_id)?;
     let hash = request_hash(
         &method,
         &format!("/v1/offers/{offer_id}/activation"),
@@ -375,4 +368,17 @@ pub(super) async fn offer_activation(
         db::offers::activate(tx, &member, &offer_id, now)
     })
     .await
+}
+
+/// An offer id as this server gives them (`^[A-Za-z0-9._-]{1,64}$`); any other is no offer.
+pub(super) fn offer_id_checked(offer_id: &str) -> ApiResult<()> {
+    if offer_id.is_empty()
+        || offer_id.len() > 64
+        || !offer_id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+    {
+        return Err(ApiError::NotFound("no such offer".into()));
+    }
+    Ok(())
 }
