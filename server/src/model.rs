@@ -554,6 +554,10 @@ pub struct AccountExport {
     pub ledger: Vec<LedgerItem>,
     pub vouchers: Vec<VoucherItem>,
     pub receipts: Vec<loyalty_domain::receipts::Receipt>,
+    /// Offers published for the member alone, and those they activated or used (ended ones
+    /// too), with their state for the member.
+    #[serde(default)]
+    pub offers: Vec<OfferItem>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

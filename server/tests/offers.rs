@@ -400,6 +400,13 @@ async fn a_replayed_till_purchase_uses_the_offer_once_and_erasure_removes_the_me
     let second = s.post("/v1/till/purchases", TILL, &key(), body).await;
     assert_eq!(second.json()["offers"]["total_discount_minor"], 0);
 
+    // The export holds the member's offer and its use.
+    let export = s.get("/v1/me/export", &m.token).await.json();
+    let offers = export["offers"].as_array().unwrap();
+    assert_eq!(offers.len(), 1);
+    assert_eq!(offers[0]["id"], free.as_str());
+    assert_eq!(offers[0]["state"], "used");
+
     let erased = s.call("DELETE", "/v1/me", Some(&m.token), None, None).await;
     assert_eq!(erased.status, 200, "{}", erased.text());
     let conn = rusqlite::Connection::open_with_flags(

@@ -3,6 +3,7 @@
 //!
 //! What an erasure removes: the member row (card number, display name, card secret, household
 //! code hash, consents), every session and push token, the ledger, vouchers and receipts, the
+//! offers published for them alone and their offer activations and uses (schema v7), the
 //! change marks, enrolment keys, and every stored idempotent answer of the member's own writes
 //! and of till writes that name them. What it keeps (schema v6): one `erasures` row with
 //! anonymised totals (points earned, redeemed, the balance, counts of receipts and vouchers)
@@ -66,6 +67,7 @@ impl Store {
             ledger: self.ledger_page(member_id, &start, ALL)?.items,
             vouchers: self.vouchers_page(member_id, &start, ALL)?.items,
             receipts: self.receipts_page(member_id, &start, ALL)?.items,
+            offers: super::offers::exported(&self.conn, member_id)?,
         })
     }
 

@@ -134,24 +134,9 @@ fn member_offers(
     let activated = activations(conn, member_id)?;
     let mut items = Vec::new();
     for offer in offers_of(conn, member_id)? {
-        if now >= offer.valid_until {
-            continue;
+        if now < offer.valid_until {
+            items.push(item(conn, offer, member_id, &activated)?);
         }
-        let used = used_at(conn, &offer, member_id)?;
-        let activated_at = activated.get(&offer.id).copied();
-        let state = if used.is_some() {
-            "used"
-        } else if activated_at.is_some() || offer.activation == OfferActivation::Automatic {
-            "activated"
-        } else {
-            "available"
-        };
-        items.push(OfferItem {
-            offer,
-            state: state.into(),
-            activated_at,
-            used_at: used,
-        });
     }
     items.sort_by(|a, b| {
         a.offer
@@ -160,6 +145,52 @@ fn member_offers(
             .then_with(|| a.offer.id.cmp(&b.offer.id))
     });
     Ok(OfferList { items })
+}
+
+/// `offer` as `member_id` sees it, with its state for them.
+fn item(
+    conn: &rusqlite::Connection,
+    offer: Offer,
+    member_id: &str,
+    activated: &HashMap<String, DateTime<Utc>>,
+) -> ApiResult<OfferItem> {
+    let used = used_at(conn, &offer, member_id)?;
+    let activated_at = activated.get(&offer.id).copied();
+    let state = if used.is_some() {
+        "used"
+    } else if activated_at.is_some() || offer.activation == OfferActivation::Automatic {
+        "activated"
+    } else {
+        "available"
+    };
+    Ok(OfferItem {
+        offer,
+        state: state.into(),
+        activated_at,
+        used_at: used,
+    })
+}
+
+/// For the account export: the offers that say something about the member, ended ones too —
+/// those published for them alone, and those they activated or used — by id.
+pub(super) fn exported(conn: &rusqlite::Connection, member_id: &str) -> ApiResult<Vec<OfferItem>> {
+    let activated = activations(conn, member_id)?;
+    let mut stmt = conn.prepare_cached(
+        "SELECT body FROM offers WHERE member_id = ?1
+             OR id IN (SELECT offer_id FROM offer_activations WHERE member_id = ?1)
+             OR id IN (SELECT offer_id FROM offer_redemptions WHERE member_id = ?1)
+         ORDER BY id",
+    )?;
+    let bodies = stmt
+        .query_map([member_id], |r| r.get::<_, String>(0))?
+        .collect::<Result<Vec<_>, _>>()?;
+    bodies
+        .iter()
+        .map(|b| {
+            let offer: Offer = serde_json::from_str(b).map_err(decode_err("offer"))?;
+            item(conn, offer, member_id, &activated)
+        })
+        .collect()
 }
 
 /// POST /v1/offers/{offer_id}/activation. Activating again, or activating an automatic offer,
