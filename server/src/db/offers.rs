@@ -280,7 +280,8 @@ pub fn publish(
 
 /// The offers `member_id` may use at the till at `now`: general or theirs, in their window,
 /// activated (or automatic), not used by their holder. At most [`MAX_OFFERS_PER_BASKET`], those
-/// ending soonest first.
+/// ending soonest first. An offer stored by an older server that today's rules refuse is left
+/// out rather than refusing the purchase.
 pub(super) fn usable_offers(
     tx: &Transaction<'_>,
     member_id: &str,
@@ -291,7 +292,11 @@ pub(super) fn usable_offers(
     for offer in offers_of(tx, member_id)? {
         let active =
             offer.activation == OfferActivation::Automatic || activated.contains_key(&offer.id);
-        if active && offer.is_valid_at(now) && used_at(tx, &offer, member_id)?.is_none() {
+        if active
+            && offer.is_valid_at(now)
+            && offer.validate().is_ok()
+            && used_at(tx, &offer, member_id)?.is_none()
+        {
             usable.push(offer);
         }
     }
