@@ -193,8 +193,9 @@ pub(super) fn exported(conn: &rusqlite::Connection, member_id: &str) -> ApiResul
         .collect()
 }
 
-/// POST /v1/offers/{offer_id}/activation. Activating again, or activating an automatic offer,
-/// changes nothing and answers the first activation; an offer already used answers `used`.
+/// POST /v1/offers/{offer_id}/activation. Activating again changes nothing and answers the
+/// first activation; activating an automatic offer (usable without it) only records when; an
+/// offer already used answers `used`.
 pub fn activate(
     tx: &Transaction<'_>,
     member_id: &str,
