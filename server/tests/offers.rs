@@ -322,11 +322,32 @@ async fn the_till_applies_a_percent_off_and_a_points_multiplier_once_per_member(
     assert_eq!(again.status, 200);
     assert_eq!(again.json()["state"], "used");
 
-    // Another member still has the general offer.
+    // Another member still has the general offer; with their own double points on coffee,
+    // one purchase gets both: 15 % of 5.00 = 0.75 off, and (2 − 1) × 4.25 paid → 5 points.
     let n = s.enrol(None).await;
     assert!(activate(&s, &n.token, &pct, &key()).await.status == 200);
+    let x2 = publish(
+        &s,
+        json!({"type": "points_multiplier", "target": {"type": "category", "category": "coffee"}, "multiplier": 2}),
+        "opt_in",
+        Some(&n.id),
+    )
+    .await;
+    assert!(activate(&s, &n.token, &x2, &key()).await.status == 200);
     let theirs = buy(&s, &n, json!([item(COFFEE, "coffee", 1, 500)])).await;
-    assert_eq!(theirs["offers"]["total_discount_minor"], 75);
+    let o = &theirs["offers"];
+    assert_eq!(
+        o["discounts"],
+        json!([{"line": 0, "offer_id": pct, "amount_minor": 75}])
+    );
+    assert_eq!(
+        o["extra_points"],
+        json!([{"line": 0, "offer_id": x2, "multiplier": 2, "extra_points": 5}])
+    );
+    let mut both = vec![pct.clone(), x2.clone()];
+    both.sort();
+    assert_eq!(o["used_offers"], json!(both));
+    assert_eq!(o["amount_due"]["amount_minor"], 425);
 }
 
 #[tokio::test]
