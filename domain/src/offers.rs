@@ -260,6 +260,56 @@ impl Offer {
     }
 }
 
+/// Where an offer stands for one member.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OfferState {
+    /// Opt-in, not activated yet: the till does not apply it.
+    Available,
+    /// Activated by the member, or automatic: the till applies it when it matches the basket.
+    Activated,
+    /// Used at the till as often as its limit allows.
+    Used,
+}
+
+impl OfferState {
+    pub const ALL: [OfferState; 3] = [
+        OfferState::Available,
+        OfferState::Activated,
+        OfferState::Used,
+    ];
+
+    /// The state of `offer` for a member who activated it (`activated`) and used it (`used`).
+    pub fn of(offer: &Offer, activated: bool, used: bool) -> Self {
+        if used {
+            OfferState::Used
+        } else if activated || offer.activation == OfferActivation::Automatic {
+            OfferState::Activated
+        } else {
+            OfferState::Available
+        }
+    }
+
+    /// Stable snake_case name (the wire's).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OfferState::Available => "available",
+            OfferState::Activated => "activated",
+            OfferState::Used => "used",
+        }
+    }
+
+    /// The shopper's text in `lang` (nl, fr, en).
+    pub fn text(self, lang: Lang) -> String {
+        let id = match self {
+            OfferState::Available => "offer-state-available",
+            OfferState::Activated => "offer-state-activated",
+            OfferState::Used => "offer-state-used",
+        };
+        l10n::localizer().format(lang, id, None)
+    }
+}
+
 /// Why an offer cannot be activated or used. [`OfferRefusal::reason`] is a fixed English
 /// sentence free of personal data (logs, errors); [`OfferRefusal::text`] the shopper's text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -842,15 +892,43 @@ mod tests {
     }
 
     #[test]
-    fn every_refusal_has_a_text_in_each_language() {
-        for r in OfferRefusal::ALL {
+    fn every_refusal_and_state_has_a_text_in_each_language() {
+        let texts = OfferRefusal::ALL
+            .iter()
+            .map(|r| (format!("{r:?}"), Lang::ALL.map(|l| r.text(l))))
+            .chain(
+                OfferState::ALL
+                    .iter()
+                    .map(|s| (format!("{s:?}"), Lang::ALL.map(|l| s.text(l)))),
+            );
+        for (what, in_each) in texts {
             let mut seen = HashSet::new();
-            for lang in Lang::ALL {
-                let t = r.text(lang);
-                assert!(!t.is_empty() && !t.contains("offer-refused"), "{r:?}");
-                assert!(seen.insert(t), "{r:?} {lang:?} repeats another language");
+            for t in in_each {
+                assert!(!t.is_empty() && !t.starts_with("offer-"), "{what}: {t}");
+                assert!(seen.insert(t), "{what} repeats another language");
             }
         }
+        assert_eq!(OfferState::Used.text(Lang::Nl), "Gebruikt");
+    }
+
+    #[test]
+    fn the_state_follows_activation_use_and_the_kind_of_activation() {
+        let mut o = offer(
+            "x",
+            OfferKind::PercentOff {
+                target: product(COFFEE),
+                percent: 10,
+            },
+        );
+        assert_eq!(OfferState::of(&o, false, false), OfferState::Available);
+        assert_eq!(OfferState::of(&o, true, false), OfferState::Activated);
+        assert_eq!(OfferState::of(&o, true, true), OfferState::Used);
+        o.activation = OfferActivation::Automatic;
+        assert_eq!(OfferState::of(&o, false, false), OfferState::Activated);
+        assert_eq!(
+            serde_json::to_string(&OfferState::Available).unwrap(),
+            "\"available\""
+        );
     }
 
     // ---- property-style checks over generated baskets --------------------------------------

@@ -7,7 +7,8 @@ use axum::http::Method;
 use chrono::{DateTime, Utc};
 use loyalty_domain::money::Money;
 use loyalty_domain::offers::{
-    FreeItem, LineDiscount, LinePoints, Offer, OfferActivation, OfferKind, OfferLimit, OfferTitle,
+    FreeItem, LineDiscount, LinePoints, Offer, OfferActivation, OfferKind, OfferLimit, OfferState,
+    OfferTitle,
 };
 use loyalty_domain::receipts::{LineItem, Receipt};
 use loyalty_domain::wallet::VoucherKind;
@@ -342,7 +343,7 @@ pub struct OfferItem {
     #[serde(flatten)]
     pub offer: Offer,
     /// `available` (opt-in, not activated), `activated` (activated, or automatic) or `used`.
-    pub state: String,
+    pub state: OfferState,
     /// When the member activated it (absent for an automatic offer not activated by hand).
     pub activated_at: Option<DateTime<Utc>>,
     pub used_at: Option<DateTime<Utc>>,
@@ -366,7 +367,7 @@ pub struct OfferActivationRequest {
 pub struct OfferActivationResult {
     pub offer_id: String,
     /// `activated`, or `used` when it was already used (nothing changes).
-    pub state: String,
+    pub state: OfferState,
     pub activated_at: DateTime<Utc>,
 }
 

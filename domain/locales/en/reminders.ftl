@@ -187,6 +187,9 @@ offer-refused-unknown = We cannot find this offer. Refresh the list of offers.
 offer-refused-not-yours = This personal offer is meant for someone else.
 offer-refused-expired = This offer has ended and can no longer be activated.
 offer-refused-already-used = You have already used this offer. It can only be used once.
+offer-state-available = Activate this offer to get it at the till.
+offer-state-activated = Activated: you get it at the till as soon as your card is scanned.
+offer-state-used = Used
 ## Account deletion and export (shown by the apps; `accountText` in the bindings)
 account-delete-title = Delete your account?
 account-delete-body = Your card, points, vouchers and receipts will be erased from the shop’s servers and from this phone. Points you have not used are lost. This cannot be undone.

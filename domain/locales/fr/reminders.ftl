@@ -200,6 +200,9 @@ offer-refused-unknown = Nous ne retrouvons pas cette offre. Actualisez la liste 
 offer-refused-not-yours = Cette offre personnelle est destinée à quelqu’un d’autre.
 offer-refused-expired = Cette offre est terminée : elle ne peut plus être activée.
 offer-refused-already-used = Vous avez déjà utilisé cette offre. Elle n’est valable qu’une seule fois.
+offer-state-available = Activez cette offre pour en profiter en caisse.
+offer-state-activated = Activée : vous en profitez en caisse dès que votre carte est scannée.
+offer-state-used = Utilisée
 ## Suppression et export du compte (affichés par les apps ; `accountText` dans les bindings)
 account-delete-title = Supprimer votre compte ?
 account-delete-body = Votre carte, vos points, vos bons et vos tickets seront effacés des serveurs du magasin et de ce téléphone. Les points non utilisés seront perdus. Cette action est définitive.

@@ -185,6 +185,9 @@ offer-refused-unknown = We vinden deze aanbieding niet terug. Vernieuw de lijst 
 offer-refused-not-yours = Deze persoonlijke aanbieding is voor iemand anders bedoeld.
 offer-refused-expired = Deze aanbieding is afgelopen en kan niet meer worden geactiveerd.
 offer-refused-already-used = Je hebt deze aanbieding al gebruikt. Ze geldt maar één keer.
+offer-state-available = Activeer deze aanbieding om ze aan de kassa te krijgen.
+offer-state-activated = Geactiveerd: je krijgt ze aan de kassa zodra je kaart gescand is.
+offer-state-used = Gebruikt
 ## Account verwijderen en exporteren (getoond door de apps; `accountText` in de bindings)
 account-delete-title = Je account verwijderen?
 account-delete-body = Je kaart, punten, bonnen en kassatickets worden gewist van de servers van de winkel en van deze telefoon. Punten die je nog niet gebruikte, gaan verloren. Dit kan niet ongedaan worden gemaakt.

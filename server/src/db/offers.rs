@@ -18,7 +18,7 @@ use crate::model::*;
 use chrono::{DateTime, Utc};
 use loyalty_domain::money::Money;
 use loyalty_domain::offers::{
-    apply_offers, Offer, OfferActivation, OfferLimit, OfferRefusal, OfferScope,
+    apply_offers, Offer, OfferActivation, OfferLimit, OfferRefusal, OfferScope, OfferState,
     MAX_OFFERS_PER_BASKET,
 };
 use loyalty_domain::points::NewEntry;
@@ -156,16 +156,9 @@ fn item(
 ) -> ApiResult<OfferItem> {
     let used = used_at(conn, &offer, member_id)?;
     let activated_at = activated.get(&offer.id).copied();
-    let state = if used.is_some() {
-        "used"
-    } else if activated_at.is_some() || offer.activation == OfferActivation::Automatic {
-        "activated"
-    } else {
-        "available"
-    };
     Ok(OfferItem {
+        state: OfferState::of(&offer, activated_at.is_some(), used.is_some()),
         offer,
-        state: state.into(),
         activated_at,
         used_at: used,
     })
@@ -236,7 +229,11 @@ pub fn activate(
         200,
         &OfferActivationResult {
             offer_id: offer.id,
-            state: if used.is_some() { "used" } else { "activated" }.into(),
+            state: if used.is_some() {
+                OfferState::Used
+            } else {
+                OfferState::Activated
+            },
             activated_at,
         },
     )
