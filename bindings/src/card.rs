@@ -355,6 +355,18 @@ pub struct TillCard {
     pub svg: String,
 }
 
+/// The card and the chosen vouchers in one code the till scans once; redraw at `redraw_at`.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct CombinedTillCard {
+    pub code: RotatingCode,
+    /// The text of the QR code: `LCC1 <card payload> <voucher code>...`.
+    pub payload: String,
+    pub vouchers: Vec<Voucher>,
+    pub redraw_at: SystemTime,
+    pub matrix: BarcodeMatrix,
+    pub svg: String,
+}
+
 /// A third-party card kept beside the retailer's.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct ImportedCard {
@@ -427,6 +439,28 @@ impl Card {
         let c = self.api.till_card(ec.into(), &options.into())?;
         Ok(TillCard {
             code: c.code.into(),
+            matrix: c.matrix.into(),
+            svg: c.svg,
+        })
+    }
+
+    /// The card and up to four chosen vouchers (wallet ids) in one QR code, with its matrix and
+    /// SVG. Showing it changes nothing on the phone: the till redeems the vouchers and the
+    /// wallet learns it at the next sync. Unusable vouchers are refused with the wallet's reason.
+    pub fn combined_till_card(
+        &self,
+        voucher_ids: Vec<String>,
+        ec: EcLevel,
+        options: RenderOptions,
+    ) -> Result<CombinedTillCard> {
+        let c = self
+            .api
+            .combined_till_card(&voucher_ids, ec.into(), &options.into())?;
+        Ok(CombinedTillCard {
+            code: c.code.into(),
+            payload: c.payload,
+            vouchers: c.vouchers.into_iter().map(Into::into).collect(),
+            redraw_at: st(c.redraw_at),
             matrix: c.matrix.into(),
             svg: c.svg,
         })
@@ -558,6 +592,44 @@ impl TillVerifier {
             },
         )
     }
+
+    /// Verifies a combined code (card + chosen vouchers, or a plain card code) in one scan: the
+    /// card with its `secret`, each voucher with the retailer's public key; each voucher is taken
+    /// once by this till until its window ends.
+    pub fn verify_combined(
+        &self,
+        scanned: String,
+        card_number: String,
+        secret: Vec<u8>,
+        voucher_public_key_hex: String,
+        now: SystemTime,
+    ) -> Result<CombinedTillVerdict> {
+        let key = card::parse_public_key_hex(&voucher_public_key_hex)?;
+        let now = utc(now)?;
+        let mut verifier = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        Ok(
+            match verifier.verify_combined(&scanned, &card_number, &secret, &key, now) {
+                Ok(v) => CombinedTillVerdict::Accepted {
+                    counter: v.card.counter,
+                    generated_at: st(v.card.generated_at),
+                    vouchers: v.vouchers.into_iter().map(Into::into).collect(),
+                },
+                Err(r) => CombinedTillVerdict::Refused {
+                    refusal: r.into(),
+                    reason: r.reason().to_string(),
+                },
+            },
+        )
+    }
+
+    /// Forgets that voucher `voucher_id` was taken (the cashier voided the sale); whether it
+    /// was remembered.
+    pub fn release_voucher(&self, voucher_id: String) -> bool {
+        self.inner
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .release_voucher(&voucher_id)
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -629,13 +701,83 @@ pub fn verify_voucher_code(
             valid_until: st(v.valid_until),
         },
         Err(r) => VoucherVerdict::Refused {
-            refusal: match r {
-                card::VoucherRefusal::Malformed => VoucherRefusal::Malformed,
-                card::VoucherRefusal::BadSignature => VoucherRefusal::BadSignature,
-                card::VoucherRefusal::NotYetValid => VoucherRefusal::NotYetValid,
-                card::VoucherRefusal::Expired => VoucherRefusal::Expired,
-            },
+            refusal: r.into(),
             reason: r.reason().to_string(),
         },
     })
+}
+
+impl From<card::VoucherRefusal> for VoucherRefusal {
+    fn from(r: card::VoucherRefusal) -> Self {
+        match r {
+            card::VoucherRefusal::Malformed => Self::Malformed,
+            card::VoucherRefusal::BadSignature => Self::BadSignature,
+            card::VoucherRefusal::NotYetValid => Self::NotYetValid,
+            card::VoucherRefusal::Expired => Self::Expired,
+        }
+    }
+}
+
+/// The till's verdict on one voucher of a combined code; `reason` is a sentence for the cashier.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
+pub enum ChosenVoucherVerdict {
+    /// Genuine, valid now and new to this till: apply it.
+    Taken {
+        voucher_id: String,
+        kind: VoucherKind,
+        title: String,
+        valid_until: SystemTime,
+    },
+    /// Genuine and valid, but this till already took it: not applied again.
+    AlreadyTaken { voucher_id: String, reason: String },
+    Refused {
+        refusal: VoucherRefusal,
+        reason: String,
+    },
+}
+
+impl From<card::ChosenVoucher> for ChosenVoucherVerdict {
+    fn from(c: card::ChosenVoucher) -> Self {
+        let reason = c.reason().to_string();
+        match c {
+            card::ChosenVoucher::Taken(v) => Self::Taken {
+                voucher_id: v.id,
+                kind: v.kind.into(),
+                title: v.title,
+                valid_until: st(v.valid_until),
+            },
+            card::ChosenVoucher::AlreadyTaken(v) => Self::AlreadyTaken {
+                voucher_id: v.id,
+                reason,
+            },
+            card::ChosenVoucher::Refused(r) => Self::Refused {
+                refusal: r.into(),
+                reason,
+            },
+        }
+    }
+}
+
+/// The till's answer to a scanned combined code (card + chosen vouchers) or a plain card code.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
+pub enum CombinedTillVerdict {
+    /// The card code was accepted; one verdict per voucher, in the code's order.
+    Accepted {
+        counter: u64,
+        generated_at: SystemTime,
+        vouchers: Vec<ChosenVoucherVerdict>,
+    },
+    /// The card code was refused, so no voucher was taken.
+    Refused { refusal: Refusal, reason: String },
+}
+
+/// The card number a scanned card code or combined code names, for the till to look up the
+/// card's secret before verifying; `None` for any other text.
+#[uniffi::export]
+pub fn scanned_card_number(scanned: String) -> Option<String> {
+    card::CombinedCode::parse(&scanned)
+        .ok()?
+        .card_number()
+        .filter(|n| card::validate_card_number(n).is_ok())
+        .map(str::to_string)
 }

@@ -5,7 +5,8 @@ use crate::{parse_hex, parse_symbology, Algorithm, DrawArgs, Format, HexBytes};
 use chrono::{DateTime, TimeDelta, Utc};
 use clap::Args;
 use loyalty_core::card::{
-    counter_at, totp as compute_totp, TillPolicy, TillVerifier, TotpParams, Verdict,
+    counter_at, parse_public_key_hex, totp as compute_totp, ChosenVoucher, CombinedVerdict,
+    Refusal, TillPolicy, TillVerifier, TotpParams, Verdict, COMBINED_CODE_PREFIX,
 };
 use loyalty_core::render::{self, BarcodeMatrix, RenderOptions, Symbology};
 use serde_json::json;
@@ -80,7 +81,8 @@ pub struct TotpArgs {
 
 #[derive(Args)]
 pub struct VerifyArgs {
-    /// The scanned text (`LC1:<card>:<code>:<seconds>`).
+    /// The scanned text (`LC1:<card>:<code>:<seconds>`, or a combined code `LCC1 <card code>
+    /// <voucher code>...` with --voucher-key).
     pub payload: String,
     /// The card number the till expects.
     #[arg(long)]
@@ -95,6 +97,9 @@ pub struct VerifyArgs {
     /// Apple Wallet export): for crediting points only, never for spending them.
     #[arg(long)]
     pub accept_static: bool,
+    /// The retailer's voucher public key, hex: verifies a combined code's vouchers.
+    #[arg(long)]
+    pub voucher_key: Option<String>,
     #[command(flatten)]
     pub at: AtArgs,
     #[command(flatten)]
@@ -217,6 +222,18 @@ pub fn verify(ctx: &Ctx, a: VerifyArgs) -> CliResult<Output> {
         .ok_or_else(|| CliError::invalid("--max-skew-s is out of range"))?;
     policy.accept_static = a.accept_static;
     let mut till = TillVerifier::new(policy, 16)?;
+    if let Some(key) = &a.voucher_key {
+        let key = parse_public_key_hex(key)?;
+        return match till.verify_combined(&a.payload, &a.card, &a.secret_hex.0, &key, at) {
+            Ok(v) => Ok(combined_output(&v)),
+            Err(refusal) => refused(ctx, refusal),
+        };
+    }
+    if a.payload.starts_with(COMBINED_CODE_PREFIX) {
+        return Err(CliError::invalid(
+            "a combined code (card and vouchers) needs --voucher-key to verify its vouchers",
+        ));
+    }
     match till.check(&a.payload, &a.card, &a.secret_hex.0, at) {
         Ok(Verdict::Rotating(ok)) => Ok(Output::new(
             json!({"accepted": true, "kind": "rotating", "counter": ok.counter, "generated_at": ok.generated_at}),
@@ -230,22 +247,61 @@ pub fn verify(ctx: &Ctx, a: VerifyArgs) -> CliResult<Output> {
             json!({"accepted": true, "kind": "static"}),
             "accepted: the card's static code (credits points; not proof that the phone is here)",
         )),
-        Err(refusal) => {
-            if ctx.json {
-                // The verdict is the output; the exit code says it was refused.
-                let out = json!({"accepted": false, "refusal": format!("{refusal:?}"), "reason": refusal.reason()});
-                print_stdout(
-                    format!(
-                        "{}\n",
-                        serde_json::to_string_pretty(&out).unwrap_or_default()
-                    )
-                    .as_bytes(),
-                )?;
+        Err(refusal) => refused(ctx, refusal),
+    }
+}
+
+/// A refused card code: the verdict as the JSON output, exit 6.
+fn refused<T>(ctx: &Ctx, refusal: Refusal) -> CliResult<T> {
+    if ctx.json {
+        // The verdict is the output; the exit code says it was refused.
+        let out = json!({"accepted": false, "refusal": format!("{refusal:?}"), "reason": refusal.reason()});
+        print_stdout(
+            format!(
+                "{}\n",
+                serde_json::to_string_pretty(&out).unwrap_or_default()
+            )
+            .as_bytes(),
+        )?;
+    }
+    Err(CliError {
+        json_printed: ctx.json,
+        ..CliError::new(exit::REFUSED, format!("refused: {}", refusal.reason()))
+    })
+}
+
+/// The card accepted; one line per voucher: taken, already taken, or refused with the reason.
+fn combined_output(v: &CombinedVerdict) -> Output {
+    let vouchers: Vec<serde_json::Value> = v
+        .vouchers
+        .iter()
+        .map(|c| match c {
+            ChosenVoucher::Taken(t) => json!({"verdict": "taken", "voucher_id": t.id, "title": t.title, "kind": t.kind, "valid_until": t.valid_until}),
+            ChosenVoucher::AlreadyTaken(t) => json!({"verdict": "already_taken", "voucher_id": t.id, "reason": c.reason()}),
+            ChosenVoucher::Refused(r) => json!({"verdict": "refused", "refusal": format!("{r:?}"), "reason": r.reason()}),
+        })
+        .collect();
+    let mut human = format!(
+        "accepted (step {}, generated {})",
+        v.card.counter,
+        v.card.generated_at.to_rfc3339()
+    );
+    for c in &v.vouchers {
+        match c {
+            ChosenVoucher::Taken(t) => {
+                human.push_str(&format!("\n  voucher {}: {}", t.id, t.title))
             }
-            Err(CliError {
-                json_printed: ctx.json,
-                ..CliError::new(exit::REFUSED, format!("refused: {}", refusal.reason()))
-            })
+            ChosenVoucher::AlreadyTaken(t) => {
+                human.push_str(&format!("\n  voucher {}: not again ({})", t.id, c.reason()))
+            }
+            ChosenVoucher::Refused(r) => {
+                human.push_str(&format!("\n  voucher refused: {}", r.reason()))
+            }
         }
     }
+    Output::new(
+        json!({"accepted": true, "kind": "rotating", "counter": v.card.counter,
+               "generated_at": v.card.generated_at, "vouchers": vouchers}),
+        human,
+    )
 }

@@ -43,6 +43,10 @@ pub struct CardRenderArgs {
     /// Symbology (default QR_CODE).
     #[arg(long, value_parser = parse_symbology, default_value = "QR_CODE")]
     pub symbology: Symbology,
+    /// A wallet voucher to show with the card in one QR code (repeat for up to 4; the till
+    /// takes the card and each voucher in one scan).
+    #[arg(long = "voucher", value_name = "ID", conflicts_with = "static_code")]
+    pub vouchers: Vec<String>,
     #[command(flatten)]
     pub draw: DrawArgs,
 }
@@ -194,6 +198,26 @@ fn show(ctx: &Ctx) -> CliResult<Output> {
 fn render_card(ctx: &Ctx, a: CardRenderArgs) -> CliResult<Option<Output>> {
     let client = ctx.client()?;
     let card = member_card(&client)?;
+    if !a.vouchers.is_empty() {
+        if a.symbology != Symbology::QrCode {
+            return Err(CliError::invalid(
+                "a card with vouchers is shown as a QR code only",
+            ));
+        }
+        let c = client.card().combined_till_card(
+            &a.vouchers,
+            a.draw.ec.into(),
+            &crate::codes::options(&a.draw),
+        )?;
+        let titles: Vec<&str> = c.vouchers.iter().map(|v| v.title.as_str()).collect();
+        let label = format!(
+            "card with {} voucher(s): {}  (redraw at {})",
+            c.vouchers.len(),
+            titles.join(", "),
+            c.redraw_at.to_rfc3339()
+        );
+        return draw(&c.matrix, &c.payload, &a.draw, Some(&label), ctx);
+    }
     let (payload, label) = if a.static_code {
         let p = loyalty_core::card::static_code(&card.card_number)?;
         (p.clone(), format!("card {p} (static)"))

@@ -107,10 +107,13 @@ pub fn run(ctx: &Ctx, c: ReceiptsCommand) -> CliResult<Output> {
                             .as_bytes(),
                         )?;
                     }
-                    Err(CliError::new(
-                        exit::REFUSED,
-                        format!("refused ({}): {}", refusal.as_str(), refusal.text(lang)),
-                    ))
+                    Err(CliError {
+                        json_printed: ctx.json,
+                        ..CliError::new(
+                            exit::REFUSED,
+                            format!("refused ({}): {}", refusal.as_str(), refusal.text(lang)),
+                        )
+                    })
                 }
             }
         }

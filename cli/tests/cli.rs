@@ -522,6 +522,88 @@ fn wallet_vouchers_and_redemption() {
     fails(env.run(&["wallet", "add", "/no/such/vouchers.json"]), 3);
 }
 
+#[test]
+fn the_card_with_chosen_vouchers_in_one_code_verified_at_the_till() {
+    let env = Env::new();
+    env.enrol();
+    let retailer = loyalty_core::card::SigningKey::from_bytes(&[9; 32]);
+    let key = loyalty_core::card::public_key_hex(&retailer.verifying_key());
+    env.json(&["wallet", "key", &key]);
+    let mut vouchers: Vec<loyalty_core::wallet::Voucher> = serde_json::from_str(VOUCHERS).unwrap();
+    for v in &mut vouchers {
+        v.code = loyalty_core::card::sign_voucher(v, &retailer).unwrap();
+    }
+    let file = env.write("signed.json", &serde_json::to_string(&vouchers).unwrap());
+    env.json(&["wallet", "add", &file]);
+
+    let shown = env.json(&["card", "render", "--voucher", "v-1", "--format", "svg"]);
+    let payload = shown["payload"].as_str().unwrap().to_string();
+    assert!(payload.starts_with("LCC1 LC1:1234-5678:"), "{payload}");
+    assert_eq!(shown["symbology"], "QR_CODE");
+    assert!(ok(env.run(&["card", "render", "--voucher", "v-1"]))
+        .contains("card with 1 voucher(s): 5 euro off"));
+    // v-2 ended in 2025: refused with the wallet's reason; unknown ids are not found; a card
+    // with vouchers is a QR code only, never the static number.
+    let e = fails(env.run(&["card", "render", "--voucher", "v-2"]), 4);
+    assert!(e.contains("expired"), "{e}");
+    fails(env.run(&["card", "render", "--voucher", "nope"]), 3);
+    fails(
+        env.run(&[
+            "card",
+            "render",
+            "--voucher",
+            "v-1",
+            "--symbology",
+            "EAN_13",
+        ]),
+        2,
+    );
+    fails(
+        env.run(&["card", "render", "--voucher", "v-1", "--static"]),
+        2,
+    );
+
+    // The till: the card and the voucher in one scan.
+    let verify = |extra: &[&str]| {
+        let mut args = vec![
+            "--json",
+            "verify",
+            &payload,
+            "--card",
+            "1234-5678",
+            "--secret-hex",
+            SECRET,
+            "--at",
+            "2026-03-01T09:30:05Z",
+        ];
+        args.extend_from_slice(extra);
+        env.run(&args)
+    };
+    let v = ok_json(verify(&["--voucher-key", &key]));
+    assert_eq!(v["accepted"], true);
+    assert_eq!(v["vouchers"][0]["verdict"], "taken");
+    assert_eq!(v["vouchers"][0]["voucher_id"], "v-1");
+    // Another retailer's key: the card passes, the voucher is refused as not genuine.
+    let other = loyalty_core::card::SigningKey::from_bytes(&[3; 32]);
+    let other = loyalty_core::card::public_key_hex(&other.verifying_key());
+    let v = ok_json(verify(&["--voucher-key", &other]));
+    assert_eq!(v["vouchers"][0]["verdict"], "refused");
+    assert_eq!(v["vouchers"][0]["refusal"], "BadSignature");
+    // Without the key the vouchers cannot be judged: said so, exit 2.
+    let e = fails(
+        env.run(&[
+            "verify",
+            &payload,
+            "--card",
+            "1234-5678",
+            "--secret-hex",
+            SECRET,
+        ]),
+        2,
+    );
+    assert!(e.contains("--voucher-key"), "{e}");
+}
+
 const RECEIPT: &str = r#"{"id": "r-100", "store_name": "Main Street", "purchased_at": "2026-02-20T10:00:00Z",
  "source": "till", "lines": [
   {"gtin": "5901234123457", "name": "Dog food 10 kg", "quantity": 1,

@@ -371,6 +371,7 @@ fn account_export_then_delete_with_confirmation() {
         .contains("verwijderd"));
     let status = ok_json(run_in(phone.path(), &["--json", "sync", "status"]));
     assert_eq!(status["signed_in"], false, "{status}");
-    let e = fails(run_in(phone.path(), &["account", "export"]), 1);
+    // Exit 8: not signed in (unauthorized), as every command that needs the account.
+    let e = fails(run_in(phone.path(), &["account", "export"]), 8);
     assert!(e.contains("not signed in"), "{e}");
 }

@@ -36,8 +36,9 @@ mod watch;
 pub use api::error;
 pub use api::{ApiError, ApiResult};
 pub use api::{
-    CardApi, ClaimScan, ListApi, LoyaltyClient, PointsApi, ReceiptsApi, Redemption, RemindersApi,
-    SyncApi, TillCard, WalletApi, WarrantyItem, CARD_SECRET_KEY, ERASING_FILE_NAME,
+    CardApi, ClaimScan, CombinedTillCard, ListApi, LoyaltyClient, PointsApi, ReceiptsApi,
+    Redemption, RemindersApi, SyncApi, TillCard, WalletApi, WarrantyItem, CARD_SECRET_KEY,
+    ERASING_FILE_NAME,
 };
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use money::Money;

@@ -161,3 +161,157 @@ fn catima_import_adds_updates_and_never_replaces() {
     }
     assert_eq!(client.card().imported().unwrap().len(), 2);
 }
+
+/// A voucher the retailer issued: its code signed with `key`.
+fn issued_voucher(
+    key: &loyalty_core::card::SigningKey,
+    id: &str,
+    from: chrono::DateTime<Utc>,
+    days: i64,
+) -> loyalty_core::wallet::Voucher {
+    use loyalty_core::wallet::{Voucher, VoucherKind, VoucherState};
+    let mut v = Voucher {
+        id: id.into(),
+        kind: VoucherKind::AmountOff {
+            amount: loyalty_core::Money::new(500, "EUR").unwrap(),
+            min_spend: None,
+        },
+        title: "€5 off".into(),
+        description: None,
+        code: String::new(),
+        valid_from: from,
+        valid_until: from + Duration::days(days),
+        state: VoucherState::Available,
+        signature: None,
+    };
+    v.code = loyalty_core::card::sign_voucher(&v, key).unwrap();
+    v
+}
+
+#[test]
+fn the_card_and_chosen_vouchers_in_one_code_the_till_reads_in_one_scan() {
+    use loyalty_core::card::{public_key_hex, ChosenVoucher, Refusal, SigningKey};
+    let dir = tempfile::tempdir().unwrap();
+    let start = Utc.with_ymd_and_hms(2026, 3, 1, 9, 0, 0).unwrap();
+    let clock = Arc::new(ManualClock::new(start));
+    let secrets = Arc::new(MemorySecretStore::default());
+    let client = LoyaltyClient::open(
+        dir.path(),
+        ProgrammeRules::default(),
+        clock.clone(),
+        Some(secrets),
+    )
+    .unwrap();
+    let key = SigningKey::from_bytes(&[7u8; 32]);
+    let public = key.verifying_key().to_bytes();
+    client
+        .wallet()
+        .set_retailer_key(&public_key_hex(&key.verifying_key()))
+        .unwrap();
+    let ids = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    let options = RenderOptions::default();
+    // Without a card there is nothing to combine.
+    assert!(matches!(
+        client
+            .card()
+            .combined_till_card(&[], EcLevel::Medium, &options),
+        Err(ApiError::NotFound { .. })
+    ));
+    client
+        .card()
+        .enrol(CARD, SECRET, TotpParams::default())
+        .unwrap();
+    let wallet = client.wallet();
+    wallet
+        .add(issued_voucher(&key, "v-a", start - Duration::days(1), 30))
+        .unwrap();
+    wallet.add(issued_voucher(&key, "v-b", start, 1)).unwrap();
+    wallet
+        .add(issued_voucher(
+            &key,
+            "v-later",
+            start + Duration::days(2),
+            30,
+        ))
+        .unwrap();
+
+    let combined = client
+        .card()
+        .combined_till_card(&ids(&["v-a", "v-b"]), EcLevel::Medium, &options)
+        .unwrap();
+    assert!(combined.payload.starts_with("LCC1 LC1:"));
+    assert_eq!(combined.vouchers.len(), 2);
+    assert_eq!(combined.redraw_at, combined.code.valid_until);
+    assert_eq!(combined.matrix.symbology, Symbology::QrCode);
+    assert!(combined.svg.contains("<svg"));
+    // Showing it changes nothing on the phone: the till redeems, the wallet learns by sync.
+    assert!(wallet.usable_now().unwrap().len() >= 2);
+    assert!(client.sync().outbox().unwrap().is_empty());
+
+    // The till: one scan, the card and both vouchers; the same code again is refused.
+    let mut till = TillVerifier::new(TillPolicy::default(), 100).unwrap();
+    let now = clock.now();
+    let verdict = till
+        .verify_combined(&combined.payload, CARD, SECRET, &public, now)
+        .unwrap();
+    let taken: Vec<&str> = verdict.taken().map(|v| v.id.as_str()).collect();
+    assert_eq!(taken, ["v-a", "v-b"]);
+    assert_eq!(
+        till.verify_combined(&combined.payload, CARD, SECRET, &public, now),
+        Err(Refusal::Replayed)
+    );
+    // A new code a period later with the same vouchers: the card passes, the vouchers were used.
+    clock.advance(Duration::seconds(30));
+    let again = client
+        .card()
+        .combined_till_card(&ids(&["v-b", "v-a"]), EcLevel::Low, &options)
+        .unwrap();
+    let verdict = till
+        .verify_combined(&again.payload, CARD, SECRET, &public, clock.now())
+        .unwrap();
+    assert!(verdict
+        .vouchers
+        .iter()
+        .all(|v| matches!(v, ChosenVoucher::AlreadyTaken(_))));
+
+    // The voucher ending first sets when to draw again.
+    clock.set(start + Duration::hours(23) + Duration::minutes(59) + Duration::seconds(45));
+    let late = client
+        .card()
+        .combined_till_card(&ids(&["v-b"]), EcLevel::Medium, &options)
+        .unwrap();
+    assert_eq!(late.redraw_at, start + Duration::days(1));
+
+    // What cannot be combined, with the wallet's reasons.
+    let refused = |wanted: &[&str]| {
+        client
+            .card()
+            .combined_till_card(&ids(wanted), EcLevel::Medium, &options)
+            .unwrap_err()
+    };
+    assert!(matches!(refused(&["v-nope"]), ApiError::NotFound { .. }));
+    assert!(matches!(refused(&[]), ApiError::InvalidInput { .. }));
+    assert!(matches!(
+        refused(&["v-a", "v-a"]),
+        ApiError::InvalidInput { .. }
+    ));
+    let e = refused(&["v-later"]);
+    assert!(e.to_string().contains("not valid yet"), "{e}");
+    clock.set(start + Duration::days(1));
+    let e = refused(&["v-b"]);
+    assert!(e.to_string().contains("expired"), "{e}");
+    wallet.begin_redemption("v-a").unwrap();
+    let e = refused(&["v-a"]);
+    assert!(e.to_string().contains("being redeemed"), "{e}");
+    let many: Vec<String> = (0..5).map(|i| format!("v-m{i}")).collect();
+    for id in &many {
+        wallet.add(issued_voucher(&key, id, start, 30)).unwrap();
+    }
+    assert!(matches!(
+        client
+            .card()
+            .combined_till_card(&many, EcLevel::Medium, &options)
+            .unwrap_err(),
+        ApiError::InvalidInput { .. }
+    ));
+}

@@ -208,15 +208,20 @@ pub fn begin_redemption(
     now: DateTime<Utc>,
     idempotency_key: String,
 ) -> Result<(), WalletError> {
+    check_usable(v, now)?;
+    v.state = VoucherState::Redeeming {
+        idempotency_key,
+        since: now,
+    };
+    Ok(())
+}
+
+/// Whether `v` can be used at the till now (redeemed, or shown in a combined code); the reason
+/// when not.
+pub fn check_usable(v: &Voucher, now: DateTime<Utc>) -> Result<(), WalletError> {
     match v.state_at(now) {
         VoucherState::Available if now < v.valid_from => Err(WalletError::NotYetValid),
-        VoucherState::Available => {
-            v.state = VoucherState::Redeeming {
-                idempotency_key,
-                since: now,
-            };
-            Ok(())
-        }
+        VoucherState::Available => Ok(()),
         VoucherState::Redeeming { .. } => Err(WalletError::AlreadyRedeeming),
         VoucherState::Redeemed { .. } => Err(WalletError::AlreadyRedeemed),
         VoucherState::Expired => Err(WalletError::Expired),

@@ -6,6 +6,8 @@ use crate::context::CARD_SECRET_KEY;
 use crate::context::{secret_store_failed, Context};
 use crate::formats::catima;
 use crate::render::{self, BarcodeMatrix, EcLevel, RenderOptions, Symbology};
+use crate::wallet::{self, Voucher, WalletError};
+use chrono::{DateTime, Utc};
 use std::sync::Arc;
 
 /// The card at the till: the member card's static and rotating codes, and imported cards.
@@ -18,6 +20,22 @@ pub struct CardApi {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TillCard {
     pub code: RotatingCode,
+    pub matrix: BarcodeMatrix,
+    pub svg: String,
+}
+
+/// The card and the vouchers the shopper chose, in one code the till scans once
+/// ([`card::combined`](crate::card::combined)).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CombinedTillCard {
+    /// The rotating card code inside.
+    pub code: RotatingCode,
+    /// The text of the QR code: `LCC1 <card payload> <voucher code>...`.
+    pub payload: String,
+    /// The vouchers inside, in the order chosen.
+    pub vouchers: Vec<Voucher>,
+    /// When to draw it again: the card code rotates, or a voucher's window ends.
+    pub redraw_at: DateTime<Utc>,
     pub matrix: BarcodeMatrix,
     pub svg: String,
 }
@@ -73,6 +91,56 @@ impl CardApi {
         let matrix = render::encode(&code.payload, Symbology::QrCode, ec)?;
         let svg = render::to_svg(&matrix, options);
         Ok(TillCard { code, matrix, svg })
+    }
+
+    /// The card and up to four chosen vouchers in one QR code ([`CombinedTillCard`]): the till
+    /// verifies the card code and each voucher's signature offline in one scan and takes each
+    /// voucher once. Nothing changes on the phone: the voucher is redeemed by the till, and the
+    /// wallet learns it at the next sync, as when a voucher's own code is scanned.
+    ///
+    /// Errors: a voucher id not in the wallet is `NotFound`; one that cannot be used now is
+    /// refused with the wallet's reason (not yet valid, expired, redeemed, being redeemed,
+    /// revoked); no voucher, more than four, the same one twice, a voucher without a till code,
+    /// or more than fits in one QR code at `ec` are `InvalidInput`.
+    pub fn combined_till_card(
+        &self,
+        voucher_ids: &[String],
+        ec: EcLevel,
+        options: &RenderOptions,
+    ) -> ApiResult<CombinedTillCard> {
+        let now = self.ctx.now();
+        let mut vouchers = Vec::with_capacity(voucher_ids.len().min(card::MAX_COMBINED_VOUCHERS));
+        for id in voucher_ids.iter().take(card::MAX_COMBINED_VOUCHERS + 1) {
+            let v = self
+                .ctx
+                .store
+                .voucher(id)?
+                .ok_or(ApiError::from(WalletError::NotFound))?;
+            wallet::check_usable(&v, now)?;
+            if !v.code.starts_with(card::VOUCHER_CODE_PREFIX) {
+                return Err(ApiError::InvalidInput {
+                    reason: "this voucher has no till code the retailer signed: it cannot be combined with the card".into(),
+                });
+            }
+            vouchers.push(v);
+        }
+        let code = self.rotating_code()?;
+        let codes: Vec<&str> = vouchers.iter().map(|v| v.code.as_str()).collect();
+        let payload = card::combine(&code.payload, &codes)?;
+        let matrix = render::encode(&payload, Symbology::QrCode, ec)?;
+        let svg = render::to_svg(&matrix, options);
+        let redraw_at = vouchers
+            .iter()
+            .map(|v| v.valid_until)
+            .fold(code.valid_until, DateTime::min);
+        Ok(CombinedTillCard {
+            code,
+            payload,
+            vouchers,
+            redraw_at,
+            matrix,
+            svg,
+        })
     }
 
     /// The static code (the card number) in a symbology, for tills that cannot verify

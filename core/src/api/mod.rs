@@ -13,7 +13,7 @@ mod sync;
 mod wallet;
 
 pub use crate::context::{CARD_SECRET_KEY, ERASING_FILE_NAME};
-pub use card::{CardApi, TillCard};
+pub use card::{CardApi, CombinedTillCard, TillCard};
 pub use error::{ApiError, ApiResult};
 pub use list::{ListApi, MAX_USUAL};
 pub use points::PointsApi;

@@ -18,7 +18,10 @@
 //!   third-party cards.
 //! - [`voucher_code`]: Ed25519-signed voucher codes `LCV1.<payload>.<signature>` the till
 //!   verifies offline with the retailer's public key.
+//! - [`combined`]: one code for the card and the vouchers the shopper chose,
+//!   `LCC1 <card payload> <voucher code>...`, verified by the till in one scan.
 
+pub mod combined;
 pub mod google_wallet;
 pub mod member;
 pub mod pattern;
@@ -27,6 +30,10 @@ pub mod till;
 pub mod totp;
 pub mod voucher_code;
 
+pub use combined::{
+    combine, ChosenVoucher, CombinedCode, CombinedVerdict, COMBINED_CODE_PREFIX,
+    MAX_COMBINED_CODE_LEN, MAX_COMBINED_VOUCHERS,
+};
 /// The retailer's voucher signing key (the server's and the tests'; never on a phone).
 pub use ed25519_dalek::SigningKey;
 pub use google_wallet::{

@@ -50,7 +50,7 @@ use super::pattern::PAYLOAD_PREFIX;
 use super::totp::{constant_time_eq, hotp, validate_secret, TotpParams};
 use crate::check::InputError;
 use chrono::{DateTime, TimeDelta, Utc};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
 
 /// Largest accepted clock skew.
@@ -248,6 +248,10 @@ pub struct TillVerifier {
     by_age: BTreeMap<(u64, u64), String>,
     next_seq: u64,
     forced_evictions: u64,
+    /// Vouchers taken from combined codes ([`super::combined`]): id → end of its window.
+    vouchers: HashMap<String, DateTime<Utc>>,
+    /// (end of window, id): soonest ending first, for pruning and eviction.
+    vouchers_by_end: BTreeSet<(DateTime<Utc>, String)>,
 }
 
 impl fmt::Debug for TillVerifier {
@@ -257,6 +261,7 @@ impl fmt::Debug for TillVerifier {
             .field("policy", &self.policy)
             .field("capacity", &self.capacity)
             .field("cards", &self.by_card.len())
+            .field("vouchers", &self.vouchers.len())
             .field("forced_evictions", &self.forced_evictions)
             .finish()
     }
@@ -278,6 +283,8 @@ impl TillVerifier {
             by_age: BTreeMap::new(),
             next_seq: 0,
             forced_evictions: 0,
+            vouchers: HashMap::new(),
+            vouchers_by_end: BTreeSet::new(),
         })
     }
 
@@ -303,9 +310,57 @@ impl TillVerifier {
         self.by_card.get(card_number).map(|(h, _)| *h)
     }
 
-    /// Cards forgotten while their last code could still have been replayed (cache too small).
+    /// Cards forgotten while their last code could still have been replayed, and vouchers
+    /// forgotten before their window ended (cache too small).
     pub fn forced_evictions(&self) -> u64 {
         self.forced_evictions
+    }
+
+    /// Vouchers this till took from combined codes whose window has not ended (as of the last
+    /// verification).
+    pub fn vouchers_taken(&self) -> usize {
+        self.vouchers.len()
+    }
+
+    /// Forgets that voucher `id` was taken, for a sale the cashier voided: the voucher can be
+    /// used again. Whether it was remembered.
+    pub fn release_voucher(&mut self, id: &str) -> bool {
+        match self.vouchers.remove(id) {
+            Some(end) => {
+                self.vouchers_by_end.remove(&(end, id.to_string()));
+                true
+            }
+            None => false,
+        }
+    }
+
+    pub(super) fn voucher_taken(&self, id: &str) -> bool {
+        self.vouchers.contains_key(id)
+    }
+
+    /// Forgets vouchers whose window ended by `now`: their codes are refused as expired anyway.
+    pub(super) fn prune_vouchers(&mut self, now: DateTime<Utc>) {
+        while let Some((end, _)) = self.vouchers_by_end.first() {
+            if *end > now {
+                break;
+            }
+            if let Some((_, id)) = self.vouchers_by_end.pop_first() {
+                self.vouchers.remove(&id);
+            }
+        }
+    }
+
+    /// Remembers voucher `id` until `valid_until`; at most `capacity` vouchers, the one whose
+    /// window ends first is forgotten when full (counted in [`Self::forced_evictions`]).
+    pub(super) fn take_voucher(&mut self, id: &str, valid_until: DateTime<Utc>) {
+        if self.vouchers.len() >= self.capacity {
+            if let Some((_, evicted)) = self.vouchers_by_end.pop_first() {
+                self.vouchers.remove(&evicted);
+                self.forced_evictions += 1;
+            }
+        }
+        self.vouchers.insert(id.to_string(), valid_until);
+        self.vouchers_by_end.insert((valid_until, id.to_string()));
     }
 
     /// Forgets cards whose highest accepted counter is too old for any code at or below it to be

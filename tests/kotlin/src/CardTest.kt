@@ -218,4 +218,47 @@ fun cardTests() {
         assertThrows<LoyaltyException.InvalidInput> { verifyVoucherCode(code, "zz", CARD_T0) }
         assertThrows<LoyaltyException.InvalidInput> { signVoucherCode(voucher, "00") }
     }
+    test("the card and chosen vouchers in one code: the till takes the card and each voucher once") {
+        withCardClient { client, clock ->
+            val keys = newVoucherKeyPair()
+            client.wallet().setRetailerKey(keys.publicKeyHex)
+            val card = client.card()
+            card.enrol(CARD_NUMBER, RFC_SECRET, defaultTotpParams())
+            for (id in listOf("v-a", "v-b")) {
+                val v = Voucher(
+                    id = id, kind = VoucherKind.AmountOff(Money(500, "EUR"), null), title = "€5 off",
+                    description = null, code = "", validFrom = CARD_T0, validUntil = CARD_T0.plus(Duration.ofDays(30)),
+                    state = VoucherState.Available, signature = null,
+                )
+                client.wallet().add(v.copy(code = signVoucherCode(v, keys.signingKeyHex)))
+            }
+            val combined = card.combinedTillCard(listOf("v-a", "v-b"), EcLevel.MEDIUM, defaultRenderOptions())
+            assertTrue(combined.payload.startsWith("LCC1 LC1:$CARD_NUMBER:"), "combined payload")
+            assertEquals(listOf("v-a", "v-b"), combined.vouchers.map { it.id })
+            assertEquals(combined.code.validUntil, combined.redrawAt)
+            assertEquals(Symbology.QR_CODE, combined.matrix.symbology)
+            assertEquals(CARD_NUMBER, scannedCardNumber(combined.payload))
+            assertEquals(null, scannedCardNumber("hello"))
+
+            val till = TillVerifier(defaultTotpParams(), 30u, 30u, 1000u)
+            val verdict = till.verifyCombined(combined.payload, CARD_NUMBER, RFC_SECRET, keys.publicKeyHex, clock.now)
+            val accepted = verdict as CombinedTillVerdict.Accepted
+            assertEquals(listOf("v-a", "v-b"), accepted.vouchers.map { (it as ChosenVoucherVerdict.Taken).voucherId })
+            val again = till.verifyCombined(combined.payload, CARD_NUMBER, RFC_SECRET, keys.publicKeyHex, clock.now)
+            assertEquals(Refusal.REPLAYED, (again as CombinedTillVerdict.Refused).refusal)
+            // Next period, same vouchers: the card passes, the vouchers were already taken here.
+            clock.advance(Duration.ofSeconds(30))
+            val next = card.combinedTillCard(listOf("v-b"), EcLevel.LOW, defaultRenderOptions())
+            val second = till.verifyCombined(next.payload, CARD_NUMBER, RFC_SECRET, keys.publicKeyHex, clock.now) as CombinedTillVerdict.Accepted
+            val taken = second.vouchers.single() as ChosenVoucherVerdict.AlreadyTaken
+            assertEquals("v-b", taken.voucherId)
+            assertTrue(taken.reason.isNotBlank())
+            // The cashier voids the sale: the voucher can be used in the next one.
+            assertTrue(till.releaseVoucher("v-b"))
+            assertFalse(till.releaseVoucher("v-b"))
+            assertThrows<LoyaltyException.NotFound> { card.combinedTillCard(listOf("v-nope"), EcLevel.MEDIUM, defaultRenderOptions()) }
+            assertThrows<LoyaltyException.InvalidInput> { card.combinedTillCard(emptyList(), EcLevel.MEDIUM, defaultRenderOptions()) }
+            assertThrows<LoyaltyException.InvalidInput> { till.verifyCombined(next.payload, CARD_NUMBER, RFC_SECRET, "zz", clock.now) }
+        }
+    }
 }
