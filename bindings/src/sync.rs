@@ -178,6 +178,9 @@ pub enum SyncNoticeKind {
     ReceiptClaimExpired,
     /// A receipt claimed here is not known to the retailer's server.
     ReceiptClaimUnknown,
+    /// An offer activated here was refused by the server: it shows as available again. The
+    /// notice's `voucherId` is then the offer id and `voucherTitle` its English title.
+    OfferNotActivated { refusal: crate::OfferRefusal },
 }
 
 /// Something to tell the shopper after a sync; never carries a voucher code.
@@ -201,6 +204,9 @@ impl From<engine::SyncNotice> for SyncNotice {
                     claim::ClaimRefusal::Expired => SyncNoticeKind::ReceiptClaimExpired,
                     _ => SyncNoticeKind::ReceiptClaimUnknown,
                 },
+                engine::SyncNoticeKind::OfferNotActivated(r) => {
+                    SyncNoticeKind::OfferNotActivated { refusal: r.into() }
+                }
             },
             voucher_id: n.voucher_id,
             voucher_title: n.voucher_title,
@@ -224,6 +230,9 @@ pub fn sync_notice_text(notice: SyncNotice, language: String) -> String {
             }
             SyncNoticeKind::ReceiptClaimUnknown => {
                 engine::SyncNoticeKind::ReceiptNotClaimed(claim::ClaimRefusal::Unknown)
+            }
+            SyncNoticeKind::OfferNotActivated { refusal } => {
+                engine::SyncNoticeKind::OfferNotActivated(refusal.into())
             }
         },
         voucher_id: notice.voucher_id,

@@ -166,6 +166,7 @@ push-reason-service = You get this service message because you are a member of o
 
 sync-voucher-used-elsewhere = Your voucher “{ $voucher }” had already been used on another device of your household, so it was not used again here. It now shows as used on this device too.
 sync-voucher-refused = Your voucher “{ $voucher }” could not be used: the shop no longer accepts it (it may have expired or been withdrawn).
+sync-offer-not-activated = Your offer could not be activated after all. { $reason }
 
 ## Shopping list
 

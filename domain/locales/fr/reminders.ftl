@@ -179,6 +179,7 @@ push-reason-service = Vous recevez ce message de service car vous êtes membre d
 
 sync-voucher-used-elsewhere = Votre bon « { $voucher } » avait déjà été utilisé sur un autre appareil de votre ménage : il n’a donc pas été utilisé une deuxième fois ici. Il apparaît désormais comme utilisé sur cet appareil aussi.
 sync-voucher-refused = Votre bon « { $voucher } » n’a pas pu être utilisé : le magasin ne l’accepte plus (il a peut-être expiré ou été retiré).
+sync-offer-not-activated = Votre offre n’a finalement pas pu être activée. { $reason }
 
 ## Liste de courses
 

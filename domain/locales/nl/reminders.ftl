@@ -164,6 +164,7 @@ push-reason-service = Je krijgt dit servicebericht omdat je lid bent van ons kla
 
 sync-voucher-used-elsewhere = Je bon “{ $voucher }” was al gebruikt op een ander toestel van je huishouden en is hier dus niet opnieuw gebruikt. Hij staat nu ook op dit toestel als gebruikt.
 sync-voucher-refused = Je bon “{ $voucher }” kon niet worden gebruikt: de winkel aanvaardt hem niet meer (misschien is hij verlopen of ingetrokken).
+sync-offer-not-activated = Je aanbieding is toch niet geactiveerd. { $reason }
 
 ## Boodschappenlijst
 
