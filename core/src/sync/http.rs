@@ -459,6 +459,15 @@ mod tests {
         );
         assert_eq!(error_code(br#"{"error":"Card 1234 is blocked"}"#), None);
         assert_eq!(error_code(b"garbage"), None);
+        assert_eq!(
+            error_refusal(br#"{"error":"refused","reason":"x","refusal":"not_yours"}"#),
+            Some("not_yours".into())
+        );
+        assert_eq!(
+            error_refusal(br#"{"error":"refused","refusal":"Ann's"}"#),
+            None
+        );
+        assert_eq!(error_refusal(br#"{"error":"conflict"}"#), None);
         let e = Failure::Rejected {
             status: 409,
             code: Some("conflict".into()),

@@ -507,3 +507,54 @@ pub fn offer_refusal(status: u16, refusal: Option<&str>) -> Option<crate::offers
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod offer_tests {
+    use super::*;
+    use crate::offers::{OfferRefusal, OfferState};
+    use crate::store::OfferActivationVerdict;
+
+    #[test]
+    fn activation_answers_and_refusals() {
+        assert_eq!(offer_refusal(404, None), Some(OfferRefusal::Unknown));
+        assert_eq!(
+            offer_refusal(422, Some("expired")),
+            Some(OfferRefusal::Expired)
+        );
+        assert_eq!(
+            offer_refusal(422, Some("not_yours")),
+            Some(OfferRefusal::NotYours)
+        );
+        assert_eq!(
+            offer_refusal(422, Some("whatever")),
+            Some(OfferRefusal::Unknown)
+        );
+        assert_eq!(offer_refusal(409, Some("expired")), None);
+        assert_eq!(offer_refusal(400, None), None);
+
+        let at: DateTime<Utc> = "2026-03-02T09:00:00Z".parse().unwrap();
+        let answer = |id: &str, state: &str| -> OfferActivationAnswer {
+            serde_json::from_value(serde_json::json!({
+                "offer_id": id, "state": state, "activated_at": at,
+            }))
+            .unwrap()
+        };
+        assert_eq!(
+            answer("o_1", "activated").verdict("o_1"),
+            Some(OfferActivationVerdict::Activated {
+                state: OfferState::Activated,
+                activated_at: at,
+            })
+        );
+        assert!(matches!(
+            answer("o_1", "used").verdict("o_1"),
+            Some(OfferActivationVerdict::Activated {
+                state: OfferState::Used,
+                ..
+            })
+        ));
+        // About another offer, or still available: not an answer to this activation.
+        assert_eq!(answer("o_2", "activated").verdict("o_1"), None);
+        assert_eq!(answer("o_1", "available").verdict("o_1"), None);
+    }
+}
