@@ -251,3 +251,48 @@ async fn an_offer_activated_offline_is_applied_at_the_till_and_then_shows_used()
     );
     assert_mirrors(&server, &ann).await;
 }
+
+/// One activation alone goes to its own endpoint (`POST /v1/offers/{id}/activation`), and its
+/// 422 refusal settles it just the same: told once, nothing left in the outbox.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_single_activation_refused_by_its_endpoint_is_settled_and_told() {
+    let data = tempfile::tempdir().unwrap();
+    let server = Server::start(data.path().join("server")).await;
+    let proxy = Proxy::start(server.addr).await;
+    let bob = Device::new(test_config());
+    bob.client
+        .sync()
+        .enrol(proxy.base_url(), Some("Bob".into()))
+        .await
+        .expect("enrolment");
+    let brief = publish(
+        &server,
+        "Free coffee this minute",
+        json!({"type": "free_product", "gtin": COFFEE, "quantity": 1}),
+        "opt_in",
+        None,
+        Duration::seconds(2),
+    )
+    .await;
+    bob.client.sync().sync_now().await.expect("sync");
+    let offers = bob.client.offers();
+    assert!(offers.activate(&brief).unwrap().pending);
+    tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+    let report = bob.client.sync().sync_now().await.expect("sync");
+    assert!(
+        proxy
+            .log()
+            .iter()
+            .any(|l| l.contains(&format!("/v1/offers/{brief}/activation"))),
+        "{:?}",
+        proxy.log()
+    );
+    assert_eq!(report.notices.len(), 1, "{report:?}");
+    assert_eq!(
+        report.notices[0].kind,
+        SyncNoticeKind::OfferNotActivated(OfferRefusal::Expired)
+    );
+    assert_eq!(report.outbox_failed, 0);
+    assert!(bob.client.sync().outbox().unwrap().is_empty());
+    assert!(offers.list().unwrap().is_empty());
+}
