@@ -95,6 +95,13 @@ impl LoyaltyClient {
         })
     }
 
+    /// The member's offers: list, activate (offline), preview on a basket.
+    pub fn offers(&self) -> Arc<crate::offers::Offers> {
+        Arc::new(crate::offers::Offers {
+            api: self.inner.offers(),
+        })
+    }
+
     pub fn receipts(&self) -> Arc<Receipts> {
         Arc::new(Receipts {
             api: self.inner.receipts(),

@@ -6,6 +6,7 @@ use crate::error::{LoyaltyError, Result};
 use crate::types::{st, OutboxItem};
 use loyalty_core as core;
 use loyalty_core::claim;
+use loyalty_core::offers;
 use loyalty_core::sync as engine;
 use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
@@ -178,6 +179,16 @@ pub enum SyncNoticeKind {
     ReceiptClaimExpired,
     /// A receipt claimed here is not known to the retailer's server.
     ReceiptClaimUnknown,
+    /// An offer activated here reached the server after it ended: not activated. For the
+    /// offer kinds the notice's `voucherId` is the offer id and `voucherTitle` its English
+    /// title (show the title in the shopper's language from `offers()`).
+    OfferActivationExpired,
+    /// An offer activated here is not known to the retailer's server.
+    OfferActivationUnknown,
+    /// A personal offer activated here is another member's.
+    OfferActivationNotYours,
+    /// An offer activated here was used up already.
+    OfferActivationAlreadyUsed,
 }
 
 /// Something to tell the shopper after a sync; never carries a voucher code.
@@ -200,6 +211,12 @@ impl From<engine::SyncNotice> for SyncNotice {
                     claim::ClaimRefusal::AlreadyClaimed => SyncNoticeKind::ReceiptAlreadyClaimed,
                     claim::ClaimRefusal::Expired => SyncNoticeKind::ReceiptClaimExpired,
                     _ => SyncNoticeKind::ReceiptClaimUnknown,
+                },
+                engine::SyncNoticeKind::OfferNotActivated(r) => match r {
+                    offers::OfferRefusal::Expired => SyncNoticeKind::OfferActivationExpired,
+                    offers::OfferRefusal::Unknown => SyncNoticeKind::OfferActivationUnknown,
+                    offers::OfferRefusal::NotYours => SyncNoticeKind::OfferActivationNotYours,
+                    offers::OfferRefusal::AlreadyUsed => SyncNoticeKind::OfferActivationAlreadyUsed,
                 },
             },
             voucher_id: n.voucher_id,
@@ -224,6 +241,18 @@ pub fn sync_notice_text(notice: SyncNotice, language: String) -> String {
             }
             SyncNoticeKind::ReceiptClaimUnknown => {
                 engine::SyncNoticeKind::ReceiptNotClaimed(claim::ClaimRefusal::Unknown)
+            }
+            SyncNoticeKind::OfferActivationExpired => {
+                engine::SyncNoticeKind::OfferNotActivated(offers::OfferRefusal::Expired)
+            }
+            SyncNoticeKind::OfferActivationUnknown => {
+                engine::SyncNoticeKind::OfferNotActivated(offers::OfferRefusal::Unknown)
+            }
+            SyncNoticeKind::OfferActivationNotYours => {
+                engine::SyncNoticeKind::OfferNotActivated(offers::OfferRefusal::NotYours)
+            }
+            SyncNoticeKind::OfferActivationAlreadyUsed => {
+                engine::SyncNoticeKind::OfferNotActivated(offers::OfferRefusal::AlreadyUsed)
             }
         },
         voucher_id: notice.voucher_id,

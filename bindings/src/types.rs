@@ -474,6 +474,10 @@ pub enum OutboxOperation {
     },
     /// The shopper asked to delete the account; the device is wiped once the server confirms.
     DeleteAccount,
+    /// The shopper activated an opt-in offer; settled by the server's answer.
+    ActivateOffer {
+        offer_id: String,
+    },
 }
 
 /// Offline work waiting for the server.
@@ -515,6 +519,9 @@ impl From<wallet::OutboxItem> for OutboxItem {
                     entry_seq,
                 },
                 wallet::OutboxOperation::DeleteAccount => OutboxOperation::DeleteAccount,
+                wallet::OutboxOperation::ActivateOffer { offer_id } => {
+                    OutboxOperation::ActivateOffer { offer_id }
+                }
             },
             created_at: st(i.created_at),
             attempts: i.attempts,

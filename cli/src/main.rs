@@ -11,6 +11,7 @@ mod demo;
 mod imported_cards;
 mod list;
 mod member_card;
+mod offers;
 mod points;
 mod receipts;
 mod reminders;
@@ -95,6 +96,9 @@ enum Command {
     /// Digital receipts: list, show, add.
     #[command(subcommand)]
     Receipts(receipts::ReceiptsCommand),
+    /// The member's offers: list, activate, preview a basket.
+    #[command(subcommand)]
+    Offers(offers::OffersCommand),
     /// Reminders: the plan, rules, catalogue, settings.
     #[command(subcommand)]
     Reminders(reminders::RemindersCommand),
@@ -271,6 +275,7 @@ fn run(cli: Cli) -> CliResult<Option<Output>> {
         Command::Points(c) => points::run(&ctx, c).map(Some),
         Command::Wallet(c) => wallet::run(&ctx, c).map(Some),
         Command::Receipts(c) => receipts::run(&ctx, c).map(Some),
+        Command::Offers(c) => offers::run(&ctx, c).map(Some),
         Command::Reminders(c) => reminders::run(&ctx, c).map(Some),
         Command::List(c) => list::run(&ctx, c).map(Some),
         Command::Cards(c) => imported_cards::run(&ctx, c),

@@ -114,6 +114,7 @@ pub fn report_json(r: &SyncReport) -> Value {
                 SyncNoticeKind::VoucherUsedElsewhere => "voucher_used_elsewhere",
                 SyncNoticeKind::VoucherRefused => "voucher_refused",
                 SyncNoticeKind::ReceiptNotClaimed(_) => "receipt_not_claimed",
+                SyncNoticeKind::OfferNotActivated(_) => "offer_not_activated",
             },
             "voucher_id": n.voucher_id,
             "voucher_title": n.voucher_title,
@@ -188,6 +189,9 @@ fn status(sync: &SyncApi) -> CliResult<Output> {
                     ("claim_receipt", format!("receipt {receipt_id}"))
                 }
                 OutboxOperation::DeleteAccount => ("delete_account", "the account".to_string()),
+                OutboxOperation::ActivateOffer { offer_id } => {
+                    ("activate_offer", format!("offer {offer_id}"))
+                }
             };
             json!({"seq": i.seq, "kind": kind, "what": what, "created_at": i.created_at,
                    "attempts": i.attempts})

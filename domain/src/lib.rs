@@ -16,6 +16,7 @@
 //! reminders                          -> points, wallet, receipts, money, gs1, check
 //! list                               -> reminders, receipts, gs1, check
 //! claim                              -> card (Base16), reminders (its texts), money, check
+//! offers                             -> receipts, reminders (its texts), money, gs1, check
 //! formats                            -> card, render, check, and reminders::Lang for its texts
 //! invoice                            -> receipts, money, check, and reminders' Lang and Fluent
 //!                                       loader for its labels
@@ -34,6 +35,7 @@ pub mod gs1;
 pub mod invoice;
 pub mod list;
 pub mod money;
+pub mod offers;
 pub mod points;
 pub mod receipts;
 pub mod reminders;

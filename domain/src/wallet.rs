@@ -300,6 +300,11 @@ pub enum OutboxOperation {
     /// The shopper asked to delete the account: sent first at the next sync; the device's data
     /// and secrets are wiped only once the server confirms the erasure.
     DeleteAccount,
+    /// The shopper activated an opt-in offer (see [`crate::offers`]); shown as activated at
+    /// once, settled by the server's answer (activated, or refused: ended, unknown, not yours).
+    ActivateOffer {
+        offer_id: String,
+    },
 }
 
 /// A random version-4 UUID, used as an idempotency key.

@@ -102,9 +102,15 @@ impl ApiError {
 }
 
 impl ApiError {
-    /// The error body as JSON (`{"error", "reason"}`), for one item of a batch answer.
+    /// The error body as JSON (`{"error", "reason"}`, and `refusal` for a 422), for one item
+    /// of a batch answer.
     pub(crate) fn body_json(&self) -> serde_json::Value {
-        serde_json::json!({ "error": self.code(), "reason": self.reason() })
+        match self {
+            ApiError::Refused { refusal, .. } => {
+                serde_json::json!({ "error": self.code(), "reason": self.reason(), "refusal": refusal })
+            }
+            _ => serde_json::json!({ "error": self.code(), "reason": self.reason() }),
+        }
     }
 }
 

@@ -5,6 +5,11 @@
 use crate::error::{ApiError, ApiResult};
 use axum::http::Method;
 use chrono::{DateTime, Utc};
+use loyalty_domain::money::Money;
+use loyalty_domain::offers::{
+    FreeItem, LineDiscount, LinePoints, Offer, OfferActivation, OfferKind, OfferLimit, OfferState,
+    OfferTitle,
+};
 use loyalty_domain::receipts::{LineItem, Receipt};
 use loyalty_domain::wallet::VoucherKind;
 use serde::{Deserialize, Serialize};
@@ -216,8 +221,30 @@ pub struct PurchaseRequest {
 #[derive(Debug, Serialize, Deserialize)]
 pub struct PurchaseResult {
     pub receipt: Receipt,
+    /// The points the receipt's total earns (offers' extra points: `offers.extra_points_total`).
     pub points_earned: i64,
     pub ledger_id: Option<String>,
+    /// The member's offers this till purchase used (till purchases only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offers: Option<PurchaseOffers>,
+}
+
+/// What the member's offers gave a till purchase: `discounts[].line` and `free_items[].line`
+/// index `receipt.lines`.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct PurchaseOffers {
+    pub discounts: Vec<LineDiscount>,
+    pub extra_points: Vec<LinePoints>,
+    pub free_items: Vec<FreeItem>,
+    /// Sum of `discounts`, in minor units.
+    pub total_discount_minor: i64,
+    /// The receipt's total less the discounts: what the shopper pays.
+    pub amount_due: Money,
+    /// Sum of `extra_points`, credited as one ledger entry per offer (`ledger_ids`).
+    pub extra_points_total: i64,
+    pub ledger_ids: Vec<String>,
+    /// The offers used (each now used once per its limit), sorted.
+    pub used_offers: Vec<String>,
 }
 
 /// `POST /v1/till/claim-codes`: a purchase made without the card.
@@ -285,6 +312,63 @@ pub struct IssueVoucherRequest {
     #[serde(default)]
     pub valid_from: Option<DateTime<Utc>>,
     pub valid_until: DateTime<Utc>,
+}
+
+/// `POST /v1/admin/offers`: an offer for every member, or for one (`member_id`: personal).
+/// Unknown fields are refused: a misspelt `member_id` must not publish an offer to everyone.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PublishOfferRequest {
+    pub title: OfferTitle,
+    pub kind: OfferKind,
+    #[serde(default)]
+    pub min_quantity: Option<u32>,
+    /// Defaults to now.
+    #[serde(default)]
+    pub valid_from: Option<DateTime<Utc>>,
+    pub valid_until: DateTime<Utc>,
+    pub activation: OfferActivation,
+    pub limit: OfferLimit,
+    /// Set: a personal offer for this member only. Absent: a general offer.
+    #[serde(default)]
+    pub member_id: Option<String>,
+}
+
+// ---- offers ------------------------------------------------------------------------------------
+
+/// One offer as a member sees it: the offer (without whom else it was given to) and where it
+/// stands for this member.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OfferItem {
+    #[serde(flatten)]
+    pub offer: Offer,
+    /// `available` (opt-in, not activated), `activated` (activated, or automatic) or `used`.
+    pub state: OfferState,
+    /// When the member activated it (absent for an automatic offer not activated by hand).
+    pub activated_at: Option<DateTime<Utc>>,
+    pub used_at: Option<DateTime<Utc>>,
+}
+
+/// `GET /v1/offers`: the member's current offers (general and personal, not ended), soonest
+/// ending first.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct OfferList {
+    pub items: Vec<OfferItem>,
+}
+
+/// A batch item `offer_activation`: the offer the single-item endpoint names in its path.
+#[derive(Debug, Deserialize)]
+pub struct OfferActivationRequest {
+    pub offer_id: String,
+}
+
+/// `POST /v1/offers/{offer_id}/activation`.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct OfferActivationResult {
+    pub offer_id: String,
+    /// `activated`, or `used` when it was already used (nothing changes).
+    pub state: OfferState,
+    pub activated_at: DateTime<Utc>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -462,7 +546,8 @@ pub struct BatchRequest {
 /// One item of a batch as sent.
 #[derive(Debug, Deserialize)]
 pub struct BatchItemRequest {
-    /// `redemption`, `claim`, `receipt_claim`, `invoice`, `consents`, `company` or `push_token`.
+    /// `redemption`, `claim`, `receipt_claim`, `offer_activation`, `invoice`, `consents`, `company`
+    /// or `push_token`.
     pub kind: String,
     /// Required for redemptions and claims; optional for the settings (idempotent replaces).
     pub idempotency_key: Option<String>,
@@ -529,6 +614,10 @@ pub struct AccountExport {
     pub company: Option<Company>,
     /// The invoices issued for the member's receipts, oldest first.
     pub invoices: Vec<IssuedInvoice>,
+    /// Offers published for the member alone, and those they activated or used (ended ones
+    /// too), with their state for the member.
+    #[serde(default)]
+    pub offers: Vec<OfferItem>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

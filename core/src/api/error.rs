@@ -78,6 +78,22 @@ impl From<StoreError> for ApiError {
             StoreError::Wallet(e) => e.into(),
             StoreError::Receipt(e) => e.into(),
             StoreError::List(e) => e.into(),
+            StoreError::Offer(r) => r.into(),
+        }
+    }
+}
+
+impl From<crate::offers::OfferRefusal> for ApiError {
+    /// No such offer: `NotFound`; ended, another member's, used up: `Conflict`. The reason is
+    /// the refusal's fixed English sentence ([`OfferRefusal::text`](crate::offers::OfferRefusal::text) for the shopper).
+    fn from(r: crate::offers::OfferRefusal) -> Self {
+        use crate::offers::OfferRefusal;
+        let reason = r.reason().to_string();
+        match r {
+            OfferRefusal::Unknown => ApiError::NotFound { reason },
+            OfferRefusal::NotYours | OfferRefusal::Expired | OfferRefusal::AlreadyUsed => {
+                ApiError::Conflict { reason }
+            }
         }
     }
 }

@@ -1,11 +1,12 @@
 //! The public facade: one [`LoyaltyClient`] opened on a data directory with an injected clock,
 //! and its sub-APIs, one file each: [`PointsApi`], [`WalletApi`], [`ReceiptsApi`], [`CardApi`],
-//! [`RemindersApi`], [`ListApi`], [`SyncApi`]. Each method validates, calls the store, the domain or the sync,
+//! [`RemindersApi`], [`ListApi`], [`OffersApi`], [`SyncApi`]. Each method validates, calls the store, the domain or the sync,
 //! and maps the error: every error is an [`ApiError`] ([`error`] holds the one map).
 
 mod card;
 pub mod error;
 mod list;
+mod offers;
 mod points;
 mod receipts;
 mod reminders;
@@ -16,6 +17,7 @@ pub use crate::context::{CARD_SECRET_KEY, ERASING_FILE_NAME};
 pub use card::{CardApi, CombinedTillCard, TillCard};
 pub use error::{ApiError, ApiResult};
 pub use list::{ListApi, MAX_USUAL};
+pub use offers::OffersApi;
 pub use points::PointsApi;
 pub use receipts::{ClaimScan, ReceiptsApi, WarrantyItem};
 pub use reminders::RemindersApi;
@@ -95,6 +97,13 @@ impl LoyaltyClient {
 
     pub fn wallet(&self) -> WalletApi {
         WalletApi {
+            ctx: self.ctx.clone(),
+        }
+    }
+
+    /// The member's offers: list, activate (offline), preview on a basket.
+    pub fn offers(&self) -> OffersApi {
+        OffersApi {
             ctx: self.ctx.clone(),
         }
     }

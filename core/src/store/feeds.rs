@@ -254,7 +254,8 @@ impl Store {
                 OutboxOperation::RedeemVoucher { voucher_id } => Some((voucher_id, i.seq)),
                 OutboxOperation::ClaimPoints { .. }
                 | OutboxOperation::ClaimReceipt { .. }
-                | OutboxOperation::DeleteAccount => None,
+                | OutboxOperation::DeleteAccount
+                | OutboxOperation::ActivateOffer { .. } => None,
             })
             .collect();
         self.transact(

@@ -14,6 +14,7 @@ use crate::log::{log_at, LogLevel};
 mod cards;
 mod claims;
 mod keep;
+mod offers;
 mod topics;
 pub use keep::{KEEP_FILE_NAME, KEEP_LOG_NAME};
 pub use topics::Topic;
@@ -29,6 +30,7 @@ pub mod schema;
 pub use account::{PendingEnrolment, PushPlatform, PushRegistration, SyncAccount};
 pub use claims::ReceiptClaimVerdict;
 pub use feeds::{Feed, PageApplied, ServerLedgerEntry, ServerVoucher, ServerVoucherState};
+pub use offers::{OfferActivationVerdict, OfferItem};
 pub use outbox::{ClaimVerdict, RedemptionAnswered};
 mod vouchers;
 
@@ -77,6 +79,8 @@ pub enum StoreError {
     Receipt(#[from] ReceiptError),
     #[error(transparent)]
     List(#[from] crate::list::ListError),
+    #[error(transparent)]
+    Offer(crate::offers::OfferRefusal),
 }
 
 impl From<sled::Error> for StoreError {
@@ -148,10 +152,13 @@ pub enum Tree {
     /// Receipts claimed by scanning their claim code, by receipt id: pending until the server
     /// answered, then claimed or refused (a new, empty tree needs no migration).
     ReceiptClaims,
+    /// The member's offers as the server last listed them, by offer id, with an activation made
+    /// here shown at once (a new, empty tree needs no migration).
+    Offers,
 }
 
 impl Tree {
-    pub const ALL: [Tree; 13] = [
+    pub const ALL: [Tree; 14] = [
         Tree::Meta,
         Tree::Ledger,
         Tree::Vouchers,
@@ -165,6 +172,7 @@ impl Tree {
         Tree::ServerLedger,
         Tree::List,
         Tree::ReceiptClaims,
+        Tree::Offers,
     ];
 
     pub fn name(self) -> &'static str {
@@ -182,6 +190,7 @@ impl Tree {
             Tree::ServerLedger => "server_ledger",
             Tree::List => "shopping_list",
             Tree::ReceiptClaims => "receipt_claims",
+            Tree::Offers => "offers",
         }
     }
 

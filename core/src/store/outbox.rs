@@ -63,7 +63,8 @@ impl Store {
                 }),
                 OutboxOperation::RedeemVoucher { .. }
                 | OutboxOperation::ClaimReceipt { .. }
-                | OutboxOperation::DeleteAccount => None,
+                | OutboxOperation::DeleteAccount
+                | OutboxOperation::ActivateOffer { .. } => None,
             })
             .collect())
     }

@@ -19,6 +19,8 @@ pub enum Topic {
     Receipts,
     /// The shopping list (a receipt that takes items off it included).
     List,
+    /// The member's offers.
+    Offers,
 }
 
 pub(super) struct Changes {
@@ -26,6 +28,7 @@ pub(super) struct Changes {
     vouchers: watch::Sender<u64>,
     receipts: watch::Sender<u64>,
     list: watch::Sender<u64>,
+    offers: watch::Sender<u64>,
 }
 
 impl Changes {
@@ -35,6 +38,7 @@ impl Changes {
             vouchers: watch::channel(0).0,
             receipts: watch::channel(0).0,
             list: watch::channel(0).0,
+            offers: watch::channel(0).0,
         }
     }
 
@@ -44,6 +48,7 @@ impl Changes {
             Topic::Vouchers => &self.vouchers,
             Topic::Receipts => &self.receipts,
             Topic::List => &self.list,
+            Topic::Offers => &self.offers,
         }
     }
 
@@ -55,6 +60,7 @@ impl Changes {
                 Tree::Vouchers => Topic::Vouchers,
                 Tree::Receipts | Tree::ReceiptClaims => Topic::Receipts,
                 Tree::List => Topic::List,
+                Tree::Offers => Topic::Offers,
                 _ => continue,
             };
             self.sender(topic).send_modify(|g| *g = g.wrapping_add(1));

@@ -4,7 +4,7 @@
 //! session.rs. Everything runs on the client's runtime; store work runs on its blocking pool.
 
 use super::enrolment::fetch_card;
-use super::feeds::{pull_content, pull_feed};
+use super::feeds::{pull_content, pull_feed, pull_offers};
 use super::http::validate_base_url;
 use super::outbox::drain_outbox;
 use super::retry::{Cancel, Safety};
@@ -231,6 +231,8 @@ async fn run_sync(
         }
         report.outbox_resolved += applied.resolved_outbox;
     }
+    // The member's offers, after the other feeds (their state follows the receipts' uses).
+    pull_offers(&session).await?;
 
     publish(
         ctx,

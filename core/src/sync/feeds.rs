@@ -9,7 +9,7 @@ use super::wire::{self, Page};
 use super::{Failure, SyncReport};
 use crate::api::error::ApiError;
 use crate::log::{log_at, LogLevel};
-use crate::store::{ContentFeed, Feed, PageApplied, ReminderKey, StoredFeed};
+use crate::store::{ContentFeed, Feed, OfferItem, PageApplied, ReminderKey, StoredFeed};
 use reqwest::Method;
 
 /// A checked page: its items, next cursor and whether more follow; or the sign that the server's
@@ -249,5 +249,62 @@ pub(super) async fn pull_content(
             }
         }
     }
+    Ok(())
+}
+
+/// Reads the member's offers (`GET /v1/offers`, the whole list) and replaces the stored list,
+/// keeping the activations still waiting in the outbox. An offer that breaks the offer rules is
+/// left out (logged without its content); a server without offers (404) leaves the list as is.
+pub(super) async fn pull_offers(session: &Session<'_>) -> Result<(), Stop> {
+    if session.cancel.is_cancelled() {
+        return Err(Stop::Cancelled);
+    }
+    let req = session.request(
+        Method::GET,
+        "v1/offers",
+        &[],
+        None,
+        None,
+        Safety::Idempotent,
+    );
+    let list = match session
+        .api()
+        .call_checked(&req, |l: Option<wire::OfferList>| l)
+        .await
+    {
+        Ok(list) => list,
+        Err(Failure::Rejected { status: 404, .. }) => {
+            log_at!(
+                LogLevel::Info,
+                "sync",
+                "the server has no offers (HTTP 404)"
+            );
+            return Ok(());
+        }
+        Err(f) => return Err(f.into()),
+    };
+    let total = list.items.len();
+    let items: Vec<OfferItem> = list
+        .items
+        .into_iter()
+        .filter(|w| w.offer.validate().is_ok())
+        .map(|w| OfferItem {
+            offer: w.offer,
+            state: w.state,
+            activated_at: w.activated_at,
+            used_at: w.used_at,
+            pending: false,
+        })
+        .collect();
+    if items.len() < total {
+        log_at!(
+            LogLevel::Warn,
+            "sync",
+            "{} offers from the server break the offer rules and were left out",
+            total - items.len()
+        );
+    }
+    let stored = blocking(session.ctx, move |c| Ok(c.store.replace_offers(items)?)).await?;
+    log_at!(LogLevel::Info, "sync", "{stored} offers stored");
     Ok(())
 }

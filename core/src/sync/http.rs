@@ -68,6 +68,8 @@ pub enum Failure {
     Rejected {
         status: u16,
         code: Option<String>,
+        /// The body's `refusal` (why a 422 refused it: `expired`, `not_yours`...), when given.
+        refusal: Option<String>,
     },
     /// The answer was larger than allowed.
     TooLarge,
@@ -86,7 +88,7 @@ impl Failure {
             Failure::Unauthorized => ApiError::Unauthorized {
                 reason: "the server no longer accepts this device's sign-in; sign in again".into(),
             },
-            Failure::Rejected { status, code } => {
+            Failure::Rejected { status, code, .. } => {
                 let code = code.map(|c| format!(" ({c})")).unwrap_or_default();
                 match status {
                     404 => ApiError::NotFound {
@@ -230,6 +232,7 @@ impl Api<'_> {
         let mut url = self.base.join(req.path).map_err(|_| Failure::Rejected {
             status: 400,
             code: None,
+            refusal: None,
         })?;
         if !req.query.is_empty() {
             url.query_pairs_mut().extend_pairs(req.query.iter());
@@ -238,6 +241,7 @@ impl Api<'_> {
             Some(v) => Some(serde_json::to_vec(v).map_err(|_| Failure::Rejected {
                 status: 400,
                 code: None,
+                refusal: None,
             })?),
             None => None,
         };
@@ -324,6 +328,7 @@ impl Api<'_> {
             s => Failure::Rejected {
                 status: s.as_u16(),
                 code: error_code(&bytes),
+                refusal: error_refusal(&bytes),
             },
         })
     }
@@ -384,6 +389,19 @@ pub(super) fn error_code(body: &[u8]) -> Option<String> {
     .then_some(code)
 }
 
+/// The `refusal` of an error body (a 422's reason as a snake_case word), if it has one.
+pub(super) fn error_refusal(body: &[u8]) -> Option<String> {
+    #[derive(serde::Deserialize)]
+    struct RefusalBody {
+        refusal: String,
+    }
+    let refusal = serde_json::from_slice::<RefusalBody>(body).ok()?.refusal;
+    (!refusal.is_empty()
+        && refusal.len() <= 40
+        && refusal.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'))
+    .then_some(refusal)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -441,9 +459,19 @@ mod tests {
         );
         assert_eq!(error_code(br#"{"error":"Card 1234 is blocked"}"#), None);
         assert_eq!(error_code(b"garbage"), None);
+        assert_eq!(
+            error_refusal(br#"{"error":"refused","reason":"x","refusal":"not_yours"}"#),
+            Some("not_yours".into())
+        );
+        assert_eq!(
+            error_refusal(br#"{"error":"refused","refusal":"Ann's"}"#),
+            None
+        );
+        assert_eq!(error_refusal(br#"{"error":"conflict"}"#), None);
         let e = Failure::Rejected {
             status: 409,
             code: Some("conflict".into()),
+            refusal: None,
         }
         .into_api_error();
         assert!(matches!(e, ApiError::Conflict { .. }));

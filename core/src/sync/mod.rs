@@ -199,6 +199,11 @@ pub enum SyncNoticeKind {
     /// first, its deadline passed before the claim reached the server, or the server does not
     /// know it. The notice's `voucher_id` is then the receipt id and `voucher_title` the store.
     ReceiptNotClaimed(crate::claim::ClaimRefusal),
+    /// An offer activated here was refused by the server (it ended before the activation
+    /// reached it, the server does not know it, or it is another member's): it shows as
+    /// available again. The notice's `voucher_id` is then the offer id and `voucher_title` its
+    /// English title (the app shows the title in the shopper's language from `offers()`).
+    OfferNotActivated(crate::offers::OfferRefusal),
 }
 
 /// Something the shopper should be told after a sync, in words the app can show
@@ -220,6 +225,15 @@ impl SyncNotice {
             SyncNoticeKind::VoucherUsedElsewhere => "sync-voucher-used-elsewhere",
             SyncNoticeKind::VoucherRefused => "sync-voucher-refused",
             SyncNoticeKind::ReceiptNotClaimed(r) => return r.text(lang),
+            SyncNoticeKind::OfferNotActivated(r) => {
+                let mut args = fluent_bundle::FluentArgs::new();
+                args.set("reason", r.text(lang));
+                return crate::reminders::l10n::localizer().format(
+                    lang,
+                    "sync-offer-not-activated",
+                    Some(&args),
+                );
+            }
         };
         let mut args = fluent_bundle::FluentArgs::new();
         args.set("voucher", self.voucher_title.clone());

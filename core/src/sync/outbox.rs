@@ -10,7 +10,7 @@ use super::wire::{self, RedemptionOutcomeWire};
 use super::{Failure, SyncNotice, SyncNoticeKind, SyncReport};
 use crate::api::error::ApiError;
 use crate::log::{log_at, LogLevel};
-use crate::store::{ClaimVerdict, ReceiptClaimVerdict, RedemptionAnswered};
+use crate::store::{ClaimVerdict, OfferActivationVerdict, ReceiptClaimVerdict, RedemptionAnswered};
 use crate::wallet::{OutboxItem, OutboxOperation, RedemptionOutcome};
 use reqwest::Method;
 
@@ -22,6 +22,7 @@ enum Answer {
     },
     Claim(ClaimVerdict),
     ReceiptClaim(ReceiptClaimVerdict),
+    OfferActivation(OfferActivationVerdict),
 }
 
 /// Items sent in one `POST /v1/batch` (the reference server takes up to 100).
@@ -242,6 +243,18 @@ async fn settle_all(
                         });
                     }
                 }
+                (OutboxOperation::ActivateOffer { .. }, Answer::OfferActivation(verdict)) => {
+                    let resolved = c.store.resolve_offer_activation(item.seq, &verdict)?;
+                    if let (Some(offer), OfferActivationVerdict::Refused(r)) = (resolved, &verdict)
+                    {
+                        // Told once: when this answer resolved the item.
+                        receipt_notices.push(SyncNotice {
+                            kind: SyncNoticeKind::OfferNotActivated(*r),
+                            voucher_id: offer.offer.id,
+                            voucher_title: offer.offer.title.en,
+                        });
+                    }
+                }
                 _ => {
                     return Err(ApiError::Internal {
                         reason: "an answer does not match its outbox item".into(),
@@ -315,6 +328,12 @@ fn item_body(item: &OutboxItem) -> (&'static str, &'static str, serde_json::Valu
             "v1/receipt-claims",
             serde_json::json!({ "claim_code": claim_code }),
         ),
+        OutboxOperation::ActivateOffer { offer_id } => (
+            "offer_activation",
+            // Checked when queued (`A-Z a-z 0-9 . _ -`): safe in a path as is.
+            "",
+            serde_json::json!({ "offer_id": offer_id }),
+        ),
         // Never batched: sent by `delete_account` (drain_outbox takes it out first).
         OutboxOperation::DeleteAccount => ("delete_account", "v1/me", serde_json::json!({})),
     }
@@ -333,6 +352,10 @@ fn decode_answer(item: &OutboxItem, body: serde_json::Value) -> Option<Answer> {
         OutboxOperation::ClaimReceipt { .. } => {
             let a: wire::ReceiptClaimAnswer = serde_json::from_value(body).ok()?;
             a.verdict().map(Answer::ReceiptClaim)
+        }
+        OutboxOperation::ActivateOffer { offer_id } => {
+            let a: wire::OfferActivationAnswer = serde_json::from_value(body).ok()?;
+            a.verdict(offer_id).map(Answer::OfferActivation)
         }
         OutboxOperation::DeleteAccount => None,
     }
@@ -411,7 +434,20 @@ async fn send_batch(
                 kind: TransientKind::ServerError,
                 retry_after: None,
             }),
-            status => Err(Failure::Rejected { status, code: None }),
+            status => match (
+                &item.operation,
+                wire::offer_refusal(status, r.body["refusal"].as_str()),
+            ) {
+                // The server refused the activation: settled as refused, not retried.
+                (OutboxOperation::ActivateOffer { .. }, Some(refusal)) => Ok(
+                    Answer::OfferActivation(OfferActivationVerdict::Refused(refusal)),
+                ),
+                _ => Err(Failure::Rejected {
+                    status,
+                    code: None,
+                    refusal: None,
+                }),
+            },
         })
         .collect())
 }
@@ -420,9 +456,17 @@ async fn send_batch(
 async fn send_item(session: &Session<'_>, item: &OutboxItem) -> Result<Answer, Failure> {
     let key = item.idempotency_key.as_str();
     let (_, path, body) = item_body(item);
+    let (path, body) = match &item.operation {
+        // The offer is named in the path; the body is empty.
+        OutboxOperation::ActivateOffer { offer_id } => (
+            format!("v1/offers/{offer_id}/activation"),
+            serde_json::json!({}),
+        ),
+        _ => (path.to_string(), body),
+    };
     let req = session.request(
         Method::POST,
-        path,
+        &path,
         &[],
         Some(body),
         Some(key),
@@ -453,9 +497,31 @@ async fn send_item(session: &Session<'_>, item: &OutboxItem) -> Result<Answer, F
                 })
                 .await
         }
+        OutboxOperation::ActivateOffer { offer_id } => {
+            let answer = session
+                .api()
+                .call_checked(&req, |a: Option<wire::OfferActivationAnswer>| {
+                    a?.verdict(offer_id).map(Answer::OfferActivation)
+                })
+                .await;
+            match answer {
+                Err(Failure::Rejected {
+                    status, refusal, ..
+                }) if wire::offer_refusal(status, refusal.as_deref()).is_some() => {
+                    // The server refused the activation: settled as refused, not retried.
+                    let refusal = wire::offer_refusal(status, refusal.as_deref())
+                        .unwrap_or(crate::offers::OfferRefusal::Unknown);
+                    Ok(Answer::OfferActivation(OfferActivationVerdict::Refused(
+                        refusal,
+                    )))
+                }
+                other => other,
+            }
+        }
         OutboxOperation::DeleteAccount => Err(Failure::Rejected {
             status: 400,
             code: None,
+            refusal: None,
         }),
     }
 }

@@ -374,6 +374,7 @@ mod tests {
             vec![Err(Failure::Rejected {
                 status: 409,
                 code: None,
+                refusal: None,
             })],
         );
         assert!(matches!(out, Err(Failure::Rejected { status: 409, .. })));

@@ -453,3 +453,108 @@ impl Erased {
         matches!(self.status.as_str(), "erased" | "already_erased")
     }
 }
+
+/// `GET /v1/offers`: the member's current offers with their state.
+#[derive(Deserialize)]
+pub struct OfferList {
+    pub items: Vec<OfferWire>,
+}
+
+#[derive(Deserialize)]
+pub struct OfferWire {
+    #[serde(flatten)]
+    pub offer: crate::offers::Offer,
+    pub state: crate::offers::OfferState,
+    #[serde(default)]
+    pub activated_at: Option<chrono::DateTime<chrono::Utc>>,
+    #[serde(default)]
+    pub used_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// The answer to an offer activation (`POST /v1/offers/{offer_id}/activation`).
+#[derive(Deserialize)]
+pub struct OfferActivationAnswer {
+    pub offer_id: String,
+    pub state: crate::offers::OfferState,
+    pub activated_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl OfferActivationAnswer {
+    /// The verdict for the activation of `offer_id`, or `None` when the answer is about another
+    /// offer or says it is still available.
+    pub fn verdict(self, offer_id: &str) -> Option<crate::store::OfferActivationVerdict> {
+        use crate::offers::OfferState;
+        (self.offer_id == offer_id && self.state != OfferState::Available).then_some(
+            crate::store::OfferActivationVerdict::Activated {
+                state: self.state,
+                activated_at: self.activated_at,
+            },
+        )
+    }
+}
+
+/// The refusal of an offer activation from its 404/422 answer; `None` for any other status.
+pub fn offer_refusal(status: u16, refusal: Option<&str>) -> Option<crate::offers::OfferRefusal> {
+    use crate::offers::OfferRefusal;
+    match status {
+        404 => Some(OfferRefusal::Unknown),
+        422 => Some(
+            OfferRefusal::ALL
+                .into_iter()
+                .find(|r| Some(r.as_str()) == refusal)
+                .unwrap_or(OfferRefusal::Unknown),
+        ),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod offer_tests {
+    use super::*;
+    use crate::offers::{OfferRefusal, OfferState};
+    use crate::store::OfferActivationVerdict;
+
+    #[test]
+    fn activation_answers_and_refusals() {
+        assert_eq!(offer_refusal(404, None), Some(OfferRefusal::Unknown));
+        assert_eq!(
+            offer_refusal(422, Some("expired")),
+            Some(OfferRefusal::Expired)
+        );
+        assert_eq!(
+            offer_refusal(422, Some("not_yours")),
+            Some(OfferRefusal::NotYours)
+        );
+        assert_eq!(
+            offer_refusal(422, Some("whatever")),
+            Some(OfferRefusal::Unknown)
+        );
+        assert_eq!(offer_refusal(409, Some("expired")), None);
+        assert_eq!(offer_refusal(400, None), None);
+
+        let at: DateTime<Utc> = "2026-03-02T09:00:00Z".parse().unwrap();
+        let answer = |id: &str, state: &str| -> OfferActivationAnswer {
+            serde_json::from_value(serde_json::json!({
+                "offer_id": id, "state": state, "activated_at": at,
+            }))
+            .unwrap()
+        };
+        assert_eq!(
+            answer("o_1", "activated").verdict("o_1"),
+            Some(OfferActivationVerdict::Activated {
+                state: OfferState::Activated,
+                activated_at: at,
+            })
+        );
+        assert!(matches!(
+            answer("o_1", "used").verdict("o_1"),
+            Some(OfferActivationVerdict::Activated {
+                state: OfferState::Used,
+                ..
+            })
+        ));
+        // About another offer, or still available: not an answer to this activation.
+        assert_eq!(answer("o_2", "activated").verdict("o_1"), None);
+        assert_eq!(answer("o_1", "available").verdict("o_1"), None);
+    }
+}

@@ -183,6 +183,7 @@ in-store-reason = You allowed in-store notifications, and your phone arrived at 
 
 sync-voucher-used-elsewhere = Your voucher “{ $voucher }” had already been used on another device of your household, so it was not used again here. It now shows as used on this device too.
 sync-voucher-refused = Your voucher “{ $voucher }” could not be used: the shop no longer accepts it (it may have expired or been withdrawn).
+sync-offer-not-activated = Your offer could not be activated after all. { $reason }
 
 ## Shopping list
 
@@ -199,6 +200,14 @@ claim-refused-already-claimed = This receipt has already been added to a loyalty
 claim-refused-unknown = We cannot find this receipt. Ask at the shop's customer service.
 claim-pending = Waiting to be added: your points arrive at the next sync.
 claim-credited = Added to your card.
+## Personal offers
+offer-refused-unknown = We cannot find this offer. Refresh the list of offers.
+offer-refused-not-yours = This personal offer is meant for someone else.
+offer-refused-expired = This offer has ended and can no longer be activated.
+offer-refused-already-used = You have already used this offer. It can only be used once.
+offer-state-available = Activate this offer to get it at the till.
+offer-state-activated = Activated: you get it at the till as soon as your card is scanned.
+offer-state-used = Used
 ## Account deletion and export (shown by the apps; `accountText` in the bindings)
 account-delete-title = Delete your account?
 account-delete-body = Your card, points, vouchers and receipts will be erased from the shop’s servers and from this phone. Points you have not used are lost. This cannot be undone.

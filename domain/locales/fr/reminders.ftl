@@ -179,6 +179,7 @@ push-reason-service = Vous recevez ce message de service car vous êtes membre d
 
 sync-voucher-used-elsewhere = Votre bon « { $voucher } » avait déjà été utilisé sur un autre appareil de votre ménage : il n’a donc pas été utilisé une deuxième fois ici. Il apparaît désormais comme utilisé sur cet appareil aussi.
 sync-voucher-refused = Votre bon « { $voucher } » n’a pas pu être utilisé : le magasin ne l’accepte plus (il a peut-être expiré ou été retiré).
+sync-offer-not-activated = Votre offre n’a finalement pas pu être activée. { $reason }
 
 ## Liste de courses
 
@@ -195,6 +196,14 @@ claim-refused-already-claimed = Ce ticket a déjà été ajouté à une carte de
 claim-refused-unknown = Nous ne retrouvons pas ce ticket. Adressez-vous au service clientèle du magasin.
 claim-pending = En cours d’ajout : vos points arriveront à la prochaine synchronisation.
 claim-credited = Ajouté à votre carte.
+## Offres personnelles
+offer-refused-unknown = Nous ne retrouvons pas cette offre. Actualisez la liste des offres.
+offer-refused-not-yours = Cette offre personnelle est destinée à quelqu’un d’autre.
+offer-refused-expired = Cette offre est terminée : elle ne peut plus être activée.
+offer-refused-already-used = Vous avez déjà utilisé cette offre. Elle n’est valable qu’une seule fois.
+offer-state-available = Activez cette offre pour en profiter en caisse.
+offer-state-activated = Activée : vous en profitez en caisse dès que votre carte est scannée.
+offer-state-used = Utilisée
 ## Suppression et export du compte (affichés par les apps ; `accountText` dans les bindings)
 account-delete-title = Supprimer votre compte ?
 account-delete-body = Votre carte, vos points, vos bons et vos tickets seront effacés des serveurs du magasin et de ce téléphone. Les points non utilisés seront perdus. Cette action est définitive.

@@ -164,6 +164,7 @@ push-reason-service = Je krijgt dit servicebericht omdat je lid bent van ons kla
 
 sync-voucher-used-elsewhere = Je bon “{ $voucher }” was al gebruikt op een ander toestel van je huishouden en is hier dus niet opnieuw gebruikt. Hij staat nu ook op dit toestel als gebruikt.
 sync-voucher-refused = Je bon “{ $voucher }” kon niet worden gebruikt: de winkel aanvaardt hem niet meer (misschien is hij verlopen of ingetrokken).
+sync-offer-not-activated = Je aanbieding is toch niet geactiveerd. { $reason }
 
 ## Boodschappenlijst
 
@@ -180,6 +181,14 @@ claim-refused-already-claimed = Dit aankoopbewijs is al aan een klantenkaart toe
 claim-refused-unknown = We vinden dit aankoopbewijs niet terug. Vraag het aan de klantendienst van de winkel.
 claim-pending = Wordt toegevoegd: je punten komen bij de volgende synchronisatie.
 claim-credited = Toegevoegd aan je kaart.
+## Persoonlijke aanbiedingen
+offer-refused-unknown = We vinden deze aanbieding niet terug. Vernieuw de lijst met aanbiedingen.
+offer-refused-not-yours = Deze persoonlijke aanbieding is voor iemand anders bedoeld.
+offer-refused-expired = Deze aanbieding is afgelopen en kan niet meer worden geactiveerd.
+offer-refused-already-used = Je hebt deze aanbieding al gebruikt. Ze geldt maar één keer.
+offer-state-available = Activeer deze aanbieding om ze aan de kassa te krijgen.
+offer-state-activated = Geactiveerd: je krijgt ze aan de kassa zodra je kaart gescand is.
+offer-state-used = Gebruikt
 ## Account verwijderen en exporteren (getoond door de apps; `accountText` in de bindings)
 account-delete-title = Je account verwijderen?
 account-delete-body = Je kaart, punten, bonnen en kassatickets worden gewist van de servers van de winkel en van deze telefoon. Punten die je nog niet gebruikte, gaan verloren. Dit kan niet ongedaan worden gemaakt.

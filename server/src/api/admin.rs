@@ -1,5 +1,5 @@
-//! The retailer's back office (till token): content feeds, vouchers issued and revoked, points
-//! adjusted, receipts imported, and injected faults for tests.
+//! The retailer's back office (till token): content feeds, vouchers issued and revoked, offers
+//! published, points adjusted, receipts imported, and injected faults for tests.
 
 use super::feeds::{content_kind, etag};
 use super::request::{idempotency_key, idempotent_write, json, parse_body, till_auth};
@@ -76,6 +76,24 @@ pub(super) async fn admin_voucher(
         move |tx, req: IssueVoucherRequest, now, st| {
             db::vouchers::issue_voucher(tx, &member_id, req, &st.signing_key, now)
         },
+    )
+    .await
+}
+
+/// POST /v1/admin/offers: publishes an offer, general or (with `member_id`) personal.
+pub(super) async fn admin_offer(
+    State(state): State<Shared>,
+    method: Method,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Response> {
+    admin_write(
+        state,
+        method,
+        "/v1/admin/offers".into(),
+        headers,
+        body,
+        move |tx, req: PublishOfferRequest, now, _| db::offers::publish(tx, req, now),
     )
     .await
 }

@@ -1,5 +1,6 @@
 //! The member's batch of writes (`POST /v1/batch`): offline redemptions, point claims, receipt
-//! claims, invoice requests and settings in one request and one store transaction. Each item carries its own idempotency key,
+//! claims, offer activations, invoice requests and settings in one request and one store
+//! transaction. Each item carries its own idempotency key,
 //! is checked, written and answered on its own (a bad item does not sink the others), and its
 //! answer is stored exactly as the single-item endpoint stores it: a replay of an item, in a
 //! batch or alone, gets its first answer.
@@ -197,6 +198,20 @@ fn check_item(member: &str, token: &str, state: &AppState, raw: Value) -> Checke
                 op: Box::new(move |tx, now| db::invoices::put_company(tx, &member, company, now)),
             })
         }
+        "offer_activation" => {
+            let key = needs_key()?;
+            let (req, _) = parse_body::<OfferActivationRequest>(&body)?;
+            super::member::offer_id_checked(&req.offer_id)?;
+            // The single-item endpoint's fingerprint: its path and its (empty) body.
+            let path = format!("/v1/offers/{}/activation", req.offer_id);
+            Ok(BatchItem {
+                key: Some(key),
+                request_hash: request_hash(&Method::POST, &path, &serde_json::json!({})),
+                op: Box::new(move |tx, now| {
+                    db::offers::activate(tx, &member, &req.offer_id, now)
+                }),
+            })
+        }
         "consents" => {
             let (consents, value) = parse_body::<Consents>(&body)?;
             Ok(BatchItem {
@@ -222,7 +237,7 @@ fn check_item(member: &str, token: &str, state: &AppState, raw: Value) -> Checke
             })
         }
         _ => Err(ApiError::invalid(
-            "kind must be redemption, claim, receipt_claim, invoice, consents, company or push_token",
+            "kind must be redemption, claim, receipt_claim, offer_activation, invoice, consents, company or push_token",
         )),
     }
 }

@@ -11,7 +11,7 @@ use crate::db;
 use crate::error::{ApiError, ApiResult};
 use crate::model::*;
 use axum::body::Bytes;
-use axum::extract::{ConnectInfo, State};
+use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use loyalty_domain::claim::{read_claim_code, ClaimRefusal};
@@ -327,4 +327,58 @@ pub(super) async fn receipt_claim(
         db::claims::claim_receipt(tx, &member, &claim, now)
     })
     .await
+}
+
+/// GET /v1/offers: the member's current offers (general and personal) with their state.
+pub(super) async fn offers(State(state): State<Shared>, headers: HeaderMap) -> ApiResult<Response> {
+    let (member, _) = member_auth(&state, &headers).await?;
+    let list = state.db(move |s, now, _| s.offers(&member, now)).await?;
+    Ok(json(StatusCode::OK, &list))
+}
+
+/// POST /v1/offers/{offer_id}/activation: the member activates an offer (Idempotency-Key
+/// required, as every member write; activating again is harmless). The body is optional: an
+/// empty one counts as `{}`.
+pub(super) async fn offer_activation(
+    State(state): State<Shared>,
+    Path(offer_id): Path<String>,
+    method: Method,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Response> {
+    let (member, _) = member_auth(&state, &headers).await?;
+    let key = idempotency_key(&headers, true)?.unwrap_or_default();
+    let body = if body.iter().all(u8::is_ascii_whitespace) {
+        Bytes::from_static(b"{}")
+    } else {
+        body
+    };
+    let (_, value) = parse_body::<serde_json::Map<String, serde_json::Value>>(&body)?;
+    if !value.as_object().is_some_and(|o| o.is_empty()) {
+        return Err(ApiError::invalid("the activation body must be empty or {}"));
+    }
+    offer_id_checked(&offer_id)?;
+    let hash = request_hash(
+        &method,
+        &format!("/v1/offers/{offer_id}/activation"),
+        &value,
+    );
+    let scope = format!("member:{member}");
+    idempotent_write(&state, scope, Some(key), hash, move |tx, now, _| {
+        db::offers::activate(tx, &member, &offer_id, now)
+    })
+    .await
+}
+
+/// An offer id as this server gives them (`^[A-Za-z0-9._-]{1,64}$`); any other is no offer.
+pub(super) fn offer_id_checked(offer_id: &str) -> ApiResult<()> {
+    if offer_id.is_empty()
+        || offer_id.len() > 64
+        || !offer_id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+    {
+        return Err(ApiError::NotFound("no such offer".into()));
+    }
+    Ok(())
 }

@@ -23,7 +23,8 @@ use crate::error::{ApiError, ApiResult};
 use crate::limit::Budget;
 use crate::model::*;
 use admin::{
-    admin_content, admin_faults, admin_points, admin_receipt, admin_revoke, admin_voucher,
+    admin_content, admin_faults, admin_offer, admin_points, admin_receipt, admin_revoke,
+    admin_voucher,
 };
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::StatusCode;
@@ -39,7 +40,8 @@ use loyalty_domain::card::TotpAlgorithm;
 use loyalty_domain::Clock;
 use member::{
     card_secret, claim, delete_account, enrol, export_account, me, new_household_code,
-    put_consents, put_push_token, receipt_claim, redemption, refresh_session, sign_in, sign_out,
+    offer_activation, offers, put_consents, put_push_token, receipt_claim, redemption,
+    refresh_session, sign_in, sign_out,
 };
 use request::json;
 use std::net::{IpAddr, SocketAddr};
@@ -194,6 +196,8 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/v1/redemptions"),
     ("POST", "/v1/claims"),
     ("POST", "/v1/receipt-claims"),
+    ("GET", "/v1/offers"),
+    ("POST", "/v1/offers/{offer_id}/activation"),
     ("POST", "/v1/batch"),
     ("GET", "/v1/content/{kind}"),
     ("POST", "/v1/till/scans"),
@@ -201,6 +205,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/v1/till/redemptions"),
     ("POST", "/v1/till/claim-codes"),
     ("PUT", "/v1/admin/content/{kind}"),
+    ("POST", "/v1/admin/offers"),
     ("POST", "/v1/admin/members/{member_id}/vouchers"),
     (
         "POST",
@@ -239,6 +244,8 @@ pub fn router(state: Shared) -> Router {
         .route("/v1/redemptions", post(redemption))
         .route("/v1/claims", post(claim))
         .route("/v1/receipt-claims", post(receipt_claim))
+        .route("/v1/offers", get(offers))
+        .route("/v1/offers/{offer_id}/activation", post(offer_activation))
         .route("/v1/batch", post(batch::batch))
         .route("/v1/content/{kind}", get(content))
         .route("/v1/till/scans", post(till_scan))
@@ -246,6 +253,7 @@ pub fn router(state: Shared) -> Router {
         .route("/v1/till/redemptions", post(till_redemption))
         .route("/v1/till/claim-codes", post(till_claim_code))
         .route("/v1/admin/content/{kind}", put(admin_content))
+        .route("/v1/admin/offers", post(admin_offer))
         .route(
             "/v1/admin/members/{member_id}/vouchers",
             post(admin_voucher),

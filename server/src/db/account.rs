@@ -3,7 +3,9 @@
 //!
 //! What an erasure removes: the member row (card number, display name, card secret, household
 //! code hash, consents), every session and push token, the ledger, vouchers and receipts, the
-//! saved company details, the change marks, enrolment keys, and every stored idempotent answer of the member's own writes
+//! saved company details, the offers published for them alone and their offer activations and
+//! uses (schema v8), the change marks, enrolment keys, and every stored idempotent answer of
+//! the member's own writes
 //! and of till writes that name them. What it keeps (schema v6): one `erasures` row with
 //! anonymised totals (points earned, redeemed, the balance, counts of receipts and vouchers)
 //! under a random id, for the retailer's accounting of the points liability; and the hash of
@@ -70,6 +72,7 @@ impl Store {
             receipts: self.receipts_page(member_id, &start, ALL)?.items,
             company: self.company_of(member_id)?,
             invoices: self.invoices_of(member_id)?,
+            offers: super::offers::exported(&self.conn, member_id)?,
         })
     }
 
@@ -118,6 +121,10 @@ impl Store {
             "UPDATE invoices SET member_id = NULL WHERE member_id = ?1",
             "DELETE FROM member_companies WHERE member_id = ?1",
             "DELETE FROM change_marks WHERE member_id = ?1",
+            // Offers: the member's uses and activations, then the offers given to them alone.
+            "DELETE FROM offer_redemptions WHERE member_id = ?1",
+            "DELETE FROM offer_activations WHERE member_id = ?1",
+            "DELETE FROM offers WHERE member_id = ?1",
             "DELETE FROM enrolment_keys WHERE member_id = ?1",
             "DELETE FROM ledger WHERE member_id = ?1",
             "DELETE FROM vouchers WHERE member_id = ?1",

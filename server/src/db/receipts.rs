@@ -111,13 +111,18 @@ pub fn till_purchase(
     {
         receipt.id = credentials::new_id("r_");
     }
+    // The member's offers, chosen before the receipt is written (what was usable when the card
+    // was scanned), applied and used after it (a use names its receipt).
+    let usable = super::offers::usable_offers(tx, &member.id, now)?;
     let (points_earned, ledger) = insert_receipt(tx, &member.id, &receipt, true, now)?;
+    let offers = super::offers::redeem_at_till(tx, &member.id, &receipt, &usable, now)?;
     answer(
         201,
         &PurchaseResult {
             receipt,
             points_earned,
             ledger_id: ledger.map(|l| ledger_id(tx, l)).transpose()?,
+            offers: Some(offers),
         },
     )
 }
@@ -160,6 +165,7 @@ pub fn import_receipt(
                 receipt: stored,
                 points_earned: credit.map_or(0, |c| c.1),
                 ledger_id: credit.map(|c| ledger_id(tx, c.0)).transpose()?,
+                offers: None,
             },
         );
     }
@@ -171,6 +177,7 @@ pub fn import_receipt(
             receipt: req.receipt,
             points_earned,
             ledger_id: ledger.map(|l| ledger_id(tx, l)).transpose()?,
+            offers: None,
         },
     )
 }

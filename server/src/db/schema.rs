@@ -8,7 +8,7 @@ use rusqlite::TransactionBehavior;
 const APPLICATION_ID: i64 = 0x4C4F_594C;
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: i64 = 7;
+pub const SCHEMA_VERSION: i64 = 8;
 
 const SCHEMA_V1: &str = r#"
 CREATE TABLE meta (
@@ -218,6 +218,40 @@ CREATE TABLE member_companies (
 ) STRICT;
 "#;
 
+/// Version 8: personal offers (issue #16 part 2, see `db/offers.rs`). `offers` holds each
+/// published offer (the domain `Offer` as JSON); `member_id` is NULL for a general offer and the
+/// member's id for a personal one. `offer_activations`: one row per member and opt-in offer the
+/// member activated (activating again changes nothing). `offer_redemptions`: one row per use,
+/// keyed by the offer and its `holder` (the member, or the household, per the offer's limit), so
+/// an offer is used once per its limit whatever the concurrency; the till purchase that used it
+/// is `receipt_id`, with the discount and the extra points it gave.
+const SCHEMA_V8: &str = r#"
+CREATE TABLE offers (
+    id           TEXT PRIMARY KEY,
+    member_id    TEXT REFERENCES members(id),
+    body         TEXT NOT NULL,
+    published_at TEXT NOT NULL
+) STRICT;
+CREATE INDEX offers_by_member ON offers(member_id);
+CREATE TABLE offer_activations (
+    member_id    TEXT NOT NULL REFERENCES members(id),
+    offer_id     TEXT NOT NULL REFERENCES offers(id),
+    activated_at TEXT NOT NULL,
+    PRIMARY KEY (member_id, offer_id)
+) STRICT, WITHOUT ROWID;
+CREATE TABLE offer_redemptions (
+    offer_id       TEXT NOT NULL REFERENCES offers(id),
+    holder         TEXT NOT NULL,
+    member_id      TEXT NOT NULL REFERENCES members(id),
+    receipt_id     TEXT NOT NULL REFERENCES receipts(id),
+    discount_minor INTEGER NOT NULL CHECK (discount_minor >= 0),
+    extra_points   INTEGER NOT NULL CHECK (extra_points >= 0),
+    redeemed_at    TEXT NOT NULL,
+    PRIMARY KEY (offer_id, holder)
+) STRICT;
+CREATE INDEX offer_redemptions_by_member ON offer_redemptions(member_id);
+"#;
+
 impl Store {
     pub(super) fn migrate(&mut self) -> Result<(), OpenError> {
         let app_id: i64 = self
@@ -254,13 +288,14 @@ impl Store {
     /// Runs the migration steps after `version`, one per version, each in its own transaction
     /// that also sets user_version (a crash between two steps resumes at the next open).
     fn upgrade(&mut self, version: i64) -> Result<(), OpenError> {
-        let steps: [(i64, &str); 6] = [
+        let steps: [(i64, &str); 7] = [
             (2, SCHEMA_V2),
             (3, SCHEMA_V3),
             (4, SCHEMA_V4),
             (5, SCHEMA_V5),
             (6, SCHEMA_V6),
             (7, SCHEMA_V7),
+            (8, SCHEMA_V8),
         ];
         for (to, sql) in steps {
             if version >= to {
@@ -370,6 +405,8 @@ mod tests {
                      DROP TABLE change_marks; DROP TABLE claimable_receipts;
                      DROP TABLE erasures; DROP TABLE erased_tokens;
                      DROP TABLE invoices; DROP TABLE invoice_numbers; DROP TABLE member_companies;
+                     DROP TABLE offer_redemptions; DROP TABLE offer_activations;
+                     DROP TABLE offers;
                      PRAGMA user_version = 3;",
                     busy.member_id
                 ))
@@ -402,11 +439,13 @@ mod tests {
         let member = {
             let mut store = Store::open(dir.path()).unwrap();
             let (m, _) = store.enrol(None, TotpAlgorithm::Sha1, None, t0()).unwrap();
-            // What a version-6 server left: no invoice tables.
+            // What a version-6 server left: no invoice tables (nor the offers of version 8).
             store
                 .conn
                 .execute_batch(
                     "DROP TABLE invoices; DROP TABLE invoice_numbers; DROP TABLE member_companies;
+                     DROP TABLE offer_redemptions; DROP TABLE offer_activations;
+                     DROP TABLE offers;
                      PRAGMA user_version = 6;",
                 )
                 .unwrap();

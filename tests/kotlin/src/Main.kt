@@ -14,5 +14,6 @@ fun main() {
     syncTests()
     receiptClaimTests()
     accountTests()
+    offerTests()
     finish()
 }
