@@ -5,8 +5,12 @@
 //! turns the device's location consent off.
 
 use chrono::{Duration, TimeZone, Utc};
+use loyalty_core::offers::{
+    Offer, OfferActivation, OfferKind, OfferLimit, OfferScope, OfferState, OfferTarget, OfferTitle,
+};
 use loyalty_core::points::ProgrammeRules;
 use loyalty_core::reminders::{Consent, ReminderKind};
+use loyalty_core::store::OfferItem;
 use loyalty_core::store::ReminderKey;
 use loyalty_core::{ApiError, LoyaltyClient, ManualClock};
 use std::sync::Arc;
@@ -52,6 +56,46 @@ fn entering_a_store_plans_the_card_and_the_list_only_with_location_consent() {
     assert_eq!(n.kind, ReminderKind::InStore);
     assert_eq!(n.title, "Welcome to Colruyt Gent Zuid: your card is ready");
     assert_eq!(n.body, "2 items are on your shopping list.");
+
+    // The offers the till applies now join the notification: activated ones, not the others.
+    let offer = |id: &str, en: &str, state: OfferState| OfferItem {
+        offer: Offer {
+            id: id.into(),
+            title: OfferTitle {
+                nl: format!("{en} (nl)"),
+                fr: format!("{en} (fr)"),
+                en: en.into(),
+            },
+            kind: OfferKind::PointsMultiplier {
+                target: OfferTarget::Category {
+                    category: "fruit".into(),
+                },
+                multiplier: 2,
+            },
+            min_quantity: 1,
+            valid_from: start - Duration::days(1),
+            valid_until: start + Duration::days(7),
+            scope: OfferScope::General,
+            activation: OfferActivation::OptIn,
+            limit: OfferLimit::OncePerMember,
+        },
+        state,
+        activated_at: None,
+        used_at: None,
+        pending: false,
+    };
+    client
+        .store()
+        .replace_offers(vec![
+            offer("fruit", "Double points on fruit", OfferState::Activated),
+            offer("wine", "10 % off wine", OfferState::Available),
+        ])
+        .unwrap();
+    let n = &r.plan().unwrap().items[0];
+    assert_eq!(
+        n.body,
+        "2 items are on your shopping list. Your activated offer applies here: Double points on fruit."
+    );
 
     // Leaving another store changes nothing; leaving this one forgets the visit.
     assert!(!r.left_store("gent-noord").unwrap());

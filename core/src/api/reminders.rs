@@ -3,6 +3,7 @@
 use super::error::{ApiError, ApiResult};
 use crate::check::InputError;
 use crate::context::Context;
+use crate::offers::OfferState;
 use crate::points::{self};
 use crate::reminders::{
     self as engine, Catalogue, Delivered, Feedback, Plan, PlanInput, PushOutcome, ReceiptIndex,
@@ -284,6 +285,15 @@ impl RemindersApi {
             Some(mut v) => {
                 let open = store.list_items()?.iter().filter(|i| !i.checked).count();
                 v.list_items = u32::try_from(open).unwrap_or(u32::MAX);
+                // The offers the till applies now: activated by the shopper, or automatic.
+                let lang = settings.lang();
+                v.offers = store
+                    .offers()?
+                    .into_iter()
+                    .filter(|o| o.state == OfferState::Activated && o.offer.is_valid_at(now))
+                    .map(|o| o.offer.title.get(lang).to_string())
+                    .take(100)
+                    .collect();
                 Some(v)
             }
             None => None,
