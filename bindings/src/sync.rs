@@ -6,6 +6,7 @@ use crate::error::{LoyaltyError, Result};
 use crate::types::{st, OutboxItem};
 use loyalty_core as core;
 use loyalty_core::claim;
+use loyalty_core::store::InvoiceRefusal;
 use loyalty_core::sync as engine;
 use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
@@ -178,6 +179,14 @@ pub enum SyncNoticeKind {
     ReceiptClaimExpired,
     /// A receipt claimed here is not known to the retailer's server.
     ReceiptClaimUnknown,
+    /// An invoice asked here: the receipt was already invoiced to another company. For the
+    /// three invoice kinds `voucherId` is the receipt id and `voucherTitle` its store (empty
+    /// when the device does not hold the receipt).
+    InvoiceOtherCompany,
+    /// An invoice asked here: the receipt is not one of the member's.
+    InvoiceUnknownReceipt,
+    /// An invoice asked here: the server did not accept the company details.
+    InvoiceInvalidCompany,
 }
 
 /// Something to tell the shopper after a sync; never carries a voucher code.
@@ -200,6 +209,11 @@ impl From<engine::SyncNotice> for SyncNotice {
                     claim::ClaimRefusal::AlreadyClaimed => SyncNoticeKind::ReceiptAlreadyClaimed,
                     claim::ClaimRefusal::Expired => SyncNoticeKind::ReceiptClaimExpired,
                     _ => SyncNoticeKind::ReceiptClaimUnknown,
+                },
+                engine::SyncNoticeKind::InvoiceRefused(r) => match r {
+                    InvoiceRefusal::OtherCompany => SyncNoticeKind::InvoiceOtherCompany,
+                    InvoiceRefusal::UnknownReceipt => SyncNoticeKind::InvoiceUnknownReceipt,
+                    InvoiceRefusal::InvalidCompany => SyncNoticeKind::InvoiceInvalidCompany,
                 },
             },
             voucher_id: n.voucher_id,
@@ -224,6 +238,15 @@ pub fn sync_notice_text(notice: SyncNotice, language: String) -> String {
             }
             SyncNoticeKind::ReceiptClaimUnknown => {
                 engine::SyncNoticeKind::ReceiptNotClaimed(claim::ClaimRefusal::Unknown)
+            }
+            SyncNoticeKind::InvoiceOtherCompany => {
+                engine::SyncNoticeKind::InvoiceRefused(InvoiceRefusal::OtherCompany)
+            }
+            SyncNoticeKind::InvoiceUnknownReceipt => {
+                engine::SyncNoticeKind::InvoiceRefused(InvoiceRefusal::UnknownReceipt)
+            }
+            SyncNoticeKind::InvoiceInvalidCompany => {
+                engine::SyncNoticeKind::InvoiceRefused(InvoiceRefusal::InvalidCompany)
             }
         },
         voucher_id: notice.voucher_id,

@@ -472,6 +472,12 @@ pub enum OutboxOperation {
         receipt_id: String,
         entry_seq: Option<u64>,
     },
+    /// A company invoice asked for a receipt (the company is not repeated here: see
+    /// `invoice(receiptId)`); the readable copy in `lang`.
+    RequestInvoice {
+        receipt_id: String,
+        lang: String,
+    },
     /// The shopper asked to delete the account; the device is wiped once the server confirms.
     DeleteAccount,
 }
@@ -514,6 +520,9 @@ impl From<wallet::OutboxItem> for OutboxItem {
                     receipt_id,
                     entry_seq,
                 },
+                wallet::OutboxOperation::RequestInvoice {
+                    receipt_id, lang, ..
+                } => OutboxOperation::RequestInvoice { receipt_id, lang },
                 wallet::OutboxOperation::DeleteAccount => OutboxOperation::DeleteAccount,
             },
             created_at: st(i.created_at),

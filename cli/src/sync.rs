@@ -114,6 +114,7 @@ pub fn report_json(r: &SyncReport) -> Value {
                 SyncNoticeKind::VoucherUsedElsewhere => "voucher_used_elsewhere",
                 SyncNoticeKind::VoucherRefused => "voucher_refused",
                 SyncNoticeKind::ReceiptNotClaimed(_) => "receipt_not_claimed",
+                SyncNoticeKind::InvoiceRefused(_) => "invoice_refused",
             },
             "voucher_id": n.voucher_id,
             "voucher_title": n.voucher_title,
@@ -187,6 +188,10 @@ fn status(sync: &SyncApi) -> CliResult<Output> {
                 OutboxOperation::ClaimReceipt { receipt_id, .. } => {
                     ("claim_receipt", format!("receipt {receipt_id}"))
                 }
+                OutboxOperation::RequestInvoice { receipt_id, .. } => (
+                    "request_invoice",
+                    format!("invoice for receipt {receipt_id}"),
+                ),
                 OutboxOperation::DeleteAccount => ("delete_account", "the account".to_string()),
             };
             json!({"seq": i.seq, "kind": kind, "what": what, "created_at": i.created_at,

@@ -254,6 +254,7 @@ impl Store {
                 OutboxOperation::RedeemVoucher { voucher_id } => Some((voucher_id, i.seq)),
                 OutboxOperation::ClaimPoints { .. }
                 | OutboxOperation::ClaimReceipt { .. }
+                | OutboxOperation::RequestInvoice { .. }
                 | OutboxOperation::DeleteAccount => None,
             })
             .collect();

@@ -13,6 +13,8 @@
 use crate::log::{log_at, LogLevel};
 mod cards;
 mod claims;
+mod invoices;
+pub use invoices::{InvoiceRefusal, InvoiceStatus, InvoiceVerdict, IssuedInvoice, StoredInvoice};
 mod keep;
 mod topics;
 pub use keep::{KEEP_FILE_NAME, KEEP_LOG_NAME};
@@ -57,6 +59,9 @@ pub enum StoreError {
     Closed,
     #[error("{0}")]
     Corrupt(String),
+    /// The state forbids the change (a fixed sentence, no personal data).
+    #[error("{0}")]
+    Conflict(String),
     #[error("{0}")]
     Foreign(String),
     #[error("schema version {found} is newer than supported {supported}")]
@@ -148,10 +153,13 @@ pub enum Tree {
     /// Receipts claimed by scanning their claim code, by receipt id: pending until the server
     /// answered, then claimed or refused (a new, empty tree needs no migration).
     ReceiptClaims,
+    /// Company invoices by receipt id: pending until the server answered, then issued (number,
+    /// date, UBL, HTML kept offline) or refused (a new, empty tree needs no migration).
+    Invoices,
 }
 
 impl Tree {
-    pub const ALL: [Tree; 13] = [
+    pub const ALL: [Tree; 14] = [
         Tree::Meta,
         Tree::Ledger,
         Tree::Vouchers,
@@ -165,6 +173,7 @@ impl Tree {
         Tree::ServerLedger,
         Tree::List,
         Tree::ReceiptClaims,
+        Tree::Invoices,
     ];
 
     pub fn name(self) -> &'static str {
@@ -182,6 +191,7 @@ impl Tree {
             Tree::ServerLedger => "server_ledger",
             Tree::List => "shopping_list",
             Tree::ReceiptClaims => "receipt_claims",
+            Tree::Invoices => "invoices",
         }
     }
 

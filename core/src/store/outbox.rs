@@ -63,6 +63,7 @@ impl Store {
                 }),
                 OutboxOperation::RedeemVoucher { .. }
                 | OutboxOperation::ClaimReceipt { .. }
+                | OutboxOperation::RequestInvoice { .. }
                 | OutboxOperation::DeleteAccount => None,
             })
             .collect())

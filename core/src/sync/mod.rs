@@ -199,6 +199,10 @@ pub enum SyncNoticeKind {
     /// first, its deadline passed before the claim reached the server, or the server does not
     /// know it. The notice's `voucher_id` is then the receipt id and `voucher_title` the store.
     ReceiptNotClaimed(crate::claim::ClaimRefusal),
+    /// An invoice asked for a receipt here was refused by the server. The notice's
+    /// `voucher_id` is then the receipt id and `voucher_title` its store (empty when the device
+    /// does not hold the receipt); never the company's name or VAT number.
+    InvoiceRefused(crate::store::InvoiceRefusal),
 }
 
 /// Something the shopper should be told after a sync, in words the app can show
@@ -220,6 +224,11 @@ impl SyncNotice {
             SyncNoticeKind::VoucherUsedElsewhere => "sync-voucher-used-elsewhere",
             SyncNoticeKind::VoucherRefused => "sync-voucher-refused",
             SyncNoticeKind::ReceiptNotClaimed(r) => return r.text(lang),
+            SyncNoticeKind::InvoiceRefused(r) => match r {
+                crate::store::InvoiceRefusal::OtherCompany => "sync-invoice-other-company",
+                crate::store::InvoiceRefusal::UnknownReceipt => "sync-invoice-unknown-receipt",
+                crate::store::InvoiceRefusal::InvalidCompany => "sync-invoice-invalid-company",
+            },
         };
         let mut args = fluent_bundle::FluentArgs::new();
         args.set("voucher", self.voucher_title.clone());
