@@ -250,11 +250,19 @@ async fn an_invoice_asked_offline_is_issued_at_the_next_sync_and_kept_with_its_r
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn another_members_receipt_is_refused_by_the_server_with_a_notice() {
+async fn the_server_refuses_another_members_receipt_and_another_company_with_a_notice() {
     let data = tempfile::tempdir().unwrap();
     let server = Server::start(data.path().join("server")).await;
     let proxy = Proxy::start(server.addr).await;
-    let ann = enrolled(&proxy, "Ann").await;
+    let ann = Device::new(test_config());
+    let household = ann
+        .client
+        .sync()
+        .enrol(proxy.base_url(), Some("Ann".into()))
+        .await
+        .expect("enrolment")
+        .household_code
+        .expect("a household code");
     let bob = enrolled(&proxy, "Bob").await;
     let anns = till_purchase(&server, &ann.member_id()).await;
 
@@ -303,8 +311,16 @@ async fn another_members_receipt_is_refused_by_the_server_with_a_notice() {
     let report = bob.client.sync().sync_now().await.unwrap();
     assert!(report.notices.is_empty());
 
-    // Ann's receipt invoiced to Ann's company; on the wire, the same receipt to another
-    // company is then a conflict (409), which a phone settles as refused.
+    // Ann's receipt invoiced to Ann's company from her phone; her tablet (same membership, its
+    // own store) then asks for it to another company: the server answers 409, the tablet
+    // settles it as refused and tells her once.
+    let tablet = Device::new(test_config());
+    tablet
+        .client
+        .sync()
+        .join_household(proxy.base_url(), household)
+        .await
+        .expect("joining the household");
     ann.client.sync().sync_now().await.unwrap();
     ann.client
         .receipts()
@@ -328,18 +344,30 @@ async fn another_members_receipt_is_refused_by_the_server_with_a_notice() {
         country: "NL".into(),
         vat_id: "NL 0044.95.445.B01".into(),
     };
-    let status = http(
-        server.addr,
-        "POST",
-        &format!("/v1/receipts/{anns}/invoice"),
-        Some(&ann.token()),
-        Some(&json!({"company": other, "lang": "en"})),
-        &[(
-            "idempotency-key",
-            &loyalty_core::wallet::new_idempotency_key(),
-        )],
-    )
-    .await
-    .status();
-    assert_eq!(status, 409);
+    tablet
+        .client
+        .receipts()
+        .request_invoice(&anns, Some(other), "en")
+        .unwrap();
+    let report = tablet.client.sync().sync_now().await.unwrap();
+    assert_eq!(report.notices.len(), 1, "{report:?}");
+    assert_eq!(
+        report.notices[0].kind,
+        SyncNoticeKind::InvoiceRefused(InvoiceRefusal::OtherCompany)
+    );
+    assert!(report.notices[0].text("nl").contains("ander bedrijf"));
+    assert!(report.notices[0].text("fr").contains("autre société"));
+    let refused = tablet.client.receipts().invoice(&anns).unwrap().unwrap();
+    assert_eq!(refused.refusal, Some(InvoiceRefusal::OtherCompany));
+    assert!(tablet.client.sync().outbox().unwrap().is_empty());
+    // Ann's phone keeps its invoice.
+    assert_eq!(
+        ann.client
+            .receipts()
+            .invoice(&anns)
+            .unwrap()
+            .unwrap()
+            .status,
+        InvoiceStatus::Issued
+    );
 }
