@@ -1874,6 +1874,7 @@ fn locales_load_and_every_message_formats_in_every_language() {
         "location",
         "month",
         "first",
+        "reason",
     ] {
         args.set(k, "X");
     }
