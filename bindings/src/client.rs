@@ -410,6 +410,45 @@ impl Receipts {
         Ok(self.api.claims()?.into_iter().map(Into::into).collect())
     }
 
+    /// The company details saved for invoices (kept on this phone only), if any.
+    pub fn company(&self) -> Result<Option<InvoiceParty>> {
+        Ok(self.api.company()?.map(Into::into))
+    }
+
+    /// Saves the company details for the next invoices, checked offline (every field, the VAT
+    /// number's format and check digits, its prefix the company's country); `null` forgets
+    /// them. A refusal is `InvalidInput` whose reason never repeats the values.
+    pub fn set_company(&self, company: Option<InvoiceParty>) -> Result<()> {
+        Ok(self.api.set_company(company.map(Into::into))?)
+    }
+
+    /// Asks for a company invoice for one of the member's receipts, to `company` or (`null`)
+    /// the saved one, its readable copy in `lang` (`nl`, `fr` or `en`): checked offline
+    /// (`InvalidInput`, nothing queued), then queued for the next sync and shown pending at
+    /// once. Already invoiced or pending: `Conflict`, nothing queued.
+    pub fn request_invoice(
+        &self,
+        receipt_id: String,
+        company: Option<InvoiceParty>,
+        lang: String,
+    ) -> Result<StoredInvoice> {
+        Ok(self
+            .api
+            .request_invoice(&receipt_id, company.map(Into::into), &lang)?
+            .into())
+    }
+
+    /// The invoice for a receipt as this phone keeps it (pending, issued with its UBL and HTML,
+    /// or refused); `null` when none was asked.
+    pub fn invoice(&self, receipt_id: String) -> Result<Option<StoredInvoice>> {
+        Ok(self.api.invoice(&receipt_id)?.map(Into::into))
+    }
+
+    /// Every invoice request, newest first.
+    pub fn invoices(&self) -> Result<Vec<StoredInvoice>> {
+        Ok(self.api.invoices()?.into_iter().map(Into::into).collect())
+    }
+
     /// Stores a receipt; `false` when the same receipt was already stored.
     pub fn add(&self, receipt: Receipt) -> Result<bool> {
         Ok(self.api.add(receipt.try_into()?)?)

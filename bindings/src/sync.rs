@@ -7,6 +7,7 @@ use crate::types::{st, OutboxItem};
 use loyalty_core as core;
 use loyalty_core::claim;
 use loyalty_core::offers;
+use loyalty_core::store::InvoiceRefusal;
 use loyalty_core::sync as engine;
 use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
@@ -189,6 +190,14 @@ pub enum SyncNoticeKind {
     OfferActivationNotYours,
     /// An offer activated here was used up already.
     OfferActivationAlreadyUsed,
+    /// An invoice asked here: the receipt was already invoiced to another company. For the
+    /// three invoice kinds `voucherId` is the receipt id and `voucherTitle` its store (empty
+    /// when the device does not hold the receipt).
+    InvoiceOtherCompany,
+    /// An invoice asked here: the receipt is not one of the member's.
+    InvoiceUnknownReceipt,
+    /// An invoice asked here: the server did not accept the company details.
+    InvoiceInvalidCompany,
 }
 
 /// Something to tell the shopper after a sync; never carries a voucher code.
@@ -217,6 +226,11 @@ impl From<engine::SyncNotice> for SyncNotice {
                     offers::OfferRefusal::Unknown => SyncNoticeKind::OfferActivationUnknown,
                     offers::OfferRefusal::NotYours => SyncNoticeKind::OfferActivationNotYours,
                     offers::OfferRefusal::AlreadyUsed => SyncNoticeKind::OfferActivationAlreadyUsed,
+                },
+                engine::SyncNoticeKind::InvoiceRefused(r) => match r {
+                    InvoiceRefusal::OtherCompany => SyncNoticeKind::InvoiceOtherCompany,
+                    InvoiceRefusal::UnknownReceipt => SyncNoticeKind::InvoiceUnknownReceipt,
+                    InvoiceRefusal::InvalidCompany => SyncNoticeKind::InvoiceInvalidCompany,
                 },
             },
             voucher_id: n.voucher_id,
@@ -253,6 +267,15 @@ pub fn sync_notice_text(notice: SyncNotice, language: String) -> String {
             }
             SyncNoticeKind::OfferActivationAlreadyUsed => {
                 engine::SyncNoticeKind::OfferNotActivated(offers::OfferRefusal::AlreadyUsed)
+            }
+            SyncNoticeKind::InvoiceOtherCompany => {
+                engine::SyncNoticeKind::InvoiceRefused(InvoiceRefusal::OtherCompany)
+            }
+            SyncNoticeKind::InvoiceUnknownReceipt => {
+                engine::SyncNoticeKind::InvoiceRefused(InvoiceRefusal::UnknownReceipt)
+            }
+            SyncNoticeKind::InvoiceInvalidCompany => {
+                engine::SyncNoticeKind::InvoiceRefused(InvoiceRefusal::InvalidCompany)
             }
         },
         voucher_id: notice.voucher_id,

@@ -3,7 +3,7 @@
 
 use crate::error::{invalid, LoyaltyError, Result};
 use chrono::{DateTime, Utc};
-use loyalty_core::{claim, money, points, receipts, reminders, wallet};
+use loyalty_core::{claim, invoice, money, points, receipts, reminders, store, wallet};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 // ---------------------------------------------------------------------------------------------
@@ -472,6 +472,12 @@ pub enum OutboxOperation {
         receipt_id: String,
         entry_seq: Option<u64>,
     },
+    /// A company invoice asked for a receipt (the company is not repeated here: see
+    /// `invoice(receiptId)`); the readable copy in `lang`.
+    RequestInvoice {
+        receipt_id: String,
+        lang: String,
+    },
     /// The shopper asked to delete the account; the device is wiped once the server confirms.
     DeleteAccount,
     /// The shopper activated an opt-in offer; settled by the server's answer.
@@ -518,6 +524,9 @@ impl From<wallet::OutboxItem> for OutboxItem {
                     receipt_id,
                     entry_seq,
                 },
+                wallet::OutboxOperation::RequestInvoice {
+                    receipt_id, lang, ..
+                } => OutboxOperation::RequestInvoice { receipt_id, lang },
                 wallet::OutboxOperation::DeleteAccount => OutboxOperation::DeleteAccount,
                 wallet::OutboxOperation::ActivateOffer { offer_id } => {
                     OutboxOperation::ActivateOffer { offer_id }
@@ -817,4 +826,114 @@ pub fn receipt_claim_text(claim: ReceiptClaim, language: String) -> String {
         claim.refusal.map(Into::into),
         reminders::Lang::negotiate(&language),
     )
+}
+
+// ---- Company invoices -------------------------------------------------------------------------
+
+/// A company's invoicing details (an invoice's buyer, the shopper's saved company).
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct InvoiceParty {
+    /// Registered legal name.
+    pub name: String,
+    /// Street and number.
+    pub street: String,
+    pub city: String,
+    pub postal_code: String,
+    /// ISO 3166-1 alpha-2 ("BE").
+    pub country: String,
+    /// VAT number of BE, NL, FR, LU or DE, separators allowed ("BE 0202.239.951").
+    pub vat_id: String,
+}
+
+impl From<InvoiceParty> for invoice::InvoiceParty {
+    fn from(p: InvoiceParty) -> Self {
+        Self {
+            name: p.name,
+            street: p.street,
+            city: p.city,
+            postal_code: p.postal_code,
+            country: p.country,
+            vat_id: p.vat_id,
+        }
+    }
+}
+
+impl From<invoice::InvoiceParty> for InvoiceParty {
+    fn from(p: invoice::InvoiceParty) -> Self {
+        Self {
+            name: p.name,
+            street: p.street,
+            city: p.city,
+            postal_code: p.postal_code,
+            country: p.country,
+            vat_id: p.vat_id,
+        }
+    }
+}
+
+/// Where an invoice request stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum InvoiceStatus {
+    /// Queued: the next sync asks the server.
+    Pending,
+    /// Issued: number, date, UBL and HTML are kept on the phone.
+    Issued,
+    /// Refused by the server (`refusal` says why); it may be asked again.
+    Refused,
+}
+
+/// Why the server refused an invoice request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum InvoiceRefusal {
+    /// The receipt was already invoiced to another company.
+    OtherCompany,
+    /// Not one of the member's receipts.
+    UnknownReceipt,
+    /// The server did not accept the company details.
+    InvalidCompany,
+}
+
+/// An invoice for one receipt as the phone keeps it.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct StoredInvoice {
+    pub receipt_id: String,
+    pub status: InvoiceStatus,
+    pub requested_at: SystemTime,
+    pub buyer: InvoiceParty,
+    /// `nl`, `fr` or `en`.
+    pub lang: String,
+    pub refusal: Option<InvoiceRefusal>,
+    /// `YYYY-NNNNNN`, once issued.
+    pub number: Option<String>,
+    /// The invoice date as `YYYY-MM-DD`, once issued.
+    pub issue_date: Option<String>,
+    /// The UBL 2.1 document (Peppol BIS Billing 3.0), once issued.
+    pub ubl: Option<String>,
+    /// The same invoice as an HTML page in `lang`, once issued.
+    pub html: Option<String>,
+}
+
+impl From<store::StoredInvoice> for StoredInvoice {
+    fn from(i: store::StoredInvoice) -> Self {
+        Self {
+            receipt_id: i.receipt_id,
+            status: match i.status {
+                store::InvoiceStatus::Pending => InvoiceStatus::Pending,
+                store::InvoiceStatus::Issued => InvoiceStatus::Issued,
+                store::InvoiceStatus::Refused => InvoiceStatus::Refused,
+            },
+            requested_at: st(i.requested_at),
+            buyer: i.buyer.into(),
+            lang: i.lang,
+            refusal: i.refusal.map(|r| match r {
+                store::InvoiceRefusal::OtherCompany => InvoiceRefusal::OtherCompany,
+                store::InvoiceRefusal::UnknownReceipt => InvoiceRefusal::UnknownReceipt,
+                store::InvoiceRefusal::InvalidCompany => InvoiceRefusal::InvalidCompany,
+            }),
+            number: i.number,
+            issue_date: i.issue_date.map(|d| d.format("%Y-%m-%d").to_string()),
+            ubl: i.ubl,
+            html: i.html,
+        }
+    }
 }

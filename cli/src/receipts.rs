@@ -1,12 +1,14 @@
 //! `receipts`: the shopper's digital receipts: list, show, add.
 
 use crate::app::{
-    exit, local_time, money, print_stdout, read_items, CliError, CliResult, Ctx, Output,
+    exit, local_time, money, print_stdout, read_items, write_file, CliError, CliResult, Ctx, Output,
 };
 use clap::Subcommand;
 use loyalty_core::claim::ReceiptClaim;
+use loyalty_core::invoice::InvoiceParty;
 use loyalty_core::receipts::Receipt;
 use loyalty_core::reminders::Lang;
+use loyalty_core::store::{InvoiceRefusal, InvoiceStatus, StoredInvoice};
 use loyalty_core::ClaimScan;
 use serde_json::json;
 use std::path::PathBuf;
@@ -26,6 +28,63 @@ pub enum ReceiptsCommand {
     Claim { code: String },
     /// Receipts claimed by their code, newest first: pending, claimed or refused.
     Claims,
+    /// Ask for a company invoice for one of your receipts: to the company in FILE.json
+    /// (`name`, `street`, `city`, `postal_code`, `country`, `vat_id`; saved for next time) or
+    /// the saved one. Checked offline (a bad VAT number exits 2, nothing queued), queued for
+    /// the next sync and shown pending at once; already invoiced or pending exits 4.
+    Invoice {
+        receipt_id: String,
+        /// The company to invoice (JSON file); without it, the saved company.
+        #[arg(long, value_name = "FILE.json")]
+        company: Option<PathBuf>,
+        /// Language of the readable copy: nl, fr or en.
+        #[arg(long, default_value = "nl", value_parser = ["nl", "fr", "en"])]
+        lang: String,
+    },
+    /// A receipt's invoice as kept on this device: pending, issued (number and date; write the
+    /// UBL and the HTML to files) or refused.
+    InvoiceShow {
+        receipt_id: String,
+        /// Write the UBL document (Peppol BIS Billing 3.0) to this file.
+        #[arg(long, value_name = "FILE")]
+        ubl: Option<PathBuf>,
+        /// Write the readable HTML copy to this file.
+        #[arg(long, value_name = "FILE")]
+        html: Option<PathBuf>,
+    },
+}
+
+/// The company in a JSON file. A file that is not one is refused without repeating its
+/// content (company details are personal data).
+fn read_company(path: &std::path::Path) -> CliResult<InvoiceParty> {
+    let text = crate::app::read_text(path)?;
+    serde_json::from_str(&text).map_err(|_| {
+        CliError::invalid(format!(
+            "{}: not a company (a JSON object with name, street, city, postal_code, country and vat_id)",
+            path.display()
+        ))
+    })
+}
+
+fn invoice_line(i: &StoredInvoice) -> String {
+    let state = match i.status {
+        InvoiceStatus::Pending => "pending: asked at the next sync".to_string(),
+        InvoiceStatus::Issued => format!(
+            "issued: invoice {} of {}",
+            i.number.as_deref().unwrap_or_default(),
+            i.issue_date.map(|d| d.to_string()).unwrap_or_default()
+        ),
+        InvoiceStatus::Refused => format!(
+            "refused: {}",
+            match i.refusal {
+                Some(InvoiceRefusal::OtherCompany) => "already invoiced to another company",
+                Some(InvoiceRefusal::UnknownReceipt) => "not one of your receipts",
+                Some(InvoiceRefusal::InvalidCompany) | None =>
+                    "the company details were not accepted",
+            }
+        ),
+    };
+    format!("{}  {}  {}", i.receipt_id, i.buyer.name, state)
 }
 
 fn claim_line(c: &ReceiptClaim, lang: Lang) -> String {
@@ -129,6 +188,37 @@ pub fn run(ctx: &Ctx, c: ReceiptsCommand) -> CliResult<Output> {
                     .join("\n")
             };
             Ok(Output::new(json!(all), human))
+        }
+        ReceiptsCommand::Invoice {
+            receipt_id,
+            company,
+            lang,
+        } => {
+            let company = company.as_deref().map(read_company).transpose()?;
+            let pending = r.request_invoice(&receipt_id, company, &lang)?;
+            let human = invoice_line(&pending);
+            Ok(Output::new(json!(pending), human))
+        }
+        ReceiptsCommand::InvoiceShow {
+            receipt_id,
+            ubl,
+            html,
+        } => {
+            let invoice = r.invoice(&receipt_id)?.ok_or_else(|| {
+                CliError::not_found("no invoice was asked for this receipt".to_string())
+            })?;
+            let mut human = invoice_line(&invoice);
+            for (path, doc, what) in [(&ubl, &invoice.ubl, "UBL"), (&html, &invoice.html, "HTML")] {
+                let Some(path) = path else { continue };
+                let Some(doc) = doc else {
+                    return Err(CliError::not_found(format!(
+                        "the invoice is not issued yet: no {what} to write"
+                    )));
+                };
+                write_file(path, doc.as_bytes())?;
+                human.push_str(&format!("\n{what} written to {}", path.display()));
+            }
+            Ok(Output::new(json!(invoice), human))
         }
         ReceiptsCommand::Add { file: path } => {
             let receipts: Vec<Receipt> = read_items(&path, "receipt")?;

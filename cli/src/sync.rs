@@ -115,6 +115,7 @@ pub fn report_json(r: &SyncReport) -> Value {
                 SyncNoticeKind::VoucherRefused => "voucher_refused",
                 SyncNoticeKind::ReceiptNotClaimed(_) => "receipt_not_claimed",
                 SyncNoticeKind::OfferNotActivated(_) => "offer_not_activated",
+                SyncNoticeKind::InvoiceRefused(_) => "invoice_refused",
             },
             "voucher_id": n.voucher_id,
             "voucher_title": n.voucher_title,
@@ -188,6 +189,10 @@ fn status(sync: &SyncApi) -> CliResult<Output> {
                 OutboxOperation::ClaimReceipt { receipt_id, .. } => {
                     ("claim_receipt", format!("receipt {receipt_id}"))
                 }
+                OutboxOperation::RequestInvoice { receipt_id, .. } => (
+                    "request_invoice",
+                    format!("invoice for receipt {receipt_id}"),
+                ),
                 OutboxOperation::DeleteAccount => ("delete_account", "the account".to_string()),
                 OutboxOperation::ActivateOffer { offer_id } => {
                     ("activate_offer", format!("offer {offer_id}"))

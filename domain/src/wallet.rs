@@ -297,6 +297,14 @@ pub enum OutboxOperation {
         #[serde(default)]
         entry_seq: Option<u64>,
     },
+    /// A company invoice asked for one of the member's receipts (`POST
+    /// /v1/receipts/{receipt_id}/invoice`, batch kind `invoice`), to `company` (checked offline
+    /// before it was queued), its readable copy in `lang` (`nl`, `fr` or `en`).
+    RequestInvoice {
+        receipt_id: String,
+        company: Box<crate::invoice::InvoiceParty>,
+        lang: String,
+    },
     /// The shopper asked to delete the account: sent first at the next sync; the device's data
     /// and secrets are wiped only once the server confirms the erasure.
     DeleteAccount,

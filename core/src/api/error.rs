@@ -64,6 +64,7 @@ impl From<StoreError> for ApiError {
                 reason: "the loyalty client was closed".into(),
             },
             StoreError::Corrupt(reason) => ApiError::DatabaseCorrupt { reason },
+            StoreError::Conflict(reason) => ApiError::Conflict { reason },
             StoreError::Foreign(reason) => ApiError::DatabaseCorrupt { reason },
             StoreError::TooNew { found, supported } => ApiError::DatabaseCorrupt {
                 reason: format!(

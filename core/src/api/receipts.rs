@@ -5,12 +5,14 @@ use super::watch;
 use crate::check::InputError;
 use crate::claim::{verify_claim_code, ClaimRefusal, ReceiptClaim};
 use crate::context::Context;
+use crate::invoice::company::PartyError;
+use crate::invoice::InvoiceParty;
 use crate::log::{log_at, LogLevel};
 use crate::points::PointsError;
 use crate::receipts::{validate_gtin, Receipt, ReceiptError};
 use crate::runtime::TaskHandle;
-use crate::store::StoreError;
 use crate::store::Topic;
+use crate::store::{StoreError, StoredInvoice};
 use crate::wallet::WalletError;
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
@@ -29,6 +31,33 @@ pub enum ClaimScan {
     Queued(ReceiptClaim),
     /// Refused offline, with the reason ([`ClaimRefusal::text`] for the shopper).
     Refused(ClaimRefusal),
+}
+
+/// A company checked by the invoice rules, as the server checks a buyer: fields trimmed, the
+/// country upper case, the VAT number normalised, its prefix the company's country. Reasons
+/// name the field and the rule, never the value.
+fn checked_company(c: InvoiceParty) -> Result<InvoiceParty, InputError> {
+    let c = InvoiceParty {
+        name: c.name.trim().to_string(),
+        street: c.street.trim().to_string(),
+        city: c.city.trim().to_string(),
+        postal_code: c.postal_code.trim().to_string(),
+        country: c.country.trim().to_ascii_uppercase(),
+        vat_id: c.vat_id,
+    };
+    let vat = c.validate().map_err(|e| match e {
+        PartyError::Input(e) => InputError::new(format!("company {}", e.reason)),
+        PartyError::Vat(e) => InputError::new(format!("company {e}")),
+    })?;
+    if vat.country().code() != c.country {
+        return Err(InputError::new(
+            "company VAT number's country prefix differs from the company's country",
+        ));
+    }
+    Ok(InvoiceParty {
+        vat_id: vat.as_str().to_string(),
+        ..c
+    })
 }
 
 /// An item still under warranty.
@@ -112,6 +141,72 @@ impl ReceiptsApi {
             }
             Err(e) => Err(e.into()),
         }
+    }
+
+    /// The company details saved for invoices (by [`ReceiptsApi::set_company`] or the last
+    /// [`ReceiptsApi::request_invoice`] that named one); kept on this device only.
+    pub fn company(&self) -> ApiResult<Option<InvoiceParty>> {
+        Ok(self.ctx.store.company()?)
+    }
+
+    /// Saves the company details for the next invoices, checked offline by the invoice rules
+    /// (every field, the VAT number's format and check digits, its prefix the company's
+    /// country); `None` forgets them. A refusal is `InvalidInput` whose reason names the field
+    /// and the rule, never the value.
+    pub fn set_company(&self, company: Option<InvoiceParty>) -> ApiResult<()> {
+        let company = company.map(checked_company).transpose()?;
+        self.ctx.store.set_company(company.as_ref())?;
+        log_at!(
+            LogLevel::Info,
+            "receipts",
+            "the invoice company details were saved"
+        );
+        Ok(())
+    }
+
+    /// Asks for a company invoice for the receipt `receipt_id` (one of the member's receipts),
+    /// to `company` or, when `None`, the saved company ([`ReceiptsApi::company`]); its readable
+    /// copy in `lang` (`nl`, `fr` or `en`). Checked offline first (`InvalidInput`, nothing
+    /// queued: no company, a bad field or VAT number, another language); then the company is
+    /// saved for next time and the request is queued in the outbox with its own idempotency
+    /// key, in one transaction. [`ReceiptsApi::invoice`] shows it pending at once; the next
+    /// sync gets the invoice (kept offline) or a refusal (a sync notice). A receipt already
+    /// invoiced, or with a request pending, is `Conflict` and nothing is queued.
+    pub fn request_invoice(
+        &self,
+        receipt_id: &str,
+        company: Option<InvoiceParty>,
+        lang: &str,
+    ) -> ApiResult<StoredInvoice> {
+        crate::check::non_empty("receipt id", receipt_id, 128)?;
+        if !matches!(lang, "nl" | "fr" | "en") {
+            return Err(InputError::new("invoice language must be nl, fr or en").into());
+        }
+        let company = match company {
+            Some(c) => c,
+            None => self.ctx.store.company()?.ok_or_else(|| {
+                InputError::new("no company details are saved: give the company to invoice")
+            })?,
+        };
+        let company = checked_company(company)?;
+        let (record, _) =
+            self.ctx
+                .store
+                .begin_invoice(receipt_id, &company, lang, self.ctx.now())?;
+        log_at!(LogLevel::Info, "receipts", "an invoice request was queued");
+        Ok(record)
+    }
+
+    /// The invoice for the receipt `receipt_id` as this device keeps it: pending while queued,
+    /// issued (number, date, UBL and HTML, readable offline) or refused; `None` when none was
+    /// asked.
+    pub fn invoice(&self, receipt_id: &str) -> ApiResult<Option<StoredInvoice>> {
+        Ok(self.ctx.store.invoice(receipt_id)?)
+    }
+
+    /// Every invoice request, newest first.
+    pub fn invoices(&self) -> ApiResult<Vec<StoredInvoice>> {
+        Ok(self.ctx.store.invoices()?)
     }
 
     /// Every receipt claimed by a scan, newest first: pending ones (shown at once, before the

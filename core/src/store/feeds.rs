@@ -255,7 +255,8 @@ impl Store {
                 OutboxOperation::ClaimPoints { .. }
                 | OutboxOperation::ClaimReceipt { .. }
                 | OutboxOperation::DeleteAccount
-                | OutboxOperation::ActivateOffer { .. } => None,
+                | OutboxOperation::ActivateOffer { .. }
+                | OutboxOperation::RequestInvoice { .. } => None,
             })
             .collect();
         self.transact(

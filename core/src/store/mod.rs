@@ -13,6 +13,8 @@
 use crate::log::{log_at, LogLevel};
 mod cards;
 mod claims;
+mod invoices;
+pub use invoices::{InvoiceRefusal, InvoiceStatus, InvoiceVerdict, IssuedInvoice, StoredInvoice};
 mod keep;
 mod offers;
 mod topics;
@@ -59,6 +61,9 @@ pub enum StoreError {
     Closed,
     #[error("{0}")]
     Corrupt(String),
+    /// The state forbids the change (a fixed sentence, no personal data).
+    #[error("{0}")]
+    Conflict(String),
     #[error("{0}")]
     Foreign(String),
     #[error("schema version {found} is newer than supported {supported}")]
@@ -155,10 +160,13 @@ pub enum Tree {
     /// The member's offers as the server last listed them, by offer id, with an activation made
     /// here shown at once (a new, empty tree needs no migration).
     Offers,
+    /// Company invoices by receipt id: pending until the server answered, then issued (number,
+    /// date, UBL, HTML kept offline) or refused (a new, empty tree needs no migration).
+    Invoices,
 }
 
 impl Tree {
-    pub const ALL: [Tree; 14] = [
+    pub const ALL: [Tree; 15] = [
         Tree::Meta,
         Tree::Ledger,
         Tree::Vouchers,
@@ -173,6 +181,7 @@ impl Tree {
         Tree::List,
         Tree::ReceiptClaims,
         Tree::Offers,
+        Tree::Invoices,
     ];
 
     pub fn name(self) -> &'static str {
@@ -191,6 +200,7 @@ impl Tree {
             Tree::List => "shopping_list",
             Tree::ReceiptClaims => "receipt_claims",
             Tree::Offers => "offers",
+            Tree::Invoices => "invoices",
         }
     }
 

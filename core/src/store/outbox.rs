@@ -64,7 +64,8 @@ impl Store {
                 OutboxOperation::RedeemVoucher { .. }
                 | OutboxOperation::ClaimReceipt { .. }
                 | OutboxOperation::DeleteAccount
-                | OutboxOperation::ActivateOffer { .. } => None,
+                | OutboxOperation::ActivateOffer { .. }
+                | OutboxOperation::RequestInvoice { .. } => None,
             })
             .collect())
     }

@@ -682,3 +682,61 @@ fn a_torn_last_line_is_ignored_and_a_replayed_log_changes_nothing() {
         Err(StoreError::Corrupt(_))
     ));
 }
+
+fn company() -> crate::invoice::InvoiceParty {
+    crate::invoice::InvoiceParty {
+        name: "Proximus NV".into(),
+        street: "Koning Albert II-laan 27".into(),
+        city: "Brussel".into(),
+        postal_code: "1030".into(),
+        country: "BE".into(),
+        vat_id: "BE0202239951".into(),
+    }
+}
+
+#[test]
+fn an_invoice_request_is_queued_once_settled_by_its_answer_and_survives_reopen() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Store::open(dir.path()).unwrap();
+    let (pending, item) = s.begin_invoice("r-1", &company(), "nl", t0()).unwrap();
+    assert_eq!(pending.status, InvoiceStatus::Pending);
+    assert_eq!(s.outbox().unwrap(), vec![item.clone()]);
+    assert_eq!(s.company().unwrap(), Some(company()));
+    // Pending: a second request is a conflict and queues nothing.
+    assert!(matches!(
+        s.begin_invoice("r-1", &company(), "fr", t0()),
+        Err(StoreError::Conflict(_))
+    ));
+    assert_eq!(s.outbox().unwrap().len(), 1);
+    // Refused: settled once, the item gone; it may then be asked again.
+    let refused = InvoiceVerdict::Refused(InvoiceRefusal::InvalidCompany);
+    let r = s.resolve_invoice(item.seq, &refused).unwrap().unwrap();
+    assert_eq!(
+        (r.status, r.refusal),
+        (InvoiceStatus::Refused, Some(InvoiceRefusal::InvalidCompany))
+    );
+    assert_eq!(s.resolve_invoice(item.seq, &refused).unwrap(), None);
+    assert!(s.outbox().unwrap().is_empty());
+    let (_, item) = s.begin_invoice("r-1", &company(), "fr", t0()).unwrap();
+    let issued = InvoiceVerdict::Issued(Box::new(IssuedInvoice {
+        number: "2026-000001".into(),
+        issue_date: t0().date_naive(),
+        buyer: company(),
+        lang: "fr".into(),
+        ubl: "<Invoice/>".into(),
+        html: "<html lang=\"fr\"></html>".into(),
+    }));
+    let done = s.resolve_invoice(item.seq, &issued).unwrap().unwrap();
+    assert_eq!(done.status, InvoiceStatus::Issued);
+    assert_eq!(done.refusal, None);
+    assert!(matches!(
+        s.begin_invoice("r-1", &company(), "fr", t0()),
+        Err(StoreError::Conflict(_))
+    ));
+    s.close().unwrap();
+    let s = Store::open(dir.path()).unwrap();
+    assert_eq!(s.invoice("r-1").unwrap(), Some(done.clone()));
+    assert_eq!(s.invoices().unwrap(), vec![done]);
+    s.set_company(None).unwrap();
+    assert_eq!(s.company().unwrap(), None);
+}

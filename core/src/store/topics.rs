@@ -58,7 +58,7 @@ impl Changes {
             let topic = match tree {
                 Tree::Ledger => Topic::Ledger,
                 Tree::Vouchers => Topic::Vouchers,
-                Tree::Receipts | Tree::ReceiptClaims => Topic::Receipts,
+                Tree::Receipts | Tree::ReceiptClaims | Tree::Invoices => Topic::Receipts,
                 Tree::List => Topic::List,
                 Tree::Offers => Topic::Offers,
                 _ => continue,

@@ -204,6 +204,10 @@ pub enum SyncNoticeKind {
     /// available again. The notice's `voucher_id` is then the offer id and `voucher_title` its
     /// English title (the app shows the title in the shopper's language from `offers()`).
     OfferNotActivated(crate::offers::OfferRefusal),
+    /// An invoice asked for a receipt here was refused by the server. The notice's
+    /// `voucher_id` is then the receipt id and `voucher_title` its store (empty when the device
+    /// does not hold the receipt); never the company's name or VAT number.
+    InvoiceRefused(crate::store::InvoiceRefusal),
 }
 
 /// Something the shopper should be told after a sync, in words the app can show
@@ -234,6 +238,11 @@ impl SyncNotice {
                     Some(&args),
                 );
             }
+            SyncNoticeKind::InvoiceRefused(r) => match r {
+                crate::store::InvoiceRefusal::OtherCompany => "sync-invoice-other-company",
+                crate::store::InvoiceRefusal::UnknownReceipt => "sync-invoice-unknown-receipt",
+                crate::store::InvoiceRefusal::InvalidCompany => "sync-invoice-invalid-company",
+            },
         };
         let mut args = fluent_bundle::FluentArgs::new();
         args.set("voucher", self.voucher_title.clone());

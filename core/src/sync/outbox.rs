@@ -10,7 +10,10 @@ use super::wire::{self, RedemptionOutcomeWire};
 use super::{Failure, SyncNotice, SyncNoticeKind, SyncReport};
 use crate::api::error::ApiError;
 use crate::log::{log_at, LogLevel};
-use crate::store::{ClaimVerdict, OfferActivationVerdict, ReceiptClaimVerdict, RedemptionAnswered};
+use crate::store::{
+    ClaimVerdict, InvoiceRefusal, InvoiceVerdict, OfferActivationVerdict, ReceiptClaimVerdict,
+    RedemptionAnswered,
+};
 use crate::wallet::{OutboxItem, OutboxOperation, RedemptionOutcome};
 use reqwest::Method;
 
@@ -23,6 +26,22 @@ enum Answer {
     Claim(ClaimVerdict),
     ReceiptClaim(ReceiptClaimVerdict),
     OfferActivation(OfferActivationVerdict),
+    Invoice(InvoiceVerdict),
+}
+
+/// An invoice request the server refused as such (400 bad company, 404 not the member's
+/// receipt, 409 invoiced to another company) settles as refused; `None` for other failures.
+fn invoice_refused(item: &OutboxItem, status: u16) -> Option<Answer> {
+    if !matches!(item.operation, OutboxOperation::RequestInvoice { .. }) {
+        return None;
+    }
+    let refusal = match status {
+        400 | 422 => InvoiceRefusal::InvalidCompany,
+        404 => InvoiceRefusal::UnknownReceipt,
+        409 => InvoiceRefusal::OtherCompany,
+        _ => return None,
+    };
+    Some(Answer::Invoice(InvoiceVerdict::Refused(refusal)))
 }
 
 /// Items sent in one `POST /v1/batch` (the reference server takes up to 100).
@@ -120,6 +139,10 @@ async fn one_by_one(
 ) -> Result<(), Stop> {
     match send_item(session, &item).await {
         Ok(answer) => settle_all(session, vec![(item, answer)], report).await,
+        Err(Failure::Rejected { status, .. }) if invoice_refused(&item, status).is_some() => {
+            let answer = invoice_refused(&item, status).expect("checked just above");
+            settle_all(session, vec![(item, answer)], report).await
+        }
         Err(Failure::Rejected { .. }) => {
             // Refused as such: retrying within this sync would not help. Kept, reported as
             // stuck, tried again at the next sync; the rest of the outbox goes on.
@@ -255,6 +278,23 @@ async fn settle_all(
                         });
                     }
                 }
+                (OutboxOperation::RequestInvoice { .. }, Answer::Invoice(verdict)) => {
+                    let resolved = c.store.resolve_invoice(item.seq, &verdict)?;
+                    if let (Some(invoice), InvoiceVerdict::Refused(r)) = (resolved, &verdict) {
+                        // Told once: when this answer resolved the item. Named by the store
+                        // of its receipt when the device has it, never by the company.
+                        let store_name = c
+                            .store
+                            .receipt(&invoice.receipt_id)?
+                            .map(|r| r.store_name)
+                            .unwrap_or_default();
+                        receipt_notices.push(SyncNotice {
+                            kind: SyncNoticeKind::InvoiceRefused(*r),
+                            voucher_id: invoice.receipt_id,
+                            voucher_title: store_name,
+                        });
+                    }
+                }
                 _ => {
                     return Err(ApiError::Internal {
                         reason: "an answer does not match its outbox item".into(),
@@ -302,11 +342,11 @@ async fn settle_all(
 
 /// The body of one item as its single-item endpoint takes it (the same at every attempt: the
 /// server hashes it with the key), and that endpoint's path.
-fn item_body(item: &OutboxItem) -> (&'static str, &'static str, serde_json::Value) {
+fn item_body(item: &OutboxItem) -> (&'static str, String, serde_json::Value) {
     match &item.operation {
         OutboxOperation::RedeemVoucher { voucher_id } => (
             "redemption",
-            "v1/redemptions",
+            "v1/redemptions".into(),
             serde_json::json!({ "voucher_id": voucher_id }),
         ),
         OutboxOperation::ClaimPoints {
@@ -316,7 +356,7 @@ fn item_body(item: &OutboxItem) -> (&'static str, &'static str, serde_json::Valu
             ..
         } => (
             "claim",
-            "v1/claims",
+            "v1/claims".into(),
             serde_json::json!({
                 "points": points,
                 "reference": reference,
@@ -325,18 +365,47 @@ fn item_body(item: &OutboxItem) -> (&'static str, &'static str, serde_json::Valu
         ),
         OutboxOperation::ClaimReceipt { claim_code, .. } => (
             "receipt_claim",
-            "v1/receipt-claims",
+            "v1/receipt-claims".into(),
             serde_json::json!({ "claim_code": claim_code }),
         ),
         OutboxOperation::ActivateOffer { offer_id } => (
             "offer_activation",
             // Checked when queued (`A-Z a-z 0-9 . _ -`): safe in a path as is.
-            "",
+            format!("v1/offers/{offer_id}/activation"),
             serde_json::json!({ "offer_id": offer_id }),
         ),
+        // The same body alone and in a batch (the batch needs the receipt id in it; the single
+        // endpoint takes it from the path and hashes it the same way).
+        OutboxOperation::RequestInvoice {
+            receipt_id,
+            company,
+            lang,
+        } => (
+            "invoice",
+            format!("v1/receipts/{}/invoice", path_segment(receipt_id)),
+            serde_json::json!({
+                "receipt_id": receipt_id,
+                "company": company,
+                "lang": lang,
+            }),
+        ),
         // Never batched: sent by `delete_account` (drain_outbox takes it out first).
-        OutboxOperation::DeleteAccount => ("delete_account", "v1/me", serde_json::json!({})),
+        OutboxOperation::DeleteAccount => ("delete_account", "v1/me".into(), serde_json::json!({})),
     }
+}
+
+/// A receipt id as one URL path segment: unreserved characters as they are, the rest
+/// percent-encoded.
+fn path_segment(id: &str) -> String {
+    let mut out = String::with_capacity(id.len());
+    for b in id.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }
 
 /// Decodes a 200 answer to `item` (the single endpoint's body); `None` when it is not one.
@@ -356,6 +425,10 @@ fn decode_answer(item: &OutboxItem, body: serde_json::Value) -> Option<Answer> {
         OutboxOperation::ActivateOffer { offer_id } => {
             let a: wire::OfferActivationAnswer = serde_json::from_value(body).ok()?;
             a.verdict(offer_id).map(Answer::OfferActivation)
+        }
+        OutboxOperation::RequestInvoice { receipt_id, .. } => {
+            let a: wire::IssuedInvoice = serde_json::from_value(body).ok()?;
+            a.verdict(receipt_id).map(Answer::Invoice)
         }
         OutboxOperation::DeleteAccount => None,
     }
@@ -425,7 +498,7 @@ async fn send_batch(
         .iter()
         .zip(results)
         .map(|(item, r)| match r.status {
-            200 => decode_answer(item, r.body).ok_or(Failure::Transient {
+            200 | 201 => decode_answer(item, r.body).ok_or(Failure::Transient {
                 kind: TransientKind::Malformed,
                 retry_after: None,
             }),
@@ -442,7 +515,7 @@ async fn send_batch(
                 (OutboxOperation::ActivateOffer { .. }, Some(refusal)) => Ok(
                     Answer::OfferActivation(OfferActivationVerdict::Refused(refusal)),
                 ),
-                _ => Err(Failure::Rejected {
+                _ => invoice_refused(item, status).ok_or(Failure::Rejected {
                     status,
                     code: None,
                     refusal: None,
@@ -458,11 +531,8 @@ async fn send_item(session: &Session<'_>, item: &OutboxItem) -> Result<Answer, F
     let (_, path, body) = item_body(item);
     let (path, body) = match &item.operation {
         // The offer is named in the path; the body is empty.
-        OutboxOperation::ActivateOffer { offer_id } => (
-            format!("v1/offers/{offer_id}/activation"),
-            serde_json::json!({}),
-        ),
-        _ => (path.to_string(), body),
+        OutboxOperation::ActivateOffer { .. } => (path, serde_json::json!({})),
+        _ => (path, body),
     };
     let req = session.request(
         Method::POST,
@@ -517,6 +587,14 @@ async fn send_item(session: &Session<'_>, item: &OutboxItem) -> Result<Answer, F
                 }
                 other => other,
             }
+        }
+        OutboxOperation::RequestInvoice { receipt_id, .. } => {
+            session
+                .api()
+                .call_checked(&req, |a: Option<wire::IssuedInvoice>| {
+                    a?.verdict(receipt_id).map(Answer::Invoice)
+                })
+                .await
         }
         OutboxOperation::DeleteAccount => Err(Failure::Rejected {
             status: 400,

@@ -268,6 +268,53 @@ impl ReceiptClaimAnswer {
     }
 }
 
+/// An issued invoice (`POST /v1/receipts/{receipt_id}/invoice`, 201 or 200).
+#[derive(Deserialize)]
+pub struct IssuedInvoice {
+    pub number: String,
+    pub receipt_id: String,
+    pub issue_date: chrono::NaiveDate,
+    pub buyer: crate::invoice::InvoiceParty,
+    pub lang: String,
+    pub ubl: String,
+    pub html: String,
+}
+
+impl IssuedInvoice {
+    /// The verdict for a request about `receipt_id`, or `None` when the answer is not a sound
+    /// invoice for it (number `YYYY-NNNNNN`, a buyer that passes the invoice rules, a UBL
+    /// document and an HTML page).
+    pub fn verdict(self, receipt_id: &str) -> Option<crate::store::InvoiceVerdict> {
+        let number_ok = self.number.len() == 11
+            && self.number.bytes().enumerate().all(|(i, b)| {
+                if i == 4 {
+                    b == b'-'
+                } else {
+                    b.is_ascii_digit()
+                }
+            });
+        let sound = number_ok
+            && self.receipt_id == receipt_id
+            && matches!(self.lang.as_str(), "nl" | "fr" | "en")
+            && self.buyer.validate().is_ok()
+            && self.ubl.trim_start().starts_with('<')
+            && !self.html.trim().is_empty();
+        if !sound {
+            return None;
+        }
+        Some(crate::store::InvoiceVerdict::Issued(Box::new(
+            crate::store::IssuedInvoice {
+                number: self.number,
+                issue_date: self.issue_date,
+                buyer: self.buyer,
+                lang: self.lang,
+                ubl: self.ubl,
+                html: self.html,
+            },
+        )))
+    }
+}
+
 /// A server id: 1 to 128 visible ASCII characters.
 pub fn id_ok(id: &str) -> bool {
     (1..=128).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_graphic())

@@ -192,6 +192,9 @@ in-store-reason = You allowed in-store notifications, and your phone arrived at 
 sync-voucher-used-elsewhere = Your voucher “{ $voucher }” had already been used on another device of your household, so it was not used again here. It now shows as used on this device too.
 sync-voucher-refused = Your voucher “{ $voucher }” could not be used: the shop no longer accepts it (it may have expired or been withdrawn).
 sync-offer-not-activated = Your offer could not be activated after all. { $reason }
+sync-invoice-other-company = Your invoice could not be made: this receipt has already been invoiced to another company. Ask at the shop's customer service.
+sync-invoice-unknown-receipt = Your invoice could not be made: we cannot find this receipt in your account.
+sync-invoice-invalid-company = Your invoice could not be made: the shop did not accept the company details. Check the name, address and VAT number, then ask again.
 
 ## Shopping list
 

@@ -188,6 +188,9 @@ push-reason-service = Vous recevez ce message de service car vous êtes membre d
 sync-voucher-used-elsewhere = Votre bon « { $voucher } » avait déjà été utilisé sur un autre appareil de votre ménage : il n’a donc pas été utilisé une deuxième fois ici. Il apparaît désormais comme utilisé sur cet appareil aussi.
 sync-voucher-refused = Votre bon « { $voucher } » n’a pas pu être utilisé : le magasin ne l’accepte plus (il a peut-être expiré ou été retiré).
 sync-offer-not-activated = Votre offre n’a finalement pas pu être activée. { $reason }
+sync-invoice-other-company = Votre facture n’a pas pu être établie : ce ticket a déjà été facturé à une autre société. Adressez-vous au service clientèle du magasin.
+sync-invoice-unknown-receipt = Votre facture n’a pas pu être établie : nous ne retrouvons pas ce ticket dans votre compte.
+sync-invoice-invalid-company = Votre facture n’a pas pu être établie : le magasin n’a pas accepté les coordonnées de la société. Vérifiez le nom, l’adresse et le numéro de TVA, puis refaites la demande.
 
 ## Liste de courses
 

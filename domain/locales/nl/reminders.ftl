@@ -173,6 +173,9 @@ push-reason-service = Je krijgt dit servicebericht omdat je lid bent van ons kla
 sync-voucher-used-elsewhere = Je bon “{ $voucher }” was al gebruikt op een ander toestel van je huishouden en is hier dus niet opnieuw gebruikt. Hij staat nu ook op dit toestel als gebruikt.
 sync-voucher-refused = Je bon “{ $voucher }” kon niet worden gebruikt: de winkel aanvaardt hem niet meer (misschien is hij verlopen of ingetrokken).
 sync-offer-not-activated = Je aanbieding is toch niet geactiveerd. { $reason }
+sync-invoice-other-company = Je factuur kon niet worden opgemaakt: voor dit aankoopbewijs is al een factuur op naam van een ander bedrijf gemaakt. Vraag het aan de klantendienst van de winkel.
+sync-invoice-unknown-receipt = Je factuur kon niet worden opgemaakt: we vinden dit aankoopbewijs niet terug in je account.
+sync-invoice-invalid-company = Je factuur kon niet worden opgemaakt: de winkel aanvaardde de bedrijfsgegevens niet. Kijk de naam, het adres en het btw-nummer na en vraag ze opnieuw aan.
 
 ## Boodschappenlijst
 

@@ -4,8 +4,8 @@ use super::vat::{VatError, VatId};
 use super::InvoiceError;
 use crate::check::{non_empty, InputError};
 
-/// A company on an invoice, seller or buyer.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A company on an invoice, seller or buyer. Serialised with the server's `Company` field names.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct InvoiceParty {
     /// Registered legal name (BT-27 / BT-44).
     pub name: String,

@@ -13,6 +13,7 @@ fun main() {
     listTests()
     syncTests()
     receiptClaimTests()
+    invoiceTests()
     accountTests()
     offerTests()
     finish()

@@ -1,0 +1,241 @@
+//! Company invoices for the shopper's receipts (issue #12): the company details saved in the
+//! device's profile (meta key `company`), and per receipt (tree `invoices`, by receipt id) the
+//! request queued offline (pending), then the invoice the server issued (its number, date, UBL
+//! and HTML, kept offline) or the refusal. The request, its record and its outbox item are
+//! written in one transaction; the answer settles the record and removes the item in another.
+
+use super::schema::KEY_OUTBOX_NEXT;
+use super::{abort, get, tx_get, tx_get_u64, tx_put, values, Store, StoreError, Tree};
+use crate::invoice::InvoiceParty;
+use crate::wallet::{self, OutboxItem, OutboxOperation};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+/// Meta key: the shopper's company details for the next invoice.
+pub(crate) const KEY_COMPANY: &[u8] = b"company";
+
+/// Where an invoice request stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InvoiceStatus {
+    /// Queued in the outbox: the next sync asks the server.
+    Pending,
+    /// The server issued the invoice: number, date, UBL and HTML are kept here.
+    Issued,
+    /// The server refused it (see [`InvoiceRefusal`]); it may be asked again.
+    Refused,
+}
+
+/// Why the server refused an invoice request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InvoiceRefusal {
+    /// The receipt was already invoiced to another company (409).
+    OtherCompany,
+    /// Not one of the member's receipts, or unknown to the server (404).
+    UnknownReceipt,
+    /// The server did not accept the company details (400).
+    InvalidCompany,
+}
+
+/// An invoice for one receipt as the device keeps it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredInvoice {
+    pub receipt_id: String,
+    pub status: InvoiceStatus,
+    /// When the shopper asked for it.
+    pub requested_at: DateTime<Utc>,
+    /// The company invoiced (as sent while pending; as the server wrote it once issued).
+    pub buyer: InvoiceParty,
+    /// Language of the readable copy: `nl`, `fr` or `en`.
+    pub lang: String,
+    /// Set when refused.
+    #[serde(default)]
+    pub refusal: Option<InvoiceRefusal>,
+    /// The seller's invoice number (`YYYY-NNNNNN`), once issued.
+    #[serde(default)]
+    pub number: Option<String>,
+    /// The invoice date, once issued.
+    #[serde(default)]
+    pub issue_date: Option<NaiveDate>,
+    /// The invoice as a UBL 2.1 document (Peppol BIS Billing 3.0), once issued.
+    #[serde(default)]
+    pub ubl: Option<String>,
+    /// The same invoice as an HTML page in `lang`, once issued.
+    #[serde(default)]
+    pub html: Option<String>,
+}
+
+/// An invoice the server issued, as it answered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IssuedInvoice {
+    pub number: String,
+    pub issue_date: NaiveDate,
+    pub buyer: InvoiceParty,
+    pub lang: String,
+    pub ubl: String,
+    pub html: String,
+}
+
+/// The server's answer to an invoice request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InvoiceVerdict {
+    Issued(Box<IssuedInvoice>),
+    Refused(InvoiceRefusal),
+}
+
+impl Store {
+    /// The company details saved for the next invoice.
+    pub fn company(&self) -> Result<Option<InvoiceParty>, StoreError> {
+        self.with(|o| get(o.tree(Tree::Meta), KEY_COMPANY))
+    }
+
+    /// Saves (or with `None` forgets) the company details; the caller checked them.
+    pub fn set_company(&self, company: Option<&InvoiceParty>) -> Result<(), StoreError> {
+        let _w = self.writer();
+        self.transact(&[Tree::Meta], |t| {
+            match company {
+                Some(c) => tx_put(&t[0], KEY_COMPANY, c)?,
+                None => {
+                    t[0].remove(KEY_COMPANY)?;
+                }
+            }
+            Ok(())
+        })
+    }
+
+    pub fn invoice(&self, receipt_id: &str) -> Result<Option<StoredInvoice>, StoreError> {
+        self.with(|o| get(o.tree(Tree::Invoices), receipt_id.as_bytes()))
+    }
+
+    /// Every invoice request, newest first.
+    pub fn invoices(&self) -> Result<Vec<StoredInvoice>, StoreError> {
+        let mut all: Vec<StoredInvoice> = self.with(|o| values(o.tree(Tree::Invoices).iter()))?;
+        all.sort_by(|a, b| {
+            b.requested_at
+                .cmp(&a.requested_at)
+                .then_with(|| a.receipt_id.cmp(&b.receipt_id))
+        });
+        Ok(all)
+    }
+
+    /// Queues an invoice request for `receipt_id` to `company` (checked by the caller): the
+    /// pending record, the company saved for next time, and the outbox item, in one
+    /// transaction. A receipt already invoiced, or with a request pending, is a conflict.
+    pub fn begin_invoice(
+        &self,
+        receipt_id: &str,
+        company: &InvoiceParty,
+        lang: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(StoredInvoice, OutboxItem), StoreError> {
+        crate::check::non_empty("receipt id", receipt_id, 128)?;
+        let key = wallet::new_idempotency_key();
+        let _w = self.writer();
+        self.transact(&[Tree::Meta, Tree::Outbox, Tree::Invoices], |t| {
+            let (meta, outbox, invoices) = (&t[0], &t[1], &t[2]);
+            if let Some(old) = tx_get::<StoredInvoice>(invoices, receipt_id.as_bytes())? {
+                match old.status {
+                    InvoiceStatus::Pending => {
+                        return abort(StoreError::Conflict(
+                            "an invoice for this receipt is already requested".into(),
+                        ))
+                    }
+                    InvoiceStatus::Issued => {
+                        return abort(StoreError::Conflict(
+                            "this receipt is already invoiced".into(),
+                        ))
+                    }
+                    InvoiceStatus::Refused => {}
+                }
+            }
+            let record = StoredInvoice {
+                receipt_id: receipt_id.to_string(),
+                status: InvoiceStatus::Pending,
+                requested_at: now,
+                buyer: company.clone(),
+                lang: lang.to_string(),
+                refusal: None,
+                number: None,
+                issue_date: None,
+                ubl: None,
+                html: None,
+            };
+            let seq = tx_get_u64(meta, KEY_OUTBOX_NEXT)?.max(1);
+            let item = OutboxItem {
+                seq,
+                idempotency_key: key.clone(),
+                operation: OutboxOperation::RequestInvoice {
+                    receipt_id: receipt_id.to_string(),
+                    company: Box::new(company.clone()),
+                    lang: lang.to_string(),
+                },
+                created_at: now,
+                attempts: 0,
+            };
+            tx_put(outbox, &seq.to_be_bytes(), &item)?;
+            meta.insert(KEY_OUTBOX_NEXT, &(seq + 1).to_be_bytes())?;
+            tx_put(meta, KEY_COMPANY, company)?;
+            tx_put(invoices, receipt_id.as_bytes(), &record)?;
+            Ok((record, item))
+        })
+    }
+
+    /// The server answered an invoice request: its record settles and the outbox item goes, in
+    /// one transaction. `None` when the item was already resolved; else the record as it stands.
+    pub fn resolve_invoice(
+        &self,
+        item_seq: u64,
+        verdict: &InvoiceVerdict,
+    ) -> Result<Option<StoredInvoice>, StoreError> {
+        let _w = self.writer();
+        self.transact(&[Tree::Outbox, Tree::Invoices], |t| {
+            let (outbox, invoices) = (&t[0], &t[1]);
+            let Some(item) = tx_get::<OutboxItem>(outbox, &item_seq.to_be_bytes())? else {
+                return Ok(None);
+            };
+            outbox.remove(&item_seq.to_be_bytes())?;
+            let OutboxOperation::RequestInvoice {
+                receipt_id,
+                company,
+                lang,
+            } = item.operation
+            else {
+                return abort(StoreError::Corrupt(
+                    "an outbox item is not the invoice request it was sent as".into(),
+                ));
+            };
+            let mut record = tx_get::<StoredInvoice>(invoices, receipt_id.as_bytes())?
+                .unwrap_or_else(|| StoredInvoice {
+                    receipt_id: receipt_id.clone(),
+                    status: InvoiceStatus::Pending,
+                    requested_at: item.created_at,
+                    buyer: *company,
+                    lang,
+                    refusal: None,
+                    number: None,
+                    issue_date: None,
+                    ubl: None,
+                    html: None,
+                });
+            match verdict {
+                InvoiceVerdict::Issued(issued) => {
+                    record.status = InvoiceStatus::Issued;
+                    record.refusal = None;
+                    record.number = Some(issued.number.clone());
+                    record.issue_date = Some(issued.issue_date);
+                    record.buyer = issued.buyer.clone();
+                    record.lang = issued.lang.clone();
+                    record.ubl = Some(issued.ubl.clone());
+                    record.html = Some(issued.html.clone());
+                }
+                InvoiceVerdict::Refused(r) => {
+                    record.status = InvoiceStatus::Refused;
+                    record.refusal = Some(*r);
+                }
+            }
+            tx_put(invoices, receipt_id.as_bytes(), &record)?;
+            Ok(Some(record))
+        })
+    }
+}
