@@ -254,3 +254,39 @@ fn a_new_list_keeps_pending_activations_and_answers_settle_them() {
     store.replace_offers(vec![]).unwrap();
     assert!(store.offers().unwrap().is_empty());
 }
+
+#[test]
+fn an_automatic_offer_gets_the_time_to_spend_it_reminder_before_it_ends() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Arc::new(ManualClock::new(t0()));
+    let client =
+        LoyaltyClient::open(dir.path(), ProgrammeRules::default(), clock.clone(), None).unwrap();
+    client.store().replace_offers(synced()).unwrap();
+    let r = client.reminders();
+    r.set_rules_json(
+        r#"{"version": 1, "rules": [{"id": "spend-it", "kind": "voucher_expiry", "days_before": [3]}]}"#,
+    )
+    .unwrap();
+    let mut settings = r.settings().unwrap();
+    settings.quiet_hours = None;
+    settings.horizon_days = 30;
+    r.set_settings(settings).unwrap();
+    // Only the automatic offer (ends in 20 days) is reminded of: the opt-in, ended and used ones
+    // are not given to the shopper to spend.
+    let plan = r.plan().unwrap();
+    let ids: Vec<&str> = plan.items.iter().map(|n| n.id.as_str()).collect();
+    assert_eq!(ids, ["spend-it:offer.auto:d3"]);
+    let n = &plan.items[0];
+    assert_eq!(n.title, "Your offer ends in 3 days");
+    assert!(
+        n.body.starts_with("“Offer auto” applies at the till"),
+        "{}",
+        n.body
+    );
+    assert_eq!(n.deep_link, "loyalty://offers/auto");
+    // Used at the till (the next sync says so): no reminder any more.
+    let mut used = synced();
+    used[1].state = OfferState::Used;
+    client.store().replace_offers(used).unwrap();
+    assert!(r.plan().unwrap().items.is_empty());
+}

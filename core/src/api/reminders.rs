@@ -3,11 +3,11 @@
 use super::error::{ApiError, ApiResult};
 use crate::check::InputError;
 use crate::context::Context;
-use crate::offers::OfferState;
+use crate::offers::{OfferActivation, OfferState};
 use crate::points::{self};
 use crate::reminders::{
-    self as engine, Catalogue, Delivered, Feedback, Plan, PlanInput, PushOutcome, ReceiptIndex,
-    RuleSet, Settings, StoreVisit,
+    self as engine, AssignedOffer, Catalogue, Delivered, Feedback, Plan, PlanInput, PushOutcome,
+    ReceiptIndex, RuleSet, Settings, StoreVisit,
 };
 use crate::store::ReminderKey;
 use chrono::{DateTime, Utc};
@@ -281,15 +281,15 @@ impl RemindersApi {
         let tier =
             (!entries.is_empty()).then(|| points::tier_status(&entries, &self.ctx.rules, now));
         let enrolled_at = store.member_card()?.map(|c| c.enrolled_at);
+        let lang = settings.lang();
+        let offers = store.offers()?;
         let visit = match self.store_visit()? {
             Some(mut v) => {
                 let open = store.list_items()?.iter().filter(|i| !i.checked).count();
                 v.list_items = u32::try_from(open).unwrap_or(u32::MAX);
                 // The offers the till applies now: activated by the shopper, or automatic.
-                let lang = settings.lang();
-                v.offers = store
-                    .offers()?
-                    .into_iter()
+                v.offers = offers
+                    .iter()
                     .filter(|o| o.state == OfferState::Activated && o.offer.is_valid_at(now))
                     .map(|o| o.offer.title.get(lang).to_string())
                     .take(100)
@@ -298,8 +298,24 @@ impl RemindersApi {
             }
             None => None,
         };
+        // Offers the retailer gave automatically and not used yet: "time to spend it".
+        let assigned: Vec<AssignedOffer> = offers
+            .iter()
+            .filter(|o| {
+                o.state == OfferState::Activated
+                    && o.offer.activation == OfferActivation::Automatic
+                    && o.offer.valid_until > now
+            })
+            .map(|o| AssignedOffer {
+                id: o.offer.id.clone(),
+                title: o.offer.title.get(lang).to_string(),
+                valid_from: o.offer.valid_from,
+                valid_until: o.offer.valid_until,
+            })
+            .collect();
         let mut input = PlanInput::new(now, &rules, &catalogue, &settings, &context);
         input.visit = visit.as_ref();
+        input.assigned_offers = &assigned;
         input.vouchers = &vouchers;
         input.tier = tier.as_ref();
         input.enrolled_at = enrolled_at;

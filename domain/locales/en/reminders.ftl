@@ -88,6 +88,14 @@ voucher-expiry-title =
     }
 voucher-expiry-body = Use “{ $voucher }” by { $date }: show it at the till or use it online.
 voucher-expiry-reason = The voucher “{ $voucher }” in your wallet is valid until { $date } and has not been used yet.
+offer-expiry-title =
+    { $days ->
+        [0] Your offer ends today
+        [1] Your offer ends tomorrow
+       *[other] Your offer ends in { $days } days
+    }
+offer-expiry-body = “{ $offer }” applies at the till until { $date }: just scan your card.
+offer-expiry-reason = The shop gave you the offer “{ $offer }”; it is valid until { $date } and has not been used yet.
 
 ## Tier progress
 

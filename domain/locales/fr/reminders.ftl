@@ -101,6 +101,14 @@ voucher-expiry-title =
     }
 voucher-expiry-body = Utilisez « { $voucher } » au plus tard le { $date } : présentez-le en caisse ou utilisez-le en ligne.
 voucher-expiry-reason = Le bon « { $voucher } » de votre portefeuille est valable jusqu'au { $date } et n'a pas encore été utilisé.
+offer-expiry-title =
+    { $days ->
+        [0] Votre offre se termine aujourd'hui
+        [1] Votre offre se termine demain
+       *[other] Votre offre se termine dans { $days } jours
+    }
+offer-expiry-body = « { $offer } » s'applique en caisse jusqu'au { $date } : il suffit de scanner votre carte.
+offer-expiry-reason = Le magasin vous a offert « { $offer } » ; l'offre est valable jusqu'au { $date } et n'a pas encore été utilisée.
 
 ## Statut
 

@@ -86,6 +86,14 @@ voucher-expiry-title =
     }
 voucher-expiry-body = Gebruik „{ $voucher }” uiterlijk op { $date }: toon hem aan de kassa of gebruik hem online.
 voucher-expiry-reason = De waardebon „{ $voucher }” in je portemonnee is geldig tot { $date } en is nog niet gebruikt.
+offer-expiry-title =
+    { $days ->
+        [0] Je aanbieding loopt vandaag af
+        [1] Je aanbieding loopt morgen af
+       *[other] Je aanbieding loopt over { $days } dagen af
+    }
+offer-expiry-body = „{ $offer }” geldt aan de kassa tot { $date }: scan gewoon je kaart.
+offer-expiry-reason = De winkel gaf je de aanbieding „{ $offer }”; ze geldt tot { $date } en is nog niet gebruikt.
 
 ## Status
 

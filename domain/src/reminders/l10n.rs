@@ -409,6 +409,23 @@ pub(crate) fn render(
                 )),
             )
         }
+        Text::OfferExpiry { title, last_day } => {
+            let d = date(*last_day);
+            (
+                Part::Msg(msg(
+                    "offer-expiry-title",
+                    &[("days", n(last_day.saturating_sub(at_day).max(0)))],
+                )),
+                Part::Msg(msg(
+                    "offer-expiry-body",
+                    &[("offer", s(title)), ("date", owned(d.clone()))],
+                )),
+                Part::Msg(msg(
+                    "offer-expiry-reason",
+                    &[("offer", s(title)), ("date", owned(d))],
+                )),
+            )
+        }
         Text::EventVoucher {
             name: ev,
             location,

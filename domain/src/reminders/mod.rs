@@ -129,8 +129,9 @@ mod tests;
 pub use catalogue::{Catalogue, Content, RecallNotice, Recipe, CATALOGUE_VERSION};
 pub use index::ReceiptIndex;
 pub use plan::{
-    CapLimit, Caps, Consent, Context, Delivered, Feedback, ListOffer, Plan, PlanChanges, PlanInput,
-    PlannedNotification, QuietHours, Settings, StoreVisit, SuppressReason, Suppressed,
+    AssignedOffer, CapLimit, Caps, Consent, Context, Delivered, Feedback, ListOffer, Plan,
+    PlanChanges, PlanInput, PlannedNotification, QuietHours, Settings, StoreVisit, SuppressReason,
+    Suppressed,
 };
 pub use push::{parse_push, PushMessage, PushNotice, PUSH_VERSION};
 pub use rules::{

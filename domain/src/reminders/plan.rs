@@ -270,6 +270,19 @@ pub struct PlanInput<'a> {
     pub pushes: &'a [PushMessage],
     /// The store the phone is in, if the app said so and the shopper allowed it.
     pub visit: Option<&'a StoreVisit>,
+    /// Offers the retailer gave the shopper automatically and the till applies until they end
+    /// (not used yet): the voucher-expiry rule reminds of them as of vouchers.
+    pub assigned_offers: &'a [AssignedOffer],
+}
+
+/// An offer given to the shopper automatically, not used yet, for the "time to spend it"
+/// reminder: its id, its title in the shopper's language, and its window.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AssignedOffer {
+    pub id: String,
+    pub title: String,
+    pub valid_from: DateTime<Utc>,
+    pub valid_until: DateTime<Utc>,
 }
 
 /// The phone is in a store: told by the app (geofence or beacon), kept only with location
@@ -330,6 +343,7 @@ impl<'a> PlanInput<'a> {
             history: &[],
             pushes: &[],
             visit: None,
+            assigned_offers: &[],
         }
     }
 }

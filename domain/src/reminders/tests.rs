@@ -1867,6 +1867,7 @@ fn locales_load_and_every_message_formats_in_every_language() {
         "recipe",
         "products",
         "voucher",
+        "offer",
         "tier",
         "current",
         "event",
@@ -2489,4 +2490,63 @@ fn the_in_store_rule_is_validated() {
         ..visit("x", utc(2026, 3, 7, 9, 0), 0, &[])
     };
     assert!(bad_visit.validate().is_err());
+}
+
+#[test]
+fn an_offer_given_automatically_is_reminded_before_it_ends_like_a_voucher() {
+    let mut w = World::rules(&[r#"{"id": "spend-it", "kind": "voucher_expiry"}"#.to_string()]);
+    let offers = vec![
+        AssignedOffer {
+            id: "fruit-x2".into(),
+            title: "Double points on fruit".into(),
+            valid_from: utc(2026, 3, 1, 0, 0),
+            valid_until: utc(2026, 3, 15, 23, 0),
+        },
+        // Ended already: nothing.
+        AssignedOffer {
+            id: "old".into(),
+            title: "Old offer".into(),
+            valid_from: utc(2026, 2, 1, 0, 0),
+            valid_until: utc(2026, 3, 1, 0, 0),
+        },
+    ];
+    let now = utc(2026, 3, 2, 8, 0);
+    let input = PlanInput {
+        assigned_offers: &offers,
+        ..w.input(now)
+    };
+    let p = plan(&input, &[]).unwrap();
+    check_plan(&p, now);
+    // The default thresholds: 7 days and 1 day before the last day (15 March, local time), at
+    // the rule's 10:00 local (UTC+1).
+    assert_eq!(
+        ids(&p),
+        ["spend-it:offer.fruit-x2:d7", "spend-it:offer.fruit-x2:d1"]
+    );
+    let n = &p.items[0];
+    assert_eq!(n.at, utc(2026, 3, 8, 9, 0));
+    assert_eq!(n.kind, ReminderKind::VoucherExpiry);
+    assert_eq!(n.title, "Your offer ends in 7 days");
+    assert!(
+        n.body
+            .starts_with("“Double points on fruit” applies at the till until"),
+        "{}",
+        n.body
+    );
+    assert!(n.reason.contains("has not been used yet"), "{}", n.reason);
+    assert_eq!(n.deep_link, "loyalty://offers/fruit-x2");
+    w.settings.language = "nl".into();
+    let input = PlanInput {
+        assigned_offers: &offers,
+        ..w.input(now)
+    };
+    let nl = plan(&input, &[]).unwrap();
+    assert_eq!(nl.items[0].title, "Je aanbieding loopt over 7 dagen af");
+    w.settings.language = "fr".into();
+    let input = PlanInput {
+        assigned_offers: &offers,
+        ..w.input(now)
+    };
+    let fr = plan(&input, &[]).unwrap();
+    assert_eq!(fr.items[0].title, "Votre offre se termine dans 7 jours");
 }

@@ -96,6 +96,10 @@ pub(crate) enum Text<'a> {
         voucher: &'a Voucher,
         last_day: i64,
     },
+    OfferExpiry {
+        title: &'a str,
+        last_day: i64,
+    },
     EventVoucher {
         name: &'a str,
         location: &'a str,

@@ -1,4 +1,5 @@
-//! Voucher expiry: "time to spend it" before a usable voucher expires.
+//! Voucher expiry: "time to spend it" before a usable voucher, or an offer the retailer gave the
+//! shopper automatically, ends.
 
 use super::{Candidate, Cx, Text};
 use crate::reminders::rules::{Rule, VoucherExpiryRule};
@@ -20,30 +21,9 @@ pub(super) fn voucher_expiry<'a>(
         {
             continue;
         }
-        let until = ts(v.valid_until);
-        if until <= cx.now {
-            continue;
-        }
-        let from = ts(v.valid_from);
-        let last_day = cx.tz.day(until - 1);
-        // Of the thresholds already passed, only the latest one is sent (at once).
-        let mut passed: Option<(u32, i64)> = None;
-        let mut due: Vec<(u32, i64)> = Vec::new();
-        for &d in &thresholds {
-            let at = cx
-                .on_day(rule, last_day.saturating_sub(i64::from(d)))
-                .max(from);
-            if at >= until {
-                continue;
-            }
-            if at <= cx.now {
-                passed = Some((d, at));
-            } else {
-                due.push((d, at));
-            }
-        }
+        let (from, until) = (ts(v.valid_from), ts(v.valid_until));
         let link = cx.rule_link(rule, "wallet", Some(&v.id));
-        for (d, at) in passed.into_iter().chain(due) {
+        for (d, at, last_day) in moments(cx, rule, &thresholds, from, until) {
             cx.push(
                 out,
                 rule,
@@ -59,4 +39,57 @@ pub(super) fn voucher_expiry<'a>(
             );
         }
     }
+    for o in cx.input.assigned_offers {
+        let (from, until) = (ts(o.valid_from), ts(o.valid_until));
+        let link = cx.rule_link(rule, "offers", Some(&o.id));
+        // "offer." keeps an offer's series apart from a voucher with the same id.
+        let subject = format!("offer.{}", o.id);
+        for (d, at, last_day) in moments(cx, rule, &thresholds, from, until) {
+            cx.push(
+                out,
+                rule,
+                &subject,
+                &format_args!("d{d}"),
+                at,
+                until,
+                Text::OfferExpiry {
+                    title: &o.title,
+                    last_day,
+                },
+                link,
+            );
+        }
+    }
+}
+
+/// When to remind of something usable from `from` until `until` (exclusive): `(threshold, at,
+/// last local day)` per threshold still ahead, and of the thresholds already passed only the
+/// latest (sent at once). Nothing once it ended.
+fn moments(
+    cx: &Cx<'_>,
+    rule: &Rule,
+    thresholds: &[u32],
+    from: i64,
+    until: i64,
+) -> Vec<(u32, i64, i64)> {
+    if until <= cx.now {
+        return Vec::new();
+    }
+    let last_day = cx.tz.day(until - 1);
+    let mut passed: Option<(u32, i64, i64)> = None;
+    let mut due = Vec::new();
+    for &d in thresholds {
+        let at = cx
+            .on_day(rule, last_day.saturating_sub(i64::from(d)))
+            .max(from);
+        if at >= until {
+            continue;
+        }
+        if at <= cx.now {
+            passed = Some((d, at, last_day));
+        } else {
+            due.push((d, at, last_day));
+        }
+    }
+    passed.into_iter().chain(due).collect()
 }
