@@ -6,6 +6,9 @@
 //!
 //! cargo bench -p loyalty-domain --bench combined_code
 
+mod common;
+use common::median_us;
+
 use chrono::{Duration, TimeZone, Utc};
 use loyalty_domain::card::{
     combine, rotating_code, sign_voucher, verify_voucher_code, SigningKey, TillPolicy,
@@ -14,30 +17,9 @@ use loyalty_domain::card::{
 use loyalty_domain::money::Money;
 use loyalty_domain::wallet::{Voucher, VoucherKind, VoucherState};
 use std::hint::black_box;
-use std::time::Instant;
 
-const ROUNDS: usize = 31;
-const PER_ROUND: u32 = 200;
 const SECRET: &[u8] = b"12345678901234567890";
 const CARD: &str = "4000123";
-
-/// Median microseconds per call of `f`.
-fn median_us(mut f: impl FnMut()) -> f64 {
-    for _ in 0..PER_ROUND {
-        f();
-    }
-    let mut rounds: Vec<f64> = (0..ROUNDS)
-        .map(|_| {
-            let t = Instant::now();
-            for _ in 0..PER_ROUND {
-                f();
-            }
-            t.elapsed().as_secs_f64() * 1e6 / f64::from(PER_ROUND)
-        })
-        .collect();
-    rounds.sort_by(f64::total_cmp);
-    rounds[ROUNDS / 2]
-}
 
 fn main() {
     let key = SigningKey::from_bytes(&[7u8; 32]);

@@ -6,6 +6,9 @@
 //!
 //! cargo bench -p loyalty-domain --bench offers
 
+mod common;
+use common::median_us;
+
 use chrono::{Duration, TimeZone, Utc};
 use loyalty_domain::gs1::gs1_check_digit;
 use loyalty_domain::money::Money;
@@ -15,28 +18,6 @@ use loyalty_domain::offers::{
 };
 use loyalty_domain::receipts::{LineItem, Receipt, ReceiptSource};
 use std::hint::black_box;
-use std::time::Instant;
-
-const ROUNDS: usize = 31;
-const PER_ROUND: u32 = 200;
-
-/// Median microseconds per call of `f`.
-fn median_us(mut f: impl FnMut()) -> f64 {
-    for _ in 0..PER_ROUND {
-        f();
-    }
-    let mut rounds: Vec<f64> = (0..ROUNDS)
-        .map(|_| {
-            let t = Instant::now();
-            for _ in 0..PER_ROUND {
-                f();
-            }
-            t.elapsed().as_secs_f64() * 1e6 / f64::from(PER_ROUND)
-        })
-        .collect();
-    rounds.sort_by(f64::total_cmp);
-    rounds[ROUNDS / 2]
-}
 
 /// The n-th GTIN-13 of a made-up range, with its check digit.
 fn gtin(n: u64) -> String {

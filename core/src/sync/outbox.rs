@@ -139,10 +139,6 @@ async fn one_by_one(
 ) -> Result<(), Stop> {
     match send_item(session, &item).await {
         Ok(answer) => settle_all(session, vec![(item, answer)], report).await,
-        Err(Failure::Rejected { status, .. }) if invoice_refused(&item, status).is_some() => {
-            let answer = invoice_refused(&item, status).expect("checked just above");
-            settle_all(session, vec![(item, answer)], report).await
-        }
         Err(Failure::Rejected { .. }) => {
             // Refused as such: retrying within this sync would not help. Kept, reported as
             // stuck, tried again at the next sync; the rest of the outbox goes on.
@@ -589,12 +585,25 @@ async fn send_item(session: &Session<'_>, item: &OutboxItem) -> Result<Answer, F
             }
         }
         OutboxOperation::RequestInvoice { receipt_id, .. } => {
-            session
+            let answer = session
                 .api()
                 .call_checked(&req, |a: Option<wire::IssuedInvoice>| {
                     a?.verdict(receipt_id).map(Answer::Invoice)
                 })
-                .await
+                .await;
+            match answer {
+                // The server refused the request as such: settled as refused, not retried.
+                Err(Failure::Rejected {
+                    status,
+                    code,
+                    refusal,
+                }) => invoice_refused(item, status).ok_or(Failure::Rejected {
+                    status,
+                    code,
+                    refusal,
+                }),
+                other => other,
+            }
         }
         OutboxOperation::DeleteAccount => Err(Failure::Rejected {
             status: 400,
