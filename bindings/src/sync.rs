@@ -117,6 +117,8 @@ pub struct SyncReport {
     pub ledger_applied: u32,
     pub vouchers_applied: u32,
     pub receipts_applied: u32,
+    /// The member's offers added, changed (activated, used) or removed by the server's list.
+    pub offers_updated: u32,
     /// Settings the server was told about: a consent change, this device's push token.
     pub settings_sent: u32,
     /// Settings taken from the server: a consent changed on another device or on the web.
@@ -293,6 +295,7 @@ impl From<engine::SyncReport> for SyncReport {
             ledger_applied: r.ledger_applied,
             vouchers_applied: r.vouchers_applied,
             receipts_applied: r.receipts_applied,
+            offers_updated: r.offers_updated,
             settings_sent: r.settings_sent,
             settings_received: r.settings_received,
             content_updated: r.content_updated,

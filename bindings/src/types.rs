@@ -595,14 +595,38 @@ pub struct Receipt {
     pub source: ReceiptSource,
     /// Overrides the programme's return window, in days.
     pub return_window_days: Option<u32>,
+    /// What the member's offers took off at the till, at most one per line, in line order.
+    #[uniffi(default = [])]
+    pub discounts: Vec<ReceiptDiscount>,
 }
 
-/// Sum of a receipt's lines (quantity × unit price), in the receipt's currency.
+/// An amount an offer took off one receipt line at the till (a free item is the price of the
+/// units given); the receipt keeps the offer's title, as the offer may be gone.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct ReceiptDiscount {
+    /// Index of the line in `lines`.
+    pub line: u32,
+    pub offer_id: String,
+    pub title: crate::offers::OfferTitle,
+    /// In the receipt's currency's minor units; 1 ..= the line total.
+    pub amount_minor: i64,
+}
+
+/// What the shopper paid: the sum of the lines (quantity × unit price) less the offers'
+/// discounts, in the receipt's currency.
 #[uniffi::export]
 pub fn receipt_total(receipt: Receipt) -> Result<Money> {
     let r = receipts::Receipt::try_from(receipt)?;
     r.validate()?;
     Ok(r.total().into())
+}
+
+/// The sum of a receipt's lines before the offers' discounts.
+#[uniffi::export]
+pub fn receipt_subtotal(receipt: Receipt) -> Result<Money> {
+    let r = receipts::Receipt::try_from(receipt)?;
+    r.validate()?;
+    Ok(r.subtotal().into())
 }
 
 impl From<receipts::Receipt> for Receipt {
@@ -629,6 +653,20 @@ impl From<receipts::Receipt> for Receipt {
                 receipts::ReceiptSource::Till => ReceiptSource::Till,
             },
             return_window_days: r.return_window_days,
+            discounts: r
+                .discounts
+                .into_iter()
+                .map(|d| ReceiptDiscount {
+                    line: d.line,
+                    offer_id: d.offer_id,
+                    title: crate::offers::OfferTitle {
+                        nl: d.title.nl,
+                        fr: d.title.fr,
+                        en: d.title.en,
+                    },
+                    amount_minor: d.amount_minor,
+                })
+                .collect(),
         }
     }
 }
@@ -659,6 +697,20 @@ impl TryFrom<Receipt> for receipts::Receipt {
                 ReceiptSource::Till => receipts::ReceiptSource::Till,
             },
             return_window_days: r.return_window_days,
+            discounts: r
+                .discounts
+                .into_iter()
+                .map(|d| receipts::ReceiptDiscount {
+                    line: d.line,
+                    offer_id: d.offer_id,
+                    title: receipts::OfferTitle {
+                        nl: d.title.nl,
+                        fr: d.title.fr,
+                        en: d.title.en,
+                    },
+                    amount_minor: d.amount_minor,
+                })
+                .collect(),
         })
     }
 }

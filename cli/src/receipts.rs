@@ -6,6 +6,7 @@ use crate::app::{
 use clap::Subcommand;
 use loyalty_core::claim::ReceiptClaim;
 use loyalty_core::invoice::InvoiceParty;
+use loyalty_core::money::Money;
 use loyalty_core::receipts::Receipt;
 use loyalty_core::reminders::Lang;
 use loyalty_core::store::{InvoiceRefusal, InvoiceStatus, StoredInvoice};
@@ -133,8 +134,9 @@ pub fn run(ctx: &Ctx, c: ReceiptsCommand) -> CliResult<Output> {
         ReceiptsCommand::Show { id } => {
             let rec = r.get(&id)?;
             let until = r.return_until(&id)?;
+            let lang = Lang::negotiate(&crate::sync::language());
             let mut human = receipt_line(&rec);
-            for l in &rec.lines {
+            for (i, l) in rec.lines.iter().enumerate() {
                 human.push_str(&format!(
                     "\n  {} x {}  {}  ({})",
                     l.quantity,
@@ -142,6 +144,16 @@ pub fn run(ctx: &Ctx, c: ReceiptsCommand) -> CliResult<Output> {
                     money(&l.unit_price),
                     l.gtin
                 ));
+                for d in rec.discounts.iter().filter(|d| d.line as usize == i) {
+                    let off = Money {
+                        amount_minor: -d.amount_minor,
+                        currency: l.unit_price.currency.clone(),
+                    };
+                    human.push_str(&format!("\n      {}  {}", d.title.get(lang), money(&off)));
+                }
+            }
+            if !rec.discounts.is_empty() {
+                human.push_str(&format!("\nsubtotal {}", money(&rec.subtotal())));
             }
             human.push_str(&format!("\ntotal {}", money(&rec.total())));
             human.push_str(&format!("\nreturns until {}", local_time(until)));

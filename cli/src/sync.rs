@@ -107,6 +107,7 @@ pub fn report_json(r: &SyncReport) -> Value {
         "ledger_applied": r.ledger_applied,
         "vouchers_applied": r.vouchers_applied,
         "receipts_applied": r.receipts_applied,
+        "offers_updated": r.offers_updated,
         "requests": r.requests,
         "account_deleted": r.account_deleted,
         "notices": r.notices.iter().map(|n| json!({
@@ -137,13 +138,14 @@ pub(crate) fn language() -> String {
 
 pub fn report_text(r: &SyncReport) -> String {
     let mut text = format!(
-        "synced{}\n  outbox     {} resolved, {} refused\n  ledger     {} entries\n  vouchers   {}\n  receipts   {}\n  requests   {}\n",
+        "synced{}\n  outbox     {} resolved, {} refused\n  ledger     {} entries\n  vouchers   {}\n  receipts   {}\n  offers     {}\n  requests   {}\n",
         if r.cancelled { " (cancelled)" } else { "" },
         r.outbox_resolved,
         r.outbox_failed,
         r.ledger_applied,
         r.vouchers_applied,
         r.receipts_applied,
+        r.offers_updated,
         r.requests
     );
     let lang = language();

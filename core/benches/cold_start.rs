@@ -187,6 +187,7 @@ fn fill(dir: &Path, d: &Dataset) {
                 .collect(),
             source: ReceiptSource::Till,
             return_window_days: None,
+            discounts: Vec::new(),
         };
         store.add_receipt(&receipt).expect("receipt");
     }

@@ -44,6 +44,7 @@ fn receipt(id: &str, at: DateTime<Utc>, lines: Vec<LineItem>) -> Receipt {
         lines,
         source: ReceiptSource::Till,
         return_window_days: None,
+        discounts: Vec::new(),
     }
 }
 

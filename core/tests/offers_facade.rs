@@ -121,7 +121,11 @@ fn coffee(quantity: i64) -> LineItem {
 fn listed_activated_offline_once_and_previewed() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path()).unwrap();
-    assert_eq!(store.replace_offers(synced()).unwrap(), 5);
+    let first = store.replace_offers(synced()).unwrap();
+    assert_eq!((first.stored, first.changed), (5, 5));
+    // The same list again changes nothing.
+    let again = store.replace_offers(synced()).unwrap();
+    assert_eq!((again.stored, again.changed), (5, 0));
     store.close().unwrap();
     let clock = Arc::new(ManualClock::new(t0()));
     let client = LoyaltyClient::open(dir.path(), ProgrammeRules::default(), clock, None).unwrap();

@@ -105,6 +105,7 @@ fn main() {
         lines: lines.clone(),
         source: ReceiptSource::Till,
         return_window_days: None,
+        discounts: Vec::new(),
     };
     let applied = apply_offers(&lines, &offers, now).expect("valid basket and offers");
     receipt.validate().expect("valid receipt");

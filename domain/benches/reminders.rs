@@ -245,6 +245,7 @@ fn receipts(lines: usize, seed: u64) -> Vec<Receipt> {
                 lines: Vec::new(),
                 source: ReceiptSource::Till,
                 return_window_days: None,
+                discounts: Vec::new(),
             });
         }
         if let Some(r) = out.last_mut() {

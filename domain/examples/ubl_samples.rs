@@ -6,14 +6,14 @@
 //! The samples cover a Belgian buyer with mixed 21 %/6 % lines, Dutch, French, Luxembourg and
 //! German buyers, quantities above one, an item name with & < > and quotes, a zero-rated line,
 //! long receipts whose per-line roundings do not add up by themselves, large quantities and
-//! amounts, and 20 seeded pseudo-random receipts over Belgium's four rates (21, 12, 6 and 0 %).
+//! amounts, the member's offers as line allowances, and 20 seeded pseudo-random receipts over Belgium's four rates (21, 12, 6 and 0 %).
 
 use chrono::{NaiveDate, TimeZone, Utc};
 use loyalty_domain::invoice::html::to_html;
 use loyalty_domain::invoice::ubl::to_ubl;
 use loyalty_domain::invoice::{Invoice, InvoiceMeta, InvoiceParty, VatRates};
 use loyalty_domain::money::Money;
-use loyalty_domain::receipts::{LineItem, Receipt, ReceiptSource};
+use loyalty_domain::receipts::{LineItem, OfferTitle, Receipt, ReceiptDiscount, ReceiptSource};
 use loyalty_domain::reminders::Lang;
 use std::path::Path;
 
@@ -55,6 +55,7 @@ fn receipt(id: &str, day: u32, lines: Vec<LineItem>) -> Receipt {
         lines,
         source: ReceiptSource::Till,
         return_window_days: None,
+        discounts: Vec::new(),
     }
 }
 
@@ -157,7 +158,40 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "garden",
     ];
 
+    // The member's offers at the till: percent off, amount off, a free unit and a whole line
+    // given free, each a line allowance (BG-27) on its line.
+    let title = |en: &str| OfferTitle {
+        nl: format!("{en} (nl)"),
+        fr: format!("{en} (fr)"),
+        en: en.to_string(),
+    };
+    let discount = |line: u32, id: &str, en: &str, amount_minor: i64| ReceiptDiscount {
+        line,
+        offer_id: id.into(),
+        title: title(en),
+        amount_minor,
+    };
+    let mut offers = receipt(
+        "R-0009",
+        9,
+        vec![
+            line(gtins[0], "Koffiebonen 1 kg", 2, 1_299, "food"),
+            line(gtins[1], "Afwasmiddel", 3, 249, "household"),
+            line(gtins[2], "Cola 6 x 1,5 l", 3, 899, "drinks"),
+            line(gtins[3], "Tuinslang 25 m", 1, 2_499, "garden"),
+            line(gtins[4], "Chocoladepasta", 1, 379, "food"),
+        ],
+    );
+    offers.discounts = vec![
+        discount(0, "coffee-20", "20% off coffee", 520),
+        discount(1, "soap-1", "EUR 1 off washing-up liquid", 100),
+        discount(2, "cola-3for2", "Third cola free", 899),
+        discount(4, "welcome-gift", "Chocolate spread on us", 379),
+    ];
+    offers.validate()?;
+
     let samples: Vec<(String, &InvoiceParty, Receipt, &VatRates, Option<&str>)> = vec![
+        ("be-offer-discounts".into(), &belgian, offers, &rates, None),
         (
             "be-mixed-rates".into(),
             &belgian,

@@ -378,6 +378,7 @@ mod tests {
             lines,
             source: ReceiptSource::Till,
             return_window_days: None,
+            discounts: Vec::new(),
         }
     }
 

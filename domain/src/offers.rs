@@ -38,7 +38,7 @@
 use crate::check::{non_empty, validate_id, InputError};
 use crate::gs1::validate_gtin;
 use crate::money::Money;
-use crate::receipts::LineItem;
+use crate::receipts::{LineItem, ReceiptDiscount};
 use crate::reminders::{l10n, Lang};
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
@@ -54,13 +54,8 @@ pub const MAX_BASKET_LINES: usize = 2_000;
 /// Largest amount off, in minor units.
 pub const MAX_AMOUNT_OFF_MINOR: i64 = 1_000_000;
 
-/// The offer's title in each language the app speaks.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct OfferTitle {
-    pub nl: String,
-    pub fr: String,
-    pub en: String,
-}
+// The offer's title in each language the app speaks: defined with the receipts, which keep it.
+pub use crate::receipts::OfferTitle;
 
 impl OfferTitle {
     pub fn get(&self, lang: Lang) -> &str {
@@ -183,18 +178,7 @@ impl Offer {
     /// The rules every offer keeps; reasons name the field and the rule.
     pub fn validate(&self) -> Result<(), InputError> {
         validate_id("offer id", &self.id)?;
-        for (field, text) in [
-            ("offer title (nl)", &self.title.nl),
-            ("offer title (fr)", &self.title.fr),
-            ("offer title (en)", &self.title.en),
-        ] {
-            non_empty(field, text, 200)?;
-            if text.chars().any(char::is_control) {
-                return Err(InputError::new(format!(
-                    "{field} must not contain control characters"
-                )));
-            }
-        }
+        self.title.validate()?;
         match &self.kind {
             OfferKind::AmountOff { target, amount } => {
                 target.validate()?;
@@ -436,6 +420,27 @@ impl Applied {
             .iter()
             .find(|d| d.line == line)
             .map_or(0, |d| d.amount_minor)
+    }
+
+    /// The discounts as the receipt keeps them, each with its offer's title (`offers` as given
+    /// to [`apply_offers`]), in line order.
+    pub fn receipt_discounts(&self, offers: &[Offer]) -> Result<Vec<ReceiptDiscount>, InputError> {
+        self.discounts
+            .iter()
+            .map(|d| {
+                let offer = offers
+                    .iter()
+                    .find(|o| o.id == d.offer_id)
+                    .ok_or_else(|| InputError::new("a discount names an offer not given"))?;
+                Ok(ReceiptDiscount {
+                    line: u32::try_from(d.line)
+                        .map_err(|_| InputError::new("a discount's line is out of range"))?,
+                    offer_id: d.offer_id.clone(),
+                    title: offer.title.clone(),
+                    amount_minor: d.amount_minor,
+                })
+            })
+            .collect()
     }
 }
 

@@ -49,6 +49,48 @@ pub struct Receipt {
     /// Return window for this receipt in days; the programme's default when `None`.
     #[serde(default)]
     pub return_window_days: Option<u32>,
+    /// What the member's offers took off at the till, at most one per line, in line order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub discounts: Vec<ReceiptDiscount>,
+}
+
+/// An offer's title in each language the app speaks (the receipt keeps it: the offer itself
+/// may be gone when the receipt is read).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OfferTitle {
+    pub nl: String,
+    pub fr: String,
+    pub en: String,
+}
+
+impl OfferTitle {
+    pub fn validate(&self) -> Result<(), InputError> {
+        for (field, text) in [
+            ("offer title (nl)", &self.nl),
+            ("offer title (fr)", &self.fr),
+            ("offer title (en)", &self.en),
+        ] {
+            non_empty(field, text, 200)?;
+            if text.chars().any(char::is_control) {
+                return Err(InputError::new(format!(
+                    "{field} must not contain control characters"
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// An amount an offer took off one receipt line at the till (a free item is the price of the
+/// units given).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReceiptDiscount {
+    /// Index of the line in `lines`.
+    pub line: u32,
+    pub offer_id: String,
+    pub title: OfferTitle,
+    /// In the receipt's currency's minor units; 1 ..= the line total.
+    pub amount_minor: i64,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -124,15 +166,61 @@ impl Receipt {
         if matches!(self.return_window_days, Some(d) if d > 3650) {
             return Err(InputError::new("return window is at most 3650 days"));
         }
+        let mut previous: Option<u32> = None;
+        for d in &self.discounts {
+            crate::check::validate_id("discount offer id", &d.offer_id)?;
+            d.title.validate()?;
+            let Some(line) = self.lines.get(d.line as usize) else {
+                return Err(InputError::new(
+                    "a discount names a line the receipt has not",
+                ));
+            };
+            if previous.is_some_and(|p| p >= d.line) {
+                return Err(InputError::new(
+                    "discounts are in line order, at most one per line",
+                ));
+            }
+            previous = Some(d.line);
+            if !(1..=line.line_total()).contains(&d.amount_minor) {
+                return Err(InputError::new(
+                    "a discount is at least 1 and at most its line's total",
+                ));
+            }
+        }
         Ok(())
     }
 
-    /// Sum of the lines.
-    pub fn total(&self) -> Money {
+    /// Sum of the lines, before the offers' discounts.
+    pub fn subtotal(&self) -> Money {
         Money {
             amount_minor: self.lines.iter().map(LineItem::line_total).sum(),
             currency: self.lines[0].unit_price.currency.clone(),
         }
+    }
+
+    /// Sum of the offers' discounts, in minor units (0 without offers).
+    pub fn discount_total_minor(&self) -> i64 {
+        self.discounts.iter().map(|d| d.amount_minor).sum()
+    }
+
+    /// What the shopper paid: the lines less the offers' discounts.
+    pub fn total(&self) -> Money {
+        let mut total = self.subtotal();
+        total.amount_minor -= self.discount_total_minor();
+        total
+    }
+
+    /// What the shopper paid for line `index`: its total less its discount.
+    pub fn line_paid_minor(&self, index: usize) -> i64 {
+        let discount: i64 = self
+            .discounts
+            .iter()
+            .filter(|d| d.line as usize == index)
+            .map(|d| d.amount_minor)
+            .sum();
+        self.lines
+            .get(index)
+            .map_or(0, |l| l.line_total() - discount)
     }
 
     /// Last moment items of this receipt can be returned.
@@ -171,6 +259,7 @@ mod tests {
             lines: vec![tv, line("96385074", 3, 250, "food")],
             source: ReceiptSource::Till,
             return_window_days: None,
+            discounts: Vec::new(),
         };
         r.validate().unwrap();
         assert_eq!(r.total(), Money::new(50_650, "EUR").unwrap());
@@ -200,6 +289,7 @@ mod tests {
             lines: vec![line("96385074", 1, 100, "x"), mixed],
             source: ReceiptSource::Server,
             return_window_days: None,
+            discounts: Vec::new(),
         };
         assert!(r.validate().is_err());
     }

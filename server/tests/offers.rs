@@ -288,8 +288,16 @@ async fn the_till_applies_a_percent_off_and_a_points_multiplier_once_per_member(
     );
     assert_eq!(o["extra_points"], json!([]));
     assert_eq!(o["used_offers"], json!([pct]));
-    // Base points on the receipt total as before: 22.49 → 22.
-    assert_eq!(v["points_earned"], 22);
+    // The receipt keeps the discount with the offer's title, and its total is what was paid.
+    let kept = &v["receipt"]["discounts"];
+    assert_eq!(kept.as_array().map(Vec::len), Some(1), "{kept}");
+    assert_eq!(kept[0]["line"], 0);
+    assert_eq!(kept[0]["offer_id"], pct.as_str());
+    assert_eq!(kept[0]["amount_minor"], 150);
+    assert!(kept[0]["title"]["nl"].is_string() && kept[0]["title"]["fr"].is_string());
+    assert!(before["receipt"].get("discounts").is_none());
+    // Base points on what was paid: 22.49 − 1.50 = 20.99 → 20.
+    assert_eq!(v["points_earned"], 20);
 
     // The first purchase's multiplier: (3 − 1) × 12.50 = 25 extra points, in the ledger.
     let b = &before["offers"];
@@ -308,7 +316,7 @@ async fn the_till_applies_a_percent_off_and_a_points_multiplier_once_per_member(
     assert_eq!(entry["points"], 25);
     assert_eq!(entry["reference"], x3.as_str());
     let (_, balance) = fold_ledger(&ledger);
-    assert_eq!(balance, 22 + 25 + 22);
+    assert_eq!(balance, 22 + 25 + 20);
 
     // Both used now: a third purchase gets nothing, and the list says so.
     let third = buy(&s, &m, lines).await;

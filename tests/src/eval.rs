@@ -180,6 +180,7 @@ fn receipt_of(user: u64, o: &Order) -> Receipt {
             .collect(),
         source: ReceiptSource::Till,
         return_window_days: None,
+        discounts: Vec::new(),
     }
 }
 

@@ -232,10 +232,23 @@ async fn an_offer_activated_offline_is_applied_at_the_till_and_then_shows_used()
     let extra = applied["extra_points_total"].as_i64().unwrap();
     assert!(extra > 0);
 
-    // The next sync brings the extra points and shows both offers used.
-    ann.client.sync().sync_now().await.expect("sync");
+    // The next sync brings the extra points and shows both offers used (the report counts
+    // the two offers it changed).
+    let report = ann.client.sync().sync_now().await.expect("sync");
+    assert_eq!(report.offers_updated, 2, "{report:?}");
     let balance = ann.client.points().verify().unwrap();
     assert_eq!(balance.confirmed, balance_before + earned + extra);
+    // The receipt on the phone keeps the discount and the offer's title; its total is what was
+    // paid, and it earned its points on that.
+    let receipt_id = bought["receipt"]["id"].as_str().unwrap();
+    let kept = ann.client.receipts().get(receipt_id).unwrap();
+    assert_eq!(kept.discounts.len(), 1, "{kept:?}");
+    assert_eq!(kept.discounts[0].offer_id, personal);
+    assert_eq!(kept.discounts[0].line, 0);
+    assert_eq!(kept.discount_total_minor(), 360);
+    assert_eq!(kept.subtotal().amount_minor, 1798);
+    assert_eq!(kept.total().amount_minor, 1798 - 360);
+    assert_eq!(earned, (1798 - 360) / 100);
     assert_eq!(state_of(&personal), (OfferState::Used, false));
     assert_eq!(state_of(&general), (OfferState::Used, false));
     assert_eq!(

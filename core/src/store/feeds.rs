@@ -434,6 +434,7 @@ mod tests {
             }],
             source: ReceiptSource::Server,
             return_window_days: None,
+            discounts: Vec::new(),
         }
     }
 

@@ -32,7 +32,7 @@ pub mod schema;
 pub use account::{PendingEnrolment, PushPlatform, PushRegistration, SyncAccount};
 pub use claims::ReceiptClaimVerdict;
 pub use feeds::{Feed, PageApplied, ServerLedgerEntry, ServerVoucher, ServerVoucherState};
-pub use offers::{OfferActivationVerdict, OfferItem};
+pub use offers::{OfferActivationVerdict, OfferItem, OfferListChange};
 pub use outbox::{ClaimVerdict, RedemptionAnswered};
 mod vouchers;
 

@@ -28,6 +28,15 @@ pub struct OfferItem {
     pub pending: bool,
 }
 
+/// What a new offer list from the server did to the stored one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OfferListChange {
+    /// Offers stored now.
+    pub stored: usize,
+    /// Offers added, changed (state, dates, content) or removed.
+    pub changed: usize,
+}
+
 /// The server's answer to an offer activation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum OfferActivationVerdict {
@@ -62,8 +71,8 @@ impl Store {
 
     /// The server's list replaces the stored one. An offer whose activation still waits in the
     /// outbox stays activated (pending), and stays listed even if the server left it out, until
-    /// the answer settles it. Returns how many offers are stored now.
-    pub fn replace_offers(&self, items: Vec<OfferItem>) -> Result<usize, StoreError> {
+    /// the answer settles it. Returns how many offers are stored now and how many changed.
+    pub fn replace_offers(&self, items: Vec<OfferItem>) -> Result<OfferListChange, StoreError> {
         for item in &items {
             item.offer.validate()?;
         }
@@ -87,7 +96,13 @@ impl Store {
                 new.push(o.clone());
             }
         }
-        let count = new.len();
+        // New, changed (a state, a date, the offer itself) or gone.
+        let changed = new.iter().filter(|n| !old.contains(n)).count()
+            + old
+                .iter()
+                .filter(|o| !new.iter().any(|n| n.offer.id == o.offer.id))
+                .count();
+        let stored = new.len();
         self.transact(&[Tree::Offers], |t| {
             let offers = &t[0];
             for o in &old {
@@ -98,7 +113,7 @@ impl Store {
             }
             Ok(())
         })?;
-        Ok(count)
+        Ok(OfferListChange { stored, changed })
     }
 
     /// The shopper activates an offer at `now`: shown as activated (pending) at once, with its

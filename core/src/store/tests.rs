@@ -47,6 +47,7 @@ fn receipt(id: &str, at: DateTime<Utc>, gtins: &[(&str, &str)]) -> Receipt {
             .collect(),
         source: ReceiptSource::Till,
         return_window_days: None,
+        discounts: Vec::new(),
     }
 }
 

@@ -232,7 +232,7 @@ async fn run_sync(
         report.outbox_resolved += applied.resolved_outbox;
     }
     // The member's offers, after the other feeds (their state follows the receipts' uses).
-    pull_offers(&session).await?;
+    pull_offers(&session, report).await?;
 
     publish(
         ctx,

@@ -255,7 +255,10 @@ pub(super) async fn pull_content(
 /// Reads the member's offers (`GET /v1/offers`, the whole list) and replaces the stored list,
 /// keeping the activations still waiting in the outbox. An offer that breaks the offer rules is
 /// left out (logged without its content); a server without offers (404) leaves the list as is.
-pub(super) async fn pull_offers(session: &Session<'_>) -> Result<(), Stop> {
+pub(super) async fn pull_offers(
+    session: &Session<'_>,
+    report: &mut SyncReport,
+) -> Result<(), Stop> {
     if session.cancel.is_cancelled() {
         return Err(Stop::Cancelled);
     }
@@ -304,7 +307,14 @@ pub(super) async fn pull_offers(session: &Session<'_>) -> Result<(), Stop> {
             total - items.len()
         );
     }
-    let stored = blocking(session.ctx, move |c| Ok(c.store.replace_offers(items)?)).await?;
-    log_at!(LogLevel::Info, "sync", "{stored} offers stored");
+    let change = blocking(session.ctx, move |c| Ok(c.store.replace_offers(items)?)).await?;
+    report.offers_updated += u32::try_from(change.changed).unwrap_or(u32::MAX);
+    log_at!(
+        LogLevel::Info,
+        "sync",
+        "{} offers stored, {} changed",
+        change.stored,
+        change.changed
+    );
     Ok(())
 }

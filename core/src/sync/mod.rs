@@ -302,6 +302,8 @@ pub struct SyncReport {
     pub ledger_applied: u32,
     pub vouchers_applied: u32,
     pub receipts_applied: u32,
+    /// The member's offers added, changed (activated, used) or removed by the server's list.
+    pub offers_updated: u32,
     /// Settings the server was told about: a consent change, this device's push token.
     pub settings_sent: u32,
     /// Settings taken from the server: a consent changed on another device or on the web.

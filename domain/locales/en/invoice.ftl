@@ -16,6 +16,7 @@ invoice-quantity = Qty
 invoice-unit-price = Unit price excl. VAT
 invoice-vat-rate = VAT
 invoice-net-amount = Amount excl. VAT
+invoice-discount = Discount: { $title }
 invoice-vat-breakdown = VAT breakdown
 invoice-taxable = Taxable amount
 invoice-vat-amount = VAT amount

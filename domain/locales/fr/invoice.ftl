@@ -16,6 +16,7 @@ invoice-quantity = Qté
 invoice-unit-price = Prix unitaire HTVA
 invoice-vat-rate = TVA
 invoice-net-amount = Montant HTVA
+invoice-discount = Remise : { $title }
 invoice-vat-breakdown = Récapitulatif TVA
 invoice-taxable = Base imposable
 invoice-vat-amount = Montant TVA

@@ -16,6 +16,7 @@ invoice-quantity = Aantal
 invoice-unit-price = Eenheidsprijs excl. btw
 invoice-vat-rate = Btw
 invoice-net-amount = Bedrag excl. btw
+invoice-discount = Korting: { $title }
 invoice-vat-breakdown = Btw-overzicht
 invoice-taxable = Maatstaf van heffing
 invoice-vat-amount = Btw-bedrag

@@ -166,7 +166,8 @@ pub fn to_html(inv: &Invoice, lang: Lang) -> String {
     for line in &inv.lines {
         // The unit price shown is the line's net amount over its quantity, to the cent; the
         // line amount is the exact one.
-        let unit = (2 * line.net_minor + line.quantity) / (2 * line.quantity);
+        let priced = line.net_minor + line.allowance_minor;
+        let unit = (2 * priced + line.quantity) / (2 * line.quantity);
         h.push_str(&format!(
             "<tr><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>\n",
             esc(&line.name),
@@ -174,8 +175,18 @@ pub fn to_html(inv: &Invoice, lang: Lang) -> String {
             line.quantity,
             m(unit),
             esc(&rate(lang, line.rate)),
-            m(line.net_minor)
+            m(priced)
         ));
+        if let (Some(title), true) = (&line.discount_title, line.allowance_minor > 0) {
+            // The offer's discount under its line, without VAT like every amount here.
+            let mut args = FluentArgs::new();
+            args.set("title", title.get(lang).to_string());
+            h.push_str(&format!(
+                "<tr class=\"discount\"><td colspan=\"5\">{}</td><td class=\"n\">{}</td></tr>\n",
+                esc(&l.format(lang, "invoice-discount", Some(&args))),
+                m(-line.allowance_minor)
+            ));
+        }
     }
     h.push_str("</tbody>\n</table>\n");
     h.push_str(&format!(

@@ -21,7 +21,7 @@ pub use company::{InvoiceParty, Seller};
 pub use vat::{Country, VatError, VatId};
 
 use crate::check::{non_empty, InputError};
-use crate::receipts::{LineItem, Receipt};
+use crate::receipts::{LineItem, OfferTitle, Receipt};
 use chrono::{FixedOffset, NaiveDate};
 
 #[derive(Debug, thiserror::Error)]
@@ -105,10 +105,18 @@ pub struct InvoiceLine {
     pub name: String,
     pub quantity: i64,
     pub rate: RateBp,
-    /// VAT-included amount paid for the line (quantity × unit price), minor units.
+    /// VAT-included amount paid for the line (quantity × unit price, less the offer's
+    /// discount), minor units.
     pub gross_minor: i64,
     /// Line net amount (BT-131), minor units.
     pub net_minor: i64,
+    /// The offer's discount on the line, VAT included (0 when none), minor units.
+    pub discount_gross_minor: i64,
+    /// That discount without VAT: the line allowance (BT-136), so the price before it is
+    /// `net_minor + allowance_minor`.
+    pub allowance_minor: i64,
+    /// The title of the offer that gave the discount (the allowance reason, BT-139).
+    pub discount_title: Option<OfferTitle>,
 }
 
 /// The VAT breakdown of one rate (BG-23).
@@ -138,7 +146,7 @@ pub struct Invoice {
     pub net_total_minor: i64,
     /// Sum of the subtotals' VAT (BT-110).
     pub tax_total_minor: i64,
-    /// What was paid at the till (BT-113): the receipt total.
+    /// What was paid at the till (BT-113): the receipt total, offers' discounts taken off.
     pub paid_minor: i64,
     /// paid − (net + VAT) (BT-114), so the amount due (BT-115) is zero.
     pub rounding_minor: i64,
@@ -177,13 +185,20 @@ impl Invoice {
         let mut lines: Vec<InvoiceLine> = receipt
             .lines
             .iter()
-            .map(|l| InvoiceLine {
-                gtin: l.gtin.clone(),
-                name: l.name.clone(),
-                quantity: l.quantity,
-                rate: rates.rate_for(l),
-                gross_minor: l.line_total(),
-                net_minor: 0,
+            .enumerate()
+            .map(|(i, l)| {
+                let discount = receipt.discounts.iter().find(|d| d.line as usize == i);
+                InvoiceLine {
+                    gtin: l.gtin.clone(),
+                    name: l.name.clone(),
+                    quantity: l.quantity,
+                    rate: rates.rate_for(l),
+                    gross_minor: receipt.line_paid_minor(i),
+                    net_minor: 0,
+                    discount_gross_minor: discount.map_or(0, |d| d.amount_minor),
+                    allowance_minor: 0,
+                    discount_title: discount.map(|d| d.title.clone()),
+                }
             })
             .collect();
         let mut rate_list: Vec<RateBp> = lines.iter().map(|l| l.rate).collect();
@@ -211,6 +226,10 @@ impl Invoice {
             rems.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
             for &(_, i) in rems.iter().take((net_total - floors) as usize) {
                 lines[i].net_minor += 1;
+            }
+            for &i in &idx {
+                let discount = i128::from(lines[i].discount_gross_minor);
+                lines[i].allowance_minor = div_round(discount * 10_000, den) as i64;
             }
             let tax = div_round(net_total * i128::from(rate), 10_000);
             subtotals.push(TaxSubtotal {

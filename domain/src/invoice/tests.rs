@@ -48,6 +48,7 @@ fn receipt(lines: Vec<LineItem>) -> Receipt {
         lines,
         source: ReceiptSource::Till,
         return_window_days: None,
+        discounts: Vec::new(),
     }
 }
 
@@ -371,4 +372,71 @@ fn every_label_exists_in_every_language() {
     for (lang, src) in &super::html::SOURCES[1..] {
         assert_eq!(ids(src), en, "{}", lang.code());
     }
+}
+
+#[test]
+fn offer_discounts_are_line_allowances_and_the_invoice_is_what_was_paid() {
+    use crate::receipts::{OfferTitle, ReceiptDiscount};
+    let mut r = receipt(vec![
+        line("Koffie", 2, 1_299, "food"),
+        line("Afwasmiddel", 3, 249, "household"),
+        line("Chocoladepasta", 1, 379, "food"),
+    ]);
+    let title = OfferTitle {
+        nl: "20% korting op koffie".into(),
+        fr: "20 % de remise sur le café".into(),
+        en: "20% off coffee".into(),
+    };
+    r.discounts = vec![
+        ReceiptDiscount {
+            line: 0,
+            offer_id: "coffee-20".into(),
+            title: title.clone(),
+            amount_minor: 520,
+        },
+        ReceiptDiscount {
+            line: 2,
+            offer_id: "gift".into(),
+            title: title.clone(),
+            amount_minor: 379,
+        },
+    ];
+    r.validate().unwrap();
+    assert_eq!(r.subtotal().amount_minor, 2_598 + 747 + 379);
+    assert_eq!(r.total().amount_minor, 2_598 + 747 + 379 - 520 - 379);
+    let inv = Invoice::from_receipt(&seller(), &buyer(), &r, &meta(), &rates()).unwrap();
+    assert_consistent(&inv);
+    assert_eq!(inv.paid_minor, r.total().amount_minor);
+    // 5.20 with 6 % VAT is 4.91 without; the line given free is 0 net, its allowance 3.58.
+    assert_eq!(inv.lines[0].gross_minor, 2_078);
+    assert_eq!(inv.lines[0].allowance_minor, 491);
+    assert_eq!(inv.lines[1].allowance_minor, 0);
+    assert_eq!(inv.lines[2].net_minor, 0);
+    assert_eq!(inv.lines[2].allowance_minor, 358);
+    let xml = super::ubl::to_ubl(&inv);
+    assert_eq!(xml.matches("<cac:AllowanceCharge>").count(), 2, "{xml}");
+    assert!(xml.contains("<cbc:AllowanceChargeReason>20% off coffee</cbc:AllowanceChargeReason>"));
+    assert!(xml.contains("<cbc:Amount currencyID=\"EUR\">4.91</cbc:Amount>"));
+    // PEPPOL-EN16931-R120: price × quantity / base quantity − allowance is the line net:
+    // 24.51 for the two (25.98 / 1.06), less 4.91, is 19.60.
+    assert_eq!(inv.lines[0].net_minor, 1_960);
+    assert!(xml.contains("<cbc:PriceAmount currencyID=\"EUR\">24.51</cbc:PriceAmount>"));
+    for (lang, want) in [
+        (Lang::Nl, "Korting: 20% korting op koffie"),
+        (Lang::Fr, "Remise : 20 % de remise sur le café"),
+        (Lang::En, "Discount: 20% off coffee"),
+    ] {
+        let html = super::html::to_html(&inv, lang);
+        assert!(html.contains(want), "{}: {html}", lang.code());
+    }
+    // A discount on a line the receipt has not, or larger than its line, is refused.
+    let mut bad = r.clone();
+    bad.discounts[1].line = 7;
+    assert!(bad.validate().is_err());
+    let mut bad = r.clone();
+    bad.discounts[1].amount_minor = 380;
+    assert!(bad.validate().is_err());
+    let mut bad = r;
+    bad.discounts[1].line = 0;
+    assert!(bad.validate().is_err());
 }

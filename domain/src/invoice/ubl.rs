@@ -152,6 +152,19 @@ pub fn to_ubl(inv: &Invoice) -> String {
             .leaf("cbc:ID", &[], &(i + 1).to_string())
             .leaf("cbc:InvoicedQuantity", &[("unitCode", UNIT)], &qty);
         amount(&mut x, "cbc:LineExtensionAmount", l.net_minor);
+        if l.allowance_minor > 0 {
+            // The offer's discount as a line allowance (BG-27), UNCL5189 95 "Discount".
+            x.open("cac:AllowanceCharge", &[])
+                .leaf("cbc:ChargeIndicator", &[], "false")
+                .leaf("cbc:AllowanceChargeReasonCode", &[], "95")
+                .leaf(
+                    "cbc:AllowanceChargeReason",
+                    &[],
+                    l.discount_title.as_ref().map_or("Offer", |t| t.en.as_str()),
+                );
+            amount(&mut x, "cbc:Amount", l.allowance_minor);
+            x.close();
+        }
         x.open("cac:Item", &[]).leaf("cbc:Name", &[], &l.name);
         x.open("cac:StandardItemIdentification", &[])
             .leaf("cbc:ID", &[("schemeID", GTIN_SCHEME)], &l.gtin)
@@ -161,11 +174,14 @@ pub fn to_ubl(inv: &Invoice) -> String {
         // The net price of one unit when it is a whole number of cents; otherwise the price of
         // the whole quantity (base quantity = quantity), so quantity × price / base quantity is
         // the line net amount exactly (PEPPOL-EN16931-R120), with no sub-cent prices.
+        // The price is before the line allowance: quantity × price / base quantity − allowance
+        // is the line net amount.
+        let priced = l.net_minor + l.allowance_minor;
         x.open("cac:Price", &[]);
-        if l.net_minor % l.quantity == 0 {
-            amount(&mut x, "cbc:PriceAmount", l.net_minor / l.quantity);
+        if priced % l.quantity == 0 {
+            amount(&mut x, "cbc:PriceAmount", priced / l.quantity);
         } else {
-            amount(&mut x, "cbc:PriceAmount", l.net_minor);
+            amount(&mut x, "cbc:PriceAmount", priced);
             x.leaf("cbc:BaseQuantity", &[("unitCode", UNIT)], &qty);
         }
         x.close();

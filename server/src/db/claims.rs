@@ -53,6 +53,7 @@ pub fn issue_claim_code(
         lines: req.lines,
         source: ReceiptSource::Till,
         return_window_days: req.return_window_days,
+        discounts: Vec::new(),
     };
     receipt.validate()?;
     while id_taken(tx, &receipt.id)? {

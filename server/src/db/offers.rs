@@ -16,9 +16,8 @@ use crate::credentials;
 use crate::error::{ApiError, ApiResult};
 use crate::model::*;
 use chrono::{DateTime, Utc};
-use loyalty_domain::money::Money;
 use loyalty_domain::offers::{
-    apply_offers, Offer, OfferActivation, OfferLimit, OfferRefusal, OfferScope, OfferState,
+    Applied, Offer, OfferActivation, OfferLimit, OfferRefusal, OfferScope, OfferState,
     MAX_OFFERS_PER_BASKET,
 };
 use loyalty_domain::points::NewEntry;
@@ -307,7 +306,8 @@ pub(super) fn usable_offers(
     Ok(usable)
 }
 
-/// Applies the member's usable offers to a till receipt already stored, records each offer used
+/// Records what the member's usable offers gave a till receipt already stored (`applied`, the
+/// discounts the receipt keeps): each offer used
 /// (once per its limit: the primary key refuses a second use) and credits the extra points, one
 /// ledger entry per offer.
 pub(super) fn redeem_at_till(
@@ -315,9 +315,9 @@ pub(super) fn redeem_at_till(
     member_id: &str,
     receipt: &Receipt,
     offers: &[Offer],
+    applied: Applied,
     now: DateTime<Utc>,
 ) -> ApiResult<PurchaseOffers> {
-    let applied = apply_offers(&receipt.lines, offers, now)?;
     let mut ledger_ids = Vec::new();
     let used: Vec<String> = applied
         .used_offers()
@@ -368,14 +368,10 @@ pub(super) fn redeem_at_till(
             ledger_ids.push(ledger_id(tx, rowid)?);
         }
     }
-    let total = receipt.total();
-    let total_discount_minor = applied.total_discount_minor();
     Ok(PurchaseOffers {
-        total_discount_minor,
-        amount_due: Money {
-            amount_minor: total.amount_minor - total_discount_minor,
-            currency: total.currency,
-        },
+        total_discount_minor: applied.total_discount_minor(),
+        // The receipt's total is what the shopper pays: its discounts are these.
+        amount_due: receipt.total(),
         extra_points_total: applied.total_extra_points(),
         discounts: applied.discounts,
         extra_points: applied.extra_points,

@@ -9,6 +9,7 @@ use crate::credentials;
 use crate::error::{ApiError, ApiResult};
 use crate::model::*;
 use chrono::{DateTime, Utc};
+use loyalty_domain::offers::apply_offers;
 use loyalty_domain::points::NewEntry;
 use loyalty_domain::receipts::{Receipt, ReceiptSource};
 use rusqlite::{params, OptionalExtension, Transaction};
@@ -36,7 +37,8 @@ impl Store {
     }
 }
 
-/// Points a receipt earns: one per full currency unit (100 minor units) of its total.
+/// Points a receipt earns: one per full currency unit (100 minor units) of its total, what the
+/// shopper paid (the offers' discounts taken off).
 pub fn points_for(receipt: &Receipt) -> i64 {
     receipt.total().amount_minor.max(0) / 100
 }
@@ -96,6 +98,7 @@ pub fn till_purchase(
         lines: req.lines,
         source: ReceiptSource::Till,
         return_window_days: req.return_window_days,
+        discounts: Vec::new(),
     };
     receipt.validate()?;
     let member = resolve_card(tx, &req.card, now)?;
@@ -113,9 +116,13 @@ pub fn till_purchase(
     }
     // The member's offers, chosen before the receipt is written (what was usable when the card
     // was scanned), applied and used after it (a use names its receipt).
+    // The receipt keeps the discounts and earns its points on what the shopper paid.
     let usable = super::offers::usable_offers(tx, &member.id, now)?;
+    let applied = apply_offers(&receipt.lines, &usable, now)?;
+    receipt.discounts = applied.receipt_discounts(&usable)?;
+    receipt.validate()?;
     let (points_earned, ledger) = insert_receipt(tx, &member.id, &receipt, true, now)?;
-    let offers = super::offers::redeem_at_till(tx, &member.id, &receipt, &usable, now)?;
+    let offers = super::offers::redeem_at_till(tx, &member.id, &receipt, &usable, applied, now)?;
     answer(
         201,
         &PurchaseResult {

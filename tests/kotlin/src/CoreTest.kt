@@ -368,6 +368,17 @@ fun receiptsTests() {
             assertEquals(listOf("r1", "r2"), receipts.withGtin(DOG_FOOD).map { it.id })
             assertEquals(listOf("r2"), receipts.inCategory("garden").map { it.id })
             assertEquals(Money(4296, "EUR"), receiptTotal(r2))
+            // An offer's discount at the till: kept with the receipt and its title, taken off
+            // the total (what was paid), not off the subtotal; one larger than its line is refused.
+            val title = OfferTitle("Derde zak gratis", "Troisième sac offert", "Third bag free")
+            val discounted = r2.copy(id = "r3", discounts = listOf(ReceiptDiscount(1u, "salt-3for2", title, 599)))
+            assertEquals(Money(4296 - 599, "EUR"), receiptTotal(discounted))
+            assertEquals(Money(4296, "EUR"), receiptSubtotal(discounted))
+            assertTrue(receipts.add(discounted))
+            assertEquals(discounted.discounts, receipts.get("r3").discounts)
+            assertThrows<LoyaltyException.InvalidInput> {
+                receiptTotal(r2.copy(discounts = listOf(ReceiptDiscount(0u, "too-much", title, 2500))))
+            }
             assertThrows<LoyaltyException.NotFound> { receipts.get("nope") }
             assertThrows<LoyaltyException.InvalidInput> { receipts.withGtin("12345") }
             assertThrows<LoyaltyException.InvalidInput> { receipts.inCategory(" ") }

@@ -490,6 +490,7 @@ impl Worker {
                 ReceiptSource::Server
             },
             return_window_days: rng.random_bool(0.2).then_some(60),
+            discounts: Vec::new(),
         }
     }
 
