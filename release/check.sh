@@ -169,7 +169,8 @@ consumer_run() {
     run_consumer "$CONSUMER_OUT/classes:$(cat "$OUT/consumer.classpath")" "$OUT/consumer-run.log"
     grep -q "^Consumer: [1-9][0-9]* passed, 0 failed" "$OUT/consumer-run.log" || fail "no passing summary"
     # JNA extracted the library from the artifact's classpath resource, not from a path on disk.
-    grep -q "linux-x86-64/libloyalty_ffi.so" "$OUT/consumer-run.log" \
+    grep -q "Found library resource at jar:file:.*/$JVM_ARTIFACT-$VERSION.jar!/linux-x86-64/libloyalty_ffi.so" \
+        "$OUT/consumer-run.log" \
         || fail "JNA did not load libloyalty_ffi.so from the jar's linux-x86-64/ resource"
 }
 check "consumer test against the real library (card, till QR, Flows, async, errors), JNA loading it from the jar" consumer_run

@@ -86,7 +86,9 @@ android_release() {
     rustup target add aarch64-linux-android armv7-linux-androideabi x86_64-linux-android
     log "Android: cargo ndk ${ABIS[*]} (NDK $ndk, API 26, profile $PROFILE)"
     # bindings/build.rs links every Android target with -z max-page-size=16384 (16 KB pages).
-    ANDROID_NDK_HOME="$ndk" cargo ndk $(printf -- '-t %s ' "${ABIS[@]}") -P 26 -o "$jni" \
+    local targets=()
+    for abi in "${ABIS[@]}"; do targets+=(-t "$abi"); done
+    ANDROID_NDK_HOME="$ndk" cargo ndk "${targets[@]}" -P 26 -o "$jni" \
         build -p loyalty-ffi --profile "$PROFILE"
     for abi in "${ABIS[@]}"; do
         so="$jni/$abi/libloyalty_ffi.so"
@@ -145,7 +147,9 @@ ios_release() {
     url="$(release_download_url "$VERSION")/$(basename "$zip_file")" || die "LOYALTY_RELEASE_URL is not set"
     mkdir -p "$pkg/Sources"
     cp -R ios/Sources/LoyaltyCore ios/Sources/LoyaltyCoreKit "$pkg/Sources/"
-    cp LICENSE "$pkg/" 2>/dev/null || true
+    cp LICENSE THIRD_PARTY_NOTICES "$pkg/"
+    unzip -l "$zip_file" | grep -q "Headers/$FFI_MODULE/module.modulemap" \
+        || die "the XCFramework's module map is not in Headers/$FFI_MODULE/"
     write_package_swift "$pkg/Package.swift" "$VERSION" "$url" "$checksum"
     log "iOS: $(basename "$zip_file") sha256 $checksum; swift-package/ -> components repository, tag v$VERSION"
     built+=("XCFramework zip + checksum (line tables for the app dSYM) + swift-package/Package.swift")
