@@ -11,8 +11,9 @@
 #   4. the consumer runs against the real library, loaded by JNA from the artifact
 #   5. the consumer shrunk and obfuscated with ProGuard (Maven Central) under
 #      android/loyalty/consumer-rules.pro still runs
-#   6. control: without `-keepattributes RuntimeVisibleAnnotations` the shrunk consumer fails
-#      (the rule is load-bearing, and check 5 would see its loss)
+#   6. controls, one per -keep rule of consumer-rules.pro: without it the shrunk consumer fails
+#      (every rule is needed, and check 5 would see its loss); without `-keepattributes
+#      RuntimeVisibleAnnotations` it fails on JNA's @Structure.FieldOrder
 #   7. a zipped XCFramework laid out with the per-module headers directory and the generated
 #      root-level Package.swift: url and checksum consistent with the zip. STAND-IN: the library
 #      inside is the host's static library, not iOS slices (no Xcode here); only the layout and
@@ -22,8 +23,9 @@
 #   9. that flag gives 16 KB-aligned LOAD segments (readelf -lW): a host cdylib linked with it and,
 #      as control, without it. Not an Android link (no NDK here)
 #
-# Prints "Release: N passed, N failed". Set-up (skipped when present): tests/setup.sh's tools,
-# Maven Central artifacts through mvn (ProGuard, kotlin-maven-plugin, JNA, coroutines).
+# Prints "Release: N passed, N failed". Set-up (skipped when present): tests/setup.sh's tools; a
+# JDK, unzip, binutils and maven from Debian; Maven Central artifacts through mvn (ProGuard,
+# kotlin-maven-plugin, JNA, coroutines) into .tools/release-m2.
 # Run from any directory; exits non-zero when a check fails.
 set -euo pipefail
 
@@ -32,6 +34,21 @@ cd "$ROOT"
 . tests/lib.sh
 . release/lib.sh
 load_tools
+
+# Beyond tests/setup.sh: a JDK (jar, and the jmods ProGuard reads the JVM's classes from), unzip,
+# readelf/objcopy/strip (binutils), mvn.
+deb_missing=()
+command -v jar >/dev/null && command -v javac >/dev/null \
+    && [ -f "$(dirname "$(dirname "$(readlink -f "$(command -v javac)")")")/jmods/java.base.jmod" ] \
+    || deb_missing+=(openjdk-17-jdk-headless)
+command -v unzip >/dev/null || deb_missing+=(unzip)
+command -v readelf >/dev/null && command -v objcopy >/dev/null || deb_missing+=(binutils)
+command -v mvn >/dev/null || deb_missing+=(maven)
+if [ "${#deb_missing[@]}" -gt 0 ]; then
+    [ "$(id -u)" -eq 0 ] || { echo "[release] need root to apt-get install ${deb_missing[*]}" >&2; exit 1; }
+    echo "[release] apt-get install ${deb_missing[*]}"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${deb_missing[@]}" >/dev/null
+fi
 
 OUT="$ROOT/build/release-check"
 REPO="$OUT/maven"                      # the published repository (what a team's build points at)
@@ -155,6 +172,9 @@ consumer_build() {
 }
 check "consumer project (release/consumer/pom.xml: the coordinates and the repository only) resolves and compiles" consumer_build
 
+# classpath_entries: the consumer's resolved classpath (written by Maven), one jar a line.
+classpath_entries() { tr ':' '\n' <"$OUT/consumer.classpath" | awk 'NF'; }
+
 # run_consumer CLASSPATH LOG: runs the consumer's test; JNA's load log goes to LOG as well.
 run_consumer() {
     local cp="$1" log_file="$2" status=0
@@ -177,7 +197,7 @@ check "consumer test against the real library (card, till QR, Flows, async, erro
 
 # --- 5. shrunk with ProGuard under the consumer rules ------------------------------------------------------
 PROGUARD_CP="$OUT/proguard.classpath"
-JMODS="$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")/jmods"
+JMODS="$(dirname "$(dirname "$(readlink -f "$(command -v javac)")")")/jmods"
 # shrink RULES OUT_JAR: the consumer and everything on its classpath -> one shrunk, optimised,
 # obfuscated jar (as R8 does to an app). RULES: the library's consumer rules as the app gets them;
 # release/consumer/app-rules.pro: the app's own entry point and JVM-only warnings.
@@ -189,10 +209,10 @@ shrink() {
         mvn_q -f release/proguard/pom.xml -Dmaven.repo.local="$CONSUMER_M2" \
             dependency:build-classpath -Dmdep.outputFile="$PROGUARD_CP"
     fi
-    [ -f "$JMODS/java.base.jmod" ] || fail "no $JMODS/java.base.jmod (a JDK's jmods: apt-get install --no-install-recommends openjdk-17-jdk-headless)"
+    [ -f "$JMODS/java.base.jmod" ] || fail "no $JMODS/java.base.jmod (the JDK's jmods)"
     {
         echo "-injars $CONSUMER_OUT/classes"
-        tr ':' '\n' <"$OUT/consumer.classpath" | sed 's/^/-injars /; s/$/(!META-INF\/versions\/**,!module-info.class)/'
+        classpath_entries | sed 's/^/-injars /; s/$/(!META-INF\/versions\/**,!module-info.class)/'
         echo "-outjars $out_jar"
         for m in java.base java.logging java.desktop jdk.unsupported; do
             echo "-libraryjars $JMODS/$m.jmod(!**.jar;!module-info.class)"
@@ -208,7 +228,7 @@ shrink() {
                 unzip -p "$jar_file" "$entry" >"$OUT/dep-rules-$n.pro"
                 echo "-include $OUT/dep-rules-$n.pro"
             done < <(unzip -Z1 "$jar_file" 2>/dev/null | grep '^META-INF/proguard/.*\.pro$' || true)
-        done < <(tr ':' '\n' <"$OUT/consumer.classpath")
+        done < <(classpath_entries)
         echo "-include $rules"
     } >"$cfg"
     rm -f "$out_jar"
@@ -219,7 +239,7 @@ SHRUNK="$OUT/consumer-shrunk.jar"
 consumer_shrunk() {
     # The rules as the app receives them: from the resolved artifact (META-INF/proguard), which
     # must be android/loyalty/consumer-rules.pro.
-    unzip -p "$(tr ':' '\n' <"$OUT/consumer.classpath" | grep "/$JVM_ARTIFACT-$VERSION.jar$")" \
+    unzip -p "$(classpath_entries | grep "/$JVM_ARTIFACT-$VERSION.jar$")" \
         "META-INF/proguard/$JVM_ARTIFACT.pro" >"$OUT/consumer-rules.pro"
     cmp -s "$OUT/consumer-rules.pro" "$CONSUMER_RULES" || fail "the jar's rules are not $CONSUMER_RULES"
     shrink "$OUT/consumer-rules.pro" "$SHRUNK"
@@ -228,7 +248,7 @@ consumer_shrunk() {
     local jar_file
     while IFS= read -r jar_file; do
         before=$((before + $(unzip -Z1 "$jar_file" | grep -c '\.class$' || true)))
-    done < <(tr ':' '\n' <"$OUT/consumer.classpath")
+    done < <(classpath_entries)
     after=$(unzip -Z1 "$SHRUNK" | grep -c '\.class$')
     log "  classes: $before on the classpath -> $after in the shrunk jar"
     # Shrinking really happened (else this proves nothing): fewer classes, the facade renamed.
@@ -240,20 +260,35 @@ consumer_shrunk() {
 }
 check "consumer shrunk + obfuscated by ProGuard under consumer-rules.pro still passes its test" consumer_shrunk
 
-# --- 6. control: the annotations rule is needed ------------------------------------------------------
-annotations_needed() {
-    grep -q '^-keepattributes .*RuntimeVisibleAnnotations' "$CONSUMER_RULES" \
-        || fail "$CONSUMER_RULES does not keep RuntimeVisibleAnnotations"
-    grep -v '^-keepattributes' "$CONSUMER_RULES" >"$OUT/rules-without-annotations.pro"
-    shrink "$OUT/rules-without-annotations.pro" "$OUT/consumer-no-annotations.jar"
-    if run_consumer "$OUT/consumer-no-annotations.jar" "$OUT/consumer-no-annotations.log" >/dev/null; then
-        fail "the consumer still passes without -keepattributes: the check above cannot see the rule"
+# --- 6. controls: every rule is needed (what JNA needs and no more) ------------------------------------
+# rule_needed LINE_NUMBER: the consumer rules without that line, shrunk and run: the test must fail
+# (else the rule is not needed, or the test cannot see its loss). Without the annotations rule it
+# must fail on JNA's @Structure.FieldOrder.
+rule_needed() {
+    local line="$1" rule name
+    rule="$(sed -n "${line}p" "$CONSUMER_RULES")"
+    name="without-rule-$line"
+    sed "${line}d" "$CONSUMER_RULES" >"$OUT/rules-$name.pro"
+    shrink "$OUT/rules-$name.pro" "$OUT/consumer-$name.jar"
+    if run_consumer "$OUT/consumer-$name.jar" "$OUT/consumer-$name.log" >/dev/null; then
+        fail "the consumer still passes without \`$rule\`: not needed, or not exercised"
     fi
-    grep -q "FieldOrder\|getFieldOrder\|field order" "$OUT/consumer-no-annotations.log" \
-        || { tail -n 5 "$OUT/consumer-no-annotations.log" >&2; fail "it failed, but not for JNA's @FieldOrder"; }
-    log "  without it: $(grep -m1 -o "java.lang.Error: Structure.getFieldOrder() on class [^ ]*" "$OUT/consumer-no-annotations.log")"
+    local why
+    why="$(grep -m1 -o 'FAILED - [^:]*: .\{0,110\}' "$OUT/consumer-$name.log" | sed 's/^FAILED - [^:]*: //')"
+    [ -n "$why" ] || why="$(grep -m1 -o '^Exception.\{0,110\}\|Error: .\{0,110\}' "$OUT/consumer-$name.log")"
+    case "$rule" in
+        -keepattributes*RuntimeVisibleAnnotations*)
+            grep -q "Structure.getFieldOrder()" "$OUT/consumer-$name.log" \
+                || fail "it failed, but not on JNA's @Structure.FieldOrder: $why" ;;
+    esac
+    log "  without it: $why"
 }
-check "control: without -keepattributes RuntimeVisibleAnnotations the shrunk consumer fails on @Structure.FieldOrder" annotations_needed
+grep -q '^-keepattributes .*RuntimeVisibleAnnotations' "$CONSUMER_RULES" \
+    || { log "FAILED - $CONSUMER_RULES does not keep RuntimeVisibleAnnotations"; failed=$((failed + 1)); }
+while IFS=: read -r line rule; do
+    check_rule() { rule_needed "$line"; }
+    check "control: the shrunk consumer fails without \`$rule\`" check_rule
+done < <(grep -n '^-keep' "$CONSUMER_RULES")
 
 # --- 7. the XCFramework zip and the generated Package.swift ---------------------------------------------
 xcframework_zip() {
