@@ -7,13 +7,18 @@
 #   2. published with its POM to a Maven repository directory (maven-deploy-plugin), with the
 #      dependencies JNA >= 5.18.1, kotlinx-coroutines and kotlin-stdlib
 #   3. a separate consumer project (release/consumer/pom.xml) that declares only the coordinates
-#      and the repository resolves it with Maven and compiles against it (kotlin-maven-plugin)
+#      and the repository, resolves it with Maven and compiles against it (kotlin-maven-plugin)
 #   4. the consumer runs against the real library, loaded by JNA from the artifact
 #   5. the consumer shrunk and obfuscated with ProGuard (Maven Central) under
 #      android/loyalty/consumer-rules.pro still runs
 #   6. controls, one per -keep rule of consumer-rules.pro: without it the shrunk consumer fails
 #      (every rule is needed, and check 5 would see its loss); without `-keepattributes
 #      RuntimeVisibleAnnotations` it fails on JNA's @Structure.FieldOrder
+#      ProGuard, not R8: R8 is published on Google's Maven, not Maven Central. R8 reads the same
+#      rules; its full mode optimises more aggressively than ProGuard, so an R8-minified app
+#      build (Android Studio) remains the final word. The test app's own rules
+#      (release/consumer/app-rules.pro) turn off one ProGuard optimisation that breaks
+#      kotlinx.coroutines on the JVM verifier, unrelated to the library
 #   7. a zipped XCFramework laid out with the per-module headers directory and the generated
 #      root-level Package.swift: url and checksum consistent with the zip. STAND-IN: the library
 #      inside is the host's static library, not iOS slices (no Xcode here); only the layout and
