@@ -31,7 +31,8 @@
 # Prints "Release: N passed, N failed". Set-up (skipped when present): tests/setup.sh's tools; a
 # JDK, unzip, binutils and maven from Debian; Maven Central artifacts through mvn (ProGuard,
 # kotlin-maven-plugin, JNA, coroutines) into .tools/release-m2.
-# Run from any directory; exits non-zero when a check fails.
+# RELEASE_CHECK_CARGO_SCOPE=workspace: `cargo build --workspace` instead of `-p loyalty-ffi -p
+# uniffi-bindgen` (see below). Run from any directory; exits non-zero when a check fails.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -96,9 +97,17 @@ POM="$OUT/$JVM_ARTIFACT-$VERSION.pom"
 log "version $VERSION (Cargo.toml), $GROUP_ID:$JVM_ARTIFACT:$VERSION, kotlinc $KOTLIN_VERSION"
 
 t=$(now)
-# -p, not --workspace: the workspace build unifies uniffi's `cli` feature into the library.
-cargo build -p loyalty-ffi -p uniffi-bindgen
-log "cargo build -p loyalty-ffi -p uniffi-bindgen: $(since "$t")"
+# -p by default: only what the check needs. Inside tests/run.sh, whose other stages build the
+# workspace, RELEASE_CHECK_CARGO_SCOPE=workspace builds the same way: the workspace's feature
+# set differs for a few shared crates (hyper, serde_json, tower, ...), so switching scope would
+# rebuild the core's dependency chain twice per run. The library's code is the same either way.
+if [ "${RELEASE_CHECK_CARGO_SCOPE:-packages}" = workspace ]; then
+    cargo_scope=(--workspace)
+else
+    cargo_scope=(-p loyalty-ffi -p uniffi-bindgen)
+fi
+cargo build "${cargo_scope[@]}"
+log "cargo build ${cargo_scope[*]}: $(since "$t")"
 
 # --- 1. the JVM jar ---------------------------------------------------------------------------------
 jvm_jar() {
