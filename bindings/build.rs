@@ -12,12 +12,24 @@
 //!   since 1.90): the many byte-identical generic instances are kept once (-146 KB). Rust promises no
 //!   distinct addresses for distinct functions; the same flag is what Android and Chromium link
 //!   their Rust with.
+//!
+//! And in every profile, debug builds included:
+//!
+//! - 16 KB pages on Android, `-z max-page-size=16384`: Android 15+ devices may run with 16 KB
+//!   memory pages, where a library whose LOAD segments are aligned to 4 KB (lld's default before
+//!   NDK r28; the pinned NDK is r27) does not load, and Google Play requires 16 KB alignment for
+//!   apps targeting Android 15+. Here and not in `.cargo/config.toml`: a `RUSTFLAGS` in the
+//!   environment (CI, cargo-ndk set-ups) replaces the config's target rustflags, never these.
+//!   Checked by release/check.sh; release/release.sh checks the built libraries with readelf.
 fn main() {
     println!("cargo:rerun-if-changed=build.rs");
-    if std::env::var("PROFILE").as_deref() != Ok("release") {
+    let var = |k: &str| std::env::var(k).unwrap_or_default();
+    if var("CARGO_CFG_TARGET_OS") == "android" {
+        println!("cargo:rustc-cdylib-link-arg=-Wl,-z,max-page-size=16384");
+    }
+    if var("PROFILE") != "release" {
         return;
     }
-    let var = |k: &str| std::env::var(k).unwrap_or_default();
     let (os, env, arch) = (
         var("CARGO_CFG_TARGET_OS"),
         var("CARGO_CFG_TARGET_ENV"),

@@ -3,6 +3,8 @@
 // Swift layer (async/await facade, Keychain, notifications, background sync, push handling).
 //
 // Build the XCFramework and the generated Swift first, on macOS: ios/build-xcframework.sh
+// (for development; apps add the released package by URL: release/release.sh writes its
+// Package.swift with the XCFramework as a remote binary target, url + checksum).
 import PackageDescription
 
 let package = Package(
@@ -26,6 +28,8 @@ let package = Package(
             name: "LoyaltyCore",
             dependencies: ["loyalty_ffiFFI"],
             path: "Sources/LoyaltyCore",
+            // The privacy manifest of the Rust core (required-reason APIs it calls).
+            resources: [.copy("PrivacyInfo.xcprivacy")],
             linkerSettings: [
                 // The static library's own system dependencies: rustls-platform-verifier (via
                 // reqwest) uses Security.framework and CoreFoundation on Apple platforms.
@@ -37,7 +41,9 @@ let package = Package(
         .target(
             name: "LoyaltyCoreKit",
             dependencies: ["LoyaltyCore"],
-            path: "Sources/LoyaltyCoreKit"
+            path: "Sources/LoyaltyCoreKit",
+            // The privacy manifest of the Swift layer (UserDefaults).
+            resources: [.copy("PrivacyInfo.xcprivacy")]
             // Security, UserNotifications and BackgroundTasks are linked by their `import`s.
         ),
     ]

@@ -8,7 +8,14 @@
 #   3. cargo build -p loyalty-ffi -p uniffi-bindgen (host debug, unstripped: library mode reads
 #      the uniffi metadata from it) and generate the Swift bindings with target/debug/uniffi-bindgen
 #      and uniffi.toml: LoyaltyCore.swift, loyalty_ffiFFI.h, loyalty_ffiFFI.modulemap
-#   4. xcodebuild -create-xcframework with the header and the modulemap (as module.modulemap)
+#   4. xcodebuild -create-xcframework with the header and the modulemap (as module.modulemap) in
+#      a directory of their own, Headers/loyalty_ffiFFI/: a second uniffi XCFramework in the same
+#      app (with its own Headers/module.modulemap) then does not clash with this one
+#
+# Debug symbols: a static library has no dSYM of its own. Its DWARF stays in the archive's object
+# files and goes into the app's dSYM when the app is linked and archived (dsymutil follows the
+# debug map to the .a). release/release.sh builds with CARGO_PROFILE_MOBILE_RELEASE_DEBUG=
+# line-tables-only for that; Xcode strips the app binary on archive, so the app does not grow.
 #
 # Runs on macOS with Xcode (xcodebuild, lipo) and rustup. Usage: ios/build-xcframework.sh
 # Environment: IPHONEOS_DEPLOYMENT_TARGET (default 16.0, as Package.swift).
@@ -74,9 +81,11 @@ for f in LoyaltyCore.swift loyalty_ffiFFI.h loyalty_ffiFFI.modulemap; do
     [ -f "$STAGE/generated/$f" ] || die "uniffi-bindgen did not write $f (check uniffi.toml's [crates.loyalty_ffi.bindings.swift])"
 done
 
-cp "$STAGE/generated/loyalty_ffiFFI.h" "$STAGE/headers/"
-# SwiftPM and Xcode find a static library's module through Headers/module.modulemap.
-cp "$STAGE/generated/loyalty_ffiFFI.modulemap" "$STAGE/headers/module.modulemap"
+# SwiftPM and Xcode find a static library's module through a module.modulemap under Headers/;
+# one directory per module so that several uniffi SDKs can live in one app.
+mkdir -p "$STAGE/headers/loyalty_ffiFFI"
+cp "$STAGE/generated/loyalty_ffiFFI.h" "$STAGE/headers/loyalty_ffiFFI/"
+cp "$STAGE/generated/loyalty_ffiFFI.modulemap" "$STAGE/headers/loyalty_ffiFFI/module.modulemap"
 
 echo "==> xcodebuild -create-xcframework -> $XCFRAMEWORK"
 rm -rf "$XCFRAMEWORK"

@@ -10,12 +10,20 @@ import org.gradle.api.tasks.Exec
 plugins {
     id("com.android.library")
     id("org.jetbrains.kotlin.android")
+    `maven-publish`
 }
 
 val repoRoot: File = rootDir.parentFile
 val abis = listOf("arm64-v8a", "armeabi-v7a", "x86_64")
 val jniOut = layout.buildDirectory.dir("rust/jniLibs")
 val bindingsOut = layout.buildDirectory.dir("generated/uniffi")
+// The release version: [workspace.package] version of the workspace Cargo.toml (one version for
+// the crates, the AAR and the XCFramework; tags v<version>, see CHANGELOG.md).
+val workspaceVersion: String = Regex("""(?ms)^\[workspace\.package\].*?^version\s*=\s*"([^"]+)"""")
+    .find(File(repoRoot, "Cargo.toml").readText())?.groupValues?.get(1)
+    ?: error("no [workspace.package] version in ${File(repoRoot, "Cargo.toml")}")
+group = "com.loyaltycore"
+version = workspaceVersion
 // mobile-release: opt-level z, LTO, panic = unwind (a Rust panic reaches Kotlin as an exception).
 val cargoProfile = providers.gradleProperty("loyalty.cargoProfile").getOrElse("mobile-release")
 
@@ -33,6 +41,9 @@ android {
         kotlin.srcDir(bindingsOut)
         jniLibs.srcDir(jniOut)
     }
+    publishing {
+        singleVariant("release")
+    }
     compileOptions {
         sourceCompatibility = JavaVersion.VERSION_17
         targetCompatibility = JavaVersion.VERSION_17
@@ -42,8 +53,9 @@ android {
 kotlin { jvmToolchain(17) }
 
 dependencies {
-    // The Android AAR of JNA ships libjnidispatch.so for every ABI.
-    implementation("net.java.dev.jna:jna:5.14.0@aar")
+    // The Android AAR of JNA ships libjnidispatch.so for every ABI. 5.18.1 at least: 5.14 crashes
+    // on 16 KB-page devices (java-native-access/jna#1618), fixed in 5.16/5.17, a race in 5.18.1.
+    implementation("net.java.dev.jna:jna:5.18.1@aar")
     implementation("org.jetbrains.kotlinx:kotlinx-coroutines-android:1.9.0")
     implementation("androidx.annotation:annotation:1.9.1")
     implementation("androidx.work:work-runtime-ktx:2.10.0")
@@ -85,3 +97,27 @@ val generateBindings by tasks.registering(Exec::class) {
 }
 
 tasks.named("preBuild") { dependsOn(cargoNdk, generateBindings) }
+
+/**
+ * The AAR as com.loyaltycore:loyalty-android:<version> with its POM (JNA as an AAR, coroutines,
+ * AndroidX): `gradle :loyalty:publishReleasePublicationToMavenLocal`, or to a repository. The
+ * POM release/release.sh publishes lists the same dependencies (release/lib.sh).
+ */
+publishing {
+    publications {
+        register<MavenPublication>("release") {
+            artifactId = "loyalty-android"
+            afterEvaluate { from(components["release"]) }
+            pom {
+                name.set("Loyalty Core for Android")
+                description.set("Loyalty Core: the shopper's loyalty programme on the device (Rust core, uniffi bindings).")
+                licenses {
+                    license {
+                        name.set("MPL-2.0")
+                        url.set("https://www.mozilla.org/MPL/2.0/")
+                    }
+                }
+            }
+        }
+    }
+}
