@@ -204,7 +204,8 @@ printf 'android_merged_manifest=%s\nandroid_custom_package=%s\n' \
 t=$(now)
 status=0
 # robolectric.offline + robolectric.dependency.dir: the API 34 jar fetched above, no download by
-# Robolectric. The bindings load target/debug's library through JNA, as on the host. android-all
+# Robolectric. The bindings load target/debug's library through JNA, as on the host; the
+# reference server of (a) serves SafetyRecallTest's enrolment and receipt. android-all
 # (last on the class path) lets JUnit read @Config(application = TestApp::class) outside the
 # sandbox; inside it, Robolectric loads the framework from the instrumented jar. --add-exports:
 # the framework's android.system.SystemCleaner (used by the Android bindings on API 33+) reaches
@@ -212,6 +213,7 @@ status=0
 timeout --kill-after=10 "${ANDROID_TEST_TIMEOUT:-600}" \
     java --add-exports=java.base/jdk.internal.ref=ALL-UNNAMED \
     -Djna.library.path="$ROOT/target/debug" \
+    -Dloyalty.serverUrl="$SERVER_URL" -Dloyalty.tillToken="$TILL_TOKEN" \
     -Drobolectric.offline=true -Drobolectric.dependency.dir="$ROOT/$ROBOLECTRIC_DEPS" \
     -Drobolectric.logging=stderr \
     -cp "$OUT/robolectric-tests.jar:$ROBOLECTRIC_CONFIG:$OUT/android-platform.jar:$OUT/android-bindings.jar:$ANNOTATION_JAR:$KOTLIN_STDLIB:$CP_DEPS:$ROBOLECTRIC_CP:$ANDROID_JAR" \
