@@ -1,8 +1,9 @@
 // Minimal harness for the facade's host-JVM tests (no JUnit), in the style of
-// tests/kotlin/src/Harness.kt, with coroutine test bodies and an "Android:" summary line.
+// tests/kotlin/src/Harness.kt, with coroutine test bodies and an "Android host JVM:" summary line
+// (android/check.sh adds the Robolectric tests to it in its final "Android:" line).
 //
 //   test("name") { ... suspend code ... assertEquals(expected, actual) ... }
-//   finish()   // prints failures and "Android: N passed, N failed", exits 1 on any failure
+//   finish()   // prints failures and "Android host JVM: N passed, N failed", exits 1 on any failure
 
 import kotlin.system.exitProcess
 import kotlinx.coroutines.CoroutineScope
@@ -64,7 +65,7 @@ fun finish(): Nothing {
         f.error.printStackTrace(System.out)
     }
     if (failures.isNotEmpty()) println()
-    println("Android: $passed passed, ${failures.size} failed")
+    println("Android host JVM: $passed passed, ${failures.size} failed")
     System.out.flush()
     if (passed + failures.size == 0) {
         System.err.println("no Android host test ran")

@@ -21,7 +21,8 @@ import kotlinx.coroutines.launch
  * Threading: `onReceive` runs on the main thread; it uses `goAsync()` and does the core's work
  * (mark delivered, re-plan) on a background coroutine, finishing within the broadcast's time
  * budget. It posts the notification before calling the core, so a core error never loses it.
- * Every exception is caught and logged (by class only): a receiver never crashes the process.
+ * Every throwable but a coroutine cancellation is caught and logged (a `LoyaltyException` by its
+ * fixed sentence, anything else by class only): a receiver never crashes the process.
  */
 class ReminderAlarmReceiver : BroadcastReceiver() {
 
@@ -47,10 +48,12 @@ class ReminderAlarmReceiver : BroadcastReceiver() {
             } catch (e: LoyaltyException) {
                 // Fixed sentences without personal data: safe to log.
                 Log.w(LOG_TAG, "reminders: ${e.message}")
-            } catch (e: Exception) {
-                // Anything else (the host's own code, the platform) must not crash the process
-                // from a background broadcast. Only the class is logged: a foreign message may
-                // carry personal data.
+            } catch (e: Throwable) {
+                // Anything else, errors included (the host's own code, the platform, a native
+                // library that failed to load: UnsatisfiedLinkError, NoClassDefFoundError), must
+                // not crash the process from a background broadcast: an uncaught throwable in
+                // this coroutine would reach the thread's uncaught-exception handler, which kills
+                // the app. Only the class is logged: a foreign message may carry personal data.
                 Log.e(LOG_TAG, "reminders: unexpected ${e.javaClass.name}")
             } finally {
                 pending.finish()

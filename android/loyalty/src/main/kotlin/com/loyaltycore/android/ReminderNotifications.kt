@@ -104,6 +104,9 @@ class ReminderNotifications(
      */
     fun show(n: PlannedNotification): Boolean {
         if (!notifications.areNotificationsEnabled()) return false
+        // A push shown at once may come before any schedule() made the channels; Android drops
+        // a notification whose channel does not exist. Creating existing channels is a no-op.
+        ensureChannels()
         val tap = PendingIntent.getActivity(
             context,
             n.id.hashCode(),
