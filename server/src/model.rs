@@ -79,6 +79,9 @@ pub struct Me {
     pub display_name: Option<String>,
     pub consents: Consents,
     pub push_tokens: i64,
+    /// The company details saved for invoices (by `PUT /v1/me/company` or an invoice request):
+    /// the member's devices take them from here with the consent, at no extra request.
+    pub company: Option<Company>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

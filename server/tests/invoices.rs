@@ -375,6 +375,19 @@ async fn the_saved_company_is_reused_for_the_next_invoice() {
     let again = s.post(&path("r-1"), &m.token, &key(), json!({})).await;
     assert_eq!(again.status, 200);
     assert_eq!(again.json(), first);
+
+    // Forgotten (the shopper removed them in the app): 204, twice; the invoices issued keep
+    // their buyer.
+    for _ in 0..2 {
+        let forgot = s
+            .call("DELETE", "/v1/me/company", Some(&m.token), None, None)
+            .await;
+        assert_eq!(forgot.status, 204, "{}", forgot.text());
+    }
+    s.get("/v1/me/company", &m.token)
+        .await
+        .assert_error(404, "not_found");
+    assert_eq!(s.get(&path("r-1"), &m.token).await.json(), first);
 }
 
 #[tokio::test]

@@ -375,3 +375,87 @@ async fn the_server_refuses_another_members_receipt_and_another_company_with_a_n
         InvoiceStatus::Issued
     );
 }
+
+/// The company details follow the member across devices: saved on the phone offline, they reach
+/// the server at the next sync; saved elsewhere (the web, another device), the phone takes them
+/// from `GET /v1/me` (no request of their own) when it has no change of its own; forgotten on
+/// the phone, forgotten on the server; and a server that holds none leaves the phone's as they
+/// are.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_company_details_follow_the_member_across_devices() {
+    let data = tempfile::tempdir().unwrap();
+    let server = Server::start(data.path().join("server")).await;
+    let proxy = Proxy::start(server.addr).await;
+    let ann = enrolled(&proxy, "Ann").await;
+    let token = ann.token();
+    let company_on_server = || async {
+        let got = http(
+            server.addr,
+            "GET",
+            "/v1/me/company",
+            Some(&token),
+            None,
+            &[],
+        )
+        .await;
+        match got.status() {
+            200 => Some(serde_json::from_slice::<Value>(&got.body).unwrap()),
+            404 => None,
+            other => panic!("GET /v1/me/company: HTTP {other}"),
+        }
+    };
+    ann.client.sync().sync_now().await.unwrap();
+    assert_eq!(ann.client.receipts().company().unwrap(), None);
+    assert_eq!(company_on_server().await, None);
+
+    // Saved offline on the phone: kept at once, sent with the next sync (once).
+    proxy.set_upstream(None);
+    ann.client.receipts().set_company(Some(proximus())).unwrap();
+    assert!(ann.client.store().company_unsent().unwrap().is_some());
+    proxy.set_upstream(Some(server.addr));
+    let report = ann.client.sync().sync_now().await.unwrap();
+    assert_eq!(report.settings_sent, 1, "{report:?}");
+    assert_eq!(company_on_server().await.unwrap()["vat_id"], "BE0202239951");
+    assert!(ann.client.store().company_unsent().unwrap().is_none());
+    let again = ann.client.sync().sync_now().await.unwrap();
+    assert_eq!((again.settings_sent, again.settings_received), (0, 0));
+
+    // Saved elsewhere: the phone takes it at its next sync, once.
+    let dutch = json!({"name": "Voorbeeld B.V.", "street": "Stationsplein 1", "city": "Utrecht",
+                       "postal_code": "3511 ED", "country": "NL", "vat_id": "NL004495445B01"});
+    http_ok(
+        server.addr,
+        "PUT",
+        "/v1/me/company",
+        Some(&token),
+        Some(&dutch),
+    )
+    .await;
+    let report = ann.client.sync().sync_now().await.unwrap();
+    assert_eq!(report.settings_received, 1, "{report:?}");
+    let taken = ann.client.receipts().company().unwrap().unwrap();
+    assert_eq!(
+        (taken.name.as_str(), taken.vat_id.as_str()),
+        ("Voorbeeld B.V.", "NL004495445B01")
+    );
+    let again = ann.client.sync().sync_now().await.unwrap();
+    assert_eq!(again.settings_received, 0);
+
+    // Forgotten on the phone: forgotten on the server at the next sync.
+    ann.client.receipts().set_company(None).unwrap();
+    let report = ann.client.sync().sync_now().await.unwrap();
+    assert_eq!(report.settings_sent, 1, "{report:?}");
+    assert_eq!(company_on_server().await, None);
+    assert_eq!(ann.client.receipts().company().unwrap(), None);
+
+    // Forgotten on the server only: the phone keeps its own (it forgets them itself).
+    ann.client.receipts().set_company(Some(proximus())).unwrap();
+    ann.client.sync().sync_now().await.unwrap();
+    http_ok(server.addr, "DELETE", "/v1/me/company", Some(&token), None).await;
+    let report = ann.client.sync().sync_now().await.unwrap();
+    assert_eq!((report.settings_sent, report.settings_received), (0, 0));
+    assert_eq!(
+        ann.client.receipts().company().unwrap().unwrap().vat_id,
+        "BE0202239951"
+    );
+}

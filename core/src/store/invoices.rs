@@ -13,6 +13,15 @@ use serde::{Deserialize, Serialize};
 
 /// Meta key: the shopper's company details for the next invoice.
 pub(crate) const KEY_COMPANY: &[u8] = b"company";
+/// Meta key: the company change made on this device that the server has not heard yet.
+pub(crate) const KEY_COMPANY_UNSENT: &[u8] = b"company.unsent";
+
+/// A change of the company details made on this device, waiting for the next sync: saved
+/// details (`PUT /v1/me/company`) or, with `None`, forgotten ones (`DELETE /v1/me/company`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CompanyChange {
+    pub company: Option<InvoiceParty>,
+}
 
 /// Where an invoice request stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -90,7 +99,9 @@ impl Store {
         self.with(|o| get(o.tree(Tree::Meta), KEY_COMPANY))
     }
 
-    /// Saves (or with `None` forgets) the company details; the caller checked them.
+    /// Saves (or with `None` forgets) the company details; the caller checked them. The
+    /// change waits for the next sync to reach the member's other devices, in the same
+    /// transaction.
     pub fn set_company(&self, company: Option<&InvoiceParty>) -> Result<(), StoreError> {
         let _w = self.writer();
         self.transact(&[Tree::Meta], |t| {
@@ -100,7 +111,43 @@ impl Store {
                     t[0].remove(KEY_COMPANY)?;
                 }
             }
+            let change = CompanyChange {
+                company: company.cloned(),
+            };
+            tx_put(&t[0], KEY_COMPANY_UNSENT, &change)?;
             Ok(())
+        })
+    }
+
+    /// The company change this device made that the server has not heard yet.
+    pub fn company_unsent(&self) -> Result<Option<CompanyChange>, StoreError> {
+        self.with(|o| get(o.tree(Tree::Meta), KEY_COMPANY_UNSENT))
+    }
+
+    /// The server heard `sent`: no longer waiting, unless the shopper changed it again since.
+    pub fn company_sent(&self, sent: &CompanyChange) -> Result<(), StoreError> {
+        let _w = self.writer();
+        self.transact(&[Tree::Meta], |t| {
+            if tx_get::<CompanyChange>(&t[0], KEY_COMPANY_UNSENT)?.as_ref() == Some(sent) {
+                t[0].remove(KEY_COMPANY_UNSENT)?;
+            }
+            Ok(())
+        })
+    }
+
+    /// The company the server holds (saved on another device, or by an invoice request),
+    /// taken when this device has no change of its own waiting and holds other details.
+    /// Returns whether the saved details changed.
+    pub fn apply_server_company(&self, company: &InvoiceParty) -> Result<bool, StoreError> {
+        let _w = self.writer();
+        self.transact(&[Tree::Meta], |t| {
+            if tx_get::<CompanyChange>(&t[0], KEY_COMPANY_UNSENT)?.is_some()
+                || tx_get::<InvoiceParty>(&t[0], KEY_COMPANY)?.as_ref() == Some(company)
+            {
+                return Ok(false);
+            }
+            tx_put(&t[0], KEY_COMPANY, company)?;
+            Ok(true)
         })
     }
 

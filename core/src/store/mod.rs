@@ -14,7 +14,9 @@ use crate::log::{log_at, LogLevel};
 mod cards;
 mod claims;
 mod invoices;
-pub use invoices::{InvoiceRefusal, InvoiceStatus, InvoiceVerdict, IssuedInvoice, StoredInvoice};
+pub use invoices::{
+    CompanyChange, InvoiceRefusal, InvoiceStatus, InvoiceVerdict, IssuedInvoice, StoredInvoice,
+};
 mod keep;
 mod offers;
 mod topics;

@@ -40,12 +40,36 @@ pub(super) async fn send_settings(
             .await
         {
             Ok(me) => {
-                let changed = blocking(ctx, move |c| {
-                    Ok(c.store.apply_server_consent(me.consents)?)
+                let company = me.company.filter(|company| {
+                    let valid = company.validate().is_ok();
+                    if !valid {
+                        log_at!(
+                            LogLevel::Warn,
+                            "sync",
+                            "the server's company details break the invoice rules; kept this device's"
+                        );
+                    }
+                    valid
+                });
+                let (consent_changed, company_changed) = blocking(ctx, move |c| {
+                    let consent = c.store.apply_server_consent(me.consents)?;
+                    let company = match &company {
+                        Some(company) => c.store.apply_server_company(company)?,
+                        None => false,
+                    };
+                    Ok((consent, company))
                 })
                 .await?;
-                if changed {
+                if consent_changed {
                     log_at!(LogLevel::Info, "sync", "took the consent set elsewhere");
+                    report.settings_received += 1;
+                }
+                if company_changed {
+                    log_at!(
+                        LogLevel::Info,
+                        "sync",
+                        "took the company details saved elsewhere"
+                    );
                     report.settings_received += 1;
                 }
             }
@@ -102,6 +126,47 @@ pub(super) async fn send_settings(
             blocking(ctx, move |c| Ok(c.store.push_registration_sent(&push)?)).await?;
             report.settings_sent += 1;
         }
+    }
+    sync_company(session, report).await
+}
+
+/// The company details for invoices, across the member's devices: a change made here is sent
+/// (`PUT /v1/me/company`, or `DELETE` when forgotten) and unqueued unless changed again
+/// meanwhile. The other way, the device takes the server's with the consent (`GET /v1/me`,
+/// above; saved on another device, or by an invoice request there) when it has no change of
+/// its own; when the server holds none, the details on this device stay: the shopper forgets
+/// them here themselves.
+async fn sync_company(session: &Session<'_>, report: &mut SyncReport) -> Result<(), Stop> {
+    let ctx = session.ctx;
+    let Some(change) = blocking(ctx, |c| Ok(c.store.company_unsent()?)).await? else {
+        return Ok(());
+    };
+    let req = match &change.company {
+        Some(company) => session.request(
+            Method::PUT,
+            "v1/me/company",
+            &[],
+            // Strings only: encoding cannot fail (were it to, the server refuses the empty
+            // PUT and the change stays queued).
+            serde_json::to_value(company).ok(),
+            None,
+            Safety::Idempotent,
+        ),
+        None => session.request(
+            Method::DELETE,
+            "v1/me/company",
+            &[],
+            None,
+            None,
+            Safety::Idempotent,
+        ),
+    };
+    if sent(
+        session.api().call::<serde_json::Value>(&req).await,
+        "company details",
+    )? {
+        blocking(ctx, move |c| Ok(c.store.company_sent(&change)?)).await?;
+        report.settings_sent += 1;
     }
     Ok(())
 }

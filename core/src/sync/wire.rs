@@ -43,10 +43,13 @@ pub fn cursor_position(cursor: &str) -> Option<u64> {
         .and_then(|n| u64::try_from(n).ok())
 }
 
-/// `GET /v1/me`, the part the device takes: the member's consent as the server has it.
+/// `GET /v1/me`, the part the device takes: the member's consent and the company details for
+/// invoices as the server has them (absent from an older server: none).
 #[derive(Deserialize)]
 pub struct Me {
     pub consents: crate::reminders::Consent,
+    #[serde(default)]
+    pub company: Option<crate::invoice::InvoiceParty>,
 }
 
 /// `GET /v1/content/{kind}`: the body is checked by the reminder data it feeds.

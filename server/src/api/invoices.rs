@@ -113,6 +113,25 @@ pub(super) async fn get_company(
     Ok(no_store(json(StatusCode::OK, &company)))
 }
 
+/// DELETE /v1/me/company: forgets the company details (204, also when none were saved).
+pub(super) async fn delete_company(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let (member, _) = member_auth(&state, &headers).await?;
+    state
+        .db(move |s, now, _| {
+            s.write(None, now, |tx| {
+                db::invoices::delete_company(tx, &member)?;
+                Ok((204, String::new()))
+            })
+        })
+        .await?;
+    Ok(axum::response::IntoResponse::into_response(
+        StatusCode::NO_CONTENT,
+    ))
+}
+
 /// PUT /v1/me/company: checks and saves the company details (an Idempotency-Key is optional).
 pub(super) async fn put_company(
     State(state): State<Shared>,

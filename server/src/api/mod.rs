@@ -184,6 +184,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/v1/me/export"),
     ("GET", "/v1/me/company"),
     ("PUT", "/v1/me/company"),
+    ("DELETE", "/v1/me/company"),
     ("PUT", "/v1/me/consents"),
     ("PUT", "/v1/me/push-token"),
     ("GET", "/v1/me/card-secret"),
@@ -228,7 +229,9 @@ pub fn router(state: Shared) -> Router {
         .route("/v1/me/export", get(export_account))
         .route(
             "/v1/me/company",
-            get(invoices::get_company).put(invoices::put_company),
+            get(invoices::get_company)
+                .put(invoices::put_company)
+                .delete(invoices::delete_company),
         )
         .route("/v1/me/consents", put(put_consents))
         .route("/v1/me/push-token", put(put_push_token))

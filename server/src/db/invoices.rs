@@ -145,6 +145,17 @@ pub fn put_company(
     answer(200, &company)
 }
 
+/// `DELETE /v1/me/company`: forgets the member's company details (invoices already issued keep
+/// their buyer). Forgetting details that are not saved is harmless: 204 either way.
+pub fn delete_company(tx: &Transaction<'_>, member_id: &str) -> ApiResult<()> {
+    require_member(tx, member_id)?;
+    tx.execute(
+        "DELETE FROM member_companies WHERE member_id = ?1",
+        [member_id],
+    )?;
+    Ok(())
+}
+
 /// The member's invoice of a receipt, if one was issued.
 pub fn find_invoice(
     tx: &Connection,

@@ -161,6 +161,7 @@ impl Store {
             display_name: m.display_name,
             consents: m.consents,
             push_tokens,
+            company: self.company_of(member_id)?,
         })
     }
 
