@@ -598,6 +598,18 @@ pub struct Receipt {
     /// What the member's offers took off at the till, at most one per line, in line order.
     #[uniffi(default = [])]
     pub discounts: Vec<ReceiptDiscount>,
+    /// The retailer's seal (receipts from the retailer's server carry one): what lets
+    /// `Receipts.lineProof` prove one line without showing the rest. Pass it back unchanged.
+    #[uniffi(default = None)]
+    pub seal: Option<ReceiptSeal>,
+}
+
+/// The retailer's signature over a receipt, opaque to the app: keep it with the receipt.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct ReceiptSeal {
+    pub key_id: String,
+    pub salt_seed: String,
+    pub signature: String,
 }
 
 /// An amount an offer took off one receipt line at the till (a free item is the price of the
@@ -667,6 +679,11 @@ impl From<receipts::Receipt> for Receipt {
                     amount_minor: d.amount_minor,
                 })
                 .collect(),
+            seal: r.seal.map(|s| ReceiptSeal {
+                key_id: s.key_id,
+                salt_seed: s.salt_seed,
+                signature: s.signature,
+            }),
         }
     }
 }
@@ -711,6 +728,11 @@ impl TryFrom<Receipt> for receipts::Receipt {
                     amount_minor: d.amount_minor,
                 })
                 .collect(),
+            seal: r.seal.map(|s| receipts::ReceiptSeal {
+                key_id: s.key_id,
+                salt_seed: s.salt_seed,
+                signature: s.signature,
+            }),
         })
     }
 }

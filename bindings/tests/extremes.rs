@@ -181,6 +181,7 @@ fn receipt(id: &str, quantity: i64, unit_minor: i64, at: SystemTime) -> Receipt 
         source: ReceiptSource::Till,
         return_window_days: None,
         discounts: Vec::new(),
+        seal: None,
     }
 }
 

@@ -188,6 +188,7 @@ fn fill(dir: &Path, d: &Dataset) {
             source: ReceiptSource::Till,
             return_window_days: None,
             discounts: Vec::new(),
+            seal: None,
         };
         store.add_receipt(&receipt).expect("receipt");
     }

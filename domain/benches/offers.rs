@@ -106,6 +106,7 @@ fn main() {
         source: ReceiptSource::Till,
         return_window_days: None,
         discounts: Vec::new(),
+        seal: None,
     };
     let applied = apply_offers(&lines, &offers, now).expect("valid basket and offers");
     receipt.validate().expect("valid receipt");

@@ -246,6 +246,7 @@ fn receipts(lines: usize, seed: u64) -> Vec<Receipt> {
                 source: ReceiptSource::Till,
                 return_window_days: None,
                 discounts: Vec::new(),
+                seal: None,
             });
         }
         if let Some(r) = out.last_mut() {

@@ -56,6 +56,7 @@ fn receipt(id: &str, day: u32, lines: Vec<LineItem>) -> Receipt {
         source: ReceiptSource::Till,
         return_window_days: None,
         discounts: Vec::new(),
+        seal: None,
     }
 }
 

@@ -20,6 +20,8 @@
 //! formats                            -> card, render, check, and reminders::Lang for its texts
 //! invoice                            -> receipts, money, check, and reminders' Lang and Fluent
 //!                                       loader for its labels
+//! proof                              -> receipts, claim (key id), card (Base16), money, check,
+//!                                       and reminders' texts
 //! ```
 //!
 //! Never: anything here -> `loyalty-core`. Bad input is an [`InputError`]
@@ -37,6 +39,7 @@ pub mod list;
 pub mod money;
 pub mod offers;
 pub mod points;
+pub mod proof;
 pub mod receipts;
 pub mod reminders;
 pub mod render;

@@ -379,6 +379,7 @@ mod tests {
             source: ReceiptSource::Till,
             return_window_days: None,
             discounts: Vec::new(),
+            seal: None,
         }
     }
 

@@ -7,6 +7,8 @@ use crate::check::InputError;
 // The GS1 rules live in `gs1`; named here too for callers that write `receipts::validate_gtin`.
 pub use crate::gs1::{gs1_check_digit, validate_gtin};
 use crate::money::{validate_currency, Money};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
 use chrono::{DateTime, Months, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -52,6 +54,59 @@ pub struct Receipt {
     /// What the member's offers took off at the till, at most one per line, in line order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub discounts: Vec<ReceiptDiscount>,
+    /// The retailer's seal, which lets the shopper prove any one line without showing the rest
+    /// (see [`crate::proof`]); receipts the retailer's server delivers carry one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seal: Option<ReceiptSeal>,
+}
+
+/// The retailer's seal on a receipt (made and checked by [`crate::proof`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReceiptSeal {
+    /// The signing key's id: its first 8 bytes, Base16.
+    pub key_id: String,
+    /// base64url (no padding) of the 32-byte seed the line salts derive from.
+    pub salt_seed: String,
+    /// base64url (no padding) of the Ed25519 signature over the receipt's signed header.
+    pub signature: String,
+}
+
+impl ReceiptSeal {
+    /// The seal's shape: a key id, a 32-byte seed, a 64-byte signature.
+    pub fn validate(&self) -> Result<(), InputError> {
+        if self.key_id.len() != 16 || !self.key_id.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(InputError::new(
+                "a receipt seal's key id is 16 Base16 characters",
+            ));
+        }
+        if self.seed().is_none() {
+            return Err(InputError::new(
+                "a receipt seal's salt seed is 32 bytes in base64url",
+            ));
+        }
+        if self.signature_bytes().is_none() {
+            return Err(InputError::new(
+                "a receipt seal's signature is 64 bytes in base64url",
+            ));
+        }
+        Ok(())
+    }
+
+    /// The 32-byte seed, or `None` when it is not that in base64url.
+    pub fn seed(&self) -> Option<[u8; 32]> {
+        URL_SAFE_NO_PAD
+            .decode(&self.salt_seed)
+            .ok()
+            .and_then(|b| b.try_into().ok())
+    }
+
+    /// The 64-byte signature, or `None` when it is not that in base64url.
+    pub fn signature_bytes(&self) -> Option<[u8; 64]> {
+        URL_SAFE_NO_PAD
+            .decode(&self.signature)
+            .ok()
+            .and_then(|b| b.try_into().ok())
+    }
 }
 
 /// An offer's title in each language the app speaks (the receipt keeps it: the offer itself
@@ -187,6 +242,9 @@ impl Receipt {
                 ));
             }
         }
+        if let Some(seal) = &self.seal {
+            seal.validate()?;
+        }
         Ok(())
     }
 
@@ -260,6 +318,7 @@ mod tests {
             source: ReceiptSource::Till,
             return_window_days: None,
             discounts: Vec::new(),
+            seal: None,
         };
         r.validate().unwrap();
         assert_eq!(r.total(), Money::new(50_650, "EUR").unwrap());
@@ -290,6 +349,7 @@ mod tests {
             source: ReceiptSource::Server,
             return_window_days: None,
             discounts: Vec::new(),
+            seal: None,
         };
         assert!(r.validate().is_err());
     }

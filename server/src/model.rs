@@ -295,6 +295,24 @@ pub struct TillRedemptionRequest {
     pub voucher_code: String,
 }
 
+/// `POST /v1/till/receipt-proofs`: the text of a receipt line proof scanned at the till or the
+/// service desk.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReceiptProofRequest {
+    pub proof: String,
+}
+
+/// A verified receipt line proof: what the retailer's signature vouches for, with what the
+/// shopper paid for the line and the end of its warranty.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ReceiptProofResult {
+    #[serde(flatten)]
+    pub proof: loyalty_domain::proof::LineProof,
+    pub paid_minor: i64,
+    pub warranty_until: Option<DateTime<Utc>>,
+}
+
 #[derive(Debug, Serialize, Deserialize)]
 pub struct TillRedemptionResult {
     pub outcome: String,

@@ -181,6 +181,7 @@ fn receipt_of(user: u64, o: &Order) -> Receipt {
         source: ReceiptSource::Till,
         return_window_days: None,
         discounts: Vec::new(),
+        seal: None,
     }
 }
 

@@ -435,6 +435,7 @@ mod tests {
             source: ReceiptSource::Server,
             return_window_days: None,
             discounts: Vec::new(),
+            seal: None,
         }
     }
 

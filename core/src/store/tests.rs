@@ -48,6 +48,7 @@ fn receipt(id: &str, at: DateTime<Utc>, gtins: &[(&str, &str)]) -> Receipt {
         source: ReceiptSource::Till,
         return_window_days: None,
         discounts: Vec::new(),
+        seal: None,
     }
 }
 

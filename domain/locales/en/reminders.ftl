@@ -228,3 +228,8 @@ account-delete-pending = Your request to delete your account is saved. It is sen
 account-deleted = Your account and its data have been deleted.
 account-export-title = Download your data
 account-export-body = A file with everything the shop keeps about you: your card, points, vouchers and receipts. You need to be online.
+
+## A receipt line proof scanned at the till or the service desk
+proof-refused-malformed = This is not a proof of purchase code. Ask the customer to show the proof of the item from the receipt in the app.
+proof-refused-other-retailer = This proof of purchase is from another shop, so it cannot be accepted here.
+proof-refused-not-genuine = This proof of purchase is not valid: it was changed or was not issued by us.

@@ -240,3 +240,8 @@ in-store-body-offers =
     }
 in-store-body-card = Présentez votre carte à la caisse pour cumuler vos points.
 in-store-reason = Vous avez autorisé les notifications en magasin, et votre téléphone est arrivé chez { $store } à { $time }.
+
+## Preuve d’une ligne de ticket scannée en caisse ou à l’accueil
+proof-refused-malformed = Ce n’est pas un code de preuve d’achat. Demandez au client d’afficher dans l’app la preuve de l’article depuis son ticket.
+proof-refused-other-retailer = Cette preuve d’achat provient d’une autre enseigne : elle ne peut pas être acceptée ici.
+proof-refused-not-genuine = Cette preuve d’achat n’est pas valable : elle a été modifiée ou n’a pas été émise par nous.

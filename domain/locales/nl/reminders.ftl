@@ -225,3 +225,8 @@ in-store-body-offers =
     }
 in-store-body-card = Scan je kaart aan de kassa om punten te sparen.
 in-store-reason = Je hebt meldingen in de winkel toegestaan en je telefoon kwam om { $time } aan in { $store }.
+
+## Bewijs van één lijn van een aankoopbewijs, gescand aan de kassa of de klantendienst
+proof-refused-malformed = Dit is geen code van een aankoopbewijs voor één artikel. Vraag de klant om in de app het bewijs van het artikel op het aankoopbewijs te tonen.
+proof-refused-other-retailer = Dit aankoopbewijs komt van een andere winkelketen en kan hier niet worden aanvaard.
+proof-refused-not-genuine = Dit aankoopbewijs is niet geldig: het is gewijzigd of komt niet van ons.

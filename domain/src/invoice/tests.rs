@@ -49,6 +49,7 @@ fn receipt(lines: Vec<LineItem>) -> Receipt {
         source: ReceiptSource::Till,
         return_window_days: None,
         discounts: Vec::new(),
+        seal: None,
     }
 }
 

@@ -74,6 +74,7 @@ fn receipt(id: &str, at: DateTime<Utc>, lines: Vec<LineItem>) -> Receipt {
         source: ReceiptSource::Till,
         return_window_days: None,
         discounts: Vec::new(),
+        seal: None,
     };
     r.validate().unwrap();
     r

@@ -46,7 +46,7 @@ use member::{
 use request::json;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex, MutexGuard};
-use till::{till_claim_code, till_purchase, till_redemption, till_scan};
+use till::{till_claim_code, till_purchase, till_receipt_proof, till_redemption, till_scan};
 use tokio::sync::Semaphore;
 
 /// Largest request body (a content feed is the biggest thing anyone sends).
@@ -205,6 +205,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/v1/till/purchases"),
     ("POST", "/v1/till/redemptions"),
     ("POST", "/v1/till/claim-codes"),
+    ("POST", "/v1/till/receipt-proofs"),
     ("PUT", "/v1/admin/content/{kind}"),
     ("POST", "/v1/admin/offers"),
     ("POST", "/v1/admin/members/{member_id}/vouchers"),
@@ -255,6 +256,7 @@ pub fn router(state: Shared) -> Router {
         .route("/v1/till/purchases", post(till_purchase))
         .route("/v1/till/redemptions", post(till_redemption))
         .route("/v1/till/claim-codes", post(till_claim_code))
+        .route("/v1/till/receipt-proofs", post(till_receipt_proof))
         .route("/v1/admin/content/{kind}", put(admin_content))
         .route("/v1/admin/offers", post(admin_offer))
         .route(

@@ -11,6 +11,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::Response;
 use loyalty_domain::card::{verify_voucher_code, VoucherRefusal};
+use loyalty_domain::proof::{verify_line_proof, ProofRefusal};
 
 pub(super) async fn till_scan(
     State(state): State<Shared>,
@@ -98,4 +99,30 @@ pub(super) async fn till_redemption(
         },
     )
     .await
+}
+
+fn proof_refusal(r: ProofRefusal) -> ApiError {
+    ApiError::Refused {
+        reason: r.reason().into(),
+        refusal: r.as_str(),
+    }
+}
+
+/// POST /v1/till/receipt-proofs: a receipt line proof the shopper shows for a warranty claim or
+/// a return, verified as an offline till would (the retailer's key, no database): the line, its
+/// price, date and store as signed, or a 422 refusal. A read: nothing is stored.
+pub(super) async fn till_receipt_proof(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Response> {
+    till_auth(&state, &headers)?;
+    let (req, _) = parse_body::<ReceiptProofRequest>(&body)?;
+    let proof = verify_line_proof(&req.proof, &state.public_key).map_err(proof_refusal)?;
+    let result = ReceiptProofResult {
+        paid_minor: proof.line.paid_minor(),
+        warranty_until: proof.line.warranty_until(proof.purchased_at),
+        proof,
+    };
+    Ok(json(StatusCode::OK, &result))
 }

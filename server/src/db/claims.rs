@@ -54,6 +54,7 @@ pub fn issue_claim_code(
         source: ReceiptSource::Till,
         return_window_days: req.return_window_days,
         discounts: Vec::new(),
+        seal: None,
     };
     receipt.validate()?;
     while id_taken(tx, &receipt.id)? {

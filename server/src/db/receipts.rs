@@ -99,6 +99,7 @@ pub fn till_purchase(
         source: ReceiptSource::Till,
         return_window_days: req.return_window_days,
         discounts: Vec::new(),
+        seal: None,
     };
     receipt.validate()?;
     let member = resolve_card(tx, &req.card, now)?;

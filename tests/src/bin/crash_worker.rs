@@ -491,6 +491,7 @@ impl Worker {
             },
             return_window_days: rng.random_bool(0.2).then_some(60),
             discounts: Vec::new(),
+            seal: None,
         }
     }
 
