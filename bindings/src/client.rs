@@ -405,6 +405,16 @@ impl Receipts {
         })
     }
 
+    /// The proof of one line (0-based) of a receipt, for a warranty claim or a return: the text
+    /// of a QR code to show at the store, which verifies it offline with the retailer's key
+    /// (`verifyReceiptLineProof`) and sees that line's product, price, warranty, the store and
+    /// the date — nothing of the other lines. Made offline from the retailer's seal (receipts
+    /// synced from the retailer carry one). No seal, a seal the retailer's key does not
+    /// verify, or no such line: `InvalidInput`; an unknown receipt: `NotFound`.
+    pub fn line_proof(&self, receipt_id: String, line: u32) -> Result<String> {
+        Ok(self.api.line_proof(&receipt_id, line)?)
+    }
+
     /// Every receipt claimed by a scan, newest first: pending, claimed or refused.
     pub fn claims(&self) -> Result<Vec<ReceiptClaim>> {
         Ok(self.api.claims()?.into_iter().map(Into::into).collect())

@@ -3,7 +3,7 @@
 
 use crate::error::{invalid, LoyaltyError, Result};
 use chrono::{DateTime, Utc};
-use loyalty_core::{claim, invoice, money, points, receipts, reminders, store, wallet};
+use loyalty_core::{claim, invoice, money, points, proof, receipts, reminders, store, wallet};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 // ---------------------------------------------------------------------------------------------
@@ -1010,4 +1010,109 @@ impl From<store::StoredInvoice> for StoredInvoice {
             html: i.html,
         }
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Receipt line proofs (warranty claims and returns)
+
+/// Why a scanned receipt line proof was refused (text for the person at the till:
+/// `proofRefusalText`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum ProofRefusal {
+    /// Not a receipt line proof.
+    Malformed,
+    /// Signed with another retailer's key.
+    OtherRetailer,
+    /// Forged, or a line, price, date or store altered: the signature does not match.
+    NotGenuine,
+}
+
+impl From<proof::ProofRefusal> for ProofRefusal {
+    fn from(r: proof::ProofRefusal) -> Self {
+        match r {
+            proof::ProofRefusal::Malformed => Self::Malformed,
+            proof::ProofRefusal::OtherRetailer => Self::OtherRetailer,
+            proof::ProofRefusal::NotGenuine => Self::NotGenuine,
+        }
+    }
+}
+
+impl From<ProofRefusal> for proof::ProofRefusal {
+    fn from(r: ProofRefusal) -> Self {
+        match r {
+            ProofRefusal::Malformed => Self::Malformed,
+            ProofRefusal::OtherRetailer => Self::OtherRetailer,
+            ProofRefusal::NotGenuine => Self::NotGenuine,
+        }
+    }
+}
+
+/// One receipt line as its proof shows it, vouched for by the retailer's signature.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct ProvenLine {
+    pub receipt_id: String,
+    pub store_name: String,
+    /// To the second.
+    pub purchased_at: SystemTime,
+    /// Index of the line on the receipt, and how many lines it has (the others stay hidden).
+    pub line_index: u32,
+    pub line_count: u32,
+    pub gtin: String,
+    pub name: String,
+    pub quantity: i64,
+    pub unit_price: Money,
+    /// What the member's offers took off the line at the till.
+    pub discount_minor: i64,
+    /// What was paid for the line: quantity × unit price − discount.
+    pub paid_minor: i64,
+    pub warranty_until: Option<SystemTime>,
+}
+
+/// What verifying a scanned receipt line proof found.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
+pub enum ProofVerdict {
+    Genuine {
+        line: ProvenLine,
+    },
+    Refused {
+        refusal: ProofRefusal,
+        reason: String,
+    },
+}
+
+/// Verifies a scanned receipt line proof (`Receipts.lineProof` on the shopper's phone) with the
+/// retailer's public key (Base16, as `GET /v1/voucher-key` gives it), offline: for a store app
+/// at the service desk. A key that is not a public key is `InvalidInput`.
+#[uniffi::export]
+pub fn verify_receipt_line_proof(text: String, public_key_hex: String) -> Result<ProofVerdict> {
+    let key = loyalty_core::card::parse_public_key_hex(&public_key_hex)?;
+    Ok(match proof::verify_line_proof(&text, &key) {
+        Ok(p) => ProofVerdict::Genuine {
+            line: ProvenLine {
+                paid_minor: p.line.paid_minor(),
+                warranty_until: p.line.warranty_until(p.purchased_at).map(st),
+                receipt_id: p.receipt_id,
+                store_name: p.store_name,
+                purchased_at: st(p.purchased_at),
+                line_index: p.line_index,
+                line_count: p.line_count,
+                gtin: p.line.gtin,
+                name: p.line.name,
+                quantity: p.line.quantity,
+                unit_price: p.line.unit_price.into(),
+                discount_minor: p.line.discount_minor,
+            },
+        },
+        Err(r) => ProofVerdict::Refused {
+            refusal: r.into(),
+            reason: r.reason().to_string(),
+        },
+    })
+}
+
+/// The text for a refused receipt line proof in `language` (BCP 47: `nl-BE`, `fr`, `en`;
+/// anything else reads as English).
+#[uniffi::export]
+pub fn proof_refusal_text(refusal: ProofRefusal, language: String) -> String {
+    proof::ProofRefusal::from(refusal).text(reminders::Lang::negotiate(&language))
 }

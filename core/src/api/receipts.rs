@@ -270,6 +270,36 @@ impl ReceiptsApi {
             .collect())
     }
 
+    /// The proof of line `line` (0-based) of the receipt `receipt_id`: the text of a QR code
+    /// the store verifies offline with the retailer's key, showing that line's product, price
+    /// (and offer discount), warranty, the store and the date — and nothing of the other
+    /// lines. For a warranty claim or a return. Made offline from the retailer's seal, which
+    /// every receipt from the retailer's server carries; when the retailer's key is known
+    /// ([`WalletApi::set_retailer_key`](super::WalletApi::set_retailer_key)) the seal is
+    /// checked first, so the phone never shows a proof the store would refuse. A receipt
+    /// without a seal (added on this phone, or not synced yet), a seal that does not verify, or
+    /// a line the receipt has not: `InvalidInput`; an unknown receipt: `NotFound`.
+    pub fn line_proof(&self, receipt_id: &str, line: u32) -> ApiResult<String> {
+        let receipt = self.get(receipt_id)?;
+        if let Some(key) = self.ctx.store.retailer_voucher_key()? {
+            if receipt.seal.is_some() {
+                if let Err(r) = crate::proof::verify_seal(&receipt, &key) {
+                    log_at!(
+                        LogLevel::Warn,
+                        "receipts",
+                        "a receipt's seal does not verify: {}",
+                        r.as_str()
+                    );
+                    return Err(InputError::new(
+                        "this receipt's seal does not match the retailer's key: sync again",
+                    )
+                    .into());
+                }
+            }
+        }
+        Ok(crate::proof::line_proof(&receipt, line)?)
+    }
+
     /// Items whose warranty still runs, soonest end first.
     pub fn active_warranties(&self) -> ApiResult<Vec<WarrantyItem>> {
         let now = self.ctx.now();

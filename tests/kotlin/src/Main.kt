@@ -16,5 +16,6 @@ fun main() {
     invoiceTests()
     accountTests()
     offerTests()
+    receiptProofTests()
     finish()
 }
