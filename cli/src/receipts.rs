@@ -1,14 +1,18 @@
-//! `receipts`: the shopper's digital receipts: list, show, add.
+//! `receipts`: the shopper's digital receipts: list, show, add; claims, invoices and line
+//! proofs.
 
 use crate::app::{
     exit, local_time, money, print_stdout, read_items, write_file, CliError, CliResult, Ctx, Output,
 };
 use clap::Subcommand;
+use loyalty_core::card::parse_public_key_hex;
 use loyalty_core::claim::ReceiptClaim;
 use loyalty_core::invoice::InvoiceParty;
 use loyalty_core::money::Money;
+use loyalty_core::proof::verify_line_proof;
 use loyalty_core::receipts::Receipt;
 use loyalty_core::reminders::Lang;
+use loyalty_core::render::{self, Symbology};
 use loyalty_core::store::{InvoiceRefusal, InvoiceStatus, StoredInvoice};
 use loyalty_core::ClaimScan;
 use serde_json::json;
@@ -29,6 +33,24 @@ pub enum ReceiptsCommand {
     Claim { code: String },
     /// Receipts claimed by their code, newest first: pending, claimed or refused.
     Claims,
+    /// The proof of one line of a receipt, for a warranty claim or a return: a QR code the
+    /// store verifies offline with the retailer's key, showing that line (product, price,
+    /// warranty, store, date) and nothing of the rest of the basket. Needs a receipt synced
+    /// from the retailer (it carries the retailer's seal).
+    Proof {
+        receipt_id: String,
+        /// The line, counted from 1 as `receipts show` lists them.
+        line: u32,
+    },
+    /// Verify a receipt line proof as the store does, offline: with --key, or the retailer's
+    /// key saved on this device (`wallet set-key`). Exit code 6 when refused, with the reason
+    /// (malformed, other_retailer, not_genuine).
+    VerifyProof {
+        proof: String,
+        /// The retailer's public key (Base16), as `GET /v1/voucher-key` gives it.
+        #[arg(long, value_name = "HEX")]
+        key: Option<String>,
+    },
     /// Ask for a company invoice for one of your receipts: to the company in FILE.json
     /// (`name`, `street`, `city`, `postal_code`, `country`, `vat_id`; saved for next time) or
     /// the saved one. Checked offline (a bad VAT number exits 2, nothing queued), queued for
@@ -200,6 +222,90 @@ pub fn run(ctx: &Ctx, c: ReceiptsCommand) -> CliResult<Output> {
                     .join("\n")
             };
             Ok(Output::new(json!(all), human))
+        }
+        ReceiptsCommand::Proof { receipt_id, line } => {
+            let index = line
+                .checked_sub(1)
+                .ok_or_else(|| CliError::invalid("lines are counted from 1"))?;
+            let rec = r.get(&receipt_id)?;
+            let proof = r.line_proof(&receipt_id, index)?;
+            let item = &rec.lines[index as usize];
+            let matrix = render::encode(&proof, Symbology::QrCode, Default::default())?;
+            let human = format!(
+                "proof of line {line} of {}: {} x {}  paid {}\n{proof}\n{}",
+                rec.lines.len(),
+                item.quantity,
+                item.name,
+                money(&Money {
+                    amount_minor: rec.line_paid_minor(index as usize),
+                    currency: item.unit_price.currency.clone(),
+                }),
+                crate::terminal::code(&matrix)
+            );
+            Ok(Output::new(
+                json!({"receipt_id": receipt_id, "line": line, "proof": proof}),
+                human,
+            ))
+        }
+        ReceiptsCommand::VerifyProof { proof, key } => {
+            let key = match key.or(client.wallet().retailer_key()?) {
+                Some(k) => parse_public_key_hex(&k)?,
+                None => {
+                    return Err(CliError::invalid(
+                        "no retailer key: pass --key or save it with `wallet set-key`",
+                    ))
+                }
+            };
+            let lang = Lang::negotiate(&crate::sync::language());
+            match verify_line_proof(&proof, &key) {
+                Ok(p) => {
+                    let paid = Money {
+                        amount_minor: p.line.paid_minor(),
+                        currency: p.line.unit_price.currency.clone(),
+                    };
+                    let warranty = p.line.warranty_until(p.purchased_at);
+                    let mut human = format!(
+                        "genuine: line {} of {} of receipt {}, {} at {}\n  {} x {}  ({})  paid {}",
+                        p.line_index + 1,
+                        p.line_count,
+                        p.receipt_id,
+                        local_time(p.purchased_at),
+                        p.store_name,
+                        p.line.quantity,
+                        p.line.name,
+                        p.line.gtin,
+                        money(&paid)
+                    );
+                    if let Some(w) = warranty {
+                        human.push_str(&format!("\n  warranty until {}", local_time(w)));
+                    }
+                    let mut out = json!(p);
+                    out["genuine"] = json!(true);
+                    out["paid_minor"] = json!(p.line.paid_minor());
+                    out["warranty_until"] = json!(warranty);
+                    Ok(Output::new(out, human))
+                }
+                Err(refusal) => {
+                    if ctx.json {
+                        let out = json!({"genuine": false, "refusal": refusal.as_str(),
+                                         "reason": refusal.reason(), "text": refusal.text(lang)});
+                        print_stdout(
+                            format!(
+                                "{}\n",
+                                serde_json::to_string_pretty(&out).unwrap_or_default()
+                            )
+                            .as_bytes(),
+                        )?;
+                    }
+                    Err(CliError {
+                        json_printed: ctx.json,
+                        ..CliError::new(
+                            exit::REFUSED,
+                            format!("refused ({}): {}", refusal.as_str(), refusal.text(lang)),
+                        )
+                    })
+                }
+            }
         }
         ReceiptsCommand::Invoice {
             receipt_id,
