@@ -171,6 +171,9 @@ fn demo_json_and_its_data_directory() {
     );
     assert_eq!(v["receipts"], 20);
     assert_eq!(v["balance"]["confirmed"], 1094);
+    // The television's warranty line, proved on the phone and verified by the till.
+    assert_eq!(v["warranty_proof"]["verified_by_till"], true);
+    assert!(v["warranty_proof"]["length"].as_u64().unwrap() < 700);
     assert_eq!(v["redemption"]["network_requests_offline"], 0);
     assert_eq!(v["redemption"]["state_after_sync"], "redeemed");
     let kinds: Vec<&str> = v["reminders"]
