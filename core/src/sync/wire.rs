@@ -389,7 +389,11 @@ impl VoucherItem {
     }
 }
 
-pub fn check_receipt(r: Receipt) -> Option<Receipt> {
+pub fn check_receipt(mut r: Receipt) -> Option<Receipt> {
+    // A seal of the wrong shape is dropped, the receipt kept: it only costs the line proofs.
+    if r.seal.as_ref().is_some_and(|s| s.validate().is_err()) {
+        r.seal = None;
+    }
     (id_ok(&r.id) && r.validate().is_ok()).then_some(r)
 }
 
@@ -606,5 +610,36 @@ mod offer_tests {
         // About another offer, or still available: not an answer to this activation.
         assert_eq!(answer("o_2", "activated").verdict("o_1"), None);
         assert_eq!(answer("o_1", "available").verdict("o_1"), None);
+    }
+
+    #[test]
+    fn a_receipt_with_a_damaged_seal_is_kept_without_it() {
+        use crate::receipts::{LineItem, ReceiptSeal, ReceiptSource};
+        let mut r = Receipt {
+            id: "r_1".into(),
+            store_name: "Gent Zuid".into(),
+            purchased_at: Utc::now(),
+            lines: vec![LineItem {
+                gtin: "4006381333931".into(),
+                name: "Koffie".into(),
+                quantity: 1,
+                unit_price: crate::money::Money::new(599, "EUR").unwrap(),
+                category: "food".into(),
+                lot: None,
+                warranty_months: None,
+            }],
+            source: ReceiptSource::Server,
+            return_window_days: None,
+            discounts: vec![],
+            seal: Some(ReceiptSeal {
+                key_id: "not hex".into(),
+                salt_seed: "AA".into(),
+                signature: "AA".into(),
+            }),
+        };
+        let kept = check_receipt(r.clone()).expect("the receipt is kept");
+        assert_eq!(kept.seal, None);
+        r.seal = None;
+        assert_eq!(kept, r);
     }
 }
