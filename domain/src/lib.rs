@@ -22,6 +22,7 @@
 //!                                       loader for its labels
 //! proof                              -> receipts, claim (key id), card (Base16), money, check,
 //!                                       and reminders' texts
+//! survey                             -> gs1, check, and reminders' texts
 //! ```
 //!
 //! Never: anything here -> `loyalty-core`. Bad input is an [`InputError`]
@@ -43,6 +44,7 @@ pub mod proof;
 pub mod receipts;
 pub mod reminders;
 pub mod render;
+pub mod survey;
 pub mod wallet;
 
 pub use check::InputError;

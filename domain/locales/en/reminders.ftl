@@ -233,3 +233,10 @@ account-export-body = A file with everything the shop keeps about you: your card
 proof-refused-malformed = This is not a proof of purchase code. Ask the customer to show the proof of the item from the receipt in the app.
 proof-refused-other-retailer = This proof of purchase is from another shop, so it cannot be accepted here.
 proof-refused-not-genuine = This proof of purchase is not valid: it was changed or was not issued by us.
+
+## Surveys and votes: why an answer was not taken
+survey-refused-unknown = This survey is no longer available.
+survey-refused-not-open = This survey has not started yet. Try again later.
+survey-refused-closed = This survey has closed. Thank you for wanting to take part.
+survey-refused-not-eligible = This survey is for members who have shopped with us at least twice.
+survey-refused-already-answered = You have already answered this survey. Thank you!

@@ -245,3 +245,10 @@ in-store-reason = Vous avez autorisé les notifications en magasin, et votre té
 proof-refused-malformed = Ce n’est pas un code de preuve d’achat. Demandez au client d’afficher dans l’app la preuve de l’article depuis son ticket.
 proof-refused-other-retailer = Cette preuve d’achat provient d’une autre enseigne : elle ne peut pas être acceptée ici.
 proof-refused-not-genuine = Cette preuve d’achat n’est pas valable : elle a été modifiée ou n’a pas été émise par nous.
+
+## Enquêtes et votes : pourquoi une réponse n’a pas été prise en compte
+survey-refused-unknown = Cette enquête n’est plus disponible.
+survey-refused-not-open = Cette enquête n’a pas encore commencé. Réessayez plus tard.
+survey-refused-closed = Cette enquête est terminée. Merci d’avoir voulu y participer.
+survey-refused-not-eligible = Cette enquête s’adresse aux membres qui ont fait au moins deux achats chez nous.
+survey-refused-already-answered = Vous avez déjà répondu à cette enquête. Merci !

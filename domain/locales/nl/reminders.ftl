@@ -230,3 +230,10 @@ in-store-reason = Je hebt meldingen in de winkel toegestaan en je telefoon kwam 
 proof-refused-malformed = Dit is geen code van een aankoopbewijs voor één artikel. Vraag de klant om in de app het bewijs van het artikel op het aankoopbewijs te tonen.
 proof-refused-other-retailer = Dit aankoopbewijs komt van een andere winkelketen en kan hier niet worden aanvaard.
 proof-refused-not-genuine = Dit aankoopbewijs is niet geldig: het is gewijzigd of komt niet van ons.
+
+## Enquêtes en stemmingen: waarom een antwoord niet werd meegeteld
+survey-refused-unknown = Deze enquête is niet meer beschikbaar.
+survey-refused-not-open = Deze enquête is nog niet begonnen. Probeer het later opnieuw.
+survey-refused-closed = Deze enquête is afgelopen. Bedankt dat je wilde meedoen.
+survey-refused-not-eligible = Deze enquête is voor leden die al minstens twee keer bij ons hebben gekocht.
+survey-refused-already-answered = Je hebt deze enquête al beantwoord. Bedankt!
