@@ -102,6 +102,13 @@ impl LoyaltyClient {
         })
     }
 
+    /// Surveys and votes: list, answer (offline, once).
+    pub fn surveys(&self) -> Arc<crate::surveys::Surveys> {
+        Arc::new(crate::surveys::Surveys {
+            api: self.inner.surveys(),
+        })
+    }
+
     pub fn receipts(&self) -> Arc<Receipts> {
         Arc::new(Receipts {
             api: self.inner.receipts(),

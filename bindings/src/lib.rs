@@ -11,6 +11,7 @@ mod list;
 mod log;
 mod offers;
 mod reminders;
+mod surveys;
 mod sync;
 mod types;
 

@@ -484,6 +484,11 @@ pub enum OutboxOperation {
     ActivateOffer {
         offer_id: String,
     },
+    /// The shopper answered a survey (the answer is not repeated here: see
+    /// `surveys().answers()`); settled by the server's answer.
+    AnswerSurvey {
+        survey_id: String,
+    },
 }
 
 /// Offline work waiting for the server.
@@ -530,6 +535,9 @@ impl From<wallet::OutboxItem> for OutboxItem {
                 wallet::OutboxOperation::DeleteAccount => OutboxOperation::DeleteAccount,
                 wallet::OutboxOperation::ActivateOffer { offer_id } => {
                     OutboxOperation::ActivateOffer { offer_id }
+                }
+                wallet::OutboxOperation::AnswerSurvey { survey_id, .. } => {
+                    OutboxOperation::AnswerSurvey { survey_id }
                 }
             },
             created_at: st(i.created_at),

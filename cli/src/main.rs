@@ -17,6 +17,7 @@ mod receipts;
 mod reminders;
 mod secrets;
 mod server;
+mod surveys;
 mod sync;
 mod terminal;
 mod wallet;
@@ -99,6 +100,9 @@ enum Command {
     /// The member's offers: list, activate, preview a basket.
     #[command(subcommand)]
     Offers(offers::OffersCommand),
+    /// The retailer's surveys and votes: list, answer (offline, once).
+    #[command(subcommand)]
+    Surveys(surveys::SurveysCommand),
     /// Reminders: the plan, rules, catalogue, settings.
     #[command(subcommand)]
     Reminders(reminders::RemindersCommand),
@@ -276,6 +280,7 @@ fn run(cli: Cli) -> CliResult<Option<Output>> {
         Command::Wallet(c) => wallet::run(&ctx, c).map(Some),
         Command::Receipts(c) => receipts::run(&ctx, c).map(Some),
         Command::Offers(c) => offers::run(&ctx, c).map(Some),
+        Command::Surveys(c) => surveys::run(&ctx, c).map(Some),
         Command::Reminders(c) => reminders::run(&ctx, c).map(Some),
         Command::List(c) => list::run(&ctx, c).map(Some),
         Command::Cards(c) => imported_cards::run(&ctx, c),

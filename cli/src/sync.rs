@@ -199,6 +199,10 @@ fn status(sync: &SyncApi) -> CliResult<Output> {
                 OutboxOperation::ActivateOffer { offer_id } => {
                     ("activate_offer", format!("offer {offer_id}"))
                 }
+                // The answer itself is personal: not shown here.
+                OutboxOperation::AnswerSurvey { survey_id, .. } => {
+                    ("answer_survey", format!("answer to survey {survey_id}"))
+                }
             };
             json!({"seq": i.seq, "kind": kind, "what": what, "created_at": i.created_at,
                    "attempts": i.attempts})

@@ -20,7 +20,7 @@
 // `loyalty_core::points::X` (bindings, cli, tests) and `crate::points::X` here keep working.
 pub use loyalty_domain::{
     card, check, claim, clock, formats, gs1, invoice, list, money, offers, points, proof, receipts,
-    reminders, render, wallet,
+    reminders, render, survey, wallet,
 };
 
 pub mod api;
@@ -37,8 +37,8 @@ pub use api::error;
 pub use api::{ApiError, ApiResult};
 pub use api::{
     CardApi, ClaimScan, CombinedTillCard, ListApi, LoyaltyClient, OffersApi, PointsApi,
-    ReceiptsApi, Redemption, RemindersApi, SyncApi, TillCard, WalletApi, WarrantyItem,
-    CARD_SECRET_KEY, ERASING_FILE_NAME,
+    ReceiptsApi, Redemption, RemindersApi, SurveyAnswered, SurveyItem, SurveysApi, SyncApi,
+    TillCard, WalletApi, WarrantyItem, CARD_SECRET_KEY, ERASING_FILE_NAME,
 };
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use money::Money;

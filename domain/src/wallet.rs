@@ -313,6 +313,12 @@ pub enum OutboxOperation {
     ActivateOffer {
         offer_id: String,
     },
+    /// The shopper answered a survey or a vote of the `surveys` feed (see [`crate::survey`]);
+    /// shown as answered at once, settled by the server's answer (counted, or refused).
+    AnswerSurvey {
+        survey_id: String,
+        answer: crate::survey::SurveyAnswer,
+    },
 }
 
 /// A random version-4 UUID, used as an idempotency key.

@@ -154,7 +154,7 @@ async fn initial_sync_pages_through_everything_and_reports_its_state() {
     // for the receipts, one GET of the offers, then one GET per content feed (none published);
     // no retry.
     assert_eq!(report.requests, proxy.requests() - before);
-    assert_eq!(report.requests, 1 + 3 + 2 + 2 + 1 + 4);
+    assert_eq!(report.requests, 1 + 3 + 2 + 2 + 1 + 5);
     assert_mirrors(&server, &device).await;
 
     wait_for(&states, &changed, |s| {
@@ -182,7 +182,7 @@ async fn initial_sync_pages_through_everything_and_reports_its_state() {
         ),
         (0, 0, 0)
     );
-    assert_eq!(report.requests, 1 + 3 + 1 + 4);
+    assert_eq!(report.requests, 1 + 3 + 1 + 5);
 
     // A dropped handle hears nothing more; a live one does.
     let last = sync.state().last_synced_at;
@@ -310,9 +310,9 @@ async fn content_feeds_reach_the_reminders_once_and_a_bad_version_is_refused() {
     let report = sync.sync_now().await.unwrap();
     assert_eq!(
         (report.content_updated, report.requests),
-        (0, 1 + 3 + 1 + 4)
+        (0, 1 + 3 + 1 + 5)
     );
-    assert_eq!(proxy.requests() - before, 1 + 3 + 1 + 4);
+    assert_eq!(proxy.requests() - before, 1 + 3 + 1 + 5);
 
     // A version that does not validate is refused with its reason; the previous one stays.
     server
@@ -480,7 +480,7 @@ async fn consent_changes_and_the_push_token_reach_the_server_once() {
     settings.quiet_hours = None;
     reminders.set_settings(settings.clone()).unwrap();
     let report = sync.sync_now().await.unwrap();
-    assert_eq!((report.settings_sent, report.requests), (0, 1 + 3 + 1 + 4));
+    assert_eq!((report.settings_sent, report.requests), (0, 1 + 3 + 1 + 5));
 
     // A refusal (4xx) does not fail the sync: the value stays queued for the next one.
     settings.consent.marketing = false;

@@ -1,6 +1,6 @@
 //! The public facade: one [`LoyaltyClient`] opened on a data directory with an injected clock,
 //! and its sub-APIs, one file each: [`PointsApi`], [`WalletApi`], [`ReceiptsApi`], [`CardApi`],
-//! [`RemindersApi`], [`ListApi`], [`OffersApi`], [`SyncApi`]. Each method validates, calls the store, the domain or the sync,
+//! [`RemindersApi`], [`ListApi`], [`OffersApi`], [`SurveysApi`], [`SyncApi`]. Each method validates, calls the store, the domain or the sync,
 //! and maps the error: every error is an [`ApiError`] ([`error`] holds the one map).
 
 mod card;
@@ -10,6 +10,7 @@ mod offers;
 mod points;
 mod receipts;
 mod reminders;
+mod surveys;
 mod sync;
 mod wallet;
 
@@ -21,6 +22,7 @@ pub use offers::OffersApi;
 pub use points::PointsApi;
 pub use receipts::{ClaimScan, ReceiptsApi, WarrantyItem};
 pub use reminders::RemindersApi;
+pub use surveys::{SurveyAnswered, SurveyItem, SurveysApi};
 pub use sync::SyncApi;
 pub use wallet::{Redemption, WalletApi};
 
@@ -104,6 +106,13 @@ impl LoyaltyClient {
     /// The member's offers: list, activate (offline), preview on a basket.
     pub fn offers(&self) -> OffersApi {
         OffersApi {
+            ctx: self.ctx.clone(),
+        }
+    }
+
+    /// Surveys and votes of the `surveys` feed: list, answer (offline, once).
+    pub fn surveys(&self) -> SurveysApi {
+        SurveysApi {
             ctx: self.ctx.clone(),
         }
     }

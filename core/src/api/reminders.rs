@@ -322,6 +322,13 @@ impl RemindersApi {
         input.feedback = &feedback;
         input.history = &history;
         input.pushes = &pushes;
+        // The survey after the second purchase answered (here, or first on another device of
+        // the member): its reminder ends.
+        input.survey_answered = self.ctx.store.survey_answers()?.iter().any(|a| {
+            a.audience == crate::survey::Audience::SecondPurchase
+                && (a.status != crate::store::AnswerStatus::Refused
+                    || a.refusal == Some(crate::survey::SurveyRefusal::AlreadyAnswered))
+        });
         let mut out = None;
         self.ctx.with_reminder_index(|index| {
             out = Some(f(&input, index));

@@ -256,7 +256,8 @@ impl Store {
                 | OutboxOperation::ClaimReceipt { .. }
                 | OutboxOperation::DeleteAccount
                 | OutboxOperation::ActivateOffer { .. }
-                | OutboxOperation::RequestInvoice { .. } => None,
+                | OutboxOperation::RequestInvoice { .. }
+                | OutboxOperation::AnswerSurvey { .. } => None,
             })
             .collect();
         self.transact(

@@ -26,7 +26,9 @@ mod ledger;
 mod list;
 mod receipts;
 mod reminders;
+mod surveys;
 pub use reminders::{ContentFeed, ReminderKey, StoredFeed};
+pub use surveys::{AnswerStatus, StoredSurveyAnswer, SurveyVerdict};
 mod account;
 mod feeds;
 mod outbox;
@@ -165,10 +167,13 @@ pub enum Tree {
     /// Company invoices by receipt id: pending until the server answered, then issued (number,
     /// date, UBL, HTML kept offline) or refused (a new, empty tree needs no migration).
     Invoices,
+    /// Answers to surveys and votes by survey id: pending until the server answered, then
+    /// counted or refused (a new, empty tree needs no migration).
+    SurveyAnswers,
 }
 
 impl Tree {
-    pub const ALL: [Tree; 15] = [
+    pub const ALL: [Tree; 16] = [
         Tree::Meta,
         Tree::Ledger,
         Tree::Vouchers,
@@ -184,6 +189,7 @@ impl Tree {
         Tree::ReceiptClaims,
         Tree::Offers,
         Tree::Invoices,
+        Tree::SurveyAnswers,
     ];
 
     pub fn name(self) -> &'static str {
@@ -203,6 +209,7 @@ impl Tree {
             Tree::ReceiptClaims => "receipt_claims",
             Tree::Offers => "offers",
             Tree::Invoices => "invoices",
+            Tree::SurveyAnswers => "survey_answers",
         }
     }
 

@@ -65,7 +65,8 @@ impl Store {
                 | OutboxOperation::ClaimReceipt { .. }
                 | OutboxOperation::DeleteAccount
                 | OutboxOperation::ActivateOffer { .. }
-                | OutboxOperation::RequestInvoice { .. } => None,
+                | OutboxOperation::RequestInvoice { .. }
+                | OutboxOperation::AnswerSurvey { .. } => None,
             })
             .collect())
     }

@@ -32,14 +32,18 @@ pub enum ContentFeed {
     Recipes,
     PostPurchase,
     Recalls,
+    /// Surveys and votes ([`crate::survey::SurveyFeed`]): kept as applied, read by the surveys
+    /// API.
+    Surveys,
 }
 
 impl ContentFeed {
-    pub const ALL: [ContentFeed; 4] = [
+    pub const ALL: [ContentFeed; 5] = [
         ContentFeed::ReminderRules,
         ContentFeed::Recipes,
         ContentFeed::PostPurchase,
         ContentFeed::Recalls,
+        ContentFeed::Surveys,
     ];
 
     /// The feed's name in the API's path.
@@ -49,6 +53,7 @@ impl ContentFeed {
             ContentFeed::Recipes => "recipes",
             ContentFeed::PostPurchase => "post-purchase",
             ContentFeed::Recalls => "recalls",
+            ContentFeed::Surveys => crate::survey::SURVEYS_FEED,
         }
     }
 }
@@ -75,6 +80,7 @@ impl ReminderKey {
             ReminderKey::Feed(ContentFeed::Recipes) => b"feed.recipes",
             ReminderKey::Feed(ContentFeed::PostPurchase) => b"feed.post-purchase",
             ReminderKey::Feed(ContentFeed::Recalls) => b"feed.recalls",
+            ReminderKey::Feed(ContentFeed::Surveys) => b"feed.surveys",
             ReminderKey::ConsentUnsent => b"consent_unsent",
         }
     }

@@ -2,6 +2,7 @@
 //! notices (`GET /v1/content/{kind}`), applied to the reminder data on the device.
 //!
 //! - `reminder-rules` is a rule set ([`RuleSet`] JSON) and replaces the rules.
+//! - `surveys` is a [`crate::survey::SurveyFeed`], kept as it came once it validates.
 //! - `recipes`, `post-purchase` and `recalls` are catalogues ([`Catalogue`] JSON) carrying only
 //!   their own list (`recipes`, `content`, `recalls`); the catalogue on the device is the three
 //!   merged, so a new version of one feed keeps the other two.
@@ -22,6 +23,18 @@ pub(super) fn apply(
     version: u64,
     body: &str,
 ) -> Result<Result<(), String>, StoreError> {
+    if feed == ContentFeed::Surveys {
+        // Kept as it came, once it validates; the surveys API reads it.
+        if let Err(e) = crate::survey::SurveyFeed::from_json(body) {
+            return Ok(Err(e.reason));
+        }
+        let stored = StoredFeed {
+            version,
+            body: body.to_string(),
+        };
+        store.set_reminder_value(ReminderKey::Feed(feed), &stored)?;
+        return Ok(Ok(()));
+    }
     let derived = match feed {
         ContentFeed::ReminderRules => match RuleSet::from_json(body) {
             Ok(_) => (ReminderKey::Rules, body.to_string()),
@@ -76,7 +89,7 @@ pub(super) fn own_list(feed: ContentFeed, body: &str) -> Result<Catalogue, Strin
         ContentFeed::Recipes => ("recipes", c.content.len() + c.recalls.len()),
         ContentFeed::PostPurchase => ("content", c.recipes.len() + c.recalls.len()),
         ContentFeed::Recalls => ("recalls", c.recipes.len() + c.content.len()),
-        ContentFeed::ReminderRules => ("rules", usize::MAX),
+        ContentFeed::ReminderRules | ContentFeed::Surveys => ("rules", usize::MAX),
     };
     if others > 0 {
         return Err(format!(

@@ -1,4 +1,5 @@
-//! Draining the outbox: offline redemptions and point claims sent oldest first, up to
+//! Draining the outbox: offline redemptions, point and receipt claims, offer activations,
+//! invoice requests and survey answers sent oldest first, up to
 //! [`BATCH_ITEMS`] per `POST /v1/batch`, each with its own idempotency key and settled by its own
 //! answer; an item that failed for a passing reason is retried alone, and a server without the
 //! batch endpoint (404/405) gets one request per item.
@@ -12,7 +13,7 @@ use crate::api::error::ApiError;
 use crate::log::{log_at, LogLevel};
 use crate::store::{
     ClaimVerdict, InvoiceRefusal, InvoiceVerdict, OfferActivationVerdict, ReceiptClaimVerdict,
-    RedemptionAnswered,
+    RedemptionAnswered, SurveyVerdict,
 };
 use crate::wallet::{OutboxItem, OutboxOperation, RedemptionOutcome};
 use reqwest::Method;
@@ -27,6 +28,7 @@ enum Answer {
     ReceiptClaim(ReceiptClaimVerdict),
     OfferActivation(OfferActivationVerdict),
     Invoice(InvoiceVerdict),
+    Survey(SurveyVerdict),
 }
 
 /// An invoice request the server refused as such (400 bad company, 404 not the member's
@@ -291,6 +293,11 @@ async fn settle_all(
                         });
                     }
                 }
+                (OutboxOperation::AnswerSurvey { .. }, Answer::Survey(verdict)) => {
+                    // Shown by the surveys API (counted, or refused with its reason); never
+                    // logged with the answer.
+                    c.store.resolve_survey_answer(item.seq, &verdict)?;
+                }
                 _ => {
                     return Err(ApiError::Internal {
                         reason: "an answer does not match its outbox item".into(),
@@ -385,6 +392,13 @@ fn item_body(item: &OutboxItem) -> (&'static str, String, serde_json::Value) {
                 "lang": lang,
             }),
         ),
+        // The same body alone and in a batch (the batch needs the survey id in it).
+        OutboxOperation::AnswerSurvey { survey_id, answer } => (
+            "survey_answer",
+            // Checked when queued (`A-Z a-z 0-9 . _ -`): safe in a path as is.
+            format!("v1/surveys/{survey_id}/answer"),
+            serde_json::json!({ "survey_id": survey_id, "answer": answer }),
+        ),
         // Never batched: sent by `delete_account` (drain_outbox takes it out first).
         OutboxOperation::DeleteAccount => ("delete_account", "v1/me".into(), serde_json::json!({})),
     }
@@ -425,6 +439,10 @@ fn decode_answer(item: &OutboxItem, body: serde_json::Value) -> Option<Answer> {
         OutboxOperation::RequestInvoice { receipt_id, .. } => {
             let a: wire::IssuedInvoice = serde_json::from_value(body).ok()?;
             a.verdict(receipt_id).map(Answer::Invoice)
+        }
+        OutboxOperation::AnswerSurvey { survey_id, answer } => {
+            let a: wire::SurveyAnswerRecord = serde_json::from_value(body).ok()?;
+            a.verdict(survey_id, answer).map(Answer::Survey)
         }
         OutboxOperation::DeleteAccount => None,
     }
@@ -511,6 +529,13 @@ async fn send_batch(
                 (OutboxOperation::ActivateOffer { .. }, Some(refusal)) => Ok(
                     Answer::OfferActivation(OfferActivationVerdict::Refused(refusal)),
                 ),
+                (OutboxOperation::AnswerSurvey { .. }, _)
+                    if wire::survey_refusal(status, r.body["refusal"].as_str()).is_some() =>
+                {
+                    let refusal = wire::survey_refusal(status, r.body["refusal"].as_str())
+                        .unwrap_or(crate::survey::SurveyRefusal::Unknown);
+                    Ok(Answer::Survey(SurveyVerdict::Refused(refusal)))
+                }
                 _ => invoice_refused(item, status).ok_or(Failure::Rejected {
                     status,
                     code: None,
@@ -602,6 +627,26 @@ async fn send_item(session: &Session<'_>, item: &OutboxItem) -> Result<Answer, F
                     code,
                     refusal,
                 }),
+                other => other,
+            }
+        }
+        OutboxOperation::AnswerSurvey { survey_id, answer } => {
+            let answer = session
+                .api()
+                .call_checked(&req, |a: Option<wire::SurveyAnswerRecord>| {
+                    a?.verdict(survey_id, answer).map(Answer::Survey)
+                })
+                .await;
+            match answer {
+                // Refused as such (closed, not eligible, answered first elsewhere): settled
+                // as refused, not retried.
+                Err(Failure::Rejected {
+                    status, refusal, ..
+                }) if wire::survey_refusal(status, refusal.as_deref()).is_some() => {
+                    let refusal = wire::survey_refusal(status, refusal.as_deref())
+                        .unwrap_or(crate::survey::SurveyRefusal::Unknown);
+                    Ok(Answer::Survey(SurveyVerdict::Refused(refusal)))
+                }
                 other => other,
             }
         }

@@ -547,6 +547,43 @@ impl OfferActivationAnswer {
     }
 }
 
+/// The server's record of a survey answer (201 stored, 200 the same answer already stored).
+#[derive(Debug, Clone, Deserialize)]
+pub struct SurveyAnswerRecord {
+    pub survey_id: String,
+    pub answer: crate::survey::SurveyAnswer,
+    #[allow(dead_code)] // required on the wire; the device keeps the time it was answered
+    pub answered_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl SurveyAnswerRecord {
+    /// Counted when the record holds `sent` for `survey_id`; already answered when it holds
+    /// another answer (the member's other device was first); `None` when it is about another
+    /// survey.
+    pub fn verdict(
+        self,
+        survey_id: &str,
+        sent: &crate::survey::SurveyAnswer,
+    ) -> Option<crate::store::SurveyVerdict> {
+        use crate::store::SurveyVerdict;
+        (self.survey_id == survey_id).then(|| {
+            if &self.answer == sent {
+                SurveyVerdict::Counted
+            } else {
+                SurveyVerdict::Refused(crate::survey::SurveyRefusal::AlreadyAnswered)
+            }
+        })
+    }
+}
+
+/// The refusal of a survey answer from its 422 answer; `None` for any other status or a
+/// refusal this version does not know.
+pub fn survey_refusal(status: u16, refusal: Option<&str>) -> Option<crate::survey::SurveyRefusal> {
+    (status == 422)
+        .then(|| refusal.and_then(crate::survey::SurveyRefusal::from_wire))
+        .flatten()
+}
+
 /// The refusal of an offer activation from its 404/422 answer; `None` for any other status.
 pub fn offer_refusal(status: u16, refusal: Option<&str>) -> Option<crate::offers::OfferRefusal> {
     use crate::offers::OfferRefusal;

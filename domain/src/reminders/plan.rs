@@ -273,6 +273,9 @@ pub struct PlanInput<'a> {
     /// Offers the retailer gave the shopper automatically and the till applies until they end
     /// (not used yet): the voucher-expiry rule reminds of them as of vouchers.
     pub assigned_offers: &'a [AssignedOffer],
+    /// The shopper answered the survey after the second purchase (or a vote of that audience):
+    /// the survey reminder is planned no more.
+    pub survey_answered: bool,
 }
 
 /// An offer given to the shopper automatically, not used yet, for the "time to spend it"
@@ -344,6 +347,7 @@ impl<'a> PlanInput<'a> {
             pushes: &[],
             visit: None,
             assigned_offers: &[],
+            survey_answered: false,
         }
     }
 }

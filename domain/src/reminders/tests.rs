@@ -1811,6 +1811,25 @@ fn every_rule_kind_explains_itself_in_every_language() {
 }
 
 #[test]
+fn the_survey_reminder_ends_once_the_survey_is_answered() {
+    let w = all_kinds_world();
+    let now = utc(2026, 11, 5, 7, 0);
+    let receipts = all_kinds_receipts();
+    let surveys = |input: &PlanInput<'_>| {
+        plan(input, &receipts)
+            .unwrap()
+            .items
+            .iter()
+            .filter(|n| n.kind == ReminderKind::Survey)
+            .count()
+    };
+    let mut input = w.input(now);
+    assert_eq!(surveys(&input), 1);
+    input.survey_answered = true;
+    assert_eq!(surveys(&input), 0);
+}
+
+#[test]
 fn rule_overrides_and_the_plan_as_json() {
     let w = World::rules(&[dog_rule(
         r#", "deep_link": "https://shop.example/dog-food?from=reminder",

@@ -36,9 +36,13 @@ pub(super) async fn till_purchase(
     let key = idempotency_key(&headers, true)?.unwrap_or_default();
     let (req, value) = parse_body::<PurchaseRequest>(&body)?;
     let hash = request_hash(&method, "/v1/till/purchases", &value);
-    idempotent_write(&state, "till".into(), Some(key), hash, move |tx, now, _| {
-        db::receipts::till_purchase(tx, req, now)
-    })
+    idempotent_write(
+        &state,
+        "till".into(),
+        Some(key),
+        hash,
+        move |tx, now, st| db::receipts::till_purchase(tx, req, &st.signing_key, now),
+    )
     .await
 }
 

@@ -89,6 +89,7 @@ pub(super) fn insert_receipt(
 pub fn till_purchase(
     tx: &Transaction<'_>,
     req: PurchaseRequest,
+    seal_with: &ed25519_dalek::SigningKey,
     now: DateTime<Utc>,
 ) -> ApiResult<(u16, String)> {
     let mut receipt = Receipt {
@@ -124,6 +125,9 @@ pub fn till_purchase(
     receipt.validate()?;
     let (points_earned, ledger) = insert_receipt(tx, &member.id, &receipt, true, now)?;
     let offers = super::offers::redeem_at_till(tx, &member.id, &receipt, &usable, applied, now)?;
+    // The till's copy carries the same seal as the feed's (deterministic), so a receipt the
+    // till hands to the app proves its lines at once.
+    receipt.seal = loyalty_domain::proof::seal_receipt(&receipt, seal_with).ok();
     answer(
         201,
         &PurchaseResult {

@@ -333,6 +333,10 @@ pub(crate) fn candidates<'a>(cx: &Cx<'a>) -> Vec<Candidate<'a>> {
                 }
             }
             RuleSpec::Survey(r) => {
+                if cx.input.survey_answered {
+                    // Answered: nothing left to ask.
+                    continue;
+                }
                 if let Some(&second) = cx.index.receipts_upto(cx.now).get(1) {
                     let rec = cx.index.receipt(second);
                     let at = rec.at.saturating_add(hours(r.delay_hours));
