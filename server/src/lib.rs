@@ -66,6 +66,8 @@ pub struct ServerConfig {
     pub max_in_flight: usize,
     /// Optional directory of content feeds published at start: `<kind>.json` for each of
     /// [`CONTENT_KINDS`]; a file whose JSON differs from the current version becomes the next one.
+    /// A file that is not JSON, or a `surveys.json` that is not a valid survey feed, stops the
+    /// start with nothing published.
     pub content_dir: Option<PathBuf>,
     /// Log requests to stderr. Default: `LOYALTY_SERVER_LOG=1` in the environment.
     pub log_requests: bool,
@@ -307,6 +309,9 @@ fn publish_content_dir(
     dir: &std::path::Path,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<(), ServerError> {
+    // Every file is read and checked first: one that is broken stops the start with nothing
+    // published.
+    let mut feeds = Vec::new();
     for kind in CONTENT_KINDS {
         let path = dir.join(format!("{kind}.json"));
         let text = match std::fs::read_to_string(&path) {
@@ -321,6 +326,11 @@ fn publish_content_dir(
                 e.column()
             ))
         })?;
+        db::content::check_content(kind, &body)
+            .map_err(|e| ServerError::Content(format!("{kind}.json is refused: {}", e.reason())))?;
+        feeds.push((kind, body));
+    }
+    for (kind, body) in feeds {
         store
             .publish_content(kind, &body, now)
             .map_err(|e| ServerError::Content(format!("{kind}.json could not be stored: {e:?}")))?;

@@ -15,7 +15,7 @@ usage: loyalty-server --data DIR [--addr HOST:PORT] [--till-token TOKEN] [--cont
                       default: generated on first start, printed that once, and kept in
                       the database
   --content DIR       publish <kind>.json files (reminder-rules, recipes, recalls,
-                      post-purchase) found there as new content versions at start
+                      post-purchase, surveys) found there as new content versions at start
   --allow-remote      allow a non-loopback address (plain HTTP: trusted networks only)
   --enrolments-per-hour N
                       new memberships per client address per hour (default 20)

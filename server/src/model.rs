@@ -196,8 +196,15 @@ pub struct Content {
     pub body: serde_json::Value,
 }
 
-/// The content feeds, by the name used in URLs.
-pub const CONTENT_KINDS: [&str; 4] = ["reminder-rules", "recipes", "recalls", "post-purchase"];
+/// The content feeds, by the name used in URLs. `surveys` is checked when published (the
+/// domain's `SurveyFeed`); the others are stored as sent.
+pub const CONTENT_KINDS: [&str; 5] = [
+    "reminder-rules",
+    "recipes",
+    "recalls",
+    "post-purchase",
+    loyalty_domain::survey::SURVEYS_FEED,
+];
 
 // ---- till --------------------------------------------------------------------------------------
 
@@ -472,6 +479,41 @@ pub struct IssuedInvoice {
     pub html: String,
 }
 
+// ---- surveys -----------------------------------------------------------------------------------
+
+/// `POST /v1/surveys/{survey_id}/answer`, and the body of a batch item `survey_answer`. Unknown
+/// fields are refused: an answer is one of two exact shapes.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SurveyAnswerRequest {
+    /// The path's survey id again (so a batch item carries it too).
+    pub survey_id: String,
+    pub answer: loyalty_domain::survey::SurveyAnswer,
+}
+
+/// A member's answer to a survey as stored: the first one counts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SurveyAnswerRecord {
+    pub survey_id: String,
+    pub answer: loyalty_domain::survey::SurveyAnswer,
+    pub answered_at: DateTime<Utc>,
+}
+
+/// `GET /v1/admin/surveys/{survey_id}/results`: counts only, never who answered what.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SurveyResults {
+    pub survey_id: String,
+    /// Every stored answer (ratings and votes).
+    pub answers: u64,
+    /// Ratings by stars, `"1"` to `"5"`, each listed (0 when none).
+    pub ratings: std::collections::BTreeMap<String, u64>,
+    /// The mean of the ratings, rounded to 2 decimals; `None` without ratings.
+    pub average_stars: Option<f64>,
+    /// Votes by option id: every option of the current feed (0 when none), and any other
+    /// option stored answers name.
+    pub votes: std::collections::BTreeMap<String, u64>,
+}
+
 // ---- cursors and request hashing ---------------------------------------------------------------
 
 /// A delta feed's cursor as a device sends it back: the change sequence number of the last record
@@ -567,8 +609,8 @@ pub struct BatchRequest {
 /// One item of a batch as sent.
 #[derive(Debug, Deserialize)]
 pub struct BatchItemRequest {
-    /// `redemption`, `claim`, `receipt_claim`, `offer_activation`, `invoice`, `consents`, `company`
-    /// or `push_token`.
+    /// `redemption`, `claim`, `receipt_claim`, `offer_activation`, `invoice`, `survey_answer`,
+    /// `consents`, `company` or `push_token`.
     pub kind: String,
     /// Required for redemptions and claims; optional for the settings (idempotent replaces).
     pub idempotency_key: Option<String>,
@@ -639,6 +681,9 @@ pub struct AccountExport {
     /// too), with their state for the member.
     #[serde(default)]
     pub offers: Vec<OfferItem>,
+    /// The member's survey answers (schema v9), oldest first.
+    #[serde(default)]
+    pub survey_answers: Vec<SurveyAnswerRecord>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

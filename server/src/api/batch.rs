@@ -1,9 +1,9 @@
 //! The member's batch of writes (`POST /v1/batch`): offline redemptions, point claims, receipt
-//! claims, offer activations, invoice requests and settings in one request and one store
-//! transaction. Each item carries its own idempotency key,
-//! is checked, written and answered on its own (a bad item does not sink the others), and its
-//! answer is stored exactly as the single-item endpoint stores it: a replay of an item, in a
-//! batch or alone, gets its first answer.
+//! claims, offer activations, invoice requests, survey answers and settings in one request and
+//! one store transaction. Each item carries its own idempotency key, is checked, written and
+//! answered on its own (a bad item does not sink the others), and its answer is stored exactly
+//! as the single-item endpoint stores it: a replay of an item, in a batch or alone, gets its
+//! first answer.
 
 use super::request::{json, member_auth, parse_body, text_field};
 use super::{AppState, Shared};
@@ -189,6 +189,18 @@ fn check_item(member: &str, token: &str, state: &AppState, raw: Value) -> Checke
                 }),
             })
         }
+        "survey_answer" => {
+            let key = needs_key()?;
+            let (req, value) = parse_body::<SurveyAnswerRequest>(&body)?;
+            let c = super::surveys::check_survey_answer(req, &value)?;
+            Ok(BatchItem {
+                key: Some(key),
+                request_hash: c.request_hash,
+                op: Box::new(move |tx, now| {
+                    db::surveys::answer_survey(tx, &member, &c.survey_id, &c.answer, now)
+                }),
+            })
+        }
         "company" => {
             let (company, value) = parse_body::<Company>(&body)?;
             let company = db::invoices::checked_company(company)?;
@@ -237,7 +249,7 @@ fn check_item(member: &str, token: &str, state: &AppState, raw: Value) -> Checke
             })
         }
         _ => Err(ApiError::invalid(
-            "kind must be redemption, claim, receipt_claim, offer_activation, invoice, consents, company or push_token",
+            "kind must be redemption, claim, receipt_claim, offer_activation, invoice, survey_answer, consents, company or push_token",
         )),
     }
 }

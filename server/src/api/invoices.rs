@@ -46,7 +46,8 @@ pub(super) fn check_invoice_request(
     })
 }
 
-fn no_store(mut response: Response) -> Response {
+/// Marks an answer that holds personal data as not to be cached.
+pub(super) fn no_store(mut response: Response) -> Response {
     response
         .headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));

@@ -2,7 +2,8 @@
 //! request log. Every handler parses and checks its input here and does its reads and writes in
 //! one store call on the blocking pool.
 //!
-//! Routes by audience: `member` (a session's bearer token; `batch`: its writes in one request), `feeds` (delta and content feeds),
+//! Routes by audience: `member` (a session's bearer token; `batch`: its writes in one request;
+//! `invoices` and `surveys` too), `feeds` (delta and content feeds),
 //! `till` and `admin` (the till token); `request` holds what every handler uses to read a
 //! request and `layers` the middleware around all of them. This file holds the state, the
 //! route table and the public endpoints.
@@ -15,6 +16,7 @@ mod invoices;
 mod layers;
 mod member;
 mod request;
+mod surveys;
 mod till;
 
 use crate::credentials;
@@ -199,6 +201,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/v1/receipt-claims"),
     ("GET", "/v1/offers"),
     ("POST", "/v1/offers/{offer_id}/activation"),
+    ("POST", "/v1/surveys/{survey_id}/answer"),
     ("POST", "/v1/batch"),
     ("GET", "/v1/content/{kind}"),
     ("POST", "/v1/till/scans"),
@@ -208,6 +211,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/v1/till/receipt-proofs"),
     ("PUT", "/v1/admin/content/{kind}"),
     ("POST", "/v1/admin/offers"),
+    ("GET", "/v1/admin/surveys/{survey_id}/results"),
     ("POST", "/v1/admin/members/{member_id}/vouchers"),
     (
         "POST",
@@ -250,6 +254,10 @@ pub fn router(state: Shared) -> Router {
         .route("/v1/receipt-claims", post(receipt_claim))
         .route("/v1/offers", get(offers))
         .route("/v1/offers/{offer_id}/activation", post(offer_activation))
+        .route(
+            "/v1/surveys/{survey_id}/answer",
+            post(surveys::answer_survey),
+        )
         .route("/v1/batch", post(batch::batch))
         .route("/v1/content/{kind}", get(content))
         .route("/v1/till/scans", post(till_scan))
@@ -259,6 +267,10 @@ pub fn router(state: Shared) -> Router {
         .route("/v1/till/receipt-proofs", post(till_receipt_proof))
         .route("/v1/admin/content/{kind}", put(admin_content))
         .route("/v1/admin/offers", post(admin_offer))
+        .route(
+            "/v1/admin/surveys/{survey_id}/results",
+            get(surveys::survey_results),
+        )
         .route(
             "/v1/admin/members/{member_id}/vouchers",
             post(admin_voucher),

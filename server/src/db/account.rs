@@ -4,7 +4,8 @@
 //! What an erasure removes: the member row (card number, display name, card secret, household
 //! code hash, consents), every session and push token, the ledger, vouchers and receipts, the
 //! saved company details, the offers published for them alone and their offer activations and
-//! uses (schema v8), the change marks, enrolment keys, and every stored idempotent answer of
+//! uses (schema v8), their survey answers (schema v9: the survey results count them no more),
+//! the change marks, enrolment keys, and every stored idempotent answer of
 //! the member's own writes
 //! and of till writes that name them. What it keeps (schema v6): one `erasures` row with
 //! anonymised totals (points earned, redeemed, the balance, counts of receipts and vouchers)
@@ -73,6 +74,7 @@ impl Store {
             company: self.company_of(member_id)?,
             invoices: self.invoices_of(member_id)?,
             offers: super::offers::exported(&self.conn, member_id)?,
+            survey_answers: super::surveys::exported(&self.conn, member_id)?,
         })
     }
 
@@ -125,6 +127,8 @@ impl Store {
             "DELETE FROM offer_redemptions WHERE member_id = ?1",
             "DELETE FROM offer_activations WHERE member_id = ?1",
             "DELETE FROM offers WHERE member_id = ?1",
+            // Survey answers: the results count the answers of members who are still members.
+            "DELETE FROM survey_answers WHERE member_id = ?1",
             "DELETE FROM enrolment_keys WHERE member_id = ?1",
             "DELETE FROM ledger WHERE member_id = ?1",
             "DELETE FROM vouchers WHERE member_id = ?1",

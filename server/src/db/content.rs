@@ -1,10 +1,24 @@
-//! The `content` table: the published content feeds, one current version per kind.
+//! The `content` table: the published content feeds, one current version per kind. The
+//! `surveys` feed is checked before it is published (members answer its questions here); the
+//! other feeds are stored as sent.
 
 use super::{decode_err, fmt_time, Store};
 use crate::error::{ApiError, ApiResult};
 use crate::model::*;
 use chrono::{DateTime, Utc};
+use loyalty_domain::survey::{SurveyFeed, SURVEYS_FEED};
 use rusqlite::{params, OptionalExtension, TransactionBehavior};
+
+/// Checks a feed body before it is published: a `surveys` body must be a valid
+/// `SurveyFeed` (400 with the rule it breaks); other kinds take any JSON.
+pub fn check_content(kind: &str, body: &serde_json::Value) -> ApiResult<()> {
+    if kind == SURVEYS_FEED {
+        let text = serde_json::to_string(body)
+            .map_err(|_| ApiError::Internal("content could not be encoded".into()))?;
+        SurveyFeed::from_json(&text)?;
+    }
+    Ok(())
+}
 
 impl Store {
     pub fn content(&self, kind: &str) -> ApiResult<Content> {
@@ -31,13 +45,14 @@ impl Store {
     }
 
     /// Publishes `body` as the next version of `kind`; the same body as the current version
-    /// publishes nothing (PUT is idempotent).
+    /// publishes nothing (PUT is idempotent), nor does a body [`check_content`] refuses.
     pub fn publish_content(
         &mut self,
         kind: &str,
         body: &serde_json::Value,
         now: DateTime<Utc>,
     ) -> ApiResult<Content> {
+        check_content(kind, body)?;
         let text = serde_json::to_string(body)
             .map_err(|_| ApiError::Internal("content could not be encoded".into()))?;
         let tx = self

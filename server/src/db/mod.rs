@@ -20,7 +20,7 @@
 //!
 //! One file per table family: `schema` (marks, tables, migrations), `members` (enrolment,
 //! household codes, profile, card scans), `sessions`, `ledger`, `vouchers`, `receipts`, `offers`,
-//! `content`, and `idempotency` (the write path every idempotent request takes). This file
+//! `surveys`, `content`, and `idempotency` (the write path every idempotent request takes). This file
 //! opens the database and holds what they share: the change sequence and the feed page.
 
 pub mod account;
@@ -34,6 +34,7 @@ pub mod offers;
 pub mod receipts;
 pub mod schema;
 pub mod sessions;
+pub mod surveys;
 pub mod vouchers;
 
 use crate::credentials;

@@ -8,7 +8,7 @@ use rusqlite::TransactionBehavior;
 const APPLICATION_ID: i64 = 0x4C4F_594C;
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: i64 = 8;
+pub const SCHEMA_VERSION: i64 = 9;
 
 const SCHEMA_V1: &str = r#"
 CREATE TABLE meta (
@@ -252,6 +252,21 @@ CREATE TABLE offer_redemptions (
 CREATE INDEX offer_redemptions_by_member ON offer_redemptions(member_id);
 "#;
 
+/// Version 9: survey answers (issue #12 part 4, see `db/surveys.rs`). One row per member and
+/// survey of the `surveys` content feed: the answer as JSON (`{"type": "rating", "stars": 4}`
+/// or `{"type": "vote", "option": "<id>"}`) and when it was given; the first answer counts.
+/// The results count them by survey; an erased account's answers go with it.
+const SCHEMA_V9: &str = r#"
+CREATE TABLE survey_answers (
+    member_id   TEXT NOT NULL REFERENCES members(id),
+    survey_id   TEXT NOT NULL,
+    answer      TEXT NOT NULL,
+    answered_at TEXT NOT NULL,
+    PRIMARY KEY (member_id, survey_id)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX survey_answers_by_survey ON survey_answers(survey_id);
+"#;
+
 impl Store {
     pub(super) fn migrate(&mut self) -> Result<(), OpenError> {
         let app_id: i64 = self
@@ -288,7 +303,7 @@ impl Store {
     /// Runs the migration steps after `version`, one per version, each in its own transaction
     /// that also sets user_version (a crash between two steps resumes at the next open).
     fn upgrade(&mut self, version: i64) -> Result<(), OpenError> {
-        let steps: [(i64, &str); 7] = [
+        let steps: [(i64, &str); 8] = [
             (2, SCHEMA_V2),
             (3, SCHEMA_V3),
             (4, SCHEMA_V4),
@@ -296,6 +311,7 @@ impl Store {
             (6, SCHEMA_V6),
             (7, SCHEMA_V7),
             (8, SCHEMA_V8),
+            (9, SCHEMA_V9),
         ];
         for (to, sql) in steps {
             if version >= to {
@@ -406,7 +422,7 @@ mod tests {
                      DROP TABLE erasures; DROP TABLE erased_tokens;
                      DROP TABLE invoices; DROP TABLE invoice_numbers; DROP TABLE member_companies;
                      DROP TABLE offer_redemptions; DROP TABLE offer_activations;
-                     DROP TABLE offers;
+                     DROP TABLE offers; DROP TABLE survey_answers;
                      PRAGMA user_version = 3;",
                     busy.member_id
                 ))
@@ -439,13 +455,14 @@ mod tests {
         let member = {
             let mut store = Store::open(dir.path()).unwrap();
             let (m, _) = store.enrol(None, TotpAlgorithm::Sha1, None, t0()).unwrap();
-            // What a version-6 server left: no invoice tables (nor the offers of version 8).
+            // What a version-6 server left: no invoice tables (nor the offers of version 8, nor
+            // the survey answers of version 9).
             store
                 .conn
                 .execute_batch(
                     "DROP TABLE invoices; DROP TABLE invoice_numbers; DROP TABLE member_companies;
                      DROP TABLE offer_redemptions; DROP TABLE offer_activations;
-                     DROP TABLE offers;
+                     DROP TABLE offers; DROP TABLE survey_answers;
                      PRAGMA user_version = 6;",
                 )
                 .unwrap();
@@ -456,6 +473,27 @@ mod tests {
         assert_eq!(store.me(&member).unwrap().member_id, member);
         assert_eq!(store.company_of(&member).unwrap(), None);
         assert!(store.invoices_of(&member).unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_version_8_database_gets_the_survey_answers_and_keeps_its_data() {
+        let dir = tempfile::tempdir().unwrap();
+        let member = {
+            let mut store = Store::open(dir.path()).unwrap();
+            let (m, _) = store.enrol(None, TotpAlgorithm::Sha1, None, t0()).unwrap();
+            // What a version-8 server left: no survey answers.
+            store
+                .conn
+                .execute_batch("DROP TABLE survey_answers; PRAGMA user_version = 8;")
+                .unwrap();
+            m.member_id
+        };
+        let store = Store::open(dir.path()).unwrap();
+        assert_eq!(user_version(&store), SCHEMA_VERSION);
+        assert_eq!(store.me(&member).unwrap().member_id, member);
+        assert_eq!(store.survey_results("visit").unwrap(), None);
+        let export = store.export_member(&member, t0()).unwrap();
+        assert!(export.survey_answers.is_empty());
     }
 
     #[test]

@@ -314,6 +314,11 @@ impl Server {
         http_ok(self.addr, "POST", path, Some(&self.till), Some(body)).await
     }
 
+    /// A GET with the till/admin token (the back office's reads).
+    pub async fn admin_get(&self, path: &str) -> Value {
+        http_ok(self.addr, "GET", path, Some(&self.till), None).await
+    }
+
     /// Publishes the next version of a content feed; returns its version.
     pub async fn publish_content(&self, kind: &str, body: &Value) -> u64 {
         let path = format!("/v1/admin/content/{kind}");
