@@ -17,5 +17,6 @@ fun main() {
     accountTests()
     offerTests()
     receiptProofTests()
+    surveyTests()
     finish()
 }
