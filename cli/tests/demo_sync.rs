@@ -38,7 +38,7 @@ fn demo_in_english_tells_the_whole_story() {
     assert!(out.contains("16 × Dog food 12 kg"), "{out}");
     assert!(out.contains("lot L2612-30"), "{out}");
     assert!(
-        out.contains("ledger entries, 3 vouchers, 20 receipts and 4 content feeds applied"),
+        out.contains("ledger entries, 3 vouchers, 20 receipts and 5 content feeds applied"),
         "{out}"
     );
     // The rotating card: a QR block of at least 21 modules (11 text rows at 2 modules a row)
@@ -171,6 +171,16 @@ fn demo_json_and_its_data_directory() {
     );
     assert_eq!(v["receipts"], 20);
     assert_eq!(v["balance"]["confirmed"], 1094);
+    // Both surveys answered offline and counted by the back office.
+    assert_eq!(
+        v["surveys"]["answered"],
+        serde_json::json!(["visit-2026", "coffee-vote"])
+    );
+    assert_eq!(v["surveys"]["results"]["visit-2026"]["ratings"]["5"], 1);
+    assert_eq!(
+        v["surveys"]["results"]["coffee-vote"]["votes"]["espresso"],
+        1
+    );
     // The television's warranty line, proved on the phone and verified by the till.
     assert_eq!(v["warranty_proof"]["verified_by_till"], true);
     assert!(v["warranty_proof"]["length"].as_u64().unwrap() < 700);

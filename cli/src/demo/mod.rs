@@ -6,7 +6,8 @@
 //!
 //! One file per act, in the order they run: `enrolment`, `shopping`, `sync` (content published,
 //! then synced), `points`, `wallet` (with the offline redemption), `reminders`, `list` (the
-//! shopping list, and a receipt taking an item off it), `card` (last, so the code stays on the
+//! shopping list, and a receipt taking an item off it), `surveys` (answered offline, counted by
+//! the back office), `card` (last, so the code stays on the
 //! screen when the demo ends). `script` is the scripted year (products, visits, vouchers,
 //! content), `words` how the demo writes in nl, fr and en, `till_client` the HTTP client it plays
 //! the till and the back office with.
@@ -18,6 +19,7 @@ mod points;
 mod reminders;
 mod script;
 mod shopping;
+mod surveys;
 mod sync;
 mod till_client;
 mod wallet;
@@ -210,6 +212,7 @@ impl Demo<'_> {
         let wallet = self.wallet()?;
         let reminders = self.reminders()?;
         let list = self.shopping_list()?;
+        let surveys = self.surveys()?;
         // The card last, so it stays on the screen when the demo ends, as the shopper's phone
         // shows it at the till.
         let card = self.card()?;
@@ -218,7 +221,7 @@ impl Demo<'_> {
         let mut summary = serde_json::Map::new();
         summary.insert("member_id".into(), json!(self.member_id));
         summary.insert("card_number".into(), json!(self.card_number));
-        for part in [shopped, points, card, wallet, reminders, list] {
+        for part in [shopped, points, card, wallet, reminders, list, surveys] {
             if let Value::Object(fields) = part {
                 summary.extend(fields);
             }

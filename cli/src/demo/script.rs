@@ -267,6 +267,27 @@ pub(super) fn catalogue_feeds(now: DateTime<Utc>) -> Vec<(&'static str, Value)> 
                  "urgent": true}
             ]}),
         ),
+        (
+            "surveys",
+            json!({"surveys": [
+                {"id": "visit-2026", "kind": {"type": "rating"},
+                 "question": {"en": "How was shopping with us this year?",
+                              "nl": "Hoe was winkelen bij ons dit jaar?",
+                              "fr": "Comment se sont passés vos achats chez nous cette année ?"},
+                 "audience": "second_purchase",
+                 "opens_at": "2026-01-01T00:00:00Z", "closes_at": "2027-01-31T00:00:00Z"},
+                {"id": "coffee-vote", "kind": {"type": "vote", "options": [
+                    {"id": "arabica", "label": {"en": "Arabica beans", "nl": "Arabica bonen",
+                                                "fr": "Café en grains arabica"}},
+                    {"id": "espresso", "label": {"en": "Espresso roast", "nl": "Espressobranding",
+                                                 "fr": "Torréfaction espresso"}}]},
+                 "question": {"en": "Which coffee should we stock next?",
+                              "nl": "Welke koffie moeten we voortaan verkopen?",
+                              "fr": "Quel café devrions-nous proposer ?"},
+                 "audience": "everyone",
+                 "opens_at": "2026-12-01T00:00:00Z", "closes_at": "2027-01-31T00:00:00Z"}
+            ]}),
+        ),
     ]
 }
 

@@ -22,7 +22,7 @@ impl Demo<'_> {
                 Some(body),
                 None,
             )?;
-            let count = ["rules", "recipes", "content", "recalls"]
+            let count = ["rules", "recipes", "content", "recalls", "surveys"]
                 .iter()
                 .filter_map(|k| body[k].as_array())
                 .map(Vec::len)
