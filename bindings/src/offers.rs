@@ -124,6 +124,9 @@ pub struct Offer {
     pub scope: OfferScope,
     pub activation: OfferActivation,
     pub limit: OfferLimit,
+    /// Only for premium members (listed to them only, applied while their membership runs).
+    #[uniffi(default = false)]
+    pub premium_only: bool,
 }
 
 /// One of the member's offers and where it stands for them.
@@ -246,6 +249,7 @@ impl From<offers::Offer> for Offer {
                 offers::OfferLimit::OncePerMember => OfferLimit::OncePerMember,
                 offers::OfferLimit::OncePerHousehold => OfferLimit::OncePerHousehold,
             },
+            premium_only: o.premium_only,
         }
     }
 }

@@ -32,6 +32,7 @@ fn offer(id: &str, kind: OfferKind, activation: OfferActivation, ends_in_days: i
             scope: OfferScope::General,
             activation,
             limit: OfferLimit::OncePerMember,
+            premium_only: false,
         },
         state: if activation == OfferActivation::Automatic {
             OfferState::Activated

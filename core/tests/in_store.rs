@@ -78,6 +78,7 @@ fn entering_a_store_plans_the_card_and_the_list_only_with_location_consent() {
             scope: OfferScope::General,
             activation: OfferActivation::OptIn,
             limit: OfferLimit::OncePerMember,
+            premium_only: false,
         },
         state,
         activated_at: None,

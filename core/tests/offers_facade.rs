@@ -36,6 +36,7 @@ fn offer(id: &str, kind: OfferKind, activation: OfferActivation, days: (i64, i64
         scope: OfferScope::Personal,
         activation,
         limit: OfferLimit::OncePerMember,
+        premium_only: false,
     }
 }
 

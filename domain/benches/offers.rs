@@ -95,6 +95,7 @@ fn main() {
                 scope: OfferScope::Personal,
                 activation: OfferActivation::OptIn,
                 limit: OfferLimit::OncePerMember,
+                premium_only: false,
             }
         })
         .collect();

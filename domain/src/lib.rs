@@ -23,6 +23,7 @@
 //! proof                              -> receipts, claim (key id), card (Base16), money, check,
 //!                                       and reminders' texts
 //! survey                             -> gs1, check, and reminders' texts
+//! membership                         -> check, and reminders' texts
 //! ```
 //!
 //! Never: anything here -> `loyalty-core`. Bad input is an [`InputError`]
@@ -37,6 +38,7 @@ pub mod formats;
 pub mod gs1;
 pub mod invoice;
 pub mod list;
+pub mod membership;
 pub mod money;
 pub mod offers;
 pub mod points;

@@ -168,6 +168,10 @@ pub struct Offer {
     pub scope: OfferScope,
     pub activation: OfferActivation,
     pub limit: OfferLimit,
+    /// Only for members whose premium membership is active (see [`crate::membership`]): the
+    /// server lists it to them only, and the till applies it only while they are.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub premium_only: bool,
 }
 
 fn one() -> u32 {
@@ -632,6 +636,7 @@ mod tests {
             scope: OfferScope::General,
             activation: OfferActivation::OptIn,
             limit: OfferLimit::OncePerMember,
+            premium_only: false,
         }
     }
 

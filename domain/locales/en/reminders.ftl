@@ -240,3 +240,12 @@ survey-refused-not-open = This survey has not started yet. Try again later.
 survey-refused-closed = This survey has closed. Thank you for wanting to take part.
 survey-refused-not-eligible = This survey is for members who have shopped with us at least twice.
 survey-refused-already-answered = You have already answered this survey. Thank you!
+
+## Premium membership
+membership-upcoming = Your { $plan } membership starts on { $date }.
+membership-renews = { $plan } member. Renews on { $date }.
+membership-ends = { $plan } member until { $date }.
+membership-ended = Your { $plan } membership ended on { $date }.
+membership-renewal-title = Your { $plan } membership ends soon
+membership-renewal-body = Your benefits stop on { $date }. Renew in the app to keep them.
+membership-renewal-reason = Your { $plan } membership does not renew by itself and ends on { $date }.

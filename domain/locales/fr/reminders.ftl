@@ -252,3 +252,12 @@ survey-refused-not-open = Cette enquête n’a pas encore commencé. Réessayez 
 survey-refused-closed = Cette enquête est terminée. Merci d’avoir voulu y participer.
 survey-refused-not-eligible = Cette enquête s’adresse aux membres qui ont fait au moins deux achats chez nous.
 survey-refused-already-answered = Vous avez déjà répondu à cette enquête. Merci !
+
+## Abonnement premium
+membership-upcoming = Votre abonnement { $plan } commence le { $date }.
+membership-renews = Membre { $plan }. Renouvellement le { $date }.
+membership-ends = Membre { $plan } jusqu’au { $date }.
+membership-ended = Votre abonnement { $plan } a pris fin le { $date }.
+membership-renewal-title = Votre abonnement { $plan } prend bientôt fin
+membership-renewal-body = Vos avantages s’arrêtent le { $date }. Renouvelez-le dans l’app pour les garder.
+membership-renewal-reason = Votre abonnement { $plan } ne se renouvelle pas automatiquement et prend fin le { $date }.

@@ -237,3 +237,12 @@ survey-refused-not-open = Deze enquête is nog niet begonnen. Probeer het later 
 survey-refused-closed = Deze enquête is afgelopen. Bedankt dat je wilde meedoen.
 survey-refused-not-eligible = Deze enquête is voor leden die al minstens twee keer bij ons hebben gekocht.
 survey-refused-already-answered = Je hebt deze enquête al beantwoord. Bedankt!
+
+## Premiumlidmaatschap
+membership-upcoming = Je { $plan }-lidmaatschap begint op { $date }.
+membership-renews = { $plan }-lid. Wordt verlengd op { $date }.
+membership-ends = { $plan }-lid tot { $date }.
+membership-ended = Je { $plan }-lidmaatschap is afgelopen op { $date }.
+membership-renewal-title = Je { $plan }-lidmaatschap loopt binnenkort af
+membership-renewal-body = Je voordelen stoppen op { $date }. Verleng in de app om ze te houden.
+membership-renewal-reason = Je { $plan }-lidmaatschap wordt niet vanzelf verlengd en loopt af op { $date }.

@@ -261,6 +261,7 @@ pub fn publish(
         },
         activation: req.activation,
         limit: req.limit,
+        premium_only: false,
     };
     offer.validate()?;
     if offer.valid_until <= now {
