@@ -54,6 +54,8 @@ pub enum ReminderKind {
     EventInvitation,
     Push,
     InStore,
+    /// A premium membership that does not renew by itself ends soon.
+    MembershipRenewal,
 }
 
 macro_rules! kind_map {
@@ -80,7 +82,8 @@ kind_map!(
     Survey,
     EventInvitation,
     Push,
-    InStore
+    InStore,
+    MembershipRenewal
 );
 
 /// A local notification for the native layer to schedule.

@@ -550,6 +550,21 @@ pub(crate) fn render(
             )),
             Part::Msg(msg("survey-reason", &[("date", owned(date(*day)))])),
         ),
+        Text::MembershipRenewal { plan, last_day } => {
+            let d = date(*last_day);
+            let plan = plan.get(lang);
+            (
+                Part::Msg(msg("membership-renewal-title", &[("plan", s(plan))])),
+                Part::Msg(msg(
+                    "membership-renewal-body",
+                    &[("date", owned(d.clone()))],
+                )),
+                Part::Msg(msg(
+                    "membership-renewal-reason",
+                    &[("plan", s(plan)), ("date", owned(d))],
+                )),
+            )
+        }
         Text::InStore {
             store,
             entered_at,

@@ -276,6 +276,8 @@ pub struct PlanInput<'a> {
     /// The shopper answered the survey after the second purchase (or a vote of that audience):
     /// the survey reminder is planned no more.
     pub survey_answered: bool,
+    /// The member's premium membership as last synced (the renewal reminder reads it).
+    pub membership: Option<&'a crate::membership::Membership>,
 }
 
 /// An offer given to the shopper automatically, not used yet, for the "time to spend it"
@@ -348,6 +350,7 @@ impl<'a> PlanInput<'a> {
             visit: None,
             assigned_offers: &[],
             survey_answered: false,
+            membership: None,
         }
     }
 }

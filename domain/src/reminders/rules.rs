@@ -221,6 +221,23 @@ impl Default for VoucherExpiryRule {
     }
 }
 
+/// Reminds of a premium membership that does not renew by itself, `days_before` (each) its last
+/// local day (see [`crate::membership`]). None for one that renews, or once it has ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MembershipRenewalRule {
+    /// 1 to 10 values, each 0–365; default [14, 2].
+    pub days_before: Vec<u32>,
+}
+
+impl Default for MembershipRenewalRule {
+    fn default() -> Self {
+        Self {
+            days_before: vec![14, 2],
+        }
+    }
+}
+
 /// "Only 200 points to Gold": when the shopper is within `max_points_to_next` of the next tier.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -414,6 +431,7 @@ pub enum RuleSpec {
     Survey(SurveyRule),
     EventInvitation(EventInvitationRule),
     InStore(InStoreRule),
+    MembershipRenewal(MembershipRenewalRule),
 }
 
 impl RuleSpec {
@@ -431,6 +449,7 @@ impl RuleSpec {
             RuleSpec::Survey(_) => ReminderKind::Survey,
             RuleSpec::EventInvitation(_) => ReminderKind::EventInvitation,
             RuleSpec::InStore(_) => ReminderKind::InStore,
+            RuleSpec::MembershipRenewal(_) => ReminderKind::MembershipRenewal,
         }
     }
 
@@ -449,6 +468,7 @@ impl RuleSpec {
             RuleSpec::Survey(_) => "survey",
             RuleSpec::EventInvitation(_) => "event_invitation",
             RuleSpec::InStore(_) => "in_store",
+            RuleSpec::MembershipRenewal(_) => "membership_renewal",
         }
     }
 
@@ -466,6 +486,7 @@ impl RuleSpec {
             RuleSpec::Survey(r) => serde_json::to_value(r),
             RuleSpec::EventInvitation(r) => serde_json::to_value(r),
             RuleSpec::InStore(r) => serde_json::to_value(r),
+            RuleSpec::MembershipRenewal(r) => serde_json::to_value(r),
         }
     }
 }
@@ -618,6 +639,14 @@ impl Rule {
                 range("delay_hours", r.delay_hours, 0, 720)?;
                 range("valid_days", r.valid_days, 1, 365)?;
             }
+            RuleSpec::MembershipRenewal(r) => {
+                if r.days_before.is_empty() || r.days_before.len() > 10 {
+                    return Err(InputError::new("days_before lists 1 to 10 values"));
+                }
+                for d in &r.days_before {
+                    range("days_before", *d, 0, 365)?;
+                }
+            }
             RuleSpec::InStore(r) => {
                 range("max_age_minutes", r.max_age_minutes, 5, 720)?;
                 range("repeat_after_hours", r.repeat_after_hours, 1, 720)?;
@@ -691,11 +720,12 @@ impl Rule {
             "survey" => RuleSpec::Survey(spec(obj)?),
             "event_invitation" => RuleSpec::EventInvitation(spec(obj)?),
             "in_store" => RuleSpec::InStore(spec(obj)?),
+            "membership_renewal" => RuleSpec::MembershipRenewal(spec(obj)?),
             other => {
                 return Err(format!(
                     "kind: unknown kind {other:?} (expected replenishment, seasonal, recipes, \
                      post_purchase, voucher_expiry, tier_progress, welcome, second_purchase, \
-                     win_back, survey, event_invitation or in_store)"
+                     win_back, survey, event_invitation, in_store or membership_renewal)"
                 ))
             }
         };

@@ -1811,6 +1811,63 @@ fn every_rule_kind_explains_itself_in_every_language() {
 }
 
 #[test]
+fn a_membership_that_does_not_renew_is_reminded_before_it_ends_and_not_after() {
+    use crate::membership::{Membership, PlanName};
+    let w = World::rules(&[
+        r#"{"id": "plus", "kind": "membership_renewal", "days_before": [14, 2]}"#.to_string(),
+    ]);
+    let mut m = Membership {
+        plan: "plus".into(),
+        name: PlanName {
+            nl: "Plus".into(),
+            fr: "Plus".into(),
+            en: "Plus".into(),
+        },
+        started_at: utc(2026, 1, 10, 9, 0),
+        ends_at: utc(2027, 1, 10, 9, 0),
+        auto_renews: false,
+        points_percent: 200,
+    };
+    let renewals = |m: &Membership, now: DateTime<Utc>, lang: &str| {
+        let mut w = World::rules(&[
+            r#"{"id": "plus", "kind": "membership_renewal", "days_before": [14, 2]}"#.to_string(),
+        ]);
+        w.settings.language = lang.into();
+        let mut input = w.input(now);
+        input.membership = Some(m);
+        let p = plan(&input, &[]).unwrap();
+        check_plan(&p, now);
+        p.items
+            .into_iter()
+            .filter(|n| n.kind == ReminderKind::MembershipRenewal)
+            .map(|n| (n.at, n.title, n.body))
+            .collect::<Vec<_>>()
+    };
+    // 20 days before the end: 14 days and 2 days before its last day, at 10:00 local.
+    let due = renewals(&m, utc(2026, 12, 21, 12, 0), "en");
+    assert_eq!(due.len(), 2, "{due:?}");
+    assert_eq!(due[0].0, utc(2026, 12, 27, 9, 0));
+    assert_eq!(due[0].1, "Your Plus membership ends soon");
+    assert!(
+        due[0].2.contains("10 January") || due[0].2.contains("Jan"),
+        "{}",
+        due[0].2
+    );
+    assert!(renewals(&m, utc(2026, 12, 21, 12, 0), "nl-BE")[0]
+        .1
+        .contains("loopt binnenkort af"));
+    assert!(renewals(&m, utc(2026, 12, 21, 12, 0), "fr-BE")[0]
+        .1
+        .contains("prend bientôt fin"));
+    // Ended: nothing; renewing by itself: nothing; no membership: nothing.
+    assert!(renewals(&m, utc(2027, 1, 10, 9, 0), "en").is_empty());
+    m.auto_renews = true;
+    assert!(renewals(&m, utc(2026, 12, 21, 12, 0), "en").is_empty());
+    let input = w.input(utc(2026, 12, 21, 12, 0));
+    assert!(plan(&input, &[]).unwrap().items.is_empty());
+}
+
+#[test]
 fn the_survey_reminder_ends_once_the_survey_is_answered() {
     let w = all_kinds_world();
     let now = utc(2026, 11, 5, 7, 0);

@@ -51,6 +51,8 @@ pub enum ReminderKind {
     Push,
     /// The phone entered a store (with location consent): the card, the list, the offers.
     InStore,
+    /// A premium membership that does not renew by itself ends soon.
+    MembershipRenewal,
 }
 
 impl ReminderKind {
@@ -62,7 +64,8 @@ impl ReminderKind {
             | ReminderKind::VoucherExpiry
             | ReminderKind::Welcome
             | ReminderKind::Survey
-            | ReminderKind::InStore => Category::Service,
+            | ReminderKind::InStore
+            | ReminderKind::MembershipRenewal => Category::Service,
             ReminderKind::Replenishment
             | ReminderKind::Seasonal
             | ReminderKind::Recipe

@@ -38,7 +38,7 @@ use replenishment::replenishment;
 pub(crate) use replenishment::{usual_items, Stats};
 use seasonal::seasonal;
 use tier::tier_progress;
-use voucher_expiry::voucher_expiry;
+use voucher_expiry::{membership_renewal, voucher_expiry};
 
 /// How a product is named in a text: the rule's localized label, or the receipt's item name.
 #[derive(Debug, Clone, Copy)]
@@ -124,6 +124,10 @@ pub(crate) enum Text<'a> {
     Survey {
         store: &'a str,
         day: i64,
+    },
+    MembershipRenewal {
+        plan: &'a crate::membership::PlanName,
+        last_day: i64,
     },
     Event {
         name: &'a LocalizedText,
@@ -356,6 +360,7 @@ pub(crate) fn candidates<'a>(cx: &Cx<'a>) -> Vec<Candidate<'a>> {
                     );
                 }
             }
+            RuleSpec::MembershipRenewal(r) => membership_renewal(cx, rule, r, &mut out),
             RuleSpec::EventInvitation(r) => event_invitation(cx, rule, r, &mut out),
             RuleSpec::InStore(r) => in_store(cx, rule, r, &mut out),
         }

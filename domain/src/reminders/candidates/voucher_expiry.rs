@@ -65,6 +65,43 @@ pub(super) fn voucher_expiry<'a>(
 /// When to remind of something usable from `from` until `until` (exclusive): `(threshold, at,
 /// last local day)` per threshold still ahead, and of the thresholds already passed only the
 /// latest (sent at once). Nothing once it ended.
+/// A premium membership that does not renew by itself: reminded `days_before` (each) its last
+/// local day, while it runs (series per plan and end, so a renewal starts a new one).
+pub(super) fn membership_renewal<'a>(
+    cx: &Cx<'a>,
+    rule: &'a Rule,
+    r: &super::super::rules::MembershipRenewalRule,
+    out: &mut Vec<Candidate<'a>>,
+) {
+    let Some(m) = cx.input.membership else {
+        return;
+    };
+    if m.auto_renews {
+        return;
+    }
+    let mut thresholds = r.days_before.clone();
+    thresholds.sort_unstable_by(|a, b| b.cmp(a));
+    thresholds.dedup();
+    let (from, until) = (ts(m.started_at), ts(m.ends_at));
+    let link = cx.rule_link(rule, "membership", Some(&m.plan));
+    let subject = format!("{}.{}", m.plan, until);
+    for (d, at, last_day) in moments(cx, rule, &thresholds, from, until) {
+        cx.push(
+            out,
+            rule,
+            &subject,
+            &format_args!("d{d}"),
+            at,
+            until,
+            Text::MembershipRenewal {
+                plan: &m.name,
+                last_day,
+            },
+            link,
+        );
+    }
+}
+
 fn moments(
     cx: &Cx<'_>,
     rule: &Rule,
