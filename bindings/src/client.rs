@@ -102,6 +102,13 @@ impl LoyaltyClient {
         })
     }
 
+    /// The premium membership: status, renewal date, benefits (offline).
+    pub fn membership(&self) -> Arc<crate::membership::PremiumMembership> {
+        Arc::new(crate::membership::PremiumMembership {
+            api: self.inner.membership(),
+        })
+    }
+
     /// Surveys and votes: list, answer (offline, once).
     pub fn surveys(&self) -> Arc<crate::surveys::Surveys> {
         Arc::new(crate::surveys::Surveys {

@@ -9,6 +9,7 @@ mod client;
 mod error;
 mod list;
 mod log;
+mod membership;
 mod offers;
 mod reminders;
 mod surveys;

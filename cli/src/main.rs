@@ -11,6 +11,7 @@ mod demo;
 mod imported_cards;
 mod list;
 mod member_card;
+mod membership;
 mod offers;
 mod points;
 mod receipts;
@@ -100,6 +101,8 @@ enum Command {
     /// The member's offers: list, activate, preview a basket.
     #[command(subcommand)]
     Offers(offers::OffersCommand),
+    /// The premium membership as of the last sync: status, end or renewal date, benefits.
+    Membership,
     /// The retailer's surveys and votes: list, answer (offline, once).
     #[command(subcommand)]
     Surveys(surveys::SurveysCommand),
@@ -281,6 +284,7 @@ fn run(cli: Cli) -> CliResult<Option<Output>> {
         Command::Receipts(c) => receipts::run(&ctx, c).map(Some),
         Command::Offers(c) => offers::run(&ctx, c).map(Some),
         Command::Surveys(c) => surveys::run(&ctx, c).map(Some),
+        Command::Membership => membership::run(&ctx).map(Some),
         Command::Reminders(c) => reminders::run(&ctx, c).map(Some),
         Command::List(c) => list::run(&ctx, c).map(Some),
         Command::Cards(c) => imported_cards::run(&ctx, c),

@@ -19,8 +19,8 @@
 // The pure rules live in loyalty-domain; each module is re-exported under its old name so that
 // `loyalty_core::points::X` (bindings, cli, tests) and `crate::points::X` here keep working.
 pub use loyalty_domain::{
-    card, check, claim, clock, formats, gs1, invoice, list, money, offers, points, proof, receipts,
-    reminders, render, survey, wallet,
+    card, check, claim, clock, formats, gs1, invoice, list, membership, money, offers, points,
+    proof, receipts, reminders, render, survey, wallet,
 };
 
 pub mod api;
@@ -36,9 +36,9 @@ mod watch;
 pub use api::error;
 pub use api::{ApiError, ApiResult};
 pub use api::{
-    CardApi, ClaimScan, CombinedTillCard, ListApi, LoyaltyClient, OffersApi, PointsApi,
-    ReceiptsApi, Redemption, RemindersApi, SurveyAnswered, SurveyItem, SurveysApi, SyncApi,
-    TillCard, WalletApi, WarrantyItem, CARD_SECRET_KEY, ERASING_FILE_NAME,
+    CardApi, ClaimScan, CombinedTillCard, ListApi, LoyaltyClient, MembershipApi, MembershipState,
+    OffersApi, PointsApi, ReceiptsApi, Redemption, RemindersApi, SurveyAnswered, SurveyItem,
+    SurveysApi, SyncApi, TillCard, WalletApi, WarrantyItem, CARD_SECRET_KEY, ERASING_FILE_NAME,
 };
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use money::Money;

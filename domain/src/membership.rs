@@ -145,8 +145,28 @@ pub fn premium_at(membership: Option<&Membership>, now: DateTime<Utc>) -> bool {
     membership.is_some_and(|m| m.is_active(now))
 }
 
+/// [`status_text`] with the date written in `lang` ("10 January", "10 januari 2028") on the
+/// phone's local calendar (`local_utc_offset_minutes`, as the reminders' context holds it).
+pub fn status_line(
+    m: &Membership,
+    now: DateTime<Utc>,
+    lang: Lang,
+    local_utc_offset_minutes: i32,
+) -> String {
+    let offset = i64::from(local_utc_offset_minutes) * 60;
+    let day = |t: DateTime<Utc>| t.timestamp().saturating_add(offset).div_euclid(86_400);
+    let when = match m.status(now) {
+        MembershipStatus::Upcoming => m.started_at,
+        // The last day covered, for "until"; the day it renews or ended on otherwise.
+        MembershipStatus::Active if !m.auto_renews => m.ends_at - Duration::seconds(1),
+        _ => m.ends_at,
+    };
+    let date = l10n::localizer().date(lang, day(when), day(now));
+    status_text(m, now, lang, &date)
+}
+
 /// The shopper's line about the membership in `lang`: active until / renews on, upcoming, or
-/// ended.
+/// ended; `date` as written for the shopper.
 pub fn status_text(m: &Membership, now: DateTime<Utc>, lang: Lang, date: &str) -> String {
     let id = match (m.status(now), m.auto_renews) {
         (MembershipStatus::Upcoming, _) => "membership-upcoming",
@@ -223,6 +243,23 @@ mod tests {
         assert!(bad(&|m| m.ends_at = t(2030, 1, 1)).contains("at most"));
         assert!(bad(&|m| m.points_percent = 99).contains("100 to 1000"));
         assert!(bad(&|m| m.points_percent = 1001).contains("100 to 1000"));
+    }
+
+    #[test]
+    fn the_status_line_writes_the_date_for_the_shopper() {
+        let m = plus();
+        // It ends at midnight UTC, 01:00 in Brussels: the last day covered is 1 January there,
+        // 31 December in UTC.
+        let line = status_line(&m, t(2027, 6, 1), Lang::En, 60);
+        assert!(line.contains("1 January 2028"), "{line}");
+        assert!(status_line(&m, t(2027, 6, 1), Lang::En, 0).contains("31 December"));
+        assert!(status_line(&m, t(2027, 6, 1), Lang::Nl, 0).contains("31 december"));
+        assert!(status_line(&m, t(2027, 6, 1), Lang::Fr, 0).contains("31 décembre"));
+        let ended = status_line(&m, t(2028, 2, 1), Lang::En, 60);
+        assert!(
+            ended.contains("ended") && ended.contains("1 January"),
+            "{ended}"
+        );
     }
 
     #[test]

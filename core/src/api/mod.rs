@@ -1,11 +1,12 @@
 //! The public facade: one [`LoyaltyClient`] opened on a data directory with an injected clock,
 //! and its sub-APIs, one file each: [`PointsApi`], [`WalletApi`], [`ReceiptsApi`], [`CardApi`],
-//! [`RemindersApi`], [`ListApi`], [`OffersApi`], [`SurveysApi`], [`SyncApi`]. Each method validates, calls the store, the domain or the sync,
+//! [`RemindersApi`], [`ListApi`], [`OffersApi`], [`MembershipApi`], [`SurveysApi`], [`SyncApi`]. Each method validates, calls the store, the domain or the sync,
 //! and maps the error: every error is an [`ApiError`] ([`error`] holds the one map).
 
 mod card;
 pub mod error;
 mod list;
+mod membership;
 mod offers;
 mod points;
 mod receipts;
@@ -18,6 +19,7 @@ pub use crate::context::{CARD_SECRET_KEY, ERASING_FILE_NAME};
 pub use card::{CardApi, CombinedTillCard, TillCard};
 pub use error::{ApiError, ApiResult};
 pub use list::{ListApi, MAX_USUAL};
+pub use membership::{MembershipApi, MembershipState};
 pub use offers::OffersApi;
 pub use points::PointsApi;
 pub use receipts::{ClaimScan, ReceiptsApi, WarrantyItem};
@@ -106,6 +108,13 @@ impl LoyaltyClient {
     /// The member's offers: list, activate (offline), preview on a basket.
     pub fn offers(&self) -> OffersApi {
         OffersApi {
+            ctx: self.ctx.clone(),
+        }
+    }
+
+    /// The premium membership the retailer recorded: status, renewal, benefits (offline).
+    pub fn membership(&self) -> MembershipApi {
+        MembershipApi {
             ctx: self.ctx.clone(),
         }
     }

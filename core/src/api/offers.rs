@@ -6,6 +6,7 @@ use super::error::ApiResult;
 use super::watch;
 use crate::context::Context;
 use crate::log::{log_at, LogLevel};
+use crate::membership::{premium_at, Membership};
 use crate::offers::{apply_offers, Applied, OfferRefusal, OfferState};
 use crate::receipts::LineItem;
 use crate::runtime::TaskHandle;
@@ -31,11 +32,17 @@ fn rank(item: &OfferItem, now: DateTime<Utc>) -> u8 {
 }
 
 /// The offers not ended at `now`, in the order the shopper sees them (see [`rank`]; then the
-/// soonest ending, then the id).
-fn listed(store_items: Vec<OfferItem>, now: DateTime<Utc>) -> Vec<OfferItem> {
+/// soonest ending, then the id). Premium-only offers only while the membership is active:
+/// they go at the instant it ends, as at the till.
+fn listed(
+    store_items: Vec<OfferItem>,
+    now: DateTime<Utc>,
+    membership: Option<&Membership>,
+) -> Vec<OfferItem> {
+    let premium = premium_at(membership, now);
     let mut items: Vec<OfferItem> = store_items
         .into_iter()
-        .filter(|i| now < i.offer.valid_until)
+        .filter(|i| now < i.offer.valid_until && (premium || !i.offer.premium_only))
         .collect();
     items.sort_by(|a, b| {
         rank(a, now)
@@ -52,7 +59,11 @@ impl OffersApi {
     /// soonest ending first within each. An activation made here shows as activated at once
     /// (`pending` until the server answered).
     pub fn list(&self) -> ApiResult<Vec<OfferItem>> {
-        Ok(listed(self.ctx.store.offers()?, self.ctx.now()))
+        Ok(listed(
+            self.ctx.store.offers()?,
+            self.ctx.now(),
+            self.ctx.store.membership()?.as_ref(),
+        ))
     }
 
     /// One offer (ended ones included); `NotFound` when this device does not know it.
@@ -101,12 +112,13 @@ impl OffersApi {
     /// changes nothing. Invalid lines: `InvalidInput`.
     pub fn preview(&self, lines: &[LineItem]) -> ApiResult<Applied> {
         let now = self.ctx.now();
+        let premium = premium_at(self.ctx.store.membership()?.as_ref(), now);
         let offers: Vec<_> = self
             .ctx
             .store
             .offers()?
             .into_iter()
-            .filter(|i| i.state == OfferState::Activated)
+            .filter(|i| i.state == OfferState::Activated && (premium || !i.offer.premium_only))
             .map(|i| i.offer)
             .collect();
         Ok(apply_offers(lines, &offers, now)?)
@@ -123,7 +135,13 @@ impl OffersApi {
         watch(
             &self.ctx,
             Topic::Offers,
-            |c| Ok(listed(c.store.offers()?, c.now())),
+            |c| {
+                Ok(listed(
+                    c.store.offers()?,
+                    c.now(),
+                    c.store.membership()?.as_ref(),
+                ))
+            },
             listener,
         )
     }

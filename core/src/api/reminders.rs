@@ -322,6 +322,8 @@ impl RemindersApi {
         input.feedback = &feedback;
         input.history = &history;
         input.pushes = &pushes;
+        let membership = self.ctx.store.membership()?;
+        input.membership = membership.as_ref();
         // The survey after the second purchase answered (here, or first on another device of
         // the member): its reminder ends.
         input.survey_answered = self.ctx.store.survey_answers()?.iter().any(|a| {

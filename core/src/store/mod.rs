@@ -24,6 +24,7 @@ pub use keep::{KEEP_FILE_NAME, KEEP_LOG_NAME};
 pub use topics::Topic;
 mod ledger;
 mod list;
+mod membership;
 mod receipts;
 mod reminders;
 mod surveys;

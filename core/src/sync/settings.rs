@@ -51,15 +51,37 @@ pub(super) async fn send_settings(
                     }
                     valid
                 });
-                let (consent_changed, company_changed) = blocking(ctx, move |c| {
-                    let consent = c.store.apply_server_consent(me.consents)?;
-                    let company = match &company {
-                        Some(company) => c.store.apply_server_company(company)?,
-                        None => false,
-                    };
-                    Ok((consent, company))
-                })
-                .await?;
+                // A record that breaks the rules is not taken (its benefits are the server's
+                // to grant at the till anyway); the one kept here stays.
+                let membership = match me.membership {
+                    Some(m) if m.validate().is_err() => {
+                        log_at!(
+                            LogLevel::Warn,
+                            "sync",
+                            "the server's membership record breaks the rules; kept this device's"
+                        );
+                        None
+                    }
+                    m => Some(m),
+                };
+                let (consent_changed, company_changed, membership_changed) =
+                    blocking(ctx, move |c| {
+                        let consent = c.store.apply_server_consent(me.consents)?;
+                        let company = match &company {
+                            Some(company) => c.store.apply_server_company(company)?,
+                            None => false,
+                        };
+                        let membership = match &membership {
+                            Some(m) => c.store.apply_server_membership(m.as_ref())?,
+                            None => false,
+                        };
+                        Ok((consent, company, membership))
+                    })
+                    .await?;
+                if membership_changed {
+                    log_at!(LogLevel::Info, "sync", "took the membership record");
+                    report.settings_received += 1;
+                }
                 if consent_changed {
                     log_at!(LogLevel::Info, "sync", "took the consent set elsewhere");
                     report.settings_received += 1;

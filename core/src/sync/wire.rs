@@ -50,6 +50,9 @@ pub struct Me {
     pub consents: crate::reminders::Consent,
     #[serde(default)]
     pub company: Option<crate::invoice::InvoiceParty>,
+    /// The premium membership (`null` or absent: none).
+    #[serde(default)]
+    pub membership: Option<crate::membership::Membership>,
 }
 
 /// `GET /v1/content/{kind}`: the body is checked by the reminder data it feeds.
