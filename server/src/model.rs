@@ -5,6 +5,7 @@
 use crate::error::{ApiError, ApiResult};
 use axum::http::Method;
 use chrono::{DateTime, Utc};
+use loyalty_domain::membership::Membership;
 use loyalty_domain::money::Money;
 use loyalty_domain::offers::{
     FreeItem, LineDiscount, LinePoints, Offer, OfferActivation, OfferKind, OfferLimit, OfferState,
@@ -82,6 +83,10 @@ pub struct Me {
     /// The company details saved for invoices (by `PUT /v1/me/company` or an invoice request):
     /// the member's devices take them from here with the consent, at no extra request.
     pub company: Option<Company>,
+    /// The member's current premium membership record (schema v10), whatever its dates: the
+    /// app decides whether it is active with its own clock. `null` without one.
+    #[serde(default)]
+    pub membership: Option<Membership>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -360,6 +365,9 @@ pub struct PublishOfferRequest {
     /// Set: a personal offer for this member only. Absent: a general offer.
     #[serde(default)]
     pub member_id: Option<String>,
+    /// Only for members whose premium membership is active (default false).
+    #[serde(default)]
+    pub premium_only: bool,
 }
 
 // ---- offers ------------------------------------------------------------------------------------
@@ -659,6 +667,19 @@ mod tests {
             request_hash(&Method::POST, "/v1/redemptions", &a)
         );
     }
+
+    #[test]
+    fn a_me_document_from_before_memberships_still_parses() {
+        let older = r#"{"member_id": "m_1", "card_number": "2900000000002", "display_name": null,
+            "consents": {"marketing": false, "service": true, "safety": true},
+            "push_tokens": 0, "company": null}"#;
+        let me: Me = serde_json::from_str(older).unwrap();
+        assert_eq!(me.membership, None);
+        // And the current one always says `membership`, null without one.
+        let v = serde_json::to_value(&me).unwrap();
+        assert_eq!(v["membership"], Value::Null);
+        assert!(v.as_object().unwrap().contains_key("membership"));
+    }
 }
 
 /// `GET /v1/me/export`: everything the server holds for the member (GDPR art. 15 and 20).
@@ -684,6 +705,9 @@ pub struct AccountExport {
     /// The member's survey answers (schema v9), oldest first.
     #[serde(default)]
     pub survey_answers: Vec<SurveyAnswerRecord>,
+    /// The member's current premium membership record (schema v10), if any.
+    #[serde(default)]
+    pub membership: Option<Membership>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -1,5 +1,6 @@
 //! The retailer's back office (till token): content feeds, vouchers issued and revoked, offers
-//! published, points adjusted, receipts imported, and injected faults for tests.
+//! published, points adjusted, receipts imported, premium memberships recorded and cancelled,
+//! and injected faults for tests.
 
 use super::feeds::{content_kind, etag};
 use super::request::{idempotency_key, idempotent_write, json, parse_body, till_auth};
@@ -12,6 +13,7 @@ use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
+use loyalty_domain::membership::Membership;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
@@ -161,6 +163,48 @@ pub(super) async fn admin_receipt(
         },
     )
     .await
+}
+
+/// PUT /v1/admin/members/{member_id}/membership: records the member's premium membership (paid
+/// through the platform's in-app purchase or at the till), replacing their current record. The
+/// body is the domain's `Membership` exactly (unknown fields refused), checked with its rules.
+/// An Idempotency-Key is optional (a PUT replaces: sending it again is harmless).
+pub(super) async fn admin_put_membership(
+    State(state): State<Shared>,
+    Path(member_id): Path<String>,
+    method: Method,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Response> {
+    till_auth(&state, &headers)?;
+    let key = idempotency_key(&headers, false)?;
+    let (membership, value) = parse_body::<Membership>(&body)?;
+    membership.validate()?;
+    let path = format!("/v1/admin/members/{member_id}/membership");
+    let hash = request_hash(&method, &path, &value);
+    idempotent_write(&state, "admin".into(), key, hash, move |tx, now, _| {
+        db::memberships::put_membership(tx, &member_id, &membership, now)
+    })
+    .await
+}
+
+/// DELETE /v1/admin/members/{member_id}/membership: a cancellation or refund; the record is
+/// removed and its benefits stop at once. 204, also when there was none.
+pub(super) async fn admin_delete_membership(
+    State(state): State<Shared>,
+    Path(member_id): Path<String>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    till_auth(&state, &headers)?;
+    state
+        .db(move |s, now, _| {
+            s.write(None, now, |tx| {
+                db::memberships::delete_membership(tx, &member_id)?;
+                Ok((204, String::new()))
+            })
+        })
+        .await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 pub(super) async fn admin_faults(

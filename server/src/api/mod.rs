@@ -25,8 +25,8 @@ use crate::error::{ApiError, ApiResult};
 use crate::limit::Budget;
 use crate::model::*;
 use admin::{
-    admin_content, admin_faults, admin_offer, admin_points, admin_receipt, admin_revoke,
-    admin_voucher,
+    admin_content, admin_delete_membership, admin_faults, admin_offer, admin_points,
+    admin_put_membership, admin_receipt, admin_revoke, admin_voucher,
 };
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::StatusCode;
@@ -219,6 +219,8 @@ pub const ROUTES: &[(&str, &str)] = &[
     ),
     ("POST", "/v1/admin/members/{member_id}/points"),
     ("POST", "/v1/admin/members/{member_id}/receipts"),
+    ("PUT", "/v1/admin/members/{member_id}/membership"),
+    ("DELETE", "/v1/admin/members/{member_id}/membership"),
     ("POST", "/v1/admin/faults"),
 ];
 
@@ -283,6 +285,10 @@ pub fn router(state: Shared) -> Router {
         .route(
             "/v1/admin/members/{member_id}/receipts",
             post(admin_receipt),
+        )
+        .route(
+            "/v1/admin/members/{member_id}/membership",
+            put(admin_put_membership).delete(admin_delete_membership),
         )
         .route("/v1/admin/faults", post(admin_faults))
         .fallback(not_found)

@@ -5,9 +5,8 @@
 //! code hash, consents), every session and push token, the ledger, vouchers and receipts, the
 //! saved company details, the offers published for them alone and their offer activations and
 //! uses (schema v8), their survey answers (schema v9: the survey results count them no more),
-//! the change marks, enrolment keys, and every stored idempotent answer of
-//! the member's own writes
-//! and of till writes that name them. What it keeps (schema v6): one `erasures` row with
+//! their premium membership record (schema v10), the change marks, enrolment keys, and every
+//! stored idempotent answer of the member's own writes and of till writes that name them. What it keeps (schema v6): one `erasures` row with
 //! anonymised totals (points earned, redeemed, the balance, counts of receipts and vouchers)
 //! under a random id, for the retailer's accounting of the points liability; and the hash of
 //! each erased session's bearer token, so a repeated request is answered "already erased"
@@ -75,6 +74,7 @@ impl Store {
             invoices: self.invoices_of(member_id)?,
             offers: super::offers::exported(&self.conn, member_id)?,
             survey_answers: super::surveys::exported(&self.conn, member_id)?,
+            membership: self.membership_of(member_id)?,
         })
     }
 
@@ -129,6 +129,8 @@ impl Store {
             "DELETE FROM offers WHERE member_id = ?1",
             // Survey answers: the results count the answers of members who are still members.
             "DELETE FROM survey_answers WHERE member_id = ?1",
+            // The premium membership record (schema v10).
+            "DELETE FROM memberships WHERE member_id = ?1",
             "DELETE FROM enrolment_keys WHERE member_id = ?1",
             "DELETE FROM ledger WHERE member_id = ?1",
             "DELETE FROM vouchers WHERE member_id = ?1",

@@ -162,6 +162,7 @@ impl Store {
             consents: m.consents,
             push_tokens,
             company: self.company_of(member_id)?,
+            membership: self.membership_of(member_id)?,
         })
     }
 

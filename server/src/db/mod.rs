@@ -20,7 +20,7 @@
 //!
 //! One file per table family: `schema` (marks, tables, migrations), `members` (enrolment,
 //! household codes, profile, card scans), `sessions`, `ledger`, `vouchers`, `receipts`, `offers`,
-//! `surveys`, `content`, and `idempotency` (the write path every idempotent request takes). This file
+//! `memberships`, `surveys`, `content`, and `idempotency` (the write path every idempotent request takes). This file
 //! opens the database and holds what they share: the change sequence and the feed page.
 
 pub mod account;
@@ -30,6 +30,7 @@ pub mod idempotency;
 pub mod invoices;
 pub mod ledger;
 pub mod members;
+pub mod memberships;
 pub mod offers;
 pub mod receipts;
 pub mod schema;

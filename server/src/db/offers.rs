@@ -1,6 +1,8 @@
 //! The `offers`, `offer_activations` and `offer_redemptions` tables (schema version 8): offers
 //! published by the back office, activated by members, applied at the till with the domain's
-//! [`apply_offers`] and used once per their limit.
+//! [`apply_offers`] and used once per their limit. A premium-only offer exists, for a member, only
+//! while their premium membership is active (`db/memberships.rs`): listed, activated and applied
+//! at the till then, and unknown to them otherwise.
 //!
 //! Who holds a use: an offer limited to one use per member is held by the member; one limited
 //! to one use per household by the household. On this server a household shares one member
@@ -11,11 +13,13 @@
 use super::idempotency::answer;
 use super::ledger::{insert_ledger, ledger_id};
 use super::members::require_member;
+use super::memberships::membership_of;
 use super::{decode_err, fmt_time, parse_time, Store};
 use crate::credentials;
 use crate::error::{ApiError, ApiResult};
 use crate::model::*;
 use chrono::{DateTime, Utc};
+use loyalty_domain::membership::premium_at;
 use loyalty_domain::offers::{
     Applied, Offer, OfferActivation, OfferLimit, OfferRefusal, OfferScope, OfferState,
     MAX_OFFERS_PER_BASKET,
@@ -124,16 +128,18 @@ impl Store {
 }
 
 /// GET /v1/offers: the member's offers that have not ended, with their state, soonest ending
-/// first (then by id).
+/// first (then by id). Premium-only offers only while the member's membership is active at
+/// `now`.
 fn member_offers(
     conn: &rusqlite::Connection,
     member_id: &str,
     now: DateTime<Utc>,
 ) -> ApiResult<OfferList> {
     let activated = activations(conn, member_id)?;
+    let premium = premium_at(membership_of(conn, member_id)?.as_ref(), now);
     let mut items = Vec::new();
     for offer in offers_of(conn, member_id)? {
-        if now < offer.valid_until {
+        if now < offer.valid_until && (premium || !offer.premium_only) {
             items.push(item(conn, offer, member_id, &activated)?);
         }
     }
@@ -187,16 +193,21 @@ pub(super) fn exported(conn: &rusqlite::Connection, member_id: &str) -> ApiResul
 
 /// POST /v1/offers/{offer_id}/activation. Activating again changes nothing and answers the
 /// first activation; activating an automatic offer (usable without it) only records when; an
-/// offer already used answers `used`.
+/// offer already used answers `used`. A premium-only offer is, to a member whose membership is
+/// not active at `now`, an unknown offer (they are not shown it either).
 pub fn activate(
     tx: &Transaction<'_>,
     member_id: &str,
     offer_id: &str,
     now: DateTime<Utc>,
 ) -> ApiResult<(u16, String)> {
+    let unknown = || ApiError::NotFound(OfferRefusal::Unknown.reason().into());
     let Some(stored) = offer_by_id(tx, offer_id)? else {
-        return Err(ApiError::NotFound(OfferRefusal::Unknown.reason().into()));
+        return Err(unknown());
     };
+    if stored.offer.premium_only && !premium_at(membership_of(tx, member_id)?.as_ref(), now) {
+        return Err(unknown());
+    }
     if stored.member_id.as_deref().is_some_and(|m| m != member_id) {
         return Err(refused(OfferRefusal::NotYours));
     }
@@ -261,7 +272,7 @@ pub fn publish(
         },
         activation: req.activation,
         limit: req.limit,
-        premium_only: false,
+        premium_only: req.premium_only,
     };
     offer.validate()?;
     if offer.valid_until <= now {
@@ -277,12 +288,14 @@ pub fn publish(
 }
 
 /// The offers `member_id` may use at the till at `now`: general or theirs, in their window,
-/// activated (or automatic), not used by their holder. At most [`MAX_OFFERS_PER_BASKET`], those
-/// ending soonest first. An offer stored by an older server that today's rules refuse is left
-/// out rather than refusing the purchase.
+/// activated (or automatic), not used by their holder, and premium-only ones only when the
+/// member is `premium` (their membership is active at `now`). At most
+/// [`MAX_OFFERS_PER_BASKET`], those ending soonest first. An offer stored by an older server
+/// that today's rules refuse is left out rather than refusing the purchase.
 pub(super) fn usable_offers(
     tx: &Transaction<'_>,
     member_id: &str,
+    premium: bool,
     now: DateTime<Utc>,
 ) -> ApiResult<Vec<Offer>> {
     let activated = activations(tx, member_id)?;
@@ -291,6 +304,7 @@ pub(super) fn usable_offers(
         let active =
             offer.activation == OfferActivation::Automatic || activated.contains_key(&offer.id);
         if active
+            && (premium || !offer.premium_only)
             && offer.is_valid_at(now)
             && offer.validate().is_ok()
             && used_at(tx, &offer, member_id)?.is_none()

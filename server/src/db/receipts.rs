@@ -4,11 +4,13 @@
 use super::idempotency::answer;
 use super::ledger::{insert_ledger, ledger_id};
 use super::members::{require_member, resolve_card};
+use super::memberships::membership_of;
 use super::{decode_err, next_seq, Store};
 use crate::credentials;
 use crate::error::{ApiError, ApiResult};
 use crate::model::*;
 use chrono::{DateTime, Utc};
+use loyalty_domain::membership::{points_with, premium_at};
 use loyalty_domain::offers::apply_offers;
 use loyalty_domain::points::NewEntry;
 use loyalty_domain::receipts::{Receipt, ReceiptSource};
@@ -58,7 +60,19 @@ pub(super) fn insert_receipt(
     credit: bool,
     now: DateTime<Utc>,
 ) -> ApiResult<(i64, Option<i64>)> {
-    let points = points_for(receipt);
+    insert_receipt_earning(tx, member_id, receipt, points_for(receipt), credit, now)
+}
+
+/// [`insert_receipt`] with the points the receipt earns given (a till purchase's, with the
+/// member's premium multiplier): the receipt keeps them, and its earn entry credits them.
+fn insert_receipt_earning(
+    tx: &Transaction<'_>,
+    member_id: &str,
+    receipt: &Receipt,
+    points: i64,
+    credit: bool,
+    now: DateTime<Utc>,
+) -> ApiResult<(i64, Option<i64>)> {
     let credit_entry = (credit && points > 0).then(|| earn_entry(receipt, points));
     if let Some(entry) = &credit_entry {
         // Checked before anything is written: a total beyond core's per-entry limit is refused.
@@ -116,14 +130,20 @@ pub fn till_purchase(
     {
         receipt.id = credentials::new_id("r_");
     }
+    // The member's premium membership, as it stands at the purchase time (to the instant): its
+    // premium-only offers and its points multiplier.
+    let membership = membership_of(tx, &member.id)?;
+    let premium = premium_at(membership.as_ref(), now);
     // The member's offers, chosen before the receipt is written (what was usable when the card
     // was scanned), applied and used after it (a use names its receipt).
     // The receipt keeps the discounts and earns its points on what the shopper paid.
-    let usable = super::offers::usable_offers(tx, &member.id, now)?;
+    let usable = super::offers::usable_offers(tx, &member.id, premium, now)?;
     let applied = apply_offers(&receipt.lines, &usable, now)?;
     receipt.discounts = applied.receipt_discounts(&usable)?;
     receipt.validate()?;
-    let (points_earned, ledger) = insert_receipt(tx, &member.id, &receipt, true, now)?;
+    let points = points_with(membership.as_ref(), points_for(&receipt), now);
+    let (points_earned, ledger) =
+        insert_receipt_earning(tx, &member.id, &receipt, points, true, now)?;
     let offers = super::offers::redeem_at_till(tx, &member.id, &receipt, &usable, applied, now)?;
     // The till's copy carries the same seal as the feed's (deterministic), so a receipt the
     // till hands to the app proves its lines at once.

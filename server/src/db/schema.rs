@@ -8,7 +8,7 @@ use rusqlite::TransactionBehavior;
 const APPLICATION_ID: i64 = 0x4C4F_594C;
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: i64 = 9;
+pub const SCHEMA_VERSION: i64 = 10;
 
 const SCHEMA_V1: &str = r#"
 CREATE TABLE meta (
@@ -267,6 +267,18 @@ CREATE TABLE survey_answers (
 CREATE INDEX survey_answers_by_survey ON survey_answers(survey_id);
 "#;
 
+/// Version 10: premium memberships (issue #12 part 3, see `db/memberships.rs`). One row per
+/// member: the current record (the domain `Membership` as JSON), set by the back office (a
+/// renewal replaces it with a record of later dates) and removed by a cancellation or with the
+/// account.
+const SCHEMA_V10: &str = r#"
+CREATE TABLE memberships (
+    member_id  TEXT PRIMARY KEY REFERENCES members(id),
+    body       TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+) STRICT;
+"#;
+
 impl Store {
     pub(super) fn migrate(&mut self) -> Result<(), OpenError> {
         let app_id: i64 = self
@@ -303,7 +315,7 @@ impl Store {
     /// Runs the migration steps after `version`, one per version, each in its own transaction
     /// that also sets user_version (a crash between two steps resumes at the next open).
     fn upgrade(&mut self, version: i64) -> Result<(), OpenError> {
-        let steps: [(i64, &str); 8] = [
+        let steps: [(i64, &str); 9] = [
             (2, SCHEMA_V2),
             (3, SCHEMA_V3),
             (4, SCHEMA_V4),
@@ -312,6 +324,7 @@ impl Store {
             (7, SCHEMA_V7),
             (8, SCHEMA_V8),
             (9, SCHEMA_V9),
+            (10, SCHEMA_V10),
         ];
         for (to, sql) in steps {
             if version >= to {
@@ -422,7 +435,7 @@ mod tests {
                      DROP TABLE erasures; DROP TABLE erased_tokens;
                      DROP TABLE invoices; DROP TABLE invoice_numbers; DROP TABLE member_companies;
                      DROP TABLE offer_redemptions; DROP TABLE offer_activations;
-                     DROP TABLE offers; DROP TABLE survey_answers;
+                     DROP TABLE offers; DROP TABLE survey_answers; DROP TABLE memberships;
                      PRAGMA user_version = 3;",
                     busy.member_id
                 ))
@@ -455,14 +468,14 @@ mod tests {
         let member = {
             let mut store = Store::open(dir.path()).unwrap();
             let (m, _) = store.enrol(None, TotpAlgorithm::Sha1, None, t0()).unwrap();
-            // What a version-6 server left: no invoice tables (nor the offers of version 8, nor
-            // the survey answers of version 9).
+            // What a version-6 server left: no invoice tables (nor the offers of version 8, the
+            // survey answers of version 9, the memberships of version 10).
             store
                 .conn
                 .execute_batch(
                     "DROP TABLE invoices; DROP TABLE invoice_numbers; DROP TABLE member_companies;
                      DROP TABLE offer_redemptions; DROP TABLE offer_activations;
-                     DROP TABLE offers; DROP TABLE survey_answers;
+                     DROP TABLE offers; DROP TABLE survey_answers; DROP TABLE memberships;
                      PRAGMA user_version = 6;",
                 )
                 .unwrap();
@@ -481,10 +494,12 @@ mod tests {
         let member = {
             let mut store = Store::open(dir.path()).unwrap();
             let (m, _) = store.enrol(None, TotpAlgorithm::Sha1, None, t0()).unwrap();
-            // What a version-8 server left: no survey answers.
+            // What a version-8 server left: no survey answers (nor memberships, version 10).
             store
                 .conn
-                .execute_batch("DROP TABLE survey_answers; PRAGMA user_version = 8;")
+                .execute_batch(
+                    "DROP TABLE survey_answers; DROP TABLE memberships; PRAGMA user_version = 8;",
+                )
                 .unwrap();
             m.member_id
         };
@@ -494,6 +509,58 @@ mod tests {
         assert_eq!(store.survey_results("visit").unwrap(), None);
         let export = store.export_member(&member, t0()).unwrap();
         assert!(export.survey_answers.is_empty());
+    }
+
+    #[test]
+    fn a_version_9_database_gets_the_memberships_and_keeps_its_data() {
+        let dir = tempfile::tempdir().unwrap();
+        let member = {
+            let mut store = Store::open(dir.path()).unwrap();
+            let (m, _) = store.enrol(None, TotpAlgorithm::Sha1, None, t0()).unwrap();
+            store
+                .conn
+                .execute(
+                    "INSERT INTO survey_answers (member_id, survey_id, answer, answered_at)
+                     VALUES (?1, 'visit', '{\"type\":\"rating\",\"stars\":4}', '2026-03-01T09:00:00Z')",
+                    [&m.member_id],
+                )
+                .unwrap();
+            // What a version-9 server left: no memberships.
+            store
+                .conn
+                .execute_batch("DROP TABLE memberships; PRAGMA user_version = 9;")
+                .unwrap();
+            m.member_id
+        };
+        let mut store = Store::open(dir.path()).unwrap();
+        assert_eq!(user_version(&store), SCHEMA_VERSION);
+        let me = store.me(&member).unwrap();
+        assert_eq!(me.member_id, member);
+        assert_eq!(me.membership, None);
+        let export = store.export_member(&member, t0()).unwrap();
+        assert_eq!(export.survey_answers.len(), 1);
+        assert_eq!(export.membership, None);
+        // The new table works on the upgraded database.
+        let plus = loyalty_domain::membership::Membership {
+            plan: "plus".into(),
+            name: loyalty_domain::membership::PlanName {
+                nl: "Plus".into(),
+                fr: "Plus".into(),
+                en: "Plus".into(),
+            },
+            started_at: t0(),
+            ends_at: t0() + chrono::Duration::days(365),
+            auto_renews: true,
+            points_percent: 200,
+        };
+        let stored = plus.clone();
+        let m = member.clone();
+        store
+            .write(None, t0(), move |tx| {
+                crate::db::memberships::put_membership(tx, &m, &stored, t0())
+            })
+            .unwrap();
+        assert_eq!(store.me(&member).unwrap().membership, Some(plus));
     }
 
     #[test]
