@@ -18,5 +18,6 @@ fun main() {
     offerTests()
     receiptProofTests()
     surveyTests()
+    membershipTests()
     finish()
 }
