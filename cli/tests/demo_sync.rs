@@ -171,6 +171,10 @@ fn demo_json_and_its_data_directory() {
     );
     assert_eq!(v["receipts"], 20);
     assert_eq!(v["balance"]["confirmed"], 1094);
+    // The Plus membership, synced: active for a year, double points.
+    assert_eq!(v["membership"]["status"], "active");
+    assert_eq!(v["membership"]["days_left"], 365);
+    assert_eq!(v["membership"]["points_for_43"], 86);
     // Both surveys answered offline and counted by the back office.
     assert_eq!(
         v["surveys"]["answered"],

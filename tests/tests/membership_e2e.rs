@@ -65,7 +65,10 @@ async fn a_membership_reaches_the_phone_its_benefits_apply_and_a_cancellation_st
     assert!(report.settings_received >= 1, "{report:?}");
 
     // Offline from here: the status, the end date, the benefits.
-    let state = membership.current("nl-BE").unwrap().expect("the membership");
+    let state = membership
+        .current("nl-BE")
+        .unwrap()
+        .expect("the membership");
     assert_eq!(state.status, MembershipStatus::Active);
     assert_eq!(state.membership.ends_at, ends);
     assert_eq!(state.days_left, 10);
@@ -107,15 +110,7 @@ async fn a_membership_reaches_the_phone_its_benefits_apply_and_a_cancellation_st
     assert_eq!(phone.client.points().balance().unwrap().confirmed, 86);
 
     // The retailer cancels (a refund): the next sync takes it away, and with it the benefits.
-    let r = http(
-        server.addr,
-        "DELETE",
-        &path,
-        Some(&server.till),
-        None,
-        &[],
-    )
-    .await;
+    let r = http(server.addr, "DELETE", &path, Some(&server.till), None, &[]).await;
     assert_eq!(r.status(), 204);
     phone.client.sync().sync_now().await.unwrap();
     assert_eq!(membership.current("en").unwrap(), None);

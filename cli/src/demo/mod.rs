@@ -7,7 +7,7 @@
 //! One file per act, in the order they run: `enrolment`, `shopping`, `sync` (content published,
 //! then synced), `points`, `wallet` (with the offline redemption), `reminders`, `list` (the
 //! shopping list, and a receipt taking an item off it), `surveys` (answered offline, counted by
-//! the back office), `card` (last, so the code stays on the
+//! the back office), `membership` (the paid Plus membership, known offline), `card` (last, so the code stays on the
 //! screen when the demo ends). `script` is the scripted year (products, visits, vouchers,
 //! content), `words` how the demo writes in nl, fr and en, `till_client` the HTTP client it plays
 //! the till and the back office with.
@@ -15,6 +15,7 @@
 mod card;
 mod enrolment;
 mod list;
+mod membership;
 mod points;
 mod reminders;
 mod script;
@@ -213,6 +214,7 @@ impl Demo<'_> {
         let reminders = self.reminders()?;
         let list = self.shopping_list()?;
         let surveys = self.surveys()?;
+        let membership = self.membership()?;
         // The card last, so it stays on the screen when the demo ends, as the shopper's phone
         // shows it at the till.
         let card = self.card()?;
@@ -221,7 +223,9 @@ impl Demo<'_> {
         let mut summary = serde_json::Map::new();
         summary.insert("member_id".into(), json!(self.member_id));
         summary.insert("card_number".into(), json!(self.card_number));
-        for part in [shopped, points, card, wallet, reminders, list, surveys] {
+        for part in [
+            shopped, points, card, wallet, reminders, list, surveys, membership,
+        ] {
             if let Value::Object(fields) = part {
                 summary.extend(fields);
             }
