@@ -148,6 +148,24 @@ pub fn print_stdout(bytes: &[u8]) -> CliResult<()> {
     }
 }
 
+/// A refused code or answer: with `--json` its verdict document is the output; the error line
+/// (`message`) goes to standard error and the exit code is [`exit::REFUSED`].
+pub fn refused<T>(ctx: &Ctx, verdict: &serde_json::Value, message: String) -> CliResult<T> {
+    if ctx.json {
+        print_stdout(
+            format!(
+                "{}\n",
+                serde_json::to_string_pretty(verdict).unwrap_or_default()
+            )
+            .as_bytes(),
+        )?;
+    }
+    Err(CliError {
+        json_printed: ctx.json,
+        ..CliError::new(exit::REFUSED, message)
+    })
+}
+
 /// Global options.
 pub struct Ctx {
     pub data_dir: PathBuf,

@@ -1,6 +1,6 @@
 //! `render`, `totp`, `verify`, and the drawing every card command shares.
 
-use crate::app::{exit, print_stdout, write_file, CliError, CliResult, Ctx, Output};
+use crate::app::{print_stdout, write_file, CliError, CliResult, Ctx, Output};
 use crate::{parse_hex, parse_symbology, Algorithm, DrawArgs, Format, HexBytes};
 use chrono::{DateTime, TimeDelta, Utc};
 use clap::Args;
@@ -253,21 +253,11 @@ pub fn verify(ctx: &Ctx, a: VerifyArgs) -> CliResult<Output> {
 
 /// A refused card code: the verdict as the JSON output, exit 6.
 fn refused<T>(ctx: &Ctx, refusal: Refusal) -> CliResult<T> {
-    if ctx.json {
-        // The verdict is the output; the exit code says it was refused.
-        let out = json!({"accepted": false, "refusal": format!("{refusal:?}"), "reason": refusal.reason()});
-        print_stdout(
-            format!(
-                "{}\n",
-                serde_json::to_string_pretty(&out).unwrap_or_default()
-            )
-            .as_bytes(),
-        )?;
-    }
-    Err(CliError {
-        json_printed: ctx.json,
-        ..CliError::new(exit::REFUSED, format!("refused: {}", refusal.reason()))
-    })
+    crate::app::refused(
+        ctx,
+        &json!({"accepted": false, "refusal": format!("{refusal:?}"), "reason": refusal.reason()}),
+        format!("refused: {}", refusal.reason()),
+    )
 }
 
 /// The card accepted; one line per voucher: taken, already taken, or refused with the reason.

@@ -1,9 +1,7 @@
 //! `receipts`: the shopper's digital receipts: list, show, add; claims, invoices and line
 //! proofs.
 
-use crate::app::{
-    exit, local_time, money, print_stdout, read_items, write_file, CliError, CliResult, Ctx, Output,
-};
+use crate::app::{local_time, money, read_items, write_file, CliError, CliResult, Ctx, Output};
 use clap::Subcommand;
 use loyalty_core::card::parse_public_key_hex;
 use loyalty_core::claim::ReceiptClaim;
@@ -187,27 +185,12 @@ pub fn run(ctx: &Ctx, c: ReceiptsCommand) -> CliResult<Output> {
             let lang = Lang::negotiate(&crate::sync::language());
             match r.claim(&code)? {
                 ClaimScan::Queued(c) => Ok(Output::new(json!(c), claim_line(&c, lang))),
-                ClaimScan::Refused(refusal) => {
-                    if ctx.json {
-                        // The verdict is the output; the exit code says it was refused.
-                        let out = json!({"queued": false, "refusal": refusal.as_str(),
-                                         "reason": refusal.reason(), "text": refusal.text(lang)});
-                        print_stdout(
-                            format!(
-                                "{}\n",
-                                serde_json::to_string_pretty(&out).unwrap_or_default()
-                            )
-                            .as_bytes(),
-                        )?;
-                    }
-                    Err(CliError {
-                        json_printed: ctx.json,
-                        ..CliError::new(
-                            exit::REFUSED,
-                            format!("refused ({}): {}", refusal.as_str(), refusal.text(lang)),
-                        )
-                    })
-                }
+                ClaimScan::Refused(refusal) => crate::app::refused(
+                    ctx,
+                    &json!({"queued": false, "refusal": refusal.as_str(),
+                            "reason": refusal.reason(), "text": refusal.text(lang)}),
+                    format!("refused ({}): {}", refusal.as_str(), refusal.text(lang)),
+                ),
             }
         }
         ReceiptsCommand::Claims => {
@@ -285,26 +268,12 @@ pub fn run(ctx: &Ctx, c: ReceiptsCommand) -> CliResult<Output> {
                     out["warranty_until"] = json!(warranty);
                     Ok(Output::new(out, human))
                 }
-                Err(refusal) => {
-                    if ctx.json {
-                        let out = json!({"genuine": false, "refusal": refusal.as_str(),
-                                         "reason": refusal.reason(), "text": refusal.text(lang)});
-                        print_stdout(
-                            format!(
-                                "{}\n",
-                                serde_json::to_string_pretty(&out).unwrap_or_default()
-                            )
-                            .as_bytes(),
-                        )?;
-                    }
-                    Err(CliError {
-                        json_printed: ctx.json,
-                        ..CliError::new(
-                            exit::REFUSED,
-                            format!("refused ({}): {}", refusal.as_str(), refusal.text(lang)),
-                        )
-                    })
-                }
+                Err(refusal) => crate::app::refused(
+                    ctx,
+                    &json!({"genuine": false, "refusal": refusal.as_str(),
+                            "reason": refusal.reason(), "text": refusal.text(lang)}),
+                    format!("refused ({}): {}", refusal.as_str(), refusal.text(lang)),
+                ),
             }
         }
         ReceiptsCommand::Invoice {

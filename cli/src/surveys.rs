@@ -1,6 +1,6 @@
 //! `surveys`: the retailer's surveys and votes: list, answer (offline, once).
 
-use crate::app::{exit, local_time, print_stdout, CliError, CliResult, Ctx, Output};
+use crate::app::{local_time, CliError, CliResult, Ctx, Output};
 use clap::{ArgGroup, Args, Subcommand};
 use loyalty_core::reminders::Lang;
 use loyalty_core::store::AnswerStatus;
@@ -94,26 +94,12 @@ pub fn run(ctx: &Ctx, c: SurveysCommand) -> CliResult<Output> {
                     json!(given),
                     format!("{}  answered: sent with the next sync", given.survey_id),
                 )),
-                SurveyAnswered::Refused(refusal) => {
-                    if ctx.json {
-                        let out = json!({"queued": false, "refusal": refusal.as_str(),
-                                         "reason": refusal.reason(), "text": refusal.text(lang)});
-                        print_stdout(
-                            format!(
-                                "{}\n",
-                                serde_json::to_string_pretty(&out).unwrap_or_default()
-                            )
-                            .as_bytes(),
-                        )?;
-                    }
-                    Err(CliError {
-                        json_printed: ctx.json,
-                        ..CliError::new(
-                            exit::REFUSED,
-                            format!("refused ({}): {}", refusal.as_str(), refusal.text(lang)),
-                        )
-                    })
-                }
+                SurveyAnswered::Refused(refusal) => crate::app::refused(
+                    ctx,
+                    &json!({"queued": false, "refusal": refusal.as_str(),
+                            "reason": refusal.reason(), "text": refusal.text(lang)}),
+                    format!("refused ({}): {}", refusal.as_str(), refusal.text(lang)),
+                ),
             }
         }
     }
