@@ -167,7 +167,14 @@ pub(super) async fn export_account(
 ) -> ApiResult<Response> {
     let (member, _) = member_auth(&state, &headers).await?;
     let export = state
-        .db(move |s, now, _| s.export_member(&member, now))
+        .db(move |s, now, st| {
+            let mut export = s.export_member(&member, now)?;
+            // Sealed as the feed delivers them: an exported receipt still proves its lines.
+            for r in &mut export.receipts {
+                r.seal = loyalty_domain::proof::seal_receipt(r, &st.signing_key).ok();
+            }
+            Ok(export)
+        })
         .await?;
     let mut response = json(StatusCode::OK, &export);
     response
