@@ -171,6 +171,9 @@ fn demo_json_and_its_data_directory() {
     );
     assert_eq!(v["receipts"], 20);
     assert_eq!(v["balance"]["confirmed"], 1094);
+    // A company invoice for the television, issued at the sync as a Peppol document.
+    assert_eq!(v["invoice"]["status"], "issued");
+    assert_eq!(v["invoice"]["peppol"], true);
     // The Plus membership, synced: active for a year, double points.
     assert_eq!(v["membership"]["status"], "active");
     assert_eq!(v["membership"]["days_left"], 365);

@@ -5,15 +5,17 @@
 //! everything printed comes back from the core or the server.
 //!
 //! One file per act, in the order they run: `enrolment`, `shopping`, `sync` (content published,
-//! then synced), `points`, `wallet` (with the offline redemption), `reminders`, `list` (the
-//! shopping list, and a receipt taking an item off it), `surveys` (answered offline, counted by
-//! the back office), `membership` (the paid Plus membership, known offline), `card` (last, so the code stays on the
-//! screen when the demo ends). `script` is the scripted year (products, visits, vouchers,
-//! content), `words` how the demo writes in nl, fr and en, `till_client` the HTTP client it plays
-//! the till and the back office with.
+//! then synced), `points`, `invoice` (a company invoice for the television's receipt), `wallet`
+//! (with the offline redemption), `reminders`, `list` (the shopping list, and a receipt taking an
+//! item off it), `surveys` (answered offline, counted by the back office), `membership` (the paid
+//! Plus membership, known offline), `card` (last, so the code stays on the screen when the demo
+//! ends). `script` is the scripted year (products, visits, vouchers, content), `words` how the demo
+//! writes in nl, fr and en, `till_client` the HTTP client it plays the till and the back office
+//! with.
 
 mod card;
 mod enrolment;
+mod invoice;
 mod list;
 mod membership;
 mod points;
@@ -210,6 +212,7 @@ impl Demo<'_> {
         let shopped = self.shopping()?;
         self.publish_and_sync()?;
         let points = self.points()?;
+        let invoice = self.invoice()?;
         let wallet = self.wallet()?;
         let reminders = self.reminders()?;
         let list = self.shopping_list()?;
@@ -224,7 +227,7 @@ impl Demo<'_> {
         summary.insert("member_id".into(), json!(self.member_id));
         summary.insert("card_number".into(), json!(self.card_number));
         for part in [
-            shopped, points, card, wallet, reminders, list, surveys, membership,
+            shopped, points, invoice, card, wallet, reminders, list, surveys, membership,
         ] {
             if let Value::Object(fields) = part {
                 summary.extend(fields);
