@@ -47,7 +47,8 @@ pub fn decode_answers(body: &[u8], now: DateTime<Utc>) -> usize {
         let json = serde_json::to_string(&me.consents).expect("a consent serialises");
         let back: Consent = serde_json::from_str(&json).expect("our own consent reads back");
         assert_eq!(back, me.consents, "consent round trip");
-        count(true);
+        // The membership as the settings phase takes it: kept only when it keeps the rules.
+        count(me.membership.is_some_and(|m| m.validate().is_ok()));
     }
 
     // Content: the document, then its body as each feed reads it.
@@ -56,6 +57,7 @@ pub fn decode_answers(body: &[u8], now: DateTime<Utc>) -> usize {
         for feed in ContentFeed::ALL {
             count(match feed {
                 ContentFeed::ReminderRules => RuleSet::from_json(&text).is_ok(),
+                ContentFeed::Surveys => crate::survey::SurveyFeed::from_json(&text).is_ok(),
                 _ => own_list(feed, &text).is_ok(),
             });
         }
@@ -65,6 +67,11 @@ pub fn decode_answers(body: &[u8], now: DateTime<Utc>) -> usize {
     count(serde_json::from_slice::<wire::RedemptionAnswer>(body).is_ok());
     if let Ok(answer) = serde_json::from_slice::<wire::ClaimAnswer>(body) {
         count(answer.verdict().is_some());
+    }
+    if let Ok(record) = serde_json::from_slice::<wire::SurveyAnswerRecord>(body) {
+        let sent = record.answer.clone();
+        let id = record.survey_id.clone();
+        count(record.verdict(&id, &sent) == Some(crate::store::SurveyVerdict::Counted));
     }
 
     // Error bodies, `Retry-After` and cursors, as text.
