@@ -104,6 +104,9 @@ pub struct PageApplied {
     pub resolved_outbox: u32,
 }
 
+/// Meta key: the receipts were checked once for copies stored before the retailer's seals.
+const KEY_SEAL_PASS: &[u8] = b"receipts_seal_pass";
+
 impl Store {
     /// The cursor to continue `feed` from; `None`: from the beginning.
     pub fn sync_cursor(&self, feed: Feed) -> Result<Option<String>, StoreError> {
@@ -117,6 +120,33 @@ impl Store {
         self.transact(&[Tree::Meta], |t| {
             t[0].remove(feed.cursor_key())?;
             Ok(())
+        })
+    }
+
+    /// Once per device: when receipts stored before the retailer sealed them (see
+    /// [`crate::proof`]) lack a seal, forgets the receipts cursor so the next pull fetches the
+    /// history again and the sealed copies replace them (upserts by id). Whether it did.
+    pub fn restart_receipts_for_seals(&self) -> Result<bool, StoreError> {
+        if self.with(|o| Ok(o.tree(Tree::Meta).contains_key(KEY_SEAL_PASS)?))? {
+            return Ok(false);
+        }
+        let unsealed = self.with(|o| {
+            for kv in o.tree(Tree::Receipts).iter() {
+                let (_, v) = kv?;
+                let r: Receipt = super::decode(&v)?;
+                if r.seal.is_none() {
+                    return Ok(true);
+                }
+            }
+            Ok(false)
+        })?;
+        let _w = self.writer();
+        self.transact(&[Tree::Meta], |t| {
+            t[0].insert(KEY_SEAL_PASS, &[1u8])?;
+            if unsealed {
+                t[0].remove(Feed::Receipts.cursor_key())?;
+            }
+            Ok(unsealed)
         })
     }
 
@@ -444,6 +474,36 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let s = Store::open(dir.path()).unwrap();
         (dir, s)
+    }
+
+    #[test]
+    fn receipts_stored_before_seals_are_fetched_again_once_and_replaced_by_the_sealed_copy() {
+        let (_dir, s) = open();
+        // A fresh device: nothing to fetch again, and the pass is done for good.
+        assert!(!s.restart_receipts_for_seals().unwrap());
+        let (_dir, s) = open();
+        s.apply_receipt_page(&[receipt("r_1", "Koffie")], "c1.1")
+            .unwrap();
+        assert!(s.restart_receipts_for_seals().unwrap());
+        assert_eq!(s.sync_cursor(Feed::Receipts).unwrap(), None);
+        // The history again, sealed this time: the stored copy is replaced, not doubled.
+        let key = crate::card::SigningKey::from_bytes(&[5u8; 32]);
+        let mut sealed = receipt("r_1", "Koffie");
+        sealed.seal = Some(crate::proof::seal_receipt(&sealed, &key).unwrap());
+        let a = s
+            .apply_receipt_page(std::slice::from_ref(&sealed), "c1.1")
+            .unwrap();
+        assert_eq!((a.added, a.updated), (0, 1));
+        assert_eq!(s.receipt("r_1").unwrap(), Some(sealed));
+        assert_eq!(s.receipt_count().unwrap(), 1);
+        // Once only: a later receipt without a seal (added on the phone) starts nothing over.
+        s.apply_receipt_page(&[receipt("r_2", "Melk")], "c1.2")
+            .unwrap();
+        assert!(!s.restart_receipts_for_seals().unwrap());
+        assert_eq!(
+            s.sync_cursor(Feed::Receipts).unwrap().as_deref(),
+            Some("c1.2")
+        );
     }
 
     #[test]

@@ -68,6 +68,15 @@ pub(super) async fn pull_feed(session: &Session<'_>, feed: Feed) -> Result<PageA
     let limit = session.config.page_limit.to_string();
     let mut total = PageApplied::default();
     let mut restarted = false;
+    if feed == Feed::Receipts
+        && blocking(ctx, |c| Ok(c.store.restart_receipts_for_seals()?)).await?
+    {
+        log_at!(
+            LogLevel::Info,
+            "sync",
+            "receipts stored before the retailer's seals are fetched again, once"
+        );
+    }
     loop {
         if session.cancel.is_cancelled() {
             return Err(Stop::Cancelled);
