@@ -280,6 +280,46 @@ pub fn sign_claim_code(claim: &ClaimCode, signing_key: &SigningKey) -> Result<St
     ))
 }
 
+/// A signed code as scanned, `<prefix>.<key id>.<base64url payload>.<base64url signature>`: the
+/// claim codes' shape, and the receipt line proofs' ([`crate::proof`]).
+pub(crate) struct SignedCode<'a> {
+    /// 16 Base16 characters, as written.
+    pub kid: &'a str,
+    /// The payload, decoded (non-empty).
+    pub payload: Vec<u8>,
+    pub signature: [u8; 64],
+    /// Everything before the signature's dot.
+    pub signing_input: &'a str,
+}
+
+/// Splits `text` (trimmed by the caller) into a [`SignedCode`] with `prefix`; `None` when it is
+/// not one (the caller's `Malformed`).
+pub(crate) fn split_signed_code<'a>(text: &'a str, prefix: &str) -> Option<SignedCode<'a>> {
+    let mut parts = text.split('.');
+    let (Some(p), Some(kid), Some(payload_b64), Some(sig_b64), None) = (
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+    ) else {
+        return None;
+    };
+    if p != prefix
+        || kid.len() != 16
+        || !kid.bytes().all(|b| b.is_ascii_hexdigit())
+        || payload_b64.is_empty()
+    {
+        return None;
+    }
+    Some(SignedCode {
+        kid,
+        payload: URL_SAFE_NO_PAD.decode(payload_b64).ok()?,
+        signature: URL_SAFE_NO_PAD.decode(sig_b64).ok()?.try_into().ok()?,
+        signing_input: &text[..text.len() - sig_b64.len() - 1],
+    })
+}
+
 /// Reads a claim code without judging time: shape, key id, signature, content. What
 /// [`verify_claim_code`] checks before the deadline; also what a server uses when the time rule
 /// is its own.
@@ -288,36 +328,16 @@ pub fn read_claim_code(text: &str, public_key: &[u8; 32]) -> Result<ClaimCode, C
     if text.len() > MAX_CLAIM_CODE_LEN || !text.is_ascii() {
         return Err(ClaimRefusal::Malformed);
     }
-    let mut parts = text.split('.');
-    let (Some(prefix), Some(kid), Some(payload_b64), Some(sig_b64), None) = (
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-    ) else {
-        return Err(ClaimRefusal::Malformed);
-    };
-    if prefix != CLAIM_CODE_PREFIX
-        || kid.len() != 16
-        || !kid.bytes().all(|b| b.is_ascii_hexdigit())
-        || payload_b64.is_empty()
-    {
-        return Err(ClaimRefusal::Malformed);
-    }
-    let payload = URL_SAFE_NO_PAD
-        .decode(payload_b64)
-        .map_err(|_| ClaimRefusal::Malformed)?;
-    let signature: [u8; 64] = URL_SAFE_NO_PAD
-        .decode(sig_b64)
-        .ok()
-        .and_then(|b| b.try_into().ok())
-        .ok_or(ClaimRefusal::Malformed)?;
+    let SignedCode {
+        kid,
+        payload,
+        signature,
+        signing_input,
+    } = split_signed_code(text, CLAIM_CODE_PREFIX).ok_or(ClaimRefusal::Malformed)?;
     if !kid.eq_ignore_ascii_case(&key_id(public_key)) {
         return Err(ClaimRefusal::OtherRetailer);
     }
     let key = VerifyingKey::from_bytes(public_key).map_err(|_| ClaimRefusal::NotGenuine)?;
-    let signing_input = &text[..text.len() - sig_b64.len() - 1];
     key.verify_strict(signing_input.as_bytes(), &Signature::from_bytes(&signature))
         .map_err(|_| ClaimRefusal::NotGenuine)?;
     let p: Payload = serde_json::from_slice(&payload).map_err(|_| ClaimRefusal::Malformed)?;

@@ -20,7 +20,7 @@
 //! formats                            -> card, render, check, and reminders::Lang for its texts
 //! invoice                            -> receipts, money, check, and reminders' Lang and Fluent
 //!                                       loader for its labels
-//! proof                              -> receipts, claim (key id), card (Base16), money, check,
+//! proof                              -> receipts, claim (key id, the signed code's shape), money, check,
 //!                                       and reminders' texts
 //! survey                             -> gs1, check, and reminders' texts
 //! membership                         -> check, and reminders' texts

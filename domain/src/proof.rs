@@ -32,9 +32,8 @@
 //! inclusion path (RFC 9162 §2.1.3.2), then the signed text, and checks the signature with
 //! `verify_strict`. Total functions: any input gives a value or a typed refusal, never a panic.
 
-use crate::card::hex_encode;
 use crate::check::InputError;
-use crate::claim::key_id;
+use crate::claim::{key_id, split_signed_code, SignedCode};
 use crate::money::Money;
 pub use crate::receipts::ReceiptSeal;
 use crate::receipts::{LineItem, Receipt};
@@ -468,30 +467,13 @@ pub fn verify_line_proof(text: &str, public_key: &[u8; 32]) -> Result<LineProof,
     if text.len() > MAX_LINE_PROOF_LEN || !text.is_ascii() {
         return Err(ProofRefusal::Malformed);
     }
-    let mut parts = text.split('.');
-    let (Some(prefix), Some(kid), Some(payload_b64), Some(sig_b64), None) = (
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-    ) else {
-        return Err(ProofRefusal::Malformed);
-    };
-    if prefix != LINE_PROOF_PREFIX || kid.len() != 16 || !kid.bytes().all(|b| b.is_ascii_hexdigit())
-    {
-        return Err(ProofRefusal::Malformed);
-    }
-    let signature: [u8; 64] = URL_SAFE_NO_PAD
-        .decode(sig_b64)
-        .ok()
-        .and_then(|b| b.try_into().ok())
-        .ok_or(ProofRefusal::Malformed)?;
-    let p: Payload = URL_SAFE_NO_PAD
-        .decode(payload_b64)
-        .ok()
-        .and_then(|json| serde_json::from_slice(&json).ok())
-        .ok_or(ProofRefusal::Malformed)?;
+    let SignedCode {
+        kid,
+        payload,
+        signature,
+        ..
+    } = split_signed_code(text, LINE_PROOF_PREFIX).ok_or(ProofRefusal::Malformed)?;
+    let p: Payload = serde_json::from_slice(&payload).map_err(|_| ProofRefusal::Malformed)?;
     let salt: [u8; 16] = URL_SAFE_NO_PAD
         .decode(&p.z)
         .ok()
@@ -570,7 +552,7 @@ pub fn proof_key_id(text: &str) -> Option<String> {
         .then(|| parts.next())
         .flatten()
         .filter(|k| k.len() == 16 && k.bytes().all(|b| b.is_ascii_hexdigit()))
-        .map(|k| hex_encode(&crate::card::hex_decode(k).unwrap_or_default()))
+        .map(str::to_ascii_uppercase)
 }
 
 #[cfg(test)]
