@@ -3,13 +3,12 @@
 //! answer (claimed, or refused: already claimed by another member, expired, unknown).
 
 use super::ledger::{append_one, read_balance};
+use super::ledger_pages::{self, LedgerPages};
 use super::outbox::settle;
 use super::schema::{server_key, KEY_BALANCE, KEY_LEDGER_NEXT, KEY_OUTBOX_NEXT};
-use super::{
-    abort, be_u64, decode, get, tx_get, tx_get_u64, tx_put, values, Store, StoreError, Tree,
-};
+use super::{abort, be_u64, get, tx_get, tx_get_u64, tx_put, values, Store, StoreError, Tree};
 use crate::claim::{ClaimCode, ClaimRefusal, ClaimStatus, ReceiptClaim};
-use crate::points::{EntryKind, EntryStatus, LedgerEntry, NewEntry, PointsError};
+use crate::points::{EntryKind, EntryStatus, NewEntry, PointsError};
 use crate::wallet::{self, OutboxItem, OutboxOperation};
 use chrono::{DateTime, Utc};
 
@@ -49,17 +48,11 @@ impl Store {
             {
                 return Ok(true);
             }
-            for kv in o.tree(Tree::Ledger).iter() {
-                let (_, v) = kv?;
-                let e: LedgerEntry = decode(&v)?;
-                if e.kind == EntryKind::Earn
+            ledger_pages::any_entry(o.tree(Tree::Ledger), |e| {
+                e.kind == EntryKind::Earn
                     && e.status != EntryStatus::Rejected
                     && e.reference.as_deref() == Some(receipt_id)
-                {
-                    return Ok(true);
-                }
-            }
-            Ok(false)
+            })
         })
     }
 
@@ -96,7 +89,9 @@ impl Store {
                 if let Some(e) = &entry {
                     let mut balance = read_balance(meta)?;
                     let seq = tx_get_u64(meta, KEY_LEDGER_NEXT)?.max(1);
-                    append_one(ledger, &mut balance, seq, e, now)?;
+                    ledger_pages::change(ledger, |pages| {
+                        append_one(pages, &mut balance, seq, e, now)
+                    })?;
                     meta.insert(KEY_LEDGER_NEXT, &(seq + 1).to_be_bytes())?;
                     tx_put(meta, KEY_BALANCE, &balance)?;
                     entry_seq = Some(seq);
@@ -155,9 +150,8 @@ impl Store {
                     ));
                 };
                 if let Some(entry_seq) = entry_seq {
-                    if let Some(mut pending) =
-                        tx_get::<LedgerEntry>(ledger, &entry_seq.to_be_bytes())?
-                    {
+                    let mut ledger = LedgerPages::new(ledger);
+                    if let Some(mut pending) = ledger.get(entry_seq)? {
                         if pending.status == EntryStatus::Pending {
                             let status = match verdict {
                                 ReceiptClaimVerdict::Claimed {
@@ -181,10 +175,11 @@ impl Store {
                                 ReceiptClaimVerdict::Refused(_) => EntryStatus::Rejected,
                             };
                             let mut balance = read_balance(meta)?;
-                            settle(ledger, &mut balance, &mut pending, status)?;
+                            settle(&mut ledger, &mut balance, &mut pending, status)?;
                             tx_put(meta, KEY_BALANCE, &balance)?;
                         }
                     }
+                    ledger.finish()?;
                 }
                 let Some(mut claim) = tx_get::<ReceiptClaim>(claims, receipt_id.as_bytes())? else {
                     return Ok(None);

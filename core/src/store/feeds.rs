@@ -22,12 +22,13 @@
 //! - A receipt is stored once; the server's version replaces a different local one.
 
 use super::ledger::{append_one, read_balance};
+use super::ledger_pages::LedgerPages;
 use super::outbox::settle;
 use super::receipts::{gtin_index_keys, time_index_key};
 use super::schema::{server_key, KEY_BALANCE, KEY_LEDGER_NEXT};
 use super::vouchers::set_voucher;
 use super::{get, tx_get, tx_get_u64, tx_put, Store, StoreError, Tree};
-use crate::points::{EntryKind, EntryStatus, LedgerEntry, NewEntry};
+use crate::points::{EntryKind, EntryStatus, NewEntry};
 use crate::receipts::Receipt;
 use crate::wallet::{OutboxOperation, Voucher, VoucherState};
 use chrono::{DateTime, Utc};
@@ -184,6 +185,7 @@ impl Store {
             &[Tree::Meta, Tree::Ledger, Tree::ServerLedger, Tree::Outbox],
             |t| {
                 let (meta, ledger, index, outbox) = (&t[0], &t[1], &t[2], &t[3]);
+                let mut ledger = LedgerPages::new(ledger);
                 let mut balance = read_balance(meta)?;
                 let mut next = tx_get_u64(meta, KEY_LEDGER_NEXT)?.max(1);
                 let mut resolved = vec![false; claims.len()];
@@ -198,13 +200,11 @@ impl Store {
                         // change amount; only a pending claim it confirms needs settling.
                         if let Some(ci) = by_key {
                             let c = &claims[ci];
-                            if let Some(mut pending) =
-                                tx_get::<LedgerEntry>(ledger, &c.entry_seq.to_be_bytes())?
-                            {
+                            if let Some(mut pending) = ledger.get(c.entry_seq)? {
                                 if pending.status == EntryStatus::Pending && pending.seq != local {
                                     // Already counted as `local`: the pending entry is superseded.
                                     settle(
-                                        ledger,
+                                        &mut ledger,
                                         &mut balance,
                                         &mut pending,
                                         EntryStatus::Rejected,
@@ -233,13 +233,16 @@ impl Store {
                     });
                     if let Some(ci) = claim {
                         let c = &claims[ci];
-                        if let Some(mut pending) =
-                            tx_get::<LedgerEntry>(ledger, &c.entry_seq.to_be_bytes())?
-                        {
+                        if let Some(mut pending) = ledger.get(c.entry_seq)? {
                             if pending.status == EntryStatus::Pending
                                 && pending.points == item.points
                             {
-                                settle(ledger, &mut balance, &mut pending, EntryStatus::Confirmed)?;
+                                settle(
+                                    &mut ledger,
+                                    &mut balance,
+                                    &mut pending,
+                                    EntryStatus::Confirmed,
+                                )?;
                                 index.insert(server_key(&item.id), &pending.seq.to_be_bytes())?;
                                 outbox.remove(&c.item_seq.to_be_bytes())?;
                                 resolved[ci] = true;
@@ -257,11 +260,12 @@ impl Store {
                         description: item.description.clone(),
                         reverses: None,
                     };
-                    let entry = append_one(ledger, &mut balance, next, &new, item.at)?;
+                    let entry = append_one(&mut ledger, &mut balance, next, &new, item.at)?;
                     index.insert(server_key(&item.id), &entry.seq.to_be_bytes())?;
                     next += 1;
                     out.added += 1;
                 }
+                ledger.finish()?;
                 meta.insert(KEY_LEDGER_NEXT, &next.to_be_bytes())?;
                 tx_put(meta, KEY_BALANCE, &balance)?;
                 tx_put(meta, Feed::Ledger.cursor_key(), &next_cursor.to_string())?;

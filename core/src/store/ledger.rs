@@ -1,8 +1,9 @@
-//! Points ledger persistence: entries by sequence number and the materialised balance, changed
-//! together in one transaction.
+//! Points ledger persistence: entries in pages by sequence number ([`super::ledger_pages`]) and
+//! the materialised balance, changed together in one transaction.
 
+use super::ledger_pages::{self, LedgerPages};
 use super::schema::{KEY_BALANCE, KEY_LEDGER_NEXT};
-use super::{abort, get, tx_get, tx_get_u64, tx_put, values, Store, StoreError, Tree, TxResult};
+use super::{abort, get, tx_get, tx_get_u64, tx_put, Store, StoreError, Tree, TxResult};
 use crate::points::{
     check_spend, reversal_of, Balance, EntryKind, EntryStatus, LedgerEntry, NewEntry, PointsError,
 };
@@ -35,15 +36,18 @@ impl Store {
             let (meta, ledger) = (&t[0], &t[1]);
             let mut balance = read_balance(meta)?;
             let mut next = tx_get_u64(meta, KEY_LEDGER_NEXT)?.max(1);
-            let mut written = Vec::with_capacity(new.len());
-            for n in new {
-                if n.kind == EntryKind::Redeem {
-                    check_spend(&balance, -n.points).or_else(abort)?;
+            let written = ledger_pages::change(ledger, |pages| {
+                let mut written = Vec::with_capacity(new.len());
+                for n in new {
+                    if n.kind == EntryKind::Redeem {
+                        check_spend(&balance, -n.points).or_else(abort)?;
+                    }
+                    let entry = append_one(pages, &mut balance, next, n, now)?;
+                    next += 1;
+                    written.push(entry);
                 }
-                let entry = append_one(ledger, &mut balance, next, n, now)?;
-                next += 1;
-                written.push(entry);
-            }
+                Ok(written)
+            })?;
             meta.insert(KEY_LEDGER_NEXT, &next.to_be_bytes())?;
             tx_put(meta, KEY_BALANCE, &balance)?;
             Ok(written)
@@ -58,17 +62,20 @@ impl Store {
         let _w = self.writer();
         self.transact(&[Tree::Meta, Tree::Ledger], |t| {
             let (meta, ledger) = (&t[0], &t[1]);
-            let Some(mut entry) = tx_get::<LedgerEntry>(ledger, &seq.to_be_bytes())? else {
-                return abort(PointsError::EntryNotFound);
-            };
-            if entry.status != EntryStatus::Pending {
-                return abort(PointsError::NotPending);
-            }
             let mut balance = read_balance(meta)?;
-            balance.apply(entry.points, entry.status, -1);
-            balance.apply(entry.points, verdict, 1);
-            entry.status = verdict;
-            tx_put(ledger, &seq.to_be_bytes(), &entry)?;
+            let entry = ledger_pages::change(ledger, |pages| {
+                let Some(mut entry) = pages.get(seq)? else {
+                    return abort(PointsError::EntryNotFound);
+                };
+                if entry.status != EntryStatus::Pending {
+                    return abort(PointsError::NotPending);
+                }
+                balance.apply(entry.points, entry.status, -1);
+                balance.apply(entry.points, verdict, 1);
+                entry.status = verdict;
+                pages.put(entry.clone())?;
+                Ok(entry)
+            })?;
             tx_put(meta, KEY_BALANCE, &balance)?;
             Ok(entry)
         })
@@ -79,15 +86,18 @@ impl Store {
         let _w = self.writer();
         self.transact(&[Tree::Meta, Tree::Ledger], |t| {
             let (meta, ledger) = (&t[0], &t[1]);
-            let Some(mut original) = tx_get::<LedgerEntry>(ledger, &seq.to_be_bytes())? else {
-                return abort(PointsError::EntryNotFound);
-            };
-            let reversal = reversal_of(&original).or_else(abort)?;
             let mut balance = read_balance(meta)?;
             let next = tx_get_u64(meta, KEY_LEDGER_NEXT)?.max(1);
-            let entry = append_one(ledger, &mut balance, next, &reversal, now)?;
-            original.reversed_by = Some(entry.seq);
-            tx_put(ledger, &seq.to_be_bytes(), &original)?;
+            let entry = ledger_pages::change(ledger, |pages| {
+                let Some(mut original) = pages.get(seq)? else {
+                    return abort(PointsError::EntryNotFound);
+                };
+                let reversal = reversal_of(&original).or_else(abort)?;
+                let entry = append_one(pages, &mut balance, next, &reversal, now)?;
+                original.reversed_by = Some(entry.seq);
+                pages.put(original)?;
+                Ok(entry)
+            })?;
             meta.insert(KEY_LEDGER_NEXT, &(next + 1).to_be_bytes())?;
             tx_put(meta, KEY_BALANCE, &balance)?;
             Ok(entry)
@@ -115,12 +125,12 @@ impl Store {
     }
 
     pub fn ledger_entry(&self, seq: u64) -> Result<Option<LedgerEntry>, StoreError> {
-        self.with(|o| get(o.tree(Tree::Ledger), &seq.to_be_bytes()))
+        self.with(|o| ledger_pages::entry(o.tree(Tree::Ledger), seq))
     }
 
     /// The whole ledger, oldest first.
     pub fn ledger_entries(&self) -> Result<Vec<LedgerEntry>, StoreError> {
-        self.with(|o| values(o.tree(Tree::Ledger).iter()))
+        self.with(|o| ledger_pages::all_entries(o.tree(Tree::Ledger)))
     }
 
     /// The newest `limit` entries, newest first.
@@ -143,7 +153,7 @@ impl Store {
             let mut span = limit as u64;
             loop {
                 let from = next.saturating_sub(span);
-                let mut entries: Vec<LedgerEntry> = values(ledger.range(from.to_be_bytes()..))?;
+                let mut entries = ledger_pages::entries_from(ledger, from)?;
                 if entries.len() >= limit || from == 0 {
                     entries.reverse();
                     entries.truncate(limit);
@@ -158,7 +168,7 @@ impl Store {
     pub fn verify_balance(&self) -> Result<Balance, StoreError> {
         let (stored, computed) = self.with(|o| {
             let stored: Balance = get(o.tree(Tree::Meta), KEY_BALANCE)?.unwrap_or_default();
-            let entries: Vec<LedgerEntry> = values(o.tree(Tree::Ledger).iter())?;
+            let entries = ledger_pages::all_entries(o.tree(Tree::Ledger))?;
             Ok((stored, Balance::from_entries(&entries)))
         })?;
         if stored == computed {
@@ -174,7 +184,7 @@ pub(super) fn read_balance(meta: &TransactionalTree) -> TxResult<Balance> {
 }
 
 pub(super) fn append_one(
-    ledger: &TransactionalTree,
+    ledger: &mut LedgerPages<'_>,
     balance: &mut Balance,
     seq: u64,
     n: &NewEntry,
@@ -193,6 +203,6 @@ pub(super) fn append_one(
     };
     balance.apply(entry.points, entry.status, 1);
     balance.entries += 1;
-    tx_put(ledger, &seq.to_be_bytes(), &entry)?;
+    ledger.put(entry.clone())?;
     Ok(entry)
 }

@@ -1,7 +1,8 @@
 //! The durable store: one struct owns the sled database.
 //!
 //! - Named trees ([`Tree`]), typed serde records (JSON, so a record stays readable and a new field
-//!   with a default needs no migration).
+//!   with a default needs no migration), except the ledger: the largest and most written table is
+//!   kept in pages of 64 entries in a compact versioned binary format (`ledger_pages.rs`).
 //! - A `meta` tree with a format marker and the schema version; one migration step per version
 //!   ([`schema`]).
 //! - Every multi-key change is one sled transaction, and the database is flushed before a write
@@ -23,6 +24,7 @@ mod topics;
 pub use keep::{KEEP_FILE_NAME, KEEP_LOG_NAME};
 pub use topics::Topic;
 mod ledger;
+mod ledger_pages;
 mod list;
 mod membership;
 mod receipts;
@@ -135,7 +137,7 @@ pub(crate) fn abort<T>(e: impl Into<StoreError>) -> TxResult<T> {
 pub enum Tree {
     /// Format marker, schema version, counters, the materialised balance.
     Meta,
-    /// Ledger entries by sequence number.
+    /// Ledger entries in pages of 64 by sequence number (schema 3; see ledger_pages.rs).
     Ledger,
     /// Vouchers by id.
     Vouchers,
@@ -196,7 +198,7 @@ impl Tree {
     pub fn name(self) -> &'static str {
         match self {
             Tree::Meta => "meta",
-            Tree::Ledger => "ledger",
+            Tree::Ledger => "ledger_pages",
             Tree::Vouchers => "vouchers",
             Tree::VoucherUsable => "voucher_usable",
             Tree::Outbox => "outbox",

@@ -2,9 +2,10 @@
 //! the server's answers settling outbox items (redemptions, claims) and their pending entries.
 
 use super::ledger::{append_one, read_balance};
+use super::ledger_pages::{self, LedgerPages};
 use super::schema::{server_key, KEY_BALANCE, KEY_LEDGER_NEXT, KEY_OUTBOX_NEXT};
 use super::vouchers::set_voucher;
-use super::{abort, decode, tx_get, tx_get_u64, tx_put, Store, StoreError, Tree, TxResult};
+use super::{abort, tx_get, tx_get_u64, tx_put, Store, StoreError, Tree, TxResult};
 use crate::points::{Balance, EntryKind, EntryStatus, LedgerEntry, NewEntry, PointsError};
 use crate::wallet::{self, OutboxItem, OutboxOperation, RedemptionOutcome, Voucher, VoucherState};
 use chrono::{DateTime, Utc};
@@ -32,7 +33,7 @@ pub(super) struct PendingClaim {
 
 /// Moves a pending entry to `verdict`, keeping the balance in step.
 pub(super) fn settle(
-    ledger: &TransactionalTree,
+    ledger: &mut LedgerPages<'_>,
     balance: &mut Balance,
     entry: &mut LedgerEntry,
     verdict: EntryStatus,
@@ -40,7 +41,7 @@ pub(super) fn settle(
     balance.apply(entry.points, entry.status, -1);
     balance.apply(entry.points, verdict, 1);
     entry.status = verdict;
-    tx_put(ledger, &entry.seq.to_be_bytes(), entry)
+    ledger.put(entry.clone())
 }
 
 impl Store {
@@ -95,17 +96,11 @@ impl Store {
             return Err(PointsError::AlreadyClaimed.into());
         }
         let credited = self.with(|o| {
-            for kv in o.tree(Tree::Ledger).iter() {
-                let (_, v) = kv?;
-                let e: LedgerEntry = decode(&v)?;
-                if e.kind == EntryKind::Earn
+            ledger_pages::any_entry(o.tree(Tree::Ledger), |e| {
+                e.kind == EntryKind::Earn
                     && e.status != EntryStatus::Rejected
                     && e.reference.as_deref() == Some(reference)
-                {
-                    return Ok(true);
-                }
-            }
-            Ok(false)
+            })
         })?;
         if credited {
             return Err(PointsError::AlreadyClaimed.into());
@@ -114,7 +109,9 @@ impl Store {
             let (meta, ledger, outbox) = (&t[0], &t[1], &t[2]);
             let mut balance = read_balance(meta)?;
             let seq = tx_get_u64(meta, KEY_LEDGER_NEXT)?.max(1);
-            let written = append_one(ledger, &mut balance, seq, &entry, now)?;
+            let written = ledger_pages::change(ledger, |pages| {
+                append_one(pages, &mut balance, seq, &entry, now)
+            })?;
             let item_seq = tx_get_u64(meta, KEY_OUTBOX_NEXT)?.max(1);
             let item = OutboxItem {
                 seq: item_seq,
@@ -250,8 +247,8 @@ impl Store {
                         "an outbox item is not the claim it was sent as".into(),
                     ));
                 };
-                let Some(mut pending) = tx_get::<LedgerEntry>(ledger, &entry_seq.to_be_bytes())?
-                else {
+                let mut ledger = LedgerPages::new(ledger);
+                let Some(mut pending) = ledger.get(entry_seq)? else {
                     return abort(PointsError::EntryNotFound);
                 };
                 if pending.status != EntryStatus::Pending {
@@ -273,7 +270,8 @@ impl Store {
                     }
                     ClaimVerdict::Rejected => EntryStatus::Rejected,
                 };
-                settle(ledger, &mut balance, &mut pending, verdict)?;
+                settle(&mut ledger, &mut balance, &mut pending, verdict)?;
+                ledger.finish()?;
                 tx_put(meta, KEY_BALANCE, &balance)?;
                 Ok(true)
             },

@@ -3,17 +3,25 @@
 //! - Version 1: trees `meta`, `ledger`, `vouchers`, `outbox`, `receipts`; counters in `meta`.
 //! - Version 2: the materialised balance in `meta`, and the indexes `voucher_usable`,
 //!   `receipts_by_time`, `receipts_by_gtin`. The step from 1 builds them from the records.
+//! - Version 3: the ledger in pages of 64 entries in a compact binary format (tree
+//!   `ledger_pages`, see `ledger_pages.rs`) instead of one JSON record per entry (tree `ledger`).
+//!   The step from 2 writes the pages from the old records; the old tree is dropped only after
+//!   the new version is durable (and again at the next open, should that drop be cut off).
 //!
 //! Every step is idempotent (indexes are cleared and rebuilt), and the new version is written
 //! only after the step's data is flushed, so a crash mid-migration repeats the step on next open.
 
+use super::ledger_pages::{encode_page, PAGE_ENTRIES};
 use super::{concat, decode, encode, time_key, values, Open, StoreError, Tree};
 use crate::points::{Balance, LedgerEntry};
 use crate::receipts::Receipt;
 use crate::wallet::{Voucher, VoucherState};
 
 pub const FORMAT_MARKER: &[u8] = b"loyalty-core";
-pub const CURRENT_VERSION: u32 = 2;
+pub const CURRENT_VERSION: u32 = 3;
+
+/// The tree of schema versions 1 and 2 holding one JSON record per ledger entry.
+const LEDGER_V2: &str = "ledger";
 
 pub(crate) const KEY_FORMAT: &[u8] = b"format";
 pub(crate) const KEY_VERSION: &[u8] = b"schema_version";
@@ -31,7 +39,8 @@ pub(crate) fn prepare(
     expected: bool,
 ) -> Result<Open, StoreError> {
     let existing: Vec<Vec<u8>> = db.tree_names().into_iter().map(|n| n.to_vec()).collect();
-    let ours = |n: &[u8]| Tree::ALL.iter().any(|t| t.name().as_bytes() == n);
+    let ours =
+        |n: &[u8]| Tree::ALL.iter().any(|t| t.name().as_bytes() == n) || n == LEDGER_V2.as_bytes();
     let default_name: &[u8] = b"__sled__default";
     let has_meta = existing
         .iter()
@@ -69,8 +78,14 @@ pub(crate) fn prepare(
         // A new database (or one whose creation was cut off before the marker was written):
         // start at the current version. The marker goes last.
         let data_present = Tree::ALL[1..].iter().any(|t| !open.tree(*t).is_empty());
-        if data_present {
+        let old_ledger = existing
+            .iter()
+            .any(|n| n.as_slice() == LEDGER_V2.as_bytes());
+        if data_present || (old_ledger && !open.db.open_tree(LEDGER_V2)?.is_empty()) {
             return Err(foreign());
+        }
+        if old_ledger {
+            open.db.drop_tree(LEDGER_V2)?;
         }
         meta.clear()?;
         meta.insert(KEY_BALANCE, encode(&Balance::default())?)?;
@@ -90,6 +105,7 @@ pub(crate) fn prepare(
     while version < CURRENT_VERSION {
         match version {
             1 => migrate_1_to_2(&open)?,
+            2 => migrate_2_to_3(&open)?,
             v => {
                 return Err(StoreError::Corrupt(format!(
                     "unknown database schema version {v}"
@@ -105,6 +121,15 @@ pub(crate) fn prepare(
             "store",
             "migrated the schema to version {version}"
         );
+    }
+    if open
+        .db
+        .tree_names()
+        .iter()
+        .any(|n| n.as_ref() == LEDGER_V2.as_bytes())
+    {
+        open.db.drop_tree(LEDGER_V2)?;
+        open.flush()?;
     }
     Ok(open)
 }
@@ -135,7 +160,7 @@ pub(super) fn server_key(id: &str) -> Vec<u8> {
 
 /// Version 1 → 2: materialise the balance and build the indexes from the records.
 fn migrate_1_to_2(open: &Open) -> Result<(), StoreError> {
-    let entries: Vec<LedgerEntry> = values(open.tree(Tree::Ledger).iter())?;
+    let entries: Vec<LedgerEntry> = values(open.db.open_tree(LEDGER_V2)?.iter())?;
     let balance = Balance::from_entries(&entries);
     open.tree(Tree::Meta)
         .insert(KEY_BALANCE, encode(&balance)?)?;
@@ -161,6 +186,33 @@ fn migrate_1_to_2(open: &Open) -> Result<(), StoreError> {
         }
     }
     Ok(())
+}
+
+/// Version 2 → 3: the ledger's JSON records, read in order, written as pages. The pages tree is
+/// cleared first, so a step cut off by a crash is simply done again.
+fn migrate_2_to_3(open: &Open) -> Result<(), StoreError> {
+    let pages = open.tree(Tree::Ledger);
+    pages.clear()?;
+    let mut page: Vec<LedgerEntry> = Vec::with_capacity(PAGE_ENTRIES as usize);
+    let write = |page: &mut Vec<LedgerEntry>| -> Result<(), StoreError> {
+        if let Some(first) = page.first() {
+            pages.insert(super::ledger_pages::page_key(first.seq), encode_page(page))?;
+            page.clear();
+        }
+        Ok(())
+    };
+    for kv in open.db.open_tree(LEDGER_V2)?.iter() {
+        let (_, bytes) = kv?;
+        let entry: LedgerEntry = decode(&bytes)?;
+        if page
+            .first()
+            .is_some_and(|first| first.seq / PAGE_ENTRIES != entry.seq / PAGE_ENTRIES)
+        {
+            write(&mut page)?;
+        }
+        page.push(entry);
+    }
+    write(&mut page)
 }
 
 /// Writes a database exactly as version 1 of Loyalty Core laid it out (no materialised balance,

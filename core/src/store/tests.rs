@@ -742,3 +742,114 @@ fn an_invoice_request_is_queued_once_settled_by_its_answer_and_survives_reopen()
     s.set_company(None).unwrap();
     assert_eq!(s.company().unwrap(), None);
 }
+
+/// Copies the database a version-2 store wrote (`tests/data/store-v2`, made by the store of
+/// commit 07004e4: 173 entries over three pages, pending, settled, rejected, reversed) into
+/// `to`.
+fn copy_v2_fixture(to: &Path) -> Vec<LedgerEntry> {
+    fn copy(from: &Path, to: &Path) {
+        std::fs::create_dir_all(to).unwrap();
+        for e in std::fs::read_dir(from).unwrap() {
+            let e = e.unwrap();
+            if e.file_type().unwrap().is_dir() {
+                copy(&e.path(), &to.join(e.file_name()));
+            } else {
+                std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
+            }
+        }
+    }
+    let from = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/store-v2");
+    copy(&from, to);
+    let expected = std::fs::read(to.join("expected-ledger.json")).unwrap();
+    serde_json::from_slice(&expected).unwrap()
+}
+
+#[test]
+fn a_version_2_database_migrates_its_ledger_to_pages() {
+    let dir = tempfile::tempdir().unwrap();
+    let expected = copy_v2_fixture(dir.path());
+    assert_eq!(expected.len(), 173);
+    {
+        let s = Store::open(dir.path()).unwrap();
+        assert_eq!(s.ledger_entries().unwrap(), expected);
+        let balance = s.verify_balance().unwrap();
+        assert_eq!(balance.entries, 173);
+        assert_eq!(s.ledger_entry(100).unwrap().as_ref(), expected.get(99));
+        assert_eq!(s.recent_entries(3).unwrap()[0], expected[172]);
+        let added = s
+            .append_entries(&[NewEntry::earn(5, false)], t0() + Duration::days(400))
+            .unwrap();
+        assert_eq!(added[0].seq, 174);
+        s.close().unwrap();
+    }
+    let s = Store::open(dir.path()).unwrap();
+    assert_eq!(s.ledger_entries().unwrap().len(), 174);
+    s.verify_balance().unwrap();
+    s.close().unwrap();
+    let db = sled::open(dir.path().join(DB_DIR_NAME)).unwrap();
+    let meta = db.open_tree("meta").unwrap();
+    assert_eq!(
+        schema::read_version(&meta).unwrap(),
+        schema::CURRENT_VERSION
+    );
+    assert!(
+        !db.tree_names().iter().any(|n| n.as_ref() == b"ledger"),
+        "the JSON ledger of version 2 is dropped"
+    );
+    assert_eq!(db.open_tree("ledger_pages").unwrap().len(), 3);
+}
+
+#[test]
+fn a_migration_cut_off_midway_is_done_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let expected = copy_v2_fixture(dir.path());
+    {
+        // What a crash during the step leaves: some pages written, the version still 2.
+        let db = sled::open(dir.path().join(DB_DIR_NAME)).unwrap();
+        let pages = db.open_tree("ledger_pages").unwrap();
+        pages
+            .insert(
+                0u64.to_be_bytes(),
+                ledger_pages::encode_page(&expected[..10]),
+            )
+            .unwrap();
+        pages
+            .insert(9u64.to_be_bytes(), &b"\x01garbage"[..])
+            .unwrap();
+        db.flush().unwrap();
+    }
+    let s = Store::open(dir.path()).unwrap();
+    assert_eq!(s.ledger_entries().unwrap(), expected);
+    s.verify_balance().unwrap();
+}
+
+#[test]
+fn a_batch_spanning_pages_and_changes_to_old_entries_read_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Store::open(dir.path()).unwrap();
+    let batch: Vec<NewEntry> = (0..150)
+        .map(|i| NewEntry::earn(i + 1, i % 2 == 0).with_reference(format!("r{i}")))
+        .collect();
+    let written = s.append_entries(&batch, t0()).unwrap();
+    assert_eq!(written.last().unwrap().seq, 150);
+    s.settle_entry(63, EntryStatus::Confirmed).unwrap();
+    s.settle_entry(65, EntryStatus::Rejected).unwrap();
+    s.reverse_entry(2, t0() + Duration::days(1)).unwrap();
+    // A failing batch (spending more than the balance) leaves no page changed.
+    let before = s.ledger_entries().unwrap();
+    let spend = [NewEntry::earn(1, false), NewEntry::redeem(1_000_000, false)];
+    assert!(s.append_entries(&spend, t0()).is_err());
+    assert_eq!(s.ledger_entries().unwrap(), before);
+    s.close().unwrap();
+    let s = Store::open(dir.path()).unwrap();
+    let all = s.ledger_entries().unwrap();
+    assert_eq!(all.len(), 151);
+    assert!(all.windows(2).all(|w| w[0].seq + 1 == w[1].seq));
+    assert_eq!(all[62].status, EntryStatus::Confirmed);
+    assert_eq!(all[64].status, EntryStatus::Rejected);
+    assert_eq!(all[1].reversed_by, Some(151));
+    assert_eq!(s.ledger_entry(151).unwrap().unwrap().reverses, Some(2));
+    assert_eq!(s.recent_entries(70).unwrap().len(), 70);
+    assert_eq!(s.recent_entries(70).unwrap()[69].seq, 82);
+    s.verify_balance().unwrap();
+}
