@@ -8,9 +8,17 @@ use super::session::{blocking, Session, Stop};
 use super::wire::{self, Page};
 use super::{Failure, SyncReport};
 use crate::api::error::ApiError;
+use crate::context::Context;
 use crate::log::{log_at, LogLevel};
-use crate::store::{ContentFeed, Feed, OfferItem, PageApplied, ReminderKey, StoredFeed};
+use crate::receipts::Receipt;
+use crate::store::{
+    ContentFeed, Feed, OfferItem, PageApplied, ReminderKey, ServerLedgerEntry, ServerVoucher,
+    StoredFeed,
+};
 use reqwest::Method;
+use std::future::Future;
+use std::sync::Arc;
+use std::task::Poll;
 
 /// A checked page: its items, next cursor and whether more follow; or the sign that the server's
 /// feed went back behind the cursor sent (a server restored from a backup: its `next_cursor` is
@@ -52,7 +60,109 @@ fn restart_feed(feed: Feed, why: &str) {
     );
 }
 
+/// A checked page's items, by feed.
+enum Items {
+    Ledger(Vec<ServerLedgerEntry>),
+    Vouchers(Vec<ServerVoucher>),
+    Receipts(Vec<Receipt>),
+}
+
+/// A fetched page: its items, next cursor and whether more follow; `None` when the server's feed
+/// went back behind the cursor sent.
+type Fetched = Result<Option<(Items, String, bool)>, Failure>;
+
+fn page_of<U>(checked: Option<Checked<U>>, items: fn(Vec<U>) -> Items) -> Option<Fetched> {
+    Some(Ok(match checked? {
+        Checked::Page(page, next, more) => Some((items(page), next, more)),
+        Checked::Rewound => None,
+    }))
+}
+
+/// Fetches and checks one page of `feed` after `cursor`.
+async fn fetch_page(session: &Session<'_>, feed: Feed, cursor: Option<&str>) -> Fetched {
+    let path = match feed {
+        Feed::Ledger => "v1/ledger",
+        Feed::Vouchers => "v1/vouchers",
+        Feed::Receipts => "v1/receipts",
+    };
+    let limit = session.config.page_limit.to_string();
+    let mut query: Vec<(&str, &str)> = vec![("limit", &limit)];
+    if let Some(c) = cursor {
+        query.push(("cursor", c));
+    }
+    let req = session.request(Method::GET, path, &query, None, None, Safety::Idempotent);
+    let api = session.api();
+    let now = session.ctx.clock.now();
+    let checked = match feed {
+        Feed::Ledger => {
+            api.call_checked(&req, |p| {
+                page_of(
+                    checked_page(p, cursor, |i: wire::LedgerItem| i.check()),
+                    Items::Ledger,
+                )
+            })
+            .await
+        }
+        Feed::Vouchers => {
+            api.call_checked(&req, |p| {
+                page_of(
+                    checked_page(p, cursor, |i: wire::VoucherItem| i.check(now)),
+                    Items::Vouchers,
+                )
+            })
+            .await
+        }
+        Feed::Receipts => {
+            api.call_checked(&req, |p| {
+                page_of(
+                    checked_page(p, cursor, wire::check_receipt),
+                    Items::Receipts,
+                )
+            })
+            .await
+        }
+    };
+    checked?
+}
+
+/// Applies one page with its next cursor, in one store transaction.
+async fn apply_page(ctx: &Arc<Context>, items: Items, next: String) -> Result<PageApplied, Stop> {
+    let applied = match items {
+        Items::Ledger(items) => {
+            blocking(ctx, move |c| {
+                Ok(c.store.apply_ledger_page(&items, &next)?)
+            })
+            .await
+        }
+        Items::Vouchers(items) => {
+            blocking(ctx, move |c| {
+                Ok(c.store.apply_voucher_page(&items, &next)?)
+            })
+            .await
+        }
+        Items::Receipts(items) => {
+            blocking(ctx, move |c| {
+                // Held across the write: no reader sees the page stored but an index without it.
+                let mut index = c.reminder_index.lock().unwrap_or_else(|e| e.into_inner());
+                let applied = c.store.apply_receipt_page(&items, &next)?;
+                if applied.added + applied.updated > 0 {
+                    // The reminder engine's index is rebuilt at the next plan.
+                    *index = None;
+                }
+                Ok(applied)
+            })
+            .await
+        }
+    };
+    Ok(applied?)
+}
+
 /// Pages through one feed from its stored cursor, applying each page with its cursor.
+///
+/// While a page is written to the store, the next one is already asked for (its cursor is the
+/// page's `next_cursor`, the one the store holds once the page is applied), so the store's work
+/// overlaps the network's. A page that cannot be applied stops the feed and the page fetched
+/// ahead is dropped.
 ///
 /// Cursors are checked against the server's grammar: a stored one this client cannot use is
 /// dropped (the feed starts over), one the server refuses (400) likewise, and so is a feed that
@@ -60,12 +170,6 @@ fn restart_feed(feed: Feed, why: &str) {
 /// once per feed and sync; records are upserts by id, and the outbox is untouched.
 pub(super) async fn pull_feed(session: &Session<'_>, feed: Feed) -> Result<PageApplied, Stop> {
     let ctx = session.ctx;
-    let path = match feed {
-        Feed::Ledger => "v1/ledger",
-        Feed::Vouchers => "v1/vouchers",
-        Feed::Receipts => "v1/receipts",
-    };
-    let limit = session.config.page_limit.to_string();
     let mut total = PageApplied::default();
     let mut restarted = false;
     if feed == Feed::Receipts
@@ -77,6 +181,8 @@ pub(super) async fn pull_feed(session: &Session<'_>, feed: Feed) -> Result<PageA
             "receipts stored before the retailer's seals are fetched again, once"
         );
     }
+    // The page fetched while the previous one was applied, with the cursor it was asked after.
+    let mut ahead: Option<(String, Fetched)> = None;
     loop {
         if session.cancel.is_cancelled() {
             return Err(Stop::Cancelled);
@@ -90,80 +196,20 @@ pub(super) async fn pull_feed(session: &Session<'_>, feed: Feed) -> Result<PageA
             blocking(ctx, move |c| Ok(c.store.reset_sync_cursor(feed)?)).await?;
             cursor = None;
         }
-        let mut query: Vec<(&str, &str)> = vec![("limit", &limit)];
-        if let Some(c) = &cursor {
-            query.push(("cursor", c));
-        }
-        let req = session.request(Method::GET, path, &query, None, None, Safety::Idempotent);
-        let api = session.api();
-        let now = ctx.clock.now();
-        let outcome = match feed {
-            Feed::Ledger => {
-                match api
-                    .call_checked(&req, |p| {
-                        checked_page(p, cursor.as_deref(), |i: wire::LedgerItem| i.check())
-                    })
-                    .await
-                {
-                    Ok(Checked::Page(items, next, more)) => Ok(Some((
-                        blocking(ctx, move |c| {
-                            Ok(c.store.apply_ledger_page(&items, &next)?)
-                        })
-                        .await?,
-                        more,
-                    ))),
-                    Ok(Checked::Rewound) => Ok(None),
-                    Err(f) => Err(f),
-                }
-            }
-            Feed::Vouchers => {
-                match api
-                    .call_checked(&req, |p| {
-                        checked_page(p, cursor.as_deref(), |i: wire::VoucherItem| i.check(now))
-                    })
-                    .await
-                {
-                    Ok(Checked::Page(items, next, more)) => Ok(Some((
-                        blocking(ctx, move |c| {
-                            Ok(c.store.apply_voucher_page(&items, &next)?)
-                        })
-                        .await?,
-                        more,
-                    ))),
-                    Ok(Checked::Rewound) => Ok(None),
-                    Err(f) => Err(f),
-                }
-            }
-            Feed::Receipts => {
-                match api
-                    .call_checked(&req, |p| {
-                        checked_page(p, cursor.as_deref(), wire::check_receipt)
-                    })
-                    .await
-                {
-                    Ok(Checked::Page(items, next, more)) => Ok(Some((
-                        blocking(ctx, move |c| {
-                            // Held across the write: no reader sees the page stored but an
-                            // index without it.
-                            let mut index =
-                                c.reminder_index.lock().unwrap_or_else(|e| e.into_inner());
-                            let applied = c.store.apply_receipt_page(&items, &next)?;
-                            if applied.added + applied.updated > 0 {
-                                // The reminder engine's index is rebuilt at the next plan.
-                                *index = None;
-                            }
-                            Ok(applied)
-                        })
-                        .await?,
-                        more,
-                    ))),
-                    Ok(Checked::Rewound) => Ok(None),
-                    Err(f) => Err(f),
-                }
-            }
+        let outcome = match ahead.take() {
+            Some((sent, fetched)) if cursor.as_deref() == Some(sent.as_str()) => fetched,
+            _ => fetch_page(session, feed, cursor.as_deref()).await,
         };
         let (applied, has_more) = match outcome {
-            Ok(Some(page)) => page,
+            Ok(Some((items, next, true))) => {
+                let (applied, next_page) = tokio::join!(
+                    apply_page(ctx, items, next.clone()),
+                    fetch_page(session, feed, Some(&next))
+                );
+                ahead = Some((next, next_page));
+                (applied?, true)
+            }
+            Ok(Some((items, next, false))) => (apply_page(ctx, items, next).await?, false),
             // Rewound, or our cursor refused as such: start the feed over, once.
             Ok(None) | Err(Failure::Rejected { status: 400, .. })
                 if cursor.is_some() && !restarted =>
@@ -207,38 +253,15 @@ pub(super) async fn pull_content(
     report: &mut SyncReport,
 ) -> Result<(), Stop> {
     let ctx = session.ctx;
-    for feed in ContentFeed::ALL {
-        if session.cancel.is_cancelled() {
-            return Err(Stop::Cancelled);
-        }
-        let applied = blocking(ctx, move |c| {
-            let stored = c
-                .store
-                .reminder_value::<StoredFeed>(ReminderKey::Feed(feed))?;
-            Ok(stored.map(|f| f.version))
-        })
-        .await?;
-        let tag = applied.map(|v| format!("\"{v}\""));
-        let path = format!("v1/content/{}", feed.name());
-        let mut req = session.request(Method::GET, &path, &[], None, None, Safety::Idempotent);
-        req.token = None;
-        req.if_none_match = tag.as_deref();
-        let doc = session
-            .api()
-            .call_checked(&req, |d: Option<wire::ContentDoc>| match d {
-                None => Some(None),
-                Some(doc) if doc.kind == feed.name() => Some(Some(doc)),
-                Some(_) => None,
-            })
-            .await?;
-        let Some(doc) = doc else {
-            continue; // 304: the applied version is current
+    if session.cancel.is_cancelled() {
+        return Err(Stop::Cancelled);
+    }
+    // Asked for together (independent small documents), applied one by one in feed order.
+    let fetched = join_all(ContentFeed::ALL.map(|feed| fetch_content(session, feed))).await;
+    for (feed, fetched) in ContentFeed::ALL.into_iter().zip(fetched) {
+        let Some((version, body)) = fetched? else {
+            continue;
         };
-        if doc.version == 0 || doc.body.is_null() || Some(doc.version) == applied {
-            continue; // never published, or nothing new
-        }
-        let version = doc.version;
-        let body = doc.body.to_string();
         let outcome = blocking(ctx, move |c| {
             Ok(content::apply(&c.store, feed, version, &body)?)
         })
@@ -259,6 +282,61 @@ pub(super) async fn pull_content(
         }
     }
     Ok(())
+}
+
+/// One content feed's document when the server has a version newer than the applied one: its
+/// version and body; `None` when the applied version is current (304) or none was published.
+async fn fetch_content(
+    session: &Session<'_>,
+    feed: ContentFeed,
+) -> Result<Option<(u64, String)>, Stop> {
+    let applied = blocking(session.ctx, move |c| {
+        let stored = c
+            .store
+            .reminder_value::<StoredFeed>(ReminderKey::Feed(feed))?;
+        Ok(stored.map(|f| f.version))
+    })
+    .await?;
+    let tag = applied.map(|v| format!("\"{v}\""));
+    let path = format!("v1/content/{}", feed.name());
+    let mut req = session.request(Method::GET, &path, &[], None, None, Safety::Idempotent);
+    req.token = None;
+    req.if_none_match = tag.as_deref();
+    let doc = session
+        .api()
+        .call_checked(&req, |d: Option<wire::ContentDoc>| match d {
+            None => Some(None),
+            Some(doc) if doc.kind == feed.name() => Some(Some(doc)),
+            Some(_) => None,
+        })
+        .await?;
+    Ok(doc
+        .filter(|doc| doc.version != 0 && !doc.body.is_null() && Some(doc.version) != applied)
+        .map(|doc| (doc.version, doc.body.to_string())))
+}
+
+/// Runs the futures concurrently on the calling task and returns their outputs in order.
+async fn join_all<F: Future, const N: usize>(futures: [F; N]) -> [F::Output; N] {
+    let mut futures = futures.map(Box::pin);
+    let mut outputs: [Option<F::Output>; N] = std::array::from_fn(|_| None);
+    std::future::poll_fn(|cx| {
+        let mut pending = false;
+        for (future, output) in futures.iter_mut().zip(outputs.iter_mut()) {
+            if output.is_none() {
+                match future.as_mut().poll(cx) {
+                    Poll::Ready(v) => *output = Some(v),
+                    Poll::Pending => pending = true,
+                }
+            }
+        }
+        if pending {
+            Poll::Pending
+        } else {
+            Poll::Ready(())
+        }
+    })
+    .await;
+    outputs.map(|o| o.expect("polled until every future was ready"))
 }
 
 /// Reads the member's offers (`GET /v1/offers`, the whole list) and replaces the stored list,

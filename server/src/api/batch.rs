@@ -18,7 +18,7 @@ use axum::response::Response;
 use serde_json::Value;
 
 /// Most items one batch may carry (a client sends more as several batches).
-pub const MAX_BATCH_ITEMS: usize = 100;
+pub const MAX_BATCH_ITEMS: usize = 250;
 
 /// An item as checked: what to write, or why it is refused.
 type Checked = Result<BatchItem<'static>, ApiError>;
