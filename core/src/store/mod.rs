@@ -2,7 +2,7 @@
 //!
 //! - Named trees ([`Tree`]), typed serde records (JSON, so a record stays readable and a new field
 //!   with a default needs no migration), except the ledger: the largest and most written table is
-//!   kept in pages of 64 entries in a compact versioned binary format (`ledger_pages.rs`).
+//!   kept in pages of 32 entries in a compact versioned binary format (`ledger_pages.rs`).
 //! - A `meta` tree with a format marker and the schema version; one migration step per version
 //!   ([`schema`]).
 //! - Every multi-key change is one sled transaction, and the database is flushed before a write
@@ -137,7 +137,7 @@ pub(crate) fn abort<T>(e: impl Into<StoreError>) -> TxResult<T> {
 pub enum Tree {
     /// Format marker, schema version, counters, the materialised balance.
     Meta,
-    /// Ledger entries in pages of 64 by sequence number (schema 3; see ledger_pages.rs).
+    /// Ledger entries in pages of 32 by sequence number (schema 3; see ledger_pages.rs).
     Ledger,
     /// Vouchers by id.
     Vouchers,

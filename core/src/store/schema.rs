@@ -3,7 +3,7 @@
 //! - Version 1: trees `meta`, `ledger`, `vouchers`, `outbox`, `receipts`; counters in `meta`.
 //! - Version 2: the materialised balance in `meta`, and the indexes `voucher_usable`,
 //!   `receipts_by_time`, `receipts_by_gtin`. The step from 1 builds them from the records.
-//! - Version 3: the ledger in pages of 64 entries in a compact binary format (tree
+//! - Version 3: the ledger in pages of 32 entries in a compact binary format (tree
 //!   `ledger_pages`, see `ledger_pages.rs`) instead of one JSON record per entry (tree `ledger`).
 //!   The step from 2 writes the pages from the old records; the old tree is dropped only after
 //!   the new version is durable (and again at the next open, should that drop be cut off).
