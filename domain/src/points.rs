@@ -359,58 +359,107 @@ pub struct ExpiringPoints {
     pub expires_at: DateTime<Utc>,
 }
 
-/// What is left of each confirmed credit after every debit has taken from the oldest credits first.
-/// Debits include pending ones (already spent on the device). A reversal takes from the credit it
-/// reverses before anything else.
-fn remaining_lots(entries: &[LedgerEntry], expiry_months: u32) -> Vec<ExpiringPoints> {
-    let mut lots: VecDeque<ExpiringPoints> = VecDeque::new();
-    let mut reversal_targets = std::collections::HashMap::new();
-    for e in entries {
-        if let Some(target) = e.reverses {
-            reversal_targets.insert(e.seq, target);
+/// The expiry lots of a ledger read one entry at a time, oldest first, so the whole ledger need
+/// not be in memory: what is left of each confirmed credit after every debit has taken from the
+/// oldest credits first. Debits include pending ones (already spent on the device). A reversal
+/// takes from the credit it reverses before anything else. Nothing is kept when the programme's
+/// points do not expire.
+#[derive(Debug, Clone)]
+pub struct ExpiryLots {
+    months: Option<u32>,
+    lots: VecDeque<ExpiringPoints>,
+}
+
+impl ExpiryLots {
+    pub fn new(rules: &ProgrammeRules) -> Self {
+        ExpiryLots {
+            months: rules.points_expiry_months,
+            lots: VecDeque::new(),
         }
     }
-    for e in entries {
+
+    /// The next entry of the ledger (in sequence order).
+    pub fn add(&mut self, e: &LedgerEntry) {
+        let Some(months) = self.months else {
+            return;
+        };
         let counts = match e.status {
             EntryStatus::Confirmed => true,
             EntryStatus::Pending => e.points < 0,
             EntryStatus::Rejected => false,
         };
         if !counts {
-            continue;
+            return;
         }
         if e.points > 0 {
             // A credit (an earning, a positive adjustment, the reversal of a debit) is a lot that
-            // lives `expiry_months` from its own date.
+            // lives `months` from its own date.
             let expires_at =
-                e.at.checked_add_months(Months::new(expiry_months))
+                e.at.checked_add_months(Months::new(months))
                     .unwrap_or(DateTime::<Utc>::MAX_UTC);
-            lots.push_back(ExpiringPoints {
+            self.lots.push_back(ExpiringPoints {
                 lot_seq: e.seq,
                 points: e.points,
                 expires_at,
             });
-            continue;
+            return;
         }
         let mut owed = -e.points;
-        if let Some(target) = reversal_targets.get(&e.seq) {
-            if let Some(lot) = lots.iter_mut().find(|l| l.lot_seq == *target) {
+        if let Some(target) = e.reverses {
+            if let Some(lot) = self.lots.iter_mut().find(|l| l.lot_seq == target) {
                 let take = owed.min(lot.points);
                 lot.points -= take;
                 owed -= take;
             }
         }
         while owed > 0 {
-            let Some(front) = lots.front_mut() else { break };
+            let Some(front) = self.lots.front_mut() else {
+                break;
+            };
             let take = owed.min(front.points);
             front.points -= take;
             owed -= take;
             if front.points == 0 {
-                lots.pop_front();
+                self.lots.pop_front();
             }
         }
     }
-    lots.into_iter().filter(|l| l.points > 0).collect()
+
+    fn remaining(self) -> impl Iterator<Item = ExpiringPoints> {
+        self.lots.into_iter().filter(|l| l.points > 0)
+    }
+
+    /// The expiry entries due at `now` (see [`due_expiries`]).
+    pub fn due(self, now: DateTime<Utc>) -> Vec<NewEntry> {
+        self.remaining()
+            .filter(|lot| lot.expires_at <= now)
+            .map(|lot| NewEntry {
+                kind: EntryKind::Expire,
+                points: -lot.points,
+                status: EntryStatus::Confirmed,
+                reference: Some(format!("lot:{}", lot.lot_seq)),
+                description: Some("Points expired".into()),
+                reverses: None,
+            })
+            .collect()
+    }
+
+    /// Points that expire after `now` and no later than `now + days` (see [`expiring_within`]).
+    pub fn expiring_within(self, now: DateTime<Utc>, days: u32) -> Vec<ExpiringPoints> {
+        // Past chrono's range (about 262,000 years) the window simply has no end.
+        let until = add_days_saturating(now, days);
+        self.remaining()
+            .filter(|lot| lot.expires_at > now && lot.expires_at <= until)
+            .collect()
+    }
+}
+
+fn lots_of(entries: &[LedgerEntry], rules: &ProgrammeRules) -> ExpiryLots {
+    let mut lots = ExpiryLots::new(rules);
+    for e in entries {
+        lots.add(e);
+    }
+    lots
 }
 
 /// The expiry entries due at `now`: one per earning whose points are past their life and not spent.
@@ -420,21 +469,7 @@ pub fn due_expiries(
     rules: &ProgrammeRules,
     now: DateTime<Utc>,
 ) -> Vec<NewEntry> {
-    let Some(months) = rules.points_expiry_months else {
-        return Vec::new();
-    };
-    remaining_lots(entries, months)
-        .into_iter()
-        .filter(|lot| lot.expires_at <= now)
-        .map(|lot| NewEntry {
-            kind: EntryKind::Expire,
-            points: -lot.points,
-            status: EntryStatus::Confirmed,
-            reference: Some(format!("lot:{}", lot.lot_seq)),
-            description: Some("Points expired".into()),
-            reverses: None,
-        })
-        .collect()
+    lots_of(entries, rules).due(now)
 }
 
 /// `at + days`, or the latest time chrono can hold when that lies beyond it (never a panic,
@@ -451,15 +486,7 @@ pub fn expiring_within(
     now: DateTime<Utc>,
     days: u32,
 ) -> Vec<ExpiringPoints> {
-    let Some(months) = rules.points_expiry_months else {
-        return Vec::new();
-    };
-    // Past chrono's range (about 262,000 years) the window simply has no end.
-    let until = add_days_saturating(now, days);
-    remaining_lots(entries, months)
-        .into_iter()
-        .filter(|lot| lot.expires_at > now && lot.expires_at <= until)
-        .collect()
+    lots_of(entries, rules).expiring_within(now, days)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -476,39 +503,67 @@ pub struct TierStatus {
     pub points_to_next_tier: Option<i64>,
 }
 
+/// The points that count for the tier, from a ledger read one entry at a time: confirmed
+/// earnings not reversed, in the rolling window ending at `now`.
+#[derive(Debug, Clone)]
+pub struct TierProgress {
+    window_start: DateTime<Utc>,
+    now: DateTime<Utc>,
+    qualifying: i64,
+}
+
+impl TierProgress {
+    pub fn new(rules: &ProgrammeRules, now: DateTime<Utc>) -> Self {
+        TierProgress {
+            window_start: now
+                .checked_sub_months(Months::new(rules.tier_window_months))
+                .unwrap_or(DateTime::<Utc>::MIN_UTC),
+            now,
+            qualifying: 0,
+        }
+    }
+
+    pub fn add(&mut self, e: &LedgerEntry) {
+        if e.kind == EntryKind::Earn
+            && e.status == EntryStatus::Confirmed
+            && e.reversed_by.is_none()
+            && e.at > self.window_start
+            && e.at <= self.now
+        {
+            self.qualifying = self.qualifying.saturating_add(e.points);
+        }
+    }
+
+    /// The tier these points reach under `rules`.
+    pub fn status(self, rules: &ProgrammeRules) -> TierStatus {
+        let qualifying = self.qualifying;
+        let idx = rules
+            .tiers
+            .iter()
+            .rposition(|t| qualifying >= t.min_points)
+            .unwrap_or(0);
+        let next = rules.tiers.get(idx + 1);
+        TierStatus {
+            tier: rules.tiers[idx].name.clone(),
+            qualifying_points: qualifying,
+            window_start: self.window_start,
+            next_tier: next.map(|t| t.name.clone()),
+            points_to_next_tier: next.map(|t| t.min_points - qualifying),
+        }
+    }
+}
+
 /// The shopper's tier at `now` from confirmed earnings in the rolling window.
 pub fn tier_status(
     entries: &[LedgerEntry],
     rules: &ProgrammeRules,
     now: DateTime<Utc>,
 ) -> TierStatus {
-    let window_start = now
-        .checked_sub_months(Months::new(rules.tier_window_months))
-        .unwrap_or(DateTime::<Utc>::MIN_UTC);
-    let qualifying: i64 = entries
-        .iter()
-        .filter(|e| {
-            e.kind == EntryKind::Earn
-                && e.status == EntryStatus::Confirmed
-                && e.reversed_by.is_none()
-                && e.at > window_start
-                && e.at <= now
-        })
-        .map(|e| e.points)
-        .sum();
-    let idx = rules
-        .tiers
-        .iter()
-        .rposition(|t| qualifying >= t.min_points)
-        .unwrap_or(0);
-    let next = rules.tiers.get(idx + 1);
-    TierStatus {
-        tier: rules.tiers[idx].name.clone(),
-        qualifying_points: qualifying,
-        window_start,
-        next_tier: next.map(|t| t.name.clone()),
-        points_to_next_tier: next.map(|t| t.min_points - qualifying),
+    let mut progress = TierProgress::new(rules, now);
+    for e in entries {
+        progress.add(e);
     }
+    progress.status(rules)
 }
 
 #[cfg(test)]

@@ -178,30 +178,25 @@ impl PointsApi {
         }
         let now = self.ctx.now();
         let rules = &self.ctx.rules;
-        Ok(self
-            .ctx
-            .store
-            .append_derived(now, |entries| points::due_expiries(entries, rules, now))?)
+        Ok(self.ctx.store.append_derived(
+            now,
+            points::ExpiryLots::new(rules),
+            |lots, e| lots.add(e),
+            |lots| lots.due(now),
+        )?)
     }
 
     /// Points that will expire within `days`, soonest first.
     pub fn expiring_within(&self, days: u32) -> ApiResult<Vec<ExpiringPoints>> {
-        let entries = self.ctx.store.ledger_entries()?;
-        Ok(points::expiring_within(
-            &entries,
-            &self.ctx.rules,
-            self.ctx.now(),
-            days,
-        ))
+        let mut lots = points::ExpiryLots::new(&self.ctx.rules);
+        self.ctx.store.visit_ledger(|e| lots.add(e))?;
+        Ok(lots.expiring_within(self.ctx.now(), days))
     }
 
     pub fn tier(&self) -> ApiResult<TierStatus> {
-        let entries = self.ctx.store.ledger_entries()?;
-        Ok(points::tier_status(
-            &entries,
-            &self.ctx.rules,
-            self.ctx.now(),
-        ))
+        let mut progress = points::TierProgress::new(&self.ctx.rules, self.ctx.now());
+        self.ctx.store.visit_ledger(|e| progress.add(e))?;
+        Ok(progress.status(&self.ctx.rules))
     }
 
     /// Recomputes the balance from the ledger; an error if the materialised one disagrees.

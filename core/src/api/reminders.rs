@@ -277,9 +277,13 @@ impl RemindersApi {
             .filter_map(|raw| engine::parse_push(raw).ok())
             .collect::<Vec<_>>();
         let vouchers = store.vouchers()?;
-        let entries = store.ledger_entries()?;
-        let tier =
-            (!entries.is_empty()).then(|| points::tier_status(&entries, &self.ctx.rules, now));
+        let mut progress = points::TierProgress::new(&self.ctx.rules, now);
+        let mut any_entry = false;
+        store.visit_ledger(|e| {
+            any_entry = true;
+            progress.add(e);
+        })?;
+        let tier = any_entry.then(|| progress.status(&self.ctx.rules));
         let enrolled_at = store.member_card()?.map(|c| c.enrolled_at);
         let lang = settings.lang();
         let offers = store.offers()?;

@@ -105,19 +105,36 @@ impl Store {
     }
 
     /// Computes entries from the whole ledger and appends them, with no write in between (e.g.
-    /// the expiries due now).
-    pub fn append_derived(
+    /// the expiries due now): `visit` sees every entry, oldest first, one page in memory at a
+    /// time, then `derive` turns what it gathered into the entries to append.
+    pub fn append_derived<A>(
         &self,
         now: DateTime<Utc>,
-        derive: impl FnOnce(&[LedgerEntry]) -> Vec<NewEntry>,
+        mut gathered: A,
+        visit: impl Fn(&mut A, &LedgerEntry),
+        derive: impl FnOnce(A) -> Vec<NewEntry>,
     ) -> Result<Vec<LedgerEntry>, StoreError> {
         let _w = self.writer();
-        let entries = self.ledger_entries()?;
-        let new = derive(&entries);
+        self.visit_ledger(|e| visit(&mut gathered, e))?;
+        let new = derive(gathered);
         if new.is_empty() {
             return Ok(Vec::new());
         }
         self.append_locked(&new, now)
+    }
+
+    /// Calls `f` with every entry, oldest first, reading the ledger page by page: the whole ledger
+    /// is never in memory at once (expiry lots and tier progress are gathered this way).
+    pub fn visit_ledger(&self, mut f: impl FnMut(&LedgerEntry)) -> Result<(), StoreError> {
+        self.with(|o| {
+            for kv in o.tree(Tree::Ledger).iter() {
+                let (_, page) = kv?;
+                for e in &ledger_pages::decode_page(&page)? {
+                    f(e);
+                }
+            }
+            Ok(())
+        })
     }
 
     pub fn balance(&self) -> Result<Balance, StoreError> {
