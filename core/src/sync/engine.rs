@@ -1,10 +1,10 @@
 //! One sync in order: the member card (when missing), the outbox, settings, the ledger, voucher
-//! and receipt feeds, the content feeds; a bearer token that expired is renewed once. The
+//! and receipt feeds (the content feeds asked for meanwhile), the offers, the content feeds; a bearer token that expired is renewed once. The
 //! phases are in enrolment.rs, outbox.rs, settings.rs and feeds.rs; what they share is in
 //! session.rs. Everything runs on the client's runtime; store work runs on its blocking pool.
 
 use super::enrolment::fetch_card;
-use super::feeds::{pull_content, pull_feed, pull_offers};
+use super::feeds::{apply_content, fetch_all_content, pull_feeds, pull_offers};
 use super::http::validate_base_url;
 use super::outbox::drain_outbox;
 use super::retry::{Cancel, Safety};
@@ -215,24 +215,24 @@ async fn run_sync(
     }
     send_settings(&session, report).await?;
 
-    for feed in Feed::ALL {
-        let phase = match feed {
-            Feed::Ledger => SyncPhase::Ledger,
-            Feed::Vouchers => SyncPhase::Vouchers,
-            Feed::Receipts => SyncPhase::Receipts,
-        };
-        publish(ctx, service, SyncStatus::Syncing { phase });
-        let applied = pull_feed(&session, feed).await?;
-        let n = applied.added + applied.updated;
-        match feed {
-            Feed::Ledger => report.ledger_applied += n,
-            Feed::Vouchers => report.vouchers_applied += n,
-            Feed::Receipts => report.receipts_applied += n,
-        }
-        report.outbox_resolved += applied.resolved_outbox;
-    }
-    // The member's offers, after the other feeds (their state follows the receipts' uses).
-    pull_offers(&session, report).await?;
+    // The content feeds (the same for everyone) are asked for while the member's feeds run.
+    let (feeds, content) = tokio::join!(
+        async {
+            pull_feeds(&session, report, |feed| {
+                let phase = match feed {
+                    Feed::Ledger => SyncPhase::Ledger,
+                    Feed::Vouchers => SyncPhase::Vouchers,
+                    Feed::Receipts => SyncPhase::Receipts,
+                };
+                publish(ctx, service, SyncStatus::Syncing { phase });
+            })
+            .await?;
+            // The member's offers, after the other feeds (their state follows the receipts' uses).
+            pull_offers(&session, report).await
+        },
+        fetch_all_content(&session)
+    );
+    feeds?;
 
     publish(
         ctx,
@@ -241,5 +241,5 @@ async fn run_sync(
             phase: SyncPhase::Content,
         },
     );
-    pull_content(&session, report).await
+    apply_content(&session, content, report).await
 }

@@ -157,59 +157,111 @@ async fn apply_page(ctx: &Arc<Context>, items: Items, next: String) -> Result<Pa
     Ok(applied?)
 }
 
-/// Pages through one feed from its stored cursor, applying each page with its cursor.
-///
-/// While a page is written to the store, the next one is already asked for (its cursor is the
-/// page's `next_cursor`, the one the store holds once the page is applied), so the store's work
-/// overlaps the network's. A page that cannot be applied stops the feed and the page fetched
-/// ahead is dropped.
-///
-/// Cursors are checked against the server's grammar: a stored one this client cannot use is
-/// dropped (the feed starts over), one the server refuses (400) likewise, and so is a feed that
-/// went back behind the cursor (a server restored from a backup). Starting over happens at most
-/// once per feed and sync; records are upserts by id, and the outbox is untouched.
-pub(super) async fn pull_feed(session: &Session<'_>, feed: Feed) -> Result<PageApplied, Stop> {
+/// A page asked for ahead of time, with the cursor it was asked after.
+type Ahead = (Option<String>, Fetched);
+
+/// The ledger, voucher and receipt feeds in that order, each page applied with its cursor
+/// ([`pull_feed`]); `phase` is told when each feed starts. The first page of a feed is asked for
+/// while the last page of the one before is written.
+pub(super) async fn pull_feeds(
+    session: &Session<'_>,
+    report: &mut SyncReport,
+    phase: impl Fn(Feed),
+) -> Result<(), Stop> {
     let ctx = session.ctx;
-    let mut total = PageApplied::default();
-    let mut restarted = false;
-    if feed == Feed::Receipts
-        && blocking(ctx, |c| Ok(c.store.restart_receipts_for_seals()?)).await?
-    {
+    if blocking(ctx, |c| Ok(c.store.restart_receipts_for_seals()?)).await? {
         log_at!(
             LogLevel::Info,
             "sync",
             "receipts stored before the retailer's seals are fetched again, once"
         );
     }
-    // The page fetched while the previous one was applied, with the cursor it was asked after.
-    let mut ahead: Option<(String, Fetched)> = None;
+    let mut ahead = None;
+    for (i, feed) in Feed::ALL.into_iter().enumerate() {
+        phase(feed);
+        let (applied, next_ahead) =
+            pull_feed(session, feed, ahead.take(), Feed::ALL.get(i + 1).copied()).await?;
+        ahead = next_ahead;
+        let n = applied.added + applied.updated;
+        match feed {
+            Feed::Ledger => report.ledger_applied += n,
+            Feed::Vouchers => report.vouchers_applied += n,
+            Feed::Receipts => report.receipts_applied += n,
+        }
+        report.outbox_resolved += applied.resolved_outbox;
+    }
+    Ok(())
+}
+
+/// The feed's stored cursor, dropped (the feed starts over) when it is not one the server issues.
+async fn feed_cursor(session: &Session<'_>, feed: Feed) -> Result<Option<String>, Stop> {
+    let ctx = session.ctx;
+    let cursor = blocking(ctx, move |c| Ok(c.store.sync_cursor(feed)?)).await?;
+    if cursor
+        .as_deref()
+        .is_some_and(|c| wire::cursor_position(c).is_none())
+    {
+        restart_feed(feed, "the stored cursor is not one the server issues");
+        blocking(ctx, move |c| Ok(c.store.reset_sync_cursor(feed)?)).await?;
+        return Ok(None);
+    }
+    Ok(cursor)
+}
+
+/// The first page of `feed` from its stored cursor, asked for ahead of time.
+async fn first_page(session: &Session<'_>, feed: Feed) -> Result<Ahead, Stop> {
+    let cursor = feed_cursor(session, feed).await?;
+    let fetched = fetch_page(session, feed, cursor.as_deref()).await;
+    Ok((cursor, fetched))
+}
+
+/// Pages through one feed from its stored cursor, applying each page with its cursor.
+///
+/// While a page is written to the store, the next one is already asked for (its cursor is the
+/// page's `next_cursor`, the one the store holds once the page is applied), so the store's work
+/// overlaps the network's; while the last page is written, the first page of `then` (the next
+/// feed) is asked for and returned. A page that cannot be applied stops the feed and the page
+/// fetched ahead is dropped. `ahead` is used only when it was asked after the stored cursor.
+///
+/// Cursors are checked against the server's grammar: a stored one this client cannot use is
+/// dropped (the feed starts over), one the server refuses (400) likewise, and so is a feed that
+/// went back behind the cursor (a server restored from a backup). Starting over happens at most
+/// once per feed and sync; records are upserts by id, and the outbox is untouched.
+async fn pull_feed(
+    session: &Session<'_>,
+    feed: Feed,
+    mut ahead: Option<Ahead>,
+    then: Option<Feed>,
+) -> Result<(PageApplied, Option<Ahead>), Stop> {
+    let ctx = session.ctx;
+    let mut total = PageApplied::default();
+    let mut restarted = false;
     loop {
         if session.cancel.is_cancelled() {
             return Err(Stop::Cancelled);
         }
-        let mut cursor = blocking(ctx, move |c| Ok(c.store.sync_cursor(feed)?)).await?;
-        if cursor
-            .as_deref()
-            .is_some_and(|c| wire::cursor_position(c).is_none())
-        {
-            restart_feed(feed, "the stored cursor is not one the server issues");
-            blocking(ctx, move |c| Ok(c.store.reset_sync_cursor(feed)?)).await?;
-            cursor = None;
-        }
+        let cursor = feed_cursor(session, feed).await?;
         let outcome = match ahead.take() {
-            Some((sent, fetched)) if cursor.as_deref() == Some(sent.as_str()) => fetched,
+            Some((sent, fetched)) if sent == cursor => fetched,
             _ => fetch_page(session, feed, cursor.as_deref()).await,
         };
-        let (applied, has_more) = match outcome {
+        let (applied, next_feed) = match outcome {
             Ok(Some((items, next, true))) => {
                 let (applied, next_page) = tokio::join!(
                     apply_page(ctx, items, next.clone()),
                     fetch_page(session, feed, Some(&next))
                 );
-                ahead = Some((next, next_page));
-                (applied?, true)
+                ahead = Some((Some(next), next_page));
+                (applied?, None)
             }
-            Ok(Some((items, next, false))) => (apply_page(ctx, items, next).await?, false),
+            Ok(Some((items, next, false))) => match then {
+                Some(then) => {
+                    let (applied, first) =
+                        tokio::join!(apply_page(ctx, items, next), first_page(session, then));
+                    (applied?, Some(first?))
+                }
+                None => (apply_page(ctx, items, next).await?, None),
+            },
             // Rewound, or our cursor refused as such: start the feed over, once.
             Ok(None) | Err(Failure::Rejected { status: 400, .. })
                 if cursor.is_some() && !restarted =>
@@ -237,27 +289,36 @@ pub(super) async fn pull_feed(session: &Session<'_>, feed: Feed) -> Result<PageA
         total.updated += applied.updated;
         total.unchanged += applied.unchanged;
         total.resolved_outbox += applied.resolved_outbox;
-        if !has_more {
-            return Ok(total);
+        if ahead.is_none() {
+            return Ok((total, next_feed));
         }
     }
 }
 
-/// Pulls the content feeds that changed (`If-None-Match` with the applied version) and applies
-/// each valid one (see [`content`]). These requests carry no token: the feeds are the same for
+/// Asks for the content feeds that changed (`If-None-Match` with the applied version);
+/// [`apply_content`] then applies each valid one (see [`content`]). These requests carry no token: the feeds are the same for
 /// everyone, and asking for them tells the server nothing about the shopper. A version that does
 /// not validate is reported in [`SyncReport::content_rejected`] and skipped; the previous one
 /// stays in use, and the next sync asks again.
-pub(super) async fn pull_content(
+pub(super) async fn fetch_all_content(session: &Session<'_>) -> [ContentFetched; 5] {
+    // Independent small documents: asked for together.
+    join_all(ContentFeed::ALL.map(|feed| fetch_content(session, feed))).await
+}
+
+/// A content feed's new version and body, or `None` when the applied one is current.
+pub(super) type ContentFetched = Result<Option<(u64, String)>, Stop>;
+
+/// Applies the content feeds fetched by [`fetch_all_content`] one by one, in feed order; the
+/// first that could not be fetched stops the sync.
+pub(super) async fn apply_content(
     session: &Session<'_>,
+    fetched: [ContentFetched; 5],
     report: &mut SyncReport,
 ) -> Result<(), Stop> {
     let ctx = session.ctx;
     if session.cancel.is_cancelled() {
         return Err(Stop::Cancelled);
     }
-    // Asked for together (independent small documents), applied one by one in feed order.
-    let fetched = join_all(ContentFeed::ALL.map(|feed| fetch_content(session, feed))).await;
     for (feed, fetched) in ContentFeed::ALL.into_iter().zip(fetched) {
         let Some((version, body)) = fetched? else {
             continue;
