@@ -14,7 +14,7 @@ seconds="${1:-20}"
 shift || true
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-    targets=(catima voucher_code claim_code receipt_proof till_code combined_code google_pattern reminders_json render sync_wire)
+    targets=(catima voucher_code claim_code receipt_proof till_code combined_code google_pattern reminders_json render sync_wire ledger_page)
 fi
 
 if ! rustup run nightly rustc --version >/dev/null 2>&1; then

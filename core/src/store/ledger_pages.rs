@@ -493,6 +493,22 @@ mod tests {
     }
 
     #[test]
+    fn the_fuzzing_seed_is_a_page() {
+        // fuzz/corpus/ledger_page/two_entries, written by hand from the format above.
+        let seed = include_bytes!("../../../fuzz/corpus/ledger_page/two_entries");
+        let entries = decode_page(seed).unwrap();
+        assert_eq!(entries.len(), 2);
+        assert_eq!(
+            entries[0].at,
+            Utc.with_ymd_and_hms(2026, 3, 1, 9, 30, 0).unwrap()
+        );
+        assert_eq!(entries[1].at, entries[0].at);
+        assert_eq!(entries[1].description.as_deref(), Some("R-1"));
+        assert_eq!(entries[1].reverses, Some(1));
+        assert_eq!(encode_page(&entries), seed);
+    }
+
+    #[test]
     fn damaged_pages_are_refused_without_panic() {
         let bytes = encode_page(&sample());
         for cut in 0..bytes.len() {

@@ -25,6 +25,24 @@ pub use keep::{KEEP_FILE_NAME, KEEP_LOG_NAME};
 pub use topics::Topic;
 mod ledger;
 mod ledger_pages;
+
+/// The fuzzing hook: only in builds with `--cfg fuzzing` (cargo-fuzz), never in the library.
+#[cfg(fuzzing)]
+pub mod fuzzing {
+    /// Reads `data` as a stored ledger page, as the store does: refused with an error or read as
+    /// entries, never a panic; entries it reads are written back and read again as the same.
+    pub fn ledger_page(data: &[u8]) {
+        if let Ok(entries) = super::ledger_pages::decode_page(data) {
+            let again =
+                super::ledger_pages::decode_page(&super::ledger_pages::encode_page(&entries));
+            assert_eq!(
+                again.ok().as_ref(),
+                Some(&entries),
+                "a page read back differently"
+            );
+        }
+    }
+}
 mod list;
 mod membership;
 mod receipts;
