@@ -25,7 +25,9 @@ use super::ledger::{append_one, read_balance};
 use super::ledger_pages::LedgerPages;
 use super::outbox::settle;
 use super::receipts::{gtin_index_keys, time_index_key};
-use super::schema::{server_key, KEY_BALANCE, KEY_LEDGER_NEXT};
+use super::schema::{
+    server_key, KEY_BALANCE, KEY_LEDGER_NEXT, KEY_RECEIPT_COUNT, KEY_VOUCHER_COUNT,
+};
 use super::vouchers::set_voucher;
 use super::{get, tx_get, tx_get_u64, tx_put, Store, StoreError, Tree};
 use crate::points::{EntryKind, EntryStatus, NewEntry};
@@ -347,6 +349,7 @@ impl Store {
                         set_voucher(vouchers, usable, old.as_ref(), &new)?;
                     }
                 }
+                super::tx_count(meta, KEY_VOUCHER_COUNT, u64::from(out.added))?;
                 tx_put(meta, Feed::Vouchers.cursor_key(), &next_cursor.to_string())?;
                 Ok(out)
             },
@@ -399,6 +402,7 @@ impl Store {
                 }
                 // What the new receipts bought leaves the shopping list with them.
                 super::list::take_bought(&t[4], &stored)?;
+                super::tx_count(meta, KEY_RECEIPT_COUNT, u64::from(out.added))?;
                 tx_put(meta, Feed::Receipts.cursor_key(), &next_cursor.to_string())?;
                 Ok(out)
             },

@@ -342,14 +342,16 @@ impl Store {
         }
         let keeper = keep::Keeper::start(&open, data_dir, keep.as_ref())?;
         let now = Watermark::of(&open)?;
-        if let Some(known) = known {
-            if !now.covers(&known) {
+        if let Some(known) = &known {
+            if !now.covers(known) {
                 return Err(StoreError::Corrupt(
                     "the database lost records it had confirmed as written".into(),
                 ));
             }
         }
-        now.write(&sidecar)?;
+        if known.as_ref() != Some(&now) {
+            now.write(&sidecar)?;
+        }
         Ok(Store {
             sidecar,
             path,
@@ -557,8 +559,8 @@ impl Watermark {
             format: String::from_utf8_lossy(schema::FORMAT_MARKER).into_owned(),
             ledger_next: counter(schema::KEY_LEDGER_NEXT)?,
             outbox_next: counter(schema::KEY_OUTBOX_NEXT)?,
-            vouchers: o.tree(Tree::Vouchers).len() as u64,
-            receipts: o.tree(Tree::Receipts).len() as u64,
+            vouchers: counter(schema::KEY_VOUCHER_COUNT)?,
+            receipts: counter(schema::KEY_RECEIPT_COUNT)?,
         })
     }
 
@@ -753,6 +755,15 @@ pub(crate) fn tx_put<T: Serialize>(t: &TransactionalTree, key: &[u8], value: &T)
 
 pub(crate) fn tx_get_u64(t: &TransactionalTree, key: &[u8]) -> TxResult<u64> {
     Ok(t.get(key)?.map(|v| be_u64(&v)).unwrap_or(0))
+}
+
+/// Adds `n` to the count under `key` in `meta` (the voucher and receipt counts).
+pub(crate) fn tx_count(meta: &TransactionalTree, key: &[u8], n: u64) -> TxResult<()> {
+    if n > 0 {
+        let count = tx_get_u64(meta, key)?.saturating_add(n);
+        meta.insert(key, &count.to_be_bytes())?;
+    }
+    Ok(())
 }
 
 pub(crate) fn be_u64(bytes: &[u8]) -> u64 {

@@ -1,6 +1,7 @@
 //! Receipt persistence: receipts by id with indexes by purchase time and by GTIN, written in one
 //! transaction.
 
+use super::schema::KEY_RECEIPT_COUNT;
 use super::{abort, concat, get, time_key, tx_get, tx_put, Store, StoreError, Tree};
 use crate::receipts::{Receipt, ReceiptError};
 use chrono::{DateTime, Utc};
@@ -43,6 +44,7 @@ impl Store {
                 Tree::ReceiptsByTime,
                 Tree::ReceiptsByGtin,
                 Tree::List,
+                Tree::Meta,
             ],
             |t| {
                 let (receipts, by_time, by_gtin) = (&t[0], &t[1], &t[2]);
@@ -57,6 +59,7 @@ impl Store {
                     by_gtin.insert(k, &[])?;
                 }
                 super::list::take_bought(&t[3], &[r])?;
+                super::tx_count(&t[4], KEY_RECEIPT_COUNT, 1)?;
                 Ok(true)
             },
         )
@@ -142,8 +145,15 @@ impl Store {
         })
     }
 
-    /// Number of stored receipts.
+    /// Number of stored receipts (kept in `meta`; the tree is not counted).
     pub fn receipt_count(&self) -> Result<usize, StoreError> {
-        self.with(|o| Ok(o.tree(Tree::Receipts).len()))
+        self.with(|o| {
+            let n = o
+                .tree(Tree::Meta)
+                .get(KEY_RECEIPT_COUNT)?
+                .map(|v| super::be_u64(&v))
+                .unwrap_or(0);
+            Ok(usize::try_from(n).unwrap_or(usize::MAX))
+        })
     }
 }

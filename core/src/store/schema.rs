@@ -6,7 +6,8 @@
 //! - Version 3: the ledger in pages of 32 entries in a compact binary format (tree
 //!   `ledger_pages`, see `ledger_pages.rs`) instead of one JSON record per entry (tree `ledger`).
 //!   The step from 2 writes the pages from the old records; the old tree is dropped only after
-//!   the new version is durable (and again at the next open, should that drop be cut off).
+//!   the new version is durable (and again at the next open, should that drop be cut off). Also
+//!   the voucher and receipt counts in `meta`, counted once by the step.
 //!
 //! Every step is idempotent (indexes are cleared and rebuilt), and the new version is written
 //! only after the step's data is flushed, so a crash mid-migration repeats the step on next open.
@@ -28,6 +29,10 @@ pub(crate) const KEY_VERSION: &[u8] = b"schema_version";
 pub(crate) const KEY_BALANCE: &[u8] = b"balance";
 pub(crate) const KEY_LEDGER_NEXT: &[u8] = b"ledger_next";
 pub(crate) const KEY_OUTBOX_NEXT: &[u8] = b"outbox_next";
+/// How many vouchers and receipts the database holds (schema 3), kept with every write that adds
+/// one, so the watermark check at open does not count the trees (sled's `len()` reads them whole).
+pub(crate) const KEY_VOUCHER_COUNT: &[u8] = b"voucher_count";
+pub(crate) const KEY_RECEIPT_COUNT: &[u8] = b"receipt_count";
 
 /// Checks the database is ours, initialises a fresh one, migrates an old one.
 ///
@@ -188,8 +193,9 @@ fn migrate_1_to_2(open: &Open) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// Version 2 → 3: the ledger's JSON records, read in order, written as pages. The pages tree is
-/// cleared first, so a step cut off by a crash is simply done again.
+/// Version 2 → 3: the voucher and receipt counts, and the ledger's JSON records, read in order,
+/// written as pages. The pages tree is cleared first, so a step cut off by a crash is simply done
+/// again.
 fn migrate_2_to_3(open: &Open) -> Result<(), StoreError> {
     let pages = open.tree(Tree::Ledger);
     pages.clear()?;
@@ -201,6 +207,10 @@ fn migrate_2_to_3(open: &Open) -> Result<(), StoreError> {
         }
         Ok(())
     };
+    let meta = open.tree(Tree::Meta);
+    let count = |t: Tree| (open.tree(t).len() as u64).to_be_bytes();
+    meta.insert(KEY_VOUCHER_COUNT, &count(Tree::Vouchers))?;
+    meta.insert(KEY_RECEIPT_COUNT, &count(Tree::Receipts))?;
     for kv in open.db.open_tree(LEDGER_V2)?.iter() {
         let (_, bytes) = kv?;
         let entry: LedgerEntry = decode(&bytes)?;

@@ -853,3 +853,70 @@ fn a_batch_spanning_pages_and_changes_to_old_entries_read_back() {
     assert_eq!(s.recent_entries(70).unwrap()[69].seq, 82);
     s.verify_balance().unwrap();
 }
+
+#[test]
+fn voucher_and_receipt_counts_follow_every_addition() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Store::open(dir.path()).unwrap();
+    let count = |s: &Store, key: &[u8]| {
+        s.with(|o| Ok(o.tree(Tree::Meta).get(key)?.map(|v| be_u64(&v))))
+            .unwrap()
+    };
+    assert_eq!(count(&s, schema::KEY_RECEIPT_COUNT), None);
+    let r = receipt("r1", t0(), &[(DOG_FOOD, "pets")]);
+    assert!(s.add_receipt(&r).unwrap());
+    assert!(!s.add_receipt(&r).unwrap(), "the same receipt again");
+    s.add_receipt(&receipt("r2", t0(), &[(SALT, "garden")]))
+        .unwrap();
+    assert_eq!(s.receipt_count().unwrap(), 2);
+    let v = voucher("v1", t0(), 30);
+    s.upsert_voucher(&v).unwrap();
+    s.upsert_voucher(&Voucher {
+        title: "15% off".into(),
+        ..v
+    })
+    .unwrap();
+    s.upsert_voucher(&voucher("v2", t0(), 30)).unwrap();
+    assert_eq!(count(&s, schema::KEY_VOUCHER_COUNT), Some(2));
+    assert_eq!(
+        count(&s, schema::KEY_RECEIPT_COUNT),
+        Some(s.with(|o| Ok(o.tree(Tree::Receipts).len() as u64)).unwrap())
+    );
+}
+
+#[test]
+fn a_database_that_lost_receipts_it_had_written_is_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let older = tempfile::tempdir().unwrap();
+    {
+        let s = Store::open(dir.path()).unwrap();
+        s.add_receipt(&receipt("r1", t0(), &[(DOG_FOOD, "pets")]))
+            .unwrap();
+        s.close().unwrap();
+    }
+    // A copy of the database as it was with one receipt...
+    let db = dir.path().join(DB_DIR_NAME);
+    std::fs::create_dir_all(older.path().join("db")).unwrap();
+    for e in std::fs::read_dir(&db).unwrap().flatten() {
+        if e.file_type().unwrap().is_file() {
+            std::fs::copy(e.path(), older.path().join("db").join(e.file_name())).unwrap();
+        }
+    }
+    {
+        let s = Store::open(dir.path()).unwrap();
+        s.add_receipt(&receipt("r2", t0(), &[(SALT, "garden")]))
+            .unwrap();
+        s.close().unwrap();
+    }
+    // ...put back after a second one was written (what a damaged log looks like to sled).
+    for e in std::fs::read_dir(older.path().join("db"))
+        .unwrap()
+        .flatten()
+    {
+        std::fs::copy(e.path(), db.join(e.file_name())).unwrap();
+    }
+    assert!(matches!(
+        Store::open(dir.path()),
+        Err(StoreError::Corrupt(_))
+    ));
+}

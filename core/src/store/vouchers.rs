@@ -1,7 +1,7 @@
 //! Wallet persistence: vouchers by id, the usable index, and the outbox of offline redemptions.
 //! A voucher's state and its outbox item always change in the same transaction.
 
-use super::schema::{usable_key, KEY_OUTBOX_NEXT};
+use super::schema::{usable_key, KEY_OUTBOX_NEXT, KEY_VOUCHER_COUNT};
 use super::{
     abort, get, time_key, tx_get, tx_get_u64, tx_put, values, Store, StoreError, Tree, TxResult,
 };
@@ -49,9 +49,12 @@ impl Store {
     pub fn upsert_voucher(&self, v: &Voucher) -> Result<Voucher, StoreError> {
         v.validate()?;
         let _w = self.writer();
-        self.transact(&[Tree::Vouchers, Tree::VoucherUsable], |t| {
+        self.transact(&[Tree::Vouchers, Tree::VoucherUsable, Tree::Meta], |t| {
             let (vouchers, usable) = (&t[0], &t[1]);
             let old: Option<Voucher> = tx_get(vouchers, v.id.as_bytes())?;
+            if old.is_none() {
+                super::tx_count(&t[2], KEY_VOUCHER_COUNT, 1)?;
+            }
             let mut new = v.clone();
             if let Some(VoucherState::Redeeming { .. }) = old.as_ref().map(|o| &o.state) {
                 if matches!(new.state, VoucherState::Available) {
