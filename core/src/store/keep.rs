@@ -234,10 +234,7 @@ impl Raw {
             }
         }
         let outbox = o.tree(Tree::Outbox).iter().collect::<Result<Vec<_>, _>>()?;
-        let outbox_next = meta_tree
-            .get(schema::KEY_OUTBOX_NEXT)?
-            .map(|v| super::be_u64(&v))
-            .unwrap_or(0);
+        let outbox_next = o.meta_u64(schema::KEY_OUTBOX_NEXT)?;
         Ok(Raw {
             meta,
             outbox,

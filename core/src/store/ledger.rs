@@ -162,11 +162,7 @@ impl Store {
         }
         self.with(|o| {
             let ledger = o.tree(Tree::Ledger);
-            let next = o
-                .tree(Tree::Meta)
-                .get(KEY_LEDGER_NEXT)?
-                .map(|v| super::be_u64(&v))
-                .unwrap_or(0);
+            let next = o.meta_u64(KEY_LEDGER_NEXT)?;
             let mut span = limit as u64;
             loop {
                 let from = next.saturating_sub(span);

@@ -27,7 +27,7 @@ use super::{StoreError, TxResult};
 use crate::points::{EntryKind, EntryStatus, LedgerEntry};
 use chrono::{DateTime, Utc};
 use sled::transaction::TransactionalTree;
-use std::collections::BTreeMap;
+use std::collections::btree_map::{BTreeMap, Entry};
 
 /// Entries per page (sequence numbers `n * PAGE_ENTRIES ..` share page `n`).
 pub(crate) const PAGE_ENTRIES: u64 = 32;
@@ -360,14 +360,16 @@ impl<'t> LedgerPages<'t> {
 
     fn page(&mut self, seq: u64) -> TxResult<&mut (Vec<LedgerEntry>, bool)> {
         let no = seq / PAGE_ENTRIES;
-        if !self.pages.contains_key(&no) {
-            let entries = match self.tree.get(no.to_be_bytes())? {
-                Some(v) => decode_page(&v).or_else(super::abort)?,
-                None => Vec::new(),
-            };
-            self.pages.insert(no, (entries, false));
-        }
-        Ok(self.pages.get_mut(&no).expect("inserted above"))
+        Ok(match self.pages.entry(no) {
+            Entry::Occupied(page) => page.into_mut(),
+            Entry::Vacant(slot) => {
+                let entries = match self.tree.get(no.to_be_bytes())? {
+                    Some(v) => decode_page(&v).or_else(super::abort)?,
+                    None => Vec::new(),
+                };
+                slot.insert((entries, false))
+            }
+        })
     }
 
     /// The entry `seq`, as this transaction sees it.

@@ -263,6 +263,15 @@ impl Open {
     pub(crate) fn tree(&self, t: Tree) -> &sled::Tree {
         &self.trees[t.index()]
     }
+
+    /// A counter in `meta` (sequence numbers, the voucher and receipt counts); 0 when unset.
+    pub(crate) fn meta_u64(&self, key: &[u8]) -> Result<u64, StoreError> {
+        Ok(self
+            .tree(Tree::Meta)
+            .get(key)?
+            .map(|v| be_u64(&v))
+            .unwrap_or(0))
+    }
 }
 
 /// The one owner of the sled database.
@@ -551,16 +560,12 @@ struct Watermark {
 
 impl Watermark {
     fn of(o: &Open) -> Result<Self, StoreError> {
-        let meta = o.tree(Tree::Meta);
-        let counter = |k: &[u8]| -> Result<u64, StoreError> {
-            Ok(meta.get(k)?.map(|v| be_u64(&v)).unwrap_or(0))
-        };
         Ok(Self {
             format: String::from_utf8_lossy(schema::FORMAT_MARKER).into_owned(),
-            ledger_next: counter(schema::KEY_LEDGER_NEXT)?,
-            outbox_next: counter(schema::KEY_OUTBOX_NEXT)?,
-            vouchers: counter(schema::KEY_VOUCHER_COUNT)?,
-            receipts: counter(schema::KEY_RECEIPT_COUNT)?,
+            ledger_next: o.meta_u64(schema::KEY_LEDGER_NEXT)?,
+            outbox_next: o.meta_u64(schema::KEY_OUTBOX_NEXT)?,
+            vouchers: o.meta_u64(schema::KEY_VOUCHER_COUNT)?,
+            receipts: o.meta_u64(schema::KEY_RECEIPT_COUNT)?,
         })
     }
 

@@ -148,11 +148,7 @@ impl Store {
     /// Number of stored receipts (kept in `meta`; the tree is not counted).
     pub fn receipt_count(&self) -> Result<usize, StoreError> {
         self.with(|o| {
-            let n = o
-                .tree(Tree::Meta)
-                .get(KEY_RECEIPT_COUNT)?
-                .map(|v| super::be_u64(&v))
-                .unwrap_or(0);
+            let n = o.meta_u64(KEY_RECEIPT_COUNT)?;
             Ok(usize::try_from(n).unwrap_or(usize::MAX))
         })
     }
