@@ -9,6 +9,7 @@
 //!
 //! ```text
 //! check                              InputError and the shared validators
+//! sort                               the one sort every floor uses (imports nothing)
 //! gs1, money, points                 -> check             (GTIN rule; money; the ledger rules)
 //! wallet, receipts                   -> gs1, money, check (receipts also: points' date helper)
 //! render                             -> gs1, check
@@ -46,6 +47,7 @@ pub mod proof;
 pub mod receipts;
 pub mod reminders;
 pub mod render;
+pub mod sort;
 pub mod survey;
 pub mod wallet;
 

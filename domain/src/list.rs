@@ -310,7 +310,7 @@ fn find<'a>(items: &'a mut [ListItem], id: &str) -> Result<&'a mut ListItem, Lis
 /// The list's order: unchecked first, then checked, each in the order added (ids are
 /// increasing numbers; a longer id is a later one).
 pub fn sort(items: &mut [ListItem]) {
-    items.sort_by(|a, b| {
+    crate::sort::sort_by(items, |a, b| {
         a.checked
             .cmp(&b.checked)
             .then(a.added_at.cmp(&b.added_at))

@@ -413,7 +413,7 @@ impl Applied {
             .map(|d| d.offer_id.as_str())
             .chain(self.extra_points.iter().map(|p| p.offer_id.as_str()))
             .collect();
-        ids.sort_unstable();
+        crate::sort::sort(&mut ids);
         ids.dedup();
         ids
     }
@@ -532,7 +532,7 @@ pub fn apply_offers(
             }
         }
     }
-    candidates.sort_by(|a, b| {
+    crate::sort::sort_by(&mut candidates, |a, b| {
         b.amount
             .cmp(&a.amount)
             .then_with(|| a.offer.id.cmp(&b.offer.id))
@@ -563,8 +563,8 @@ pub fn apply_offers(
             });
         }
     }
-    applied.discounts.sort_by_key(|d| d.line);
-    applied.free_items.sort_by_key(|f| f.line);
+    crate::sort::sort_by_key(&mut applied.discounts, |d| d.line);
+    crate::sort::sort_by_key(&mut applied.free_items, |f| f.line);
 
     // Points: the largest multiplier per line (ties: the smaller offer id).
     let mut best: HashMap<usize, (u32, &Offer)> = HashMap::new();
@@ -595,7 +595,7 @@ pub fn apply_offers(
             })
         })
         .collect();
-    points.sort_by_key(|p| p.line);
+    crate::sort::sort_by_key(&mut points, |p| p.line);
     applied.extra_points = points;
     Ok(applied)
 }

@@ -44,7 +44,7 @@ fn listed(
         .into_iter()
         .filter(|i| now < i.offer.valid_until && (premium || !i.offer.premium_only))
         .collect();
-    items.sort_by(|a, b| {
+    loyalty_domain::sort::sort_by(&mut items, |a, b| {
         rank(a, now)
             .cmp(&rank(b, now))
             .then_with(|| a.offer.valid_until.cmp(&b.offer.valid_until))

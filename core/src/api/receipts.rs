@@ -324,7 +324,7 @@ impl ReceiptsApi {
             })
             .filter(|w| w.warranty_until > now)
             .collect();
-        out.sort_by_key(|w| w.warranty_until);
+        loyalty_domain::sort::sort_by_key(&mut out, |w| w.warranty_until);
         Ok(out)
     }
 }

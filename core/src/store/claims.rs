@@ -31,7 +31,7 @@ impl Store {
     pub fn receipt_claims(&self) -> Result<Vec<ReceiptClaim>, StoreError> {
         let mut all: Vec<ReceiptClaim> =
             self.with(|o| values(o.tree(Tree::ReceiptClaims).iter()))?;
-        all.sort_by(|a, b| {
+        loyalty_domain::sort::sort_by(&mut all, |a, b| {
             b.scanned_at
                 .cmp(&a.scanned_at)
                 .then_with(|| a.receipt_id.cmp(&b.receipt_id))

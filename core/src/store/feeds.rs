@@ -537,7 +537,7 @@ mod tests {
         assert!(entries.iter().all(|e| e.status == EntryStatus::Confirmed));
         assert_eq!(entries[0].at, t0());
         let mut ids = s.server_ledger_ids().unwrap();
-        ids.sort();
+        loyalty_domain::sort::sort(&mut ids);
         assert_eq!(ids, vec![("l_1".into(), 1), ("l_2".into(), 2)]);
     }
 

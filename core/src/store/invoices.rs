@@ -158,7 +158,7 @@ impl Store {
     /// Every invoice request, newest first.
     pub fn invoices(&self) -> Result<Vec<StoredInvoice>, StoreError> {
         let mut all: Vec<StoredInvoice> = self.with(|o| values(o.tree(Tree::Invoices).iter()))?;
-        all.sort_by(|a, b| {
+        loyalty_domain::sort::sort_by(&mut all, |a, b| {
             b.requested_at
                 .cmp(&a.requested_at)
                 .then_with(|| a.receipt_id.cmp(&b.receipt_id))

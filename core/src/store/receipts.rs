@@ -26,7 +26,7 @@ pub(crate) fn gtin_index_keys(r: &Receipt) -> Vec<Vec<u8>> {
             ])
         })
         .collect();
-    keys.sort();
+    loyalty_domain::sort::sort(&mut keys);
     keys.dedup();
     keys
 }

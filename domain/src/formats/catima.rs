@@ -1536,7 +1536,7 @@ pub fn export_data(
         cards.push(CatimaCard::from_imported(card, free.take()?));
     }
     let next = free.take()?;
-    cards.sort_by_key(|c| c.id);
+    crate::sort::sort_by_key(&mut cards, |c| c.id);
     let known: BTreeSet<&str> = groups.iter().map(String::as_str).collect();
     for c in &mut cards {
         c.groups.retain(|g| known.contains(g.as_str()));

@@ -450,7 +450,7 @@ mod tests {
         let bytes = files.to_pkpass(Some(b"sig")).unwrap();
         let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
         let mut names: Vec<String> = zip.file_names().map(|n| n.unwrap().to_string()).collect();
-        names.sort();
+        crate::sort::sort(&mut names);
         assert_eq!(
             names,
             [

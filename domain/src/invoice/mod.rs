@@ -202,7 +202,7 @@ impl Invoice {
             })
             .collect();
         let mut rate_list: Vec<RateBp> = lines.iter().map(|l| l.rate).collect();
-        rate_list.sort_unstable();
+        crate::sort::sort(&mut rate_list);
         rate_list.dedup();
 
         let mut subtotals = Vec::new();
@@ -223,7 +223,7 @@ impl Invoice {
                 floors += f;
                 rems.push((num % den, i));
             }
-            rems.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+            crate::sort::sort_by(&mut rems, |a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
             for &(_, i) in rems.iter().take((net_total - floors) as usize) {
                 lines[i].net_minor += 1;
             }

@@ -205,7 +205,9 @@ impl ReceiptIndex {
     /// Indexes `receipts` (in any order; the result does not depend on it).
     pub fn from_receipts(receipts: &[Receipt]) -> Self {
         let mut refs: Vec<&Receipt> = receipts.iter().collect();
-        refs.sort_by(|a, b| a.purchased_at.cmp(&b.purchased_at).then(a.id.cmp(&b.id)));
+        crate::sort::sort_by(&mut refs, |a, b| {
+            a.purchased_at.cmp(&b.purchased_at).then(a.id.cmp(&b.id))
+        });
         let n_lines = receipts.iter().map(|r| r.lines.len()).sum();
         let mut ix = Self {
             lines: Vec::with_capacity(n_lines),
@@ -443,14 +445,14 @@ impl ReceiptIndex {
 
     pub(crate) fn resolve(&self, sel: &Selector) -> Resolved {
         let mut gtins: Vec<u32> = sel.gtins.iter().filter_map(|g| self.gtins.get(g)).collect();
-        gtins.sort_unstable();
+        crate::sort::sort(&mut gtins);
         gtins.dedup();
         let mut cats: Vec<u32> = sel
             .categories
             .iter()
             .filter_map(|c| self.cats.get(&normalized(c)))
             .collect();
-        cats.sort_unstable();
+        crate::sort::sort(&mut cats);
         cats.dedup();
         Resolved { gtins, cats }
     }
@@ -478,9 +480,9 @@ impl ReceiptIndex {
                 v.extend_from_slice(gs);
             }
         }
-        v.sort_unstable();
+        crate::sort::sort(&mut v);
         v.dedup();
-        v.sort_by(|&a, &b| self.gtins.str(a).cmp(self.gtins.str(b)));
+        crate::sort::sort_by(&mut v, |&a, &b| self.gtins.str(a).cmp(self.gtins.str(b)));
         v
     }
 
@@ -546,7 +548,7 @@ impl ReceiptIndex {
             }
         }
         if lists.len() > 1 {
-            picked.sort_unstable_by(|&a, &b| self.cmp_lines(a, b));
+            crate::sort::sort_by(picked, |&a, &b| self.cmp_lines(a, b));
             picked.dedup();
         } else {
             picked.reverse();

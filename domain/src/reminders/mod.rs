@@ -338,7 +338,7 @@ pub fn matching_recalls(
             })
         })
         .collect();
-    out.sort_by(|a, b| a.notice_id.cmp(&b.notice_id));
+    crate::sort::sort_by(&mut out, |a, b| a.notice_id.cmp(&b.notice_id));
     out.dedup_by(|a, b| a.notice_id == b.notice_id);
     out
 }

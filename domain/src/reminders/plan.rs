@@ -467,7 +467,7 @@ impl Plan {
             .filter(|n| !new.contains(n.id.as_str()))
             .map(|n| n.id.clone())
             .collect();
-        cancel.sort();
+        crate::sort::sort(&mut cancel);
         cancel.dedup();
         PlanChanges { schedule, cancel }
     }

@@ -166,7 +166,7 @@ pub(crate) fn apply<'a>(
         let mut order: Vec<usize> = (0..cands.len())
             .filter(|&i| state[i] == State::Open)
             .collect();
-        order.sort_by(|&a, &b| rank(&cands[a]).cmp(&rank(&cands[b])));
+        crate::sort::sort_by(&mut order, |&a, &b| rank(&cands[a]).cmp(&rank(&cands[b])));
         let mut ids: FastSet<&str> = FastSet::default();
         let mut topics: FastSet<Topic<'_>> = FastSet::default();
         let mut series: FastSet<&str> = FastSet::default();
@@ -229,7 +229,7 @@ pub(crate) fn apply<'a>(
 
     // Caps, day by day.
     while let Some((day, mut list)) = by_day.pop_first() {
-        list.sort_by(|&a, &b| rank(&cands[a]).cmp(&rank(&cands[b])));
+        crate::sort::sort_by(&mut list, |&a, &b| rank(&cands[a]).cmp(&rank(&cands[b])));
         for i in list {
             let c = &mut cands[i];
             let Some(slot) = c.category.cap_slot() else {
@@ -264,7 +264,11 @@ pub(crate) fn apply<'a>(
             State::Open => suppressed.push(suppress(c, SuppressReason::Capped)),
         }
     }
-    admitted.sort_by(|a, b| a.at.cmp(&b.at).then_with(|| a.id.cmp(&b.id)));
-    suppressed.sort_by(|a, b| a.id.cmp(&b.id).then_with(|| a.rule_id.cmp(&b.rule_id)));
+    crate::sort::sort_by(&mut admitted, |a, b| {
+        a.at.cmp(&b.at).then_with(|| a.id.cmp(&b.id))
+    });
+    crate::sort::sort_by(&mut suppressed, |a, b| {
+        a.id.cmp(&b.id).then_with(|| a.rule_id.cmp(&b.rule_id))
+    });
     (admitted, suppressed)
 }

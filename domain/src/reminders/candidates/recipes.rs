@@ -64,7 +64,7 @@ pub(super) fn recipes<'a>(
         }
     }
     // Most ingredients bought first; then the larger share of the recipe; then id.
-    scored.sort_by(|a, b| {
+    crate::sort::sort_by(&mut scored, |a, b| {
         b.matched
             .cmp(&a.matched)
             .then((b.matched * a.total).cmp(&(a.matched * b.total)))

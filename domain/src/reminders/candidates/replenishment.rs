@@ -174,7 +174,7 @@ pub(super) fn spread_percent(v: &mut [i64], dev: &mut Vec<i64>) -> Option<(i64, 
 
 /// Median of day gaps as a real number (the mean of the middle two for an even count).
 pub(super) fn median_f(v: &mut [i64]) -> f64 {
-    v.sort_unstable();
+    crate::sort::sort(v);
     let n = v.len();
     match n {
         0 => 0.0,
@@ -499,7 +499,7 @@ pub(crate) fn usual_items(cx: &Cx<'_>, history: u32) -> Vec<Usual> {
             stats: st,
         });
     }
-    out.sort_by(|a, b| {
+    crate::sort::sort_by(&mut out, |a, b| {
         b.probability
             .total_cmp(&a.probability)
             .then(a.next_day.cmp(&b.next_day))
@@ -528,7 +528,7 @@ pub(super) fn median(v: &mut [i64]) -> Option<i64> {
     if v.is_empty() {
         return None;
     }
-    v.sort_unstable();
+    crate::sort::sort(v);
     let n = v.len();
     Some(if n % 2 == 1 {
         v[n / 2]

@@ -13,7 +13,7 @@ pub(super) fn voucher_expiry<'a>(
     out: &mut Vec<Candidate<'a>>,
 ) {
     let mut thresholds = r.days_before.clone();
-    thresholds.sort_unstable_by(|a, b| b.cmp(a));
+    crate::sort::sort_by(&mut thresholds, |a, b| b.cmp(a));
     thresholds.dedup();
     for v in cx.input.vouchers {
         if v.state != VoucherState::Available
@@ -80,7 +80,7 @@ pub(super) fn membership_renewal<'a>(
         return;
     }
     let mut thresholds = r.days_before.clone();
-    thresholds.sort_unstable_by(|a, b| b.cmp(a));
+    crate::sort::sort_by(&mut thresholds, |a, b| b.cmp(a));
     thresholds.dedup();
     let (from, until) = (ts(m.started_at), ts(m.ends_at));
     let link = cx.rule_link(rule, "membership", Some(&m.plan));
