@@ -85,8 +85,8 @@ mod tests {
     }
 
     /// The retailer's voucher signing key of these tests.
-    fn retailer() -> ed25519_dalek::SigningKey {
-        ed25519_dalek::SigningKey::from_bytes(&[7; 32])
+    fn retailer() -> crate::card::SigningKey {
+        crate::card::SigningKey::from_bytes(&[7; 32])
     }
 
     #[test]

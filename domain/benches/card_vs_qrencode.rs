@@ -33,9 +33,8 @@
 //! libqrencode too: its mask selection is why `render` runs the crate's steps only up to data
 //! placement and selects the mask itself (see `render/qr.rs`).
 
-use hmac::{Hmac, Mac};
+use loyalty_domain::crypto::{hmac, HmacHash};
 use loyalty_domain::render::{encode, to_svg, BarcodeMatrix, EcLevel, RenderOptions, Symbology};
-use sha1::Sha1;
 use std::ffi::{c_char, c_int, CString};
 use std::fmt::Write as _;
 use std::hint::black_box;
@@ -155,9 +154,7 @@ fn minimal_svg(width: u32, dark: impl Fn(u32, u32) -> bool, quiet: u32, scale: u
 /// RFC 6238 TOTP with HMAC-SHA1 (RFC 4226 dynamic truncation), `digits` digits.
 fn totp(secret: &[u8], unix_seconds: u64, period: u64, digits: u32) -> String {
     let counter = unix_seconds / period;
-    let mut mac = Hmac::<Sha1>::new_from_slice(secret).expect("any key length");
-    mac.update(&counter.to_be_bytes());
-    let hash = mac.finalize().into_bytes();
+    let hash = hmac(HmacHash::Sha1, secret, &counter.to_be_bytes());
     let offset = (hash[19] & 0x0f) as usize;
     let code = u32::from_be_bytes([
         hash[offset] & 0x7f,

@@ -10,6 +10,7 @@
 //! ```text
 //! check                              InputError and the shared validators
 //! sort                               the one sort every floor uses (imports nothing)
+//! crypto                             SHA, HMAC and Ed25519 on ring (imports nothing)
 //! gs1, money, points                 -> check             (GTIN rule; money; the ledger rules)
 //! wallet, receipts                   -> gs1, money, check (receipts also: points' date helper)
 //! render                             -> gs1, check
@@ -35,6 +36,7 @@ pub mod card;
 pub mod check;
 pub mod claim;
 pub mod clock;
+pub mod crypto;
 pub mod formats;
 pub mod gs1;
 pub mod invoice;

@@ -34,6 +34,7 @@
 
 use crate::check::InputError;
 use crate::claim::{key_id, split_signed_code, SignedCode};
+use crate::crypto::{self, hmac_sha256, Sha256, SigningKey};
 use crate::money::Money;
 pub use crate::receipts::ReceiptSeal;
 use crate::receipts::{LineItem, Receipt};
@@ -41,10 +42,7 @@ use crate::reminders::{l10n, Lang};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use chrono::{DateTime, Utc};
-use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
-use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use std::fmt;
 
 /// The version tag of a receipt's signed header.
@@ -193,8 +191,6 @@ struct Payload {
     p: String,
 }
 
-type HmacSha256 = Hmac<Sha256>;
-
 /// The seed a receipt's line salts derive from: HMAC-SHA256 under a key derived (SHA-256, own
 /// label) from the retailer's signing key, over the receipt id. Deterministic: the server
 /// answers the same seal for the same receipt without storing it.
@@ -202,16 +198,11 @@ fn salt_seed(signing_key: &SigningKey, receipt_id: &str) -> [u8; 32] {
     let mut k = Sha256::new();
     k.update(b"loyalty receipt line salts v1\0");
     k.update(signing_key.to_bytes());
-    let mut mac = HmacSha256::new_from_slice(&k.finalize()).expect("HMAC takes any key length");
-    mac.update(receipt_id.as_bytes());
-    mac.finalize().into_bytes().into()
+    hmac_sha256(&k.finalize(), &[receipt_id.as_bytes()])
 }
 
 fn line_salt(seed: &[u8; 32], index: u32) -> [u8; 16] {
-    let mut mac = HmacSha256::new_from_slice(seed).expect("HMAC takes any key length");
-    mac.update(b"LRS1 line");
-    mac.update(&index.to_be_bytes());
-    let full: [u8; 32] = mac.finalize().into_bytes().into();
+    let full = hmac_sha256(seed, &[b"LRS1 line", &index.to_be_bytes()]);
     let mut salt = [0u8; 16];
     salt.copy_from_slice(&full[..16]);
     salt
@@ -250,7 +241,7 @@ fn leaf_hash(index: u32, salt: &[u8; 16], line: &ProvenLine) -> [u8; 32] {
     h.update([0u8]);
     h.update(salt);
     h.update(bytes);
-    h.finalize().into()
+    h.finalize()
 }
 
 fn node_hash(left: &[u8; 32], right: &[u8; 32]) -> [u8; 32] {
@@ -258,7 +249,7 @@ fn node_hash(left: &[u8; 32], right: &[u8; 32]) -> [u8; 32] {
     h.update([1u8]);
     h.update(left);
     h.update(right);
-    h.finalize().into()
+    h.finalize()
 }
 
 /// Largest power of two smaller than `n` (n ≥ 2).
@@ -380,7 +371,7 @@ pub fn seal_receipt(
     Ok(ReceiptSeal {
         key_id: kid,
         salt_seed: URL_SAFE_NO_PAD.encode(seed),
-        signature: URL_SAFE_NO_PAD.encode(signature.to_bytes()),
+        signature: URL_SAFE_NO_PAD.encode(signature),
     })
 }
 
@@ -406,9 +397,11 @@ pub fn verify_seal(receipt: &Receipt, public_key: &[u8; 32]) -> Result<(), Proof
         receipt.lines.len() as u32,
         &root,
     );
-    let key = VerifyingKey::from_bytes(public_key).map_err(|_| ProofRefusal::NotGenuine)?;
-    key.verify_strict(header.as_bytes(), &Signature::from_bytes(&sig))
-        .map_err(|_| ProofRefusal::NotGenuine)
+    if crypto::verify(public_key, header.as_bytes(), &sig) {
+        Ok(())
+    } else {
+        Err(ProofRefusal::NotGenuine)
+    }
 }
 
 /// The proof of line `index` of a sealed receipt: the text of the QR to show at the till.
@@ -514,9 +507,9 @@ pub fn verify_line_proof(text: &str, public_key: &[u8; 32]) -> Result<LineProof,
     let root = root_from_path(p.i, p.n, leaf_hash(p.i, &salt, &line), &path)
         .ok_or(ProofRefusal::NotGenuine)?;
     let header = signed_header(&key_id(public_key), &p.r, &p.s, p.t, p.n, &root);
-    let key = VerifyingKey::from_bytes(public_key).map_err(|_| ProofRefusal::NotGenuine)?;
-    key.verify_strict(header.as_bytes(), &Signature::from_bytes(&signature))
-        .map_err(|_| ProofRefusal::NotGenuine)?;
+    if !crypto::verify(public_key, header.as_bytes(), &signature) {
+        return Err(ProofRefusal::NotGenuine);
+    }
     // Signed by the retailer, so well-formed unless its key signed nonsense: checked anyway.
     let as_item = LineItem {
         gtin: line.gtin.clone(),

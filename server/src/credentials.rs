@@ -2,7 +2,7 @@
 //! household codes and card numbers; SHA-256 (tokens, household codes and request bodies are
 //! stored as hashes, never in the clear) and a constant-time comparison.
 
-use sha2::{Digest, Sha256};
+use loyalty_domain::crypto::sha256;
 
 /// Lower-case Base16 of `bytes`.
 pub fn hex_lower(bytes: &[u8]) -> String {
@@ -18,7 +18,7 @@ pub fn hex_lower(bytes: &[u8]) -> String {
 /// SHA-256 of `data` as lower-case Base16 (how tokens, household codes and request bodies are
 /// stored: never in the clear).
 pub fn sha256_hex(data: &[u8]) -> String {
-    hex_lower(&Sha256::digest(data))
+    hex_lower(&sha256(data))
 }
 
 /// A bearer token: 256 random bits as 64 lower-case hex characters.

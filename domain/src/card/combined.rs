@@ -237,10 +237,10 @@ mod tests {
     use super::super::totp::TotpParams;
     use super::super::voucher_code::sign_voucher;
     use super::*;
+    use crate::crypto::SigningKey;
     use crate::money::Money;
     use crate::wallet::{Voucher, VoucherKind, VoucherState};
     use chrono::{Duration, TimeZone};
-    use ed25519_dalek::SigningKey;
 
     const SECRET: &[u8] = b"12345678901234567890";
     const CARD: &str = "4000123";

@@ -30,12 +30,12 @@ pub mod till;
 pub mod totp;
 pub mod voucher_code;
 
+/// The retailer's voucher signing key (the server's and the tests'; never on a phone).
+pub use crate::crypto::SigningKey;
 pub use combined::{
     combine, ChosenVoucher, CombinedCode, CombinedVerdict, COMBINED_CODE_PREFIX,
     MAX_COMBINED_CODE_LEN, MAX_COMBINED_VOUCHERS,
 };
-/// The retailer's voucher signing key (the server's and the tests'; never on a phone).
-pub use ed25519_dalek::SigningKey;
 pub use google_wallet::{
     google_barcode_type, rotating_barcode_type, GoogleRotatingBarcode, LocalizedString,
     TranslatedString, GOOGLE_BARCODE_TYPES, GOOGLE_ROTATING_BARCODE_TYPES,

@@ -10,9 +10,8 @@
 //!   to serve a code to.
 
 use crate::check::InputError;
+use crate::crypto::{hmac, HmacHash};
 use chrono::{DateTime, TimeDelta, Utc};
-use hmac::digest::KeyInit;
-use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
 
 /// The HMAC hash of a TOTP (RFC 6238 §1.2: SHA-1 by default, SHA-256 and SHA-512 allowed).
@@ -147,21 +146,13 @@ pub fn new_secret(algorithm: TotpAlgorithm) -> Vec<u8> {
     bytes[..algorithm.secret_len()].to_vec()
 }
 
-fn mac_with<M: Mac + KeyInit>(secret: &[u8], message: &[u8]) -> Vec<u8> {
-    // HMAC accepts keys of any length (longer ones are hashed, shorter ones padded), so this
-    // constructor cannot fail.
-    let mut mac = <M as KeyInit>::new_from_slice(secret).expect("HMAC accepts keys of any length");
-    mac.update(message);
-    mac.finalize().into_bytes().to_vec()
-}
-
 /// HMAC-`algorithm`(secret, counter as 8 bytes big-endian): step 1 of RFC 4226 §5.3.
 pub fn hotp_hmac(secret: &[u8], counter: u64, algorithm: TotpAlgorithm) -> Vec<u8> {
     let message = counter.to_be_bytes();
     match algorithm {
-        TotpAlgorithm::Sha1 => mac_with::<Hmac<sha1::Sha1>>(secret, &message),
-        TotpAlgorithm::Sha256 => mac_with::<Hmac<sha2::Sha256>>(secret, &message),
-        TotpAlgorithm::Sha512 => mac_with::<Hmac<sha2::Sha512>>(secret, &message),
+        TotpAlgorithm::Sha1 => hmac(HmacHash::Sha1, secret, &message),
+        TotpAlgorithm::Sha256 => hmac(HmacHash::Sha256, secret, &message),
+        TotpAlgorithm::Sha512 => hmac(HmacHash::Sha512, secret, &message),
     }
 }
 

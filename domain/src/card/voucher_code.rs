@@ -23,11 +23,11 @@
 
 use super::totp::{hex_decode, hex_encode};
 use crate::check::InputError;
+use crate::crypto::{self, PublicKeyError, SigningKey, VerifyingKey};
 use crate::wallet::{Voucher, VoucherKind, VoucherState};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use chrono::{DateTime, Utc};
-use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -131,7 +131,7 @@ pub fn sign_voucher(voucher: &Voucher, signing_key: &SigningKey) -> Result<Strin
     let signature = signing_key.sign(signing_input.as_bytes());
     Ok(format!(
         "{signing_input}.{}",
-        URL_SAFE_NO_PAD.encode(signature.to_bytes())
+        URL_SAFE_NO_PAD.encode(signature)
     ))
 }
 
@@ -165,10 +165,9 @@ pub fn verify_voucher_code(
         .ok()
         .and_then(|b| b.try_into().ok())
         .ok_or(VoucherRefusal::Malformed)?;
-    let signature = Signature::from_bytes(&signature);
-    let key = VerifyingKey::from_bytes(public_key).map_err(|_| VoucherRefusal::BadSignature)?;
-    key.verify_strict(signing_input.as_bytes(), &signature)
-        .map_err(|_| VoucherRefusal::BadSignature)?;
+    if !crypto::verify(public_key, signing_input.as_bytes(), &signature) {
+        return Err(VoucherRefusal::BadSignature);
+    }
 
     let p: SignedPayload =
         serde_json::from_slice(&payload).map_err(|_| VoucherRefusal::Malformed)?;
@@ -224,14 +223,15 @@ pub fn parse_public_key_hex(text: &str) -> Result<[u8; 32], InputError> {
         .map_err(|e| InputError::new(format!("voucher public key: {}", e.reason)))?
         .try_into()
         .map_err(|_| InputError::new("voucher public key must be 32 bytes (64 hex characters)"))?;
-    let key = VerifyingKey::from_bytes(&bytes)
-        .map_err(|_| InputError::new("voucher public key is not a valid Ed25519 key"))?;
-    if key.is_weak() {
-        return Err(InputError::new(
+    match crypto::check_public_key(&bytes) {
+        Ok(()) => Ok(bytes),
+        Err(PublicKeyError::NotAPoint) => Err(InputError::new(
+            "voucher public key is not a valid Ed25519 key",
+        )),
+        Err(PublicKeyError::SmallOrder) => Err(InputError::new(
             "voucher public key is a weak (small-order) Ed25519 key",
-        ));
+        )),
     }
-    Ok(bytes)
 }
 
 /// The signing key's 32-byte seed as upper-case Base16 — a secret: store it as one.
@@ -638,7 +638,7 @@ mod tests {
         let sign_raw = |payload: &[u8]| {
             let input = format!("LCV1.{}", URL_SAFE_NO_PAD.encode(payload));
             let sig = key().sign(input.as_bytes());
-            format!("{input}.{}", URL_SAFE_NO_PAD.encode(sig.to_bytes()))
+            format!("{input}.{}", URL_SAFE_NO_PAD.encode(sig))
         };
         let (_, payload, _) = parts(&sign_voucher(&voucher(), &key()).unwrap());
         let text = String::from_utf8(payload).unwrap();

@@ -15,7 +15,6 @@
 use crate::check::InputError;
 use crate::render::Symbology;
 use serde_json::{json, Map, Value};
-use sha1::{Digest, Sha1};
 use std::collections::BTreeMap;
 use std::io::Write;
 
@@ -347,7 +346,7 @@ pub struct PassFiles {
 
 /// Lower-case hex SHA-1 of `data`, as `manifest.json` lists it.
 pub fn sha1_hex(data: &[u8]) -> String {
-    Sha1::digest(data)
+    crate::crypto::sha1(data)
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect()

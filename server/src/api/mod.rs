@@ -35,9 +35,9 @@ use axum::response::Response;
 use axum::routing::{delete, get, post, put};
 use axum::Router;
 use chrono::{DateTime, Utc};
-use ed25519_dalek::SigningKey;
 use feeds::{content, ledger, receipts, vouchers};
 use layers::{json_errors, log_request, method_not_allowed, not_found, shed};
+use loyalty_domain::card::SigningKey;
 use loyalty_domain::card::TotpAlgorithm;
 use loyalty_domain::Clock;
 use member::{

@@ -10,7 +10,7 @@ use crate::credentials;
 use crate::error::{ApiError, ApiResult};
 use crate::model::*;
 use chrono::{DateTime, Duration, DurationRound, Utc};
-use ed25519_dalek::SigningKey;
+use loyalty_domain::card::SigningKey;
 use loyalty_domain::claim::{sign_claim_code, ClaimCode, ClaimRefusal};
 use loyalty_domain::money::Money;
 use loyalty_domain::receipts::{Receipt, ReceiptSource};

@@ -42,7 +42,7 @@ use crate::credentials;
 use crate::error::{ApiError, ApiResult};
 use crate::model::*;
 use chrono::{DateTime, SecondsFormat, Utc};
-use ed25519_dalek::SigningKey;
+use loyalty_domain::card::SigningKey;
 use loyalty_domain::card::{parse_signing_key_hex, signing_key_hex};
 use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
 use schema::SCHEMA_VERSION;

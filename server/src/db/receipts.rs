@@ -103,7 +103,7 @@ fn insert_receipt_earning(
 pub fn till_purchase(
     tx: &Transaction<'_>,
     req: PurchaseRequest,
-    seal_with: &ed25519_dalek::SigningKey,
+    seal_with: &loyalty_domain::card::SigningKey,
     now: DateTime<Utc>,
 ) -> ApiResult<(u16, String)> {
     let mut receipt = Receipt {
