@@ -6,7 +6,14 @@
 //!   away, also from one of its own threads.
 //! - [`TaskHandle`]: keeps a listener's task alive; dropping it (or [`TaskHandle::cancel`])
 //!   stops it.
+//! - [`run`] and [`run_blocking`]: every task the core spawns goes through these, boxed to one
+//!   type. tokio compiles its task machinery (harness, cell, scheduler hooks, for both of its
+//!   schedulers) once per spawned type; with a type per call site that was ~60 copies in the
+//!   mobile library (issue #14).
 
+use std::any::Any;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -69,6 +76,45 @@ impl Drop for OwnedRuntime {
     }
 }
 
+/// What a task spawned through [`run`] or [`run_blocking`] answers, its type erased.
+type Answer = Box<dyn Any + Send>;
+
+/// Why a task spawned through [`run`] or [`run_blocking`] gave no answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TaskFailed {
+    Panicked,
+    Stopped,
+}
+
+fn answer_of<T: 'static>(joined: Result<Answer, tokio::task::JoinError>) -> Result<T, TaskFailed> {
+    match joined {
+        Ok(answer) => answer
+            .downcast::<T>()
+            .map(|b| *b)
+            .map_err(|_| TaskFailed::Stopped),
+        Err(e) if e.is_panic() => Err(TaskFailed::Panicked),
+        Err(_) => Err(TaskFailed::Stopped),
+    }
+}
+
+/// Runs `fut` as a task on `runtime` and waits for its output.
+pub(crate) async fn run<T: Send + 'static>(
+    runtime: &tokio::runtime::Handle,
+    fut: impl Future<Output = T> + Send + 'static,
+) -> Result<T, TaskFailed> {
+    let boxed: Pin<Box<dyn Future<Output = Answer> + Send>> =
+        Box::pin(async move { Box::new(fut.await) as Answer });
+    answer_of(runtime.spawn(boxed).await)
+}
+
+/// Runs `f` on the blocking pool of the current runtime and waits for its result.
+pub(crate) async fn run_blocking<T: Send + 'static>(
+    f: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, TaskFailed> {
+    let job: Box<dyn FnOnce() -> Answer + Send> = Box::new(move || Box::new(f()) as Answer);
+    answer_of(tokio::task::spawn_blocking(job).await)
+}
+
 /// Keeps a listener registered; dropping it (or [`TaskHandle::cancel`]) unregisters it: no
 /// call starts afterwards (one already running on another thread completes).
 pub struct TaskHandle {
@@ -87,7 +133,9 @@ impl TaskHandle {
         F: std::future::Future<Output = ()> + Send + 'static,
     {
         let active = Arc::new(AtomicBool::new(true));
-        let task = runtime.spawn(task(active.clone()));
+        // boxed, so every listener's task is of one type (see `run`)
+        let boxed: Pin<Box<dyn Future<Output = ()> + Send>> = Box::pin(task(active.clone()));
+        let task = runtime.spawn(boxed);
         Self {
             task: Some(task.abort_handle()),
             active,

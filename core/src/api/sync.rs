@@ -215,13 +215,14 @@ impl SyncApi {
         fut: impl std::future::Future<Output = ApiResult<T>> + Send + 'static,
     ) -> ApiResult<T> {
         let handle = self.runtime_handle()?;
-        handle.spawn(fut).await.map_err(|e| ApiError::Internal {
-            reason: if e.is_panic() {
-                "the sync task panicked".into()
-            } else {
-                "the sync task was stopped".into()
-            },
-        })?
+        crate::runtime::run(&handle, fut)
+            .await
+            .map_err(|e| ApiError::Internal {
+                reason: match e {
+                    crate::runtime::TaskFailed::Panicked => "the sync task panicked".into(),
+                    crate::runtime::TaskFailed::Stopped => "the sync task was stopped".into(),
+                },
+            })?
     }
 }
 

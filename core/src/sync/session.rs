@@ -70,7 +70,7 @@ pub(super) async fn blocking<T: Send + 'static>(
     f: impl FnOnce(&Arc<Context>) -> ApiResult<T> + Send + 'static,
 ) -> ApiResult<T> {
     let ctx = ctx.clone();
-    tokio::task::spawn_blocking(move || f(&ctx))
+    crate::runtime::run_blocking(move || f(&ctx))
         .await
         .map_err(|_| ApiError::Internal {
             reason: "a store task of the sync failed".into(),
