@@ -6,14 +6,13 @@
 //!   `OneDimensionalCodeWriter::encode_oned`, which returns the bare bar pattern (first and last
 //!   module dark).
 //! - `AztecWriter` scales and adds a margin: we call `aztec_encoder` and take the code's matrix.
-//! - `PDF417Writer` adds 30 modules of white space, draws each row 4 pixels high, scales, and may
-//!   rotate: we run `PDF417::generateBarcodeLogic` and read its barcode matrix, one entry per
-//!   module, and repeat each row [`PDF417_ROW_HEIGHT`] times ourselves.
+//! - PDF417: our own encoder in [`super::pdf417`] (rxing computes only its error correction):
+//!   rxing's writer would link every character set of `encoding_rs` into the library.
 //! - Data Matrix: we write the ASCII-encodation codewords ourselves and use rxing only for the
 //!   Reed-Solomon codewords and the module placement (see [`data_matrix`] for why).
 
 use super::validate::too_long;
-use super::{BarcodeMatrix, EcLevel, Symbology, PDF417_ROW_HEIGHT};
+use super::{BarcodeMatrix, EcLevel, Symbology};
 use crate::check::InputError;
 use rxing::common::{BitMatrix, CharacterSet};
 use rxing::datamatrix::encoder::SymbolShapeHint;
@@ -21,7 +20,6 @@ use rxing::oned::{
     CodaBarWriter, Code128Writer, Code39Writer, Code93Writer, EAN13Writer, EAN8Writer, ITFWriter,
     OneDimensionalCodeWriter, UPCEWriter,
 };
-use rxing::pdf417::encoder::{Compaction, PDF417};
 
 /// Encodes `text` (already checked by `validate`). Every encoder keeps within its symbology's
 /// limits and reports what does not fit as an [`InputError`]; as a last line of defence a panic in
@@ -36,7 +34,7 @@ pub(super) fn encode(
         Symbology::QrCode => super::qr::encode(text, ec),
         Symbology::Aztec => aztec(text, ec),
         Symbology::DataMatrix => data_matrix(text),
-        Symbology::Pdf417 => pdf417(text, ec),
+        Symbology::Pdf417 => super::pdf417::encode(text, ec),
         _ => linear(text, symbology),
     };
     // The closures only read `text`; nothing they touch outlives a panic in a broken state.
@@ -215,91 +213,6 @@ fn data_matrix(text: &str) -> Result<BarcodeMatrix, InputError> {
         symbology: Symbology::DataMatrix,
         width,
         height,
-        modules,
-    })
-}
-
-/// ISO/IEC 15438 limits of a PDF417 symbol: 3 to 90 rows, 1 to 30 data columns, and at most 928
-/// codewords in all (data, length descriptor, padding and error correction).
-const PDF417_MAX_CODEWORDS: u32 = 928;
-const PDF417_ROWS: std::ops::RangeInclusive<u32> = 3..=90;
-const PDF417_MAX_COLS: u32 = 30;
-
-/// The (columns, rows) of the PDF417 symbol for `data` source codewords and `ec` error-correction
-/// codewords: rxing's choice (the shape closest to ZXing's preferred aspect ratio, ISO/IEC 15438
-/// annex Q row count), restricted to symbols of at most [`PDF417_MAX_CODEWORDS`]. rxing alone
-/// only bounds rows and columns, and pads a 31-to-90-row symbol past 928 codewords, where it
-/// panics (index out of bounds in its codeword table).
-pub(super) fn pdf417_dimensions(data: u32, ec: u32) -> Option<(u32, u32)> {
-    if data + 1 + ec > PDF417_MAX_CODEWORDS {
-        return None;
-    }
-    let ratio = |cols: u32, rows: u32| {
-        // rxing's module width 0.357 mm, row height 2 mm, preferred ratio 3
-        ((f64::from(17 * cols + 69) * 0.357) / (f64::from(rows) * 2.0) - 3.0).abs()
-    };
-    let mut best: Option<(u32, u32)> = None;
-    for cols in 1..=PDF417_MAX_COLS {
-        // ISO/IEC 15438 annex Q
-        let mut rows = (data + 1 + ec) / cols + 1;
-        if cols * rows >= data + 1 + ec + cols {
-            rows -= 1;
-        }
-        if rows < *PDF417_ROWS.start() {
-            break;
-        }
-        if rows > *PDF417_ROWS.end() || cols * rows > PDF417_MAX_CODEWORDS {
-            continue;
-        }
-        // like rxing: a later shape wins ties
-        if best.is_none_or(|(c, r)| ratio(cols, rows) <= ratio(c, r)) {
-            best = Some((cols, rows));
-        }
-    }
-    best
-}
-
-fn pdf417(text: &str, ec: EcLevel) -> Result<BarcodeMatrix, InputError> {
-    use rxing::pdf417::encoder::{pdf_417_error_correction, pdf_417_high_level_encoder};
-    let level = match ec {
-        EcLevel::Low => 2,
-        EcLevel::Medium => 3,
-        EcLevel::Quartile => 4,
-        EcLevel::High => 5,
-    };
-    let encoding = (!text.is_ascii()).then_some(CharacterSet::UTF8);
-    let source =
-        pdf_417_high_level_encoder::encodeHighLevel(text, Compaction::AUTO, encoding, false)
-            .map_err(|_| too_long(Symbology::Pdf417))?;
-    let ec_codewords = pdf_417_error_correction::getErrorCorrectionCodewordCount(level)
-        .map_err(|_| too_long(Symbology::Pdf417))?;
-    let (cols, rows) = pdf417_dimensions(source.chars().count() as u32, ec_codewords)
-        .ok_or(too_long(Symbology::Pdf417))?;
-    let mut encoder = PDF417::new();
-    encoder.setDimensions(cols, cols, rows, rows);
-    encoder.setCompaction(Compaction::AUTO);
-    encoder.setEncoding(encoding);
-    encoder
-        .generateBarcodeLogic(text, level)
-        .map_err(|_| too_long(Symbology::Pdf417))?;
-    let rows = encoder
-        .getBarcodeMatrix()
-        .as_ref()
-        .map(|m| m.getMatrix())
-        .filter(|rows| !rows.is_empty() && !rows[0].is_empty())
-        .ok_or(too_long(Symbology::Pdf417))?;
-    // getMatrix() lists the rows bottom-up (ZXing's writer flips them back).
-    let width = rows[0].len() as u32;
-    let mut modules = Vec::with_capacity(rows.len() * PDF417_ROW_HEIGHT as usize * width as usize);
-    for row in rows.iter().rev() {
-        for _ in 0..PDF417_ROW_HEIGHT {
-            modules.extend(row.iter().map(|&b| b == 1));
-        }
-    }
-    Ok(BarcodeMatrix {
-        symbology: Symbology::Pdf417,
-        width,
-        height: rows.len() as u32 * PDF417_ROW_HEIGHT,
         modules,
     })
 }

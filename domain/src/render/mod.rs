@@ -24,6 +24,7 @@
 
 mod encoders;
 mod layout;
+mod pdf417;
 mod png;
 mod qr;
 mod svg;

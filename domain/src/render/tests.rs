@@ -1097,12 +1097,12 @@ fn pdf417_long_payloads_stay_within_iso_limits() {
         }
     }
     // the dimension choice itself
-    assert_eq!(encoders::pdf417_dimensions(928 - 16, 16), None);
-    let (c, r) = encoders::pdf417_dimensions(911, 16).unwrap();
+    assert_eq!(pdf417::dimensions(928 - 16, 16), None);
+    let (c, r) = pdf417::dimensions(911, 16).unwrap();
     assert!(c * r == 928, "{c} x {r}");
     for data in 1..=920 {
         for ec in [4, 8, 16, 32, 64] {
-            if let Some((c, r)) = encoders::pdf417_dimensions(data, ec) {
+            if let Some((c, r)) = pdf417::dimensions(data, ec) {
                 assert!(c * r >= data + 1 + ec && c * r <= 928 && (3..=90).contains(&r));
             }
         }
