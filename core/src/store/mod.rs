@@ -68,6 +68,7 @@ use crate::wallet::WalletError;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use sled::transaction::{ConflictableTransactionError, TransactionError, TransactionalTree};
+use std::cell::RefCell;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard, RwLock};
 
@@ -537,11 +538,30 @@ pub(crate) fn transact_open<R>(
     trees: &[Tree],
     f: impl Fn(&[TransactionalTree]) -> TxResult<R>,
 ) -> Result<R, StoreError> {
+    // sled runs `f` again after a conflict: the last run's answer is the committed one.
+    let answer: RefCell<Option<R>> = RefCell::new(None);
+    transact_erased(o, trees, &|view| {
+        let out = f(view)?;
+        *answer.borrow_mut() = Some(out);
+        Ok(())
+    })?;
+    answer
+        .into_inner()
+        .ok_or_else(|| StoreError::Io("a committed transaction gave no answer".into()))
+}
+
+/// The one instantiation of sled's transaction (its retry loop and commit are generic over the
+/// closure and its answer: one copy per call site was ~2 KB each, 56 of them, in the mobile
+/// library; issue #14).
+fn transact_erased(
+    o: &Open,
+    trees: &[Tree],
+    f: &dyn Fn(&[TransactionalTree]) -> TxResult<()>,
+) -> Result<(), StoreError> {
     use sled::Transactional;
     let handles: Vec<sled::Tree> = trees.iter().map(|t| o.tree(*t).clone()).collect();
-    let out = handles[..].transaction(|view: &Vec<TransactionalTree>| f(view))?;
-    o.flush()?;
-    Ok(out)
+    handles[..].transaction(|view: &Vec<TransactionalTree>| f(view))?;
+    o.flush()
 }
 
 /// File beside the database recording that it exists and how far its counters had come at the
