@@ -303,7 +303,7 @@ impl Default for ProgrammeRules {
 impl ProgrammeRules {
     /// Parses and validates rules from their JSON form.
     pub fn from_json(json: &str) -> Result<Self, InputError> {
-        let rules: Self = serde_json::from_str(json)
+        let rules: Self = serde_json::from_slice(json.as_bytes())
             .map_err(|e| InputError::new(format!("programme rules are not valid JSON: {e}")))?;
         rules.validate()?;
         Ok(rules)

@@ -202,7 +202,7 @@ impl std::error::Error for SurveyRefusal {}
 impl SurveyFeed {
     /// Parses and validates a feed body: every survey valid, ids unique.
     pub fn from_json(body: &str) -> Result<SurveyFeed, InputError> {
-        let feed: SurveyFeed = serde_json::from_str(body).map_err(|e| {
+        let feed: SurveyFeed = serde_json::from_slice(body.as_bytes()).map_err(|e| {
             // serde's message names fields and types, never values of ours worth hiding (the
             // feed is the retailer's published content).
             InputError::new(format!("the surveys feed is not valid: {e}"))

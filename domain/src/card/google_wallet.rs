@@ -215,7 +215,7 @@ impl GoogleRotatingBarcode {
                 "rotatingBarcode JSON is at most {MAX_JSON_LEN} bytes"
             )));
         }
-        let value: Value = serde_json::from_str(json).map_err(|e| {
+        let value: Value = serde_json::from_slice(json.as_bytes()).map_err(|e| {
             InputError::new(format!(
                 "rotatingBarcode is not valid JSON (line {}, column {})",
                 e.line(),

@@ -176,7 +176,7 @@ impl Catalogue {
     /// Parses and validates a catalogue; errors give the JSON line and column, or the entry
     /// (`recipes[2] ("pasta-pesto"): ingredients: ...`).
     pub fn from_json(json: &str) -> Result<Self, InputError> {
-        let c: Catalogue = serde_json::from_str(json)
+        let c: Catalogue = serde_json::from_slice(json.as_bytes())
             .map_err(|e| InputError::new(format!("catalogue is not valid: {e}")))?;
         c.validate()?;
         Ok(c)

@@ -120,7 +120,7 @@ pub fn parse_push(json: &str) -> Result<PushMessage, InputError> {
             "push payload is larger than {MAX_PUSH_BYTES} bytes"
         )));
     }
-    let mut map: Map<String, Value> = serde_json::from_str(json)
+    let mut map: Map<String, Value> = serde_json::from_slice(json.as_bytes())
         .map_err(|e| InputError::new(format!("push payload is not a JSON object: {e}")))?;
     let version = match map.remove("version") {
         Some(Value::Number(n)) => n.as_u64(),

@@ -845,7 +845,7 @@ impl RuleSet {
     /// Parses and validates a rule set. Errors name the place: the line and column for broken
     /// JSON, `rules[3] ("dog-food"): lead_days must be between 0 and 60` for a broken rule.
     pub fn from_json(json: &str) -> Result<Self, InputError> {
-        let raw: RawRuleSet = serde_json::from_str(json)
+        let raw: RawRuleSet = serde_json::from_slice(json.as_bytes())
             .map_err(|e| InputError::new(format!("rule set is not valid: {e}")))?;
         RuleSet::try_from(raw)
     }
