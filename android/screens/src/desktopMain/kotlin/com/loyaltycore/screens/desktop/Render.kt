@@ -14,8 +14,12 @@ package com.loyaltycore.screens.desktop
 
 import androidx.compose.runtime.Composable
 import androidx.compose.runtime.CompositionLocalProvider
+import androidx.compose.foundation.layout.offset
+import androidx.compose.foundation.layout.width
 import androidx.compose.ui.ImageComposeScene
+import androidx.compose.ui.Modifier
 import androidx.compose.ui.unit.Density
+import androidx.compose.ui.unit.dp
 import com.loyaltycore.Clock
 import com.loyaltycore.EcLevel
 import com.loyaltycore.ListItem
@@ -38,6 +42,7 @@ import com.loyaltycore.screens.ReceiptsScreen
 import com.loyaltycore.screens.ReminderActions
 import com.loyaltycore.screens.RemindersScreen
 import com.loyaltycore.screens.Screen
+import com.loyaltycore.screens.ScreenText
 import com.loyaltycore.screens.SettingsScreen
 import com.loyaltycore.screens.ShoppingListScreen
 import com.loyaltycore.screens.Str
@@ -112,6 +117,9 @@ fun main() {
     val res = File(property("screens.res"))
     val out = File(property("screens.out")).also { it.mkdirs() }
     TimeZone.setDefault(TimeZone.getTimeZone("Europe/Brussels"))
+
+    // 0. The checks can fail: a text too long for its one line is reported, a missing text throws.
+    selfTest()
 
     // 1. Every text in every language: the same names, none blank, every one the screens use.
     val texts = LANGUAGES.associateWith { readStringsXml(File(res, "${it.values}/strings.xml")) }
@@ -210,6 +218,25 @@ private object NoReminderActions : ReminderActions {
     override fun snooze(n: PlannedNotification) = Unit
     override fun mute(n: PlannedNotification) = Unit
     override fun addToList(n: PlannedNotification) = Unit
+}
+
+private fun selfTest() {
+    val seen = Seen()
+    val scene = ImageComposeScene(200, 100, Density(1f), coroutineContext = Dispatchers.Unconfined) {
+        CompositionLocalProvider(LocalTextChecks provides seen) {
+            ScreenText("A label far too long for one line of a hundred pixels", Modifier.width(100.dp), maxLines = 1)
+            ScreenText("Fits", Modifier.width(100.dp).offset(y = 50.dp), maxLines = 1)
+        }
+    }
+    try {
+        scene.render(0)
+    } finally {
+        scene.close()
+    }
+    if (seen.texts.values.toList() == listOf(true, false)) ok("overflow check: sees a cut-off label, passes one that fits")
+    else fail("overflow check", "expected [true, false], saw ${seen.texts.values}")
+    val missing = runCatching { XmlStrings("xx", Locale.ROOT, mapOf("card_title" to " ")).text(Str.card_title) }.exceptionOrNull()
+    if (missing is MissingString) ok("string check: a blank text throws") else fail("string check", "a blank text did not throw")
 }
 
 /** One screen in the app's frame, drawn until its animations settle, checked and written as PNG. */
