@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The project's test command: set-up, format, lints, Rust tests, the reminders evaluation on real
-# data (a quality gate), Kotlin tests, decoder checks, the Peppol validation of the UBL invoices,
+# data (a quality gate), Kotlin tests, the Android checks, the shared Compose screens rendered
+# headless (android/screens/render.sh), decoder checks, the Peppol validation of the UBL invoices,
 # a short fuzzing run of every parser and encoder, the .pkpass check with a third-party reader,
 # Swift checks.
 # Runs from any directory; stops at the first failing stage. Stage logs go to build/logs/.

@@ -2,6 +2,11 @@ package com.loyaltycore.screens
 
 import androidx.compose.foundation.layout.Box
 import androidx.compose.foundation.layout.Column
+import androidx.compose.foundation.layout.WindowInsets
+import androidx.compose.foundation.layout.WindowInsetsSides
+import androidx.compose.foundation.layout.only
+import androidx.compose.foundation.layout.safeDrawing
+import androidx.compose.foundation.layout.windowInsetsPadding
 import androidx.compose.foundation.layout.fillMaxSize
 import androidx.compose.foundation.layout.fillMaxWidth
 import androidx.compose.foundation.layout.padding
@@ -34,7 +39,9 @@ fun LoyaltyScaffold(current: Screen, onSelect: (Screen) -> Unit, content: @Compo
     Surface(Modifier.fillMaxSize(), color = MaterialTheme.colorScheme.background) {
         Column(Modifier.fillMaxSize()) {
             Surface(color = MaterialTheme.colorScheme.primaryContainer) {
-                Column {
+                // Edge to edge on Android 15: the header's colour runs under the status bar, its
+                // content below it (no insets on the desktop).
+                Column(Modifier.windowInsetsPadding(WindowInsets.safeDrawing.only(WindowInsetsSides.Top + WindowInsetsSides.Horizontal))) {
                     ScreenText(
                         str(current.label),
                         Modifier.fillMaxWidth().padding(start = 16.dp, end = 16.dp, top = 16.dp, bottom = 8.dp),
@@ -58,7 +65,9 @@ fun LoyaltyScaffold(current: Screen, onSelect: (Screen) -> Unit, content: @Compo
                     }
                 }
             }
-            Box(Modifier.fillMaxSize()) { content() }
+            Box(Modifier.fillMaxSize().windowInsetsPadding(WindowInsets.safeDrawing.only(WindowInsetsSides.Bottom + WindowInsetsSides.Horizontal))) {
+                content()
+            }
         }
     }
 }
