@@ -64,6 +64,9 @@ private const val WIDTH_DP = 411
 private const val HEIGHT_DP = 891
 private val DENSITY = (System.getProperty("screens.density") ?: "2").toFloat()
 
+/** Tall enough to lay out every row of every screen with the seeded data. */
+private const val TALL_DP = 4000
+
 /** The languages: the folder of their strings.xml, the core's language tag, the formats' locale. */
 private data class Language(val code: String, val values: String, val coreTag: String, val locale: Locale)
 
@@ -189,6 +192,11 @@ fun main() {
                             render(name, File(out, "$name.png"), strings, dark, screen, content)
                         }
                     }
+                    // The whole of each screen, also what lies below a phone's fold (a lazy list
+                    // composes only what is in view): a tall window, checked, not kept.
+                    for ((screen, content) in screens) {
+                        render("${screen.route}-${lang.code}-whole", null, strings, false, screen, content, heightDp = TALL_DP, density = 1f)
+                    }
                 }
                 // Back to the first language, as the shopper had it.
                 loyalty.setReminderSettings(loyalty.reminderSettings().copy(language = LANGUAGES.first().coreTag))
@@ -239,13 +247,25 @@ private fun selfTest() {
     if (missing is MissingString) ok("string check: a blank text throws") else fail("string check", "a blank text did not throw")
 }
 
-/** One screen in the app's frame, drawn until its animations settle, checked and written as PNG. */
-private fun render(name: String, png: File, strings: XmlStrings, dark: Boolean, screen: Screen, content: @Composable () -> Unit) {
+/**
+ * One screen in the app's frame, drawn until its animations settle, checked, and written as
+ * [png] unless that is null.
+ */
+private fun render(
+    name: String,
+    png: File?,
+    strings: XmlStrings,
+    dark: Boolean,
+    screen: Screen,
+    content: @Composable () -> Unit,
+    heightDp: Int = HEIGHT_DP,
+    density: Float = DENSITY,
+) {
     val seen = Seen()
     val scene = ImageComposeScene(
-        (WIDTH_DP * DENSITY).toInt(),
-        (HEIGHT_DP * DENSITY).toInt(),
-        Density(DENSITY),
+        (WIDTH_DP * density).toInt(),
+        (heightDp * density).toInt(),
+        Density(density),
         coroutineContext = Dispatchers.Unconfined,
     ) {
         CompositionLocalProvider(LocalScreenStrings provides strings, LocalTextChecks provides seen) {
@@ -258,8 +278,10 @@ private fun render(name: String, png: File, strings: XmlStrings, dark: Boolean, 
         var image = scene.render(0)
         // Tab indicator, switches and the like animate: let them finish (frame time, not sleep).
         for (ms in listOf(16L, 100L, 300L, 600L, 1_000L, 2_000L, 5_000L)) image = scene.render(ms * 1_000_000)
-        val data = image.encodeToData(EncodedImageFormat.PNG) ?: error("PNG encoding failed")
-        png.writeBytes(data.bytes)
+        if (png != null) {
+            val data = image.encodeToData(EncodedImageFormat.PNG) ?: error("PNG encoding failed")
+            png.writeBytes(data.bytes)
+        }
         val overflowing = seen.texts.filterValues { it }.keys
         when {
             seen.texts.isEmpty() -> fail(name, "no text was laid out")
