@@ -28,6 +28,7 @@ import androidx.lifecycle.compose.collectAsStateWithLifecycle
 import com.loyaltycore.EcLevel
 import com.loyaltycore.LedgerEntry
 import com.loyaltycore.ListItem
+import com.loyaltycore.ListItemSource
 import com.loyaltycore.PlannedNotification
 import com.loyaltycore.ReminderSettings
 import com.loyaltycore.TillCard
@@ -154,6 +155,9 @@ fun AndroidRemindersScreen(loyalty: Loyalty, notifications: ReminderNotification
     val scope = rememberCoroutineScope()
     val flow = remember(loyalty) { loyalty.reminderPlans }
     val plan by flow.collectAsStateWithLifecycle(initialValue = null)
+    val listFlow = remember(loyalty) { loyalty.shoppingLists(0) }
+    val list by listFlow.collectAsStateWithLifecycle(initialValue = null)
+    val onList = list?.items.orEmpty().mapNotNull { (it.source as? ListItemSource.Reminder)?.notificationId }.toSet()
     LaunchedEffect(plan) { plan?.let { notifications.schedule(it) } }
     val actions = remember(loyalty) {
         fun feedback(action: suspend () -> Unit) {
@@ -167,7 +171,7 @@ fun AndroidRemindersScreen(loyalty: Loyalty, notifications: ReminderNotification
             override fun addToList(n: PlannedNotification) = feedback { loyalty.addReminderToList(n) }
         }
     }
-    RemindersScreen(plan, actions, linkReason)
+    RemindersScreen(plan, actions, linkReason, onList)
 }
 
 /** Saved in the core and re-planned at once; the language also switches the app's texts. */

@@ -39,9 +39,10 @@ interface ReminderActions {
 /**
  * The planned reminders, each with its "why you got this" in the core's words, and the
  * shopper's feedback. [linkReason]: the "why" of the reminder whose deep link opened the app.
+ * [onList]: the reminders whose item is already on the shopping list (by notification id).
  */
 @Composable
-fun RemindersScreen(plan: ReminderPlan?, actions: ReminderActions, linkReason: String? = null) {
+fun RemindersScreen(plan: ReminderPlan?, actions: ReminderActions, linkReason: String? = null, onList: Set<String> = emptySet()) {
     LazyColumn(
         Modifier.fillMaxSize(),
         contentPadding = PaddingValues(16.dp),
@@ -50,7 +51,7 @@ fun RemindersScreen(plan: ReminderPlan?, actions: ReminderActions, linkReason: S
         linkReason?.let { item { ScreenText(it, style = MaterialTheme.typography.bodyMedium, color = MaterialTheme.colorScheme.primary) } }
         if (plan != null && plan.items.isEmpty()) item { ScreenText(str(Str.reminders_empty)) }
         plan?.let { p ->
-            items(p.items, key = { it.id }) { n -> ReminderCard(n, actions) }
+            items(p.items, key = { it.id }) { n -> ReminderCard(n, actions, n.id in onList) }
             if (p.suppressed.isNotEmpty()) {
                 item { ScreenText(str(Str.reminders_suppressed, p.suppressed.size), style = MaterialTheme.typography.bodySmall) }
             }
@@ -60,7 +61,7 @@ fun RemindersScreen(plan: ReminderPlan?, actions: ReminderActions, linkReason: S
 
 @OptIn(ExperimentalLayoutApi::class)
 @Composable
-private fun ReminderCard(n: PlannedNotification, actions: ReminderActions) {
+private fun ReminderCard(n: PlannedNotification, actions: ReminderActions, listed: Boolean) {
     Card(Modifier.fillMaxWidth()) {
         Column(Modifier.padding(16.dp), verticalArrangement = Arrangement.spacedBy(4.dp)) {
             val category = when (n.category) {
@@ -77,7 +78,11 @@ private fun ReminderCard(n: PlannedNotification, actions: ReminderActions) {
                 color = MaterialTheme.colorScheme.onSurfaceVariant,
             )
             n.listOffer?.let { offer ->
-                OutlinedButton(onClick = { actions.addToList(n) }) { ScreenText(offer.action, maxLines = 1) }
+                if (listed) {
+                    ScreenText(str(Str.reminders_on_list), style = MaterialTheme.typography.labelLarge, color = MaterialTheme.colorScheme.primary)
+                } else {
+                    OutlinedButton(onClick = { actions.addToList(n) }) { ScreenText(offer.action, maxLines = 1) }
+                }
             }
             FlowRow(horizontalArrangement = Arrangement.spacedBy(4.dp)) {
                 TextButton(onClick = { actions.dismiss(n) }) { ScreenText(str(Str.reminders_dismiss), maxLines = 1) }

@@ -22,7 +22,7 @@ enum class Str {
     voucher_amount_off, voucher_amount_off_min, voucher_percent_off, voucher_free_product,
     voucher_points_multiplier, voucher_event,
     receipts_empty, receipts_return_until, receipts_warranty_until, receipts_lot, receipts_show, receipts_hide,
-    reminders_empty, reminders_dismiss, reminders_snooze, reminders_mute, reminders_suppressed, reminders_why,
+    reminders_empty, reminders_dismiss, reminders_snooze, reminders_mute, reminders_suppressed, reminders_why, reminders_on_list,
     settings_consent, settings_allow_notifications, settings_quiet_hours, settings_quiet_hours_description,
     settings_quiet_from, settings_quiet_until, settings_language,
     points_balance, points_pending, points_tier, points_to_next_tier, points_top_tier, points_window,

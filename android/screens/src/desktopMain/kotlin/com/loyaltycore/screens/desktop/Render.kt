@@ -23,6 +23,7 @@ import androidx.compose.ui.unit.dp
 import com.loyaltycore.Clock
 import com.loyaltycore.EcLevel
 import com.loyaltycore.ListItem
+import com.loyaltycore.ListItemSource
 import com.loyaltycore.OfferItem
 import com.loyaltycore.PlannedNotification
 import com.loyaltycore.SecretStore
@@ -174,6 +175,7 @@ fun main() {
                     val settings = loyalty.reminderSettings()
                     val plan = loyalty.reminderPlan()
                     val list = loyalty.shoppingList(5)
+                    val onList = list.items.mapNotNull { (it.source as? ListItemSource.Reminder)?.notificationId }.toSet()
                     val strings = XmlStrings(lang.code, lang.locale, texts.getValue(lang))
                     val screens = listOf(
                         page(Screen.CARD) { CardScreen(card) },
@@ -182,7 +184,7 @@ fun main() {
                         page(Screen.OFFERS) { OffersScreen(offers) { _: OfferItem -> } },
                         page(Screen.LIST) { ShoppingListScreen(list, NoListActions) },
                         page(Screen.RECEIPTS) { ReceiptsScreen(receipts, returnUntil, warranties, open = withWarranty) },
-                        page(Screen.REMINDERS) { RemindersScreen(plan, NoReminderActions) },
+                        page(Screen.REMINDERS) { RemindersScreen(plan, NoReminderActions, onList = onList) },
                         page(Screen.SETTINGS) { SettingsScreen(settings, save = {}) },
                     )
                     check(screens.map { it.first } == Screen.entries) { "every screen is rendered" }
