@@ -9,7 +9,8 @@
 #   bash android/screens/render.sh             render and check (the "Screens" stage of tests/run.sh)
 #   bash android/screens/render.sh --gallery   the same, then refresh android/screens/gallery/
 #
-#   1. fonts (Debian fonts-dejavu-core + fontconfig) when the machine has none
+#   1. Debian: libgl1, libx11-6, libfontconfig1 (Skiko's native library links them), fontconfig and
+#      fonts-dejavu-core, when missing (apt-get --no-install-recommends)
 #   2. Compose Multiplatform 1.8.2 desktop jars + Skiko for linux-x64 -> .tools/screens/lib
 #      (`mvn dependency:copy-dependencies` on desktop/pom.xml; skipped when the pom is unchanged)
 #   3. cargo build -p loyalty-ffi -p loyalty-server -p uniffi-bindgen (debug; SCREENS_CARGO_SCOPE=workspace:
@@ -50,12 +51,18 @@ now() { date +%s.%N; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f s", b - a }'; }
 hash_files() { sha256sum "$@" | sha256sum | cut -d' ' -f1; }
 
-# 1. Fonts: Skia finds them through fontconfig; a machine without any draws no text at all.
-if ! command -v fc-list >/dev/null 2>&1 || [ -z "$(fc-list 2>/dev/null | head -n1)" ]; then
-    [ "$(id -u)" -eq 0 ] || { log "ERROR: no fonts; need root to apt-get install fontconfig fonts-dejavu-core" >&2; exit 1; }
-    log "apt-get install fontconfig fonts-dejavu-core"
+# 1. What Skiko's native library links against (libGL, libX11, fontconfig; loaded, never used for
+# a display: rendering is Skia raster) and a font: without one, Skia draws no text at all.
+deb_installed() { [ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null)" = "install ok installed" ]; }
+missing=()
+for p in libgl1 libx11-6 libfontconfig1 fontconfig fonts-dejavu-core; do
+    deb_installed "$p" || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+    [ "$(id -u)" -eq 0 ] || { log "ERROR: need root to apt-get install ${missing[*]}" >&2; exit 1; }
+    log "apt-get install ${missing[*]}"
     apt-get update -qq
-    apt-get install -y -qq --no-install-recommends fontconfig fonts-dejavu-core >/dev/null
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
 # 2. Compose Multiplatform's desktop jars from Maven Central.
@@ -131,6 +138,7 @@ t=$(now)
 render_status=0
 timeout --kill-after=10 "${SCREENS_TIMEOUT:-600}" \
     java -Djava.awt.headless=true -Djna.library.path="$ROOT/target/debug" \
+    -Dskiko.data.path="$TOOLS_SCREENS/skiko" \
     -Dloyalty.serverUrl="$SERVER_URL" -Dloyalty.tillToken="$TILL_TOKEN" \
     -Dscreens.res="$ROOT/android/sample/src/main/res" -Dscreens.out="$ROOT/$OUT" \
     -cp "$BUILD/screens.jar:$BUILD/bindings.jar:$COMPOSE_CP:$CP_DEPS:$KOTLIN_STDLIB" \
