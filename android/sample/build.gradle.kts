@@ -1,4 +1,5 @@
-// The sample app: every screen of the shopper app on the Kotlin facade. Built in Android Studio.
+// The sample app: every screen of the shopper app on the Kotlin facade (the screens themselves are
+// shared with the desktop renderer, see android/screens). Built in Android Studio.
 plugins {
     id("com.android.application")
     id("org.jetbrains.kotlin.android")
@@ -19,6 +20,13 @@ android {
         // DIR --addr 127.0.0.1:8080`), reached through `adb reverse tcp:8080 tcp:8080`: the core
         // allows plain http only to loopback. Production apps use https.
         buildConfigField("String", "SERVER_URL", "\"http://127.0.0.1:8080\"")
+    }
+    // The screens are shared with the desktop renderer (android/screens/render.sh): their
+    // Compose code lives in android/screens/src/commonMain and is compiled into this app.
+    sourceSets {
+        getByName("main") {
+            java.srcDir("../screens/src/commonMain/kotlin")
+        }
     }
     buildFeatures {
         compose = true

@@ -6,6 +6,7 @@
 import com.loyaltycore.Consent
 import com.loyaltycore.LoyaltyClient
 import com.loyaltycore.LoyaltyException
+import com.loyaltycore.OfferState
 import com.loyaltycore.PushOutcome
 import com.loyaltycore.SecretStore
 import com.loyaltycore.SyncState
@@ -224,6 +225,44 @@ fun facadeTests() {
             loyalty.setReminderSettings(settings.copy(consent = Consent(marketing = false, service = true, safety = true)))
             assertTrue(loyalty.receivePush(push.replace("android-spring", "android-spring-2")) is PushOutcome.Suppressed)
             assertThrows<LoyaltyException.InvalidInput> { loyalty.receivePush("{\"version\": 1") }
+        }
+    }
+    test("shopping list and offers: added, checked and activated through the facade; their Flows follow") {
+        withDevice { loyalty, _, _ ->
+            val enrolment = loyalty.enrol(SERVER, null)
+            val until = Instant.now().plusSeconds(7L * 24 * 3600)
+            val offerId = Regex("\"id\"\\s*:\\s*\"([^\"]+)\"").find(
+                admin(
+                    "/v1/admin/offers",
+                    """{"title": {"nl": "Koffie -20%", "fr": "Café -20%", "en": "Coffee -20%"},
+                       "kind": {"type": "percent_off", "target": {"type": "product", "gtin": "4006381333931"}, "percent": 20},
+                       "valid_until": "$until", "activation": "opt_in", "limit": "once_per_member",
+                       "member_id": "${enrolment.memberId}"}""",
+                ),
+            )?.groupValues?.get(1) ?: error("no offer id")
+            val offered = async(Dispatchers.Default, start = CoroutineStart.UNDISPATCHED) {
+                loyalty.offerLists.first { list -> list.any { it.offer.id == offerId } }
+            }
+            loyalty.syncNow()
+            assertEquals(OfferState.AVAILABLE, offered.await().single { it.offer.id == offerId }.state)
+            val activated = async(Dispatchers.Default, start = CoroutineStart.UNDISPATCHED) {
+                loyalty.offerLists.first { list -> list.any { it.offer.id == offerId && it.state == OfferState.ACTIVATED } }
+            }
+            assertEquals(OfferState.ACTIVATED, loyalty.activateOffer(offerId).state)
+            activated.await()
+            assertEquals(listOf(offerId), loyalty.offers().map { it.offer.id })
+
+            val listed = async(Dispatchers.Default, start = CoroutineStart.UNDISPATCHED) {
+                loyalty.shoppingLists(5).first { screen -> screen.items.any { it.name == "Milk" && it.checked } }
+            }
+            val milk = loyalty.addToList("Milk", 2)
+            assertEquals(2u, milk.quantity)
+            assertTrue(loyalty.setListItemChecked(milk.id, true).checked)
+            listed.await()
+            assertTrue(!loyalty.setListItemChecked(milk.id, false).checked)
+            assertEquals(listOf("Milk"), loyalty.shoppingList(5).items.map { it.name })
+            assertThrows<LoyaltyException.InvalidInput> { loyalty.addToList(" ") }
+            assertThrows<LoyaltyException.NotFound> { loyalty.addUsualToList("4006381333931") }
         }
     }
     test("close: Flows complete, listeners are released, later calls fail with Closed, close is idempotent") {

@@ -12,10 +12,16 @@ import com.loyaltycore.Clock
 import com.loyaltycore.EcLevel
 import com.loyaltycore.Enrolment
 import com.loyaltycore.LedgerEntry
+import com.loyaltycore.ListItem
+import com.loyaltycore.ListListener
+import com.loyaltycore.ListScreen
 import com.loyaltycore.ListenerHandle
 import com.loyaltycore.LoyaltyClient
 import com.loyaltycore.LoyaltyException
 import com.loyaltycore.MemberCard
+import com.loyaltycore.OfferItem
+import com.loyaltycore.Offers
+import com.loyaltycore.OffersListener
 import com.loyaltycore.PlannedNotification
 import com.loyaltycore.Points
 import com.loyaltycore.ProgrammeRules
@@ -31,6 +37,7 @@ import com.loyaltycore.ReminderSettings
 import com.loyaltycore.Reminders
 import com.loyaltycore.RenderOptions
 import com.loyaltycore.SecretStore
+import com.loyaltycore.ShoppingList
 import com.loyaltycore.SyncReport
 import com.loyaltycore.SyncService
 import com.loyaltycore.SyncState
@@ -95,6 +102,8 @@ class Loyalty private constructor(
     private val receipts: Receipts = client.receipts()
     private val reminders: Reminders = client.reminders()
     private val sync: SyncService = client.sync()
+    private val list: ShoppingList = client.list()
+    private val offers: Offers = client.offers()
 
     private val closed = AtomicBoolean(false)
     private val closedState = MutableStateFlow(false)
@@ -338,6 +347,48 @@ class Loyalty private constructor(
     /** "Stop these" (safety notices excepted). */
     suspend fun muteReminderRule(ruleId: String) = writing { reminders.muteRule(ruleId) }
 
+    // ---- Shopping list -----------------------------------------------------------------------
+
+    /** The list screen: the items (unchecked first) and up to [usualLimit] usual items with their why. */
+    suspend fun shoppingList(usualLimit: Int = 5): ListScreen = blocking { list.show(usualLimit.toUInt()) }
+
+    /** The list screen now and after every change to the list or the receipts (a sync included). */
+    fun shoppingLists(usualLimit: Int = 5): Flow<ListScreen> = listened(Channel.CONFLATED) { emit ->
+        list.addListener(usualLimit.toUInt(), object : ListListener {
+            override fun onList(list: ListScreen) = emit(list)
+        })
+    }
+
+    /** Adds a free-text item ([quantity]: how many, when the shopper said). */
+    suspend fun addToList(name: String, quantity: Int? = null): ListItem =
+        writing { list.add(name, null, quantity?.toUInt()) }
+
+    /** Adds one of "your usual items" by its product. */
+    suspend fun addUsualToList(gtin: String): ListItem = writing { list.addUsual(gtin, null) }
+
+    /** The reminder's own "Add it to your shopping list?". */
+    suspend fun addReminderToList(notification: PlannedNotification): ListItem =
+        writing { list.addFromReminder(notification, null) }
+
+    /** Checks an item off (or back on). */
+    suspend fun setListItemChecked(id: String, checked: Boolean): ListItem =
+        writing { if (checked) list.check(id) else list.uncheck(id) }
+
+    // ---- Offers ------------------------------------------------------------------------------
+
+    /** The member's offers as the last sync brought them. */
+    suspend fun offers(): List<OfferItem> = blocking { offers.list() }
+
+    /** The offers now and after each change (an activation, its answer, a sync). */
+    val offerLists: Flow<List<OfferItem>> get() = listened(Channel.CONFLATED) { emit ->
+        offers.addListener(object : OffersListener {
+            override fun onOffers(offers: List<OfferItem>) = emit(offers)
+        })
+    }
+
+    /** Activates an opt-in offer at once and offline; the next sync tells the server. */
+    suspend fun activateOffer(offerId: String): OfferItem = writing { offers.activate(offerId) }
+
     // ---- Lifecycle ---------------------------------------------------------------------------
 
     /** Writes everything to disk: call when the app goes to the background. */
@@ -355,6 +406,8 @@ class Loyalty private constructor(
             client.shutdown()
         } finally {
             sync.close()
+            offers.close()
+            list.close()
             reminders.close()
             receipts.close()
             wallet.close()

@@ -4,17 +4,12 @@ import android.content.Intent
 import android.os.Bundle
 import androidx.activity.compose.setContent
 import androidx.appcompat.app.AppCompatActivity
+import androidx.compose.foundation.isSystemInDarkTheme
 import androidx.compose.foundation.layout.Box
 import androidx.compose.foundation.layout.fillMaxSize
-import androidx.compose.foundation.layout.padding
 import androidx.compose.material3.CircularProgressIndicator
-import androidx.compose.material3.Icon
-import androidx.compose.material3.MaterialTheme
-import androidx.compose.material3.NavigationBar
-import androidx.compose.material3.NavigationBarItem
-import androidx.compose.material3.Scaffold
-import androidx.compose.material3.Text
 import androidx.compose.runtime.Composable
+import androidx.compose.runtime.CompositionLocalProvider
 import androidx.compose.runtime.LaunchedEffect
 import androidx.compose.runtime.getValue
 import androidx.compose.runtime.mutableStateOf
@@ -22,26 +17,18 @@ import androidx.compose.runtime.produceState
 import androidx.compose.runtime.setValue
 import androidx.compose.ui.Alignment
 import androidx.compose.ui.Modifier
-import androidx.compose.ui.res.painterResource
-import androidx.compose.ui.res.stringResource
 import androidx.lifecycle.lifecycleScope
 import com.loyaltycore.android.ReminderNotifications
 import com.loyaltycore.facade.Loyalty
+import com.loyaltycore.screens.LocalScreenStrings
+import com.loyaltycore.screens.LoyaltyScaffold
+import com.loyaltycore.screens.LoyaltyTheme
+import com.loyaltycore.screens.Screen
 import kotlinx.coroutines.launch
-
-/** The tabs of the app; deep links `loyalty://<route>` open them (reminders link to them). */
-enum class Tab(val route: String, val label: Int, val icon: Int) {
-    CARD("card", R.string.tab_card, android.R.drawable.ic_menu_camera),
-    POINTS("points", R.string.tab_points, android.R.drawable.star_big_off),
-    WALLET("wallet", R.string.tab_wallet, android.R.drawable.ic_menu_agenda),
-    RECEIPTS("receipts", R.string.tab_receipts, android.R.drawable.ic_menu_recent_history),
-    REMINDERS("reminders", R.string.tab_reminders, android.R.drawable.ic_popup_reminder),
-    SETTINGS("settings", R.string.tab_settings, android.R.drawable.ic_menu_preferences),
-}
 
 class MainActivity : AppCompatActivity() {
 
-    private var tab by mutableStateOf(Tab.CARD)
+    private var tab by mutableStateOf(Screen.CARD)
     private var linkReason by mutableStateOf<String?>(null)
 
     override fun onCreate(savedInstanceState: Bundle?) {
@@ -49,13 +36,15 @@ class MainActivity : AppCompatActivity() {
         handleLink(intent)
         val app = application as SampleApp
         setContent {
-            MaterialTheme {
-                val loyalty by produceState<Loyalty?>(null) { value = app.loyalty() }
-                val current = loyalty
-                if (current == null) {
-                    Box(Modifier.fillMaxSize(), contentAlignment = Alignment.Center) { CircularProgressIndicator() }
-                } else {
-                    App(current)
+            LoyaltyTheme(dark = isSystemInDarkTheme()) {
+                CompositionLocalProvider(LocalScreenStrings provides rememberAndroidStrings()) {
+                    val loyalty by produceState<Loyalty?>(null) { value = app.loyalty() }
+                    val current = loyalty
+                    if (current == null) {
+                        Box(Modifier.fillMaxSize(), contentAlignment = Alignment.Center) { CircularProgressIndicator() }
+                    } else {
+                        App(current)
+                    }
                 }
             }
         }
@@ -79,11 +68,14 @@ class MainActivity : AppCompatActivity() {
         val uri = intent?.data ?: return
         if (uri.scheme != "loyalty") return
         tab = when (uri.host) {
-            "wallet", "voucher" -> Tab.WALLET
-            "points", "tier" -> Tab.POINTS
-            "receipt", "receipts", "recall", "product" -> Tab.RECEIPTS
-            "card" -> Tab.CARD
-            else -> Tab.REMINDERS
+            "wallet", "voucher" -> Screen.WALLET
+            "points", "tier" -> Screen.POINTS
+            "receipt", "receipts", "recall", "product" -> Screen.RECEIPTS
+            "card" -> Screen.CARD
+            "offers", "offer" -> Screen.OFFERS
+            "list" -> Screen.LIST
+            "settings" -> Screen.SETTINGS
+            else -> Screen.REMINDERS
         }
         linkReason = intent.getStringExtra(ReminderNotifications.EXTRA_REASON)
     }
@@ -93,7 +85,7 @@ class MainActivity : AppCompatActivity() {
         val signedIn by produceState<Boolean?>(null, loyalty) { value = loyalty.isSignedIn() }
         when (signedIn) {
             null -> Box(Modifier.fillMaxSize(), contentAlignment = Alignment.Center) { CircularProgressIndicator() }
-            false -> EnrolScreen(loyalty, onEnrolled = { tab = Tab.CARD; recreate() })
+            false -> EnrolScreen(loyalty, onEnrolled = { tab = Screen.CARD; recreate() })
             true -> Tabs(loyalty)
         }
     }
@@ -106,32 +98,19 @@ class MainActivity : AppCompatActivity() {
             runCatching { loyalty.syncNow() }
             runCatching { com.loyaltycore.android.replanReminders(loyalty, app.reminderNotifications) }
         }
-        Scaffold(
-            bottomBar = {
-                NavigationBar {
-                    for (t in Tab.entries) {
-                        NavigationBarItem(
-                            selected = t == tab,
-                            onClick = { tab = t },
-                            icon = { Icon(painterResource(t.icon), contentDescription = null) },
-                            label = { Text(stringResource(t.label)) },
-                        )
-                    }
-                }
-            },
-        ) { padding ->
-            Box(Modifier.padding(padding)) {
-                when (tab) {
-                    Tab.CARD -> CardScreen(loyalty)
-                    Tab.POINTS -> PointsScreen(loyalty)
-                    Tab.WALLET -> WalletScreen(loyalty)
-                    Tab.RECEIPTS -> ReceiptsScreen(loyalty, linkReason)
-                    Tab.REMINDERS -> RemindersScreen(loyalty, app.reminderNotifications, linkReason)
-                    Tab.SETTINGS -> SettingsScreen(loyalty, app.reminderNotifications)
-                }
+        LoyaltyScaffold(current = tab, onSelect = { tab = it }) {
+            when (tab) {
+                Screen.CARD -> AndroidCardScreen(loyalty)
+                Screen.POINTS -> AndroidPointsScreen(loyalty)
+                Screen.WALLET -> AndroidWalletScreen(loyalty)
+                Screen.OFFERS -> AndroidOffersScreen(loyalty)
+                Screen.LIST -> AndroidShoppingListScreen(loyalty)
+                Screen.RECEIPTS -> AndroidReceiptsScreen(loyalty, linkReason)
+                Screen.REMINDERS -> AndroidRemindersScreen(loyalty, app.reminderNotifications, linkReason)
+                Screen.SETTINGS -> AndroidSettingsScreen(loyalty, app.reminderNotifications)
             }
         }
         // A reminder's "why" is shown once, on the screen its deep link opened.
-        LaunchedEffect(tab) { if (tab != Tab.REMINDERS && tab != Tab.RECEIPTS) linkReason = null }
+        LaunchedEffect(tab) { if (tab != Screen.REMINDERS && tab != Screen.RECEIPTS) linkReason = null }
     }
 }
