@@ -51,6 +51,7 @@ pub mod reminders;
 pub mod render;
 pub mod sort;
 pub mod survey;
+pub(crate) mod tagged;
 pub mod wallet;
 
 pub use check::InputError;

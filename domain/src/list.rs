@@ -43,7 +43,7 @@ pub enum ListError {
 
 /// Where an item came from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(tag = "kind", rename_all = "snake_case", try_from = "raw::ItemSource")]
 pub enum ItemSource {
     /// Typed or scanned by the shopper.
     Hand,
@@ -339,6 +339,39 @@ pub fn merge(mut items: Vec<ListItem>, usual: Vec<UsualItem>, limit: usize) -> S
         .take(limit)
         .collect();
     ShoppingList { items, usual }
+}
+
+/// [`ItemSource`] as read from JSON (see [`crate::tagged`]).
+mod raw {
+    use crate::tagged::required;
+    use serde::Deserialize;
+
+    #[derive(Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    enum SourceTag {
+        Hand,
+        Usual,
+        Reminder,
+    }
+
+    #[derive(Deserialize)]
+    pub(super) struct ItemSource {
+        kind: SourceTag,
+        notification_id: Option<String>,
+    }
+
+    impl TryFrom<ItemSource> for super::ItemSource {
+        type Error = String;
+        fn try_from(r: ItemSource) -> Result<Self, String> {
+            Ok(match r.kind {
+                SourceTag::Hand => Self::Hand,
+                SourceTag::Usual => Self::Usual,
+                SourceTag::Reminder => Self::Reminder {
+                    notification_id: required(r.notification_id, "notification_id")?,
+                },
+            })
+        }
+    }
 }
 
 #[cfg(test)]

@@ -69,7 +69,7 @@ impl OfferTitle {
 
 /// What an offer is about: one product, or every product of a category.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[serde(tag = "type", rename_all = "snake_case", try_from = "raw::OfferTarget")]
 pub enum OfferTarget {
     /// A product by its GTIN.
     Product { gtin: String },
@@ -94,7 +94,7 @@ impl OfferTarget {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[serde(tag = "type", rename_all = "snake_case", try_from = "raw::OfferKind")]
 pub enum OfferKind {
     /// A fixed amount off one matching line (a coupon: once per purchase).
     AmountOff { target: OfferTarget, amount: Money },
@@ -598,6 +598,87 @@ pub fn apply_offers(
     crate::sort::sort_by_key(&mut points, |p| p.line);
     applied.extra_points = points;
     Ok(applied)
+}
+
+/// The tagged enums above as read from JSON (see [`crate::tagged`]).
+mod raw {
+    use crate::money::Money;
+    use crate::tagged::required;
+    use serde::Deserialize;
+
+    #[derive(Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    enum TargetTag {
+        Product,
+        Category,
+    }
+
+    #[derive(Deserialize)]
+    pub(super) struct OfferTarget {
+        #[serde(rename = "type")]
+        tag: TargetTag,
+        gtin: Option<String>,
+        category: Option<String>,
+    }
+
+    impl TryFrom<OfferTarget> for super::OfferTarget {
+        type Error = String;
+        fn try_from(r: OfferTarget) -> Result<Self, String> {
+            Ok(match r.tag {
+                TargetTag::Product => Self::Product {
+                    gtin: required(r.gtin, "gtin")?,
+                },
+                TargetTag::Category => Self::Category {
+                    category: required(r.category, "category")?,
+                },
+            })
+        }
+    }
+
+    #[derive(Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    enum KindTag {
+        AmountOff,
+        PercentOff,
+        PointsMultiplier,
+        FreeProduct,
+    }
+
+    #[derive(Deserialize)]
+    pub(super) struct OfferKind {
+        #[serde(rename = "type")]
+        tag: KindTag,
+        target: Option<super::OfferTarget>,
+        amount: Option<Money>,
+        percent: Option<u32>,
+        multiplier: Option<u32>,
+        gtin: Option<String>,
+        quantity: Option<u32>,
+    }
+
+    impl TryFrom<OfferKind> for super::OfferKind {
+        type Error = String;
+        fn try_from(r: OfferKind) -> Result<Self, String> {
+            Ok(match r.tag {
+                KindTag::AmountOff => Self::AmountOff {
+                    target: required(r.target, "target")?,
+                    amount: required(r.amount, "amount")?,
+                },
+                KindTag::PercentOff => Self::PercentOff {
+                    target: required(r.target, "target")?,
+                    percent: required(r.percent, "percent")?,
+                },
+                KindTag::PointsMultiplier => Self::PointsMultiplier {
+                    target: required(r.target, "target")?,
+                    multiplier: required(r.multiplier, "multiplier")?,
+                },
+                KindTag::FreeProduct => Self::FreeProduct {
+                    gtin: required(r.gtin, "gtin")?,
+                    quantity: required(r.quantity, "quantity")?,
+                },
+            })
+        }
+    }
 }
 
 #[cfg(test)]

@@ -81,7 +81,12 @@ pub struct VoteOption {
 
 /// What kind of answer a survey takes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+#[serde(
+    tag = "type",
+    rename_all = "snake_case",
+    deny_unknown_fields,
+    try_from = "raw::SurveyKind"
+)]
 pub enum SurveyKind {
     /// A satisfaction rating, 1 to 5 stars.
     Rating,
@@ -121,7 +126,12 @@ pub struct SurveyFeed {
 
 /// A shopper's answer.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+#[serde(
+    tag = "type",
+    rename_all = "snake_case",
+    deny_unknown_fields,
+    try_from = "raw::SurveyAnswer"
+)]
 pub enum SurveyAnswer {
     Rating { stars: u8 },
     Vote { option: String },
@@ -323,6 +333,79 @@ impl Survey {
             return Err(Ok(SurveyRefusal::NotEligible));
         }
         Ok(())
+    }
+}
+
+/// The tagged enums above as read from JSON (see [`crate::tagged`]); like the derived reader,
+/// a field the variant does not have is refused.
+mod raw {
+    use crate::tagged::required;
+    use serde::Deserialize;
+
+    fn absent<T>(value: &Option<T>, field: &str) -> Result<(), String> {
+        match value {
+            Some(_) => Err(format!("unknown field `{field}`")),
+            None => Ok(()),
+        }
+    }
+
+    #[derive(Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    enum Tag {
+        Rating,
+        Vote,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub(super) struct SurveyKind {
+        #[serde(rename = "type")]
+        tag: Tag,
+        options: Option<Vec<super::VoteOption>>,
+    }
+
+    impl TryFrom<SurveyKind> for super::SurveyKind {
+        type Error = String;
+        fn try_from(r: SurveyKind) -> Result<Self, String> {
+            Ok(match r.tag {
+                Tag::Rating => {
+                    absent(&r.options, "options")?;
+                    Self::Rating
+                }
+                Tag::Vote => Self::Vote {
+                    options: required(r.options, "options")?,
+                },
+            })
+        }
+    }
+
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub(super) struct SurveyAnswer {
+        #[serde(rename = "type")]
+        tag: Tag,
+        stars: Option<u8>,
+        option: Option<String>,
+    }
+
+    impl TryFrom<SurveyAnswer> for super::SurveyAnswer {
+        type Error = String;
+        fn try_from(r: SurveyAnswer) -> Result<Self, String> {
+            Ok(match r.tag {
+                Tag::Rating => {
+                    absent(&r.option, "option")?;
+                    Self::Rating {
+                        stars: required(r.stars, "stars")?,
+                    }
+                }
+                Tag::Vote => {
+                    absent(&r.stars, "stars")?;
+                    Self::Vote {
+                        option: required(r.option, "option")?,
+                    }
+                }
+            })
+        }
     }
 }
 

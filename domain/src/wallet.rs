@@ -15,7 +15,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[serde(tag = "type", rename_all = "snake_case", try_from = "raw::VoucherKind")]
 pub enum VoucherKind {
     /// A fixed amount off the basket, optionally above a minimum spend.
     AmountOff {
@@ -45,7 +45,11 @@ pub enum VoucherKind {
 /// Stored state of a voucher. `Expired` is never stored: an available voucher past its window
 /// reads as expired (see [`Voucher::state_at`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "state", rename_all = "snake_case")]
+#[serde(
+    tag = "state",
+    rename_all = "snake_case",
+    try_from = "raw::VoucherState"
+)]
 pub enum VoucherState {
     Available,
     /// Shown at the till offline; the redemption waits in the outbox for the server's answer.
@@ -274,7 +278,11 @@ pub struct OutboxItem {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[serde(
+    tag = "type",
+    rename_all = "snake_case",
+    try_from = "raw::OutboxOperation"
+)]
 pub enum OutboxOperation {
     RedeemVoucher {
         voucher_id: String,
@@ -335,6 +343,171 @@ pub fn new_idempotency_key() -> String {
         &h[16..20],
         &h[20..32]
     )
+}
+
+/// The tagged enums above as read from JSON (see [`crate::tagged`]).
+mod raw {
+    use crate::money::Money;
+    use crate::tagged::required;
+    use chrono::{DateTime, Utc};
+    use serde::Deserialize;
+
+    #[derive(Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    enum KindTag {
+        AmountOff,
+        PercentOff,
+        FreeProduct,
+        PointsMultiplier,
+        EventInvitation,
+    }
+
+    #[derive(Deserialize)]
+    pub(super) struct VoucherKind {
+        #[serde(rename = "type")]
+        tag: KindTag,
+        amount: Option<Money>,
+        min_spend: Option<Money>,
+        percent: Option<u32>,
+        max_discount: Option<Money>,
+        gtin: Option<String>,
+        product_name: Option<String>,
+        multiplier: Option<u32>,
+        event_name: Option<String>,
+        location: Option<String>,
+        starts_at: Option<DateTime<Utc>>,
+        ends_at: Option<DateTime<Utc>>,
+    }
+
+    impl TryFrom<VoucherKind> for super::VoucherKind {
+        type Error = String;
+        fn try_from(r: VoucherKind) -> Result<Self, String> {
+            Ok(match r.tag {
+                KindTag::AmountOff => Self::AmountOff {
+                    amount: required(r.amount, "amount")?,
+                    min_spend: r.min_spend,
+                },
+                KindTag::PercentOff => Self::PercentOff {
+                    percent: required(r.percent, "percent")?,
+                    max_discount: r.max_discount,
+                },
+                KindTag::FreeProduct => Self::FreeProduct {
+                    gtin: required(r.gtin, "gtin")?,
+                    product_name: required(r.product_name, "product_name")?,
+                },
+                KindTag::PointsMultiplier => Self::PointsMultiplier {
+                    multiplier: required(r.multiplier, "multiplier")?,
+                },
+                KindTag::EventInvitation => Self::EventInvitation {
+                    event_name: required(r.event_name, "event_name")?,
+                    location: required(r.location, "location")?,
+                    starts_at: required(r.starts_at, "starts_at")?,
+                    ends_at: required(r.ends_at, "ends_at")?,
+                },
+            })
+        }
+    }
+
+    #[derive(Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    enum StateTag {
+        Available,
+        Redeeming,
+        Redeemed,
+        Expired,
+        Revoked,
+    }
+
+    #[derive(Deserialize)]
+    pub(super) struct VoucherState {
+        state: StateTag,
+        idempotency_key: Option<String>,
+        since: Option<DateTime<Utc>>,
+        at: Option<DateTime<Utc>>,
+    }
+
+    impl TryFrom<VoucherState> for super::VoucherState {
+        type Error = String;
+        fn try_from(r: VoucherState) -> Result<Self, String> {
+            Ok(match r.state {
+                StateTag::Available => Self::Available,
+                StateTag::Redeeming => Self::Redeeming {
+                    idempotency_key: required(r.idempotency_key, "idempotency_key")?,
+                    since: required(r.since, "since")?,
+                },
+                StateTag::Redeemed => Self::Redeemed {
+                    at: required(r.at, "at")?,
+                },
+                StateTag::Expired => Self::Expired,
+                StateTag::Revoked => Self::Revoked,
+            })
+        }
+    }
+
+    #[derive(Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    enum OperationTag {
+        RedeemVoucher,
+        ClaimPoints,
+        ClaimReceipt,
+        RequestInvoice,
+        DeleteAccount,
+        ActivateOffer,
+        AnswerSurvey,
+    }
+
+    #[derive(Deserialize)]
+    pub(super) struct OutboxOperation {
+        #[serde(rename = "type")]
+        tag: OperationTag,
+        voucher_id: Option<String>,
+        entry_seq: Option<u64>,
+        points: Option<i64>,
+        reference: Option<String>,
+        earned_at: Option<DateTime<Utc>>,
+        receipt_id: Option<String>,
+        claim_code: Option<String>,
+        company: Option<Box<crate::invoice::InvoiceParty>>,
+        lang: Option<String>,
+        offer_id: Option<String>,
+        survey_id: Option<String>,
+        answer: Option<crate::survey::SurveyAnswer>,
+    }
+
+    impl TryFrom<OutboxOperation> for super::OutboxOperation {
+        type Error = String;
+        fn try_from(r: OutboxOperation) -> Result<Self, String> {
+            Ok(match r.tag {
+                OperationTag::RedeemVoucher => Self::RedeemVoucher {
+                    voucher_id: required(r.voucher_id, "voucher_id")?,
+                },
+                OperationTag::ClaimPoints => Self::ClaimPoints {
+                    entry_seq: required(r.entry_seq, "entry_seq")?,
+                    points: required(r.points, "points")?,
+                    reference: required(r.reference, "reference")?,
+                    earned_at: required(r.earned_at, "earned_at")?,
+                },
+                OperationTag::ClaimReceipt => Self::ClaimReceipt {
+                    receipt_id: required(r.receipt_id, "receipt_id")?,
+                    claim_code: required(r.claim_code, "claim_code")?,
+                    entry_seq: r.entry_seq,
+                },
+                OperationTag::RequestInvoice => Self::RequestInvoice {
+                    receipt_id: required(r.receipt_id, "receipt_id")?,
+                    company: required(r.company, "company")?,
+                    lang: required(r.lang, "lang")?,
+                },
+                OperationTag::DeleteAccount => Self::DeleteAccount,
+                OperationTag::ActivateOffer => Self::ActivateOffer {
+                    offer_id: required(r.offer_id, "offer_id")?,
+                },
+                OperationTag::AnswerSurvey => Self::AnswerSurvey {
+                    survey_id: required(r.survey_id, "survey_id")?,
+                    answer: required(r.answer, "answer")?,
+                },
+            })
+        }
+    }
 }
 
 #[cfg(test)]

@@ -517,15 +517,60 @@ pub struct OfferList {
     pub items: Vec<OfferWire>,
 }
 
+/// One offer of the list: the offer's fields and its state side by side in one object.
 #[derive(Deserialize)]
+#[serde(from = "OfferWireFields")]
 pub struct OfferWire {
-    #[serde(flatten)]
     pub offer: crate::offers::Offer,
     pub state: crate::offers::OfferState,
-    #[serde(default)]
     pub activated_at: Option<chrono::DateTime<chrono::Utc>>,
-    #[serde(default)]
     pub used_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// [`OfferWire`] as it comes, read field by field: `#[serde(flatten)]` would buffer the object
+/// in serde's `Content` tree first, a second reader of every offer type in the mobile library
+/// (issue #14). The offer's fields and defaults are those of [`crate::offers::Offer`].
+#[derive(Deserialize)]
+struct OfferWireFields {
+    id: String,
+    title: crate::offers::OfferTitle,
+    kind: crate::offers::OfferKind,
+    #[serde(default)]
+    min_quantity: Option<u32>,
+    valid_from: chrono::DateTime<chrono::Utc>,
+    valid_until: chrono::DateTime<chrono::Utc>,
+    scope: crate::offers::OfferScope,
+    activation: crate::offers::OfferActivation,
+    limit: crate::offers::OfferLimit,
+    #[serde(default)]
+    premium_only: bool,
+    state: crate::offers::OfferState,
+    #[serde(default)]
+    activated_at: Option<chrono::DateTime<chrono::Utc>>,
+    #[serde(default)]
+    used_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+impl From<OfferWireFields> for OfferWire {
+    fn from(f: OfferWireFields) -> Self {
+        Self {
+            offer: crate::offers::Offer {
+                id: f.id,
+                title: f.title,
+                kind: f.kind,
+                min_quantity: f.min_quantity.unwrap_or(1),
+                valid_from: f.valid_from,
+                valid_until: f.valid_until,
+                scope: f.scope,
+                activation: f.activation,
+                limit: f.limit,
+                premium_only: f.premium_only,
+            },
+            state: f.state,
+            activated_at: f.activated_at,
+            used_at: f.used_at,
+        }
+    }
 }
 
 /// The answer to an offer activation (`POST /v1/offers/{offer_id}/activation`).

@@ -228,7 +228,7 @@ impl Settings {
 
 /// What the shopper did with a notification.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "action", rename_all = "snake_case")]
+#[serde(tag = "action", rename_all = "snake_case", try_from = "raw::Feedback")]
 pub enum Feedback {
     /// "Not interested": this notification (this id) is never planned again.
     Dismissed { id: String },
@@ -470,5 +470,46 @@ impl Plan {
         crate::sort::sort(&mut cancel);
         cancel.dedup();
         PlanChanges { schedule, cancel }
+    }
+}
+
+/// [`Feedback`] as read from JSON (see [`crate::tagged`]).
+mod raw {
+    use crate::tagged::required;
+    use chrono::{DateTime, Utc};
+    use serde::Deserialize;
+
+    #[derive(Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    enum Action {
+        Dismissed,
+        Snoozed,
+        MutedRule,
+    }
+
+    #[derive(Deserialize)]
+    pub(super) struct Feedback {
+        action: Action,
+        id: Option<String>,
+        until: Option<DateTime<Utc>>,
+        rule_id: Option<String>,
+    }
+
+    impl TryFrom<Feedback> for super::Feedback {
+        type Error = String;
+        fn try_from(r: Feedback) -> Result<Self, String> {
+            Ok(match r.action {
+                Action::Dismissed => Self::Dismissed {
+                    id: required(r.id, "id")?,
+                },
+                Action::Snoozed => Self::Snoozed {
+                    id: required(r.id, "id")?,
+                    until: required(r.until, "until")?,
+                },
+                Action::MutedRule => Self::MutedRule {
+                    rule_id: required(r.rule_id, "rule_id")?,
+                },
+            })
+        }
     }
 }

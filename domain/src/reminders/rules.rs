@@ -116,7 +116,7 @@ impl Default for Season {
 
 /// A condition on the app-supplied [`super::Context`]. A missing signal closes the gate.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[serde(tag = "type", rename_all = "snake_case", try_from = "raw::Gate")]
 pub enum Gate {
     /// The forecast minimum temperature is at most this (tenths of °C; 0 = frost).
     ForecastMinTempAtMost {
@@ -880,5 +880,51 @@ impl RuleSet {
             }
         }
         Ok(())
+    }
+}
+
+/// [`Gate`] as read from JSON (see [`crate::tagged`]).
+mod raw {
+    use crate::tagged::required;
+    use serde::Deserialize;
+
+    #[derive(Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    enum Tag {
+        ForecastMinTempAtMost,
+        ForecastMaxTempAtLeast,
+        SignalAtLeast,
+        SignalAtMost,
+    }
+
+    #[derive(Deserialize)]
+    pub(super) struct Gate {
+        #[serde(rename = "type")]
+        tag: Tag,
+        c_tenths: Option<i32>,
+        signal: Option<String>,
+        value: Option<i64>,
+    }
+
+    impl TryFrom<Gate> for super::Gate {
+        type Error = String;
+        fn try_from(r: Gate) -> Result<Self, String> {
+            Ok(match r.tag {
+                Tag::ForecastMinTempAtMost => Self::ForecastMinTempAtMost {
+                    c_tenths: required(r.c_tenths, "c_tenths")?,
+                },
+                Tag::ForecastMaxTempAtLeast => Self::ForecastMaxTempAtLeast {
+                    c_tenths: required(r.c_tenths, "c_tenths")?,
+                },
+                Tag::SignalAtLeast => Self::SignalAtLeast {
+                    signal: required(r.signal, "signal")?,
+                    value: required(r.value, "value")?,
+                },
+                Tag::SignalAtMost => Self::SignalAtMost {
+                    signal: required(r.signal, "signal")?,
+                    value: required(r.value, "value")?,
+                },
+            })
+        }
     }
 }
