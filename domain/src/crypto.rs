@@ -173,32 +173,57 @@ pub enum PublicKeyError {
 /// Checks that `bytes` encode a point of the Ed25519 curve (RFC 8032 §5.1.3, with the
 /// y-coordinate taken modulo p as ed25519-dalek does) that is not of small order.
 pub fn check_public_key(bytes: &[u8; 32]) -> Result<(), PublicKeyError> {
-    let y = field::Fe::from_bytes(bytes);
-    let y2 = y.square();
-    let d = field::Fe::d();
-    // x² = (y² - 1) / (d y² + 1) must have a square root (d y² + 1 is never 0: d is not a square)
-    let u = y2.sub(&field::Fe::ONE);
-    let v = d.mul(&y2).add(&field::Fe::ONE);
-    if !u.mul(&v.invert()).is_square() {
+    let curve = CurveY::of(bytes);
+    // x² = u / v must have a square root (v = d y² + 1 is never 0: d is not a square), and u / v
+    // is a square exactly when u v is (they differ by the square v²)
+    if !curve.u.mul(&curve.v).is_square() {
         return Err(PublicKeyError::NotAPoint);
     }
-    // The small-order points: the identity and the point of order 2 (y = ±1, so u = 0), those of
-    // order 4 (y = 0) and those of order 8, whose double has y = 0: doubling on -x² + y² =
-    // 1 + d x² y² gives y₂ = (y² + x²) / (2 + x² - y²), so x² = -y², i.e. y² v + u = 0.
-    let small = y.is_zero() || u.is_zero() || y2.mul(&v).add(&u).is_zero();
-    if small {
+    if curve.is_small_order() {
         return Err(PublicKeyError::SmallOrder);
     }
     Ok(())
 }
 
-/// Verifies an Ed25519 signature strictly: the key must pass [`check_public_key`], and *ring*
-/// refuses a non-reduced scalar or a non-canonical `R`.
+/// Verifies an Ed25519 signature strictly: a small-order key verifies nothing, and *ring*
+/// refuses a key that is not a curve point, a non-reduced scalar and a non-canonical `R`. The
+/// small-order test costs a few field multiplications (the full [`check_public_key`] adds an
+/// exponentiation, ~20 µs, which the parsers of a public key pay once).
 pub fn verify(public_key: &[u8; 32], message: &[u8], signature: &[u8; 64]) -> bool {
-    check_public_key(public_key).is_ok()
+    !CurveY::of(public_key).is_small_order()
         && UnparsedPublicKey::new(&ED25519, public_key)
             .verify(message, signature)
             .is_ok()
+}
+
+/// A point encoding's y and the two sides of x² = u / v it implies (RFC 8032 §5.1.3).
+struct CurveY {
+    y: field::Fe,
+    y2: field::Fe,
+    u: field::Fe,
+    v: field::Fe,
+}
+
+impl CurveY {
+    fn of(bytes: &[u8; 32]) -> Self {
+        static D: std::sync::OnceLock<field::Fe> = std::sync::OnceLock::new();
+        let d = D.get_or_init(field::Fe::d);
+        let y = field::Fe::from_bytes(bytes);
+        let y2 = y.square();
+        Self {
+            y,
+            y2,
+            u: y2.sub(&field::Fe::ONE),
+            v: d.mul(&y2).add(&field::Fe::ONE),
+        }
+    }
+
+    /// The small-order points: the identity and the point of order 2 (y = ±1, so u = 0), those of
+    /// order 4 (y = 0) and those of order 8, whose double has y = 0: doubling on -x² + y² =
+    /// 1 + d x² y² gives y₂ = (y² + x²) / (2 + x² - y²), so x² = -y², i.e. y² v + u = 0.
+    fn is_small_order(&self) -> bool {
+        self.y.is_zero() || self.u.is_zero() || self.y2.mul(&self.v).add(&self.u).is_zero()
+    }
 }
 
 /// Arithmetic in GF(2^255 - 19), just enough to decode a point: five 51-bit limbs, products in
@@ -461,6 +486,15 @@ mod tests {
         for bytes in &candidates {
             let ours = check_public_key(bytes);
             assert_eq!(ours, dalek(bytes), "key {}", hex(bytes));
+            if ours != Err(PublicKeyError::NotAPoint) {
+                // what `verify` tests alone says the same for every point
+                assert_eq!(
+                    CurveY::of(bytes).is_small_order(),
+                    ours == Err(PublicKeyError::SmallOrder),
+                    "key {}",
+                    hex(bytes)
+                );
+            }
             seen[match ours {
                 Ok(()) => 0,
                 Err(PublicKeyError::NotAPoint) => 1,
@@ -485,6 +519,23 @@ mod tests {
             .verify(b"anything", &sig)
             .is_ok());
         assert!(!verify(&identity, b"anything", &sig));
+    }
+
+    /// A key that is no curve point verifies nothing (ring decodes it and refuses).
+    #[test]
+    fn a_key_that_is_not_a_point_verifies_nothing() {
+        let key = SigningKey::from_bytes(&[5; 32]);
+        let sig = key.sign(b"m");
+        let mut not_a_point = [0u8; 32];
+        not_a_point[0] = (2u8..=255)
+            .find(|&b| {
+                let mut k = [0u8; 32];
+                k[0] = b;
+                check_public_key(&k) == Err(PublicKeyError::NotAPoint)
+            })
+            .unwrap();
+        assert!(!verify(&not_a_point, b"m", &sig));
+        assert!(verify(key.verifying_key().as_bytes(), b"m", &sig));
     }
 
     #[test]
