@@ -105,31 +105,9 @@ log "cargo build: $(since "$t")"
 kotlinc_version="$("$KOTLINC" -version 2>&1 | tail -n1)"
 CP_DEPS="$JNA_JAR:$COROUTINES_JAR"
 
-# Host flavour: reuse tests/kotlin/run.sh's bindings.jar when it was built from identical code.
+# Host flavour: compiled once per run and shared with the Kotlin tests (tests/lib.sh).
 generate_bindings kotlin "$OUT/host-generated"
-mapfile -t host_gen < <(find "$OUT/host-generated" -name '*.kt' | sort)
-host_key="$(hash_files "${host_gen[@]}") $kotlinc_version $CP_DEPS"
-# tests/kotlin/run.sh keys its jar on the hash of build/kotlin/generated/ (paths included).
-kotlin_stage_key=""
-if [ -d build/kotlin/generated ] && diff -rq build/kotlin/generated "$OUT/host-generated" >/dev/null; then
-    mapfile -t kotlin_gen < <(find build/kotlin/generated -name '*.kt' | sort)
-    kotlin_stage_key="$(hash_files "${kotlin_gen[@]}") $kotlinc_version $CP_DEPS"
-fi
-if [ -n "$kotlin_stage_key" ] && [ -f build/kotlin/bindings.jar ] \
-    && [ "$(cat build/kotlin/bindings.key 2>/dev/null)" = "$kotlin_stage_key" ]; then
-    HOST_BINDINGS="build/kotlin/bindings.jar"
-    log "host bindings: reusing $HOST_BINDINGS"
-else
-    HOST_BINDINGS="$OUT/bindings-host.jar"
-    if [ ! -f "$HOST_BINDINGS" ] || [ "$(cat "$OUT/bindings-host.key" 2>/dev/null)" != "$host_key" ]; then
-        t=$(now)
-        rm -f "$HOST_BINDINGS" "$OUT/bindings-host.key"
-        # -nowarn: the generated code's warnings are uniffi's business, not ours.
-        "$KOTLINC" -nowarn -cp "$CP_DEPS" -d "$HOST_BINDINGS" "${host_gen[@]}"
-        echo "$host_key" >"$OUT/bindings-host.key"
-        log "kotlinc host bindings -> $HOST_BINDINGS: $(since "$t")"
-    fi
-fi
+HOST_BINDINGS="$(host_bindings_jar "$OUT/host-generated")"
 
 # --- a. the facade and its host tests on the JVM -------------------------------------------------
 mapfile -t facade_files < <(find "$SRC_MAIN/facade" -name '*.kt' | sort)

@@ -27,6 +27,32 @@ generate_bindings() {
         --out-dir "$out_dir"
 }
 
+# host_bindings_jar GEN_DIR: the host-flavour Kotlin bindings generated into GEN_DIR, compiled once
+# into build/kotlin/bindings.jar and reused while the generated code (compared by content, not by
+# path), kotlinc and the classpath stay the same: the Kotlin tests, the Android checks and the
+# screens of one run share one compile. Prints the jar's path; progress goes to stderr. Needs
+# load_tools (KOTLINC, JNA_JAR, COROUTINES_JAR).
+host_bindings_jar() {
+    local gen="$1" jar="build/kotlin/bindings.jar" key files start
+    mapfile -t files < <(cd "$gen" && find . -name '*.kt' | sort)
+    [ "${#files[@]}" -gt 0 ] || { echo "no .kt file generated in $gen" >&2; return 1; }
+    key="$( (cd "$gen" && sha256sum "${files[@]}") | sha256sum | cut -d' ' -f1) \
+$("$KOTLINC" -version 2>&1 | tail -n1) $JNA_JAR:$COROUTINES_JAR"
+    mkdir -p "$(dirname "$jar")"
+    if [ -f "$jar" ] && [ "$(cat "$jar.key" 2>/dev/null)" = "$key" ]; then
+        echo "[bindings] $jar up to date" >&2
+    else
+        start=$(date +%s)
+        rm -f "$jar" "$jar.key"
+        # -nowarn: the generated code's warnings are uniffi's business, not ours.
+        (cd "$gen" && "$KOTLINC" -nowarn -cp "$JNA_JAR:$COROUTINES_JAR" -d "$ROOT/$jar" \
+            "${files[@]}") >&2
+        echo "$key" >"$jar.key"
+        echo "[bindings] kotlinc -> $jar: $(( $(date +%s) - start )) s" >&2
+    fi
+    echo "$jar"
+}
+
 # start_reference_server LOG PREFIX: starts target/debug/loyalty-server on 127.0.0.1:0 with a fresh
 # data directory and a random till token (and room for the many enrolments of a test run
 # from one address), waits until it listens, and sets SERVER_URL and

@@ -15,7 +15,7 @@
 #      (`mvn dependency:copy-dependencies` on desktop/pom.xml; skipped when the pom is unchanged)
 #   3. cargo build -p loyalty-ffi -p loyalty-server -p uniffi-bindgen (debug; SCREENS_CARGO_SCOPE=workspace:
 #      cargo build --workspace, as tests/run.sh runs it)
-#   4. Kotlin bindings (host flavour) -> build/screens-build/bindings.jar   (skipped when unchanged)
+#   4. Kotlin bindings (host flavour) -> build/kotlin/bindings.jar, shared with the Kotlin tests
 #   5. shared screens + desktop renderer + facade, kotlinc -Werror with the Compose plugin
 #                                      -> build/screens-build/screens.jar    (skipped when unchanged)
 #   6. the renderer: 8 screens x 3 languages x 2 themes -> build/screens/*.png; fails on a text that
@@ -99,34 +99,24 @@ t=$(now)
 cargo build -q "${cargo_scope[@]}"
 log "cargo build: $(since "$t")"
 
-# 4. The Kotlin bindings (host flavour), as tests/kotlin/run.sh makes them.
+# 4. The Kotlin bindings (host flavour), compiled once per run and shared with the Kotlin tests
+#    (tests/lib.sh).
 GEN="$BUILD/generated"
 generate_bindings kotlin "$GEN"
-mapfile -t gen_files < <(find "$GEN" -name '*.kt' | sort)
-[ "${#gen_files[@]}" -gt 0 ] || { log "no .kt file generated in $GEN" >&2; exit 1; }
 CP_DEPS="$JNA_JAR:$COROUTINES_JAR"
-bindings_key="$(hash_files "${gen_files[@]}") $kotlinc_version $CP_DEPS"
-if [ -f "$BUILD/bindings.jar" ] && [ "$(cat "$BUILD/bindings.key" 2>/dev/null)" = "$bindings_key" ]; then
-    log "bindings.jar up to date"
-else
-    t=$(now)
-    rm -f "$BUILD/bindings.jar" "$BUILD/bindings.key"
-    "$KOTLINC" -nowarn -cp "$CP_DEPS" -d "$BUILD/bindings.jar" "${gen_files[@]}"
-    echo "$bindings_key" >"$BUILD/bindings.key"
-    log "kotlinc bindings -> $BUILD/bindings.jar: $(since "$t")"
-fi
+BINDINGS_JAR="$(host_bindings_jar "$GEN")"
 
 # 5. The shared screens, the desktop renderer and the facade they are driven through.
 mapfile -t sources < <(find "$HERE/src/commonMain" "$HERE/src/desktopMain" -name '*.kt' | sort)
 sources+=("android/loyalty/src/main/kotlin/com/loyaltycore/facade/Loyalty.kt")
-screens_key="$(hash_files "${sources[@]}" "$BUILD/bindings.jar" "$COMPOSE_PLUGIN") $kotlinc_version $COMPOSE_CP"
+screens_key="$(hash_files "${sources[@]}" "$BINDINGS_JAR" "$COMPOSE_PLUGIN") $kotlinc_version $COMPOSE_CP"
 if [ -f "$BUILD/screens.jar" ] && [ "$(cat "$BUILD/screens.key" 2>/dev/null)" = "$screens_key" ]; then
     log "screens.jar up to date"
 else
     t=$(now)
     rm -f "$BUILD/screens.jar" "$BUILD/screens.key"
     "$KOTLINC" -Werror -Xplugin="$COMPOSE_PLUGIN" -jvm-target 17 \
-        -cp "$BUILD/bindings.jar:$COMPOSE_CP:$CP_DEPS" -d "$BUILD/screens.jar" "${sources[@]}"
+        -cp "$BINDINGS_JAR:$COMPOSE_CP:$CP_DEPS" -d "$BUILD/screens.jar" "${sources[@]}"
     echo "$screens_key" >"$BUILD/screens.key"
     log "kotlinc (Compose plugin) screens -> $BUILD/screens.jar: $(since "$t")"
 fi
@@ -141,7 +131,7 @@ timeout --kill-after=10 "${SCREENS_TIMEOUT:-600}" \
     -Dskiko.data.path="$TOOLS_SCREENS/skiko" \
     -Dloyalty.serverUrl="$SERVER_URL" -Dloyalty.tillToken="$TILL_TOKEN" \
     -Dscreens.res="$ROOT/android/sample/src/main/res" -Dscreens.out="$ROOT/$OUT" \
-    -cp "$BUILD/screens.jar:$BUILD/bindings.jar:$COMPOSE_CP:$CP_DEPS:$KOTLIN_STDLIB" \
+    -cp "$BUILD/screens.jar:$BINDINGS_JAR:$COMPOSE_CP:$CP_DEPS:$KOTLIN_STDLIB" \
     com.loyaltycore.screens.desktop.RenderKt </dev/null | tee "$BUILD/render.log" || render_status=$?
 log "render: $(since "$t"), exit $render_status"
 

@@ -40,18 +40,9 @@ python3 tests/kotlin/coverage.py "$GEN" "$SRC"
 kotlinc_version="$("$KOTLINC" -version 2>&1 | tail -n1)"
 CP_DEPS="$JNA_JAR:$COROUTINES_JAR"
 
-# Bindings jar: rebuilt only when the generated code (or the compiler/classpath) changes.
-bindings_key="$(hash_files "${gen_files[@]}") $kotlinc_version $CP_DEPS"
-if [ -f "$OUT/bindings.jar" ] && [ "$(cat "$OUT/bindings.key" 2>/dev/null)" = "$bindings_key" ]; then
-    echo "[kotlin] bindings.jar up to date"
-else
-    t=$(now)
-    rm -f "$OUT/bindings.jar" "$OUT/bindings.key" "$OUT/tests.key"
-    # -nowarn: the generated code's warnings are uniffi's business, not ours.
-    "$KOTLINC" -nowarn -cp "$CP_DEPS" -d "$OUT/bindings.jar" "${gen_files[@]}"
-    echo "$bindings_key" >"$OUT/bindings.key"
-    echo "[kotlin] kotlinc bindings -> $OUT/bindings.jar: $(since "$t")"
-fi
+# Bindings jar (build/kotlin/bindings.jar): rebuilt only when the generated code, the compiler or
+# the classpath changes; the Android checks and the screens reuse it.
+host_bindings_jar "$GEN" >/dev/null
 
 # Tests jar: rebuilt when a test source or the bindings jar changes.
 mapfile -t test_files < <(find "$SRC" -maxdepth 1 -name '*.kt' | sort)
