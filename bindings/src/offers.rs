@@ -366,6 +366,7 @@ impl Offers {
         let lines: Vec<receipts::LineItem> = lines
             .into_iter()
             .map(|l| receipts::LineItem {
+                names: crate::types::localized_text(l.names),
                 gtin: l.gtin,
                 name: l.name,
                 quantity: l.quantity,

@@ -4,6 +4,7 @@
 use crate::error::{invalid, LoyaltyError, Result};
 use chrono::{DateTime, Utc};
 use loyalty_core::{claim, invoice, money, points, proof, receipts, reminders, store, wallet};
+use std::collections::HashMap;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 // ---------------------------------------------------------------------------------------------
@@ -65,8 +66,12 @@ impl From<Money> for money::Money {
 
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct TierRule {
+    /// The name in the programme's own language.
     pub name: String,
     pub min_points: i64,
+    /// The name in other languages, by language tag (see `localizedName`).
+    #[uniffi(default)]
+    pub names: HashMap<String, String>,
 }
 
 /// The loyalty programme's rules (configuration). See `defaultProgrammeRules` and
@@ -92,6 +97,7 @@ impl From<points::ProgrammeRules> for ProgrammeRules {
                 .tiers
                 .into_iter()
                 .map(|t| TierRule {
+                    names: t.names.0.into_iter().collect(),
                     name: t.name,
                     min_points: t.min_points,
                 })
@@ -110,6 +116,7 @@ impl From<ProgrammeRules> for points::ProgrammeRules {
                 .tiers
                 .into_iter()
                 .map(|t| points::TierRule {
+                    names: localized_text(t.names),
                     name: t.name,
                     min_points: t.min_points,
                 })
@@ -253,6 +260,10 @@ pub struct TierStatus {
     pub window_start: SystemTime,
     pub next_tier: Option<String>,
     pub points_to_next_tier: Option<i64>,
+    /// `tier` in other languages (see `localizedName`).
+    pub tier_names: HashMap<String, String>,
+    /// `next_tier` in other languages.
+    pub next_tier_names: HashMap<String, String>,
 }
 
 impl From<points::TierStatus> for TierStatus {
@@ -263,6 +274,8 @@ impl From<points::TierStatus> for TierStatus {
             window_start: st(t.window_start),
             next_tier: t.next_tier,
             points_to_next_tier: t.points_to_next_tier,
+            tier_names: t.tier_names.0.into_iter().collect(),
+            next_tier_names: t.next_tier_names.0.into_iter().collect(),
         }
     }
 }
@@ -394,6 +407,9 @@ pub struct Voucher {
     pub state: VoucherState,
     /// The retailer's signature, when issued by the server.
     pub signature: Option<String>,
+    /// The title in other languages, by language tag (see `localizedName`).
+    #[uniffi(default)]
+    pub titles: HashMap<String, String>,
 }
 
 impl From<wallet::Voucher> for Voucher {
@@ -401,6 +417,7 @@ impl From<wallet::Voucher> for Voucher {
         Self {
             id: v.id,
             kind: v.kind.into(),
+            titles: v.titles.0.into_iter().collect(),
             title: v.title,
             description: v.description,
             code: v.code,
@@ -429,6 +446,7 @@ impl TryFrom<Voucher> for wallet::Voucher {
 
     fn try_from(v: Voucher) -> Result<Self> {
         Ok(Self {
+            titles: localized_text(v.titles),
             id: v.id,
             kind: v.kind.try_into()?,
             title: v.title,
@@ -592,6 +610,10 @@ pub struct LineItem {
     pub category: String,
     pub lot: Option<String>,
     pub warranty_months: Option<u32>,
+    /// The name in other languages, by language tag; `name` is the till's (see
+    /// `localizedName`).
+    #[uniffi(default)]
+    pub names: HashMap<String, String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
@@ -610,6 +632,9 @@ pub struct Receipt {
     /// `Receipts.lineProof` prove one line without showing the rest. Pass it back unchanged.
     #[uniffi(default = None)]
     pub seal: Option<ReceiptSeal>,
+    /// The store's name in other languages, by language tag (see `localizedName`).
+    #[uniffi(default)]
+    pub store_names: HashMap<String, String>,
 }
 
 /// The retailer's signature over a receipt, opaque to the app: keep it with the receipt.
@@ -632,6 +657,26 @@ pub struct ReceiptDiscount {
     pub amount_minor: i64,
 }
 
+/// A name in the shopper's language: `names`' entry for `language` (a BCP 47 tag such as
+/// "nl-BE"; an exact key first, then any key of that language), else `fallback`, the name in
+/// the retailer's own language. For products, stores, vouchers and tiers, which carry their
+/// `name` and their `names` in other languages.
+#[uniffi::export]
+pub fn localized_name(
+    names: HashMap<String, String>,
+    fallback: String,
+    language: String,
+) -> String {
+    let names = localized_text(names);
+    names
+        .get_or(reminders::Lang::negotiate(&language), &fallback)
+        .to_string()
+}
+
+pub(crate) fn localized_text(names: HashMap<String, String>) -> reminders::LocalizedText {
+    reminders::LocalizedText(names.into_iter().collect())
+}
+
 /// What the shopper paid: the sum of the lines (quantity × unit price) less the offers'
 /// discounts, in the receipt's currency.
 #[uniffi::export]
@@ -652,6 +697,7 @@ pub fn receipt_subtotal(receipt: Receipt) -> Result<Money> {
 impl From<receipts::Receipt> for Receipt {
     fn from(r: receipts::Receipt) -> Self {
         Self {
+            store_names: r.store_names.0.into_iter().collect(),
             id: r.id,
             store_name: r.store_name,
             purchased_at: st(r.purchased_at),
@@ -659,6 +705,7 @@ impl From<receipts::Receipt> for Receipt {
                 .lines
                 .into_iter()
                 .map(|l| LineItem {
+                    names: l.names.0.into_iter().collect(),
                     gtin: l.gtin,
                     name: l.name,
                     quantity: l.quantity,
@@ -701,6 +748,7 @@ impl TryFrom<Receipt> for receipts::Receipt {
 
     fn try_from(r: Receipt) -> Result<Self> {
         Ok(Self {
+            store_names: localized_text(r.store_names),
             id: r.id,
             store_name: r.store_name,
             purchased_at: utc(r.purchased_at)?,
@@ -708,6 +756,7 @@ impl TryFrom<Receipt> for receipts::Receipt {
                 .lines
                 .into_iter()
                 .map(|l| receipts::LineItem {
+                    names: localized_text(l.names),
                     gtin: l.gtin,
                     name: l.name,
                     quantity: l.quantity,
@@ -752,6 +801,8 @@ pub struct WarrantyItem {
     pub name: String,
     pub purchased_at: SystemTime,
     pub warranty_until: SystemTime,
+    /// The name in other languages (see `localizedName`).
+    pub names: HashMap<String, String>,
 }
 
 impl From<loyalty_core::WarrantyItem> for WarrantyItem {
@@ -760,6 +811,7 @@ impl From<loyalty_core::WarrantyItem> for WarrantyItem {
             receipt_id: w.receipt_id,
             gtin: w.gtin,
             name: w.name,
+            names: w.names.0.into_iter().collect(),
             purchased_at: st(w.purchased_at),
             warranty_until: st(w.warranty_until),
         }

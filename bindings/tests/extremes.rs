@@ -166,10 +166,12 @@ fn eur(amount_minor: i64) -> Money {
 
 fn receipt(id: &str, quantity: i64, unit_minor: i64, at: SystemTime) -> Receipt {
     Receipt {
+        store_names: Default::default(),
         id: id.into(),
         store_name: "Brussel Centrum".into(),
         purchased_at: at,
         lines: vec![LineItem {
+            names: Default::default(),
             gtin: "5400000000003".into(),
             name: "Koffie".into(),
             quantity,
@@ -187,6 +189,7 @@ fn receipt(id: &str, quantity: i64, unit_minor: i64, at: SystemTime) -> Receipt 
 
 fn voucher(kind: VoucherKind, from: SystemTime, until: SystemTime) -> Voucher {
     Voucher {
+        titles: Default::default(),
         id: "v_1".into(),
         kind,
         title: "5 euro korting".into(),

@@ -14,6 +14,7 @@ const NOW: &str = "2026-03-01T12:00:00Z";
 
 fn receipt(id: &str, key: Option<&SigningKey>) -> Receipt {
     let line = |gtin: &str, name: &str, cents: i64, warranty: Option<u32>| LineItem {
+        names: Default::default(),
         gtin: gtin.into(),
         name: name.into(),
         quantity: 1,
@@ -23,6 +24,7 @@ fn receipt(id: &str, key: Option<&SigningKey>) -> Receipt {
         warranty_months: warranty,
     };
     let mut r = Receipt {
+        store_names: Default::default(),
         id: id.into(),
         store_name: "Gent Zuid".into(),
         purchased_at: "2026-02-20T10:15:00Z".parse().unwrap(),

@@ -29,10 +29,12 @@ const FEED: &str = r#"{"surveys": [
 
 fn receipt(id: &str, at: &str) -> Receipt {
     Receipt {
+        store_names: Default::default(),
         id: id.into(),
         store_name: "Gent Zuid".into(),
         purchased_at: at.parse().unwrap(),
         lines: vec![LineItem {
+            names: Default::default(),
             gtin: "4006381333931".into(),
             name: "Koffie".into(),
             quantity: 1,

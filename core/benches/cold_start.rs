@@ -171,11 +171,13 @@ fn fill(dir: &Path, d: &Dataset) {
     for r in 0..d.receipts {
         let at = t0() + Span::hours(r as i64 * 9);
         let receipt = Receipt {
+            store_names: Default::default(),
             id: format!("R{r:06}"),
             store_name: "Store 12".into(),
             purchased_at: at,
             lines: (0..d.lines)
                 .map(|l| LineItem {
+                    names: Default::default(),
                     gtin: gtin13(400_000_000_000 + (r * 7 + l * 13) as u64 % 800),
                     name: format!("Item {l}"),
                     quantity: 1 + (l % 3) as i64,
@@ -196,6 +198,7 @@ fn fill(dir: &Path, d: &Dataset) {
         let from = t0() + Span::days(v as i64);
         store
             .upsert_voucher(&Voucher {
+                titles: Default::default(),
                 id: format!("V{v:05}"),
                 kind: VoucherKind::PercentOff {
                     percent: 10,

@@ -954,6 +954,7 @@ fn make_vouchers(n: usize) -> Vec<Voucher> {
                 ),
             };
             Voucher {
+                titles: Default::default(),
                 id: format!("v-{i:06}"),
                 kind,
                 title,
@@ -1085,6 +1086,7 @@ impl SqliteColumns {
                     _ => VoucherState::Revoked,
                 };
                 Ok(Voucher {
+                    titles: Default::default(),
                     id: r.get(0)?,
                     kind,
                     title: r.get(2)?,

@@ -147,6 +147,7 @@ mod tests {
     fn voucher(id: &str) -> Voucher {
         let from = Utc.with_ymd_and_hms(2026, 11, 1, 0, 0, 0).unwrap();
         let mut v = Voucher {
+            titles: Default::default(),
             id: id.into(),
             kind: VoucherKind::PercentOff {
                 percent: 10,

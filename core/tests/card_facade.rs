@@ -171,6 +171,7 @@ fn issued_voucher(
 ) -> loyalty_core::wallet::Voucher {
     use loyalty_core::wallet::{Voucher, VoucherKind, VoucherState};
     let mut v = Voucher {
+        titles: Default::default(),
         id: id.into(),
         kind: VoucherKind::AmountOff {
             amount: loyalty_core::Money::new(500, "EUR").unwrap(),

@@ -26,6 +26,7 @@ fn utc(y: i32, m: u32, d: u32, h: u32) -> DateTime<Utc> {
 
 fn line(gtin: &str, name: &str, category: &str) -> LineItem {
     LineItem {
+        names: Default::default(),
         gtin: gtin.into(),
         name: name.into(),
         quantity: 1,
@@ -38,6 +39,7 @@ fn line(gtin: &str, name: &str, category: &str) -> LineItem {
 
 fn receipt(id: &str, at: DateTime<Utc>, lines: Vec<LineItem>) -> Receipt {
     Receipt {
+        store_names: Default::default(),
         id: id.into(),
         store_name: "Store 12".into(),
         purchased_at: at,

@@ -108,6 +108,7 @@ fn synced() -> Vec<OfferItem> {
 
 fn coffee(quantity: i64) -> LineItem {
     LineItem {
+        names: Default::default(),
         gtin: COFFEE.into(),
         name: "Coffee beans".into(),
         quantity,

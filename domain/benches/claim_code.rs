@@ -28,6 +28,7 @@ fn main() {
     };
     let code = sign_claim_code(&claim, &key).unwrap();
     let voucher = Voucher {
+        titles: Default::default(),
         id: "v_0123456789abcdef".into(),
         kind: VoucherKind::AmountOff {
             amount: Money::new(500, "EUR").unwrap(),

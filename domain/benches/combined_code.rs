@@ -29,6 +29,7 @@ fn main() {
     let vouchers: Vec<String> = (0..4)
         .map(|i| {
             let v = Voucher {
+                titles: Default::default(),
                 id: format!("v_0123456789abcde{i}"),
                 kind: VoucherKind::AmountOff {
                     amount: Money::new(500, "EUR").unwrap(),

@@ -42,6 +42,7 @@ fn main() {
     let now = Utc.with_ymd_and_hms(2026, 3, 1, 9, 0, 0).unwrap();
     let lines: Vec<LineItem> = (0..50u64)
         .map(|i| LineItem {
+            names: Default::default(),
             gtin: gtin(i * 7),
             name: format!("Product {i}"),
             quantity: 1 + (i % 4) as i64,
@@ -100,6 +101,7 @@ fn main() {
         })
         .collect();
     let receipt = Receipt {
+        store_names: Default::default(),
         id: "r_bench".into(),
         store_name: "Gent Zuid".into(),
         purchased_at: now,

@@ -239,6 +239,7 @@ fn receipts(lines: usize, seed: u64) -> Vec<Receipt> {
         if day != current_day || full {
             current_day = day;
             out.push(Receipt {
+                store_names: Default::default(),
                 id: format!("r{}", out.len()),
                 store_name: format!("Store {}", rng.below(12)),
                 purchased_at: DateTime::from_timestamp(t, 0).unwrap(),
@@ -251,6 +252,7 @@ fn receipts(lines: usize, seed: u64) -> Vec<Receipt> {
         }
         if let Some(r) = out.last_mut() {
             r.lines.push(LineItem {
+                names: Default::default(),
                 gtin: product_gtin(p),
                 name: format!("Product {p}"),
                 quantity: qty,
@@ -361,6 +363,7 @@ fn catalogue_json(products: u64, rng: &mut Rng) -> String {
 fn vouchers() -> Vec<Voucher> {
     (0..30)
         .map(|i| Voucher {
+            titles: Default::default(),
             id: format!("v{i}"),
             kind: VoucherKind::AmountOff {
                 amount: Money::new(500, "EUR").unwrap(),
@@ -451,6 +454,8 @@ fn world(products: u64) -> World {
         },
         vouchers: vouchers(),
         tier: TierStatus {
+            next_tier_names: Default::default(),
+            tier_names: Default::default(),
             tier: "Silver".into(),
             qualifying_points: 4_700,
             window_start: now() - Span::days(365),

@@ -37,6 +37,7 @@ fn party(
 
 fn line(gtin: &str, name: &str, quantity: i64, cents: i64, category: &str) -> LineItem {
     LineItem {
+        names: Default::default(),
         gtin: gtin.into(),
         name: name.into(),
         quantity,
@@ -49,6 +50,7 @@ fn line(gtin: &str, name: &str, quantity: i64, cents: i64, category: &str) -> Li
 
 fn receipt(id: &str, day: u32, lines: Vec<LineItem>) -> Receipt {
     Receipt {
+        store_names: Default::default(),
         id: id.into(),
         store_name: "Colruyt Halle".into(),
         purchased_at: Utc.with_ymd_and_hms(2026, 3, day, 9, 15, 0).unwrap(),

@@ -393,6 +393,7 @@ mod tests {
 
     fn line(gtin: &str, category: &str) -> LineItem {
         LineItem {
+            names: Default::default(),
             gtin: gtin.into(),
             name: "x".into(),
             quantity: 1,
@@ -405,6 +406,7 @@ mod tests {
 
     fn receipt(at: DateTime<Utc>, lines: Vec<LineItem>) -> Receipt {
         Receipt {
+            store_names: Default::default(),
             id: "r1".into(),
             store_name: "Shop".into(),
             purchased_at: at,

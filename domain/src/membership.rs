@@ -18,23 +18,7 @@ pub const MAX_TERM_DAYS: i64 = 800;
 pub const MAX_POINTS_PERCENT: u32 = 1_000;
 
 /// The plan's name in each language the app speaks.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PlanName {
-    pub nl: String,
-    pub fr: String,
-    pub en: String,
-}
-
-impl PlanName {
-    pub fn get(&self, lang: Lang) -> &str {
-        match lang {
-            Lang::Nl => &self.nl,
-            Lang::Fr => &self.fr,
-            Lang::En => &self.en,
-        }
-    }
-}
+pub type PlanName = crate::reminders::Trilingual;
 
 /// A member's paid membership, as the server records it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -68,20 +52,7 @@ impl Membership {
     /// The rules every record keeps; reasons name the field and the rule.
     pub fn validate(&self) -> Result<(), InputError> {
         validate_id("membership plan", &self.plan)?;
-        for (lang, name) in [
-            ("nl", &self.name.nl),
-            ("fr", &self.name.fr),
-            ("en", &self.name.en),
-        ] {
-            if name.trim().is_empty()
-                || name.chars().count() > 60
-                || name.chars().any(char::is_control)
-            {
-                return Err(InputError::new(format!(
-                    "membership plan name ({lang}) must be 1 to 60 characters without control characters"
-                )));
-            }
-        }
+        self.name.validate("membership plan name", 60)?;
         if self.ends_at <= self.started_at {
             return Err(InputError::new("a membership ends after it starts"));
         }

@@ -57,16 +57,6 @@ pub const MAX_AMOUNT_OFF_MINOR: i64 = 1_000_000;
 // The offer's title in each language the app speaks: defined with the receipts, which keep it.
 pub use crate::receipts::OfferTitle;
 
-impl OfferTitle {
-    pub fn get(&self, lang: Lang) -> &str {
-        match lang {
-            Lang::Nl => &self.nl,
-            Lang::Fr => &self.fr,
-            Lang::En => &self.en,
-        }
-    }
-}
-
 /// What an offer is about: one product, or every product of a category.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case", try_from = "raw::OfferTarget")]
@@ -182,7 +172,7 @@ impl Offer {
     /// The rules every offer keeps; reasons name the field and the rule.
     pub fn validate(&self) -> Result<(), InputError> {
         validate_id("offer id", &self.id)?;
-        self.title.validate()?;
+        self.title.validate("offer title", 200)?;
         match &self.kind {
             OfferKind::AmountOff { target, amount } => {
                 target.validate()?;
@@ -692,6 +682,7 @@ mod tests {
 
     fn line(gtin: &str, qty: i64, cents: i64, cat: &str) -> LineItem {
         LineItem {
+            names: Default::default(),
             gtin: gtin.into(),
             name: "Item".into(),
             quantity: qty,

@@ -6,6 +6,7 @@
 //! sequence number of the entry that reversed it.
 
 use crate::check::InputError;
+use crate::reminders::{Lang, LocalizedText};
 use chrono::{DateTime, Months, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
@@ -256,8 +257,19 @@ pub fn reversal_of(original: &LedgerEntry) -> Result<NewEntry, PointsError> {
 /// A tier: reached when the qualifying points in the rolling window are at least `min_points`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TierRule {
+    /// The tier's name in the programme's own language.
     pub name: String,
+    /// The name in other languages, by language tag ("Goud", "Or").
+    #[serde(default, skip_serializing_if = "LocalizedText::is_empty")]
+    pub names: LocalizedText,
     pub min_points: i64,
+}
+
+impl TierRule {
+    /// The tier's name for a shopper who reads `lang`.
+    pub fn name_in(&self, lang: Lang) -> &str {
+        self.names.get_or(lang, &self.name)
+    }
 }
 
 /// The programme's rules: configuration, loaded from JSON, not code.
@@ -284,14 +296,21 @@ impl Default for ProgrammeRules {
             tiers: vec![
                 TierRule {
                     name: "Member".into(),
+                    names: LocalizedText::of(&[("nl", "Lid"), ("fr", "Membre"), ("en", "Member")]),
                     min_points: 0,
                 },
                 TierRule {
                     name: "Silver".into(),
+                    names: LocalizedText::of(&[
+                        ("nl", "Zilver"),
+                        ("fr", "Argent"),
+                        ("en", "Silver"),
+                    ]),
                     min_points: 1_000,
                 },
                 TierRule {
                     name: "Gold".into(),
+                    names: LocalizedText::of(&[("nl", "Goud"), ("fr", "Or"), ("en", "Gold")]),
                     min_points: 5_000,
                 },
             ],
@@ -329,6 +348,9 @@ impl ProgrammeRules {
         }
         if self.tiers.iter().any(|t| t.name.trim().is_empty()) {
             return Err(InputError::new("every tier needs a name"));
+        }
+        for t in &self.tiers {
+            t.names.validate_translations("tier name", 100)?;
         }
         if self.tier_window_months == 0 || self.tier_window_months > 120 {
             return Err(InputError::new(
@@ -495,10 +517,13 @@ pub fn expiring_within(
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TierStatus {
     pub tier: String,
+    /// `tier` in other languages (the tier rule's `names`).
+    pub tier_names: LocalizedText,
     /// Points earned (confirmed, not reversed) within the rolling window.
     pub qualifying_points: i64,
     pub window_start: DateTime<Utc>,
     pub next_tier: Option<String>,
+    pub next_tier_names: LocalizedText,
     /// Points still needed to reach `next_tier`.
     pub points_to_next_tier: Option<i64>,
 }
@@ -545,9 +570,11 @@ impl TierProgress {
         let next = rules.tiers.get(idx + 1);
         TierStatus {
             tier: rules.tiers[idx].name.clone(),
+            tier_names: rules.tiers[idx].names.clone(),
             qualifying_points: qualifying,
             window_start: self.window_start,
             next_tier: next.map(|t| t.name.clone()),
+            next_tier_names: next.map(|t| t.names.clone()).unwrap_or_default(),
             points_to_next_tier: next.map(|t| t.min_points - qualifying),
         }
     }

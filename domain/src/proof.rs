@@ -512,6 +512,7 @@ pub fn verify_line_proof(text: &str, public_key: &[u8; 32]) -> Result<LineProof,
     }
     // Signed by the retailer, so well-formed unless its key signed nonsense: checked anyway.
     let as_item = LineItem {
+        names: Default::default(),
         gtin: line.gtin.clone(),
         name: line.name.clone(),
         quantity: line.quantity,
@@ -562,6 +563,7 @@ mod tests {
     }
     fn line(gtin: &str, name: &str, q: i64, cents: i64, warranty: Option<u32>) -> LineItem {
         LineItem {
+            names: Default::default(),
             gtin: gtin.into(),
             name: name.into(),
             quantity: q,
@@ -582,6 +584,7 @@ mod tests {
             "96385074",
         ];
         Receipt {
+            store_names: Default::default(),
             id: "R-2026-000123".into(),
             store_name: "Gent Zuid".into(),
             purchased_at: DateTime::from_timestamp(1_780_000_000, 0).unwrap(),

@@ -7,6 +7,7 @@ use crate::check::InputError;
 // The GS1 rules live in `gs1`; named here too for callers that write `receipts::validate_gtin`.
 pub use crate::gs1::{gs1_check_digit, validate_gtin};
 use crate::money::{validate_currency, Money};
+use crate::reminders::{Lang, LocalizedText};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use chrono::{DateTime, Months, Utc};
@@ -25,7 +26,13 @@ pub enum ReceiptSource {
 pub struct LineItem {
     /// GTIN-8, -12, -13 or -14 with a valid check digit.
     pub gtin: String,
+    /// The name in the retailer's own language (its till prints it).
     pub name: String,
+    /// The name in other languages, by language tag (`{"nl": "Hondenvoer 12 kg", "fr":
+    /// "Croquettes pour chien 12 kg"}`): shown instead of `name` to a shopper who reads one of
+    /// them. Empty when the catalogue has no translations.
+    #[serde(default, skip_serializing_if = "LocalizedText::is_empty")]
+    pub names: LocalizedText,
     /// Units bought, > 0.
     pub quantity: i64,
     /// Price of one unit, >= 0, in minor units.
@@ -45,6 +52,10 @@ pub struct Receipt {
     /// The retailer's receipt id; adding the same receipt twice is harmless.
     pub id: String,
     pub store_name: String,
+    /// The store's name in other languages ("Bruxelles Centre", "Brussel Centrum"), as `names`
+    /// of a line.
+    #[serde(default, skip_serializing_if = "LocalizedText::is_empty")]
+    pub store_names: LocalizedText,
     pub purchased_at: DateTime<Utc>,
     pub lines: Vec<LineItem>,
     pub source: ReceiptSource,
@@ -111,30 +122,7 @@ impl ReceiptSeal {
 
 /// An offer's title in each language the app speaks (the receipt keeps it: the offer itself
 /// may be gone when the receipt is read).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct OfferTitle {
-    pub nl: String,
-    pub fr: String,
-    pub en: String,
-}
-
-impl OfferTitle {
-    pub fn validate(&self) -> Result<(), InputError> {
-        for (field, text) in [
-            ("offer title (nl)", &self.nl),
-            ("offer title (fr)", &self.fr),
-            ("offer title (en)", &self.en),
-        ] {
-            non_empty(field, text, 200)?;
-            if text.chars().any(char::is_control) {
-                return Err(InputError::new(format!(
-                    "{field} must not contain control characters"
-                )));
-            }
-        }
-        Ok(())
-    }
-}
+pub type OfferTitle = crate::reminders::Trilingual;
 
 /// An amount an offer took off one receipt line at the till (a free item is the price of the
 /// units given).
@@ -185,6 +173,11 @@ impl LineItem {
         Ok(())
     }
 
+    /// The product's name for a shopper who reads `lang`.
+    pub fn name_in(&self, lang: Lang) -> &str {
+        self.names.get_or(lang, &self.name)
+    }
+
     /// quantity × unit price.
     pub fn line_total(&self) -> i64 {
         self.quantity * self.unit_price.amount_minor
@@ -201,6 +194,7 @@ impl Receipt {
     pub fn validate(&self) -> Result<(), InputError> {
         non_empty("receipt id", &self.id, 128)?;
         non_empty("store name", &self.store_name, 200)?;
+        self.store_names.validate_translations("store name", 200)?;
         if self.lines.is_empty() {
             return Err(InputError::new("a receipt needs at least one line"));
         }
@@ -224,7 +218,7 @@ impl Receipt {
         let mut previous: Option<u32> = None;
         for d in &self.discounts {
             crate::check::validate_id("discount offer id", &d.offer_id)?;
-            d.title.validate()?;
+            d.title.validate("offer title", 200)?;
             let Some(line) = self.lines.get(d.line as usize) else {
                 return Err(InputError::new(
                     "a discount names a line the receipt has not",
@@ -295,6 +289,7 @@ mod tests {
 
     pub(crate) fn line(gtin: &str, qty: i64, cents: i64, cat: &str) -> LineItem {
         LineItem {
+            names: Default::default(),
             gtin: gtin.into(),
             name: "Item".into(),
             quantity: qty,
@@ -311,6 +306,7 @@ mod tests {
         let mut tv = line("4006381333931", 1, 49_900, "electronics");
         tv.warranty_months = Some(24);
         let r = Receipt {
+            store_names: Default::default(),
             id: "r1".into(),
             store_name: "Shop".into(),
             purchased_at: at,
@@ -342,6 +338,7 @@ mod tests {
         let mut mixed = line("96385074", 1, 100, "x");
         mixed.unit_price.currency = "USD".into();
         let r = Receipt {
+            store_names: Default::default(),
             id: "r".into(),
             store_name: "s".into(),
             purchased_at: Utc::now(),

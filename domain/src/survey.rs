@@ -38,35 +38,7 @@ pub const MAX_VOTE_OPTIONS: usize = 12;
 pub const MAX_SURVEY_DAYS: i64 = 732;
 
 /// A text in each language the app speaks (all three required).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SurveyText {
-    pub nl: String,
-    pub fr: String,
-    pub en: String,
-}
-
-impl SurveyText {
-    pub fn get(&self, lang: Lang) -> &str {
-        match lang {
-            Lang::Nl => &self.nl,
-            Lang::Fr => &self.fr,
-            Lang::En => &self.en,
-        }
-    }
-
-    fn validate(&self, field: &str, max: usize) -> Result<(), InputError> {
-        for (lang, text) in [("nl", &self.nl), ("fr", &self.fr), ("en", &self.en)] {
-            let len = text.chars().count();
-            if text.trim().is_empty() || len > max || text.chars().any(char::is_control) {
-                return Err(InputError::new(format!(
-                    "{field} ({lang}) must be 1 to {max} characters without control characters"
-                )));
-            }
-        }
-        Ok(())
-    }
-}
+pub type SurveyText = crate::reminders::Trilingual;
 
 /// One choice of a vote.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

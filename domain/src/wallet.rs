@@ -11,6 +11,7 @@
 use crate::check::{non_empty, InputError};
 use crate::gs1::validate_gtin;
 use crate::money::Money;
+use crate::reminders::{Lang, LocalizedText};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -68,7 +69,11 @@ pub enum VoucherState {
 pub struct Voucher {
     pub id: String,
     pub kind: VoucherKind,
+    /// The title in the retailer's own language.
     pub title: String,
+    /// The title in other languages, by language tag, as a receipt line's `names`.
+    #[serde(default, skip_serializing_if = "LocalizedText::is_empty")]
+    pub titles: LocalizedText,
     #[serde(default)]
     pub description: Option<String>,
     /// The code shown at the till.
@@ -130,6 +135,11 @@ impl Voucher {
         }
     }
 
+    /// The title for a shopper who reads `lang`.
+    pub fn title_in(&self, lang: Lang) -> &str {
+        self.titles.get_or(lang, &self.title)
+    }
+
     /// Usable at the till now: available and inside its window.
     pub fn is_usable(&self, now: DateTime<Utc>) -> bool {
         self.state == VoucherState::Available && self.valid_from <= now && now < self.valid_until
@@ -138,6 +148,7 @@ impl Voucher {
     pub fn validate(&self) -> Result<(), InputError> {
         non_empty("voucher id", &self.id, 128)?;
         non_empty("voucher title", &self.title, 200)?;
+        self.titles.validate_translations("voucher title", 200)?;
         non_empty("voucher code", &self.code, 4096)?;
         if self.valid_until <= self.valid_from {
             return Err(InputError::new(
@@ -521,6 +532,7 @@ mod tests {
 
     pub(crate) fn voucher(id: &str) -> Voucher {
         Voucher {
+            titles: Default::default(),
             id: id.into(),
             kind: VoucherKind::AmountOff {
                 amount: Money::new(500, "EUR").unwrap(),

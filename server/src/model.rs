@@ -12,6 +12,7 @@ use loyalty_domain::offers::{
     OfferTitle,
 };
 use loyalty_domain::receipts::{LineItem, Receipt};
+use loyalty_domain::reminders::LocalizedText;
 use loyalty_domain::wallet::VoucherKind;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -156,6 +157,9 @@ pub struct VoucherItem {
     pub id: String,
     pub kind: VoucherKind,
     pub title: String,
+    /// The title in other languages, by language tag.
+    #[serde(default, skip_serializing_if = "LocalizedText::is_empty")]
+    pub titles: LocalizedText,
     pub description: Option<String>,
     pub code: String,
     pub valid_from: DateTime<Utc>,
@@ -228,6 +232,9 @@ pub struct ScanResult {
 pub struct PurchaseRequest {
     pub card: String,
     pub store_name: String,
+    /// The store's name in other languages, by language tag.
+    #[serde(default)]
+    pub store_names: LocalizedText,
     pub lines: Vec<LineItem>,
     #[serde(default)]
     pub return_window_days: Option<u32>,
@@ -266,6 +273,9 @@ pub struct PurchaseOffers {
 #[derive(Debug, Deserialize)]
 pub struct ClaimCodeRequest {
     pub store_name: String,
+    /// The store's name in other languages, by language tag.
+    #[serde(default)]
+    pub store_names: LocalizedText,
     pub lines: Vec<LineItem>,
     #[serde(default)]
     pub return_window_days: Option<u32>,
@@ -338,7 +348,11 @@ pub struct TillRedemptionResult {
 #[derive(Debug, Deserialize)]
 pub struct IssueVoucherRequest {
     pub kind: VoucherKind,
+    /// The title in the retailer's own language.
     pub title: String,
+    /// The title in other languages, by language tag (`{"nl": "...", "fr": "..."}`).
+    #[serde(default)]
+    pub titles: LocalizedText,
     #[serde(default)]
     pub description: Option<String>,
     /// Defaults to now.

@@ -162,6 +162,7 @@ fn at_of(o: &Order) -> DateTime<Utc> {
 
 fn receipt_of(user: u64, o: &Order) -> Receipt {
     Receipt {
+        store_names: Default::default(),
         id: format!("{user}-{}", o.id),
         store_name: "Instacart".into(),
         purchased_at: at_of(o),
@@ -169,6 +170,7 @@ fn receipt_of(user: u64, o: &Order) -> Receipt {
             .products
             .iter()
             .map(|&p| LineItem {
+                names: Default::default(),
                 gtin: gtin_of(p),
                 name: format!("Product {p}"),
                 quantity: 1,

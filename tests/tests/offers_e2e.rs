@@ -48,6 +48,7 @@ async fn publish(
 
 fn coffee(quantity: i64) -> LineItem {
     LineItem {
+        names: Default::default(),
         gtin: COFFEE.into(),
         name: "Coffee beans 1 kg".into(),
         quantity,

@@ -66,6 +66,8 @@ pub struct WarrantyItem {
     pub receipt_id: String,
     pub gtin: String,
     pub name: String,
+    /// The name in other languages (the line's `names`).
+    pub names: crate::reminders::LocalizedText,
     pub purchased_at: DateTime<Utc>,
     pub warranty_until: DateTime<Utc>,
 }
@@ -316,6 +318,7 @@ impl ReceiptsApi {
                             receipt_id: r.id.clone(),
                             gtin: l.gtin.clone(),
                             name: l.name.clone(),
+                            names: l.names.clone(),
                             purchased_at: r.purchased_at,
                             warranty_until: until,
                         })

@@ -440,6 +440,7 @@ mod tests {
     fn server_voucher(id: &str, state: ServerVoucherState) -> ServerVoucher {
         ServerVoucher {
             voucher: Voucher {
+                titles: Default::default(),
                 id: id.into(),
                 kind: VoucherKind::AmountOff {
                     amount: Money::new(500, "EUR").unwrap(),
@@ -459,10 +460,12 @@ mod tests {
 
     fn receipt(id: &str, name: &str) -> Receipt {
         Receipt {
+            store_names: Default::default(),
             id: id.into(),
             store_name: "Store 12".into(),
             purchased_at: t0(),
             lines: vec![LineItem {
+                names: Default::default(),
                 gtin: "4006381333931".into(),
                 name: name.into(),
                 quantity: 1,

@@ -13,6 +13,7 @@ fn t0() -> DateTime<Utc> {
 
 fn voucher(id: &str, from: DateTime<Utc>, days: i64) -> Voucher {
     Voucher {
+        titles: Default::default(),
         id: id.into(),
         kind: VoucherKind::PercentOff {
             percent: 10,
@@ -30,12 +31,14 @@ fn voucher(id: &str, from: DateTime<Utc>, days: i64) -> Voucher {
 
 fn receipt(id: &str, at: DateTime<Utc>, gtins: &[(&str, &str)]) -> Receipt {
     Receipt {
+        store_names: Default::default(),
         id: id.into(),
         store_name: "Store 12".into(),
         purchased_at: at,
         lines: gtins
             .iter()
             .map(|(g, cat)| LineItem {
+                names: Default::default(),
                 gtin: g.to_string(),
                 name: "Item".into(),
                 quantity: 1,

@@ -176,6 +176,8 @@ pub struct VoucherItem {
     pub kind: VoucherKind,
     pub title: String,
     #[serde(default)]
+    pub titles: crate::reminders::LocalizedText,
+    #[serde(default)]
     pub description: Option<String>,
     pub code: String,
     pub valid_from: DateTime<Utc>,
@@ -375,6 +377,7 @@ impl VoucherItem {
             _ => return None,
         };
         let voucher = Voucher {
+            titles: translations_or_none(self.titles, 200),
             id: self.id,
             kind: self.kind,
             title: self.title,
@@ -392,10 +395,27 @@ impl VoucherItem {
     }
 }
 
+/// Translations that break the rules are dropped, what carries them kept: the shopper then
+/// reads the retailer's own name.
+fn translations_or_none(
+    t: crate::reminders::LocalizedText,
+    max: usize,
+) -> crate::reminders::LocalizedText {
+    if t.validate_translations("name", max).is_ok() {
+        t
+    } else {
+        Default::default()
+    }
+}
+
 pub fn check_receipt(mut r: Receipt) -> Option<Receipt> {
     // A seal of the wrong shape is dropped, the receipt kept: it only costs the line proofs.
     if r.seal.as_ref().is_some_and(|s| s.validate().is_err()) {
         r.seal = None;
+    }
+    r.store_names = translations_or_none(std::mem::take(&mut r.store_names), 200);
+    for l in &mut r.lines {
+        l.names = translations_or_none(std::mem::take(&mut l.names), 200);
     }
     (id_ok(&r.id) && r.validate().is_ok()).then_some(r)
 }
@@ -701,10 +721,12 @@ mod offer_tests {
     fn a_receipt_with_a_damaged_seal_is_kept_without_it() {
         use crate::receipts::{LineItem, ReceiptSeal, ReceiptSource};
         let mut r = Receipt {
+            store_names: Default::default(),
             id: "r_1".into(),
             store_name: "Gent Zuid".into(),
             purchased_at: Utc::now(),
             lines: vec![LineItem {
+                names: Default::default(),
                 gtin: "4006381333931".into(),
                 name: "Koffie".into(),
                 quantity: 1,
@@ -726,5 +748,17 @@ mod offer_tests {
         assert_eq!(kept.seal, None);
         r.seal = None;
         assert_eq!(kept, r);
+
+        // Names in other languages are kept when they follow the rules, and dropped (not the
+        // receipt) when they do not.
+        use crate::reminders::LocalizedText;
+        r.lines[0].names = LocalizedText::of(&[("nl", "Koffiebonen"), ("fr", "Café en grains")]);
+        r.store_names = LocalizedText::of(&[("fr", "Gand Sud")]);
+        assert_eq!(check_receipt(r.clone()).expect("kept"), r);
+        r.lines[0].names = LocalizedText::of(&[("nl", " "), ("fr", "Café en grains")]);
+        r.store_names = LocalizedText::of(&[("not a tag!", "Gand Sud")]);
+        let kept = check_receipt(r.clone()).expect("the receipt is kept");
+        assert!(kept.lines[0].names.is_empty() && kept.store_names.is_empty());
+        assert_eq!(kept.lines[0].name, "Koffie");
     }
 }

@@ -255,6 +255,7 @@ mod tests {
 
     fn voucher(id: &str, days: i64) -> Voucher {
         Voucher {
+            titles: Default::default(),
             id: id.into(),
             kind: VoucherKind::AmountOff {
                 amount: Money::new(500, "EUR").unwrap(),

@@ -260,6 +260,7 @@ mod tests {
 
     fn voucher() -> Voucher {
         Voucher {
+            titles: Default::default(),
             id: "v-1".into(),
             kind: VoucherKind::AmountOff {
                 amount: Money::new(500, "EUR").unwrap(),

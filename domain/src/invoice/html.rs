@@ -170,7 +170,7 @@ pub fn to_html(inv: &Invoice, lang: Lang) -> String {
         let unit = (2 * priced + line.quantity) / (2 * line.quantity);
         h.push_str(&format!(
             "<tr><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>\n",
-            esc(&line.name),
+            esc(line.names.get_or(lang, &line.name)),
             esc(&line.gtin),
             line.quantity,
             m(unit),

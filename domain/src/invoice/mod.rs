@@ -102,7 +102,10 @@ pub struct InvoiceMeta {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InvoiceLine {
     pub gtin: String,
+    /// The name as the till printed it (the UBL document's item name).
     pub name: String,
+    /// The name in other languages, for the readable copy in the shopper's language.
+    pub names: crate::reminders::LocalizedText,
     pub quantity: i64,
     pub rate: RateBp,
     /// VAT-included amount paid for the line (quantity × unit price, less the offer's
@@ -191,6 +194,7 @@ impl Invoice {
                 InvoiceLine {
                     gtin: l.gtin.clone(),
                     name: l.name.clone(),
+                    names: l.names.clone(),
                     quantity: l.quantity,
                     rate: rates.rate_for(l),
                     gross_minor: receipt.line_paid_minor(i),

@@ -30,6 +30,7 @@ pub(crate) fn buyer() -> InvoiceParty {
 
 fn line(name: &str, qty: i64, cents: i64, cat: &str) -> LineItem {
     LineItem {
+        names: Default::default(),
         gtin: "4006381333931".into(),
         name: name.into(),
         quantity: qty,
@@ -42,6 +43,7 @@ fn line(name: &str, qty: i64, cents: i64, cat: &str) -> LineItem {
 
 fn receipt(lines: Vec<LineItem>) -> Receipt {
     Receipt {
+        store_names: Default::default(),
         id: "R-2026-0042".into(),
         store_name: "Colruyt Halle".into(),
         purchased_at: Utc.with_ymd_and_hms(2026, 3, 14, 10, 30, 0).unwrap(),

@@ -7,8 +7,9 @@
 //! by an integer key.
 
 use super::hash::{FastMap, FastSet};
+use super::name::Name;
 use super::time::Tz;
-use super::vocab::Selector;
+use super::vocab::{LocalizedText, Selector};
 use crate::receipts::Receipt;
 
 /// One indexed receipt line, 32 bytes.
@@ -133,6 +134,9 @@ pub(crate) struct Resolved {
 /// Lines with a quantity of zero or less are skipped.
 #[derive(Debug, Default, Clone)]
 pub struct ReceiptIndex {
+    /// Translations of interned product and store names, by the id of the name they
+    /// translate (a line's `names`, a receipt's `store_names`).
+    translations: FastMap<u32, LocalizedText>,
     receipts: Vec<ReceiptRec>,
     receipt_ids: FastMap<Box<str>, u32>,
     /// Receipt numbers sorted by (time, id).
@@ -229,6 +233,11 @@ impl ReceiptIndex {
                 .and_then(|l| ix.strings.intern(&l.name));
             if let (Some(name), Some(slot)) = (name, ix.gtin_name.get_mut(g)) {
                 slot.1 = name;
+                if let Some(l) = refs.get(ri).and_then(|r| r.lines.get(pos)) {
+                    if !l.names.is_empty() {
+                        ix.translations.insert(name, l.names.clone());
+                    }
+                }
             }
         }
         ix
@@ -256,6 +265,9 @@ impl ReceiptIndex {
         let Some(store) = self.strings.intern(&r.store_name) else {
             return false;
         };
+        if !r.store_names.is_empty() {
+            self.translations.insert(store, r.store_names.clone());
+        }
         let at = r.purchased_at.timestamp();
         self.receipts.push(ReceiptRec {
             id: r.id.as_str().into(),
@@ -307,6 +319,9 @@ impl ReceiptIndex {
                         break;
                     };
                     named.1 = name;
+                }
+                if !line.names.is_empty() {
+                    self.translations.insert(named.1, line.names.clone());
                 }
                 named.0 = at;
             }
@@ -406,16 +421,21 @@ impl ReceiptIndex {
         &self.receipts[rn as usize]
     }
 
-    pub(crate) fn str(&self, id: u32) -> &str {
-        self.strings.str(id)
+    /// An interned product or store name with its translations, if the receipts gave any.
+    pub(crate) fn named(&self, id: u32) -> Name<'_> {
+        let s = self.strings.str(id);
+        match self.translations.get(&id) {
+            Some(t) => Name::Translated(s, t),
+            None => Name::Plain(s),
+        }
     }
 
-    /// The item name of a line's product (as on its latest line).
-    pub(crate) fn name(&self, l: &LineRec) -> &str {
-        self.gtin_name
-            .get(l.gtin as usize)
-            .map(|&(_, n)| self.strings.str(n))
-            .unwrap_or("")
+    /// The item name of a line's product (as on its latest line), with its translations.
+    pub(crate) fn name(&self, l: &LineRec) -> Name<'_> {
+        match self.gtin_name.get(l.gtin as usize) {
+            Some(&(_, n)) => self.named(n),
+            None => Name::Plain(""),
+        }
     }
 
     pub(crate) fn gtin_str(&self, g: u32) -> &str {

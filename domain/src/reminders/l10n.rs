@@ -140,10 +140,7 @@ fn time_of_day(tz: Tz, t: i64) -> String {
 }
 
 fn name<'n>(n: &Name<'n>, lang: Lang) -> &'n str {
-    match n {
-        Name::Plain(s) => s,
-        Name::Localized(t) => t.get(lang),
-    }
+    n.get(lang)
 }
 
 struct Msg<'a> {
@@ -303,6 +300,7 @@ pub(crate) fn render(
             certain,
         } => {
             let p = notice.product.get(lang);
+            let store = store.get(lang);
             let d = date(*bought_day);
             let body = if *certain {
                 msg(
@@ -373,7 +371,16 @@ pub(crate) fn render(
                 Part::Msg(msg(
                     "recipe-reason",
                     &[
-                        ("products", owned(products.join(", "))),
+                        (
+                            "products",
+                            owned(
+                                products
+                                    .iter()
+                                    .map(|p| p.get(lang))
+                                    .collect::<Vec<_>>()
+                                    .join(", "),
+                            ),
+                        ),
                         counts[0].clone(),
                         counts[1].clone(),
                     ],
@@ -389,7 +396,10 @@ pub(crate) fn render(
             Part::Raw(content.body.get(lang).to_string()),
             Part::Msg(msg(
                 "post-purchase-reason",
-                &[("product", s(product)), ("date", owned(date(*bought_day)))],
+                &[
+                    ("product", s(product.get(lang))),
+                    ("date", owned(date(*bought_day))),
+                ],
             )),
         ),
         Text::VoucherExpiry { voucher, last_day } => {
@@ -401,11 +411,14 @@ pub(crate) fn render(
                 )),
                 Part::Msg(msg(
                     "voucher-expiry-body",
-                    &[("voucher", s(&voucher.title)), ("date", owned(d.clone()))],
+                    &[
+                        ("voucher", s(voucher.title_in(lang))),
+                        ("date", owned(d.clone())),
+                    ],
                 )),
                 Part::Msg(msg(
                     "voucher-expiry-reason",
-                    &[("voucher", s(&voucher.title)), ("date", owned(d))],
+                    &[("voucher", s(voucher.title_in(lang))), ("date", owned(d))],
                 )),
             )
         }
@@ -493,28 +506,31 @@ pub(crate) fn render(
             points,
             qualifying,
             since_day,
-        } => (
-            Part::Msg(msg(
-                "tier-progress-title",
-                &[("points", n(*points)), ("tier", s(next))],
-            )),
-            Part::Msg(msg(
-                "tier-progress-body",
-                &[
-                    ("points", n(*points)),
-                    ("tier", s(next)),
-                    ("current", s(current)),
-                ],
-            )),
-            Part::Msg(msg(
-                "tier-progress-reason",
-                &[
-                    ("qualifying", n(*qualifying)),
-                    ("date", owned(date(*since_day))),
-                    ("current", s(current)),
-                ],
-            )),
-        ),
+        } => {
+            let (current, next) = (current.get(lang), next.get(lang));
+            (
+                Part::Msg(msg(
+                    "tier-progress-title",
+                    &[("points", n(*points)), ("tier", s(next))],
+                )),
+                Part::Msg(msg(
+                    "tier-progress-body",
+                    &[
+                        ("points", n(*points)),
+                        ("tier", s(next)),
+                        ("current", s(current)),
+                    ],
+                )),
+                Part::Msg(msg(
+                    "tier-progress-reason",
+                    &[
+                        ("qualifying", n(*qualifying)),
+                        ("date", owned(date(*since_day))),
+                        ("current", s(current)),
+                    ],
+                )),
+            )
+        }
         Text::Welcome { enrolled_day } => (
             Part::Msg(msg("welcome-title", &[])),
             Part::Msg(msg("welcome-body", &[])),
@@ -546,7 +562,7 @@ pub(crate) fn render(
             Part::Msg(msg("survey-title", &[])),
             Part::Msg(msg(
                 "survey-body",
-                &[("store", s(store)), ("date", owned(date(*day)))],
+                &[("store", s(store.get(lang))), ("date", owned(date(*day)))],
             )),
             Part::Msg(msg("survey-reason", &[("date", owned(date(*day)))])),
         ),

@@ -116,6 +116,7 @@ mod ids;
 mod index;
 /// The compiled nl/fr/en texts; `loyalty-core` words its sync notices through [`l10n::localizer`].
 pub mod l10n;
+mod name;
 mod plan;
 pub mod policy;
 mod push;
@@ -141,7 +142,7 @@ pub use rules::{
     RULES_VERSION,
 };
 pub use time::{LocalTime, MonthDay};
-pub use vocab::{Category, Lang, LocalizedText, ReminderKind, Selector};
+pub use vocab::{Category, Lang, LocalizedText, ReminderKind, Selector, Trilingual};
 
 use crate::check::InputError;
 use crate::receipts::Receipt;
@@ -246,7 +247,7 @@ pub fn usual_items(
         .take(limit)
         .filter_map(|u| {
             let line = index.line(u.last_line());
-            let name = index.name(line).to_string();
+            let name = index.name(line).get(lang).to_string();
             let (bought, shops, every, _) = u.evidence();
             Some(UsualItem {
                 gtin: index.gtin_str(u.gtin).to_string(),

@@ -55,6 +55,7 @@ fn bechamel() -> String {
 
 fn item(g: &str, name: &str, qty: i64, cat: &str) -> LineItem {
     LineItem {
+        names: Default::default(),
         gtin: g.into(),
         name: name.into(),
         quantity: qty,
@@ -67,6 +68,7 @@ fn item(g: &str, name: &str, qty: i64, cat: &str) -> LineItem {
 
 fn receipt(id: &str, at: DateTime<Utc>, lines: Vec<LineItem>) -> Receipt {
     let r = Receipt {
+        store_names: Default::default(),
         id: id.into(),
         store_name: "Brussels Centre".into(),
         purchased_at: at,
@@ -1108,6 +1110,7 @@ fn post_purchase_content_is_not_repeated_for_every_bottle() {
 
 fn voucher(id: &str, title: &str, until: DateTime<Utc>) -> Voucher {
     Voucher {
+        titles: Default::default(),
         id: id.into(),
         kind: VoucherKind::AmountOff {
             amount: Money::new(500, "EUR").unwrap(),
@@ -1175,6 +1178,8 @@ fn tier_progress_when_close_to_the_next_tier() {
         r#"{"id": "tier", "kind": "tier_progress", "max_points_to_next": 500}"#.to_string(),
     ]);
     let status = |points: Option<i64>| TierStatus {
+        next_tier_names: Default::default(),
+        tier_names: Default::default(),
         tier: "Silver".into(),
         qualifying_points: 4_800,
         window_start: utc(2025, 3, 10, 12, 0),
@@ -1319,6 +1324,8 @@ fn member_event_invitation_by_tier_and_history() {
         "eligibility": {"tiers": ["gold"], "min_receipts": 3, "within_days": 365}}"#;
     let mut w = World::rules(&[rule.to_string()]);
     let gold = TierStatus {
+        next_tier_names: Default::default(),
+        tier_names: Default::default(),
         tier: "Gold".into(),
         qualifying_points: 6_000,
         window_start: utc(2025, 3, 15, 0, 0),
@@ -1535,6 +1542,8 @@ fn caps_admit_the_higher_priority_first_and_marketing_weekly_cap_counts_history(
             .to_string(),
     ]);
     w.tier = Some(TierStatus {
+        next_tier_names: Default::default(),
+        tier_names: Default::default(),
         tier: "Silver".into(),
         qualifying_points: 4_800,
         window_start: utc(2025, 5, 22, 0, 0),
@@ -1729,6 +1738,8 @@ fn all_kinds_world() -> World {
         voucher("v1", "€5 off", utc(2026, 11, 8, 23, 0)),
     ];
     w.tier = Some(TierStatus {
+        next_tier_names: Default::default(),
+        tier_names: Default::default(),
         tier: "Silver".into(),
         qualifying_points: 4_800,
         window_start: utc(2025, 11, 5, 0, 0),
@@ -2628,4 +2639,97 @@ fn an_offer_given_automatically_is_reminded_before_it_ends_like_a_voucher() {
     };
     let fr = plan(&input, &[]).unwrap();
     assert_eq!(fr.items[0].title, "Votre offre se termine dans 7 jours");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Names per language
+
+#[test]
+fn product_store_and_tier_names_follow_the_shoppers_language_and_fall_back_to_the_retailers() {
+    let names = |nl: &str, fr: &str| LocalizedText::of(&[("nl", nl), ("fr", fr)]);
+    // A Belgian catalogue: the till prints the French name; Dutch and French names ride along.
+    let days: Vec<i64> = (0..6).map(|i| i * 7).collect();
+    let mut receipts = shops_on(&days, |_| vec![(dog(), "Croquettes chien 12 kg")]);
+    for r in &mut receipts {
+        r.store_name = "Bruxelles Centre".into();
+        r.store_names = names("Brussel Centrum", "Bruxelles Centre");
+        r.lines[0].names = names("Hondenbrokken 12 kg", "Croquettes pour chien 12 kg");
+    }
+    // The newest line of a product gives its names, as it gives its name.
+    let index = ReceiptIndex::from_receipts(&receipts);
+    let mut settings = Settings::default();
+    let ctx = Context::default();
+    let now = utc(2026, 3, 11, 9, 0);
+    settings.language = "nl-BE".into();
+    let nl = usual_items(&index, now, &settings, &ctx, 1).unwrap();
+    assert_eq!(nl[0].name, "Hondenbrokken 12 kg");
+    assert!(
+        nl[0].reason.contains("Hondenbrokken 12 kg"),
+        "{}",
+        nl[0].reason
+    );
+    settings.language = "fr".into();
+    let fr = usual_items(&index, now, &settings, &ctx, 1).unwrap();
+    assert_eq!(fr[0].name, "Croquettes pour chien 12 kg");
+    // No English name: the retailer's own name, not some other language's.
+    settings.language = "en".into();
+    let en = usual_items(&index, now, &settings, &ctx, 1).unwrap();
+    assert_eq!(en[0].name, "Croquettes chien 12 kg");
+    // An index kept between plans takes the names of a receipt added later.
+    let mut kept = ReceiptIndex::from_receipts(&receipts[..1]);
+    for r in &receipts[1..] {
+        kept.insert(r);
+    }
+    settings.language = "nl".into();
+    assert_eq!(
+        usual_items(&kept, now, &settings, &ctx, 1).unwrap()[0].name,
+        "Hondenbrokken 12 kg"
+    );
+
+    // The recall's reason names the store in the shopper's language.
+    let mut w = World::rules(&[]);
+    w.cat.recalls = vec![oyster_notice()];
+    w.settings.language = "nl".into();
+    let mut bought = oysters("a", utc(2025, 12, 30, 16, 0), Some("L2412-30"));
+    bought.store_name = "Bruxelles Centre".into();
+    bought.store_names = names("Brussel Centrum", "Bruxelles Centre");
+    let p = w.plan(utc(2026, 1, 5, 10, 0), &[bought]);
+    assert!(
+        p.items[0].reason.contains("Brussel Centrum"),
+        "{}",
+        p.items[0].reason
+    );
+    assert!(
+        !p.items[0].reason.contains("Bruxelles"),
+        "{}",
+        p.items[0].reason
+    );
+
+    // Tiers: the programme's names per language.
+    let rules = crate::points::ProgrammeRules::default();
+    let mut w = World::rules(&[
+        r#"{"id": "tier", "kind": "tier_progress", "max_points_to_next": 500}"#.to_string(),
+    ]);
+    w.settings.language = "fr".into();
+    w.tier = Some(TierStatus {
+        tier: rules.tiers[1].name.clone(),
+        tier_names: rules.tiers[1].names.clone(),
+        qualifying_points: 4_800,
+        window_start: utc(2025, 3, 10, 12, 0),
+        next_tier: Some(rules.tiers[2].name.clone()),
+        next_tier_names: rules.tiers[2].names.clone(),
+        points_to_next_tier: Some(200),
+    });
+    let p = w.plan(utc(2026, 3, 10, 8, 0), &[]);
+    assert!(p.items[0].title.contains("Or"), "{}", p.items[0].title);
+    assert!(
+        p.items[0].reason.contains("Argent"),
+        "{}",
+        p.items[0].reason
+    );
+    assert!(
+        !p.items[0].reason.contains("Silver"),
+        "{}",
+        p.items[0].reason
+    );
 }

@@ -121,29 +121,71 @@ impl Lang {
 /// Text in several languages, keyed by language tag (`{"en": "...", "nl": "..."}`). Lookup:
 /// the requested language (exact key, then any key with that primary subtag, e.g. "nl-BE"), then
 /// English, then the first entry in key order.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct LocalizedText(pub BTreeMap<String, String>);
 
 impl LocalizedText {
     pub fn get(&self, lang: Lang) -> &str {
-        let code = lang.code();
-        self.0
-            .get(code)
-            .or_else(|| {
-                self.0
-                    .iter()
-                    .find(|(k, _)| {
-                        k.split(['-', '_'])
-                            .next()
-                            .is_some_and(|p| p.eq_ignore_ascii_case(code))
-                    })
-                    .map(|(_, v)| v)
-            })
+        self.find(lang)
             .or_else(|| self.0.get("en"))
             .or_else(|| self.0.values().next())
             .map(String::as_str)
             .unwrap_or("")
+    }
+
+    /// The text in `lang` (its exact key, then any key of that language, e.g. "nl-BE"), else
+    /// `default`: for names the retailer gives in its own language and translates where it can.
+    pub fn get_or<'a>(&'a self, lang: Lang, default: &'a str) -> &'a str {
+        self.find(lang).map(String::as_str).unwrap_or(default)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// From `(language tag, text)` pairs.
+    pub fn of(pairs: &[(&str, &str)]) -> Self {
+        LocalizedText(
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        )
+    }
+
+    fn find(&self, lang: Lang) -> Option<&String> {
+        let code = lang.code();
+        self.0.get(code).or_else(|| {
+            self.0
+                .iter()
+                .find(|(k, _)| {
+                    k.split(['-', '_'])
+                        .next()
+                        .is_some_and(|p| p.eq_ignore_ascii_case(code))
+                })
+                .map(|(_, v)| v)
+        })
+    }
+
+    /// Checks translations that may be absent (the single name beside them is the default):
+    /// none is fine; each present one as [`LocalizedText::validate`] does.
+    pub fn validate_translations(&self, field: &str, max: usize) -> Result<(), InputError> {
+        if self.0.is_empty() {
+            return Ok(());
+        }
+        if self.0.len() > 16 {
+            return Err(InputError::new(format!(
+                "{field} has at most 16 translations"
+            )));
+        }
+        self.validate(field, max)?;
+        if self.0.values().any(|v| v.chars().any(char::is_control)) {
+            return Err(InputError::new(format!(
+                "{field} must not contain control characters"
+            )));
+        }
+        Ok(())
     }
 
     pub(crate) fn validate(&self, field: &str, max: usize) -> Result<(), InputError> {
@@ -167,6 +209,38 @@ impl LocalizedText {
             if v.len() > max {
                 return Err(InputError::new(format!(
                     "{field} ({k}) is at most {max} bytes"
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A text in each of the app's three languages, all required: an offer's title (the receipt
+/// keeps it), a paid plan's name, a survey's question and options.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Trilingual {
+    pub nl: String,
+    pub fr: String,
+    pub en: String,
+}
+
+impl Trilingual {
+    pub fn get(&self, lang: Lang) -> &str {
+        match lang {
+            Lang::Nl => &self.nl,
+            Lang::Fr => &self.fr,
+            Lang::En => &self.en,
+        }
+    }
+
+    /// Each language 1 to `max` characters, not blank, without control characters.
+    pub fn validate(&self, field: &str, max: usize) -> Result<(), InputError> {
+        for (lang, text) in [("nl", &self.nl), ("fr", &self.fr), ("en", &self.en)] {
+            let len = text.chars().count();
+            if text.trim().is_empty() || len > max || text.chars().any(char::is_control) {
+                return Err(InputError::new(format!(
+                    "{field} ({lang}) must be 1 to {max} characters without control characters"
                 )));
             }
         }

@@ -47,6 +47,7 @@ pub fn issue_claim_code(
         .duration_trunc(Duration::seconds(1))
         .map_err(|_| ApiError::Internal("the clock is out of range".into()))?;
     let mut receipt = Receipt {
+        store_names: req.store_names,
         id: credentials::new_id("r_"),
         store_name: req.store_name,
         purchased_at,

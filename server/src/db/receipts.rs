@@ -107,6 +107,7 @@ pub fn till_purchase(
     now: DateTime<Utc>,
 ) -> ApiResult<(u16, String)> {
     let mut receipt = Receipt {
+        store_names: req.store_names,
         id: credentials::new_id("r_"),
         store_name: req.store_name,
         purchased_at: now,

@@ -8,7 +8,7 @@ use rusqlite::TransactionBehavior;
 const APPLICATION_ID: i64 = 0x4C4F_594C;
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: i64 = 10;
+pub const SCHEMA_VERSION: i64 = 11;
 
 const SCHEMA_V1: &str = r#"
 CREATE TABLE meta (
@@ -279,6 +279,12 @@ CREATE TABLE memberships (
 ) STRICT;
 "#;
 
+/// Version 11: a voucher's title in other languages (issue #17: names per language), as JSON
+/// (`{"nl": "...", "fr": "..."}`); NULL when the back office gave none.
+const SCHEMA_V11: &str = r#"
+ALTER TABLE vouchers ADD COLUMN titles TEXT;
+"#;
+
 impl Store {
     pub(super) fn migrate(&mut self) -> Result<(), OpenError> {
         let app_id: i64 = self
@@ -315,7 +321,7 @@ impl Store {
     /// Runs the migration steps after `version`, one per version, each in its own transaction
     /// that also sets user_version (a crash between two steps resumes at the next open).
     fn upgrade(&mut self, version: i64) -> Result<(), OpenError> {
-        let steps: [(i64, &str); 9] = [
+        let steps: [(i64, &str); 10] = [
             (2, SCHEMA_V2),
             (3, SCHEMA_V3),
             (4, SCHEMA_V4),
@@ -325,6 +331,7 @@ impl Store {
             (8, SCHEMA_V8),
             (9, SCHEMA_V9),
             (10, SCHEMA_V10),
+            (11, SCHEMA_V11),
         ];
         for (to, sql) in steps {
             if version >= to {

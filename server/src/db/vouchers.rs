@@ -22,7 +22,8 @@ impl Store {
         limit: i64,
     ) -> ApiResult<Page<VoucherItem>> {
         self.feed_page(
-            "SELECT id, kind, title, description, code, valid_from, valid_until, state, redeemed_at, seq
+            "SELECT id, kind, title, description, code, valid_from, valid_until, state, redeemed_at, seq,
+                    titles
              FROM vouchers WHERE member_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
             member_id,
             after,
@@ -35,7 +36,12 @@ impl Store {
 fn voucher_item(r: &Row<'_>) -> ApiResult<VoucherItem> {
     let kind: String = r.get(1)?;
     let redeemed_at: Option<String> = r.get(8)?;
+    let titles: Option<String> = r.get(10)?;
     Ok(VoucherItem {
+        titles: match titles {
+            Some(t) => serde_json::from_str(&t).map_err(decode_err("voucher titles"))?,
+            None => Default::default(),
+        },
         id: r.get(0)?,
         kind: serde_json::from_str(&kind).map_err(decode_err("voucher kind"))?,
         title: r.get(2)?,
@@ -55,14 +61,14 @@ fn voucher_item(r: &Row<'_>) -> ApiResult<VoucherItem> {
 }
 
 const VOUCHER_COLUMNS: &str =
-    "id, kind, title, description, code, valid_from, valid_until, state, redeemed_at, seq";
+    "id, kind, title, description, code, valid_from, valid_until, state, redeemed_at, seq, titles";
 
 fn voucher_by_id(tx: &Transaction<'_>, id: &str) -> ApiResult<Option<(VoucherItem, String)>> {
     let row = tx
         .query_row(
             &format!("SELECT {VOUCHER_COLUMNS}, member_id FROM vouchers WHERE id = ?1"),
             [id],
-            |r| Ok((voucher_item(r), r.get::<_, String>(10)?)),
+            |r| Ok((voucher_item(r), r.get::<_, String>(11)?)),
         )
         .optional()?;
     match row {
@@ -168,6 +174,7 @@ pub fn issue_voucher(
 ) -> ApiResult<(u16, String)> {
     require_member(tx, member_id)?;
     let mut voucher = Voucher {
+        titles: req.titles,
         id: credentials::new_id("v_"),
         kind: req.kind,
         title: req.title,
@@ -189,11 +196,19 @@ pub fn issue_voucher(
     voucher.code = sign_voucher(&voucher, key)?;
     let kind = serde_json::to_string(&voucher.kind)
         .map_err(|_| ApiError::Internal("voucher kind could not be encoded".into()))?;
+    let titles = if voucher.titles.is_empty() {
+        None
+    } else {
+        Some(
+            serde_json::to_string(&voucher.titles)
+                .map_err(|_| ApiError::Internal("voucher titles could not be encoded".into()))?,
+        )
+    };
     let seq = next_seq(tx, member_id)?;
     tx.execute(
         "INSERT INTO vouchers (id, member_id, seq, kind, title, description, code, valid_from,
-             valid_until, state)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'available')",
+             valid_until, state, titles)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'available', ?10)",
         params![
             voucher.id,
             member_id,
@@ -203,7 +218,8 @@ pub fn issue_voucher(
             voucher.description,
             voucher.code,
             fmt_time(voucher.valid_from),
-            fmt_time(voucher.valid_until)
+            fmt_time(voucher.valid_until),
+            titles
         ],
     )?;
     let item = voucher_by_id(tx, &voucher.id)?

@@ -450,6 +450,7 @@ impl Worker {
             },
         };
         let mut v = Voucher {
+            titles: Default::default(),
             code: String::new(),
             title: format!("Voucher {id}"),
             id,
@@ -470,6 +471,7 @@ impl Worker {
         let rng = &mut self.rng;
         let lines = (0..rng.random_range(1..=4))
             .map(|_| LineItem {
+                names: Default::default(),
                 gtin: GTINS[rng.random_range(0..GTINS.len())].into(),
                 name: "Item".into(),
                 quantity: rng.random_range(1..=5),
@@ -480,6 +482,7 @@ impl Worker {
             })
             .collect();
         Receipt {
+            store_names: Default::default(),
             id,
             store_name: "Main street store".into(),
             purchased_at: self.now - Duration::minutes(rng.random_range(0..=600)),

@@ -40,12 +40,7 @@ use seasonal::seasonal;
 use tier::tier_progress;
 use voucher_expiry::{membership_renewal, voucher_expiry};
 
-/// How a product is named in a text: the rule's localized label, or the receipt's item name.
-#[derive(Debug, Clone, Copy)]
-pub(crate) enum Name<'a> {
-    Plain(&'a str),
-    Localized(&'a LocalizedText),
-}
+pub(crate) use super::name::Name;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Forecast {
@@ -77,19 +72,19 @@ pub(crate) enum Text<'a> {
     Recall {
         notice: &'a RecallNotice,
         bought_day: i64,
-        store: &'a str,
+        store: Name<'a>,
         lot: Option<&'a str>,
         certain: bool,
     },
     Recipe {
         recipe: &'a Recipe,
-        products: Vec<&'a str>,
+        products: Vec<Name<'a>>,
         matched: usize,
         total: usize,
     },
     PostPurchase {
         content: &'a Content,
-        product: &'a str,
+        product: Name<'a>,
         bought_day: i64,
     },
     VoucherExpiry {
@@ -106,8 +101,8 @@ pub(crate) enum Text<'a> {
         starts_at: i64,
     },
     TierProgress {
-        current: &'a str,
-        next: &'a str,
+        current: Name<'a>,
+        next: Name<'a>,
         points: i64,
         qualifying: i64,
         since_day: i64,
@@ -122,7 +117,7 @@ pub(crate) enum Text<'a> {
         last_day: i64,
     },
     Survey {
-        store: &'a str,
+        store: Name<'a>,
         day: i64,
     },
     MembershipRenewal {
@@ -353,7 +348,7 @@ pub(crate) fn candidates<'a>(cx: &Cx<'a>) -> Vec<Candidate<'a>> {
                         at,
                         at.saturating_add(days(r.valid_days)),
                         Text::Survey {
-                            store: cx.index.str(rec.store),
+                            store: cx.index.named(rec.store),
                             day: cx.tz.day(rec.at),
                         },
                         link,
@@ -377,6 +372,6 @@ fn lists_of<'a>(index: &'a ReceiptIndex, sel: &super::vocab::Selector) -> Vec<&'
 fn name_for<'a>(rule: &'a Rule, index: &'a ReceiptIndex, line: u32) -> Name<'a> {
     match &rule.label {
         Some(l) => Name::Localized(l),
-        None => Name::Plain(index.name(index.line(line))),
+        None => index.name(index.line(line)),
     }
 }

@@ -101,7 +101,7 @@ pub(super) fn recall_candidate<'a>(cx: &Cx<'a>, n: &'a RecallNotice) -> Option<C
         text: Text::Recall {
             notice: n,
             bought_day: cx.tz.day(line.at),
-            store: cx.index.str(cx.index.receipt(line.receipt).store),
+            store: cx.index.named(cx.index.receipt(line.receipt).store),
             lot: cx.index.lot(line),
             certain,
         },

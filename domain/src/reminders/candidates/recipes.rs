@@ -1,6 +1,6 @@
 //! Recipes: catalogue recipes ranked by the ingredients bought recently.
 
-use super::{lists_of, Candidate, Cx, Link, Text, Topic};
+use super::{lists_of, Candidate, Cx, Link, Name, Text, Topic};
 use crate::reminders::catalogue::Recipe;
 use crate::reminders::rules::{RecipesRule, Rule};
 use crate::reminders::time::{days, DayStamp};
@@ -18,7 +18,7 @@ pub(super) fn recipes<'a>(
         matched: usize,
         total: usize,
         latest: u32,
-        products: Vec<&'a str>,
+        products: Vec<Name<'a>>,
     }
     let mut scored: Vec<Scored<'a>> = Vec::new();
     let resolved = cx.recipe_lists.get_or_init(|| {
@@ -37,7 +37,7 @@ pub(super) fn recipes<'a>(
     for (recipe, ingredients) in cx.input.catalogue.recipes.iter().zip(resolved) {
         let mut matched = 0usize;
         let mut latest: Option<u32> = None;
-        let mut products: Vec<&'a str> = Vec::new();
+        let mut products: Vec<Name<'a>> = Vec::new();
         for lists in ingredients {
             if let Some(li) = cx.index.latest_in(lists, from, cx.now) {
                 matched += 1;
@@ -46,7 +46,7 @@ pub(super) fn recipes<'a>(
                     latest = Some(li);
                 }
                 let name = cx.index.name(l);
-                if products.len() < 3 && !products.contains(&name) {
+                if products.len() < 3 && !products.iter().any(|p| p.same(&name)) {
                     products.push(name);
                 }
             }

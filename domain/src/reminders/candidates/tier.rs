@@ -1,6 +1,6 @@
 //! Tier progress: how far the shopper is from the next tier, before the period ends.
 
-use super::{Candidate, Cx, Text};
+use super::{Candidate, Cx, Name, Text};
 use crate::reminders::rules::{Rule, TierProgressRule};
 use crate::reminders::time::{date_of_day, days, ts};
 use chrono::Datelike;
@@ -33,8 +33,8 @@ pub(super) fn tier_progress<'a>(
         at,
         cx.tz.start_of(today + 3),
         Text::TierProgress {
-            current: &t.tier,
-            next,
+            current: Name::Translated(&t.tier, &t.tier_names),
+            next: Name::Translated(next, &t.next_tier_names),
             points,
             qualifying: t.qualifying_points,
             since_day: cx.tz.day(ts(t.window_start)),
