@@ -116,8 +116,25 @@ fn demo_in_english_tells_the_whole_story() {
 #[test]
 fn demo_in_dutch_and_french() {
     let nl = ok(run(&["demo", "--lang", "nl"]));
-    let dog = reminder(&nl, "Bijna op: Dog food 12 kg?");
-    assert!(dog.contains("waarom: Je hebt Dog food 12 kg"), "{dog}");
+    // The catalogue's Dutch names, on the receipts, in the reminders and on the list.
+    let dog = reminder(&nl, "Bijna op: Hondenbrokken 12 kg?");
+    assert!(dog.contains("waarom: Je hebt Hondenbrokken 12 kg"), "{dog}");
+    assert!(nl.contains("16 × Hondenbrokken 12 kg"), "{nl}");
+    assert!(nl.contains("warranty    4K-televisie 55\""), "{nl}");
+    assert!(nl.contains("€ 5 korting op je volgende aankoop"), "{nl}");
+    // (The till's answer to the line proof quotes the receipt as printed.)
+    for english in [
+        "Dog food",
+        "Road salt",
+        "Zeeland oysters",
+        "Pre-sale",
+        "5 off your",
+    ] {
+        assert!(
+            !nl.contains(english),
+            "{english:?} in the Dutch demo:\n{nl}"
+        );
+    }
     let recall = reminder(&nl, "Terugroepactie: Zeeuwse oesters");
     assert!(recall.contains("lot L2612-30"), "{recall}");
     assert!(nl.contains("€ 5,00 off from € 25,00"), "{nl}");
@@ -127,9 +144,12 @@ fn demo_in_dutch_and_french() {
         nl.contains("→ \"Op boodschappenlijst zetten\" → on the list"),
         "{nl}"
     );
-    assert!(nl.contains("Je hebt Dog food 12 kg bij"), "{nl}");
+    assert!(nl.contains("Je hebt Hondenbrokken 12 kg bij"), "{nl}");
     assert!(
-        nl.contains("left the list by itself: Dog food 12 kg\n    [ ] Verjaardagskaarsjes"),
+        nl.contains(
+            "Hondenbrokken 12 kg at the till, 1 receipt synced; bought, so it left the list by \
+             itself: Hondenbrokken 12 kg\n    [ ] Verjaardagskaarsjes"
+        ),
         "{nl}"
     );
     assert!(qr_rows(&nl) >= 11);
@@ -155,6 +175,20 @@ fn demo_in_dutch_and_french() {
         "{fr}"
     );
     assert!(fr.contains("[ ] Bougies d'anniversaire"), "{fr}");
+    assert!(fr.contains("Croquettes pour chien 12 kg"), "{fr}");
+    assert!(fr.contains("Soirée de prévente pour les membres"), "{fr}");
+    for english in [
+        "Dog food",
+        "Road salt",
+        "Zeeland oysters",
+        "Pre-sale",
+        "5 off your",
+    ] {
+        assert!(
+            !fr.contains(english),
+            "{english:?} in the French demo:\n{fr}"
+        );
+    }
 }
 
 #[test]

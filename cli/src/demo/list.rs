@@ -2,7 +2,7 @@
 //! why in the shopper's language; the dog-food reminder's "Add it to your shopping list?" taken;
 //! then the next morning's shop at the till, synced, and the dog food leaves the list by itself.
 
-use super::script::{demo_now, gtin, DOG_FOOD, STORE};
+use super::script::{demo_now, gtin, store_names, DOG_FOOD, STORE};
 use super::words::{date_time, wrap};
 use super::{Demo, Lang};
 use crate::app::{CliError, CliResult};
@@ -68,12 +68,12 @@ impl Demo<'_> {
         self.till.call(
             "POST",
             "/v1/till/purchases",
-            Some(
-                &json!({"card": self.card_number, "store_name": STORE, "lines": [{
-                "gtin": gtin(DOG_FOOD.gtin), "name": DOG_FOOD.name, "quantity": 1,
+            Some(&json!({"card": self.card_number, "store_name": STORE,
+                "store_names": store_names(), "lines": [{
+                "gtin": gtin(DOG_FOOD.gtin), "name": DOG_FOOD.name, "names": DOG_FOOD.names(),
+                "quantity": 1,
                 "unit_price": {"amount_minor": DOG_FOOD.price_minor, "currency": "EUR"},
-                "category": DOG_FOOD.category}], "return_window_days": 30}),
-            ),
+                "category": DOG_FOOD.category}], "return_window_days": 30})),
             Some("demo-purchase-list"),
         )?;
         let report = self.client.sync().sync_now_blocking()?;
@@ -86,7 +86,7 @@ impl Demo<'_> {
         out.line(format!(
             "\n  {}: {} at the till, {} receipt synced; bought, so it left the list by itself: {}",
             date_time(lang, at),
-            DOG_FOOD.name,
+            DOG_FOOD.name_in(lang),
             report.receipts_applied,
             left.join(", ")
         ))?;

@@ -80,6 +80,11 @@ impl Lang {
         }
     }
 
+    /// The core's language for this one (names and texts the core picks).
+    fn core(self) -> loyalty_core::reminders::Lang {
+        loyalty_core::reminders::Lang::negotiate(self.code())
+    }
+
     fn code(self) -> &'static str {
         match self {
             Lang::Nl => "nl",

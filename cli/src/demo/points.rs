@@ -35,7 +35,7 @@ impl Demo<'_> {
         for (n, w) in receipts.active_warranties()?.into_iter().enumerate() {
             out.line(format!(
                 "  warranty    {} until {} (receipt kept as proof of purchase)",
-                w.name,
+                w.names.get_or(lang.core(), &w.name),
                 date(lang, w.warranty_until)
             ))?;
             if n > 0 {

@@ -9,6 +9,11 @@ pub(super) const LOCAL_OFFSET_MINUTES: i32 = 60;
 
 pub(super) const STORE: &str = "Brussels Centre";
 
+/// The store's name in Dutch and French, sent with every purchase.
+pub(super) fn store_names() -> Value {
+    json!({"nl": "Brussel Centrum", "fr": "Bruxelles Centre"})
+}
+
 const RECALLED_LOT: &str = "L2612-30";
 
 pub(super) fn utc(y: i32, mo: u32, d: u32, h: u32, mi: u32) -> DateTime<Utc> {
@@ -28,7 +33,11 @@ pub(super) fn gtin(body: u64) -> String {
 #[derive(Clone, Copy)]
 pub(super) struct Product {
     pub(super) gtin: u64,
+    /// The name in the retailer's catalogue language (English here), as the till prints it.
     pub(super) name: &'static str,
+    /// The catalogue's Dutch and French names, sent with every receipt line.
+    pub(super) nl: &'static str,
+    pub(super) fr: &'static str,
     pub(super) category: &'static str,
     pub(super) price_minor: i64,
     pub(super) warranty_months: Option<u32>,
@@ -37,6 +46,8 @@ pub(super) struct Product {
 pub(super) const DOG_FOOD: Product = Product {
     gtin: 541_000_000_001,
     name: "Dog food 12 kg",
+    nl: "Hondenbrokken 12 kg",
+    fr: "Croquettes pour chien 12 kg",
     category: "Pet food",
     price_minor: 3899,
     warranty_months: None,
@@ -45,6 +56,8 @@ pub(super) const DOG_FOOD: Product = Product {
 const ROAD_SALT: Product = Product {
     gtin: 541_000_000_010,
     name: "Road salt 10 kg",
+    nl: "Strooizout 10 kg",
+    fr: "Sel de déneigement 10 kg",
     category: "Road salt",
     price_minor: 849,
     warranty_months: None,
@@ -53,6 +66,8 @@ const ROAD_SALT: Product = Product {
 const OYSTERS: Product = Product {
     gtin: 541_000_000_020,
     name: "Zeeland oysters, 12 pcs",
+    nl: "Zeeuwse oesters, 12 stuks",
+    fr: "Huîtres de Zélande, 12 pièces",
     category: "Seafood",
     price_minor: 1795,
     warranty_months: None,
@@ -61,6 +76,8 @@ const OYSTERS: Product = Product {
 const WINE: Product = Product {
     gtin: 541_000_000_030,
     name: "Crémant de Loire",
+    nl: "Crémant de Loire",
+    fr: "Crémant de Loire",
     category: "Wine",
     price_minor: 1299,
     warranty_months: None,
@@ -69,6 +86,8 @@ const WINE: Product = Product {
 const TV: Product = Product {
     gtin: 541_000_000_060,
     name: "55\" 4K television",
+    nl: "4K-televisie 55\"",
+    fr: "Téléviseur 4K 55\"",
     category: "TV",
     price_minor: 39900,
     warranty_months: Some(24),
@@ -77,6 +96,8 @@ const TV: Product = Product {
 const SPAGHETTI: Product = Product {
     gtin: 541_000_000_050,
     name: "Spaghetti 500 g",
+    nl: "Spaghetti 500 g",
+    fr: "Spaghetti 500 g",
     category: "Pasta",
     price_minor: 189,
     warranty_months: None,
@@ -85,6 +106,8 @@ const SPAGHETTI: Product = Product {
 const BASIL: Product = Product {
     gtin: 541_000_000_040,
     name: "Fresh basil",
+    nl: "Verse basilicum",
+    fr: "Basilic frais",
     category: "Herbs",
     price_minor: 199,
     warranty_months: None,
@@ -93,6 +116,8 @@ const BASIL: Product = Product {
 const PINE_NUTS: Product = Product {
     gtin: 541_000_000_041,
     name: "Pine nuts 100 g",
+    nl: "Pijnboompitten 100 g",
+    fr: "Pignons de pin 100 g",
     category: "Nuts",
     price_minor: 349,
     warranty_months: None,
@@ -101,10 +126,28 @@ const PINE_NUTS: Product = Product {
 const TOMATOES: Product = Product {
     gtin: 541_000_000_051,
     name: "Vine tomatoes 500 g",
+    nl: "Trostomaten 500 g",
+    fr: "Tomates en grappe 500 g",
     category: "Tomatoes",
     price_minor: 279,
     warranty_months: None,
 };
+
+impl Product {
+    /// The names a receipt line carries besides `name`.
+    pub(super) fn names(&self) -> Value {
+        json!({"nl": self.nl, "fr": self.fr})
+    }
+
+    /// The name a shopper reading `lang` sees.
+    pub(super) fn name_in(&self, lang: super::Lang) -> &'static str {
+        match lang {
+            super::Lang::Nl => self.nl,
+            super::Lang::Fr => self.fr,
+            super::Lang::En => self.name,
+        }
+    }
+}
 
 /// A till purchase in the replay: when, and what (product, quantity, lot).
 pub(super) struct Visit {
@@ -176,6 +219,8 @@ pub(super) fn vouchers() -> Vec<Value> {
             "kind": {"type": "amount_off", "amount": {"amount_minor": 500, "currency": "EUR"},
                      "min_spend": {"amount_minor": 2500, "currency": "EUR"}},
             "title": "€5 off your next shop",
+            "titles": {"nl": "€ 5 korting op je volgende aankoop",
+                       "fr": "5 € de réduction sur vos prochaines courses"},
             "description": "From €25. Thank you for a year with us.",
             "valid_until": "2027-01-31T22:59:59Z"
         }),
@@ -183,6 +228,8 @@ pub(super) fn vouchers() -> Vec<Value> {
             "kind": {"type": "percent_off", "percent": 10,
                      "max_discount": {"amount_minor": 1000, "currency": "EUR"}},
             "title": "10% off pet food",
+            "titles": {"nl": "10% korting op dierenvoeding",
+                       "fr": "10 % de réduction sur l'alimentation pour animaux"},
             "valid_until": "2027-01-03T22:59:59Z"
         }),
         json!({
@@ -191,6 +238,9 @@ pub(super) fn vouchers() -> Vec<Value> {
                      "location": STORE, "starts_at": "2027-01-07T17:00:00Z",
                      "ends_at": "2027-01-07T20:00:00Z"},
             "title": "Members' pre-sale evening",
+            // The invitation's event name in the shopper's language.
+            "titles": {"nl": "Voorverkoopavond voor leden",
+                       "fr": "Soirée de prévente pour les membres"},
             "valid_until": "2027-01-07T20:00:00Z"
         }),
     ]

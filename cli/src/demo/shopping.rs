@@ -2,7 +2,8 @@
 //! retailer issues on the way (admin API).
 
 use super::script::{
-    demo_now, gtin, shopping, start_time, vouchers, vouchers_issued_at, DOG_FOOD, STORE,
+    demo_now, gtin, shopping, start_time, store_names, vouchers, vouchers_issued_at, DOG_FOOD,
+    STORE,
 };
 use super::words::{date, money, number, short_date, short_date_time, wrap};
 use super::Demo;
@@ -39,7 +40,8 @@ impl Demo<'_> {
                 .iter()
                 .map(|(p, qty, lot)| {
                     json!({
-                        "gtin": gtin(p.gtin), "name": p.name, "quantity": qty,
+                        "gtin": gtin(p.gtin), "name": p.name, "names": p.names(),
+                        "quantity": qty,
                         "unit_price": {"amount_minor": p.price_minor, "currency": "EUR"},
                         "category": p.category, "lot": lot, "warranty_months": p.warranty_months,
                     })
@@ -48,10 +50,9 @@ impl Demo<'_> {
             let result = self.till.call(
                 "POST",
                 "/v1/till/purchases",
-                Some(
-                    &json!({"card": self.card_number, "store_name": STORE, "lines": lines,
-                             "return_window_days": 30}),
-                ),
+                Some(&json!({"card": self.card_number, "store_name": STORE,
+                             "store_names": store_names(), "lines": lines,
+                             "return_window_days": 30})),
                 Some(&format!("demo-purchase-{n}")),
             )?;
             let earned = result["points_earned"].as_i64().unwrap_or(0);
@@ -68,9 +69,9 @@ impl Demo<'_> {
                     .iter()
                     .map(|(p, q, lot)| {
                         let mut s = if *q > 1 {
-                            format!("{q} × {}", p.name)
+                            format!("{q} × {}", p.name_in(lang))
                         } else {
-                            p.name.to_string()
+                            p.name_in(lang).to_string()
                         };
                         if let Some(l) = lot {
                             s.push_str(&format!(" (lot {l})"));
@@ -112,7 +113,11 @@ impl Demo<'_> {
         if let (Some(f), Some(l)) = (dog.first(), dog.last()) {
             row(
                 &format!("{} – {}", short_date(lang, f.at), short_date(lang, l.at)),
-                &format!("{} × {} (about every 4 weeks)", dog.len(), DOG_FOOD.name),
+                &format!(
+                    "{} × {} (about every 4 weeks)",
+                    dog.len(),
+                    DOG_FOOD.name_in(lang)
+                ),
                 &money(lang, DOG_FOOD.price_minor * dog.len() as i64),
                 &format!("+{dog_points}"),
             )?;
@@ -130,7 +135,11 @@ impl Demo<'_> {
             date(lang, vouchers_issued_at())
         ))?;
         for v in &issued {
-            out.line(format!("    · {}", v["title"].as_str().unwrap_or_default()))?;
+            let title = v["titles"][self.lang.code()]
+                .as_str()
+                .or(v["title"].as_str())
+                .unwrap_or_default();
+            out.line(format!("    · {title}"))?;
         }
         Ok(json!({"receipts": receipts, "points_earned": points_earned}))
     }

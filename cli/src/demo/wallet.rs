@@ -22,7 +22,7 @@ impl Demo<'_> {
         for v in &usable {
             out.line(format!(
                 "  {:<30} {:<32} {}",
-                v.title,
+                v.title_in(lang.core()),
                 voucher_value(lang, &v.kind),
                 date_time(lang, v.valid_until)
             ))?;
@@ -33,7 +33,10 @@ impl Demo<'_> {
             .find(|v| matches!(v.kind, VoucherKind::AmountOff { .. }))
             .or(usable.first())
             .ok_or_else(|| CliError::other("the wallet has no usable voucher to redeem"))?;
-        out.section(&format!("Redeeming \"{}\" offline", pick.title))?;
+        out.section(&format!(
+            "Redeeming \"{}\" offline",
+            pick.title_in(lang.core())
+        ))?;
         let before = sync.requests_made();
         let redemption = self.client.wallet().begin_redemption(&pick.id)?;
         let during = sync.requests_made() - before;

@@ -444,6 +444,7 @@ pub(crate) fn render(
             location,
             starts_at,
         } => {
+            let ev = ev.get(lang);
             let start_day = tz.day(*starts_at);
             (
                 Part::Msg(msg("event-title", &[("event", s(ev))])),

@@ -1,6 +1,6 @@
 //! Event invitations: member events the shopper is invited to.
 
-use super::{Candidate, Cx, Text};
+use super::{Candidate, Cx, Name, Text};
 use crate::reminders::rules::{EventInvitationRule, Rule};
 use crate::reminders::time::{days, ts, DayStamp};
 use crate::wallet::{VoucherKind, VoucherState};
@@ -39,7 +39,7 @@ pub(super) fn event_invitation<'a>(
                 at,
                 starts,
                 Text::EventVoucher {
-                    name: event_name,
+                    name: Name::Translated(event_name, &v.titles),
                     location,
                     starts_at: starts,
                 },

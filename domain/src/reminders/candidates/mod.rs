@@ -96,7 +96,8 @@ pub(crate) enum Text<'a> {
         last_day: i64,
     },
     EventVoucher {
-        name: &'a str,
+        /// The event's name in the signed invitation, translated by the voucher's titles.
+        name: Name<'a>,
         location: &'a str,
         starts_at: i64,
     },
