@@ -60,7 +60,7 @@ struct SettingsScreen: View {
             Toggle("Safety: recalls of products you bought", isOn: binding(\.consent.safety))
             Toggle("Service: vouchers, receipts, set-up tips", isOn: binding(\.consent.service))
             Toggle("Offers: reminders and ideas", isOn: binding(\.consent.marketing))
-            Button("Allow notifications on this iPhone") {
+            Button("Allow notifications") {
                 Task {
                     _ = try? await model.scheduler.requestAuthorization()
                     await model.replanReminders()
@@ -69,7 +69,7 @@ struct SettingsScreen: View {
         } header: {
             Text("What may we tell you?")
         } footer: {
-            Text("Reminders are worked out on this phone from your own purchases; what you buy is not sent anywhere for them.")
+            Text("Reminders are worked out on this device from your own purchases; what you buy is not sent anywhere for them.")
         }
         Section("Quiet hours") {
             Toggle("No notifications at night", isOn: quietHoursEnabled)
@@ -154,17 +154,29 @@ struct SettingsScreen: View {
         Section {
             if signedIn {
                 syncStatus
-                Button(working ? "Syncing…" : "Sync now") {
+                Button {
                     Task {
                         working = true
                         await model.syncNow()
                         working = false
                     }
+                } label: {
+                    if working {
+                        Text("Syncing…")
+                    } else {
+                        Text("Sync now")
+                    }
                 }
                 .disabled(working)
                 if householdCode != nil {
-                    Button(showsHouseholdCode ? "Hide household code" : "Add another phone") {
+                    Button {
                         showsHouseholdCode.toggle()
+                    } label: {
+                        if showsHouseholdCode {
+                            Text("Hide household code")
+                        } else {
+                            Text("Add another device")
+                        }
                     }
                     if showsHouseholdCode, let householdCode {
                         Text(householdCode)
@@ -172,7 +184,7 @@ struct SettingsScreen: View {
                             .textSelection(.enabled)
                     }
                 }
-                Button("Sign out of this phone", role: .destructive) {
+                Button("Sign out of this device", role: .destructive) {
                     Task { await membership { try await loyalty.signOut() } }
                 }
             } else {
@@ -185,10 +197,10 @@ struct SettingsScreen: View {
                         }
                     }
                 }
-                TextField("Household code from another phone", text: $joinCode)
+                TextField("Household code from another device", text: $joinCode)
                     .textInputAutocapitalization(.never)
                     .autocorrectionDisabled()
-                Button("Add this phone to the household") {
+                Button("Add this device") {
                     Task { await membership { try await model.joinHousehold(code: joinCode) } }
                 }
                 .disabled(joinCode.isEmpty)
@@ -222,10 +234,10 @@ struct SettingsScreen: View {
                 }
             }
             if state.pendingOutbox > 0 {
-                LabeledContent("Waiting to be sent", value: "\(state.pendingOutbox)")
+                LabeledContent("Waiting to be sent", value: state.pendingOutbox.formatted())
             }
             if state.stuckOutbox > 0 {
-                Text("\(state.stuckOutbox) item(s) keep being refused by the server; contact customer service.")
+                Text("Refused by the server again and again: \(state.stuckOutbox.formatted()). Please contact customer service.")
                     .font(.caption)
                     .foregroundStyle(.orange)
             }
