@@ -829,6 +829,40 @@ def check_l10n_config(ios_dir, kit_has_strings, app_langs):
     return problems
 
 
+def android_parity(catalogs, android_res):
+    """How the sample app's texts compare with the Android sample's strings.xml (a note, not a
+    check: the glossary may differ from Android's words). Returns (shared, differing) where
+    shared counts the English texts both apps have and differing lists (lang, en, iOS, Android)."""
+    import xml.etree.ElementTree as ET
+
+    def load(lang):
+        path = os.path.join(android_res, "values" + ("" if lang == "en" else "-" + lang), "strings.xml")
+        if not os.path.exists(path):
+            return {}
+        out = {}
+        for e in ET.parse(path).getroot().iter("string"):
+            value = "".join(e.itertext()).replace("\\'", "'").replace('\\"', '"')
+            out[e.get("name")] = re.sub(r"%(\d+\$)?[sd]", "%@", value)
+        return out
+
+    android = {lang: load(lang) for lang in LANGUAGES}
+    by_english = {}
+    for name, en in android["en"].items():
+        by_english.setdefault(en, name)
+    shared, differing = 0, []
+    for key in catalogs.get("en", {}):
+        name = by_english.get(key)
+        if name is None:
+            continue
+        shared += 1
+        for lang in ("nl", "fr"):
+            theirs = android[lang].get(name)
+            ours = catalogs.get(lang, {}).get(key)
+            if theirs is not None and ours is not None and theirs != ours:
+                differing.append((lang, key, ours, theirs))
+    return shared, differing
+
+
 L10N_SELFTEST_SWIFT = b'''
 struct Bad: View {
     var body: some View {
@@ -1011,6 +1045,14 @@ def main():
         report(True, "(5) l10n", "registration: project.yml (developmentLanguage en, Resources in the sources for "
                "knownRegions, CFBundleLocalizations %s) and Package.swift (defaultLocalization en, LoyaltyCoreKit resources)"
                % ", ".join(sorted(app_langs)))
+    try:
+        shared, differing = android_parity(load_catalogs(app_resources),
+                                           os.path.join(ROOT, "android", "sample", "src", "main", "res"))
+        print("       %-12s %d English texts are also the Android sample's; nl/fr differ from Android's in %d "
+              "(the glossary's words): %s" % ("", shared, len(differing), "; ".join(
+                  "%s %r: %r (Android %r)" % d for d in differing) or "none"))
+    except (CheckFailed, OSError, ValueError) as e:
+        print("       %-12s Android comparison skipped: %s" % ("", e))
     caught, missed = l10n_selftest()
     if missed:
         report(False, "(5) l10n", "self-test: the check missed planted defects: %s" % "; ".join(missed))
