@@ -636,8 +636,14 @@ def placeholders(text):
     return sorted(found)
 
 
-def literal_key(src, literal):
-    """(key, problem) for a Swift string literal as SwiftUI and String(localized:) compute it."""
+NUMERIC_TYPES = {"Int", "Int8", "Int16", "Int32", "Int64", "UInt", "UInt8", "UInt16", "UInt32", "UInt64", "Double",
+                 "Float", "CGFloat", "Decimal"}
+
+
+def literal_key(src, literal, type_of=None):
+    """(key, problem) for a Swift string literal as SwiftUI and String(localized:) compute it.
+    `type_of`: the resolver of check (3), to recognise an interpolated record field that is a
+    number (`\\(balance.available)`), where the expression's shape does not tell."""
     parts, problem = [], None
     escapes = {'\\"': '"', "\\\\": "\\", "\\n": "\n", "\\t": "\t", "\\r": "\r", "\\'": "'", "\\0": "\0"}
     for child in literal.children:
@@ -654,7 +660,9 @@ def literal_key(src, literal):
             expr = text(src, child).strip()
             if len(named) != 1 or "," in expr and "value_argument" in {c.type for c in child.children}:
                 problem = "interpolation \\(%s) with arguments: interpolate a formatted String" % expr
-            elif NUMERIC_INTERPOLATION.search(expr) and not re.search(r"\.formatted(\(.*\))?$", expr):
+            elif (NUMERIC_INTERPOLATION.search(expr) or (type_of is not None and named and
+                                                          type_of(named[0]) in NUMERIC_TYPES)) \
+                    and not re.search(r"\.formatted(\(.*\))?$", expr):
                 problem = ("interpolation \\(%s) is a number: its key would say %%lld or %%u, not %%@; interpolate "
                            "%s.formatted() (formatted with the shopper's locale)" % (expr, expr))
             parts.append("%@")
@@ -680,10 +688,11 @@ def text_of(node):
     return node.text.decode("utf-8") if node is not None else None
 
 
-def localised_uses(src, tree, where, module_bundle):
+def localised_uses(src, tree, where, module_bundle, api=None):
     """([(key, where)], problems) of one Swift source: the keys it looks up and the UI literals
     that would not be localised."""
     uses, problems = [], []
+    type_of = Resolver(api, src, tree.root_node).type_of if api is not None else None
     for node in walk(tree.root_node):
         if node.type != "call_expression":
             continue
@@ -719,7 +728,7 @@ def localised_uses(src, tree, where, module_bundle):
             continue
         if value.type != "line_string_literal":
             continue
-        key, problem = literal_key(src, value)
+        key, problem = literal_key(src, value, type_of)
         if problem:
             problems.append("%s: %s" % (line, problem))
         if ui and not re.search(r"[^\W\d_]", key.replace("%@", "")):
@@ -786,7 +795,7 @@ def check_formatting(src, where):
     return problems
 
 
-def check_l10n(scope_name, swift_files, resources, module_bundle):
+def check_l10n(scope_name, swift_files, resources, module_bundle, api=None):
     """(summary, problems) for one bundle: the Swift files that look up its catalogs."""
     problems, uses = [], []
     try:
@@ -795,7 +804,7 @@ def check_l10n(scope_name, swift_files, resources, module_bundle):
         return None, [str(e)]
     for path in swift_files:
         tree, src, _ = parse_source(path)
-        u, p = localised_uses(src, tree, rel(path), module_bundle)
+        u, p = localised_uses(src, tree, rel(path), module_bundle, api)
         uses += u
         problems += p + check_formatting(src, rel(path))
     problems += check_catalogs(catalogs, uses, rel(resources))
@@ -872,7 +881,12 @@ struct Bad: View {
         Text("\\(items.count) items")
         Label("Shopping list", systemImage: "cart")
         Text(verbatim: "Hello there")
+        Text("Your \\(balance.available)")
     }
+    let balance: Balance
+}
+public struct Balance {
+    public var available: Int64
 }
 let m = String(localized: "Points")
 '''
@@ -882,7 +896,9 @@ def l10n_selftest():
     """Each defect the localisation check looks for, planted once in a small bad sample: returns
     (caught, missed) descriptions."""
     tree = PARSER.parse(L10N_SELFTEST_SWIFT)
-    uses, problems = localised_uses(L10N_SELFTEST_SWIFT, tree, "sample.swift", module_bundle=True)
+    api = Api()
+    api.add_source(tree, L10N_SELFTEST_SWIFT)
+    uses, problems = localised_uses(L10N_SELFTEST_SWIFT, tree, "sample.swift", module_bundle=True, api=api)
     catalogs = {
         "en": {"Points": "Points", "Shopping list": "Shopping list", "%@ items": "%@ items", "Your %@": "Your %@",
                "Done": "Done"},
@@ -902,6 +918,7 @@ def l10n_selftest():
         "regional override equal to its language": r"nl-BE overrides 'Shopping list' with the same text",
         "ternary of literals (shown unlocalised)": r"Button\(cond \?",
         "number interpolated into a key": r"interpolation \\\(items\.count\) is a number",
+        "record field that is a number interpolated into a key": r"interpolation \\\(balance\.available\) is a number",
         "English Text(verbatim:)": r"Text\(verbatim: 'Hello there'\)",
         "String(localized:) without bundle: .module in a package": r"String\(localized: 'Points'\) in a package",
     }
@@ -1027,7 +1044,7 @@ def main():
     kit_resources = os.path.join(ios_dir, "Sources", "LoyaltyCoreKit", "Resources")
     for scope, sources, resources, module_bundle in (("SampleApp", app_sources, app_resources, False),
                                                      ("LoyaltyCoreKit", kit_sources, kit_resources, True)):
-        summary, problems = check_l10n(scope, sources, resources, module_bundle)
+        summary, problems = check_l10n(scope, sources, resources, module_bundle, merged)
         if problems:
             report(False, "(5) l10n", "%s: %d problem(s):\n  %s" % (scope, len(problems), "\n  ".join(problems)))
         else:

@@ -1,12 +1,14 @@
 import LoyaltyCore
 import LoyaltyCoreKit
 import SwiftUI
+import UIKit
 
 /// Settings: consent per category of message, quiet hours, the language of the reminders, and
 /// the membership (join, add this phone to a household, sync).
 struct SettingsScreen: View {
     let loyalty: Loyalty
     @EnvironmentObject private var model: AppModel
+    @Environment(\.openURL) private var openURL
     @State private var settings: ReminderSettings?
     @State private var loadError: String?
     @State private var signedIn = false
@@ -87,6 +89,13 @@ struct SettingsScreen: View {
                 }
                 if !Self.languages.contains(where: { $0.tag == settings.language }) {
                     Text(settings.language).tag(settings.language)
+                }
+            }
+            // The app's own texts follow the shopper's languages, or the per-app language iOS
+            // offers in Settings (Android switches them with the picker above).
+            Button("Change the app's language in Settings") {
+                if let url = URL(string: UIApplication.openSettingsURLString) {
+                    openURL(url)
                 }
             }
         }
