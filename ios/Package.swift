@@ -9,6 +9,9 @@ import PackageDescription
 
 let package = Package(
     name: "LoyaltyCore",
+    // LoyaltyCoreKit's own texts (notification actions and categories) are in
+    // Sources/LoyaltyCoreKit/Resources/<language>.lproj: en, nl, nl-BE, fr.
+    defaultLocalization: "en",
     platforms: [
         .iOS(.v16),
     ],
@@ -42,8 +45,9 @@ let package = Package(
             name: "LoyaltyCoreKit",
             dependencies: ["LoyaltyCore"],
             path: "Sources/LoyaltyCoreKit",
-            // The privacy manifest of the Swift layer (UserDefaults).
-            resources: [.copy("PrivacyInfo.xcprivacy")]
+            // The privacy manifest of the Swift layer (UserDefaults), and the localised texts
+            // (looked up with `bundle: .module`).
+            resources: [.copy("PrivacyInfo.xcprivacy"), .process("Resources")]
             // Security, UserNotifications and BackgroundTasks are linked by their `import`s.
         ),
     ]

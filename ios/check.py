@@ -18,6 +18,22 @@
                 top-level README.md once it exists, is copied from a source that (1) parsed: its
                 lines (indentation aside) appear in that order, contiguously, in one .swift file of ios/
 
+  (5) l10n      the sample app's and LoyaltyCoreKit's Swift against their own
+                Resources/<lang>.lproj/Localizable.strings: every key the Swift looks up
+                (String(localized:), LocalizedStringKey, NSLocalizedString, and the first unlabelled
+                literal of SwiftUI's Text, Button, Label, Section, Toggle, ... and of modifiers such as
+                navigationTitle) is in en, nl and fr; no blank text; the same placeholders in every
+                language; Dutch says je/jouw, never u/uw; nl-BE/fr-BE override only keys their
+                language has, and only with a different text; no catalog key goes unused; no English
+                literal reaches the screen unlocalised (a literal with a space or capital that is no
+                key, a ternary of literals, which Swift types as String, an English Text(verbatim:));
+                no number interpolated into a key (they are formatted Strings: `%@`); no fixed date
+                format or hand-written month; LoyaltyCoreKit looks up `bundle: .module`. Also that
+                project.yml and Package.swift register the languages, and a self-test that plants each
+                of these defects once in a small sample and requires the check to report it. Keys are
+                computed from the syntax tree as Swift computes them (`%@` per interpolation, `%%` for
+                `%`), which holds only under the convention that localised interpolations are Strings.
+
 None of this type-checks Swift: that needs Xcode or a Swift toolchain (swiftc).
 """
 
@@ -499,6 +515,428 @@ def check_snippets(readmes, sources):
         len(found), ", ".join(found), ("; " + "; ".join(notes)) if notes else "")
 
 
+
+# ------------------------------------------------------------------------------------------------
+# (5) Localisation: the keys the Swift uses against the Localizable.strings of each language.
+#
+# The sample app and LoyaltyCoreKit each keep `Resources/<language>.lproj/Localizable.strings`.
+# Keys are the English texts (SwiftUI's own convention: `Text("Add")` looks up the key "Add");
+# an interpolation in a localised literal is a String formatted with the shopper's locale, so it
+# becomes `%@` in the key, and a literal `%` becomes `%%`, as Swift computes the key.
+
+LANGUAGES = ("en", "nl", "fr")          # every key in each of them
+REGIONAL = {"nl-BE": "nl", "fr-BE": "fr"}   # overrides: only keys of their language
+# SwiftUI initialisers and modifiers whose first unlabelled String literal is a LocalizedStringKey.
+UI_INITIALISERS = {"Text", "Button", "Label", "Section", "Toggle", "LabeledContent", "Picker", "DatePicker",
+                   "TextField", "SecureField", "DisclosureGroup", "ProgressView", "Link", "Menu", "Stepper",
+                   "ShareLink", "ContentUnavailableView"}
+UI_MODIFIERS = {"navigationTitle", "alert", "confirmationDialog", "accessibilityLabel", "accessibilityHint",
+                "accessibilityValue", "help", "badge", "searchable"}
+# Calls whose literal argument is looked up as is.
+LOOKUPS = {"LocalizedStringKey": None, "NSLocalizedString": None, "String": "localized"}
+PLACEHOLDER = re.compile(r"%(?:(\d+)\$)?[-+ #0']*(?:\d+|\*)?(?:\.\d+)?(hh|h|ll|l|q|z|t|j|L)?([@dDiuUxXoOfFeEgGcCsSpaA])|%%")
+DUTCH_FORMAL = re.compile(r"(?<![\w'’-])(u|uw|uwe)(?![\w'’-])", re.I)
+NUMERIC_INTERPOLATION = re.compile(r"(^\d+$|\.count$|^(U?Int\d*|Double|Float|CGFloat|Decimal)\()")
+MONTHS = re.compile(r"\b(January|February|March|April|June|July|August|September|October|November|December|"
+                    r"januari|februari|maart|juni|juli|augustus|oktober|janvier|février|fevrier|avril|juin|"
+                    r"juillet|août|aout|septembre|octobre|novembre|décembre|decembre)\b", re.I)
+
+
+def parse_strings(data, where):
+    """{key: value} of a Localizable.strings text ("key" = "value"; with /* */ and // comments).
+    Raises CheckFailed on a syntax error or a key defined twice."""
+    pos, out, n = 0, {}, len(data)
+
+    def skip():
+        nonlocal pos
+        while pos < n:
+            if data[pos].isspace():
+                pos += 1
+            elif data.startswith("/*", pos):
+                end = data.find("*/", pos + 2)
+                if end < 0:
+                    raise CheckFailed("%s: unterminated comment" % where)
+                pos = end + 2
+            elif data.startswith("//", pos):
+                end = data.find("\n", pos)
+                pos = n if end < 0 else end + 1
+            else:
+                return
+
+    def string():
+        nonlocal pos
+        if pos >= n or data[pos] != '"':
+            raise CheckFailed("%s: line %d: expected a quoted string" % (where, data.count("\n", 0, pos) + 1))
+        pos += 1
+        chars = []
+        escapes = {'"': '"', "\\": "\\", "n": "\n", "t": "\t", "r": "\r", "'": "'", "0": "\0"}
+        while pos < n and data[pos] != '"':
+            c = data[pos]
+            if c == "\\":
+                nxt = data[pos + 1:pos + 2]
+                if nxt in escapes:
+                    chars.append(escapes[nxt])
+                    pos += 2
+                elif nxt == "U" and re.match(r"[0-9a-fA-F]{4}", data[pos + 2:pos + 6]):
+                    chars.append(chr(int(data[pos + 2:pos + 6], 16)))
+                    pos += 6
+                else:
+                    raise CheckFailed("%s: line %d: unknown escape \\%s" % (where, data.count("\n", 0, pos) + 1, nxt))
+            else:
+                chars.append(c)
+                pos += 1
+        if pos >= n:
+            raise CheckFailed("%s: unterminated string" % where)
+        pos += 1
+        return "".join(chars)
+
+    while True:
+        skip()
+        if pos >= n:
+            return out
+        line = data.count("\n", 0, pos) + 1
+        key = string()
+        skip()
+        if data[pos:pos + 1] != "=":
+            raise CheckFailed("%s: line %d: expected '=' after %r" % (where, line, key))
+        pos += 1
+        skip()
+        value = string()
+        skip()
+        if data[pos:pos + 1] != ";":
+            raise CheckFailed("%s: line %d: expected ';' after the value of %r" % (where, line, key))
+        pos += 1
+        if key in out:
+            raise CheckFailed("%s: line %d: key %r defined twice" % (where, line, key))
+        out[key] = value
+
+
+def load_catalogs(resources):
+    """{language: {key: value}} from resources/<language>.lproj/Localizable.strings."""
+    catalogs = {}
+    if not os.path.isdir(resources):
+        return catalogs
+    for d in sorted(os.listdir(resources)):
+        path = os.path.join(resources, d, "Localizable.strings")
+        if d.endswith(".lproj") and os.path.exists(path):
+            catalogs[d[:-len(".lproj")]] = parse_strings(open(path, encoding="utf-8").read(), rel(path))
+    return catalogs
+
+
+def placeholders(text):
+    """The format placeholders of a text as sorted (position, conversion), unnumbered ones
+    numbered in order, so "%1$@ to %2$@" and "%@ to %@" compare equal."""
+    found, n = [], 0
+    for m in PLACEHOLDER.finditer(text):
+        if m.group(0) == "%%":
+            continue
+        n += 1
+        position = int(m.group(1)) if m.group(1) else n
+        found.append((position, (m.group(2) or "") + m.group(3)))
+    return sorted(found)
+
+
+NUMERIC_TYPES = {"Int", "Int8", "Int16", "Int32", "Int64", "UInt", "UInt8", "UInt16", "UInt32", "UInt64", "Double",
+                 "Float", "CGFloat", "Decimal"}
+
+
+def literal_key(src, literal, type_of=None):
+    """(key, problem) for a Swift string literal as SwiftUI and String(localized:) compute it.
+    `type_of`: the resolver of check (3), to recognise an interpolated record field that is a
+    number (`\\(balance.available)`), where the expression's shape does not tell."""
+    parts, problem = [], None
+    escapes = {'\\"': '"', "\\\\": "\\", "\\n": "\n", "\\t": "\t", "\\r": "\r", "\\'": "'", "\\0": "\0"}
+    for child in literal.children:
+        t = text(src, child)
+        if child.type in ("line_str_text", "multi_line_str_text"):
+            parts.append(t.replace("%", "%%"))
+        elif child.type == "str_escaped_char":
+            if t.startswith("\\u{"):
+                parts.append(chr(int(t[3:-1], 16)))
+            else:
+                parts.append(escapes.get(t, t[1:]).replace("%", "%%"))
+        elif child.type == "interpolated_expression":
+            named = [c for c in child.children if c.is_named]
+            expr = text(src, child).strip()
+            if len(named) != 1 or "," in expr and "value_argument" in {c.type for c in child.children}:
+                problem = "interpolation \\(%s) with arguments: interpolate a formatted String" % expr
+            elif (NUMERIC_INTERPOLATION.search(expr) or (type_of is not None and named and
+                                                          type_of(named[0]) in NUMERIC_TYPES)) \
+                    and not re.search(r"\.formatted(\(.*\))?$", expr):
+                problem = ("interpolation \\(%s) is a number: its key would say %%lld or %%u, not %%@; interpolate "
+                           "%s.formatted() (formatted with the shopper's locale)" % (expr, expr))
+            parts.append("%@")
+    return "".join(parts), problem
+
+
+def first_string_argument(call):
+    """The first value argument of a call when it is unlabelled: (node or None, label)."""
+    suffix = [c for c in call.children if c.type == "call_suffix"]
+    if not suffix:
+        return None, None
+    args = [c for c in suffix[0].children if c.type == "value_arguments"]
+    if not args:
+        return None, None
+    values = children_of_type(args[0], "value_argument")
+    if not values:
+        return None, None
+    name = values[0].child_by_field_name("name")
+    return values[0].child_by_field_name("value"), (text_of(name) if name is not None else None)
+
+
+def text_of(node):
+    return node.text.decode("utf-8") if node is not None else None
+
+
+def localised_uses(src, tree, where, module_bundle, api=None):
+    """([(key, where)], problems) of one Swift source: the keys it looks up and the UI literals
+    that would not be localised."""
+    uses, problems = [], []
+    type_of = Resolver(api, src, tree.root_node).type_of if api is not None else None
+    for node in walk(tree.root_node):
+        if node.type != "call_expression":
+            continue
+        callee = node.children[0]
+        if callee.type == "simple_identifier":
+            name, modifier = text(src, callee), False
+        elif callee.type == "navigation_expression":
+            suffix = callee.child_by_field_name("suffix")
+            member = suffix.child_by_field_name("suffix") if suffix is not None else None
+            if member is None:
+                continue
+            name, modifier = text(src, member), True
+        else:
+            continue
+        line = "%s:%d" % (where, node.start_point[0] + 1)
+        value, label = first_string_argument(node)
+        if value is None:
+            continue
+        lookup = not modifier and name in LOOKUPS and label == LOOKUPS[name]
+        ui = ((not modifier and name in UI_INITIALISERS) or (modifier and name in UI_MODIFIERS)) and label is None
+        if name == "Text" and label == "verbatim" and value.type == "line_string_literal":
+            verbatim, _ = literal_key(src, value)
+            if re.search(r"[A-Z]| \w", verbatim):
+                problems.append("%s: Text(verbatim: %r) shows English to every shopper: localise it" % (line, verbatim))
+            continue
+        if not (lookup or ui):
+            continue
+        if value.type == "ternary_expression" and any(
+                c.type == "line_string_literal" for c in (value.child_by_field_name("if_true"),
+                                                          value.child_by_field_name("if_false")) if c is not None):
+            problems.append("%s: %s(cond ? \"...\" : \"...\") picks the String overload and shows the literal "
+                            "unlocalised: use if/else or String(localized:) in each branch" % (line, name))
+            continue
+        if value.type != "line_string_literal":
+            continue
+        key, problem = literal_key(src, value, type_of)
+        if problem:
+            problems.append("%s: %s" % (line, problem))
+        if ui and not re.search(r"[^\W\d_]", key.replace("%@", "")):
+            continue   # "·", "+": nothing to translate
+        uses.append((key, line, "%s(%s)" % (name, "localized:" if lookup and label else "")))
+        if module_bundle and name == "String" and "bundle: .module" not in text(src, node):
+            problems.append("%s: String(localized: %r) in a package must pass bundle: .module (the main bundle "
+                            "has no such table)" % (line, key))
+    return uses, problems
+
+
+def check_catalogs(catalogs, uses, where):
+    """Problems of the catalogs of one bundle against the keys its Swift uses."""
+    problems = []
+    for lang in LANGUAGES:
+        if lang not in catalogs:
+            problems.append("%s: no %s.lproj/Localizable.strings" % (where, lang))
+    for lang in catalogs:
+        if lang not in LANGUAGES and lang not in REGIONAL:
+            problems.append("%s: %s.lproj is neither a language (%s) nor a known regional variant (%s)" % (
+                where, lang, ", ".join(LANGUAGES), ", ".join(REGIONAL)))
+    used = {}
+    for key, line, how in uses:
+        used.setdefault(key, (line, how))
+    for key, (line, how) in sorted(used.items(), key=lambda kv: kv[1][0]):
+        missing = [lang for lang in LANGUAGES if lang in catalogs and key not in catalogs[lang]]
+        if "en" in missing and how.endswith("()") and (" " in key or re.search(r"[A-Z]", key)):
+            problems.append("%s: English UI text %r in %s is no key of the catalog: not localised" % (line, key, how))
+        elif missing:
+            problems.append("%s: key %r missing in %s" % (line, key, ", ".join(missing)))
+    for lang in LANGUAGES:
+        for key in sorted(set(catalogs.get(lang, {})) - set(used)):
+            problems.append("%s: %s.lproj has key %r that no Swift source uses" % (where, lang, key))
+    for lang, table in sorted(catalogs.items()):
+        parent = REGIONAL.get(lang)
+        for key, value in sorted(table.items()):
+            if not value.strip():
+                problems.append("%s: %s: blank translation of %r" % (where, lang, key))
+            if parent and key not in catalogs.get(parent, {}):
+                problems.append("%s: %s overrides %r, which %s does not have" % (where, lang, key, parent))
+            elif parent and catalogs[parent][key] == value:
+                problems.append("%s: %s overrides %r with the same text as %s: keep only what differs" % (
+                    where, lang, key, parent))
+            if placeholders(value) != placeholders(key):
+                problems.append("%s: %s: placeholders of %r (%s) differ from the key's (%s)" % (
+                    where, lang, value, placeholders(value) or "none", placeholders(key) or "none"))
+            if (lang == "nl" or parent == "nl") and DUTCH_FORMAL.search(value):
+                problems.append("%s: %s: %r says %r: the register is je/jouw, never u/uw" % (
+                    where, lang, value, DUTCH_FORMAL.search(value).group(0)))
+    return problems
+
+
+def check_formatting(src, where):
+    """Dates and numbers formatted by the locale: no fixed date patterns, no hand-written months."""
+    problems = []
+    for i, line in enumerate(src.decode("utf-8").splitlines(), 1):
+        code = line.split("//")[0]
+        if re.search(r"\.dateFormat\s*=|\.setLocalizedDateFormatFromTemplate\b", code):
+            problems.append("%s:%d: fixed format (%s): use Date.FormatStyle / formatted() with the shopper's "
+                            "locale" % (where, i, code.strip()[:60]))
+        m = MONTHS.search(code)
+        if m and '"' in code:
+            problems.append("%s:%d: hand-written month name %r: format dates with the locale" % (where, i, m.group(0)))
+    return problems
+
+
+def check_l10n(scope_name, swift_files, resources, module_bundle, api=None):
+    """(summary, problems) for one bundle: the Swift files that look up its catalogs."""
+    problems, uses = [], []
+    try:
+        catalogs = load_catalogs(resources)
+    except CheckFailed as e:
+        return None, [str(e)]
+    for path in swift_files:
+        tree, src, _ = parse_source(path)
+        u, p = localised_uses(src, tree, rel(path), module_bundle, api)
+        uses += u
+        problems += p + check_formatting(src, rel(path))
+    problems += check_catalogs(catalogs, uses, rel(resources))
+    summary = "%s: %d lookups of %d keys; %s" % (
+        scope_name, len(uses), len({k for k, _, _ in uses}),
+        ", ".join("%s %d" % (lang, len(t)) for lang, t in sorted(catalogs.items())))
+    return summary, problems
+
+
+def check_l10n_config(ios_dir, kit_has_strings, app_langs):
+    """Package.swift and project.yml register what the .lproj directories hold."""
+    problems = []
+    package = open(os.path.join(ios_dir, "Package.swift"), encoding="utf-8").read()
+    if kit_has_strings:
+        if not re.search(r'defaultLocalization:\s*"en"', package):
+            problems.append('Package.swift: LoyaltyCoreKit has strings but no defaultLocalization: "en"')
+        kit = re.search(r'name:\s*"LoyaltyCoreKit"(.*?)\n        \)', package, re.S)
+        if not kit or '.process("Resources")' not in kit.group(1):
+            problems.append('Package.swift: target LoyaltyCoreKit does not .process("Resources")')
+    project = open(os.path.join(ios_dir, "SampleApp", "project.yml"), encoding="utf-8").read()
+    if not re.search(r"^\s*developmentLanguage:\s*en\s*$", project, re.M):
+        problems.append("project.yml: options.developmentLanguage is not en")
+    m = re.search(r"^\s*CFBundleLocalizations:\s*\[([^\]]*)\]", project, re.M)
+    declared = {x.strip() for x in m.group(1).split(",")} if m else set()
+    if declared != set(app_langs):
+        problems.append("project.yml: CFBundleLocalizations %s, the .lproj directories %s" % (
+            sorted(declared), sorted(app_langs)))
+    # XcodeGen writes the project's knownRegions from the .lproj directories of the sources.
+    if not re.search(r"^\s*-\s*path:\s*Resources\s*$", project, re.M):
+        problems.append("project.yml: the target's sources lack Resources (the .lproj directories)")
+    return problems
+
+
+def android_parity(catalogs, android_res):
+    """How the sample app's texts compare with the Android sample's strings.xml (a note, not a
+    check: the glossary may differ from Android's words). Returns (shared, differing) where
+    shared counts the English texts both apps have and differing lists (lang, en, iOS, Android)."""
+    import xml.etree.ElementTree as ET
+
+    def load(lang):
+        path = os.path.join(android_res, "values" + ("" if lang == "en" else "-" + lang), "strings.xml")
+        if not os.path.exists(path):
+            return {}
+        out = {}
+        for e in ET.parse(path).getroot().iter("string"):
+            value = "".join(e.itertext()).replace("\\'", "'").replace('\\"', '"')
+            out[e.get("name")] = re.sub(r"%(\d+\$)?[sd]", "%@", value)
+        return out
+
+    android = {lang: load(lang) for lang in LANGUAGES}
+    by_english = {}
+    for name, en in android["en"].items():
+        by_english.setdefault(en, name)
+    shared, differing = 0, []
+    for key in catalogs.get("en", {}):
+        name = by_english.get(key)
+        if name is None:
+            continue
+        shared += 1
+        for lang in ("nl", "fr"):
+            theirs = android[lang].get(name)
+            ours = catalogs.get(lang, {}).get(key)
+            if theirs is not None and ours is not None and theirs != ours:
+                differing.append((lang, key, ours, theirs))
+    return shared, differing
+
+
+L10N_SELFTEST_SWIFT = b'''
+struct Bad: View {
+    var body: some View {
+        Text("Only in English")
+        Text("Points")
+        Button(on ? "Start" : "Stop") {}
+        Text("\\(items.count) items")
+        Label("Shopping list", systemImage: "cart")
+        Text(verbatim: "Hello there")
+        Text("Your \\(balance.available)")
+    }
+    let balance: Balance
+}
+public struct Balance {
+    public var available: Int64
+}
+let m = String(localized: "Points")
+'''
+
+
+def l10n_selftest():
+    """Each defect the localisation check looks for, planted once in a small bad sample: returns
+    (caught, missed) descriptions."""
+    tree = PARSER.parse(L10N_SELFTEST_SWIFT)
+    api = Api()
+    api.add_source(tree, L10N_SELFTEST_SWIFT)
+    uses, problems = localised_uses(L10N_SELFTEST_SWIFT, tree, "sample.swift", module_bundle=True, api=api)
+    catalogs = {
+        "en": {"Points": "Points", "Shopping list": "Shopping list", "%@ items": "%@ items", "Your %@": "Your %@",
+               "Done": "Done"},
+        "nl": {"Points": "Punten", "Shopping list": "Boodschappenlijst", "%@ items": "%@ artikelen",
+               "Your %@": "Uw %@", "Done": " "},
+        "fr": {"Points": "Points", "%@ items": "%lld articles", "Your %@": "Votre %@", "Done": "Terminé"},
+        "nl-BE": {"Shopping list": "Boodschappenlijst", "Checkout": "Kassa"},
+    }
+    problems += check_catalogs(catalogs, uses, "sample")
+    expected = {
+        "English literal in Text() not in the catalog": r"English UI text 'Only in English'",
+        "key missing in one language (fr)": r"key 'Shopping list' missing in fr",
+        "blank translation": r"nl: blank translation of 'Done'",
+        "placeholders differ between languages": r"fr: placeholders of '%lld articles'",
+        "Dutch u/uw": r"nl: 'Uw %@' says 'Uw'",
+        "nl-BE override without nl key": r"nl-BE overrides 'Checkout'",
+        "regional override equal to its language": r"nl-BE overrides 'Shopping list' with the same text",
+        "ternary of literals (shown unlocalised)": r"Button\(cond \?",
+        "number interpolated into a key": r"interpolation \\\(items\.count\) is a number",
+        "record field that is a number interpolated into a key": r"interpolation \\\(balance\.available\) is a number",
+        "English Text(verbatim:)": r"Text\(verbatim: 'Hello there'\)",
+        "String(localized:) without bundle: .module in a package": r"String\(localized: 'Points'\) in a package",
+    }
+    caught, missed = [], []
+    for what, pattern in expected.items():
+        (caught if any(re.search(pattern, p) for p in problems) else missed).append(what)
+    try:
+        parse_strings('"a" = "b";\n"a" = "c";\n', "dupe.strings")
+        missed.append("key defined twice in one .strings")
+    except CheckFailed:
+        caught.append("key defined twice in one .strings")
+    if placeholders("%1$@ to %2$@") != placeholders("%@ to %@") or placeholders("%@ %%") != placeholders("%@"):
+        missed.append("positional placeholders equal to sequential ones")
+    bad_format = check_formatting(b'let s = "1 januari"\nf.dateFormat = "d MMM"\n', "fmt.swift")
+    (caught if len(bad_format) == 2 else missed).append("fixed date format and hand-written month name")
+    return caught, missed
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--generated", required=True, help="the generated LoyaltyCore.swift")
@@ -597,6 +1035,46 @@ def main():
             [f for f in own_sources if rel(f) not in parse_failed]))
     except CheckFailed as e:
         report(False, "(4) snippets", str(e))
+
+    # (5) localisation: each bundle's Swift against its Localizable.strings, the project's
+    # registration of the languages, and the check's own self-test on a planted bad sample.
+    app_sources = [f for f in own_sources if f.startswith(os.path.join(ios_dir, "SampleApp") + os.sep)]
+    kit_sources = [f for f in own_sources if f.startswith(os.path.join(ios_dir, "Sources", "LoyaltyCoreKit") + os.sep)]
+    app_resources = os.path.join(ios_dir, "SampleApp", "Resources")
+    kit_resources = os.path.join(ios_dir, "Sources", "LoyaltyCoreKit", "Resources")
+    for scope, sources, resources, module_bundle in (("SampleApp", app_sources, app_resources, False),
+                                                     ("LoyaltyCoreKit", kit_sources, kit_resources, True)):
+        summary, problems = check_l10n(scope, sources, resources, module_bundle, merged)
+        if problems:
+            report(False, "(5) l10n", "%s: %d problem(s):\n  %s" % (scope, len(problems), "\n  ".join(problems)))
+        else:
+            report(True, "(5) l10n", summary + "; every key in en, nl and fr, no blank text, same placeholders, "
+                   "je/jouw, regional overrides only of existing keys, no unlocalised UI literal")
+    try:
+        app_langs = list(load_catalogs(app_resources))
+        kit_has = bool(load_catalogs(kit_resources))
+    except CheckFailed:
+        app_langs, kit_has = [], True
+    problems = check_l10n_config(ios_dir, kit_has, app_langs)
+    if problems:
+        report(False, "(5) l10n", "registration: " + "; ".join(problems))
+    else:
+        report(True, "(5) l10n", "registration: project.yml (developmentLanguage en, Resources in the sources for "
+               "knownRegions, CFBundleLocalizations %s) and Package.swift (defaultLocalization en, LoyaltyCoreKit resources)"
+               % ", ".join(sorted(app_langs)))
+    try:
+        shared, differing = android_parity(load_catalogs(app_resources),
+                                           os.path.join(ROOT, "android", "sample", "src", "main", "res"))
+        print("       %-12s %d English texts are also the Android sample's; nl/fr differ from Android's in %d "
+              "(the glossary's words): %s" % ("", shared, len(differing), "; ".join(
+                  "%s %r: %r (Android %r)" % d for d in differing) or "none"))
+    except (CheckFailed, OSError, ValueError) as e:
+        print("       %-12s Android comparison skipped: %s" % ("", e))
+    caught, missed = l10n_selftest()
+    if missed:
+        report(False, "(5) l10n", "self-test: the check missed planted defects: %s" % "; ".join(missed))
+    else:
+        report(True, "(5) l10n", "self-test: each planted defect caught (%d): %s" % (len(caught), "; ".join(caught)))
 
     print("NOT DONE: type-checking and compiling the Swift in ios/ needs Xcode or a Swift toolchain (swiftc), "
           "which this machine lacks; the checks above parse and cross-check names only.")

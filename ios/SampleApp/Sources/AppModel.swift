@@ -5,7 +5,7 @@ import SwiftUI
 
 /// The tabs of the sample app, also the targets of the core's deep links.
 enum Tab: Hashable {
-    case card, points, wallet, receipts, reminders, settings
+    case card, points, wallet, offers, list, receipts, reminders, settings
 }
 
 /// The app's one core and the state every screen shares. UI state lives on the main actor; the
@@ -127,7 +127,7 @@ final class AppModel: ObservableObject {
             let report = try await loyalty.syncNow()
             lastSyncMessage = report.cancelled
                 ? String(localized: "Sync stopped")
-                : String(localized: "Synced: \(report.ledgerApplied) points entries, \(report.vouchersApplied) vouchers, \(report.receiptsApplied) receipts")
+                : Self.syncedMessage(report)
             dataVersion += 1
             await replanReminders()
         } catch let error as LoyaltyError {
@@ -135,6 +135,13 @@ final class AppModel: ObservableObject {
         } catch {
             lastSyncMessage = error.localizedDescription
         }
+    }
+
+    private static func syncedMessage(_ report: SyncReport) -> String {
+        let entries = report.ledgerApplied.formatted()
+        let vouchers = report.vouchersApplied.formatted()
+        let receipts = report.receiptsApplied.formatted()
+        return String(localized: "Synced: \(entries) points entries, \(vouchers) vouchers, \(receipts) receipts")
     }
 
     func enrol(displayName: String?) async throws {
@@ -174,9 +181,11 @@ final class AppModel: ObservableObject {
         switch url.host {
         case "home": selectedTab = .card
         case "points": selectedTab = .points
-        case "wallet", "offers":
+        case "wallet":
             selectedTab = .wallet
             focusedVoucherId = path.first
+        case "offers", "offer": selectedTab = .offers
+        case "list": selectedTab = .list
         case "recall", "product": selectedTab = .receipts
         case "content", "recipe", "events", "survey": selectedTab = .reminders
         default: selectedTab = .card

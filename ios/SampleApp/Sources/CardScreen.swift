@@ -67,7 +67,7 @@ struct CardScreen: View {
             Image(systemName: "person.crop.rectangle.badge.plus")
                 .font(.system(size: 56))
                 .foregroundStyle(.secondary)
-            Text("No card on this phone yet")
+            Text("No card on this device yet")
                 .font(.headline)
             Button("Join in Settings") {
                 model.selectedTab = .settings
@@ -84,8 +84,8 @@ struct CardScreen: View {
         case let .ready(member, till):
             if isCaptured || scenePhase != .active {
                 ProtectedCodeView(reason: isCaptured
-                    ? "The code is hidden while the screen is recorded or mirrored."
-                    : "The code is hidden outside the app.")
+                    ? String(localized: "The code is hidden while the screen is recorded or mirrored.")
+                    : String(localized: "The code is hidden outside the app."))
             } else {
                 BarcodeView(matrix: till.matrix)
                     .frame(maxWidth: 320)
@@ -188,7 +188,7 @@ struct RotationCountdown: View {
             VStack(spacing: 6) {
                 ProgressView(value: total > 0 ? left / total : 0)
                     .frame(maxWidth: 240)
-                Text("New code in \(Int(left.rounded(.up))) s")
+                Text("New code in \(Int(left.rounded(.up)).formatted()) s")
                     .font(.footnote)
                     .foregroundStyle(.secondary)
                     .monospacedDigit()

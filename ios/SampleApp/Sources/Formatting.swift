@@ -17,26 +17,73 @@ extension Money {
     }
 }
 
+/// The language the app's own texts resolved to ("nl-BE", "fr", "en", from the bundle's
+/// localizations and the shopper's preferred languages), for the texts the core writes itself
+/// (`offerStateText`) and the offers' titles, so one screen never mixes two languages.
+enum AppLanguage {
+    static var tag: String {
+        Bundle.main.preferredLocalizations.first ?? "en"
+    }
+}
+
+/// Numbers and dates in the localised texts are interpolated as Strings formatted with the
+/// shopper's locale (`formatted()`), so every placeholder of Localizable.strings is `%@`
+/// (ios/check.py relies on it to compute the keys).
 extension VoucherKind {
     /// What the voucher gives, in one line.
     var summary: String {
         switch self {
         case let .amountOff(amount, minSpend):
             if let minSpend {
-                return String(localized: "\(amount.formatted) off when you spend \(minSpend.formatted)")
+                return String(localized: "\(amount.formatted) off from \(minSpend.formatted)")
             }
             return String(localized: "\(amount.formatted) off")
         case let .percentOff(percent, maxDiscount):
+            let share = percentText(percent)
             if let maxDiscount {
-                return String(localized: "\(percent)% off, up to \(maxDiscount.formatted)")
+                return String(localized: "\(share) off, up to \(maxDiscount.formatted)")
             }
-            return String(localized: "\(percent)% off")
+            return String(localized: "\(share) off")
         case let .freeProduct(_, productName):
-            return String(localized: "Free \(productName)")
+            return String(localized: "Free: \(productName)")
         case let .pointsMultiplier(multiplier):
-            return String(localized: "\(multiplier)× points")
+            return String(localized: "\(multiplier.formatted())× points")
         case let .eventInvitation(eventName, location, startsAt, _):
-            return String(localized: "\(eventName), \(location), \(startsAt.formatted(date: .abbreviated, time: .shortened))")
+            let when = startsAt.formatted(date: .abbreviated, time: .shortened)
+            return String(localized: "\(eventName), \(location), \(when)")
+        }
+    }
+}
+
+extension OfferKind {
+    /// What the offer gives, in one line (the same texts as Android's offer_* strings).
+    var summary: String {
+        switch self {
+        case let .amountOff(_, amount):
+            return String(localized: "\(amount.formatted) off")
+        case let .percentOff(_, percent):
+            let share = percentText(percent)
+            return String(localized: "\(share) off")
+        case let .pointsMultiplier(_, multiplier):
+            return String(localized: "\(multiplier.formatted())× points")
+        case let .freeProduct(_, quantity):
+            return String(localized: "\(quantity.formatted()) free")
+        }
+    }
+}
+
+/// "20%", "20 %" (French), from whole percent, in the shopper's locale.
+func percentText<Percent: BinaryInteger>(_ percent: Percent) -> String {
+    (Double(Int(percent)) / 100).formatted(.percent)
+}
+
+extension OfferTitle {
+    /// The title in the app's language (the offer carries nl, fr and en; Belgian Dutch reads nl).
+    func text(language: String) -> String {
+        switch String(language.prefix { $0.isLetter }).lowercased() {
+        case "nl": return nl
+        case "fr": return fr
+        default: return en
         }
     }
 }
@@ -46,7 +93,9 @@ extension VoucherState {
         switch self {
         case .available: return String(localized: "Available")
         case .redeeming: return String(localized: "Being redeemed")
-        case let .redeemed(at): return String(localized: "Used on \(at.formatted(date: .abbreviated, time: .omitted))")
+        case let .redeemed(at):
+            let day = at.formatted(date: .abbreviated, time: .omitted)
+            return String(localized: "Redeemed on \(day)")
         case .expired: return String(localized: "Expired")
         case .revoked: return String(localized: "Withdrawn")
         }

@@ -129,7 +129,8 @@ final class AppDelegate: NSObject, UIApplicationDelegate, UNUserNotificationCent
     }
 }
 
-/// The six screens in tabs, once the core is open.
+/// The eight screens of the Android sample, in the same order, once the core is open. iOS shows
+/// the first four in the tab bar and the others under its own (system-localised) "More" tab.
 struct RootView: View {
     @EnvironmentObject private var model: AppModel
 
@@ -150,6 +151,12 @@ struct RootView: View {
                 WalletScreen(loyalty: loyalty)
                     .tabItem { Label("Wallet", systemImage: "ticket") }
                     .tag(Tab.wallet)
+                OffersScreen(loyalty: loyalty)
+                    .tabItem { Label("Offers", systemImage: "tag") }
+                    .tag(Tab.offers)
+                ShoppingListScreen(loyalty: loyalty)
+                    .tabItem { Label("Shopping list", systemImage: "checklist") }
+                    .tag(Tab.list)
                 ReceiptsScreen(loyalty: loyalty)
                     .tabItem { Label("Receipts", systemImage: "doc.text") }
                     .tag(Tab.receipts)

@@ -26,7 +26,7 @@ struct PointsScreen: View {
                     if !snapshot.expiring.isEmpty {
                         Section("Expiring soon") {
                             ForEach(snapshot.expiring, id: \.lotSeq) { lot in
-                                LabeledContent("\(lot.points) points",
+                                LabeledContent("\(lot.points.formatted()) points",
                                                value: lot.expiresAt.formatted(date: .abbreviated, time: .omitted))
                             }
                         }
@@ -59,7 +59,7 @@ struct PointsScreen: View {
     private func balanceSection(_ balance: Balance) -> some View {
         Section {
             VStack(alignment: .leading, spacing: 4) {
-                Text("\(balance.available)")
+                Text(balance.available.formatted())
                     .font(.system(size: 48, weight: .bold, design: .rounded))
                     .monospacedDigit()
                 Text("points to spend")
@@ -67,8 +67,9 @@ struct PointsScreen: View {
             }
             .padding(.vertical, 8)
             if balance.pendingCredit != 0 || balance.pendingDebit != 0 {
-                LabeledContent("Waiting for confirmation", value: "+\(balance.pendingCredit) / \(balance.pendingDebit)")
-                LabeledContent("Once confirmed", value: "\(balance.projected)")
+                LabeledContent("Waiting for confirmation",
+                               value: "+\(balance.pendingCredit.formatted()) / −\(balance.pendingDebit.formatted())")
+                LabeledContent("Once confirmed", value: balance.projected.formatted())
             }
         }
     }
@@ -80,7 +81,7 @@ struct PointsScreen: View {
                 let goal = tier.qualifyingPoints + missing
                 VStack(alignment: .leading, spacing: 6) {
                     ProgressView(value: Double(tier.qualifyingPoints), total: Double(max(goal, 1)))
-                    Text("\(missing) more points for \(next)")
+                    Text("\(missing.formatted()) points to \(next)")
                         .font(.footnote)
                         .foregroundStyle(.secondary)
                 }
@@ -123,7 +124,7 @@ struct LedgerRow: View {
             }
             Spacer()
             VStack(alignment: .trailing, spacing: 2) {
-                Text(entry.points > 0 ? "+\(entry.points)" : "\(entry.points)")
+                Text(entry.points > 0 ? "+" + entry.points.formatted() : entry.points.formatted())
                     .monospacedDigit()
                     .foregroundStyle(entry.points >= 0 ? Color.green : Color.primary)
                 switch entry.status {
@@ -142,9 +143,9 @@ struct LedgerRow: View {
         switch kind {
         case .earn: return String(localized: "Points earned")
         case .redeem: return String(localized: "Points spent")
-        case .adjust: return String(localized: "Correction")
+        case .adjust: return String(localized: "Points added by the shop")
         case .expire: return String(localized: "Points expired")
-        case .reverse: return String(localized: "Reversal")
+        case .reverse: return String(localized: "Points taken back")
         }
     }
 }

@@ -108,7 +108,11 @@ struct ReceiptDetail: View {
                 ForEach(Array(receipt.lines.enumerated()), id: \.offset) { _, line in
                     VStack(alignment: .leading, spacing: 2) {
                         HStack {
-                            Text(line.quantity > 1 ? "\(line.quantity) × \(line.name)" : line.name)
+                            if line.quantity > 1 {
+                                Text("\(line.quantity.formatted())× \(line.name)")
+                            } else {
+                                Text(line.name)
+                            }
                             Spacer()
                             Text(Money(amountMinor: line.unitPrice.amountMinor * line.quantity,
                                        currency: line.unitPrice.currency).formatted)
@@ -117,10 +121,10 @@ struct ReceiptDetail: View {
                         HStack(spacing: 8) {
                             Text(line.category)
                             if let lot = line.lot {
-                                Text("lot \(lot)")
+                                Text("(lot \(lot))")
                             }
                             if let months = line.warrantyMonths {
-                                Text("\(months) months warranty")
+                                Text("\(months.formatted()) months warranty")
                             }
                         }
                         .font(.caption)

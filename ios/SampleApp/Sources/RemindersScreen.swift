@@ -8,6 +8,8 @@ struct RemindersScreen: View {
     let loyalty: Loyalty
     @EnvironmentObject private var model: AppModel
     @State private var plan: ReminderPlan?
+    /// The reminders whose item is already on the shopping list (by notification id).
+    @State private var onList: Set<String> = []
     @State private var loadError: String?
 
     var body: some View {
@@ -23,13 +25,15 @@ struct RemindersScreen: View {
                                 .foregroundStyle(.secondary)
                         }
                         ForEach(plan.items, id: \.id) { item in
-                            ReminderRow(item: item)
+                            ReminderRow(item: item, listed: onList.contains(item.id)) {
+                                Task { await feedback { _ = try await loyalty.addReminderToList(item) } }
+                            }
                                 .swipeActions(edge: .trailing) {
                                     Button("Not interested", role: .destructive) {
                                         Task { await feedback { try await loyalty.dismissReminder(id: item.id) } }
                                     }
                                     if item.category != .safety {
-                                        Button("Stop these") {
+                                        Button("No more of these") {
                                             Task { await feedback { try await loyalty.muteReminderRule(ruleId: item.ruleId) } }
                                         }
                                         .tint(.gray)
@@ -48,7 +52,7 @@ struct RemindersScreen: View {
                         }
                     } footer: {
                         if !plan.suppressed.isEmpty {
-                            Text("\(plan.suppressed.count) more held back by your settings (consent, quiet hours, limits).")
+                            Text("\(plan.suppressed.count.formatted()) held back by your settings (consent, quiet hours, limits).")
                         }
                     }
                 } else if loadError == nil {
@@ -68,7 +72,12 @@ struct RemindersScreen: View {
     private func load() async {
         do {
             let plan = try await loyalty.reminderPlan()
+            let list = try await loyalty.shoppingList(usualLimit: 0)
             self.plan = plan
+            onList = Set(list.items.compactMap { item -> String? in
+                if case let .reminder(notificationId) = item.source { return notificationId }
+                return nil
+            })
             loadError = nil
             try await model.scheduler.apply(plan)
         } catch let failure as LoyaltyError {
@@ -93,6 +102,9 @@ struct RemindersScreen: View {
 
 struct ReminderRow: View {
     let item: PlannedNotification
+    /// Its item is on the shopping list already.
+    let listed: Bool
+    let addToList: () -> Void
     @State private var showsWhy = false
 
     var body: some View {
@@ -108,6 +120,17 @@ struct ReminderRow: View {
             }
             Text(item.title).font(.headline)
             Text(item.body)
+            // The reminder's own "Add it to your shopping list?", labelled by the core.
+            if let offer = item.listOffer {
+                if listed {
+                    Text("✓ On your shopping list")
+                        .font(.callout)
+                        .foregroundStyle(Color.accentColor)
+                } else {
+                    Button(offer.action, action: addToList)
+                        .buttonStyle(.bordered)
+                }
+            }
             DisclosureGroup("Why you got this", isExpanded: $showsWhy) {
                 Text(item.reason)
                     .font(.callout)

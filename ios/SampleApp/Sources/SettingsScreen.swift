@@ -1,12 +1,14 @@
 import LoyaltyCore
 import LoyaltyCoreKit
 import SwiftUI
+import UIKit
 
 /// Settings: consent per category of message, quiet hours, the language of the reminders, and
 /// the membership (join, add this phone to a household, sync).
 struct SettingsScreen: View {
     let loyalty: Loyalty
     @EnvironmentObject private var model: AppModel
+    @Environment(\.openURL) private var openURL
     @State private var settings: ReminderSettings?
     @State private var loadError: String?
     @State private var signedIn = false
@@ -60,7 +62,7 @@ struct SettingsScreen: View {
             Toggle("Safety: recalls of products you bought", isOn: binding(\.consent.safety))
             Toggle("Service: vouchers, receipts, set-up tips", isOn: binding(\.consent.service))
             Toggle("Offers: reminders and ideas", isOn: binding(\.consent.marketing))
-            Button("Allow notifications on this iPhone") {
+            Button("Allow notifications") {
                 Task {
                     _ = try? await model.scheduler.requestAuthorization()
                     await model.replanReminders()
@@ -69,7 +71,7 @@ struct SettingsScreen: View {
         } header: {
             Text("What may we tell you?")
         } footer: {
-            Text("Reminders are worked out on this phone from your own purchases; what you buy is not sent anywhere for them.")
+            Text("Reminders are worked out on this device from your own purchases; what you buy is not sent anywhere for them.")
         }
         Section("Quiet hours") {
             Toggle("No notifications at night", isOn: quietHoursEnabled)
@@ -87,6 +89,13 @@ struct SettingsScreen: View {
                 }
                 if !Self.languages.contains(where: { $0.tag == settings.language }) {
                     Text(settings.language).tag(settings.language)
+                }
+            }
+            // The app's own texts follow the shopper's languages, or the per-app language iOS
+            // offers in Settings (Android switches them with the picker above).
+            Button("Change the app's language in Settings") {
+                if let url = URL(string: UIApplication.openSettingsURLString) {
+                    openURL(url)
                 }
             }
         }
@@ -154,17 +163,29 @@ struct SettingsScreen: View {
         Section {
             if signedIn {
                 syncStatus
-                Button(working ? "Syncing…" : "Sync now") {
+                Button {
                     Task {
                         working = true
                         await model.syncNow()
                         working = false
                     }
+                } label: {
+                    if working {
+                        Text("Syncing…")
+                    } else {
+                        Text("Sync now")
+                    }
                 }
                 .disabled(working)
                 if householdCode != nil {
-                    Button(showsHouseholdCode ? "Hide household code" : "Add another phone") {
+                    Button {
                         showsHouseholdCode.toggle()
+                    } label: {
+                        if showsHouseholdCode {
+                            Text("Hide household code")
+                        } else {
+                            Text("Add another device")
+                        }
                     }
                     if showsHouseholdCode, let householdCode {
                         Text(householdCode)
@@ -172,7 +193,7 @@ struct SettingsScreen: View {
                             .textSelection(.enabled)
                     }
                 }
-                Button("Sign out of this phone", role: .destructive) {
+                Button("Sign out of this device", role: .destructive) {
                     Task { await membership { try await loyalty.signOut() } }
                 }
             } else {
@@ -185,10 +206,10 @@ struct SettingsScreen: View {
                         }
                     }
                 }
-                TextField("Household code from another phone", text: $joinCode)
+                TextField("Household code from another device", text: $joinCode)
                     .textInputAutocapitalization(.never)
                     .autocorrectionDisabled()
-                Button("Add this phone to the household") {
+                Button("Add this device") {
                     Task { await membership { try await model.joinHousehold(code: joinCode) } }
                 }
                 .disabled(joinCode.isEmpty)
@@ -222,10 +243,10 @@ struct SettingsScreen: View {
                 }
             }
             if state.pendingOutbox > 0 {
-                LabeledContent("Waiting to be sent", value: "\(state.pendingOutbox)")
+                LabeledContent("Waiting to be sent", value: state.pendingOutbox.formatted())
             }
             if state.stuckOutbox > 0 {
-                Text("\(state.stuckOutbox) item(s) keep being refused by the server; contact customer service.")
+                Text("Refused by the server again and again: \(state.stuckOutbox.formatted()). Please contact customer service.")
                     .font(.caption)
                     .foregroundStyle(.orange)
             }

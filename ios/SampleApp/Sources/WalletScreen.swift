@@ -105,7 +105,7 @@ struct VoucherRow: View {
             HStack {
                 Text(voucher.state.label)
                 Spacer()
-                Text("until \(voucher.validUntil.formatted(date: .abbreviated, time: .omitted))")
+                Text("Valid until \(voucher.validUntil.formatted(date: .abbreviated, time: .omitted))")
             }
             .font(.caption)
             .foregroundStyle(.secondary)
@@ -155,8 +155,14 @@ struct VoucherDetail: View {
                         Button {
                             confirming = true
                         } label: {
-                            Text(working ? "Redeeming…" : "Use this voucher")
-                                .frame(maxWidth: .infinity)
+                            Group {
+                                if working {
+                                    Text("Redeeming…")
+                                } else {
+                                    Text("Use this voucher")
+                                }
+                            }
+                            .frame(maxWidth: .infinity)
                         }
                         .buttonStyle(.borderedProminent)
                         .disabled(working)

@@ -260,6 +260,85 @@ public final class Loyalty: Sendable {
         try await run { try $0.reminders().receivePush(json: json) }
     }
 
+    // MARK: - Shopping list
+
+    /// The list screen: the items (unchecked first) and up to `usualLimit` usual items not on
+    /// the list, each with its why in the shopper's language.
+    public func shoppingList(usualLimit: UInt32 = 5) async throws -> ListScreen {
+        try await run { try $0.list().show(usualLimit: usualLimit) }
+    }
+
+    /// The list screen now and after every change to the list or the receipts (a sync
+    /// included), as long as the stream is iterated; ending the iteration cancels the core's
+    /// `ListListener`. Keeps only the newest screen when the consumer is slow.
+    public func shoppingLists(usualLimit: UInt32 = 5) throws -> AsyncStream<ListScreen> {
+        let (stream, continuation) = AsyncStream.makeStream(
+            of: ListScreen.self, bufferingPolicy: .bufferingNewest(1))
+        let handle = try client.list().addListener(usualLimit: usualLimit, listener: StreamingListListener(continuation))
+        continuation.onTermination = { _ in
+            handle.cancel()
+        }
+        return stream
+    }
+
+    /// Adds a free-text item (`quantity`: 1–99, when the shopper said). A duplicate is
+    /// `Conflict`, a blank name `InvalidInput`.
+    @discardableResult
+    public func addToList(name: String, quantity: UInt32? = nil) async throws -> ListItem {
+        try await run { try $0.list().add(name: name, gtin: nil, quantity: quantity) }
+    }
+
+    /// Adds one of "your usual items" by its product.
+    @discardableResult
+    public func addUsualToList(gtin: String) async throws -> ListItem {
+        try await run { try $0.list().addUsual(gtin: gtin, quantity: nil) }
+    }
+
+    /// The reminder's own "Add it to your shopping list?" (`PlannedNotification.listOffer`).
+    @discardableResult
+    public func addReminderToList(_ notification: PlannedNotification) async throws -> ListItem {
+        try await run { try $0.list().addFromReminder(notification: notification, quantity: nil) }
+    }
+
+    /// Checks an item off (or back on).
+    @discardableResult
+    public func setListItemChecked(id: String, checked: Bool) async throws -> ListItem {
+        try await run { client in
+            let list = client.list()
+            if checked {
+                return try list.check(id: id)
+            }
+            return try list.uncheck(id: id)
+        }
+    }
+
+    // MARK: - Offers
+
+    /// The member's offers as the last sync brought them: usable now first, then the ones to
+    /// activate, then activated ones that start later, then used ones.
+    public func offers() async throws -> [OfferItem] {
+        try await run { try $0.offers().list() }
+    }
+
+    /// The offers now and after each change (an activation, its answer, a sync), as long as the
+    /// stream is iterated; ending the iteration cancels the core's `OffersListener`.
+    public func offerLists() throws -> AsyncStream<[OfferItem]> {
+        let (stream, continuation) = AsyncStream.makeStream(
+            of: [OfferItem].self, bufferingPolicy: .bufferingNewest(1))
+        let handle = try client.offers().addListener(listener: StreamingOffersListener(continuation))
+        continuation.onTermination = { _ in
+            handle.cancel()
+        }
+        return stream
+    }
+
+    /// Activates an opt-in offer at once and offline (`pending` until the next sync tells the
+    /// server). Unknown: `NotFound`; ended: `Conflict`; again: harmless.
+    @discardableResult
+    public func activateOffer(offerId: String) async throws -> OfferItem {
+        try await run { try $0.offers().activate(offerId: offerId) }
+    }
+
     // MARK: - Sync
 
     /// Enrols a new member at `baseURL` (https; http only on loopback).
@@ -373,6 +452,32 @@ private final class StreamingWalletListener: WalletListener {
 
     func onWallet(vouchers: [Voucher]) {
         continuation.yield(vouchers)
+    }
+}
+
+/// Forwards the core's shopping-list callbacks into an `AsyncStream` (never blocks, takes no lock).
+private final class StreamingListListener: ListListener {
+    private let continuation: AsyncStream<ListScreen>.Continuation
+
+    init(_ continuation: AsyncStream<ListScreen>.Continuation) {
+        self.continuation = continuation
+    }
+
+    func onList(list screen: ListScreen) {
+        continuation.yield(screen)
+    }
+}
+
+/// Forwards the core's offers callbacks into an `AsyncStream` (never blocks, takes no lock).
+private final class StreamingOffersListener: OffersListener {
+    private let continuation: AsyncStream<[OfferItem]>.Continuation
+
+    init(_ continuation: AsyncStream<[OfferItem]>.Continuation) {
+        self.continuation = continuation
+    }
+
+    func onOffers(offers: [OfferItem]) {
+        continuation.yield(offers)
     }
 }
 

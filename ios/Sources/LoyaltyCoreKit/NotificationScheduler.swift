@@ -55,22 +55,33 @@ public actor NotificationScheduler {
     }
 
     /// Registers one category per `NotificationCategory` with its feedback actions (safety
-    /// notices cannot be muted: the core keeps them regardless). Call once at launch.
+    /// notices cannot be muted: the core keeps them regardless). Call once at launch, and again
+    /// when the app's language changes. The titles default to this package's own translations
+    /// (Localizable.strings in en, nl, nl-BE, fr, chosen by iOS from the shopper's languages);
+    /// pass your own to override them.
     public func registerCategories(
-        notInterested: String = "Not interested",
-        remindLater: String = "Remind me later",
-        stopThese: String = "Stop these"
+        notInterested: String? = nil,
+        remindLater: String? = nil,
+        stopThese: String? = nil
     ) {
-        let dismiss = UNNotificationAction(identifier: Self.notInterestedAction, title: notInterested, options: [])
-        let snooze = UNNotificationAction(identifier: Self.remindLaterAction, title: remindLater, options: [])
-        let mute = UNNotificationAction(identifier: Self.stopTheseAction, title: stopThese, options: [.destructive])
+        let dismiss = UNNotificationAction(identifier: Self.notInterestedAction,
+                                           title: notInterested ?? KitText.notInterested, options: [])
+        let snooze = UNNotificationAction(identifier: Self.remindLaterAction,
+                                          title: remindLater ?? KitText.remindLater, options: [])
+        let mute = UNNotificationAction(identifier: Self.stopTheseAction,
+                                        title: stopThese ?? KitText.noMoreOfThese, options: [.destructive])
+        // The placeholder iOS shows instead of the text when previews are hidden: the
+        // category's name, as Android names its channels.
         let categories: Set<UNNotificationCategory> = [
             UNNotificationCategory(identifier: Self.categoryIdentifier(.safety), actions: [],
-                                   intentIdentifiers: [], options: [.customDismissAction]),
+                                   intentIdentifiers: [], hiddenPreviewsBodyPlaceholder: KitText.categoryName(.safety),
+                                   options: [.customDismissAction]),
             UNNotificationCategory(identifier: Self.categoryIdentifier(.service), actions: [dismiss, snooze],
-                                   intentIdentifiers: [], options: [.customDismissAction]),
+                                   intentIdentifiers: [], hiddenPreviewsBodyPlaceholder: KitText.categoryName(.service),
+                                   options: [.customDismissAction]),
             UNNotificationCategory(identifier: Self.categoryIdentifier(.marketing), actions: [dismiss, snooze, mute],
-                                   intentIdentifiers: [], options: [.customDismissAction]),
+                                   intentIdentifiers: [], hiddenPreviewsBodyPlaceholder: KitText.categoryName(.marketing),
+                                   options: [.customDismissAction]),
         ]
         center.setNotificationCategories(categories)
     }
@@ -234,7 +245,8 @@ public actor NotificationScheduler {
 
     static let allKinds: [ReminderKind] = [
         .replenishment, .seasonal, .recall, .recipe, .postPurchase, .voucherExpiry, .tierProgress,
-        .welcome, .secondPurchase, .winBack, .survey, .eventInvitation, .push,
+        .welcome, .secondPurchase, .winBack, .survey, .eventInvitation, .push, .inStore,
+        .membershipRenewal,
     ]
 
     static func kindKey(_ kind: ReminderKind) -> String {
@@ -252,6 +264,8 @@ public actor NotificationScheduler {
         case .survey: return "survey"
         case .eventInvitation: return "event-invitation"
         case .push: return "push"
+        case .inStore: return "in-store"
+        case .membershipRenewal: return "membership-renewal"
         }
     }
 }
