@@ -26,6 +26,12 @@ enum AppLanguage {
     }
 }
 
+/// A product's, store's, voucher's or tier's name in the app's language: the core picks the
+/// entry of `names` for that language, else `fallback`, the name in the retailer's own language.
+func named(_ names: [String: String], _ fallback: String) -> String {
+    localizedName(names: names, fallback: fallback, language: AppLanguage.tag)
+}
+
 /// Numbers and dates in the localised texts are interpolated as Strings formatted with the
 /// shopper's locale (`formatted()`), so every placeholder of Localizable.strings is `%@`
 /// (ios/check.py relies on it to compute the keys).

@@ -76,12 +76,12 @@ struct PointsScreen: View {
 
     private func tierSection(_ tier: TierStatus) -> some View {
         Section("Tier") {
-            LabeledContent("Current tier", value: tier.tier)
+            LabeledContent("Current tier", value: named(tier.tierNames, tier.tier))
             if let next = tier.nextTier, let missing = tier.pointsToNextTier {
                 let goal = tier.qualifyingPoints + missing
                 VStack(alignment: .leading, spacing: 6) {
                     ProgressView(value: Double(tier.qualifyingPoints), total: Double(max(goal, 1)))
-                    Text("\(missing.formatted()) points to \(next)")
+                    Text("\(missing.formatted()) points to \(named(tier.nextTierNames, next))")
                         .font(.footnote)
                         .foregroundStyle(.secondary)
                 }

@@ -20,7 +20,7 @@ struct ReceiptsScreen: View {
                 if !warranties.isEmpty {
                     Section("Under warranty") {
                         ForEach(warranties, id: \.self) { item in
-                            LabeledContent(item.name,
+                            LabeledContent(named(item.names, item.name),
                                            value: String(localized: "until \(item.warrantyUntil.formatted(date: .abbreviated, time: .omitted))"))
                         }
                     }
@@ -71,7 +71,7 @@ struct ReceiptRow: View {
     var body: some View {
         HStack {
             VStack(alignment: .leading, spacing: 2) {
-                Text(receipt.storeName)
+                Text(named(receipt.storeNames, receipt.storeName))
                 Text(receipt.purchasedAt.formatted(date: .abbreviated, time: .shortened))
                     .font(.caption)
                     .foregroundStyle(.secondary)
@@ -94,7 +94,7 @@ struct ReceiptDetail: View {
     var body: some View {
         List {
             Section {
-                LabeledContent("Store", value: receipt.storeName)
+                LabeledContent("Store", value: named(receipt.storeNames, receipt.storeName))
                 LabeledContent("Date", value: receipt.purchasedAt.formatted(date: .long, time: .shortened))
                 if let total = receipt.total {
                     LabeledContent("Total", value: total.formatted)
@@ -109,9 +109,9 @@ struct ReceiptDetail: View {
                     VStack(alignment: .leading, spacing: 2) {
                         HStack {
                             if line.quantity > 1 {
-                                Text("\(line.quantity.formatted())× \(line.name)")
+                                Text("\(line.quantity.formatted())× \(named(line.names, line.name))")
                             } else {
-                                Text(line.name)
+                                Text(named(line.names, line.name))
                             }
                             Spacer()
                             Text(Money(amountMinor: line.unitPrice.amountMinor * line.quantity,
@@ -140,7 +140,7 @@ struct ReceiptDetail: View {
                 }
             }
         }
-        .navigationTitle(receipt.storeName)
+        .navigationTitle(named(receipt.storeNames, receipt.storeName))
         .task {
             returnUntil = try? await loyalty.returnUntil(receiptId: receipt.id)
         }

@@ -100,7 +100,7 @@ struct VoucherRow: View {
 
     var body: some View {
         VStack(alignment: .leading, spacing: 4) {
-            Text(voucher.title).font(.headline)
+            Text(named(voucher.titles, voucher.title)).font(.headline)
             Text(voucher.kind.summary)
             HStack {
                 Text(voucher.state.label)
@@ -178,7 +178,7 @@ struct VoucherDetail: View {
                 }
                 .padding()
             }
-            .navigationTitle(voucher.title)
+            .navigationTitle(named(voucher.titles, voucher.title))
             .navigationBarTitleDisplayMode(.inline)
             .toolbar {
                 ToolbarItem(placement: .confirmationAction) {

@@ -41,7 +41,7 @@ fun PointsScreen(balance: Balance?, tier: TierStatus?, entries: List<LedgerEntry
         item {
             tier?.let { t ->
                 Column(Modifier.fillMaxWidth().padding(vertical = 8.dp), verticalArrangement = Arrangement.spacedBy(6.dp)) {
-                    ScreenText(str(Str.points_tier, t.tier), style = MaterialTheme.typography.titleLarge, maxLines = 1)
+                    ScreenText(str(Str.points_tier, named(t.tierNames, t.tier)), style = MaterialTheme.typography.titleLarge, maxLines = 1)
                     val next = t.nextTier
                     val missing = t.pointsToNextTier
                     if (next != null && missing != null) {
@@ -50,7 +50,7 @@ fun PointsScreen(balance: Balance?, tier: TierStatus?, entries: List<LedgerEntry
                             progress = { if (target > 0) t.qualifyingPoints.toFloat() / target else 1f },
                             modifier = Modifier.fillMaxWidth(),
                         )
-                        ScreenText(str(Str.points_to_next_tier, missing, next))
+                        ScreenText(str(Str.points_to_next_tier, missing, named(t.nextTierNames, next)))
                     } else {
                         ScreenText(str(Str.points_top_tier))
                     }

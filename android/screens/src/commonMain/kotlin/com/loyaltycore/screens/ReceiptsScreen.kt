@@ -51,14 +51,14 @@ fun ReceiptsScreen(
             Card(Modifier.fillMaxWidth().clickable { expanded = if (isOpen) null else r.id }) {
                 Column(Modifier.padding(16.dp), verticalArrangement = Arrangement.spacedBy(4.dp)) {
                     Row(Modifier.fillMaxWidth(), horizontalArrangement = Arrangement.spacedBy(12.dp)) {
-                        ScreenText(r.storeName, Modifier.weight(1f), style = MaterialTheme.typography.titleMedium)
+                        ScreenText(named(r.storeNames, r.storeName), Modifier.weight(1f), style = MaterialTheme.typography.titleMedium)
                         ScreenText(runCatching { receiptTotal(r) }.getOrNull()?.let { formatMoney(it) } ?: "", style = MaterialTheme.typography.titleMedium, maxLines = 1)
                     }
                     ScreenText(formatDateTime(r.purchasedAt), style = MaterialTheme.typography.bodySmall, maxLines = 1)
                     val ours = warranties.filter { it.receiptId == r.id }
                     for (w in ours) {
                         ScreenText(
-                            str(Str.receipts_warranty_until, w.name, formatDate(w.warrantyUntil)),
+                            str(Str.receipts_warranty_until, named(w.names, w.name), formatDate(w.warrantyUntil)),
                             style = MaterialTheme.typography.bodySmall,
                             color = MaterialTheme.colorScheme.primary,
                         )
@@ -68,7 +68,7 @@ fun ReceiptsScreen(
                             for (line in r.lines) {
                                 Row(Modifier.fillMaxWidth(), horizontalArrangement = Arrangement.spacedBy(12.dp)) {
                                     val lot = line.lot?.let { " " + str(Str.receipts_lot, it) } ?: ""
-                                    ScreenText("${line.quantity} × ${line.name}$lot", Modifier.weight(1f))
+                                    ScreenText("${line.quantity} × ${named(line.names, line.name)}$lot", Modifier.weight(1f))
                                     ScreenText(formatMoney(line.unitPrice), maxLines = 1)
                                 }
                             }

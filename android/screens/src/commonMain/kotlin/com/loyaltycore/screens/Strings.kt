@@ -57,3 +57,11 @@ val LocalScreenStrings = staticCompositionLocalOf<ScreenStrings> { error("no Scr
 @Composable
 @ReadOnlyComposable
 fun str(key: Str, vararg args: Any): String = LocalScreenStrings.current.text(key, *args)
+
+/**
+ * A product's, store's, voucher's or tier's name in the screens' language: the core picks the
+ * entry of [names] for that language, else [fallback], the name in the retailer's own language.
+ */
+@Composable
+fun named(names: Map<String, String>, fallback: String): String =
+    com.loyaltycore.localizedName(names, fallback, LocalScreenStrings.current.language)

@@ -57,7 +57,7 @@ fun WalletScreen(vouchers: List<Voucher>, redeem: suspend (Voucher) -> Voucher) 
                 },
             ) {
                 Column(Modifier.padding(16.dp), verticalArrangement = Arrangement.spacedBy(4.dp)) {
-                    ScreenText(v.title, style = MaterialTheme.typography.titleMedium)
+                    ScreenText(named(v.titles, v.title), style = MaterialTheme.typography.titleMedium)
                     ScreenText(describe(v.kind))
                     v.description?.let { ScreenText(it, style = MaterialTheme.typography.bodySmall) }
                     ScreenText(str(Str.wallet_valid_until, formatDate(v.validUntil)), style = MaterialTheme.typography.bodySmall)
@@ -75,7 +75,7 @@ fun WalletScreen(vouchers: List<Voucher>, redeem: suspend (Voucher) -> Voucher) 
     confirm?.let { v ->
         AlertDialog(
             onDismissRequest = { confirm = null },
-            title = { ScreenText(v.title) },
+            title = { ScreenText(named(v.titles, v.title)) },
             text = { ScreenText(str(Str.wallet_redeem_confirm)) },
             confirmButton = {
                 Button(onClick = {
@@ -95,7 +95,7 @@ fun WalletScreen(vouchers: List<Voucher>, redeem: suspend (Voucher) -> Voucher) 
     showing?.let { v ->
         AlertDialog(
             onDismissRequest = { showing = null },
-            title = { ScreenText(v.title) },
+            title = { ScreenText(named(v.titles, v.title)) },
             text = {
                 Column(verticalArrangement = Arrangement.spacedBy(8.dp)) {
                     ScreenText(str(Str.wallet_show_code))

@@ -30,9 +30,24 @@ class ReferenceServer(private val baseUrl: String, private val tillToken: String
         return response.body()
     }
 
-    private fun line(gtin: String, name: String, quantity: Int, cents: Long, category: String, warrantyMonths: Int? = null) =
-        """{"gtin": "$gtin", "name": "$name", "quantity": $quantity, "unit_price": {"amount_minor": $cents, "currency": "EUR"},
+    /** A product of a Belgian catalogue: the till prints [name]; nl, fr and en names ride along. */
+    private class Product(val gtin: String, val name: String, val nl: String, val fr: String, val en: String) {
+        val names get() = """{"nl": "$nl", "fr": "$fr", "en": "$en"}"""
+    }
+
+    private val dogFood = Product("5410000000019", "Croquettes chien 12 kg", "Hondenbrokken 12 kg", "Croquettes pour chien 12 kg", "Dog food 12 kg")
+    private val coffee = Product("4006381333931", "Koffiebonen 1 kg", "Koffiebonen 1 kg", "Café en grains 1 kg", "Coffee beans 1 kg")
+    private val milk = Product("5400000000010", "Melk halfvol 1 L", "Halfvolle melk 1 L", "Lait demi-écrémé 1 L", "Semi-skimmed milk 1 L")
+    private val tv = Product("0036000291452", "Téléviseur 4K 139 cm", "4K-televisie 139 cm", "Téléviseur 4K 139 cm", "4K television 139 cm")
+    private val hdmi = Product("5400000000027", "HDMI-kabel 2 m", "HDMI-kabel 2 m", "Câble HDMI 2 m", "HDMI cable 2 m")
+
+    private fun line(p: Product, quantity: Int, cents: Long, category: String, warrantyMonths: Int? = null) =
+        """{"gtin": "${p.gtin}", "name": "${p.name}", "names": ${p.names}, "quantity": $quantity,
+           "unit_price": {"amount_minor": $cents, "currency": "EUR"},
            "category": "$category"${warrantyMonths?.let { ", \"warranty_months\": $it" } ?: ""}}"""
+
+    private val namur = """"store_name": "Namur Centre", "store_names": {"nl": "Namen Centrum", "fr": "Namur Centre", "en": "Namur Centre"}"""
+    private val brussels = """"store_name": "Bruxelles Centre", "store_names": {"nl": "Brussel Centrum", "fr": "Bruxelles Centre", "en": "Brussels Centre"}"""
 
     /** Everything the screens show, for the member [memberId] with card [cardNumber], around [now]. */
     fun seed(memberId: String, cardNumber: String, now: Instant) {
@@ -50,24 +65,24 @@ class ReferenceServer(private val baseUrl: String, private val tillToken: String
             val at = now.minus(Duration.ofDays(25L + 28L * k)).minus(Duration.ofHours(2))
             call(
                 "POST", "/v1/admin/members/$memberId/receipts",
-                """{"receipt": {"id": "screens-$k", "store_name": "Namur Centre", "purchased_at": "$at",
-                   "lines": [${line("5410000000019", "Croquettes chien 12 kg", 1, 4999, "pet food")},
-                             ${line("4006381333931", "Koffiebonen 1 kg", 1, 899, "coffee")},
-                             ${line("5400000000010", "Melk halfvol 1 L", 6, 105, "dairy")}],
+                """{"receipt": {"id": "screens-$k", $namur, "purchased_at": "$at",
+                   "lines": [${line(dogFood, 1, 4999, "pet food")},
+                             ${line(coffee, 1, 899, "coffee")},
+                             ${line(milk, 6, 105, "dairy")}],
                    "source": "till"}}""",
             )
         }
         // Today's purchases at the till with the card: points, and a TV with a two-year warranty.
         call(
             "POST", "/v1/till/purchases",
-            """{"card": "$cardNumber", "store_name": "Brussels Centre", "lines": [
-                ${line("0036000291452", "Téléviseur 4K 139 cm", 1, 69900, "electronics", 24)},
-                ${line("5400000000027", "HDMI-kabel 2 m", 1, 1499, "electronics")}]}""",
+            """{"card": "$cardNumber", $brussels, "lines": [
+                ${line(tv, 1, 69900, "electronics", 24)},
+                ${line(hdmi, 1, 1499, "electronics")}]}""",
         )
         call(
             "POST", "/v1/till/purchases",
-            """{"card": "$cardNumber", "store_name": "Namur Centre", "lines": [
-                ${line("4006381333931", "Koffiebonen 1 kg", 2, 899, "coffee")}]}""",
+            """{"card": "$cardNumber", $namur, "lines": [
+                ${line(coffee, 2, 899, "coffee")}]}""",
         )
         // The welcome bonus, a €5 voucher, 10% off pet food (expiring soon) and an event.
         call("POST", "/v1/admin/members/$memberId/points", """{"points": 250, "kind": "adjust"}""")
@@ -79,14 +94,16 @@ class ReferenceServer(private val baseUrl: String, private val tillToken: String
         )
         call(
             "POST", "/v1/admin/members/$memberId/vouchers",
-            """{"kind": {"type": "percent_off", "percent": 10}, "title": "Pet food -10%", "valid_until": "$soon"}""",
+            """{"kind": {"type": "percent_off", "percent": 10}, "title": "Pet food -10%",
+               "titles": {"nl": "Dierenvoeding -10%", "fr": "Alimentation animale -10 %", "en": "Pet food -10%"}, "valid_until": "$soon"}""",
         )
         val event = now.plus(Duration.ofDays(20))
         call(
             "POST", "/v1/admin/members/$memberId/vouchers",
             """{"kind": {"type": "event_invitation", "event_name": "Pre-sale evening", "location": "Brussels Centre",
                         "starts_at": "$event", "ends_at": "${event.plus(Duration.ofHours(3))}"},
-               "title": "Members' pre-sale evening", "valid_until": "${event.plus(Duration.ofHours(3))}"}""",
+               "title": "Members' pre-sale evening",
+               "titles": {"nl": "Voorverkoopavond voor leden", "fr": "Soirée de prévente pour les membres"}, "valid_until": "${event.plus(Duration.ofHours(3))}"}""",
         )
         // A personal opt-in offer and a general automatic one.
         call(
