@@ -426,6 +426,30 @@ mod tests {
     }
 
     #[test]
+    fn a_version_10_database_gets_the_voucher_titles_column() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let mut store = Store::open(dir.path()).unwrap();
+            store.enrol(None, TotpAlgorithm::Sha1, None, t0()).unwrap();
+            store
+                .conn
+                .execute_batch("ALTER TABLE vouchers DROP COLUMN titles; PRAGMA user_version = 10;")
+                .unwrap();
+        }
+        let store = Store::open(dir.path()).unwrap();
+        assert_eq!(user_version(&store), SCHEMA_VERSION);
+        let columns: i64 = store
+            .conn
+            .query_row(
+                "SELECT count(*) FROM pragma_table_info('vouchers') WHERE name = 'titles'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(columns, 1);
+    }
+
+    #[test]
     fn a_version_3_database_gets_a_mark_for_every_change_number_given_out() {
         let dir = tempfile::tempdir().unwrap();
         let (busy, idle) = {
@@ -443,6 +467,7 @@ mod tests {
                      DROP TABLE invoices; DROP TABLE invoice_numbers; DROP TABLE member_companies;
                      DROP TABLE offer_redemptions; DROP TABLE offer_activations;
                      DROP TABLE offers; DROP TABLE survey_answers; DROP TABLE memberships;
+                     ALTER TABLE vouchers DROP COLUMN titles;
                      PRAGMA user_version = 3;",
                     busy.member_id
                 ))
@@ -483,6 +508,7 @@ mod tests {
                     "DROP TABLE invoices; DROP TABLE invoice_numbers; DROP TABLE member_companies;
                      DROP TABLE offer_redemptions; DROP TABLE offer_activations;
                      DROP TABLE offers; DROP TABLE survey_answers; DROP TABLE memberships;
+                     ALTER TABLE vouchers DROP COLUMN titles;
                      PRAGMA user_version = 6;",
                 )
                 .unwrap();
@@ -505,7 +531,8 @@ mod tests {
             store
                 .conn
                 .execute_batch(
-                    "DROP TABLE survey_answers; DROP TABLE memberships; PRAGMA user_version = 8;",
+                    "DROP TABLE survey_answers; DROP TABLE memberships;
+                     ALTER TABLE vouchers DROP COLUMN titles; PRAGMA user_version = 8;",
                 )
                 .unwrap();
             m.member_id
@@ -535,7 +562,10 @@ mod tests {
             // What a version-9 server left: no memberships.
             store
                 .conn
-                .execute_batch("DROP TABLE memberships; PRAGMA user_version = 9;")
+                .execute_batch(
+                    "DROP TABLE memberships; ALTER TABLE vouchers DROP COLUMN titles;
+                     PRAGMA user_version = 9;",
+                )
                 .unwrap();
             m.member_id
         };

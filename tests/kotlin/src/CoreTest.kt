@@ -353,6 +353,39 @@ fun receiptsTests() {
             }
         }
     }
+    test("names per language: kept with the receipt, picked by localizedName, tiers translated") {
+        withClient { client, _ ->
+            val receipts = client.receipts()
+            val dog = line(DOG_FOOD, 1, 2499, "Pet food").copy(
+                name = "Croquettes chien 12 kg",
+                names = mapOf("nl" to "Hondenbrokken 12 kg", "fr" to "Croquettes pour chien 12 kg"),
+            )
+            val r = receipt("names-1", T0, dog).copy(
+                storeName = "Bruxelles Centre",
+                storeNames = mapOf("nl" to "Brussel Centrum"),
+            )
+            assertTrue(receipts.add(r))
+            val kept = receipts.get("names-1")
+            assertEquals(r.storeNames, kept.storeNames)
+            assertEquals(dog.names, kept.lines[0].names)
+            val line = kept.lines[0]
+            assertEquals("Hondenbrokken 12 kg", localizedName(line.names, line.name, "nl-BE"))
+            assertEquals("Croquettes pour chien 12 kg", localizedName(line.names, line.name, "fr"))
+            // No English name: the retailer's own, not another language's.
+            assertEquals("Croquettes chien 12 kg", localizedName(line.names, line.name, "en-GB"))
+            assertEquals("Brussel Centrum", localizedName(kept.storeNames, kept.storeName, "nl"))
+            assertEquals("Bruxelles Centre", localizedName(kept.storeNames, kept.storeName, "fr"))
+            // A translation that breaks the rules is refused like any bad field.
+            assertThrows<LoyaltyException.InvalidInput> {
+                receipts.add(r.copy(id = "names-2", storeNames = mapOf("nl" to " ")))
+            }
+            // The programme's tiers carry their names in each language.
+            val tier = client.points().tier()
+            assertEquals("Member", tier.tier)
+            assertEquals("Lid", localizedName(tier.tierNames, tier.tier, "nl"))
+            assertEquals("Argent", localizedName(tier.nextTierNames, tier.nextTier!!, "fr"))
+        }
+    }
     test("receipts: add, duplicates, queries by period, GTIN and category") {
         withClient { client, _ ->
             val receipts = client.receipts()
