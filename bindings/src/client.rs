@@ -240,6 +240,15 @@ impl Points {
         Ok(self.api.entries()?.into_iter().map(Into::into).collect())
     }
 
+    /// What entry `seq` says to the shopper in `language` (a BCP 47 tag): a purchase names its
+    /// store in that language, extra points name the offer; else the retailer's description
+    /// (`null`: name the entry by its kind).
+    pub fn describe(&self, seq: u64, language: String) -> Result<Option<String>> {
+        Ok(self
+            .api
+            .describe(seq, loyalty_core::reminders::Lang::negotiate(&language))?)
+    }
+
     /// The newest `limit` entries, newest first.
     pub fn recent(&self, limit: u32) -> Result<Vec<LedgerEntry>> {
         Ok(self

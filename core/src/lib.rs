@@ -19,8 +19,8 @@
 // The pure rules live in loyalty-domain; each module is re-exported under its old name so that
 // `loyalty_core::points::X` (bindings, cli, tests) and `crate::points::X` here keep working.
 pub use loyalty_domain::{
-    card, check, claim, clock, formats, gs1, invoice, list, membership, money, offers, points,
-    proof, receipts, reminders, render, survey, wallet,
+    card, check, claim, clock, formats, gs1, history, invoice, list, membership, money, offers,
+    points, proof, receipts, reminders, render, survey, wallet,
 };
 
 pub mod api;

@@ -26,6 +26,7 @@
 //!                                       and reminders' texts
 //! survey                             -> gs1, check, and reminders' texts
 //! membership                         -> check, and reminders' texts
+//! history                            -> receipts, and reminders' texts (the points history's lines)
 //! ```
 //!
 //! Never: anything here -> `loyalty-core`. Bad input is an [`InputError`]
@@ -39,6 +40,7 @@ pub mod clock;
 pub mod crypto;
 pub mod formats;
 pub mod gs1;
+pub mod history;
 pub mod invoice;
 pub mod list;
 pub mod membership;

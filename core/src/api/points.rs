@@ -4,9 +4,11 @@ use super::error::{ApiError, ApiResult};
 use super::watch;
 use crate::check::InputError;
 use crate::context::Context;
+use crate::history;
 use crate::points::{
-    self, Balance, EntryStatus, ExpiringPoints, LedgerEntry, NewEntry, TierStatus,
+    self, Balance, EntryKind, EntryStatus, ExpiringPoints, LedgerEntry, NewEntry, TierStatus,
 };
+use crate::reminders::Lang;
 use crate::runtime::TaskHandle;
 use crate::store::Topic;
 use crate::wallet::{OutboxItem, OutboxOperation};
@@ -154,6 +156,26 @@ impl PointsApi {
             .store
             .ledger_entry(seq)?
             .ok_or_else(|| points::PointsError::EntryNotFound.into())
+    }
+
+    /// What entry `seq` says to the shopper reading `lang`: a purchase names its store as the
+    /// stored receipt names it in that language ("Achat à Namur Centre"), extra points from an
+    /// offer name the offer; anything else keeps the retailer's description (`None`: name the
+    /// entry by its kind). The retailer's server writes its descriptions in one language.
+    pub fn describe(&self, seq: u64, lang: Lang) -> ApiResult<Option<String>> {
+        let entry = self.entry(seq)?;
+        if entry.kind == EntryKind::Earn {
+            if let Some(reference) = &entry.reference {
+                // A reference that is neither (or that the store cannot read): the description.
+                if let Ok(Some(r)) = self.ctx.store.receipt(reference) {
+                    return Ok(Some(history::purchase(&r, lang)));
+                }
+                if let Ok(Some(o)) = self.ctx.store.offer(reference) {
+                    return Ok(Some(history::offer_points(&o.offer.title, lang)));
+                }
+            }
+        }
+        Ok(entry.description)
     }
 
     /// The whole ledger, oldest first.

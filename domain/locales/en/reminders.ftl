@@ -241,6 +241,10 @@ survey-refused-closed = This survey has closed. Thank you for wanting to take pa
 survey-refused-not-eligible = This survey is for members who have shopped with us at least twice.
 survey-refused-already-answered = You have already answered this survey. Thank you!
 
+## Points history: what a ledger entry says
+ledger-purchase = Purchase at { $store }
+ledger-offer-points = Extra points: { $offer }
+
 ## Premium membership
 membership-upcoming = Your { $plan } membership starts on { $date }.
 membership-renews = { $plan } member. Renews on { $date }.

@@ -253,6 +253,10 @@ survey-refused-closed = Cette enquête est terminée. Merci d’avoir voulu y pa
 survey-refused-not-eligible = Cette enquête s’adresse aux membres qui ont fait au moins deux achats chez nous.
 survey-refused-already-answered = Vous avez déjà répondu à cette enquête. Merci !
 
+## Historique des points : ce que dit une ligne
+ledger-purchase = Achat à { $store }
+ledger-offer-points = Points en plus : { $offer }
+
 ## Abonnement premium
 membership-upcoming = Votre abonnement { $plan } commence le { $date }.
 membership-renews = Membre { $plan }. Renouvellement le { $date }.

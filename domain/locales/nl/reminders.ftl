@@ -238,6 +238,10 @@ survey-refused-closed = Deze enquête is afgelopen. Bedankt dat je wilde meedoen
 survey-refused-not-eligible = Deze enquête is voor leden die al minstens twee keer bij ons hebben gekocht.
 survey-refused-already-answered = Je hebt deze enquête al beantwoord. Bedankt!
 
+## Puntengeschiedenis: wat een regel zegt
+ledger-purchase = Aankoop in { $store }
+ledger-offer-points = Extra punten: { $offer }
+
 ## Premiumlidmaatschap
 membership-upcoming = Je { $plan }-lidmaatschap begint op { $date }.
 membership-renews = { $plan }-lid. Wordt verlengd op { $date }.

@@ -15,6 +15,8 @@ struct PointsScreen: View {
         let tier: TierStatus
         let expiring: [ExpiringPoints]
         let recent: [LedgerEntry]
+        /// What the core says of an entry in the app's language, by sequence number.
+        let described: [UInt64: String]
     }
 
     var body: some View {
@@ -37,7 +39,7 @@ struct PointsScreen: View {
                                 .foregroundStyle(.secondary)
                         }
                         ForEach(snapshot.recent, id: \.seq) { entry in
-                            LedgerRow(entry: entry)
+                            LedgerRow(entry: entry, described: snapshot.described[entry.seq])
                         }
                     }
                 } else if let loadError {
@@ -100,8 +102,10 @@ struct PointsScreen: View {
             async let balance = loyalty.balance()
             async let tier = loyalty.tier()
             async let expiring = loyalty.expiringPoints(withinDays: 60)
-            async let recent = loyalty.recentEntries(limit: 50)
-            snapshot = try await Snapshot(balance: balance, tier: tier, expiring: expiring, recent: recent)
+            let recent = try await loyalty.recentEntries(limit: 50)
+            let described = try await loyalty.describeEntries(recent, language: AppLanguage.tag)
+            snapshot = try await Snapshot(balance: balance, tier: tier, expiring: expiring,
+                                          recent: recent, described: described)
             loadError = nil
         } catch let failure as LoyaltyError {
             loadError = failure.reason
@@ -113,11 +117,13 @@ struct PointsScreen: View {
 
 struct LedgerRow: View {
     let entry: LedgerEntry
+    /// The core's line for the entry in the app's language, if it has one.
+    let described: String?
 
     var body: some View {
         HStack {
             VStack(alignment: .leading, spacing: 2) {
-                Text(entry.description ?? Self.title(entry.kind))
+                Text(described ?? entry.description ?? Self.title(entry.kind))
                 Text(entry.at.formatted(date: .abbreviated, time: .shortened))
                     .font(.caption)
                     .foregroundStyle(.secondary)

@@ -153,6 +153,21 @@ public final class Loyalty: Sendable {
         try await run { try $0.points().recent(limit: limit) }
     }
 
+    /// What `entries` say to the shopper in `language` (a BCP 47 tag), by sequence number: a
+    /// purchase names its store in that language, extra points name the offer. Entries the core
+    /// has nothing to say about are absent: show their description, or name them by kind.
+    public func describeEntries(_ entries: [LedgerEntry], language: String) async throws -> [UInt64: String] {
+        try await run { client in
+            var described: [UInt64: String] = [:]
+            for entry in entries {
+                if let text = try client.points().describe(seq: entry.seq, language: language) {
+                    described[entry.seq] = text
+                }
+            }
+            return described
+        }
+    }
+
     /// Points expiring within `days`, soonest first.
     public func expiringPoints(withinDays days: UInt32 = 60) async throws -> [ExpiringPoints] {
         try await run { try $0.points().expiringWithin(days: days) }

@@ -379,6 +379,14 @@ fun receiptsTests() {
             assertThrows<LoyaltyException.InvalidInput> {
                 receipts.add(r.copy(id = "names-2", storeNames = mapOf("nl" to " ")))
             }
+            // The points history names the store in the shopper's language, not the server's.
+            val points = client.points()
+            val purchase = points.earn(24, "names-1", "Purchase at Bruxelles Centre", false)
+            assertEquals("Aankoop in Brussel Centrum", points.describe(purchase.seq, "nl-BE"))
+            assertEquals("Achat à Bruxelles Centre", points.describe(purchase.seq, "fr"))
+            val other = points.earn(5, "no-such-receipt", "Welcome bonus", false)
+            assertEquals("Welcome bonus", points.describe(other.seq, "nl"))
+            assertEquals(null, points.describe(points.earn(1, null, null, false).seq, "nl"))
             // The programme's tiers carry their names in each language.
             val tier = client.points().tier()
             assertEquals("Member", tier.tier)

@@ -116,7 +116,11 @@ fun facadeTests() {
             assertNotNull(states.last().lastSyncedAt)
             assertEquals(250L, loyalty.balance().confirmed)
             assertNotNull(loyalty.tier().tier)
-            assertTrue(loyalty.recentEntries(10).isNotEmpty())
+            val entries = loyalty.recentEntries(10)
+            assertTrue(entries.isNotEmpty())
+            // The store's adjustment has no description and is about no receipt or offer: the
+            // app names it by its kind.
+            assertEquals(emptyMap<ULong, String>(), loyalty.describeEntries(entries, "nl-BE"))
         }
     }
     test("the till card: a QR module matrix for the rotating payload") {

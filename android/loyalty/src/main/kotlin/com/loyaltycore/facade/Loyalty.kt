@@ -255,6 +255,15 @@ class Loyalty private constructor(
     /** The newest [limit] ledger entries, newest first. */
     suspend fun recentEntries(limit: Int = 50): List<LedgerEntry> = blocking { points.recent(limit.toUInt()) }
 
+    /**
+     * What [entries] say to the shopper in [language] (a BCP 47 tag), by sequence number: a
+     * purchase names its store in that language, extra points name the offer. Entries the core
+     * has nothing to say about are absent: show their description, or name them by kind.
+     */
+    suspend fun describeEntries(entries: List<LedgerEntry>, language: String): Map<ULong, String> = blocking {
+        entries.mapNotNull { e -> points.describe(e.seq, language)?.let { e.seq to it } }.toMap()
+    }
+
     /** Points earned offline for a receipt, pending until the next sync confirms them. */
     suspend fun earnOffline(points: Long, receiptId: String, description: String?): LedgerEntry =
         writing { this.points.earnOffline(points, receiptId, description) }

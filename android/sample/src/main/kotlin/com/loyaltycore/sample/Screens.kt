@@ -22,6 +22,7 @@ import androidx.compose.runtime.produceState
 import androidx.compose.runtime.remember
 import androidx.compose.runtime.rememberCoroutineScope
 import androidx.compose.runtime.setValue
+import androidx.compose.ui.platform.LocalConfiguration
 import androidx.compose.ui.platform.LocalContext
 import androidx.core.os.LocaleListCompat
 import androidx.lifecycle.compose.collectAsStateWithLifecycle
@@ -88,8 +89,12 @@ fun AndroidPointsScreen(loyalty: Loyalty) {
     val tierFlow = remember(loyalty) { loyalty.tiers }
     val balance by balanceFlow.collectAsStateWithLifecycle(initialValue = null)
     val tier by tierFlow.collectAsStateWithLifecycle(initialValue = null)
+    val language = LocalConfiguration.current.locales[0].toLanguageTag()
     val entries by produceState(emptyList<LedgerEntry>(), balance) { value = loyalty.recentEntries(100) }
-    PointsScreen(balance, tier, entries)
+    val descriptions by produceState(emptyMap<ULong, String>(), entries, language) {
+        value = loyalty.describeEntries(entries, language)
+    }
+    PointsScreen(balance, tier, entries, descriptions)
 }
 
 @Composable

@@ -23,7 +23,13 @@ import com.loyaltycore.TierStatus
 
 /** The balance (with what is pending), the tier with the progress to the next, the ledger. */
 @Composable
-fun PointsScreen(balance: Balance?, tier: TierStatus?, entries: List<LedgerEntry>) {
+fun PointsScreen(
+    balance: Balance?,
+    tier: TierStatus?,
+    entries: List<LedgerEntry>,
+    /** What the core says of an entry in the screen's language, by sequence number. */
+    descriptions: Map<ULong, String> = emptyMap(),
+) {
     LazyColumn(
         Modifier.fillMaxSize().padding(horizontal = 16.dp),
         verticalArrangement = Arrangement.spacedBy(8.dp),
@@ -66,7 +72,7 @@ fun PointsScreen(balance: Balance?, tier: TierStatus?, entries: List<LedgerEntry
             Row(Modifier.fillMaxWidth(), horizontalArrangement = Arrangement.spacedBy(12.dp), verticalAlignment = Alignment.CenterVertically) {
                 Column(Modifier.weight(1f)) {
                     ScreenText(
-                        e.description ?: when (e.kind) {
+                        descriptions[e.seq] ?: e.description ?: when (e.kind) {
                             EntryKind.EARN -> str(Str.points_kind_earn)
                             EntryKind.REDEEM -> str(Str.points_kind_redeem)
                             EntryKind.ADJUST -> str(Str.points_kind_adjust)

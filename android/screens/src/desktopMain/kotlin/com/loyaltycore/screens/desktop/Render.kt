@@ -177,9 +177,10 @@ fun main() {
                     val list = loyalty.shoppingList(5)
                     val onList = list.items.mapNotNull { (it.source as? ListItemSource.Reminder)?.notificationId }.toSet()
                     val strings = XmlStrings(lang.code, lang.locale, texts.getValue(lang))
+                    val described = loyalty.describeEntries(entries, lang.coreTag)
                     val screens = listOf(
                         page(Screen.CARD) { CardScreen(card) },
-                        page(Screen.POINTS) { PointsScreen(balance, tier, entries) },
+                        page(Screen.POINTS) { PointsScreen(balance, tier, entries, described) },
                         page(Screen.WALLET) { WalletScreen(vouchers) { v: Voucher -> v } },
                         page(Screen.OFFERS) { OffersScreen(offers) { _: OfferItem -> } },
                         page(Screen.LIST) { ShoppingListScreen(list, NoListActions) },
