@@ -33,6 +33,7 @@ fuzz_target!(|data: &[u8]| {
     // The text as a voucher title: a genuine combined code round-trips.
     let title: String = text.chars().take(100).collect();
     let voucher = Voucher {
+        titles: Default::default(),
         id: "v-fuzz".into(),
         kind: VoucherKind::AmountOff {
             amount: Money::new(500, "EUR").unwrap(),
