@@ -29,8 +29,8 @@ pub struct PlanName {
 impl PlanName {
     pub fn get(&self, lang: Lang) -> &str {
         match lang {
-            Lang::Nl => &self.nl,
-            Lang::Fr => &self.fr,
+            Lang::Nl | Lang::NlBe => &self.nl,
+            Lang::Fr | Lang::FrBe => &self.fr,
             Lang::En => &self.en,
         }
     }

@@ -60,8 +60,8 @@ pub use crate::receipts::OfferTitle;
 impl OfferTitle {
     pub fn get(&self, lang: Lang) -> &str {
         match lang {
-            Lang::Nl => &self.nl,
-            Lang::Fr => &self.fr,
+            Lang::Nl | Lang::NlBe => &self.nl,
+            Lang::Fr | Lang::FrBe => &self.fr,
             Lang::En => &self.en,
         }
     }

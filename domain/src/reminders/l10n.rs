@@ -1,9 +1,13 @@
-//! Texts in English, Dutch and French through Project Fluent (CLDR plural rules per language).
+//! Texts in English, Dutch and French through Project Fluent (CLDR plural rules per language),
+//! with the regional variants Belgian Dutch and Belgian French.
 //!
-//! The `.ftl` files live in `domain/locales/{en,nl,fr}/reminders.ftl` and are compiled in. Lookup
-//! falls back from the requested language to English, message by message; a message missing
-//! everywhere renders as its id (never a panic). Bidi isolation marks are off: the texts go to
-//! the platform's notification centre as they are.
+//! The `.ftl` files live in `domain/locales/{en,nl,fr}/reminders.ftl` and are compiled in; a
+//! regional variant's bundle is its base language's file overlaid with
+//! `domain/locales/{nl-BE,fr-BE}/reminders.ftl`, which holds only the messages whose words differ
+//! ("kasticket" for "kassabon"). Lookup falls back from the requested variant to its base
+//! language, then to English, message by message; a message missing everywhere renders as its id
+//! (never a panic). Bidi isolation marks are off: the texts go to the platform's notification
+//! centre as they are.
 
 use super::candidates::{Candidate, Forecast, Name, Text};
 use super::plan::{ListOffer, PlannedNotification};
@@ -21,6 +25,18 @@ pub(crate) const SOURCES: [(Lang, &str); 3] = [
     (Lang::Fr, include_str!("../../locales/fr/reminders.ftl")),
 ];
 
+/// The regional overlays: only the messages a variant words differently from its base language.
+pub(crate) const OVERLAYS: [(Lang, &str); 2] = [
+    (
+        Lang::NlBe,
+        include_str!("../../locales/nl-BE/reminders.ftl"),
+    ),
+    (
+        Lang::FrBe,
+        include_str!("../../locales/fr-BE/reminders.ftl"),
+    ),
+];
+
 /// The Fluent bundles of every [`Lang`], with English as each message's fallback.
 pub struct Localizer {
     bundles: Vec<(Lang, FluentBundle<FluentResource>)>,
@@ -29,22 +45,51 @@ pub struct Localizer {
     pub(crate) load_errors: Vec<String>,
 }
 
+#[cfg(test)]
 pub(crate) fn build_from(sources: &[(Lang, &str)]) -> Localizer {
+    build_with_overlays(sources, &[])
+}
+
+/// Bundles of `sources` (one per base language) and of each regional `overlays` entry: the
+/// variant's base language's source with the overlay's messages replacing the base's.
+pub(crate) fn build_with_overlays(
+    sources: &[(Lang, &str)],
+    overlays: &[(Lang, &str)],
+) -> Localizer {
     let mut bundles = Vec::new();
     let mut load_errors = Vec::new();
+    let mut parse = |lang: Lang, src: &str| match FluentResource::try_new(src.to_string()) {
+        Ok(r) => r,
+        Err((r, errs)) => {
+            load_errors.extend(errs.iter().map(|e| format!("{}: {e:?}", lang.code())));
+            r
+        }
+    };
+    let mut layered = Vec::new();
     for &(lang, src) in sources {
+        layered.push((lang, vec![parse(lang, src)]));
+    }
+    for &(variant, overlay) in overlays {
+        let mut layers = Vec::new();
+        if let Some(&(base, src)) = sources.iter().find(|(l, _)| *l == variant.language()) {
+            layers.push(parse(base, src));
+        }
+        layers.push(parse(variant, overlay));
+        layered.push((variant, layers));
+    }
+    for (lang, layers) in layered {
         let id: LanguageIdentifier = lang.code().parse().unwrap_or_default();
         let mut bundle = FluentBundle::new_concurrent(vec![id]);
         bundle.set_use_isolating(false);
-        let res = match FluentResource::try_new(src.to_string()) {
-            Ok(r) => r,
-            Err((r, errs)) => {
-                load_errors.extend(errs.iter().map(|e| format!("{}: {e:?}", lang.code())));
-                r
+        for (i, res) in layers.into_iter().enumerate() {
+            if i == 0 {
+                if let Err(errs) = bundle.add_resource(res) {
+                    load_errors.extend(errs.iter().map(|e| format!("{}: {e}", lang.code())));
+                }
+            } else {
+                // An overlay replaces the base's message of the same id.
+                bundle.add_resource_overriding(res);
             }
-        };
-        if let Err(errs) = bundle.add_resource(res) {
-            load_errors.extend(errs.iter().map(|e| format!("{}: {e}", lang.code())));
         }
         bundles.push((lang, bundle));
     }
@@ -57,7 +102,7 @@ pub(crate) fn build_from(sources: &[(Lang, &str)]) -> Localizer {
 /// The process-wide localizer, built on first use.
 pub fn localizer() -> &'static Localizer {
     static L: OnceLock<Localizer> = OnceLock::new();
-    L.get_or_init(|| build_from(&SOURCES))
+    L.get_or_init(|| build_with_overlays(&SOURCES, &OVERLAYS))
 }
 
 impl Localizer {
@@ -76,7 +121,7 @@ impl Localizer {
         args: Option<&FluentArgs>,
         errors: &mut Vec<String>,
     ) -> String {
-        for l in [lang, Lang::En] {
+        for l in [lang, lang.language(), Lang::En] {
             let Some(b) = self.bundle(l) else { continue };
             let Some(pattern) = b.get_message(id).and_then(|m| m.value()) else {
                 continue;
@@ -90,7 +135,8 @@ impl Localizer {
         id.to_string()
     }
 
-    /// Message `id` in `lang` (English when `lang` lacks it; the id itself when none has it).
+    /// Message `id` in `lang` (its base language's, then English, when `lang` lacks it; the id
+    /// itself when none has it).
     pub fn format(&self, lang: Lang, id: &str, args: Option<&FluentArgs>) -> String {
         self.format_checked(lang, id, args, &mut Vec::new())
     }
@@ -100,7 +146,7 @@ impl Localizer {
         self.bundle(lang).is_some_and(|b| b.has_message(id))
     }
 
-    /// "30 December", "30 december", "30 décembre"; with the year when it differs from
+    /// "30 December", "30 december", "30 décembre", "1er janvier"; with the year when it differs from
     /// `ref_day`'s.
     pub(crate) fn date(&self, lang: Lang, day: i64, ref_day: i64) -> String {
         let Some(d) = date_of_day(day) else {
@@ -126,7 +172,11 @@ impl Localizer {
 pub(crate) fn temperature(lang: Lang, tenths: i32) -> String {
     let sign = if tenths < 0 { "\u{2212}" } else { "" };
     let a = tenths.unsigned_abs();
-    let sep = if lang == Lang::En { '.' } else { ',' };
+    let sep = if lang.language() == Lang::En {
+        '.'
+    } else {
+        ','
+    };
     if a.is_multiple_of(10) {
         format!("{sign}{}", a / 10)
     } else {
@@ -659,4 +709,135 @@ pub(crate) fn render(
         reason: text(reason),
         list_offer,
     })
+}
+
+#[cfg(test)]
+mod variant_tests {
+    use super::*;
+
+    fn invoice(lang: Lang, id: &str) -> String {
+        crate::invoice::html::labels().format(lang, id, None)
+    }
+
+    #[test]
+    fn belgian_dutch_says_kasticket_and_dutch_says_kassabon() {
+        let l = localizer();
+        assert!(l.load_errors.is_empty(), "{:?}", l.load_errors);
+        assert_eq!(invoice(Lang::Nl, "invoice-receipt"), "Kassabon");
+        assert_eq!(invoice(Lang::NlBe, "invoice-receipt"), "Kasticket");
+        let mut args = FluentArgs::new();
+        for k in ["product", "store", "date"] {
+            args.set(k, "x");
+        }
+        let nl = l.format(Lang::Nl, "recall-reason-unknown-lot", Some(&args));
+        let be = l.format(Lang::NlBe, "recall-reason-unknown-lot", Some(&args));
+        assert!(nl.contains("kassabon") && !nl.contains("kasticket"), "{nl}");
+        assert!(be.contains("kasticket") && !be.contains("kassabon"), "{be}");
+        let welcome = |lang| l.format(lang, "welcome-body", None);
+        assert!(welcome(Lang::Nl).contains("portemonnee"));
+        assert!(welcome(Lang::NlBe).contains("portefeuille"));
+        // Messages without a Flemish override are the Dutch ones, plurals included.
+        let mut days = FluentArgs::new();
+        days.set("days", 1);
+        assert_eq!(
+            l.format(Lang::NlBe, "voucher-expiry-title", Some(&days)),
+            "Je waardebon verloopt morgen"
+        );
+        assert_eq!(
+            l.format(Lang::NlBe, "win-back-title", None),
+            l.format(Lang::Nl, "win-back-title", None)
+        );
+    }
+
+    #[test]
+    fn belgian_french_falls_back_to_french() {
+        let l = localizer();
+        for id in ["welcome-body", "claim-refused-unknown", "month-8"] {
+            assert_eq!(l.format(Lang::FrBe, id, None), l.format(Lang::Fr, id, None));
+        }
+        assert_eq!(l.date(Lang::FrBe, 20_454, 20_454), "1er janvier");
+        assert_eq!(
+            invoice(Lang::FrBe, "invoice-total-gross"),
+            invoice(Lang::Fr, "invoice-total-gross")
+        );
+        // A variant without a bundle of its own (a localizer built from the base files only)
+        // still reads as its base language, not English.
+        let base_only = build_from(&SOURCES);
+        assert_eq!(
+            base_only.format(Lang::FrBe, "welcome-title", None),
+            l.format(Lang::Fr, "welcome-title", None)
+        );
+    }
+
+    #[test]
+    fn overlays_only_override_existing_messages() {
+        let ids = |src: &str| -> Vec<String> {
+            src.lines()
+                .filter(|line| !line.starts_with([' ', '#']))
+                .filter_map(|line| line.split_once(" =").map(|(id, _)| id.to_string()))
+                .collect()
+        };
+        for (overlays, sources) in [
+            (&OVERLAYS, &SOURCES),
+            (
+                &crate::invoice::html::OVERLAYS,
+                &crate::invoice::html::SOURCES,
+            ),
+        ] {
+            for (variant, overlay) in overlays.iter() {
+                let base = sources
+                    .iter()
+                    .find(|(l, _)| *l == variant.language())
+                    .expect("base language")
+                    .1;
+                let base_ids = ids(base);
+                for id in ids(overlay) {
+                    assert!(
+                        base_ids.contains(&id),
+                        "{}: {id} is not in the base",
+                        variant.code()
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn tags_select_the_variant() {
+        for (tag, want) in [
+            ("nl-BE", Lang::NlBe),
+            ("nl_BE.UTF-8", Lang::NlBe),
+            ("nl-be", Lang::NlBe),
+            ("nl-Latn-BE", Lang::NlBe),
+            ("nl", Lang::Nl),
+            ("nl-NL", Lang::Nl),
+            ("fr-BE", Lang::FrBe),
+            ("fr_BE@euro", Lang::FrBe),
+            ("fr-FR", Lang::Fr),
+            ("fr_CA", Lang::Fr),
+            ("en-BE", Lang::En),
+            ("de-BE", Lang::En),
+            ("", Lang::En),
+        ] {
+            assert_eq!(Lang::negotiate(tag), want, "{tag}");
+        }
+        assert_eq!(Lang::NlBe.language(), Lang::Nl);
+        assert_eq!(Lang::FrBe.code(), "fr-BE");
+        assert_eq!(serde_json::to_string(&Lang::NlBe).unwrap(), "\"nl-BE\"");
+        assert_eq!(
+            serde_json::from_str::<Lang>("\"fr_BE\"").unwrap(),
+            Lang::FrBe
+        );
+        // Content keyed by language: the exact variant, then the base language.
+        let text = crate::reminders::LocalizedText(
+            [("nl", "kassabon"), ("nl-BE", "kasticket"), ("fr", "ticket")]
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .into(),
+        );
+        assert_eq!(text.get(Lang::NlBe), "kasticket");
+        assert_eq!(text.get(Lang::Nl), "kassabon");
+        assert_eq!(text.get(Lang::FrBe), "ticket");
+        // No English: the first entry in key order.
+        assert_eq!(text.get(Lang::En), "ticket");
+    }
 }
