@@ -109,9 +109,9 @@ tier-progress-body =
     } om van { $current } naar { $tier } te gaan.
 tier-progress-reason =
     Je spaarde sinds { $date } { $qualifying ->
-        [one] { $qualifying } punt
-       *[other] { $qualifying } punten
-    } die meetellen, als { $current }-lid.
+        [one] { $qualifying } punt dat meetelt
+       *[other] { $qualifying } punten die meetellen
+    }, met de status { $current }.
 
 ## Levenscyclus
 
@@ -152,7 +152,7 @@ event-body-no-location =
        *[other] Tot over { $days } dagen!
     }
 event-reason-tier =
-    Je bent uitgenodigd als { $tier }-lid dat de afgelopen { $days } dagen { $count ->
+    Je bent uitgenodigd met de status { $tier }, omdat je de afgelopen { $days } dagen { $count ->
         [one] één keer
        *[other] { $count } keer
     } bij ons winkelde.

@@ -67,7 +67,7 @@ fn rate(lang: Lang, bp: u32) -> String {
     }
 }
 
-fn date(d: NaiveDate) -> String {
+pub(crate) fn date(d: NaiveDate) -> String {
     d.format("%d/%m/%Y").to_string()
 }
 

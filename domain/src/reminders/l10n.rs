@@ -841,3 +841,242 @@ mod variant_tests {
         assert_eq!(text.get(Lang::En), "ticket");
     }
 }
+
+/// Every shopper-facing Fluent message of the core (reminders, notices, refusals, invoice
+/// labels) rendered in every variant with realistic arguments, and the dates the core writes.
+/// Always checks that each renders without a Fluent error; with `COPY_TEXTS_OUT` set, also
+/// writes them as JSON lines for the copy checks (tests/copy/run.sh: LanguageTool, the glossary,
+/// CLDR dates).
+#[cfg(test)]
+mod copy_dump {
+    use super::*;
+    use crate::reminders::time::day_of_date;
+    use chrono::NaiveDate;
+    use serde_json::json;
+
+    /// Realistic text arguments in the variant's base language.
+    fn words(lang: Lang) -> [(&'static str, &'static str); 17] {
+        match lang.language() {
+            Lang::Nl => [
+                ("product", "halfvolle melk"),
+                ("products", "bloem, eieren"),
+                (
+                    "instructions",
+                    "Breng het product terug naar de winkel; je krijgt je geld terug.",
+                ),
+                ("lots", "L2417, L2418"),
+                ("lot", "L2417"),
+                ("store", "de winkel in Leuven"),
+                ("recipe", "pannenkoeken"),
+                ("voucher", "5 euro korting op je volgende aankoop"),
+                ("offer", "20 % korting op koffie"),
+                ("tier", "Goud"),
+                ("current", "Zilver"),
+                ("event", "Proefavond in de wijnkelder"),
+                ("location", "de winkel in Leuven"),
+                ("first", "20 % korting op koffie"),
+                ("reason", "De aanbieding is al afgelopen."),
+                ("plan", "Plus"),
+                ("title", "20 % korting op koffie"),
+            ],
+            Lang::Fr => [
+                ("product", "Lait demi-écrémé"),
+                ("products", "farine, œufs"),
+                (
+                    "instructions",
+                    "Rapportez le produit au magasin : il vous sera remboursé.",
+                ),
+                ("lots", "L2417, L2418"),
+                ("lot", "L2417"),
+                ("store", "notre magasin de Namur"),
+                ("recipe", "crêpes"),
+                ("voucher", "5 euros de remise sur votre prochain achat"),
+                ("offer", "20 % de remise sur le café"),
+                ("tier", "Or"),
+                ("current", "Argent"),
+                ("event", "Soirée dégustation"),
+                ("location", "notre magasin de Namur"),
+                ("first", "20 % de remise sur le café"),
+                ("reason", "L’offre a déjà pris fin."),
+                ("plan", "Plus"),
+                ("title", "20 % de remise sur le café"),
+            ],
+            _ => [
+                ("product", "semi-skimmed milk"),
+                ("products", "flour, eggs"),
+                (
+                    "instructions",
+                    "Return the product to the shop for a full refund.",
+                ),
+                ("lots", "L2417, L2418"),
+                ("lot", "L2417"),
+                ("store", "our Leuven shop"),
+                ("recipe", "pancakes"),
+                ("voucher", "£5 off your next shop"),
+                ("offer", "20% off coffee"),
+                ("tier", "Gold"),
+                ("current", "Silver"),
+                ("event", "Wine tasting evening"),
+                ("location", "our Leuven shop"),
+                ("first", "20% off coffee"),
+                ("reason", "The offer has already ended."),
+                ("plan", "Plus"),
+                ("title", "20% off coffee"),
+            ],
+        }
+    }
+
+    /// Plural cases: ("one", 1 of everything), ("other", several), ("zero", today / no days).
+    const COUNTS: [(&str, [(&str, i64); 10]); 3] = [
+        (
+            "one",
+            [
+                ("days_left", 1),
+                ("days", 1),
+                ("points", 1),
+                ("qualifying", 1),
+                ("count", 1),
+                ("items", 1),
+                ("quantity", 1),
+                ("interval", 1),
+                ("bought", 1),
+                ("shops", 1),
+            ],
+        ),
+        (
+            "other",
+            [
+                ("days_left", 4),
+                ("days", 4),
+                ("points", 150),
+                ("qualifying", 320),
+                ("count", 3),
+                ("items", 5),
+                ("quantity", 2),
+                ("interval", 7),
+                ("bought", 9),
+                ("shops", 10),
+            ],
+        ),
+        (
+            "zero",
+            [
+                ("days_left", 0),
+                ("days", 0),
+                ("points", 150),
+                ("qualifying", 320),
+                ("count", 3),
+                ("items", 5),
+                ("quantity", 2),
+                ("interval", 7),
+                ("bought", 9),
+                ("shops", 10),
+            ],
+        ),
+    ];
+
+    fn ids(src: &str) -> Vec<&str> {
+        src.lines()
+            .filter(|line| !line.starts_with([' ', '#']))
+            .filter_map(|line| line.split_once(" =").map(|(id, _)| id))
+            .filter(|id| !id.is_empty())
+            .collect()
+    }
+
+    #[test]
+    fn every_text_renders_in_every_variant() {
+        let day = |y, m, d| day_of_date(NaiveDate::from_ymd_opt(y, m, d).expect("date"));
+        let today = day(2026, 6, 15);
+        let mut lines = Vec::new();
+        let mut errors = Vec::new();
+        for (file, sources, l) in [
+            ("reminders", &SOURCES, localizer()),
+            (
+                "invoice",
+                &crate::invoice::html::SOURCES,
+                crate::invoice::html::labels(),
+            ),
+        ] {
+            let en = sources[0].1;
+            for lang in Lang::VARIANTS {
+                for id in ids(en) {
+                    // The date parts are checked below, as whole dates against CLDR.
+                    if id.starts_with("month-") || id.starts_with("date-") {
+                        continue;
+                    }
+                    let mut seen = Vec::new();
+                    // The message's own source in English: a "[0]" variant means 0 is a value
+                    // it is rendered with ("today"); elsewhere 0 does not occur.
+                    let zero = en
+                        .split("\n\n")
+                        .flat_map(|block| block.split("\n").collect::<Vec<_>>())
+                        .skip_while(|line| !line.starts_with(&format!("{id} =")))
+                        .take_while(|line| {
+                            line.starts_with(&format!("{id} =")) || line.starts_with(' ')
+                        })
+                        .any(|line| line.contains("[0]"));
+                    for (case, counts) in COUNTS {
+                        if case == "zero" && !zero {
+                            continue;
+                        }
+                        let mut args = FluentArgs::new();
+                        for (k, v) in words(lang) {
+                            args.set(k, v);
+                        }
+                        for (k, v) in counts {
+                            args.set(k, v);
+                        }
+                        if id.starts_with("event-reason") {
+                            // The rule's window: 30 days.
+                            args.set("days", 30);
+                        }
+                        args.set("matched", 2);
+                        args.set("total", 3);
+                        // The reminders write dates in words, the invoice as dd/mm/yyyy.
+                        args.set(
+                            "date",
+                            match file {
+                                "invoice" => crate::invoice::html::date(
+                                    NaiveDate::from_ymd_opt(2026, 3, 14).expect("date"),
+                                ),
+                                _ => localizer().date(lang, day(2026, 3, 14), today),
+                            },
+                        );
+                        args.set("temp", temperature(lang, -25));
+                        args.set("time", "18:30");
+                        args.set("receipt", "R-2026-000142");
+                        let text = l.format_checked(lang, id, Some(&args), &mut errors);
+                        assert!(!text.is_empty() && text != id, "{}/{id}", lang.code());
+                        if !seen.contains(&text) {
+                            lines.push(json!({"kind": "text", "source": format!("fluent:{file}"),
+                                "lang": lang.code(), "id": id, "case": case, "text": text}));
+                            seen.push(text);
+                        }
+                    }
+                }
+            }
+        }
+        assert!(errors.is_empty(), "{errors:?}");
+        // Dates: the 1st and the 14th of every month, in and out of the reference year.
+        let l = localizer();
+        for lang in Lang::VARIANTS {
+            for month in 1..=12 {
+                for d in [1, 14] {
+                    let at = day(2026, month, d);
+                    for (style, reference) in
+                        [("day-month", at), ("day-month-year", day(2027, 1, 1))]
+                    {
+                        lines.push(json!({"kind": "date", "source": "reminders::l10n::date",
+                            "lang": lang.code(), "iso": format!("2026-{month:02}-{d:02}"),
+                            "style": style, "text": l.date(lang, at, reference)}));
+                    }
+                }
+            }
+        }
+        assert!(lines.len() > 5 * 150, "{}", lines.len());
+        if let Ok(path) = std::env::var("COPY_TEXTS_OUT") {
+            let body: String = lines.iter().map(|v| format!("{v}\n")).collect();
+            std::fs::write(&path, body).expect("write COPY_TEXTS_OUT");
+        }
+    }
+}
