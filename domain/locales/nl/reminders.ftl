@@ -170,8 +170,8 @@ push-reason-service = Je krijgt dit servicebericht omdat je lid bent van ons kla
 
 ## Synchronisatiemeldingen (in de app na een synchronisatie)
 
-sync-voucher-used-elsewhere = Je bon “{ $voucher }” was al gebruikt op een ander apparaat van je huishouden en is hier dus niet opnieuw gebruikt. Hij staat nu ook op dit apparaat als gebruikt.
-sync-voucher-refused = Je bon “{ $voucher }” kon niet worden gebruikt: de winkel accepteert hem niet meer (misschien is hij verlopen of ingetrokken).
+sync-voucher-used-elsewhere = Je bon „{ $voucher }” was al gebruikt op een ander apparaat van je huishouden en is hier dus niet opnieuw gebruikt. Hij staat nu ook op dit apparaat als gebruikt.
+sync-voucher-refused = Je bon „{ $voucher }” kon niet worden gebruikt: de winkel accepteert hem niet meer (misschien is hij verlopen of ingetrokken).
 sync-offer-not-activated = Je aanbieding is toch niet geactiveerd. { $reason }
 sync-invoice-other-company = Je factuur kon niet worden opgemaakt: voor dit aankoopbewijs is al een factuur op naam van een ander bedrijf gemaakt. Vraag het aan de klantenservice van de winkel.
 sync-invoice-unknown-receipt = Je factuur kon niet worden opgemaakt: we vinden dit aankoopbewijs niet terug in je account.
