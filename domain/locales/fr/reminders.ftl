@@ -110,8 +110,8 @@ offer-expiry-reason = Le magasin vous a offert « { $offer } » ; l'offre est va
 
 tier-progress-title =
     { $points ->
-        [one] Plus que { $points } point avant { $tier }
-       *[other] Plus que { $points } points avant { $tier }
+        [one] Encore { $points } point avant le statut { $tier }
+       *[other] Encore { $points } points avant le statut { $tier }
     }
 tier-progress-body =
     Gagnez encore { $points ->
