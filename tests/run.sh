@@ -37,6 +37,7 @@ stage "Reminders evaluation" eval bash tests/eval/run.sh
 stage "Kotlin tests" kotlin bash tests/kotlin/run.sh
 stage "Android checks" android bash android/check.sh
 stage "Screens" screens env SCREENS_CARGO_SCOPE=workspace bash android/screens/render.sh
+stage "Copy checks" copy bash tests/copy/run.sh
 stage "Decoder checks" decode bash tests/decode/run.sh
 stage "UBL checks" ubl bash tests/ubl/run.sh
 stage "Release checks" release env RELEASE_CHECK_CARGO_SCOPE=workspace bash release/check.sh
@@ -53,7 +54,7 @@ read -r total_passed total_failed < <(awk '/^test result:/ {
         for (i = 1; i <= NF; i++) { if ($(i) ~ /^passed;?$/) p += $(i-1); if ($(i) ~ /^failed;?$/) f += $(i-1) } }
     END { print p + 0, f + 0 }' "$LOGS/cargo-test.log") || true
 parts=("cargo test: $total_passed passed")
-for pair in Kotlin:kotlin Android:android Screens:screens Release:release Decode:decode UBL:ubl Fuzz:fuzz Passkit:passkit OpenAPI:openapi Swift:swift iOS:ios; do
+for pair in Kotlin:kotlin Android:android Screens:screens Copy:copy Release:release Decode:decode UBL:ubl Fuzz:fuzz Passkit:passkit OpenAPI:openapi Swift:swift iOS:ios; do
     label="${pair%%:*}" log="$LOGS/${pair#*:}.log"
     read -r p f < <(sed -n "s/^$label: \([0-9]*\) passed, \([0-9]*\) failed.*/\1 \2/p" "$log" | tail -n1) || true
     total_passed=$((total_passed + ${p:-0}))

@@ -137,7 +137,7 @@ fn demo_in_dutch_and_french() {
     }
     let recall = reminder(&nl, "Terugroepactie: Zeeuwse oesters");
     assert!(recall.contains("lot L2612-30"), "{recall}");
-    assert!(nl.contains("€ 5,00 off from € 25,00"), "{nl}");
+    assert!(nl.contains("€ 5,00 korting vanaf € 25,00"), "{nl}");
     assert!(nl.contains("wo 30 december 2026"), "{nl}");
     assert!(nl.contains("Weer tijd voor strooizout?"), "{nl}");
     assert!(
@@ -168,7 +168,7 @@ fn demo_in_dutch_and_french() {
     let recall = reminder(&fr, "Rappel de produit\u{a0}: Huîtres de Zélande");
     assert!(recall.contains("pourquoi : Vous avez acheté"), "{recall}");
     assert!(fr.contains("mer. 30 décembre 2026"), "{fr}");
-    assert!(fr.contains("5,00 € off from 25,00 €"), "{fr}");
+    assert!(fr.contains("5,00 € de remise dès 25,00 €"), "{fr}");
     assert!(fr.contains("after sync        redeemed"), "{fr}");
     assert!(
         fr.contains("→ \"Ajouter à la liste de courses\" → on the list"),

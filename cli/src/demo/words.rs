@@ -39,22 +39,55 @@ pub(super) fn state_name(s: &VoucherState) -> String {
 }
 
 pub(super) fn voucher_value(lang: Lang, k: &VoucherKind) -> String {
-    match k {
-        VoucherKind::AmountOff { amount, min_spend } => match min_spend {
-            Some(m) => format!("{} off from {}", money_of(lang, amount), money_of(lang, m)),
-            None => format!("{} off", money_of(lang, amount)),
-        },
-        VoucherKind::PercentOff {
-            percent,
-            max_discount,
-        } => match max_discount {
-            Some(m) => format!("{percent}% off (at most {})", money_of(lang, m)),
-            None => format!("{percent}% off"),
-        },
-        VoucherKind::FreeProduct { product_name, .. } => format!("free {product_name}"),
-        VoucherKind::PointsMultiplier { multiplier } => format!("{multiplier}× points"),
-        VoucherKind::EventInvitation { starts_at, .. } => {
-            format!("invitation, {}", short_date_time(lang, *starts_at))
+    match (k, lang) {
+        (VoucherKind::AmountOff { amount, min_spend }, _) => {
+            let a = money_of(lang, amount);
+            match (min_spend, lang) {
+                (Some(m), Lang::En) => format!("{a} off from {}", money_of(lang, m)),
+                (Some(m), Lang::Nl) => format!("{a} korting vanaf {}", money_of(lang, m)),
+                (Some(m), Lang::Fr) => format!("{a} de remise dès {}", money_of(lang, m)),
+                (None, Lang::En) => format!("{a} off"),
+                (None, Lang::Nl) => format!("{a} korting"),
+                (None, Lang::Fr) => format!("{a} de remise"),
+            }
+        }
+        (
+            VoucherKind::PercentOff {
+                percent,
+                max_discount,
+            },
+            _,
+        ) => {
+            let p = match lang {
+                Lang::En => format!("{percent}%"),
+                Lang::Nl | Lang::Fr => format!("{percent}\u{a0}%"),
+            };
+            match (max_discount, lang) {
+                (Some(m), Lang::En) => format!("{p} off (at most {})", money_of(lang, m)),
+                (Some(m), Lang::Nl) => format!("{p} korting (maximaal {})", money_of(lang, m)),
+                (Some(m), Lang::Fr) => format!("{p} de remise (au plus {})", money_of(lang, m)),
+                (None, Lang::En) => format!("{p} off"),
+                (None, Lang::Nl) => format!("{p} korting"),
+                (None, Lang::Fr) => format!("{p} de remise"),
+            }
+        }
+        (VoucherKind::FreeProduct { product_name, .. }, Lang::En) => format!("free {product_name}"),
+        (VoucherKind::FreeProduct { product_name, .. }, Lang::Nl) => {
+            format!("gratis: {product_name}")
+        }
+        (VoucherKind::FreeProduct { product_name, .. }, Lang::Fr) => {
+            format!("offert\u{a0}: {product_name}")
+        }
+        (VoucherKind::PointsMultiplier { multiplier }, Lang::En) => format!("{multiplier}× points"),
+        (VoucherKind::PointsMultiplier { multiplier }, Lang::Nl) => format!("{multiplier}× punten"),
+        (VoucherKind::PointsMultiplier { multiplier }, Lang::Fr) => format!("{multiplier}× points"),
+        (VoucherKind::EventInvitation { starts_at, .. }, _) => {
+            let word = match lang {
+                Lang::En => "invitation",
+                Lang::Nl => "uitnodiging",
+                Lang::Fr => "invitation",
+            };
+            format!("{word}, {}", short_date_time(lang, *starts_at))
         }
     }
 }
@@ -160,6 +193,29 @@ const MONTHS: [[&str; 12]; 3] = [
     ],
 ];
 
+/// The abbreviated months as CLDR writes them in dates ("MMM": en-GB, nl, fr).
+const SHORT_MONTHS: [[&str; 12]; 3] = [
+    [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sept", "Oct", "Nov", "Dec",
+    ],
+    [
+        "jan.", "feb.", "mrt.", "apr.", "mei", "jun.", "jul.", "aug.", "sep.", "okt.", "nov.",
+        "dec.",
+    ],
+    [
+        "janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.",
+        "déc.",
+    ],
+];
+
+/// The day of the month: French writes the first as "1er".
+fn day_of_month(lang: Lang, day: u32) -> String {
+    match (lang, day) {
+        (Lang::Fr, 1) => "1er".to_string(),
+        _ => day.to_string(),
+    }
+}
+
 const WEEKDAYS: [[&str; 7]; 3] = [
     ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"],
     ["ma", "di", "wo", "do", "vr", "za", "zo"],
@@ -174,27 +230,24 @@ fn lang_index(lang: Lang) -> usize {
     }
 }
 
-/// "Wed 30 December 2026" (local time).
+/// "Wed 30 December 2026", "mer. 1er janvier 2026" (local time).
 pub fn date(lang: Lang, t: DateTime<Utc>) -> String {
     let l = local(t);
     let i = lang_index(lang);
     format!(
         "{} {} {} {}",
         WEEKDAYS[i][l.weekday().num_days_from_monday() as usize],
-        l.day(),
+        day_of_month(lang, l.day()),
         MONTHS[i][l.month0() as usize],
         l.year()
     )
 }
 
-/// "30 Dec 2026" (local time), for compact columns.
+/// "30 Dec 2026", "30 dec. 2026", "1er janv. 2026" (local time), for compact columns.
 pub(super) fn short_date(lang: Lang, t: DateTime<Utc>) -> String {
     let l = local(t);
-    let month: String = MONTHS[lang_index(lang)][l.month0() as usize]
-        .chars()
-        .take(3)
-        .collect();
-    format!("{} {month} {}", l.day(), l.year())
+    let month = SHORT_MONTHS[lang_index(lang)][l.month0() as usize];
+    format!("{} {month} {}", day_of_month(lang, l.day()), l.year())
 }
 
 pub(super) fn short_date_time(lang: Lang, t: DateTime<Utc>) -> String {
@@ -245,5 +298,62 @@ mod tests {
         assert_eq!(date_time(Lang::En, t), "Wed 30 December 2026, 18:30");
         assert_eq!(date(Lang::Nl, t), "wo 30 december 2026");
         assert_eq!(date(Lang::Fr, t), "mer. 30 décembre 2026");
+        // Abbreviated months as CLDR writes them, not the first three letters.
+        let jan = utc(2026, 1, 1, 12, 0);
+        assert_eq!(
+            short_date(Lang::Nl, utc(2026, 3, 14, 12, 0)),
+            "14 mrt. 2026"
+        );
+        assert_eq!(short_date(Lang::Fr, jan), "1er janv. 2026");
+        assert_eq!(short_date(Lang::Fr, utc(2026, 7, 2, 12, 0)), "2 juil. 2026");
+        assert_eq!(short_date(Lang::En, utc(2026, 6, 2, 12, 0)), "2 Jun 2026");
+        assert_eq!(date(Lang::Fr, jan), "jeu. 1er janvier 2026");
+    }
+
+    #[test]
+    fn voucher_values_in_each_language() {
+        let amount = VoucherKind::AmountOff {
+            amount: Money::new(500, "EUR").unwrap(),
+            min_spend: Some(Money::new(2_000, "EUR").unwrap()),
+        };
+        assert_eq!(voucher_value(Lang::En, &amount), "€5.00 off from €20.00");
+        assert_eq!(
+            voucher_value(Lang::Nl, &amount),
+            "€ 5,00 korting vanaf € 20,00"
+        );
+        assert_eq!(
+            voucher_value(Lang::Fr, &amount),
+            "5,00 € de remise dès 20,00 €"
+        );
+    }
+
+    /// The demo's dates for the copy checks (tests/copy/run.sh compares them with CLDR): with
+    /// `COPY_CLI_OUT` set, written there as JSON lines.
+    #[test]
+    fn dates_for_the_copy_checks() {
+        let mut out = String::new();
+        for lang in [Lang::En, Lang::Nl, Lang::Fr] {
+            for month in 1..=12 {
+                for day in [1, 14] {
+                    // Noon UTC: the same calendar day in Brussels.
+                    let t = utc(2026, month, day, 11, 0);
+                    for (style, text) in [
+                        ("weekday-day-month-year", date(lang, t)),
+                        ("short-day-month-year", short_date(lang, t)),
+                    ] {
+                        out.push_str(&format!(
+                            "{}\n",
+                            serde_json::json!({"kind": "date", "source": "cli demo words",
+                                "lang": lang.code(), "iso": format!("2026-{month:02}-{day:02}"),
+                                "style": style, "text": text})
+                        ));
+                    }
+                }
+            }
+        }
+        assert_eq!(out.lines().count(), 3 * 12 * 2 * 2);
+        if let Ok(path) = std::env::var("COPY_CLI_OUT") {
+            std::fs::write(path, out).expect("write COPY_CLI_OUT");
+        }
     }
 }

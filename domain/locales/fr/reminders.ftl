@@ -47,11 +47,7 @@ usual-evidence-once =
         [one] lors de votre dernier passage en magasin
        *[other] lors de { $bought } de vos { $shops } derniers passages en magasin
     }.
-replenishment-last =
-    Votre dernier achat date du { $date } ({ $quantity ->
-        [one] { $quantity } unité
-       *[other] { $quantity } unités
-    }).
+replenishment-last = Votre dernier achat date du { $date } (quantité : { $quantity }).
 
 ## Saison
 
@@ -114,14 +110,14 @@ offer-expiry-reason = Le magasin vous a offert « { $offer } » ; l'offre est va
 
 tier-progress-title =
     { $points ->
-        [one] Plus que { $points } point avant { $tier }
-       *[other] Plus que { $points } points avant { $tier }
+        [one] Encore { $points } point avant le statut { $tier }
+       *[other] Encore { $points } points avant le statut { $tier }
     }
 tier-progress-body =
     Gagnez encore { $points ->
         [one] { $points } point
        *[other] { $points } points
-    } pour passer de { $current } à { $tier }.
+    } pour passer du statut { $current } au statut { $tier }.
 tier-progress-reason =
     Vous avez cumulé { $qualifying ->
         [one] { $qualifying } point qualifiant
@@ -172,7 +168,7 @@ event-reason-tier =
        *[other] { $count } achats
     } chez nous au cours des { $days } derniers jours.
 event-reason =
-    Vous êtes invité car vous avez fait { $count ->
+    Vous êtes invité, car vous avez fait { $count ->
         [one] { $count } achat
        *[other] { $count } achats
     } chez nous au cours des { $days } derniers jours.
@@ -180,8 +176,8 @@ event-voucher-reason = Votre portefeuille contient une invitation à { $event }.
 
 ## Messages push
 
-push-reason-marketing = Vous recevez ce message car vous avez accepté de recevoir nos offres et actualités.
-push-reason-service = Vous recevez ce message de service car vous êtes membre de notre programme de fidélité.
+push-reason-marketing = Vous recevez ce message, car vous avez accepté de recevoir nos offres et actualités.
+push-reason-service = Vous recevez ce message de service, car vous êtes membre de notre programme de fidélité.
 
 ## Avis de synchronisation (affichés dans l’app après une synchronisation)
 
@@ -230,13 +226,13 @@ account-export-body = Un fichier avec tout ce que le magasin conserve à votre s
 in-store-title = Bienvenue chez { $store } : votre carte est prête
 in-store-body-list =
     { $items ->
-        [one] { $items } article figure sur votre liste de courses.
-       *[other] { $items } articles figurent sur votre liste de courses.
+        [one] Votre liste de courses compte { $items } article.
+       *[other] Votre liste de courses compte { $items } articles.
     }
 in-store-body-offers =
     { $count ->
         [one] Votre offre activée s’applique ici : { $first }.
-       *[other] { $count } offres activées s’appliquent ici, dont { $first }.
+       *[other] Vos { $count } offres activées s’appliquent ici, dont { $first }.
     }
 in-store-body-card = Présentez votre carte à la caisse pour cumuler vos points.
 in-store-reason = Vous avez autorisé les notifications en magasin, et votre téléphone est arrivé chez { $store } à { $time }.

@@ -109,9 +109,9 @@ tier-progress-body =
     } om van { $current } naar { $tier } te gaan.
 tier-progress-reason =
     Je spaarde sinds { $date } { $qualifying ->
-        [one] { $qualifying } punt
-       *[other] { $qualifying } punten
-    } die meetellen, als { $current }-lid.
+        [one] { $qualifying } punt dat meetelt
+       *[other] { $qualifying } punten die meetellen
+    }, met de status { $current }.
 
 ## Levenscyclus
 
@@ -152,7 +152,7 @@ event-body-no-location =
        *[other] Tot over { $days } dagen!
     }
 event-reason-tier =
-    Je bent uitgenodigd als { $tier }-lid dat de afgelopen { $days } dagen { $count ->
+    Je bent uitgenodigd met de status { $tier }, omdat je de afgelopen { $days } dagen { $count ->
         [one] één keer
        *[other] { $count } keer
     } bij ons winkelde.
@@ -170,12 +170,12 @@ push-reason-service = Je krijgt dit servicebericht omdat je lid bent van ons kla
 
 ## Synchronisatiemeldingen (in de app na een synchronisatie)
 
-sync-voucher-used-elsewhere = Je bon “{ $voucher }” was al gebruikt op een ander toestel van je huishouden en is hier dus niet opnieuw gebruikt. Hij staat nu ook op dit toestel als gebruikt.
-sync-voucher-refused = Je bon “{ $voucher }” kon niet worden gebruikt: de winkel aanvaardt hem niet meer (misschien is hij verlopen of ingetrokken).
+sync-voucher-used-elsewhere = Je bon „{ $voucher }” was al gebruikt op een ander apparaat van je huishouden en is hier dus niet opnieuw gebruikt. Hij staat nu ook op dit apparaat als gebruikt.
+sync-voucher-refused = Je bon „{ $voucher }” kon niet worden gebruikt: de winkel accepteert hem niet meer (misschien is hij verlopen of ingetrokken).
 sync-offer-not-activated = Je aanbieding is toch niet geactiveerd. { $reason }
-sync-invoice-other-company = Je factuur kon niet worden opgemaakt: voor dit aankoopbewijs is al een factuur op naam van een ander bedrijf gemaakt. Vraag het aan de klantendienst van de winkel.
+sync-invoice-other-company = Je factuur kon niet worden opgemaakt: voor dit aankoopbewijs is al een factuur op naam van een ander bedrijf gemaakt. Vraag het aan de klantenservice van de winkel.
 sync-invoice-unknown-receipt = Je factuur kon niet worden opgemaakt: we vinden dit aankoopbewijs niet terug in je account.
-sync-invoice-invalid-company = Je factuur kon niet worden opgemaakt: de winkel aanvaardde de bedrijfsgegevens niet. Kijk de naam, het adres en het btw-nummer na en vraag ze opnieuw aan.
+sync-invoice-invalid-company = Je factuur kon niet worden opgemaakt: de winkel accepteerde de bedrijfsgegevens niet. Controleer de naam, het adres en het btw-nummer en vraag de factuur opnieuw aan.
 
 ## Boodschappenlijst
 
@@ -189,7 +189,7 @@ claim-refused-not-genuine = Deze code is niet geldig: ze is gewijzigd of komt ni
 claim-refused-not-yet-valid = Deze code draagt een datum in de toekomst. Controleer de datum en de tijd op je telefoon.
 claim-refused-expired = Deze code is verlopen: punten toevoegen kan alleen tot de datum op het aankoopbewijs.
 claim-refused-already-claimed = Dit aankoopbewijs is al aan een klantenkaart toegevoegd. De punten kunnen maar één keer worden gespaard.
-claim-refused-unknown = We vinden dit aankoopbewijs niet terug. Vraag het aan de klantendienst van de winkel.
+claim-refused-unknown = We vinden dit aankoopbewijs niet terug. Vraag het aan de klantenservice van de winkel.
 claim-pending = Wordt toegevoegd: je punten komen bij de volgende synchronisatie.
 claim-credited = Toegevoegd aan je kaart.
 ## Persoonlijke aanbiedingen
@@ -202,13 +202,13 @@ offer-state-activated = Geactiveerd: je krijgt ze aan de kassa zodra je kaart ge
 offer-state-used = Gebruikt
 ## Account verwijderen en exporteren (getoond door de apps; `accountText` in de bindings)
 account-delete-title = Je account verwijderen?
-account-delete-body = Je kaart, punten, bonnen en kassatickets worden gewist van de servers van de winkel en van deze telefoon. Punten die je nog niet gebruikte, gaan verloren. Dit kan niet ongedaan worden gemaakt.
+account-delete-body = Je kaart, punten, bonnen en kassabonnen worden gewist van de servers van de winkel en van deze telefoon. Punten die je nog niet gebruikte, gaan verloren. Dit kan niet ongedaan worden gemaakt.
 account-delete-confirm = Mijn account verwijderen
 account-delete-cancel = Mijn account houden
 account-delete-pending = Je vraag om je account te verwijderen is bewaard. Ze wordt verstuurd zodra je online bent; tot de winkel bevestigt, blijven je gegevens op deze telefoon.
 account-deleted = Je account en je gegevens zijn verwijderd.
 account-export-title = Je gegevens downloaden
-account-export-body = Een bestand met alles wat de winkel over je bewaart: je kaart, punten, bonnen en kassatickets. Je moet online zijn.
+account-export-body = Een bestand met alles wat de winkel over je bewaart: je kaart, punten, bonnen en kassabonnen. Je moet online zijn.
 
 ## In de winkel (met toestemming voor locatie)
 
@@ -228,7 +228,7 @@ in-store-reason = Je hebt meldingen in de winkel toegestaan en je telefoon kwam 
 
 ## Bewijs van één lijn van een aankoopbewijs, gescand aan de kassa of de klantendienst
 proof-refused-malformed = Dit is geen code van een aankoopbewijs voor één artikel. Vraag de klant om in de app het bewijs van het artikel op het aankoopbewijs te tonen.
-proof-refused-other-retailer = Dit aankoopbewijs komt van een andere winkelketen en kan hier niet worden aanvaard.
+proof-refused-other-retailer = Dit aankoopbewijs komt van een andere winkelketen en kan hier niet worden geaccepteerd.
 proof-refused-not-genuine = Dit aankoopbewijs is niet geldig: het is gewijzigd of komt niet van ons.
 
 ## Enquêtes en stemmingen: waarom een antwoord niet werd meegeteld

@@ -1297,10 +1297,10 @@ impl ImportPlan {
         let w = self.warnings.len();
         match lang {
             Lang::En => format!("{a} added, {u} updated, {n} unchanged, {w} warning(s)"),
-            Lang::Nl => {
+            Lang::Nl | Lang::NlBe => {
                 format!("{a} toegevoegd, {u} bijgewerkt, {n} ongewijzigd, {w} waarschuwing(en)")
             }
-            Lang::Fr => format!(
+            Lang::Fr | Lang::FrBe => format!(
                 "{a} ajoutée(s), {u} mise(s) à jour, {n} inchangée(s), {w} avertissement(s)"
             ),
         }

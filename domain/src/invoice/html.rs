@@ -6,7 +6,7 @@
 use super::company::InvoiceParty;
 use super::xml::escape;
 use super::{decimal, percent, Country, Invoice, VatId};
-use crate::reminders::l10n::{build_from, Localizer};
+use crate::reminders::l10n::{build_with_overlays, Localizer};
 use crate::reminders::Lang;
 use chrono::NaiveDate;
 use fluent_bundle::FluentArgs;
@@ -18,9 +18,15 @@ pub(crate) const SOURCES: [(Lang, &str); 3] = [
     (Lang::Fr, include_str!("../../locales/fr/invoice.ftl")),
 ];
 
-fn labels() -> &'static Localizer {
+/// The Belgian variants' labels that differ from the base language's ("Kasticket", "HTVA").
+pub(crate) const OVERLAYS: [(Lang, &str); 2] = [
+    (Lang::NlBe, include_str!("../../locales/nl-BE/invoice.ftl")),
+    (Lang::FrBe, include_str!("../../locales/fr-BE/invoice.ftl")),
+];
+
+pub(crate) fn labels() -> &'static Localizer {
     static L: OnceLock<Localizer> = OnceLock::new();
-    L.get_or_init(|| build_from(&SOURCES))
+    L.get_or_init(|| build_with_overlays(&SOURCES, &OVERLAYS))
 }
 
 fn esc(s: &str) -> String {
@@ -34,10 +40,10 @@ pub fn money(lang: Lang, minor: i64) -> String {
     let d = decimal(minor);
     let (sign, d) = d.strip_prefix('-').map_or(("", d.as_str()), |r| ("-", r));
     let (int, frac) = d.split_once('.').unwrap_or((d, "00"));
-    let (group, point) = match lang {
-        Lang::En => (',', '.'),
+    let (group, point) = match lang.language() {
         Lang::Nl => ('.', ','),
         Lang::Fr => ('\u{202f}', ','),
+        _ => (',', '.'),
     };
     let mut grouped = String::new();
     for (i, c) in int.chars().enumerate() {
@@ -46,22 +52,22 @@ pub fn money(lang: Lang, minor: i64) -> String {
         }
         grouped.push(c);
     }
-    match lang {
-        Lang::En => format!("{sign}€{grouped}{point}{frac}"),
+    match lang.language() {
         Lang::Nl => format!("€\u{a0}{sign}{grouped}{point}{frac}"),
         Lang::Fr => format!("{sign}{grouped}{point}{frac}\u{a0}€"),
+        _ => format!("{sign}€{grouped}{point}{frac}"),
     }
 }
 
 fn rate(lang: Lang, bp: u32) -> String {
     let p = percent(bp);
-    match lang {
-        Lang::En => format!("{p}%"),
+    match lang.language() {
         Lang::Nl | Lang::Fr => format!("{}\u{a0}%", p.replace('.', ",")),
+        _ => format!("{p}%"),
     }
 }
 
-fn date(d: NaiveDate) -> String {
+pub(crate) fn date(d: NaiveDate) -> String {
     d.format("%d/%m/%Y").to_string()
 }
 
@@ -73,7 +79,11 @@ fn party(
     vat: &VatId,
 ) -> String {
     // French sets a (no-break) space before a colon.
-    let colon = if lang == Lang::Fr { "\u{a0}:" } else { ":" };
+    let colon = if lang.language() == Lang::Fr {
+        "\u{a0}:"
+    } else {
+        ":"
+    };
     let mut s = format!(
         "<section class=\"party\"><h2>{}</h2><p><strong>{}</strong><br>{}<br>{} {}<br>{}</p><p>{}{colon} {}",
         esc(title),

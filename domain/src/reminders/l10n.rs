@@ -1,9 +1,13 @@
-//! Texts in English, Dutch and French through Project Fluent (CLDR plural rules per language).
+//! Texts in English, Dutch and French through Project Fluent (CLDR plural rules per language),
+//! with the regional variants Belgian Dutch and Belgian French.
 //!
-//! The `.ftl` files live in `domain/locales/{en,nl,fr}/reminders.ftl` and are compiled in. Lookup
-//! falls back from the requested language to English, message by message; a message missing
-//! everywhere renders as its id (never a panic). Bidi isolation marks are off: the texts go to
-//! the platform's notification centre as they are.
+//! The `.ftl` files live in `domain/locales/{en,nl,fr}/reminders.ftl` and are compiled in; a
+//! regional variant's bundle is its base language's file overlaid with
+//! `domain/locales/{nl-BE,fr-BE}/reminders.ftl`, which holds only the messages whose words differ
+//! ("kasticket" for "kassabon"). Lookup falls back from the requested variant to its base
+//! language, then to English, message by message; a message missing everywhere renders as its id
+//! (never a panic). Bidi isolation marks are off: the texts go to the platform's notification
+//! centre as they are.
 
 use super::candidates::{Candidate, Forecast, Name, Text};
 use super::plan::{ListOffer, PlannedNotification};
@@ -21,6 +25,18 @@ pub(crate) const SOURCES: [(Lang, &str); 3] = [
     (Lang::Fr, include_str!("../../locales/fr/reminders.ftl")),
 ];
 
+/// The regional overlays: only the messages a variant words differently from its base language.
+pub(crate) const OVERLAYS: [(Lang, &str); 2] = [
+    (
+        Lang::NlBe,
+        include_str!("../../locales/nl-BE/reminders.ftl"),
+    ),
+    (
+        Lang::FrBe,
+        include_str!("../../locales/fr-BE/reminders.ftl"),
+    ),
+];
+
 /// The Fluent bundles of every [`Lang`], with English as each message's fallback.
 pub struct Localizer {
     bundles: Vec<(Lang, FluentBundle<FluentResource>)>,
@@ -29,22 +45,51 @@ pub struct Localizer {
     pub(crate) load_errors: Vec<String>,
 }
 
+#[cfg(test)]
 pub(crate) fn build_from(sources: &[(Lang, &str)]) -> Localizer {
+    build_with_overlays(sources, &[])
+}
+
+/// Bundles of `sources` (one per base language) and of each regional `overlays` entry: the
+/// variant's base language's source with the overlay's messages replacing the base's.
+pub(crate) fn build_with_overlays(
+    sources: &[(Lang, &str)],
+    overlays: &[(Lang, &str)],
+) -> Localizer {
     let mut bundles = Vec::new();
     let mut load_errors = Vec::new();
+    let mut parse = |lang: Lang, src: &str| match FluentResource::try_new(src.to_string()) {
+        Ok(r) => r,
+        Err((r, errs)) => {
+            load_errors.extend(errs.iter().map(|e| format!("{}: {e:?}", lang.code())));
+            r
+        }
+    };
+    let mut layered = Vec::new();
     for &(lang, src) in sources {
+        layered.push((lang, vec![parse(lang, src)]));
+    }
+    for &(variant, overlay) in overlays {
+        let mut layers = Vec::new();
+        if let Some(&(base, src)) = sources.iter().find(|(l, _)| *l == variant.language()) {
+            layers.push(parse(base, src));
+        }
+        layers.push(parse(variant, overlay));
+        layered.push((variant, layers));
+    }
+    for (lang, layers) in layered {
         let id: LanguageIdentifier = lang.code().parse().unwrap_or_default();
         let mut bundle = FluentBundle::new_concurrent(vec![id]);
         bundle.set_use_isolating(false);
-        let res = match FluentResource::try_new(src.to_string()) {
-            Ok(r) => r,
-            Err((r, errs)) => {
-                load_errors.extend(errs.iter().map(|e| format!("{}: {e:?}", lang.code())));
-                r
+        for (i, res) in layers.into_iter().enumerate() {
+            if i == 0 {
+                if let Err(errs) = bundle.add_resource(res) {
+                    load_errors.extend(errs.iter().map(|e| format!("{}: {e}", lang.code())));
+                }
+            } else {
+                // An overlay replaces the base's message of the same id.
+                bundle.add_resource_overriding(res);
             }
-        };
-        if let Err(errs) = bundle.add_resource(res) {
-            load_errors.extend(errs.iter().map(|e| format!("{}: {e}", lang.code())));
         }
         bundles.push((lang, bundle));
     }
@@ -57,7 +102,7 @@ pub(crate) fn build_from(sources: &[(Lang, &str)]) -> Localizer {
 /// The process-wide localizer, built on first use.
 pub fn localizer() -> &'static Localizer {
     static L: OnceLock<Localizer> = OnceLock::new();
-    L.get_or_init(|| build_from(&SOURCES))
+    L.get_or_init(|| build_with_overlays(&SOURCES, &OVERLAYS))
 }
 
 impl Localizer {
@@ -76,7 +121,7 @@ impl Localizer {
         args: Option<&FluentArgs>,
         errors: &mut Vec<String>,
     ) -> String {
-        for l in [lang, Lang::En] {
+        for l in [lang, lang.language(), Lang::En] {
             let Some(b) = self.bundle(l) else { continue };
             let Some(pattern) = b.get_message(id).and_then(|m| m.value()) else {
                 continue;
@@ -90,7 +135,8 @@ impl Localizer {
         id.to_string()
     }
 
-    /// Message `id` in `lang` (English when `lang` lacks it; the id itself when none has it).
+    /// Message `id` in `lang` (its base language's, then English, when `lang` lacks it; the id
+    /// itself when none has it).
     pub fn format(&self, lang: Lang, id: &str, args: Option<&FluentArgs>) -> String {
         self.format_checked(lang, id, args, &mut Vec::new())
     }
@@ -100,7 +146,7 @@ impl Localizer {
         self.bundle(lang).is_some_and(|b| b.has_message(id))
     }
 
-    /// "30 December", "30 december", "30 décembre"; with the year when it differs from
+    /// "30 December", "30 december", "30 décembre", "1er janvier"; with the year when it differs from
     /// `ref_day`'s.
     pub(crate) fn date(&self, lang: Lang, day: i64, ref_day: i64) -> String {
         let Some(d) = date_of_day(day) else {
@@ -126,7 +172,11 @@ impl Localizer {
 pub(crate) fn temperature(lang: Lang, tenths: i32) -> String {
     let sign = if tenths < 0 { "\u{2212}" } else { "" };
     let a = tenths.unsigned_abs();
-    let sep = if lang == Lang::En { '.' } else { ',' };
+    let sep = if lang.language() == Lang::En {
+        '.'
+    } else {
+        ','
+    };
     if a.is_multiple_of(10) {
         format!("{sign}{}", a / 10)
     } else {
@@ -676,4 +726,374 @@ pub(crate) fn render(
         reason: text(reason),
         list_offer,
     })
+}
+
+#[cfg(test)]
+mod variant_tests {
+    use super::*;
+
+    fn invoice(lang: Lang, id: &str) -> String {
+        crate::invoice::html::labels().format(lang, id, None)
+    }
+
+    #[test]
+    fn belgian_dutch_says_kasticket_and_dutch_says_kassabon() {
+        let l = localizer();
+        assert!(l.load_errors.is_empty(), "{:?}", l.load_errors);
+        assert_eq!(invoice(Lang::Nl, "invoice-receipt"), "Kassabon");
+        assert_eq!(invoice(Lang::NlBe, "invoice-receipt"), "Kasticket");
+        let mut args = FluentArgs::new();
+        for k in ["product", "store", "date"] {
+            args.set(k, "x");
+        }
+        let nl = l.format(Lang::Nl, "recall-reason-unknown-lot", Some(&args));
+        let be = l.format(Lang::NlBe, "recall-reason-unknown-lot", Some(&args));
+        assert!(nl.contains("kassabon") && !nl.contains("kasticket"), "{nl}");
+        assert!(be.contains("kasticket") && !be.contains("kassabon"), "{be}");
+        let welcome = |lang| l.format(lang, "welcome-body", None);
+        assert!(welcome(Lang::Nl).contains("portemonnee"));
+        assert!(welcome(Lang::NlBe).contains("portefeuille"));
+        // Messages without a Flemish override are the Dutch ones, plurals included.
+        let mut days = FluentArgs::new();
+        days.set("days", 1);
+        assert_eq!(
+            l.format(Lang::NlBe, "voucher-expiry-title", Some(&days)),
+            "Je waardebon verloopt morgen"
+        );
+        assert_eq!(
+            l.format(Lang::NlBe, "win-back-title", None),
+            l.format(Lang::Nl, "win-back-title", None)
+        );
+    }
+
+    #[test]
+    fn belgian_french_falls_back_to_french() {
+        let l = localizer();
+        for id in ["welcome-body", "claim-refused-unknown", "month-8"] {
+            assert_eq!(l.format(Lang::FrBe, id, None), l.format(Lang::Fr, id, None));
+        }
+        assert_eq!(l.date(Lang::FrBe, 20_454, 20_454), "1er janvier");
+        assert_eq!(
+            invoice(Lang::FrBe, "invoice-total-gross"),
+            invoice(Lang::Fr, "invoice-total-gross")
+        );
+        // A variant without a bundle of its own (a localizer built from the base files only)
+        // still reads as its base language, not English.
+        let base_only = build_from(&SOURCES);
+        assert_eq!(
+            base_only.format(Lang::FrBe, "welcome-title", None),
+            l.format(Lang::Fr, "welcome-title", None)
+        );
+    }
+
+    #[test]
+    fn overlays_only_override_existing_messages() {
+        let ids = |src: &str| -> Vec<String> {
+            src.lines()
+                .filter(|line| !line.starts_with([' ', '#']))
+                .filter_map(|line| line.split_once(" =").map(|(id, _)| id.to_string()))
+                .collect()
+        };
+        for (overlays, sources) in [
+            (&OVERLAYS, &SOURCES),
+            (
+                &crate::invoice::html::OVERLAYS,
+                &crate::invoice::html::SOURCES,
+            ),
+        ] {
+            for (variant, overlay) in overlays.iter() {
+                let base = sources
+                    .iter()
+                    .find(|(l, _)| *l == variant.language())
+                    .expect("base language")
+                    .1;
+                let base_ids = ids(base);
+                for id in ids(overlay) {
+                    assert!(
+                        base_ids.contains(&id),
+                        "{}: {id} is not in the base",
+                        variant.code()
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn tags_select_the_variant() {
+        for (tag, want) in [
+            ("nl-BE", Lang::NlBe),
+            ("nl_BE.UTF-8", Lang::NlBe),
+            ("nl-be", Lang::NlBe),
+            ("nl-Latn-BE", Lang::NlBe),
+            ("nl", Lang::Nl),
+            ("nl-NL", Lang::Nl),
+            ("fr-BE", Lang::FrBe),
+            ("fr_BE@euro", Lang::FrBe),
+            ("fr-FR", Lang::Fr),
+            ("fr_CA", Lang::Fr),
+            ("en-BE", Lang::En),
+            ("de-BE", Lang::En),
+            ("", Lang::En),
+        ] {
+            assert_eq!(Lang::negotiate(tag), want, "{tag}");
+        }
+        assert_eq!(Lang::NlBe.language(), Lang::Nl);
+        assert_eq!(Lang::FrBe.code(), "fr-BE");
+        assert_eq!(serde_json::to_string(&Lang::NlBe).unwrap(), "\"nl-BE\"");
+        assert_eq!(
+            serde_json::from_str::<Lang>("\"fr_BE\"").unwrap(),
+            Lang::FrBe
+        );
+        // Content keyed by language: the exact variant, then the base language.
+        let text = crate::reminders::LocalizedText(
+            [("nl", "kassabon"), ("nl-BE", "kasticket"), ("fr", "ticket")]
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .into(),
+        );
+        assert_eq!(text.get(Lang::NlBe), "kasticket");
+        assert_eq!(text.get(Lang::Nl), "kassabon");
+        assert_eq!(text.get(Lang::FrBe), "ticket");
+        // No English: the first entry in key order.
+        assert_eq!(text.get(Lang::En), "ticket");
+    }
+}
+
+/// Every shopper-facing Fluent message of the core (reminders, notices, refusals, invoice
+/// labels) rendered in every variant with realistic arguments, and the dates the core writes.
+/// Always checks that each renders without a Fluent error; with `COPY_TEXTS_OUT` set, also
+/// writes them as JSON lines for the copy checks (tests/copy/run.sh: LanguageTool, the glossary,
+/// CLDR dates).
+#[cfg(test)]
+mod copy_dump {
+    use super::*;
+    use crate::reminders::time::day_of_date;
+    use chrono::NaiveDate;
+    use serde_json::json;
+
+    /// Realistic text arguments in the variant's base language.
+    fn words(lang: Lang) -> [(&'static str, &'static str); 17] {
+        match lang.language() {
+            Lang::Nl => [
+                ("product", "halfvolle melk"),
+                ("products", "bloem, eieren"),
+                (
+                    "instructions",
+                    "Breng het product terug naar de winkel; je krijgt je geld terug.",
+                ),
+                ("lots", "L2417, L2418"),
+                ("lot", "L2417"),
+                ("store", "de winkel in Leuven"),
+                ("recipe", "pannenkoeken"),
+                ("voucher", "5 euro korting op je volgende aankoop"),
+                ("offer", "20 % korting op koffie"),
+                ("tier", "Goud"),
+                ("current", "Zilver"),
+                ("event", "Proefavond in de wijnkelder"),
+                ("location", "de winkel in Leuven"),
+                ("first", "20 % korting op koffie"),
+                ("reason", "De aanbieding is al afgelopen."),
+                ("plan", "Plus"),
+                ("title", "20 % korting op koffie"),
+            ],
+            Lang::Fr => [
+                ("product", "Lait demi-écrémé"),
+                ("products", "farine, œufs"),
+                (
+                    "instructions",
+                    "Rapportez le produit au magasin : il vous sera remboursé.",
+                ),
+                ("lots", "L2417, L2418"),
+                ("lot", "L2417"),
+                ("store", "notre magasin de Namur"),
+                ("recipe", "crêpes"),
+                ("voucher", "5 euros de remise sur votre prochain achat"),
+                ("offer", "20 % de remise sur le café"),
+                ("tier", "Or"),
+                ("current", "Argent"),
+                ("event", "Soirée dégustation"),
+                ("location", "notre magasin de Namur"),
+                ("first", "20 % de remise sur le café"),
+                ("reason", "L’offre a déjà pris fin."),
+                ("plan", "Plus"),
+                ("title", "20 % de remise sur le café"),
+            ],
+            _ => [
+                ("product", "semi-skimmed milk"),
+                ("products", "flour, eggs"),
+                (
+                    "instructions",
+                    "Return the product to the shop for a full refund.",
+                ),
+                ("lots", "L2417, L2418"),
+                ("lot", "L2417"),
+                ("store", "our Leuven shop"),
+                ("recipe", "pancakes"),
+                ("voucher", "£5 off your next shop"),
+                ("offer", "20% off coffee"),
+                ("tier", "Gold"),
+                ("current", "Silver"),
+                ("event", "Wine tasting evening"),
+                ("location", "our Leuven shop"),
+                ("first", "20% off coffee"),
+                ("reason", "The offer has already ended."),
+                ("plan", "Plus"),
+                ("title", "20% off coffee"),
+            ],
+        }
+    }
+
+    /// Plural cases: ("one", 1 of everything), ("other", several), ("zero", today / no days).
+    const COUNTS: [(&str, [(&str, i64); 10]); 3] = [
+        (
+            "one",
+            [
+                ("days_left", 1),
+                ("days", 1),
+                ("points", 1),
+                ("qualifying", 1),
+                ("count", 1),
+                ("items", 1),
+                ("quantity", 1),
+                ("interval", 1),
+                ("bought", 1),
+                ("shops", 1),
+            ],
+        ),
+        (
+            "other",
+            [
+                ("days_left", 4),
+                ("days", 4),
+                ("points", 150),
+                ("qualifying", 320),
+                ("count", 3),
+                ("items", 5),
+                ("quantity", 2),
+                ("interval", 7),
+                ("bought", 9),
+                ("shops", 10),
+            ],
+        ),
+        (
+            "zero",
+            [
+                ("days_left", 0),
+                ("days", 0),
+                ("points", 150),
+                ("qualifying", 320),
+                ("count", 3),
+                ("items", 5),
+                ("quantity", 2),
+                ("interval", 7),
+                ("bought", 9),
+                ("shops", 10),
+            ],
+        ),
+    ];
+
+    fn ids(src: &str) -> Vec<&str> {
+        src.lines()
+            .filter(|line| !line.starts_with([' ', '#']))
+            .filter_map(|line| line.split_once(" =").map(|(id, _)| id))
+            .filter(|id| !id.is_empty())
+            .collect()
+    }
+
+    #[test]
+    fn every_text_renders_in_every_variant() {
+        let day = |y, m, d| day_of_date(NaiveDate::from_ymd_opt(y, m, d).expect("date"));
+        let today = day(2026, 6, 15);
+        let mut lines = Vec::new();
+        let mut errors = Vec::new();
+        for (file, sources, l) in [
+            ("reminders", &SOURCES, localizer()),
+            (
+                "invoice",
+                &crate::invoice::html::SOURCES,
+                crate::invoice::html::labels(),
+            ),
+        ] {
+            let en = sources[0].1;
+            for lang in Lang::VARIANTS {
+                for id in ids(en) {
+                    // The date parts are checked below, as whole dates against CLDR.
+                    if id.starts_with("month-") || id.starts_with("date-") {
+                        continue;
+                    }
+                    let mut seen = Vec::new();
+                    // The message's own source in English: a "[0]" variant means 0 is a value
+                    // it is rendered with ("today"); elsewhere 0 does not occur.
+                    let zero = en
+                        .split("\n\n")
+                        .flat_map(|block| block.split("\n").collect::<Vec<_>>())
+                        .skip_while(|line| !line.starts_with(&format!("{id} =")))
+                        .take_while(|line| {
+                            line.starts_with(&format!("{id} =")) || line.starts_with(' ')
+                        })
+                        .any(|line| line.contains("[0]"));
+                    for (case, counts) in COUNTS {
+                        if case == "zero" && !zero {
+                            continue;
+                        }
+                        let mut args = FluentArgs::new();
+                        for (k, v) in words(lang) {
+                            args.set(k, v);
+                        }
+                        for (k, v) in counts {
+                            args.set(k, v);
+                        }
+                        if id.starts_with("event-reason") {
+                            // The rule's window: 30 days.
+                            args.set("days", 30);
+                        }
+                        args.set("matched", 2);
+                        args.set("total", 3);
+                        // The reminders write dates in words, the invoice as dd/mm/yyyy.
+                        args.set(
+                            "date",
+                            match file {
+                                "invoice" => crate::invoice::html::date(
+                                    NaiveDate::from_ymd_opt(2026, 3, 14).expect("date"),
+                                ),
+                                _ => localizer().date(lang, day(2026, 3, 14), today),
+                            },
+                        );
+                        args.set("temp", temperature(lang, -25));
+                        args.set("time", "18:30");
+                        args.set("receipt", "R-2026-000142");
+                        let text = l.format_checked(lang, id, Some(&args), &mut errors);
+                        assert!(!text.is_empty() && text != id, "{}/{id}", lang.code());
+                        if !seen.contains(&text) {
+                            lines.push(json!({"kind": "text", "source": format!("fluent:{file}"),
+                                "lang": lang.code(), "id": id, "case": case, "text": text}));
+                            seen.push(text);
+                        }
+                    }
+                }
+            }
+        }
+        assert!(errors.is_empty(), "{errors:?}");
+        // Dates: the 1st and the 14th of every month, in and out of the reference year.
+        let l = localizer();
+        for lang in Lang::VARIANTS {
+            for month in 1..=12 {
+                for d in [1, 14] {
+                    let at = day(2026, month, d);
+                    for (style, reference) in
+                        [("day-month", at), ("day-month-year", day(2027, 1, 1))]
+                    {
+                        lines.push(json!({"kind": "date", "source": "reminders::l10n::date",
+                            "lang": lang.code(), "iso": format!("2026-{month:02}-{d:02}"),
+                            "style": style, "text": l.date(lang, at, reference)}));
+                    }
+                }
+            }
+        }
+        assert!(lines.len() > 5 * 150, "{}", lines.len());
+        if let Ok(path) = std::env::var("COPY_TEXTS_OUT") {
+            let body: String = lines.iter().map(|v| format!("{v}\n")).collect();
+            std::fs::write(&path, body).expect("write COPY_TEXTS_OUT");
+        }
+    }
 }

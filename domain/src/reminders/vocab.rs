@@ -78,49 +78,92 @@ impl ReminderKind {
     }
 }
 
-/// A language the reminder texts exist in.
+/// A language the shopper-facing texts exist in, with the regional variants whose words differ:
+/// Belgian Dutch (Flemish: "kasticket", "portefeuille", "toestel") and Belgian French. A regional
+/// variant's texts are its base language's with a small overlay of the messages that differ
+/// (`domain/locales/nl-BE/*.ftl`); its content (product, voucher, plan names) is the base
+/// language's, see [`Lang::language`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
 pub enum Lang {
+    #[serde(rename = "en")]
     En,
+    #[serde(rename = "nl")]
     Nl,
+    #[serde(rename = "fr")]
     Fr,
+    /// Dutch as written in Belgium (nl-BE).
+    #[serde(rename = "nl-BE", alias = "nl_BE", alias = "nl_be")]
+    NlBe,
+    /// French as written in Belgium (fr-BE).
+    #[serde(rename = "fr-BE", alias = "fr_BE", alias = "fr_be")]
+    FrBe,
 }
 
 impl Lang {
+    /// The three languages content exists in (names, titles, templates); a regional variant
+    /// shares its base language's.
     pub const ALL: [Lang; 3] = [Lang::En, Lang::Nl, Lang::Fr];
+    /// Every variant the texts can be rendered in: the base languages and the regional ones.
+    pub const VARIANTS: [Lang; 5] = [Lang::En, Lang::Nl, Lang::NlBe, Lang::Fr, Lang::FrBe];
 
-    /// The best supported language for a BCP 47 tag ("nl-BE" → nl, "fr_CA" → fr); English for
-    /// anything else, including tags that do not parse.
+    /// The best supported variant for a BCP 47 tag or POSIX locale: "nl-BE", "nl_BE.UTF-8" →
+    /// Belgian Dutch, "fr-BE" → Belgian French, "nl-NL"/"nl" → Dutch, "fr_CA" → French; English
+    /// for anything else, including tags that do not parse.
     pub fn negotiate(tag: &str) -> Lang {
-        let primary = match tag.parse::<unic_langid::LanguageIdentifier>() {
-            Ok(id) => id.language.as_str().to_ascii_lowercase(),
-            Err(_) => tag
-                .split(['-', '_'])
-                .next()
-                .unwrap_or("")
-                .trim()
-                .to_ascii_lowercase(),
+        // A POSIX locale's encoding and modifier ("nl_BE.UTF-8@euro") are not part of the tag.
+        let tag = tag.split(['.', '@']).next().unwrap_or("").trim();
+        let (primary, region) = match tag
+            .replace('_', "-")
+            .parse::<unic_langid::LanguageIdentifier>()
+        {
+            Ok(id) => (
+                id.language.as_str().to_ascii_lowercase(),
+                id.region.map(|r| r.as_str().to_ascii_uppercase()),
+            ),
+            Err(_) => {
+                let mut parts = tag.split(['-', '_']);
+                let primary = parts.next().unwrap_or("").trim().to_ascii_lowercase();
+                let region = parts
+                    .find(|p| p.len() == 2 && p.bytes().all(|b| b.is_ascii_alphabetic()))
+                    .map(str::to_ascii_uppercase);
+                (primary, region)
+            }
         };
-        match primary.as_str() {
-            "nl" => Lang::Nl,
-            "fr" => Lang::Fr,
+        let belgian = region.as_deref() == Some("BE");
+        match (primary.as_str(), belgian) {
+            ("nl", true) => Lang::NlBe,
+            ("nl", false) => Lang::Nl,
+            ("fr", true) => Lang::FrBe,
+            ("fr", false) => Lang::Fr,
             _ => Lang::En,
         }
     }
 
+    /// The base language: the one whose content (names, titles) a variant shows.
+    pub fn language(self) -> Lang {
+        match self {
+            Lang::NlBe => Lang::Nl,
+            Lang::FrBe => Lang::Fr,
+            other => other,
+        }
+    }
+
+    /// The BCP 47 tag: "en", "nl", "fr", "nl-BE", "fr-BE".
     pub fn code(self) -> &'static str {
         match self {
             Lang::En => "en",
             Lang::Nl => "nl",
             Lang::Fr => "fr",
+            Lang::NlBe => "nl-BE",
+            Lang::FrBe => "fr-BE",
         }
     }
 }
 
-/// Text in several languages, keyed by language tag (`{"en": "...", "nl": "..."}`). Lookup:
-/// the requested language (exact key, then any key with that primary subtag, e.g. "nl-BE"), then
-/// English, then the first entry in key order.
+/// Text in several languages, keyed by language tag (`{"en": "...", "nl": "...", "nl-BE": "..."}`).
+/// Lookup: the requested variant's exact tag ("nl-BE", also written "nl_BE"), then its base
+/// language ("nl"), then any key with that primary subtag (e.g. "nl-NL"), then English, then the
+/// first entry in key order.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct LocalizedText(pub BTreeMap<String, String>);
@@ -134,8 +177,9 @@ impl LocalizedText {
             .unwrap_or("")
     }
 
-    /// The text in `lang` (its exact key, then any key of that language, e.g. "nl-BE"), else
-    /// `default`: for names the retailer gives in its own language and translates where it can.
+    /// The text in `lang` (as [`LocalizedText::get`] finds it, without the English and
+    /// first-entry fallbacks), else `default`: for names the retailer gives in its own language
+    /// and translates where it can.
     pub fn get_or<'a>(&'a self, lang: Lang, default: &'a str) -> &'a str {
         self.find(lang).map(String::as_str).unwrap_or(default)
     }
@@ -154,18 +198,31 @@ impl LocalizedText {
         )
     }
 
+    /// The requested variant's exact tag ("nl-BE", also written "nl_BE"), then its base
+    /// language ("nl"), then any key with that primary subtag (e.g. "nl-NL").
     fn find(&self, lang: Lang) -> Option<&String> {
-        let code = lang.code();
-        self.0.get(code).or_else(|| {
-            self.0
-                .iter()
-                .find(|(k, _)| {
-                    k.split(['-', '_'])
-                        .next()
-                        .is_some_and(|p| p.eq_ignore_ascii_case(code))
-                })
-                .map(|(_, v)| v)
-        })
+        let same_tag = |k: &str, tag: &str| {
+            k.len() == tag.len()
+                && k.bytes()
+                    .zip(tag.bytes())
+                    .all(|(a, b)| a.eq_ignore_ascii_case(&b) || (a == b'_' && b == b'-'))
+        };
+        let base = lang.language().code();
+        self.0
+            .iter()
+            .find(|(k, _)| same_tag(k, lang.code()))
+            .map(|(_, v)| v)
+            .or_else(|| self.0.get(base))
+            .or_else(|| {
+                self.0
+                    .iter()
+                    .find(|(k, _)| {
+                        k.split(['-', '_'])
+                            .next()
+                            .is_some_and(|p| p.eq_ignore_ascii_case(base))
+                    })
+                    .map(|(_, v)| v)
+            })
     }
 
     /// Checks translations that may be absent (the single name beside them is the default):
@@ -227,9 +284,9 @@ pub struct Trilingual {
 
 impl Trilingual {
     pub fn get(&self, lang: Lang) -> &str {
-        match lang {
-            Lang::Nl => &self.nl,
-            Lang::Fr => &self.fr,
+        match lang.language() {
+            Lang::Nl | Lang::NlBe => &self.nl,
+            Lang::Fr | Lang::FrBe => &self.fr,
             Lang::En => &self.en,
         }
     }

@@ -68,14 +68,18 @@ private val DENSITY = (System.getProperty("screens.density") ?: "2").toFloat()
 /** Tall enough to lay out every row of every screen with the seeded data. */
 private const val TALL_DP = 4000
 
-/** The languages: the folder of their strings.xml, the core's language tag, the formats' locale. */
-private data class Language(val code: String, val values: String, val coreTag: String, val locale: Locale)
+/**
+ * The languages: the folder of their strings.xml, the regional folder laid over it (as Android
+ * resolves `values-nl-rBE` before `values-nl`), the core's language tag, the formats' locale.
+ */
+private data class Language(val code: String, val values: String, val overlay: String?, val coreTag: String, val locale: Locale)
 
+// A Belgian shopper: Flemish Dutch and Belgian French, app texts and the core's alike.
 private val LANGUAGES = listOf(
     // English as written in Ireland: euro amounts as "€5.00", dates as "13 Dec 2026".
-    Language("en", "values", "en", Locale.forLanguageTag("en-IE")),
-    Language("nl", "values-nl", "nl-BE", Locale.forLanguageTag("nl-BE")),
-    Language("fr", "values-fr", "fr-BE", Locale.forLanguageTag("fr-BE")),
+    Language("en", "values", null, "en", Locale.forLanguageTag("en-IE")),
+    Language("nl", "values-nl", "values-nl-rBE", "nl-BE", Locale.forLanguageTag("nl-BE")),
+    Language("fr", "values-fr", "values-fr-rBE", "fr-BE", Locale.forLanguageTag("fr-BE")),
 )
 
 /** The app's clock, injected and fixed: every screen is drawn at the same instant. */
@@ -126,7 +130,13 @@ fun main() {
     selfTest()
 
     // 1. Every text in every language: the same names, none blank, every one the screens use.
-    val texts = LANGUAGES.associateWith { readStringsXml(File(res, "${it.values}/strings.xml")) }
+    val texts = LANGUAGES.associateWith { lang ->
+        val base = readStringsXml(File(res, "${lang.values}/strings.xml"))
+        val regional = lang.overlay?.let { File(res, "$it/strings.xml") }?.takeIf { it.exists() }?.let(::readStringsXml).orEmpty()
+        val strays = regional.keys - base.keys
+        if (strays.isNotEmpty()) fail("strings ${lang.overlay}", "not in ${lang.values}: ${strays.joinToString()}")
+        base + regional
+    }
     val reference = texts.getValue(LANGUAGES.first()).keys
     for ((lang, map) in texts) {
         val problems = mutableListOf<String>()
