@@ -301,7 +301,7 @@ fn demo_in_dutch_and_french() {
     );
     // The headings and labels in French, the tier by the programme's French names.
     assert!(
-        fr.contains("statut     Membre (964 points pris en compte depuis le"),
+        fr.contains("statut       Membre (964 points pris en compte depuis le"),
         "{fr}"
     );
     assert!(
@@ -309,11 +309,11 @@ fn demo_in_dutch_and_french() {
         "{fr}"
     );
     assert!(
-        fr.contains("solde      1\u{202f}094 points (1\u{202f}094 disponibles"),
+        fr.contains("solde        1\u{202f}094 points (1\u{202f}094 disponibles"),
         "{fr}"
     );
     assert!(
-        fr.contains("garantie   Téléviseur 4K 55\" jusqu'au"),
+        fr.contains("garantie     Téléviseur 4K 55\" jusqu'au"),
         "{fr}"
     );
     assert!(
