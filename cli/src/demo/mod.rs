@@ -10,8 +10,8 @@
 //! item off it), `surveys` (answered offline, counted by the back office), `membership` (the paid
 //! Plus membership, known offline), `card` (last, so the code stays on the screen when the demo
 //! ends). `script` is the scripted year (products, visits, vouchers, content), `words` how the demo
-//! writes in nl, fr and en, `labels` its headings and labels in each, `till_client` the HTTP client it plays the till and the back office
-//! with.
+//! writes in nl, fr and en, `labels` its headings and labels in each, `till_client` the HTTP client
+//! it plays the till and the back office with.
 
 mod card;
 mod enrolment;
