@@ -6,9 +6,14 @@
 
 use super::Lang;
 
-/// `one` or `other` by the count (en, nl and fr all use the singular for exactly 1 here).
-fn plural<'a>(n: u64, one: &'a str, other: &'a str) -> &'a str {
-    if n == 1 {
+/// `one` or `other` by the count: English and Dutch say "1 item, 0 items", French "0 élément,
+/// 1 élément, 2 éléments".
+fn plural<'a>(lang: Lang, n: u64, one: &'a str, other: &'a str) -> &'a str {
+    let singular = match lang {
+        Lang::En | Lang::Nl => n == 1,
+        Lang::Fr => n <= 1,
+    };
+    if singular {
         one
     } else {
         other
@@ -215,15 +220,15 @@ pub(super) fn replaying(lang: Lang, months: i32, receipts: usize) -> String {
     match lang {
         Lang::En => format!(
             "  Replaying {months} months of shopping… {receipts} {}",
-            plural(n, "receipt", "receipts")
+            plural(lang, n, "receipt", "receipts")
         ),
         Lang::Nl => format!(
             "  {months} maanden boodschappen afspelen… {receipts} {}",
-            plural(n, "kassabon", "kassabonnen")
+            plural(lang, n, "kassabon", "kassabonnen")
         ),
         Lang::Fr => format!(
             "  Rejeu de {months} mois d'achats… {receipts} {}",
-            plural(n, "ticket de caisse", "tickets de caisse")
+            plural(lang, n, "ticket de caisse", "tickets de caisse")
         ),
     }
 }
@@ -298,15 +303,15 @@ pub(super) fn feed(lang: Lang, kind: &str, version: u64, count: usize) -> String
     match lang {
         Lang::En => format!(
             "  {kind:<16} version {version:<3} {count} {}",
-            plural(n, "item", "items")
+            plural(lang, n, "item", "items")
         ),
         Lang::Nl => format!(
             "  {kind:<16} versie {version:<3} {count} {}",
-            plural(n, "item", "items")
+            plural(lang, n, "item", "items")
         ),
         Lang::Fr => format!(
             "  {kind:<16} version {version:<3} {count} {}",
-            plural(n, "élément", "éléments")
+            plural(lang, n, "élément", "éléments")
         ),
     }
 }
@@ -597,15 +602,16 @@ pub(super) fn after_sync(lang: Lang, state: &str, resolved: u64, waiting: u64) -
     match lang {
         Lang::En => format!(
             "{state} · {resolved} outbox {} resolved · {waiting} waiting",
-            plural(resolved, "item", "items")
+            plural(lang, resolved, "item", "items")
         ),
         Lang::Nl => format!(
             "{state} · {resolved} {} uit de wachtrij afgehandeld · {waiting} wachtend",
-            plural(resolved, "item", "items")
+            plural(lang, resolved, "item", "items")
         ),
         Lang::Fr => format!(
             "{state} · {resolved} {} · {waiting} en attente",
             plural(
+                lang,
                 resolved,
                 "élément de la file traité",
                 "éléments de la file traités"
@@ -666,15 +672,15 @@ pub(super) fn to_schedule(lang: Lang, count: usize, again_at: &str) -> String {
     match lang {
         Lang::En => format!(
             "\n  {count} {} to schedule; plan again at {again_at}",
-            plural(n, "notification", "notifications")
+            plural(lang, n, "notification", "notifications")
         ),
         Lang::Nl => format!(
             "\n  {count} {} in te plannen; opnieuw plannen op {again_at}",
-            plural(n, "melding", "meldingen")
+            plural(lang, n, "melding", "meldingen")
         ),
         Lang::Fr => format!(
             "\n  {count} {} à programmer\u{a0}; nouvelle planification le {again_at}",
-            plural(n, "notification", "notifications")
+            plural(lang, n, "notification", "notifications")
         ),
     }
 }
@@ -733,17 +739,18 @@ pub(super) fn left_the_list(
         Lang::En => format!(
             "\n  {at}: {product} at the till, {receipts} {} synced; bought, so it left the list \
              by itself: {left}",
-            plural(receipts, "receipt", "receipts")
+            plural(lang, receipts, "receipt", "receipts")
         ),
         Lang::Nl => format!(
             "\n  {at}: {product} aan de kassa, {receipts} {} gesynchroniseerd; gekocht, dus \
              vanzelf van de lijst gehaald: {left}",
-            plural(receipts, "kassabon", "kassabonnen")
+            plural(lang, receipts, "kassabon", "kassabonnen")
         ),
         Lang::Fr => format!(
             "\n  {at}\u{a0}: {product} en caisse, {receipts} {}\u{a0}; acheté, donc retiré de la \
              liste automatiquement\u{a0}: {left}",
             plural(
+                lang,
                 receipts,
                 "ticket de caisse synchronisé",
                 "tickets de caisse synchronisés"
@@ -778,11 +785,11 @@ pub(super) fn answers_sent(lang: Lang, counted: u64) -> String {
         }
         Lang::Nl => format!(
             "  samen verstuurd bij de volgende synchronisatie: {counted} {} geteld",
-            plural(counted, "antwoord", "antwoorden")
+            plural(lang, counted, "antwoord", "antwoorden")
         ),
         Lang::Fr => format!(
             "  envoyées ensemble à la prochaine synchronisation\u{a0}: {counted} {}",
-            plural(counted, "réponse comptée", "réponses comptées")
+            plural(lang, counted, "réponse comptée", "réponses comptées")
         ),
     }
 }
@@ -798,14 +805,14 @@ pub(super) fn survey_counts(lang: Lang, survey: &str, answers: u64, stars: Optio
         ),
         Lang::Nl => format!(
             "  de winkel ziet alleen aantallen: {survey}: {answers} {}{}",
-            plural(answers, "antwoord", "antwoorden"),
+            plural(lang, answers, "antwoord", "antwoorden"),
             stars
                 .map(|a| format!(", gemiddeld {} sterren", decimal(lang, a)))
                 .unwrap_or_default()
         ),
         Lang::Fr => format!(
             "  le magasin ne voit que des totaux\u{a0}: {survey}\u{a0}: {answers} {}{}",
-            plural(answers, "réponse", "réponses"),
+            plural(lang, answers, "réponse", "réponses"),
             stars
                 .map(|a| format!(", {} étoiles en moyenne", decimal(lang, a)))
                 .unwrap_or_default()
@@ -870,5 +877,166 @@ pub(super) fn done(lang: Lang) -> &'static str {
             "\nTerminé\u{a0}: le serveur et l'app ont partagé une horloge injectée\u{a0}; aucune \
              attente réelle."
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every label in `lang`, by name, its values filled with samples.
+    fn all(lang: Lang) -> Vec<(String, String)> {
+        let mut v: Vec<(String, String)> = Field::ALL
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (format!("field {i}"), f.text(lang).to_string()))
+            .collect();
+        v.extend(
+            RedeemField::ALL
+                .iter()
+                .enumerate()
+                .map(|(i, f)| (format!("redeem field {i}"), f.text(lang).to_string())),
+        );
+        let proof_sample = Proof {
+            line: 1,
+            lines: 3,
+            chars: 377,
+            product: "P",
+            bought: "D",
+            paid: "M",
+        };
+        let texts = [
+            ("title", title(lang).to_string()),
+            ("server", server_section(lang).to_string()),
+            ("temporary", data_temporary(lang).to_string()),
+            ("voucher key", voucher_key(lang, "AB12")),
+            ("clock", clock(lang, "D")),
+            ("enrolment", enrolment_section(lang).to_string()),
+            ("card", card(lang, "123", "SHA-1", 8, 30)),
+            ("household kept", household(lang, true).to_string()),
+            ("household none", household(lang, false).to_string()),
+            ("shopping", shopping_section(lang).to_string()),
+            ("replaying", replaying(lang, 15, 3)),
+            ("replayed", replayed(lang, 15, 20, "M", "9")),
+            ("receipt columns", receipt_columns(lang).join(" ")),
+            ("every four weeks", every_four_weeks(lang, 16, "P")),
+            ("vouchers issued", vouchers_issued(lang, "D")),
+            ("content", content_section(lang).to_string()),
+            ("feed", feed(lang, "recipes", 1, 2)),
+            ("sync", sync_section(lang).to_string()),
+            ("applied", sync_applied(lang, 1, 2, 3, 4, 5)),
+            ("refused", sync_refused(lang, "x")),
+            ("points", points_section(lang).to_string()),
+            ("balance", balance(lang, "1", "1", "0")),
+            ("tier next", tier(lang, "T", "9", "D", Some(("3", "N")))),
+            ("tier highest", tier(lang, "T", "9", "D", None)),
+            ("warranty", warranty(lang, "P", "D")),
+            ("proof", proof(lang, &proof_sample)),
+            ("invoice", invoice_section(lang).to_string()),
+            ("invoice asked", invoice_asked(lang, "r_1")),
+            ("invoice issued", invoice_issued(lang, "N", "D", 1, 2)),
+            ("wallet", wallet_section(lang).to_string()),
+            ("wallet columns", wallet_columns(lang).join(" ")),
+            ("redeeming", redeeming_section(lang, "V")),
+            ("redeeming state", redeeming_state(lang, "s", 1, 0)),
+            ("after sync", after_sync(lang, "s", 1, 0)),
+            ("reminders", reminders_section(lang, "xx")),
+            ("context", reminder_context(lang, "D")),
+            ("why", why(lang).to_string()),
+            ("held back", held_back(lang, "x")),
+            ("to schedule", to_schedule(lang, 10, "D")),
+            ("list", list_section(lang).to_string()),
+            ("usual", usual_items(lang).to_string()),
+            ("offer taken", offer_taken(lang, "R", "A", "I")),
+            ("added by hand", added_by_hand(lang, "I", 2)),
+            ("left the list", left_the_list(lang, "D", "P", 1, "I")),
+            ("surveys", surveys_section(lang).to_string()),
+            ("not taken", survey_not_taken(lang, "Q", "R")),
+            ("answers sent", answers_sent(lang, 2)),
+            ("survey counts", survey_counts(lang, "S", 1, Some(4.5))),
+            ("membership", membership_section(lang).to_string()),
+            ("membership earns", membership_earns(lang, 86)),
+            ("your card", card_section(lang).to_string()),
+            ("code valid", code_valid(lang, "09:30:00", "09:30:30", 30)),
+            ("done", done(lang).to_string()),
+        ];
+        v.extend(texts.into_iter().map(|(k, t)| (k.to_string(), t)));
+        v
+    }
+
+    #[test]
+    fn dutch_and_french_have_their_own_text_for_every_label() {
+        let en = all(Lang::En);
+        // Words French shares with English.
+        let same_in_french = ["points", "field 11"];
+        for (lang, same) in [
+            (Lang::Nl, &["field 11"][..]),
+            (Lang::Fr, &same_in_french[..]),
+        ] {
+            for ((name, theirs), (_, english)) in all(lang).iter().zip(&en) {
+                if !same.contains(&name.as_str()) {
+                    assert_ne!(theirs, english, "{name} in {lang:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn french_typography_and_dutch_register() {
+        for (name, text) in all(Lang::Fr) {
+            for plain in [" :", " ;", " ?", " !", "« ", " »"] {
+                assert!(!text.contains(plain), "{plain:?} in {name}: {text}");
+            }
+        }
+        for (name, text) in all(Lang::Nl) {
+            let words: Vec<&str> = text.split(|c: char| !c.is_alphabetic()).collect();
+            for formal in ["u", "uw", "U", "Uw"] {
+                assert!(!words.contains(&formal), "{formal:?} in {name}: {text}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_columns_fit_the_longest_label_and_english_keeps_its_layout() {
+        assert_eq!(field(Lang::En, Field::Listening, "x"), "  listening   x");
+        assert_eq!(field(Lang::En, Field::VoucherKey, "x"), "  voucher key x");
+        assert_eq!(
+            redeem_field(Lang::En, RedeemField::State, "x"),
+            format!("  state{}x", " ".repeat(13))
+        );
+        for lang in [Lang::En, Lang::Nl, Lang::Fr] {
+            let starts: Vec<usize> = Field::ALL
+                .iter()
+                .map(|f| field(lang, *f, "|").chars().position(|c| c == '|').unwrap())
+                .collect();
+            assert!(
+                starts.windows(2).all(|w| w[0] == w[1]),
+                "{lang:?}: {starts:?}"
+            );
+            for f in Field::ALL {
+                // At least one space between the label and its value.
+                assert!(field(lang, f, "|").contains(" |"), "{lang:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn plurals_and_decimals_follow_the_language() {
+        assert_eq!(
+            after_sync(Lang::En, "s", 2, 0),
+            "s · 2 outbox items resolved · 0 waiting"
+        );
+        assert_eq!(
+            after_sync(Lang::Fr, "s", 0, 0),
+            "s · 0 élément de la file traité · 0 en attente"
+        );
+        assert_eq!(
+            answers_sent(Lang::Nl, 1),
+            "  samen verstuurd bij de volgende synchronisatie: 1 antwoord geteld"
+        );
+        assert!(survey_counts(Lang::Fr, "s", 2, Some(4.5))
+            .ends_with("2 réponses, 4,5 étoiles en moyenne"));
+        assert!(survey_counts(Lang::En, "s", 2, Some(4.5))
+            .ends_with("2 answer(s), 4.5 stars on average"));
     }
 }
