@@ -189,7 +189,7 @@ pub(super) fn household(lang: Lang, kept: bool) -> &'static str {
         (Lang::En, true) => "a code to add a second device is in the secure store (kept)",
         (Lang::En, false) => "a code to add a second device is in the secure store (none)",
         (Lang::Nl, true) => {
-            "de code om een tweede apparaat toe te voegen, staat in de beveiligde opslag"
+            "de code om een tweede apparaat toe te voegen staat in de beveiligde opslag"
         }
         (Lang::Nl, false) => {
             "geen code om een tweede apparaat toe te voegen in de beveiligde opslag"
@@ -459,8 +459,8 @@ pub(super) fn proof(lang: Lang, p: &Proof) -> String {
             }
         ),
         Lang::Fr => format!(
-            "ligne {line} sur {lines} en code QR ({chars} caractères{})\u{a0}: la caisse confirme \
-             {product}, acheté le {bought}, payé {paid}",
+            "ligne {line} sur {lines} en code QR ({chars} caractères{})\u{a0}: la caisse lit \
+             {product}, date d'achat {bought}, montant payé {paid}",
             if others {
                 ", les autres lignes masquées"
             } else {
@@ -723,7 +723,7 @@ pub(super) fn added_by_hand(lang: Lang, item: &str, quantity: u32) -> String {
     match lang {
         Lang::En => format!("  added by hand: {item} ({quantity})"),
         Lang::Nl => format!("  zelf toegevoegd: {item} ({quantity})"),
-        Lang::Fr => format!("  ajouté à la main\u{a0}: {item} ({quantity})"),
+        Lang::Fr => format!("  ajout manuel\u{a0}: {item} ({quantity})"),
     }
 }
 
@@ -747,8 +747,8 @@ pub(super) fn left_the_list(
             plural(lang, receipts, "kassabon", "kassabonnen")
         ),
         Lang::Fr => format!(
-            "\n  {at}\u{a0}: {product} en caisse, {receipts} {}\u{a0}; acheté, donc retiré de la \
-             liste automatiquement\u{a0}: {left}",
+            "\n  {at}\u{a0}: {product} en caisse, {receipts} {}\u{a0}; article acheté, donc retiré \
+             de la liste automatiquement\u{a0}: {left}",
             plural(
                 lang,
                 receipts,
