@@ -17,6 +17,90 @@ fn qr_rows(text: &str) -> usize {
         .count()
 }
 
+/// The demo's English headings and labels: none may show in the Dutch or French demo. Words the
+/// French text shares with the English ("Points", "code", "total", "points") are left out; so are
+/// the names of voucher states and reminder categories and the voucher values (still English,
+/// from `words`) and the ids of the feeds and rules (the API's).
+const ENGLISH_LABELS: [&str; 64] = [
+    "fifteen months of a shopper's life",
+    "Reference server",
+    "in-process",
+    "listening",
+    "temporary: removed",
+    "voucher key",
+    "tills check voucher codes",
+    "injected, shared by server and app",
+    "Enrolment",
+    "real HTTP sync",
+    "rotating code",
+    "digits, every",
+    "household",
+    "second device",
+    "secure store",
+    "Shopping at the till",
+    "till API",
+    "Replayed",
+    "months of shopping",
+    "points earned",
+    "when  ",
+    "about every 4 weeks",
+    "vouchers issued on",
+    "signed by the server",
+    "Reminder content",
+    "published by the retailer",
+    "ledger entries",
+    "content feeds applied",
+    "HTTP requests",
+    "balance",
+    "available,",
+    "pending)",
+    "qualifying points",
+    "warranty",
+    "receipt kept as proof of purchase",
+    "the till says",
+    "bought on",
+    "Company invoice",
+    "kept offline",
+    "asked offline for receipt",
+    "sent with the next sync",
+    "readable copy",
+    "Wallet",
+    "usable now",
+    "valid until",
+    "Redeeming",
+    "code at the till",
+    "after sync",
+    "outbox",
+    "network requests",
+    "Reminders planned for the coming weeks",
+    "frost forecast tonight",
+    "consent to all",
+    "held back by the policy",
+    "notifications to schedule",
+    "Shopping list (kept",
+    "your usual items",
+    "added by hand",
+    "on the list",
+    "left the list by itself",
+    "Surveys (answered",
+    "counts only",
+    "a purchase of 43.90",
+    "Your card at the till",
+];
+
+/// Phrases of the demo's English sentences (surveys, membership, card, the end), checked in
+/// Dutch and French alike.
+const ENGLISH_SENTENCES: [&str; 8] = [
+    "the app redraws it then",
+    "Done: server and app",
+    "nothing slept",
+    "stars on average",
+    "answer(s)",
+    "sent in one batch",
+    "Plus membership",
+    "known offline",
+];
+
 /// The paragraph of the plan that starts with a line containing `title`.
 fn reminder<'a>(text: &'a str, title: &str) -> &'a str {
     let start = text
@@ -120,7 +204,33 @@ fn demo_in_dutch_and_french() {
     let dog = reminder(&nl, "Bijna op: Hondenbrokken 12 kg?");
     assert!(dog.contains("waarom: Je hebt Hondenbrokken 12 kg"), "{dog}");
     assert!(nl.contains("16 × Hondenbrokken 12 kg"), "{nl}");
-    assert!(nl.contains("warranty    4K-televisie 55\""), "{nl}");
+    assert!(nl.contains("garantie    4K-televisie 55\""), "{nl}");
+    // The headings and labels in Dutch, the tier by the programme's Dutch names.
+    assert!(
+        nl.contains("saldo       1.094 punten (1.094 beschikbaar, 0 in behandeling)"),
+        "{nl}"
+    );
+    assert!(
+        nl.contains("status      Lid (964 punten die meetellen sinds"),
+        "{nl}"
+    );
+    assert!(nl.contains("nog 36 punten tot Zilver)"), "{nl}");
+    assert!(
+        nl.contains("20 kassabonnen, € 1.111,86 uitgegeven, 1.094 punten gespaard"),
+        "{nl}"
+    );
+    assert!(nl.contains("(ca. om de 4 weken)"), "{nl}");
+    assert!(nl.contains("\nPortemonnee: nu te gebruiken\n"), "{nl}");
+    assert!(
+        nl.contains("„€ 5 korting op je volgende aankoop” offline inwisselen"),
+        "{nl}"
+    );
+    assert!(nl.contains("kassabon bewaard als aankoopbewijs"), "{nl}");
+    assert!(
+        nl.contains("\nBoodschappenlijst (offline bewaard op je telefoon)\n"),
+        "{nl}"
+    );
+    assert!(nl.contains("\nKlaar: server en app"), "{nl}");
     assert!(nl.contains("€ 5 korting op je volgende aankoop"), "{nl}");
     // (The till's answer to the line proof quotes the receipt as printed.)
     for english in [
@@ -141,18 +251,28 @@ fn demo_in_dutch_and_french() {
     assert!(nl.contains("wo 30 december 2026"), "{nl}");
     assert!(nl.contains("Weer tijd voor strooizout?"), "{nl}");
     assert!(
-        nl.contains("→ \"Op boodschappenlijst zetten\" → on the list"),
+        nl.contains("→ „Op boodschappenlijst zetten” → op de lijst: Hondenbrokken 12 kg"),
         "{nl}"
     );
     assert!(nl.contains("Je hebt Hondenbrokken 12 kg bij"), "{nl}");
     assert!(
         nl.contains(
-            "Hondenbrokken 12 kg at the till, 1 receipt synced; bought, so it left the list by \
-             itself: Hondenbrokken 12 kg\n    [ ] Verjaardagskaarsjes"
+            "Hondenbrokken 12 kg aan de kassa, 1 kassabon gesynchroniseerd; gekocht, dus vanzelf \
+             van de lijst gehaald: Hondenbrokken 12 kg\n    [ ] Verjaardagskaarsjes"
         ),
         "{nl}"
     );
     assert!(qr_rows(&nl) >= 11);
+    for english in ENGLISH_LABELS.iter().chain(&ENGLISH_SENTENCES) {
+        assert!(
+            !nl.contains(english),
+            "{english:?} in the Dutch demo:\n{nl}"
+        );
+    }
+    // Dutch says "je", never "u".
+    for formal in [" u ", " uw "] {
+        assert!(!nl.contains(formal), "{formal:?} in the Dutch demo:\n{nl}");
+    }
     // Without --lang the demo speaks the terminal's language.
     let by_locale = support::loyalty()
         .env("LC_ALL", "nl_BE.UTF-8")
@@ -166,14 +286,63 @@ fn demo_in_dutch_and_french() {
 
     let fr = ok(run(&["demo", "--lang", "fr"]));
     let recall = reminder(&fr, "Rappel de produit\u{a0}: Huîtres de Zélande");
-    assert!(recall.contains("pourquoi : Vous avez acheté"), "{recall}");
+    assert!(
+        recall.contains("pourquoi\u{a0}: Vous avez acheté"),
+        "{recall}"
+    );
     assert!(fr.contains("mer. 30 décembre 2026"), "{fr}");
     assert!(fr.contains("5,00 € de remise dès 25,00 €"), "{fr}");
-    assert!(fr.contains("after sync        redeemed"), "{fr}");
+    assert!(fr.contains("après synchronisation  redeemed"), "{fr}");
     assert!(
-        fr.contains("→ \"Ajouter à la liste de courses\" → on the list"),
+        fr.contains(
+            "→ «\u{a0}Ajouter à la liste de courses\u{a0}» → sur la liste\u{a0}: Croquettes"
+        ),
         "{fr}"
     );
+    // The headings and labels in French, the tier by the programme's French names.
+    assert!(
+        fr.contains("statut       Membre (964 points pris en compte depuis le"),
+        "{fr}"
+    );
+    assert!(
+        fr.contains("encore 36 points pour atteindre le statut Argent)"),
+        "{fr}"
+    );
+    assert!(
+        fr.contains("solde        1\u{202f}094 points (1\u{202f}094 disponibles"),
+        "{fr}"
+    );
+    assert!(
+        fr.contains("garantie     Téléviseur 4K 55\" jusqu'au"),
+        "{fr}"
+    );
+    assert!(
+        fr.contains("ticket de caisse conservé comme preuve d'achat"),
+        "{fr}"
+    );
+    assert!(
+        fr.contains("\nPortefeuille\u{a0}: bons utilisables maintenant\n"),
+        "{fr}"
+    );
+    assert!(
+        fr.contains("20 tickets de caisse, 1\u{202f}111,86 € dépensés, 1\u{202f}094 points gagnés"),
+        "{fr}"
+    );
+    assert!(
+        fr.contains("\nListe de courses (conservée hors ligne"),
+        "{fr}"
+    );
+    assert!(fr.contains("\nTerminé\u{a0}: le serveur et l'app"), "{fr}");
+    for english in ENGLISH_LABELS.iter().chain(&ENGLISH_SENTENCES) {
+        assert!(
+            !fr.contains(english),
+            "{english:?} in the French demo:\n{fr}"
+        );
+    }
+    // French typography: a no-break space before ":", ";", "?" and "!", never a plain one.
+    for plain in [" :", " ;", " ?", " !"] {
+        assert!(!fr.contains(plain), "{plain:?} in the French demo:\n{fr}");
+    }
     assert!(fr.contains("[ ] Bougies d'anniversaire"), "{fr}");
     assert!(fr.contains("Croquettes pour chien 12 kg"), "{fr}");
     assert!(fr.contains("Soirée de prévente pour les membres"), "{fr}");

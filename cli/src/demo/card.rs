@@ -1,6 +1,7 @@
 //! The last act: the member card as the till sees it: the rotating code drawn in the terminal, left
 //! on the screen when the demo ends.
 
+use super::labels::{self, Field};
 use super::words::time;
 use super::Demo;
 use crate::app::CliResult;
@@ -12,7 +13,7 @@ impl Demo<'_> {
     pub(super) fn card(&self) -> CliResult<Value> {
         let lang = self.lang;
         let out = self.out;
-        out.section("Your card at the till")?;
+        out.section(labels::card_section(lang))?;
         let till_card = self
             .client
             .card()
@@ -23,12 +24,16 @@ impl Demo<'_> {
             out.line(format!("  {l}"))?;
         }
         let code = &till_card.code;
-        out.line(format!("  code        {}", code.payload))?;
-        out.line(format!(
-            "  valid       {} – {} ({} s; the app redraws it then, offline)",
-            time(lang, code.valid_from),
-            time(lang, code.valid_until),
-            (code.valid_until - code.valid_from).num_seconds()
+        out.line(labels::field(lang, Field::Code, &code.payload))?;
+        out.line(labels::field(
+            lang,
+            Field::Valid,
+            labels::code_valid(
+                lang,
+                &time(lang, code.valid_from),
+                &time(lang, code.valid_until),
+                (code.valid_until - code.valid_from).num_seconds(),
+            ),
         ))?;
         Ok(json!({"code": {"payload": code.payload, "valid_until": code.valid_until}}))
     }

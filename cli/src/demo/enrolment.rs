@@ -1,5 +1,6 @@
 //! Act 1: the reference server starts in-process, and the app enrols over the real HTTP sync.
 
+use super::labels::{self, Field};
 use super::till_client::TillApi;
 use super::words::date_time;
 use super::{Demo, Lang, Out};
@@ -26,26 +27,33 @@ impl<'a> Demo<'a> {
         base_url: &str,
         public_key: &str,
     ) -> CliResult<Demo<'a>> {
-        out.line("Loyalty Core demo: fifteen months of a shopper's life, replayed in seconds")?;
-        out.line("══════════════════════════════════════════════════════════════════════════")?;
-        out.section("Reference server (in-process)")?;
-        out.line(format!("  listening   {base_url}"))?;
-        out.line(format!(
-            "  data        {}{}",
-            root.display(),
-            if temporary {
-                "  (temporary: removed at the end; keep it with --data DIR)"
-            } else {
-                ""
-            }
+        let title = labels::title(lang);
+        out.line(title)?;
+        out.line("═".repeat(title.chars().count()))?;
+        out.section(labels::server_section(lang))?;
+        out.line(labels::field(lang, Field::Listening, base_url))?;
+        out.line(labels::field(
+            lang,
+            Field::Data,
+            format!(
+                "{}{}",
+                root.display(),
+                if temporary {
+                    labels::data_temporary(lang)
+                } else {
+                    ""
+                }
+            ),
         ))?;
-        out.line(format!(
-            "  voucher key {}…  (Ed25519: tills check voucher codes offline)",
-            &public_key[..public_key.len().min(16)]
+        out.line(labels::field(
+            lang,
+            Field::VoucherKey,
+            labels::voucher_key(lang, &public_key[..public_key.len().min(16)]),
         ))?;
-        out.line(format!(
-            "  clock       injected, shared by server and app; starts {}",
-            date_time(lang, clock.now())
+        out.line(labels::field(
+            lang,
+            Field::Clock,
+            labels::clock(lang, &date_time(lang, clock.now())),
         ))?;
 
         let app_dir = root.join("shopper");
@@ -56,7 +64,7 @@ impl<'a> Demo<'a> {
         let client =
             LoyaltyClient::open(&app_dir, ProgrammeRules::default(), shared, Some(secrets))?;
         let sync = client.sync();
-        out.section("Enrolment (the app, over the real HTTP sync)")?;
+        out.section(labels::enrolment_section(lang))?;
         let enrolment = sync
             .runtime_handle()?
             .block_on(sync.enrol(base_url.to_string(), Some("Sam".into())))?;
@@ -65,25 +73,26 @@ impl<'a> Demo<'a> {
             .clone()
             .or(client.card().member_card()?)
             .ok_or_else(|| CliError::other("enrolment left no member card on the device"))?;
-        out.line(format!("  member      {}", enrolment.member_id))?;
-        out.line(format!(
-            "  card        {}  (rotating code: TOTP {}, {} digits, every {} s)",
-            card.card_number,
-            match card.params.algorithm {
-                TotpAlgorithm::Sha1 => "SHA-1",
-                TotpAlgorithm::Sha256 => "SHA-256",
-                TotpAlgorithm::Sha512 => "SHA-512",
-            },
-            card.params.digits,
-            card.params.period_millis / 1000
+        out.line(labels::field(lang, Field::Member, &enrolment.member_id))?;
+        out.line(labels::field(
+            lang,
+            Field::Card,
+            labels::card(
+                lang,
+                &card.card_number,
+                match card.params.algorithm {
+                    TotpAlgorithm::Sha1 => "SHA-1",
+                    TotpAlgorithm::Sha256 => "SHA-256",
+                    TotpAlgorithm::Sha512 => "SHA-512",
+                },
+                card.params.digits,
+                card.params.period_millis / 1000,
+            ),
         ))?;
-        out.line(format!(
-            "  household   a code to add a second device is in the secure store ({})",
-            if sync.household_code()?.is_some() {
-                "kept"
-            } else {
-                "none"
-            }
+        out.line(labels::field(
+            lang,
+            Field::Household,
+            labels::household(lang, sync.household_code()?.is_some()),
         ))?;
         let demo = Demo {
             lang,

@@ -2,6 +2,7 @@
 //! details (the Belgian VAT number checked on the phone), issued by the retailer's server at the
 //! next sync as a Peppol BIS Billing 3.0 UBL document with a readable copy, both kept offline.
 
+use super::labels;
 use super::Demo;
 use crate::app::{CliError, CliResult};
 use loyalty_core::invoice::InvoiceParty;
@@ -10,8 +11,9 @@ use serde_json::{json, Value};
 impl Demo<'_> {
     /// The summary's `invoice`.
     pub(super) fn invoice(&self) -> CliResult<Value> {
+        let lang = self.lang;
         let out = self.out;
-        out.section("Company invoice (Peppol BIS Billing 3.0, kept offline)")?;
+        out.section(labels::invoice_section(lang))?;
         let receipts = self.client.receipts();
         let tv = receipts
             .active_warranties()?
@@ -31,21 +33,19 @@ impl Demo<'_> {
         if pending.status != loyalty_core::store::InvoiceStatus::Pending {
             return Err(CliError::other("a new invoice request is not pending"));
         }
-        out.line(format!(
-            "  asked offline for receipt {}: pending, sent with the next sync",
-            tv.receipt_id
-        ))?;
+        out.line(labels::invoice_asked(lang, &tv.receipt_id))?;
         self.client.sync().sync_now_blocking()?;
         let issued = receipts
             .invoice(&tv.receipt_id)?
             .ok_or_else(|| CliError::other("the invoice request is missing"))?;
         let number = issued.number.clone().unwrap_or_default();
         let ubl = issued.ubl.as_deref().unwrap_or_default();
-        out.line(format!(
-            "  issued: invoice {number} of {}, UBL 2.1 ({} bytes) and a readable copy ({} bytes)",
-            issued.issue_date.map(|d| d.to_string()).unwrap_or_default(),
+        out.line(labels::invoice_issued(
+            lang,
+            &number,
+            &issued.issue_date.map(|d| d.to_string()).unwrap_or_default(),
             ubl.len(),
-            issued.html.as_deref().map_or(0, str::len)
+            issued.html.as_deref().map_or(0, str::len),
         ))?;
         Ok(
             json!({"invoice": {"receipt_id": tv.receipt_id, "status": issued.status,

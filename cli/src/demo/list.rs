@@ -2,6 +2,7 @@
 //! why in the shopper's language; the dog-food reminder's "Add it to your shopping list?" taken;
 //! then the next morning's shop at the till, synced, and the dog food leaves the list by itself.
 
+use super::labels;
 use super::script::{demo_now, gtin, store_names, DOG_FOOD, STORE};
 use super::words::{date_time, wrap};
 use super::{Demo, Lang};
@@ -16,10 +17,10 @@ impl Demo<'_> {
     pub(super) fn shopping_list(&self) -> CliResult<Value> {
         let lang = self.lang;
         let out = self.out;
-        out.section("Shopping list (kept on the phone, offline)")?;
+        out.section(labels::list_section(lang))?;
         let list = self.client.list();
         let usual = list.usual(3)?;
-        out.line("  your usual items, likeliest at the next shop first:")?;
+        out.line(labels::usual_items(lang))?;
         for u in &usual {
             out.line(format!("  {:>4} %  {}", u.likelihood_percent, u.name))?;
             for l in wrap(&u.reason, 72) {
@@ -38,17 +39,20 @@ impl Demo<'_> {
             .map(|o| o.action.clone())
             .unwrap_or_default();
         let from_reminder = list.add_from_reminder(reminder, None)?;
-        out.line(format!(
-            "\n  \"{}\" → \"{action}\" → on the list: {}",
-            reminder.title, from_reminder.name
+        out.line(labels::offer_taken(
+            lang,
+            &reminder.title,
+            &action,
+            &from_reminder.name,
         ))?;
         let candles = match lang {
             Lang::En => "Birthday candles",
             Lang::Nl => "Verjaardagskaarsjes",
             Lang::Fr => "Bougies d'anniversaire",
         };
-        list.add(candles, None, Some(2))?;
-        out.line("  added by hand: ".to_string() + candles + " (2)")?;
+        let quantity = 2;
+        list.add(candles, None, Some(quantity))?;
+        out.line(labels::added_by_hand(lang, candles, quantity))?;
         let show = |items: &[ListItem]| -> CliResult<()> {
             for i in items {
                 out.line(format!(
@@ -83,12 +87,12 @@ impl Demo<'_> {
             .filter(|b| after.iter().all(|a| a.id != b.id))
             .map(|b| b.name.as_str())
             .collect();
-        out.line(format!(
-            "\n  {}: {} at the till, {} receipt synced; bought, so it left the list by itself: {}",
-            date_time(lang, at),
+        out.line(labels::left_the_list(
+            lang,
+            &date_time(lang, at),
             DOG_FOOD.name_in(lang),
-            report.receipts_applied,
-            left.join(", ")
+            u64::from(report.receipts_applied),
+            &left.join(", "),
         ))?;
         show(&after)?;
         Ok(json!({

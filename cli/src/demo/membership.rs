@@ -2,6 +2,7 @@
 //! the till; the back office records it); the phone learns it with the next sync and shows it
 //! offline, with what a purchase now earns.
 
+use super::labels;
 use super::script::demo_now;
 use super::Demo;
 use crate::app::{CliError, CliResult};
@@ -11,8 +12,9 @@ use serde_json::{json, Value};
 impl Demo<'_> {
     /// The summary's `membership`.
     pub(super) fn membership(&self) -> CliResult<Value> {
+        let lang = self.lang;
         let out = self.out;
-        out.section("Plus membership (recorded by the retailer, known offline)")?;
+        out.section(labels::membership_section(lang))?;
         let now = demo_now();
         let record = json!({
             "plan": "plus",
@@ -35,9 +37,7 @@ impl Demo<'_> {
             .ok_or_else(|| CliError::other("the synced membership is missing"))?;
         let points = membership.points_for(43)?;
         out.line(format!("  {}", state.text))?;
-        out.line(format!(
-            "  a purchase of 43.90 now earns {points} points instead of 43"
-        ))?;
+        out.line(labels::membership_earns(lang, points))?;
         Ok(
             json!({"membership": {"status": state.status, "days_left": state.days_left,
                                  "points_for_43": points}}),

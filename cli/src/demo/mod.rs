@@ -10,12 +10,13 @@
 //! item off it), `surveys` (answered offline, counted by the back office), `membership` (the paid
 //! Plus membership, known offline), `card` (last, so the code stays on the screen when the demo
 //! ends). `script` is the scripted year (products, visits, vouchers, content), `words` how the demo
-//! writes in nl, fr and en, `till_client` the HTTP client it plays the till and the back office
-//! with.
+//! writes in nl, fr and en, `labels` its headings and labels in each, `till_client` the HTTP client
+//! it plays the till and the back office with.
 
 mod card;
 mod enrolment;
 mod invoice;
+mod labels;
 mod list;
 mod membership;
 mod points;
@@ -226,8 +227,7 @@ impl Demo<'_> {
         // The card last, so it stays on the screen when the demo ends, as the shopper's phone
         // shows it at the till.
         let card = self.card()?;
-        self.out
-            .line("\nDone: server and app ran on one injected clock; nothing slept.")?;
+        self.out.line(labels::done(self.lang))?;
         let mut summary = serde_json::Map::new();
         summary.insert("member_id".into(), json!(self.member_id));
         summary.insert("card_number".into(), json!(self.card_number));

@@ -1,6 +1,7 @@
 //! Act 5: points, tier and the warranties kept as proof of purchase, with the proof of one
 //! line verified at the till.
 
+use super::labels::{self, Field, Proof};
 use super::words::{date, money, number};
 use super::Demo;
 use crate::app::CliResult;
@@ -11,32 +12,48 @@ impl Demo<'_> {
     pub(super) fn points(&self) -> CliResult<Value> {
         let lang = self.lang;
         let out = self.out;
-        out.section("Points")?;
+        out.section(labels::points_section(lang))?;
         let balance = self.client.points().balance()?;
         let tier = self.client.points().tier()?;
-        out.line(format!(
-            "  balance     {} points ({} available, {} pending)",
-            number(lang, balance.confirmed),
-            number(lang, balance.available()),
-            number(lang, balance.pending_credit + balance.pending_debit)
+        out.line(labels::field(
+            lang,
+            Field::Balance,
+            labels::balance(
+                lang,
+                &number(lang, balance.confirmed),
+                &number(lang, balance.available()),
+                &number(lang, balance.pending_credit + balance.pending_debit),
+            ),
         ))?;
-        let next = match (&tier.next_tier, tier.points_to_next_tier) {
-            (Some(t), Some(p)) => format!(", {} points to {t}", number(lang, p)),
-            _ => ", the highest tier".to_string(),
+        // The tier names in the shopper's language, as the programme's rules give them.
+        let to_next = match (&tier.next_tier, tier.points_to_next_tier) {
+            (Some(t), Some(p)) => {
+                Some((number(lang, p), tier.next_tier_names.get_or(lang.core(), t)))
+            }
+            _ => None,
         };
-        out.line(format!(
-            "  tier        {} ({} qualifying points since {}{next})",
-            tier.tier,
-            number(lang, tier.qualifying_points),
-            date(lang, tier.window_start)
+        out.line(labels::field(
+            lang,
+            Field::Tier,
+            labels::tier(
+                lang,
+                tier.tier_names.get_or(lang.core(), &tier.tier),
+                &number(lang, tier.qualifying_points),
+                &date(lang, tier.window_start),
+                to_next.as_ref().map(|(p, t)| (p.as_str(), *t)),
+            ),
         ))?;
         let receipts = self.client.receipts();
         let mut proof_summary = Value::Null;
         for (n, w) in receipts.active_warranties()?.into_iter().enumerate() {
-            out.line(format!(
-                "  warranty    {} until {} (receipt kept as proof of purchase)",
-                w.names.get_or(lang.core(), &w.name),
-                date(lang, w.warranty_until)
+            out.line(labels::field(
+                lang,
+                Field::Warranty,
+                labels::warranty(
+                    lang,
+                    w.names.get_or(lang.core(), &w.name),
+                    &date(lang, w.warranty_until),
+                ),
             ))?;
             if n > 0 {
                 continue;
@@ -54,20 +71,20 @@ impl Demo<'_> {
                 Some(&json!({ "proof": proof })),
                 None,
             )?;
-            out.line(format!(
-                "  proof       line {} of {} as a QR code ({} characters{}): \
-                 the till says {} bought on {}, paid {}",
-                index + 1,
-                receipt.lines.len(),
-                proof.len(),
-                if receipt.lines.len() > 1 {
-                    ", the other lines hidden"
-                } else {
-                    ""
-                },
-                checked["line"]["name"].as_str().unwrap_or_default(),
-                date(lang, receipt.purchased_at),
-                money(lang, checked["paid_minor"].as_i64().unwrap_or_default())
+            out.line(labels::field(
+                lang,
+                Field::Proof,
+                labels::proof(
+                    lang,
+                    &Proof {
+                        line: index + 1,
+                        lines: receipt.lines.len(),
+                        chars: proof.len(),
+                        product: checked["line"]["name"].as_str().unwrap_or_default(),
+                        bought: &date(lang, receipt.purchased_at),
+                        paid: &money(lang, checked["paid_minor"].as_i64().unwrap_or_default()),
+                    },
+                ),
             ))?;
             proof_summary = json!({"receipt_id": w.receipt_id, "line": index,
                                    "length": proof.len(), "verified_by_till": true});

@@ -1,9 +1,10 @@
 //! Act 7: the reminders planned for the coming weeks, in the shopper's language, with the reason
 //! for each and what the policy held back.
 
+use super::labels;
 use super::script::{demo_now, LOCAL_OFFSET_MINUTES};
 use super::words::{category_name, date_time, snake, wrap};
-use super::{Demo, Lang};
+use super::Demo;
 use crate::app::CliResult;
 use loyalty_core::reminders::{Caps, Consent, Context, QuietHours, Settings};
 use serde_json::{json, Value};
@@ -14,10 +15,7 @@ impl Demo<'_> {
         let lang = self.lang;
         let out = self.out;
         let now = demo_now();
-        out.section(&format!(
-            "Reminders planned for the coming weeks (language: {})",
-            lang.code()
-        ))?;
+        out.section(&labels::reminders_section(lang, lang.code()))?;
         let reminders = self.client.reminders();
         reminders.set_settings(Settings {
             language: lang.code().into(),
@@ -39,27 +37,26 @@ impl Demo<'_> {
             forecast_min_temp_c_tenths: Some(-30),
             ..Context::default()
         })?;
-        out.line(format!(
-            "  context: {}, frost forecast tonight (−3 °C); quiet hours 22:00–08:00; consent to all",
-            date_time(lang, now)
-        ))?;
+        out.line(labels::reminder_context(lang, &date_time(lang, now)))?;
         let plan = reminders.plan()?;
+        // The dates' column: 28 wide, or a space more than the language's longest date.
+        let width = plan
+            .items
+            .iter()
+            .map(|n| date_time(lang, n.at).chars().count() + 1)
+            .fold(28, usize::max);
         for n in &plan.items {
             out.line(String::new())?;
             out.line(format!(
-                "  {:<28} {} [{}]",
+                "  {:<width$} {} [{}]",
                 date_time(lang, n.at),
                 n.title,
                 category_name(n.category)
             ))?;
             for l in wrap(&n.body, 72) {
-                out.line(format!("  {:<28} {l}", ""))?;
+                out.line(format!("  {:<width$} {l}", ""))?;
             }
-            let why = match lang {
-                Lang::En => "why:",
-                Lang::Nl => "waarom:",
-                Lang::Fr => "pourquoi :",
-            };
+            let why = labels::why(lang);
             let pad = " ".repeat(why.chars().count() + 1);
             for (i, l) in wrap(&format!("{why} {}", n.reason), 72).iter().enumerate() {
                 let l = if i == 0 {
@@ -67,7 +64,7 @@ impl Demo<'_> {
                 } else {
                     format!("{pad}{l}")
                 };
-                out.line(format!("  {:<28} {l}", ""))?;
+                out.line(format!("  {:<width$} {l}", ""))?;
             }
         }
         if !plan.suppressed.is_empty() {
@@ -78,17 +75,17 @@ impl Demo<'_> {
                 .collect::<Vec<_>>()
                 .join(", ");
             out.line(String::new())?;
-            for (i, l) in wrap(&format!("held back by the policy: {list}"), 100)
+            for (i, l) in wrap(&labels::held_back(lang, &list), 100)
                 .iter()
                 .enumerate()
             {
                 out.line(format!("  {}{l}", if i == 0 { "" } else { "  " }))?;
             }
         }
-        out.line(format!(
-            "\n  {} notifications to schedule; plan again at {}",
+        out.line(labels::to_schedule(
+            lang,
             plan.items.len(),
-            date_time(lang, plan.recompute_at)
+            &date_time(lang, plan.recompute_at),
         ))?;
         Ok(json!({
             "reminders": plan.items.iter().map(|n| json!({

@@ -313,7 +313,7 @@ pub(super) fn catalogue_feeds(now: DateTime<Utc>) -> Vec<(&'static str, Value)> 
                              "fr": "Huîtres de Zélande"},
                  "instructions": {"en": "Do not eat them; bring them back for a refund.",
                                   "nl": "Eet ze niet op; breng ze terug voor terugbetaling.",
-                                  "fr": "Ne les consommez pas ; rapportez-les pour un remboursement."},
+                                  "fr": "Ne les consommez pas\u{a0}; rapportez-les pour un remboursement."},
                  "urgent": true}
             ]}),
         ),
@@ -323,7 +323,7 @@ pub(super) fn catalogue_feeds(now: DateTime<Utc>) -> Vec<(&'static str, Value)> 
                 {"id": "visit-2026", "kind": {"type": "rating"},
                  "question": {"en": "How was shopping with us this year?",
                               "nl": "Hoe was winkelen bij ons dit jaar?",
-                              "fr": "Comment se sont passés vos achats chez nous cette année ?"},
+                              "fr": "Comment se sont passés vos achats chez nous cette année\u{a0}?"},
                  "audience": "second_purchase",
                  "opens_at": "2026-01-01T00:00:00Z", "closes_at": "2027-01-31T00:00:00Z"},
                 {"id": "coffee-vote", "kind": {"type": "vote", "options": [
@@ -333,7 +333,7 @@ pub(super) fn catalogue_feeds(now: DateTime<Utc>) -> Vec<(&'static str, Value)> 
                                                  "fr": "Torréfaction espresso"}}]},
                  "question": {"en": "Which coffee should we stock next?",
                               "nl": "Welke koffie moeten we voortaan verkopen?",
-                              "fr": "Quel café devrions-nous proposer ?"},
+                              "fr": "Quel café devrions-nous proposer\u{a0}?"},
                  "audience": "everyone",
                  "opens_at": "2026-12-01T00:00:00Z", "closes_at": "2027-01-31T00:00:00Z"}
             ]}),

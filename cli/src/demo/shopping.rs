@@ -1,6 +1,7 @@
 //! Act 2: fifteen months of shopping replayed through the server's till API, and the vouchers the
 //! retailer issues on the way (admin API).
 
+use super::labels;
 use super::script::{
     demo_now, gtin, shopping, start_time, store_names, vouchers, vouchers_issued_at, DOG_FOOD,
     STORE,
@@ -16,7 +17,7 @@ impl Demo<'_> {
     pub(super) fn shopping(&self) -> CliResult<Value> {
         let lang = self.lang;
         let out = self.out;
-        out.section("Shopping at the till (the server's till API)")?;
+        out.section(labels::shopping_section(lang))?;
         let visits = shopping();
         let first = visits.first().map(|v| v.at).unwrap_or_else(start_time);
         let last = visits.last().map(|v| v.at).unwrap_or_else(demo_now);
@@ -82,9 +83,8 @@ impl Demo<'_> {
                     .join(", ");
                 notable.push((v.at, what, total, earned));
             }
-            self.out.progress(&format!(
-                "  Replaying {months} months of shopping… {receipts} receipts"
-            ))?;
+            self.out
+                .progress(&labels::replaying(lang, months, receipts))?;
         }
         if !vouchers_done {
             issued = self.issue_vouchers()?;
@@ -93,10 +93,12 @@ impl Demo<'_> {
             .iter()
             .filter(|v| v.lines.iter().any(|(p, _, _)| p.gtin == DOG_FOOD.gtin))
             .collect::<Vec<_>>();
-        out.end_progress(&format!(
-            "  Replayed {months} months of shopping: {receipts} receipts, {} spent, {} points earned",
-            money(lang, spent),
-            number(lang, points_earned)
+        out.end_progress(&labels::replayed(
+            lang,
+            months,
+            receipts,
+            &money(lang, spent),
+            &number(lang, points_earned),
         ))?;
         let row = |when: &str, what: &str, total: &str, points: &str| -> CliResult<()> {
             let wrapped = wrap(what, 46);
@@ -109,15 +111,12 @@ impl Demo<'_> {
             }
             Ok(())
         };
-        row("when", "what", "total", "points")?;
+        let [when, what, total, points] = labels::receipt_columns(lang);
+        row(when, what, total, points)?;
         if let (Some(f), Some(l)) = (dog.first(), dog.last()) {
             row(
                 &format!("{} – {}", short_date(lang, f.at), short_date(lang, l.at)),
-                &format!(
-                    "{} × {} (about every 4 weeks)",
-                    dog.len(),
-                    DOG_FOOD.name_in(lang)
-                ),
+                &labels::every_four_weeks(lang, dog.len(), DOG_FOOD.name_in(lang)),
                 &money(lang, DOG_FOOD.price_minor * dog.len() as i64),
                 &format!("+{dog_points}"),
             )?;
@@ -130,9 +129,9 @@ impl Demo<'_> {
                 &format!("+{earned}"),
             )?;
         }
-        out.line(format!(
-            "  vouchers issued on {} (admin API, signed by the server):",
-            date(lang, vouchers_issued_at())
+        out.line(labels::vouchers_issued(
+            lang,
+            &date(lang, vouchers_issued_at()),
         ))?;
         for v in &issued {
             let title = v["titles"][self.lang.code()]

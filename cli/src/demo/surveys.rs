@@ -1,6 +1,7 @@
 //! Act 9: the retailer's survey after the second purchase and a vote, answered on the phone
 //! offline, sent with the next sync, and counted by the back office (counts only).
 
+use super::labels;
 use super::Demo;
 use crate::app::{CliError, CliResult};
 use loyalty_core::reminders::Lang;
@@ -11,9 +12,10 @@ use serde_json::{json, Value};
 impl Demo<'_> {
     /// The summary's `surveys`.
     pub(super) fn surveys(&self) -> CliResult<Value> {
+        let demo_lang = self.lang;
         let lang = Lang::negotiate(self.lang.code());
         let out = self.out;
-        out.section("Surveys (answered offline, once)")?;
+        out.section(labels::surveys_section(demo_lang))?;
         let surveys = self.client.surveys();
         let mut answered = Vec::new();
         for item in surveys.list()? {
@@ -41,17 +43,17 @@ impl Demo<'_> {
                     out.line(format!("  {}  {shown}", s.question.get(lang)))?;
                     answered.push(s.id.clone());
                 }
-                SurveyAnswered::Refused(r) => out.line(format!(
-                    "  {}  not taken: {}",
+                SurveyAnswered::Refused(r) => out.line(labels::survey_not_taken(
+                    demo_lang,
                     s.question.get(lang),
-                    r.text(lang)
+                    &r.text(lang),
                 ))?,
             }
         }
         let report = self.client.sync().sync_now_blocking()?;
-        out.line(format!(
-            "  sent in one batch with the next sync: {} answer(s) counted",
-            report.outbox_resolved
+        out.line(labels::answers_sent(
+            demo_lang,
+            u64::from(report.outbox_resolved),
         ))?;
         let mut results = serde_json::Map::new();
         for id in &answered {
@@ -61,13 +63,11 @@ impl Demo<'_> {
                 None,
                 None,
             )?;
-            out.line(format!(
-                "  the retailer sees counts only: {id}: {} answer(s){}",
-                r["answers"],
-                r["average_stars"]
-                    .as_f64()
-                    .map(|a| format!(", {a:.1} stars on average"))
-                    .unwrap_or_default()
+            out.line(labels::survey_counts(
+                demo_lang,
+                id,
+                r["answers"].as_u64().unwrap_or_default(),
+                r["average_stars"].as_f64(),
             ))?;
             results.insert(id.clone(), r);
         }

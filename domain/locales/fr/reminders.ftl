@@ -47,7 +47,7 @@ usual-evidence-once =
         [one] lors de votre dernier passage en magasin
        *[other] lors de { $bought } de vos { $shops } derniers passages en magasin
     }.
-replenishment-last = Votre dernier achat date du { $date } (quantité : { $quantity }).
+replenishment-last = Votre dernier achat date du { $date } (quantité : { $quantity }).
 
 ## Saison
 
@@ -103,8 +103,8 @@ offer-expiry-title =
         [1] Votre offre se termine demain
        *[other] Votre offre se termine dans { $days } jours
     }
-offer-expiry-body = « { $offer } » s'applique en caisse jusqu'au { $date } : il suffit de scanner votre carte.
-offer-expiry-reason = Le magasin vous a offert « { $offer } » ; l'offre est valable jusqu'au { $date } et n'a pas encore été utilisée.
+offer-expiry-body = « { $offer } » s'applique en caisse jusqu'au { $date } : il suffit de scanner votre carte.
+offer-expiry-reason = Le magasin vous a offert « { $offer } » ; l'offre est valable jusqu'au { $date } et n'a pas encore été utilisée.
 
 ## Statut
 
@@ -181,12 +181,12 @@ push-reason-service = Vous recevez ce message de service, car vous êtes membre 
 
 ## Avis de synchronisation (affichés dans l’app après une synchronisation)
 
-sync-voucher-used-elsewhere = Votre bon « { $voucher } » avait déjà été utilisé sur un autre appareil de votre ménage : il n’a donc pas été utilisé une deuxième fois ici. Il apparaît désormais comme utilisé sur cet appareil aussi.
-sync-voucher-refused = Votre bon « { $voucher } » n’a pas pu être utilisé : le magasin ne l’accepte plus (il a peut-être expiré ou été retiré).
+sync-voucher-used-elsewhere = Votre bon « { $voucher } » avait déjà été utilisé sur un autre appareil de votre ménage : il n’a donc pas été utilisé une deuxième fois ici. Il apparaît désormais comme utilisé sur cet appareil aussi.
+sync-voucher-refused = Votre bon « { $voucher } » n’a pas pu être utilisé : le magasin ne l’accepte plus (il a peut-être expiré ou été retiré).
 sync-offer-not-activated = Votre offre n’a finalement pas pu être activée. { $reason }
-sync-invoice-other-company = Votre facture n’a pas pu être établie : ce ticket a déjà été facturé à une autre société. Adressez-vous au service clientèle du magasin.
-sync-invoice-unknown-receipt = Votre facture n’a pas pu être établie : nous ne retrouvons pas ce ticket dans votre compte.
-sync-invoice-invalid-company = Votre facture n’a pas pu être établie : le magasin n’a pas accepté les coordonnées de la société. Vérifiez le nom, l’adresse et le numéro de TVA, puis refaites la demande.
+sync-invoice-other-company = Votre facture n’a pas pu être établie : ce ticket a déjà été facturé à une autre société. Adressez-vous au service clientèle du magasin.
+sync-invoice-unknown-receipt = Votre facture n’a pas pu être établie : nous ne retrouvons pas ce ticket dans votre compte.
+sync-invoice-invalid-company = Votre facture n’a pas pu être établie : le magasin n’a pas accepté les coordonnées de la société. Vérifiez le nom, l’adresse et le numéro de TVA, puis refaites la demande.
 
 ## Liste de courses
 
@@ -195,35 +195,35 @@ list-offer-action = Ajouter à la liste de courses
 ## Tickets à ajouter (un achat sans la carte)
 
 claim-refused-malformed = Ce n’est pas un code de ticket de caisse. Scannez le code QR de votre ticket ou de l’écran de la caisse.
-claim-refused-other-retailer = Ce ticket provient d’une autre enseigne : il ne peut pas être ajouté ici.
-claim-refused-not-genuine = Ce code n’est pas valable : il a été modifié ou n’a pas été émis par nous.
+claim-refused-other-retailer = Ce ticket provient d’une autre enseigne : il ne peut pas être ajouté ici.
+claim-refused-not-genuine = Ce code n’est pas valable : il a été modifié ou n’a pas été émis par nous.
 claim-refused-not-yet-valid = Ce code porte une date future. Vérifiez la date et l’heure de votre téléphone.
-claim-refused-expired = Ce code a expiré : les points peuvent être ajoutés jusqu’à la date indiquée sur le ticket.
+claim-refused-expired = Ce code a expiré : les points peuvent être ajoutés jusqu’à la date indiquée sur le ticket.
 claim-refused-already-claimed = Ce ticket a déjà été ajouté à une carte de fidélité. Ses points ne peuvent être crédités qu’une seule fois.
 claim-refused-unknown = Nous ne retrouvons pas ce ticket. Adressez-vous au service clientèle du magasin.
-claim-pending = En cours d’ajout : vos points arriveront à la prochaine synchronisation.
+claim-pending = En cours d’ajout : vos points arriveront à la prochaine synchronisation.
 claim-credited = Ajouté à votre carte.
 ## Offres personnelles
 offer-refused-unknown = Nous ne retrouvons pas cette offre. Actualisez la liste des offres.
 offer-refused-not-yours = Cette offre personnelle est destinée à quelqu’un d’autre.
-offer-refused-expired = Cette offre est terminée : elle ne peut plus être activée.
+offer-refused-expired = Cette offre est terminée : elle ne peut plus être activée.
 offer-refused-already-used = Vous avez déjà utilisé cette offre. Elle n’est valable qu’une seule fois.
 offer-state-available = Activez cette offre pour en profiter en caisse.
-offer-state-activated = Activée : vous en profitez en caisse dès que votre carte est scannée.
+offer-state-activated = Activée : vous en profitez en caisse dès que votre carte est scannée.
 offer-state-used = Utilisée
 ## Suppression et export du compte (affichés par les apps ; `accountText` dans les bindings)
-account-delete-title = Supprimer votre compte ?
+account-delete-title = Supprimer votre compte ?
 account-delete-body = Votre carte, vos points, vos bons et vos tickets seront effacés des serveurs du magasin et de ce téléphone. Les points non utilisés seront perdus. Cette action est définitive.
 account-delete-confirm = Supprimer mon compte
 account-delete-cancel = Garder mon compte
-account-delete-pending = Votre demande de suppression est enregistrée. Elle sera envoyée dès que vous serez en ligne ; vos données restent sur ce téléphone jusqu’à la confirmation du magasin.
+account-delete-pending = Votre demande de suppression est enregistrée. Elle sera envoyée dès que vous serez en ligne ; vos données restent sur ce téléphone jusqu’à la confirmation du magasin.
 account-deleted = Votre compte et ses données ont été supprimés.
 account-export-title = Télécharger vos données
-account-export-body = Un fichier avec tout ce que le magasin conserve à votre sujet : votre carte, vos points, vos bons et vos tickets. Une connexion est nécessaire.
+account-export-body = Un fichier avec tout ce que le magasin conserve à votre sujet : votre carte, vos points, vos bons et vos tickets. Une connexion est nécessaire.
 
 ## En magasin (avec l’autorisation de localisation)
 
-in-store-title = Bienvenue chez { $store } : votre carte est prête
+in-store-title = Bienvenue chez { $store } : votre carte est prête
 in-store-body-list =
     { $items ->
         [one] Votre liste de courses compte { $items } article.
@@ -231,7 +231,7 @@ in-store-body-list =
     }
 in-store-body-offers =
     { $count ->
-        [one] Votre offre activée s’applique ici : { $first }.
+        [one] Votre offre activée s’applique ici : { $first }.
        *[other] Vos { $count } offres activées s’appliquent ici, dont { $first }.
     }
 in-store-body-card = Présentez votre carte à la caisse pour cumuler vos points.
@@ -239,15 +239,15 @@ in-store-reason = Vous avez autorisé les notifications en magasin, et votre té
 
 ## Preuve d’une ligne de ticket scannée en caisse ou à l’accueil
 proof-refused-malformed = Ce n’est pas un code de preuve d’achat. Demandez au client d’afficher dans l’app la preuve de l’article depuis son ticket.
-proof-refused-other-retailer = Cette preuve d’achat provient d’une autre enseigne : elle ne peut pas être acceptée ici.
-proof-refused-not-genuine = Cette preuve d’achat n’est pas valable : elle a été modifiée ou n’a pas été émise par nous.
+proof-refused-other-retailer = Cette preuve d’achat provient d’une autre enseigne : elle ne peut pas être acceptée ici.
+proof-refused-not-genuine = Cette preuve d’achat n’est pas valable : elle a été modifiée ou n’a pas été émise par nous.
 
 ## Enquêtes et votes : pourquoi une réponse n’a pas été prise en compte
 survey-refused-unknown = Cette enquête n’est plus disponible.
 survey-refused-not-open = Cette enquête n’a pas encore commencé. Réessayez plus tard.
 survey-refused-closed = Cette enquête est terminée. Merci d’avoir voulu y participer.
 survey-refused-not-eligible = Cette enquête s’adresse aux membres qui ont fait au moins deux achats chez nous.
-survey-refused-already-answered = Vous avez déjà répondu à cette enquête. Merci !
+survey-refused-already-answered = Vous avez déjà répondu à cette enquête. Merci !
 
 ## Historique des points : ce que dit une ligne
 ledger-purchase = Achat à { $store }

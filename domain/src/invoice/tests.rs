@@ -426,7 +426,7 @@ fn offer_discounts_are_line_allowances_and_the_invoice_is_what_was_paid() {
     assert!(xml.contains("<cbc:PriceAmount currencyID=\"EUR\">24.51</cbc:PriceAmount>"));
     for (lang, want) in [
         (Lang::Nl, "Korting: 20% korting op koffie"),
-        (Lang::Fr, "Remise : 20 % de remise sur le café"),
+        (Lang::Fr, "Remise\u{a0}: 20 % de remise sur le café"),
         (Lang::En, "Discount: 20% off coffee"),
     ] {
         let html = super::html::to_html(&inv, lang);

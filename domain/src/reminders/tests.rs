@@ -2482,7 +2482,7 @@ fn entering_a_store_with_location_consent_brings_the_card_list_and_offers() {
     let fr = &plan_with_visit(&w, entered, Some(&v)).items[0];
     assert_eq!(
         fr.title,
-        "Bienvenue chez Colruyt Gent Zuid : votre carte est prête"
+        "Bienvenue chez Colruyt Gent Zuid\u{a0}: votre carte est prête"
     );
     assert!(
         fr.body
