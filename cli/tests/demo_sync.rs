@@ -245,7 +245,9 @@ fn demo_in_dutch_and_french() {
             "{english:?} in the Dutch demo:\n{nl}"
         );
     }
-    let recall = reminder(&nl, "Terugroepactie: Zeeuwse oesters");
+    let recall = reminder(&nl, "Terugroepactie: Zeeuwse oesters [veiligheid]");
+    assert!(nl.contains("na synchronisatie  ingewisseld"), "{nl}");
+    assert!(nl.contains("(maximum bereikt)"), "{nl}");
     assert!(recall.contains("lot L2612-30"), "{recall}");
     assert!(nl.contains("€ 5,00 korting vanaf € 25,00"), "{nl}");
     assert!(nl.contains("wo 30 december 2026"), "{nl}");
@@ -292,7 +294,8 @@ fn demo_in_dutch_and_french() {
     );
     assert!(fr.contains("mer. 30 décembre 2026"), "{fr}");
     assert!(fr.contains("5,00 € de remise dès 25,00 €"), "{fr}");
-    assert!(fr.contains("après synchronisation  redeemed"), "{fr}");
+    assert!(fr.contains("après synchronisation  utilisé · 1 élément"), "{fr}");
+    assert!(fr.contains("Huîtres de Zélande [sécurité]"), "{fr}");
     assert!(
         fr.contains(
             "→ «\u{a0}Ajouter à la liste de courses\u{a0}» → sur la liste\u{a0}: Croquettes"

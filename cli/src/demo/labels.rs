@@ -658,6 +658,81 @@ pub(super) fn why(lang: Lang) -> &'static str {
     }
 }
 
+/// A reminder's consent category, as the tag after its title.
+pub(super) fn category(lang: Lang, c: loyalty_core::reminders::Category) -> &'static str {
+    use loyalty_core::reminders::Category;
+    match (lang, c) {
+        (Lang::En, Category::Safety) => "safety",
+        (Lang::En, Category::Service) => "service",
+        (Lang::En, Category::Marketing) => "marketing",
+        (Lang::Nl, Category::Safety) => "veiligheid",
+        (Lang::Nl, Category::Service) => "service",
+        (Lang::Nl, Category::Marketing) => "aanbiedingen",
+        (Lang::Fr, Category::Safety) => "sécurité",
+        (Lang::Fr, Category::Service) => "service",
+        (Lang::Fr, Category::Marketing) => "offres",
+    }
+}
+
+/// A voucher's state, in a table cell.
+pub(super) fn voucher_state(lang: Lang, s: &loyalty_core::wallet::VoucherState) -> &'static str {
+    use loyalty_core::wallet::VoucherState as S;
+    match (lang, s) {
+        (Lang::En, S::Available) => "available",
+        (Lang::En, S::Redeeming { .. }) => "redeeming (waiting for the server)",
+        (Lang::En, S::Redeemed { .. }) => "redeemed",
+        (Lang::En, S::Expired) => "expired",
+        (Lang::En, S::Revoked) => "revoked",
+        (Lang::Nl, S::Available) => "beschikbaar",
+        (Lang::Nl, S::Redeeming { .. }) => "wordt ingewisseld (wacht op de server)",
+        (Lang::Nl, S::Redeemed { .. }) => "ingewisseld",
+        (Lang::Nl, S::Expired) => "verlopen",
+        (Lang::Nl, S::Revoked) => "ingetrokken",
+        (Lang::Fr, S::Available) => "disponible",
+        (Lang::Fr, S::Redeeming { .. }) => "en cours d'utilisation (en attente du serveur)",
+        (Lang::Fr, S::Redeemed { .. }) => "utilisé",
+        (Lang::Fr, S::Expired) => "expiré",
+        (Lang::Fr, S::Revoked) => "retiré",
+    }
+}
+
+/// Why the policy held a reminder back.
+pub(super) fn held_back_because(
+    lang: Lang,
+    why: loyalty_core::reminders::SuppressReason,
+) -> &'static str {
+    use loyalty_core::reminders::SuppressReason as R;
+    match (lang, why) {
+        (Lang::En, R::NoConsent) => "no consent",
+        (Lang::En, R::Dismissed) => "dismissed",
+        (Lang::En, R::RuleMuted) => "muted",
+        (Lang::En, R::AlreadyDelivered) => "already shown",
+        (Lang::En, R::TooSoon) => "shown recently",
+        (Lang::En, R::Duplicate) => "duplicate",
+        (Lang::En, R::Stale) => "too late",
+        (Lang::En, R::Capped) => "capped",
+        (Lang::En, R::BeyondHorizon) => "later",
+        (Lang::Nl, R::NoConsent) => "geen toestemming",
+        (Lang::Nl, R::Dismissed) => "weggeklikt",
+        (Lang::Nl, R::RuleMuted) => "uitgezet",
+        (Lang::Nl, R::AlreadyDelivered) => "al getoond",
+        (Lang::Nl, R::TooSoon) => "onlangs getoond",
+        (Lang::Nl, R::Duplicate) => "dubbel",
+        (Lang::Nl, R::Stale) => "te laat",
+        (Lang::Nl, R::Capped) => "maximum bereikt",
+        (Lang::Nl, R::BeyondHorizon) => "later",
+        (Lang::Fr, R::NoConsent) => "sans consentement",
+        (Lang::Fr, R::Dismissed) => "écarté",
+        (Lang::Fr, R::RuleMuted) => "désactivé",
+        (Lang::Fr, R::AlreadyDelivered) => "déjà affiché",
+        (Lang::Fr, R::TooSoon) => "affiché récemment",
+        (Lang::Fr, R::Duplicate) => "en double",
+        (Lang::Fr, R::Stale) => "trop tard",
+        (Lang::Fr, R::Capped) => "plafond atteint",
+        (Lang::Fr, R::BeyondHorizon) => "plus tard",
+    }
+}
+
 /// The rules the policy (consent, quiet hours, caps) held back, with why.
 pub(super) fn held_back(lang: Lang, list: &str) -> String {
     match lang {

@@ -3,7 +3,7 @@
 
 use super::labels;
 use super::script::{demo_now, LOCAL_OFFSET_MINUTES};
-use super::words::{category_name, date_time, snake, wrap};
+use super::words::{category_name, date_time, wrap};
 use super::Demo;
 use crate::app::CliResult;
 use loyalty_core::reminders::{Caps, Consent, Context, QuietHours, Settings};
@@ -51,7 +51,7 @@ impl Demo<'_> {
                 "  {:<width$} {} [{}]",
                 date_time(lang, n.at),
                 n.title,
-                category_name(n.category)
+                labels::category(lang, n.category)
             ))?;
             for l in wrap(&n.body, 72) {
                 out.line(format!("  {:<width$} {l}", ""))?;
@@ -71,7 +71,7 @@ impl Demo<'_> {
             let list = plan
                 .suppressed
                 .iter()
-                .map(|s| format!("{} ({})", s.rule_id, snake(&format!("{:?}", s.why))))
+                .map(|s| format!("{} ({})", s.rule_id, labels::held_back_because(lang, s.why)))
                 .collect::<Vec<_>>()
                 .join(", ");
             out.line(String::new())?;

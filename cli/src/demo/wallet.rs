@@ -65,7 +65,7 @@ impl Demo<'_> {
             RedeemField::State,
             labels::redeeming_state(
                 lang,
-                &state_name(&redemption.voucher.state),
+                labels::voucher_state(lang, &redemption.voucher.state),
                 self.client.wallet().pending_redemptions()?.len(),
                 during,
             ),
@@ -77,7 +77,7 @@ impl Demo<'_> {
             RedeemField::AfterSync,
             labels::after_sync(
                 lang,
-                &state_name(&after.state),
+                labels::voucher_state(lang, &after.state),
                 u64::from(report2.outbox_resolved),
                 u64::from(sync.state().pending_outbox),
             ),
