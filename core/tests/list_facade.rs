@@ -106,7 +106,7 @@ fn usual_items_are_ranked_by_the_next_shop_model_with_the_why_in_the_shoppers_la
         ),
         (
             "fr-BE",
-            "Vous avez acheté Milk 1 l lors de 8 de vos 8 derniers passages en magasin, environ tous les 7 jours.",
+            "Vous avez acheté «\u{a0}Milk 1 l\u{a0}» lors de 8 de vos 8 derniers passages en magasin, environ tous les 7 jours.",
         ),
     ] {
         client

@@ -35,7 +35,7 @@ replenishment-body =
        *[other] Vous serez probablement à court de { $product } dans { $days_left } jours.
     } L'ajouter à votre liste de courses ?
 usual-evidence =
-    Vous avez acheté { $product } { $shops ->
+    Vous avez acheté « { $product } » { $shops ->
         [one] lors de votre dernier passage en magasin
        *[other] lors de { $bought } de vos { $shops } derniers passages en magasin
     }, environ { $interval ->
@@ -43,7 +43,7 @@ usual-evidence =
        *[other] tous les { $interval } jours
     }.
 usual-evidence-once =
-    Vous avez acheté { $product } { $shops ->
+    Vous avez acheté « { $product } » { $shops ->
         [one] lors de votre dernier passage en magasin
        *[other] lors de { $bought } de vos { $shops } derniers passages en magasin
     }.
@@ -52,11 +52,11 @@ replenishment-last = Votre dernier achat date du { $date } (quantité : { $quan
 ## Saison
 
 seasonal-title = { $product } : c'est à nouveau le moment ?
-seasonal-body = L'an dernier, vous avez acheté { $product } à cette période. En avez-vous à nouveau besoin ?
-seasonal-body-frost = Du gel est annoncé (jusqu'à { $temp } °C). L'an dernier, vous avez acheté { $product } à cette période.
-seasonal-body-cold = Du froid est annoncé (jusqu'à { $temp } °C). L'an dernier, vous avez acheté { $product } à cette période.
-seasonal-body-warm = De la chaleur est annoncée (jusqu'à { $temp } °C). L'an dernier, vous avez acheté { $product } à cette période.
-seasonal-reason = L'an dernier, vous avez acheté { $product } le { $date }, et pas encore cette saison.
+seasonal-body = L'an dernier, vous avez acheté « { $product } » à cette période. En avez-vous à nouveau besoin ?
+seasonal-body-frost = Du gel est annoncé (jusqu'à { $temp } °C). L'an dernier, vous avez acheté « { $product } » à cette période.
+seasonal-body-cold = Du froid est annoncé (jusqu'à { $temp } °C). L'an dernier, vous avez acheté « { $product } » à cette période.
+seasonal-body-warm = De la chaleur est annoncée (jusqu'à { $temp } °C). L'an dernier, vous avez acheté « { $product } » à cette période.
+seasonal-reason = L'an dernier, vous avez acheté « { $product } » le { $date }, et pas encore cette saison.
 forecast-min = La température minimale prévue est de { $temp } °C.
 forecast-max = La température maximale prévue est de { $temp } °C.
 
@@ -65,9 +65,9 @@ forecast-max = La température maximale prévue est de { $temp } °C.
 recall-title = Rappel de produit : { $product }
 recall-body = Un produit que vous avez acheté le { $date } fait l'objet d'un rappel : { $product }. { $instructions }
 recall-body-possible = Un produit que vous avez acheté le { $date } est peut-être concerné par un rappel : { $product }, lot { $lots }. Vérifiez le numéro de lot sur l'emballage. { $instructions }
-recall-reason-lot = Vous avez acheté { $product } (lot { $lot }) chez { $store } le { $date }, dans le cadre du rappel. Seuls les clients ayant acheté un produit concerné reçoivent cette alerte ; la vérification a été faite sur votre téléphone.
-recall-reason = Vous avez acheté { $product } chez { $store } le { $date }, pendant la période du rappel. Seuls les clients ayant acheté un produit concerné reçoivent cette alerte ; la vérification a été faite sur votre téléphone.
-recall-reason-unknown-lot = Vous avez acheté { $product } chez { $store } le { $date }, pendant la période du rappel ; votre ticket n'indique pas le lot. Seuls les clients pouvant avoir un produit concerné reçoivent cette alerte ; la vérification a été faite sur votre téléphone.
+recall-reason-lot = Vous avez acheté « { $product } » (lot { $lot }) chez { $store } le { $date }, dans le cadre du rappel. Seuls les clients ayant acheté un produit concerné reçoivent cette alerte ; la vérification a été faite sur votre téléphone.
+recall-reason = Vous avez acheté « { $product } » chez { $store } le { $date }, pendant la période du rappel. Seuls les clients ayant acheté un produit concerné reçoivent cette alerte ; la vérification a été faite sur votre téléphone.
+recall-reason-unknown-lot = Vous avez acheté « { $product } » chez { $store } le { $date }, pendant la période du rappel ; votre ticket n'indique pas le lot. Seuls les clients pouvant avoir un produit concerné reçoivent cette alerte ; la vérification a été faite sur votre téléphone.
 
 ## Recettes
 
@@ -78,14 +78,14 @@ recipe-body =
        *[other] { $matched } ingrédients
     } sur { $total }.
 recipe-reason =
-    Proposé parce que vous avez récemment acheté { $products } ({ $matched ->
+    Proposé parce que vous avez récemment acheté ces ingrédients : { $products } ({ $matched ->
         [one] { $matched } ingrédient
        *[other] { $matched } ingrédients
     } sur { $total }).
 
 ## Après l'achat
 
-post-purchase-reason = Vous avez acheté { $product } le { $date }.
+post-purchase-reason = Vous avez acheté « { $product } » le { $date }.
 
 ## Bons
 
@@ -172,7 +172,7 @@ event-reason =
         [one] { $count } achat
        *[other] { $count } achats
     } chez nous au cours des { $days } derniers jours.
-event-voucher-reason = Votre portefeuille contient une invitation à { $event }.
+event-voucher-reason = Votre portefeuille contient une invitation : « { $event } ».
 
 ## Messages push
 

@@ -641,7 +641,7 @@ fn usual_items_rank_by_likelihood_and_explain_in_every_language() {
     let fr = usual_items(&index, now, &settings, &ctx, 1).unwrap();
     assert_eq!(
         fr[0].reason,
-        "Vous avez acheté Milk lors de 10 de vos 10 derniers passages en magasin, environ tous \
+        "Vous avez acheté «\u{a0}Milk\u{a0}» lors de 10 de vos 10 derniers passages en magasin, environ tous \
          les 7 jours."
     );
     // One shop only: "your last shop".
@@ -650,7 +650,7 @@ fn usual_items_rank_by_likelihood_and_explain_in_every_language() {
     assert_eq!(l.len(), 2);
     assert_eq!(
         l[1].reason,
-        "Vous avez acheté Milk lors de votre dernier passage en magasin."
+        "Vous avez acheté «\u{a0}Milk\u{a0}» lors de votre dernier passage en magasin."
     );
     // Empty history, receipts in the future, bad settings.
     assert!(usual_items(&ReceiptIndex::new(), now, &settings, &ctx, 10)
@@ -1065,7 +1065,7 @@ fn wine_bought_on_29_december_gets_serving_tips_before_new_years_eve() {
     assert_eq!(fr.title, "Servir votre crémant");
     assert_eq!(
         fr.reason,
-        "Vous avez acheté Crémant de Loire le 29 décembre."
+        "Vous avez acheté «\u{a0}Crémant de Loire\u{a0}» le 29 décembre."
     );
 
     // Content useful for only 9 hours would be stale by the end of the quiet hours: dropped.
