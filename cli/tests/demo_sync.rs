@@ -294,7 +294,10 @@ fn demo_in_dutch_and_french() {
     );
     assert!(fr.contains("mer. 30 décembre 2026"), "{fr}");
     assert!(fr.contains("5,00 € de remise dès 25,00 €"), "{fr}");
-    assert!(fr.contains("après synchronisation  utilisé · 1 élément"), "{fr}");
+    assert!(
+        fr.contains("après synchronisation  utilisé · 1 élément"),
+        "{fr}"
+    );
     assert!(fr.contains("Huîtres de Zélande [sécurité]"), "{fr}");
     assert!(
         fr.contains(

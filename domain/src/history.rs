@@ -3,8 +3,9 @@
 //! the phone knows what an entry is about, it says it itself: a purchase names the store as the
 //! receipt names it in that language, extra points name the offer's title.
 
+use crate::lang::{Lang, Trilingual};
 use crate::receipts::Receipt;
-use crate::reminders::{l10n, Lang, Trilingual};
+use crate::reminders::l10n;
 
 /// A purchase's line: "Aankoop in Namen Centrum", "Achat à Namur Centre".
 pub fn purchase(receipt: &Receipt, lang: Lang) -> String {

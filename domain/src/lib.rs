@@ -11,17 +11,18 @@
 //! check                              InputError and the shared validators
 //! sort                               the one sort every floor uses (imports nothing)
 //! crypto                             SHA, HMAC and Ed25519 on ring (imports nothing)
-//! gs1, money, points                 -> check             (GTIN rule; money; the ledger rules)
-//! wallet, receipts                   -> gs1, money, check (receipts also: points' date helper)
+//! lang                               -> check             (Lang; names and texts in several languages)
+//! gs1, money, points                 -> check, lang       (GTIN rule; money; the ledger rules)
+//! wallet, receipts                   -> gs1, money, check, lang (receipts also: points' date helper)
 //! render                             -> gs1, check
 //! card                               -> render, wallet, check
 //! reminders                          -> points, wallet, receipts, money, gs1, check
 //! list                               -> reminders, receipts, gs1, check
 //! claim                              -> card (Base16), reminders (its texts), money, check
 //! offers                             -> receipts, reminders (its texts), money, gs1, check
-//! formats                            -> card, render, check, and reminders::Lang for its texts
-//! invoice                            -> receipts, money, check, and reminders' Lang and Fluent
-//!                                       loader for its labels
+//! formats                            -> card, render, check, lang
+//! invoice                            -> receipts, money, check, lang, and reminders' Fluent loader
+//!                                       for its labels
 //! proof                              -> receipts, claim (key id, the signed code's shape), money, check,
 //!                                       and reminders' texts
 //! survey                             -> gs1, check, and reminders' texts
@@ -42,6 +43,7 @@ pub mod formats;
 pub mod gs1;
 pub mod history;
 pub mod invoice;
+pub mod lang;
 pub mod list;
 pub mod membership;
 pub mod money;

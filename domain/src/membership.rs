@@ -18,7 +18,7 @@ pub const MAX_TERM_DAYS: i64 = 800;
 pub const MAX_POINTS_PERCENT: u32 = 1_000;
 
 /// The plan's name in each language the app speaks.
-pub type PlanName = crate::reminders::Trilingual;
+pub type PlanName = crate::lang::Trilingual;
 
 /// A member's paid membership, as the server records it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -6,7 +6,7 @@
 //! sequence number of the entry that reversed it.
 
 use crate::check::InputError;
-use crate::reminders::{Lang, LocalizedText};
+use crate::lang::{Lang, LocalizedText};
 use chrono::{DateTime, Months, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;

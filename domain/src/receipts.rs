@@ -6,8 +6,8 @@ use crate::check::non_empty;
 use crate::check::InputError;
 // The GS1 rules live in `gs1`; named here too for callers that write `receipts::validate_gtin`.
 pub use crate::gs1::{gs1_check_digit, validate_gtin};
+use crate::lang::{Lang, LocalizedText};
 use crate::money::{validate_currency, Money};
-use crate::reminders::{Lang, LocalizedText};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use chrono::{DateTime, Months, Utc};
@@ -122,7 +122,7 @@ impl ReceiptSeal {
 
 /// An offer's title in each language the app speaks (the receipt keeps it: the offer itself
 /// may be gone when the receipt is read).
-pub type OfferTitle = crate::reminders::Trilingual;
+pub type OfferTitle = crate::lang::Trilingual;
 
 /// An amount an offer took off one receipt line at the till (a free item is the price of the
 /// units given).

@@ -38,7 +38,7 @@ pub const MAX_VOTE_OPTIONS: usize = 12;
 pub const MAX_SURVEY_DAYS: i64 = 732;
 
 /// A text in each language the app speaks (all three required).
-pub type SurveyText = crate::reminders::Trilingual;
+pub type SurveyText = crate::lang::Trilingual;
 
 /// One choice of a vote.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -10,8 +10,8 @@
 
 use crate::check::{non_empty, InputError};
 use crate::gs1::validate_gtin;
+use crate::lang::{Lang, LocalizedText};
 use crate::money::Money;
-use crate::reminders::{Lang, LocalizedText};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 

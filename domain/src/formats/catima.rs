@@ -1291,8 +1291,8 @@ impl ImportPlan {
     }
 
     /// What the import did, in the shopper's language.
-    pub fn summary(&self, lang: crate::reminders::Lang) -> String {
-        use crate::reminders::Lang;
+    pub fn summary(&self, lang: crate::lang::Lang) -> String {
+        use crate::lang::Lang;
         let (a, u, n) = (self.added, self.updated, self.unchanged);
         let w = self.warnings.len();
         match lang {
@@ -2084,7 +2084,7 @@ mod tests {
 
     #[test]
     fn summaries_in_three_languages() {
-        use crate::reminders::Lang;
+        use crate::lang::Lang;
         let plan = plan_import(file("1,Bakery,111,CODE_128,0\n"), &[], &[]).unwrap();
         assert_eq!(
             plan.summary(Lang::En),

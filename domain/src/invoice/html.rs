@@ -6,8 +6,8 @@
 use super::company::InvoiceParty;
 use super::xml::escape;
 use super::{decimal, percent, Country, Invoice, VatId};
+use crate::lang::Lang;
 use crate::reminders::l10n::{build_with_overlays, Localizer};
-use crate::reminders::Lang;
 use chrono::NaiveDate;
 use fluent_bundle::FluentArgs;
 use std::sync::OnceLock;

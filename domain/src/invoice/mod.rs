@@ -105,7 +105,7 @@ pub struct InvoiceLine {
     /// The name as the till printed it (the UBL document's item name).
     pub name: String,
     /// The name in other languages, for the readable copy in the shopper's language.
-    pub names: crate::reminders::LocalizedText,
+    pub names: crate::lang::LocalizedText,
     pub quantity: i64,
     pub rate: RateBp,
     /// VAT-included amount paid for the line (quantity × unit price, less the offer's

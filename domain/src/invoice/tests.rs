@@ -1,9 +1,9 @@
 use super::html::{money, to_html};
 use super::ubl::{invoice_ubl, to_ubl, CUSTOMIZATION_ID, PROFILE_ID};
 use super::*;
+use crate::lang::Lang;
 use crate::money::Money;
 use crate::receipts::{LineItem, Receipt, ReceiptSource};
-use crate::reminders::Lang;
 use chrono::{TimeZone, Utc};
 
 pub(crate) fn seller() -> Seller {
