@@ -58,7 +58,7 @@ fun WalletScreen(vouchers: List<Voucher>, redeem: suspend (Voucher) -> Voucher) 
             ) {
                 Column(Modifier.padding(16.dp), verticalArrangement = Arrangement.spacedBy(4.dp)) {
                     ScreenText(named(v.titles, v.title), style = MaterialTheme.typography.titleMedium)
-                    ScreenText(describe(v.kind))
+                    ScreenText(describe(v.kind, v.titles))
                     v.description?.let { ScreenText(it, style = MaterialTheme.typography.bodySmall) }
                     ScreenText(str(Str.wallet_valid_until, formatDate(v.validUntil)), style = MaterialTheme.typography.bodySmall)
                     ScreenText(
@@ -108,14 +108,15 @@ fun WalletScreen(vouchers: List<Voucher>, redeem: suspend (Voucher) -> Voucher) 
     }
 }
 
+/** What a voucher gives; an invitation's event named by the voucher's titles in other languages. */
 @Composable
-private fun describe(kind: VoucherKind): String = when (kind) {
+private fun describe(kind: VoucherKind, titles: Map<String, String>): String = when (kind) {
     is VoucherKind.AmountOff -> kind.minSpend?.let { str(Str.voucher_amount_off_min, formatMoney(kind.amount), formatMoney(it)) }
         ?: str(Str.voucher_amount_off, formatMoney(kind.amount))
     is VoucherKind.PercentOff -> str(Str.voucher_percent_off, kind.percent.toInt())
     is VoucherKind.FreeProduct -> str(Str.voucher_free_product, kind.productName)
     is VoucherKind.PointsMultiplier -> str(Str.voucher_points_multiplier, kind.multiplier.toInt())
-    is VoucherKind.EventInvitation -> str(Str.voucher_event, kind.eventName, kind.location, formatDateTime(kind.startsAt))
+    is VoucherKind.EventInvitation -> str(Str.voucher_event, named(titles, kind.eventName), kind.location, formatDateTime(kind.startsAt))
 }
 
 @Composable
