@@ -1459,7 +1459,7 @@ fn catima_import_keeps_every_stored_card() {
     );
     let out = ok(env.run(&["cards", "import-catima", &b]));
     assert!(
-        out.starts_with("1 added, 1 updated, 0 unchanged, 2 warning(s)"),
+        out.starts_with("1 added, 1 updated, 0 unchanged, 2 warnings"),
         "{out}"
     );
     assert!(out.contains("added as catima-3"), "{out}");

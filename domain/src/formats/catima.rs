@@ -1295,13 +1295,33 @@ impl ImportPlan {
         use crate::lang::Lang;
         let (a, u, n) = (self.added, self.updated, self.unchanged);
         let w = self.warnings.len();
-        match lang {
-            Lang::En => format!("{a} added, {u} updated, {n} unchanged, {w} warning(s)"),
-            Lang::Nl | Lang::NlBe => {
-                format!("{a} toegevoegd, {u} bijgewerkt, {n} ongewijzigd, {w} waarschuwing(en)")
+        // CLDR plural rules: "one" is 1 in English and Dutch, 0 and 1 in French.
+        let pick = |count: usize, one: &'static str, other: &'static str| {
+            let singular = match lang.language() {
+                Lang::Fr | Lang::FrBe => count <= 1,
+                _ => count == 1,
+            };
+            if singular {
+                one
+            } else {
+                other
             }
+        };
+        match lang.language() {
+            Lang::Nl | Lang::NlBe => format!(
+                "{a} toegevoegd, {u} bijgewerkt, {n} ongewijzigd, {w} {}",
+                pick(w, "waarschuwing", "waarschuwingen")
+            ),
             Lang::Fr | Lang::FrBe => format!(
-                "{a} ajoutée(s), {u} mise(s) à jour, {n} inchangée(s), {w} avertissement(s)"
+                "{a} {}, {u} {}, {n} {}, {w} {}",
+                pick(a, "carte ajoutée", "cartes ajoutées"),
+                pick(u, "mise à jour", "mises à jour"),
+                pick(n, "inchangée", "inchangées"),
+                pick(w, "avertissement", "avertissements")
+            ),
+            Lang::En => format!(
+                "{a} added, {u} updated, {n} unchanged, {w} {}",
+                pick(w, "warning", "warnings")
             ),
         }
     }
@@ -2088,13 +2108,27 @@ mod tests {
         let plan = plan_import(file("1,Bakery,111,CODE_128,0\n"), &[], &[]).unwrap();
         assert_eq!(
             plan.summary(Lang::En),
-            "1 added, 0 updated, 0 unchanged, 0 warning(s)"
+            "1 added, 0 updated, 0 unchanged, 0 warnings"
         );
         assert!(plan
             .summary(Lang::Nl)
             .starts_with("1 toegevoegd, 0 bijgewerkt"));
-        assert!(plan
-            .summary(Lang::Fr)
-            .starts_with("1 ajoutée(s), 0 mise(s) à jour"));
+        assert_eq!(
+            plan.summary(Lang::Fr),
+            "1 carte ajoutée, 0 mise à jour, 0 inchangée, 0 avertissement"
+        );
+        assert_eq!(
+            plan.summary(Lang::NlBe),
+            "1 toegevoegd, 0 bijgewerkt, 0 ongewijzigd, 0 waarschuwingen"
+        );
+        // Plurals as CLDR counts them: two cards in French, one warning in Dutch.
+        let two = plan_import(
+            file("1,Bakery,111,CODE_128,0\n2,Butcher,222,CODE_128,0\n"),
+            &[],
+            &[],
+        )
+        .unwrap();
+        assert!(two.summary(Lang::Fr).starts_with("2 cartes ajoutées,"));
+        assert!(two.summary(Lang::En).starts_with("2 added,"));
     }
 }

@@ -99,9 +99,12 @@
 //! # Texts
 //!
 //! Fluent bundles for en, nl and fr (`domain/locales/*/reminders.ftl`, compiled in) with CLDR
-//! plurals; language negotiated from the settings' tag ("nl-BE" → nl, anything else → en),
-//! message by message fallback to English, no bidi isolation marks. Names of products come from
-//! the receipts (or a rule's localized `label`); catalogue and push texts are localized maps.
+//! plurals, and overlays for Belgian Dutch and French (`domain/locales/nl-BE`, `fr-BE`: only
+//! the messages whose words differ); language negotiated from the settings' tag ("nl-BE" →
+//! Belgian Dutch, "nl-NL" → nl, anything unknown → en), message by message fallback to the base
+//! language, then English; no bidi isolation marks. Names of products and stores come from the
+//! receipts with their translations (or a rule's localized `label`), tiers from the programme
+//! rules; catalogue and push texts are localized maps.
 //!
 //! # Robustness
 //!
