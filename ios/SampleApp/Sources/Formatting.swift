@@ -61,6 +61,18 @@ extension VoucherKind {
     }
 }
 
+extension Voucher {
+    /// What the voucher gives, in one line; an invitation's event named in the app's language
+    /// by the voucher's titles.
+    var summary: String {
+        if case let .eventInvitation(eventName, location, startsAt, _) = kind {
+            let when = startsAt.formatted(date: .abbreviated, time: .shortened)
+            return String(localized: "\(named(titles, eventName)), \(location), \(when)")
+        }
+        return kind.summary
+    }
+}
+
 extension OfferKind {
     /// What the offer gives, in one line (the same texts as Android's offer_* strings).
     var summary: String {

@@ -101,7 +101,7 @@ struct VoucherRow: View {
     var body: some View {
         VStack(alignment: .leading, spacing: 4) {
             Text(named(voucher.titles, voucher.title)).font(.headline)
-            Text(voucher.kind.summary)
+            Text(voucher.summary)
             HStack {
                 Text(voucher.state.label)
                 Spacer()
@@ -139,7 +139,7 @@ struct VoucherDetail: View {
         NavigationStack {
             ScrollView {
                 VStack(spacing: 16) {
-                    Text(voucher.kind.summary)
+                    Text(voucher.summary)
                         .font(.title2.bold())
                         .multilineTextAlignment(.center)
                     if let description = voucher.description {
