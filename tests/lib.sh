@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# Shared helpers for tests/kotlin/run.sh and tests/swift/check.sh (sourced, not run).
+# Shared helpers for the test stages (tests/run.sh and the scripts it calls; sourced, not run).
 # Expects ROOT (the repository root) to be set and the current directory to be ROOT.
 
 LIB_SO="target/debug/libloyalty_ffi.so"   # unstripped debug cdylib: library mode reads its metadata
@@ -51,6 +51,30 @@ $("$KOTLINC" -version 2>&1 | tail -n1) $JNA_JAR:$COROUTINES_JAR"
         echo "[bindings] kotlinc -> $jar: $(( $(date +%s) - start )) s" >&2
     fi
     echo "$jar"
+}
+
+# maven_jars POM LIB WHAT: a JDK and Maven (from Debian, --no-install-recommends, when missing),
+# then POM's dependencies copied into LIB, fetched again only when POM changes (a stamp of its
+# hash in LIB). WHAT names them in the progress line. Used by the stages whose checkers run on
+# the JVM from Maven Central jars (UBL, copy).
+maven_jars() {
+    local pom="$1" lib="$2" what="$3" stamp missing=()
+    command -v javac >/dev/null 2>&1 || missing+=(default-jdk-headless)
+    command -v mvn >/dev/null 2>&1 || missing+=(maven)
+    if [ "${#missing[@]}" -gt 0 ]; then
+        echo "installing ${missing[*]} (Debian)" >&2
+        DEBIAN_FRONTEND=noninteractive apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+            "${missing[@]}" >/dev/null
+    fi
+    stamp="$(sha256sum "$pom" | cut -c1-16)"
+    if [ ! -f "$lib/.pom-$stamp" ]; then
+        echo "fetching $what from Maven Central" >&2
+        rm -rf "$lib"
+        mkdir -p "$lib"
+        mvn -q -B -f "$pom" dependency:copy-dependencies -DoutputDirectory="$lib"
+        touch "$lib/.pom-$stamp"
+    fi
 }
 
 # start_reference_server LOG PREFIX: starts target/debug/loyalty-server on 127.0.0.1:0 with a fresh

@@ -27,23 +27,8 @@ OUT="build/copy"
 
 log() { printf '[copy] %s\n' "$*"; }
 
-missing=()
-command -v javac >/dev/null 2>&1 || missing+=(default-jdk-headless)
-command -v mvn >/dev/null 2>&1 || missing+=(maven)
-if [ "${#missing[@]}" -gt 0 ]; then
-    log "installing ${missing[*]} (Debian)"
-    DEBIAN_FRONTEND=noninteractive apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
-
-stamp="$(sha256sum "$HERE/pom.xml" | cut -c1-16)"
-if [ ! -f "$LIB/.pom-$stamp" ]; then
-    log "fetching LanguageTool (core, nl, fr, en) from Maven Central"
-    rm -rf "$LIB"
-    mkdir -p "$LIB"
-    mvn -q -B -f "$HERE/pom.xml" dependency:copy-dependencies -DoutputDirectory="$LIB"
-    touch "$LIB/.pom-$stamp"
-fi
+. tests/lib.sh
+maven_jars "$HERE/pom.xml" "$LIB" "LanguageTool (core, nl, fr, en)"
 lt_version="$(sed -n 's#.*<languagetool.version>\(.*\)</languagetool.version>.*#\1#p' "$HERE/pom.xml")"
 
 rm -rf "$OUT"

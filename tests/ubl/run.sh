@@ -25,24 +25,9 @@ OUT="build/ubl"
 
 log() { printf '[ubl] %s\n' "$*"; }
 
-missing=()
-command -v javac >/dev/null 2>&1 || missing+=(default-jdk-headless)
-command -v mvn >/dev/null 2>&1 || missing+=(maven)
-if [ "${#missing[@]}" -gt 0 ]; then
-    log "installing ${missing[*]} (Debian)"
-    DEBIAN_FRONTEND=noninteractive apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
-
 # The jars, fetched again only when the pom changes.
-stamp="$(sha256sum "$HERE/pom.xml" | cut -c1-16)"
-if [ ! -f "$LIB/.pom-$stamp" ]; then
-    log "fetching the validator (phive, phive-rules-peppol) from Maven Central"
-    rm -rf "$LIB"
-    mkdir -p "$LIB"
-    mvn -q -B -f "$HERE/pom.xml" dependency:copy-dependencies -DoutputDirectory="$LIB"
-    touch "$LIB/.pom-$stamp"
-fi
+. tests/lib.sh
+maven_jars "$HERE/pom.xml" "$LIB" "the validator (phive, phive-rules-peppol)"
 
 rm -rf "$OUT"
 mkdir -p "$OUT/classes" "$OUT/samples" "$OUT/broken"
