@@ -47,7 +47,7 @@ fun listTests() {
                 val first = wait()
                 assertEquals(0, first.items.size)
                 assertEquals(DOG_FOOD, first.usual.single().gtin)
-                assertTrue(first.usual.single().reason.startsWith("Vous avez acheté Dog food 12 kg"), first.usual.single().reason)
+                assertTrue(first.usual.single().reason.startsWith("Vous avez acheté «\u00a0Dog food 12 kg\u00a0»"), first.usual.single().reason)
 
                 val dog = list.addFromReminder(n, 2u)
                 assertEquals("Dog food 12 kg", dog.name)
