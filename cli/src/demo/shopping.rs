@@ -10,6 +10,7 @@ use super::words::{date, money, number, short_date, short_date_time, wrap};
 use super::Demo;
 use crate::app::CliResult;
 use chrono::Datelike;
+use loyalty_core::reminders::LocalizedText;
 use serde_json::{json, Value};
 
 impl Demo<'_> {
@@ -134,10 +135,10 @@ impl Demo<'_> {
             &date(lang, vouchers_issued_at()),
         ))?;
         for v in &issued {
-            let title = v["titles"][self.lang.code()]
-                .as_str()
-                .or(v["title"].as_str())
-                .unwrap_or_default();
+            // The admin API's answer: the title and its translations, picked as the app does.
+            let titles: LocalizedText =
+                serde_json::from_value(v["titles"].clone()).unwrap_or_default();
+            let title = titles.get_or(lang.core(), v["title"].as_str().unwrap_or_default());
             out.line(format!("    · {title}"))?;
         }
         Ok(json!({"receipts": receipts, "points_earned": points_earned}))
