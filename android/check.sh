@@ -14,8 +14,10 @@
 #      through the Android-flavour bindings) and read what was scheduled and posted through
 #      Robolectric's ShadowAlarmManager / ShadowNotificationManager. Prints
 #      "Robolectric: N passed, N failed"; the last line, "Android: N passed, N failed", counts the
-#      host tests of (a) and the Robolectric tests together.
-#   d. A list of what is not compiled here and is built in Android Studio.
+#      host tests of (a), the Robolectric tests and the wrapper checks of (d) together.
+#   d. android/gradlew and the Gradle pin (android/wrapper-check.sh): one version and checksum,
+#      a stand-in distribution from a file:// URL downloaded once, a wrong checksum refused.
+#   e. A list of what is not compiled here and is built in Android Studio.
 #
 # Set-up (skipped when present), all from Maven Central into .tools/android/: org.robolectric:
 # android-all and androidx.annotation:annotation-jvm (`mvn dependency:copy`); the Robolectric
@@ -205,7 +207,20 @@ if [ -z "${robo_passed:-}" ]; then
     exit $(( status == 0 ? 1 : status ))
 fi
 
-# --- d. what is not compiled here --------------------------------------------------------------------
+# --- d. the Gradle wrapper (android/gradlew, the pin), without the network -----------------------------
+wrapper_log="$OUT/wrapper-check.log"
+bash android/wrapper-check.sh > "$wrapper_log" 2>&1 || true
+read -r wrapper_passed wrapper_failed < <(sed -n 's/^Wrapper: \([0-9]*\) passed, \([0-9]*\) failed.*/\1 \2/p' \
+    "$wrapper_log" | tail -n1) || true
+if [ -z "${wrapper_passed:-}" ]; then
+    cat "$wrapper_log" >&2
+    log "FAILED: android/wrapper-check.sh printed no summary" >&2
+    exit 1
+fi
+[ "$wrapper_failed" -eq 0 ] || { cat "$wrapper_log" >&2; status=1; }
+log "Gradle wrapper: $wrapper_passed passed, $wrapper_failed failed ($wrapper_log)"
+
+# --- e. what is not compiled here --------------------------------------------------------------------
 log "not compiled here (needs AndroidX / the Android Gradle plugin / cargo-ndk; built in Android Studio):"
 while IFS= read -r f; do log "  built in Android Studio: ${f#android/}"; done < <(
     { find android/loyalty/src/main/kotlin/com/loyaltycore/work android/sample/src -name '*.kt'
@@ -213,7 +228,7 @@ while IFS= read -r f; do log "  built in Android Studio: ${f#android/}"; done < 
 log "not run here (no Android Keystore under Robolectric): the Keystore itself; KeystoreSecretStore runs on a JCA stand-in (see android/README.md)"
 
 # The stage's summary, last: the host tests of (a) and the Robolectric tests of (c), from their own counts.
-log "tests: host JVM $host_passed passed, $host_failed failed; Robolectric $robo_passed passed, $robo_failed failed"
-[ "$status" -eq 0 ] && log "ok" || log "FAILED: Robolectric tests (exit $status)" >&2
-echo "Android: $((host_passed + robo_passed)) passed, $((host_failed + robo_failed)) failed"
+log "tests: host JVM $host_passed passed, $host_failed failed; Robolectric $robo_passed passed, $robo_failed failed; wrapper $wrapper_passed passed, $wrapper_failed failed"
+[ "$status" -eq 0 ] && log "ok" || log "FAILED: Robolectric tests or the wrapper check (exit $status)" >&2
+echo "Android: $((host_passed + robo_passed + wrapper_passed)) passed, $((host_failed + robo_failed + wrapper_failed)) failed"
 exit "$status"

@@ -15,8 +15,8 @@
 #                                 Swift, the Swift layer, the privacy manifests
 #
 # Each platform is built where its tools exist, and said so where they do not:
-#   Android: the NDK (ANDROID_NDK_HOME, or ANDROID_HOME/ndk/<ndkVersion of the Gradle build>),
-#            cargo-ndk, rustup targets; AAR by the Gradle build (android/, `gradle`).
+#   Android: the NDK (ANDROID_NDK_HOME, or ANDROID_HOME/ndk/<pinnedNdk of the Gradle build>),
+#            cargo-ndk, rustup targets; AAR by the Gradle build (android/, its pinned ./gradlew).
 #   iOS:     macOS with Xcode (ios/build-xcframework.sh).
 #   JVM:     always (kotlinc from tests/setup.sh, the host library).
 #
@@ -39,7 +39,7 @@ VERSION="$(workspace_version)"
 OUT="$ROOT/build/release/$VERSION"
 MAVEN="$OUT/maven"
 ABIS=(arm64-v8a armeabi-v7a x86_64)
-NDK_VERSION="$(sed -n 's/.*ndkVersion = "\([^"]*\)".*/\1/p' android/loyalty/build.gradle.kts)"
+NDK_VERSION="$(sed -n 's/^val pinnedNdk = "\([^"]*\)".*/\1/p' android/loyalty/build.gradle.kts)"
 PROFILE="mobile-release"
 # Line tables in the release libraries: what symbolication needs, split off before shipping.
 export CARGO_PROFILE_MOBILE_RELEASE_DEBUG="line-tables-only"
@@ -82,7 +82,6 @@ android_release() {
     local ndk="$1" bin abi so jni="$OUT/work/jniLibs" syms="$OUT/work/native-debug-symbols"
     bin="$(echo "$ndk"/toolchains/llvm/prebuilt/*/bin)"
     command -v cargo-ndk >/dev/null || die "cargo-ndk not found: cargo install cargo-ndk"
-    command -v gradle >/dev/null || die "gradle not found (Gradle 8.9+; no wrapper is committed)"
     rustup target add aarch64-linux-android armv7-linux-androideabi x86_64-linux-android
     log "Android: cargo ndk ${ABIS[*]} (NDK $ndk, API 26, profile $PROFILE)"
     # bindings/build.rs links every Android target with -z max-page-size=16384 (16 KB pages).
@@ -107,13 +106,11 @@ with zipfile.ZipFile(sys.argv[1], "w", zipfile.ZIP_DEFLATED) as z:
     for d, _, fs in sorted(os.walk(".")):
         for f in sorted(fs): z.write(os.path.join(d, f), os.path.relpath(os.path.join(d, f), "."))' \
         "$OUT/native-debug-symbols.zip")
-    # The AAR: the Gradle build with these libraries in its jniLibs directory (its own cargoNdk
-    # task, which would build the same, is skipped).
-    rm -rf android/loyalty/build/rust/jniLibs
-    mkdir -p android/loyalty/build/rust
-    cp -R "$jni" android/loyalty/build/rust/jniLibs
-    log "Android: gradle :loyalty:assembleRelease"
-    (cd android && ANDROID_NDK_HOME="$ndk" gradle -q :loyalty:assembleRelease -x cargoNdk)
+    # The AAR: the Gradle build (its pinned wrapper) packaging these libraries: its cargoNdkRelease
+    # task copies them (loyalty.prebuiltJniLibs) instead of building the same again.
+    log "Android: ./gradlew :loyalty:assembleRelease"
+    (cd android && ANDROID_NDK_HOME="$ndk" ./gradlew -q -Ployalty.prebuiltJniLibs="$jni" \
+        -Ployalty.cargoProfile="$PROFILE" :loyalty:assembleRelease)
     local aar="android/loyalty/build/outputs/aar/loyalty-release.aar"
     [ -f "$aar" ] || die "no $aar"
     for abi in "${ABIS[@]}"; do

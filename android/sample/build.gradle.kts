@@ -8,12 +8,12 @@ plugins {
 
 android {
     namespace = "com.loyaltycore.sample"
-    compileSdk = 35
+    compileSdk = 36
 
     defaultConfig {
         applicationId = "com.loyaltycore.sample"
         minSdk = 26
-        targetSdk = 35
+        targetSdk = 36
         versionCode = 1
         versionName = "1.0"
         // The reference server on the development machine (`cargo run -p loyalty-server -- --data
