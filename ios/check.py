@@ -795,6 +795,21 @@ def check_formatting(src, where):
     return problems
 
 
+def apns_alert_keys():
+    """The app's keys that iOS itself looks up: the `loc-key`s of the alerts the server pushes
+    (domain/src/reminders/push.rs, `pub const ..._KEY: &str = "LOYALTY_..."`), as uses."""
+    path = os.path.join(ROOT, "domain", "src", "reminders", "push.rs")
+    uses = []
+    with open(path, encoding="utf-8") as f:
+        for number, line in enumerate(f, 1):
+            m = re.match(r'pub const [A-Z_]+_KEY: &str = "(LOYALTY_[A-Z_]+)";', line)
+            if m:
+                uses.append((m.group(1), "%s:%d" % (rel(path), number), "APNs loc-key"))
+    if not uses:
+        raise CheckFailed("%s: no APNs alert keys found" % rel(path))
+    return uses
+
+
 def check_l10n(scope_name, swift_files, resources, module_bundle, api=None):
     """(summary, problems) for one bundle: the Swift files that look up its catalogs."""
     problems, uses = [], []
@@ -807,6 +822,8 @@ def check_l10n(scope_name, swift_files, resources, module_bundle, api=None):
         u, p = localised_uses(src, tree, rel(path), module_bundle, api)
         uses += u
         problems += p + check_formatting(src, rel(path))
+    if not module_bundle:
+        uses += apns_alert_keys()
     problems += check_catalogs(catalogs, uses, rel(resources))
     summary = "%s: %d lookups of %d keys; %s" % (
         scope_name, len(uses), len({k for k, _, _ in uses}),

@@ -2,7 +2,7 @@
 
 mod common;
 
-use chrono::Duration;
+use chrono::{DateTime, Duration, Utc};
 use common::*;
 use loyalty_domain::card::{
     hex_decode, parse_public_key_hex, rotating_code, verify_voucher_code, TotpParams,
@@ -2252,4 +2252,82 @@ async fn an_account_is_exported_then_erased_once_and_its_tokens_open_nothing() {
         )
         .unwrap();
     assert_eq!(named, 0, "no stored answer names the erased member");
+}
+
+// ---- recall alerts -------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn a_recall_alert_goes_to_the_members_whose_receipts_hold_the_lot_and_carries_the_apns_alert()
+{
+    let s = TestServer::start().await;
+    let gtin = "4006381333931";
+    let in_window = t0() - Duration::days(5);
+    // (lot, gtin, bought at): who gets the alert follows the phone's own rule.
+    let cases: [(Option<&str>, &str, DateTime<Utc>, bool); 5] = [
+        (Some("L2412-30"), gtin, in_window, true), // the recalled lot
+        (Some("L2501-02"), gtin, in_window, false), // another lot
+        (None, gtin, in_window, true),             // lot unknown: possibly concerned
+        (Some("L2412-30"), "5410000000019", in_window, false), // another product
+        (Some("L2412-30"), gtin, t0() - Duration::days(40), false), // before the sale window
+    ];
+    let mut expected = Vec::new();
+    for (i, (lot, g, at, concerned)) in cases.iter().enumerate() {
+        let m = s.enrol(None).await;
+        let mut l = line("Zeeuwse oesters 12 st.", 1, 1299);
+        l["gtin"] = json!(g);
+        l["lot"] = json!(lot);
+        let receipt = json!({
+            "id": format!("r-{i}"), "store_name": "Gent Zuid", "purchased_at": at.to_rfc3339(),
+            "lines": [l], "source": "server", "return_window_days": 30
+        });
+        let r = s
+            .admin(
+                "POST",
+                &format!("/v1/admin/members/{}/receipts", m.id),
+                json!({"receipt": receipt}),
+            )
+            .await;
+        assert_eq!(r.status, 201, "{}", r.text());
+        if *concerned {
+            expected.push(m.id.clone());
+        }
+    }
+    expected.sort();
+    let notice = json!({
+        "id": "R-2026-007", "gtins": [gtin], "lots": ["L2412-30"],
+        "sold_from": (t0() - Duration::days(10)).to_rfc3339(),
+        "sold_until": (t0() - Duration::days(1)).to_rfc3339(),
+        "published_at": (t0() - Duration::hours(2)).to_rfc3339(),
+        "product": {"en": "Zeeland oysters", "nl": "Zeeuwse oesters", "fr": "Huîtres de Zélande"},
+        "instructions": {"en": "Do not eat them.", "nl": "Niet opeten.", "fr": "Ne les mangez pas."},
+        "urgent": true
+    });
+    let r = s
+        .admin("POST", "/v1/admin/recall-alerts", notice.clone())
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let body = r.json();
+    assert_eq!(body["recall_id"], "R-2026-007");
+    assert_eq!(body["members"], json!(expected));
+    let aps = &body["apns"]["aps"];
+    assert_eq!(aps["alert"]["loc-key"], "LOYALTY_RECALL_ALERT_BODY");
+    assert_eq!(aps["interruption-level"], "time-sensitive");
+    // The message the phone reads is the notice itself, in the push format.
+    let message = body["apns"]["loyalty"].as_str().unwrap();
+    assert_eq!(message, body["message"].as_str().unwrap());
+    let parsed = loyalty_domain::reminders::parse_push(message).unwrap();
+    assert!(
+        matches!(parsed, loyalty_domain::reminders::PushMessage::Recall(n) if n.id == "R-2026-007")
+    );
+
+    // An invalid notice (a GTIN with a wrong check digit) is refused; no till token, 401.
+    let mut bad = notice.clone();
+    bad["gtins"] = json!(["4006381333932"]);
+    s.admin("POST", "/v1/admin/recall-alerts", bad)
+        .await
+        .assert_error(400, "invalid_input");
+    let anon = s
+        .call("POST", "/v1/admin/recall-alerts", None, None, Some(&notice))
+        .await;
+    assert_eq!(anon.status, 401);
 }

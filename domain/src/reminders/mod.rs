@@ -137,7 +137,10 @@ pub use plan::{
     PlanChanges, PlanInput, PlannedNotification, QuietHours, Settings, StoreVisit, SuppressReason,
     Suppressed,
 };
-pub use push::{parse_push, PushMessage, PushNotice, PUSH_VERSION};
+pub use push::{
+    parse_push, recall_alert, PushMessage, PushNotice, APNS_MAX_PAYLOAD_BYTES, PUSH_PAYLOAD_KEY,
+    PUSH_VERSION, RECALL_ALERT_BODY_KEY, RECALL_ALERT_TITLE_KEY,
+};
 pub use rules::{
     Eligibility, EventInvitationRule, EventSpec, Gate, InStoreRule, Per, PostPurchaseRule,
     RecipesRule, ReplenishmentRule, Rule, RuleSet, RuleSpec, Season, SeasonalRule,

@@ -18,6 +18,11 @@
 //! [`RecallNotice`] (the same fields as in the catalogue) that is matched against the receipts on
 //! the device: a shopper who did not buy the product gets nothing, and the server never learns
 //! who did.
+//!
+//! On iOS a background push (`content-available`) is throttled by the system and never reaches an
+//! app the shopper force-quit, so a recall also goes out as a visible alert ([`recall_alert`]):
+//! iOS shows it by itself, in the device's language, from the app's own strings, and the app
+//! decides what it means when the shopper opens it or the app next runs.
 
 use super::catalogue::RecallNotice;
 use super::vocab::{Category, LocalizedText};
@@ -168,4 +173,57 @@ pub fn parse_push(json: &str) -> Result<PushMessage, InputError> {
         }
     };
     Ok(msg)
+}
+
+/// The APNs alert keys of a recall alert: the app's `Localizable.strings` (en, nl, fr; iOS looks
+/// them up in the device's language when it shows the alert, without running the app).
+pub const RECALL_ALERT_TITLE_KEY: &str = "LOYALTY_RECALL_ALERT_TITLE";
+/// See [`RECALL_ALERT_TITLE_KEY`].
+pub const RECALL_ALERT_BODY_KEY: &str = "LOYALTY_RECALL_ALERT_BODY";
+/// The userInfo key of the push message in every payload of ours (iOS `PushHandler.payloadKey`).
+pub const PUSH_PAYLOAD_KEY: &str = "loyalty";
+/// APNs refuses a payload larger than this (bytes, for an alert push).
+pub const APNS_MAX_PAYLOAD_BYTES: usize = 4096;
+
+/// The APNs payload of a recall as a visible alert, for the members whose receipts hold the
+/// recalled product (the reference server's `POST /v1/admin/recall-alerts` names them).
+///
+/// iOS shows it even when the app was force-quit or background pushes are throttled: a generic
+/// title and body by localisation key (no product name: the alert is localised on the device,
+/// the notice's names are per language), `time-sensitive` (breaks through Focus with the
+/// entitlement), in the safety thread. The push message itself rides under
+/// [`PUSH_PAYLOAD_KEY`] when the payload stays within APNs' 4 KiB, so the app matches the lot
+/// against its receipts as soon as the shopper opens the alert (`PushHandler.open(response:)`);
+/// otherwise only the notice id and its deep link ride along and the app reads the notice from
+/// the recall feed at its next sync. The deep link opens the app's recall screen.
+pub fn recall_alert(notice: &RecallNotice) -> Value {
+    let deep_link = notice
+        .deep_link
+        .clone()
+        .unwrap_or_else(|| format!("loyalty://recall/{}", super::ids::enc(&notice.id)));
+    let mut aps = Map::new();
+    let mut alert = Map::new();
+    alert.insert("title-loc-key".into(), RECALL_ALERT_TITLE_KEY.into());
+    alert.insert("loc-key".into(), RECALL_ALERT_BODY_KEY.into());
+    aps.insert("alert".into(), Value::Object(alert));
+    aps.insert("sound".into(), "default".into());
+    aps.insert("interruption-level".into(), "time-sensitive".into());
+    aps.insert("relevance-score".into(), 1.0.into());
+    aps.insert("thread-id".into(), "loyalty.safety.recall".into());
+    aps.insert("category".into(), "loyalty.safety".into());
+    let mut payload = Map::new();
+    payload.insert("aps".into(), Value::Object(aps));
+    payload.insert("loyalty.recall".into(), notice.id.clone().into());
+    payload.insert("loyalty.deepLink".into(), deep_link.into());
+    let small = Value::Object(payload.clone());
+    payload.insert(
+        PUSH_PAYLOAD_KEY.into(),
+        Value::String(PushMessage::Recall(notice.clone()).to_json()),
+    );
+    let full = Value::Object(payload);
+    if full.to_string().len() <= APNS_MAX_PAYLOAD_BYTES {
+        full
+    } else {
+        small
+    }
 }

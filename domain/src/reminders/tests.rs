@@ -794,6 +794,64 @@ fn oyster_notice() -> RecallNotice {
     }
 }
 
+#[test]
+fn a_recall_alert_is_a_visible_localised_apns_alert_carrying_the_notice() {
+    let notice = oyster_notice();
+    let payload = recall_alert(&notice);
+    let aps = &payload["aps"];
+    assert_eq!(aps["alert"]["title-loc-key"], RECALL_ALERT_TITLE_KEY);
+    assert_eq!(aps["alert"]["loc-key"], RECALL_ALERT_BODY_KEY);
+    // Visible (an alert, a sound), never a silent background push the system may drop.
+    assert!(aps.get("content-available").is_none());
+    assert_eq!(aps["sound"], "default");
+    assert_eq!(aps["interruption-level"], "time-sensitive");
+    assert_eq!(aps["category"], "loyalty.safety");
+    assert_eq!(payload["loyalty.recall"], "R-2026-001");
+    let link = payload["loyalty.deepLink"].as_str().unwrap();
+    assert_eq!(link, "loyalty://recall/R-2026-001");
+    validate_link("deep link", link).unwrap();
+    // The message rides along and reads back as the same notice: the app matches the lot.
+    let message = payload[PUSH_PAYLOAD_KEY]
+        .as_str()
+        .expect("the message fits");
+    assert_eq!(parse_push(message).unwrap(), PushMessage::Recall(notice));
+    assert!(payload.to_string().len() <= APNS_MAX_PAYLOAD_BYTES);
+}
+
+#[test]
+fn a_recall_too_large_for_apns_goes_out_as_the_alert_with_the_notice_id_only() {
+    let mut notice = oyster_notice();
+    // A notice for 300 lots: valid, but its message alone is larger than APNs takes.
+    notice.lots = (0..300).map(|i| format!("L2412-30-{i:03}")).collect();
+    notice.validate().unwrap();
+    let payload = recall_alert(&notice);
+    assert!(payload.get(PUSH_PAYLOAD_KEY).is_none());
+    assert!(payload.to_string().len() <= APNS_MAX_PAYLOAD_BYTES);
+    assert_eq!(payload["loyalty.recall"], "R-2026-001");
+    assert_eq!(payload["aps"]["alert"]["loc-key"], RECALL_ALERT_BODY_KEY);
+}
+
+#[test]
+fn the_recall_alert_keys_are_translated_in_the_apps_strings() {
+    // iOS localises the alert from the app's own Localizable.strings without running the app:
+    // each language the app offers must hold both keys, with a non-empty text.
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../ios/SampleApp/Resources");
+    for lang in ["en", "nl", "fr"] {
+        let path = format!("{dir}/{lang}.lproj/Localizable.strings");
+        let text = std::fs::read_to_string(&path).expect(&path);
+        for key in [RECALL_ALERT_TITLE_KEY, RECALL_ALERT_BODY_KEY] {
+            let line = text
+                .lines()
+                .find(|l| l.starts_with(&format!("\"{key}\" = \"")))
+                .unwrap_or_else(|| panic!("{key} missing in {path}"));
+            assert!(
+                line.ends_with("\";") && line.len() > key.len() + 10,
+                "{line}"
+            );
+        }
+    }
+}
+
 fn oysters(id: &str, at: DateTime<Utc>, lot: Option<&str>) -> Receipt {
     let mut l = item(&oyster(), "Oysters 12 pcs", 1, "seafood");
     l.lot = lot.map(str::to_string);

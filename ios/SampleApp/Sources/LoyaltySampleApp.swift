@@ -105,6 +105,15 @@ final class AppDelegate: NSObject, UIApplicationDelegate, UNUserNotificationCent
         withCompletionHandler completionHandler: @escaping (UNNotificationPresentationOptions) -> Void
     ) {
         Task { @MainActor in
+            // A recall alert in the foreground: the core decides (it posts its own notification,
+            // naming the purchase, when the shopper is concerned); the generic alert is not shown.
+            if PushHandler.isRecallAlert(notification) {
+                if let loyalty = await model.openedLoyalty() {
+                    _ = await PushHandler(loyalty: loyalty, scheduler: model.scheduler).handle(notification: notification)
+                }
+                completionHandler([])
+                return
+            }
             if let loyalty = model.loyalty {
                 try? await model.scheduler.willPresent(notification, loyalty: loyalty)
             }
@@ -119,7 +128,11 @@ final class AppDelegate: NSObject, UIApplicationDelegate, UNUserNotificationCent
     ) {
         Task { @MainActor in
             if let loyalty = await model.openedLoyalty() {
-                if let link = try? await model.scheduler.handle(response, loyalty: loyalty) {
+                let push = PushHandler(loyalty: loyalty, scheduler: model.scheduler)
+                if let link = await push.open(response: response) {
+                    // A recall alert the server sent as a visible push.
+                    model.open(deepLink: link)
+                } else if let link = try? await model.scheduler.handle(response, loyalty: loyalty) {
                     model.open(deepLink: link)
                 }
                 await model.replanReminders()

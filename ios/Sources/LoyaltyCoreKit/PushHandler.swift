@@ -11,6 +11,14 @@ import UserNotifications
 /// payload, as an object or as a JSON string, in a background push
 /// (`"aps": {"content-available": 1}`), so iOS shows nothing by itself and the core decides.
 ///
+/// Recalls do not depend on background pushes alone (iOS throttles them and never delivers them
+/// to an app the shopper force-quit): the server also sends a recall as a visible alert to the
+/// members whose receipts hold the product (`POST /v1/admin/recall-alerts`), localised by iOS
+/// from the app's `LOYALTY_RECALL_ALERT_TITLE` / `_BODY` strings. `open(response:)` acts on it
+/// when the shopper taps it; in the foreground, `handle(notification:)` decides instead and the
+/// remote alert itself is not presented. The `recalls` feed brings the notice at the next
+/// sync (background refresh or launch) whatever happens to a push.
+///
 /// Contract:
 /// - Threading: a value type with no state of its own; call it from any task. The core call
 ///   runs on the facade's I/O queue; the notification is added without any lock held.
@@ -69,6 +77,37 @@ public struct PushHandler: Sendable {
     /// the same decision from the notification's payload.
     public func handle(notification: UNNotification) async -> Outcome {
         await handle(userInfo: notification.request.content.userInfo)
+    }
+
+    /// The userInfo keys of a recall alert (the server's `POST /v1/admin/recall-alerts`, domain
+    /// `reminders::recall_alert`): the notice id and the deep link to the recall screen.
+    public static let recallIdKey = "loyalty.recall"
+    public static let recallDeepLinkKey = "loyalty.deepLink"
+
+    /// Whether a delivered notification is a recall alert of ours (a visible push: iOS showed it
+    /// by itself, even with the app force-quit or background pushes throttled).
+    public static func isRecallAlert(_ notification: UNNotification) -> Bool {
+        notification.request.content.userInfo[recallIdKey] is String
+    }
+
+    /// The shopper opened a recall alert (`userNotificationCenter(_:didReceive:)`): the core
+    /// matches the notice against the receipts on the device (the lot, which the server's
+    /// audience does not check), records it as delivered when it concerns the shopper (so it is
+    /// not shown again as a local notification), and the deep link to open is returned: the
+    /// recall screen, which says whether the purchase is concerned and what to do. A payload too
+    /// large for APNs carries no message: the screen shows the notice once the recall feed is
+    /// synced. `nil` for a response that is not a recall alert of ours.
+    public func open(response: UNNotificationResponse) async -> URL? {
+        let info = response.notification.request.content.userInfo
+        guard info[Self.recallIdKey] is String, let link = info[Self.recallDeepLinkKey] as? String
+        else { return nil }
+        if let json = info[payloadKey] as? String,
+           case let .show(notification)? = try? await loyalty.receivePush(json: json)
+        {
+            try? await loyalty.markDelivered(notification)
+            return URL(string: notification.deepLink) ?? URL(string: link)
+        }
+        return URL(string: link)
     }
 
     /// The push message JSON itself (for a Notification Service Extension or tests).

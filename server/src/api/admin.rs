@@ -14,6 +14,7 @@ use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use loyalty_domain::membership::Membership;
+use loyalty_domain::reminders::{recall_alert, PushMessage, RecallNotice};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
@@ -34,6 +35,35 @@ pub(super) async fn admin_content(
         response.headers_mut().insert(header::ETAG, v);
     }
     Ok(response)
+}
+
+/// A recall as a visible alert: who gets it and what is sent. The retailer's push sender sends
+/// `apns` to the iOS devices of `members` (those whose receipts hold the recalled product, by the
+/// phone's own matching rule); Android devices get the recall as a data message (the push
+/// message JSON), which the app matches itself. Reads only: nothing is stored or sent here.
+pub(super) async fn admin_recall_alert(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Response> {
+    till_auth(&state, &headers)?;
+    let (notice, _) = parse_body::<RecallNotice>(&body)?;
+    notice
+        .validate()
+        .map_err(|e| ApiError::invalid(e.to_string()))?;
+    let members = state
+        .db({
+            let notice = notice.clone();
+            move |s, now, _| s.recall_audience(&notice, now)
+        })
+        .await?;
+    let answer = serde_json::json!({
+        "recall_id": notice.id,
+        "members": members,
+        "apns": recall_alert(&notice),
+        "message": PushMessage::Recall(notice.clone()).to_json(),
+    });
+    Ok(json(StatusCode::OK, &answer))
 }
 
 /// An admin write: till token, optional Idempotency-Key (honoured when sent).

@@ -26,7 +26,7 @@ use crate::limit::Budget;
 use crate::model::*;
 use admin::{
     admin_content, admin_delete_membership, admin_faults, admin_offer, admin_points,
-    admin_put_membership, admin_receipt, admin_revoke, admin_voucher,
+    admin_put_membership, admin_recall_alert, admin_receipt, admin_revoke, admin_voucher,
 };
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::StatusCode;
@@ -211,6 +211,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/v1/till/receipt-proofs"),
     ("PUT", "/v1/admin/content/{kind}"),
     ("POST", "/v1/admin/offers"),
+    ("POST", "/v1/admin/recall-alerts"),
     ("GET", "/v1/admin/surveys/{survey_id}/results"),
     ("POST", "/v1/admin/members/{member_id}/vouchers"),
     (
@@ -268,6 +269,7 @@ pub fn router(state: Shared) -> Router {
         .route("/v1/till/claim-codes", post(till_claim_code))
         .route("/v1/till/receipt-proofs", post(till_receipt_proof))
         .route("/v1/admin/content/{kind}", put(admin_content))
+        .route("/v1/admin/recall-alerts", post(admin_recall_alert))
         .route("/v1/admin/offers", post(admin_offer))
         .route(
             "/v1/admin/surveys/{survey_id}/results",

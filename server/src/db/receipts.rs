@@ -14,6 +14,7 @@ use loyalty_domain::membership::{points_with, premium_at};
 use loyalty_domain::offers::apply_offers;
 use loyalty_domain::points::NewEntry;
 use loyalty_domain::receipts::{Receipt, ReceiptSource};
+use loyalty_domain::reminders::{matching_recalls, RecallNotice, ReceiptIndex};
 use rusqlite::{params, OptionalExtension, Transaction};
 
 impl Store {
@@ -36,6 +37,45 @@ impl Store {
                 ))
             },
         )
+    }
+}
+
+impl Store {
+    /// The members whose receipts hold a line the recall concerns, by the phone's own rule
+    /// (`matching_recalls`: a recalled GTIN bought in the sale window, its lot listed or
+    /// unknown), sorted. Read from the receipts this server delivered: it learns nothing new.
+    pub fn recall_audience(
+        &self,
+        notice: &RecallNotice,
+        now: DateTime<Utc>,
+    ) -> ApiResult<Vec<String>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT member_id, body FROM receipts ORDER BY member_id, seq")?;
+        let mut rows = stmt.query([])?;
+        let mut audience = Vec::new();
+        let mut member: Option<String> = None;
+        let mut receipts: Vec<Receipt> = Vec::new();
+        let notices = std::slice::from_ref(notice);
+        let mut close = |member: Option<String>, receipts: &mut Vec<Receipt>| {
+            if let Some(m) = member {
+                let index = ReceiptIndex::from_receipts(receipts);
+                if !matching_recalls(&index, notices, now).is_empty() {
+                    audience.push(m);
+                }
+            }
+            receipts.clear();
+        };
+        while let Some(row) = rows.next()? {
+            let id: String = row.get(0)?;
+            if member.as_deref() != Some(id.as_str()) {
+                close(member.replace(id), &mut receipts);
+            }
+            let body: String = row.get(1)?;
+            receipts.push(serde_json::from_str(&body).map_err(decode_err("receipt"))?);
+        }
+        close(member, &mut receipts);
+        Ok(audience)
     }
 }
 
