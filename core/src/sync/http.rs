@@ -1,4 +1,4 @@
-//! HTTP: reqwest over rustls (ring, the bundled webpki root store; no platform verifier), the
+//! HTTP: reqwest over rustls (ring; the OS trust store, bundled roots on Android), the
 //! base URL rule (https, plain http only to loopback), one request with a timeout and a size cap,
 //! and the classification of what came back.
 
@@ -160,23 +160,20 @@ pub fn validate_base_url(raw: &str) -> ApiResult<Url> {
     Ok(url)
 }
 
-/// The HTTP client: rustls with the ring provider and the bundled Mozilla root store (webpki
-/// roots), HTTP/1.1, no proxy from the environment, no redirects (a redirect could carry the
-/// bearer token elsewhere).
+/// The HTTP client: rustls with the ring provider, HTTP/1.1, no proxy from the environment, no
+/// redirects (a redirect could carry the bearer token elsewhere). Built at the first request, not
+/// at open. Certificates are verified by [`server_trust`].
 pub fn build_client(config: &SyncConfig) -> ApiResult<reqwest::Client> {
     fn internal<E>(_: E) -> ApiError {
         ApiError::Internal {
             reason: "the HTTP client could not be set up".into(),
         }
     }
-    let mut roots = rustls::RootCertStore::empty();
-    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
     let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let mut tls = rustls::ClientConfig::builder_with_provider(provider)
+    let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
         .with_safe_default_protocol_versions()
-        .map_err(internal)?
-        .with_root_certificates(roots)
-        .with_no_client_auth();
+        .map_err(internal)?;
+    let mut tls = server_trust(builder, provider).with_no_client_auth();
     tls.alpn_protocols = vec![b"http/1.1".to_vec()];
     reqwest::Client::builder()
         .tls_backend_preconfigured(tls)
@@ -188,6 +185,44 @@ pub fn build_client(config: &SyncConfig) -> ApiResult<reqwest::Client> {
         .user_agent(concat!("loyalty-core/", env!("CARGO_PKG_VERSION")))
         .build()
         .map_err(internal)
+}
+
+type TlsBuilder = rustls::ConfigBuilder<rustls::ClientConfig, rustls::WantsVerifier>;
+type TlsBuilderWithTrust =
+    rustls::ConfigBuilder<rustls::ClientConfig, rustls::client::WantsClientCert>;
+
+/// Whom TLS trusts, outside Android: the operating system's trust store, through
+/// rustls-platform-verifier: Security.framework on iOS and macOS (the roots Apple updates, the
+/// enterprise CAs a device management profile installs, revocation), the system store on
+/// Windows, the CA files on Linux (`SSL_CERT_FILE` / `SSL_CERT_DIR`, else the distribution's
+/// bundle). A Linux machine with no CA file gets an empty store: loopback `http` keeps working,
+/// every `https` server is refused.
+#[cfg(not(target_os = "android"))]
+fn server_trust(
+    builder: TlsBuilder,
+    provider: Arc<rustls::crypto::CryptoProvider>,
+) -> TlsBuilderWithTrust {
+    match rustls_platform_verifier::Verifier::new(provider) {
+        Ok(verifier) => builder
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(verifier)),
+        Err(_) => builder.with_root_certificates(rustls::RootCertStore::empty()),
+    }
+}
+
+/// Whom TLS trusts, on Android: the Mozilla root store bundled at build time (`webpki-roots`).
+/// The platform verifier would need a JNI initialisation with an app `Context` before the first
+/// request and its Kotlin component, which is published on no Maven repository (it ships inside
+/// the crate's sources): the AAR could not be added by coordinates. So an enterprise CA on a
+/// staff device is not trusted, and root changes arrive with an app release (README).
+#[cfg(target_os = "android")]
+fn server_trust(
+    builder: TlsBuilder,
+    _provider: Arc<rustls::crypto::CryptoProvider>,
+) -> TlsBuilderWithTrust {
+    let mut roots = rustls::RootCertStore::empty();
+    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    builder.with_root_certificates(roots)
 }
 
 /// One API request as the sync engine describes it.
@@ -446,9 +481,8 @@ mod tests {
     }
 
     #[test]
-    fn the_client_builds_with_the_bundled_roots() {
+    fn the_client_builds_with_the_platform_trust_store() {
         build_client(&SyncConfig::default()).unwrap();
-        assert!(!webpki_roots::TLS_SERVER_ROOTS.is_empty());
     }
 
     #[test]

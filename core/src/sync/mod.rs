@@ -36,8 +36,8 @@ pub(crate) mod session;
 mod settings;
 mod wire;
 
-pub use http::validate_base_url;
 pub(crate) use http::Failure;
+pub use http::{build_client, validate_base_url};
 pub(crate) use retry::Cancel;
 pub use retry::{backoff_delay, parse_retry_after, RetryPolicy};
 
