@@ -459,6 +459,14 @@ impl SyncService {
         Ok(self.api.is_signed_in()?)
     }
 
+    /// Whom HTTPS trusts: exactly these certificates (DER) when any is given, the platform's
+    /// default when empty (the OS trust store; the bundled Mozilla roots on Android). The Android
+    /// facade hands the system's store (`AndroidCAStore`) at open. Returns how many are usable
+    /// trust anchors; `InvalidInput` when certificates were given and none is.
+    pub fn set_trust_anchors(&self, certificates: Vec<Vec<u8>>) -> Result<u32> {
+        Ok(self.api.set_trust_anchors(certificates)?)
+    }
+
     /// This device's push token; call whenever the platform gives a new one. The next sync
     /// registers it with the server (and again after each sign-in). Never logged.
     pub fn set_push_token(&self, platform: PushPlatform, token: String) -> Result<()> {

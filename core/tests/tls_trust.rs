@@ -8,7 +8,7 @@
 //! One test in its own binary: it sets `SSL_CERT_FILE` for the process.
 #![cfg(not(target_os = "android"))]
 
-use loyalty_core::sync::build_client;
+use loyalty_core::sync::{build_client, build_client_trusting};
 use loyalty_core::SyncConfig;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -126,7 +126,14 @@ fn tls_server(dir: &Path) -> (Child, u16) {
 }
 
 async fn fetch(port: u16) -> Result<u16, String> {
-    let client = build_client(&SyncConfig::default()).map_err(|e| e.to_string())?;
+    fetch_with(port, build_client(&SyncConfig::default())).await
+}
+
+async fn fetch_with(
+    port: u16,
+    client: loyalty_core::ApiResult<reqwest::Client>,
+) -> Result<u16, String> {
+    let client = client.map_err(|e| e.to_string())?;
     client
         .get(format!("https://127.0.0.1:{port}/"))
         .send()
@@ -195,6 +202,37 @@ fn https_trusts_the_operating_systems_store_and_nothing_else() {
     let refused = rt
         .block_on(fetch(port))
         .expect_err("a store without the server's CA");
+    assert!(refused.contains("UnknownIssuer"), "{refused}");
+
+    // Anchors the app hands (Android's AndroidCAStore, read by the facade) replace the store:
+    // the server's CA among them, accepted whatever the OS file says; only another CA, refused.
+    let der = |name: &str| {
+        openssl(
+            dir.path(),
+            &[
+                "x509",
+                "-in",
+                &format!("{name}.pem"),
+                "-outform",
+                "DER",
+                "-out",
+                &format!("{name}.der"),
+            ],
+        );
+        std::fs::read(dir.path().join(format!("{name}.der"))).unwrap()
+    };
+    let (ca, other) = (der("ca"), der("other"));
+    let config = SyncConfig::default();
+    assert_eq!(
+        rt.block_on(fetch_with(
+            port,
+            build_client_trusting(&config, &[other.clone(), ca])
+        )),
+        Ok(200)
+    );
+    let refused = rt
+        .block_on(fetch_with(port, build_client_trusting(&config, &[other])))
+        .expect_err("anchors without the server's CA");
     assert!(refused.contains("UnknownIssuer"), "{refused}");
 
     server.kill().ok();

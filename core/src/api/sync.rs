@@ -177,6 +177,20 @@ impl SyncApi {
     /// This device's push token (from FCM or APNs; call again whenever the platform gives a new
     /// one). Kept in the database and sent by the next sync, and again after each sign-in; it is
     /// never logged. At most 4096 bytes, printable ASCII (what both services issue).
+    /// Whom HTTPS trusts: exactly these certificates (DER) when any is given, the platform's
+    /// default when empty (the OS trust store; the bundled Mozilla roots on Android). Android
+    /// apps hand the system's store (`AndroidCAStore`) here, so OS root updates and, where the
+    /// app's network security config allows them, enterprise CAs are honoured. Returns how many
+    /// are usable anchors; `InvalidInput` when certificates were given and none is.
+    pub fn set_trust_anchors(&self, certificates: Vec<Vec<u8>>) -> ApiResult<u32> {
+        if certificates.len() > 4096 || certificates.iter().any(|c| c.len() > 65_536) {
+            return Err(ApiError::InvalidInput {
+                reason: "at most 4096 certificates of at most 64 KiB each".into(),
+            });
+        }
+        self.service.set_trust_anchors(certificates)
+    }
+
     pub fn set_push_token(&self, platform: PushPlatform, token: &str) -> ApiResult<()> {
         if token.is_empty() || token.len() > 4096 || !token.bytes().all(|b| b.is_ascii_graphic()) {
             return Err(ApiError::InvalidInput {

@@ -164,6 +164,15 @@ pub fn validate_base_url(raw: &str) -> ApiResult<Url> {
 /// redirects (a redirect could carry the bearer token elsewhere). Built at the first request, not
 /// at open. Certificates are verified by [`server_trust`].
 pub fn build_client(config: &SyncConfig) -> ApiResult<reqwest::Client> {
+    build_client_trusting(config, &[])
+}
+
+/// [`build_client`], trusting exactly `anchors` (certificates, DER) when any is given: the
+/// platform's store as the app read it (Android's `AndroidCAStore`), instead of the default.
+pub fn build_client_trusting(
+    config: &SyncConfig,
+    anchors: &[Vec<u8>],
+) -> ApiResult<reqwest::Client> {
     fn internal<E>(_: E) -> ApiError {
         ApiError::Internal {
             reason: "the HTTP client could not be set up".into(),
@@ -173,7 +182,11 @@ pub fn build_client(config: &SyncConfig) -> ApiResult<reqwest::Client> {
     let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
         .with_safe_default_protocol_versions()
         .map_err(internal)?;
-    let mut tls = server_trust(builder, provider).with_no_client_auth();
+    let mut tls = match anchor_store(anchors) {
+        Some(roots) => builder.with_root_certificates(roots),
+        None => server_trust(builder, provider),
+    }
+    .with_no_client_auth();
     tls.alpn_protocols = vec![b"http/1.1".to_vec()];
     reqwest::Client::builder()
         .tls_backend_preconfigured(tls)
@@ -185,6 +198,22 @@ pub fn build_client(config: &SyncConfig) -> ApiResult<reqwest::Client> {
         .user_agent(concat!("loyalty-core/", env!("CARGO_PKG_VERSION")))
         .build()
         .map_err(internal)
+}
+
+/// The trust anchors among `certificates` (DER); `None` when none is usable.
+fn anchor_store(certificates: &[Vec<u8>]) -> Option<rustls::RootCertStore> {
+    let mut roots = rustls::RootCertStore::empty();
+    let (added, _) = roots.add_parsable_certificates(
+        certificates
+            .iter()
+            .map(|der| rustls::pki_types::CertificateDer::from(der.as_slice())),
+    );
+    (added > 0).then_some(roots)
+}
+
+/// How many of `certificates` (DER) are usable trust anchors.
+pub(crate) fn usable_anchors(certificates: &[Vec<u8>]) -> usize {
+    anchor_store(certificates).map_or(0, |r| r.len())
 }
 
 type TlsBuilder = rustls::ConfigBuilder<rustls::ClientConfig, rustls::WantsVerifier>;
@@ -210,11 +239,12 @@ fn server_trust(
     }
 }
 
-/// Whom TLS trusts, on Android: the Mozilla root store bundled at build time (`webpki-roots`).
-/// The platform verifier would need a JNI initialisation with an app `Context` before the first
-/// request and its Kotlin component, which is published on no Maven repository (it ships inside
-/// the crate's sources): the AAR could not be added by coordinates. So an enterprise CA on a
-/// staff device is not trusted, and root changes arrive with an app release (README).
+/// Whom TLS trusts, on Android, until the app hands the system's store (`AndroidCAStore`,
+/// read by the Kotlin layer at open: `SyncApi::set_trust_anchors`): the Mozilla root store
+/// bundled at build time (`webpki-roots`). The platform verifier would need a JNI
+/// initialisation with an app `Context` before the first request and its Kotlin component, which
+/// is published on no Maven repository (it ships inside the crate's sources): the AAR could not
+/// be added by coordinates (README).
 #[cfg(target_os = "android")]
 fn server_trust(
     builder: TlsBuilder,

@@ -37,7 +37,7 @@ mod settings;
 mod wire;
 
 pub(crate) use http::Failure;
-pub use http::{build_client, validate_base_url};
+pub use http::{build_client, build_client_trusting, validate_base_url};
 pub(crate) use retry::Cancel;
 pub use retry::{backoff_delay, parse_retry_after, RetryPolicy};
 
@@ -49,7 +49,7 @@ use crate::runtime::lock;
 pub use crate::store::PushPlatform;
 use chrono::{DateTime, Utc};
 use std::sync::atomic::AtomicU64;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::watch;
 
@@ -358,6 +358,8 @@ pub type SyncListener = Box<dyn Fn(SyncState) + Send + Sync>;
 /// the client. The runtime it runs on is the client's ([`crate::runtime`]).
 pub(crate) struct SyncService {
     config: Mutex<SyncConfig>,
+    /// Certificates (DER) the app handed as the trust store, replacing the platform's default.
+    trust_anchors: Mutex<Arc<Vec<Vec<u8>>>>,
     client: Mutex<Option<reqwest::Client>>,
     cancel: watch::Sender<u64>,
     state: watch::Sender<SyncState>,
@@ -370,6 +372,7 @@ impl SyncService {
     pub(crate) fn new() -> Self {
         Self {
             config: Mutex::new(SyncConfig::default()),
+            trust_anchors: Mutex::new(Arc::new(Vec::new())),
             client: Mutex::new(None),
             cancel: watch::channel(0).0,
             state: watch::channel(SyncState::default()).0,
@@ -386,6 +389,21 @@ impl SyncService {
     pub(crate) fn set_config(&self, config: SyncConfig) {
         *lock(&self.config) = config;
         *lock(&self.client) = None;
+    }
+
+    /// Replaces whom HTTPS trusts by these certificates (DER), or back to the platform's default
+    /// when empty; the HTTP client is rebuilt. Returns how many are usable trust anchors;
+    /// `InvalidInput` when certificates were given and none is.
+    pub(crate) fn set_trust_anchors(&self, certificates: Vec<Vec<u8>>) -> ApiResult<u32> {
+        let usable = http::usable_anchors(&certificates);
+        if usable == 0 && !certificates.is_empty() {
+            return Err(ApiError::InvalidInput {
+                reason: "none of the certificates is a usable trust anchor (X.509 DER)".into(),
+            });
+        }
+        *lock(&self.trust_anchors) = Arc::new(certificates);
+        *lock(&self.client) = None;
+        Ok(u32::try_from(usable).unwrap_or(u32::MAX))
     }
 
     /// The state now: the last status published, counters read afresh from the store.
@@ -419,7 +437,8 @@ impl SyncService {
         if let Some(c) = client.as_ref() {
             return Ok(c.clone());
         }
-        let built = http::build_client(&self.config())?;
+        let anchors = lock(&self.trust_anchors).clone();
+        let built = http::build_client_trusting(&self.config(), &anchors)?;
         *client = Some(built.clone());
         Ok(built)
     }

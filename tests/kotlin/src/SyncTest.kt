@@ -156,6 +156,25 @@ fun syncTests() {
             assertTrue(me.contains("\"push_tokens\":1"), me)
         }
     }
+    test("trust anchors from the platform's store replace the default; none usable is refused; the sync keeps working") {
+        withDevice { client ->
+            val sync = client.sync()
+            // Real CA certificates (DER) from the JDK's own store, as the Android facade hands
+            // AndroidCAStore's.
+            val jdkStore = java.security.KeyStore.getInstance("PKCS12").apply {
+                java.io.File(System.getProperty("java.home"), "lib/security/cacerts").inputStream().use { load(it, "changeit".toCharArray()) }
+            }
+            val certificates = jdkStore.aliases().toList().mapNotNull { jdkStore.getCertificate(it)?.encoded }
+            assertTrue(certificates.size > 50, "${certificates.size} JDK CAs")
+            val usable = sync.setTrustAnchors(certificates + listOf(byteArrayOf(1, 2, 3)))
+            assertTrue(usable.toInt() in 50 until certificates.size + 1, "$usable of ${certificates.size}")
+            assertThrows<LoyaltyException.InvalidInput> { sync.setTrustAnchors(listOf("not a certificate".toByteArray())) }
+            // Plain http on loopback is unaffected; empty goes back to the platform's default.
+            sync.enrol(SERVER, null)
+            assertEquals(0u, sync.setTrustAnchors(emptyList()))
+            sync.syncNow()
+        }
+    }
     test("the app's Logger hears the store and the sync, never the shopper's data") {
         val lines = java.util.concurrent.ConcurrentLinkedQueue<String>()
         setLogger(object : Logger {

@@ -7,7 +7,12 @@ import com.loyaltycore.ProgrammeRules
 import com.loyaltycore.ReminderContext
 import com.loyaltycore.defaultProgrammeRules
 import com.loyaltycore.facade.Loyalty
+import com.loyaltycore.LoyaltyException
 import java.io.File
+import java.io.IOException
+import java.security.GeneralSecurityException
+import java.security.KeyStore
+import java.security.cert.X509Certificate
 import java.time.Instant
 import java.time.ZoneId
 
@@ -22,10 +27,41 @@ interface LoyaltyHost {
     val reminderNotifications: ReminderNotifications
 }
 
-/** Opens Loyalty Core in the app's private storage with the Keystore-backed secret store. */
+/**
+ * Opens Loyalty Core in the app's private storage with the Keystore-backed secret store; HTTPS
+ * trusts Android's own certificate store.
+ */
 suspend fun openLoyalty(context: Context, rules: ProgrammeRules = defaultProgrammeRules()): Loyalty {
     val dir = File(context.noBackupFilesDir, "loyalty-core")
-    return Loyalty.open(dir, KeystoreSecretStore(context), rules)
+    return Loyalty.open(dir, KeystoreSecretStore(context), rules).also { it.trustSystemCertificates() }
+}
+
+/**
+ * Makes HTTPS trust Android's certificate store (`AndroidCAStore`) instead of the Mozilla roots
+ * bundled in the core: the system CAs, which Android updates (through the Conscrypt module on
+ * Android 14 and later) and of which the user can disable some, and, with
+ * [includeUserCertificates], the CAs the user or the device's administrator installed (a work
+ * profile's enterprise CA). Pass true only when the app's network security config trusts user
+ * certificates as well. Returns how many anchors the core now uses; 0 when the store could not be
+ * read, and the bundled roots stay.
+ */
+suspend fun Loyalty.trustSystemCertificates(includeUserCertificates: Boolean = false): Int {
+    val certificates = try {
+        val store = KeyStore.getInstance("AndroidCAStore").apply { load(null) }
+        store.aliases().toList()
+            .filter { it.startsWith("system:") || (includeUserCertificates && it.startsWith("user:")) }
+            .mapNotNull { (store.getCertificate(it) as? X509Certificate)?.encoded }
+    } catch (e: GeneralSecurityException) {
+        return 0
+    } catch (e: IOException) {
+        return 0
+    }
+    if (certificates.isEmpty()) return 0
+    return try {
+        setTrustAnchors(certificates)
+    } catch (e: LoyaltyException) {
+        0
+    }
 }
 
 /**

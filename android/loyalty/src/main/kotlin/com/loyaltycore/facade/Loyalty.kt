@@ -218,6 +218,14 @@ class Loyalty private constructor(
      */
     suspend fun setPushToken(token: String) = blocking { sync.setPushToken(PushPlatform.ANDROID, token) }
 
+    /**
+     * Whom HTTPS trusts: exactly these certificates (DER) when any is given, the core's default
+     * (the bundled Mozilla roots on Android) when empty. Returns how many are usable anchors;
+     * [LoyaltyException.InvalidInput] when certificates were given and none is. The Android
+     * layer's `trustSystemCertificates` hands the system's store.
+     */
+    suspend fun setTrustAnchors(certificates: List<ByteArray>): Int = blocking { sync.setTrustAnchors(certificates).toInt() }
+
     // ---- Card --------------------------------------------------------------------------------
 
     suspend fun memberCard(): MemberCard? = blocking { card.memberCard() }
