@@ -3,11 +3,11 @@
 package com.loyaltycore.android
 
 import android.content.Context
+import com.loyaltycore.LoyaltyException
 import com.loyaltycore.ProgrammeRules
 import com.loyaltycore.ReminderContext
 import com.loyaltycore.defaultProgrammeRules
 import com.loyaltycore.facade.Loyalty
-import com.loyaltycore.LoyaltyException
 import java.io.File
 import java.io.IOException
 import java.security.GeneralSecurityException
@@ -15,6 +15,10 @@ import java.security.KeyStore
 import java.security.cert.X509Certificate
 import java.time.Instant
 import java.time.ZoneId
+import kotlinx.coroutines.CoroutineScope
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.SupervisorJob
+import kotlinx.coroutines.launch
 
 /**
  * Implemented by the app's `Application`: the receivers, the push handler and the sync worker
@@ -29,12 +33,18 @@ interface LoyaltyHost {
 
 /**
  * Opens Loyalty Core in the app's private storage with the Keystore-backed secret store; HTTPS
- * trusts Android's own certificate store.
+ * trusts Android's own certificate store, read in the background (it takes tens of ms: the card
+ * at the till does not wait for it).
  */
 suspend fun openLoyalty(context: Context, rules: ProgrammeRules = defaultProgrammeRules()): Loyalty {
     val dir = File(context.noBackupFilesDir, "loyalty-core")
-    return Loyalty.open(dir, KeystoreSecretStore(context), rules).also { it.trustSystemCertificates() }
+    val loyalty = Loyalty.open(dir, KeystoreSecretStore(context), rules)
+    trustScope.launch { loyalty.trustSystemCertificates() }
+    return loyalty
 }
+
+/** Where the store is read off the open path; its failures end in [trustSystemCertificates]. */
+private val trustScope = CoroutineScope(SupervisorJob() + Dispatchers.IO)
 
 /**
  * Makes HTTPS trust Android's certificate store (`AndroidCAStore`) instead of the Mozilla roots
