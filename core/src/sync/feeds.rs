@@ -12,8 +12,8 @@ use crate::context::Context;
 use crate::log::{log_at, LogLevel};
 use crate::receipts::Receipt;
 use crate::store::{
-    ContentFeed, Feed, OfferItem, PageApplied, ReminderKey, ServerLedgerEntry, ServerVoucher,
-    StoredFeed,
+    ContentFeed, Feed, OfferItem, PageApplied, PageCommit, ReminderKey, ServerLedgerEntry,
+    ServerVoucher, StoredFeed,
 };
 use reqwest::Method;
 use std::future::Future;
@@ -125,18 +125,24 @@ async fn fetch_page(session: &Session<'_>, feed: Feed, cursor: Option<&str>) -> 
     checked?
 }
 
-/// Applies one page with its next cursor, in one store transaction.
-async fn apply_page(ctx: &Arc<Context>, items: Items, next: String) -> Result<PageApplied, Stop> {
+/// Applies one page with its next cursor, in one store transaction; flushed before returning
+/// when `commit` is durable (see [`PageCommit`]).
+async fn apply_page(
+    ctx: &Arc<Context>,
+    items: Items,
+    next: String,
+    commit: PageCommit,
+) -> Result<PageApplied, Stop> {
     let applied = match items {
         Items::Ledger(items) => {
             blocking(ctx, move |c| {
-                Ok(c.store.apply_ledger_page(&items, &next)?)
+                Ok(c.store.apply_ledger_page(&items, &next, commit)?)
             })
             .await
         }
         Items::Vouchers(items) => {
             blocking(ctx, move |c| {
-                Ok(c.store.apply_voucher_page(&items, &next)?)
+                Ok(c.store.apply_voucher_page(&items, &next, commit)?)
             })
             .await
         }
@@ -144,7 +150,7 @@ async fn apply_page(ctx: &Arc<Context>, items: Items, next: String) -> Result<Pa
             blocking(ctx, move |c| {
                 // Held across the write: no reader sees the page stored but an index without it.
                 let mut index = c.reminder_index.lock().unwrap_or_else(|e| e.into_inner());
-                let applied = c.store.apply_receipt_page(&items, &next)?;
+                let applied = c.store.apply_receipt_page(&items, &next, commit)?;
                 if applied.added + applied.updated > 0 {
                     // The reminder engine's index is rebuilt at the next plan.
                     *index = None;
@@ -179,8 +185,16 @@ pub(super) async fn pull_feeds(
     let mut ahead = None;
     for (i, feed) in Feed::ALL.into_iter().enumerate() {
         phase(feed);
-        let (applied, next_ahead) =
-            pull_feed(session, feed, ahead.take(), Feed::ALL.get(i + 1).copied()).await?;
+        let pulled = pull_feed(session, feed, ahead.take(), Feed::ALL.get(i + 1).copied()).await;
+        let (applied, next_ahead) = match pulled {
+            Ok(pulled) => pulled,
+            Err(stop) => {
+                // Pages applied before the stop are kept (each with its cursor): made durable
+                // now rather than at the store's next flush.
+                let _ = blocking(ctx, |c| Ok(c.store.flush()?)).await;
+                return Err(stop);
+            }
+        };
         ahead = next_ahead;
         let n = applied.added + applied.updated;
         match feed {
@@ -247,8 +261,9 @@ async fn pull_feed(
         };
         let (applied, next_feed) = match outcome {
             Ok(Some((items, next, true))) => {
+                // More of the feed follows: its last page makes this one durable too.
                 let (applied, next_page) = tokio::join!(
-                    apply_page(ctx, items, next.clone()),
+                    apply_page(ctx, items, next.clone(), PageCommit::Deferred),
                     fetch_page(session, feed, Some(&next))
                 );
                 ahead = Some((Some(next), next_page));
@@ -256,11 +271,16 @@ async fn pull_feed(
             }
             Ok(Some((items, next, false))) => match then {
                 Some(then) => {
-                    let (applied, first) =
-                        tokio::join!(apply_page(ctx, items, next), first_page(session, then));
+                    let (applied, first) = tokio::join!(
+                        apply_page(ctx, items, next, PageCommit::Durable),
+                        first_page(session, then)
+                    );
                     (applied?, Some(first?))
                 }
-                None => (apply_page(ctx, items, next).await?, None),
+                None => (
+                    apply_page(ctx, items, next, PageCommit::Durable).await?,
+                    None,
+                ),
             },
             // Rewound, or our cursor refused as such: start the feed over, once.
             Ok(None) | Err(Failure::Rejected { status: 400, .. })
