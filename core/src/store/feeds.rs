@@ -7,9 +7,9 @@
 //!   [`ServerVoucher`]): the store's input, so they live here (the sync's JSON is `sync/wire.rs`);
 //! - applying one page of server changes **together with its cursor in one transaction**, so the
 //!   cursor only moves once everything before it is applied, and a crash or a cancellation never
-//!   leaves a page half-applied. A page with more of its feed after it is made durable by the
-//!   feed's last page instead of its own flush ([`PageCommit::Deferred`]): a crash may take back
-//!   the last pages whole, with their cursors, and the next sync fetches them again.
+//!   leaves a page half-applied. The sync's pages are made durable together once the feeds are
+//!   pulled instead of by a flush each ([`PageCommit::Deferred`]): a crash may take back the
+//!   last pages whole, with their cursors, and the next sync fetches them again.
 //!
 //! Reconciliation rules (the server is the source of truth for points and vouchers; the device
 //! for what it did offline until the server has answered):
@@ -114,8 +114,8 @@ pub struct PageApplied {
 pub enum PageCommit {
     /// Flushed before the apply returns.
     Durable,
-    /// Committed with its cursor in one transaction, flushed by the next durable commit (the
-    /// sync makes a feed's last page durable). A crash before then takes back whole pages with
+    /// Committed with its cursor in one transaction, flushed by the next durable commit or
+    /// [`Store::flush`] (the sync flushes once its feeds are pulled). A crash before then takes back whole pages with
     /// their cursors, never part of one: the feed continues from the last page kept. A page that
     /// settles outbox items (a claim confirmed, a redemption answered) is always durable: the
     /// keep file's copy of the outbox must not run ahead of the database.
@@ -542,6 +542,45 @@ mod tests {
             s.sync_cursor(Feed::Receipts).unwrap().as_deref(),
             Some("c1.2")
         );
+    }
+
+    #[test]
+    fn deferred_pages_are_applied_whole_and_kept_once_flushed() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let s = Store::open(dir.path()).unwrap();
+            for (i, cursor) in ["c1.2", "c1.4"].into_iter().enumerate() {
+                let page = vec![
+                    entry(&format!("l_{}", 2 * i + 1), EntryKind::Earn, 10, None),
+                    entry(&format!("l_{}", 2 * i + 2), EntryKind::Earn, 5, None),
+                ];
+                let a = s
+                    .apply_ledger_page(&page, cursor, PageCommit::Deferred)
+                    .unwrap();
+                assert_eq!(a.added, 2);
+            }
+            s.apply_voucher_page(
+                &[server_voucher("v_1", ServerVoucherState::Available)],
+                "c1.1",
+                PageCommit::Deferred,
+            )
+            .unwrap();
+            s.apply_receipt_page(&[receipt("r_1", "Salt")], "c1.1", PageCommit::Deferred)
+                .unwrap();
+            // Read back at once, before any flush.
+            assert_eq!(s.verify_balance().unwrap().confirmed, 30);
+            s.flush().unwrap();
+            s.close().unwrap();
+        }
+        let s = Store::open(dir.path()).unwrap();
+        assert_eq!(s.verify_balance().unwrap().confirmed, 30);
+        assert_eq!(
+            s.sync_cursor(Feed::Ledger).unwrap().as_deref(),
+            Some("c1.4")
+        );
+        assert_eq!(s.server_ledger_ids().unwrap().len(), 4);
+        assert!(s.voucher("v_1").unwrap().is_some());
+        assert_eq!(s.receipt_count().unwrap(), 1);
     }
 
     #[test]

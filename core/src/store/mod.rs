@@ -6,8 +6,8 @@
 //! - A `meta` tree with a format marker and the schema version; one migration step per version
 //!   ([`schema`]).
 //! - Every multi-key change is one sled transaction, and the database is flushed before a write
-//!   returns success; a page of a server feed with more of the feed after it is flushed with
-//!   the feed's last page instead ([`PageCommit`]: whole pages with their cursors, redone if lost).
+//!   returns success; the pages of the server's feeds are flushed together once the sync pulled
+//!   them instead ([`PageCommit`]: whole pages with their cursors, fetched again if lost).
 //! - A corrupt or foreign database is reported at open as [`StoreError::Corrupt`] /
 //!   [`StoreError::Foreign`]; nothing is overwritten.
 //! - After [`Store::close`] every call returns [`StoreError::Closed`].
@@ -520,8 +520,9 @@ impl Store {
     /// commit is still atomic (sled recovers a transaction whole or not at all, in commit order),
     /// but a crash before the next flush (any durable commit, [`Store::flush`], sled's own
     /// every 500 ms) may take it back: only for work that is done again when lost and that no one
-    /// was told is done — a page of a server feed applied with its cursor. Never with the outbox
-    /// or `[Tree::Meta]` alone: their copy in the keep file must not run ahead of the database.
+    /// was told is done — a page of a server feed applied with its cursor. A transaction over the
+    /// outbox or `[Tree::Meta]` alone is flushed all the same: their copy in the keep file must
+    /// not run ahead of the database.
     pub(crate) fn transact_then<R>(
         &self,
         trees: &[Tree],
@@ -529,7 +530,6 @@ impl Store {
         f: impl Fn(&[TransactionalTree]) -> TxResult<R>,
     ) -> Result<R, StoreError> {
         let kept = trees.contains(&Tree::Outbox) || trees == [Tree::Meta];
-        debug_assert!(flush || !kept, "the keep file's trees are always flushed");
         let out = self.with(|o| {
             let out = transact_open(o, trees, flush || kept, f)?;
             // The outbox, or the device's meta records (sign-in, registrations), may have

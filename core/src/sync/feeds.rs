@@ -125,14 +125,10 @@ async fn fetch_page(session: &Session<'_>, feed: Feed, cursor: Option<&str>) -> 
     checked?
 }
 
-/// Applies one page with its next cursor, in one store transaction; flushed before returning
-/// when `commit` is durable (see [`PageCommit`]).
-async fn apply_page(
-    ctx: &Arc<Context>,
-    items: Items,
-    next: String,
-    commit: PageCommit,
-) -> Result<PageApplied, Stop> {
+/// Applies one page with its next cursor, in one store transaction, flushed by [`pull_feeds`]
+/// (a page that settles outbox items is flushed at once: see [`PageCommit`]).
+async fn apply_page(ctx: &Arc<Context>, items: Items, next: String) -> Result<PageApplied, Stop> {
+    let commit = PageCommit::Deferred;
     let applied = match items {
         Items::Ledger(items) => {
             blocking(ctx, move |c| {
@@ -169,7 +165,25 @@ type Ahead = (Option<String>, Fetched);
 /// The ledger, voucher and receipt feeds in that order, each page applied with its cursor
 /// ([`pull_feed`]); `phase` is told when each feed starts. The first page of a feed is asked for
 /// while the last page of the one before is written.
+///
+/// Each page is committed with its cursor in one transaction but not flushed on its own
+/// ([`PageCommit::Deferred`]); they are all made durable here, at once, when the feeds are
+/// pulled or a feed stopped (a sync cut off by its deadline leaves them to the store's next
+/// flush). A crash before then takes back the last pages whole with their cursors, and the
+/// next sync fetches them again.
 pub(super) async fn pull_feeds(
+    session: &Session<'_>,
+    report: &mut SyncReport,
+    phase: impl Fn(Feed),
+) -> Result<(), Stop> {
+    let ctx = session.ctx;
+    let pulled = pull_feeds_deferred(session, report, phase).await;
+    let flushed = blocking(ctx, |c| Ok(c.store.flush()?)).await;
+    pulled?;
+    Ok(flushed?)
+}
+
+async fn pull_feeds_deferred(
     session: &Session<'_>,
     report: &mut SyncReport,
     phase: impl Fn(Feed),
@@ -185,16 +199,8 @@ pub(super) async fn pull_feeds(
     let mut ahead = None;
     for (i, feed) in Feed::ALL.into_iter().enumerate() {
         phase(feed);
-        let pulled = pull_feed(session, feed, ahead.take(), Feed::ALL.get(i + 1).copied()).await;
-        let (applied, next_ahead) = match pulled {
-            Ok(pulled) => pulled,
-            Err(stop) => {
-                // Pages applied before the stop are kept (each with its cursor): made durable
-                // now rather than at the store's next flush.
-                let _ = blocking(ctx, |c| Ok(c.store.flush()?)).await;
-                return Err(stop);
-            }
-        };
+        let (applied, next_ahead) =
+            pull_feed(session, feed, ahead.take(), Feed::ALL.get(i + 1).copied()).await?;
         ahead = next_ahead;
         let n = applied.added + applied.updated;
         match feed {
@@ -261,9 +267,8 @@ async fn pull_feed(
         };
         let (applied, next_feed) = match outcome {
             Ok(Some((items, next, true))) => {
-                // More of the feed follows: its last page makes this one durable too.
                 let (applied, next_page) = tokio::join!(
-                    apply_page(ctx, items, next.clone(), PageCommit::Deferred),
+                    apply_page(ctx, items, next.clone()),
                     fetch_page(session, feed, Some(&next))
                 );
                 ahead = Some((Some(next), next_page));
@@ -271,16 +276,11 @@ async fn pull_feed(
             }
             Ok(Some((items, next, false))) => match then {
                 Some(then) => {
-                    let (applied, first) = tokio::join!(
-                        apply_page(ctx, items, next, PageCommit::Durable),
-                        first_page(session, then)
-                    );
+                    let (applied, first) =
+                        tokio::join!(apply_page(ctx, items, next), first_page(session, then));
                     (applied?, Some(first?))
                 }
-                None => (
-                    apply_page(ctx, items, next, PageCommit::Durable).await?,
-                    None,
-                ),
+                None => (apply_page(ctx, items, next).await?, None),
             },
             // Rewound, or our cursor refused as such: start the feed over, once.
             Ok(None) | Err(Failure::Rejected { status: 400, .. })
