@@ -14,6 +14,9 @@
 //! allocator counts the client alone. It is seeded through its admin API (one HTTP request per
 //! record; the server writes each with `synchronous = FULL`, so seeding takes a while — its time
 //! is printed, not benchmarked). `SYNC_BENCH_SCALE=0.1` runs a tenth of the sizes.
+//! `SYNC_BENCH_REPEAT=7` adds 7 initial syncs on fresh devices that join the household, each
+//! right after a raw fetch of the same pages, and prints the median of those ratios (steadier
+//! than one sync on a machine whose load moves between runs).
 
 #[path = "../tests/support/mod.rs"]
 mod support;
@@ -343,6 +346,51 @@ fn main() {
         report.requests,
         peak,
     ));
+
+    // Optionally more initial syncs, each on a fresh device that joins the household.
+    let repeat: usize = std::env::var("SYNC_BENCH_REPEAT")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    if repeat > 0 {
+        let household = sync.household_code().unwrap().expect("household code");
+        let mut runs = Vec::new();
+        for _ in 0..repeat {
+            let other = support::Device::new(config.clone());
+            rt.block_on(
+                other
+                    .client
+                    .sync()
+                    .join_household(format!("http://{}", server.addr), household.clone()),
+            )
+            .expect("join");
+            let m = Measure::start();
+            rt.block_on(raw_fetch(server.addr, &token, config.page_limit));
+            let (a, _) = m.stop();
+            let m = Measure::start();
+            other
+                .client
+                .sync()
+                .sync_now_blocking()
+                .expect("initial sync");
+            let (t, peak) = m.stop();
+            let r = t.as_secs_f64() / a.as_secs_f64();
+            eprintln!(
+                "repeat: anchor {:.0} ms, initial sync {:.0} ms, {r:.2}x, peak {}",
+                a.as_secs_f64() * 1000.0,
+                t.as_secs_f64() * 1000.0,
+                mib(peak)
+            );
+            runs.push((r, t, peak));
+        }
+        runs.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let (r, t, peak) = runs[runs.len() / 2];
+        eprintln!(
+            "repeat: median ratio {r:.2}x ({:.0} ms, peak {})",
+            t.as_secs_f64() * 1000.0,
+            mib(peak)
+        );
+    }
 
     // Redeem every voucher offline (local only), then drain.
     let wallet = device.client.wallet();

@@ -1355,8 +1355,12 @@ async fn unusable_cursors_are_never_stored_and_a_stored_one_is_dropped() {
     // What an earlier client stored from such a server: dropped, the feed starts over, and
     // the device keeps syncing (before: 400 at every sync, for good).
     for bad in ["c5.0", "garbage", "c1.99999999999999999999"] {
-        store.apply_ledger_page(&[], bad).unwrap();
-        store.apply_receipt_page(&[], bad).unwrap();
+        store
+            .apply_ledger_page(&[], bad, loyalty_core::store::PageCommit::Durable)
+            .unwrap();
+        store
+            .apply_receipt_page(&[], bad, loyalty_core::store::PageCommit::Durable)
+            .unwrap();
         server.add_points(&member, 4, "Later").await;
         sync.sync_now().await.expect("the stored cursor is dropped");
         assert!(store

@@ -7,7 +7,9 @@
 //!   [`ServerVoucher`]): the store's input, so they live here (the sync's JSON is `sync/wire.rs`);
 //! - applying one page of server changes **together with its cursor in one transaction**, so the
 //!   cursor only moves once everything before it is applied, and a crash or a cancellation never
-//!   leaves a page half-applied.
+//!   leaves a page half-applied. The sync's pages are made durable together once the feeds are
+//!   pulled instead of by a flush each ([`PageCommit::Deferred`]): a crash may take back the
+//!   last pages whole, with their cursors, and the next sync fetches them again.
 //!
 //! Reconciliation rules (the server is the source of truth for points and vouchers; the device
 //! for what it did offline until the server has answered):
@@ -107,6 +109,19 @@ pub struct PageApplied {
     pub resolved_outbox: u32,
 }
 
+/// When a page of a feed reaches the disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PageCommit {
+    /// Flushed before the apply returns.
+    Durable,
+    /// Committed with its cursor in one transaction, flushed by the next durable commit or
+    /// [`Store::flush`] (the sync flushes once its feeds are pulled). A crash before then takes back whole pages with
+    /// their cursors, never part of one: the feed continues from the last page kept. A page that
+    /// settles outbox items (a claim confirmed, a redemption answered) is always durable: the
+    /// keep file's copy of the outbox must not run ahead of the database.
+    Deferred,
+}
+
 /// Meta key: the receipts were checked once for copies stored before the retailer's seals.
 const KEY_SEAL_PASS: &[u8] = b"receipts_seal_pass";
 
@@ -180,100 +195,105 @@ impl Store {
         &self,
         items: &[ServerLedgerEntry],
         next_cursor: &str,
+        commit: PageCommit,
     ) -> Result<PageApplied, StoreError> {
         let _w = self.writer();
         let claims = self.pending_claims()?;
-        self.transact(
-            &[Tree::Meta, Tree::Ledger, Tree::ServerLedger, Tree::Outbox],
-            |t| {
-                let (meta, ledger, index, outbox) = (&t[0], &t[1], &t[2], &t[3]);
-                let mut ledger = LedgerPages::new(ledger);
-                let mut balance = read_balance(meta)?;
-                let mut next = tx_get_u64(meta, KEY_LEDGER_NEXT)?.max(1);
-                let mut resolved = vec![false; claims.len()];
-                let mut out = PageApplied::default();
-                for item in items {
-                    let known = index.get(server_key(&item.id))?.map(|v| super::be_u64(&v));
-                    let by_key = claims.iter().enumerate().position(|(i, c)| {
-                        !resolved[i] && item.claim_key.as_deref() == Some(c.key.as_str())
-                    });
-                    if let Some(local) = known {
-                        // Re-delivered (e.g. a claim set its claim_key). Server entries never
-                        // change amount; only a pending claim it confirms needs settling.
-                        if let Some(ci) = by_key {
-                            let c = &claims[ci];
-                            if let Some(mut pending) = ledger.get(c.entry_seq)? {
-                                if pending.status == EntryStatus::Pending && pending.seq != local {
-                                    // Already counted as `local`: the pending entry is superseded.
-                                    settle(
-                                        &mut ledger,
-                                        &mut balance,
-                                        &mut pending,
-                                        EntryStatus::Rejected,
-                                    )?;
-                                    out.updated += 1;
-                                }
-                            }
-                            outbox.remove(&c.item_seq.to_be_bytes())?;
-                            resolved[ci] = true;
-                            out.resolved_outbox += 1;
-                        } else {
-                            out.unchanged += 1;
-                        }
-                        continue;
-                    }
-                    let claim = by_key.or_else(|| {
-                        (item.kind == EntryKind::Earn)
-                            .then(|| {
-                                claims.iter().enumerate().position(|(i, c)| {
-                                    !resolved[i]
-                                        && item.reference.as_deref() == Some(c.reference.as_str())
-                                        && item.points == c.points
-                                })
-                            })
-                            .flatten()
-                    });
-                    if let Some(ci) = claim {
+        // Without pending claims the page cannot touch the outbox.
+        let trees = [Tree::Meta, Tree::Ledger, Tree::ServerLedger, Tree::Outbox];
+        let trees = if claims.is_empty() {
+            &trees[..3]
+        } else {
+            &trees[..]
+        };
+        self.transact_then(trees, commit == PageCommit::Durable, |t| {
+            let (meta, ledger, index) = (&t[0], &t[1], &t[2]);
+            // The outbox (`t[3]`) is only touched for a claim, so it is there when used.
+            let outbox = |seq: u64| t[3].remove(&seq.to_be_bytes());
+            let mut ledger = LedgerPages::new(ledger);
+            let mut balance = read_balance(meta)?;
+            let mut next = tx_get_u64(meta, KEY_LEDGER_NEXT)?.max(1);
+            let mut resolved = vec![false; claims.len()];
+            let mut out = PageApplied::default();
+            for item in items {
+                let known = index.get(server_key(&item.id))?.map(|v| super::be_u64(&v));
+                let by_key = claims.iter().enumerate().position(|(i, c)| {
+                    !resolved[i] && item.claim_key.as_deref() == Some(c.key.as_str())
+                });
+                if let Some(local) = known {
+                    // Re-delivered (e.g. a claim set its claim_key). Server entries never
+                    // change amount; only a pending claim it confirms needs settling.
+                    if let Some(ci) = by_key {
                         let c = &claims[ci];
                         if let Some(mut pending) = ledger.get(c.entry_seq)? {
-                            if pending.status == EntryStatus::Pending
-                                && pending.points == item.points
-                            {
+                            if pending.status == EntryStatus::Pending && pending.seq != local {
+                                // Already counted as `local`: the pending entry is superseded.
                                 settle(
                                     &mut ledger,
                                     &mut balance,
                                     &mut pending,
-                                    EntryStatus::Confirmed,
+                                    EntryStatus::Rejected,
                                 )?;
-                                index.insert(server_key(&item.id), &pending.seq.to_be_bytes())?;
-                                outbox.remove(&c.item_seq.to_be_bytes())?;
-                                resolved[ci] = true;
                                 out.updated += 1;
-                                out.resolved_outbox += 1;
-                                continue;
                             }
                         }
+                        outbox(c.item_seq)?;
+                        resolved[ci] = true;
+                        out.resolved_outbox += 1;
+                    } else {
+                        out.unchanged += 1;
                     }
-                    let new = NewEntry {
-                        kind: item.kind,
-                        points: item.points,
-                        status: EntryStatus::Confirmed,
-                        reference: item.reference.clone(),
-                        description: item.description.clone(),
-                        reverses: None,
-                    };
-                    let entry = append_one(&mut ledger, &mut balance, next, &new, item.at)?;
-                    index.insert(server_key(&item.id), &entry.seq.to_be_bytes())?;
-                    next += 1;
-                    out.added += 1;
+                    continue;
                 }
-                ledger.finish()?;
-                meta.insert(KEY_LEDGER_NEXT, &next.to_be_bytes())?;
-                tx_put(meta, KEY_BALANCE, &balance)?;
-                tx_put(meta, Feed::Ledger.cursor_key(), &next_cursor.to_string())?;
-                Ok(out)
-            },
-        )
+                let claim = by_key.or_else(|| {
+                    (item.kind == EntryKind::Earn)
+                        .then(|| {
+                            claims.iter().enumerate().position(|(i, c)| {
+                                !resolved[i]
+                                    && item.reference.as_deref() == Some(c.reference.as_str())
+                                    && item.points == c.points
+                            })
+                        })
+                        .flatten()
+                });
+                if let Some(ci) = claim {
+                    let c = &claims[ci];
+                    if let Some(mut pending) = ledger.get(c.entry_seq)? {
+                        if pending.status == EntryStatus::Pending && pending.points == item.points {
+                            settle(
+                                &mut ledger,
+                                &mut balance,
+                                &mut pending,
+                                EntryStatus::Confirmed,
+                            )?;
+                            index.insert(server_key(&item.id), &pending.seq.to_be_bytes())?;
+                            outbox(c.item_seq)?;
+                            resolved[ci] = true;
+                            out.updated += 1;
+                            out.resolved_outbox += 1;
+                            continue;
+                        }
+                    }
+                }
+                let new = NewEntry {
+                    kind: item.kind,
+                    points: item.points,
+                    status: EntryStatus::Confirmed,
+                    reference: item.reference.clone(),
+                    description: item.description.clone(),
+                    reverses: None,
+                };
+                let entry = append_one(&mut ledger, &mut balance, next, &new, item.at)?;
+                index.insert(server_key(&item.id), &entry.seq.to_be_bytes())?;
+                next += 1;
+                out.added += 1;
+            }
+            ledger.finish()?;
+            meta.insert(KEY_LEDGER_NEXT, &next.to_be_bytes())?;
+            tx_put(meta, KEY_BALANCE, &balance)?;
+            tx_put(meta, Feed::Ledger.cursor_key(), &next_cursor.to_string())?;
+            Ok(out)
+        })
     }
 
     /// Applies one page of the voucher feed and moves its cursor, in one transaction.
@@ -281,6 +301,7 @@ impl Store {
         &self,
         items: &[ServerVoucher],
         next_cursor: &str,
+        commit: PageCommit,
     ) -> Result<PageApplied, StoreError> {
         let _w = self.writer();
         let redemptions: Vec<(String, u64)> = self
@@ -296,64 +317,68 @@ impl Store {
                 | OutboxOperation::AnswerSurvey { .. } => None,
             })
             .collect();
-        self.transact(
-            &[
-                Tree::Meta,
-                Tree::Vouchers,
-                Tree::VoucherUsable,
-                Tree::Outbox,
-            ],
-            |t| {
-                let (meta, vouchers, usable, outbox) = (&t[0], &t[1], &t[2], &t[3]);
-                let mut out = PageApplied::default();
-                for item in items {
-                    let id = &item.voucher.id;
-                    let old: Option<Voucher> = tx_get(vouchers, id.as_bytes())?;
-                    let old_state = old.as_ref().map(|v| &v.state);
-                    let mut resolves_item = false;
-                    let state = match (item.state, old_state) {
-                        // Terminal here: the server never moves a redeemed voucher back.
-                        (_, Some(s @ VoucherState::Redeemed { .. })) => s.clone(),
-                        // This device's redemption is waiting for its answer.
-                        (
-                            ServerVoucherState::Available,
-                            Some(s @ VoucherState::Redeeming { .. }),
-                        ) => s.clone(),
-                        (ServerVoucherState::Available, _) => VoucherState::Available,
-                        (ServerVoucherState::Redeemed { at }, old) => {
-                            resolves_item = matches!(old, Some(VoucherState::Redeeming { .. }));
-                            VoucherState::Redeemed { at }
-                        }
-                        (ServerVoucherState::Revoked, old) => {
-                            resolves_item = matches!(old, Some(VoucherState::Redeeming { .. }));
-                            VoucherState::Revoked
-                        }
-                    };
-                    let new = Voucher {
-                        state,
-                        ..item.voucher.clone()
-                    };
-                    if resolves_item {
-                        for (_, seq) in redemptions.iter().filter(|(v, _)| v == id) {
-                            if outbox.remove(&seq.to_be_bytes())?.is_some() {
-                                out.resolved_outbox += 1;
-                            }
-                        }
+        // Without redemptions waiting the page cannot touch the outbox.
+        let trees = [
+            Tree::Meta,
+            Tree::Vouchers,
+            Tree::VoucherUsable,
+            Tree::Outbox,
+        ];
+        let trees = if redemptions.is_empty() {
+            &trees[..3]
+        } else {
+            &trees[..]
+        };
+        self.transact_then(trees, commit == PageCommit::Durable, |t| {
+            let (meta, vouchers, usable) = (&t[0], &t[1], &t[2]);
+            let mut out = PageApplied::default();
+            for item in items {
+                let id = &item.voucher.id;
+                let old: Option<Voucher> = tx_get(vouchers, id.as_bytes())?;
+                let old_state = old.as_ref().map(|v| &v.state);
+                let mut resolves_item = false;
+                let state = match (item.state, old_state) {
+                    // Terminal here: the server never moves a redeemed voucher back.
+                    (_, Some(s @ VoucherState::Redeemed { .. })) => s.clone(),
+                    // This device's redemption is waiting for its answer.
+                    (ServerVoucherState::Available, Some(s @ VoucherState::Redeeming { .. })) => {
+                        s.clone()
                     }
-                    match &old {
-                        Some(o) if *o == new => out.unchanged += 1,
-                        Some(_) => out.updated += 1,
-                        None => out.added += 1,
+                    (ServerVoucherState::Available, _) => VoucherState::Available,
+                    (ServerVoucherState::Redeemed { at }, old) => {
+                        resolves_item = matches!(old, Some(VoucherState::Redeeming { .. }));
+                        VoucherState::Redeemed { at }
                     }
-                    if old.as_ref() != Some(&new) {
-                        set_voucher(vouchers, usable, old.as_ref(), &new)?;
+                    (ServerVoucherState::Revoked, old) => {
+                        resolves_item = matches!(old, Some(VoucherState::Redeeming { .. }));
+                        VoucherState::Revoked
+                    }
+                };
+                let new = Voucher {
+                    state,
+                    ..item.voucher.clone()
+                };
+                if resolves_item {
+                    for (_, seq) in redemptions.iter().filter(|(v, _)| v == id) {
+                        // The outbox (`t[3]`) is there: a redemption is waiting.
+                        if t[3].remove(&seq.to_be_bytes())?.is_some() {
+                            out.resolved_outbox += 1;
+                        }
                     }
                 }
-                super::tx_count(meta, KEY_VOUCHER_COUNT, u64::from(out.added))?;
-                tx_put(meta, Feed::Vouchers.cursor_key(), &next_cursor.to_string())?;
-                Ok(out)
-            },
-        )
+                match &old {
+                    Some(o) if *o == new => out.unchanged += 1,
+                    Some(_) => out.updated += 1,
+                    None => out.added += 1,
+                }
+                if old.as_ref() != Some(&new) {
+                    set_voucher(vouchers, usable, old.as_ref(), &new)?;
+                }
+            }
+            super::tx_count(meta, KEY_VOUCHER_COUNT, u64::from(out.added))?;
+            tx_put(meta, Feed::Vouchers.cursor_key(), &next_cursor.to_string())?;
+            Ok(out)
+        })
     }
 
     /// Applies one page of the receipt feed and moves its cursor, in one transaction (with what
@@ -363,9 +388,10 @@ impl Store {
         &self,
         items: &[Receipt],
         next_cursor: &str,
+        commit: PageCommit,
     ) -> Result<PageApplied, StoreError> {
         let _w = self.writer();
-        self.transact(
+        self.transact_then(
             &[
                 Tree::Meta,
                 Tree::Receipts,
@@ -373,6 +399,7 @@ impl Store {
                 Tree::ReceiptsByGtin,
                 Tree::List,
             ],
+            commit == PageCommit::Durable,
             |t| {
                 let (meta, receipts, by_time, by_gtin) = (&t[0], &t[1], &t[2], &t[3]);
                 let mut out = PageApplied::default();
@@ -493,7 +520,7 @@ mod tests {
         // A fresh device: nothing to fetch again, and the pass is done for good.
         assert!(!s.restart_receipts_for_seals().unwrap());
         let (_dir, s) = open();
-        s.apply_receipt_page(&[receipt("r_1", "Koffie")], "c1.1")
+        s.apply_receipt_page(&[receipt("r_1", "Koffie")], "c1.1", PageCommit::Durable)
             .unwrap();
         assert!(s.restart_receipts_for_seals().unwrap());
         assert_eq!(s.sync_cursor(Feed::Receipts).unwrap(), None);
@@ -502,19 +529,58 @@ mod tests {
         let mut sealed = receipt("r_1", "Koffie");
         sealed.seal = Some(crate::proof::seal_receipt(&sealed, &key).unwrap());
         let a = s
-            .apply_receipt_page(std::slice::from_ref(&sealed), "c1.1")
+            .apply_receipt_page(std::slice::from_ref(&sealed), "c1.1", PageCommit::Durable)
             .unwrap();
         assert_eq!((a.added, a.updated), (0, 1));
         assert_eq!(s.receipt("r_1").unwrap(), Some(sealed));
         assert_eq!(s.receipt_count().unwrap(), 1);
         // Once only: a later receipt without a seal (added on the phone) starts nothing over.
-        s.apply_receipt_page(&[receipt("r_2", "Melk")], "c1.2")
+        s.apply_receipt_page(&[receipt("r_2", "Melk")], "c1.2", PageCommit::Durable)
             .unwrap();
         assert!(!s.restart_receipts_for_seals().unwrap());
         assert_eq!(
             s.sync_cursor(Feed::Receipts).unwrap().as_deref(),
             Some("c1.2")
         );
+    }
+
+    #[test]
+    fn deferred_pages_are_applied_whole_and_kept_once_flushed() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let s = Store::open(dir.path()).unwrap();
+            for (i, cursor) in ["c1.2", "c1.4"].into_iter().enumerate() {
+                let page = vec![
+                    entry(&format!("l_{}", 2 * i + 1), EntryKind::Earn, 10, None),
+                    entry(&format!("l_{}", 2 * i + 2), EntryKind::Earn, 5, None),
+                ];
+                let a = s
+                    .apply_ledger_page(&page, cursor, PageCommit::Deferred)
+                    .unwrap();
+                assert_eq!(a.added, 2);
+            }
+            s.apply_voucher_page(
+                &[server_voucher("v_1", ServerVoucherState::Available)],
+                "c1.1",
+                PageCommit::Deferred,
+            )
+            .unwrap();
+            s.apply_receipt_page(&[receipt("r_1", "Salt")], "c1.1", PageCommit::Deferred)
+                .unwrap();
+            // Read back at once, before any flush.
+            assert_eq!(s.verify_balance().unwrap().confirmed, 30);
+            s.flush().unwrap();
+            s.close().unwrap();
+        }
+        let s = Store::open(dir.path()).unwrap();
+        assert_eq!(s.verify_balance().unwrap().confirmed, 30);
+        assert_eq!(
+            s.sync_cursor(Feed::Ledger).unwrap().as_deref(),
+            Some("c1.4")
+        );
+        assert_eq!(s.server_ledger_ids().unwrap().len(), 4);
+        assert!(s.voucher("v_1").unwrap().is_some());
+        assert_eq!(s.receipt_count().unwrap(), 1);
     }
 
     #[test]
@@ -525,14 +591,18 @@ mod tests {
             entry("l_1", EntryKind::Earn, 100, Some("r_1")),
             entry("l_2", EntryKind::Redeem, -30, None),
         ];
-        let a = s.apply_ledger_page(&page, "c1.2").unwrap();
+        let a = s
+            .apply_ledger_page(&page, "c1.2", PageCommit::Durable)
+            .unwrap();
         assert_eq!((a.added, a.unchanged), (2, 0));
         assert_eq!(
             s.sync_cursor(Feed::Ledger).unwrap().as_deref(),
             Some("c1.2")
         );
         // Re-delivered (a retried page, a replayed upsert): nothing applied twice.
-        let a = s.apply_ledger_page(&page, "c1.2").unwrap();
+        let a = s
+            .apply_ledger_page(&page, "c1.2", PageCommit::Durable)
+            .unwrap();
         assert_eq!((a.added, a.unchanged), (0, 2));
         let b = s.verify_balance().unwrap();
         assert_eq!((b.confirmed, b.entries), (70, 2));
@@ -557,7 +627,9 @@ mod tests {
         ));
         let mut confirming = entry("l_7", EntryKind::Earn, 42, Some("r_9"));
         confirming.claim_key = Some(item.idempotency_key.clone());
-        let a = s.apply_ledger_page(&[confirming.clone()], "c1.7").unwrap();
+        let a = s
+            .apply_ledger_page(&[confirming.clone()], "c1.7", PageCommit::Durable)
+            .unwrap();
         assert_eq!((a.added, a.updated, a.resolved_outbox), (0, 1, 1));
         assert!(s.outbox().unwrap().is_empty());
         let b = s.verify_balance().unwrap();
@@ -571,7 +643,8 @@ mod tests {
                 }
             )
             .unwrap());
-        s.apply_ledger_page(&[confirming], "c1.8").unwrap();
+        s.apply_ledger_page(&[confirming], "c1.8", PageCommit::Durable)
+            .unwrap();
         assert_eq!(s.verify_balance().unwrap().confirmed, 42);
         assert_eq!(s.ledger_entries().unwrap().len(), 1);
     }
@@ -582,7 +655,11 @@ mod tests {
         let (pending, _) = s.begin_claim(12, "r_1", None, t0()).unwrap();
         // The till posted the purchase online before the claim went out: same receipt, no key.
         let a = s
-            .apply_ledger_page(&[entry("l_3", EntryKind::Earn, 12, Some("r_1"))], "c1.3")
+            .apply_ledger_page(
+                &[entry("l_3", EntryKind::Earn, 12, Some("r_1"))],
+                "c1.3",
+                PageCommit::Durable,
+            )
             .unwrap();
         assert_eq!((a.added, a.updated, a.resolved_outbox), (0, 1, 1));
         assert_eq!(
@@ -593,8 +670,12 @@ mod tests {
         assert_eq!(s.verify_balance().unwrap().confirmed, 12);
         // A credit for another amount is not this claim's.
         let (other, _) = s.begin_claim(5, "r_2", None, t0()).unwrap();
-        s.apply_ledger_page(&[entry("l_4", EntryKind::Earn, 6, Some("r_2"))], "c1.4")
-            .unwrap();
+        s.apply_ledger_page(
+            &[entry("l_4", EntryKind::Earn, 6, Some("r_2"))],
+            "c1.4",
+            PageCommit::Durable,
+        )
+        .unwrap();
         assert_eq!(
             s.ledger_entry(other.seq).unwrap().unwrap().status,
             EntryStatus::Pending
@@ -623,6 +704,7 @@ mod tests {
         s.apply_ledger_page(
             &[entry("l_2", EntryKind::Earn, 30, Some("r_other"))],
             "c1.2",
+            PageCommit::Durable,
         )
         .unwrap();
         assert!(s
@@ -633,8 +715,12 @@ mod tests {
                 }
             )
             .unwrap());
-        s.apply_ledger_page(&[entry("l_1", EntryKind::Earn, 10, Some("r_a"))], "c1.3")
-            .unwrap();
+        s.apply_ledger_page(
+            &[entry("l_1", EntryKind::Earn, 10, Some("r_a"))],
+            "c1.3",
+            PageCommit::Durable,
+        )
+        .unwrap();
         let status = |seq| s.ledger_entry(seq).unwrap().unwrap().status;
         assert_eq!(status(a.seq), EntryStatus::Confirmed);
         assert_eq!(status(b.seq), EntryStatus::Rejected);
@@ -652,7 +738,9 @@ mod tests {
             server_voucher("v_2", ServerVoucherState::Available),
             server_voucher("v_3", ServerVoucherState::Available),
         ];
-        let a = s.apply_voucher_page(&page, "c1.3").unwrap();
+        let a = s
+            .apply_voucher_page(&page, "c1.3", PageCommit::Durable)
+            .unwrap();
         assert_eq!(a.added, 3);
         assert_eq!(s.usable_vouchers(t0()).unwrap().len(), 3);
         for id in ["v_1", "v_2", "v_3"] {
@@ -663,6 +751,7 @@ mod tests {
             .apply_voucher_page(
                 &[server_voucher("v_1", ServerVoucherState::Available)],
                 "c1.4",
+                PageCommit::Durable,
             )
             .unwrap();
         assert_eq!((a.unchanged, a.resolved_outbox), (1, 0));
@@ -679,6 +768,7 @@ mod tests {
                     server_voucher("v_3", ServerVoucherState::Revoked),
                 ],
                 "c1.6",
+                PageCommit::Durable,
             )
             .unwrap();
         assert_eq!((a.updated, a.resolved_outbox), (2, 2));
@@ -719,6 +809,7 @@ mod tests {
         s.apply_voucher_page(
             &[server_voucher("v_1", ServerVoucherState::Available)],
             "c1.7",
+            PageCommit::Durable,
         )
         .unwrap();
         assert!(matches!(
@@ -739,6 +830,7 @@ mod tests {
             .apply_receipt_page(
                 &[receipt("r_1", "Dog food"), receipt("r_2", "Salt")],
                 "c1.2",
+                PageCommit::Durable,
             )
             .unwrap();
         assert_eq!(a.added, 2);
@@ -746,6 +838,7 @@ mod tests {
             .apply_receipt_page(
                 &[receipt("r_1", "Dog food"), receipt("r_2", "Road salt")],
                 "c1.3",
+                PageCommit::Durable,
             )
             .unwrap();
         assert_eq!((a.unchanged, a.updated), (1, 1));
@@ -819,6 +912,7 @@ mod tests {
             s.apply_voucher_page(
                 &[server_voucher("v_1", ServerVoucherState::Available)],
                 "c1.1",
+                PageCommit::Durable,
             )
             .unwrap();
             let (_, item) = s.begin_redemption("v_1", t0()).unwrap();

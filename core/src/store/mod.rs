@@ -6,7 +6,8 @@
 //! - A `meta` tree with a format marker and the schema version; one migration step per version
 //!   ([`schema`]).
 //! - Every multi-key change is one sled transaction, and the database is flushed before a write
-//!   returns success.
+//!   returns success; the pages of the server's feeds are flushed together once the sync pulled
+//!   them instead ([`PageCommit`]: whole pages with their cursors, fetched again if lost).
 //! - A corrupt or foreign database is reported at open as [`StoreError::Corrupt`] /
 //!   [`StoreError::Foreign`]; nothing is overwritten.
 //! - After [`Store::close`] every call returns [`StoreError::Closed`].
@@ -56,7 +57,9 @@ mod outbox;
 pub mod schema;
 pub use account::{PendingEnrolment, PushPlatform, PushRegistration, SyncAccount};
 pub use claims::ReceiptClaimVerdict;
-pub use feeds::{Feed, PageApplied, ServerLedgerEntry, ServerVoucher, ServerVoucherState};
+pub use feeds::{
+    Feed, PageApplied, PageCommit, ServerLedgerEntry, ServerVoucher, ServerVoucherState,
+};
 pub use offers::{OfferActivationVerdict, OfferItem, OfferListChange};
 pub use outbox::{ClaimVerdict, RedemptionAnswered};
 mod vouchers;
@@ -510,11 +513,28 @@ impl Store {
         trees: &[Tree],
         f: impl Fn(&[TransactionalTree]) -> TxResult<R>,
     ) -> Result<R, StoreError> {
+        self.transact_then(trees, true, f)
+    }
+
+    /// [`Store::transact`], flushed before returning only when `flush`. Without the flush the
+    /// commit is still atomic (sled recovers a transaction whole or not at all, in commit order),
+    /// but a crash before the next flush (any durable commit, [`Store::flush`], sled's own
+    /// every 500 ms) may take it back: only for work that is done again when lost and that no one
+    /// was told is done — a page of a server feed applied with its cursor. A transaction over the
+    /// outbox or `[Tree::Meta]` alone is flushed all the same: their copy in the keep file must
+    /// not run ahead of the database.
+    pub(crate) fn transact_then<R>(
+        &self,
+        trees: &[Tree],
+        flush: bool,
+        f: impl Fn(&[TransactionalTree]) -> TxResult<R>,
+    ) -> Result<R, StoreError> {
+        let kept = trees.contains(&Tree::Outbox) || trees == [Tree::Meta];
         let out = self.with(|o| {
-            let out = transact_open(o, trees, f)?;
+            let out = transact_open(o, trees, flush || kept, f)?;
             // The outbox, or the device's meta records (sign-in, registrations), may have
             // changed: keep their copy current (see keep.rs).
-            if trees.contains(&Tree::Outbox) || trees == [Tree::Meta] {
+            if kept {
                 self.keeper
                     .lock()
                     .unwrap_or_else(|e| e.into_inner())
@@ -536,11 +556,12 @@ impl Store {
 pub(crate) fn transact_open<R>(
     o: &Open,
     trees: &[Tree],
+    flush: bool,
     f: impl Fn(&[TransactionalTree]) -> TxResult<R>,
 ) -> Result<R, StoreError> {
     // sled runs `f` again after a conflict: the last run's answer is the committed one.
     let answer: RefCell<Option<R>> = RefCell::new(None);
-    transact_erased(o, trees, &|view| {
+    transact_erased(o, trees, flush, &|view| {
         let out = f(view)?;
         *answer.borrow_mut() = Some(out);
         Ok(())
@@ -556,12 +577,16 @@ pub(crate) fn transact_open<R>(
 fn transact_erased(
     o: &Open,
     trees: &[Tree],
+    flush: bool,
     f: &dyn Fn(&[TransactionalTree]) -> TxResult<()>,
 ) -> Result<(), StoreError> {
     use sled::Transactional;
     let handles: Vec<sled::Tree> = trees.iter().map(|t| o.tree(*t).clone()).collect();
     handles[..].transaction(|view: &Vec<TransactionalTree>| f(view))?;
-    o.flush()
+    if flush {
+        o.flush()?;
+    }
+    Ok(())
 }
 
 /// File beside the database recording that it exists and how far its counters had come at the

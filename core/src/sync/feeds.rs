@@ -12,8 +12,8 @@ use crate::context::Context;
 use crate::log::{log_at, LogLevel};
 use crate::receipts::Receipt;
 use crate::store::{
-    ContentFeed, Feed, OfferItem, PageApplied, ReminderKey, ServerLedgerEntry, ServerVoucher,
-    StoredFeed,
+    ContentFeed, Feed, OfferItem, PageApplied, PageCommit, ReminderKey, ServerLedgerEntry,
+    ServerVoucher, StoredFeed,
 };
 use reqwest::Method;
 use std::future::Future;
@@ -125,18 +125,20 @@ async fn fetch_page(session: &Session<'_>, feed: Feed, cursor: Option<&str>) -> 
     checked?
 }
 
-/// Applies one page with its next cursor, in one store transaction.
+/// Applies one page with its next cursor, in one store transaction, flushed by [`pull_feeds`]
+/// (a page that settles outbox items is flushed at once: see [`PageCommit`]).
 async fn apply_page(ctx: &Arc<Context>, items: Items, next: String) -> Result<PageApplied, Stop> {
+    let commit = PageCommit::Deferred;
     let applied = match items {
         Items::Ledger(items) => {
             blocking(ctx, move |c| {
-                Ok(c.store.apply_ledger_page(&items, &next)?)
+                Ok(c.store.apply_ledger_page(&items, &next, commit)?)
             })
             .await
         }
         Items::Vouchers(items) => {
             blocking(ctx, move |c| {
-                Ok(c.store.apply_voucher_page(&items, &next)?)
+                Ok(c.store.apply_voucher_page(&items, &next, commit)?)
             })
             .await
         }
@@ -144,7 +146,7 @@ async fn apply_page(ctx: &Arc<Context>, items: Items, next: String) -> Result<Pa
             blocking(ctx, move |c| {
                 // Held across the write: no reader sees the page stored but an index without it.
                 let mut index = c.reminder_index.lock().unwrap_or_else(|e| e.into_inner());
-                let applied = c.store.apply_receipt_page(&items, &next)?;
+                let applied = c.store.apply_receipt_page(&items, &next, commit)?;
                 if applied.added + applied.updated > 0 {
                     // The reminder engine's index is rebuilt at the next plan.
                     *index = None;
@@ -163,7 +165,25 @@ type Ahead = (Option<String>, Fetched);
 /// The ledger, voucher and receipt feeds in that order, each page applied with its cursor
 /// ([`pull_feed`]); `phase` is told when each feed starts. The first page of a feed is asked for
 /// while the last page of the one before is written.
+///
+/// Each page is committed with its cursor in one transaction but not flushed on its own
+/// ([`PageCommit::Deferred`]); they are all made durable here, at once, when the feeds are
+/// pulled or a feed stopped (a sync cut off by its deadline leaves them to the store's next
+/// flush). A crash before then takes back the last pages whole with their cursors, and the
+/// next sync fetches them again.
 pub(super) async fn pull_feeds(
+    session: &Session<'_>,
+    report: &mut SyncReport,
+    phase: impl Fn(Feed),
+) -> Result<(), Stop> {
+    let ctx = session.ctx;
+    let pulled = pull_feeds_deferred(session, report, phase).await;
+    let flushed = blocking(ctx, |c| Ok(c.store.flush()?)).await;
+    pulled?;
+    Ok(flushed?)
+}
+
+async fn pull_feeds_deferred(
     session: &Session<'_>,
     report: &mut SyncReport,
     phase: impl Fn(Feed),
