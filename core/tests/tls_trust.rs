@@ -27,15 +27,11 @@ fn openssl(dir: &Path, args: &[&str]) {
     );
 }
 
-/// A private CA and a server certificate for 127.0.0.1 it signed.
-fn private_ca(dir: &Path) {
-    std::fs::write(
-        dir.join("server.ext"),
-        "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\n\
-         extendedKeyUsage=serverAuth\nsubjectAltName=IP:127.0.0.1,DNS:localhost\n",
-    )
-    .unwrap();
-    let steps: [&[&str]; 4] = [
+/// A self-signed CA certificate and its key: `<name>.pem`, `<name>.key`.
+fn self_signed_ca(dir: &Path, name: &str, subject: &str) {
+    let (key, pem) = (format!("{name}.key"), format!("{name}.pem"));
+    openssl(
+        dir,
         &[
             "req",
             "-x509",
@@ -45,18 +41,31 @@ fn private_ca(dir: &Path) {
             "ec_paramgen_curve:prime256v1",
             "-nodes",
             "-keyout",
-            "ca.key",
+            &key,
             "-out",
-            "ca.pem",
+            &pem,
             "-days",
             "2",
             "-subj",
-            "/CN=Loyalty Test Enterprise CA",
+            subject,
             "-addext",
             "basicConstraints=critical,CA:TRUE",
             "-addext",
             "keyUsage=critical,keyCertSign,cRLSign",
         ],
+    );
+}
+
+/// A private CA and a server certificate for 127.0.0.1 it signed.
+fn private_ca(dir: &Path) {
+    std::fs::write(
+        dir.join("server.ext"),
+        "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\n\
+         extendedKeyUsage=serverAuth\nsubjectAltName=IP:127.0.0.1,DNS:localhost\n",
+    )
+    .unwrap();
+    self_signed_ca(dir, "ca", "/CN=Loyalty Test Enterprise CA");
+    let steps: [&[&str]; 3] = [
         &[
             "req",
             "-newkey",
@@ -175,29 +184,7 @@ fn https_trusts_the_operating_systems_store_and_nothing_else() {
 
     // A store holding only another CA: refused again (each client reads the store it is built
     // with; nothing is cached from the previous one).
-    std::fs::copy(dir.path().join("ca.pem"), dir.path().join("trusted.pem")).unwrap();
-    openssl(
-        dir.path(),
-        &[
-            "req",
-            "-x509",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:prime256v1",
-            "-nodes",
-            "-keyout",
-            "other.key",
-            "-out",
-            "other.pem",
-            "-days",
-            "2",
-            "-subj",
-            "/CN=Another CA",
-            "-addext",
-            "basicConstraints=critical,CA:TRUE",
-        ],
-    );
+    self_signed_ca(dir.path(), "other", "/CN=Another CA");
     std::env::set_var("SSL_CERT_FILE", dir.path().join("other.pem"));
     let refused = rt
         .block_on(fetch(port))
