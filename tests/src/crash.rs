@@ -68,6 +68,23 @@ pub enum Op {
     Revoke { id: String, now: DateTime<Utc> },
     /// `receipts().add(receipt)`.
     AddReceipt { receipt: Receipt },
+    /// What a sync does with the voucher and receipt feeds: each page applied with its cursor
+    /// in one transaction, not flushed on its own (`PageCommit::Deferred`), then one flush for
+    /// them all (`Store::flush`), as `sync::feeds::pull_feeds` does. The vouchers are new and
+    /// available on the server. Page `k` of a feed moves its cursor to
+    /// [`Op::page_cursor`]`(cursor, feed, k)`.
+    FeedPages {
+        vouchers: Vec<Vec<Voucher>>,
+        receipts: Vec<Vec<Receipt>>,
+        cursor: String,
+    },
+}
+
+/// The two feeds [`Op::FeedPages`] writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PageFeed {
+    Vouchers,
+    Receipts,
 }
 
 impl Op {
@@ -82,8 +99,17 @@ impl Op {
             | Op::Begin { now, .. }
             | Op::Complete { now, .. }
             | Op::Revoke { now, .. } => Some(*now),
-            Op::Settle { .. } | Op::AddReceipt { .. } => None,
+            Op::Settle { .. } | Op::AddReceipt { .. } | Op::FeedPages { .. } => None,
         }
+    }
+
+    /// The cursor page `k` (from 0) of `feed` moves to in an [`Op::FeedPages`].
+    pub fn page_cursor(cursor: &str, feed: PageFeed, k: usize) -> String {
+        let f = match feed {
+            PageFeed::Vouchers => 'v',
+            PageFeed::Receipts => 'r',
+        };
+        format!("{cursor}.{f}{k}")
     }
 
     /// A short human description for reports.
@@ -117,6 +143,17 @@ impl Op {
             }
             Op::Revoke { id, .. } => format!("revoke {id}"),
             Op::AddReceipt { receipt } => format!("add receipt {}", receipt.id),
+            Op::FeedPages {
+                vouchers,
+                receipts,
+                cursor,
+            } => format!(
+                "feed pages {cursor}: {} voucher page(s) of {:?}, {} receipt page(s) of {:?}",
+                vouchers.len(),
+                vouchers.iter().map(Vec::len).collect::<Vec<_>>(),
+                receipts.len(),
+                receipts.iter().map(Vec::len).collect::<Vec<_>>(),
+            ),
         }
     }
 }
@@ -134,6 +171,9 @@ pub enum Ack {
     Begin { voucher: Voucher, item: OutboxItem },
     /// Add receipt: `false` when the very same receipt was already stored.
     Receipt { added: bool },
+    /// Feed pages: how many pages of each feed were applied (all of them once acknowledged,
+    /// after the flush; a prefix of each when found after a kill).
+    Pages { vouchers: usize, receipts: usize },
 }
 
 /// One line of the worker's output.

@@ -11,7 +11,11 @@
 //! - no voucher is both available and being redeemed or redeemed: every redeeming voucher has
 //!   exactly one outbox item with its idempotency key and every outbox item's voucher is
 //!   redeeming; the usable index lists exactly the available vouchers;
-//! - the receipt index lists exactly the stored receipts.
+//! - the receipt index lists exactly the stored receipts;
+//! - feed pages written as a sync writes them (each page with its cursor in one transaction, not
+//!   flushed on its own, one flush after the feeds): once acknowledged all there; after a kill
+//!   in flight, each feed holds a prefix of its pages, the receipt feed none before the voucher
+//!   feed is whole, and each feed's cursor names exactly its last page there.
 //!
 //! The state accumulates across all kills. Environment: `CRASH_SAFETY_ITERATIONS` (default 150),
 //! `CRASH_SAFETY_SEED` (default random; printed, and it fixes every worker's choices but not the
@@ -21,10 +25,10 @@
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use loyalty_core::points::{Balance, EntryKind, EntryStatus, LedgerEntry, ProgrammeRules};
 use loyalty_core::receipts::Receipt;
-use loyalty_core::store::{Store, DB_DIR_NAME};
+use loyalty_core::store::{Feed, Store, DB_DIR_NAME};
 use loyalty_core::wallet::{OutboxItem, OutboxOperation, RedemptionOutcome, Voucher, VoucherState};
 use loyalty_core::{LoyaltyClient, ManualClock};
-use loyalty_tests::crash::{Ack, Line, Op};
+use loyalty_tests::crash::{Ack, Line, Op, PageFeed};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -181,6 +185,11 @@ fn crash_loop(iterations: usize, mut power: Option<PowerCut>) {
         model.receipts.len(),
         stats.median_open_us().unwrap_or(0) as f64 / 1000.0,
     );
+    println!(
+        "  feed pages (a sync's deferred pages and one flush): {} acknowledged; in flight at the \
+         kill: {} with no page there, {} with some, {} with all",
+        stats.feed_acks, stats.feed_in_flight[0], stats.feed_in_flight[1], stats.feed_in_flight[2],
+    );
     if let Some(p) = &power {
         println!(
             "  power cuts that dropped unsynced writes: {} of {iterations}; {} writes undone, \
@@ -332,6 +341,10 @@ struct Stats {
     between_ops: usize,
     in_flight_landed: usize,
     in_flight_lost: usize,
+    /// Feed-page operations acknowledged, and those a kill interrupted by how much of them the
+    /// store then held: none, some pages, all pages (flushed or not).
+    feed_acks: usize,
+    feed_in_flight: [usize; 3],
     open_us: Vec<u64>,
 }
 
@@ -365,6 +378,9 @@ struct Model {
     outbox: BTreeMap<u64, OutboxItem>,
     outbox_next: u64,
     receipts: BTreeMap<String, Receipt>,
+    /// The voucher and receipt feeds' cursors, as the last feed page applied left them.
+    voucher_cursor: Option<String>,
+    receipt_cursor: Option<String>,
     /// Which run and operation last changed a record, for reports.
     origin: HashMap<String, String>,
     /// The latest worker clock time seen.
@@ -402,6 +418,8 @@ impl Model {
             outbox: BTreeMap::new(),
             outbox_next: 1,
             receipts: BTreeMap::new(),
+            voucher_cursor: None,
+            receipt_cursor: None,
             origin: HashMap::new(),
             latest: t0(),
         }
@@ -687,6 +705,53 @@ impl Model {
                     }
                 }
             }
+            (
+                Op::FeedPages {
+                    vouchers,
+                    receipts,
+                    cursor,
+                },
+                Ack::Pages {
+                    vouchers: nv,
+                    receipts: nr,
+                },
+            ) => {
+                if *nv > vouchers.len() || *nr > receipts.len() {
+                    return Err(format!(
+                        "{nv} voucher and {nr} receipt pages applied of {} and {}",
+                        vouchers.len(),
+                        receipts.len()
+                    ));
+                }
+                // The receipt feed is pulled after the voucher feed: its pages cannot be there
+                // without every voucher page.
+                if *nr > 0 && *nv < vouchers.len() {
+                    return Err(format!(
+                        "{nr} receipt page(s) are there but only {nv} of {} voucher pages before \
+                         them",
+                        vouchers.len()
+                    ));
+                }
+                for v in vouchers[..*nv].iter().flatten() {
+                    if self.vouchers.contains_key(&v.id) {
+                        return Err(format!("the feed's new voucher {} was already there", v.id));
+                    }
+                    self.put_voucher(v.clone(), how);
+                }
+                for r in receipts[..*nr].iter().flatten() {
+                    if self.receipts.contains_key(&r.id) {
+                        return Err(format!("the feed's new receipt {} was already there", r.id));
+                    }
+                    self.origin.insert(receipt_key(&r.id), how.to_string());
+                    self.receipts.insert(r.id.clone(), r.clone());
+                }
+                if *nv > 0 {
+                    self.voucher_cursor = Some(Op::page_cursor(cursor, PageFeed::Vouchers, nv - 1));
+                }
+                if *nr > 0 {
+                    self.receipt_cursor = Some(Op::page_cursor(cursor, PageFeed::Receipts, nr - 1));
+                }
+            }
             (op, ack) => {
                 return Err(format!(
                     "an acknowledgement that does not fit its operation: {op:?} -> {ack:?}"
@@ -763,6 +828,26 @@ impl Model {
             Op::AddReceipt { receipt } => (!self.receipts.contains_key(&receipt.id)
                 && actual.receipt_ids.contains(&receipt.id))
             .then_some(Ack::Receipt { added: true }),
+            Op::FeedPages {
+                vouchers,
+                receipts,
+                cursor,
+            } => {
+                // How far each feed got: the page whose cursor the store holds (a page and its
+                // cursor are one transaction; the comparison then checks their items).
+                let applied = |pages: usize, feed: PageFeed, now: &Option<String>| {
+                    (0..pages)
+                        .rev()
+                        .find(|k| now.as_deref() == Some(&Op::page_cursor(cursor, feed, *k)))
+                        .map_or(0, |k| k + 1)
+                };
+                let nv = applied(vouchers.len(), PageFeed::Vouchers, &actual.voucher_cursor);
+                let nr = applied(receipts.len(), PageFeed::Receipts, &actual.receipt_cursor);
+                (nv + nr > 0).then_some(Ack::Pages {
+                    vouchers: nv,
+                    receipts: nr,
+                })
+            }
         }
     }
 }
@@ -781,6 +866,8 @@ struct Actual {
     outbox: BTreeMap<u64, OutboxItem>,
     /// Receipt ids as listed by the time index.
     receipt_ids: BTreeSet<String>,
+    voucher_cursor: Option<String>,
+    receipt_cursor: Option<String>,
 }
 
 fn check_run(
@@ -832,6 +919,9 @@ fn check_run(
                 model
                     .apply(op, ack, &how)
                     .map_err(|e| format!("{how} disagrees with the model: {e}"))?;
+                if matches!(op, Op::FeedPages { .. }) {
+                    stats.feed_acks += 1;
+                }
             }
             Line::Rej(_) if in_flight.is_some() => {
                 in_flight = None;
@@ -909,9 +999,31 @@ fn check_store(
             .into_iter()
             .map(|r| r.id)
             .collect(),
+        voucher_cursor: store
+            .sync_cursor(Feed::Vouchers)
+            .map_err(|e| read("the voucher feed's cursor", &e))?,
+        receipt_cursor: store
+            .sync_cursor(Feed::Receipts)
+            .map_err(|e| read("the receipt feed's cursor", &e))?,
     };
 
     // The operation the kill interrupted: written (allowed, now part of the model) or not.
+    if let Some(
+        op @ Op::FeedPages {
+            vouchers, receipts, ..
+        },
+    ) = in_flight
+    {
+        let landed = match model.landed(op, &actual) {
+            None => 0,
+            Some(Ack::Pages {
+                vouchers: nv,
+                receipts: nr,
+            }) if nv == vouchers.len() && nr == receipts.len() => 2,
+            Some(_) => 1,
+        };
+        stats.feed_in_flight[landed] += 1;
+    }
     if let Some(op) = in_flight {
         match model.landed(op, &actual) {
             Some(ack) => {
@@ -1009,6 +1121,17 @@ fn compare(model: &Model, actual: &Actual, store: &Store, problems: &mut Vec<Str
                 .difference(&expected_ids)
                 .collect::<Vec<_>>(),
         ));
+    }
+    for (feed, expected, found) in [
+        ("voucher", &model.voucher_cursor, &actual.voucher_cursor),
+        ("receipt", &model.receipt_cursor, &actual.receipt_cursor),
+    ] {
+        if expected != found {
+            problems.push(format!(
+                "the {feed} feed's cursor is {found:?}, the model has {expected:?}: a page and \
+                 its cursor were not written together"
+            ));
+        }
     }
     match store.receipt_count() {
         Ok(c) if c == model.receipts.len() => {}

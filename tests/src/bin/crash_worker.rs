@@ -12,10 +12,10 @@ use loyalty_core::card::{public_key_hex, sign_voucher, SigningKey};
 use loyalty_core::money::Money;
 use loyalty_core::points::{EntryKind, EntryStatus, LedgerEntry, ProgrammeRules};
 use loyalty_core::receipts::{LineItem, Receipt, ReceiptSource};
-use loyalty_core::store::Store;
+use loyalty_core::store::{PageCommit, ServerVoucher, ServerVoucherState, Store};
 use loyalty_core::wallet::{RedemptionOutcome, Voucher, VoucherKind, VoucherState};
 use loyalty_core::{ApiError, LoyaltyClient, ManualClock};
-use loyalty_tests::crash::{Ack, Line, Op};
+use loyalty_tests::crash::{Ack, Line, Op, PageFeed};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use std::collections::BTreeMap;
@@ -231,7 +231,7 @@ impl Worker {
         let available = self.available()?;
 
         // (weight, applicable)
-        let table: [(u32, bool); 14] = [
+        let table: [(u32, bool); 15] = [
             (14, true),                     // 0 earn confirmed
             (10, true),                     // 1 earn pending
             (9, available > 0),             // 2 redeem
@@ -246,6 +246,7 @@ impl Worker {
             (8, true),                      // 11 new receipt
             (1, !self.receipts.is_empty()), // 12 the same receipt again
             (3, true),                      // 13 something that must be refused
+            (8, true),                      // 14 a sync's voucher and receipt feed pages
         ];
         let total: u32 = table.iter().filter(|(_, ok)| *ok).map(|(w, _)| w).sum();
         let mut pick = self.rng.random_range(0..total);
@@ -338,7 +339,41 @@ impl Worker {
             12 => Op::AddReceipt {
                 receipt: self.receipts[self.rng.random_range(0..self.receipts.len())].clone(),
             },
-            _ => self.refused(available),
+            13 => self.refused(available),
+            _ => {
+                let cursor = self.name("c");
+                let pages = |rng: &mut StdRng| rng.random_range(1..=3);
+                let (nv, nr) = (pages(&mut self.rng), pages(&mut self.rng));
+                let mut vouchers = Vec::new();
+                for _ in 0..nv {
+                    let n = self.rng.random_range(1..=8);
+                    let page = (0..n)
+                        .map(|_| {
+                            let id = self.name("fv");
+                            self.new_voucher(id)
+                        })
+                        .collect();
+                    vouchers.push(page);
+                }
+                let mut receipts = Vec::new();
+                for _ in 0..nr {
+                    let n = self.rng.random_range(1..=8);
+                    let page = (0..n)
+                        .map(|_| {
+                            let id = self.name("fr");
+                            let mut r = self.new_receipt(id);
+                            r.source = ReceiptSource::Server;
+                            r
+                        })
+                        .collect();
+                    receipts.push(page);
+                }
+                Op::FeedPages {
+                    vouchers,
+                    receipts,
+                    cursor,
+                }
+            }
         };
         Ok(op)
     }
@@ -550,6 +585,34 @@ impl Worker {
             Op::AddReceipt { receipt } => Ack::Receipt {
                 added: self.client.receipts().add(receipt)?,
             },
+            Op::FeedPages {
+                vouchers,
+                receipts,
+                cursor,
+            } => {
+                // As the sync's feeds do: every page with its cursor, deferred; one flush.
+                let store = self.client.store();
+                for (k, page) in vouchers.iter().enumerate() {
+                    let items: Vec<ServerVoucher> = page
+                        .iter()
+                        .map(|v| ServerVoucher {
+                            voucher: v.clone(),
+                            state: ServerVoucherState::Available,
+                        })
+                        .collect();
+                    let next = Op::page_cursor(&cursor, PageFeed::Vouchers, k);
+                    store.apply_voucher_page(&items, &next, PageCommit::Deferred)?;
+                }
+                for (k, page) in receipts.iter().enumerate() {
+                    let next = Op::page_cursor(&cursor, PageFeed::Receipts, k);
+                    store.apply_receipt_page(page, &next, PageCommit::Deferred)?;
+                }
+                store.flush()?;
+                Ack::Pages {
+                    vouchers: vouchers.len(),
+                    receipts: receipts.len(),
+                }
+            }
         })
     }
 
@@ -576,6 +639,18 @@ impl Worker {
                 self.receipts.push(receipt.clone());
             }
             (_, Ack::Receipt { .. }) => {}
+            (
+                Op::FeedPages {
+                    vouchers, receipts, ..
+                },
+                Ack::Pages { .. },
+            ) => {
+                for v in vouchers.iter().flatten() {
+                    self.vouchers.insert(v.id.clone(), v.clone());
+                }
+                self.receipts.extend(receipts.iter().flatten().cloned());
+            }
+            (_, Ack::Pages { .. }) => {}
         }
     }
 }
