@@ -5,8 +5,9 @@
 use super::ledger::{append_one, read_balance};
 use super::ledger_pages::{self, LedgerPages};
 use super::outbox::settle;
-use super::schema::{server_key, KEY_BALANCE, KEY_LEDGER_NEXT, KEY_OUTBOX_NEXT};
-use super::{abort, be_u64, get, tx_get, tx_get_u64, tx_put, values, Store, StoreError, Tree};
+use super::schema::{KEY_BALANCE, KEY_LEDGER_NEXT, KEY_OUTBOX_NEXT};
+use super::server_index::{self, ServerIndex};
+use super::{abort, get, tx_get, tx_get_u64, tx_put, values, Store, StoreError, Tree};
 use crate::claim::{ClaimCode, ClaimRefusal, ClaimStatus, ReceiptClaim};
 use crate::points::{EntryKind, EntryStatus, NewEntry, PointsError};
 use crate::wallet::{self, OutboxItem, OutboxOperation};
@@ -125,6 +126,14 @@ impl Store {
         verdict: &ReceiptClaimVerdict,
     ) -> Result<Option<ReceiptClaim>, StoreError> {
         let _w = self.writer();
+        let ids = match verdict {
+            ReceiptClaimVerdict::Claimed {
+                ledger_id: Some(id),
+            } => vec![id.as_str()],
+            _ => Vec::new(),
+        };
+        let index_pages =
+            self.with(|o| server_index::pages_for(o.tree(Tree::ServerLedger), ids))?;
         self.transact(
             &[
                 Tree::Meta,
@@ -134,7 +143,7 @@ impl Store {
                 Tree::ReceiptClaims,
             ],
             |t| {
-                let (meta, ledger, index, outbox, claims) = (&t[0], &t[1], &t[2], &t[3], &t[4]);
+                let (meta, ledger, outbox, claims) = (&t[0], &t[1], &t[3], &t[4]);
                 let Some(item) = tx_get::<OutboxItem>(outbox, &item_seq.to_be_bytes())? else {
                     return Ok(None);
                 };
@@ -156,19 +165,19 @@ impl Store {
                             let status = match verdict {
                                 ReceiptClaimVerdict::Claimed {
                                     ledger_id: Some(ledger_id),
-                                } => match index.get(server_key(ledger_id))? {
-                                    // The server's entry arrived by a page first: counted there.
-                                    Some(local) if be_u64(&local) != entry_seq => {
-                                        EntryStatus::Rejected
+                                } => {
+                                    let mut index = ServerIndex::load(&t[2], &index_pages)?;
+                                    match index.get(ledger_id) {
+                                        // The server's entry arrived by a page first: counted
+                                        // there.
+                                        Some(local) if local != entry_seq => EntryStatus::Rejected,
+                                        _ => {
+                                            index.insert(ledger_id, entry_seq)?;
+                                            index.finish()?;
+                                            EntryStatus::Confirmed
+                                        }
                                     }
-                                    _ => {
-                                        index.insert(
-                                            server_key(ledger_id),
-                                            &entry_seq.to_be_bytes(),
-                                        )?;
-                                        EntryStatus::Confirmed
-                                    }
-                                },
+                                }
                                 ReceiptClaimVerdict::Claimed { ledger_id: None } => {
                                     EntryStatus::Rejected
                                 }

@@ -2,7 +2,8 @@
 //! answers in `outbox.rs`):
 //!
 //! - the delta cursor of each feed and the last sync time;
-//! - the index of server ledger ids ([`Tree::ServerLedger`]): a re-delivered entry is applied once;
+//! - the index of server ledger ids ([`Tree::ServerLedger`], in pages of ids: `server_index.rs`):
+//!   a re-delivered entry is applied once;
 //! - the records of a page as the server sent them, checked ([`ServerLedgerEntry`],
 //!   [`ServerVoucher`]): the store's input, so they live here (the sync's JSON is `sync/wire.rs`);
 //! - applying one page of server changes **together with its cursor in one transaction**, so the
@@ -27,9 +28,8 @@ use super::ledger::{append_one, read_balance};
 use super::ledger_pages::LedgerPages;
 use super::outbox::settle;
 use super::receipts::{gtin_index_keys, time_index_key};
-use super::schema::{
-    server_key, KEY_BALANCE, KEY_LEDGER_NEXT, KEY_RECEIPT_COUNT, KEY_VOUCHER_COUNT,
-};
+use super::schema::{KEY_BALANCE, KEY_LEDGER_NEXT, KEY_RECEIPT_COUNT, KEY_VOUCHER_COUNT};
+use super::server_index::{self, ServerIndex};
 use super::vouchers::set_voucher;
 use super::{get, tx_get, tx_get_u64, tx_put, Store, StoreError, Tree};
 use crate::points::{EntryKind, EntryStatus, NewEntry};
@@ -179,15 +179,7 @@ impl Store {
 
     /// Server ledger ids and the local sequence numbers they were applied as.
     pub fn server_ledger_ids(&self) -> Result<Vec<(String, u64)>, StoreError> {
-        self.with(|o| {
-            o.tree(Tree::ServerLedger)
-                .iter()
-                .map(|kv| {
-                    let (k, v) = kv?;
-                    Ok((String::from_utf8_lossy(&k).into_owned(), super::be_u64(&v)))
-                })
-                .collect()
-        })
+        self.with(|o| server_index::all(o.tree(Tree::ServerLedger)))
     }
 
     /// Applies one page of the ledger feed and moves its cursor, in one transaction.
@@ -199,6 +191,12 @@ impl Store {
     ) -> Result<PageApplied, StoreError> {
         let _w = self.writer();
         let claims = self.pending_claims()?;
+        let index_pages = self.with(|o| {
+            server_index::pages_for(
+                o.tree(Tree::ServerLedger),
+                items.iter().map(|i| i.id.as_str()),
+            )
+        })?;
         // Without pending claims the page cannot touch the outbox.
         let trees = [Tree::Meta, Tree::Ledger, Tree::ServerLedger, Tree::Outbox];
         let trees = if claims.is_empty() {
@@ -207,7 +205,8 @@ impl Store {
             &trees[..]
         };
         self.transact_then(trees, commit == PageCommit::Durable, |t| {
-            let (meta, ledger, index) = (&t[0], &t[1], &t[2]);
+            let (meta, ledger) = (&t[0], &t[1]);
+            let mut index = ServerIndex::load(&t[2], &index_pages)?;
             // The outbox (`t[3]`) is only touched for a claim, so it is there when used.
             let outbox = |seq: u64| t[3].remove(&seq.to_be_bytes());
             let mut ledger = LedgerPages::new(ledger);
@@ -216,7 +215,7 @@ impl Store {
             let mut resolved = vec![false; claims.len()];
             let mut out = PageApplied::default();
             for item in items {
-                let known = index.get(server_key(&item.id))?.map(|v| super::be_u64(&v));
+                let known = index.get(&item.id);
                 let by_key = claims.iter().enumerate().position(|(i, c)| {
                     !resolved[i] && item.claim_key.as_deref() == Some(c.key.as_str())
                 });
@@ -266,7 +265,7 @@ impl Store {
                                 &mut pending,
                                 EntryStatus::Confirmed,
                             )?;
-                            index.insert(server_key(&item.id), &pending.seq.to_be_bytes())?;
+                            index.insert(&item.id, pending.seq)?;
                             outbox(c.item_seq)?;
                             resolved[ci] = true;
                             out.updated += 1;
@@ -284,11 +283,12 @@ impl Store {
                     reverses: None,
                 };
                 let entry = append_one(&mut ledger, &mut balance, next, &new, item.at)?;
-                index.insert(server_key(&item.id), &entry.seq.to_be_bytes())?;
+                index.insert(&item.id, entry.seq)?;
                 next += 1;
                 out.added += 1;
             }
             ledger.finish()?;
+            index.finish()?;
             meta.insert(KEY_LEDGER_NEXT, &next.to_be_bytes())?;
             tx_put(meta, KEY_BALANCE, &balance)?;
             tx_put(meta, Feed::Ledger.cursor_key(), &next_cursor.to_string())?;

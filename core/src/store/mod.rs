@@ -26,6 +26,7 @@ pub use keep::{KEEP_FILE_NAME, KEEP_LOG_NAME};
 pub use topics::Topic;
 mod ledger;
 mod ledger_pages;
+mod server_index;
 
 /// The fuzzing hook: only in builds with `--cfg fuzzing` (cargo-fuzz), never in the library.
 #[cfg(fuzzing)]
@@ -178,7 +179,7 @@ pub enum Tree {
     /// Reminder rules, catalogue, settings, context, feedback, delivered history, pushes.
     Reminders,
     /// Sync: the server's ledger entry id → the local sequence number it was applied as, so a
-    /// re-delivered entry is applied once (a new, empty tree needs no migration).
+    /// re-delivered entry is applied once; in pages of ids (schema 4, `server_index.rs`).
     ServerLedger,
     /// The shopping list: its items and the next item id (a new, empty tree needs no
     /// migration).
@@ -229,7 +230,7 @@ impl Tree {
             Tree::ReceiptsByGtin => "receipts_by_gtin",
             Tree::Cards => "cards",
             Tree::Reminders => "reminders",
-            Tree::ServerLedger => "server_ledger",
+            Tree::ServerLedger => "server_ledger_pages",
             Tree::List => "shopping_list",
             Tree::ReceiptClaims => "receipt_claims",
             Tree::Offers => "offers",

@@ -3,7 +3,8 @@
 
 use super::ledger::{append_one, read_balance};
 use super::ledger_pages::{self, LedgerPages};
-use super::schema::{server_key, KEY_BALANCE, KEY_LEDGER_NEXT, KEY_OUTBOX_NEXT};
+use super::schema::{KEY_BALANCE, KEY_LEDGER_NEXT, KEY_OUTBOX_NEXT};
+use super::server_index::{self, ServerIndex};
 use super::vouchers::set_voucher;
 use super::{abort, tx_get, tx_get_u64, tx_put, Store, StoreError, Tree, TxResult};
 use crate::points::{Balance, EntryKind, EntryStatus, LedgerEntry, NewEntry, PointsError};
@@ -234,10 +235,16 @@ impl Store {
     /// `false` when the item was already resolved.
     pub fn resolve_claim(&self, item_seq: u64, verdict: &ClaimVerdict) -> Result<bool, StoreError> {
         let _w = self.writer();
+        let ids = match verdict {
+            ClaimVerdict::Confirmed { ledger_id } => vec![ledger_id.as_str()],
+            ClaimVerdict::Rejected => Vec::new(),
+        };
+        let index_pages =
+            self.with(|o| server_index::pages_for(o.tree(Tree::ServerLedger), ids))?;
         self.transact(
             &[Tree::Meta, Tree::Ledger, Tree::ServerLedger, Tree::Outbox],
             |t| {
-                let (meta, ledger, index, outbox) = (&t[0], &t[1], &t[2], &t[3]);
+                let (meta, ledger, outbox) = (&t[0], &t[1], &t[3]);
                 let Some(item) = tx_get::<OutboxItem>(outbox, &item_seq.to_be_bytes())? else {
                     return Ok(false);
                 };
@@ -258,12 +265,12 @@ impl Store {
                 let mut balance = read_balance(meta)?;
                 let verdict = match verdict {
                     ClaimVerdict::Confirmed { ledger_id } => {
-                        match index.get(server_key(ledger_id))? {
-                            Some(local) if super::be_u64(&local) != entry_seq => {
-                                EntryStatus::Rejected
-                            }
+                        let mut index = ServerIndex::load(&t[2], &index_pages)?;
+                        match index.get(ledger_id) {
+                            Some(local) if local != entry_seq => EntryStatus::Rejected,
                             _ => {
-                                index.insert(server_key(ledger_id), &entry_seq.to_be_bytes())?;
+                                index.insert(ledger_id, entry_seq)?;
+                                index.finish()?;
                                 EntryStatus::Confirmed
                             }
                         }

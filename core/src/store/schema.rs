@@ -8,21 +8,30 @@
 //!   The step from 2 writes the pages from the old records; the old tree is dropped only after
 //!   the new version is durable (and again at the next open, should that drop be cut off). Also
 //!   the voucher and receipt counts in `meta`, counted once by the step.
+//! - Version 4: the server ledger index in pages of ids (tree `server_ledger_pages`, see
+//!   `server_index.rs`) instead of one key per id (tree `server_ledger`); the step from 3 writes
+//!   the pages from the old keys, and the old tree goes as version 2's ledger did.
 //!
 //! Every step is idempotent (indexes are cleared and rebuilt), and the new version is written
 //! only after the step's data is flushed, so a crash mid-migration repeats the step on next open.
 
 use super::ledger_pages::{encode_page, PAGE_ENTRIES};
+use super::server_index::{self, PAGE_IDS};
 use super::{concat, decode, encode, time_key, values, Open, StoreError, Tree};
 use crate::points::{Balance, LedgerEntry};
 use crate::receipts::Receipt;
 use crate::wallet::{Voucher, VoucherState};
 
 pub const FORMAT_MARKER: &[u8] = b"loyalty-core";
-pub const CURRENT_VERSION: u32 = 3;
+pub const CURRENT_VERSION: u32 = 4;
 
 /// The tree of schema versions 1 and 2 holding one JSON record per ledger entry.
 const LEDGER_V2: &str = "ledger";
+/// The tree of schema versions up to 3 holding one key per server ledger id (value: the local
+/// sequence number, 8 bytes big-endian).
+const SERVER_LEDGER_V3: &str = "server_ledger";
+/// Trees of older versions, dropped once their step is durable.
+const LEGACY_TREES: [&str; 2] = [LEDGER_V2, SERVER_LEDGER_V3];
 
 pub(crate) const KEY_FORMAT: &[u8] = b"format";
 pub(crate) const KEY_VERSION: &[u8] = b"schema_version";
@@ -44,8 +53,10 @@ pub(crate) fn prepare(
     expected: bool,
 ) -> Result<Open, StoreError> {
     let existing: Vec<Vec<u8>> = db.tree_names().into_iter().map(|n| n.to_vec()).collect();
-    let ours =
-        |n: &[u8]| Tree::ALL.iter().any(|t| t.name().as_bytes() == n) || n == LEDGER_V2.as_bytes();
+    let ours = |n: &[u8]| {
+        Tree::ALL.iter().any(|t| t.name().as_bytes() == n)
+            || LEGACY_TREES.iter().any(|l| l.as_bytes() == n)
+    };
     let default_name: &[u8] = b"__sled__default";
     let has_meta = existing
         .iter()
@@ -83,14 +94,16 @@ pub(crate) fn prepare(
         // A new database (or one whose creation was cut off before the marker was written):
         // start at the current version. The marker goes last.
         let data_present = Tree::ALL[1..].iter().any(|t| !open.tree(*t).is_empty());
-        let old_ledger = existing
-            .iter()
-            .any(|n| n.as_slice() == LEDGER_V2.as_bytes());
-        if data_present || (old_ledger && !open.db.open_tree(LEDGER_V2)?.is_empty()) {
+        if data_present {
             return Err(foreign());
         }
-        if old_ledger {
-            open.db.drop_tree(LEDGER_V2)?;
+        for legacy in LEGACY_TREES {
+            if existing.iter().any(|n| n.as_slice() == legacy.as_bytes()) {
+                if !open.db.open_tree(legacy)?.is_empty() {
+                    return Err(foreign());
+                }
+                open.db.drop_tree(legacy)?;
+            }
         }
         meta.clear()?;
         meta.insert(KEY_BALANCE, encode(&Balance::default())?)?;
@@ -111,6 +124,7 @@ pub(crate) fn prepare(
         match version {
             1 => migrate_1_to_2(&open)?,
             2 => migrate_2_to_3(&open)?,
+            3 => migrate_3_to_4(&open)?,
             v => {
                 return Err(StoreError::Corrupt(format!(
                     "unknown database schema version {v}"
@@ -127,14 +141,12 @@ pub(crate) fn prepare(
             "migrated the schema to version {version}"
         );
     }
-    if open
-        .db
-        .tree_names()
-        .iter()
-        .any(|n| n.as_ref() == LEDGER_V2.as_bytes())
-    {
-        open.db.drop_tree(LEDGER_V2)?;
-        open.flush()?;
+    let names = open.db.tree_names();
+    for legacy in LEGACY_TREES {
+        if names.iter().any(|n| n.as_ref() == legacy.as_bytes()) {
+            open.db.drop_tree(legacy)?;
+            open.flush()?;
+        }
     }
     Ok(open)
 }
@@ -156,11 +168,6 @@ pub(crate) fn read_version(meta: &sled::Tree) -> Result<u32, StoreError> {
 /// range scans.
 pub(super) fn usable_key(v: &Voucher) -> Vec<u8> {
     concat(&[&time_key(v.valid_until), v.id.as_bytes()])
-}
-
-/// Key of a server ledger id in the server-ledger index (its value: the local sequence number).
-pub(super) fn server_key(id: &str) -> Vec<u8> {
-    id.as_bytes().to_vec()
 }
 
 /// Version 1 → 2: materialise the balance and build the indexes from the records.
@@ -223,6 +230,39 @@ fn migrate_2_to_3(open: &Open) -> Result<(), StoreError> {
         page.push(entry);
     }
     write(&mut page)
+}
+
+/// Version 3 → 4: the server ledger index's keys, read in id order, written as full pages (the
+/// first under the empty key). The pages tree is cleared first, so a step cut off by a crash is
+/// simply done again.
+fn migrate_3_to_4(open: &Open) -> Result<(), StoreError> {
+    let pages = open.tree(Tree::ServerLedger);
+    pages.clear()?;
+    let mut page: Vec<(Vec<u8>, u64)> = Vec::with_capacity(PAGE_IDS);
+    let mut first = true;
+    let mut write = |page: &mut Vec<(Vec<u8>, u64)>| -> Result<(), StoreError> {
+        let key = if first { Vec::new() } else { page[0].0.clone() };
+        pages.insert(key, server_index::encode(page))?;
+        page.clear();
+        first = false;
+        Ok(())
+    };
+    for kv in open.db.open_tree(SERVER_LEDGER_V3)?.iter() {
+        let (id, seq) = kv?;
+        if seq.len() != 8 {
+            return Err(StoreError::Corrupt(
+                "a server ledger index entry of schema 3 is not a sequence number".into(),
+            ));
+        }
+        page.push((id.to_vec(), super::be_u64(&seq)));
+        if page.len() == PAGE_IDS {
+            write(&mut page)?;
+        }
+    }
+    if !page.is_empty() {
+        write(&mut page)?;
+    }
+    Ok(())
 }
 
 /// Writes a database exactly as version 1 of Loyalty Core laid it out (no materialised balance,

@@ -750,6 +750,13 @@ fn an_invoice_request_is_queued_once_settled_by_its_answer_and_survives_reopen()
 /// commit 07004e4: 173 entries with pending, settled, rejected, reversed) into
 /// `to`.
 fn copy_v2_fixture(to: &Path) -> Vec<LedgerEntry> {
+    copy_fixture("store-v2", to);
+    let expected = std::fs::read(to.join("expected-ledger.json")).unwrap();
+    serde_json::from_slice(&expected).unwrap()
+}
+
+/// Copies `tests/data/<name>` (a database an older store wrote, with what it held) into `to`.
+fn copy_fixture(name: &str, to: &Path) {
     fn copy(from: &Path, to: &Path) {
         std::fs::create_dir_all(to).unwrap();
         for e in std::fs::read_dir(from).unwrap() {
@@ -761,10 +768,160 @@ fn copy_v2_fixture(to: &Path) -> Vec<LedgerEntry> {
             }
         }
     }
-    let from = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/store-v2");
-    copy(&from, to);
-    let expected = std::fs::read(to.join("expected-ledger.json")).unwrap();
-    serde_json::from_slice(&expected).unwrap()
+    copy(
+        &Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/data")
+            .join(name),
+        to,
+    );
+}
+
+/// Copies the database a version-3 store wrote (`tests/data/store-v3`, made by the store of
+/// commit 14c83a8: 300 server ledger entries applied from three feed pages, ids out of order,
+/// one index key per id) into `to`; returns the ledger and the server ids it held.
+fn copy_v3_fixture(to: &Path) -> (Vec<LedgerEntry>, Vec<(String, u64)>) {
+    copy_fixture("store-v3", to);
+    let read = |f: &str| std::fs::read(to.join(f)).unwrap();
+    (
+        serde_json::from_slice(&read("expected-ledger.json")).unwrap(),
+        serde_json::from_slice(&read("expected-server-ids.json")).unwrap(),
+    )
+}
+
+fn server_entry(n: usize) -> ServerLedgerEntry {
+    ServerLedgerEntry {
+        id: format!("le_{n:04}"),
+        kind: EntryKind::Earn,
+        points: 5,
+        at: t0(),
+        reference: None,
+        description: None,
+        claim_key: None,
+    }
+}
+
+/// How many ids each page of the server ledger index holds, read from the database.
+fn index_page_sizes(dir: &Path) -> Vec<usize> {
+    let db = sled::open(dir.join(DB_DIR_NAME)).unwrap();
+    let pages = db.open_tree(Tree::ServerLedger.name()).unwrap();
+    pages
+        .iter()
+        .map(|kv| {
+            let (_, v) = kv.unwrap();
+            server_index::decode(&v).unwrap().len()
+        })
+        .collect()
+}
+
+#[test]
+fn a_version_3_database_migrates_its_server_ledger_index_to_pages() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ledger, ids) = copy_v3_fixture(dir.path());
+    assert_eq!(ids.len(), 300);
+    {
+        let s = Store::open(dir.path()).unwrap();
+        assert_eq!(s.server_ledger_ids().unwrap(), ids);
+        assert_eq!(s.ledger_entries().unwrap(), ledger);
+        s.verify_balance().unwrap();
+        // Entries the old index knows are re-deliveries; new ones are added after them.
+        let page: Vec<ServerLedgerEntry> = [17, 299, 0, 300, 301].map(server_entry).to_vec();
+        let applied = s
+            .apply_ledger_page(&page, "c3", PageCommit::Durable)
+            .unwrap();
+        assert_eq!((applied.unchanged, applied.added), (3, 2));
+        s.close().unwrap();
+    }
+    let s = Store::open(dir.path()).unwrap();
+    let now = s.server_ledger_ids().unwrap();
+    assert_eq!(now.len(), 302);
+    assert_eq!(now[..300], ids[..]);
+    assert_eq!(
+        now[300..],
+        [("le_0300".to_string(), 301), ("le_0301".to_string(), 302)]
+    );
+    s.close().unwrap();
+    {
+        let db = sled::open(dir.path().join(DB_DIR_NAME)).unwrap();
+        assert_eq!(
+            schema::read_version(&db.open_tree("meta").unwrap()).unwrap(),
+            schema::CURRENT_VERSION
+        );
+        assert!(
+            !db.tree_names()
+                .iter()
+                .any(|n| n.as_ref() == b"server_ledger"),
+            "the one-key-per-id index of version 3 is dropped"
+        );
+    }
+    assert_eq!(index_page_sizes(dir.path()), [128, 128, 46]);
+}
+
+#[test]
+fn a_server_index_migration_cut_off_midway_is_done_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, ids) = copy_v3_fixture(dir.path());
+    {
+        // What a crash during the step leaves: a page written, another torn, the version still 3.
+        let db = sled::open(dir.path().join(DB_DIR_NAME)).unwrap();
+        let pages = db.open_tree(Tree::ServerLedger.name()).unwrap();
+        pages
+            .insert(b"", server_index::encode(&[(b"le_0000".to_vec(), 1)]))
+            .unwrap();
+        pages.insert(b"le_0100", &b"\x01\x07le_"[..]).unwrap();
+        db.flush().unwrap();
+    }
+    let s = Store::open(dir.path()).unwrap();
+    assert_eq!(s.server_ledger_ids().unwrap(), ids);
+}
+
+#[test]
+fn the_server_index_splits_its_pages_and_knows_every_id_after_a_reopen() {
+    let dir = tempfile::tempdir().unwrap();
+    // 2,000 ids in an order that scatters each feed page over the whole id range.
+    let order: Vec<usize> = (0..2000).map(|i| (i * 7919) % 2000).collect();
+    {
+        let s = Store::open(dir.path()).unwrap();
+        for (p, chunk) in order.chunks(250).enumerate() {
+            let page: Vec<ServerLedgerEntry> = chunk.iter().map(|&n| server_entry(n)).collect();
+            let applied = s
+                .apply_ledger_page(&page, &format!("c{p}"), PageCommit::Deferred)
+                .unwrap();
+            assert_eq!(applied.added, 250);
+            assert_eq!(s.server_ledger_ids().unwrap().len(), 250 * (p + 1));
+        }
+        s.flush().unwrap();
+        // Everything again, in other pages: all known, nothing added.
+        for chunk in order.chunks(333).rev() {
+            let page: Vec<ServerLedgerEntry> = chunk.iter().map(|&n| server_entry(n)).collect();
+            let applied = s
+                .apply_ledger_page(&page, "again", PageCommit::Durable)
+                .unwrap();
+            assert_eq!(
+                (applied.added, applied.unchanged as usize),
+                (0, chunk.len())
+            );
+        }
+        s.close().unwrap();
+    }
+    let s = Store::open(dir.path()).unwrap();
+    let ids = s.server_ledger_ids().unwrap();
+    assert_eq!(ids.len(), 2000);
+    for (k, &n) in order.iter().enumerate() {
+        // Applied in `order`: the k-th id got sequence number k + 1.
+        assert_eq!(ids[n], (format!("le_{n:04}"), k as u64 + 1));
+    }
+    assert_eq!(s.ledger_entries().unwrap().len(), 2000);
+    s.close().unwrap();
+    let sizes = index_page_sizes(dir.path());
+    assert_eq!(sizes.iter().sum::<usize>(), 2000);
+    assert!(
+        sizes.iter().all(|&n| n <= server_index::PAGE_IDS),
+        "{sizes:?}"
+    );
+    assert!(
+        sizes.len() <= 2 * 2000 / server_index::PAGE_IDS + 1,
+        "{sizes:?}"
+    );
 }
 
 #[test]
