@@ -106,7 +106,6 @@ const CODES: [[u8; 128]; 5] = {
         }
         i += 1;
     }
-    t[MIXED][0] = 0;
     t
 };
 
@@ -119,7 +118,7 @@ fn code(mode: usize, byte: u8) -> u32 {
 /// tests/decode, against every symbol of every other size. We use one layer more.
 const UNREADABLE_LAYERS: [u32; 2] = [12, 27];
 
-/// Encodes `text` with at least `percent` % of the data bits (and 3 words) as error correction:
+/// Encodes `text` with at least `percent` % of its bits, plus 11, as error correction:
 /// the smallest symbol that holds it (see [`UNREADABLE_LAYERS`]); ECI 26 (UTF-8) in front of the
 /// bytes when the text is not ASCII.
 pub(super) fn encode(text: &str, percent: u32) -> Result<BarcodeMatrix, InputError> {
@@ -401,8 +400,9 @@ fn word_size(layers: u32) -> u32 {
     }
 }
 
-/// Words of `word` bits, the last padded with 1s; a word of all 1s or all 0s but its last bit
-/// takes the other last bit, and its last bit moves on to the next word.
+/// The bits as words of `word` bits, the last padded with 1s. Where a word's first `word - 1` bits
+/// are all 1s (all 0s) its last bit is a stuffed 0 (1), and the bit it would have held starts the
+/// next word.
 fn stuff(bits: &[bool], word: u32) -> Vec<u16> {
     let (n, word) = (bits.len(), word as usize);
     let mask = (1u16 << word) - 2;

@@ -65,7 +65,7 @@ pub(super) fn encode(
 // 2D
 
 /// Aztec through our encoder ([`super::aztec`]) with the minimum error correction of `ec`: 23,
-/// 33, 50 or 66 % of the data (plus 3 words).
+/// 33, 50 or 66 % of the data bits (plus 11 bits).
 fn aztec(text: &str, ec: EcLevel) -> Result<BarcodeMatrix, InputError> {
     let percent = match ec {
         EcLevel::Low => 23,
