@@ -1,20 +1,36 @@
-//! The encoders behind [`super::encode`]: `qrcode` for QR (in [`super::qr`]), rxing for the other
-//! 12, each called below its image writer so the matrix has no quiet zone and one cell per module.
+//! The encoders behind [`super::encode`]: `qrcode` for QR (in [`super::qr`]), our own for Aztec
+//! ([`super::aztec`]) and PDF417 ([`super::pdf417`]), rxing for the other 10, each called below its
+//! image writer so the matrix has no quiet zone and one cell per module.
 //!
 //! What the rxing writers would add, and how we avoid it:
 //! - 1D writers pad with a margin (9 or 10 modules) and scale to the requested width: we call
 //!   `OneDimensionalCodeWriter::encode_oned`, which returns the bare bar pattern (first and last
 //!   module dark).
-//! - `AztecWriter` scales and adds a margin: we call `aztec_encoder` and take the code's matrix.
+//! - Aztec: our own encoder in [`super::aztec`] (a port of ZXing's, the same symbols as rxing's):
+//!   rxing's writes the ECI digits through `CharacterSet`, which linked `encoding_rs` into the
+//!   library.
 //! - PDF417: our own encoder in [`super::pdf417`] (rxing computes only its error correction):
 //!   rxing's writer would link every character set of `encoding_rs` into the library.
 //! - Data Matrix: we write the ASCII-encodation codewords ourselves and use rxing only for the
 //!   Reed-Solomon codewords and the module placement (see [`data_matrix`] for why).
+//!
+//! `CharacterSet` audit (rxing 0.9.3, issue #14): none of the rxing code the library calls
+//! converts text through `CharacterSet` (`encode`, `encode_replace`, `decode`), so `encoding_rs`
+//! (rxing needs one of its character-set features to compile) is dead code the linker drops.
+//! Searched for `CharacterSet`, `.encode(` and `.decode(` in rxing's `oned/` writers of our 9
+//! symbologies (`code_39`, `code_93`, `code_128`, `coda_bar`, `ean_8`, `ean_13`, `itf`, `upc_e`;
+//! the only hits are `Writer::encode` calls in their `#[cfg(test)]` modules),
+//! `one_d_code_writer.rs`, `upcean_common.rs`,
+//! `datamatrix/encoder/{error_correction,default_placement,symbol_info}.rs`,
+//! `pdf417/encoder/pdf_417_error_correction.rs`, `pdf417/pdf_417_common.rs`, `common/reedsolomon/`
+//! and `common/bit_{matrix,array}.rs`: no other hit. rxing's Aztec encoder (`state.rs`
+//! `appendFLGn`, `aztec_encoder.rs`), PDF417 high-level encoder and Data Matrix high-level encoders
+//! do convert through it: the library calls none of them (the tests use the first two as oracles).
+//! `bindings/size.sh` shows the result: no `encoding_rs` line.
 
 use super::validate::too_long;
 use super::{BarcodeMatrix, EcLevel, Symbology};
 use crate::check::InputError;
-use rxing::common::{BitMatrix, CharacterSet};
 use rxing::datamatrix::encoder::SymbolShapeHint;
 use rxing::oned::{
     CodaBarWriter, Code128Writer, Code39Writer, Code93Writer, EAN13Writer, EAN8Writer, ITFWriter,
@@ -46,57 +62,19 @@ pub(super) fn encode(
 }
 
 // ---------------------------------------------------------------------------------------------
-// rxing 2D
+// 2D
 
-fn from_bit_matrix(symbology: Symbology, m: &BitMatrix) -> BarcodeMatrix {
-    let (width, height) = (m.getWidth(), m.getHeight());
-    let mut modules = Vec::with_capacity((width * height) as usize);
-    for y in 0..height {
-        for x in 0..width {
-            modules.push(m.get(x, y));
-        }
-    }
-    BarcodeMatrix {
-        symbology,
-        width,
-        height,
-        modules,
-    }
-}
-
+/// Aztec through our encoder ([`super::aztec`]) with the minimum error correction of `ec`: 23,
+/// 33, 50 or 66 % of the data bits (plus 11 bits).
 fn aztec(text: &str, ec: EcLevel) -> Result<BarcodeMatrix, InputError> {
-    use rxing::aztec::encoder::aztec_encoder;
     let percent = match ec {
         EcLevel::Low => 23,
         EcLevel::Medium => 33,
         EcLevel::Quartile => 50,
         EcLevel::High => 66,
     };
-    let encode = |layers: i32| {
-        if text.is_ascii() {
-            aztec_encoder::encode_bytes(text.as_bytes(), percent, layers)
-        } else {
-            aztec_encoder::encode_bytes_with_charset(
-                text.as_bytes(),
-                percent,
-                layers,
-                CharacterSet::UTF8,
-            )
-        }
-        .map_err(|_| too_long(Symbology::Aztec))
-    };
-    let mut code = encode(0)?;
-    if !code.isCompact() && AZTEC_UNREADABLE_LAYERS.contains(&code.getLayers()) {
-        // one layer more (a positive count means a full-range symbol of exactly that many layers)
-        code = encode(code.getLayers() as i32 + 1)?;
-    }
-    Ok(from_bit_matrix(Symbology::Aztec, code.getMatrix()))
+    super::aztec::encode(text, percent)
 }
-
-/// Full-range Aztec layer counts whose rxing symbols (67 x 67 and 131 x 131, where the outermost
-/// reference grid line falls on the symbol's second module) zxing-cpp reads none of: 0 of 15 in
-/// tests/decode, against every symbol of every other size. We use one layer more.
-const AZTEC_UNREADABLE_LAYERS: [u32; 2] = [12, 27];
 
 /// Data codewords of the largest Data Matrix symbol (144 x 144).
 const DATA_MATRIX_MAX_CODEWORDS: usize = 1558;

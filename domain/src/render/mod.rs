@@ -5,9 +5,10 @@
 //! 1. [`encode`] checks the payload against the symbology's rules ([`validate`]) and produces a
 //!    [`BarcodeMatrix`]: the symbol's modules, row-major, `true` = dark, **without** quiet zone.
 //!    QR goes through the `qrcode` crate (with our own, output-identical and much faster, mask
-//!    selection: see `qr.rs`); the other 12 through rxing's encoders, called below their image
-//!    writers so no margin or pixel scaling is ever added (Data Matrix: our ASCII encodation, rxing's
-//!    error correction and placement; see `encoders.rs`).
+//!    selection: see `qr.rs`); Aztec and PDF417 through our own encoders (`aztec.rs`, `pdf417.rs`:
+//!    ports of ZXing's, symbol for symbol the same as rxing's); the other 10 through rxing's
+//!    encoders, called below their image writers so no margin or pixel scaling is ever added (Data
+//!    Matrix: our ASCII encodation, rxing's error correction and placement; see `encoders.rs`).
 //! 2. [`to_png`], [`to_svg`], [`to_text`] draw a matrix with [`RenderOptions`]: quiet zone, pixels
 //!    per module, dark mode, bar height of 1D codes.
 //!
@@ -22,6 +23,7 @@
 //! Errors are [`InputError`]s whose reason names the symbology and the rule, never the payload
 //! (it may be a card number).
 
+mod aztec;
 mod encoders;
 mod layout;
 mod pdf417;
