@@ -232,21 +232,13 @@ fn migrate_2_to_3(open: &Open) -> Result<(), StoreError> {
     write(&mut page)
 }
 
-/// Version 3 → 4: the server ledger index's keys, read in id order, written as full pages (the
-/// first under the empty key). The pages tree is cleared first, so a step cut off by a crash is
-/// simply done again.
+/// Version 3 → 4: the server ledger index's keys, read in id order, written as full pages (each
+/// keyed by the first id of the next, the last by `server_index::LAST`). The pages tree is
+/// cleared first, so a step cut off by a crash is simply done again.
 fn migrate_3_to_4(open: &Open) -> Result<(), StoreError> {
     let pages = open.tree(Tree::ServerLedger);
     pages.clear()?;
     let mut page: Vec<(Vec<u8>, u64)> = Vec::with_capacity(PAGE_IDS);
-    let mut first = true;
-    let mut write = |page: &mut Vec<(Vec<u8>, u64)>| -> Result<(), StoreError> {
-        let key = if first { Vec::new() } else { page[0].0.clone() };
-        pages.insert(key, server_index::encode(page))?;
-        page.clear();
-        first = false;
-        Ok(())
-    };
     for kv in open.db.open_tree(SERVER_LEDGER_V3)?.iter() {
         let (id, seq) = kv?;
         if seq.len() != 8 {
@@ -254,13 +246,15 @@ fn migrate_3_to_4(open: &Open) -> Result<(), StoreError> {
                 "a server ledger index entry of schema 3 is not a sequence number".into(),
             ));
         }
-        page.push((id.to_vec(), super::be_u64(&seq)));
         if page.len() == PAGE_IDS {
-            write(&mut page)?;
+            // Full: keyed by the id that starts the next page.
+            pages.insert(&*id, server_index::encode(&page))?;
+            page.clear();
         }
+        page.push((id.to_vec(), super::be_u64(&seq)));
     }
     if !page.is_empty() {
-        write(&mut page)?;
+        pages.insert(server_index::LAST, server_index::encode(&page))?;
     }
     Ok(())
 }

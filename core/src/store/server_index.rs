@@ -6,9 +6,12 @@
 //! these 10,000 inserts; in pages of up to [`PAGE_IDS`] ids a feed page of 500 entries writes a
 //! handful of pages (ids a server hands out together sort together).
 //!
-//! A page holds ids in ascending byte order and is keyed by its first id; the first page by the
-//! empty key, so every id has exactly one page: the one with the greatest key not above it. A
-//! page that grows past [`PAGE_IDS`] is split when written; ids are never removed.
+//! A page holds ids in ascending byte order and is keyed by the first id of the page after it
+//! (the ids it holds are below its key); the last page by [`LAST`] (`0xFF`, above every UTF-8
+//! id), so every id has exactly one page: the one with the least key above it. Keys are upper
+//! bounds so a lookup reads forwards: sled's backward iteration links a 1 MiB constant key
+//! into the library (see `ledger.rs`). A page that grows past [`PAGE_IDS`] is split when
+//! written; ids are never removed.
 //!
 //! Page format, version 1: `0x01 (len id seq)*` with `len` a LEB128 varint, `id` that many
 //! bytes, `seq` 8 bytes big-endian. Decoding never panics: a short or unordered page is
@@ -28,17 +31,20 @@ pub(crate) const PAGE_IDS: usize = 128;
 
 const FORMAT_V1: u8 = 1;
 
+/// The key of the last page: above every id (`0xFF` never occurs in UTF-8).
+pub(crate) const LAST: &[u8] = &[0xff];
+
 /// The keys of the pages holding (or to hold) `ids`, read from the tree itself: sorted, once
-/// each. The empty key when the tree holds no page below an id.
+/// each. [`LAST`] when the tree holds no page yet.
 pub(crate) fn pages_for<'a>(
     tree: &sled::Tree,
     ids: impl IntoIterator<Item = &'a str>,
 ) -> Result<Vec<Vec<u8>>, StoreError> {
     let mut keys: Vec<Vec<u8>> = Vec::new();
     for id in ids {
-        let key = match tree.range(..=id.as_bytes()).next_back() {
+        let key = match tree.range::<&[u8], _>(above(id)).next() {
             Some(kv) => kv?.0.to_vec(),
-            None => Vec::new(),
+            None => LAST.to_vec(),
         };
         keys.push(key);
     }
@@ -77,8 +83,8 @@ impl<'t> ServerIndex<'t> {
         for key in keys {
             let ids = match tree.get(key)? {
                 Some(bytes) => decode(&bytes).or_else(abort)?,
-                // Only the first page may be missing: in a tree with no page yet.
-                None if key.is_empty() => Vec::new(),
+                // Only the last page may be missing: in a tree with no page yet.
+                None if key.as_slice() == LAST => Vec::new(),
                 None => {
                     return abort(StoreError::Corrupt(
                         "a page of the server ledger index vanished during a write".into(),
@@ -92,8 +98,8 @@ impl<'t> ServerIndex<'t> {
 
     fn page(&self, id: &str) -> Option<&Page> {
         self.pages
-            .range::<[u8], _>(up_to(id))
-            .next_back()
+            .range::<[u8], _>(above(id))
+            .next()
             .map(|(_, p)| p)
     }
 
@@ -109,7 +115,7 @@ impl<'t> ServerIndex<'t> {
     /// Records that `id` was applied as `seq` (replacing what it held). `id`'s page must have
     /// been loaded; an index without one for it is refused as corrupt.
     pub(crate) fn insert(&mut self, id: &str, seq: u64) -> TxResult<()> {
-        let Some((_, page)) = self.pages.range_mut::<[u8], _>(up_to(id)).next_back() else {
+        let Some((_, page)) = self.pages.range_mut::<[u8], _>(above(id)).next() else {
             return abort(StoreError::Corrupt(
                 "the server ledger index page of an id was not read before writing it".into(),
             ));
@@ -125,8 +131,8 @@ impl<'t> ServerIndex<'t> {
         Ok(())
     }
 
-    /// Writes the pages that changed, split into pages of at most [`PAGE_IDS`] ids (the first
-    /// part keeps the page's key, the others are keyed by their first id).
+    /// Writes the pages that changed, split into pages of at most [`PAGE_IDS`] ids (the last
+    /// part keeps the page's key, each other part is keyed by the first id of the part after it).
     pub(crate) fn finish(self) -> TxResult<()> {
         for (key, page) in self.pages {
             if !page.dirty {
@@ -134,8 +140,12 @@ impl<'t> ServerIndex<'t> {
             }
             let parts = page.ids.len().div_ceil(PAGE_IDS).max(1);
             let per = page.ids.len().div_ceil(parts).max(1);
-            for (n, chunk) in page.ids.chunks(per).enumerate() {
-                let k = if n == 0 { key.as_slice() } else { &chunk[0].0 };
+            let chunks: Vec<&[(Vec<u8>, u64)]> = page.ids.chunks(per).collect();
+            for (n, chunk) in chunks.iter().enumerate() {
+                let k = match chunks.get(n + 1) {
+                    Some(next) => next[0].0.as_slice(),
+                    None => key.as_slice(),
+                };
                 self.tree.insert(k, encode(chunk))?;
             }
         }
@@ -143,9 +153,9 @@ impl<'t> ServerIndex<'t> {
     }
 }
 
-/// The keys not above `id`: its page is the last of them.
-fn up_to(id: &str) -> (Bound<&[u8]>, Bound<&[u8]>) {
-    (Bound::Unbounded, Bound::Included(id.as_bytes()))
+/// The keys above `id`: its page is the first of them.
+fn above(id: &str) -> (Bound<&[u8]>, Bound<&[u8]>) {
+    (Bound::Excluded(id.as_bytes()), Bound::Unbounded)
 }
 
 /// A page's bytes (ids ascending).
