@@ -128,6 +128,9 @@ fn crash_loop(iterations: usize, mut power: Option<PowerCut>) {
             }),
             None => Ok(()),
         };
+        let journaled = loyalty_core::store::Store::journal_records(&data);
+        stats.journal_runs += usize::from(journaled > 0);
+        stats.journal_records += journaled;
         if let Err(problem) = cut.and_then(|()| check_run(&mut model, &mut stats, run, &out, &data))
         {
             let kept = tmp.keep();
@@ -189,6 +192,11 @@ fn crash_loop(iterations: usize, mut power: Option<PowerCut>) {
         "  feed pages (a sync's deferred pages and one flush): {} acknowledged; in flight at the \
          kill: {} with no page there, {} with some, {} with all",
         stats.feed_acks, stats.feed_in_flight[0], stats.feed_in_flight[1], stats.feed_in_flight[2],
+    );
+    println!(
+        "  commits in the journal at the kill (made durable since the last checkpoint; applied again at the \
+         next open): {} records in {} of {iterations} runs",
+        stats.journal_records, stats.journal_runs,
     );
     if let Some(p) = &power {
         println!(
@@ -344,6 +352,9 @@ struct Stats {
     /// Feed-page operations acknowledged, and those a kill interrupted by how much of them the
     /// store then held: none, some pages, all pages (flushed or not).
     feed_acks: usize,
+    /// Runs whose kill left commits in the journal (applied again at the next open), and how many.
+    journal_runs: usize,
+    journal_records: usize,
     feed_in_flight: [usize; 3],
     open_us: Vec<u64>,
 }

@@ -89,7 +89,7 @@ impl Store {
             tx_put(&t[0], KEY_ACCOUNT, account)?;
             t[0].remove(KEY_PENDING_ENROLMENT)?;
             if let Some(push) = t[0].get(KEY_PUSH)? {
-                t[0].insert(KEY_PUSH_UNSENT, push)?;
+                t[0].insert(KEY_PUSH_UNSENT, &push)?;
             }
             Ok(())
         })

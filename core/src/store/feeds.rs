@@ -412,18 +412,18 @@ impl Store {
                             continue;
                         }
                         Some(o) => {
-                            by_time.remove(time_index_key(o))?;
+                            by_time.remove(&time_index_key(o))?;
                             for k in gtin_index_keys(o) {
-                                by_gtin.remove(k)?;
+                                by_gtin.remove(&k)?;
                             }
                             out.updated += 1;
                         }
                         None => out.added += 1,
                     }
                     tx_put(receipts, r.id.as_bytes(), r)?;
-                    by_time.insert(time_index_key(r), &[])?;
+                    by_time.insert(&time_index_key(r), &[])?;
                     for k in gtin_index_keys(r) {
-                        by_gtin.insert(k, &[])?;
+                        by_gtin.insert(&k, &[])?;
                     }
                     stored.push(r);
                 }

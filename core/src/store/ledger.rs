@@ -3,12 +3,12 @@
 
 use super::ledger_pages::{self, LedgerPages};
 use super::schema::{KEY_BALANCE, KEY_LEDGER_NEXT};
+use super::TxTree;
 use super::{abort, get, tx_get, tx_get_u64, tx_put, Store, StoreError, Tree, TxResult};
 use crate::points::{
     check_spend, reversal_of, Balance, EntryKind, EntryStatus, LedgerEntry, NewEntry, PointsError,
 };
 use chrono::{DateTime, Utc};
-use sled::transaction::TransactionalTree;
 
 impl Store {
     /// Appends entries in order, in one transaction. A debit that the available balance cannot
@@ -192,7 +192,7 @@ impl Store {
     }
 }
 
-pub(super) fn read_balance(meta: &TransactionalTree) -> TxResult<Balance> {
+pub(super) fn read_balance(meta: &TxTree) -> TxResult<Balance> {
     Ok(tx_get(meta, KEY_BALANCE)?.unwrap_or_default())
 }
 

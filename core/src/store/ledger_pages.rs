@@ -23,10 +23,10 @@
 //! takes a new code, a new field a new format version (the decoder keeps reading the old ones).
 //! Decoding never panics: a short, overlong or inconsistent page is [`StoreError::Decode`].
 
+use super::TxTree;
 use super::{StoreError, TxResult};
 use crate::points::{EntryKind, EntryStatus, LedgerEntry};
 use chrono::{DateTime, Utc};
-use sled::transaction::TransactionalTree;
 use std::collections::btree_map::{BTreeMap, Entry};
 
 /// Entries per page (sequence numbers `n * PAGE_ENTRIES ..` share page `n`).
@@ -331,7 +331,7 @@ pub(crate) fn any_entry(
 /// it changed: a batch of entries costs one write per page touched. When `f` fails nothing is
 /// written (the transaction aborts anyway).
 pub(crate) fn change<R>(
-    tree: &TransactionalTree,
+    tree: &TxTree,
     f: impl FnOnce(&mut LedgerPages<'_>) -> TxResult<R>,
 ) -> TxResult<R> {
     let mut pages = LedgerPages::new(tree);
@@ -343,7 +343,7 @@ pub(crate) fn change<R>(
 /// The ledger's pages as one transaction reads and changes them (see [`change`]): each page is
 /// read once and changed in memory.
 pub(crate) struct LedgerPages<'t> {
-    tree: &'t TransactionalTree,
+    tree: &'t TxTree<'t>,
     /// Page number → its entries and whether they changed.
     pages: BTreeMap<u64, (Vec<LedgerEntry>, bool)>,
 }
@@ -351,7 +351,7 @@ pub(crate) struct LedgerPages<'t> {
 impl<'t> LedgerPages<'t> {
     /// For a transaction that interleaves ledger changes with others; it must call
     /// [`LedgerPages::finish`] before it commits ([`change`] does both).
-    pub(crate) fn new(tree: &'t TransactionalTree) -> Self {
+    pub(crate) fn new(tree: &'t TxTree<'t>) -> Self {
         LedgerPages {
             tree,
             pages: BTreeMap::new(),
@@ -363,7 +363,7 @@ impl<'t> LedgerPages<'t> {
         Ok(match self.pages.entry(no) {
             Entry::Occupied(page) => page.into_mut(),
             Entry::Vacant(slot) => {
-                let entries = match self.tree.get(no.to_be_bytes())? {
+                let entries = match self.tree.get(&no.to_be_bytes())? {
                     Some(v) => decode_page(&v).or_else(super::abort)?,
                     None => Vec::new(),
                 };
@@ -396,7 +396,8 @@ impl<'t> LedgerPages<'t> {
     pub(crate) fn finish(self) -> TxResult<()> {
         for (no, (entries, dirty)) in self.pages {
             if dirty {
-                self.tree.insert(&no.to_be_bytes(), encode_page(&entries))?;
+                self.tree
+                    .insert(&no.to_be_bytes(), &encode_page(&entries))?;
             }
         }
         Ok(())

@@ -3,17 +3,17 @@
 //! bought off the list in the receipt's own transaction ([`take_bought`]), so the list and the
 //! receipts never disagree, whichever way the receipt came.
 
+use super::TxTree;
 use super::{tx_get, tx_put, Store, StoreError, Tree, TxResult};
 use crate::list::{self, ListItem};
 use crate::receipts::Receipt;
-use sled::transaction::TransactionalTree;
 
 const KEY_ITEMS: &[u8] = b"items";
 const KEY_NEXT_ID: &[u8] = b"next_id";
 
 /// Takes what `receipts` bought off the list, inside a receipt transaction; the number of
 /// items taken off.
-pub(super) fn take_bought(list_tree: &TransactionalTree, receipts: &[&Receipt]) -> TxResult<usize> {
+pub(super) fn take_bought(list_tree: &TxTree, receipts: &[&Receipt]) -> TxResult<usize> {
     if receipts.is_empty() {
         return Ok(0);
     }

@@ -5,9 +5,11 @@
 //!   kept in pages of 32 entries in a compact versioned binary format (`ledger_pages.rs`).
 //! - A `meta` tree with a format marker and the schema version; one migration step per version
 //!   ([`schema`]).
-//! - Every multi-key change is one sled transaction, and the database is flushed before a write
-//!   returns success; the pages of the server's feeds are flushed together once the sync pulled
-//!   them instead ([`PageCommit`]: whole pages with their cursors, fetched again if lost).
+//! - Every multi-key change is one sled transaction, durable before a write returns success: its
+//!   writes appended to the commit journal with one `fdatasync` (`journal.rs`; sled writes them
+//!   later and a checkpoint empties the journal), or sled flushed when the journal cannot take
+//!   it. The pages of the server's feeds are flushed together once the sync pulled them instead
+//!   ([`PageCommit`]: whole pages with their cursors, fetched again if lost).
 //! - A corrupt or foreign database is reported at open as [`StoreError::Corrupt`] /
 //!   [`StoreError::Foreign`]; nothing is overwritten.
 //! - After [`Store::close`] every call returns [`StoreError::Closed`].
@@ -19,9 +21,12 @@ mod invoices;
 pub use invoices::{
     CompanyChange, InvoiceRefusal, InvoiceStatus, InvoiceVerdict, IssuedInvoice, StoredInvoice,
 };
+mod journal;
 mod keep;
 mod offers;
 mod topics;
+pub(crate) use journal::TxTree;
+pub use journal::JOURNAL_FILE_NAME;
 pub use keep::{KEEP_FILE_NAME, KEEP_LOG_NAME};
 pub use topics::Topic;
 mod ledger;
@@ -249,13 +254,27 @@ pub(crate) struct Open {
     trees: Vec<sled::Tree>,
     /// sled's log file, for a real fsync (see [`Open::flush`]).
     log: std::fs::File,
+    /// Durable commits in one disk trip (journal.rs); commits take it in order.
+    journal: Mutex<journal::Journal>,
 }
 
 impl Open {
-    /// Makes every write so far durable. sled's own flush uses `sync_file_range` on Linux (and
-    /// so Android), which neither flushes the drive's write cache nor the file's size; a
-    /// `fdatasync` of the log file after it does both. Elsewhere sled already calls `fsync`.
+    pub(crate) fn journal(&self) -> MutexGuard<'_, journal::Journal> {
+        self.journal.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Makes every write so far durable: sled flushed, then the journal's records dropped (a
+    /// checkpoint, see journal.rs).
     pub(crate) fn flush(&self) -> Result<(), StoreError> {
+        let mut journal = self.journal();
+        self.flush_sled()?;
+        journal.checkpointed()
+    }
+
+    /// sled's own flush uses `sync_file_range` on Linux (and so Android), which neither flushes
+    /// the drive's write cache nor the file's size; a `fdatasync` of the log file after it does
+    /// both. Elsewhere sled already calls `fsync`.
+    fn flush_sled(&self) -> Result<(), StoreError> {
         self.db.flush()?;
         if cfg!(target_os = "linux") {
             self.log
@@ -337,7 +356,7 @@ impl Store {
         let db = open_sled(&path, cache_bytes)?;
         let log = std::fs::File::open(path.join("db"))
             .map_err(|e| StoreError::Io(format!("cannot open the database log: {}", e.kind())))?;
-        let open = schema::prepare(db, log, known.is_some())?;
+        let open = schema::prepare(db, log, &path, known.is_some())?;
         let keep = keep::Keep::read(data_dir)?;
         if known.is_none() {
             // A new database where a damaged one was quarantined: give it back what only the
@@ -374,6 +393,13 @@ impl Store {
             changes: topics::Changes::new(),
             keeper: Mutex::new(keeper),
         })
+    }
+
+    /// How many commits the journal of the (closed) database in `data_dir` holds for the next
+    /// open to apply again: for the crash test's report.
+    #[doc(hidden)]
+    pub fn journal_records(data_dir: &Path) -> usize {
+        journal::pending_records(&data_dir.join(DB_DIR_NAME))
     }
 
     /// Moves a damaged database (and its watermark) aside, into a sibling directory named
@@ -507,20 +533,20 @@ impl Store {
         }
     }
 
-    /// Runs `f` as one sled transaction over `trees` (in that order), then flushes before
-    /// returning. The caller holds [`Store::writer`] when it read state outside the transaction.
+    /// Runs `f` as one sled transaction over `trees` (in that order), durable before returning
+    /// (see [`transact_erased`]). The caller holds [`Store::writer`] when it read state outside the transaction.
     pub(crate) fn transact<R>(
         &self,
         trees: &[Tree],
-        f: impl Fn(&[TransactionalTree]) -> TxResult<R>,
+        f: impl Fn(&[TxTree]) -> TxResult<R>,
     ) -> Result<R, StoreError> {
         self.transact_then(trees, true, f)
     }
 
-    /// [`Store::transact`], flushed before returning only when `flush`. Without the flush the
-    /// commit is still atomic (sled recovers a transaction whole or not at all, in commit order),
-    /// but a crash before the next flush (any durable commit, [`Store::flush`], sled's own
-    /// every 500 ms) may take it back: only for work that is done again when lost and that no one
+    /// [`Store::transact`], durable before returning only when `flush`. Without it the commit
+    /// is still atomic (sled recovers a transaction whole or not at all, in commit order), but a
+    /// crash before sled's next flush (a durable commit, which flushes sled instead of
+    /// journaling until then, [`Store::flush`], sled's own every 500 ms) may take it back: only for work that is done again when lost and that no one
     /// was told is done — a page of a server feed applied with its cursor. A transaction over the
     /// outbox or `[Tree::Meta]` alone is flushed all the same: their copy in the keep file must
     /// not run ahead of the database.
@@ -528,7 +554,7 @@ impl Store {
         &self,
         trees: &[Tree],
         flush: bool,
-        f: impl Fn(&[TransactionalTree]) -> TxResult<R>,
+        f: impl Fn(&[TxTree]) -> TxResult<R>,
     ) -> Result<R, StoreError> {
         let kept = trees.contains(&Tree::Outbox) || trees == [Tree::Meta];
         let out = self.with(|o| {
@@ -558,7 +584,7 @@ pub(crate) fn transact_open<R>(
     o: &Open,
     trees: &[Tree],
     flush: bool,
-    f: impl Fn(&[TransactionalTree]) -> TxResult<R>,
+    f: impl Fn(&[TxTree]) -> TxResult<R>,
 ) -> Result<R, StoreError> {
     // sled runs `f` again after a conflict: the last run's answer is the committed one.
     let answer: RefCell<Option<R>> = RefCell::new(None);
@@ -574,20 +600,42 @@ pub(crate) fn transact_open<R>(
 
 /// The one instantiation of sled's transaction (its retry loop and commit are generic over the
 /// closure and its answer: one copy per call site was ~2 KB each, 56 of them, in the mobile
-/// library; issue #14).
+/// library; issue #14). A durable transaction is made durable by the journal in one disk trip
+/// when it can, else by flushing sled; one without a flush first checkpoints a journal that
+/// holds records (journal.rs says why both keep a replay right).
 fn transact_erased(
     o: &Open,
     trees: &[Tree],
     flush: bool,
-    f: &dyn Fn(&[TransactionalTree]) -> TxResult<()>,
+    f: &dyn Fn(&[TxTree]) -> TxResult<()>,
 ) -> Result<(), StoreError> {
     use sled::Transactional;
-    let handles: Vec<sled::Tree> = trees.iter().map(|t| o.tree(*t).clone()).collect();
-    handles[..].transaction(|view: &Vec<TransactionalTree>| f(view))?;
-    if flush {
-        o.flush()?;
+    let mut journal = o.journal();
+    if !flush && journal.pending() > 0 {
+        o.flush_sled()?;
+        journal.checkpointed()?;
     }
-    Ok(())
+    let journaled = flush && journal.takes_commits();
+    let writes = RefCell::new(Vec::new());
+    let handles: Vec<sled::Tree> = trees.iter().map(|t| o.tree(*t).clone()).collect();
+    handles[..].transaction(|view: &Vec<TransactionalTree>| {
+        writes.borrow_mut().clear();
+        let txs: Vec<TxTree> = view
+            .iter()
+            .zip(trees)
+            .map(|(t, name)| TxTree::new(t, *name, journaled.then_some(&writes)))
+            .collect();
+        f(&txs)
+    })?;
+    if !flush {
+        journal.note_unjournaled();
+        return Ok(());
+    }
+    if journaled && journal.append(&writes.borrow()) {
+        return Ok(());
+    }
+    o.flush_sled()?;
+    journal.checkpointed()
 }
 
 /// File beside the database recording that it exists and how far its counters had come at the
@@ -788,28 +836,25 @@ pub(crate) fn values<T: DeserializeOwned>(
     .collect()
 }
 
-pub(crate) fn tx_get<T: DeserializeOwned>(
-    t: &TransactionalTree,
-    key: &[u8],
-) -> TxResult<Option<T>> {
+pub(crate) fn tx_get<T: DeserializeOwned>(t: &TxTree, key: &[u8]) -> TxResult<Option<T>> {
     match t.get(key)? {
         Some(v) => decode(&v).map(Some).or_else(abort),
         None => Ok(None),
     }
 }
 
-pub(crate) fn tx_put<T: Serialize>(t: &TransactionalTree, key: &[u8], value: &T) -> TxResult<()> {
+pub(crate) fn tx_put<T: Serialize>(t: &TxTree, key: &[u8], value: &T) -> TxResult<()> {
     let bytes = encode(value).or_else(abort)?;
-    t.insert(key, bytes)?;
+    t.insert(key, &bytes)?;
     Ok(())
 }
 
-pub(crate) fn tx_get_u64(t: &TransactionalTree, key: &[u8]) -> TxResult<u64> {
+pub(crate) fn tx_get_u64(t: &TxTree, key: &[u8]) -> TxResult<u64> {
     Ok(t.get(key)?.map(|v| be_u64(&v)).unwrap_or(0))
 }
 
 /// Adds `n` to the count under `key` in `meta` (the voucher and receipt counts).
-pub(crate) fn tx_count(meta: &TransactionalTree, key: &[u8], n: u64) -> TxResult<()> {
+pub(crate) fn tx_count(meta: &TxTree, key: &[u8], n: u64) -> TxResult<()> {
     if n > 0 {
         let count = tx_get_u64(meta, key)?.saturating_add(n);
         meta.insert(key, &count.to_be_bytes())?;

@@ -6,11 +6,11 @@ use super::ledger_pages::{self, LedgerPages};
 use super::schema::{KEY_BALANCE, KEY_LEDGER_NEXT, KEY_OUTBOX_NEXT};
 use super::server_index::{self, ServerIndex};
 use super::vouchers::set_voucher;
+use super::TxTree;
 use super::{abort, tx_get, tx_get_u64, tx_put, Store, StoreError, Tree, TxResult};
 use crate::points::{Balance, EntryKind, EntryStatus, LedgerEntry, NewEntry, PointsError};
 use crate::wallet::{self, OutboxItem, OutboxOperation, RedemptionOutcome, Voucher, VoucherState};
 use chrono::{DateTime, Utc};
-use sled::transaction::TransactionalTree;
 
 /// The server's answer to a claim.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -297,9 +297,9 @@ pub struct RedemptionAnswered {
 }
 
 fn resolve_one_redemption(
-    vouchers: &TransactionalTree,
-    usable: &TransactionalTree,
-    outbox: &TransactionalTree,
+    vouchers: &TxTree,
+    usable: &TxTree,
+    outbox: &TxTree,
     a: &RedemptionAnswered,
     now: DateTime<Utc>,
 ) -> TxResult<bool> {

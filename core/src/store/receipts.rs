@@ -54,9 +54,9 @@ impl Store {
                     None => {}
                 }
                 tx_put(receipts, r.id.as_bytes(), r)?;
-                by_time.insert(time_index_key(r), &[])?;
+                by_time.insert(&time_index_key(r), &[])?;
                 for k in gtin_index_keys(r) {
-                    by_gtin.insert(k, &[])?;
+                    by_gtin.insert(&k, &[])?;
                 }
                 super::list::take_bought(&t[3], &[r])?;
                 super::tx_count(&t[4], KEY_RECEIPT_COUNT, 1)?;

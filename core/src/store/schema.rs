@@ -50,6 +50,7 @@ pub(crate) const KEY_RECEIPT_COUNT: &[u8] = b"receipt_count";
 pub(crate) fn prepare(
     db: sled::Db,
     log: std::fs::File,
+    dir: &std::path::Path,
     expected: bool,
 ) -> Result<Open, StoreError> {
     let existing: Vec<Vec<u8>> = db.tree_names().into_iter().map(|n| n.to_vec()).collect();
@@ -83,13 +84,46 @@ pub(crate) fn prepare(
         .iter()
         .map(|t| db.open_tree(t.name()))
         .collect::<Result<Vec<_>, _>>()?;
-    let open = Open { db, trees, log };
-    let meta = open.tree(Tree::Meta);
     if marker.is_none() && expected {
         return Err(StoreError::Corrupt(
             "the database lost its contents (it reads as empty)".into(),
         ));
     }
+    // A journal that cannot be made costs speed, not safety: commits then flush sled.
+    let (mut journal, replay) = match super::journal::Journal::open(dir) {
+        Ok(opened) => opened,
+        Err(e) => {
+            crate::log::log_at!(
+                crate::log::LogLevel::Warn,
+                "store",
+                "{e}; commits flush the database"
+            );
+            (super::journal::Journal::none(), Vec::new())
+        }
+    };
+    let replayed = marker.is_some() && !replay.is_empty();
+    if replayed {
+        // Commits made durable by the journal that sled had not written yet (journal.rs).
+        super::journal::apply(&db, &replay)?;
+        crate::log::log_at!(
+            crate::log::LogLevel::Info,
+            "store",
+            "applied {} write(s) of the commit journal",
+            replay.len()
+        );
+    } else if marker.is_none() {
+        journal.discard()?;
+    }
+    let open = Open {
+        db,
+        trees,
+        log,
+        journal: std::sync::Mutex::new(journal),
+    };
+    if replayed {
+        open.flush()?;
+    }
+    let meta = open.tree(Tree::Meta);
     if marker.is_none() {
         // A new database (or one whose creation was cut off before the marker was written):
         // start at the current version. The marker goes last.

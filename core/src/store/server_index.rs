@@ -21,8 +21,8 @@
 //! before its transaction ([`pages_for`]), under the store's writer lock so no other write moves
 //! them in between, and read again inside it ([`ServerIndex::load`]).
 
+use super::TxTree;
 use super::{abort, StoreError, TxResult};
-use sled::transaction::TransactionalTree;
 use std::collections::BTreeMap;
 use std::ops::Bound;
 
@@ -67,7 +67,7 @@ pub(crate) fn all(tree: &sled::Tree) -> Result<Vec<(String, u64)>, StoreError> {
 
 /// The pages a transaction works on, read once, written back by [`ServerIndex::finish`].
 pub(crate) struct ServerIndex<'t> {
-    tree: &'t TransactionalTree,
+    tree: &'t TxTree<'t>,
     pages: BTreeMap<Vec<u8>, Page>,
 }
 
@@ -78,7 +78,7 @@ struct Page {
 
 impl<'t> ServerIndex<'t> {
     /// Reads the pages `keys` names (from [`pages_for`], taken under the same writer lock).
-    pub(crate) fn load(tree: &'t TransactionalTree, keys: &[Vec<u8>]) -> TxResult<Self> {
+    pub(crate) fn load(tree: &'t TxTree<'t>, keys: &[Vec<u8>]) -> TxResult<Self> {
         let mut pages = BTreeMap::new();
         for key in keys {
             let ids = match tree.get(key)? {
@@ -146,7 +146,7 @@ impl<'t> ServerIndex<'t> {
                     Some(next) => next[0].0.as_slice(),
                     None => key.as_slice(),
                 };
-                self.tree.insert(k, encode(chunk))?;
+                self.tree.insert(k, &encode(chunk))?;
             }
         }
         Ok(())

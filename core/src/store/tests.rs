@@ -1080,3 +1080,182 @@ fn a_database_that_lost_receipts_it_had_written_is_reported() {
         Err(StoreError::Corrupt(_))
     ));
 }
+
+// ---------------------------------------------------------------------------------------------
+// The commit journal (journal.rs): a durable commit is one journal record; sled writes later.
+
+/// Copies the files sled keeps (not the journal) of the database in `from` into `to`.
+fn copy_sled_files(from: &Path, to: &Path) {
+    let (from, to) = (from.join(DB_DIR_NAME), to.join(DB_DIR_NAME));
+    std::fs::create_dir_all(&to).unwrap();
+    for entry in std::fs::read_dir(&from).unwrap().flatten() {
+        let name = entry.file_name();
+        if name != JOURNAL_FILE_NAME && entry.file_type().unwrap().is_file() {
+            std::fs::copy(entry.path(), to.join(&name)).unwrap();
+        }
+    }
+}
+
+fn journal_file(dir: &Path) -> PathBuf {
+    dir.join(DB_DIR_NAME).join(JOURNAL_FILE_NAME)
+}
+
+fn points_of(s: &Store) -> Vec<i64> {
+    let mut p: Vec<i64> = s
+        .recent_entries(100)
+        .unwrap()
+        .iter()
+        .map(|e| e.points)
+        .collect();
+    p.reverse();
+    p
+}
+
+/// A database as sled left it at a checkpoint, and the journal of three durable appends made
+/// after it (sled's own writes of them missing: what a kill before sled's background write
+/// leaves).
+fn sled_behind_its_journal() -> (tempfile::TempDir, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let behind = tempfile::tempdir().unwrap();
+    let s = Store::open(dir.path()).unwrap();
+    s.append_entries(&[NewEntry::earn(100, false)], t0())
+        .unwrap();
+    s.flush().unwrap();
+    copy_sled_files(dir.path(), behind.path());
+    for p in [20, 30, 40] {
+        s.append_entries(&[NewEntry::earn(p, false)], t0()).unwrap();
+    }
+    assert_eq!(s.with(|o| Ok(o.journal().pending())).unwrap(), 3);
+    std::fs::copy(journal_file(dir.path()), journal_file(behind.path())).unwrap();
+    s.close().unwrap();
+    (dir, behind)
+}
+
+#[test]
+fn durable_commits_sled_had_not_written_come_back_from_the_journal() {
+    let (_dir, behind) = sled_behind_its_journal();
+    let s = Store::open(behind.path()).unwrap();
+    assert_eq!(points_of(&s), [100, 20, 30, 40]);
+    assert_eq!(s.balance().unwrap().available(), 190);
+    // Applied and checkpointed: the next commit goes on from there.
+    assert_eq!(s.with(|o| Ok(o.journal().pending())).unwrap(), 0);
+    s.append_entries(&[NewEntry::earn(1, false)], t0()).unwrap();
+    assert_eq!(s.balance().unwrap().available(), 191);
+}
+
+#[test]
+fn a_journal_applied_over_a_database_that_has_its_writes_changes_nothing() {
+    let (dir, behind) = sled_behind_its_journal();
+    // The database that has everything, with the journal of its last three appends.
+    std::fs::copy(journal_file(behind.path()), journal_file(dir.path())).unwrap();
+    let s = Store::open(dir.path()).unwrap();
+    assert_eq!(points_of(&s), [100, 20, 30, 40]);
+    assert_eq!(s.balance().unwrap().available(), 190);
+}
+
+#[test]
+fn a_journal_record_cut_short_ends_the_journal_there() {
+    let (_dir, behind) = sled_behind_its_journal();
+    // Damage the last record (a write a power cut interrupted): the first two still apply.
+    let path = journal_file(behind.path());
+    let mut bytes = std::fs::read(&path).unwrap();
+    let mut at = 4096;
+    let mut starts = Vec::new();
+    while bytes[at..at + 4] != [0, 0, 0, 0] {
+        starts.push(at);
+        at += 16 + u32::from_le_bytes(bytes[at..at + 4].try_into().unwrap()) as usize;
+    }
+    assert_eq!(starts.len(), 3);
+    bytes[at - 1] ^= 0x55;
+    std::fs::write(&path, &bytes).unwrap();
+    let s = Store::open(behind.path()).unwrap();
+    assert_eq!(points_of(&s), [100, 20, 30]);
+}
+
+#[test]
+fn a_torn_journal_header_still_applies_the_records_and_the_file_is_made_anew() {
+    let (_dir, behind) = sled_behind_its_journal();
+    let path = journal_file(behind.path());
+    let mut bytes = std::fs::read(&path).unwrap();
+    bytes[6] ^= 0xff;
+    std::fs::write(&path, &bytes).unwrap();
+    let s = Store::open(behind.path()).unwrap();
+    assert_eq!(points_of(&s), [100, 20, 30, 40]);
+    // The file was made anew at the open's checkpoint: commits are journaled again.
+    assert_eq!(&std::fs::read(&path).unwrap()[0..4], b"LCJ1");
+    s.append_entries(&[NewEntry::earn(1, false)], t0()).unwrap();
+    s.append_entries(&[NewEntry::earn(2, false)], t0()).unwrap();
+    assert_eq!(s.with(|o| Ok(o.journal().pending())).unwrap(), 2);
+    s.close().unwrap();
+    let bytes = std::fs::read(&path).unwrap();
+    assert_eq!(&bytes[0..4], b"LCJ1");
+    let s = Store::open(behind.path()).unwrap();
+    assert_eq!(points_of(&s), [100, 20, 30, 40, 1, 2]);
+}
+
+#[test]
+fn records_of_an_older_generation_are_not_applied() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Store::open(dir.path()).unwrap();
+    for p in [1, 2, 3] {
+        s.append_entries(&[NewEntry::earn(p, false)], t0()).unwrap();
+    }
+    let old = std::fs::read(journal_file(dir.path())).unwrap();
+    s.flush().unwrap();
+    // A debit then undone: were the older records applied again over it, 1 and 2 and 3 would
+    // come back in place of the later pages.
+    s.append_entries(&[NewEntry::earn(10, false)], t0())
+        .unwrap();
+    s.close().unwrap();
+    // The older records, under the newer header: stale, never applied.
+    let mut stale = std::fs::read(journal_file(dir.path())).unwrap();
+    stale[4096..].copy_from_slice(&old[4096..]);
+    std::fs::write(journal_file(dir.path()), &stale).unwrap();
+    let s = Store::open(dir.path()).unwrap();
+    assert_eq!(points_of(&s), [1, 2, 3, 10]);
+}
+
+#[test]
+fn a_full_journal_is_checkpointed_and_commits_go_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Store::open(dir.path()).unwrap();
+    let (mut most, mut checkpoints) = (0, 0);
+    for i in 0..3000 {
+        s.append_entries(&[NewEntry::earn(1 + i % 7, false)], t0())
+            .unwrap();
+        let pending = s.with(|o| Ok(o.journal().pending())).unwrap();
+        // The commit that does not fit flushes the database and starts the file again.
+        if pending == 0 {
+            checkpoints += 1;
+        }
+        most = most.max(pending);
+    }
+    // Every record holds the ledger page it changed (up to 32 entries) and the balance: ~320
+    // bytes, ~400 records to a file.
+    assert!(checkpoints >= 3 && most > 300, "{checkpoints} {most}");
+    let expected = s.balance().unwrap();
+    s.close().unwrap();
+    let s = Store::open(dir.path()).unwrap();
+    assert_eq!(s.balance().unwrap(), expected);
+    assert_eq!(s.recent_entries(5000).unwrap().len(), 3000);
+}
+
+#[test]
+fn a_durable_commit_after_an_unflushed_feed_page_flushes_the_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Store::open(dir.path()).unwrap();
+    s.append_entries(&[NewEntry::earn(5, false)], t0()).unwrap();
+    let pending = |s: &Store| s.with(|o| Ok(o.journal().pending())).unwrap();
+    assert_eq!(pending(&s), 1);
+    // A page without a flush first checkpoints the journal (its record would otherwise be
+    // applied over the page at the next open)...
+    s.apply_voucher_page(&[], "c1", PageCommit::Deferred)
+        .unwrap();
+    assert_eq!(pending(&s), 0);
+    // ...and until the next checkpoint durable commits flush sled instead of journaling.
+    s.append_entries(&[NewEntry::earn(6, false)], t0()).unwrap();
+    assert_eq!(pending(&s), 0);
+    s.flush().unwrap();
+    s.append_entries(&[NewEntry::earn(7, false)], t0()).unwrap();
+    assert_eq!(pending(&s), 1);
+}

@@ -2,6 +2,7 @@
 //! A voucher's state and its outbox item always change in the same transaction.
 
 use super::schema::{usable_key, KEY_OUTBOX_NEXT, KEY_VOUCHER_COUNT};
+use super::TxTree;
 use super::{
     abort, get, time_key, tx_get, tx_get_u64, tx_put, values, Store, StoreError, Tree, TxResult,
 };
@@ -9,19 +10,18 @@ use crate::wallet::{
     self, OutboxItem, OutboxOperation, RedemptionOutcome, Voucher, VoucherState, WalletError,
 };
 use chrono::{DateTime, Duration, Utc};
-use sled::transaction::TransactionalTree;
 
 pub(super) fn set_voucher(
-    vouchers: &TransactionalTree,
-    usable: &TransactionalTree,
+    vouchers: &TxTree,
+    usable: &TxTree,
     old: Option<&Voucher>,
     new: &Voucher,
 ) -> TxResult<()> {
     if let Some(old) = old {
-        usable.remove(usable_key(old))?;
+        usable.remove(&usable_key(old))?;
     }
     if new.state == VoucherState::Available {
-        usable.insert(usable_key(new), &[])?;
+        usable.insert(&usable_key(new), &[])?;
     }
     tx_put(vouchers, new.id.as_bytes(), new)
 }
