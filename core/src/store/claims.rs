@@ -6,7 +6,7 @@ use super::ledger::{append_one, read_balance};
 use super::ledger_pages::{self, LedgerPages};
 use super::outbox::settle;
 use super::schema::{KEY_BALANCE, KEY_LEDGER_NEXT, KEY_OUTBOX_NEXT};
-use super::server_index::{self, ServerIndex};
+use super::server_index;
 use super::{abort, get, tx_get, tx_get_u64, tx_put, values, Store, StoreError, Tree};
 use crate::claim::{ClaimCode, ClaimRefusal, ClaimStatus, ReceiptClaim};
 use crate::points::{EntryKind, EntryStatus, NewEntry, PointsError};
@@ -165,19 +165,12 @@ impl Store {
                             let status = match verdict {
                                 ReceiptClaimVerdict::Claimed {
                                     ledger_id: Some(ledger_id),
-                                } => {
-                                    let mut index = ServerIndex::load(&t[2], &index_pages)?;
-                                    match index.get(ledger_id) {
-                                        // The server's entry arrived by a page first: counted
-                                        // there.
-                                        Some(local) if local != entry_seq => EntryStatus::Rejected,
-                                        _ => {
-                                            index.insert(ledger_id, entry_seq)?;
-                                            index.finish()?;
-                                            EntryStatus::Confirmed
-                                        }
-                                    }
-                                }
+                                } => server_index::confirm(
+                                    &t[2],
+                                    &index_pages,
+                                    ledger_id,
+                                    entry_seq,
+                                )?,
                                 ReceiptClaimVerdict::Claimed { ledger_id: None } => {
                                     EntryStatus::Rejected
                                 }

@@ -4,7 +4,7 @@
 use super::ledger::{append_one, read_balance};
 use super::ledger_pages::{self, LedgerPages};
 use super::schema::{KEY_BALANCE, KEY_LEDGER_NEXT, KEY_OUTBOX_NEXT};
-use super::server_index::{self, ServerIndex};
+use super::server_index;
 use super::vouchers::set_voucher;
 use super::TxTree;
 use super::{abort, tx_get, tx_get_u64, tx_put, Store, StoreError, Tree, TxResult};
@@ -265,15 +265,7 @@ impl Store {
                 let mut balance = read_balance(meta)?;
                 let verdict = match verdict {
                     ClaimVerdict::Confirmed { ledger_id } => {
-                        let mut index = ServerIndex::load(&t[2], &index_pages)?;
-                        match index.get(ledger_id) {
-                            Some(local) if local != entry_seq => EntryStatus::Rejected,
-                            _ => {
-                                index.insert(ledger_id, entry_seq)?;
-                                index.finish()?;
-                                EntryStatus::Confirmed
-                            }
-                        }
+                        server_index::confirm(&t[2], &index_pages, ledger_id, entry_seq)?
                     }
                     ClaimVerdict::Rejected => EntryStatus::Rejected,
                 };

@@ -23,6 +23,7 @@
 
 use super::TxTree;
 use super::{abort, StoreError, TxResult};
+use crate::points::EntryStatus;
 use std::collections::BTreeMap;
 use std::ops::Bound;
 
@@ -150,6 +151,27 @@ impl<'t> ServerIndex<'t> {
             }
         }
         Ok(())
+    }
+}
+
+/// The status of a local entry waiting for the server (a claim) once the server confirmed it as
+/// its entry `ledger_id`: confirmed and indexed, so the entry arriving by a feed page later is
+/// known; or rejected when that entry arrived by a page first and was applied as another local
+/// entry (it counts there). `pages` from [`pages_for`] `[ledger_id]`.
+pub(crate) fn confirm(
+    tree: &TxTree,
+    pages: &[Vec<u8>],
+    ledger_id: &str,
+    entry_seq: u64,
+) -> TxResult<EntryStatus> {
+    let mut index = ServerIndex::load(tree, pages)?;
+    match index.get(ledger_id) {
+        Some(local) if local != entry_seq => Ok(EntryStatus::Rejected),
+        _ => {
+            index.insert(ledger_id, entry_seq)?;
+            index.finish()?;
+            Ok(EntryStatus::Confirmed)
+        }
     }
 }
 
