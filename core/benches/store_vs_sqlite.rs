@@ -39,9 +39,12 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 const DURABILITY: &str = "\
-ours: every write is one sled transaction followed by Db::flush() and an fdatasync of sled's \
-log file before it returns (sled 0.34 on Linux only calls sync_file_range, which flushes \
-neither the drive cache nor the file size; the store adds the fdatasync).
+ours: every write is one sled transaction whose writes are appended to the store's commit \
+journal with an fdatasync before it returns (store/journal.rs; sled writes them to its own log \
+in the background, and a checkpoint (Db::flush() and an fdatasync of sled's log) empties the \
+journal when it is full and at close: sled 0.34 on Linux only calls sync_file_range, which \
+flushes neither the drive cache nor the file size). The database's size includes the journal's \
+128 KiB.
 sqlite: journal_mode=WAL, synchronous=FULL, one BEGIN IMMEDIATE transaction per write batch, so \
 every commit fsyncs the WAL (the bundled build has no HAVE_FDATASYNC: it calls fsync). Other \
 settings are SQLite's defaults (page cache 2 MB, autocheckpoint 1000 pages).";
