@@ -1,31 +1,19 @@
 //! Mirror records of the core's domain types, and their conversions. Conversions from foreign
 //! values are fallible (a time out of range is an error, never a panic).
 
-use crate::error::{invalid, LoyaltyError, Result};
+use crate::error::{LoyaltyError, Result};
 use chrono::{DateTime, Utc};
-use loyalty_core::{claim, invoice, money, points, proof, receipts, reminders, store, wallet};
+use loyalty_core::{claim, invoice, points, proof, receipts, reminders, store, wallet};
 use std::collections::HashMap;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::SystemTime;
 
 // ---------------------------------------------------------------------------------------------
 // Time
 
-/// A foreign time as UTC, or an error when it is outside the representable range.
+/// A foreign time as UTC, or an error when it is outside the representable range: the domain's
+/// converter, the one `DateTime` crosses the FFI with.
 pub(crate) fn utc(t: SystemTime) -> Result<DateTime<Utc>> {
-    let (secs, nanos) = match t.duration_since(UNIX_EPOCH) {
-        Ok(d) => (i64::try_from(d.as_secs()).ok(), d.subsec_nanos()),
-        Err(before) => {
-            let d = before.duration();
-            let secs = i64::try_from(d.as_secs()).ok().map(|s| -s);
-            match (secs, d.subsec_nanos()) {
-                (Some(s), 0) => (Some(s), 0),
-                (Some(s), n) => (s.checked_sub(1), 1_000_000_000 - n),
-                (None, _) => (None, 0),
-            }
-        }
-    };
-    secs.and_then(|s| DateTime::from_timestamp(s, nanos))
-        .ok_or_else(|| invalid("time is outside the supported range"))
+    Ok(loyalty_domain::utc_from_system_time(t)?)
 }
 
 pub(crate) fn st(t: DateTime<Utc>) -> SystemTime {
@@ -35,31 +23,8 @@ pub(crate) fn st(t: DateTime<Utc>) -> SystemTime {
 // ---------------------------------------------------------------------------------------------
 // Money
 
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct Money {
-    /// Amount in minor units (cents).
-    pub amount_minor: i64,
-    /// ISO 4217 code, e.g. "EUR".
-    pub currency: String,
-}
-
-impl From<money::Money> for Money {
-    fn from(m: money::Money) -> Self {
-        Self {
-            amount_minor: m.amount_minor,
-            currency: m.currency,
-        }
-    }
-}
-
-impl From<Money> for money::Money {
-    fn from(m: Money) -> Self {
-        Self {
-            amount_minor: m.amount_minor,
-            currency: m.currency,
-        }
-    }
-}
+// `Money` derives uniffi where it is defined (loyalty_domain::money).
+pub use loyalty_core::money::Money;
 
 // ---------------------------------------------------------------------------------------------
 // Programme rules
@@ -150,61 +115,9 @@ pub fn programme_rules_to_json(rules: ProgrammeRules) -> Result<String> {
 // ---------------------------------------------------------------------------------------------
 // Points
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
-pub enum EntryKind {
-    Earn,
-    Redeem,
-    Adjust,
-    Expire,
-    Reverse,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
-pub enum EntryStatus {
-    Pending,
-    Confirmed,
-    Rejected,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct LedgerEntry {
-    pub seq: u64,
-    pub kind: EntryKind,
-    /// Signed: credits positive, debits negative.
-    pub points: i64,
-    pub status: EntryStatus,
-    pub at: SystemTime,
-    pub reference: Option<String>,
-    pub description: Option<String>,
-    pub reverses: Option<u64>,
-    pub reversed_by: Option<u64>,
-}
-
-impl From<points::LedgerEntry> for LedgerEntry {
-    fn from(e: points::LedgerEntry) -> Self {
-        Self {
-            seq: e.seq,
-            kind: match e.kind {
-                points::EntryKind::Earn => EntryKind::Earn,
-                points::EntryKind::Redeem => EntryKind::Redeem,
-                points::EntryKind::Adjust => EntryKind::Adjust,
-                points::EntryKind::Expire => EntryKind::Expire,
-                points::EntryKind::Reverse => EntryKind::Reverse,
-            },
-            points: e.points,
-            status: match e.status {
-                points::EntryStatus::Pending => EntryStatus::Pending,
-                points::EntryStatus::Confirmed => EntryStatus::Confirmed,
-                points::EntryStatus::Rejected => EntryStatus::Rejected,
-            },
-            at: st(e.at),
-            reference: e.reference,
-            description: e.description,
-            reverses: e.reverses,
-            reversed_by: e.reversed_by,
-        }
-    }
-}
+// `EntryKind`, `EntryStatus` and `LedgerEntry` derive uniffi where they are defined
+// (loyalty_domain::points).
+pub use loyalty_core::points::{EntryKind, EntryStatus, LedgerEntry};
 
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct Balance {
@@ -311,16 +224,15 @@ pub enum VoucherKind {
 impl From<wallet::VoucherKind> for VoucherKind {
     fn from(k: wallet::VoucherKind) -> Self {
         match k {
-            wallet::VoucherKind::AmountOff { amount, min_spend } => VoucherKind::AmountOff {
-                amount: amount.into(),
-                min_spend: min_spend.map(Into::into),
-            },
+            wallet::VoucherKind::AmountOff { amount, min_spend } => {
+                VoucherKind::AmountOff { amount, min_spend }
+            }
             wallet::VoucherKind::PercentOff {
                 percent,
                 max_discount,
             } => VoucherKind::PercentOff {
                 percent,
-                max_discount: max_discount.map(Into::into),
+                max_discount,
             },
             wallet::VoucherKind::FreeProduct { gtin, product_name } => {
                 VoucherKind::FreeProduct { gtin, product_name }
@@ -348,16 +260,15 @@ impl TryFrom<VoucherKind> for wallet::VoucherKind {
 
     fn try_from(k: VoucherKind) -> Result<Self> {
         Ok(match k {
-            VoucherKind::AmountOff { amount, min_spend } => wallet::VoucherKind::AmountOff {
-                amount: amount.into(),
-                min_spend: min_spend.map(Into::into),
-            },
+            VoucherKind::AmountOff { amount, min_spend } => {
+                wallet::VoucherKind::AmountOff { amount, min_spend }
+            }
             VoucherKind::PercentOff {
                 percent,
                 max_discount,
             } => wallet::VoucherKind::PercentOff {
                 percent,
-                max_discount: max_discount.map(Into::into),
+                max_discount,
             },
             VoucherKind::FreeProduct { gtin, product_name } => {
                 wallet::VoucherKind::FreeProduct { gtin, product_name }
@@ -683,7 +594,7 @@ pub(crate) fn localized_text(names: HashMap<String, String>) -> reminders::Local
 pub fn receipt_total(receipt: Receipt) -> Result<Money> {
     let r = receipts::Receipt::try_from(receipt)?;
     r.validate()?;
-    Ok(r.total().into())
+    Ok(r.total())
 }
 
 /// The sum of a receipt's lines before the offers' discounts.
@@ -691,7 +602,7 @@ pub fn receipt_total(receipt: Receipt) -> Result<Money> {
 pub fn receipt_subtotal(receipt: Receipt) -> Result<Money> {
     let r = receipts::Receipt::try_from(receipt)?;
     r.validate()?;
-    Ok(r.subtotal().into())
+    Ok(r.subtotal())
 }
 
 impl From<receipts::Receipt> for Receipt {
@@ -709,7 +620,7 @@ impl From<receipts::Receipt> for Receipt {
                     gtin: l.gtin,
                     name: l.name,
                     quantity: l.quantity,
-                    unit_price: l.unit_price.into(),
+                    unit_price: l.unit_price,
                     category: l.category,
                     lot: l.lot,
                     warranty_months: l.warranty_months,
@@ -760,7 +671,7 @@ impl TryFrom<Receipt> for receipts::Receipt {
                     gtin: l.gtin,
                     name: l.name,
                     quantity: l.quantity,
-                    unit_price: l.unit_price.into(),
+                    unit_price: l.unit_price,
                     category: l.category,
                     lot: l.lot,
                     warranty_months: l.warranty_months,
@@ -821,7 +732,7 @@ impl From<loyalty_core::WarrantyItem> for WarrantyItem {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::Duration;
+    use std::time::{Duration, UNIX_EPOCH};
 
     #[test]
     fn times_convert_both_ways_and_out_of_range_is_an_error() {
@@ -917,7 +828,7 @@ impl From<claim::ReceiptClaim> for ReceiptClaim {
             receipt_id: c.receipt_id,
             store_name: c.store_name,
             purchased_at: st(c.purchased_at),
-            total: c.total.into(),
+            total: c.total,
             points: c.points,
             claim_until: st(c.claim_until),
             scanned_at: st(c.scanned_at),
@@ -1159,7 +1070,7 @@ pub fn verify_receipt_line_proof(text: String, public_key_hex: String) -> Result
                 gtin: p.line.gtin,
                 name: p.line.name,
                 quantity: p.line.quantity,
-                unit_price: p.line.unit_price.into(),
+                unit_price: p.line.unit_price,
                 discount_minor: p.line.discount_minor,
             },
         },

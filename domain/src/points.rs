@@ -13,6 +13,7 @@ use std::collections::VecDeque;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum EntryKind {
     /// Points earned (a purchase, a bonus). Positive.
     Earn,
@@ -28,6 +29,7 @@ pub enum EntryKind {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum EntryStatus {
     /// Recorded on the device (e.g. offline), not yet confirmed by the server.
     Pending,
@@ -38,6 +40,7 @@ pub enum EntryStatus {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct LedgerEntry {
     /// Position in the ledger, from 1, contiguous.
     pub seq: u64,
