@@ -257,12 +257,7 @@ impl Points {
 
     /// Points expiring within `days`, soonest first.
     pub fn expiring_within(&self, days: u32) -> Result<Vec<ExpiringPoints>> {
-        Ok(self
-            .api
-            .expiring_within(days)?
-            .into_iter()
-            .map(Into::into)
-            .collect())
+        Ok(self.api.expiring_within(days)?)
     }
 
     pub fn tier(&self) -> Result<TierStatus> {
@@ -364,7 +359,7 @@ impl Wallet {
 
     /// Applies the server's answer to a redemption in progress.
     pub fn complete_redemption(&self, id: String, outcome: RedemptionOutcome) -> Result<Voucher> {
-        Ok(self.api.complete_redemption(&id, outcome.into())?.into())
+        Ok(self.api.complete_redemption(&id, outcome)?.into())
     }
 
     /// The retailer withdrew an unused voucher.
@@ -410,7 +405,7 @@ impl Receipts {
     pub fn claim(&self, text: String) -> Result<ClaimScan> {
         Ok(match self.api.claim(&text)? {
             core::ClaimScan::Queued(c) => ClaimScan::Queued { claim: c.into() },
-            core::ClaimScan::Refused(r) => ClaimScan::Refused { refusal: r.into() },
+            core::ClaimScan::Refused(r) => ClaimScan::Refused { refusal: r },
         })
     }
 

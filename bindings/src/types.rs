@@ -115,9 +115,9 @@ pub fn programme_rules_to_json(rules: ProgrammeRules) -> Result<String> {
 // ---------------------------------------------------------------------------------------------
 // Points
 
-// `EntryKind`, `EntryStatus` and `LedgerEntry` derive uniffi where they are defined
-// (loyalty_domain::points).
-pub use loyalty_core::points::{EntryKind, EntryStatus, LedgerEntry};
+// `EntryKind`, `EntryStatus`, `LedgerEntry` and `ExpiringPoints` derive uniffi where they are
+// defined (loyalty_domain::points).
+pub use loyalty_core::points::{EntryKind, EntryStatus, ExpiringPoints, LedgerEntry};
 
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct Balance {
@@ -144,24 +144,6 @@ impl From<points::Balance> for Balance {
             available: b.available(),
             projected: b.projected(),
             entries: b.entries,
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct ExpiringPoints {
-    /// The earning the points came from.
-    pub lot_seq: u64,
-    pub points: i64,
-    pub expires_at: SystemTime,
-}
-
-impl From<points::ExpiringPoints> for ExpiringPoints {
-    fn from(e: points::ExpiringPoints) -> Self {
-        Self {
-            lot_seq: e.lot_seq,
-            points: e.points,
-            expires_at: st(e.expires_at),
         }
     }
 }
@@ -482,34 +464,14 @@ pub struct Redemption {
     pub outbox_item: OutboxItem,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
-pub enum RedemptionOutcome {
-    /// The server accepted the redemption.
-    Accepted,
-    /// The server refused it; the voucher is available again.
-    Rejected,
-    /// Another device of the household redeemed it first.
-    AlreadyRedeemed,
-}
-
-impl From<RedemptionOutcome> for wallet::RedemptionOutcome {
-    fn from(o: RedemptionOutcome) -> Self {
-        match o {
-            RedemptionOutcome::Accepted => Self::Accepted,
-            RedemptionOutcome::Rejected => Self::Rejected,
-            RedemptionOutcome::AlreadyRedeemed => Self::AlreadyRedeemed,
-        }
-    }
-}
+/// Derives uniffi where it is defined (loyalty_domain::wallet).
+pub use loyalty_core::wallet::RedemptionOutcome;
 
 // ---------------------------------------------------------------------------------------------
 // Receipts
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
-pub enum ReceiptSource {
-    Server,
-    Till,
-}
+/// Derives uniffi where it is defined (loyalty_domain::receipts).
+pub use loyalty_core::receipts::ReceiptSource;
 
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct LineItem {
@@ -626,10 +588,7 @@ impl From<receipts::Receipt> for Receipt {
                     warranty_months: l.warranty_months,
                 })
                 .collect(),
-            source: match r.source {
-                receipts::ReceiptSource::Server => ReceiptSource::Server,
-                receipts::ReceiptSource::Till => ReceiptSource::Till,
-            },
+            source: r.source,
             return_window_days: r.return_window_days,
             discounts: r
                 .discounts
@@ -677,10 +636,7 @@ impl TryFrom<Receipt> for receipts::Receipt {
                     warranty_months: l.warranty_months,
                 })
                 .collect(),
-            source: match r.source {
-                ReceiptSource::Server => receipts::ReceiptSource::Server,
-                ReceiptSource::Till => receipts::ReceiptSource::Till,
-            },
+            source: r.source,
             return_window_days: r.return_window_days,
             discounts: r
                 .discounts
@@ -750,63 +706,8 @@ mod tests {
 
 // ---- Receipt claim codes ----------------------------------------------------------------------
 
-/// Why a scanned receipt claim code was refused (text for the shopper: `claimRefusalText`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
-pub enum ClaimRefusal {
-    /// Not a receipt claim code.
-    Malformed,
-    /// Another retailer's code.
-    OtherRetailer,
-    /// Forged or altered: the retailer's signature does not match.
-    NotGenuine,
-    /// Dated in the future (a clock far off).
-    NotYetValid,
-    /// The claim deadline has passed.
-    Expired,
-    /// Already claimed: here (a replay), or by another member (told by the server).
-    AlreadyClaimed,
-    /// Genuine, but the retailer's server holds no such receipt.
-    Unknown,
-}
-
-impl From<claim::ClaimRefusal> for ClaimRefusal {
-    fn from(r: claim::ClaimRefusal) -> Self {
-        match r {
-            claim::ClaimRefusal::Malformed => ClaimRefusal::Malformed,
-            claim::ClaimRefusal::OtherRetailer => ClaimRefusal::OtherRetailer,
-            claim::ClaimRefusal::NotGenuine => ClaimRefusal::NotGenuine,
-            claim::ClaimRefusal::NotYetValid => ClaimRefusal::NotYetValid,
-            claim::ClaimRefusal::Expired => ClaimRefusal::Expired,
-            claim::ClaimRefusal::AlreadyClaimed => ClaimRefusal::AlreadyClaimed,
-            claim::ClaimRefusal::Unknown => ClaimRefusal::Unknown,
-        }
-    }
-}
-
-impl From<ClaimRefusal> for claim::ClaimRefusal {
-    fn from(r: ClaimRefusal) -> Self {
-        match r {
-            ClaimRefusal::Malformed => claim::ClaimRefusal::Malformed,
-            ClaimRefusal::OtherRetailer => claim::ClaimRefusal::OtherRetailer,
-            ClaimRefusal::NotGenuine => claim::ClaimRefusal::NotGenuine,
-            ClaimRefusal::NotYetValid => claim::ClaimRefusal::NotYetValid,
-            ClaimRefusal::Expired => claim::ClaimRefusal::Expired,
-            ClaimRefusal::AlreadyClaimed => claim::ClaimRefusal::AlreadyClaimed,
-            ClaimRefusal::Unknown => claim::ClaimRefusal::Unknown,
-        }
-    }
-}
-
-/// Where a scanned receipt claim stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
-pub enum ClaimStatus {
-    /// Queued: shown at once, the points wait for the next sync.
-    Pending,
-    /// Credited to this member.
-    Claimed,
-    /// Refused by the server (`refusal` says why).
-    Refused,
-}
+// `ClaimRefusal` and `ClaimStatus` derive uniffi where they are defined (loyalty_domain::claim).
+pub use loyalty_core::claim::{ClaimRefusal, ClaimStatus};
 
 /// A receipt claimed by scanning its code (text for the shopper: `receiptClaimText`).
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
@@ -832,12 +733,8 @@ impl From<claim::ReceiptClaim> for ReceiptClaim {
             points: c.points,
             claim_until: st(c.claim_until),
             scanned_at: st(c.scanned_at),
-            status: match c.status {
-                claim::ClaimStatus::Pending => ClaimStatus::Pending,
-                claim::ClaimStatus::Claimed => ClaimStatus::Claimed,
-                claim::ClaimStatus::Refused => ClaimStatus::Refused,
-            },
-            refusal: c.refusal.map(Into::into),
+            status: c.status,
+            refusal: c.refusal,
         }
     }
 }
@@ -855,20 +752,15 @@ pub enum ClaimScan {
 /// reads as English).
 #[uniffi::export]
 pub fn claim_refusal_text(refusal: ClaimRefusal, language: String) -> String {
-    claim::ClaimRefusal::from(refusal).text(reminders::Lang::negotiate(&language))
+    refusal.text(reminders::Lang::negotiate(&language))
 }
 
 /// The shopper's text for a claim's status in `language` (pending, added, or why it was not).
 #[uniffi::export]
 pub fn receipt_claim_text(claim: ReceiptClaim, language: String) -> String {
-    let status = match claim.status {
-        ClaimStatus::Pending => claim::ClaimStatus::Pending,
-        ClaimStatus::Claimed => claim::ClaimStatus::Claimed,
-        ClaimStatus::Refused => claim::ClaimStatus::Refused,
-    };
     claim::status_text(
-        status,
-        claim.refusal.map(Into::into),
+        claim.status,
+        claim.refusal,
         reminders::Lang::negotiate(&language),
     )
 }
@@ -986,37 +878,8 @@ impl From<store::StoredInvoice> for StoredInvoice {
 // ---------------------------------------------------------------------------------------------
 // Receipt line proofs (warranty claims and returns)
 
-/// Why a scanned receipt line proof was refused (text for the person at the till:
-/// `proofRefusalText`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
-pub enum ProofRefusal {
-    /// Not a receipt line proof.
-    Malformed,
-    /// Signed with another retailer's key.
-    OtherRetailer,
-    /// Forged, or a line, price, date or store altered: the signature does not match.
-    NotGenuine,
-}
-
-impl From<proof::ProofRefusal> for ProofRefusal {
-    fn from(r: proof::ProofRefusal) -> Self {
-        match r {
-            proof::ProofRefusal::Malformed => Self::Malformed,
-            proof::ProofRefusal::OtherRetailer => Self::OtherRetailer,
-            proof::ProofRefusal::NotGenuine => Self::NotGenuine,
-        }
-    }
-}
-
-impl From<ProofRefusal> for proof::ProofRefusal {
-    fn from(r: ProofRefusal) -> Self {
-        match r {
-            ProofRefusal::Malformed => Self::Malformed,
-            ProofRefusal::OtherRetailer => Self::OtherRetailer,
-            ProofRefusal::NotGenuine => Self::NotGenuine,
-        }
-    }
-}
+/// Derives uniffi where it is defined (loyalty_domain::proof).
+pub use loyalty_core::proof::ProofRefusal;
 
 /// One receipt line as its proof shows it, vouched for by the retailer's signature.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
@@ -1075,7 +938,7 @@ pub fn verify_receipt_line_proof(text: String, public_key_hex: String) -> Result
             },
         },
         Err(r) => ProofVerdict::Refused {
-            refusal: r.into(),
+            refusal: r,
             reason: r.reason().to_string(),
         },
     })
@@ -1085,5 +948,5 @@ pub fn verify_receipt_line_proof(text: String, public_key_hex: String) -> Result
 /// anything else reads as English).
 #[uniffi::export]
 pub fn proof_refusal_text(refusal: ProofRefusal, language: String) -> String {
-    proof::ProofRefusal::from(refusal).text(reminders::Lang::negotiate(&language))
+    refusal.text(reminders::Lang::negotiate(&language))
 }

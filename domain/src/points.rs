@@ -377,6 +377,7 @@ impl ProgrammeRules {
 
 /// Points from one earning that will expire (or have expired) at `expires_at`.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct ExpiringPoints {
     /// The earning entry these points came from.
     pub lot_seq: u64,
