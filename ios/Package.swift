@@ -25,7 +25,8 @@ let package = Package(
             name: "loyalty_ffiFFI",
             path: "LoyaltyCoreFFI.xcframework"
         ),
-        // The uniffi-generated Swift (Sources/LoyaltyCore/Generated/LoyaltyCore.swift, copied in
+        // The uniffi-generated Swift (Sources/LoyaltyCore/Generated/: LoyaltyCore.swift and
+        // LoyaltyCoreDomain.swift, one per uniffi component, copied in
         // by build-xcframework.sh; never edited by hand).
         .target(
             name: "LoyaltyCore",

@@ -23,6 +23,7 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
+. tests/lib.sh   # swift_modulemap
 
 die() { echo "build-xcframework.sh: $*" >&2; exit 1; }
 
@@ -77,14 +78,17 @@ HOST_LIB="target/debug/libloyalty_ffi.dylib"
 [ -f "$HOST_LIB" ] || die "missing $HOST_LIB after the host build"
 target/debug/uniffi-bindgen generate "$HOST_LIB" --language swift --config uniffi.toml \
     --out-dir "$STAGE/generated"
-for f in LoyaltyCore.swift loyalty_ffiFFI.h loyalty_ffiFFI.modulemap; do
-    [ -f "$STAGE/generated/$f" ] || die "uniffi-bindgen did not write $f (check uniffi.toml's [crates.loyalty_ffi.bindings.swift])"
+# Two uniffi components (uniffi.toml): loyalty_ffi and loyalty_domain, one Swift file and one C
+# header each, both Swift files in the LoyaltyCore module, both headers in the C module loyalty_ffiFFI.
+for f in LoyaltyCore.swift LoyaltyCoreDomain.swift loyalty_ffiFFI.h loyalty_domainFFI.h loyalty_ffiFFI.modulemap; do
+    [ -f "$STAGE/generated/$f" ] || die "uniffi-bindgen did not write $f (check uniffi.toml's [crates.*.bindings.swift])"
 done
+swift_modulemap "$STAGE/generated"
 
 # SwiftPM and Xcode find a static library's module through a module.modulemap under Headers/;
 # one directory per module so that several uniffi SDKs can live in one app.
 mkdir -p "$STAGE/headers/loyalty_ffiFFI"
-cp "$STAGE/generated/loyalty_ffiFFI.h" "$STAGE/headers/loyalty_ffiFFI/"
+cp "$STAGE/generated/loyalty_ffiFFI.h" "$STAGE/generated/loyalty_domainFFI.h" "$STAGE/headers/loyalty_ffiFFI/"
 cp "$STAGE/generated/loyalty_ffiFFI.modulemap" "$STAGE/headers/loyalty_ffiFFI/module.modulemap"
 
 echo "==> xcodebuild -create-xcframework -> $XCFRAMEWORK"
@@ -95,7 +99,7 @@ xcodebuild -create-xcframework \
     -output "$XCFRAMEWORK"
 
 mkdir -p "$GENERATED_SWIFT_DIR"
-cp "$STAGE/generated/LoyaltyCore.swift" "$GENERATED_SWIFT_DIR/LoyaltyCore.swift"
+cp "$STAGE/generated/LoyaltyCore.swift" "$STAGE/generated/LoyaltyCoreDomain.swift" "$GENERATED_SWIFT_DIR/"
 
 echo "==> done"
 du -sh "$XCFRAMEWORK" "$STAGE/device/$LIB" "$STAGE/simulator/$LIB"

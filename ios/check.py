@@ -956,7 +956,8 @@ def l10n_selftest():
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--generated", required=True, help="the generated LoyaltyCore.swift")
+    ap.add_argument("--generated", required=True, nargs="+",
+                    help="the generated Swift files (LoyaltyCore.swift, LoyaltyCoreDomain.swift: one per uniffi component)")
     ap.add_argument("--verbose", action="store_true", help="list the calls (3) checked")
     args = ap.parse_args()
 
@@ -966,7 +967,7 @@ def main():
         dirs[:] = sorted(d for d in dirs if not d.startswith(".") and not d.endswith(".xcframework")
                          and d not in ("build", ".build", "DerivedData"))
         files += [os.path.join(base, n) for n in sorted(names) if n.endswith(".swift")]
-    generated = os.path.abspath(args.generated)
+    generated = [os.path.abspath(g) for g in args.generated]
 
     passed = failed = 0
 
@@ -980,7 +981,7 @@ def main():
             print("FAILED %-12s %s" % (name, detail))
 
     # (1) parse
-    details, failures, blanked = check_parse(files + [generated])
+    details, failures, blanked = check_parse(files + generated)
     gaps = "; ".join("%d %s" % (n, w) for w, n in sorted(blanked.items())) or "nothing"
     for d in details:
         report(True, "(1) parse", d)
@@ -997,12 +998,13 @@ def main():
 
     # (3) api
     gen_api, ios_api = Api(), Api()
-    gen_tree, gen_src, _ = parse_source(generated)
-    gen_api.add_source(gen_tree, gen_src)
+    for g in generated:
+        gen_tree, gen_src, _ = parse_source(g)
+        gen_api.add_source(gen_tree, gen_src)
     parsed = {}
     own_functions = set()
     for path in files:
-        if os.path.samefile(path, generated) or path.endswith("/Generated/LoyaltyCore.swift"):
+        if any(os.path.samefile(path, g) for g in generated) or "/Generated/" in path:
             continue
         tree, src, _ = parse_source(path)
         parsed[path] = (tree, src)
@@ -1044,7 +1046,7 @@ def main():
                        len(into_generated), len(set(into_generated)), len(into_facade), len(set(into_facade))))
 
     # (4) snippets
-    own_sources = [f for f in files if not f.endswith("/Generated/LoyaltyCore.swift")]
+    own_sources = [f for f in files if "/Generated/" not in f]
     parse_failed = {f.split(":")[0] for f in failures}
     try:
         report(True, "(4) snippets", check_snippets(

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Checks the iOS layer without a Swift compiler (see ios/check.py for what each check proves):
 #
-#   1. the generated Swift bindings: build/swift/generated/LoyaltyCore.swift, regenerated here from
+#   1. the generated Swift bindings: build/ios/generated/*.swift (LoyaltyCore.swift and
+#      LoyaltyCoreDomain.swift: one per uniffi component), regenerated here from
 #      the debug cdylib with the workspace's uniffi-bindgen (tests/lib.sh: generate_bindings)
 #   2. ios/check.py: (1) tree-sitter-swift parse of every .swift file in ios/ and the generated
 #      Swift, (2) Package.swift against the directories, (3) calls into the generated API and the
@@ -23,4 +24,4 @@ GEN="build/ios/generated"
 # unification and rebuild the cdylib); a no-op when it is up to date.
 cargo build --workspace --quiet
 generate_bindings swift "$GEN" >/dev/null
-exec "$TS_PYTHON" ios/check.py --generated "$GEN/LoyaltyCore.swift"
+exec "$TS_PYTHON" ios/check.py --generated "$GEN"/*.swift

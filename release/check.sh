@@ -309,6 +309,7 @@ xcframework_zip() {
     local stage="$OUT/xcframework" zip_file="$OUT/$XCFRAMEWORK_NAME.xcframework.zip"
     rm -rf "$stage" && mkdir -p "$stage/generated"
     "$BINDGEN" generate "$LIB_SO" --language swift --config "$UNIFFI_TOML" --no-format --out-dir "$stage/generated" >/dev/null
+    swift_modulemap "$stage/generated"
     # STAND-IN slice: the host's static library (stripped of debug info), not iOS slices.
     local slice="$stage/$XCFRAMEWORK_NAME.xcframework/linux-x86_64"
     mkdir -p "$slice/Headers/$FFI_MODULE"
@@ -345,8 +346,9 @@ if not re.search(r'\bmodule\s+%s\b' % re.escape(module), modmap) or name != modu
     sys.exit("binary target %s, module map declares: %s" % (name, modmap.split("{")[0]))
 if not re.search(r'header\s+"%s\.h"' % re.escape(module), modmap):
     sys.exit("module map does not name %s.h" % module)
-if "Headers/%s/%s.h" % (module, module) not in "\n".join(names):
-    sys.exit("header not beside its module map")
+for header in re.findall(r'header\s+"([^"]+)"', modmap):
+    if "Headers/%s/%s" % (module, header) not in "\n".join(names):
+        sys.exit("header %s not beside its module map" % header)
 EOF
     # The manifest parses as Swift (tree-sitter-swift; a parse, not a type-check).
     "$TS_PYTHON" - "$OUT/swift-package/Package.swift" <<'EOF'

@@ -197,12 +197,13 @@ release_download_url() {
     echo "${LOYALTY_RELEASE_URL%/}/v$1"
 }
 
-# write_xcframework_headers GENERATED_DIR HEADERS_DIR: the C header and module map in a directory
-# of their own, HEADERS_DIR/loyalty_ffiFFI/, so that two uniffi XCFrameworks in one app do not
-# both put a module.modulemap at the top of Headers/ ("multiple module maps").
+# write_xcframework_headers GENERATED_DIR HEADERS_DIR: the C headers (one per uniffi component:
+# loyalty_ffiFFI.h, loyalty_domainFFI.h) and the module map listing them in a directory of their
+# own, HEADERS_DIR/loyalty_ffiFFI/, so that two uniffi XCFrameworks in one app do not both put a
+# module.modulemap at the top of Headers/ ("multiple module maps").
 write_xcframework_headers() {
     mkdir -p "$2/$FFI_MODULE"
-    cp "$1/$FFI_MODULE.h" "$2/$FFI_MODULE/$FFI_MODULE.h"
+    cp "$1"/*.h "$2/$FFI_MODULE/"
     cp "$1/$FFI_MODULE.modulemap" "$2/$FFI_MODULE/module.modulemap"
 }
 

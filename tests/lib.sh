@@ -25,6 +25,25 @@ generate_bindings() {
     # --library is deprecated (a no-op) in uniffi 0.32: a .so source is detected as library mode.
     "$BINDGEN" generate "$LIB_SO" --language "$language" --config "$UNIFFI_TOML" --no-format \
         --out-dir "$out_dir"
+    if [ "$language" = swift ]; then swift_modulemap "$out_dir"; fi
+}
+
+# swift_modulemap DIR: the library has two uniffi components (loyalty_ffi and loyalty_domain, see
+# uniffi.toml), each with its C header, and both Swift files import the one C module
+# loyalty_ffiFFI: its modulemap (written by uniffi for loyalty_ffi) lists every generated header.
+swift_modulemap() {
+    local dir="$1" map="$1/loyalty_ffiFFI.modulemap" extra="" h
+    [ -f "$map" ] || { echo "missing $map (uniffi.toml: generate_module_map)" >&2; return 1; }
+    for h in "$dir"/*.h; do
+        h="$(basename "$h")"
+        grep -q "header \"$h\"" "$map" || extra="$extra $h"
+    done
+    [ -n "$extra" ] || return 0
+    # awk, not sed -i: ios/build-xcframework.sh runs this on macOS too.
+    awk -v extra="$extra" '{ print }
+        /^ *header "loyalty_ffiFFI.h"/ { n = split(extra, hs, " "); ind = $0; sub(/header.*/, "", ind)
+            for (i = 1; i <= n; i++) printf "%sheader \"%s\"\n", ind, hs[i] }' "$map" >"$map.tmp"
+    mv "$map.tmp" "$map"
 }
 
 # host_bindings_jar GEN_DIR: the host-flavour Kotlin bindings generated into GEN_DIR, compiled once

@@ -196,10 +196,7 @@ impl Points {
         description: Option<String>,
         pending: bool,
     ) -> Result<LedgerEntry> {
-        Ok(self
-            .api
-            .earn(points, reference, description, pending)?
-            .into())
+        Ok(self.api.earn(points, reference, description, pending)?)
     }
 
     /// Points spent (`points` > 0); fails with `Conflict` when not enough are available.
@@ -210,34 +207,31 @@ impl Points {
         description: Option<String>,
         pending: bool,
     ) -> Result<LedgerEntry> {
-        Ok(self
-            .api
-            .redeem(points, reference, description, pending)?
-            .into())
+        Ok(self.api.redeem(points, reference, description, pending)?)
     }
 
     /// A correction by the retailer, either sign.
     pub fn adjust(&self, points: i64, description: Option<String>) -> Result<LedgerEntry> {
-        Ok(self.api.adjust(points, description)?.into())
+        Ok(self.api.adjust(points, description)?)
     }
 
     /// Undoes a confirmed entry with a new entry.
     pub fn reverse(&self, seq: u64) -> Result<LedgerEntry> {
-        Ok(self.api.reverse(seq)?.into())
+        Ok(self.api.reverse(seq)?)
     }
 
     /// The server confirmed (`true`) or rejected (`false`) a pending entry.
     pub fn settle(&self, seq: u64, confirmed: bool) -> Result<LedgerEntry> {
-        Ok(self.api.settle(seq, confirmed)?.into())
+        Ok(self.api.settle(seq, confirmed)?)
     }
 
     pub fn entry(&self, seq: u64) -> Result<LedgerEntry> {
-        Ok(self.api.entry(seq)?.into())
+        Ok(self.api.entry(seq)?)
     }
 
     /// The whole ledger, oldest first.
     pub fn entries(&self) -> Result<Vec<LedgerEntry>> {
-        Ok(self.api.entries()?.into_iter().map(Into::into).collect())
+        Ok(self.api.entries()?)
     }
 
     /// What entry `seq` says to the shopper in `language` (a BCP 47 tag): a purchase names its
@@ -251,29 +245,19 @@ impl Points {
 
     /// The newest `limit` entries, newest first.
     pub fn recent(&self, limit: u32) -> Result<Vec<LedgerEntry>> {
-        Ok(self
-            .api
-            .recent(limit)?
-            .into_iter()
-            .map(Into::into)
-            .collect())
+        Ok(self.api.recent(limit)?)
     }
 
     /// Writes the expiry entries due now; returns them (empty when nothing is due). Once the
     /// device syncs with the retailer's server it writes none: the server's expiries arrive with
     /// the ledger (use `expiringWithin` to warn before points expire).
     pub fn expire_due(&self) -> Result<Vec<LedgerEntry>> {
-        Ok(self.api.expire_due()?.into_iter().map(Into::into).collect())
+        Ok(self.api.expire_due()?)
     }
 
     /// Points expiring within `days`, soonest first.
     pub fn expiring_within(&self, days: u32) -> Result<Vec<ExpiringPoints>> {
-        Ok(self
-            .api
-            .expiring_within(days)?
-            .into_iter()
-            .map(Into::into)
-            .collect())
+        Ok(self.api.expiring_within(days)?)
     }
 
     pub fn tier(&self) -> Result<TierStatus> {
@@ -287,10 +271,7 @@ impl Points {
         receipt_id: String,
         description: Option<String>,
     ) -> Result<LedgerEntry> {
-        Ok(self
-            .api
-            .earn_offline(points, &receipt_id, description)?
-            .into())
+        Ok(self.api.earn_offline(points, &receipt_id, description)?)
     }
 
     /// Point claims waiting for the server, oldest first.
@@ -378,7 +359,7 @@ impl Wallet {
 
     /// Applies the server's answer to a redemption in progress.
     pub fn complete_redemption(&self, id: String, outcome: RedemptionOutcome) -> Result<Voucher> {
-        Ok(self.api.complete_redemption(&id, outcome.into())?.into())
+        Ok(self.api.complete_redemption(&id, outcome)?.into())
     }
 
     /// The retailer withdrew an unused voucher.
@@ -424,7 +405,7 @@ impl Receipts {
     pub fn claim(&self, text: String) -> Result<ClaimScan> {
         Ok(match self.api.claim(&text)? {
             core::ClaimScan::Queued(c) => ClaimScan::Queued { claim: c.into() },
-            core::ClaimScan::Refused(r) => ClaimScan::Refused { refusal: r.into() },
+            core::ClaimScan::Refused(r) => ClaimScan::Refused { refusal: r },
         })
     }
 

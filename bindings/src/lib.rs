@@ -1,8 +1,16 @@
 //! uniffi facade of Loyalty Core for Kotlin and Swift.
 //!
-//! Only mirror records, the public error and thin object wrappers live here; every rule lives in
-//! `loyalty-core`. Times cross the boundary as `SystemTime` (Kotlin `java.time.Instant`, Swift
-//! `Date`); money as integer minor units; points as integers.
+//! Thin object wrappers, foreign traits, listeners and the public error live here; every rule
+//! lives in `loyalty-core`. Records and enums cross the FFI where they are defined: the domain's
+//! derive uniffi behind loyalty-domain's `uniffi` feature (`cfg_attr`), which this crate turns
+//! on, and are re-exported here under their old paths. The mirror records still here are the
+//! ones not moved yet (issue #15 step 5) or whose FFI shape differs from the domain type (each
+//! says why). Times cross the boundary as `SystemTime` (Kotlin `java.time.Instant`, Swift `Date`):
+//! the domain's one `DateTime` custom type in records, `types::utc` for arguments; money as
+//! integer minor units; points as integers.
+//!
+//! The library holds two uniffi components, `loyalty_ffi` and `loyalty_domain`; uniffi.toml maps
+//! them to Kotlin packages `com.loyaltycore` and `com.loyaltycore.domain` and to one Swift module.
 
 mod card;
 mod client;

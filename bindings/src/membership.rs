@@ -29,12 +29,8 @@ pub struct MembershipRecord {
     pub points_percent: u32,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
-pub enum MembershipStatus {
-    Upcoming,
-    Active,
-    Expired,
-}
+/// Derives uniffi where it is defined (loyalty_domain::membership).
+pub use membership::MembershipStatus;
 
 /// The membership at the client's clock.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
@@ -63,11 +59,7 @@ impl From<core::MembershipState> for MembershipState {
                 auto_renews: m.auto_renews,
                 points_percent: m.points_percent,
             },
-            status: match s.status {
-                membership::MembershipStatus::Upcoming => MembershipStatus::Upcoming,
-                membership::MembershipStatus::Active => MembershipStatus::Active,
-                membership::MembershipStatus::Expired => MembershipStatus::Expired,
-            },
+            status: s.status,
             days_left: s.days_left,
             text: s.text,
         }

@@ -217,7 +217,7 @@ impl From<offers::Offer> for Offer {
             kind: match o.kind {
                 offers::OfferKind::AmountOff { target: t, amount } => OfferKind::AmountOff {
                     target: target(t),
-                    amount: amount.into(),
+                    amount,
                 },
                 offers::OfferKind::PercentOff { target: t, percent } => OfferKind::PercentOff {
                     target: target(t),
@@ -370,7 +370,7 @@ impl Offers {
                 gtin: l.gtin,
                 name: l.name,
                 quantity: l.quantity,
-                unit_price: l.unit_price.into(),
+                unit_price: l.unit_price,
                 category: l.category,
                 lot: l.lot,
                 warranty_months: l.warranty_months,

@@ -38,53 +38,9 @@ impl From<NotificationCategory> for engine::Category {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
-pub enum ReminderKind {
-    Replenishment,
-    Seasonal,
-    Recall,
-    Recipe,
-    PostPurchase,
-    VoucherExpiry,
-    TierProgress,
-    Welcome,
-    SecondPurchase,
-    WinBack,
-    Survey,
-    EventInvitation,
-    Push,
-    InStore,
-    /// A premium membership that does not renew by itself ends soon.
-    MembershipRenewal,
-}
-
-macro_rules! kind_map {
-    ($($v:ident),*) => {
-        impl From<engine::ReminderKind> for ReminderKind {
-            fn from(k: engine::ReminderKind) -> Self { match k { $(engine::ReminderKind::$v => Self::$v),* } }
-        }
-        impl From<ReminderKind> for engine::ReminderKind {
-            fn from(k: ReminderKind) -> Self { match k { $(ReminderKind::$v => Self::$v),* } }
-        }
-    };
-}
-kind_map!(
-    Replenishment,
-    Seasonal,
-    Recall,
-    Recipe,
-    PostPurchase,
-    VoucherExpiry,
-    TierProgress,
-    Welcome,
-    SecondPurchase,
-    WinBack,
-    Survey,
-    EventInvitation,
-    Push,
-    InStore,
-    MembershipRenewal
-);
+// `ReminderKind`, `SuppressReason`, `Consent`, `QuietHours`, `CapLimit` and `Caps` derive uniffi
+// where they are defined (loyalty_domain::reminders).
+pub use engine::{CapLimit, Caps, Consent, QuietHours, ReminderKind, SuppressReason};
 
 /// A local notification for the native layer to schedule.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
@@ -115,7 +71,7 @@ impl From<engine::PlannedNotification> for PlannedNotification {
             body: n.body,
             deep_link: n.deep_link,
             category: n.category.into(),
-            kind: n.kind.into(),
+            kind: n.kind,
             rule_id: n.rule_id,
             reason: n.reason,
             list_offer: n.list_offer.map(Into::into),
@@ -134,51 +90,11 @@ impl TryFrom<PlannedNotification> for engine::PlannedNotification {
             body: n.body,
             deep_link: n.deep_link,
             category: n.category.into(),
-            kind: n.kind.into(),
+            kind: n.kind,
             rule_id: n.rule_id,
             reason: n.reason,
             list_offer: n.list_offer.map(Into::into),
         })
-    }
-}
-
-/// Why a reminder is not in the plan.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
-pub enum SuppressReason {
-    /// The shopper did not consent to its category.
-    NoConsent,
-    /// The shopper dismissed it.
-    Dismissed,
-    /// The shopper muted its rule.
-    RuleMuted,
-    /// It was shown already.
-    AlreadyDelivered,
-    /// The same reminder was shown recently (a rule's or content's repeat interval).
-    TooSoon,
-    /// Another reminder in this plan covers the same thing (same id, product or content).
-    Duplicate,
-    /// Postponed (quiet hours, snooze, caps) past the moment it is useful.
-    Stale,
-    /// Frequency caps left no room before it went stale or out of the horizon.
-    Capped,
-    /// Postponed past the plan's horizon; a later plan may still show it.
-    BeyondHorizon,
-}
-
-impl From<engine::SuppressReason> for SuppressReason {
-    fn from(r: engine::SuppressReason) -> Self {
-        use engine::SuppressReason as R;
-        match r {
-            R::NoConsent => Self::NoConsent,
-            R::Dismissed => Self::Dismissed,
-            R::RuleMuted => Self::RuleMuted,
-            R::AlreadyDelivered => Self::AlreadyDelivered,
-            R::TooSoon => Self::TooSoon,
-            R::Duplicate => Self::Duplicate,
-            R::Stale => Self::Stale,
-            R::Capped => Self::Capped,
-            R::BeyondHorizon => Self::BeyondHorizon,
-        }
     }
 }
 
@@ -199,9 +115,9 @@ impl From<engine::Suppressed> for SuppressedReminder {
         Self {
             id: s.id,
             rule_id: s.rule_id,
-            kind: s.kind.into(),
+            kind: s.kind,
             category: s.category.into(),
-            why: s.why.into(),
+            why: s.why,
         }
     }
 }
@@ -217,42 +133,12 @@ pub struct ReminderPlan {
     pub recompute_at: SystemTime,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Record)]
-pub struct Consent {
-    pub marketing: bool,
-    pub service: bool,
-    pub safety: bool,
-    /// In-store notifications when the phone enters a store (opt-in; never sent to the server).
-    #[uniffi(default = false)]
-    pub location: bool,
-}
-
 /// The store the phone is in, as the app said (kept only with location consent).
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct StoreVisit {
     pub store_id: String,
     pub store_name: String,
     pub entered_at: SystemTime,
-}
-
-/// Local quiet hours, minutes after midnight; may span midnight (22:00–08:00).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Record)]
-pub struct QuietHours {
-    pub start_minute: u16,
-    pub end_minute: u16,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Record)]
-pub struct CapLimit {
-    pub per_day: Option<u32>,
-    pub per_week: Option<u32>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Record)]
-pub struct Caps {
-    pub total: CapLimit,
-    pub marketing: CapLimit,
-    pub service: CapLimit,
 }
 
 /// The shopper's notification preferences.
@@ -267,39 +153,13 @@ pub struct ReminderSettings {
     pub horizon_days: u32,
 }
 
-fn cap_out(c: engine::CapLimit) -> CapLimit {
-    CapLimit {
-        per_day: c.per_day,
-        per_week: c.per_week,
-    }
-}
-
-fn cap_in(c: CapLimit) -> engine::CapLimit {
-    engine::CapLimit {
-        per_day: c.per_day,
-        per_week: c.per_week,
-    }
-}
-
 impl From<engine::Settings> for ReminderSettings {
     fn from(s: engine::Settings) -> Self {
         Self {
             language: s.language,
-            consent: Consent {
-                marketing: s.consent.marketing,
-                service: s.consent.service,
-                safety: s.consent.safety,
-                location: s.consent.location,
-            },
-            quiet_hours: s.quiet_hours.map(|q| QuietHours {
-                start_minute: q.start_minute,
-                end_minute: q.end_minute,
-            }),
-            caps: Caps {
-                total: cap_out(s.caps.total),
-                marketing: cap_out(s.caps.marketing),
-                service: cap_out(s.caps.service),
-            },
+            consent: s.consent,
+            quiet_hours: s.quiet_hours,
+            caps: s.caps,
             horizon_days: s.horizon_days,
         }
     }
@@ -309,21 +169,9 @@ impl From<ReminderSettings> for engine::Settings {
     fn from(s: ReminderSettings) -> Self {
         Self {
             language: s.language,
-            consent: engine::Consent {
-                marketing: s.consent.marketing,
-                service: s.consent.service,
-                safety: s.consent.safety,
-                location: s.consent.location,
-            },
-            quiet_hours: s.quiet_hours.map(|q| engine::QuietHours {
-                start_minute: q.start_minute,
-                end_minute: q.end_minute,
-            }),
-            caps: engine::Caps {
-                total: cap_in(s.caps.total),
-                marketing: cap_in(s.caps.marketing),
-                service: cap_in(s.caps.service),
-            },
+            consent: s.consent,
+            quiet_hours: s.quiet_hours,
+            caps: s.caps,
             horizon_days: s.horizon_days,
         }
     }

@@ -8,6 +8,9 @@ use loyalty_core::store;
 use loyalty_core::survey;
 use std::time::SystemTime;
 
+// `SurveyAnswer` and `SurveyRefusal` derive uniffi where they are defined (loyalty_domain::survey).
+pub use survey::{SurveyAnswer, SurveyRefusal};
+
 /// A text in each language the app speaks.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct SurveyText {
@@ -91,70 +94,6 @@ impl From<survey::Survey> for Survey {
     }
 }
 
-/// The shopper's answer.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
-pub enum SurveyAnswer {
-    /// 1 to 5 stars.
-    Rating { stars: u8 },
-    /// The id of the chosen option.
-    Vote { option: String },
-}
-
-impl From<SurveyAnswer> for survey::SurveyAnswer {
-    fn from(a: SurveyAnswer) -> Self {
-        match a {
-            SurveyAnswer::Rating { stars } => Self::Rating { stars },
-            SurveyAnswer::Vote { option } => Self::Vote { option },
-        }
-    }
-}
-
-impl From<survey::SurveyAnswer> for SurveyAnswer {
-    fn from(a: survey::SurveyAnswer) -> Self {
-        match a {
-            survey::SurveyAnswer::Rating { stars } => Self::Rating { stars },
-            survey::SurveyAnswer::Vote { option } => Self::Vote { option },
-        }
-    }
-}
-
-/// Why an answer was not taken (text for the shopper: `surveyRefusalText`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
-pub enum SurveyRefusal {
-    /// No such survey (any more).
-    Unknown,
-    NotOpen,
-    Closed,
-    /// The survey asks members after their second purchase.
-    NotEligible,
-    /// Answered already (here, or first on another device of the member).
-    AlreadyAnswered,
-}
-
-impl From<survey::SurveyRefusal> for SurveyRefusal {
-    fn from(r: survey::SurveyRefusal) -> Self {
-        match r {
-            survey::SurveyRefusal::Unknown => Self::Unknown,
-            survey::SurveyRefusal::NotOpen => Self::NotOpen,
-            survey::SurveyRefusal::Closed => Self::Closed,
-            survey::SurveyRefusal::NotEligible => Self::NotEligible,
-            survey::SurveyRefusal::AlreadyAnswered => Self::AlreadyAnswered,
-        }
-    }
-}
-
-impl From<SurveyRefusal> for survey::SurveyRefusal {
-    fn from(r: SurveyRefusal) -> Self {
-        match r {
-            SurveyRefusal::Unknown => Self::Unknown,
-            SurveyRefusal::NotOpen => Self::NotOpen,
-            SurveyRefusal::Closed => Self::Closed,
-            SurveyRefusal::NotEligible => Self::NotEligible,
-            SurveyRefusal::AlreadyAnswered => Self::AlreadyAnswered,
-        }
-    }
-}
-
 /// Where an answer stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
 pub enum SurveyAnswerStatus {
@@ -180,14 +119,14 @@ impl From<store::StoredSurveyAnswer> for GivenSurveyAnswer {
     fn from(a: store::StoredSurveyAnswer) -> Self {
         Self {
             survey_id: a.survey_id,
-            answer: a.answer.into(),
+            answer: a.answer,
             answered_at: st(a.answered_at),
             status: match a.status {
                 store::AnswerStatus::Pending => SurveyAnswerStatus::Pending,
                 store::AnswerStatus::Counted => SurveyAnswerStatus::Counted,
                 store::AnswerStatus::Refused => SurveyAnswerStatus::Refused,
             },
-            refusal: a.refusal.map(Into::into),
+            refusal: a.refusal,
         }
     }
 }
@@ -212,7 +151,7 @@ pub enum SurveyAnswered {
 /// anything else reads as English).
 #[uniffi::export]
 pub fn survey_refusal_text(refusal: SurveyRefusal, language: String) -> String {
-    survey::SurveyRefusal::from(refusal).text(Lang::negotiate(&language))
+    refusal.text(Lang::negotiate(&language))
 }
 
 /// Surveys and votes of the retailer's `surveys` feed, answered once, offline too.
@@ -242,9 +181,9 @@ impl Surveys {
     /// survey; the survey reminder ends with the answer to the survey after the second
     /// purchase.
     pub fn answer(&self, survey_id: String, answer: SurveyAnswer) -> Result<SurveyAnswered> {
-        Ok(match self.api.answer(&survey_id, answer.into())? {
+        Ok(match self.api.answer(&survey_id, answer)? {
             core::SurveyAnswered::Queued(a) => SurveyAnswered::Queued { answer: a.into() },
-            core::SurveyAnswered::Refused(r) => SurveyAnswered::Refused { refusal: r.into() },
+            core::SurveyAnswered::Refused(r) => SurveyAnswered::Refused { refusal: r },
         })
     }
 

@@ -1,31 +1,19 @@
 //! Mirror records of the core's domain types, and their conversions. Conversions from foreign
 //! values are fallible (a time out of range is an error, never a panic).
 
-use crate::error::{invalid, LoyaltyError, Result};
+use crate::error::{LoyaltyError, Result};
 use chrono::{DateTime, Utc};
-use loyalty_core::{claim, invoice, money, points, proof, receipts, reminders, store, wallet};
+use loyalty_core::{claim, invoice, points, proof, receipts, reminders, store, wallet};
 use std::collections::HashMap;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::SystemTime;
 
 // ---------------------------------------------------------------------------------------------
 // Time
 
-/// A foreign time as UTC, or an error when it is outside the representable range.
+/// A foreign time as UTC, or an error when it is outside the representable range: the domain's
+/// converter, the one `DateTime` crosses the FFI with.
 pub(crate) fn utc(t: SystemTime) -> Result<DateTime<Utc>> {
-    let (secs, nanos) = match t.duration_since(UNIX_EPOCH) {
-        Ok(d) => (i64::try_from(d.as_secs()).ok(), d.subsec_nanos()),
-        Err(before) => {
-            let d = before.duration();
-            let secs = i64::try_from(d.as_secs()).ok().map(|s| -s);
-            match (secs, d.subsec_nanos()) {
-                (Some(s), 0) => (Some(s), 0),
-                (Some(s), n) => (s.checked_sub(1), 1_000_000_000 - n),
-                (None, _) => (None, 0),
-            }
-        }
-    };
-    secs.and_then(|s| DateTime::from_timestamp(s, nanos))
-        .ok_or_else(|| invalid("time is outside the supported range"))
+    Ok(loyalty_domain::utc_from_system_time(t)?)
 }
 
 pub(crate) fn st(t: DateTime<Utc>) -> SystemTime {
@@ -35,31 +23,8 @@ pub(crate) fn st(t: DateTime<Utc>) -> SystemTime {
 // ---------------------------------------------------------------------------------------------
 // Money
 
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct Money {
-    /// Amount in minor units (cents).
-    pub amount_minor: i64,
-    /// ISO 4217 code, e.g. "EUR".
-    pub currency: String,
-}
-
-impl From<money::Money> for Money {
-    fn from(m: money::Money) -> Self {
-        Self {
-            amount_minor: m.amount_minor,
-            currency: m.currency,
-        }
-    }
-}
-
-impl From<Money> for money::Money {
-    fn from(m: Money) -> Self {
-        Self {
-            amount_minor: m.amount_minor,
-            currency: m.currency,
-        }
-    }
-}
+// `Money` derives uniffi where it is defined (loyalty_domain::money).
+pub use loyalty_core::money::Money;
 
 // ---------------------------------------------------------------------------------------------
 // Programme rules
@@ -150,61 +115,9 @@ pub fn programme_rules_to_json(rules: ProgrammeRules) -> Result<String> {
 // ---------------------------------------------------------------------------------------------
 // Points
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
-pub enum EntryKind {
-    Earn,
-    Redeem,
-    Adjust,
-    Expire,
-    Reverse,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
-pub enum EntryStatus {
-    Pending,
-    Confirmed,
-    Rejected,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct LedgerEntry {
-    pub seq: u64,
-    pub kind: EntryKind,
-    /// Signed: credits positive, debits negative.
-    pub points: i64,
-    pub status: EntryStatus,
-    pub at: SystemTime,
-    pub reference: Option<String>,
-    pub description: Option<String>,
-    pub reverses: Option<u64>,
-    pub reversed_by: Option<u64>,
-}
-
-impl From<points::LedgerEntry> for LedgerEntry {
-    fn from(e: points::LedgerEntry) -> Self {
-        Self {
-            seq: e.seq,
-            kind: match e.kind {
-                points::EntryKind::Earn => EntryKind::Earn,
-                points::EntryKind::Redeem => EntryKind::Redeem,
-                points::EntryKind::Adjust => EntryKind::Adjust,
-                points::EntryKind::Expire => EntryKind::Expire,
-                points::EntryKind::Reverse => EntryKind::Reverse,
-            },
-            points: e.points,
-            status: match e.status {
-                points::EntryStatus::Pending => EntryStatus::Pending,
-                points::EntryStatus::Confirmed => EntryStatus::Confirmed,
-                points::EntryStatus::Rejected => EntryStatus::Rejected,
-            },
-            at: st(e.at),
-            reference: e.reference,
-            description: e.description,
-            reverses: e.reverses,
-            reversed_by: e.reversed_by,
-        }
-    }
-}
+// `EntryKind`, `EntryStatus`, `LedgerEntry` and `ExpiringPoints` derive uniffi where they are
+// defined (loyalty_domain::points).
+pub use loyalty_core::points::{EntryKind, EntryStatus, ExpiringPoints, LedgerEntry};
 
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct Balance {
@@ -231,24 +144,6 @@ impl From<points::Balance> for Balance {
             available: b.available(),
             projected: b.projected(),
             entries: b.entries,
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct ExpiringPoints {
-    /// The earning the points came from.
-    pub lot_seq: u64,
-    pub points: i64,
-    pub expires_at: SystemTime,
-}
-
-impl From<points::ExpiringPoints> for ExpiringPoints {
-    fn from(e: points::ExpiringPoints) -> Self {
-        Self {
-            lot_seq: e.lot_seq,
-            points: e.points,
-            expires_at: st(e.expires_at),
         }
     }
 }
@@ -311,16 +206,15 @@ pub enum VoucherKind {
 impl From<wallet::VoucherKind> for VoucherKind {
     fn from(k: wallet::VoucherKind) -> Self {
         match k {
-            wallet::VoucherKind::AmountOff { amount, min_spend } => VoucherKind::AmountOff {
-                amount: amount.into(),
-                min_spend: min_spend.map(Into::into),
-            },
+            wallet::VoucherKind::AmountOff { amount, min_spend } => {
+                VoucherKind::AmountOff { amount, min_spend }
+            }
             wallet::VoucherKind::PercentOff {
                 percent,
                 max_discount,
             } => VoucherKind::PercentOff {
                 percent,
-                max_discount: max_discount.map(Into::into),
+                max_discount,
             },
             wallet::VoucherKind::FreeProduct { gtin, product_name } => {
                 VoucherKind::FreeProduct { gtin, product_name }
@@ -348,16 +242,15 @@ impl TryFrom<VoucherKind> for wallet::VoucherKind {
 
     fn try_from(k: VoucherKind) -> Result<Self> {
         Ok(match k {
-            VoucherKind::AmountOff { amount, min_spend } => wallet::VoucherKind::AmountOff {
-                amount: amount.into(),
-                min_spend: min_spend.map(Into::into),
-            },
+            VoucherKind::AmountOff { amount, min_spend } => {
+                wallet::VoucherKind::AmountOff { amount, min_spend }
+            }
             VoucherKind::PercentOff {
                 percent,
                 max_discount,
             } => wallet::VoucherKind::PercentOff {
                 percent,
-                max_discount: max_discount.map(Into::into),
+                max_discount,
             },
             VoucherKind::FreeProduct { gtin, product_name } => {
                 wallet::VoucherKind::FreeProduct { gtin, product_name }
@@ -571,34 +464,14 @@ pub struct Redemption {
     pub outbox_item: OutboxItem,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
-pub enum RedemptionOutcome {
-    /// The server accepted the redemption.
-    Accepted,
-    /// The server refused it; the voucher is available again.
-    Rejected,
-    /// Another device of the household redeemed it first.
-    AlreadyRedeemed,
-}
-
-impl From<RedemptionOutcome> for wallet::RedemptionOutcome {
-    fn from(o: RedemptionOutcome) -> Self {
-        match o {
-            RedemptionOutcome::Accepted => Self::Accepted,
-            RedemptionOutcome::Rejected => Self::Rejected,
-            RedemptionOutcome::AlreadyRedeemed => Self::AlreadyRedeemed,
-        }
-    }
-}
+/// Derives uniffi where it is defined (loyalty_domain::wallet).
+pub use loyalty_core::wallet::RedemptionOutcome;
 
 // ---------------------------------------------------------------------------------------------
 // Receipts
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
-pub enum ReceiptSource {
-    Server,
-    Till,
-}
+/// Derives uniffi where it is defined (loyalty_domain::receipts).
+pub use loyalty_core::receipts::ReceiptSource;
 
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct LineItem {
@@ -683,7 +556,7 @@ pub(crate) fn localized_text(names: HashMap<String, String>) -> reminders::Local
 pub fn receipt_total(receipt: Receipt) -> Result<Money> {
     let r = receipts::Receipt::try_from(receipt)?;
     r.validate()?;
-    Ok(r.total().into())
+    Ok(r.total())
 }
 
 /// The sum of a receipt's lines before the offers' discounts.
@@ -691,7 +564,7 @@ pub fn receipt_total(receipt: Receipt) -> Result<Money> {
 pub fn receipt_subtotal(receipt: Receipt) -> Result<Money> {
     let r = receipts::Receipt::try_from(receipt)?;
     r.validate()?;
-    Ok(r.subtotal().into())
+    Ok(r.subtotal())
 }
 
 impl From<receipts::Receipt> for Receipt {
@@ -709,16 +582,13 @@ impl From<receipts::Receipt> for Receipt {
                     gtin: l.gtin,
                     name: l.name,
                     quantity: l.quantity,
-                    unit_price: l.unit_price.into(),
+                    unit_price: l.unit_price,
                     category: l.category,
                     lot: l.lot,
                     warranty_months: l.warranty_months,
                 })
                 .collect(),
-            source: match r.source {
-                receipts::ReceiptSource::Server => ReceiptSource::Server,
-                receipts::ReceiptSource::Till => ReceiptSource::Till,
-            },
+            source: r.source,
             return_window_days: r.return_window_days,
             discounts: r
                 .discounts
@@ -760,16 +630,13 @@ impl TryFrom<Receipt> for receipts::Receipt {
                     gtin: l.gtin,
                     name: l.name,
                     quantity: l.quantity,
-                    unit_price: l.unit_price.into(),
+                    unit_price: l.unit_price,
                     category: l.category,
                     lot: l.lot,
                     warranty_months: l.warranty_months,
                 })
                 .collect(),
-            source: match r.source {
-                ReceiptSource::Server => receipts::ReceiptSource::Server,
-                ReceiptSource::Till => receipts::ReceiptSource::Till,
-            },
+            source: r.source,
             return_window_days: r.return_window_days,
             discounts: r
                 .discounts
@@ -821,7 +688,7 @@ impl From<loyalty_core::WarrantyItem> for WarrantyItem {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::Duration;
+    use std::time::{Duration, UNIX_EPOCH};
 
     #[test]
     fn times_convert_both_ways_and_out_of_range_is_an_error() {
@@ -839,63 +706,8 @@ mod tests {
 
 // ---- Receipt claim codes ----------------------------------------------------------------------
 
-/// Why a scanned receipt claim code was refused (text for the shopper: `claimRefusalText`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
-pub enum ClaimRefusal {
-    /// Not a receipt claim code.
-    Malformed,
-    /// Another retailer's code.
-    OtherRetailer,
-    /// Forged or altered: the retailer's signature does not match.
-    NotGenuine,
-    /// Dated in the future (a clock far off).
-    NotYetValid,
-    /// The claim deadline has passed.
-    Expired,
-    /// Already claimed: here (a replay), or by another member (told by the server).
-    AlreadyClaimed,
-    /// Genuine, but the retailer's server holds no such receipt.
-    Unknown,
-}
-
-impl From<claim::ClaimRefusal> for ClaimRefusal {
-    fn from(r: claim::ClaimRefusal) -> Self {
-        match r {
-            claim::ClaimRefusal::Malformed => ClaimRefusal::Malformed,
-            claim::ClaimRefusal::OtherRetailer => ClaimRefusal::OtherRetailer,
-            claim::ClaimRefusal::NotGenuine => ClaimRefusal::NotGenuine,
-            claim::ClaimRefusal::NotYetValid => ClaimRefusal::NotYetValid,
-            claim::ClaimRefusal::Expired => ClaimRefusal::Expired,
-            claim::ClaimRefusal::AlreadyClaimed => ClaimRefusal::AlreadyClaimed,
-            claim::ClaimRefusal::Unknown => ClaimRefusal::Unknown,
-        }
-    }
-}
-
-impl From<ClaimRefusal> for claim::ClaimRefusal {
-    fn from(r: ClaimRefusal) -> Self {
-        match r {
-            ClaimRefusal::Malformed => claim::ClaimRefusal::Malformed,
-            ClaimRefusal::OtherRetailer => claim::ClaimRefusal::OtherRetailer,
-            ClaimRefusal::NotGenuine => claim::ClaimRefusal::NotGenuine,
-            ClaimRefusal::NotYetValid => claim::ClaimRefusal::NotYetValid,
-            ClaimRefusal::Expired => claim::ClaimRefusal::Expired,
-            ClaimRefusal::AlreadyClaimed => claim::ClaimRefusal::AlreadyClaimed,
-            ClaimRefusal::Unknown => claim::ClaimRefusal::Unknown,
-        }
-    }
-}
-
-/// Where a scanned receipt claim stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
-pub enum ClaimStatus {
-    /// Queued: shown at once, the points wait for the next sync.
-    Pending,
-    /// Credited to this member.
-    Claimed,
-    /// Refused by the server (`refusal` says why).
-    Refused,
-}
+// `ClaimRefusal` and `ClaimStatus` derive uniffi where they are defined (loyalty_domain::claim).
+pub use loyalty_core::claim::{ClaimRefusal, ClaimStatus};
 
 /// A receipt claimed by scanning its code (text for the shopper: `receiptClaimText`).
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
@@ -917,16 +729,12 @@ impl From<claim::ReceiptClaim> for ReceiptClaim {
             receipt_id: c.receipt_id,
             store_name: c.store_name,
             purchased_at: st(c.purchased_at),
-            total: c.total.into(),
+            total: c.total,
             points: c.points,
             claim_until: st(c.claim_until),
             scanned_at: st(c.scanned_at),
-            status: match c.status {
-                claim::ClaimStatus::Pending => ClaimStatus::Pending,
-                claim::ClaimStatus::Claimed => ClaimStatus::Claimed,
-                claim::ClaimStatus::Refused => ClaimStatus::Refused,
-            },
-            refusal: c.refusal.map(Into::into),
+            status: c.status,
+            refusal: c.refusal,
         }
     }
 }
@@ -944,20 +752,15 @@ pub enum ClaimScan {
 /// reads as English).
 #[uniffi::export]
 pub fn claim_refusal_text(refusal: ClaimRefusal, language: String) -> String {
-    claim::ClaimRefusal::from(refusal).text(reminders::Lang::negotiate(&language))
+    refusal.text(reminders::Lang::negotiate(&language))
 }
 
 /// The shopper's text for a claim's status in `language` (pending, added, or why it was not).
 #[uniffi::export]
 pub fn receipt_claim_text(claim: ReceiptClaim, language: String) -> String {
-    let status = match claim.status {
-        ClaimStatus::Pending => claim::ClaimStatus::Pending,
-        ClaimStatus::Claimed => claim::ClaimStatus::Claimed,
-        ClaimStatus::Refused => claim::ClaimStatus::Refused,
-    };
     claim::status_text(
-        status,
-        claim.refusal.map(Into::into),
+        claim.status,
+        claim.refusal,
         reminders::Lang::negotiate(&language),
     )
 }
@@ -1075,37 +878,8 @@ impl From<store::StoredInvoice> for StoredInvoice {
 // ---------------------------------------------------------------------------------------------
 // Receipt line proofs (warranty claims and returns)
 
-/// Why a scanned receipt line proof was refused (text for the person at the till:
-/// `proofRefusalText`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
-pub enum ProofRefusal {
-    /// Not a receipt line proof.
-    Malformed,
-    /// Signed with another retailer's key.
-    OtherRetailer,
-    /// Forged, or a line, price, date or store altered: the signature does not match.
-    NotGenuine,
-}
-
-impl From<proof::ProofRefusal> for ProofRefusal {
-    fn from(r: proof::ProofRefusal) -> Self {
-        match r {
-            proof::ProofRefusal::Malformed => Self::Malformed,
-            proof::ProofRefusal::OtherRetailer => Self::OtherRetailer,
-            proof::ProofRefusal::NotGenuine => Self::NotGenuine,
-        }
-    }
-}
-
-impl From<ProofRefusal> for proof::ProofRefusal {
-    fn from(r: ProofRefusal) -> Self {
-        match r {
-            ProofRefusal::Malformed => Self::Malformed,
-            ProofRefusal::OtherRetailer => Self::OtherRetailer,
-            ProofRefusal::NotGenuine => Self::NotGenuine,
-        }
-    }
-}
+/// Derives uniffi where it is defined (loyalty_domain::proof).
+pub use loyalty_core::proof::ProofRefusal;
 
 /// One receipt line as its proof shows it, vouched for by the retailer's signature.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
@@ -1159,12 +933,12 @@ pub fn verify_receipt_line_proof(text: String, public_key_hex: String) -> Result
                 gtin: p.line.gtin,
                 name: p.line.name,
                 quantity: p.line.quantity,
-                unit_price: p.line.unit_price.into(),
+                unit_price: p.line.unit_price,
                 discount_minor: p.line.discount_minor,
             },
         },
         Err(r) => ProofVerdict::Refused {
-            refusal: r.into(),
+            refusal: r,
             reason: r.reason().to_string(),
         },
     })
@@ -1174,5 +948,5 @@ pub fn verify_receipt_line_proof(text: String, public_key_hex: String) -> Result
 /// anything else reads as English).
 #[uniffi::export]
 pub fn proof_refusal_text(refusal: ProofRefusal, language: String) -> String {
-    proof::ProofRefusal::from(refusal).text(reminders::Lang::negotiate(&language))
+    refusal.text(reminders::Lang::negotiate(&language))
 }

@@ -570,7 +570,8 @@ fn client_methods_survive_extreme_numbers() {
             format!("points.expiringWithin({days})"),
             || points.expiring_within(days),
             |lots| {
-                lots.iter().all(|l| l.points > 0 && l.expires_at > t0())
+                lots.iter()
+                    .all(|l| l.points > 0 && SystemTime::from(l.expires_at) > t0())
                     && lots.windows(2).all(|w| w[0].expires_at <= w[1].expires_at)
             },
         );

@@ -75,6 +75,7 @@ struct Payload {
 /// free of personal data (for logs and errors); [`ClaimRefusal::text`] is the shopper's text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum ClaimRefusal {
     /// Not a claim code (wrong shape, version, Base64, or a signed payload this version does not
     /// understand).
@@ -158,6 +159,7 @@ impl std::error::Error for ClaimRefusal {}
 /// Where a scanned receipt claim stands on this device.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum ClaimStatus {
     /// Verified here and queued: shown at once, the points wait for the server.
     Pending,

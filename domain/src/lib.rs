@@ -56,8 +56,15 @@ pub mod render;
 pub mod sort;
 pub mod survey;
 pub(crate) mod tagged;
+#[cfg(feature = "uniffi")]
+mod uniffi_support;
 pub mod wallet;
 
 pub use check::InputError;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use money::Money;
+#[cfg(feature = "uniffi")]
+pub use uniffi_support::{utc_from_system_time, DateTime};
+
+#[cfg(feature = "uniffi")]
+uniffi::setup_scaffolding!("loyalty_domain");

@@ -40,6 +40,7 @@ pub struct Membership {
 /// Where a membership stands at an instant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum MembershipStatus {
     /// Paid for a term that has not started yet.
     Upcoming,

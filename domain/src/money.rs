@@ -4,6 +4,7 @@ use crate::check::InputError;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Money {
     /// Amount in the currency's minor unit (cents for EUR).
     pub amount_minor: i64,

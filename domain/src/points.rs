@@ -13,6 +13,7 @@ use std::collections::VecDeque;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum EntryKind {
     /// Points earned (a purchase, a bonus). Positive.
     Earn,
@@ -28,6 +29,7 @@ pub enum EntryKind {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum EntryStatus {
     /// Recorded on the device (e.g. offline), not yet confirmed by the server.
     Pending,
@@ -38,6 +40,7 @@ pub enum EntryStatus {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct LedgerEntry {
     /// Position in the ledger, from 1, contiguous.
     pub seq: u64,
@@ -374,6 +377,7 @@ impl ProgrammeRules {
 
 /// Points from one earning that will expire (or have expired) at `expires_at`.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct ExpiringPoints {
     /// The earning entry these points came from.
     pub lot_seq: u64,

@@ -99,6 +99,7 @@ pub struct LineProof {
 /// free of personal data; [`ProofRefusal::text`] the text for the person at the till.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum ProofRefusal {
     /// Not a line proof (shape, version, Base64, or content this version does not understand).
     Malformed,

@@ -104,6 +104,7 @@ pub struct SurveyFeed {
     deny_unknown_fields,
     try_from = "raw::SurveyAnswer"
 )]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum SurveyAnswer {
     Rating { stars: u8 },
     Vote { option: String },
@@ -112,6 +113,7 @@ pub enum SurveyAnswer {
 /// Why an answer is not taken, beyond a malformed one ([`InputError`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum SurveyRefusal {
     /// No such survey (any more) in the feed.
     Unknown,

@@ -117,6 +117,7 @@ pub enum WalletError {
 /// What the server said about a redemption.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum RedemptionOutcome {
     /// Redeemed.
     Accepted,

@@ -59,13 +59,11 @@ def find_one(directory, suffix):
 class Bindings:
     """What the generated files say, parsed once."""
 
-    def __init__(self, gen_dir):
+    def __init__(self, gen_dir, swift_path):
         self.gen_dir = gen_dir
-        self.swift_path = find_one(gen_dir, ".swift")
-        self.header_path = find_one(gen_dir, ".h")
+        self.swift_path = swift_path
         self.modulemap_path = find_one(gen_dir, ".modulemap")
         self.swift = open(self.swift_path, encoding="utf-8").read()
-        self.header = open(self.header_path, encoding="utf-8").read()
         self.modulemap = open(self.modulemap_path, encoding="utf-8").read()
 
         m = re.search(r"let\s+bindings_contract_version\s*=\s*(\d+)", self.swift)
@@ -80,6 +78,14 @@ class Bindings:
         if not m:
             raise CheckFailed("unexpected contract version function name %s" % self.contract_fn)
         self.namespace = m.group(1)
+        # One C header per component (uniffi.toml: ffi_module_filename): the one declaring its
+        # contract version function.
+        headers = [os.path.join(gen_dir, f) for f in sorted(os.listdir(gen_dir)) if f.endswith(".h")]
+        mine = [h for h in headers if re.search(r"\b%s\b" % self.contract_fn, open(h, encoding="utf-8").read())]
+        if len(mine) != 1:
+            raise CheckFailed("expected one header declaring %s in %s, found %s" % (self.contract_fn, gen_dir, mine))
+        self.header_path = mine[0]
+        self.header = open(self.header_path, encoding="utf-8").read()
         self.checksums = [
             (name, int(value))
             for name, value in re.findall(r"if\s*\(\s*(uniffi_\w+_checksum_\w+)\(\)\s*!=\s*(\d+)\s*\)", self.swift)
@@ -288,37 +294,49 @@ def main():
     args = ap.parse_args()
     os.makedirs(args.work_dir, exist_ok=True)
 
-    try:
-        bindings = Bindings(args.gen_dir)
-    except CheckFailed as e:
-        print("FAILED reading the generated bindings: %s" % e)
+    # One Swift file per uniffi component (uniffi.toml: loyalty_ffi and loyalty_domain), all of
+    # them in the one Swift module, importing the one C module of the shared modulemap.
+    swift_files = [os.path.join(args.gen_dir, f) for f in sorted(os.listdir(args.gen_dir)) if f.endswith(".swift")]
+    if not swift_files:
+        print("FAILED reading the generated bindings: no .swift file in %s" % args.gen_dir)
         return 1
-    print("Swift bindings: %s, %s, %s (namespace %s, contract version %d, %d checksum checks)" % (
-        os.path.basename(bindings.swift_path), os.path.basename(bindings.header_path),
-        os.path.basename(bindings.modulemap_path), bindings.namespace, bindings.contract_version,
-        len(bindings.checksums)))
-
-    checks = [
-        ("(a) header", lambda: check_header(args.clang, bindings, args.work_dir)),
-        ("(b) modulemap", lambda: check_modulemap(args.clang, bindings, args.work_dir)),
-        ("(c) library", lambda: check_library(args.clang, bindings, args.lib, args.work_dir)[0]),
-    ]
-    if not args.skip_parse:
-        checks.append(("(d) parse", lambda: check_parse(bindings)))
-
     passed = failed = 0
-    for name, fn in checks:
+    components = []
+    for swift_path in swift_files:
         try:
-            detail = fn()
-            passed += 1
-            print("ok     %-14s %s" % (name, detail))
+            bindings = Bindings(args.gen_dir, swift_path)
         except CheckFailed as e:
-            failed += 1
-            print("FAILED %-14s %s" % (name, e))
+            print("FAILED reading the generated bindings %s: %s" % (os.path.basename(swift_path), e))
+            return 1
+        components.append(bindings)
+        print("Swift bindings: %s, %s, %s (namespace %s, contract version %d, %d checksum checks)" % (
+            os.path.basename(bindings.swift_path), os.path.basename(bindings.header_path),
+            os.path.basename(bindings.modulemap_path), bindings.namespace, bindings.contract_version,
+            len(bindings.checksums)))
+        work_dir = os.path.join(args.work_dir, bindings.namespace)
+        os.makedirs(work_dir, exist_ok=True)
+
+        checks = [
+            ("(a) header", lambda: check_header(args.clang, bindings, work_dir)),
+            ("(b) modulemap", lambda: check_modulemap(args.clang, bindings, work_dir)),
+            ("(c) library", lambda: check_library(args.clang, bindings, args.lib, work_dir)[0]),
+        ]
+        if not args.skip_parse:
+            checks.append(("(d) parse", lambda: check_parse(bindings)))
+
+        for name, fn in checks:
+            try:
+                detail = fn()
+                passed += 1
+                print("ok     %-14s %s" % (name, detail))
+            except CheckFailed as e:
+                failed += 1
+                print("FAILED %-14s %s" % (name, e))
     if args.skip_parse:
         print("skip   (d) parse        tree-sitter parse not run (--skip-parse)")
     print("NOT DONE: type-checking and compiling %s need a Swift toolchain (swiftc / Xcode), which this "
-          "machine lacks; none of the checks above type-checks Swift code." % os.path.basename(bindings.swift_path))
+          "machine lacks; none of the checks above type-checks Swift code." % " and ".join(
+              os.path.basename(b.swift_path) for b in components))
     print("Swift: %d passed, %d failed" % (passed, failed))
     return 1 if failed else 0
 

@@ -68,6 +68,7 @@ impl Context {
 /// Which categories the shopper agreed to receive. Marketing is opt-in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Consent {
     pub marketing: bool,
     pub service: bool,
@@ -76,6 +77,7 @@ pub struct Consent {
     /// store visits it reads never leave the phone, and the server's copy of the consent does
     /// not carry it.
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default = false))]
     pub location: bool,
 }
 
@@ -105,6 +107,7 @@ impl Consent {
 /// inside is postponed to `end_minute`, not dropped, unless that is past its useful life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct QuietHours {
     pub start_minute: u16,
     pub end_minute: u16,
@@ -130,6 +133,7 @@ impl QuietHours {
 /// (Monday to Sunday). `None`: no limit.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct CapLimit {
     #[serde(default)]
     pub per_day: Option<u32>,
@@ -141,6 +145,7 @@ pub struct CapLimit {
 /// notifications are never capped and do not use up the budget of the others.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Caps {
     pub total: CapLimit,
     pub marketing: CapLimit,
@@ -397,6 +402,7 @@ pub struct ListOffer {
 /// Why a reminder that a rule produced is not in the plan.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum SuppressReason {
     /// The shopper did not consent to its category.
     NoConsent,

@@ -2,6 +2,7 @@
 // verification, imported cards and signed voucher codes.
 
 import com.loyaltycore.*
+import com.loyaltycore.domain.*
 import java.nio.file.Files
 import java.time.Duration
 import java.time.Instant

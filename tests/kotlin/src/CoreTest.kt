@@ -2,6 +2,7 @@
 // a real database on disk. Every exported function is called here, errors included.
 
 import com.loyaltycore.*
+import com.loyaltycore.domain.*
 import java.nio.file.Files
 import java.nio.file.Path
 import java.time.Duration

@@ -3,6 +3,7 @@
 // and the receipt that buys an item taking it off.
 
 import com.loyaltycore.*
+import com.loyaltycore.domain.*
 import java.nio.file.Files
 import java.time.Duration
 import java.time.Instant

@@ -4,6 +4,7 @@
 // benefits when the retailer cancels it.
 
 import com.loyaltycore.*
+import com.loyaltycore.domain.*
 import java.net.URI
 import java.net.http.HttpClient
 import java.net.http.HttpRequest

@@ -5,6 +5,7 @@
 // settles the activation; unknown offers and invalid baskets are typed errors; texts in nl/fr/en.
 
 import com.loyaltycore.*
+import com.loyaltycore.domain.*
 import java.net.URI
 import java.net.http.HttpClient
 import java.net.http.HttpRequest

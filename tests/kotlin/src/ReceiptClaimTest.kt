@@ -4,6 +4,7 @@
 // told "already claimed"; forged and garbage codes are refused offline with a typed reason.
 
 import com.loyaltycore.*
+import com.loyaltycore.domain.*
 import java.net.URI
 import java.net.http.HttpClient
 import java.net.http.HttpRequest

@@ -5,6 +5,7 @@
 // garbage are refused with a typed reason and a text in nl, fr and en.
 
 import com.loyaltycore.*
+import com.loyaltycore.domain.*
 import java.net.URI
 import java.net.http.HttpClient
 import java.net.http.HttpRequest

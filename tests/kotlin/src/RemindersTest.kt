@@ -2,6 +2,7 @@
 // delivered history, pushes through the same policy, settings and context.
 
 import com.loyaltycore.*
+import com.loyaltycore.domain.*
 import java.nio.file.Files
 import java.time.Instant
 

@@ -4,6 +4,7 @@
 // does not fit the question is InvalidInput), and the next sync gets both counted in one go.
 
 import com.loyaltycore.*
+import com.loyaltycore.domain.*
 import java.net.URI
 import java.net.http.HttpClient
 import java.net.http.HttpRequest

@@ -3,6 +3,7 @@
 // offline points claimed once, and the errors a user must act on.
 
 import com.loyaltycore.*
+import com.loyaltycore.domain.*
 import java.net.URI
 import java.net.http.HttpClient
 import java.net.http.HttpRequest

@@ -3,7 +3,7 @@
 // database in a temporary directory. Suspend functions, the Flows over the core's listeners, the
 // till card's rotation, the wallet, receipts, reminders, pushes and closing.
 
-import com.loyaltycore.Consent
+import com.loyaltycore.domain.Consent
 import com.loyaltycore.LoyaltyClient
 import com.loyaltycore.LoyaltyException
 import com.loyaltycore.OfferState

@@ -14,7 +14,7 @@ import android.net.Uri
 import androidx.annotation.DrawableRes
 import com.loyaltycore.NotificationCategory
 import com.loyaltycore.PlannedNotification
-import com.loyaltycore.ReminderKind
+import com.loyaltycore.domain.ReminderKind
 import com.loyaltycore.ReminderPlan
 import java.time.Instant
 

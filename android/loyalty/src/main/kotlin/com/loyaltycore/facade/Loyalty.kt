@@ -11,7 +11,7 @@ import com.loyaltycore.Card
 import com.loyaltycore.Clock
 import com.loyaltycore.EcLevel
 import com.loyaltycore.Enrolment
-import com.loyaltycore.LedgerEntry
+import com.loyaltycore.domain.LedgerEntry
 import com.loyaltycore.ListItem
 import com.loyaltycore.ListListener
 import com.loyaltycore.ListScreen

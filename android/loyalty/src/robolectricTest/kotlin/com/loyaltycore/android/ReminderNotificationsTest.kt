@@ -12,7 +12,7 @@ import android.content.Intent
 import android.net.Uri
 import com.loyaltycore.NotificationCategory
 import com.loyaltycore.PushOutcome
-import com.loyaltycore.SuppressReason
+import com.loyaltycore.domain.SuppressReason
 import com.loyaltycore.facade.Loyalty
 import java.time.Instant
 import java.util.TimeZone

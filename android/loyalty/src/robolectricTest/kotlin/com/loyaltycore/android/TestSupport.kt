@@ -10,8 +10,8 @@ import android.content.BroadcastReceiver
 import android.content.Intent
 import android.os.Looper
 import com.loyaltycore.Clock
-import com.loyaltycore.Consent
-import com.loyaltycore.QuietHours
+import com.loyaltycore.domain.Consent
+import com.loyaltycore.domain.QuietHours
 import com.loyaltycore.SecretStore
 import com.loyaltycore.facade.Loyalty
 import java.io.File

@@ -27,7 +27,7 @@ import androidx.compose.ui.platform.LocalContext
 import androidx.core.os.LocaleListCompat
 import androidx.lifecycle.compose.collectAsStateWithLifecycle
 import com.loyaltycore.EcLevel
-import com.loyaltycore.LedgerEntry
+import com.loyaltycore.domain.LedgerEntry
 import com.loyaltycore.ListItem
 import com.loyaltycore.ListItemSource
 import com.loyaltycore.PlannedNotification

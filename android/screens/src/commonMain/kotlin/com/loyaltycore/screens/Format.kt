@@ -2,7 +2,7 @@ package com.loyaltycore.screens
 
 import androidx.compose.runtime.Composable
 import androidx.compose.runtime.ReadOnlyComposable
-import com.loyaltycore.Money
+import com.loyaltycore.domain.Money
 import java.math.BigDecimal
 import java.text.NumberFormat
 import java.time.Instant

@@ -16,9 +16,9 @@ import androidx.compose.ui.Alignment
 import androidx.compose.ui.Modifier
 import androidx.compose.ui.unit.dp
 import com.loyaltycore.Balance
-import com.loyaltycore.EntryKind
-import com.loyaltycore.EntryStatus
-import com.loyaltycore.LedgerEntry
+import com.loyaltycore.domain.EntryKind
+import com.loyaltycore.domain.EntryStatus
+import com.loyaltycore.domain.LedgerEntry
 import com.loyaltycore.TierStatus
 
 /** The balance (with what is pending), the tier with the progress to the next, the ledger. */

@@ -23,7 +23,7 @@ import androidx.compose.runtime.setValue
 import androidx.compose.ui.Alignment
 import androidx.compose.ui.Modifier
 import androidx.compose.ui.unit.dp
-import com.loyaltycore.QuietHours
+import com.loyaltycore.domain.QuietHours
 import com.loyaltycore.ReminderSettings
 
 /** The languages the app and the core speak, each in its own name. */

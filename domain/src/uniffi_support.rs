@@ -1,0 +1,52 @@
+//! What the FFI needs from the domain, behind the `uniffi` feature: the one converter for time.
+//! Records and enums derive their converters where they are defined
+//! (`#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]`); `DateTime<Utc>` crosses as
+//! `SystemTime` (Kotlin `java.time.Instant`, Swift `Date`), declared once here and borrowed by the
+//! other crates with `uniffi::use_remote_type!(loyalty_domain::DateTime)`.
+
+use crate::check::InputError;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// The one time type records carry across the FFI.
+pub type DateTime = chrono::DateTime<chrono::Utc>;
+
+uniffi::custom_type!(DateTime, SystemTime, {
+    remote,
+    lower: |t| SystemTime::from(t),
+    try_lift: |t| Ok(utc_from_system_time(t)?),
+});
+
+/// A foreign time as UTC, or an error when it is outside the representable range (never a panic).
+pub fn utc_from_system_time(t: SystemTime) -> Result<DateTime, InputError> {
+    let (secs, nanos) = match t.duration_since(UNIX_EPOCH) {
+        Ok(d) => (i64::try_from(d.as_secs()).ok(), d.subsec_nanos()),
+        Err(before) => {
+            let d = before.duration();
+            let secs = i64::try_from(d.as_secs()).ok().map(|s| -s);
+            match (secs, d.subsec_nanos()) {
+                (Some(s), 0) => (Some(s), 0),
+                (Some(s), n) => (s.checked_sub(1), 1_000_000_000 - n),
+                (None, _) => (None, 0),
+            }
+        }
+    };
+    secs.and_then(|s| DateTime::from_timestamp(s, nanos))
+        .ok_or_else(|| InputError::new("time is outside the supported range"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn times_round_trip_and_out_of_range_is_an_error() {
+        let t = UNIX_EPOCH + Duration::new(1_700_000_000, 123_456_789);
+        assert_eq!(SystemTime::from(utc_from_system_time(t).unwrap()), t);
+        let before = UNIX_EPOCH - Duration::new(10, 250_000_000);
+        let u = utc_from_system_time(before).unwrap();
+        assert_eq!(SystemTime::from(u), before);
+        let far = UNIX_EPOCH + Duration::from_secs(u64::MAX / 2);
+        assert!(utc_from_system_time(far).is_err());
+    }
+}
