@@ -32,6 +32,7 @@ use super::{StoreError, Tree};
 use sled::transaction::{TransactionalTree, UnabortableTransactionError};
 use sled::IVec;
 use std::cell::RefCell;
+use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{Seek, SeekFrom, Write as _};
 use std::path::Path;
@@ -54,6 +55,21 @@ pub(crate) struct Write {
     value: Option<IVec>,
 }
 
+impl Write {
+    pub(crate) fn tree(&self) -> Tree {
+        self.tree
+    }
+
+    /// The same write inside a sled transaction.
+    pub(crate) fn apply_to(&self, t: &TxTree) -> TxOp<()> {
+        match &self.value {
+            Some(v) => t.insert(&self.key, v)?,
+            None => t.remove(&self.key)?,
+        };
+        Ok(())
+    }
+}
+
 /// A write read back from the file: the tree by its name, so a record an earlier version wrote
 /// before an update is applied to the tree it meant, before the schema steps run.
 #[derive(Debug, Clone)]
@@ -63,12 +79,23 @@ pub(crate) struct Replay {
     value: Option<IVec>,
 }
 
-/// A tree inside a transaction: sled's [`TransactionalTree`], noting what it writes when the
-/// transaction is journaled.
+/// A tree inside a transaction. Either sled's [`TransactionalTree`] (a commit made durable by
+/// flushing sled, or not at once), or — for a commit the journal makes durable — the tree itself
+/// with the transaction's writes held aside until the record is durable (commits take the
+/// journal's lock in turn, so nothing else writes meanwhile; a transaction reads its own
+/// writes). Either way it notes what it writes when the commit is journaled.
 pub(crate) struct TxTree<'a> {
-    tree: &'a TransactionalTree,
+    inner: Inner<'a>,
     name: Tree,
     writes: Option<&'a RefCell<Vec<Write>>>,
+}
+
+enum Inner<'a> {
+    Sled(&'a TransactionalTree),
+    Direct {
+        tree: &'a sled::Tree,
+        pending: RefCell<BTreeMap<IVec, Option<IVec>>>,
+    },
 }
 
 type TxOp<T> = Result<T, UnabortableTransactionError>;
@@ -79,11 +106,37 @@ impl<'a> TxTree<'a> {
         name: Tree,
         writes: Option<&'a RefCell<Vec<Write>>>,
     ) -> Self {
-        TxTree { tree, name, writes }
+        TxTree {
+            inner: Inner::Sled(tree),
+            name,
+            writes,
+        }
+    }
+
+    /// Over the tree itself, every write held aside and noted in `writes` (see [`TxTree`]).
+    pub(super) fn direct(
+        tree: &'a sled::Tree,
+        name: Tree,
+        writes: &'a RefCell<Vec<Write>>,
+    ) -> Self {
+        TxTree {
+            inner: Inner::Direct {
+                tree,
+                pending: RefCell::new(BTreeMap::new()),
+            },
+            name,
+            writes: Some(writes),
+        }
     }
 
     pub(crate) fn get(&self, key: &[u8]) -> TxOp<Option<IVec>> {
-        self.tree.get(key)
+        match &self.inner {
+            Inner::Sled(t) => t.get(key),
+            Inner::Direct { tree, pending } => match pending.borrow().get(key) {
+                Some(v) => Ok(v.clone()),
+                None => tree.get(key).map_err(UnabortableTransactionError::Storage),
+            },
+        }
     }
 
     pub(crate) fn insert(&self, key: &[u8], value: &[u8]) -> TxOp<Option<IVec>> {
@@ -103,9 +156,18 @@ impl<'a> TxTree<'a> {
                 value: value.clone(),
             });
         }
-        match value {
-            Some(v) => self.tree.insert(key, v),
-            None => self.tree.remove(key),
+        match &self.inner {
+            Inner::Sled(t) => match value {
+                Some(v) => t.insert(key, v),
+                None => t.remove(key),
+            },
+            Inner::Direct { .. } => {
+                let before = self.get(&key)?;
+                if let Inner::Direct { pending, .. } = &self.inner {
+                    pending.borrow_mut().insert(key, value);
+                }
+                Ok(before)
+            }
         }
     }
 }
@@ -289,6 +351,18 @@ pub(crate) fn pending_records(dir: &Path) -> usize {
         Ok(bytes) => read_records(&bytes, read_header(&bytes)).3,
         Err(_) => 0,
     }
+}
+
+/// Applies a durable record's writes to the trees (the journal's direct commits).
+pub(crate) fn apply_writes(o: &super::Open, writes: &[Write]) -> Result<(), StoreError> {
+    for w in writes {
+        let tree = o.tree(w.tree);
+        match &w.value {
+            Some(v) => tree.insert(&w.key, v)?,
+            None => tree.remove(&w.key)?,
+        };
+    }
+    Ok(())
 }
 
 /// Applies a journal's writes to the database (at open, before its checkpoint).

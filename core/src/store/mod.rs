@@ -256,6 +256,9 @@ pub(crate) struct Open {
     log: std::fs::File,
     /// Durable commits in one disk trip (journal.rs); commits take it in order.
     journal: Mutex<journal::Journal>,
+    /// Readers ([`Store::with`]) hold it shared; a journaled commit applies its writes holding
+    /// it exclusively, so no reader sees half a commit.
+    visible: RwLock<()>,
 }
 
 impl Open {
@@ -515,14 +518,27 @@ impl Store {
 
     /// Writes everything to disk now (e.g. when the app goes to the background).
     pub fn flush(&self) -> Result<(), StoreError> {
-        self.with(|o| o.flush())
+        self.with_open(|o| o.flush())
     }
 
     pub(crate) fn writer(&self) -> MutexGuard<'_, ()> {
         self.writer.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// Runs `f` on the open database as a reader: never inside a commit's writes. `f` must not
+    /// write (writes go through [`Store::transact_then`]).
     pub(crate) fn with<R>(
+        &self,
+        f: impl FnOnce(&Open) -> Result<R, StoreError>,
+    ) -> Result<R, StoreError> {
+        self.with_open(|open| {
+            let _whole_commits = open.visible.read().unwrap_or_else(|e| e.into_inner());
+            f(open)
+        })
+    }
+
+    /// Runs `f` on the open database, for a writer (see [`Open::visible`]).
+    fn with_open<R>(
         &self,
         f: impl FnOnce(&Open) -> Result<R, StoreError>,
     ) -> Result<R, StoreError> {
@@ -557,7 +573,7 @@ impl Store {
         f: impl Fn(&[TxTree]) -> TxResult<R>,
     ) -> Result<R, StoreError> {
         let kept = trees.contains(&Tree::Outbox) || trees == [Tree::Meta];
-        let out = self.with(|o| {
+        let out = self.with_open(|o| {
             let out = transact_open(o, trees, flush || kept, f)?;
             // The outbox, or the device's meta records (sign-in, registrations), may have
             // changed: keep their copy current (see keep.rs).
@@ -600,42 +616,90 @@ pub(crate) fn transact_open<R>(
 
 /// The one instantiation of sled's transaction (its retry loop and commit are generic over the
 /// closure and its answer: one copy per call site was ~2 KB each, 56 of them, in the mobile
-/// library; issue #14). A durable transaction is made durable by the journal in one disk trip
-/// when it can, else by flushing sled; one without a flush first checkpoints a journal that
-/// holds records (journal.rs says why both keep a replay right).
+/// library; issue #14), and the journal's direct commits.
+///
+/// A durable commit the journal can take runs `f` over the trees themselves with its writes held
+/// aside ([`TxTree::direct`]), appends them to the journal with one `fdatasync`, then applies
+/// them to the trees while readers wait ([`Open::visible`]): no sled transaction, whose commit
+/// writes sled's log buffer out every time (two trips to the disk per commit again). Otherwise
+/// a sled transaction, made durable by flushing sled when asked; one without a flush first
+/// checkpoints a journal that holds records (journal.rs says why both keep a replay right).
 fn transact_erased(
     o: &Open,
     trees: &[Tree],
     flush: bool,
     f: &dyn Fn(&[TxTree]) -> TxResult<()>,
 ) -> Result<(), StoreError> {
-    use sled::Transactional;
     let mut journal = o.journal();
     if !flush && journal.pending() > 0 {
         o.flush_sled()?;
         journal.checkpointed()?;
     }
-    let journaled = flush && journal.takes_commits();
-    let writes = RefCell::new(Vec::new());
-    let handles: Vec<sled::Tree> = trees.iter().map(|t| o.tree(*t).clone()).collect();
-    handles[..].transaction(|view: &Vec<TransactionalTree>| {
-        writes.borrow_mut().clear();
-        let txs: Vec<TxTree> = view
+    if flush && journal.takes_commits() {
+        let writes = RefCell::new(Vec::new());
+        let view: Vec<TxTree> = trees
             .iter()
-            .zip(trees)
-            .map(|(t, name)| TxTree::new(t, *name, journaled.then_some(&writes)))
+            .map(|t| TxTree::direct(o.tree(*t), *t, &writes))
             .collect();
-        f(&txs)
-    })?;
+        match f(&view) {
+            Ok(()) => {}
+            Err(ConflictableTransactionError::Abort(e)) => return Err(e),
+            Err(ConflictableTransactionError::Storage(e)) => return Err(e.into()),
+            Err(_) => return Err(StoreError::Io("a write conflicted with another".into())),
+        }
+        drop(view);
+        let writes = writes.into_inner();
+        if writes.is_empty() {
+            return Ok(());
+        }
+        let mut durable = journal.append(&writes);
+        if !durable {
+            // Full (or the file refused it): start it again and try once more.
+            o.flush_sled()?;
+            journal.checkpointed()?;
+            durable = journal.append(&writes);
+        }
+        let _readers_wait = o.visible.write().unwrap_or_else(|e| e.into_inner());
+        if durable {
+            return journal::apply_writes(o, &writes);
+        }
+        // Larger than the journal: one sled transaction, flushed.
+        sled_commit(o, trees, &|view| {
+            for w in &writes {
+                let i = trees.iter().position(|t| *t == w.tree()).unwrap_or(0);
+                w.apply_to(&view[i])?;
+            }
+            Ok(())
+        })?;
+        o.flush_sled()?;
+        return Ok(());
+    }
+    sled_commit(o, trees, f)?;
     if !flush {
         journal.note_unjournaled();
         return Ok(());
     }
-    if journaled && journal.append(&writes.borrow()) {
-        return Ok(());
-    }
     o.flush_sled()?;
     journal.checkpointed()
+}
+
+/// `f` as one sled transaction over `trees`.
+fn sled_commit(
+    o: &Open,
+    trees: &[Tree],
+    f: &dyn Fn(&[TxTree]) -> TxResult<()>,
+) -> Result<(), StoreError> {
+    use sled::Transactional;
+    let handles: Vec<sled::Tree> = trees.iter().map(|t| o.tree(*t).clone()).collect();
+    handles[..].transaction(|view: &Vec<TransactionalTree>| {
+        let txs: Vec<TxTree> = view
+            .iter()
+            .zip(trees)
+            .map(|(t, name)| TxTree::new(t, *name, None))
+            .collect();
+        f(&txs)
+    })?;
+    Ok(())
 }
 
 /// File beside the database recording that it exists and how far its counters had come at the

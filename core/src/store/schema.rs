@@ -119,6 +119,7 @@ pub(crate) fn prepare(
         trees,
         log,
         journal: std::sync::Mutex::new(journal),
+        visible: std::sync::RwLock::new(()),
     };
     if replayed {
         open.flush()?;
