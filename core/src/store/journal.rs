@@ -44,6 +44,8 @@ pub const JOURNAL_FILE_NAME: &str = "journal";
 /// entries ~35 KB: ~400 appends or 3 such pages between checkpoints.
 const CAPACITY: u64 = 128 * 1024;
 const RECORDS_START: u64 = 4096;
+/// The largest commit the journal takes (see [`Journal::takes`]).
+const MAX_RECORD: usize = 16 * 1024;
 const HEADER_MAGIC: &[u8; 4] = b"LCJ1";
 const RECORD_HEAD: usize = 16;
 
@@ -272,6 +274,17 @@ impl Journal {
     /// Notes a transaction committed without a flush (see [`Journal::unjournaled`]).
     pub(crate) fn note_unjournaled(&mut self) {
         self.unjournaled = true;
+    }
+
+    /// Whether a commit of these writes is one for the journal: up to 16 KiB (a batch of 1000
+    /// ledger entries is ~15 KB of pages). A larger one is committed by a sled transaction and
+    /// a flush, as before the journal, so one record never takes most of the file.
+    pub(crate) fn takes(&self, writes: &[Write]) -> bool {
+        let bytes: usize = writes
+            .iter()
+            .map(|w| 16 + w.key.len() + w.value.as_ref().map_or(0, |v| v.len()))
+            .sum();
+        bytes <= MAX_RECORD
     }
 
     /// Appends one transaction's writes and makes them durable. `false` when they do not fit or

@@ -652,18 +652,23 @@ fn transact_erased(
         if writes.is_empty() {
             return Ok(());
         }
-        let mut durable = journal.append(&writes);
-        if !durable {
+        let mut durable = journal.takes(&writes) && journal.append(&writes);
+        if !durable && journal.takes(&writes) {
             // Full (or the file refused it): start it again and try once more.
             o.flush_sled()?;
             journal.checkpointed()?;
             durable = journal.append(&writes);
         }
-        let _readers_wait = o.visible.write().unwrap_or_else(|e| e.into_inner());
         if durable {
+            let _readers_wait = o.visible.write().unwrap_or_else(|e| e.into_inner());
             return journal::apply_writes(o, &writes);
         }
-        // Larger than the journal: one sled transaction, flushed.
+        // A large commit: one sled transaction, flushed. The journal is emptied first: its
+        // records, applied again at an open over this commit, would undo what it changed.
+        if journal.pending() > 0 {
+            o.flush_sled()?;
+            journal.checkpointed()?;
+        }
         sled_commit(o, trees, &|view| {
             for w in &writes {
                 let i = trees.iter().position(|t| *t == w.tree()).unwrap_or(0);

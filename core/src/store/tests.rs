@@ -1301,3 +1301,26 @@ fn a_reader_never_sees_half_a_journaled_commit() {
     writer.join().unwrap();
     assert_eq!(s.balance().unwrap().available(), 300);
 }
+
+#[test]
+fn a_large_commit_empties_the_journal_and_goes_through_sled() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Store::open(dir.path()).unwrap();
+    let pending = |s: &Store| s.with(|o| Ok(o.journal().pending())).unwrap();
+    for p in [1, 2, 3] {
+        s.append_entries(&[NewEntry::earn(p, false)], t0()).unwrap();
+    }
+    assert_eq!(pending(&s), 3);
+    // 3000 entries (~45 KB of pages) are more than a journal record takes: the journal is
+    // checkpointed first (its records applied again over this commit would undo it), then the
+    // commit is one sled transaction and a flush.
+    let batch: Vec<NewEntry> = (0..3000).map(|_| NewEntry::earn(10, false)).collect();
+    s.append_entries(&batch, t0()).unwrap();
+    assert_eq!(pending(&s), 0);
+    s.append_entries(&[NewEntry::earn(4, false)], t0()).unwrap();
+    assert_eq!(pending(&s), 1);
+    s.close().unwrap();
+    let s = Store::open(dir.path()).unwrap();
+    assert_eq!(s.balance().unwrap().available(), 30_010);
+    assert_eq!(s.recent_entries(5000).unwrap().len(), 3004);
+}
