@@ -5,10 +5,10 @@
 //!   kept in pages of 32 entries in a compact versioned binary format (`ledger_pages.rs`).
 //! - A `meta` tree with a format marker and the schema version; one migration step per version
 //!   ([`schema`]).
-//! - Every multi-key change is one sled transaction, durable before a write returns success: its
-//!   writes appended to the commit journal with one `fdatasync` (`journal.rs`; sled writes them
-//!   later and a checkpoint empties the journal), or sled flushed when the journal cannot take
-//!   it. The pages of the server's feeds are flushed together once the sync pulled them instead
+//! - Every multi-key change is one atomic commit, durable before a write returns success: a
+//!   small one's writes appended to the commit journal with one `fdatasync`, then applied to the
+//!   trees while readers wait (`journal.rs`; sled writes them later and a checkpoint empties the
+//!   journal); a large one, or one the journal cannot take, is a sled transaction and a flush. The pages of the server's feeds are flushed together once the sync pulled them instead
 //!   ([`PageCommit`]: whole pages with their cursors, fetched again if lost).
 //! - A corrupt or foreign database is reported at open as [`StoreError::Corrupt`] /
 //!   [`StoreError::Foreign`]; nothing is overwritten.
