@@ -83,58 +83,39 @@ pub(crate) struct Replay {
 
 /// A tree inside a transaction. Either sled's [`TransactionalTree`] (a commit made durable by
 /// flushing sled, or not at once), or — for a commit the journal makes durable — the tree itself
-/// with the transaction's writes held aside until the record is durable (commits take the
-/// journal's lock in turn, so nothing else writes meanwhile; a transaction reads its own
-/// writes). Either way it notes what it writes when the commit is journaled.
-pub(crate) struct TxTree<'a> {
-    inner: Inner<'a>,
-    name: Tree,
-    writes: Option<&'a RefCell<Vec<Write>>>,
-}
-
-enum Inner<'a> {
+/// with the transaction's writes held aside and noted for the journal's record (commits take the
+/// journal's lock in turn, so nothing else writes meanwhile; a transaction reads its own writes).
+pub(crate) enum TxTree<'a> {
     Sled(&'a TransactionalTree),
     Direct {
         tree: &'a sled::Tree,
+        name: Tree,
         pending: RefCell<BTreeMap<IVec, Option<IVec>>>,
+        writes: &'a RefCell<Vec<Write>>,
     },
 }
 
 type TxOp<T> = Result<T, UnabortableTransactionError>;
 
 impl<'a> TxTree<'a> {
-    pub(super) fn new(
-        tree: &'a TransactionalTree,
-        name: Tree,
-        writes: Option<&'a RefCell<Vec<Write>>>,
-    ) -> Self {
-        TxTree {
-            inner: Inner::Sled(tree),
-            name,
-            writes,
-        }
-    }
-
     /// Over the tree itself, every write held aside and noted in `writes` (see [`TxTree`]).
     pub(super) fn direct(
         tree: &'a sled::Tree,
         name: Tree,
         writes: &'a RefCell<Vec<Write>>,
     ) -> Self {
-        TxTree {
-            inner: Inner::Direct {
-                tree,
-                pending: RefCell::new(BTreeMap::new()),
-            },
+        TxTree::Direct {
+            tree,
             name,
-            writes: Some(writes),
+            pending: RefCell::new(BTreeMap::new()),
+            writes,
         }
     }
 
     pub(crate) fn get(&self, key: &[u8]) -> TxOp<Option<IVec>> {
-        match &self.inner {
-            Inner::Sled(t) => t.get(key),
-            Inner::Direct { tree, pending } => match pending.borrow().get(key) {
+        match self {
+            TxTree::Sled(t) => t.get(key),
+            TxTree::Direct { tree, pending, .. } => match pending.borrow().get(key) {
                 Some(v) => Ok(v.clone()),
                 None => tree.get(key).map_err(UnabortableTransactionError::Storage),
             },
@@ -151,23 +132,24 @@ impl<'a> TxTree<'a> {
 
     fn write(&self, key: &[u8], value: Option<IVec>) -> TxOp<Option<IVec>> {
         let key = IVec::from(key);
-        if let Some(writes) = self.writes {
-            writes.borrow_mut().push(Write {
-                tree: self.name,
-                key: key.clone(),
-                value: value.clone(),
-            });
-        }
-        match &self.inner {
-            Inner::Sled(t) => match value {
+        match self {
+            TxTree::Sled(t) => match value {
                 Some(v) => t.insert(key, v),
                 None => t.remove(key),
             },
-            Inner::Direct { .. } => {
+            TxTree::Direct {
+                name,
+                pending,
+                writes,
+                ..
+            } => {
                 let before = self.get(&key)?;
-                if let Inner::Direct { pending, .. } = &self.inner {
-                    pending.borrow_mut().insert(key, value);
-                }
+                writes.borrow_mut().push(Write {
+                    tree: *name,
+                    key: key.clone(),
+                    value: value.clone(),
+                });
+                pending.borrow_mut().insert(key, value);
                 Ok(before)
             }
         }

@@ -697,11 +697,7 @@ fn sled_commit(
     use sled::Transactional;
     let handles: Vec<sled::Tree> = trees.iter().map(|t| o.tree(*t).clone()).collect();
     handles[..].transaction(|view: &Vec<TransactionalTree>| {
-        let txs: Vec<TxTree> = view
-            .iter()
-            .zip(trees)
-            .map(|(t, name)| TxTree::new(t, *name, None))
-            .collect();
+        let txs: Vec<TxTree> = view.iter().map(TxTree::Sled).collect();
         f(&txs)
     })?;
     Ok(())

@@ -1202,8 +1202,8 @@ fn records_of_an_older_generation_are_not_applied() {
     }
     let old = std::fs::read(journal_file(dir.path())).unwrap();
     s.flush().unwrap();
-    // A debit then undone: were the older records applied again over it, 1 and 2 and 3 would
-    // come back in place of the later pages.
+    // Were the older records applied again, the ledger page would go back to the one holding
+    // 1, 2 and 3 only, and the 10 below would be gone.
     s.append_entries(&[NewEntry::earn(10, false)], t0())
         .unwrap();
     s.close().unwrap();
