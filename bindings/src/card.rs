@@ -473,12 +473,12 @@ impl Card {
 
     /// The card as a Google Wallet `rotatingBarcode` JSON object.
     pub fn google_rotating_barcode(&self) -> Result<String> {
-        Ok(self.api.google_rotating_barcode()?)
+        self.api.google_rotating_barcode()
     }
 
     /// Removes the member card and its secret.
     pub fn forget(&self) -> Result<()> {
-        Ok(self.api.forget()?)
+        self.api.forget()
     }
 
     pub fn add_imported(&self, card: ImportedCard) -> Result<ImportedCard> {
@@ -490,7 +490,7 @@ impl Card {
     }
 
     pub fn remove_imported(&self, id: String) -> Result<bool> {
-        Ok(self.api.remove_imported(&id)?)
+        self.api.remove_imported(&id)
     }
 
     /// An imported card's barcode in its own symbology.

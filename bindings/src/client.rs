@@ -129,12 +129,12 @@ impl LoyaltyClient {
 
     /// Writes everything to disk now: call when the app goes to the background.
     pub fn flush(&self) -> Result<()> {
-        Ok(self.inner.flush()?)
+        self.inner.flush()
     }
 
     /// Flushes and closes the database; every later call fails with `Closed`.
     pub fn shutdown(&self) -> Result<()> {
-        Ok(self.inner.close()?)
+        self.inner.close()
     }
 }
 
@@ -143,7 +143,7 @@ impl LoyaltyClient {
 #[uniffi::export]
 pub fn quarantine_database(data_dir: String) -> Result<String> {
     let path = core::store::Store::quarantine(std::path::Path::new(&data_dir))
-        .map_err(core::ApiError::from)?;
+        .map_err(core::LoyaltyError::from)?;
     Ok(path.to_string_lossy().into_owned())
 }
 
@@ -196,7 +196,7 @@ impl Points {
         description: Option<String>,
         pending: bool,
     ) -> Result<LedgerEntry> {
-        Ok(self.api.earn(points, reference, description, pending)?)
+        self.api.earn(points, reference, description, pending)
     }
 
     /// Points spent (`points` > 0); fails with `Conflict` when not enough are available.
@@ -207,57 +207,56 @@ impl Points {
         description: Option<String>,
         pending: bool,
     ) -> Result<LedgerEntry> {
-        Ok(self.api.redeem(points, reference, description, pending)?)
+        self.api.redeem(points, reference, description, pending)
     }
 
     /// A correction by the retailer, either sign.
     pub fn adjust(&self, points: i64, description: Option<String>) -> Result<LedgerEntry> {
-        Ok(self.api.adjust(points, description)?)
+        self.api.adjust(points, description)
     }
 
     /// Undoes a confirmed entry with a new entry.
     pub fn reverse(&self, seq: u64) -> Result<LedgerEntry> {
-        Ok(self.api.reverse(seq)?)
+        self.api.reverse(seq)
     }
 
     /// The server confirmed (`true`) or rejected (`false`) a pending entry.
     pub fn settle(&self, seq: u64, confirmed: bool) -> Result<LedgerEntry> {
-        Ok(self.api.settle(seq, confirmed)?)
+        self.api.settle(seq, confirmed)
     }
 
     pub fn entry(&self, seq: u64) -> Result<LedgerEntry> {
-        Ok(self.api.entry(seq)?)
+        self.api.entry(seq)
     }
 
     /// The whole ledger, oldest first.
     pub fn entries(&self) -> Result<Vec<LedgerEntry>> {
-        Ok(self.api.entries()?)
+        self.api.entries()
     }
 
     /// What entry `seq` says to the shopper in `language` (a BCP 47 tag): a purchase names its
     /// store in that language, extra points name the offer; else the retailer's description
     /// (`null`: name the entry by its kind).
     pub fn describe(&self, seq: u64, language: String) -> Result<Option<String>> {
-        Ok(self
-            .api
-            .describe(seq, loyalty_core::reminders::Lang::negotiate(&language))?)
+        self.api
+            .describe(seq, loyalty_core::reminders::Lang::negotiate(&language))
     }
 
     /// The newest `limit` entries, newest first.
     pub fn recent(&self, limit: u32) -> Result<Vec<LedgerEntry>> {
-        Ok(self.api.recent(limit)?)
+        self.api.recent(limit)
     }
 
     /// Writes the expiry entries due now; returns them (empty when nothing is due). Once the
     /// device syncs with the retailer's server it writes none: the server's expiries arrive with
     /// the ledger (use `expiringWithin` to warn before points expire).
     pub fn expire_due(&self) -> Result<Vec<LedgerEntry>> {
-        Ok(self.api.expire_due()?)
+        self.api.expire_due()
     }
 
     /// Points expiring within `days`, soonest first.
     pub fn expiring_within(&self, days: u32) -> Result<Vec<ExpiringPoints>> {
-        Ok(self.api.expiring_within(days)?)
+        self.api.expiring_within(days)
     }
 
     pub fn tier(&self) -> Result<TierStatus> {
@@ -271,7 +270,7 @@ impl Points {
         receipt_id: String,
         description: Option<String>,
     ) -> Result<LedgerEntry> {
-        Ok(self.api.earn_offline(points, &receipt_id, description)?)
+        self.api.earn_offline(points, &receipt_id, description)
     }
 
     /// Point claims waiting for the server, oldest first.
@@ -316,12 +315,12 @@ impl Wallet {
     /// Sets the retailer's Ed25519 public key for voucher codes (64 hex digits), kept on the
     /// device so vouchers are checked offline. Call it at start from the app's configuration.
     pub fn set_retailer_key(&self, public_key_hex: String) -> Result<()> {
-        Ok(self.api.set_retailer_key(&public_key_hex)?)
+        self.api.set_retailer_key(&public_key_hex)
     }
 
     /// The retailer's voucher key (64 upper-case hex digits), once set.
     pub fn retailer_key(&self) -> Result<Option<String>> {
-        Ok(self.api.retailer_key()?)
+        self.api.retailer_key()
     }
 
     pub fn get(&self, id: String) -> Result<Voucher> {
@@ -416,7 +415,7 @@ impl Receipts {
     /// synced from the retailer carry one). No seal, a seal the retailer's key does not
     /// verify, or no such line: `InvalidInput`; an unknown receipt: `NotFound`.
     pub fn line_proof(&self, receipt_id: String, line: u32) -> Result<String> {
-        Ok(self.api.line_proof(&receipt_id, line)?)
+        self.api.line_proof(&receipt_id, line)
     }
 
     /// Every receipt claimed by a scan, newest first: pending, claimed or refused.
@@ -433,7 +432,7 @@ impl Receipts {
     /// number's format and check digits, its prefix the company's country); `null` forgets
     /// them. A refusal is `InvalidInput` whose reason never repeats the values.
     pub fn set_company(&self, company: Option<InvoiceParty>) -> Result<()> {
-        Ok(self.api.set_company(company.map(Into::into))?)
+        self.api.set_company(company.map(Into::into))
     }
 
     /// Asks for a company invoice for one of the member's receipts, to `company` or (`null`)
@@ -465,7 +464,7 @@ impl Receipts {
 
     /// Stores a receipt; `false` when the same receipt was already stored.
     pub fn add(&self, receipt: Receipt) -> Result<bool> {
-        Ok(self.api.add(receipt.try_into()?)?)
+        self.api.add(receipt.try_into()?)
     }
 
     pub fn get(&self, id: String) -> Result<Receipt> {

@@ -83,12 +83,12 @@ impl PremiumMembership {
 
     /// Whether premium benefits apply now (premium-only offers, the points multiplier).
     pub fn is_premium(&self) -> Result<bool> {
-        Ok(self.api.is_premium()?)
+        self.api.is_premium()
     }
 
     /// The points a purchase now earns from the programme's `base` points, as the till credits
     /// them (multiplied while the membership is active, rounded up for the member).
     pub fn points_for(&self, base: i64) -> Result<i64> {
-        Ok(self.api.points_for(base)?)
+        self.api.points_for(base)
     }
 }

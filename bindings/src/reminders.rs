@@ -234,12 +234,12 @@ pub struct Reminders {
 impl Reminders {
     /// Replaces the reminder rules (versioned JSON from the server).
     pub fn set_rules_json(&self, json: String) -> Result<()> {
-        Ok(self.api.set_rules_json(&json)?)
+        self.api.set_rules_json(&json)
     }
 
     /// Replaces the catalogue: recalls, recipes, post-purchase content (versioned JSON).
     pub fn set_catalogue_json(&self, json: String) -> Result<()> {
-        Ok(self.api.set_catalogue_json(&json)?)
+        self.api.set_catalogue_json(&json)
     }
 
     pub fn settings(&self) -> Result<ReminderSettings> {
@@ -247,7 +247,7 @@ impl Reminders {
     }
 
     pub fn set_settings(&self, settings: ReminderSettings) -> Result<()> {
-        Ok(self.api.set_settings(settings.into())?)
+        self.api.set_settings(settings.into())
     }
 
     pub fn context(&self) -> Result<ReminderContext> {
@@ -255,39 +255,39 @@ impl Reminders {
     }
 
     pub fn set_context(&self, context: ReminderContext) -> Result<()> {
-        Ok(self.api.set_context(context.into())?)
+        self.api.set_context(context.into())
     }
 
     /// "Not interested": never plan this notification again.
     pub fn dismiss(&self, id: String) -> Result<()> {
-        Ok(self.api.dismiss(&id)?)
+        self.api.dismiss(&id)
     }
 
     /// "Remind me later".
     pub fn snooze(&self, id: String, until: SystemTime) -> Result<()> {
-        Ok(self.api.snooze(&id, utc(until)?)?)
+        self.api.snooze(&id, utc(until)?)
     }
 
     /// "Stop these": nothing more from this rule (safety notices excepted).
     pub fn mute_rule(&self, rule_id: String) -> Result<()> {
-        Ok(self.api.mute_rule(&rule_id)?)
+        self.api.mute_rule(&rule_id)
     }
 
     /// The app showed this notification now.
     pub fn mark_delivered(&self, notification: PlannedNotification) -> Result<()> {
-        Ok(self.api.mark_delivered(&notification.try_into()?)?)
+        self.api.mark_delivered(&notification.try_into()?)
     }
 
     /// The phone entered a store (the app's geofence or beacon region; pass the store, never a
     /// position). With the shopper's location consent the visit is kept and the next plan holds
     /// the in-store notification; without it nothing is stored and `false` is returned.
     pub fn entered_store(&self, store_id: String, store_name: String) -> Result<bool> {
-        Ok(self.api.entered_store(&store_id, &store_name)?)
+        self.api.entered_store(&store_id, &store_name)
     }
 
     /// The phone left a store: its visit is forgotten. Whether a visit was forgotten.
     pub fn left_store(&self, store_id: String) -> Result<bool> {
-        Ok(self.api.left_store(&store_id)?)
+        self.api.left_store(&store_id)
     }
 
     /// The store the phone is in, as the app last said (only with location consent).

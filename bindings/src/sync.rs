@@ -79,7 +79,7 @@ impl From<engine::SyncState> for SyncState {
                     },
                 },
                 engine::SyncStatus::Failed { error } => {
-                    let (kind, reason) = match LoyaltyError::from(error) {
+                    let (kind, reason) = match error {
                         LoyaltyError::InvalidInput { reason } => {
                             (SyncErrorKind::InvalidInput, reason)
                         }
@@ -414,7 +414,7 @@ impl SyncService {
 
     /// Signs this device out (the server forgets its token).
     pub async fn sign_out(&self) -> Result<()> {
-        Ok(self.api.sign_out().await?)
+        self.api.sign_out().await
     }
 
     /// Asks the server to delete the account and erase the shopper's data. Works offline: the
@@ -432,7 +432,7 @@ impl SyncService {
 
     /// Everything the server holds for the member, as one JSON document (online only).
     pub async fn export_account(&self) -> Result<String> {
-        Ok(self.api.export_account().await?)
+        self.api.export_account().await
     }
 
     /// Stops a sync in flight promptly; what was applied stays applied.
@@ -456,7 +456,7 @@ impl SyncService {
     }
 
     pub fn is_signed_in(&self) -> Result<bool> {
-        Ok(self.api.is_signed_in()?)
+        self.api.is_signed_in()
     }
 
     /// Whom HTTPS trusts: exactly these certificates (DER) when any is given, the platform's
@@ -464,18 +464,18 @@ impl SyncService {
     /// facade hands the system's store (`AndroidCAStore`) at open. Returns how many are usable
     /// trust anchors; `InvalidInput` when certificates were given and none is.
     pub fn set_trust_anchors(&self, certificates: Vec<Vec<u8>>) -> Result<u32> {
-        Ok(self.api.set_trust_anchors(certificates)?)
+        self.api.set_trust_anchors(certificates)
     }
 
     /// This device's push token; call whenever the platform gives a new one. The next sync
     /// registers it with the server (and again after each sign-in). Never logged.
     pub fn set_push_token(&self, platform: PushPlatform, token: String) -> Result<()> {
-        Ok(self.api.set_push_token(platform.into(), &token)?)
+        self.api.set_push_token(platform.into(), &token)
     }
 
     /// The code that adds another device to this membership.
     pub fn household_code(&self) -> Result<Option<String>> {
-        Ok(self.api.household_code()?)
+        self.api.household_code()
     }
 
     /// Offline work waiting for the server (redemptions and point claims), oldest first.

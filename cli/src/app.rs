@@ -7,7 +7,7 @@ use loyalty_core::error::InputError;
 use loyalty_core::money::Money;
 use loyalty_core::points::ProgrammeRules;
 use loyalty_core::secrets::SecretStore;
-use loyalty_core::{ApiError, Clock, LoyaltyClient, ManualClock, SystemClock};
+use loyalty_core::{Clock, LoyaltyClient, LoyaltyError, ManualClock, SystemClock};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use std::fmt;
@@ -97,15 +97,15 @@ impl fmt::Display for CliError {
     }
 }
 
-impl From<ApiError> for CliError {
-    fn from(e: ApiError) -> Self {
+impl From<LoyaltyError> for CliError {
+    fn from(e: LoyaltyError) -> Self {
         let code = match &e {
-            ApiError::InvalidInput { .. } => exit::INVALID,
-            ApiError::NotFound { .. } => exit::NOT_FOUND,
-            ApiError::Conflict { .. } => exit::CONFLICT,
-            ApiError::Storage { .. } | ApiError::DatabaseCorrupt { .. } => exit::STORAGE,
-            ApiError::Network { .. } => exit::NETWORK,
-            ApiError::Unauthorized { .. } => exit::UNAUTHORIZED,
+            LoyaltyError::InvalidInput { .. } => exit::INVALID,
+            LoyaltyError::NotFound { .. } => exit::NOT_FOUND,
+            LoyaltyError::Conflict { .. } => exit::CONFLICT,
+            LoyaltyError::Storage { .. } | LoyaltyError::DatabaseCorrupt { .. } => exit::STORAGE,
+            LoyaltyError::Network { .. } => exit::NETWORK,
+            LoyaltyError::Unauthorized { .. } => exit::UNAUTHORIZED,
             #[allow(unreachable_patterns)]
             _ => exit::OTHER,
         };

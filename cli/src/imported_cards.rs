@@ -237,9 +237,9 @@ fn import(ctx: &Ctx, a: ImportArgs) -> CliResult<Output> {
     Ok(Output::new(json, human))
 }
 
-fn invalid_reason(e: loyalty_core::ApiError) -> String {
+fn invalid_reason(e: loyalty_core::LoyaltyError) -> String {
     match e {
-        loyalty_core::ApiError::InvalidInput { reason } => reason,
+        loyalty_core::LoyaltyError::InvalidInput { reason } => reason,
         other => other.to_string(),
     }
 }

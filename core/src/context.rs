@@ -2,7 +2,7 @@
 //! store, the programme rules and the one runtime. The facade ([`crate::LoyaltyClient`]) and the
 //! sync both take a `&Context`; neither reaches the other through it.
 
-use crate::api::error::{ApiError, ApiResult};
+use crate::api::error::{ApiResult, LoyaltyError};
 use crate::card::{self, MemberCard, TotpParams};
 use crate::clock::Clock;
 use crate::points::ProgrammeRules;
@@ -100,9 +100,12 @@ impl Context {
 
     /// The secret store, which the member card needs.
     pub(crate) fn card_secrets(&self) -> ApiResult<&Arc<dyn SecretStore>> {
-        self.secrets.as_ref().ok_or_else(|| ApiError::InvalidInput {
-            reason: "no secure storage was given to the client: the card secret needs one".into(),
-        })
+        self.secrets
+            .as_ref()
+            .ok_or_else(|| LoyaltyError::InvalidInput {
+                reason: "no secure storage was given to the client: the card secret needs one"
+                    .into(),
+            })
     }
 }
 
@@ -148,8 +151,8 @@ fn delete_secrets(secrets: Option<&dyn SecretStore>, keys: &[&str]) -> ApiResult
     Ok(())
 }
 
-fn erasure_io(e: std::io::Error) -> ApiError {
-    ApiError::Storage {
+fn erasure_io(e: std::io::Error) -> LoyaltyError {
+    LoyaltyError::Storage {
         reason: format!("cannot record the account's erasure: {}", e.kind()),
     }
 }
@@ -180,9 +183,9 @@ fn sync_dir(dir: &Path) {
     }
 }
 
-pub(crate) fn secret_store_failed(_: SecretStoreError) -> ApiError {
+pub(crate) fn secret_store_failed(_: SecretStoreError) -> LoyaltyError {
     // The app's own reason may name its keystore entries; keep it out of the error.
-    ApiError::Storage {
+    LoyaltyError::Storage {
         reason: "secure storage failed".into(),
     }
 }

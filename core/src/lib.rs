@@ -12,7 +12,7 @@
 //!   facade.
 //! - `watch`: value listeners over the store's topics.
 //! - [`api`]: the public facade, one [`LoyaltyClient`] with sub-APIs `card()`, `points()`,
-//!   `wallet()`, `receipts()`, `reminders()`, `sync()`, and the public error [`ApiError`].
+//!   `wallet()`, `receipts()`, `reminders()`, `sync()`, and the public error [`LoyaltyError`].
 //!
 //! Time is injected through [`Clock`]; money is integer minor units; points are integers.
 
@@ -34,7 +34,7 @@ mod watch;
 
 // The public error, also under its old path `loyalty_core::error`.
 pub use api::error;
-pub use api::{ApiError, ApiResult};
+pub use api::{ApiResult, LoyaltyError};
 pub use api::{
     CardApi, ClaimScan, CombinedTillCard, ListApi, LoyaltyClient, MembershipApi, MembershipState,
     OffersApi, PointsApi, ReceiptsApi, Redemption, RemindersApi, SurveyAnswered, SurveyItem,

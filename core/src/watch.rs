@@ -141,7 +141,7 @@ mod tests {
         assert!(rx.recv_timeout(EVENT).is_err());
         assert!(wallet
             .add_listener(Box::new(|_| {}))
-            .is_err_and(|e| matches!(e, crate::ApiError::Closed { .. })));
+            .is_err_and(|e| matches!(e, crate::LoyaltyError::Closed { .. })));
     }
 
     fn voucher(id: &str) -> Voucher {

@@ -23,7 +23,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 /// Arrows not yet untied: (from floor, to module path). The sync and the context still speak the
-/// public error: `SyncStatus::Failed` carries an `ApiError`, and the engine returns `ApiResult`.
+/// public error: `SyncStatus::Failed` carries an `LoyaltyError`, and the engine returns `ApiResult`.
 const KNOWN: &[(&str, &str)] = &[("context", "api::error"), ("sync", "api::error")];
 
 const CORE_FLOORS: &[&str] = &["store", "context", "sync", "watch", "api"];
@@ -258,8 +258,8 @@ fn a_planted_violation_is_caught() {
         ),
         (
             "store/planted2.rs",
-            "use crate::{log, api::ApiError};\n",
-            "api::ApiError",
+            "use crate::{log, api::LoyaltyError};\n",
+            "api::LoyaltyError",
         ),
         (
             "store/nested/deep.rs",

@@ -6,7 +6,7 @@ use loyalty_core::card::{TillPolicy, TillVerifier, TotpParams};
 use loyalty_core::points::ProgrammeRules;
 use loyalty_core::render::{EcLevel, RenderOptions, Symbology};
 use loyalty_core::secrets::{MemorySecretStore, SecretStore};
-use loyalty_core::{ApiError, Clock, LoyaltyClient, ManualClock};
+use loyalty_core::{Clock, LoyaltyClient, LoyaltyError, ManualClock};
 use std::sync::Arc;
 
 const CARD: &str = "4006381333931";
@@ -73,7 +73,7 @@ fn enrol_show_and_verify_at_the_till() {
     client.card().forget().unwrap();
     assert!(matches!(
         client.card().rotating_code(),
-        Err(ApiError::NotFound { .. })
+        Err(LoyaltyError::NotFound { .. })
     ));
 }
 
@@ -151,7 +151,7 @@ fn catima_import_adds_updates_and_never_replaces() {
         .import_catima(b"_id,store,cardid\n1,Secret Shop,\n", &[])
         .unwrap_err();
     match e {
-        ApiError::InvalidInput { reason } => {
+        LoyaltyError::InvalidInput { reason } => {
             assert!(
                 reason.contains("line 2") && !reason.contains("Secret"),
                 "{reason}"
@@ -216,7 +216,7 @@ fn the_card_and_chosen_vouchers_in_one_code_the_till_reads_in_one_scan() {
         client
             .card()
             .combined_till_card(&[], EcLevel::Medium, &options),
-        Err(ApiError::NotFound { .. })
+        Err(LoyaltyError::NotFound { .. })
     ));
     client
         .card()
@@ -290,11 +290,14 @@ fn the_card_and_chosen_vouchers_in_one_code_the_till_reads_in_one_scan() {
             .combined_till_card(&ids(wanted), EcLevel::Medium, &options)
             .unwrap_err()
     };
-    assert!(matches!(refused(&["v-nope"]), ApiError::NotFound { .. }));
-    assert!(matches!(refused(&[]), ApiError::InvalidInput { .. }));
+    assert!(matches!(
+        refused(&["v-nope"]),
+        LoyaltyError::NotFound { .. }
+    ));
+    assert!(matches!(refused(&[]), LoyaltyError::InvalidInput { .. }));
     assert!(matches!(
         refused(&["v-a", "v-a"]),
-        ApiError::InvalidInput { .. }
+        LoyaltyError::InvalidInput { .. }
     ));
     let e = refused(&["v-later"]);
     assert!(e.to_string().contains("not valid yet"), "{e}");
@@ -313,6 +316,6 @@ fn the_card_and_chosen_vouchers_in_one_code_the_till_reads_in_one_scan() {
             .card()
             .combined_till_card(&many, EcLevel::Medium, &options)
             .unwrap_err(),
-        ApiError::InvalidInput { .. }
+        LoyaltyError::InvalidInput { .. }
     ));
 }

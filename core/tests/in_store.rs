@@ -12,7 +12,7 @@ use loyalty_core::points::ProgrammeRules;
 use loyalty_core::reminders::{Consent, ReminderKind};
 use loyalty_core::store::OfferItem;
 use loyalty_core::store::ReminderKey;
-use loyalty_core::{ApiError, LoyaltyClient, ManualClock};
+use loyalty_core::{LoyaltyClient, LoyaltyError, ManualClock};
 use std::sync::Arc;
 
 const RULES: &str = r#"{"version": 1, "rules": [{"id": "in-store", "kind": "in_store"}]}"#;
@@ -127,7 +127,7 @@ fn entering_a_store_plans_the_card_and_the_list_only_with_location_consent() {
     for (id, name) in [("", "Colruyt"), ("gent", " "), ("gent", &"x".repeat(201))] {
         assert!(matches!(
             r.entered_store(id, name),
-            Err(ApiError::InvalidInput { .. })
+            Err(LoyaltyError::InvalidInput { .. })
         ));
     }
     assert_eq!(r.store_visit().unwrap(), None);

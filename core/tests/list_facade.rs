@@ -8,7 +8,7 @@ use loyalty_core::list::{ItemSource, ShoppingList};
 use loyalty_core::money::Money;
 use loyalty_core::receipts::{LineItem, Receipt, ReceiptSource};
 use loyalty_core::reminders::{ReminderKind, Settings};
-use loyalty_core::{ApiError, LoyaltyClient, ManualClock};
+use loyalty_core::{LoyaltyClient, LoyaltyError, ManualClock};
 use std::sync::{mpsc, Arc, Mutex};
 
 const DOG: &str = "5410000000019";
@@ -122,7 +122,7 @@ fn usual_items_are_ranked_by_the_next_shop_model_with_the_why_in_the_shoppers_la
     assert!(client.list().usual(0).unwrap().is_empty());
     assert!(matches!(
         client.list().usual(10_000),
-        Err(ApiError::InvalidInput { .. })
+        Err(LoyaltyError::InvalidInput { .. })
     ));
 }
 
@@ -182,7 +182,7 @@ fn items_by_hand_and_from_the_usual_items_are_checked_kept_and_removed() {
 fn bad_input_gets_typed_errors() {
     let (_dir, _clock, client) = shopper();
     let list = client.list();
-    let invalid = |r: Result<_, ApiError>| matches!(r, Err(ApiError::InvalidInput { .. }));
+    let invalid = |r: Result<_, LoyaltyError>| matches!(r, Err(LoyaltyError::InvalidInput { .. }));
     assert!(invalid(list.add("   ", None, None)));
     assert!(invalid(list.add(&"x".repeat(101), None, None)));
     assert!(invalid(list.add("Milk", None, Some(0))));
@@ -199,14 +199,14 @@ fn bad_input_gets_typed_errors() {
         list.add_usual(MILK, None),
     ] {
         match again {
-            Err(ApiError::Conflict { reason }) => {
+            Err(LoyaltyError::Conflict { reason }) => {
                 assert_eq!(reason, "this item is already on the shopping list")
             }
             other => panic!("{other:?}"),
         }
     }
     // Unknown ids and products never bought.
-    let not_found = |r: Result<_, ApiError>| matches!(r, Err(ApiError::NotFound { .. }));
+    let not_found = |r: Result<_, LoyaltyError>| matches!(r, Err(LoyaltyError::NotFound { .. }));
     assert!(not_found(list.check("999")));
     assert!(not_found(list.uncheck("999")));
     assert!(not_found(list.remove("999")));
@@ -254,7 +254,7 @@ fn a_receipt_takes_off_what_it_bought_and_the_checked_items() {
     assert_eq!(left, ["Batteries", "Bread"]);
     assert!(matches!(
         list.check(&milk.id),
-        Err(ApiError::NotFound { .. })
+        Err(LoyaltyError::NotFound { .. })
     ));
     // The same receipt delivered again changes nothing.
     assert!(!client.receipts().add(shop).unwrap());
@@ -316,14 +316,14 @@ fn a_replenishment_reminder_offers_the_list_and_any_brand_of_its_group_buys_it()
     // Tapping the action twice does not put it on the list twice.
     assert!(matches!(
         list.add_from_reminder(&n, None),
-        Err(ApiError::Conflict { .. })
+        Err(LoyaltyError::Conflict { .. })
     ));
     // A reminder that offers nothing is refused.
     let mut no_offer = n.clone();
     no_offer.list_offer = None;
     assert!(matches!(
         list.add_from_reminder(&no_offer, None),
-        Err(ApiError::InvalidInput { .. })
+        Err(LoyaltyError::InvalidInput { .. })
     ));
     // The other brand of the group buys it.
     clock.advance(Duration::hours(3));

@@ -12,7 +12,7 @@ use loyalty_core::points::ProgrammeRules;
 use loyalty_core::receipts::LineItem;
 use loyalty_core::store::{OfferActivationVerdict, OfferItem, Store};
 use loyalty_core::wallet::OutboxOperation;
-use loyalty_core::{ApiError, LoyaltyClient, ManualClock};
+use loyalty_core::{LoyaltyClient, LoyaltyError, ManualClock};
 use std::sync::Arc;
 
 fn t0() -> DateTime<Utc> {
@@ -167,11 +167,11 @@ fn listed_activated_offline_once_and_previewed() {
     // Ended, unknown: typed errors.
     assert!(matches!(
         offers.activate("ended"),
-        Err(ApiError::Conflict { .. })
+        Err(LoyaltyError::Conflict { .. })
     ));
     assert!(matches!(
         offers.activate("nope"),
-        Err(ApiError::NotFound { .. })
+        Err(LoyaltyError::NotFound { .. })
     ));
 
     // The preview now applies the activated offer: 20 % of 17.98 rounded up for the shopper,
@@ -190,7 +190,7 @@ fn listed_activated_offline_once_and_previewed() {
             quantity: 0,
             ..coffee(1)
         }]),
-        Err(ApiError::InvalidInput { .. })
+        Err(LoyaltyError::InvalidInput { .. })
     ));
     client.close().unwrap();
 

@@ -9,6 +9,7 @@
 //!
 //! ```text
 //! check                              InputError and the shared validators
+//! error                              -> check             (LoyaltyError, the public error apps see)
 //! sort                               the one sort every floor uses (imports nothing)
 //! crypto                             SHA, HMAC and Ed25519 on ring (imports nothing)
 //! lang                               -> check             (Lang; names and texts in several languages)
@@ -39,6 +40,7 @@ pub mod check;
 pub mod claim;
 pub mod clock;
 pub mod crypto;
+pub mod error;
 pub mod formats;
 pub mod gs1;
 pub mod history;
@@ -62,6 +64,7 @@ pub mod wallet;
 
 pub use check::InputError;
 pub use clock::{Clock, ManualClock, SystemClock};
+pub use error::LoyaltyError;
 pub use money::Money;
 #[cfg(feature = "uniffi")]
 pub use uniffi_support::{utc_from_system_time, DateTime};

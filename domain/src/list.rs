@@ -15,6 +15,7 @@
 //! receipt arriving late by sync) takes nothing off.
 
 use crate::check::InputError;
+use crate::error::LoyaltyError;
 use crate::gs1::validate_gtin;
 use crate::receipts::{LineItem, Receipt};
 use crate::reminders::{PlannedNotification, Selector, UsualItem};
@@ -39,6 +40,19 @@ pub enum ListError {
     Duplicate,
     #[error("the shopping list holds at most {MAX_ITEMS} items")]
     Full,
+}
+
+/// Mapped once into the public error (the store's, runtime's and sync's errors are mapped in
+/// loyalty-core's api/error.rs).
+impl From<ListError> for LoyaltyError {
+    fn from(e: ListError) -> Self {
+        let reason = e.to_string();
+        match e {
+            ListError::Invalid(i) => i.into(),
+            ListError::NotFound => LoyaltyError::NotFound { reason },
+            ListError::Duplicate | ListError::Full => LoyaltyError::Conflict { reason },
+        }
+    }
 }
 
 /// Where an item came from.

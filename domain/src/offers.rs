@@ -36,6 +36,7 @@
 //! rule, never the value), never a panic.
 
 use crate::check::{non_empty, validate_id, InputError};
+use crate::error::LoyaltyError;
 use crate::gs1::validate_gtin;
 use crate::money::Money;
 use crate::receipts::{LineItem, ReceiptDiscount};
@@ -301,6 +302,22 @@ pub enum OfferRefusal {
     Expired,
     /// Already used as often as its limit allows.
     AlreadyUsed,
+}
+
+/// Mapped once into the public error (the store's, runtime's and sync's errors are mapped in
+/// loyalty-core's api/error.rs).
+impl From<OfferRefusal> for LoyaltyError {
+    /// No such offer: `NotFound`; ended, another member's, used up: `Conflict`. The reason is
+    /// the refusal's fixed English sentence ([`OfferRefusal::text`] for the shopper).
+    fn from(r: OfferRefusal) -> Self {
+        let reason = r.reason().to_string();
+        match r {
+            OfferRefusal::Unknown => LoyaltyError::NotFound { reason },
+            OfferRefusal::NotYours | OfferRefusal::Expired | OfferRefusal::AlreadyUsed => {
+                LoyaltyError::Conflict { reason }
+            }
+        }
+    }
 }
 
 impl OfferRefusal {

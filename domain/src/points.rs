@@ -6,6 +6,7 @@
 //! sequence number of the entry that reversed it.
 
 use crate::check::InputError;
+use crate::error::LoyaltyError;
 use crate::lang::{Lang, LocalizedText};
 use chrono::{DateTime, Months, Utc};
 use serde::{Deserialize, Serialize};
@@ -172,6 +173,24 @@ pub enum PointsError {
     AlreadyClaimed,
     #[error("materialised balance disagrees with the ledger")]
     Inconsistent { stored: Balance, computed: Balance },
+}
+
+/// Mapped once into the public error (the store's, runtime's and sync's errors are mapped in
+/// loyalty-core's api/error.rs).
+impl From<PointsError> for LoyaltyError {
+    fn from(e: PointsError) -> Self {
+        let reason = e.to_string();
+        match e {
+            PointsError::Invalid(i) => i.into(),
+            PointsError::EntryNotFound => LoyaltyError::NotFound { reason },
+            PointsError::Insufficient { .. }
+            | PointsError::AlreadyReversed
+            | PointsError::NotReversible
+            | PointsError::NotPending
+            | PointsError::AlreadyClaimed => LoyaltyError::Conflict { reason },
+            PointsError::Inconsistent { .. } => LoyaltyError::DatabaseCorrupt { reason },
+        }
+    }
 }
 
 /// The materialised balance, kept in step with the ledger in the same transaction.

@@ -4,6 +4,7 @@
 
 use crate::check::non_empty;
 use crate::check::InputError;
+use crate::error::LoyaltyError;
 // The GS1 rules live in `gs1`; named here too for callers that write `receipts::validate_gtin`.
 pub use crate::gs1::{gs1_check_digit, validate_gtin};
 use crate::lang::{Lang, LocalizedText};
@@ -145,6 +146,19 @@ pub enum ReceiptError {
     NotFound,
     #[error("a different receipt with this id already exists")]
     Duplicate,
+}
+
+/// Mapped once into the public error (the store's, runtime's and sync's errors are mapped in
+/// loyalty-core's api/error.rs).
+impl From<ReceiptError> for LoyaltyError {
+    fn from(e: ReceiptError) -> Self {
+        let reason = e.to_string();
+        match e {
+            ReceiptError::Invalid(i) => i.into(),
+            ReceiptError::NotFound => LoyaltyError::NotFound { reason },
+            ReceiptError::Duplicate => LoyaltyError::Conflict { reason },
+        }
+    }
 }
 
 impl LineItem {

@@ -5,6 +5,7 @@
 //! other crates with `uniffi::use_remote_type!(loyalty_domain::DateTime)`.
 
 use crate::check::InputError;
+use crate::error::LoyaltyError;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// The one time type records carry across the FFI.
@@ -13,7 +14,10 @@ pub type DateTime = chrono::DateTime<chrono::Utc>;
 uniffi::custom_type!(DateTime, SystemTime, {
     remote,
     lower: |t| SystemTime::from(t),
-    try_lift: |t| Ok(utc_from_system_time(t)?),
+    // The error is the public one, so a function returning `Result<_, LoyaltyError>` raises
+    // `InvalidInput` for a time out of range (uniffi passes a failed lift on only as the
+    // function's own error type; anything else would become an internal error).
+    try_lift: |t| Ok(utc_from_system_time(t).map_err(LoyaltyError::from)?),
 });
 
 /// A foreign time as UTC, or an error when it is outside the representable range (never a panic).

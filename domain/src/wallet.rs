@@ -9,6 +9,7 @@
 //! ```
 
 use crate::check::{non_empty, InputError};
+use crate::error::LoyaltyError;
 use crate::gs1::validate_gtin;
 use crate::lang::{Lang, LocalizedText};
 use crate::money::Money;
@@ -112,6 +113,22 @@ pub enum WalletError {
     /// No retailer key is configured, so no voucher added on the device can be checked.
     #[error("the retailer's voucher key is not set: vouchers cannot be checked")]
     NoRetailerKey,
+}
+
+/// Mapped once into the public error (the store's, runtime's and sync's errors are mapped in
+/// loyalty-core's api/error.rs).
+impl From<WalletError> for LoyaltyError {
+    fn from(e: WalletError) -> Self {
+        let reason = e.to_string();
+        match e {
+            WalletError::Invalid(i) => i.into(),
+            WalletError::NotFound => LoyaltyError::NotFound { reason },
+            WalletError::NotIssued | WalletError::NoRetailerKey => {
+                LoyaltyError::InvalidInput { reason }
+            }
+            _ => LoyaltyError::Conflict { reason },
+        }
+    }
 }
 
 /// What the server said about a redemption.

@@ -11,7 +11,7 @@ use loyalty_core::secrets::{MemorySecretStore, SecretStore, SecretStoreError};
 use loyalty_core::store::{KEEP_FILE_NAME, KEEP_LOG_NAME};
 use loyalty_core::sync::{HOUSEHOLD_SECRET_KEY, REFRESH_SECRET_KEY, TOKEN_SECRET_KEY};
 use loyalty_core::wallet::OutboxOperation;
-use loyalty_core::{ApiError, LoyaltyClient, SystemClock, CARD_SECRET_KEY, ERASING_FILE_NAME};
+use loyalty_core::{LoyaltyClient, LoyaltyError, SystemClock, CARD_SECRET_KEY, ERASING_FILE_NAME};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use support::{http, test_config, Device, Fault, Proxy, Server};
@@ -84,7 +84,7 @@ async fn deletion_asked_offline_is_sent_by_the_next_sync_and_only_then_wipes_the
     );
     let failed = device.client.sync().sync_now().await;
     assert!(
-        matches!(failed, Err(ApiError::Network { .. })),
+        matches!(failed, Err(LoyaltyError::Network { .. })),
         "{failed:?}"
     );
     // The app is killed and started again while offline: the request is still there.
@@ -199,7 +199,7 @@ async fn a_wipe_cut_short_after_the_servers_confirmation_is_finished_at_the_next
     // The server confirms; the wipe stops half-way (the keystore fails).
     keystore.failing.store(true, Ordering::SeqCst);
     let cut = client.sync().sync_now().await;
-    assert!(matches!(cut, Err(ApiError::Storage { .. })), "{cut:?}");
+    assert!(matches!(cut, Err(LoyaltyError::Storage { .. })), "{cut:?}");
     assert!(server.members().iter().all(|(id, _)| id != &member));
     assert!(dir.path().join(ERASING_FILE_NAME).exists());
     assert!(keystore.inner.get(TOKEN_SECRET_KEY).unwrap().is_some());
@@ -260,7 +260,7 @@ async fn the_export_holds_the_members_receipts_ledger_and_vouchers() {
     proxy.set_upstream(None);
     let offline = device.client.sync().export_account().await;
     assert!(
-        matches!(offline, Err(ApiError::Network { .. })),
+        matches!(offline, Err(LoyaltyError::Network { .. })),
         "{offline:?}"
     );
     assert!(device.client.sync().is_signed_in().unwrap());

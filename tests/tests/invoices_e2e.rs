@@ -12,7 +12,7 @@ use loyalty_core::invoice::InvoiceParty;
 use loyalty_core::store::{InvoiceRefusal, InvoiceStatus};
 use loyalty_core::sync::SyncNoticeKind;
 use loyalty_core::wallet::OutboxOperation;
-use loyalty_core::ApiError;
+use loyalty_core::LoyaltyError;
 use serde_json::{json, Value};
 use support::{http, http_ok, test_config, Device, Fault, Proxy, Server};
 
@@ -69,9 +69,9 @@ async fn till_purchase(server: &Server, member_id: &str) -> String {
     bought["receipt"]["id"].as_str().unwrap().to_string()
 }
 
-fn conflict(r: Result<impl std::fmt::Debug, ApiError>) -> String {
+fn conflict(r: Result<impl std::fmt::Debug, LoyaltyError>) -> String {
     match r {
-        Err(ApiError::Conflict { reason }) => reason,
+        Err(LoyaltyError::Conflict { reason }) => reason,
         other => panic!("expected a conflict, got {other:?}"),
     }
 }
@@ -102,7 +102,7 @@ async fn an_invoice_asked_offline_is_issued_at_the_next_sync_and_kept_with_its_r
         .receipts()
         .request_invoice(&receipt_id, Some(bad), "nl")
     {
-        Err(ApiError::InvalidInput { reason }) => {
+        Err(LoyaltyError::InvalidInput { reason }) => {
             assert!(reason.contains("check digits"), "{reason}");
             assert!(!reason.contains("0202"), "{reason}");
             assert!(!reason.contains("Proximus"), "{reason}");
@@ -116,14 +116,14 @@ async fn an_invoice_asked_offline_is_issued_at_the_next_sync_and_kept_with_its_r
         ann.client
             .receipts()
             .request_invoice(&receipt_id, Some(foreign), "nl"),
-        Err(ApiError::InvalidInput { .. })
+        Err(LoyaltyError::InvalidInput { .. })
     ));
     // No company given and none saved yet: refused offline.
     assert!(matches!(
         ann.client
             .receipts()
             .request_invoice(&receipt_id, None, "nl"),
-        Err(ApiError::InvalidInput { .. })
+        Err(LoyaltyError::InvalidInput { .. })
     ));
     assert!(ann.client.sync().outbox().unwrap().is_empty());
     assert_eq!(ann.client.receipts().company().unwrap(), None);

@@ -13,7 +13,7 @@ use chrono::{Duration, Utc};
 use loyalty_core::offers::{OfferRefusal, OfferScope, OfferState};
 use loyalty_core::receipts::LineItem;
 use loyalty_core::sync::SyncNoticeKind;
-use loyalty_core::{ApiError, Money};
+use loyalty_core::{LoyaltyError, Money};
 use serde_json::{json, Value};
 use support::{assert_mirrors, http_ok, test_config, Device, Proxy, Server};
 
@@ -163,7 +163,7 @@ async fn an_offer_activated_offline_is_applied_at_the_till_and_then_shows_used()
     tokio::time::sleep(std::time::Duration::from_millis(3500)).await;
     assert!(matches!(
         offers.activate(&missed),
-        Err(ApiError::Conflict { .. })
+        Err(LoyaltyError::Conflict { .. })
     ));
     assert!(offers.list().unwrap().iter().all(|o| o.offer.id != missed));
 
@@ -191,12 +191,15 @@ async fn an_offer_activated_offline_is_applied_at_the_till_and_then_shows_used()
     assert!(ann.client.sync().outbox().unwrap().is_empty());
     // Ended offers: no longer in the server's list, so gone from the device too.
     for ended in [&brief, &missed] {
-        assert!(matches!(offers.get(ended), Err(ApiError::NotFound { .. })));
+        assert!(matches!(
+            offers.get(ended),
+            Err(LoyaltyError::NotFound { .. })
+        ));
     }
     assert_eq!(offers.list().unwrap().len(), 2);
     assert!(matches!(
         offers.activate("o_nothing_like_it"),
-        Err(ApiError::NotFound { .. })
+        Err(LoyaltyError::NotFound { .. })
     ));
     // Activating again now that the server knows it: nothing queued.
     assert_eq!(

@@ -257,7 +257,7 @@ async fn codes_that_are_not_the_retailers_are_refused_offline_with_their_reason(
     // Without the retailer's key nothing can be verified.
     assert!(matches!(
         receipts.claim(&code),
-        Err(loyalty_core::ApiError::InvalidInput { .. })
+        Err(loyalty_core::LoyaltyError::InvalidInput { .. })
     ));
     configure_key(&server, &ann).await;
 

@@ -10,7 +10,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use loyalty_core::proof::{verify_line_proof, ProofRefusal};
 use loyalty_core::reminders::Lang;
-use loyalty_core::ApiError;
+use loyalty_core::LoyaltyError;
 use serde_json::json;
 use support::{http, http_ok, test_config, Device, Proxy, Server};
 
@@ -57,7 +57,7 @@ async fn a_synced_receipt_proves_one_line_offline_and_at_the_till() {
     // Before the sync the phone holds no sealed copy: nothing to prove yet.
     assert!(matches!(
         ann.client.receipts().line_proof(&receipt_id, 1),
-        Err(ApiError::NotFound { .. })
+        Err(LoyaltyError::NotFound { .. })
     ));
     ann.client.sync().sync_now().await.unwrap();
     let stored = ann.client.receipts().get(&receipt_id).unwrap();
@@ -132,7 +132,7 @@ async fn a_synced_receipt_proves_one_line_offline_and_at_the_till() {
     // A line the receipt has not, and a receipt added on the phone (no seal): clear errors.
     assert!(matches!(
         ann.client.receipts().line_proof(&receipt_id, 3),
-        Err(ApiError::InvalidInput { .. })
+        Err(LoyaltyError::InvalidInput { .. })
     ));
     let mut own = stored.clone();
     own.id = "own-1".into();
@@ -140,7 +140,7 @@ async fn a_synced_receipt_proves_one_line_offline_and_at_the_till() {
     ann.client.receipts().add(own).unwrap();
     assert!(matches!(
         ann.client.receipts().line_proof("own-1", 0),
-        Err(ApiError::InvalidInput { .. })
+        Err(LoyaltyError::InvalidInput { .. })
     ));
     // A stored seal that another key made is caught before a proof is shown.
     let mut other = stored.clone();
@@ -151,6 +151,6 @@ async fn a_synced_receipt_proves_one_line_offline_and_at_the_till() {
     ann.client.receipts().add(other).unwrap();
     assert!(matches!(
         ann.client.receipts().line_proof("other-1", 0),
-        Err(ApiError::InvalidInput { .. })
+        Err(LoyaltyError::InvalidInput { .. })
     ));
 }

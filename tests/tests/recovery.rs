@@ -7,7 +7,7 @@ mod support;
 
 use loyalty_core::store::{Store, DB_DIR_NAME};
 use loyalty_core::wallet::VoucherState;
-use loyalty_core::{ApiError, LoyaltyClient, SystemClock};
+use loyalty_core::{LoyaltyClient, LoyaltyError, SystemClock};
 use serde_json::json;
 use std::sync::Arc;
 use support::{assert_mirrors, http, test_config, Device, Proxy, Server};
@@ -51,7 +51,10 @@ async fn a_damaged_database_keeps_the_offline_redemption_and_sends_it_once() {
         )
     };
     let err = open().map(|_| ()).unwrap_err();
-    assert!(matches!(err, ApiError::DatabaseCorrupt { .. }), "{err:?}");
+    assert!(
+        matches!(err, LoyaltyError::DatabaseCorrupt { .. }),
+        "{err:?}"
+    );
 
     // The app's answer: quarantine, open a new database, sync.
     Store::quarantine(device.dir.path()).unwrap();

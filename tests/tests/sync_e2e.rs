@@ -12,7 +12,7 @@ use loyalty_core::points::EntryStatus;
 use loyalty_core::store::{Feed, ReminderKey};
 use loyalty_core::sync::{PushPlatform, SyncConfig, SyncNoticeKind, SyncState, SyncStatus};
 use loyalty_core::wallet::VoucherState;
-use loyalty_core::{ApiError, TaskHandle};
+use loyalty_core::{LoyaltyError, TaskHandle};
 use serde_json::json;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -454,7 +454,7 @@ async fn consent_changes_and_the_push_token_reach_the_server_once() {
         .unwrap();
     for bad in ["", "two words", "line\nbreak"] {
         let e = sync.set_push_token(PushPlatform::Ios, bad).unwrap_err();
-        assert!(matches!(e, ApiError::InvalidInput { .. }), "{e:?}");
+        assert!(matches!(e, LoyaltyError::InvalidInput { .. }), "{e:?}");
     }
     // A busy server first: retried. Then both reach it.
     proxy.inject(
@@ -593,7 +593,7 @@ async fn points_earned_offline_are_confirmed_once() {
     // A receipt already credited in the ledger cannot be claimed again.
     assert!(matches!(
         points.earn_offline(10, "r_b", None),
-        Err(ApiError::Conflict { .. })
+        Err(LoyaltyError::Conflict { .. })
     ));
     // Syncing again changes nothing.
     let report = sync.sync_now().await.unwrap();
@@ -752,7 +752,7 @@ async fn retry_after_is_honoured() {
     proxy.inject("GET", "/v1/ledger", 0, 1, Fault::Status(503, Some("3600")));
     let started = Instant::now();
     let err = device.client.sync().sync_now().await.unwrap_err();
-    assert!(matches!(err, ApiError::Network { .. }), "{err:?}");
+    assert!(matches!(err, LoyaltyError::Network { .. }), "{err:?}");
     assert!(started.elapsed() < Duration::from_secs(5));
 }
 
@@ -918,7 +918,7 @@ async fn unauthorized_stops_and_changes_nothing() {
     );
     let requests = proxy.requests();
     let err = sync.sync_now().await.unwrap_err();
-    assert!(matches!(err, ApiError::Unauthorized { .. }), "{err:?}");
+    assert!(matches!(err, LoyaltyError::Unauthorized { .. }), "{err:?}");
     // 401 is not retried: one renewal with the refresh token is tried, and refused (the
     // session is gone, not merely expired).
     assert_eq!(proxy.requests() - requests, 2, "{:?}", proxy.log());
@@ -939,7 +939,7 @@ async fn unauthorized_stops_and_changes_nothing() {
     assert!(matches!(
         sync.state().status,
         SyncStatus::Failed {
-            error: ApiError::Unauthorized { .. }
+            error: LoyaltyError::Unauthorized { .. }
         }
     ));
     // The error names no token, card number or household code.
@@ -951,7 +951,10 @@ async fn unauthorized_stops_and_changes_nothing() {
         .join_household(proxy.base_url(), "0000-0000-0000-0000".into())
         .await
         .unwrap_err();
-    assert!(matches!(wrong, ApiError::Unauthorized { .. }), "{wrong:?}");
+    assert!(
+        matches!(wrong, LoyaltyError::Unauthorized { .. }),
+        "{wrong:?}"
+    );
     let code = sync.household_code().unwrap().unwrap();
     sync.join_household(proxy.base_url(), code).await.unwrap();
     sync.sync_now().await.expect("sync after signing in again");
@@ -1063,7 +1066,7 @@ async fn exhausted_retries_end_in_a_network_error_and_keep_the_outbox() {
     proxy.inject("GET", "/v1/", 0, 1000, Fault::DropBeforeForward);
     let sync = device.client.sync();
     let err = sync.sync_now().await.unwrap_err();
-    assert!(matches!(err, ApiError::Network { .. }), "{err:?}");
+    assert!(matches!(err, LoyaltyError::Network { .. }), "{err:?}");
     let outbox = device.client.sync().outbox().unwrap();
     assert_eq!(outbox.len(), 3);
     assert_eq!(
@@ -1073,7 +1076,7 @@ async fn exhausted_retries_end_in_a_network_error_and_keep_the_outbox() {
     assert!(matches!(
         sync.state().status,
         SyncStatus::Failed {
-            error: ApiError::Network { .. }
+            error: LoyaltyError::Network { .. }
         }
     ));
     proxy.clear();
@@ -1092,12 +1095,12 @@ async fn enrolment_rules() {
     ] {
         let err = sync.enrol(bad.into(), None).await.unwrap_err();
         assert!(
-            matches!(err, ApiError::InvalidInput { .. }),
+            matches!(err, LoyaltyError::InvalidInput { .. }),
             "{bad}: {err:?}"
         );
     }
     let err = sync.sync_now().await.unwrap_err();
-    assert!(matches!(err, ApiError::Unauthorized { .. }), "{err:?}");
+    assert!(matches!(err, LoyaltyError::Unauthorized { .. }), "{err:?}");
     assert!(!sync.state().signed_in);
 
     let (_data, _server, proxy, device) = setup(test_config()).await;
@@ -1107,11 +1110,11 @@ async fn enrolment_rules() {
         .enrol(proxy.base_url(), None)
         .await
         .unwrap_err();
-    assert!(matches!(err, ApiError::Conflict { .. }), "{err:?}");
+    assert!(matches!(err, LoyaltyError::Conflict { .. }), "{err:?}");
     device.client.sync().sign_out().await.unwrap();
     assert!(!device.client.sync().is_signed_in().unwrap());
     let err = device.client.sync().sync_now().await.unwrap_err();
-    assert!(matches!(err, ApiError::Unauthorized { .. }), "{err:?}");
+    assert!(matches!(err, LoyaltyError::Unauthorized { .. }), "{err:?}");
 }
 
 /// A server and a proxy in front of it, with no device yet.
@@ -1240,7 +1243,7 @@ async fn an_app_killed_after_the_server_answered_gets_the_same_member_again() {
         )
         .await
         .unwrap_err();
-    assert!(matches!(err, ApiError::Unauthorized { .. }), "{err:?}");
+    assert!(matches!(err, LoyaltyError::Unauthorized { .. }), "{err:?}");
 
     seed(&server, &enrolment.member_id, 1, 1, 1).await;
     device
@@ -1265,7 +1268,7 @@ async fn an_enrolment_that_fails_keeps_its_key_for_the_shoppers_next_try() {
         .enrol(proxy.base_url(), Some("Cy".into()))
         .await
         .unwrap_err();
-    assert!(matches!(err, ApiError::Network { .. }), "{err:?}");
+    assert!(matches!(err, LoyaltyError::Network { .. }), "{err:?}");
     assert_eq!(
         proxy.pending_faults(),
         0,
@@ -1326,7 +1329,7 @@ async fn https_goes_through_rustls_and_refuses_a_server_that_is_not_tls() {
         .enrol(format!("https://127.0.0.1:{}", addr.port()), None)
         .await
         .unwrap_err();
-    assert!(matches!(err, ApiError::Network { .. }), "{err:?}");
+    assert!(matches!(err, LoyaltyError::Network { .. }), "{err:?}");
     // A failed connection is retried (the enrolment carries its Idempotency-Key).
     assert!(accepted.load(std::sync::atomic::Ordering::SeqCst) > 1);
     assert!(!device.client.sync().is_signed_in().unwrap());

@@ -1,6 +1,6 @@
 //! The card at the till: the member card's codes and imported cards.
 
-use super::error::{ApiError, ApiResult};
+use super::error::{ApiResult, LoyaltyError};
 use crate::card::{self, ImportedCard, MemberCard, RotatingCode, TotpParams};
 use crate::context::CARD_SECRET_KEY;
 use crate::context::{secret_store_failed, Context};
@@ -58,15 +58,19 @@ impl CardApi {
     }
 
     fn enrolled(&self) -> ApiResult<(MemberCard, Vec<u8>)> {
-        let card = self.ctx.store.member_card()?.ok_or(ApiError::NotFound {
-            reason: "no member card is enrolled".into(),
-        })?;
+        let card = self
+            .ctx
+            .store
+            .member_card()?
+            .ok_or(LoyaltyError::NotFound {
+                reason: "no member card is enrolled".into(),
+            })?;
         let secret = self
             .ctx
             .card_secrets()?
             .get(CARD_SECRET_KEY)
             .map_err(secret_store_failed)?
-            .ok_or(ApiError::NotFound {
+            .ok_or(LoyaltyError::NotFound {
                 reason: "the card secret is missing from secure storage: enrol the card again"
                     .into(),
             })?;
@@ -115,10 +119,10 @@ impl CardApi {
                 .ctx
                 .store
                 .voucher(id)?
-                .ok_or(ApiError::from(WalletError::NotFound))?;
+                .ok_or(LoyaltyError::from(WalletError::NotFound))?;
             wallet::check_usable(&v, now)?;
             if !v.code.starts_with(card::VOUCHER_CODE_PREFIX) {
-                return Err(ApiError::InvalidInput {
+                return Err(LoyaltyError::InvalidInput {
                     reason: "this voucher has no till code the retailer signed: it cannot be combined with the card".into(),
                 });
             }
@@ -146,9 +150,13 @@ impl CardApi {
     /// The static code (the card number) in a symbology, for tills that cannot verify
     /// rotating codes.
     pub fn static_code(&self, symbology: Symbology, ec: EcLevel) -> ApiResult<BarcodeMatrix> {
-        let card = self.ctx.store.member_card()?.ok_or(ApiError::NotFound {
-            reason: "no member card is enrolled".into(),
-        })?;
+        let card = self
+            .ctx
+            .store
+            .member_card()?
+            .ok_or(LoyaltyError::NotFound {
+                reason: "no member card is enrolled".into(),
+            })?;
         Ok(render::encode(
             &card::static_code(&card.card_number)?,
             symbology,
@@ -229,18 +237,18 @@ impl CardApi {
             .ctx
             .store
             .imported_card(id)?
-            .ok_or(ApiError::NotFound {
+            .ok_or(LoyaltyError::NotFound {
                 reason: "imported card not found".into(),
             })?;
-        let symbology = card.symbology.ok_or(ApiError::InvalidInput {
+        let symbology = card.symbology.ok_or(LoyaltyError::InvalidInput {
             reason: "this card has no barcode".into(),
         })?;
         Ok(render::encode(card.barcode_text(), symbology, ec)?)
     }
 }
 /// A Catima file refused: its line and rule (never a field's value) as invalid input.
-fn catima_invalid(e: catima::CatimaError) -> ApiError {
-    ApiError::InvalidInput {
+fn catima_invalid(e: catima::CatimaError) -> LoyaltyError {
+    LoyaltyError::InvalidInput {
         reason: e.to_string(),
     }
 }

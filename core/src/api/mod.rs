@@ -1,7 +1,7 @@
 //! The public facade: one [`LoyaltyClient`] opened on a data directory with an injected clock,
 //! and its sub-APIs, one file each: [`PointsApi`], [`WalletApi`], [`ReceiptsApi`], [`CardApi`],
 //! [`RemindersApi`], [`ListApi`], [`OffersApi`], [`MembershipApi`], [`SurveysApi`], [`SyncApi`]. Each method validates, calls the store, the domain or the sync,
-//! and maps the error: every error is an [`ApiError`] ([`error`] holds the one map).
+//! and maps the error: every error is an [`LoyaltyError`] ([`error`] holds the one map).
 
 mod card;
 pub mod error;
@@ -17,7 +17,7 @@ mod wallet;
 
 pub use crate::context::{CARD_SECRET_KEY, ERASING_FILE_NAME};
 pub use card::{CardApi, CombinedTillCard, TillCard};
-pub use error::{ApiError, ApiResult};
+pub use error::{ApiResult, LoyaltyError};
 pub use list::{ListApi, MAX_USUAL};
 pub use membership::{MembershipApi, MembershipState};
 pub use offers::OffersApi;
@@ -150,7 +150,7 @@ impl LoyaltyClient {
     }
 
     /// Cancels syncs in flight, flushes and closes the database; every later call returns
-    /// [`ApiError::Closed`].
+    /// [`LoyaltyError::Closed`].
     pub fn close(&self) -> ApiResult<()> {
         self.sync.cancel_all();
         Ok(self.ctx.store.close()?)

@@ -1,6 +1,6 @@
 //! Points: the ledger, balance, expiry and tiers.
 
-use super::error::{ApiError, ApiResult};
+use super::error::{ApiResult, LoyaltyError};
 use super::watch;
 use crate::check::InputError;
 use crate::context::Context;
@@ -44,7 +44,7 @@ impl PointsApi {
     /// (a shopper may not credit themselves). So it is refused with a conflict.
     fn refuse_if_synced(&self, what: &str) -> ApiResult<()> {
         if self.ctx.store.sync_account()?.is_some() {
-            return Err(ApiError::Conflict {
+            return Err(LoyaltyError::Conflict {
                 reason: format!(
                     "this device syncs with the retailer's server, which keeps the points: {what} \
                      is done at the till or by the retailer, and arrives with the next sync"
@@ -129,7 +129,7 @@ impl PointsApi {
             .ctx
             .store
             .append_entries(std::slice::from_ref(&entry), self.ctx.now())?;
-        written.pop().ok_or_else(|| ApiError::Internal {
+        written.pop().ok_or_else(|| LoyaltyError::Internal {
             reason: "an append wrote nothing".into(),
         })
     }

@@ -1,6 +1,6 @@
 //! Reminders: the plan of local notifications and what it depends on.
 
-use super::error::{ApiError, ApiResult};
+use super::error::{ApiResult, LoyaltyError};
 use crate::check::InputError;
 use crate::context::Context;
 use crate::offers::{OfferActivation, OfferState};
@@ -79,7 +79,7 @@ impl RemindersApi {
     pub fn set_settings(&self, settings: Settings) -> ApiResult<()> {
         settings.validate()?;
         let json = |v: serde_json::Result<serde_json::Value>| {
-            v.map_err(|_| ApiError::Internal {
+            v.map_err(|_| LoyaltyError::Internal {
                 reason: "the settings could not be encoded".into(),
             })
         };
@@ -341,7 +341,7 @@ impl RemindersApi {
             Ok(())
         })?;
         out.unwrap_or_else(|| {
-            Err(ApiError::Internal {
+            Err(LoyaltyError::Internal {
                 reason: "the receipt index was not built".into(),
             })
         })

@@ -1,6 +1,6 @@
 //! Sync with the retailer's server: the facade over [`crate::sync`] (see its module docs).
 
-use super::error::{ApiError, ApiResult};
+use super::error::{ApiResult, LoyaltyError};
 use crate::context::Context;
 use crate::runtime::TaskHandle;
 use crate::store::{PushRegistration, SyncAccount};
@@ -92,7 +92,7 @@ impl SyncApi {
     }
 
     /// Signs this device in as a second device of an existing membership, with the household
-    /// code shown on the first device. Also the way back after [`ApiError::Unauthorized`]: the
+    /// code shown on the first device. Also the way back after [`LoyaltyError::Unauthorized`]: the
     /// same member signing in again keeps everything on the device; another member's data is
     /// never mixed in (conflict).
     pub async fn join_household(
@@ -150,7 +150,7 @@ impl SyncApi {
     /// returns the time of the waiting one. `Unauthorized` when this device is not signed in.
     pub fn request_account_deletion(&self) -> ApiResult<chrono::DateTime<chrono::Utc>> {
         if self.ctx.store.sync_account()?.is_none() {
-            return Err(ApiError::Unauthorized {
+            return Err(LoyaltyError::Unauthorized {
                 reason: "this device is not signed in: there is no account to delete".into(),
             });
         }
@@ -184,7 +184,7 @@ impl SyncApi {
     /// are usable anchors; `InvalidInput` when certificates were given and none is.
     pub fn set_trust_anchors(&self, certificates: Vec<Vec<u8>>) -> ApiResult<u32> {
         if certificates.len() > 4096 || certificates.iter().any(|c| c.len() > 65_536) {
-            return Err(ApiError::InvalidInput {
+            return Err(LoyaltyError::InvalidInput {
                 reason: "at most 4096 certificates of at most 64 KiB each".into(),
             });
         }
@@ -193,7 +193,7 @@ impl SyncApi {
 
     pub fn set_push_token(&self, platform: PushPlatform, token: &str) -> ApiResult<()> {
         if token.is_empty() || token.len() > 4096 || !token.bytes().all(|b| b.is_ascii_graphic()) {
-            return Err(ApiError::InvalidInput {
+            return Err(LoyaltyError::InvalidInput {
                 reason: "a push token is 1 to 4096 printable ASCII characters".into(),
             });
         }
@@ -231,7 +231,7 @@ impl SyncApi {
         let handle = self.runtime_handle()?;
         crate::runtime::run(&handle, fut)
             .await
-            .map_err(|e| ApiError::Internal {
+            .map_err(|e| LoyaltyError::Internal {
                 reason: match e {
                     crate::runtime::TaskFailed::Panicked => "the sync task panicked".into(),
                     crate::runtime::TaskFailed::Stopped => "the sync task was stopped".into(),
@@ -342,7 +342,7 @@ mod tests {
         ];
         for r in refused {
             match r {
-                Err(ApiError::Conflict { reason }) => {
+                Err(LoyaltyError::Conflict { reason }) => {
                     assert!(reason.contains("syncs with the retailer"), "{reason}")
                 }
                 other => panic!("a local point change on a synced device: {other:?}"),
@@ -384,13 +384,13 @@ mod tests {
         let sync = client.sync();
         // Runs on the client's own runtime; awaited from a foreign executor.
         let err = block_on(sync.sync_now()).unwrap_err();
-        assert!(matches!(err, ApiError::Unauthorized { .. }), "{err:?}");
+        assert!(matches!(err, LoyaltyError::Unauthorized { .. }), "{err:?}");
         let err = block_on(sync.enrol("http://example.com".into(), None)).unwrap_err();
-        assert!(matches!(err, ApiError::InvalidInput { .. }), "{err:?}");
+        assert!(matches!(err, LoyaltyError::InvalidInput { .. }), "{err:?}");
         assert!(matches!(
             sync.state().status,
             SyncStatus::Failed {
-                error: ApiError::Unauthorized { .. }
+                error: LoyaltyError::Unauthorized { .. }
             }
         ));
         // Dropping the client from a thread of its own runtime does not panic.
@@ -467,7 +467,7 @@ mod tests {
             assert!(c.validate().is_err(), "{c:?}");
             assert!(matches!(
                 client.sync().set_config(c),
-                Err(ApiError::InvalidInput { .. })
+                Err(LoyaltyError::InvalidInput { .. })
             ));
         }
     }

@@ -1,6 +1,6 @@
 //! The wallet: vouchers and offline redemption.
 
-use super::error::{ApiError, ApiResult};
+use super::error::{ApiResult, LoyaltyError};
 use super::watch;
 use crate::card::{self};
 use crate::context::Context;
@@ -70,7 +70,7 @@ impl WalletApi {
             .ctx
             .store
             .voucher(id)?
-            .ok_or(ApiError::from(WalletError::NotFound))?;
+            .ok_or(LoyaltyError::from(WalletError::NotFound))?;
         Ok(self.seen(v, self.ctx.now()))
     }
 

@@ -5,7 +5,7 @@ use super::http::validate_base_url;
 use super::retry::{Cancel, Safety};
 use super::session::{blocking, not_signed_in, secret_string, Session};
 use super::{Failure, SyncService, TOKEN_SECRET_KEY};
-use crate::api::error::{ApiError, ApiResult};
+use crate::api::error::{ApiResult, LoyaltyError};
 use crate::context::Context;
 use reqwest::Method;
 use std::sync::Arc;
@@ -48,12 +48,12 @@ pub(crate) async fn export(
         })
         .await
         .map_err(|f| match f {
-            Failure::Cancelled => ApiError::Network {
+            Failure::Cancelled => LoyaltyError::Network {
                 reason: "the export was cancelled".into(),
             },
             f => f.into_api_error(),
         })?;
-    serde_json::to_string_pretty(&doc).map_err(|_| ApiError::Internal {
+    serde_json::to_string_pretty(&doc).map_err(|_| LoyaltyError::Internal {
         reason: "the export could not be written".into(),
     })
 }

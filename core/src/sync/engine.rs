@@ -13,7 +13,7 @@ use super::settings::send_settings;
 use super::wire;
 use super::SyncService;
 use super::{Failure, SyncPhase, SyncReport, SyncStatus, REFRESH_SECRET_KEY, TOKEN_SECRET_KEY};
-use crate::api::error::{ApiError, ApiResult};
+use crate::api::error::{ApiResult, LoyaltyError};
 use crate::context::{secret_store_failed, Context};
 use crate::log::{log_at, LogLevel};
 use crate::store::Feed;
@@ -47,7 +47,7 @@ pub(crate) async fn sync(
         match run_sync(&ctx, &service, &cancel, &mut report).await {
             // The bearer token expired: renew the session with the refresh token, transparently,
             // and sync again (every step is idempotent: outbox keys, page cursors).
-            Err(Stop::Error(ApiError::Unauthorized { .. }))
+            Err(Stop::Error(LoyaltyError::Unauthorized { .. }))
                 if renew(&ctx, &service, &cancel).await? =>
             {
                 run_sync(&ctx, &service, &cancel, &mut report).await

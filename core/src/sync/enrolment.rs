@@ -8,7 +8,7 @@ use super::SyncService;
 use super::{
     Enrolment, Failure, SyncStatus, HOUSEHOLD_SECRET_KEY, REFRESH_SECRET_KEY, TOKEN_SECRET_KEY,
 };
-use crate::api::error::{ApiError, ApiResult};
+use crate::api::error::{ApiResult, LoyaltyError};
 use crate::context::{secret_store_failed, Context};
 use crate::log::{log_at, LogLevel};
 use crate::store::SyncAccount;
@@ -95,7 +95,7 @@ fn finish_enrolment(
     }
     match result {
         Ok(e) => Ok(e),
-        Err(Stop::Cancelled) => Err(ApiError::Network {
+        Err(Stop::Cancelled) => Err(LoyaltyError::Network {
             reason: "signing in was cancelled".into(),
         }),
         Err(Stop::Error(e)) => Err(e),
@@ -125,7 +125,7 @@ pub(crate) async fn enrol(
     secrets(&ctx)?;
     if let Some(name) = &display_name {
         if name.len() > 100 || name.chars().any(char::is_control) {
-            return Err(ApiError::InvalidInput {
+            return Err(LoyaltyError::InvalidInput {
                 reason: "the display name is at most 100 bytes, without control characters".into(),
             });
         }
@@ -133,11 +133,11 @@ pub(crate) async fn enrol(
     let _running = cancel
         .run(service.running.lock())
         .await
-        .map_err(|_| ApiError::Network {
+        .map_err(|_| LoyaltyError::Network {
             reason: "signing in was cancelled".into(),
         })?;
     if blocking(&ctx, |c| Ok(c.store.sync_account()?.is_some())).await? {
-        return Err(ApiError::Conflict {
+        return Err(LoyaltyError::Conflict {
             reason: "this device is already signed in to a membership".into(),
         });
     }
@@ -205,14 +205,14 @@ pub(crate) async fn join(
         || code.len() > 64
         || !code.bytes().all(|b| b.is_ascii_graphic() || b == b' ')
     {
-        return Err(ApiError::InvalidInput {
+        return Err(LoyaltyError::InvalidInput {
             reason: "the household code is 1 to 64 letters and digits".into(),
         });
     }
     let _running = cancel
         .run(service.running.lock())
         .await
-        .map_err(|_| ApiError::Network {
+        .map_err(|_| LoyaltyError::Network {
             reason: "signing in was cancelled".into(),
         })?;
     let existing = blocking(&ctx, |c| Ok(c.store.sync_account()?)).await?;
@@ -232,7 +232,7 @@ pub(crate) async fn join(
             .await
         {
             Err(Failure::Unauthorized) => {
-                return Err(Stop::Error(ApiError::Unauthorized {
+                return Err(Stop::Error(LoyaltyError::Unauthorized {
                     reason: "the household code was not accepted".into(),
                 }))
             }
@@ -240,7 +240,7 @@ pub(crate) async fn join(
         };
         if let Some(existing) = &existing {
             if existing.member_id != joined.member_id {
-                return Err(Stop::Error(ApiError::Conflict {
+                return Err(Stop::Error(LoyaltyError::Conflict {
                     reason: "this device holds another membership's data".into(),
                 }));
             }
@@ -274,7 +274,7 @@ pub(crate) async fn sign_out(
     let _running = cancel
         .run(service.running.lock())
         .await
-        .map_err(|_| ApiError::Network {
+        .map_err(|_| LoyaltyError::Network {
             reason: "signing out was cancelled".into(),
         })?;
     let (account, token) = blocking(&ctx, |c| {

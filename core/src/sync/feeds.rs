@@ -7,7 +7,7 @@ use super::retry::Safety;
 use super::session::{blocking, Session, Stop};
 use super::wire::{self, Page};
 use super::{Failure, SyncReport};
-use crate::api::error::ApiError;
+use crate::api::error::LoyaltyError;
 use crate::context::Context;
 use crate::log::{log_at, LogLevel};
 use crate::receipts::Receipt;
@@ -299,7 +299,7 @@ async fn pull_feed(
                 continue;
             }
             Ok(None) => {
-                return Err(Stop::Error(ApiError::Network {
+                return Err(Stop::Error(LoyaltyError::Network {
                     reason: "the server's feed keeps going back behind its own cursor".into(),
                 }))
             }

@@ -4,7 +4,7 @@
 
 use super::retry::{parse_retry_after, Retrier, Safety};
 use super::SyncConfig;
-use crate::api::error::{ApiError, ApiResult};
+use crate::api::error::{ApiResult, LoyaltyError};
 use chrono::{DateTime, Utc};
 use reqwest::header::{HeaderValue, AUTHORIZATION, CONTENT_TYPE, IF_NONE_MATCH, RETRY_AFTER};
 use reqwest::{Method, StatusCode, Url};
@@ -80,35 +80,35 @@ pub enum Failure {
 
 impl Failure {
     /// The public error, with a fixed reason (never a token, card number or server text).
-    pub fn into_api_error(self) -> ApiError {
+    pub fn into_api_error(self) -> LoyaltyError {
         match self {
-            Failure::Transient { kind, .. } => ApiError::Network {
+            Failure::Transient { kind, .. } => LoyaltyError::Network {
                 reason: kind.reason().into(),
             },
-            Failure::Unauthorized => ApiError::Unauthorized {
+            Failure::Unauthorized => LoyaltyError::Unauthorized {
                 reason: "the server no longer accepts this device's sign-in; sign in again".into(),
             },
             Failure::Rejected { status, code, .. } => {
                 let code = code.map(|c| format!(" ({c})")).unwrap_or_default();
                 match status {
-                    404 => ApiError::NotFound {
+                    404 => LoyaltyError::NotFound {
                         reason: format!("the server does not know this record{code}"),
                     },
-                    409 => ApiError::Conflict {
+                    409 => LoyaltyError::Conflict {
                         reason: format!("the server refused the change as conflicting{code}"),
                     },
-                    _ => ApiError::InvalidInput {
+                    _ => LoyaltyError::InvalidInput {
                         reason: format!("the server refused the request with HTTP {status}{code}"),
                     },
                 }
             }
-            Failure::TooLarge => ApiError::Network {
+            Failure::TooLarge => LoyaltyError::Network {
                 reason: "the server sent a response larger than allowed".into(),
             },
-            Failure::Deadline => ApiError::Network {
+            Failure::Deadline => LoyaltyError::Network {
                 reason: "the sync took too long and was stopped; try again later".into(),
             },
-            Failure::Cancelled => ApiError::Network {
+            Failure::Cancelled => LoyaltyError::Network {
                 reason: "the request was cancelled".into(),
             },
         }
@@ -118,7 +118,7 @@ impl Failure {
 /// Checks the server's base URL: https, or plain http to a loopback host (127.0.0.0/8, ::1,
 /// localhost); no credentials, query or fragment. The path may carry a prefix.
 pub fn validate_base_url(raw: &str) -> ApiResult<Url> {
-    let invalid = |reason: &str| ApiError::InvalidInput {
+    let invalid = |reason: &str| LoyaltyError::InvalidInput {
         reason: reason.into(),
     };
     let mut url =
@@ -173,8 +173,8 @@ pub fn build_client_trusting(
     config: &SyncConfig,
     anchors: &[Vec<u8>],
 ) -> ApiResult<reqwest::Client> {
-    fn internal<E>(_: E) -> ApiError {
-        ApiError::Internal {
+    fn internal<E>(_: E) -> LoyaltyError {
+        LoyaltyError::Internal {
             reason: "the HTTP client could not be set up".into(),
         }
     }
@@ -504,7 +504,7 @@ mod tests {
             "",
         ] {
             let err = validate_base_url(bad).expect_err(bad);
-            assert!(matches!(err, ApiError::InvalidInput { .. }), "{bad}");
+            assert!(matches!(err, LoyaltyError::InvalidInput { .. }), "{bad}");
             // The reason never repeats the address (it may hold credentials).
             assert!(bad.is_empty() || !err.to_string().contains(bad), "{bad}");
         }
@@ -538,14 +538,14 @@ mod tests {
             refusal: None,
         }
         .into_api_error();
-        assert!(matches!(e, ApiError::Conflict { .. }));
+        assert!(matches!(e, LoyaltyError::Conflict { .. }));
         assert!(matches!(
             Failure::Unauthorized.into_api_error(),
-            ApiError::Unauthorized { .. }
+            LoyaltyError::Unauthorized { .. }
         ));
         assert!(matches!(
             transient(TransientKind::Malformed, None).into_api_error(),
-            ApiError::Network { reason } if reason.contains("malformed")
+            LoyaltyError::Network { reason } if reason.contains("malformed")
         ));
     }
 }

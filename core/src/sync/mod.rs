@@ -10,8 +10,8 @@
 //!   `http` to loopback only; a timeout per request and a deadline per sync; answers size-capped.
 //! - **Retries**: GETs and writes with an `Idempotency-Key` are retried on connection failures,
 //!   timeouts, 5xx, 429 and malformed answers, with exponential backoff and full jitter, honouring
-//!   `Retry-After`, a bounded number of times; then a [`ApiError::Network`]. A 401 stops at once
-//!   with [`ApiError::Unauthorized`].
+//!   `Retry-After`, a bounded number of times; then a [`LoyaltyError::Network`]. A 401 stops at once
+//!   with [`LoyaltyError::Unauthorized`].
 //! - **Order of a sync**: the member card (if the device has none yet), the outbox (oldest first:
 //!   redemptions and claims), then the ledger, voucher and receipt feeds. Each page is applied
 //!   with its cursor in one store transaction (see `store::feeds` for the reconciliation rules).
@@ -41,7 +41,7 @@ pub use http::{build_client, build_client_trusting, validate_base_url};
 pub(crate) use retry::Cancel;
 pub use retry::{backoff_delay, parse_retry_after, RetryPolicy};
 
-use crate::api::error::{ApiError, ApiResult};
+use crate::api::error::{ApiResult, LoyaltyError};
 use crate::card::MemberCard;
 use crate::check::InputError;
 use crate::context::Context;
@@ -157,7 +157,7 @@ pub enum SyncStatus {
     },
     /// The last sync failed; `error` says whether to wait (`Network`) or act (`Unauthorized`).
     Failed {
-        error: ApiError,
+        error: LoyaltyError,
     },
 }
 
@@ -397,7 +397,7 @@ impl SyncService {
     pub(crate) fn set_trust_anchors(&self, certificates: Vec<Vec<u8>>) -> ApiResult<u32> {
         let usable = http::usable_anchors(&certificates);
         if usable == 0 && !certificates.is_empty() {
-            return Err(ApiError::InvalidInput {
+            return Err(LoyaltyError::InvalidInput {
                 reason: "none of the certificates is a usable trust anchor (X.509 DER)".into(),
             });
         }

@@ -9,7 +9,7 @@ use super::retry::Safety;
 use super::session::{blocking, Session, Stop};
 use super::wire::{self, RedemptionOutcomeWire};
 use super::{Failure, SyncNotice, SyncNoticeKind, SyncReport};
-use crate::api::error::ApiError;
+use crate::api::error::LoyaltyError;
 use crate::log::{log_at, LogLevel};
 use crate::store::{
     ClaimVerdict, InvoiceRefusal, InvoiceVerdict, OfferActivationVerdict, ReceiptClaimVerdict,
@@ -300,7 +300,7 @@ async fn settle_all(
                     c.store.resolve_survey_answer(item.seq, &verdict)?;
                 }
                 _ => {
-                    return Err(ApiError::Internal {
+                    return Err(LoyaltyError::Internal {
                         reason: "an answer does not match its outbox item".into(),
                     })
                 }

@@ -6,23 +6,26 @@ use super::http::{Api, Request};
 use super::retry::{Cancel, Retrier, Safety, TokioSleeper};
 use super::SyncService;
 use super::{Failure, SyncState, SyncStatus, TOKEN_SECRET_KEY};
-use crate::api::error::{ApiError, ApiResult};
+use crate::api::error::{ApiResult, LoyaltyError};
 use crate::context::{secret_store_failed, Context};
 use crate::secrets::SecretStore;
 use reqwest::{Method, Url};
 use std::sync::Arc;
 use std::time::Instant;
 
-pub(super) fn not_signed_in() -> ApiError {
-    ApiError::Unauthorized {
+pub(super) fn not_signed_in() -> LoyaltyError {
+    LoyaltyError::Unauthorized {
         reason: "this device is not signed in: enrol or join the household first".into(),
     }
 }
 
 pub(super) fn secrets(ctx: &Context) -> ApiResult<&Arc<dyn SecretStore>> {
-    ctx.secrets.as_ref().ok_or_else(|| ApiError::InvalidInput {
-        reason: "no secure storage was given to the client: sync needs one for its token".into(),
-    })
+    ctx.secrets
+        .as_ref()
+        .ok_or_else(|| LoyaltyError::InvalidInput {
+            reason: "no secure storage was given to the client: sync needs one for its token"
+                .into(),
+        })
 }
 
 pub(crate) fn secret_string(ctx: &Context, key: &str) -> ApiResult<Option<String>> {
@@ -72,7 +75,7 @@ pub(super) async fn blocking<T: Send + 'static>(
     let ctx = ctx.clone();
     crate::runtime::run_blocking(move || f(&ctx))
         .await
-        .map_err(|_| ApiError::Internal {
+        .map_err(|_| LoyaltyError::Internal {
             reason: "a store task of the sync failed".into(),
         })?
 }
@@ -156,11 +159,11 @@ impl<'a> Session<'a> {
 /// What went wrong, before it becomes the public error: a cancellation is not an error.
 pub(super) enum Stop {
     Cancelled,
-    Error(ApiError),
+    Error(LoyaltyError),
 }
 
-impl From<ApiError> for Stop {
-    fn from(e: ApiError) -> Self {
+impl From<LoyaltyError> for Stop {
+    fn from(e: LoyaltyError) -> Self {
         Stop::Error(e)
     }
 }

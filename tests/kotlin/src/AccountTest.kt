@@ -5,6 +5,7 @@
 // token is refused. (Offline and crash cases: tests/tests/account_e2e.rs.)
 
 import com.loyaltycore.*
+import com.loyaltycore.domain.*
 import java.net.URI
 import java.net.http.HttpClient
 import java.net.http.HttpRequest

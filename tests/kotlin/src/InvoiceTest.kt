@@ -6,6 +6,7 @@
 // server with a notice.
 
 import com.loyaltycore.*
+import com.loyaltycore.domain.*
 import java.net.URI
 import java.net.http.HttpClient
 import java.net.http.HttpRequest

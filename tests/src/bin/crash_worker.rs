@@ -14,7 +14,7 @@ use loyalty_core::points::{EntryKind, EntryStatus, LedgerEntry, ProgrammeRules};
 use loyalty_core::receipts::{LineItem, Receipt, ReceiptSource};
 use loyalty_core::store::{PageCommit, ServerVoucher, ServerVoucherState, Store};
 use loyalty_core::wallet::{RedemptionOutcome, Voucher, VoucherKind, VoucherState};
-use loyalty_core::{ApiError, LoyaltyClient, ManualClock};
+use loyalty_core::{LoyaltyClient, LoyaltyError, ManualClock};
 use loyalty_tests::crash::{Ack, Line, Op, PageFeed};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -83,7 +83,10 @@ fn main() -> ExitCode {
     let vouchers = match stored {
         Ok(v) => v,
         Err(e) => {
-            emit(&Line::Fatal(format!("open failed: {}", ApiError::from(e))));
+            emit(&Line::Fatal(format!(
+                "open failed: {}",
+                LoyaltyError::from(e)
+            )));
             return ExitCode::from(3);
         }
     };
@@ -142,7 +145,7 @@ impl Worker {
         seed: u64,
         run: u64,
         start: DateTime<Utc>,
-    ) -> Result<Self, ApiError> {
+    ) -> Result<Self, LoyaltyError> {
         let entries = client.points().entries()?;
         let vouchers = vouchers.into_iter().map(|v| (v.id.clone(), v)).collect();
         Ok(Self {
@@ -176,9 +179,9 @@ impl Worker {
                 Ok(())
             }
             Err(
-                e @ (ApiError::Conflict { .. }
-                | ApiError::NotFound { .. }
-                | ApiError::InvalidInput { .. }),
+                e @ (LoyaltyError::Conflict { .. }
+                | LoyaltyError::NotFound { .. }
+                | LoyaltyError::InvalidInput { .. }),
             ) => {
                 emit(&Line::Rej(e.to_string()));
                 Ok(())
@@ -533,7 +536,7 @@ impl Worker {
         }
     }
 
-    fn call(&mut self, op: &Op) -> Result<Ack, ApiError> {
+    fn call(&mut self, op: &Op) -> Result<Ack, LoyaltyError> {
         let points = self.client.points();
         let wallet = self.client.wallet();
         Ok(match op.clone() {

@@ -5,7 +5,7 @@
 
 import com.loyaltycore.domain.Consent
 import com.loyaltycore.LoyaltyClient
-import com.loyaltycore.LoyaltyException
+import com.loyaltycore.domain.LoyaltyException
 import com.loyaltycore.OfferState
 import com.loyaltycore.PushOutcome
 import com.loyaltycore.SecretStore

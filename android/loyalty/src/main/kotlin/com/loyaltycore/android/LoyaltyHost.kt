@@ -3,7 +3,7 @@
 package com.loyaltycore.android
 
 import android.content.Context
-import com.loyaltycore.LoyaltyException
+import com.loyaltycore.domain.LoyaltyException
 import com.loyaltycore.ProgrammeRules
 import com.loyaltycore.ReminderContext
 import com.loyaltycore.defaultProgrammeRules

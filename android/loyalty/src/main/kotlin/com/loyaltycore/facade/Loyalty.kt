@@ -17,7 +17,7 @@ import com.loyaltycore.ListListener
 import com.loyaltycore.ListScreen
 import com.loyaltycore.ListenerHandle
 import com.loyaltycore.LoyaltyClient
-import com.loyaltycore.LoyaltyException
+import com.loyaltycore.domain.LoyaltyException
 import com.loyaltycore.MemberCard
 import com.loyaltycore.OfferItem
 import com.loyaltycore.Offers

@@ -13,7 +13,7 @@ import androidx.work.OneTimeWorkRequestBuilder
 import androidx.work.PeriodicWorkRequestBuilder
 import androidx.work.WorkManager
 import androidx.work.WorkerParameters
-import com.loyaltycore.LoyaltyException
+import com.loyaltycore.domain.LoyaltyException
 import com.loyaltycore.android.LoyaltyHost
 import com.loyaltycore.android.replanReminders
 import java.util.concurrent.TimeUnit

@@ -7,7 +7,7 @@ package com.loyaltycore.android
 import android.app.AlarmManager
 import android.app.Notification
 import android.app.NotificationManager
-import com.loyaltycore.LoyaltyException
+import com.loyaltycore.domain.LoyaltyException
 import com.loyaltycore.PushOutcome
 import com.loyaltycore.facade.Loyalty
 import java.time.Instant

@@ -8,7 +8,7 @@ import android.app.AlarmManager
 import android.app.NotificationManager
 import android.content.Intent
 import android.util.Log
-import com.loyaltycore.LoyaltyException
+import com.loyaltycore.domain.LoyaltyException
 import com.loyaltycore.facade.Loyalty
 import kotlinx.coroutines.runBlocking
 import org.junit.After

@@ -18,7 +18,7 @@ import androidx.compose.runtime.setValue
 import androidx.compose.ui.Modifier
 import androidx.compose.ui.res.stringResource
 import androidx.compose.ui.unit.dp
-import com.loyaltycore.LoyaltyException
+import com.loyaltycore.domain.LoyaltyException
 import com.loyaltycore.facade.Loyalty
 import kotlinx.coroutines.launch
 

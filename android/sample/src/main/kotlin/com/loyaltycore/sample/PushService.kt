@@ -3,7 +3,7 @@ package com.loyaltycore.sample
 import android.util.Log
 import com.google.firebase.messaging.FirebaseMessagingService
 import com.google.firebase.messaging.RemoteMessage
-import com.loyaltycore.LoyaltyException
+import com.loyaltycore.domain.LoyaltyException
 import com.loyaltycore.android.LoyaltyHost
 import com.loyaltycore.android.PushHandler
 import com.loyaltycore.work.SyncWorker

@@ -24,7 +24,7 @@ import androidx.compose.runtime.setValue
 import androidx.compose.ui.Modifier
 import androidx.compose.ui.unit.dp
 import com.loyaltycore.EcLevel
-import com.loyaltycore.LoyaltyException
+import com.loyaltycore.domain.LoyaltyException
 import com.loyaltycore.Symbology
 import com.loyaltycore.Voucher
 import com.loyaltycore.VoucherKind

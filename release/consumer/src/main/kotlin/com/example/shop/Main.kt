@@ -10,7 +10,7 @@ package com.example.shop
 import com.loyaltycore.Clock
 import com.loyaltycore.EcLevel
 import com.loyaltycore.LoyaltyClient
-import com.loyaltycore.LoyaltyException
+import com.loyaltycore.domain.LoyaltyException
 import com.loyaltycore.SecretStore
 import com.loyaltycore.SyncStatus
 import com.loyaltycore.Symbology
