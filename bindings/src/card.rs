@@ -459,7 +459,7 @@ impl Card {
         Ok(CombinedTillCard {
             code: c.code.into(),
             payload: c.payload,
-            vouchers: c.vouchers.into_iter().map(Into::into).collect(),
+            vouchers: c.vouchers.into_iter().collect(),
             redraw_at: st(c.redraw_at),
             matrix: c.matrix.into(),
             svg: c.svg,
@@ -657,7 +657,6 @@ pub fn new_voucher_key_pair() -> VoucherKeyPair {
 #[uniffi::export]
 pub fn sign_voucher_code(voucher: Voucher, signing_key_hex: String) -> Result<String> {
     let key = card::parse_signing_key_hex(&signing_key_hex)?;
-    let voucher: core::wallet::Voucher = voucher.try_into()?;
     Ok(card::sign_voucher(&voucher, &key)?)
 }
 
@@ -695,7 +694,7 @@ pub fn verify_voucher_code(
     Ok(match card::verify_voucher_code(&code, &key, utc(now)?) {
         Ok(v) => VoucherVerdict::Valid {
             voucher_id: v.id,
-            kind: v.kind.into(),
+            kind: v.kind,
             title: v.title,
             valid_from: st(v.valid_from),
             valid_until: st(v.valid_until),
@@ -742,7 +741,7 @@ impl From<card::ChosenVoucher> for ChosenVoucherVerdict {
         match c {
             card::ChosenVoucher::Taken(v) => Self::Taken {
                 voucher_id: v.id,
-                kind: v.kind.into(),
+                kind: v.kind,
                 title: v.title,
                 valid_until: st(v.valid_until),
             },

@@ -56,7 +56,7 @@ impl LoyaltyClient {
         };
         let secrets =
             secrets.map(|s| Arc::new(ForeignSecrets(s)) as Arc<dyn core::secrets::SecretStore>);
-        let inner = core::LoyaltyClient::open(&data_dir, rules.into(), clock, secrets)?;
+        let inner = core::LoyaltyClient::open(&data_dir, rules, clock, secrets)?;
         Ok(Arc::new(Self { inner }))
     }
 
@@ -124,7 +124,7 @@ impl LoyaltyClient {
 
     /// The programme rules this client runs with.
     pub fn rules(&self) -> ProgrammeRules {
-        self.inner.rules().clone().into()
+        self.inner.rules().clone()
     }
 
     /// Writes everything to disk now: call when the app goes to the background.
@@ -260,7 +260,7 @@ impl Points {
     }
 
     pub fn tier(&self) -> Result<TierStatus> {
-        Ok(self.api.tier()?.into())
+        self.api.tier()
     }
 
     /// Points earned offline for a receipt (pending), claimed from the server at the next sync.
@@ -300,7 +300,7 @@ impl Wallet {
     /// Registers a wallet listener; keep the handle as long as it should be called.
     pub fn add_listener(&self, listener: Arc<dyn WalletListener>) -> Result<Arc<ListenerHandle>> {
         let handle = self.api.add_listener(Box::new(move |all| {
-            listener.on_wallet(all.into_iter().map(Into::into).collect())
+            listener.on_wallet(all.into_iter().collect())
         }))?;
         Ok(ListenerHandle::wrap(handle))
     }
@@ -309,7 +309,7 @@ impl Wallet {
     /// vouchers whose code is signed with the retailer's key over their fields are taken
     /// (`InvalidInput` otherwise, and while no key is set): see `setRetailerKey`.
     pub fn add(&self, voucher: Voucher) -> Result<Voucher> {
-        Ok(self.api.add(voucher.try_into()?)?.into())
+        self.api.add(voucher)
     }
 
     /// Sets the retailer's Ed25519 public key for voucher codes (64 hex digits), kept on the
@@ -324,46 +324,41 @@ impl Wallet {
     }
 
     pub fn get(&self, id: String) -> Result<Voucher> {
-        Ok(self.api.get(&id)?.into())
+        self.api.get(&id)
     }
 
     /// Every voucher in any state (past its window reads as `Expired`).
     pub fn all(&self) -> Result<Vec<Voucher>> {
-        Ok(self.api.all()?.into_iter().map(Into::into).collect())
+        Ok(self.api.all()?.into_iter().collect())
     }
 
     /// Vouchers that can be shown at the till now, soonest expiry first.
     pub fn usable_now(&self) -> Result<Vec<Voucher>> {
-        Ok(self.api.usable_now()?.into_iter().map(Into::into).collect())
+        Ok(self.api.usable_now()?.into_iter().collect())
     }
 
     /// Available vouchers whose window ends within `days`, soonest first.
     pub fn expiring_within(&self, days: u32) -> Result<Vec<Voucher>> {
-        Ok(self
-            .api
-            .expiring_within(days)?
-            .into_iter()
-            .map(Into::into)
-            .collect())
+        Ok(self.api.expiring_within(days)?.into_iter().collect())
     }
 
     /// Starts redeeming offline; the redemption is queued for the server.
     pub fn begin_redemption(&self, id: String) -> Result<Redemption> {
         let r = self.api.begin_redemption(&id)?;
         Ok(Redemption {
-            voucher: r.voucher.into(),
+            voucher: r.voucher,
             outbox_item: r.outbox_item.into(),
         })
     }
 
     /// Applies the server's answer to a redemption in progress.
     pub fn complete_redemption(&self, id: String, outcome: RedemptionOutcome) -> Result<Voucher> {
-        Ok(self.api.complete_redemption(&id, outcome)?.into())
+        self.api.complete_redemption(&id, outcome)
     }
 
     /// The retailer withdrew an unused voucher.
     pub fn revoke(&self, id: String) -> Result<Voucher> {
-        Ok(self.api.revoke(&id)?.into())
+        self.api.revoke(&id)
     }
 
     /// Redemptions waiting for the server, oldest first.
@@ -384,7 +379,7 @@ pub struct Receipts {
 }
 
 fn receipts_out(rs: Vec<core::receipts::Receipt>) -> Vec<Receipt> {
-    rs.into_iter().map(Into::into).collect()
+    rs.into_iter().collect()
 }
 
 #[uniffi::export]
@@ -392,7 +387,7 @@ impl Receipts {
     /// Registers a receipts listener; keep the handle as long as it should be called.
     pub fn add_listener(&self, listener: Arc<dyn ReceiptsListener>) -> Result<Arc<ListenerHandle>> {
         let handle = self.api.add_listener(Box::new(move |all| {
-            listener.on_receipts(all.into_iter().map(Into::into).collect())
+            listener.on_receipts(all.into_iter().collect())
         }))?;
         Ok(ListenerHandle::wrap(handle))
     }
@@ -403,7 +398,7 @@ impl Receipts {
     /// reason (forged, altered, another retailer's, expired, already claimed, not a claim code).
     pub fn claim(&self, text: String) -> Result<ClaimScan> {
         Ok(match self.api.claim(&text)? {
-            core::ClaimScan::Queued(c) => ClaimScan::Queued { claim: c.into() },
+            core::ClaimScan::Queued(c) => ClaimScan::Queued { claim: c },
             core::ClaimScan::Refused(r) => ClaimScan::Refused { refusal: r },
         })
     }
@@ -420,7 +415,7 @@ impl Receipts {
 
     /// Every receipt claimed by a scan, newest first: pending, claimed or refused.
     pub fn claims(&self) -> Result<Vec<ReceiptClaim>> {
-        Ok(self.api.claims()?.into_iter().map(Into::into).collect())
+        Ok(self.api.claims()?.into_iter().collect())
     }
 
     /// The company details saved for invoices (kept on this phone only), if any.
@@ -464,11 +459,11 @@ impl Receipts {
 
     /// Stores a receipt; `false` when the same receipt was already stored.
     pub fn add(&self, receipt: Receipt) -> Result<bool> {
-        self.api.add(receipt.try_into()?)
+        self.api.add(receipt)
     }
 
     pub fn get(&self, id: String) -> Result<Receipt> {
-        Ok(self.api.get(&id)?.into())
+        self.api.get(&id)
     }
 
     /// Every receipt, oldest first.

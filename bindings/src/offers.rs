@@ -5,7 +5,7 @@ use crate::sync::ListenerHandle;
 use crate::types::{st, LineItem, Money};
 use loyalty_core as core;
 use loyalty_core::offers;
-use loyalty_core::receipts;
+use loyalty_core::receipts::OfferTitle;
 use loyalty_core::reminders::Lang;
 use std::sync::Arc;
 use std::time::SystemTime;
@@ -43,14 +43,6 @@ impl From<OfferRefusal> for offers::OfferRefusal {
             OfferRefusal::AlreadyUsed => offers::OfferRefusal::AlreadyUsed,
         }
     }
-}
-
-/// The offer's title in each language the app speaks.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct OfferTitle {
-    pub nl: String,
-    pub fr: String,
-    pub en: String,
 }
 
 /// What an offer is about: one product (GTIN) or every product of a category.
@@ -209,11 +201,7 @@ impl From<offers::Offer> for Offer {
     fn from(o: offers::Offer) -> Self {
         Self {
             id: o.id,
-            title: OfferTitle {
-                nl: o.title.nl,
-                fr: o.title.fr,
-                en: o.title.en,
-            },
+            title: o.title,
             kind: match o.kind {
                 offers::OfferKind::AmountOff { target: t, amount } => OfferKind::AmountOff {
                     target: target(t),
@@ -363,19 +351,6 @@ impl Offers {
     /// What the activated and automatic offers would give this basket at the till now (the
     /// till decides). Invalid lines: `InvalidInput`.
     pub fn preview(&self, lines: Vec<LineItem>) -> Result<OfferPreview> {
-        let lines: Vec<receipts::LineItem> = lines
-            .into_iter()
-            .map(|l| receipts::LineItem {
-                names: crate::types::localized_text(l.names),
-                gtin: l.gtin,
-                name: l.name,
-                quantity: l.quantity,
-                unit_price: l.unit_price,
-                category: l.category,
-                lot: l.lot,
-                warranty_months: l.warranty_months,
-            })
-            .collect();
         Ok(self.api.preview(&lines)?.into())
     }
 }

@@ -1,9 +1,9 @@
 //! Mirror records of the core's domain types, and their conversions. Conversions from foreign
 //! values are fallible (a time out of range is an error, never a panic).
 
-use crate::error::{LoyaltyError, Result};
+use crate::error::Result;
 use chrono::{DateTime, Utc};
-use loyalty_core::{claim, invoice, points, proof, receipts, reminders, store, wallet};
+use loyalty_core::{claim, invoice, points, proof, reminders, store, wallet};
 use std::collections::HashMap;
 use std::time::SystemTime;
 
@@ -29,85 +29,25 @@ pub use loyalty_core::money::Money;
 // ---------------------------------------------------------------------------------------------
 // Programme rules
 
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct TierRule {
-    /// The name in the programme's own language.
-    pub name: String,
-    pub min_points: i64,
-    /// The name in other languages, by language tag (see `localizedName`).
-    #[uniffi(default)]
-    pub names: HashMap<String, String>,
-}
-
-/// The loyalty programme's rules (configuration). See `defaultProgrammeRules` and
-/// `programmeRulesFromJson`.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct ProgrammeRules {
-    /// Points expire this many months after they were earned, oldest first; `null`: never.
-    pub points_expiry_months: Option<u32>,
-    /// Rolling window for tier qualification, in months.
-    pub tier_window_months: u32,
-    /// Tiers in ascending order of `min_points`; the first starts at 0.
-    pub tiers: Vec<TierRule>,
-    /// Default return window of a receipt, in days.
-    pub return_window_days: u32,
-}
-
-impl From<points::ProgrammeRules> for ProgrammeRules {
-    fn from(r: points::ProgrammeRules) -> Self {
-        Self {
-            points_expiry_months: r.points_expiry_months,
-            tier_window_months: r.tier_window_months,
-            tiers: r
-                .tiers
-                .into_iter()
-                .map(|t| TierRule {
-                    names: t.names.0.into_iter().collect(),
-                    name: t.name,
-                    min_points: t.min_points,
-                })
-                .collect(),
-            return_window_days: r.return_window_days,
-        }
-    }
-}
-
-impl From<ProgrammeRules> for points::ProgrammeRules {
-    fn from(r: ProgrammeRules) -> Self {
-        Self {
-            points_expiry_months: r.points_expiry_months,
-            tier_window_months: r.tier_window_months,
-            tiers: r
-                .tiers
-                .into_iter()
-                .map(|t| points::TierRule {
-                    names: localized_text(t.names),
-                    name: t.name,
-                    min_points: t.min_points,
-                })
-                .collect(),
-            return_window_days: r.return_window_days,
-        }
-    }
-}
+// `TierRule` and `ProgrammeRules` derive uniffi where they are defined (loyalty_domain::points).
+pub use loyalty_core::points::{ProgrammeRules, TierRule};
 
 /// The rules a new programme starts from: points live 24 months; Member, Silver (1000) and Gold
 /// (5000) over 12 months; 30-day returns.
 #[uniffi::export]
 pub fn default_programme_rules() -> ProgrammeRules {
-    points::ProgrammeRules::default().into()
+    ProgrammeRules::default()
 }
 
 /// Parses and validates programme rules from their JSON form.
 #[uniffi::export]
 pub fn programme_rules_from_json(json: String) -> Result<ProgrammeRules> {
-    Ok(points::ProgrammeRules::from_json(&json)?.into())
+    Ok(ProgrammeRules::from_json(&json)?)
 }
 
 /// The JSON form of programme rules (validated first).
 #[uniffi::export]
 pub fn programme_rules_to_json(rules: ProgrammeRules) -> Result<String> {
-    let rules: points::ProgrammeRules = rules.into();
     rules.validate()?;
     Ok(rules.to_json())
 }
@@ -117,7 +57,7 @@ pub fn programme_rules_to_json(rules: ProgrammeRules) -> Result<String> {
 
 // `EntryKind`, `EntryStatus`, `LedgerEntry` and `ExpiringPoints` derive uniffi where they are
 // defined (loyalty_domain::points).
-pub use loyalty_core::points::{EntryKind, EntryStatus, ExpiringPoints, LedgerEntry};
+pub use loyalty_core::points::{EntryKind, EntryStatus, ExpiringPoints, LedgerEntry, TierStatus};
 
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct Balance {
@@ -148,222 +88,12 @@ impl From<points::Balance> for Balance {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct TierStatus {
-    pub tier: String,
-    pub qualifying_points: i64,
-    pub window_start: SystemTime,
-    pub next_tier: Option<String>,
-    pub points_to_next_tier: Option<i64>,
-    /// `tier` in other languages (see `localizedName`).
-    pub tier_names: HashMap<String, String>,
-    /// `next_tier` in other languages.
-    pub next_tier_names: HashMap<String, String>,
-}
-
-impl From<points::TierStatus> for TierStatus {
-    fn from(t: points::TierStatus) -> Self {
-        Self {
-            tier: t.tier,
-            qualifying_points: t.qualifying_points,
-            window_start: st(t.window_start),
-            next_tier: t.next_tier,
-            points_to_next_tier: t.points_to_next_tier,
-            tier_names: t.tier_names.0.into_iter().collect(),
-            next_tier_names: t.next_tier_names.0.into_iter().collect(),
-        }
-    }
-}
-
 // ---------------------------------------------------------------------------------------------
 // Wallet
 
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
-pub enum VoucherKind {
-    AmountOff {
-        amount: Money,
-        min_spend: Option<Money>,
-    },
-    PercentOff {
-        percent: u32,
-        max_discount: Option<Money>,
-    },
-    FreeProduct {
-        gtin: String,
-        product_name: String,
-    },
-    PointsMultiplier {
-        multiplier: u32,
-    },
-    EventInvitation {
-        event_name: String,
-        location: String,
-        starts_at: SystemTime,
-        ends_at: SystemTime,
-    },
-}
-
-impl From<wallet::VoucherKind> for VoucherKind {
-    fn from(k: wallet::VoucherKind) -> Self {
-        match k {
-            wallet::VoucherKind::AmountOff { amount, min_spend } => {
-                VoucherKind::AmountOff { amount, min_spend }
-            }
-            wallet::VoucherKind::PercentOff {
-                percent,
-                max_discount,
-            } => VoucherKind::PercentOff {
-                percent,
-                max_discount,
-            },
-            wallet::VoucherKind::FreeProduct { gtin, product_name } => {
-                VoucherKind::FreeProduct { gtin, product_name }
-            }
-            wallet::VoucherKind::PointsMultiplier { multiplier } => {
-                VoucherKind::PointsMultiplier { multiplier }
-            }
-            wallet::VoucherKind::EventInvitation {
-                event_name,
-                location,
-                starts_at,
-                ends_at,
-            } => VoucherKind::EventInvitation {
-                event_name,
-                location,
-                starts_at: st(starts_at),
-                ends_at: st(ends_at),
-            },
-        }
-    }
-}
-
-impl TryFrom<VoucherKind> for wallet::VoucherKind {
-    type Error = LoyaltyError;
-
-    fn try_from(k: VoucherKind) -> Result<Self> {
-        Ok(match k {
-            VoucherKind::AmountOff { amount, min_spend } => {
-                wallet::VoucherKind::AmountOff { amount, min_spend }
-            }
-            VoucherKind::PercentOff {
-                percent,
-                max_discount,
-            } => wallet::VoucherKind::PercentOff {
-                percent,
-                max_discount,
-            },
-            VoucherKind::FreeProduct { gtin, product_name } => {
-                wallet::VoucherKind::FreeProduct { gtin, product_name }
-            }
-            VoucherKind::PointsMultiplier { multiplier } => {
-                wallet::VoucherKind::PointsMultiplier { multiplier }
-            }
-            VoucherKind::EventInvitation {
-                event_name,
-                location,
-                starts_at,
-                ends_at,
-            } => wallet::VoucherKind::EventInvitation {
-                event_name,
-                location,
-                starts_at: utc(starts_at)?,
-                ends_at: utc(ends_at)?,
-            },
-        })
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
-pub enum VoucherState {
-    Available,
-    Redeeming {
-        idempotency_key: String,
-        since: SystemTime,
-    },
-    Redeemed {
-        at: SystemTime,
-    },
-    Expired,
-    Revoked,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct Voucher {
-    pub id: String,
-    pub kind: VoucherKind,
-    pub title: String,
-    pub description: Option<String>,
-    /// The code shown at the till.
-    pub code: String,
-    pub valid_from: SystemTime,
-    pub valid_until: SystemTime,
-    pub state: VoucherState,
-    /// The retailer's signature, when issued by the server.
-    pub signature: Option<String>,
-    /// The title in other languages, by language tag (see `localizedName`).
-    #[uniffi(default)]
-    pub titles: HashMap<String, String>,
-}
-
-impl From<wallet::Voucher> for Voucher {
-    fn from(v: wallet::Voucher) -> Self {
-        Self {
-            id: v.id,
-            kind: v.kind.into(),
-            titles: v.titles.0.into_iter().collect(),
-            title: v.title,
-            description: v.description,
-            code: v.code,
-            valid_from: st(v.valid_from),
-            valid_until: st(v.valid_until),
-            state: match v.state {
-                wallet::VoucherState::Available => VoucherState::Available,
-                wallet::VoucherState::Redeeming {
-                    idempotency_key,
-                    since,
-                } => VoucherState::Redeeming {
-                    idempotency_key,
-                    since: st(since),
-                },
-                wallet::VoucherState::Redeemed { at } => VoucherState::Redeemed { at: st(at) },
-                wallet::VoucherState::Expired => VoucherState::Expired,
-                wallet::VoucherState::Revoked => VoucherState::Revoked,
-            },
-            signature: v.signature,
-        }
-    }
-}
-
-impl TryFrom<Voucher> for wallet::Voucher {
-    type Error = LoyaltyError;
-
-    fn try_from(v: Voucher) -> Result<Self> {
-        Ok(Self {
-            titles: localized_text(v.titles),
-            id: v.id,
-            kind: v.kind.try_into()?,
-            title: v.title,
-            description: v.description,
-            code: v.code,
-            valid_from: utc(v.valid_from)?,
-            valid_until: utc(v.valid_until)?,
-            state: match v.state {
-                VoucherState::Available => wallet::VoucherState::Available,
-                VoucherState::Redeeming {
-                    idempotency_key,
-                    since,
-                } => wallet::VoucherState::Redeeming {
-                    idempotency_key,
-                    since: utc(since)?,
-                },
-                VoucherState::Redeemed { at } => wallet::VoucherState::Redeemed { at: utc(at)? },
-                VoucherState::Expired => wallet::VoucherState::Expired,
-                VoucherState::Revoked => wallet::VoucherState::Revoked,
-            },
-            signature: v.signature,
-        })
-    }
-}
+// `Voucher`, `VoucherKind` and `VoucherState` derive uniffi where they are defined
+// (loyalty_domain::wallet).
+pub use loyalty_core::wallet::{Voucher, VoucherKind, VoucherState};
 
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
 pub enum OutboxOperation {
@@ -473,62 +203,9 @@ pub use loyalty_core::wallet::RedemptionOutcome;
 /// Derives uniffi where it is defined (loyalty_domain::receipts).
 pub use loyalty_core::receipts::ReceiptSource;
 
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct LineItem {
-    pub gtin: String,
-    pub name: String,
-    /// Units bought, > 0.
-    pub quantity: i64,
-    pub unit_price: Money,
-    pub category: String,
-    pub lot: Option<String>,
-    pub warranty_months: Option<u32>,
-    /// The name in other languages, by language tag; `name` is the till's (see
-    /// `localizedName`).
-    #[uniffi(default)]
-    pub names: HashMap<String, String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct Receipt {
-    pub id: String,
-    pub store_name: String,
-    pub purchased_at: SystemTime,
-    pub lines: Vec<LineItem>,
-    pub source: ReceiptSource,
-    /// Overrides the programme's return window, in days.
-    pub return_window_days: Option<u32>,
-    /// What the member's offers took off at the till, at most one per line, in line order.
-    #[uniffi(default = [])]
-    pub discounts: Vec<ReceiptDiscount>,
-    /// The retailer's seal (receipts from the retailer's server carry one): what lets
-    /// `Receipts.lineProof` prove one line without showing the rest. Pass it back unchanged.
-    #[uniffi(default = None)]
-    pub seal: Option<ReceiptSeal>,
-    /// The store's name in other languages, by language tag (see `localizedName`).
-    #[uniffi(default)]
-    pub store_names: HashMap<String, String>,
-}
-
-/// The retailer's signature over a receipt, opaque to the app: keep it with the receipt.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct ReceiptSeal {
-    pub key_id: String,
-    pub salt_seed: String,
-    pub signature: String,
-}
-
-/// An amount an offer took off one receipt line at the till (a free item is the price of the
-/// units given); the receipt keeps the offer's title, as the offer may be gone.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct ReceiptDiscount {
-    /// Index of the line in `lines`.
-    pub line: u32,
-    pub offer_id: String,
-    pub title: crate::offers::OfferTitle,
-    /// In the receipt's currency's minor units; 1 ..= the line total.
-    pub amount_minor: i64,
-}
+// `Receipt`, `LineItem`, `ReceiptSeal`, `ReceiptDiscount` and `OfferTitle` derive uniffi where they
+// are defined (loyalty_domain::receipts, loyalty_domain::lang).
+pub use loyalty_core::receipts::{LineItem, OfferTitle, Receipt, ReceiptDiscount, ReceiptSeal};
 
 /// A name in the shopper's language: `names`' entry for `language` (a BCP 47 tag such as
 /// "nl-BE"; an exact key first, then any key of that language), else `fallback`, the name in
@@ -554,111 +231,15 @@ pub(crate) fn localized_text(names: HashMap<String, String>) -> reminders::Local
 /// discounts, in the receipt's currency.
 #[uniffi::export]
 pub fn receipt_total(receipt: Receipt) -> Result<Money> {
-    let r = receipts::Receipt::try_from(receipt)?;
-    r.validate()?;
-    Ok(r.total())
+    receipt.validate()?;
+    Ok(receipt.total())
 }
 
 /// The sum of a receipt's lines before the offers' discounts.
 #[uniffi::export]
 pub fn receipt_subtotal(receipt: Receipt) -> Result<Money> {
-    let r = receipts::Receipt::try_from(receipt)?;
-    r.validate()?;
-    Ok(r.subtotal())
-}
-
-impl From<receipts::Receipt> for Receipt {
-    fn from(r: receipts::Receipt) -> Self {
-        Self {
-            store_names: r.store_names.0.into_iter().collect(),
-            id: r.id,
-            store_name: r.store_name,
-            purchased_at: st(r.purchased_at),
-            lines: r
-                .lines
-                .into_iter()
-                .map(|l| LineItem {
-                    names: l.names.0.into_iter().collect(),
-                    gtin: l.gtin,
-                    name: l.name,
-                    quantity: l.quantity,
-                    unit_price: l.unit_price,
-                    category: l.category,
-                    lot: l.lot,
-                    warranty_months: l.warranty_months,
-                })
-                .collect(),
-            source: r.source,
-            return_window_days: r.return_window_days,
-            discounts: r
-                .discounts
-                .into_iter()
-                .map(|d| ReceiptDiscount {
-                    line: d.line,
-                    offer_id: d.offer_id,
-                    title: crate::offers::OfferTitle {
-                        nl: d.title.nl,
-                        fr: d.title.fr,
-                        en: d.title.en,
-                    },
-                    amount_minor: d.amount_minor,
-                })
-                .collect(),
-            seal: r.seal.map(|s| ReceiptSeal {
-                key_id: s.key_id,
-                salt_seed: s.salt_seed,
-                signature: s.signature,
-            }),
-        }
-    }
-}
-
-impl TryFrom<Receipt> for receipts::Receipt {
-    type Error = LoyaltyError;
-
-    fn try_from(r: Receipt) -> Result<Self> {
-        Ok(Self {
-            store_names: localized_text(r.store_names),
-            id: r.id,
-            store_name: r.store_name,
-            purchased_at: utc(r.purchased_at)?,
-            lines: r
-                .lines
-                .into_iter()
-                .map(|l| receipts::LineItem {
-                    names: localized_text(l.names),
-                    gtin: l.gtin,
-                    name: l.name,
-                    quantity: l.quantity,
-                    unit_price: l.unit_price,
-                    category: l.category,
-                    lot: l.lot,
-                    warranty_months: l.warranty_months,
-                })
-                .collect(),
-            source: r.source,
-            return_window_days: r.return_window_days,
-            discounts: r
-                .discounts
-                .into_iter()
-                .map(|d| receipts::ReceiptDiscount {
-                    line: d.line,
-                    offer_id: d.offer_id,
-                    title: receipts::OfferTitle {
-                        nl: d.title.nl,
-                        fr: d.title.fr,
-                        en: d.title.en,
-                    },
-                    amount_minor: d.amount_minor,
-                })
-                .collect(),
-            seal: r.seal.map(|s| receipts::ReceiptSeal {
-                key_id: s.key_id,
-                salt_seed: s.salt_seed,
-                signature: s.signature,
-            }),
-        })
-    }
+    receipt.validate()?;
+    Ok(receipt.subtotal())
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
@@ -700,44 +281,17 @@ mod tests {
         assert_eq!(u.timestamp_subsec_nanos(), 500_000_000);
         assert_eq!(st(u), before);
         let far = UNIX_EPOCH + Duration::from_secs(u64::MAX / 2);
-        assert!(matches!(utc(far), Err(LoyaltyError::InvalidInput { .. })));
+        assert!(matches!(
+            utc(far),
+            Err(crate::error::LoyaltyError::InvalidInput { .. })
+        ));
     }
 }
 
 // ---- Receipt claim codes ----------------------------------------------------------------------
 
 // `ClaimRefusal` and `ClaimStatus` derive uniffi where they are defined (loyalty_domain::claim).
-pub use loyalty_core::claim::{ClaimRefusal, ClaimStatus};
-
-/// A receipt claimed by scanning its code (text for the shopper: `receiptClaimText`).
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct ReceiptClaim {
-    pub receipt_id: String,
-    pub store_name: String,
-    pub purchased_at: SystemTime,
-    pub total: Money,
-    pub points: i64,
-    pub claim_until: SystemTime,
-    pub scanned_at: SystemTime,
-    pub status: ClaimStatus,
-    pub refusal: Option<ClaimRefusal>,
-}
-
-impl From<claim::ReceiptClaim> for ReceiptClaim {
-    fn from(c: claim::ReceiptClaim) -> Self {
-        Self {
-            receipt_id: c.receipt_id,
-            store_name: c.store_name,
-            purchased_at: st(c.purchased_at),
-            total: c.total,
-            points: c.points,
-            claim_until: st(c.claim_until),
-            scanned_at: st(c.scanned_at),
-            status: c.status,
-            refusal: c.refusal,
-        }
-    }
-}
+pub use loyalty_core::claim::{ClaimRefusal, ClaimStatus, ReceiptClaim};
 
 /// What scanning a receipt claim code did.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]

@@ -8,6 +8,7 @@
 //! FFI boundary is a crash of the app (Kotlin/Swift see an exception at best). Panics are caught
 //! and collected, so one run names every call that panics.
 
+use chrono::{DateTime, Utc};
 use loyalty_ffi::*;
 use std::collections::HashMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -120,6 +121,41 @@ fn times() -> Vec<(&'static str, SystemTime)> {
     v
 }
 
+/// The times of [`times`] that a record the domain defines can hold. The others cannot cross the
+/// FFI inside a record: the one `DateTime` converter refuses them with `InvalidInput` when the
+/// record is lifted (`times_records_cannot_hold_are_refused`, and the Kotlin tests through the
+/// real scaffolding).
+fn record_times() -> Vec<(&'static str, DateTime<Utc>)> {
+    times()
+        .into_iter()
+        .filter_map(|(name, t)| Some((name, loyalty_domain::utc_from_system_time(t).ok()?)))
+        .collect()
+}
+
+fn utc(t: SystemTime) -> DateTime<Utc> {
+    loyalty_domain::utc_from_system_time(t).expect("a time chrono represents")
+}
+
+#[test]
+fn times_records_cannot_hold_are_refused() {
+    let refused: Vec<&str> = times()
+        .into_iter()
+        .filter_map(|(name, t)| match loyalty_domain::utc_from_system_time(t) {
+            Ok(_) => None,
+            Err(e) => {
+                assert!(matches!(
+                    LoyaltyError::from(e),
+                    LoyaltyError::InvalidInput { .. }
+                ));
+                Some(name)
+            }
+        })
+        .collect();
+    assert!(refused.contains(&"past chrono max"), "{refused:?}");
+    assert!(refused.contains(&"before chrono min"), "{refused:?}");
+    assert_eq!(record_times().len() + refused.len(), times().len());
+}
+
 struct FixedClock(Mutex<SystemTime>);
 
 impl Clock for FixedClock {
@@ -164,7 +200,7 @@ fn eur(amount_minor: i64) -> Money {
     }
 }
 
-fn receipt(id: &str, quantity: i64, unit_minor: i64, at: SystemTime) -> Receipt {
+fn receipt(id: &str, quantity: i64, unit_minor: i64, at: DateTime<Utc>) -> Receipt {
     Receipt {
         store_names: Default::default(),
         id: id.into(),
@@ -187,7 +223,7 @@ fn receipt(id: &str, quantity: i64, unit_minor: i64, at: SystemTime) -> Receipt 
     }
 }
 
-fn voucher(kind: VoucherKind, from: SystemTime, until: SystemTime) -> Voucher {
+fn voucher(kind: VoucherKind, from: DateTime<Utc>, until: DateTime<Utc>) -> Voucher {
     Voucher {
         titles: Default::default(),
         id: "v_1".into(),
@@ -219,7 +255,7 @@ fn kinds() -> Vec<VoucherKind> {
     for m in U32S {
         v.push(VoucherKind::PointsMultiplier { multiplier: m });
     }
-    for (_, t) in times() {
+    for (_, t) in record_times() {
         v.push(VoucherKind::EventInvitation {
             event_name: "Avondverkoop".into(),
             location: "Gent".into(),
@@ -334,14 +370,14 @@ fn free_functions_survive_extreme_numbers() {
         for p in I64S {
             s.check(
                 format!("receiptTotal(quantity {q}, unit price {p})"),
-                || receipt_total(receipt("r_1", q, p, t0())),
+                || receipt_total(receipt("r_1", q, p, utc(t0()))),
                 |total| Some(total.amount_minor) == q.checked_mul(p),
             );
         }
     }
     for days in [None, Some(0), Some(1), Some(u32::MAX)] {
         for months in [None, Some(0), Some(u32::MAX)] {
-            for (name, at) in times() {
+            for (name, at) in record_times() {
                 let mut r = receipt("r_1", 1, 250, at);
                 r.return_window_days = days;
                 r.lines[0].warranty_months = months;
@@ -385,8 +421,8 @@ fn free_functions_survive_extreme_numbers() {
     // Voucher codes: every kind's numbers, windows, times.
     let keys = new_voucher_key_pair();
     for kind in kinds() {
-        for (from_name, from) in times() {
-            for (until_name, until) in times() {
+        for (from_name, from) in record_times() {
+            for (until_name, until) in record_times() {
                 let v = voucher(kind.clone(), from, until);
                 let what = format!("{kind:?}, {from_name} to {until_name}");
                 if let Some(code) = s.check(
@@ -488,7 +524,7 @@ fn client_methods_survive_extreme_numbers() {
                     let receipts = c.receipts();
                     s.check(
                         format!("receipts.add under {what}"),
-                        || receipts.add(receipt("r_rules", 1, 250, t0())),
+                        || receipts.add(receipt("r_rules", 1, 250, utc(t0()))),
                         |_| true,
                     );
                     s.check(
@@ -584,8 +620,8 @@ fn client_methods_survive_extreme_numbers() {
         .set_retailer_key(keys.public_key_hex.clone())
         .unwrap();
     for (i, kind) in kinds().into_iter().enumerate() {
-        for (from_name, from) in times() {
-            for (until_name, until) in times() {
+        for (from_name, from) in record_times() {
+            for (until_name, until) in record_times() {
                 let mut v = voucher(kind.clone(), from, until);
                 v.id = format!("v_{i}");
                 let what = format!("{kind:?}, {from_name} to {until_name}");
@@ -625,9 +661,10 @@ fn client_methods_survive_extreme_numbers() {
             || wallet.expiring_within(days),
             |vs| {
                 vs.iter().all(|v| {
+                    let valid_until = SystemTime::from(v.valid_until);
                     v.state == VoucherState::Available
-                        && v.valid_until > t0()
-                        && until.is_none_or(|u| v.valid_until <= u)
+                        && valid_until > t0()
+                        && until.is_none_or(|u| valid_until <= u)
                 })
             },
         );
@@ -637,7 +674,9 @@ fn client_methods_survive_extreme_numbers() {
         || wallet.usable_now(),
         |vs| {
             vs.iter().all(|v| {
-                v.state == VoucherState::Available && v.valid_from <= t0() && t0() < v.valid_until
+                v.state == VoucherState::Available
+                    && SystemTime::from(v.valid_from) <= t0()
+                    && t0() < SystemTime::from(v.valid_until)
             })
         },
     );
@@ -651,14 +690,14 @@ fn client_methods_survive_extreme_numbers() {
             n += 1;
             s.check(
                 format!("receipts.add(quantity {q}, unit price {p})"),
-                || receipts.add(receipt(&format!("r_q{n}"), q, p, t0())),
+                || receipts.add(receipt(&format!("r_q{n}"), q, p, utc(t0()))),
                 |_| true,
             );
         }
     }
     for days in [None, Some(0), Some(1), Some(u32::MAX)] {
         for months in [None, Some(0), Some(1), Some(u32::MAX)] {
-            for (name, at) in times() {
+            for (name, at) in record_times() {
                 n += 1;
                 let mut r = receipt(&format!("r_w{n}"), 1, 250, at);
                 r.return_window_days = days;
@@ -686,7 +725,8 @@ fn client_methods_survive_extreme_numbers() {
                 || receipts.between(from, to),
                 |rs| {
                     rs.iter()
-                        .all(|r| from <= r.purchased_at && r.purchased_at < to)
+                        .map(|r| SystemTime::from(r.purchased_at))
+                        .all(|at| from <= at && at < to)
                 },
             );
         }
@@ -894,7 +934,12 @@ fn client_methods_survive_extreme_numbers() {
         s.check(
             format!("usableNow at {name}"),
             || wallet.usable_now(),
-            |vs| !representable || vs.iter().all(|v| v.valid_from <= at && at < v.valid_until),
+            |vs| {
+                !representable
+                    || vs.iter().all(|v| {
+                        SystemTime::from(v.valid_from) <= at && at < SystemTime::from(v.valid_until)
+                    })
+            },
         );
         s.check(format!("wallet.all at {name}"), || wallet.all(), |_| true);
         s.check(
@@ -914,7 +959,7 @@ fn client_methods_survive_extreme_numbers() {
         );
         s.check(
             format!("receipts.add at {name}"),
-            || receipts.add(receipt(&format!("r_clock_{name}"), 1, 100, t0())),
+            || receipts.add(receipt(&format!("r_clock_{name}"), 1, 100, utc(t0()))),
             |_| true,
         );
         s.check(

@@ -172,6 +172,7 @@ pub enum ClaimStatus {
 /// A receipt claimed by scanning its code: what the phone shows before (and after) the server
 /// answered. The code itself is kept only in the outbox until sent.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct ReceiptClaim {
     pub receipt_id: String,
     pub store_name: String,

@@ -206,6 +206,12 @@ impl LocalizedText {
 /// A text in each of the app's three languages, all required: an offer's title (the receipt
 /// keeps it), a paid plan's name, a survey's question and options.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+// Apps know it by its first use: an offer's title.
+#[cfg_attr(
+    feature = "uniffi",
+    derive(uniffi::Record),
+    uniffi(name = "OfferTitle")
+)]
 pub struct Trilingual {
     pub nl: String,
     pub fr: String,

@@ -278,13 +278,15 @@ pub fn reversal_of(original: &LedgerEntry) -> Result<NewEntry, PointsError> {
 
 /// A tier: reached when the qualifying points in the rolling window are at least `min_points`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct TierRule {
     /// The tier's name in the programme's own language.
     pub name: String,
+    pub min_points: i64,
     /// The name in other languages, by language tag ("Goud", "Or").
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     #[serde(default, skip_serializing_if = "LocalizedText::is_empty")]
     pub names: LocalizedText,
-    pub min_points: i64,
 }
 
 impl TierRule {
@@ -297,6 +299,7 @@ impl TierRule {
 /// The programme's rules: configuration, loaded from JSON, not code.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct ProgrammeRules {
     /// Points expire this many months after they were earned, oldest first. `None`: never.
     #[serde(default)]
@@ -538,17 +541,19 @@ pub fn expiring_within(
 // Tiers
 
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct TierStatus {
     pub tier: String,
-    /// `tier` in other languages (the tier rule's `names`).
-    pub tier_names: LocalizedText,
     /// Points earned (confirmed, not reversed) within the rolling window.
     pub qualifying_points: i64,
     pub window_start: DateTime<Utc>,
     pub next_tier: Option<String>,
-    pub next_tier_names: LocalizedText,
     /// Points still needed to reach `next_tier`.
     pub points_to_next_tier: Option<i64>,
+    /// `tier` in other languages (the tier rule's `names`).
+    pub tier_names: LocalizedText,
+    /// `next_tier` in other languages.
+    pub next_tier_names: LocalizedText,
 }
 
 /// The points that count for the tier, from a ledger read one entry at a time: confirmed

@@ -25,16 +25,12 @@ pub enum ReceiptSource {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct LineItem {
     /// GTIN-8, -12, -13 or -14 with a valid check digit.
     pub gtin: String,
     /// The name in the retailer's own language (its till prints it).
     pub name: String,
-    /// The name in other languages, by language tag (`{"nl": "Hondenvoer 12 kg", "fr":
-    /// "Croquettes pour chien 12 kg"}`): shown instead of `name` to a shopper who reads one of
-    /// them. Empty when the catalogue has no translations.
-    #[serde(default, skip_serializing_if = "LocalizedText::is_empty")]
-    pub names: LocalizedText,
     /// Units bought, > 0.
     pub quantity: i64,
     /// Price of one unit, >= 0, in minor units.
@@ -47,17 +43,20 @@ pub struct LineItem {
     /// Manufacturer's or retailer's warranty, in months from purchase.
     #[serde(default)]
     pub warranty_months: Option<u32>,
+    /// The name in other languages, by language tag (`{"nl": "Hondenvoer 12 kg", "fr":
+    /// "Croquettes pour chien 12 kg"}`): shown instead of `name` to a shopper who reads one of
+    /// them. Empty when the catalogue has no translations.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    #[serde(default, skip_serializing_if = "LocalizedText::is_empty")]
+    pub names: LocalizedText,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Receipt {
     /// The retailer's receipt id; adding the same receipt twice is harmless.
     pub id: String,
     pub store_name: String,
-    /// The store's name in other languages ("Bruxelles Centre", "Brussel Centrum"), as `names`
-    /// of a line.
-    #[serde(default, skip_serializing_if = "LocalizedText::is_empty")]
-    pub store_names: LocalizedText,
     pub purchased_at: DateTime<Utc>,
     pub lines: Vec<LineItem>,
     pub source: ReceiptSource,
@@ -65,16 +64,24 @@ pub struct Receipt {
     #[serde(default)]
     pub return_window_days: Option<u32>,
     /// What the member's offers took off at the till, at most one per line, in line order.
+    #[cfg_attr(feature = "uniffi", uniffi(default = []))]
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub discounts: Vec<ReceiptDiscount>,
     /// The retailer's seal, which lets the shopper prove any one line without showing the rest
     /// (see [`crate::proof`]); receipts the retailer's server delivers carry one.
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seal: Option<ReceiptSeal>,
+    /// The store's name in other languages ("Bruxelles Centre", "Brussel Centrum"), as `names`
+    /// of a line.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    #[serde(default, skip_serializing_if = "LocalizedText::is_empty")]
+    pub store_names: LocalizedText,
 }
 
 /// The retailer's seal on a receipt (made and checked by [`crate::proof`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct ReceiptSeal {
     /// The signing key's id: its first 8 bytes, Base16.
     pub key_id: String,
@@ -129,6 +136,7 @@ pub type OfferTitle = crate::lang::Trilingual;
 /// An amount an offer took off one receipt line at the till (a free item is the price of the
 /// units given).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct ReceiptDiscount {
     /// Index of the line in `lines`.
     pub line: u32,

@@ -1,11 +1,14 @@
 //! What the FFI needs from the domain, behind the `uniffi` feature: the one converter for time.
 //! Records and enums derive their converters where they are defined
-//! (`#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]`); `DateTime<Utc>` crosses as
+//! (`#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]`); `LocalizedText` crosses as a map
+//! of language tag to text; `DateTime<Utc>` crosses as
 //! `SystemTime` (Kotlin `java.time.Instant`, Swift `Date`), declared once here and borrowed by the
 //! other crates with `uniffi::use_remote_type!(loyalty_domain::DateTime)`.
 
 use crate::check::InputError;
 use crate::error::LoyaltyError;
+use crate::lang::LocalizedText;
+use std::collections::HashMap;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// The one time type records carry across the FFI.
@@ -18,6 +21,14 @@ uniffi::custom_type!(DateTime, SystemTime, {
     // `InvalidInput` for a time out of range (uniffi passes a failed lift on only as the
     // function's own error type; anything else would become an internal error).
     try_lift: |t| Ok(utc_from_system_time(t).map_err(LoyaltyError::from)?),
+});
+
+// Names in other languages cross as a plain map from language tag to text (Kotlin
+// `Map<String, String>`, Swift `[String: String]`); an empty map is the default where a record
+// field says so.
+uniffi::custom_type!(LocalizedText, HashMap<String, String>, {
+    lower: |t| t.0.into_iter().collect(),
+    try_lift: |m| Ok(LocalizedText(m.into_iter().collect())),
 });
 
 /// A foreign time as UTC, or an error when it is outside the representable range (never a panic).

@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case", try_from = "raw::VoucherKind")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum VoucherKind {
     /// A fixed amount off the basket, optionally above a minimum spend.
     AmountOff {
@@ -52,6 +53,7 @@ pub enum VoucherKind {
     rename_all = "snake_case",
     try_from = "raw::VoucherState"
 )]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum VoucherState {
     Available,
     /// Shown at the till offline; the redemption waits in the outbox for the server's answer.
@@ -67,14 +69,12 @@ pub enum VoucherState {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Voucher {
     pub id: String,
     pub kind: VoucherKind,
     /// The title in the retailer's own language.
     pub title: String,
-    /// The title in other languages, by language tag, as a receipt line's `names`.
-    #[serde(default, skip_serializing_if = "LocalizedText::is_empty")]
-    pub titles: LocalizedText,
     #[serde(default)]
     pub description: Option<String>,
     /// The code shown at the till.
@@ -85,6 +85,10 @@ pub struct Voucher {
     /// The retailer's signature over the voucher, when the server issued it.
     #[serde(default)]
     pub signature: Option<String>,
+    /// The title in other languages, by language tag, as a receipt line's `names`.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    #[serde(default, skip_serializing_if = "LocalizedText::is_empty")]
+    pub titles: LocalizedText,
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -438,6 +438,11 @@ fun receiptsTests() {
             assertThrows<LoyaltyException.InvalidInput> { receipts.add(receipt("letters", T0, line("40063813339AB", 1, 100, "x"))) }
             assertThrows<LoyaltyException.InvalidInput> { receipts.add(receipt("empty", T0)) }
             assertThrows<LoyaltyException.InvalidInput> { receiptTotal(receipt("neg", T0, line(DOG_FOOD, 0, 1, "x"))) }
+            // A time chrono cannot hold, inside a record the domain defines: refused when the
+            // record is lifted (the one DateTime converter), as the function's own error.
+            assertThrows<LoyaltyException.InvalidInput> { receiptTotal(receipt("far", Instant.MAX, line(DOG_FOOD, 1, 100, "x"))) }
+            assertThrows<LoyaltyException.InvalidInput> { receipts.add(receipt("early", Instant.MIN, line(DOG_FOOD, 1, 100, "x"))) }
+            assertThrows<LoyaltyException.InvalidInput> { client.wallet().add(voucher("far").copy(validUntil = Instant.MAX)) }
             assertTrue(receipts.all().isEmpty())
         }
     }

@@ -14,7 +14,7 @@ import com.loyaltycore.SyncStatus
 import com.loyaltycore.TillCard
 import com.loyaltycore.TotpAlgorithm
 import com.loyaltycore.TotpParams
-import com.loyaltycore.VoucherState
+import com.loyaltycore.domain.VoucherState
 import com.loyaltycore.defaultProgrammeRules
 import com.loyaltycore.facade.Loyalty
 import com.loyaltycore.newTotpSecret

@@ -4,7 +4,7 @@ package com.loyaltycore.android
 
 import android.content.Context
 import com.loyaltycore.domain.LoyaltyException
-import com.loyaltycore.ProgrammeRules
+import com.loyaltycore.domain.ProgrammeRules
 import com.loyaltycore.ReminderContext
 import com.loyaltycore.defaultProgrammeRules
 import com.loyaltycore.facade.Loyalty

@@ -24,10 +24,10 @@ import com.loyaltycore.Offers
 import com.loyaltycore.OffersListener
 import com.loyaltycore.PlannedNotification
 import com.loyaltycore.Points
-import com.loyaltycore.ProgrammeRules
+import com.loyaltycore.domain.ProgrammeRules
 import com.loyaltycore.PushOutcome
 import com.loyaltycore.PushPlatform
-import com.loyaltycore.Receipt
+import com.loyaltycore.domain.Receipt
 import com.loyaltycore.Receipts
 import com.loyaltycore.ReceiptsListener
 import com.loyaltycore.Redemption
@@ -42,9 +42,9 @@ import com.loyaltycore.SyncReport
 import com.loyaltycore.SyncService
 import com.loyaltycore.SyncState
 import com.loyaltycore.SyncStatus
-import com.loyaltycore.TierStatus
+import com.loyaltycore.domain.TierStatus
 import com.loyaltycore.TillCard
-import com.loyaltycore.Voucher
+import com.loyaltycore.domain.Voucher
 import com.loyaltycore.Wallet
 import com.loyaltycore.WalletListener
 import com.loyaltycore.WarrantyItem

@@ -20,7 +20,7 @@ import com.loyaltycore.OfferItem
 import com.loyaltycore.OfferKind
 import com.loyaltycore.OfferScope
 import com.loyaltycore.OfferState
-import com.loyaltycore.OfferTitle
+import com.loyaltycore.domain.OfferTitle
 import com.loyaltycore.offerStateText
 
 /**

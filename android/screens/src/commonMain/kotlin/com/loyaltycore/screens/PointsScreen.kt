@@ -19,7 +19,7 @@ import com.loyaltycore.Balance
 import com.loyaltycore.domain.EntryKind
 import com.loyaltycore.domain.EntryStatus
 import com.loyaltycore.domain.LedgerEntry
-import com.loyaltycore.TierStatus
+import com.loyaltycore.domain.TierStatus
 
 /** The balance (with what is pending), the tier with the progress to the next, the ledger. */
 @Composable

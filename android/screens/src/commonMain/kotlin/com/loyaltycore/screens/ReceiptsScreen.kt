@@ -19,7 +19,7 @@ import androidx.compose.runtime.remember
 import androidx.compose.runtime.setValue
 import androidx.compose.ui.Modifier
 import androidx.compose.ui.unit.dp
-import com.loyaltycore.Receipt
+import com.loyaltycore.domain.Receipt
 import com.loyaltycore.WarrantyItem
 import com.loyaltycore.receiptTotal
 import java.time.Instant

@@ -26,9 +26,9 @@ import androidx.compose.ui.unit.dp
 import com.loyaltycore.EcLevel
 import com.loyaltycore.domain.LoyaltyException
 import com.loyaltycore.Symbology
-import com.loyaltycore.Voucher
-import com.loyaltycore.VoucherKind
-import com.loyaltycore.VoucherState
+import com.loyaltycore.domain.Voucher
+import com.loyaltycore.domain.VoucherKind
+import com.loyaltycore.domain.VoucherState
 import com.loyaltycore.encodeBarcode
 import kotlinx.coroutines.launch
 

@@ -28,8 +28,8 @@ import com.loyaltycore.OfferItem
 import com.loyaltycore.PlannedNotification
 import com.loyaltycore.SecretStore
 import com.loyaltycore.UsualItem
-import com.loyaltycore.Voucher
-import com.loyaltycore.VoucherKind
+import com.loyaltycore.domain.Voucher
+import com.loyaltycore.domain.VoucherKind
 import com.loyaltycore.facade.Loyalty
 import com.loyaltycore.screens.CardScreen
 import com.loyaltycore.screens.ListActions
