@@ -9,72 +9,27 @@ use loyalty_core::render;
 use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
+// Symbology, EcLevel, RenderOptions, TotpAlgorithm, TotpParams, MemberCard, RotatingCode,
+// ImportedCard, Refusal and VoucherRefusal derive uniffi where they are defined
+// (loyalty_domain::render and ::card).
+pub use loyalty_core::card::{
+    ImportedCard, MemberCard, Refusal, RotatingCode, TotpAlgorithm, TotpParams, VoucherRefusal,
+};
+pub use loyalty_core::render::{EcLevel, RenderOptions, Symbology};
+
 // ---------------------------------------------------------------------------------------------
 // Rendering
-
-/// The 13 symbologies Catima offers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
-pub enum Symbology {
-    Aztec,
-    Code39,
-    Code93,
-    Code128,
-    Codabar,
-    DataMatrix,
-    Ean8,
-    Ean13,
-    Itf,
-    Pdf417,
-    QrCode,
-    UpcA,
-    UpcE,
-}
-
-macro_rules! symbology_map {
-    ($($v:ident),*) => {
-        impl From<Symbology> for render::Symbology {
-            fn from(s: Symbology) -> Self { match s { $(Symbology::$v => render::Symbology::$v),* } }
-        }
-        impl From<render::Symbology> for Symbology {
-            fn from(s: render::Symbology) -> Self { match s { $(render::Symbology::$v => Symbology::$v),* } }
-        }
-    };
-}
-symbology_map!(
-    Aztec, Code39, Code93, Code128, Codabar, DataMatrix, Ean8, Ean13, Itf, Pdf417, QrCode, UpcA,
-    UpcE
-);
 
 /// Catima's name of a symbology ("QR_CODE", "EAN_13", ...).
 #[uniffi::export]
 pub fn symbology_catima_name(symbology: Symbology) -> String {
-    render::Symbology::from(symbology).catima_name().to_string()
+    symbology.catima_name().to_string()
 }
 
 /// The symbology with this Catima name, or `null`.
 #[uniffi::export]
 pub fn symbology_from_catima_name(name: String) -> Option<Symbology> {
-    render::Symbology::from_catima_name(&name).map(Into::into)
-}
-
-/// Error correction (QR; mapped for Aztec and PDF417; ignored by the others).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
-pub enum EcLevel {
-    Low,
-    Medium,
-    Quartile,
-    High,
-}
-
-impl From<EcLevel> for render::EcLevel {
-    fn from(e: EcLevel) -> Self {
-        match e {
-            EcLevel::Low => Self::Low,
-            EcLevel::Medium => Self::Medium,
-            EcLevel::Quartile => Self::Quartile,
-            EcLevel::High => Self::High,
-        }
-    }
+    render::Symbology::from_catima_name(&name)
 }
 
 /// A symbol's modules for native drawing: row-major, one byte per module, 1 = dark, no quiet
@@ -90,7 +45,7 @@ pub struct BarcodeMatrix {
 impl From<render::BarcodeMatrix> for BarcodeMatrix {
     fn from(m: render::BarcodeMatrix) -> Self {
         Self {
-            symbology: m.symbology.into(),
+            symbology: m.symbology,
             width: m.width,
             height: m.height,
             modules: m.modules.iter().map(|&d| u8::from(d)).collect(),
@@ -110,7 +65,7 @@ impl TryFrom<BarcodeMatrix> for render::BarcodeMatrix {
             return Err(invalid("matrix modules must be 0 or 1"));
         }
         Ok(Self {
-            symbology: m.symbology.into(),
+            symbology: m.symbology,
             width: m.width,
             height: m.height,
             modules: m.modules.iter().map(|&b| b == 1).collect(),
@@ -118,121 +73,43 @@ impl TryFrom<BarcodeMatrix> for render::BarcodeMatrix {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct RenderOptions {
-    /// Quiet zone in modules; `null`: the symbology's standard minimum.
-    pub quiet_zone: Option<u32>,
-    /// Pixels (PNG) or user units (SVG) per module, >= 1.
-    pub scale: u32,
-    /// Light modules on a dark background.
-    pub dark_mode: bool,
-    /// Bar height of 1D codes, in modules.
-    pub bar_height: u32,
-}
-
-impl From<RenderOptions> for render::RenderOptions {
-    fn from(o: RenderOptions) -> Self {
-        Self {
-            quiet_zone: o.quiet_zone,
-            scale: o.scale,
-            dark_mode: o.dark_mode,
-            bar_height: o.bar_height,
-        }
-    }
-}
-
 /// Standard quiet zone, 4 px per module, light background, 1D bars 60 modules high.
 #[uniffi::export]
 pub fn default_render_options() -> RenderOptions {
-    let o = render::RenderOptions::default();
-    RenderOptions {
-        quiet_zone: o.quiet_zone,
-        scale: o.scale,
-        dark_mode: o.dark_mode,
-        bar_height: o.bar_height,
-    }
+    RenderOptions::default()
 }
 
 /// Checks `payload` against the symbology's rules and encodes it.
 #[uniffi::export]
 pub fn encode_barcode(payload: String, symbology: Symbology, ec: EcLevel) -> Result<BarcodeMatrix> {
-    Ok(render::encode(&payload, symbology.into(), ec.into())?.into())
+    Ok(render::encode(&payload, symbology, ec)?.into())
 }
 
 /// A PNG of the matrix.
 #[uniffi::export]
 pub fn barcode_png(matrix: BarcodeMatrix, options: RenderOptions) -> Result<Vec<u8>> {
-    Ok(render::to_png(&matrix.try_into()?, &options.into())?)
+    Ok(render::to_png(&matrix.try_into()?, &options)?)
 }
 
 /// An SVG of the matrix.
 #[uniffi::export]
 pub fn barcode_svg(matrix: BarcodeMatrix, options: RenderOptions) -> Result<String> {
-    Ok(render::to_svg(&matrix.try_into()?, &options.into()))
+    Ok(render::to_svg(&matrix.try_into()?, &options))
 }
 
 // ---------------------------------------------------------------------------------------------
 // TOTP
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
-pub enum TotpAlgorithm {
-    Sha1,
-    Sha256,
-    Sha512,
-}
-
-/// RFC 6238 parameters: HMAC algorithm, digits (6–10), period in milliseconds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Record)]
-pub struct TotpParams {
-    pub algorithm: TotpAlgorithm,
-    pub digits: u32,
-    pub period_millis: u64,
-}
-
-impl From<TotpAlgorithm> for card::TotpAlgorithm {
-    fn from(a: TotpAlgorithm) -> Self {
-        match a {
-            TotpAlgorithm::Sha1 => Self::Sha1,
-            TotpAlgorithm::Sha256 => Self::Sha256,
-            TotpAlgorithm::Sha512 => Self::Sha512,
-        }
-    }
-}
-
-impl From<TotpParams> for card::TotpParams {
-    fn from(p: TotpParams) -> Self {
-        Self {
-            algorithm: p.algorithm.into(),
-            digits: p.digits,
-            period_millis: p.period_millis,
-        }
-    }
-}
-
-impl From<card::TotpParams> for TotpParams {
-    fn from(p: card::TotpParams) -> Self {
-        Self {
-            algorithm: match p.algorithm {
-                card::TotpAlgorithm::Sha1 => TotpAlgorithm::Sha1,
-                card::TotpAlgorithm::Sha256 => TotpAlgorithm::Sha256,
-                card::TotpAlgorithm::Sha512 => TotpAlgorithm::Sha512,
-            },
-            digits: p.digits,
-            period_millis: p.period_millis,
-        }
-    }
-}
-
 /// SHA-1, 8 digits, 30 seconds.
 #[uniffi::export]
 pub fn default_totp_params() -> TotpParams {
-    card::TotpParams::default().into()
+    card::TotpParams::default()
 }
 
 /// The TOTP value for `secret` at `at` (RFC 6238).
 #[uniffi::export]
 pub fn totp_code(secret: Vec<u8>, params: TotpParams, at: SystemTime) -> Result<String> {
-    let params: card::TotpParams = params.into();
+    let params: card::TotpParams = params;
     params.validate()?;
     card::validate_secret(&secret)?;
     Ok(card::totp(&secret, &params, utc(at)?)?)
@@ -241,7 +118,7 @@ pub fn totp_code(secret: Vec<u8>, params: TotpParams, at: SystemTime) -> Result<
 /// A new random secret of the algorithm's recommended length.
 #[uniffi::export]
 pub fn new_totp_secret(algorithm: TotpAlgorithm) -> Vec<u8> {
-    card::new_secret(algorithm.into())
+    card::new_secret(algorithm)
 }
 
 /// The current value of a Google Wallet `rotatingBarcode` (its JSON) at `at`: what Google Wallet
@@ -310,43 +187,6 @@ impl core::secrets::SecretStore for ForeignSecrets {
 // ---------------------------------------------------------------------------------------------
 // The member card and imported cards
 
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct MemberCard {
-    pub card_number: String,
-    pub params: TotpParams,
-    pub enrolled_at: SystemTime,
-}
-
-impl From<card::MemberCard> for MemberCard {
-    fn from(c: card::MemberCard) -> Self {
-        Self {
-            card_number: c.card_number,
-            params: c.params.into(),
-            enrolled_at: st(c.enrolled_at),
-        }
-    }
-}
-
-/// The code to show now; redraw at `valid_until`.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct RotatingCode {
-    pub payload: String,
-    pub counter: u64,
-    pub valid_from: SystemTime,
-    pub valid_until: SystemTime,
-}
-
-impl From<card::RotatingCode> for RotatingCode {
-    fn from(c: card::RotatingCode) -> Self {
-        Self {
-            payload: c.payload,
-            counter: c.counter,
-            valid_from: st(c.valid_from),
-            valid_until: st(c.valid_until),
-        }
-    }
-}
-
 /// Everything the till screen draws.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct TillCard {
@@ -367,46 +207,6 @@ pub struct CombinedTillCard {
     pub svg: String,
 }
 
-/// A third-party card kept beside the retailer's.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct ImportedCard {
-    pub id: String,
-    pub store_name: String,
-    pub card_id: String,
-    pub barcode_value: Option<String>,
-    pub symbology: Option<Symbology>,
-    pub note: Option<String>,
-    pub header_color: Option<i32>,
-}
-
-impl From<card::ImportedCard> for ImportedCard {
-    fn from(c: card::ImportedCard) -> Self {
-        Self {
-            id: c.id,
-            store_name: c.store_name,
-            card_id: c.card_id,
-            barcode_value: c.barcode_value,
-            symbology: c.symbology.map(Into::into),
-            note: c.note,
-            header_color: c.header_color,
-        }
-    }
-}
-
-impl From<ImportedCard> for card::ImportedCard {
-    fn from(c: ImportedCard) -> Self {
-        Self {
-            id: c.id,
-            store_name: c.store_name,
-            card_id: c.card_id,
-            barcode_value: c.barcode_value,
-            symbology: c.symbology.map(Into::into),
-            note: c.note,
-            header_color: c.header_color,
-        }
-    }
-}
-
 /// The card: member card codes and imported cards.
 #[derive(uniffi::Object)]
 pub struct Card {
@@ -422,23 +222,23 @@ impl Card {
         secret: Vec<u8>,
         params: TotpParams,
     ) -> Result<MemberCard> {
-        Ok(self.api.enrol(&card_number, &secret, params.into())?.into())
+        self.api.enrol(&card_number, &secret, params)
     }
 
     pub fn member_card(&self) -> Result<Option<MemberCard>> {
-        Ok(self.api.member_card()?.map(Into::into))
+        self.api.member_card()
     }
 
     /// The rotating code now.
     pub fn rotating_code(&self) -> Result<RotatingCode> {
-        Ok(self.api.rotating_code()?.into())
+        self.api.rotating_code()
     }
 
     /// The rotating code with its QR matrix and SVG.
     pub fn till_card(&self, ec: EcLevel, options: RenderOptions) -> Result<TillCard> {
-        let c = self.api.till_card(ec.into(), &options.into())?;
+        let c = self.api.till_card(ec, &options)?;
         Ok(TillCard {
-            code: c.code.into(),
+            code: c.code,
             matrix: c.matrix.into(),
             svg: c.svg,
         })
@@ -453,11 +253,9 @@ impl Card {
         ec: EcLevel,
         options: RenderOptions,
     ) -> Result<CombinedTillCard> {
-        let c = self
-            .api
-            .combined_till_card(&voucher_ids, ec.into(), &options.into())?;
+        let c = self.api.combined_till_card(&voucher_ids, ec, &options)?;
         Ok(CombinedTillCard {
-            code: c.code.into(),
+            code: c.code,
             payload: c.payload,
             vouchers: c.vouchers.into_iter().collect(),
             redraw_at: st(c.redraw_at),
@@ -468,7 +266,7 @@ impl Card {
 
     /// The card number in a symbology, for tills that cannot verify rotating codes.
     pub fn static_code(&self, symbology: Symbology, ec: EcLevel) -> Result<BarcodeMatrix> {
-        Ok(self.api.static_code(symbology.into(), ec.into())?.into())
+        Ok(self.api.static_code(symbology, ec)?.into())
     }
 
     /// The card as a Google Wallet `rotatingBarcode` JSON object.
@@ -482,11 +280,11 @@ impl Card {
     }
 
     pub fn add_imported(&self, card: ImportedCard) -> Result<ImportedCard> {
-        Ok(self.api.add_imported(card.into())?.into())
+        self.api.add_imported(card)
     }
 
     pub fn imported(&self) -> Result<Vec<ImportedCard>> {
-        Ok(self.api.imported()?.into_iter().map(Into::into).collect())
+        Ok(self.api.imported()?.into_iter().collect())
     }
 
     pub fn remove_imported(&self, id: String) -> Result<bool> {
@@ -495,39 +293,12 @@ impl Card {
 
     /// An imported card's barcode in its own symbology.
     pub fn imported_code(&self, id: String, ec: EcLevel) -> Result<BarcodeMatrix> {
-        Ok(self.api.imported_code(&id, ec.into())?.into())
+        Ok(self.api.imported_code(&id, ec)?.into())
     }
 }
 
 // ---------------------------------------------------------------------------------------------
 // At the till
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
-pub enum Refusal {
-    Malformed,
-    NotRotating,
-    WrongMember,
-    Expired,
-    FromTheFuture,
-    Forged,
-    Replayed,
-    Unverifiable,
-}
-
-impl From<card::Refusal> for Refusal {
-    fn from(r: card::Refusal) -> Self {
-        match r {
-            card::Refusal::Malformed => Self::Malformed,
-            card::Refusal::NotRotating => Self::NotRotating,
-            card::Refusal::WrongMember => Self::WrongMember,
-            card::Refusal::Expired => Self::Expired,
-            card::Refusal::FromTheFuture => Self::FromTheFuture,
-            card::Refusal::Forged => Self::Forged,
-            card::Refusal::Replayed => Self::Replayed,
-            card::Refusal::Unverifiable => Self::Unverifiable,
-        }
-    }
-}
 
 /// The till's answer to a scanned card code.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
@@ -558,7 +329,7 @@ impl TillVerifier {
         capacity: u32,
     ) -> Result<Arc<Self>> {
         let policy = card::TillPolicy {
-            params: params.into(),
+            params,
             max_skew: chrono::TimeDelta::seconds(i64::from(max_skew_seconds)),
             max_age: chrono::TimeDelta::seconds(i64::from(max_age_seconds)),
             // The till object verifies rotating codes; a static number proves nothing.
@@ -586,7 +357,7 @@ impl TillVerifier {
                     generated_at: st(a.generated_at),
                 },
                 Err(r) => TillVerdict::Refused {
-                    refusal: r.into(),
+                    refusal: r,
                     reason: r.reason().to_string(),
                 },
             },
@@ -615,7 +386,7 @@ impl TillVerifier {
                     vouchers: v.vouchers.into_iter().map(Into::into).collect(),
                 },
                 Err(r) => CombinedTillVerdict::Refused {
-                    refusal: r.into(),
+                    refusal: r,
                     reason: r.reason().to_string(),
                 },
             },
@@ -660,14 +431,6 @@ pub fn sign_voucher_code(voucher: Voucher, signing_key_hex: String) -> Result<St
     Ok(card::sign_voucher(&voucher, &key)?)
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
-pub enum VoucherRefusal {
-    Malformed,
-    BadSignature,
-    NotYetValid,
-    Expired,
-}
-
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
 pub enum VoucherVerdict {
     Valid {
@@ -700,21 +463,10 @@ pub fn verify_voucher_code(
             valid_until: st(v.valid_until),
         },
         Err(r) => VoucherVerdict::Refused {
-            refusal: r.into(),
+            refusal: r,
             reason: r.reason().to_string(),
         },
     })
-}
-
-impl From<card::VoucherRefusal> for VoucherRefusal {
-    fn from(r: card::VoucherRefusal) -> Self {
-        match r {
-            card::VoucherRefusal::Malformed => Self::Malformed,
-            card::VoucherRefusal::BadSignature => Self::BadSignature,
-            card::VoucherRefusal::NotYetValid => Self::NotYetValid,
-            card::VoucherRefusal::Expired => Self::Expired,
-        }
-    }
 }
 
 /// The till's verdict on one voucher of a combined code; `reason` is a sentence for the cashier.
@@ -749,10 +501,7 @@ impl From<card::ChosenVoucher> for ChosenVoucherVerdict {
                 voucher_id: v.id,
                 reason,
             },
-            card::ChosenVoucher::Refused(r) => Self::Refused {
-                refusal: r.into(),
-                reason,
-            },
+            card::ChosenVoucher::Refused(r) => Self::Refused { refusal: r, reason },
         }
     }
 }

@@ -420,14 +420,14 @@ impl Receipts {
 
     /// The company details saved for invoices (kept on this phone only), if any.
     pub fn company(&self) -> Result<Option<InvoiceParty>> {
-        Ok(self.api.company()?.map(Into::into))
+        self.api.company()
     }
 
     /// Saves the company details for the next invoices, checked offline (every field, the VAT
     /// number's format and check digits, its prefix the company's country); `null` forgets
     /// them. A refusal is `InvalidInput` whose reason never repeats the values.
     pub fn set_company(&self, company: Option<InvoiceParty>) -> Result<()> {
-        self.api.set_company(company.map(Into::into))
+        self.api.set_company(company)
     }
 
     /// Asks for a company invoice for one of the member's receipts, to `company` or (`null`)
@@ -442,7 +442,7 @@ impl Receipts {
     ) -> Result<StoredInvoice> {
         Ok(self
             .api
-            .request_invoice(&receipt_id, company.map(Into::into), &lang)?
+            .request_invoice(&receipt_id, company, &lang)?
             .into())
     }
 

@@ -3,9 +3,9 @@
 //! Thin object wrappers, foreign traits, listeners and the public error live here; every rule
 //! lives in `loyalty-core`. Records and enums cross the FFI where they are defined: the domain's
 //! derive uniffi behind loyalty-domain's `uniffi` feature (`cfg_attr`), which this crate turns
-//! on, and are re-exported here under their old paths. The mirror records still here are the
-//! ones not moved yet (issue #15 step 5) or whose FFI shape differs from the domain type (each
-//! says why). Times cross the boundary as `SystemTime` (Kotlin `java.time.Instant`, Swift `Date`):
+//! on, and are re-exported here under their old paths. The records still declared here are
+//! defined in core (which has no uniffi component), assembled here, or cross in another shape
+//! than the domain type's; ARCHITECTURE.md lists each with its reason. Times cross the boundary as `SystemTime` (Kotlin `java.time.Instant`, Swift `Date`):
 //! the domain's one `DateTime` custom type in records, `types::utc` for arguments; money as
 //! integer minor units; points as integers.
 //!

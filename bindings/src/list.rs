@@ -11,6 +11,11 @@ use loyalty_core::reminders as engine;
 use std::sync::Arc;
 use std::time::SystemTime;
 
+// Where an item came from and "your usual items" derive uniffi where they are defined
+// (loyalty_domain::list, loyalty_domain::reminders).
+pub use engine::UsualItem;
+pub use rules::ItemSource as ListItemSource;
+
 /// "Add it to your shopping list?": what a replenishment reminder offers to put on the list.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct ListOffer {
@@ -51,17 +56,6 @@ impl From<ListOffer> for engine::ListOffer {
     }
 }
 
-/// Where an item on the list came from.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
-pub enum ListItemSource {
-    /// Typed or scanned by the shopper.
-    Hand,
-    /// Taken from "your usual items".
-    Usual,
-    /// Taken from a reminder's "Add it to your shopping list?".
-    Reminder { notification_id: String },
-}
-
 /// One item on the shopping list.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct ListItem {
@@ -91,47 +85,7 @@ impl From<rules::ListItem> for ListItem {
             checked: i.checked,
             added_at: st(i.added_at),
             checked_at: i.checked_at.map(st),
-            source: match i.source {
-                rules::ItemSource::Hand => ListItemSource::Hand,
-                rules::ItemSource::Usual => ListItemSource::Usual,
-                rules::ItemSource::Reminder { notification_id } => {
-                    ListItemSource::Reminder { notification_id }
-                }
-            },
-        }
-    }
-}
-
-/// One of "your usual items", ranked by the next-shop model, with the why.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct UsualItem {
-    pub gtin: String,
-    pub name: String,
-    /// 0–100: how likely it is in the basket if the shopper shops today.
-    pub likelihood_percent: u32,
-    /// Start of the local day it will probably be bought next.
-    pub next_purchase: SystemTime,
-    /// Bought on this many of the shopper's last `of_shops` shops.
-    pub bought_in: u32,
-    pub of_shops: u32,
-    /// Typical days between its purchases (0: bought once).
-    pub every_days: u32,
-    /// "You bought Milk on 9 of your last 10 shops, about every 7 days.", in the shopper's
-    /// language.
-    pub reason: String,
-}
-
-impl From<engine::UsualItem> for UsualItem {
-    fn from(u: engine::UsualItem) -> Self {
-        Self {
-            gtin: u.gtin,
-            name: u.name,
-            likelihood_percent: u.likelihood_percent,
-            next_purchase: st(u.next_purchase),
-            bought_in: u.bought_in,
-            of_shops: u.of_shops,
-            every_days: u.every_days,
-            reason: u.reason,
+            source: i.source,
         }
     }
 }
@@ -147,7 +101,7 @@ impl From<rules::ShoppingList> for ListScreen {
     fn from(l: rules::ShoppingList) -> Self {
         Self {
             items: l.items.into_iter().map(Into::into).collect(),
-            usual: l.usual.into_iter().map(Into::into).collect(),
+            usual: l.usual.into_iter().collect(),
         }
     }
 }
@@ -179,7 +133,7 @@ impl ShoppingList {
 
     /// "Your usual items", the likeliest first, at most `limit` (0–200).
     pub fn usual(&self, limit: u32) -> Result<Vec<UsualItem>> {
-        Ok(self.api.usual(limit)?.into_iter().map(Into::into).collect())
+        Ok(self.api.usual(limit)?.into_iter().collect())
     }
 
     /// Adds an item by hand: a name, optionally a GTIN and a quantity (1–99). A duplicate is

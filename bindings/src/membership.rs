@@ -1,4 +1,5 @@
-//! Premium membership (`LoyaltyClient.membership()`): mirror records and the
+//! Premium membership (`LoyaltyClient.membership()`): the records that cross in another shape
+//! than the domain's (the plan name: see ARCHITECTURE.md) and the
 //! `PremiumMembership` object.
 
 use crate::error::Result;

@@ -8,39 +8,12 @@ use loyalty_core::reminders as engine;
 use std::collections::HashMap;
 use std::time::SystemTime;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
-pub enum NotificationCategory {
-    /// Product recalls that concern the shopper.
-    Safety,
-    /// About what the shopper has or did (voucher expiry, set-up tips, welcome).
-    Service,
-    /// Invitations to buy (replenishment, seasonal, recipes, win-back, events).
-    Marketing,
-}
-
-impl From<engine::Category> for NotificationCategory {
-    fn from(c: engine::Category) -> Self {
-        match c {
-            engine::Category::Safety => Self::Safety,
-            engine::Category::Service => Self::Service,
-            engine::Category::Marketing => Self::Marketing,
-        }
-    }
-}
-
-impl From<NotificationCategory> for engine::Category {
-    fn from(c: NotificationCategory) -> Self {
-        match c {
-            NotificationCategory::Safety => Self::Safety,
-            NotificationCategory::Service => Self::Service,
-            NotificationCategory::Marketing => Self::Marketing,
-        }
-    }
-}
-
 // `ReminderKind`, `SuppressReason`, `Consent`, `QuietHours`, `CapLimit` and `Caps` derive uniffi
 // where they are defined (loyalty_domain::reminders).
-pub use engine::{CapLimit, Caps, Consent, QuietHours, ReminderKind, SuppressReason};
+pub use engine::{
+    CapLimit, Caps, Category as NotificationCategory, Consent, QuietHours, ReminderKind,
+    Settings as ReminderSettings, SuppressReason, Suppressed as SuppressedReminder,
+};
 
 /// A local notification for the native layer to schedule.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
@@ -70,7 +43,7 @@ impl From<engine::PlannedNotification> for PlannedNotification {
             title: n.title,
             body: n.body,
             deep_link: n.deep_link,
-            category: n.category.into(),
+            category: n.category,
             kind: n.kind,
             rule_id: n.rule_id,
             reason: n.reason,
@@ -89,36 +62,12 @@ impl TryFrom<PlannedNotification> for engine::PlannedNotification {
             title: n.title,
             body: n.body,
             deep_link: n.deep_link,
-            category: n.category.into(),
+            category: n.category,
             kind: n.kind,
             rule_id: n.rule_id,
             reason: n.reason,
             list_offer: n.list_offer.map(Into::into),
         })
-    }
-}
-
-/// A reminder the policy left out of the plan, and why: for a settings screen ("3 held back by
-/// quiet hours") and for support; it carries no text to show as a notification.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct SuppressedReminder {
-    /// The id it would have had in the plan.
-    pub id: String,
-    pub rule_id: String,
-    pub kind: ReminderKind,
-    pub category: NotificationCategory,
-    pub why: SuppressReason,
-}
-
-impl From<engine::Suppressed> for SuppressedReminder {
-    fn from(s: engine::Suppressed) -> Self {
-        Self {
-            id: s.id,
-            rule_id: s.rule_id,
-            kind: s.kind,
-            category: s.category.into(),
-            why: s.why,
-        }
     }
 }
 
@@ -139,42 +88,6 @@ pub struct StoreVisit {
     pub store_id: String,
     pub store_name: String,
     pub entered_at: SystemTime,
-}
-
-/// The shopper's notification preferences.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct ReminderSettings {
-    /// BCP 47 tag ("nl-BE"); texts exist in nl, fr and en (the fallback).
-    pub language: String,
-    pub consent: Consent,
-    pub quiet_hours: Option<QuietHours>,
-    pub caps: Caps,
-    /// How far ahead a plan reaches (1–90 days).
-    pub horizon_days: u32,
-}
-
-impl From<engine::Settings> for ReminderSettings {
-    fn from(s: engine::Settings) -> Self {
-        Self {
-            language: s.language,
-            consent: s.consent,
-            quiet_hours: s.quiet_hours,
-            caps: s.caps,
-            horizon_days: s.horizon_days,
-        }
-    }
-}
-
-impl From<ReminderSettings> for engine::Settings {
-    fn from(s: ReminderSettings) -> Self {
-        Self {
-            language: s.language,
-            consent: s.consent,
-            quiet_hours: s.quiet_hours,
-            caps: s.caps,
-            horizon_days: s.horizon_days,
-        }
-    }
 }
 
 /// What the app knows of the shopper's situation.
@@ -243,11 +156,11 @@ impl Reminders {
     }
 
     pub fn settings(&self) -> Result<ReminderSettings> {
-        Ok(self.api.settings()?.into())
+        self.api.settings()
     }
 
     pub fn set_settings(&self, settings: ReminderSettings) -> Result<()> {
-        self.api.set_settings(settings.into())
+        self.api.set_settings(settings)
     }
 
     pub fn context(&self) -> Result<ReminderContext> {
@@ -303,7 +216,7 @@ impl Reminders {
     pub fn plan(&self) -> Result<ReminderPlan> {
         let plan = self.api.plan()?;
         Ok(ReminderPlan {
-            suppressed: plan.suppressed.into_iter().map(Into::into).collect(),
+            suppressed: plan.suppressed.into_iter().collect(),
             recompute_at: st(plan.recompute_at),
             items: plan.items.into_iter().map(Into::into).collect(),
         })

@@ -1,4 +1,5 @@
-//! Surveys and votes (`LoyaltyClient.surveys()`): mirror records and the `Surveys` object.
+//! Surveys and votes (`LoyaltyClient.surveys()`): the records that cross in another shape than
+//! the domain's (see ARCHITECTURE.md) and the `Surveys` object.
 
 use crate::error::Result;
 use crate::types::st;
@@ -8,8 +9,9 @@ use loyalty_core::store;
 use loyalty_core::survey;
 use std::time::SystemTime;
 
-// `SurveyAnswer` and `SurveyRefusal` derive uniffi where they are defined (loyalty_domain::survey).
-pub use survey::{SurveyAnswer, SurveyRefusal};
+// `SurveyAnswer`, `SurveyRefusal` and `SurveyAudience` (the domain's `Audience`) derive uniffi
+// where they are defined (loyalty_domain::survey).
+pub use survey::{Audience as SurveyAudience, SurveyAnswer, SurveyRefusal};
 
 /// A text in each language the app speaks.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
@@ -47,14 +49,6 @@ pub enum SurveyKind {
     Vote { options: Vec<VoteOption> },
 }
 
-/// Who a survey asks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
-pub enum SurveyAudience {
-    Everyone,
-    /// Members with at least two purchases.
-    SecondPurchase,
-}
-
 /// A question of the retailer's `surveys` feed.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct Survey {
@@ -84,10 +78,7 @@ impl From<survey::Survey> for Survey {
                 },
             },
             question: s.question.into(),
-            audience: match s.audience {
-                survey::Audience::Everyone => SurveyAudience::Everyone,
-                survey::Audience::SecondPurchase => SurveyAudience::SecondPurchase,
-            },
+            audience: s.audience,
             opens_at: st(s.opens_at),
             closes_at: st(s.closes_at),
         }

@@ -328,7 +328,7 @@ impl From<engine::Enrolment> for Enrolment {
         Self {
             member_id: e.member_id,
             household_code: e.household_code,
-            card: e.card.map(Into::into),
+            card: e.card,
         }
     }
 }

@@ -3,7 +3,7 @@
 
 use crate::error::Result;
 use chrono::{DateTime, Utc};
-use loyalty_core::{claim, invoice, points, proof, reminders, store, wallet};
+use loyalty_core::{claim, points, proof, reminders, store, wallet};
 use std::collections::HashMap;
 use std::time::SystemTime;
 
@@ -321,46 +321,8 @@ pub fn receipt_claim_text(claim: ReceiptClaim, language: String) -> String {
 
 // ---- Company invoices -------------------------------------------------------------------------
 
-/// A company's invoicing details (an invoice's buyer, the shopper's saved company).
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct InvoiceParty {
-    /// Registered legal name.
-    pub name: String,
-    /// Street and number.
-    pub street: String,
-    pub city: String,
-    pub postal_code: String,
-    /// ISO 3166-1 alpha-2 ("BE").
-    pub country: String,
-    /// VAT number of BE, NL, FR, LU or DE, separators allowed ("BE 0202.239.951").
-    pub vat_id: String,
-}
-
-impl From<InvoiceParty> for invoice::InvoiceParty {
-    fn from(p: InvoiceParty) -> Self {
-        Self {
-            name: p.name,
-            street: p.street,
-            city: p.city,
-            postal_code: p.postal_code,
-            country: p.country,
-            vat_id: p.vat_id,
-        }
-    }
-}
-
-impl From<invoice::InvoiceParty> for InvoiceParty {
-    fn from(p: invoice::InvoiceParty) -> Self {
-        Self {
-            name: p.name,
-            street: p.street,
-            city: p.city,
-            postal_code: p.postal_code,
-            country: p.country,
-            vat_id: p.vat_id,
-        }
-    }
-}
+/// Derives uniffi where it is defined (loyalty_domain::invoice).
+pub use loyalty_core::invoice::InvoiceParty;
 
 /// Where an invoice request stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
@@ -414,7 +376,7 @@ impl From<store::StoredInvoice> for StoredInvoice {
                 store::InvoiceStatus::Refused => InvoiceStatus::Refused,
             },
             requested_at: st(i.requested_at),
-            buyer: i.buyer.into(),
+            buyer: i.buyer,
             lang: i.lang,
             refusal: i.refusal.map(|r| match r {
                 store::InvoiceRefusal::OtherCompany => InvoiceRefusal::OtherCompany,

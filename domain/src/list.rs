@@ -58,6 +58,11 @@ impl From<ListError> for LoyaltyError {
 /// Where an item came from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case", try_from = "raw::ItemSource")]
+#[cfg_attr(
+    feature = "uniffi",
+    derive(uniffi::Enum),
+    uniffi(name = "ListItemSource")
+)]
 pub enum ItemSource {
     /// Typed or scanned by the shopper.
     Hand,

@@ -61,6 +61,7 @@ pub use crate::receipts::OfferTitle;
 /// What an offer is about: one product, or every product of a category.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case", try_from = "raw::OfferTarget")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum OfferTarget {
     /// A product by its GTIN.
     Product { gtin: String },
@@ -86,6 +87,7 @@ impl OfferTarget {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case", try_from = "raw::OfferKind")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum OfferKind {
     /// A fixed amount off one matching line (a coupon: once per purchase).
     AmountOff { target: OfferTarget, amount: Money },
@@ -118,6 +120,7 @@ impl OfferKind {
 /// For whom the offer was published.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum OfferScope {
     /// Every member.
     General,
@@ -128,6 +131,7 @@ pub enum OfferScope {
 /// How an offer becomes usable at the till.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum OfferActivation {
     /// Usable as soon as it is published (the "time to spend it" reminder points at these).
     Automatic,
@@ -138,6 +142,7 @@ pub enum OfferActivation {
 /// How often an offer can be used.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum OfferLimit {
     /// Once per member.
     OncePerMember,
@@ -146,6 +151,7 @@ pub enum OfferLimit {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Offer {
     /// 1 to 64 of `A-Z a-z 0-9 . _ -`.
     pub id: String,
@@ -162,6 +168,7 @@ pub struct Offer {
     /// Only for members whose premium membership is active (see [`crate::membership`]): the
     /// server lists it to them only, and the till applies it only while they are.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    #[cfg_attr(feature = "uniffi", uniffi(default = false))]
     pub premium_only: bool,
 }
 
@@ -242,6 +249,7 @@ impl Offer {
 /// Where an offer stands for one member.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum OfferState {
     /// Opt-in, not activated yet: the till does not apply it.
     Available,
@@ -293,6 +301,7 @@ impl OfferState {
 /// sentence free of personal data (logs, errors); [`OfferRefusal::text`] the shopper's text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum OfferRefusal {
     /// No offer has this id.
     Unknown,

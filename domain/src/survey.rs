@@ -69,6 +69,11 @@ pub enum SurveyKind {
 /// Who is asked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(
+    feature = "uniffi",
+    derive(uniffi::Enum),
+    uniffi(name = "SurveyAudience")
+)]
 pub enum Audience {
     /// Every member.
     Everyone,

@@ -34,6 +34,7 @@ pub fn validate_card_number(card_number: &str) -> Result<(), InputError> {
 
 /// The retailer's card of this shopper.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct MemberCard {
     /// The card number: the static code, and part of every rotating code.
     pub card_number: String,
@@ -44,6 +45,7 @@ pub struct MemberCard {
 
 /// A third-party card kept beside the retailer's (e.g. imported from Catima).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct ImportedCard {
     pub id: String,
     pub store_name: String,

@@ -34,6 +34,7 @@ pub fn static_code(card_number: &str) -> Result<String, InputError> {
 
 /// One rotating code: the payload to draw and the TOTP step it belongs to.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct RotatingCode {
     /// `LC1:<card>:<totp>:<step start seconds>`, constant for the whole step.
     pub payload: String,

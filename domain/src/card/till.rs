@@ -133,6 +133,7 @@ pub enum Verdict {
 /// Why the till refused a code. [`Refusal::reason`] is a sentence for the cashier, free of
 /// personal data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum Refusal {
     /// Not a rotating Loyalty Core card code (nor the expected card's static code).
     Malformed,

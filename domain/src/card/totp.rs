@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 /// The HMAC hash of a TOTP (RFC 6238 §1.2: SHA-1 by default, SHA-256 and SHA-512 allowed).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum TotpAlgorithm {
     #[default]
     Sha1,
@@ -60,6 +61,7 @@ pub const MAX_SECRET_BYTES: usize = 256;
 
 /// The parameters of a TOTP: hash, number of digits and step length.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct TotpParams {
     pub algorithm: TotpAlgorithm,
     /// Digits of the code, [`MIN_DIGITS`]..=[`MAX_DIGITS`].

@@ -70,6 +70,7 @@ impl VerifiedVoucher {
 
 /// Why the till refused a voucher code. [`VoucherRefusal::reason`] is free of personal data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum VoucherRefusal {
     /// Not a voucher code: wrong shape, version, Base64 or signature length, or a signed payload
     /// this version does not understand.

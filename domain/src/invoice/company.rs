@@ -6,6 +6,7 @@ use crate::check::{non_empty, InputError};
 
 /// A company on an invoice, seller or buyer. Serialised with the server's `Company` field names.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct InvoiceParty {
     /// Registered legal name (BT-27 / BT-44).
     pub name: String,

@@ -197,6 +197,7 @@ pub fn plan_with_index(input: &PlanInput<'_>, index: &ReceiptIndex) -> Result<Pl
 /// One entry of "your usual items": a product the shopper bought, how likely they buy it at
 /// their next shop, when they will probably buy it next, and why, in their language.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct UsualItem {
     pub gtin: String,
     /// The item name on its latest receipt line.

@@ -174,6 +174,11 @@ impl Default for Caps {
 /// The shopper's notification preferences.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(
+    feature = "uniffi",
+    derive(uniffi::Record),
+    uniffi(name = "ReminderSettings")
+)]
 pub struct Settings {
     /// BCP 47 tag of the app's language ("nl-BE"); see [`Lang::negotiate`].
     pub language: String,
@@ -426,6 +431,11 @@ pub enum SuppressReason {
 
 /// A reminder left out of the plan, and why (for diagnostics and tests; never shown).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "uniffi",
+    derive(uniffi::Record),
+    uniffi(name = "SuppressedReminder")
+)]
 pub struct Suppressed {
     pub id: String,
     pub rule_id: String,

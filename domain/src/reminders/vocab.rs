@@ -10,6 +10,11 @@ use serde::{Deserialize, Serialize};
 /// Consent category of a notification. The order is the priority order: safety first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(
+    feature = "uniffi",
+    derive(uniffi::Enum),
+    uniffi(name = "NotificationCategory")
+)]
 pub enum Category {
     /// Product recalls. Only recall notices matched against the shopper's own receipts are safety
     /// notifications; no rule, catalogue entry or push message can claim this category.

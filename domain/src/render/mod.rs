@@ -40,6 +40,7 @@ pub use validate::encoded_text;
 
 /// The 13 symbologies of Catima (the same names as ZXing's `BarcodeFormat`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum Symbology {
     Aztec,
     Code39,
@@ -119,6 +120,7 @@ impl std::fmt::Display for Symbology {
 /// to its security level: Low 2 (ZXing's default), Medium 3, Quartile 4, High 5. Data Matrix ECC 200
 /// has a fixed error correction per symbol size and the 1D codes have none: they ignore it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum EcLevel {
     Low,
     #[default]
@@ -158,6 +160,7 @@ pub const PDF417_ROW_HEIGHT: u32 = 4;
 
 /// How to draw a [`BarcodeMatrix`].
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct RenderOptions {
     /// Quiet zone in modules. `None`: the symbology's standard minimum ([`quiet_zone_for`]): QR 4,
     /// Data Matrix 1, PDF417 2, Aztec 0 (it needs none), EAN-13 11 left / 7 right, EAN-8 7 / 7,

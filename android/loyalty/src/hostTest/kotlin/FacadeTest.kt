@@ -6,14 +6,14 @@
 import com.loyaltycore.domain.Consent
 import com.loyaltycore.LoyaltyClient
 import com.loyaltycore.domain.LoyaltyException
-import com.loyaltycore.OfferState
+import com.loyaltycore.domain.OfferState
 import com.loyaltycore.PushOutcome
 import com.loyaltycore.SecretStore
 import com.loyaltycore.SyncState
 import com.loyaltycore.SyncStatus
 import com.loyaltycore.TillCard
-import com.loyaltycore.TotpAlgorithm
-import com.loyaltycore.TotpParams
+import com.loyaltycore.domain.TotpAlgorithm
+import com.loyaltycore.domain.TotpParams
 import com.loyaltycore.domain.VoucherState
 import com.loyaltycore.defaultProgrammeRules
 import com.loyaltycore.facade.Loyalty

@@ -12,7 +12,7 @@ import android.content.Context
 import android.content.Intent
 import android.net.Uri
 import androidx.annotation.DrawableRes
-import com.loyaltycore.NotificationCategory
+import com.loyaltycore.domain.NotificationCategory
 import com.loyaltycore.PlannedNotification
 import com.loyaltycore.domain.ReminderKind
 import com.loyaltycore.ReminderPlan

@@ -9,7 +9,7 @@ import com.loyaltycore.Balance
 import com.loyaltycore.BalanceListener
 import com.loyaltycore.Card
 import com.loyaltycore.Clock
-import com.loyaltycore.EcLevel
+import com.loyaltycore.domain.EcLevel
 import com.loyaltycore.Enrolment
 import com.loyaltycore.domain.LedgerEntry
 import com.loyaltycore.ListItem
@@ -18,7 +18,7 @@ import com.loyaltycore.ListScreen
 import com.loyaltycore.ListenerHandle
 import com.loyaltycore.LoyaltyClient
 import com.loyaltycore.domain.LoyaltyException
-import com.loyaltycore.MemberCard
+import com.loyaltycore.domain.MemberCard
 import com.loyaltycore.OfferItem
 import com.loyaltycore.Offers
 import com.loyaltycore.OffersListener
@@ -33,9 +33,9 @@ import com.loyaltycore.ReceiptsListener
 import com.loyaltycore.Redemption
 import com.loyaltycore.ReminderContext
 import com.loyaltycore.ReminderPlan
-import com.loyaltycore.ReminderSettings
+import com.loyaltycore.domain.ReminderSettings
 import com.loyaltycore.Reminders
-import com.loyaltycore.RenderOptions
+import com.loyaltycore.domain.RenderOptions
 import com.loyaltycore.SecretStore
 import com.loyaltycore.ShoppingList
 import com.loyaltycore.SyncReport

@@ -9,11 +9,11 @@ package com.loyaltycore.android
 
 import android.content.Context
 import android.util.Base64
-import com.loyaltycore.EcLevel
+import com.loyaltycore.domain.EcLevel
 import com.loyaltycore.LoyaltyClient
 import com.loyaltycore.SecretStoreException
-import com.loyaltycore.TotpAlgorithm
-import com.loyaltycore.TotpParams
+import com.loyaltycore.domain.TotpAlgorithm
+import com.loyaltycore.domain.TotpParams
 import com.loyaltycore.defaultProgrammeRules
 import com.loyaltycore.defaultRenderOptions
 import com.loyaltycore.facade.Loyalty

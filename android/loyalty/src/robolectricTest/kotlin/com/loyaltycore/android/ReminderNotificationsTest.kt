@@ -10,7 +10,7 @@ import android.app.Notification
 import android.app.NotificationManager
 import android.content.Intent
 import android.net.Uri
-import com.loyaltycore.NotificationCategory
+import com.loyaltycore.domain.NotificationCategory
 import com.loyaltycore.PushOutcome
 import com.loyaltycore.domain.SuppressReason
 import com.loyaltycore.facade.Loyalty

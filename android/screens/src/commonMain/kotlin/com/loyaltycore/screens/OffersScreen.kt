@@ -15,11 +15,11 @@ import androidx.compose.material3.MaterialTheme
 import androidx.compose.runtime.Composable
 import androidx.compose.ui.Modifier
 import androidx.compose.ui.unit.dp
-import com.loyaltycore.OfferActivation
+import com.loyaltycore.domain.OfferActivation
 import com.loyaltycore.OfferItem
-import com.loyaltycore.OfferKind
-import com.loyaltycore.OfferScope
-import com.loyaltycore.OfferState
+import com.loyaltycore.domain.OfferKind
+import com.loyaltycore.domain.OfferScope
+import com.loyaltycore.domain.OfferState
 import com.loyaltycore.domain.OfferTitle
 import com.loyaltycore.offerStateText
 

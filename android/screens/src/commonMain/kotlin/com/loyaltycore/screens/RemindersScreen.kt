@@ -17,7 +17,7 @@ import androidx.compose.material3.TextButton
 import androidx.compose.runtime.Composable
 import androidx.compose.ui.Modifier
 import androidx.compose.ui.unit.dp
-import com.loyaltycore.NotificationCategory
+import com.loyaltycore.domain.NotificationCategory
 import com.loyaltycore.PlannedNotification
 import com.loyaltycore.ReminderPlan
 

@@ -24,7 +24,7 @@ import androidx.compose.ui.Alignment
 import androidx.compose.ui.Modifier
 import androidx.compose.ui.unit.dp
 import com.loyaltycore.domain.QuietHours
-import com.loyaltycore.ReminderSettings
+import com.loyaltycore.domain.ReminderSettings
 
 /** The languages the app and the core speak, each in its own name. */
 private val LANGUAGES = listOf("nl" to "Nederlands", "fr" to "Français", "en" to "English")

@@ -24,9 +24,9 @@ import androidx.compose.ui.Modifier
 import androidx.compose.ui.text.style.TextDecoration
 import androidx.compose.ui.unit.dp
 import com.loyaltycore.ListItem
-import com.loyaltycore.ListItemSource
+import com.loyaltycore.domain.ListItemSource
 import com.loyaltycore.ListScreen
-import com.loyaltycore.UsualItem
+import com.loyaltycore.domain.UsualItem
 
 /** What the shopper does with the list; each is a core call (the list is on the device). */
 interface ListActions {

@@ -23,9 +23,9 @@ import androidx.compose.runtime.rememberCoroutineScope
 import androidx.compose.runtime.setValue
 import androidx.compose.ui.Modifier
 import androidx.compose.ui.unit.dp
-import com.loyaltycore.EcLevel
+import com.loyaltycore.domain.EcLevel
 import com.loyaltycore.domain.LoyaltyException
-import com.loyaltycore.Symbology
+import com.loyaltycore.domain.Symbology
 import com.loyaltycore.domain.Voucher
 import com.loyaltycore.domain.VoucherKind
 import com.loyaltycore.domain.VoucherState

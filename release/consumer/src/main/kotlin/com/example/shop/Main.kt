@@ -8,14 +8,14 @@
 package com.example.shop
 
 import com.loyaltycore.Clock
-import com.loyaltycore.EcLevel
+import com.loyaltycore.domain.EcLevel
 import com.loyaltycore.LoyaltyClient
 import com.loyaltycore.domain.LoyaltyException
 import com.loyaltycore.SecretStore
 import com.loyaltycore.SyncStatus
-import com.loyaltycore.Symbology
-import com.loyaltycore.TotpAlgorithm
-import com.loyaltycore.TotpParams
+import com.loyaltycore.domain.Symbology
+import com.loyaltycore.domain.TotpAlgorithm
+import com.loyaltycore.domain.TotpParams
 import com.loyaltycore.defaultProgrammeRules
 import com.loyaltycore.defaultRenderOptions
 import com.loyaltycore.defaultTotpParams

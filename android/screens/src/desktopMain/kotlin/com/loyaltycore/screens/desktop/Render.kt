@@ -21,13 +21,13 @@ import androidx.compose.ui.Modifier
 import androidx.compose.ui.unit.Density
 import androidx.compose.ui.unit.dp
 import com.loyaltycore.Clock
-import com.loyaltycore.EcLevel
+import com.loyaltycore.domain.EcLevel
 import com.loyaltycore.ListItem
-import com.loyaltycore.ListItemSource
+import com.loyaltycore.domain.ListItemSource
 import com.loyaltycore.OfferItem
 import com.loyaltycore.PlannedNotification
 import com.loyaltycore.SecretStore
-import com.loyaltycore.UsualItem
+import com.loyaltycore.domain.UsualItem
 import com.loyaltycore.domain.Voucher
 import com.loyaltycore.domain.VoucherKind
 import com.loyaltycore.facade.Loyalty
