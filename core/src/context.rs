@@ -2,7 +2,6 @@
 //! store, the programme rules and the one runtime. The facade ([`crate::LoyaltyClient`]) and the
 //! sync both take a `&Context`; neither reaches the other through it.
 
-use crate::api::error::{ApiResult, LoyaltyError};
 use crate::card::{self, MemberCard, TotpParams};
 use crate::clock::Clock;
 use crate::points::ProgrammeRules;
@@ -11,6 +10,7 @@ use crate::runtime::Runtime;
 use crate::secrets::{SecretStore, SecretStoreError};
 use crate::store::{Store, StoreError};
 use chrono::{DateTime, Utc};
+use loyalty_domain::error::{ApiResult, LoyaltyError};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 

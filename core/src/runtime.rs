@@ -26,6 +26,14 @@ pub enum RuntimeError {
     Gone,
 }
 
+/// Mapped once into the public error (a runtime failure is a bug: `Internal`).
+impl From<RuntimeError> for loyalty_domain::LoyaltyError {
+    fn from(e: crate::runtime::RuntimeError) -> Self {
+        loyalty_domain::LoyaltyError::Internal {
+            reason: e.to_string(),
+        }
+    }
+}
 /// The client's runtime, made at first use.
 pub(crate) struct Runtime {
     runtime: Mutex<Option<OwnedRuntime>>,

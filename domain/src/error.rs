@@ -47,6 +47,9 @@ pub enum LoyaltyError {
     Internal { reason: String },
 }
 
+/// A result whose error is the public one.
+pub type ApiResult<T> = Result<T, LoyaltyError>;
+
 impl From<InputError> for LoyaltyError {
     fn from(e: InputError) -> Self {
         LoyaltyError::InvalidInput { reason: e.reason }

@@ -15,6 +15,7 @@
 //! - After [`Store::close`] every call returns [`StoreError::Closed`].
 
 use crate::log::{log_at, LogLevel};
+use loyalty_domain::LoyaltyError;
 mod cards;
 mod claims;
 mod invoices;
@@ -121,6 +122,34 @@ pub enum StoreError {
     List(#[from] crate::list::ListError),
     #[error(transparent)]
     Offer(crate::offers::OfferRefusal),
+}
+
+/// Mapped once into the public error.
+impl From<StoreError> for LoyaltyError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Closed => LoyaltyError::Closed {
+                reason: "the loyalty client was closed".into(),
+            },
+            StoreError::Corrupt(reason) => LoyaltyError::DatabaseCorrupt { reason },
+            StoreError::Conflict(reason) => LoyaltyError::Conflict { reason },
+            StoreError::Foreign(reason) => LoyaltyError::DatabaseCorrupt { reason },
+            StoreError::TooNew { found, supported } => LoyaltyError::DatabaseCorrupt {
+                reason: format!(
+                    "database schema version {found} is newer than this app supports ({supported}); update the app"
+                ),
+            },
+            StoreError::Io(reason) => LoyaltyError::Storage { reason },
+            StoreError::Decode(reason) => LoyaltyError::DatabaseCorrupt { reason },
+            StoreError::Encode(reason) => LoyaltyError::Internal { reason },
+            StoreError::Input(e) => e.into(),
+            StoreError::Points(e) => e.into(),
+            StoreError::Wallet(e) => e.into(),
+            StoreError::Receipt(e) => e.into(),
+            StoreError::List(e) => e.into(),
+            StoreError::Offer(r) => r.into(),
+        }
+    }
 }
 
 impl From<sled::Error> for StoreError {

@@ -5,8 +5,8 @@ use super::http::validate_base_url;
 use super::retry::{Cancel, Safety};
 use super::session::{blocking, not_signed_in, secret_string, Session};
 use super::{Failure, SyncService, TOKEN_SECRET_KEY};
-use crate::api::error::{ApiResult, LoyaltyError};
 use crate::context::Context;
+use loyalty_domain::error::{ApiResult, LoyaltyError};
 use reqwest::Method;
 use std::sync::Arc;
 

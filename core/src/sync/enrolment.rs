@@ -8,10 +8,10 @@ use super::SyncService;
 use super::{
     Enrolment, Failure, SyncStatus, HOUSEHOLD_SECRET_KEY, REFRESH_SECRET_KEY, TOKEN_SECRET_KEY,
 };
-use crate::api::error::{ApiResult, LoyaltyError};
 use crate::context::{secret_store_failed, Context};
 use crate::log::{log_at, LogLevel};
 use crate::store::SyncAccount;
+use loyalty_domain::error::{ApiResult, LoyaltyError};
 use reqwest::{Method, Url};
 use std::sync::Arc;
 

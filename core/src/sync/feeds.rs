@@ -7,7 +7,6 @@ use super::retry::Safety;
 use super::session::{blocking, Session, Stop};
 use super::wire::{self, Page};
 use super::{Failure, SyncReport};
-use crate::api::error::LoyaltyError;
 use crate::context::Context;
 use crate::log::{log_at, LogLevel};
 use crate::receipts::Receipt;
@@ -15,6 +14,7 @@ use crate::store::{
     ContentFeed, Feed, OfferItem, PageApplied, PageCommit, ReminderKey, ServerLedgerEntry,
     ServerVoucher, StoredFeed,
 };
+use loyalty_domain::LoyaltyError;
 use reqwest::Method;
 use std::future::Future;
 use std::sync::Arc;

@@ -4,8 +4,8 @@
 
 use super::retry::{parse_retry_after, Retrier, Safety};
 use super::SyncConfig;
-use crate::api::error::{ApiResult, LoyaltyError};
 use chrono::{DateTime, Utc};
+use loyalty_domain::error::{ApiResult, LoyaltyError};
 use reqwest::header::{HeaderValue, AUTHORIZATION, CONTENT_TYPE, IF_NONE_MATCH, RETRY_AFTER};
 use reqwest::{Method, StatusCode, Url};
 use serde::de::DeserializeOwned;

@@ -41,13 +41,13 @@ pub use http::{build_client, build_client_trusting, validate_base_url};
 pub(crate) use retry::Cancel;
 pub use retry::{backoff_delay, parse_retry_after, RetryPolicy};
 
-use crate::api::error::{ApiResult, LoyaltyError};
 use crate::card::MemberCard;
 use crate::check::InputError;
 use crate::context::Context;
 use crate::runtime::lock;
 pub use crate::store::PushPlatform;
 use chrono::{DateTime, Utc};
+use loyalty_domain::error::{ApiResult, LoyaltyError};
 use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

@@ -9,13 +9,13 @@ use super::retry::Safety;
 use super::session::{blocking, Session, Stop};
 use super::wire::{self, RedemptionOutcomeWire};
 use super::{Failure, SyncNotice, SyncNoticeKind, SyncReport};
-use crate::api::error::LoyaltyError;
 use crate::log::{log_at, LogLevel};
 use crate::store::{
     ClaimVerdict, InvoiceRefusal, InvoiceVerdict, OfferActivationVerdict, ReceiptClaimVerdict,
     RedemptionAnswered, SurveyVerdict,
 };
 use crate::wallet::{OutboxItem, OutboxOperation, RedemptionOutcome};
+use loyalty_domain::LoyaltyError;
 use reqwest::Method;
 
 /// The server's answer to one outbox item.
