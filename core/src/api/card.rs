@@ -57,14 +57,15 @@ impl CardApi {
         Ok(self.ctx.store.member_card()?)
     }
 
+    /// The enrolled member card, or `NotFound`.
+    fn enrolled_card(&self) -> ApiResult<MemberCard> {
+        self.ctx.store.member_card()?.ok_or(LoyaltyError::NotFound {
+            reason: "no member card is enrolled".into(),
+        })
+    }
+
     fn enrolled(&self) -> ApiResult<(MemberCard, Vec<u8>)> {
-        let card = self
-            .ctx
-            .store
-            .member_card()?
-            .ok_or(LoyaltyError::NotFound {
-                reason: "no member card is enrolled".into(),
-            })?;
+        let card = self.enrolled_card()?;
         let secret = self
             .ctx
             .card_secrets()?
@@ -150,13 +151,7 @@ impl CardApi {
     /// The static code (the card number) in a symbology, for tills that cannot verify
     /// rotating codes.
     pub fn static_code(&self, symbology: Symbology, ec: EcLevel) -> ApiResult<BarcodeMatrix> {
-        let card = self
-            .ctx
-            .store
-            .member_card()?
-            .ok_or(LoyaltyError::NotFound {
-                reason: "no member card is enrolled".into(),
-            })?;
+        let card = self.enrolled_card()?;
         Ok(render::encode(
             &card::static_code(&card.card_number)?,
             symbology,
