@@ -1,4 +1,5 @@
-//! What the FFI needs from the domain, behind the `uniffi` feature: the one converter for time.
+//! What the FFI needs from the domain, behind the `uniffi` feature: the converters for time and for
+//! names in other languages.
 //! Records and enums derive their converters where they are defined
 //! (`#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]`); `LocalizedText` crosses as a map
 //! of language tag to text; `DateTime<Utc>` crosses as
