@@ -11,6 +11,7 @@
 //!   schedulers) once per spawned type; with a type per call site that was ~60 copies in the
 //!   mobile library (issue #14).
 
+use loyalty_domain::LoyaltyError;
 use std::any::Any;
 use std::future::Future;
 use std::pin::Pin;
@@ -27,9 +28,9 @@ pub enum RuntimeError {
 }
 
 /// Mapped once into the public error (a runtime failure is a bug: `Internal`).
-impl From<RuntimeError> for loyalty_domain::LoyaltyError {
-    fn from(e: crate::runtime::RuntimeError) -> Self {
-        loyalty_domain::LoyaltyError::Internal {
+impl From<RuntimeError> for LoyaltyError {
+    fn from(e: RuntimeError) -> Self {
+        LoyaltyError::Internal {
             reason: e.to_string(),
         }
     }

@@ -8,7 +8,8 @@
 //! - Every multi-key change is one atomic commit, durable before a write returns success: a
 //!   small one's writes appended to the commit journal with one `fdatasync`, then applied to the
 //!   trees while readers wait (`journal.rs`; sled writes them later and a checkpoint empties the
-//!   journal); a large one, or one the journal cannot take, is a sled transaction and a flush. The pages of the server's feeds are flushed together once the sync pulled them instead
+//!   journal); a large one, or one the journal cannot take, is a sled transaction and a flush.
+//!   The pages of the server's feeds are flushed together once the sync pulled them instead
 //!   ([`PageCommit`]: whole pages with their cursors, fetched again if lost).
 //! - A corrupt or foreign database is reported at open as [`StoreError::Corrupt`] /
 //!   [`StoreError::Foreign`]; nothing is overwritten.
