@@ -397,10 +397,7 @@ impl Receipts {
     /// once as pending (`claims()`) and queued for the next sync; refused offline with a typed
     /// reason (forged, altered, another retailer's, expired, already claimed, not a claim code).
     pub fn claim(&self, text: String) -> Result<ClaimScan> {
-        Ok(match self.api.claim(&text)? {
-            core::ClaimScan::Queued(c) => ClaimScan::Queued { claim: c },
-            core::ClaimScan::Refused(r) => ClaimScan::Refused { refusal: r },
-        })
+        self.api.claim(&text)
     }
 
     /// The proof of one line (0-based) of a receipt, for a warranty claim or a return: the text
@@ -440,21 +437,18 @@ impl Receipts {
         company: Option<InvoiceParty>,
         lang: String,
     ) -> Result<StoredInvoice> {
-        Ok(self
-            .api
-            .request_invoice(&receipt_id, company, &lang)?
-            .into())
+        self.api.request_invoice(&receipt_id, company, &lang)
     }
 
     /// The invoice for a receipt as this phone keeps it (pending, issued with its UBL and HTML,
     /// or refused); `null` when none was asked.
     pub fn invoice(&self, receipt_id: String) -> Result<Option<StoredInvoice>> {
-        Ok(self.api.invoice(&receipt_id)?.map(Into::into))
+        self.api.invoice(&receipt_id)
     }
 
     /// Every invoice request, newest first.
     pub fn invoices(&self) -> Result<Vec<StoredInvoice>> {
-        Ok(self.api.invoices()?.into_iter().map(Into::into).collect())
+        self.api.invoices()
     }
 
     /// Stores a receipt; `false` when the same receipt was already stored.
@@ -498,11 +492,6 @@ impl Receipts {
 
     /// Items whose warranty still runs, soonest end first.
     pub fn active_warranties(&self) -> Result<Vec<WarrantyItem>> {
-        Ok(self
-            .api
-            .active_warranties()?
-            .into_iter()
-            .map(Into::into)
-            .collect())
+        self.api.active_warranties()
     }
 }

@@ -3,30 +3,18 @@
 
 use crate::error::Result;
 use crate::sync::ListenerHandle;
-use crate::types::{st, LineItem};
+use crate::types::LineItem;
 use loyalty_core as core;
 use loyalty_core::offers;
 use loyalty_core::reminders::Lang;
 use std::sync::Arc;
-use std::time::SystemTime;
 
-// The offer, its kind, target, scope, activation, limit, state and refusal derive uniffi where
-// they are defined (loyalty_domain::offers).
+// The offer, its kind, target, scope, activation, limit, state and refusal, and the member's
+// offer item derive uniffi where they are defined (loyalty_domain::offers).
 pub use offers::{
-    Offer, OfferActivation, OfferKind, OfferLimit, OfferRefusal, OfferScope, OfferState,
+    Offer, OfferActivation, OfferItem, OfferKind, OfferLimit, OfferRefusal, OfferScope, OfferState,
     OfferTarget,
 };
-
-/// One of the member's offers and where it stands for them.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct OfferItem {
-    pub offer: Offer,
-    pub state: OfferState,
-    pub activated_at: Option<SystemTime>,
-    pub used_at: Option<SystemTime>,
-    /// Activated on this device; the server has not answered yet.
-    pub pending: bool,
-}
 
 /// A money discount on one basket line (`line` indexes the basket).
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
@@ -64,18 +52,6 @@ pub struct OfferPreview {
     pub total_extra_points: i64,
     /// The offers that apply, sorted.
     pub used_offers: Vec<String>,
-}
-
-impl From<core::store::OfferItem> for OfferItem {
-    fn from(i: core::store::OfferItem) -> Self {
-        Self {
-            offer: i.offer,
-            state: i.state,
-            activated_at: i.activated_at.map(st),
-            used_at: i.used_at.map(st),
-            pending: i.pending,
-        }
-    }
 }
 
 impl From<offers::Applied> for OfferPreview {
@@ -149,7 +125,7 @@ impl Offers {
     /// Registers an offers listener; keep the handle as long as it should be called.
     pub fn add_listener(&self, listener: Arc<dyn OffersListener>) -> Result<Arc<ListenerHandle>> {
         let handle = self.api.add_listener(Box::new(move |all| {
-            listener.on_offers(all.into_iter().map(Into::into).collect())
+            listener.on_offers(all.into_iter().collect())
         }))?;
         Ok(ListenerHandle::wrap(handle))
     }
@@ -157,19 +133,19 @@ impl Offers {
     /// The offers that have not ended: usable at the till now first, then the ones to
     /// activate, then activated ones that start later, then used ones.
     pub fn list(&self) -> Result<Vec<OfferItem>> {
-        Ok(self.api.list()?.into_iter().map(Into::into).collect())
+        Ok(self.api.list()?.into_iter().collect())
     }
 
     /// One offer; `NotFound` when this device does not know it.
     pub fn get(&self, offer_id: String) -> Result<OfferItem> {
-        Ok(self.api.get(&offer_id)?.into())
+        self.api.get(&offer_id)
     }
 
     /// Activates an opt-in offer, offline: activated (pending) at once, sent with the next
     /// sync. Again, or already activated or used: harmless, nothing changes. Unknown:
     /// `NotFound`; ended: `Conflict`.
     pub fn activate(&self, offer_id: String) -> Result<OfferItem> {
-        Ok(self.api.activate(&offer_id)?.into())
+        self.api.activate(&offer_id)
     }
 
     /// What the activated and automatic offers would give this basket at the till now (the

@@ -9,9 +9,12 @@ use loyalty_core::store;
 use loyalty_core::survey;
 use std::time::SystemTime;
 
-// `SurveyAnswer`, `SurveyRefusal` and `SurveyAudience` (the domain's `Audience`) derive uniffi
-// where they are defined (loyalty_domain::survey).
-pub use survey::{Audience as SurveyAudience, SurveyAnswer, SurveyRefusal};
+// `SurveyAnswer`, `SurveyRefusal`, `SurveyAudience` (the domain's `Audience`) and
+// `SurveyAnswerStatus` (the domain's `AnswerStatus`) derive uniffi where they are defined
+// (loyalty_domain::survey).
+pub use survey::{
+    AnswerStatus as SurveyAnswerStatus, Audience as SurveyAudience, SurveyAnswer, SurveyRefusal,
+};
 
 /// A text in each language the app speaks.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
@@ -85,17 +88,6 @@ impl From<survey::Survey> for Survey {
     }
 }
 
-/// Where an answer stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
-pub enum SurveyAnswerStatus {
-    /// Queued: the next sync sends it.
-    Pending,
-    /// The retailer counted it.
-    Counted,
-    /// The retailer refused it (see `refusal`).
-    Refused,
-}
-
 /// An answer as this phone keeps it.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct GivenSurveyAnswer {
@@ -112,11 +104,7 @@ impl From<store::StoredSurveyAnswer> for GivenSurveyAnswer {
             survey_id: a.survey_id,
             answer: a.answer,
             answered_at: st(a.answered_at),
-            status: match a.status {
-                store::AnswerStatus::Pending => SurveyAnswerStatus::Pending,
-                store::AnswerStatus::Counted => SurveyAnswerStatus::Counted,
-                store::AnswerStatus::Refused => SurveyAnswerStatus::Refused,
-            },
+            status: a.status,
             refusal: a.refusal,
         }
     }

@@ -3,7 +3,7 @@
 
 use crate::error::Result;
 use chrono::{DateTime, Utc};
-use loyalty_core::{claim, points, proof, reminders, store, wallet};
+use loyalty_core::{claim, points, proof, reminders, wallet};
 use std::collections::HashMap;
 use std::time::SystemTime;
 
@@ -242,29 +242,8 @@ pub fn receipt_subtotal(receipt: Receipt) -> Result<Money> {
     Ok(receipt.subtotal())
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct WarrantyItem {
-    pub receipt_id: String,
-    pub gtin: String,
-    pub name: String,
-    pub purchased_at: SystemTime,
-    pub warranty_until: SystemTime,
-    /// The name in other languages (see `localizedName`).
-    pub names: HashMap<String, String>,
-}
-
-impl From<loyalty_core::WarrantyItem> for WarrantyItem {
-    fn from(w: loyalty_core::WarrantyItem) -> Self {
-        Self {
-            receipt_id: w.receipt_id,
-            gtin: w.gtin,
-            name: w.name,
-            names: w.names.0.into_iter().collect(),
-            purchased_at: st(w.purchased_at),
-            warranty_until: st(w.warranty_until),
-        }
-    }
-}
+// `WarrantyItem` derives uniffi where it is defined (loyalty_domain::receipts).
+pub use loyalty_core::receipts::WarrantyItem;
 
 #[cfg(test)]
 mod tests {
@@ -290,17 +269,9 @@ mod tests {
 
 // ---- Receipt claim codes ----------------------------------------------------------------------
 
-// `ClaimRefusal` and `ClaimStatus` derive uniffi where they are defined (loyalty_domain::claim).
-pub use loyalty_core::claim::{ClaimRefusal, ClaimStatus, ReceiptClaim};
-
-/// What scanning a receipt claim code did.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
-pub enum ClaimScan {
-    /// Verified offline and queued: show the receipt as pending; the next sync claims it.
-    Queued { claim: ReceiptClaim },
-    /// Refused offline, with the reason.
-    Refused { refusal: ClaimRefusal },
-}
+// `ClaimRefusal`, `ClaimStatus`, `ReceiptClaim` and `ClaimScan` derive uniffi where they are
+// defined (loyalty_domain::claim).
+pub use loyalty_core::claim::{ClaimRefusal, ClaimScan, ClaimStatus, ReceiptClaim};
 
 /// The shopper's text for a refusal in `language` (BCP 47: `nl-BE`, `fr`, `en`; anything else
 /// reads as English).
@@ -321,75 +292,9 @@ pub fn receipt_claim_text(claim: ReceiptClaim, language: String) -> String {
 
 // ---- Company invoices -------------------------------------------------------------------------
 
-/// Derives uniffi where it is defined (loyalty_domain::invoice).
-pub use loyalty_core::invoice::InvoiceParty;
-
-/// Where an invoice request stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
-pub enum InvoiceStatus {
-    /// Queued: the next sync asks the server.
-    Pending,
-    /// Issued: number, date, UBL and HTML are kept on the phone.
-    Issued,
-    /// Refused by the server (`refusal` says why); it may be asked again.
-    Refused,
-}
-
-/// Why the server refused an invoice request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
-pub enum InvoiceRefusal {
-    /// The receipt was already invoiced to another company.
-    OtherCompany,
-    /// Not one of the member's receipts.
-    UnknownReceipt,
-    /// The server did not accept the company details.
-    InvalidCompany,
-}
-
-/// An invoice for one receipt as the phone keeps it.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct StoredInvoice {
-    pub receipt_id: String,
-    pub status: InvoiceStatus,
-    pub requested_at: SystemTime,
-    pub buyer: InvoiceParty,
-    /// `nl`, `fr` or `en`.
-    pub lang: String,
-    pub refusal: Option<InvoiceRefusal>,
-    /// `YYYY-NNNNNN`, once issued.
-    pub number: Option<String>,
-    /// The invoice date as `YYYY-MM-DD`, once issued.
-    pub issue_date: Option<String>,
-    /// The UBL 2.1 document (Peppol BIS Billing 3.0), once issued.
-    pub ubl: Option<String>,
-    /// The same invoice as an HTML page in `lang`, once issued.
-    pub html: Option<String>,
-}
-
-impl From<store::StoredInvoice> for StoredInvoice {
-    fn from(i: store::StoredInvoice) -> Self {
-        Self {
-            receipt_id: i.receipt_id,
-            status: match i.status {
-                store::InvoiceStatus::Pending => InvoiceStatus::Pending,
-                store::InvoiceStatus::Issued => InvoiceStatus::Issued,
-                store::InvoiceStatus::Refused => InvoiceStatus::Refused,
-            },
-            requested_at: st(i.requested_at),
-            buyer: i.buyer,
-            lang: i.lang,
-            refusal: i.refusal.map(|r| match r {
-                store::InvoiceRefusal::OtherCompany => InvoiceRefusal::OtherCompany,
-                store::InvoiceRefusal::UnknownReceipt => InvoiceRefusal::UnknownReceipt,
-                store::InvoiceRefusal::InvalidCompany => InvoiceRefusal::InvalidCompany,
-            }),
-            number: i.number,
-            issue_date: i.issue_date.map(|d| d.format("%Y-%m-%d").to_string()),
-            ubl: i.ubl,
-            html: i.html,
-        }
-    }
-}
+// `InvoiceParty`, `InvoiceStatus`, `InvoiceRefusal` and `StoredInvoice` derive uniffi where they
+// are defined (loyalty_domain::invoice).
+pub use loyalty_core::invoice::{InvoiceParty, InvoiceRefusal, InvoiceStatus, StoredInvoice};
 
 // ---------------------------------------------------------------------------------------------
 // Receipt line proofs (warranty claims and returns)

@@ -184,8 +184,8 @@ pub fn run(ctx: &Ctx, c: ReceiptsCommand) -> CliResult<Output> {
         ReceiptsCommand::Claim { code } => {
             let lang = Lang::negotiate(&crate::sync::language());
             match r.claim(&code)? {
-                ClaimScan::Queued(c) => Ok(Output::new(json!(c), claim_line(&c, lang))),
-                ClaimScan::Refused(refusal) => crate::app::refused(
+                ClaimScan::Queued { claim: c } => Ok(Output::new(json!(c), claim_line(&c, lang))),
+                ClaimScan::Refused { refusal } => crate::app::refused(
                     ctx,
                     &json!({"queued": false, "refusal": refusal.as_str(),
                             "reason": refusal.reason(), "text": refusal.text(lang)}),

@@ -209,6 +209,17 @@ impl ReceiptClaim {
     }
 }
 
+/// What scanning a receipt claim code did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+pub enum ClaimScan {
+    /// Verified offline and queued: the receipt shows at once as pending; the next sync claims
+    /// it (first claim across all members wins).
+    Queued { claim: ReceiptClaim },
+    /// Refused offline, with the reason ([`ClaimRefusal::text`] for the shopper).
+    Refused { refusal: ClaimRefusal },
+}
+
 /// The shopper's text for a claim in `status` (refused: for `refusal`) in `lang`.
 pub fn status_text(status: ClaimStatus, refusal: Option<ClaimRefusal>, lang: Lang) -> String {
     match status {

@@ -297,6 +297,23 @@ impl OfferState {
     }
 }
 
+/// One of the member's offers and where it stands for them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct OfferItem {
+    pub offer: Offer,
+    /// Available (opt-in, not activated), activated (by the member, or automatic) or used.
+    pub state: OfferState,
+    /// When the member activated it (on this device while `pending`).
+    #[serde(default)]
+    pub activated_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub used_at: Option<DateTime<Utc>>,
+    /// Activated on this device; the server has not answered yet.
+    #[serde(default)]
+    pub pending: bool,
+}
+
 /// Why an offer cannot be activated or used. [`OfferRefusal::reason`] is a fixed English
 /// sentence free of personal data (logs, errors); [`OfferRefusal::text`] the shopper's text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

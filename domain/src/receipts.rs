@@ -305,6 +305,43 @@ impl Receipt {
     }
 }
 
+/// An item still under warranty.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct WarrantyItem {
+    pub receipt_id: String,
+    pub gtin: String,
+    pub name: String,
+    pub purchased_at: DateTime<Utc>,
+    pub warranty_until: DateTime<Utc>,
+    /// The name in other languages (the line's `names`; see `localizedName`).
+    pub names: LocalizedText,
+}
+
+/// The items of `receipts` whose warranty still runs at `now`, soonest end first (ties keep the
+/// receipts' and lines' order).
+pub fn active_warranties(receipts: &[Receipt], now: DateTime<Utc>) -> Vec<WarrantyItem> {
+    let mut out: Vec<WarrantyItem> = receipts
+        .iter()
+        .flat_map(|r| {
+            r.lines.iter().filter_map(|l| {
+                l.warranty_until(r.purchased_at)
+                    .filter(|until| *until > now)
+                    .map(|until| WarrantyItem {
+                        receipt_id: r.id.clone(),
+                        gtin: l.gtin.clone(),
+                        name: l.name.clone(),
+                        purchased_at: r.purchased_at,
+                        warranty_until: until,
+                        names: l.names.clone(),
+                    })
+            })
+        })
+        .collect();
+    crate::sort::sort_by_key(&mut out, |w| w.warranty_until);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

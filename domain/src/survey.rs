@@ -94,6 +94,23 @@ pub struct Survey {
     pub closes_at: DateTime<Utc>,
 }
 
+/// Where an answer stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(
+    feature = "uniffi",
+    derive(uniffi::Enum),
+    uniffi(name = "SurveyAnswerStatus")
+)]
+pub enum AnswerStatus {
+    /// Queued in the outbox: the next sync sends it.
+    Pending,
+    /// The server counted it.
+    Counted,
+    /// The server refused it (see `refusal`).
+    Refused,
+}
+
 /// The `surveys` content feed.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -1,5 +1,5 @@
-//! What the FFI needs from the domain, behind the `uniffi` feature: the converters for time and for
-//! names in other languages.
+//! What the FFI needs from the domain, behind the `uniffi` feature: the converters for time, for
+//! calendar dates and for names in other languages.
 //! Records and enums derive their converters where they are defined
 //! (`#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]`); `LocalizedText` crosses as a map
 //! of language tag to text; `DateTime<Utc>` crosses as
@@ -22,6 +22,19 @@ uniffi::custom_type!(DateTime, SystemTime, {
     // `InvalidInput` for a time out of range (uniffi passes a failed lift on only as the
     // function's own error type; anything else would become an internal error).
     try_lift: |t| Ok(utc_from_system_time(t).map_err(LoyaltyError::from)?),
+});
+
+/// A calendar date, without a time of day or zone: it crosses the FFI as its ISO 8601 text,
+/// `YYYY-MM-DD` (Kotlin and Swift see a `String`); text that is not such a date is `InvalidInput`.
+pub type IsoDate = chrono::NaiveDate;
+
+uniffi::custom_type!(IsoDate, String, {
+    remote,
+    lower: |d| d.format("%Y-%m-%d").to_string(),
+    try_lift: |s| {
+        Ok(IsoDate::parse_from_str(&s, "%Y-%m-%d")
+            .map_err(|_| LoyaltyError::from(InputError::new("date must be YYYY-MM-DD")))?)
+    },
 });
 
 // Names in other languages cross as a plain map from language tag to text (Kotlin

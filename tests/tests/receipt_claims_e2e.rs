@@ -60,7 +60,7 @@ async fn sell_without_card(server: &Server) -> Value {
 
 fn queued(scan: ClaimScan) -> loyalty_core::claim::ReceiptClaim {
     match scan {
-        ClaimScan::Queued(c) => c,
+        ClaimScan::Queued { claim } => claim,
         other => panic!("expected a queued claim, got {other:?}"),
     }
 }
@@ -97,7 +97,9 @@ async fn the_first_member_to_claim_a_receipt_gets_it_the_second_is_told_already_
     // Scanning it again on the same phone is a replay, refused offline.
     assert_eq!(
         ann.client.receipts().claim(&code).unwrap(),
-        ClaimScan::Refused(ClaimRefusal::AlreadyClaimed)
+        ClaimScan::Refused {
+            refusal: ClaimRefusal::AlreadyClaimed
+        }
     );
     assert_eq!(ann.client.sync().outbox().unwrap().len(), 1);
 
@@ -156,7 +158,9 @@ async fn the_first_member_to_claim_a_receipt_gets_it_the_second_is_told_already_
     // Bob's phone now knows the receipt: scanning again is refused offline.
     assert_eq!(
         bob.client.receipts().claim(&code).unwrap(),
-        ClaimScan::Refused(ClaimRefusal::AlreadyClaimed)
+        ClaimScan::Refused {
+            refusal: ClaimRefusal::AlreadyClaimed
+        }
     );
 
     // On the wire: a replay of the same request gets the first answer; a new claim by Ann
@@ -268,7 +272,9 @@ async fn codes_that_are_not_the_retailers_are_refused_offline_with_their_reason(
     let theirs = theirs["claim_code"].as_str().unwrap();
     assert_eq!(
         receipts.claim(theirs).unwrap(),
-        ClaimScan::Refused(ClaimRefusal::OtherRetailer)
+        ClaimScan::Refused {
+            refusal: ClaimRefusal::OtherRetailer
+        }
     );
     // Altered: a character of the payload changed.
     let mut parts: Vec<String> = code.split('.').map(String::from).collect();
@@ -277,12 +283,16 @@ async fn codes_that_are_not_the_retailers_are_refused_offline_with_their_reason(
     p.replace_range(p.len() - 1.., c);
     assert_eq!(
         receipts.claim(&parts.join(".")).unwrap(),
-        ClaimScan::Refused(ClaimRefusal::NotGenuine)
+        ClaimScan::Refused {
+            refusal: ClaimRefusal::NotGenuine
+        }
     );
     for garbage in ["", "hello", "LC1:123:456:789", "LCR1.x.y.z"] {
         assert_eq!(
             receipts.claim(garbage).unwrap(),
-            ClaimScan::Refused(ClaimRefusal::Malformed)
+            ClaimScan::Refused {
+                refusal: ClaimRefusal::Malformed
+            }
         );
     }
     // Nothing of it was queued or shown.

@@ -3,13 +3,15 @@
 use super::error::ApiResult;
 use super::watch;
 use crate::check::InputError;
+pub use crate::claim::ClaimScan;
 use crate::claim::{verify_claim_code, ClaimRefusal, ReceiptClaim};
 use crate::context::Context;
 use crate::invoice::company::PartyError;
 use crate::invoice::InvoiceParty;
 use crate::log::{log_at, LogLevel};
 use crate::points::PointsError;
-use crate::receipts::{validate_gtin, Receipt, ReceiptError};
+pub use crate::receipts::WarrantyItem;
+use crate::receipts::{active_warranties, validate_gtin, Receipt, ReceiptError};
 use crate::runtime::TaskHandle;
 use crate::store::Topic;
 use crate::store::{StoreError, StoredInvoice};
@@ -21,16 +23,6 @@ use std::sync::Arc;
 #[derive(Clone)]
 pub struct ReceiptsApi {
     pub(super) ctx: Arc<Context>,
-}
-
-/// What scanning a receipt claim code did.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ClaimScan {
-    /// Verified offline and queued: the receipt shows at once as pending; the next sync claims
-    /// it (first claim across all members wins).
-    Queued(ReceiptClaim),
-    /// Refused offline, with the reason ([`ClaimRefusal::text`] for the shopper).
-    Refused(ClaimRefusal),
 }
 
 /// A company checked by the invoice rules, as the server checks a buyer: fields trimmed, the
@@ -58,18 +50,6 @@ fn checked_company(c: InvoiceParty) -> Result<InvoiceParty, InputError> {
         vat_id: vat.as_str().to_string(),
         ..c
     })
-}
-
-/// An item still under warranty.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct WarrantyItem {
-    pub receipt_id: String,
-    pub gtin: String,
-    pub name: String,
-    /// The name in other languages (the line's `names`).
-    pub names: crate::reminders::LocalizedText,
-    pub purchased_at: DateTime<Utc>,
-    pub warranty_until: DateTime<Utc>,
 }
 
 impl ReceiptsApi {
@@ -125,13 +105,13 @@ impl ReceiptsApi {
                     "a receipt claim code was refused: {}",
                     r.as_str()
                 );
-                return Ok(ClaimScan::Refused(r));
+                return Ok(ClaimScan::Refused { refusal: r });
             }
         };
         match self.ctx.store.begin_receipt_claim(&code, text.trim(), now) {
             Ok((claim, _)) => {
                 log_at!(LogLevel::Info, "receipts", "a receipt claim was queued");
-                Ok(ClaimScan::Queued(claim))
+                Ok(ClaimScan::Queued { claim })
             }
             Err(StoreError::Points(PointsError::AlreadyClaimed)) => {
                 log_at!(
@@ -139,7 +119,9 @@ impl ReceiptsApi {
                     "receipts",
                     "a receipt claim code was refused: already_claimed"
                 );
-                Ok(ClaimScan::Refused(ClaimRefusal::AlreadyClaimed))
+                Ok(ClaimScan::Refused {
+                    refusal: ClaimRefusal::AlreadyClaimed,
+                })
             }
             Err(e) => Err(e.into()),
         }
@@ -304,30 +286,9 @@ impl ReceiptsApi {
 
     /// Items whose warranty still runs, soonest end first.
     pub fn active_warranties(&self) -> ApiResult<Vec<WarrantyItem>> {
-        let now = self.ctx.now();
-        let mut out: Vec<WarrantyItem> = self
-            .ctx
-            .store
-            .receipts()?
-            .into_iter()
-            .flat_map(|r| {
-                r.lines
-                    .iter()
-                    .filter_map(|l| {
-                        l.warranty_until(r.purchased_at).map(|until| WarrantyItem {
-                            receipt_id: r.id.clone(),
-                            gtin: l.gtin.clone(),
-                            name: l.name.clone(),
-                            names: l.names.clone(),
-                            purchased_at: r.purchased_at,
-                            warranty_until: until,
-                        })
-                    })
-                    .collect::<Vec<_>>()
-            })
-            .filter(|w| w.warranty_until > now)
-            .collect();
-        loyalty_domain::sort::sort_by_key(&mut out, |w| w.warranty_until);
-        Ok(out)
+        Ok(active_warranties(
+            &self.ctx.store.receipts()?,
+            self.ctx.now(),
+        ))
     }
 }

@@ -7,6 +7,7 @@
 use super::schema::KEY_OUTBOX_NEXT;
 use super::{abort, get, tx_get, tx_get_u64, tx_put, values, Store, StoreError, Tree};
 use crate::invoice::InvoiceParty;
+pub use crate::invoice::{InvoiceRefusal, InvoiceStatus, StoredInvoice};
 use crate::wallet::{self, OutboxItem, OutboxOperation};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -21,58 +22,6 @@ pub(crate) const KEY_COMPANY_UNSENT: &[u8] = b"company.unsent";
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CompanyChange {
     pub company: Option<InvoiceParty>,
-}
-
-/// Where an invoice request stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum InvoiceStatus {
-    /// Queued in the outbox: the next sync asks the server.
-    Pending,
-    /// The server issued the invoice: number, date, UBL and HTML are kept here.
-    Issued,
-    /// The server refused it (see [`InvoiceRefusal`]); it may be asked again.
-    Refused,
-}
-
-/// Why the server refused an invoice request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum InvoiceRefusal {
-    /// The receipt was already invoiced to another company (409).
-    OtherCompany,
-    /// Not one of the member's receipts, or unknown to the server (404).
-    UnknownReceipt,
-    /// The server did not accept the company details (400).
-    InvalidCompany,
-}
-
-/// An invoice for one receipt as the device keeps it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct StoredInvoice {
-    pub receipt_id: String,
-    pub status: InvoiceStatus,
-    /// When the shopper asked for it.
-    pub requested_at: DateTime<Utc>,
-    /// The company invoiced (as sent while pending; as the server wrote it once issued).
-    pub buyer: InvoiceParty,
-    /// Language of the readable copy: `nl`, `fr` or `en`.
-    pub lang: String,
-    /// Set when refused.
-    #[serde(default)]
-    pub refusal: Option<InvoiceRefusal>,
-    /// The seller's invoice number (`YYYY-NNNNNN`), once issued.
-    #[serde(default)]
-    pub number: Option<String>,
-    /// The invoice date, once issued.
-    #[serde(default)]
-    pub issue_date: Option<NaiveDate>,
-    /// The invoice as a UBL 2.1 document (Peppol BIS Billing 3.0), once issued.
-    #[serde(default)]
-    pub ubl: Option<String>,
-    /// The same invoice as an HTML page in `lang`, once issued.
-    #[serde(default)]
-    pub html: Option<String>,
 }
 
 /// An invoice the server issued, as it answered.

@@ -6,27 +6,11 @@
 
 use super::schema::KEY_OUTBOX_NEXT;
 use super::{abort, get, tx_get, tx_get_u64, tx_put, values, Store, StoreError, Tree};
-use crate::offers::{Offer, OfferRefusal, OfferState};
+pub use crate::offers::OfferItem;
+use crate::offers::{OfferRefusal, OfferState};
 use crate::wallet::{self, OutboxItem, OutboxOperation};
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
-
-/// One of the member's offers and where it stands for them.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct OfferItem {
-    pub offer: Offer,
-    /// Available (opt-in, not activated), activated (by the member, or automatic) or used.
-    pub state: OfferState,
-    /// When the member activated it (on this device while `pending`).
-    #[serde(default)]
-    pub activated_at: Option<DateTime<Utc>>,
-    #[serde(default)]
-    pub used_at: Option<DateTime<Utc>>,
-    /// Activated on this device; the server has not answered yet.
-    #[serde(default)]
-    pub pending: bool,
-}
 
 /// What a new offer list from the server did to the stored one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

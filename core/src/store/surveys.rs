@@ -5,22 +5,11 @@
 
 use super::schema::KEY_OUTBOX_NEXT;
 use super::{abort, get, tx_get, tx_get_u64, tx_put, values, Store, StoreError, Tree};
+pub use crate::survey::AnswerStatus;
 use crate::survey::{Audience, SurveyAnswer, SurveyRefusal};
 use crate::wallet::{self, OutboxItem, OutboxOperation};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-
-/// Where an answer stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum AnswerStatus {
-    /// Queued in the outbox: the next sync sends it.
-    Pending,
-    /// The server counted it.
-    Counted,
-    /// The server refused it (see `refusal`).
-    Refused,
-}
 
 /// An answer as the device keeps it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -13,11 +13,13 @@
 
 pub mod company;
 pub mod html;
+mod request;
 pub mod ubl;
 pub mod vat;
 mod xml;
 
 pub use company::{InvoiceParty, Seller};
+pub use request::{InvoiceRefusal, InvoiceStatus, StoredInvoice};
 pub use vat::{Country, VatError, VatId};
 
 use crate::check::{non_empty, InputError};

@@ -19,7 +19,7 @@ import com.loyaltycore.ListenerHandle
 import com.loyaltycore.LoyaltyClient
 import com.loyaltycore.domain.LoyaltyException
 import com.loyaltycore.domain.MemberCard
-import com.loyaltycore.OfferItem
+import com.loyaltycore.domain.OfferItem
 import com.loyaltycore.Offers
 import com.loyaltycore.OffersListener
 import com.loyaltycore.PlannedNotification
@@ -47,7 +47,7 @@ import com.loyaltycore.TillCard
 import com.loyaltycore.domain.Voucher
 import com.loyaltycore.Wallet
 import com.loyaltycore.WalletListener
-import com.loyaltycore.WarrantyItem
+import com.loyaltycore.domain.WarrantyItem
 import com.loyaltycore.defaultProgrammeRules
 import com.loyaltycore.defaultRenderOptions
 import java.io.File

@@ -34,7 +34,7 @@ import com.loyaltycore.PlannedNotification
 import com.loyaltycore.domain.ReminderSettings
 import com.loyaltycore.TillCard
 import com.loyaltycore.domain.UsualItem
-import com.loyaltycore.WarrantyItem
+import com.loyaltycore.domain.WarrantyItem
 import com.loyaltycore.android.ReminderNotifications
 import com.loyaltycore.android.replanReminders
 import com.loyaltycore.facade.Loyalty

@@ -16,7 +16,7 @@ import androidx.compose.runtime.Composable
 import androidx.compose.ui.Modifier
 import androidx.compose.ui.unit.dp
 import com.loyaltycore.domain.OfferActivation
-import com.loyaltycore.OfferItem
+import com.loyaltycore.domain.OfferItem
 import com.loyaltycore.domain.OfferKind
 import com.loyaltycore.domain.OfferScope
 import com.loyaltycore.domain.OfferState

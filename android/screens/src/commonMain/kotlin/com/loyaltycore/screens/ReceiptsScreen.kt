@@ -20,7 +20,7 @@ import androidx.compose.runtime.setValue
 import androidx.compose.ui.Modifier
 import androidx.compose.ui.unit.dp
 import com.loyaltycore.domain.Receipt
-import com.loyaltycore.WarrantyItem
+import com.loyaltycore.domain.WarrantyItem
 import com.loyaltycore.receiptTotal
 import java.time.Instant
 

@@ -24,7 +24,7 @@ import com.loyaltycore.Clock
 import com.loyaltycore.domain.EcLevel
 import com.loyaltycore.ListItem
 import com.loyaltycore.domain.ListItemSource
-import com.loyaltycore.OfferItem
+import com.loyaltycore.domain.OfferItem
 import com.loyaltycore.PlannedNotification
 import com.loyaltycore.SecretStore
 import com.loyaltycore.domain.UsualItem
