@@ -390,6 +390,51 @@ mod tests {
     }
 
     #[test]
+    fn active_warranties_are_the_running_ones_soonest_end_first() {
+        let receipt = |id: &str, at, months: &[Option<u32>]| Receipt {
+            store_names: Default::default(),
+            id: id.into(),
+            store_name: "Shop".into(),
+            purchased_at: at,
+            lines: months
+                .iter()
+                .map(|m| LineItem {
+                    warranty_months: *m,
+                    ..line("4006381333931", 1, 100, "electronics")
+                })
+                .collect(),
+            source: ReceiptSource::Till,
+            return_window_days: None,
+            discounts: Vec::new(),
+            seal: None,
+        };
+        let old = Utc.with_ymd_and_hms(2025, 1, 10, 9, 0, 0).unwrap();
+        let new = Utc.with_ymd_and_hms(2026, 6, 1, 9, 0, 0).unwrap();
+        let receipts = [
+            receipt("old", old, &[Some(12), Some(24), None]),
+            receipt("new", new, &[Some(6)]),
+        ];
+        let now = Utc.with_ymd_and_hms(2026, 7, 1, 0, 0, 0).unwrap();
+        let items = active_warranties(&receipts, now);
+        let ends: Vec<_> = items
+            .iter()
+            .map(|w| (w.receipt_id.as_str(), w.warranty_until))
+            .collect();
+        // The old receipt's 12 months ended in January 2026; its 24 months run to 2027.
+        assert_eq!(
+            ends,
+            [
+                ("new", Utc.with_ymd_and_hms(2026, 12, 1, 9, 0, 0).unwrap()),
+                ("old", Utc.with_ymd_and_hms(2027, 1, 10, 9, 0, 0).unwrap()),
+            ]
+        );
+        assert_eq!(items[1].purchased_at, old);
+        // The moment a warranty ends it is no longer running.
+        assert_eq!(active_warranties(&receipts, ends[0].1).len(), 1);
+        assert!(active_warranties(&[], now).is_empty());
+    }
+
+    #[test]
     fn bad_lines_are_refused() {
         assert!(line("96385074", 0, 100, "x").validate().is_err());
         assert!(line("96385074", -2, 100, "x").validate().is_err());

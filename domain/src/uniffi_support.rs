@@ -78,4 +78,28 @@ mod tests {
         let far = UNIX_EPOCH + Duration::from_secs(u64::MAX / 2);
         assert!(utc_from_system_time(far).is_err());
     }
+
+    #[test]
+    fn dates_cross_as_iso_text_and_other_text_is_invalid_input() {
+        use uniffi::{Lift, Lower};
+        let lift = |text: &str| {
+            let buf = <String as Lower<crate::UniFfiTag>>::lower(text.to_string());
+            <IsoDate as Lift<crate::UniFfiTag>>::try_lift(buf)
+        };
+        let date = IsoDate::from_ymd_opt(2026, 2, 28).unwrap();
+        let buf = <IsoDate as Lower<crate::UniFfiTag>>::lower(date);
+        let text = <String as Lift<crate::UniFfiTag>>::try_lift(buf).unwrap();
+        assert_eq!(text, "2026-02-28");
+        assert_eq!(lift(&text).unwrap(), date);
+        for bad in ["2026-02-30", "28/02/2026", "2026-2-28x", ""] {
+            let err = lift(bad).unwrap_err();
+            assert!(
+                matches!(
+                    err.downcast_ref::<LoyaltyError>(),
+                    Some(LoyaltyError::InvalidInput { .. })
+                ),
+                "{bad}: {err}"
+            );
+        }
+    }
 }
