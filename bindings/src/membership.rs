@@ -1,37 +1,14 @@
-//! Premium membership (`LoyaltyClient.membership()`): the records that cross in another shape
-//! than the domain's (the plan name: see ARCHITECTURE.md) and the
-//! `PremiumMembership` object.
+//! Premium membership (`LoyaltyClient.membership()`): the membership's state at the client's
+//! clock (a core record: see ARCHITECTURE.md) and the `PremiumMembership` object.
 
 use crate::error::Result;
-use crate::types::st;
 use loyalty_core as core;
 use loyalty_core::membership;
-use std::time::SystemTime;
 
-/// The plan's name in each language the app speaks.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct PlanName {
-    pub nl: String,
-    pub fr: String,
-    pub en: String,
-}
-
-/// A paid membership as the retailer recorded it.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct MembershipRecord {
-    pub plan: String,
-    pub name: PlanName,
-    pub started_at: SystemTime,
-    /// The instant the benefits stop.
-    pub ends_at: SystemTime,
-    /// Renews by itself (the platform's subscription); else it lapses at `ends_at`.
-    pub auto_renews: bool,
-    /// Points earned while active, in percent of everyone's (200: double).
-    pub points_percent: u32,
-}
-
-/// Derives uniffi where it is defined (loyalty_domain::membership).
-pub use membership::MembershipStatus;
+// `MembershipStatus`, `MembershipRecord` (the domain's `Membership`) and `PlanName` (a type alias
+// of `OfferTitle` in Kotlin and Swift) derive uniffi where they are defined
+// (loyalty_domain::membership).
+use membership::{Membership as MembershipRecord, MembershipStatus};
 
 /// The membership at the client's clock.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
@@ -46,20 +23,8 @@ pub struct MembershipState {
 
 impl From<core::MembershipState> for MembershipState {
     fn from(s: core::MembershipState) -> Self {
-        let m = s.membership;
         Self {
-            membership: MembershipRecord {
-                plan: m.plan,
-                name: PlanName {
-                    nl: m.name.nl,
-                    fr: m.name.fr,
-                    en: m.name.en,
-                },
-                started_at: st(m.started_at),
-                ends_at: st(m.ends_at),
-                auto_renews: m.auto_renews,
-                points_percent: m.points_percent,
-            },
+            membership: s.membership,
             status: s.status,
             days_left: s.days_left,
             text: s.text,

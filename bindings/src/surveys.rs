@@ -1,5 +1,6 @@
-//! Surveys and votes (`LoyaltyClient.surveys()`): the records that cross in another shape than
-//! the domain's (see ARCHITECTURE.md) and the `Surveys` object.
+//! Surveys and votes (`LoyaltyClient.surveys()`): the answer as this phone keeps it and the
+//! records holding it (another shape than the store's: see ARCHITECTURE.md), and the `Surveys`
+//! object.
 
 use crate::error::Result;
 use crate::types::st;
@@ -9,84 +10,11 @@ use loyalty_core::store;
 use loyalty_core::survey;
 use std::time::SystemTime;
 
-// `SurveyAnswer`, `SurveyRefusal`, `SurveyAudience` (the domain's `Audience`) and
-// `SurveyAnswerStatus` (the domain's `AnswerStatus`) derive uniffi where they are defined
+// `Survey`, `SurveyKind`, `VoteOption`, `SurveyAnswer`, `SurveyRefusal`, `SurveyAudience` (the
+// domain's `Audience`), `SurveyAnswerStatus` (the domain's `AnswerStatus`) and `SurveyText` (a
+// type alias of `OfferTitle` in Kotlin and Swift) derive uniffi where they are defined
 // (loyalty_domain::survey).
-pub use survey::{
-    AnswerStatus as SurveyAnswerStatus, Audience as SurveyAudience, SurveyAnswer, SurveyRefusal,
-};
-
-/// A text in each language the app speaks.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct SurveyText {
-    pub nl: String,
-    pub fr: String,
-    pub en: String,
-}
-
-impl From<survey::SurveyText> for SurveyText {
-    fn from(t: survey::SurveyText) -> Self {
-        Self {
-            nl: t.nl,
-            fr: t.fr,
-            en: t.en,
-        }
-    }
-}
-
-/// One choice of a vote.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct VoteOption {
-    pub id: String,
-    pub label: SurveyText,
-    /// The product voted for, when the option is one.
-    pub gtin: Option<String>,
-}
-
-/// What kind of answer a survey takes.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
-pub enum SurveyKind {
-    /// A satisfaction rating, 1 to 5 stars.
-    Rating,
-    /// A vote: one of the options.
-    Vote { options: Vec<VoteOption> },
-}
-
-/// A question of the retailer's `surveys` feed.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct Survey {
-    pub id: String,
-    pub kind: SurveyKind,
-    pub question: SurveyText,
-    pub audience: SurveyAudience,
-    pub opens_at: SystemTime,
-    pub closes_at: SystemTime,
-}
-
-impl From<survey::Survey> for Survey {
-    fn from(s: survey::Survey) -> Self {
-        Self {
-            id: s.id,
-            kind: match s.kind {
-                survey::SurveyKind::Rating => SurveyKind::Rating,
-                survey::SurveyKind::Vote { options } => SurveyKind::Vote {
-                    options: options
-                        .into_iter()
-                        .map(|o| VoteOption {
-                            id: o.id,
-                            label: o.label.into(),
-                            gtin: o.gtin,
-                        })
-                        .collect(),
-                },
-            },
-            question: s.question.into(),
-            audience: s.audience,
-            opens_at: st(s.opens_at),
-            closes_at: st(s.closes_at),
-        }
-    }
-}
+use survey::{AnswerStatus as SurveyAnswerStatus, Survey, SurveyAnswer, SurveyRefusal};
 
 /// An answer as this phone keeps it.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
@@ -149,7 +77,7 @@ impl Surveys {
             .list()?
             .into_iter()
             .map(|i| SurveyItem {
-                survey: i.survey.into(),
+                survey: i.survey,
                 answer: i.answer.map(Into::into),
             })
             .collect())

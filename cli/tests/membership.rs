@@ -58,11 +58,11 @@ fn the_membership_shows_and_its_benefits_stop_at_the_instant_it_ends() {
         store
             .apply_server_membership(Some(&Membership {
                 plan: "plus".into(),
-                name: PlanName {
+                name: PlanName(loyalty_core::reminders::Trilingual {
                     nl: "Plus".into(),
                     fr: "Plus".into(),
                     en: "Plus".into(),
-                },
+                }),
                 started_at: ends - Duration::days(365),
                 ends_at: ends,
                 auto_renews: false,

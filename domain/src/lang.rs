@@ -240,3 +240,37 @@ impl Trilingual {
         Ok(())
     }
 }
+
+/// Declares `$name`, a [`Trilingual`] under the name of its use (a survey's text, a plan's name).
+/// It reads as the `Trilingual` it holds (`Deref`) and is the same JSON (`serde(transparent)`).
+/// Across the FFI one Rust type has one name, and apps know a `Trilingual` as `OfferTitle`: this
+/// type crosses as that record, and the apps see `$name` as a type alias of it (Kotlin and Swift
+/// `typealias`), so `SurveyText(nl = .., fr = .., en = ..)` still builds one.
+macro_rules! trilingual_alias {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(pub $crate::lang::Trilingual);
+
+        impl std::ops::Deref for $name {
+            type Target = $crate::lang::Trilingual;
+            fn deref(&self) -> &Self::Target {
+                &self.0
+            }
+        }
+
+        impl std::ops::DerefMut for $name {
+            fn deref_mut(&mut self) -> &mut Self::Target {
+                &mut self.0
+            }
+        }
+
+        #[cfg(feature = "uniffi")]
+        uniffi::custom_type!($name, $crate::lang::Trilingual, {
+            lower: |t| t.0,
+            try_lift: |t| Ok($name(t)),
+        });
+    };
+}
+pub(crate) use trilingual_alias;

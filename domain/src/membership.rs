@@ -17,11 +17,18 @@ pub const MAX_TERM_DAYS: i64 = 800;
 /// Largest points multiplier, in percent (10x).
 pub const MAX_POINTS_PERCENT: u32 = 1_000;
 
-/// The plan's name in each language the app speaks.
-pub type PlanName = crate::lang::Trilingual;
+crate::lang::trilingual_alias!(
+    /// The plan's name in each language the app speaks.
+    PlanName
+);
 
 /// A member's paid membership, as the server records it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "uniffi",
+    derive(uniffi::Record),
+    uniffi(name = "MembershipRecord")
+)]
 #[serde(deny_unknown_fields)]
 pub struct Membership {
     /// The plan's id (`plus`, `premium-yearly`).
@@ -164,11 +171,11 @@ mod tests {
     fn plus() -> Membership {
         Membership {
             plan: "plus".into(),
-            name: PlanName {
+            name: PlanName(crate::lang::Trilingual {
                 nl: "Plus".into(),
                 fr: "Plus".into(),
                 en: "Plus".into(),
-            },
+            }),
             started_at: t(2027, 1, 1),
             ends_at: t(2028, 1, 1),
             auto_renews: false,

@@ -37,11 +37,14 @@ pub const MAX_VOTE_OPTIONS: usize = 12;
 /// Longest window of a survey, in days.
 pub const MAX_SURVEY_DAYS: i64 = 732;
 
-/// A text in each language the app speaks (all three required).
-pub type SurveyText = crate::lang::Trilingual;
+crate::lang::trilingual_alias!(
+    /// A text in each language the app speaks (all three required).
+    SurveyText
+);
 
 /// One choice of a vote.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[serde(deny_unknown_fields)]
 pub struct VoteOption {
     pub id: String,
@@ -53,6 +56,7 @@ pub struct VoteOption {
 
 /// What kind of answer a survey takes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[serde(
     tag = "type",
     rename_all = "snake_case",
@@ -84,6 +88,7 @@ pub enum Audience {
 
 /// One question of the feed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[serde(deny_unknown_fields)]
 pub struct Survey {
     pub id: String,
@@ -415,11 +420,11 @@ mod tests {
     }
 
     fn text(s: &str) -> SurveyText {
-        SurveyText {
+        SurveyText(crate::lang::Trilingual {
             nl: format!("{s} (nl)"),
             fr: format!("{s} (fr)"),
             en: format!("{s} (en)"),
-        }
+        })
     }
 
     fn feed() -> SurveyFeed {

@@ -158,11 +158,11 @@ mod tests {
                 notification_id: "n".into(),
             },
         ]);
-        let text = SurveyText {
+        let text = SurveyText(crate::lang::Trilingual {
             nl: "Koffie".into(),
             fr: "Café".into(),
             en: "Coffee".into(),
-        };
+        });
         round_trip(&[
             SurveyKind::Rating,
             SurveyKind::Vote {

@@ -1887,11 +1887,11 @@ fn a_membership_that_does_not_renew_is_reminded_before_it_ends_and_not_after() {
     ]);
     let mut m = Membership {
         plan: "plus".into(),
-        name: PlanName {
+        name: PlanName(crate::lang::Trilingual {
             nl: "Plus".into(),
             fr: "Plus".into(),
             en: "Plus".into(),
-        },
+        }),
         started_at: utc(2026, 1, 10, 9, 0),
         ends_at: utc(2027, 1, 10, 9, 0),
         auto_renews: false,

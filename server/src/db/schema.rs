@@ -580,11 +580,11 @@ mod tests {
         // The new table works on the upgraded database.
         let plus = loyalty_domain::membership::Membership {
             plan: "plus".into(),
-            name: loyalty_domain::membership::PlanName {
+            name: loyalty_domain::membership::PlanName(loyalty_domain::lang::Trilingual {
                 nl: "Plus".into(),
                 fr: "Plus".into(),
                 en: "Plus".into(),
-            },
+            }),
             started_at: t0(),
             ends_at: t0() + chrono::Duration::days(365),
             auto_renews: true,
