@@ -24,6 +24,10 @@ mod surveys;
 mod sync;
 mod types;
 
+// Every exported call with extreme numbers (a unit test: the crate builds no rlib, see Cargo.toml).
+#[cfg(test)]
+mod extremes;
+
 pub use card::*;
 pub use client::{Clock, LoyaltyClient, Points, Receipts, Wallet};
 pub use error::LoyaltyError;

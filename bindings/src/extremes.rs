@@ -9,7 +9,7 @@
 //! and collected, so one run names every call that panics.
 
 use chrono::{DateTime, Utc};
-use loyalty_ffi::*;
+use crate::*;
 use std::collections::HashMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::{Arc, Mutex};
