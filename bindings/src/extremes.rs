@@ -8,8 +8,8 @@
 //! FFI boundary is a crash of the app (Kotlin/Swift see an exception at best). Panics are caught
 //! and collected, so one run names every call that panics.
 
-use chrono::{DateTime, Utc};
 use crate::*;
+use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::{Arc, Mutex};
