@@ -124,16 +124,16 @@ pub struct Offers {
 impl Offers {
     /// Registers an offers listener; keep the handle as long as it should be called.
     pub fn add_listener(&self, listener: Arc<dyn OffersListener>) -> Result<Arc<ListenerHandle>> {
-        let handle = self.api.add_listener(Box::new(move |all| {
-            listener.on_offers(all.into_iter().collect())
-        }))?;
+        let handle = self
+            .api
+            .add_listener(Box::new(move |all| listener.on_offers(all)))?;
         Ok(ListenerHandle::wrap(handle))
     }
 
     /// The offers that have not ended: usable at the till now first, then the ones to
     /// activate, then activated ones that start later, then used ones.
     pub fn list(&self) -> Result<Vec<OfferItem>> {
-        Ok(self.api.list()?.into_iter().collect())
+        self.api.list()
     }
 
     /// One offer; `NotFound` when this device does not know it.

@@ -33,7 +33,8 @@
 //!
 //! Each module whose error reaches the apps (points, wallet, receipts, list, offers) also imports
 //! `error`, to map its error into the public one beside where it is defined; `error` itself
-//! imports only `check`, and the FFI's converters (`uniffi_support`) only `error` and `lang`.
+//! imports only `check`, and the FFI's converters (`uniffi_support`) only `check`, `error` and
+//! `lang`.
 //!
 //! Never: anything here -> `loyalty-core`. Bad input is an [`InputError`]
 //! whose reason names the field and the rule and never repeats personal data; money is integer
