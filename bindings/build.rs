@@ -13,6 +13,15 @@
 //!   distinct addresses for distinct functions; the same flag is what Android and Chromium link
 //!   their Rust with.
 //!
+//! - uniffi's metadata hidden (lld only): every exported item carries a `UNIFFI_META_*` static
+//!   that only uniffi-bindgen reads, and bindgen reads the debug library (tests/lib.sh,
+//!   ios/build-xcframework.sh, the Gradle build). rustc exports them, and a wildcard `local:`
+//!   loses to its exact `global:` list, so metadata-symbols.txt names them one by one in a
+//!   version script of their own; once local, the linker drops them as unreferenced (-102 KB).
+//!   `--undefined-version`: a stale name (an export removed) is then ignored rather than an
+//!   error; the "Library size" stage of tests/run.sh (bindings/size.sh --check-metadata) fails
+//!   when the list and the debug library's exports differ.
+//!
 //! And in every profile, debug builds included:
 //!
 //! - 16 KB pages on Android, `-z max-page-size=16384`: Android 15+ devices may run with 16 KB
@@ -36,21 +45,61 @@ fn main() {
         var("CARGO_CFG_TARGET_ARCH"),
     );
     let mut args = Vec::new();
+    let mut lld = false;
     match (os.as_str(), env.as_str()) {
-        ("android", _) => args.extend(["-Wl,--pack-dyn-relocs=android", "-Wl,--icf=all"]),
+        ("android", _) => {
+            args.extend(["-Wl,--pack-dyn-relocs=android", "-Wl,--icf=all"]);
+            lld = true;
+        }
         ("linux", "gnu") => {
             // GNU ld >= 2.38 and lld know it; an older GNU ld only warns.
             args.push("-Wl,-z,pack-relative-relocs");
             // Only where the linker is lld for sure: x86_64 since Rust 1.90 (GNU ld has no ICF).
             if arch == "x86_64" && rustc_minor() >= Some(90) {
                 args.push("-Wl,--icf=all");
+                lld = true;
             }
         }
         _ => {}
     }
+    let mut args: Vec<String> = args.into_iter().map(String::from).collect();
+    if lld {
+        args.extend(hide_metadata());
+    }
     for arg in args {
         println!("cargo:rustc-cdylib-link-arg={arg}");
     }
+}
+
+/// Linker arguments making the `UNIFFI_META_*` statics in metadata-symbols.txt local: a version
+/// script with their exact names under `local:` (written to OUT_DIR).
+fn hide_metadata() -> Vec<String> {
+    println!("cargo:rerun-if-changed=metadata-symbols.txt");
+    let list = std::fs::read_to_string("metadata-symbols.txt")
+        .expect("bindings/metadata-symbols.txt (bindings/size.sh --update-metadata writes it)");
+    let names: Vec<&str> = list
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .collect();
+    assert!(
+        names.iter().all(|n| n.starts_with("UNIFFI_META_")
+            && n.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')),
+        "metadata-symbols.txt holds only UNIFFI_META_* names"
+    );
+    let mut script = String::from("{\n  local:\n");
+    for name in names {
+        script.push_str("    ");
+        script.push_str(name);
+        script.push_str(";\n");
+    }
+    script.push_str("};\n");
+    let path = std::path::Path::new(&std::env::var("OUT_DIR").unwrap()).join("hide-metadata.ver");
+    std::fs::write(&path, script).expect("write the metadata version script");
+    vec![
+        format!("-Wl,--version-script={}", path.display()),
+        "-Wl,--undefined-version".to_string(),
+    ]
 }
 
 /// The minor version of the compiler building this crate (`rustc 1.95.0 (...)` -> 95).

@@ -12,6 +12,10 @@
 #   NO_BUILD=1 bindings/size.sh                     # measure the library already built
 #   LIB=/path/to/libloyalty_ffi.so bindings/size.sh # measure that file (unstripped), no build
 #   TOP=40 bindings/size.sh                         # crates listed (default 25)
+#   bindings/size.sh --check-metadata               # also: metadata-symbols.txt names exactly
+#                                                   # the debug library's UNIFFI_META_* exports,
+#                                                   # and the measured library exports none
+#   bindings/size.sh --update-metadata              # rewrite metadata-symbols.txt, then exit
 #
 # MB below is 10^6 bytes; MiB is 2^20 bytes.
 set -euo pipefail
@@ -20,17 +24,48 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 
 budget_mb=""
+metadata=""
 while [[ $# -gt 0 ]]; do
     case "$1" in
+        --check-metadata) metadata=check; shift ;;
+        --update-metadata) metadata=update; shift ;;
         --budget) budget_mb="${2:?--budget needs a size in MB}"; shift 2 ;;
         --budget=*) budget_mb="${1#--budget=}"; shift ;;
-        -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
         *) echo "unknown argument: $1 (see --help)" >&2; exit 2 ;;
     esac
 done
 if [[ -n "$budget_mb" && ! "$budget_mb" =~ ^[0-9]+(\.[0-9]+)?$ ]]; then
     echo "--budget takes a size in MB (10^6 bytes), e.g. 4.0; got: $budget_mb" >&2
     exit 2
+fi
+
+# --- uniffi metadata kept local in the shipped library (bindings/build.rs) -------------------------
+# The names come from the debug library, the one uniffi-bindgen reads (its linking is untouched).
+metadata_list="bindings/metadata-symbols.txt"
+if [[ -n "$metadata" ]]; then
+    cargo build -p loyalty-ffi >&2
+    debug_dir="$(cargo metadata --format-version 1 --no-deps \
+        | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')"
+    debug_lib="${debug_dir:-$root/target}/debug/libloyalty_ffi.so"
+    exported="$(mktemp)"
+    nm -D --defined-only "$debug_lib" | awk '$3 ~ /^UNIFFI_META_/ { print $3 }' | LC_ALL=C sort > "$exported"
+    if [[ "$metadata" == update ]]; then
+        { sed -n '/^#/p' "$metadata_list"; cat "$exported"; } > "$metadata_list.new"
+        mv "$metadata_list.new" "$metadata_list"
+        echo "$metadata_list: $(wc -l < "$exported") names" >&2
+        rm -f "$exported"
+        exit 0
+    fi
+    if ! diff <(grep -v '^#' "$metadata_list" | LC_ALL=C sort) "$exported" > /dev/null; then
+        echo "$metadata_list differs from the debug library's UNIFFI_META_* exports (< list, > library):" >&2
+        diff <(grep -v '^#' "$metadata_list" | LC_ALL=C sort) "$exported" | head -n 20 >&2 || true
+        echo "run: bash bindings/size.sh --update-metadata" >&2
+        rm -f "$exported"
+        exit 1
+    fi
+    echo "metadata: $metadata_list names the debug library's $(wc -l < "$exported") UNIFFI_META_* exports"
+    rm -f "$exported"
 fi
 
 target_args=()
@@ -171,6 +206,16 @@ awk -v top="${TOP:-25}" -v sections="$code_data_sections" '
         printf "  %-26s %10d   (.text + .rodata + .data.rel.ro + .data, less the named symbols)\n", "(no symbol)", sections - named
     }' "$tmp/nm.txt"
 echo "  (std includes its backtrace printer: gimli, addr2line, rustc_demangle)"
+
+# --- metadata hidden (host x86_64 Linux and Android: the targets linked by lld) -------------------
+if [[ "$metadata" == check ]]; then
+    left="$("$nm_tool" -D --defined-only "$lib" | awk '$3 ~ /^UNIFFI_META_/' | wc -l)"
+    if [[ "$left" -gt 0 ]]; then
+        echo "metadata: FAILED, the measured library still exports $left UNIFFI_META_* symbols" >&2
+        exit 1
+    fi
+    echo "metadata: the measured library exports no UNIFFI_META_* symbol"
+fi
 
 # --- budget ---------------------------------------------------------------------------------------
 if [[ -n "$budget_mb" ]]; then
