@@ -121,8 +121,15 @@ pub fn validate_base_url(raw: &str) -> ApiResult<Url> {
     let invalid = |reason: &str| LoyaltyError::InvalidInput {
         reason: reason.into(),
     };
-    let mut url =
-        Url::parse(raw.trim()).map_err(|_| invalid("the server address is not a valid URL"))?;
+    let mut url = Url::parse(raw.trim()).map_err(|_| {
+        // No Unicode tables for host names are linked (idna_adapter 1.0, README "Library
+        // size"): a host name with non-ASCII letters does not parse; its xn-- form does.
+        if !raw.is_ascii() {
+            invalid("the server address must be ASCII: write an internationalised host name in its xn-- form")
+        } else {
+            invalid("the server address is not a valid URL")
+        }
+    })?;
     let host = url
         .host_str()
         .ok_or_else(|| invalid("the server address has no host"))?
@@ -551,6 +558,21 @@ mod tests {
             // The reason never repeats the address (it may hold credentials).
             assert!(bad.is_empty() || !err.to_string().contains(bad), "{bad}");
         }
+    }
+
+    #[test]
+    fn internationalised_server_names_are_refused_with_a_clear_reason() {
+        // idna_adapter is pinned to its 1.0 stream (no Unicode tables; README "Library size"):
+        // a host name with non-ASCII letters is refused as invalid input, never a panic and
+        // never another host. Its ASCII (`xn--`, punycode) form, the one DNS holds, works.
+        for idn in ["https://bäckerei.example/api", "https://straße.example"] {
+            let err = validate_base_url(idn).expect_err(idn);
+            assert!(matches!(err, LoyaltyError::InvalidInput { .. }), "{idn}");
+            assert!(err.to_string().contains("ASCII"), "{idn}: {err}");
+        }
+        let url = validate_base_url("https://xn--bckerei-c2a.example/api").unwrap();
+        assert_eq!(url.host_str(), Some("xn--bckerei-c2a.example"));
+        validate_base_url("https://api-2.my-shop.example/v1").unwrap();
     }
 
     #[test]
