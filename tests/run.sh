@@ -41,7 +41,7 @@ stage "Copy checks" copy bash tests/copy/run.sh
 stage "Decoder checks" decode bash tests/decode/run.sh
 stage "UBL checks" ubl bash tests/ubl/run.sh
 stage "Release checks" release env RELEASE_CHECK_CARGO_SCOPE=workspace bash release/check.sh
-stage "Library size" size bash bindings/size.sh --budget 5.5 --check-metadata
+stage "Library size" size bash bindings/size.sh --budget 5.2 --check-metadata
 stage "Fuzz smoke" fuzz bash fuzz/run.sh 15
 stage "Passkit checks" passkit bash cli/tests/passkit/run.sh
 stage "OpenAPI checks" openapi bash server/check-openapi.sh
