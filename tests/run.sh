@@ -42,6 +42,7 @@ stage "Decoder checks" decode bash tests/decode/run.sh
 stage "UBL checks" ubl bash tests/ubl/run.sh
 stage "Release checks" release env RELEASE_CHECK_CARGO_SCOPE=workspace bash release/check.sh
 stage "Library size" size bash bindings/size.sh --budget 5.2 --check-metadata
+stage "Third-party notices" notices bash licenses/check-crates.sh
 stage "Fuzz smoke" fuzz bash fuzz/run.sh 15
 stage "Passkit checks" passkit bash cli/tests/passkit/run.sh
 stage "OpenAPI checks" openapi bash server/check-openapi.sh
@@ -54,7 +55,7 @@ read -r total_passed total_failed < <(awk '/^test result:/ {
         for (i = 1; i <= NF; i++) { if ($(i) ~ /^passed;?$/) p += $(i-1); if ($(i) ~ /^failed;?$/) f += $(i-1) } }
     END { print p + 0, f + 0 }' "$LOGS/cargo-test.log") || true
 parts=("cargo test: $total_passed passed")
-for pair in Kotlin:kotlin Android:android Screens:screens Copy:copy Release:release Decode:decode UBL:ubl Fuzz:fuzz Passkit:passkit OpenAPI:openapi Swift:swift iOS:ios; do
+for pair in Kotlin:kotlin Android:android Screens:screens Copy:copy Release:release Notices:notices Decode:decode UBL:ubl Fuzz:fuzz Passkit:passkit OpenAPI:openapi Swift:swift iOS:ios; do
     label="${pair%%:*}" log="$LOGS/${pair#*:}.log"
     read -r p f < <(sed -n "s/^$label: \([0-9]*\) passed, \([0-9]*\) failed.*/\1 \2/p" "$log" | tail -n1) || true
     total_passed=$((total_passed + ${p:-0}))
