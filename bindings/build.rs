@@ -75,7 +75,8 @@ fn main() {
 /// script with their exact names under `local:` (written to OUT_DIR).
 fn hide_metadata() -> Vec<String> {
     println!("cargo:rerun-if-changed=metadata-symbols.txt");
-    let list = std::fs::read_to_string("metadata-symbols.txt")
+    let dir = std::path::PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap());
+    let list = std::fs::read_to_string(dir.join("metadata-symbols.txt"))
         .expect("bindings/metadata-symbols.txt (bindings/size.sh --update-metadata writes it)");
     let names: Vec<&str> = list
         .lines()

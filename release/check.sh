@@ -24,7 +24,8 @@
 #      inside is the host's static library, not iOS slices (no Xcode here); only the layout and
 #      the checksum/manifest consistency are proved, not that Xcode accepts it
 #   8. every Android target gets -z max-page-size=16384 from bindings/build.rs (the real build
-#      script, compiled and run for each Android triple and profile; a non-Android one as control)
+#      script, compiled and run for each Android triple and profile; a non-Android one as control),
+#      and its release links the version script that keeps uniffi's metadata local
 #   9. that flag gives 16 KB-aligned LOAD segments (readelf -lW): a host cdylib linked with it and,
 #      as control, without it. Not an Android link (no NDK here)
 #
@@ -372,10 +373,18 @@ page_size_settings() {
         case "$triple" in *android*) os=android env="" ;; *) os=linux env=gnu ;; esac
         for profile in debug release; do
             out="$(env -i PATH="$PATH" RUSTC="$(command -v rustc)" PROFILE="$profile" TARGET="$triple" \
+                CARGO_MANIFEST_DIR="$ROOT/bindings" OUT_DIR="$OUT/page-size" \
                 CARGO_CFG_TARGET_OS="$os" CARGO_CFG_TARGET_ENV="$env" CARGO_CFG_TARGET_ARCH="$arch" "$probe")"
             if [ "$os" = android ]; then
                 grep -qx 'cargo:rustc-cdylib-link-arg=-Wl,-z,max-page-size=16384' <<<"$out" \
                     || fail "$triple ($profile): no max-page-size=16384 link arg"
+                # Release links also keep uniffi's metadata local (README "Library size").
+                if [ "$profile" = release ]; then
+                    grep -q '^cargo:rustc-cdylib-link-arg=-Wl,--version-script=' <<<"$out" \
+                        || fail "$triple (release): no metadata version script"
+                    grep -q '^    UNIFFI_META_' "$OUT/page-size/hide-metadata.ver" \
+                        || fail "$triple (release): the metadata version script names no symbol"
+                fi
             else
                 ! grep -q 'max-page-size' <<<"$out" || fail "$triple ($profile): page size set off Android"
             fi
@@ -383,7 +392,7 @@ page_size_settings() {
         log "  $triple: $( [ "$os" = android ] && echo "-Wl,-z,max-page-size=16384 (debug and release)" || echo "not set (control)")"
     done
 }
-check "every Android target (arm64-v8a, armeabi-v7a, x86_64, x86) links with max-page-size=16384 (bindings/build.rs run)" page_size_settings
+check "every Android target (arm64-v8a, armeabi-v7a, x86_64, x86) links with max-page-size=16384, release with the metadata version script (bindings/build.rs run)" page_size_settings
 
 page_size_alignment() {
     local dir="$OUT/page-size"
