@@ -17,7 +17,7 @@
 //!   that only uniffi-bindgen reads, and bindgen reads the debug library (tests/lib.sh,
 //!   ios/build-xcframework.sh, the Gradle build). rustc exports them, and a wildcard `local:`
 //!   loses to its exact `global:` list, so metadata-symbols.txt names them one by one in a
-//!   version script of their own; once local, the linker drops them as unreferenced (-102 KB).
+//!   version script of their own; once local, the linker drops them as unreferenced (-110 KB).
 //!   `--undefined-version`: a stale name (an export removed) is then ignored rather than an
 //!   error; the "Library size" stage of tests/run.sh (bindings/size.sh --check-metadata) fails
 //!   when the list and the debug library's exports differ.
